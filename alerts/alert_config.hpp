@@ -1,0 +1,65 @@
+#pragma once
+/// Alerting configuration as loaded from YAML (daemon/config.cpp fills these).
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace visionwatch {
+
+enum class alert_rule_kind : std::uint8_t {
+  silent_failure,  ///< N consecutive silent failures
+  route_down,      ///< N consecutive failures of any kind
+  success_ratio,   ///< success ratio over the window below a threshold
+  latency,         ///< windowed p90 latency above a threshold
+  cost,            ///< windowed cost per success above a threshold
+};
+
+struct alert_rule_config {
+  alert_rule_kind kind = alert_rule_kind::silent_failure;
+  bool enabled = true;
+  int failure_threshold = 2;  ///< consecutive bad evaluations to fire
+  int success_threshold = 2;  ///< consecutive good evaluations to resolve (hysteresis)
+  double threshold = 0;       ///< ratio (success_ratio), seconds (latency) or USD (cost)
+  std::string severity = "critical";
+  std::string description;    ///< template: {route} {model} {gateway} {rule} {reason} {value}
+  std::vector<std::string> receivers;  ///< empty: every receiver
+};
+
+struct alert_rules_config {
+  std::vector<alert_rule_config> rules;  ///< one per kind at most
+  std::chrono::seconds repeat_interval{4 * 3600};
+};
+
+enum class receiver_kind : std::uint8_t { webhook, slack, pagerduty, alertmanager };
+
+struct receiver_config {
+  std::string name;
+  receiver_kind kind = receiver_kind::webhook;
+  std::string url;             ///< may be secret (Slack): never logged
+  std::string secret;          ///< webhook signing secret (whsec_...) or PagerDuty routing key
+  std::chrono::milliseconds timeout{10'000};
+  int max_attempts = 12;
+  std::chrono::seconds max_age{24 * 3600};
+  std::size_t queue_size = 1000;
+  std::chrono::seconds resend_interval{60};  ///< alertmanager re-send while firing
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+};
+
+struct silence_config {
+  std::string route;  ///< route name (exact)
+  std::chrono::system_clock::time_point until;
+  std::string comment;
+};
+
+std::string_view to_string(alert_rule_kind k) noexcept;
+std::optional<alert_rule_kind> alert_rule_kind_from_string(std::string_view s) noexcept;
+std::string_view to_string(receiver_kind k) noexcept;
+std::optional<receiver_kind> receiver_kind_from_string(std::string_view s) noexcept;
+
+}  // namespace visionwatch

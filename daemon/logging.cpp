@@ -1,0 +1,121 @@
+#include "daemon/logging.hpp"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace visionwatch {
+namespace {
+
+bool g_json = false;  // set once at start-up, before any coroutine runs
+
+/// JSON line formatter: {"ts":..., "level":..., "msg":...}. The payload is escaped, and a payload
+/// that is already a JSON object (from log_event) is merged in as fields.
+class json_formatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    nlohmann::json line;
+    line["ts"] = format_time(msg.time);
+    line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
+                                spdlog::level::to_string_view(msg.level).size());
+    if (!payload.empty() && payload.front() == '\x1e') {
+      // log_event's structured form: record separator + JSON object.
+      auto fields = nlohmann::json::parse(payload.substr(1), nullptr, false);
+      if (fields.is_object()) {
+        line.update(fields);
+      } else {
+        line["msg"] = std::string(payload.substr(1));
+      }
+    } else {
+      line["msg"] = std::string(payload);
+    }
+    const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    dest.append(text.data(), text.data() + text.size());
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<json_formatter>();
+  }
+
+ private:
+  static std::string format_time(spdlog::log_clock::time_point tp) {
+    const auto t = spdlog::log_clock::to_time_t(tp);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()) % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, static_cast<int>(ms.count()));
+    return out;
+  }
+};
+
+}  // namespace
+
+void setup_logging(std::string_view level, std::string_view format) {
+  const auto lvl = spdlog::level::from_str(std::string(level));
+  if (lvl == spdlog::level::off && level != "off") {
+    throw std::invalid_argument("unknown log level '" + std::string(level) +
+                                "' (use trace, debug, info, warn, error, critical, off)");
+  }
+  if (format != "text" && format != "json") {
+    throw std::invalid_argument("unknown log format '" + std::string(format) + "' (use text or json)");
+  }
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("visionwatch", sink);
+  g_json = format == "json";
+  if (g_json) {
+    logger->set_formatter(std::make_unique<json_formatter>());
+  } else {
+    // journald adds its own timestamp; keep the level for `journalctl -p`.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(lvl);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+bool json_logging() noexcept { return g_json; }
+
+void log_event(int spdlog_level, std::string_view msg, const log_fields& fields) {
+  const auto lvl = static_cast<spdlog::level::level_enum>(spdlog_level);
+  if (!spdlog::should_log(lvl)) {
+    return;
+  }
+  if (g_json) {
+    nlohmann::json obj;
+    obj["msg"] = std::string(msg);
+    for (const auto& [k, v] : fields) {
+      obj[k] = v;
+    }
+    spdlog::log(lvl, "\x1e{}", obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  std::string line(msg);
+  for (const auto& [k, v] : fields) {
+    line += ' ';
+    line += k;
+    line += '=';
+    const bool quote = v.empty() || v.find_first_of(" \"=") != std::string::npos;
+    if (quote) {
+      line += '"';
+      for (char c : v) {
+        if (c == '"' || c == '\\') {
+          line += '\\';
+        }
+        line += (c == '\n' || c == '\r') ? ' ' : c;
+      }
+      line += '"';
+    } else {
+      line += v;
+    }
+  }
+  spdlog::log(lvl, "{}", line);
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,84 @@
+#pragma once
+/// Plain data that crosses the http client boundary: requests in, results out. No I/O here.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "probes/outcome.hpp"
+
+namespace visionwatch {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One HTTP request. `url` is absolute (http:// or https://). Header values may hold secrets
+/// (Authorization): nothing in the client logs or echoes them.
+struct http_request {
+  std::string method = "POST";
+  std::string url;
+  header_list headers;
+  std::string body;
+};
+
+/// Seconds spent in each phase of one request; a phase that was not reached stays 0.
+/// dns + connect + tls + send + ttfb + transfer == total, up to clock granularity.
+struct phase_timings {
+  double dns = 0;       ///< name resolution (0 for IP literals)
+  double connect = 0;   ///< TCP connect (to the proxy when one is used, plus CONNECT)
+  double tls = 0;       ///< TLS handshake
+  double send = 0;      ///< writing the request
+  double ttfb = 0;      ///< request written → first response byte
+  double transfer = 0;  ///< first byte → body complete
+  double total = 0;     ///< start → body complete (or failure)
+};
+
+/// What one request produced: either a transport failure (no usable response) or a response.
+struct http_result {
+  /// Set when no complete response was read; one of the transport outcomes.
+  std::optional<outcome> transport_error;
+  /// Short human reason for a transport failure ("connect to 127.0.0.1:443: connection refused").
+  std::string reason;
+  unsigned status = 0;
+  header_list headers;  ///< response headers, names lower-cased
+  std::string body;
+  phase_timings phases;
+  bool reused_connection = false;
+
+  bool ok() const noexcept { return !transport_error.has_value(); }
+  /// First header value with this (lower-case) name, or empty.
+  std::string_view header(std::string_view lower_name) const noexcept {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) {
+        return v;
+      }
+    }
+    return {};
+  }
+};
+
+struct tls_options {
+  std::string ca_file;       ///< PEM bundle to trust instead of the system store; empty = system
+  std::string server_name;   ///< SNI and verification name; empty = the URL's host
+  bool insecure_skip_verify = false;
+};
+
+/// Per-gateway client settings. Defaults match the README.
+struct client_options {
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{60'000};  ///< whole request, trickling peers included
+  std::size_t body_limit = 4 * 1024 * 1024;
+  std::size_t header_limit = 64 * 1024;
+  tls_options tls;
+  /// Proxy for this gateway ("http://host:port", optional user:pass). Empty: use HTTPS_PROXY /
+  /// HTTP_PROXY / NO_PROXY (and lower-case forms) from the environment when use_env_proxy.
+  std::string proxy_url;
+  bool use_env_proxy = true;
+  /// Reuse one idle connection between requests (opt-in; default measures the whole path).
+  bool keep_alive = false;
+};
+
+}  // namespace visionwatch

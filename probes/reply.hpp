@@ -1,0 +1,34 @@
+#pragma once
+/// The neutral shape every API adapter parses a response into; the verdict only sees this.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace visionwatch {
+
+struct usage {
+  std::optional<long long> prompt_tokens;
+  std::optional<long long> completion_tokens;
+  std::optional<long long> total_tokens;
+  std::optional<long long> image_tokens;   ///< prompt_tokens_details.image_tokens when given
+  std::optional<long long> cached_tokens;  ///< prompt_tokens_details.cached_tokens when given
+  bool present() const noexcept { return prompt_tokens.has_value(); }
+};
+
+struct reply {
+  /// False when a 2xx body is not the expected JSON shape; `parse_error` says why.
+  bool well_formed = false;
+  std::string parse_error;
+  std::string text;           ///< the assistant's answer, parts concatenated
+  std::string finish_reason;  ///< "stop", "length", "content_filter", ...
+  std::string refusal;        ///< the API's explicit refusal field, when given
+  usage tokens;
+  /// From an error body ({"error": {...}}): message and type/code, for the reason string.
+  std::string error_message;
+  std::string error_code;
+  /// From Retry-After (seconds or HTTP date) or a body retry hint (Gemini RetryInfo.retryDelay).
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+}  // namespace visionwatch

@@ -1,0 +1,59 @@
+#pragma once
+/// The verdict: exactly one outcome per probe, with a one-line reason a human can act on.
+/// Pure: fed the HTTP result, the parsed reply, the expectation and the route's baseline.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/challenge.hpp"
+#include "probes/http_types.hpp"
+#include "probes/outcome.hpp"
+#include "probes/reply.hpp"
+
+namespace visionwatch {
+
+/// What counts as a right answer.
+struct answer_expectation {
+  /// Generated challenge: kind-aware tolerant matching against the canonical answer.
+  std::optional<challenge_kind> kind;
+  std::string answer;
+  /// User-supplied probe: an ECMAScript regex (case-insensitive) and/or accepted words.
+  std::string pattern;
+  std::vector<std::string> accepted;
+};
+
+struct verdict_checks {
+  /// Phrases (case-insensitive substrings) that mean "I got no image". Defaults in English,
+  /// Chinese, Spanish, German, French and Japanese come from default_no_image_phrases().
+  std::vector<std::string> no_image_phrases;
+  std::vector<std::string> refusal_phrases;
+  /// An image probe must show prompt_tokens >= baseline + min_image_tokens, or image_tokens > 0.
+  long long min_image_tokens = 50;
+  /// Missing usage fails the probe (image_tokens_missing) only when set.
+  bool require_usage = false;
+};
+
+const std::vector<std::string>& default_no_image_phrases();
+const std::vector<std::string>& default_refusal_phrases();
+
+struct verdict {
+  outcome result = outcome::ok;
+  std::string reason;         ///< empty for ok; one line otherwise
+  bool usage_missing = false; ///< the reply had no usage (recorded, fails only with require_usage)
+};
+
+/// Order: transport error, HTTP status (429 → rate_limited), malformed body, empty answer,
+/// no-image claim, refusal, wrong answer, image tokens missing.
+verdict judge(const http_result& http,
+              const reply& r,
+              const answer_expectation& expect,
+              std::optional<long long> baseline_prompt_tokens,
+              const verdict_checks& checks);
+
+/// Tolerant answer matching ("4,821", "4 8 2 1", "The number shown is 4821", "seven", "grey");
+/// rejects replies naming several candidates. Exposed for tests and the fake upstream.
+bool answer_matches(const answer_expectation& expect, std::string_view text);
+
+}  // namespace visionwatch
