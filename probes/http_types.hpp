@@ -22,6 +22,8 @@ struct http_request {
   std::string url;
   header_list headers;
   std::string body;
+  /// Total deadline for this request; unset: client_options::total_timeout.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 /// Seconds spent in each phase of one request; a phase that was not reached stays 0.

@@ -1,0 +1,43 @@
+#pragma once
+/// The value one probe produces. It feeds metrics, route state, alerts and the probe's log line.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "probes/challenge.hpp"
+#include "probes/http_types.hpp"
+#include "probes/outcome.hpp"
+#include "probes/reply.hpp"
+
+namespace visionwatch {
+
+inline constexpr std::size_t reply_excerpt_limit = 200;  ///< bytes of the answer kept per probe
+
+struct probe_result {
+  std::string route;
+  std::uint64_t sequence = 0;  ///< per route, from 1
+  std::uint64_t seed = 0;      ///< reproduces the image: `visionwatch challenge --seed`
+  challenge_kind kind = challenge_kind::digits;
+  bool custom = false;   ///< user-supplied image + expectation instead of a generated challenge
+  bool control = false;  ///< the text-only request that measures the usage baseline
+  outcome result = outcome::ok;
+  std::string reason;    ///< empty for ok; one line otherwise
+  unsigned http_status = 0;
+  phase_timings phases;
+  double latency_seconds = 0;  ///< == phases.total
+  usage tokens;
+  bool usage_missing = false;
+  std::optional<long long> baseline_prompt_tokens;  ///< the baseline the verdict used
+  double cost_usd = 0;         ///< from usage and the route's prices (failed probes too)
+  std::string expected;        ///< canonical expected answer (or the pattern)
+  std::string answer_excerpt;  ///< first reply_excerpt_limit bytes of the answer, valid UTF-8
+  std::optional<std::chrono::seconds> retry_after;
+  std::chrono::system_clock::time_point started_at{};
+
+  bool success() const noexcept { return result == outcome::ok; }
+  bool silent() const noexcept { return is_silent_failure(result); }
+};
+
+}  // namespace visionwatch
