@@ -46,5 +46,7 @@ reply parse_reply(api_flavour flavour, const http_result& result);
 
 /// "data:image/png;base64,..." for PNG bytes.
 std::string png_data_url(std::string_view png);
+/// "data:<mime>;base64,..." for any image bytes.
+std::string data_url(std::string_view mime, std::string_view bytes);
 
 }  // namespace visionwatch

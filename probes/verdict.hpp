@@ -52,6 +52,10 @@ verdict judge(const http_result& http,
               std::optional<long long> baseline_prompt_tokens,
               const verdict_checks& checks);
 
+/// The first half of judge(): transport error, HTTP status, malformed body. std::nullopt when the
+/// reply is a well-formed 2xx (used alone for the text-only control request).
+std::optional<verdict> judge_delivery(const http_result& http, const reply& r);
+
 /// Tolerant answer matching ("4,821", "4 8 2 1", "The number shown is 4821", "seven", "grey");
 /// rejects replies naming several candidates. Exposed for tests and the fake upstream.
 bool answer_matches(const answer_expectation& expect, std::string_view text);

@@ -1,0 +1,39 @@
+#pragma once
+/// Challenge images published for routes with `media: remote_url`: the gateway fetches them from
+/// the admin server at GET /media/<token>.png. Tokens are 128-bit random, and an image lives only
+/// while its probe runs, so a URL cannot be guessed or replayed into a cache. One io_context
+/// thread: not thread-safe.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace visionwatch {
+
+class media_store {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  struct entry {
+    std::string bytes;
+    std::string mime;
+    clock::time_point expires;
+  };
+
+  /// Publishes an image until `expires`; returns its token (32 lower-case hex characters).
+  std::string put(std::string bytes, std::string mime, clock::time_point expires);
+  /// The image for a token ("<token>" or "<token>.png"), unless expired or removed.
+  const entry* find(std::string_view token, clock::time_point now);
+  void remove(std::string_view token);
+  /// Drops expired entries; called by put().
+  void expire(clock::time_point now);
+  std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  std::map<std::string, entry, std::less<>> entries_;
+};
+
+}  // namespace visionwatch
