@@ -4,10 +4,10 @@
 
 namespace visionwatch {
 namespace {
-constexpr std::array<std::string_view, 5> rule_names = {"silent_failure", "route_down",
-                                                        "success_ratio", "latency", "cost"};
-constexpr std::array<std::string_view, 4> receiver_names = {"webhook", "slack", "pagerduty",
-                                                            "alertmanager"};
+constexpr std::array<std::string_view, 5> rule_names = {
+    "silent_failure", "route_down", "success_ratio", "latency", "cost"};
+constexpr std::array<std::string_view, 4> receiver_names = {
+    "webhook", "slack", "pagerduty", "alertmanager"};
 template <typename E, std::size_t N>
 std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view s) {
   for (std::size_t i = 0; i < N; ++i) {

@@ -3,10 +3,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace visionwatch {
@@ -26,7 +26,7 @@ struct alert_rule_config {
   int success_threshold = 2;  ///< consecutive good evaluations to resolve (hysteresis)
   double threshold = 0;       ///< ratio (success_ratio), seconds (latency) or USD (cost)
   std::string severity = "critical";
-  std::string description;    ///< template: {route} {model} {gateway} {rule} {reason} {value}
+  std::string description;  ///< template: {route} {model} {gateway} {rule} {reason} {value}
   std::vector<std::string> receivers;  ///< empty: every receiver
 };
 
@@ -40,8 +40,8 @@ enum class receiver_kind : std::uint8_t { webhook, slack, pagerduty, alertmanage
 struct receiver_config {
   std::string name;
   receiver_kind kind = receiver_kind::webhook;
-  std::string url;             ///< may be secret (Slack): never logged
-  std::string secret;          ///< webhook signing secret (whsec_...) or PagerDuty routing key
+  std::string url;     ///< may be secret (Slack): never logged
+  std::string secret;  ///< webhook signing secret (whsec_...) or PagerDuty routing key
   std::chrono::milliseconds timeout{10'000};
   int max_attempts = 12;
   std::chrono::seconds max_age{24 * 3600};

@@ -43,7 +43,8 @@ struct check_state {
   void tick() {
     ++done;
     if (progress) {
-      std::fprintf(stderr, "\rchecking %zu route(s): %d/%d requests done", routes.size(), done, total);
+      std::fprintf(
+          stderr, "\rchecking %zu route(s): %d/%d requests done", routes.size(), done, total);
       std::fflush(stderr);
     }
   }
@@ -104,7 +105,8 @@ int run_check(const check_options& o) {
   st->cfg = std::make_shared<const config>(std::move(*loaded.value));
   const config& cfg = *st->cfg;
   for (const auto& name : o.routes) {
-    const bool known = std::any_of(cfg.routes.begin(), cfg.routes.end(),
+    const bool known = std::any_of(cfg.routes.begin(),
+                                   cfg.routes.end(),
                                    [&](const route_config& r) { return r.name == name; });
     if (!known) {
       std::cerr << "visionwatch check: --route " << name << ": no such route in " << o.config_path
@@ -170,7 +172,8 @@ int run_check(const check_options& o) {
   for (auto& [gateway, queue] : by_gateway) {
     const auto* g = cfg.find_gateway(gateway);
     auto next = std::make_shared<std::size_t>(0);
-    const std::size_t n = std::min({queue->size(), std::max<std::size_t>(g->max_concurrency, 1),
+    const std::size_t n = std::min({queue->size(),
+                                    std::max<std::size_t>(g->max_concurrency, 1),
                                     std::max<std::size_t>(workers_left, 1)});
     workers_left -= std::min(workers_left, n);
     for (std::size_t w = 0; w < n; ++w) {
@@ -216,7 +219,8 @@ void add_check_command(CLI::App& app, cli_context& ctx) {
   cmd->add_option("-o,--output", o->output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  cmd->add_option("--min-success", o->min_success,
+  cmd->add_option("--min-success",
+                  o->min_success,
                   "Share of probes per route that must be ok for the route to pass (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -62,8 +62,8 @@ struct gateway_config {
   std::string name;
   std::string base_url;
   api_flavour api = api_flavour::openai_chat;
-  std::string api_key;  ///< resolved secret (env, file or systemd credential); may be empty
-  header_list headers;  ///< extra headers, values may be secret
+  std::string api_key;    ///< resolved secret (env, file or systemd credential); may be empty
+  header_list headers;    ///< extra headers, values may be secret
   client_options client;  ///< TLS, proxy, timeouts, body cap, keep-alive
   std::size_t max_concurrency = 4;
 };

@@ -44,13 +44,15 @@ class json_formatter final : public spdlog::formatter {
  private:
   static std::string format_time(spdlog::log_clock::time_point tp) {
     const auto t = spdlog::log_clock::to_time_t(tp);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()) % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()) % 1000;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];
     const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     char out[48];
-    std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, static_cast<int>(ms.count()));
+    std::snprintf(
+        out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, static_cast<int>(ms.count()));
     return out;
   }
 };
@@ -64,7 +66,8 @@ void setup_logging(std::string_view level, std::string_view format) {
                                 "' (use trace, debug, info, warn, error, critical, off)");
   }
   if (format != "text" && format != "json") {
-    throw std::invalid_argument("unknown log format '" + std::string(format) + "' (use text or json)");
+    throw std::invalid_argument("unknown log format '" + std::string(format) +
+                                "' (use text or json)");
   }
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("visionwatch", sink);

@@ -13,8 +13,9 @@
 int main(int argc, char** argv) {
   using namespace visionwatch;
   CLI::App app{"visionwatch: probes LLM vision routes and proves the model saw the image"};
-  app.set_version_flag("--version", std::string("visionwatch ") + std::string(version()) + " (" +
-                                        std::string(revision()) + ")");
+  app.set_version_flag(
+      "--version",
+      std::string("visionwatch ") + std::string(version()) + " (" + std::string(revision()) + ")");
   app.require_subcommand(1);
   app.fallthrough();
   cli_context ctx;

@@ -36,8 +36,8 @@ void log_probe(const probe_result& r, const route_config& route, bool quiet) {
   if (!r.reason.empty()) {
     f.emplace_back("reason", r.reason);
   }
-  const auto level = quiet ? spdlog::level::debug
-                           : (r.success() ? spdlog::level::info : spdlog::level::warn);
+  const auto level =
+      quiet ? spdlog::level::debug : (r.success() ? spdlog::level::info : spdlog::level::warn);
   log_event(level, r.control ? "baseline" : "probe", f);
 }
 

@@ -14,9 +14,7 @@ std::string fmt(const char* format, double v) {
   return buf;
 }
 
-std::string seconds(const std::optional<double>& v) {
-  return v ? fmt("%.2fs", *v) : "-";
-}
+std::string seconds(const std::optional<double>& v) { return v ? fmt("%.2fs", *v) : "-"; }
 
 std::string fraction(int num, int den) { return std::to_string(num) + "/" + std::to_string(den); }
 
@@ -39,7 +37,8 @@ route_summary summarize(const route_run& run, double min_success) {
   std::map<std::string, int> failures;  // outcome → count
   std::map<std::string, int> reasons;
   for (const auto& p : run.probes) {
-    const bool http_ok = !is_transport_error(p.result) && p.http_status >= 200 && p.http_status < 300;
+    const bool http_ok =
+        !is_transport_error(p.result) && p.http_status >= 200 && p.http_status < 300;
     s.http_ok += http_ok ? 1 : 0;
     s.passed += p.success() ? 1 : 0;
     s.correct += (p.success() || p.result == outcome::image_tokens_missing) ? 1 : 0;
@@ -73,8 +72,10 @@ route_summary summarize(const route_run& run, double min_success) {
     const auto n = latencies.size();
     s.latency_min = latencies.front();
     s.latency_max = latencies.back();
-    s.latency_avg = std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(n);
-    s.latency_median = n % 2 == 1 ? latencies[n / 2] : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+    s.latency_avg =
+        std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(n);
+    s.latency_median =
+        n % 2 == 1 ? latencies[n / 2] : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
   }
   if (prompt_n > 0) {
     s.prompt_tokens_avg = prompt_sum / prompt_n;
@@ -94,13 +95,16 @@ route_summary summarize(const route_run& run, double min_success) {
   } else if (s.probes == 0) {
     s.verdict = "FAIL: no probes ran";
   } else {
-    const auto worst = std::max_element(failures.begin(), failures.end(),
-                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+    const auto worst =
+        std::max_element(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+          return a.second < b.second;
+        });
     s.verdict = "FAIL: " + fraction(worst->second, s.probes) + " " + worst->first;
   }
   std::vector<std::pair<std::string, int>> by_count(reasons.begin(), reasons.end());
-  std::stable_sort(by_count.begin(), by_count.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second;
+  });
   for (std::size_t i = 0; i < by_count.size() && i < 3; ++i) {
     s.reasons.push_back(by_count[i].first);
   }
@@ -125,7 +129,8 @@ std::string render_table(const std::vector<route_summary>& routes) {
   add("HTTP success", [](const route_summary& s) { return fraction(s.http_ok, s.probes); });
   add("correct recognition", [](const route_summary& s) { return fraction(s.correct, s.probes); });
   add("no-image claims", [](const route_summary& s) { return std::to_string(s.no_image_claims); });
-  add("other silent failures", [](const route_summary& s) { return std::to_string(s.other_silent); });
+  add("other silent failures",
+      [](const route_summary& s) { return std::to_string(s.other_silent); });
   add("transport / HTTP errors", [](const route_summary& s) {
     return std::to_string(s.transport_errors) + " / " + std::to_string(s.http_errors);
   });

@@ -24,27 +24,28 @@ struct route_summary {
   std::string model;
   std::string gateway;
   int probes = 0;
-  int http_ok = 0;          ///< HTTP 2xx responses
-  int correct = 0;          ///< right answers (ok, or right answer but image tokens missing)
-  int passed = 0;           ///< outcome ok
+  int http_ok = 0;  ///< HTTP 2xx responses
+  int correct = 0;  ///< right answers (ok, or right answer but image tokens missing)
+  int passed = 0;   ///< outcome ok
   int no_image_claims = 0;
-  int other_silent = 0;     ///< silent failures other than no_image_claim
+  int other_silent = 0;  ///< silent failures other than no_image_claim
   int transport_errors = 0;
-  int http_errors = 0;      ///< 4xx, 5xx, 429
+  int http_errors = 0;  ///< 4xx, 5xx, 429
   int bad_responses = 0;
   std::optional<double> latency_avg, latency_median, latency_min, latency_max;  ///< seconds
   std::optional<double> prompt_tokens_avg, completion_tokens_avg;
   std::optional<long long> baseline_prompt_tokens;
   std::optional<double> cost_per_10k;  ///< USD, from the average probe cost
   bool pass = false;
-  std::string verdict;                 ///< "PASS" or "FAIL: 3/3 no_image_claim"
-  std::vector<std::string> reasons;    ///< distinct failure reasons, most frequent first (≤ 3)
+  std::string verdict;               ///< "PASS" or "FAIL: 3/3 no_image_claim"
+  std::vector<std::string> reasons;  ///< distinct failure reasons, most frequent first (≤ 3)
 };
 
 /// A route passes when at least `min_success` of its probes (0..1) are ok.
 route_summary summarize(const route_run& run, double min_success);
 
 std::string render_table(const std::vector<route_summary>& routes);
-nlohmann::json render_json(const std::vector<route_summary>& routes, const std::vector<route_run>& runs);
+nlohmann::json render_json(const std::vector<route_summary>& routes,
+                           const std::vector<route_run>& runs);
 
 }  // namespace visionwatch

@@ -39,6 +39,8 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed);
 
 /// A fresh seed per probe: a stable mix (SplitMix64-style) of route name, a per-process nonce and
 /// the probe's sequence number, so no two probes (or processes) reuse a challenge.
-std::uint64_t derive_seed(std::string_view route, std::uint64_t nonce, std::uint64_t sequence) noexcept;
+std::uint64_t derive_seed(std::string_view route,
+                          std::uint64_t nonce,
+                          std::uint64_t sequence) noexcept;
 
 }  // namespace visionwatch

@@ -3,9 +3,8 @@
 /// timings and hard limits. One instance per gateway: it owns the TLS context (CA store loaded
 /// once) and, with keep_alive, one idle connection. Not thread-safe: use from one io_context.
 
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
+#include <memory>
 
 #include "probes/http_types.hpp"
 #include "probes/net.hpp"

@@ -63,8 +63,8 @@ struct http_result {
 };
 
 struct tls_options {
-  std::string ca_file;       ///< PEM bundle to trust instead of the system store; empty = system
-  std::string server_name;   ///< SNI and verification name; empty = the URL's host
+  std::string ca_file;      ///< PEM bundle to trust instead of the system store; empty = system
+  std::string server_name;  ///< SNI and verification name; empty = the URL's host
   bool insecure_skip_verify = false;
 };
 

@@ -36,12 +36,23 @@ enum class outcome : std::uint8_t {
 inline constexpr std::size_t outcome_count = 17;
 
 inline constexpr std::array<outcome, outcome_count> all_outcomes = {
-    outcome::ok,           outcome::dns_error,        outcome::connect_error,
-    outcome::tls_error,    outcome::timeout,          outcome::connection_reset,
-    outcome::body_too_large, outcome::protocol_error, outcome::http_4xx,
-    outcome::http_5xx,     outcome::rate_limited,     outcome::bad_response,
-    outcome::empty_answer, outcome::refusal,          outcome::no_image_claim,
-    outcome::wrong_answer, outcome::image_tokens_missing,
+    outcome::ok,
+    outcome::dns_error,
+    outcome::connect_error,
+    outcome::tls_error,
+    outcome::timeout,
+    outcome::connection_reset,
+    outcome::body_too_large,
+    outcome::protocol_error,
+    outcome::http_4xx,
+    outcome::http_5xx,
+    outcome::rate_limited,
+    outcome::bad_response,
+    outcome::empty_answer,
+    outcome::refusal,
+    outcome::no_image_claim,
+    outcome::wrong_answer,
+    outcome::image_tokens_missing,
 };
 
 /// The metric label spelling, e.g. "no_image_claim".

@@ -23,7 +23,7 @@ struct probe_result {
   bool custom = false;   ///< user-supplied image + expectation instead of a generated challenge
   bool control = false;  ///< the text-only request that measures the usage baseline
   outcome result = outcome::ok;
-  std::string reason;    ///< empty for ok; one line otherwise
+  std::string reason;  ///< empty for ok; one line otherwise
   unsigned http_status = 0;
   phase_timings phases;
   double latency_seconds = 0;  ///< == phases.total

@@ -40,8 +40,8 @@ const std::vector<std::string>& default_refusal_phrases();
 
 struct verdict {
   outcome result = outcome::ok;
-  std::string reason;         ///< empty for ok; one line otherwise
-  bool usage_missing = false; ///< the reply had no usage (recorded, fails only with require_usage)
+  std::string reason;          ///< empty for ok; one line otherwise
+  bool usage_missing = false;  ///< the reply had no usage (recorded, fails only with require_usage)
 };
 
 /// Order: transport error, HTTP status (429 → rate_limited), malformed body, empty answer,

@@ -5,8 +5,12 @@
 using namespace visionwatch;
 
 namespace {
-probe_result probe(outcome o, double latency, long long prompt, long long completion,
-                   double cost, std::string reason = {}) {
+probe_result probe(outcome o,
+                   double latency,
+                   long long prompt,
+                   long long completion,
+                   double cost,
+                   std::string reason = {}) {
   probe_result p;
   p.result = o;
   p.reason = std::move(reason);
@@ -25,7 +29,8 @@ TEST_SUITE("unit") {
   TEST_CASE("a route with every probe ok passes with full figures") {
     route_run run{"healthy", "gpt-4.1-mini", "gw", std::nullopt, {}};
     run.control = probe(outcome::ok, 0.5, 25, 1, 0.0);
-    run.probes = {probe(outcome::ok, 1.0, 180, 4, 0.0001), probe(outcome::ok, 3.0, 180, 4, 0.0001),
+    run.probes = {probe(outcome::ok, 1.0, 180, 4, 0.0001),
+                  probe(outcome::ok, 3.0, 180, 4, 0.0001),
                   probe(outcome::ok, 2.0, 180, 4, 0.0001)};
     const auto s = summarize(run, 1.0);
     CHECK(s.pass);
@@ -71,7 +76,8 @@ TEST_SUITE("unit") {
 
   TEST_CASE("the table has one column per route and the JSON carries every probe") {
     route_run a{"route-a", "m1", "gw", std::nullopt, {probe(outcome::ok, 1, 10, 1, 0)}};
-    route_run b{"route-b", "m2", "gw", std::nullopt, {probe(outcome::http_5xx, 1, -1, 0, 0, "HTTP 502")}};
+    route_run b{
+        "route-b", "m2", "gw", std::nullopt, {probe(outcome::http_5xx, 1, -1, 0, 0, "HTTP 502")}};
     std::vector<route_summary> sums = {summarize(a, 1.0), summarize(b, 1.0)};
     const auto table = render_table(sums);
     CHECK(table.find("route-a") != std::string::npos);

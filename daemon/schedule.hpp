@@ -1,0 +1,121 @@
+#pragma once
+/// Sans-io scheduling decisions for many routes: when each route is due, which due probes may start
+/// under the global and per-gateway concurrency limits, and which are skipped because the previous
+/// probe of the route still runs. Time is passed in; the coroutine driver in daemon/daemon.cpp owns
+/// the one timer. Not thread-safe (one io_context thread).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace visionwatch {
+
+/// Stable per-route phase in [0, interval): FNV-1a of the name, so a thousand routes with one
+/// interval spread over it and a restart keeps each route's slot.
+std::chrono::milliseconds phase_offset(std::string_view route,
+                                       std::chrono::milliseconds interval) noexcept;
+
+/// Delay from wall-clock `now_unix_ms` to the route's next slot: the next t with
+/// (t - offset) % interval == 0.
+std::chrono::milliseconds delay_to_slot(std::int64_t now_unix_ms,
+                                        std::chrono::milliseconds offset,
+                                        std::chrono::milliseconds interval) noexcept;
+
+class scheduler_core {
+ public:
+  using clock = std::chrono::steady_clock;
+  using time_point = clock::time_point;
+  using route_id = std::uint32_t;
+
+  enum class job_kind : std::uint8_t { probe, baseline };
+
+  struct job {
+    route_id route = 0;
+    job_kind kind = job_kind::probe;
+    time_point due{};  ///< when it should have started (lag = start - due)
+  };
+
+  explicit scheduler_core(std::size_t max_in_flight) : max_in_flight_(max_in_flight) {}
+
+  /// Adds (or replaces) a route. `gateway` indexes the per-gateway limit table.
+  void add_route(route_id id,
+                 std::size_t gateway,
+                 std::chrono::milliseconds interval,
+                 std::chrono::milliseconds baseline_interval,
+                 time_point first_probe,
+                 time_point first_baseline);
+  /// Changes a route's intervals (reload) without losing its phase.
+  void update_route(route_id id,
+                    std::size_t gateway,
+                    std::chrono::milliseconds interval,
+                    std::chrono::milliseconds baseline_interval);
+  void remove_route(route_id id);
+  bool has_route(route_id id) const;
+
+  void set_gateway_limit(std::size_t gateway, std::size_t limit);
+  void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
+
+  /// Moves a route's next probe no earlier than `t` (429 with Retry-After).
+  void defer(route_id id, time_point t);
+  /// Runs the route's baseline request at the next opportunity.
+  void request_baseline(route_id id, time_point now);
+
+  /// Everything due at `now`, admitted under the limits, to start now. Due jobs of busy routes
+  /// are skipped (counted by skipped()); jobs over a limit wait, and are skipped if the route's
+  /// next slot arrives first.
+  std::vector<job> poll(time_point now);
+  /// A started job finished; frees its slot.
+  void finished(route_id id);
+
+  /// Earliest time poll() can return something (nullopt: nothing scheduled or all waiting).
+  std::optional<time_point> next_wakeup() const;
+
+  bool busy(route_id id) const;
+  std::size_t in_flight() const noexcept { return in_flight_; }
+  std::size_t waiting() const noexcept { return waiting_.size(); }
+  /// One entry per skipped probe since the last call (a route may appear several times).
+  std::vector<route_id> take_skipped();
+
+ private:
+  struct route_entry {
+    std::size_t gateway = 0;
+    std::chrono::milliseconds interval{};
+    std::chrono::milliseconds baseline_interval{};
+    time_point next_probe{};
+    time_point next_baseline{};
+    std::uint64_t probe_generation = 0;  ///< invalidates stale heap entries
+    std::uint64_t baseline_generation = 0;
+    bool running = false;
+    bool probe_waiting = false;
+    bool removed = false;  ///< removed while running: erased when it finishes
+  };
+  struct heap_entry {
+    time_point due;
+    route_id route;
+    job_kind kind;
+    std::uint64_t generation;
+    bool operator>(const heap_entry& o) const { return due > o.due; }
+  };
+
+  void push(route_id id, route_entry& r, job_kind kind);
+  bool admit(const route_entry& r) const;
+
+  std::unordered_map<route_id, route_entry> routes_;
+  std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap_;
+  std::deque<job> waiting_;
+  std::vector<std::size_t> gateway_limit_;
+  std::vector<std::size_t> gateway_in_flight_;
+  std::size_t max_in_flight_;
+  std::size_t in_flight_ = 0;
+  std::uint64_t next_generation_ = 1;
+  std::vector<route_id> skipped_;
+};
+
+}  // namespace visionwatch
