@@ -1,0 +1,65 @@
+#pragma once
+/// What /api/v1/routes and the HTML status page show: a snapshot of every route's recent results
+/// and window figures, built by the daemon and rendered here. Pure; every string from upstream
+/// replies or configuration is escaped (JSON by nlohmann, HTML by html_escape).
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/probe_result.hpp"
+
+namespace visionwatch {
+
+struct window_figures {
+  std::size_t probes = 0;  ///< probes in the window
+  std::optional<double> success_ratio;
+  std::optional<double> latency_p50, latency_p90, latency_p99, latency_max;
+  std::optional<double> cost_per_success;  ///< USD: window cost / window successes
+};
+
+struct alert_view {
+  std::string rule;
+  std::string state;  ///< inactive | firing
+  bool silenced = false;
+  std::optional<std::chrono::system_clock::time_point> since;
+};
+
+struct route_view {
+  std::string route;
+  std::string model;
+  std::string gateway;
+  std::string api;
+  std::string challenge;  ///< kind, or "custom"
+  std::chrono::milliseconds interval{};
+  std::optional<long long> baseline_prompt_tokens;
+  std::optional<std::chrono::system_clock::time_point> baseline_at;
+  window_figures window;
+  std::uint64_t silent_failures = 0;  ///< in the window
+  std::vector<alert_view> alerts;
+  std::vector<probe_result> recent;  ///< newest first
+};
+
+struct status_view {
+  std::string version;
+  std::string revision;
+  std::chrono::system_clock::time_point started_at{};
+  std::chrono::system_clock::time_point now{};
+  std::string config_path;
+  bool last_reload_ok = true;
+  std::vector<route_view> routes;
+};
+
+nlohmann::json probe_result_json(const probe_result& r);
+nlohmann::json route_json(const route_view& r);
+/// GET /api/v1/routes: {"routes": [...], "version": ..., ...}
+nlohmann::json status_json(const status_view& s);
+/// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself.
+std::string status_html(const status_view& s);
+
+std::string html_escape(std::string_view s);
+
+}  // namespace visionwatch
