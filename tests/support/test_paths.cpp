@@ -10,6 +10,8 @@ namespace visionwatch::test {
 std::filesystem::path source_dir() { return VISIONWATCH_SOURCE_DIR; }
 std::filesystem::path fixtures_dir() { return VISIONWATCH_FIXTURES_DIR; }
 std::filesystem::path visionwatch_binary() { return VISIONWATCH_BINARY; }
+std::filesystem::path build_dir() { return VISIONWATCH_BUILD_DIR; }
+std::filesystem::path cmake_command() { return VISIONWATCH_CMAKE_COMMAND; }
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
