@@ -3,7 +3,11 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -57,6 +61,58 @@ class json_formatter final : public spdlog::formatter {
   }
 };
 
+/// `<N>` syslog priority prefix that journald reads off each stderr line (sd-daemon(3)), so
+/// `journalctl -p warning` filters by level.
+class journald_priority_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg,
+              const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    char p = '6';
+    switch (msg.level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug:
+        p = '7';
+        break;
+      case spdlog::level::info:
+        p = '6';
+        break;
+      case spdlog::level::warn:
+        p = '4';
+        break;
+      case spdlog::level::err:
+        p = '3';
+        break;
+      default:
+        p = '2';
+    }
+    const char text[3] = {'<', p, '>'};
+    dest.append(text, text + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<journald_priority_flag>();
+  }
+};
+
+/// True when stderr is connected to journald ($JOURNAL_STREAM names its device and inode).
+bool stderr_is_journal() {
+  const char* js = std::getenv("JOURNAL_STREAM");
+  if (js == nullptr) {
+    return false;
+  }
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) {
+    return false;
+  }
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  if (std::sscanf(js, "%llu:%llu", &dev, &ino) != 2) {
+    return false;
+  }
+  return dev == static_cast<unsigned long long>(st.st_dev) &&
+         ino == static_cast<unsigned long long>(st.st_ino);
+}
+
 }  // namespace
 
 void setup_logging(std::string_view level, std::string_view format) {
@@ -74,8 +130,12 @@ void setup_logging(std::string_view level, std::string_view format) {
   g_json = format == "json";
   if (g_json) {
     logger->set_formatter(std::make_unique<json_formatter>());
+  } else if (stderr_is_journal()) {
+    // journald stamps each line itself and takes the level from the <N> prefix.
+    auto f = std::make_unique<spdlog::pattern_formatter>();
+    f->add_flag<journald_priority_flag>('*').set_pattern("%*%v");
+    logger->set_formatter(std::move(f));
   } else {
-    // journald adds its own timestamp; keep the level for `journalctl -p`.
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   }
   logger->set_level(lvl);
