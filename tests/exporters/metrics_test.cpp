@@ -1,7 +1,7 @@
 #include "exporters/metrics.hpp"
 
 #include <doctest/doctest.h>
-#include <prometheus/registry.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 #include <sys/wait.h>
 
@@ -420,8 +420,8 @@ TEST_SUITE("unit") {
         parse(m.render()).value("visionwatch_probes_total", {{"route", "c"}, {"outcome", "ok"}}) ==
         0);
     CHECK(m.route_count() == 2);
-    // Nothing of route a is left in the prometheus-cpp registry either.
-    for (const auto& family : m.registry().Collect()) {
+    // Nothing of route a is left in the prometheus-cpp data model either.
+    for (const auto& family : m.collect()) {
       for (const auto& metric : family.metric) {
         for (const auto& l : metric.label) {
           CHECK_MESSAGE(l.value != route_a.route, family.name);
@@ -583,7 +583,7 @@ TEST_SUITE("unit") {
                       std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}});
 
     const auto ours = parse(m.render());
-    const auto theirs = parse(prometheus::TextSerializer{}.Serialize(m.registry().Collect()));
+    const auto theirs = parse(prometheus::TextSerializer{}.Serialize(m.collect()));
     std::map<std::string, std::multiset<std::string>> ours_by_family;
     std::map<std::string, std::multiset<std::string>> theirs_by_family;
     const auto key = [](const sample& s) {
