@@ -1,0 +1,661 @@
+#include "exporters/metrics.hpp"
+
+#include <doctest/doctest.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_paths.hpp"
+
+using visionwatch::metrics;
+using visionwatch::notification_result;
+using visionwatch::outcome;
+using visionwatch::probe_result;
+using visionwatch::route_labels;
+using visionwatch::window_figures;
+
+namespace {
+
+// A minimal, strict parser of the text exposition format: enough to check what render()
+// wrote, independently of how it wrote it.
+using label_set = std::map<std::string, std::string>;
+struct sample {
+  std::string name;
+  label_set labels;
+  double value = 0;
+};
+struct family_info {
+  std::string help;
+  std::string type;
+};
+struct exposition {
+  std::map<std::string, family_info> families;
+  std::vector<std::string> family_order;
+  std::vector<sample> samples;
+
+  std::vector<sample> find(const std::string& name, const label_set& subset = {}) const {
+    std::vector<sample> out;
+    for (const auto& s : samples) {
+      if (s.name != name) {
+        continue;
+      }
+      bool match = true;
+      for (const auto& [k, v] : subset) {
+        const auto it = s.labels.find(k);
+        match = match && it != s.labels.end() && it->second == v;
+      }
+      if (match) {
+        out.push_back(s);
+      }
+    }
+    return out;
+  }
+  double value(const std::string& name, const label_set& subset) const {
+    const auto found = find(name, subset);
+    if (found.size() != 1) {
+      throw std::runtime_error(name + ": " + std::to_string(found.size()) + " matching samples");
+    }
+    return found.front().value;
+  }
+  /// "name{k=v,...}" -> value, for diffs.
+  std::map<std::string, double> by_key() const {
+    std::map<std::string, double> out;
+    for (const auto& s : samples) {
+      std::string key = s.name + "{";
+      for (const auto& [k, v] : s.labels) {
+        key += k + "=" + v + ",";
+      }
+      out[key + "}"] = s.value;
+    }
+    return out;
+  }
+};
+
+double parse_value(const std::string& text) {
+  if (text == "NaN" || text == "Nan") {
+    return std::nan("");
+  }
+  if (text == "+Inf") {
+    return INFINITY;
+  }
+  if (text == "-Inf") {
+    return -INFINITY;
+  }
+  std::size_t used = 0;
+  const double v = std::stod(text, &used);
+  if (used != text.size()) {
+    throw std::runtime_error("bad value: " + text);
+  }
+  return v;
+}
+
+exposition parse(const std::string& text) {
+  exposition out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) {
+      const auto rest = line.substr(7);
+      const auto space = rest.find(' ');
+      REQUIRE(space != std::string::npos);
+      const auto name = rest.substr(0, space);
+      if (line[2] == 'H') {
+        out.family_order.push_back(name);
+        out.families[name].help = rest.substr(space + 1);
+      } else {
+        out.families[name].type = rest.substr(space + 1);
+      }
+      continue;
+    }
+    REQUIRE_MESSAGE(!line.empty(), "empty line in exposition");
+    REQUIRE_MESSAGE(line[0] != '#', line);
+    sample s;
+    std::size_t i = 0;
+    while (i < line.size() && line[i] != '{' && line[i] != ' ') {
+      s.name += line[i++];
+    }
+    if (i < line.size() && line[i] == '{') {
+      ++i;
+      while (line.at(i) != '}') {
+        const auto eq = line.find('=', i);
+        const auto name = line.substr(i, eq - i);
+        i = eq + 1;
+        REQUIRE(line.at(i) == '"');
+        ++i;
+        std::string value;
+        while (line.at(i) != '"') {
+          if (line[i] == '\\') {
+            const char e = line.at(i + 1);
+            REQUIRE_MESSAGE((e == '\\' || e == '"' || e == 'n'), line);
+            value += e == 'n' ? '\n' : e;
+            i += 2;
+          } else {
+            value += line[i++];
+          }
+        }
+        ++i;
+        REQUIRE_MESSAGE(s.labels.emplace(name, value).second, line);
+        if (line.at(i) == ',') {
+          ++i;
+        }
+      }
+      ++i;
+    }
+    REQUIRE(line.at(i) == ' ');
+    s.value = parse_value(line.substr(i + 1));
+    out.samples.push_back(std::move(s));
+  }
+  return out;
+}
+
+const route_labels route_a{"team/a:gpt-4o.mini@eu", "gpt-4o-mini", "openai", "openai-chat"};
+const route_labels route_b{"b", "qwen-vl", "local", "openai-chat"};
+
+probe_result probe(const route_labels& r, outcome o, double latency = 1.25) {
+  probe_result p;
+  p.route = r.route;
+  p.result = o;
+  p.http_status = visionwatch::is_transport_error(o) ? 0 : 200;
+  p.latency_seconds = latency;
+  p.phases = {0.01, 0.02, 0.03, 0.04, latency - 0.2, 0.1, latency};
+  p.tokens.prompt_tokens = 310;
+  p.tokens.completion_tokens = 4;
+  p.cost_usd = 0.0005;
+  p.started_at = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};
+  return p;
+}
+
+window_figures figures() { return {1.0, 2.0, 3.0, 4.0, 0.001, 0.75}; }
+
+std::set<std::string> changed(const exposition& before, const exposition& after) {
+  std::set<std::string> out;
+  const auto b = before.by_key();
+  for (const auto& [key, v] : after.by_key()) {
+    const auto it = b.find(key);
+    if (it == b.end() || it->second != v) {
+      out.insert(key.substr(0, key.find('{')));
+    }
+  }
+  for (const auto& [key, v] : b) {
+    if (!after.by_key().contains(key)) {
+      out.insert("removed " + key.substr(0, key.find('{')));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE(
+      "a new route has every outcome and silent reason counter at 0 and no last-probe "
+      "gauges") {
+    metrics m({}, "0.1.0", "abc");
+    m.add_route(route_a);
+    const auto e = parse(m.render());
+    const auto probes = e.find("visionwatch_probes_total", {{"route", route_a.route}});
+    CHECK(probes.size() == visionwatch::outcome_count);
+    for (outcome o : visionwatch::all_outcomes) {
+      CHECK(e.value("visionwatch_probes_total",
+                    {{"route", route_a.route},
+                     {"model", route_a.model},
+                     {"outcome", std::string(to_string(o))}}) == 0);
+    }
+    for (const char* reason :
+         {"empty_answer", "refusal", "no_image_claim", "wrong_answer", "image_tokens_missing"}) {
+      CHECK(e.value("visionwatch_silent_failures_total",
+                    {{"route", route_a.route}, {"reason", reason}}) == 0);
+    }
+    CHECK(e.find("visionwatch_silent_failures_total").size() == 5);
+    CHECK(e.value("visionwatch_route_info",
+                  {{"route", route_a.route},
+                   {"model", "gpt-4o-mini"},
+                   {"gateway", "openai"},
+                   {"api", "openai-chat"}}) == 1);
+    CHECK(e.value("visionwatch_probe_duration_seconds_count", {{"route", route_a.route}}) == 0);
+    CHECK(e.find("visionwatch_probe_success").empty());
+    CHECK(e.find("visionwatch_last_probe_timestamp_seconds").empty());
+    CHECK(e.find("visionwatch_last_success_timestamp_seconds").empty());
+    CHECK(e.value("visionwatch_build_info", {{"version", "0.1.0"}, {"revision", "abc"}}) == 1);
+    // Families without series are left out, but every family that is present is complete.
+    CHECK_FALSE(e.families.contains("visionwatch_probe_success"));
+    for (const auto& [name, f] : e.families) {
+      CHECK_MESSAGE(!f.help.empty(), name);
+      CHECK_MESSAGE(!f.type.empty(), name);
+    }
+  }
+
+  TEST_CASE("a silent failure updates exactly its outcome, its reason and the last-probe series") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    const auto before = parse(m.render());
+    REQUIRE(m.record(h, probe(route_a, outcome::wrong_answer), figures()));
+    const auto after = parse(m.render());
+
+    CHECK(changed(before, after) == std::set<std::string>{
+                                        "visionwatch_cost_per_success_usd",
+                                        "visionwatch_cost_usd_total",
+                                        "visionwatch_last_probe_timestamp_seconds",
+                                        "visionwatch_probe_completion_tokens",
+                                        "visionwatch_probe_duration_seconds_bucket",
+                                        "visionwatch_probe_duration_seconds_count",
+                                        "visionwatch_probe_duration_seconds_sum",
+                                        "visionwatch_probe_latency_max_seconds",
+                                        "visionwatch_probe_latency_p50_seconds",
+                                        "visionwatch_probe_latency_p90_seconds",
+                                        "visionwatch_probe_latency_p99_seconds",
+                                        "visionwatch_probe_phase_seconds",
+                                        "visionwatch_probe_prompt_tokens",
+                                        "visionwatch_probe_success",
+                                        "visionwatch_probe_success_ratio",
+                                        "visionwatch_probes_total",
+                                        "visionwatch_silent_failures_total",
+                                    });
+    const label_set r{{"route", route_a.route}};
+    CHECK(after.value("visionwatch_probes_total",
+                      {{"route", route_a.route}, {"outcome", "wrong_answer"}}) == 1);
+    CHECK(after.find("visionwatch_probes_total", r).size() == visionwatch::outcome_count);
+    double total = 0;
+    for (const auto& s : after.find("visionwatch_probes_total", r)) {
+      total += s.value;
+    }
+    CHECK(total == 1);
+    CHECK(after.value("visionwatch_silent_failures_total",
+                      {{"route", route_a.route}, {"reason", "wrong_answer"}}) == 1);
+    CHECK(after.value("visionwatch_silent_failures_total",
+                      {{"route", route_a.route}, {"reason", "refusal"}}) == 0);
+    CHECK(after.value("visionwatch_probe_success", r) == 0);
+    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
+                      {{"route", route_a.route}, {"le", "1"}}) == 0);
+    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
+                      {{"route", route_a.route}, {"le", "2"}}) == 1);
+    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
+                      {{"route", route_a.route}, {"le", "+Inf"}}) == 1);
+    CHECK(after.value("visionwatch_probe_duration_seconds_sum", r) == 1.25);
+    CHECK(after.value("visionwatch_probe_phase_seconds",
+                      {{"route", route_a.route}, {"phase", "ttfb"}}) == doctest::Approx(1.05));
+    CHECK(after.find("visionwatch_probe_phase_seconds", r).size() == 6);
+    CHECK(after.value("visionwatch_probe_prompt_tokens", r) == 310);
+    CHECK(after.value("visionwatch_cost_usd_total", r) == doctest::Approx(0.0005));
+    CHECK(after.value("visionwatch_probe_latency_p90_seconds", r) == 2.0);
+    CHECK(after.value("visionwatch_probe_success_ratio", r) == 0.75);
+    CHECK(after.value("visionwatch_last_probe_timestamp_seconds", r) == 1'700'000'001.25);
+    CHECK(after.find("visionwatch_last_success_timestamp_seconds").empty());
+  }
+
+  TEST_CASE("a success sets probe_success to 1 and the last success timestamp") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.record(h, probe(route_a, outcome::wrong_answer), figures());
+    m.record(h, probe(route_a, outcome::ok, 2.5), figures());
+    const auto e = parse(m.render());
+    const label_set r{{"route", route_a.route}};
+    CHECK(e.value("visionwatch_probe_success", r) == 1);
+    CHECK(e.value("visionwatch_last_success_timestamp_seconds", r) == 1'700'000'002.5);
+    CHECK(e.value("visionwatch_probes_total", {{"route", route_a.route}, {"outcome", "ok"}}) == 1);
+    CHECK(e.value("visionwatch_probe_duration_seconds_count", r) == 2);
+    CHECK(e.value("visionwatch_silent_failures_total",
+                  {{"route", route_a.route}, {"reason", "wrong_answer"}}) == 1);
+  }
+
+  TEST_CASE("a transport failure is counted but kept out of the duration histogram") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    auto p = probe(route_a, outcome::timeout, 30);
+    p.tokens = {};
+    m.record(h, p, {});
+    const auto e = parse(m.render());
+    const label_set r{{"route", route_a.route}};
+    CHECK(e.value("visionwatch_probes_total", {{"route", route_a.route}, {"outcome", "timeout"}}) ==
+          1);
+    CHECK(e.value("visionwatch_probe_duration_seconds_count", r) == 0);
+    CHECK(e.value("visionwatch_probe_success", r) == 0);
+    CHECK(e.find("visionwatch_probe_prompt_tokens").empty());  // unknown: not invented
+    CHECK(e.find("visionwatch_probe_latency_p50_seconds").empty());
+    CHECK(e.value("visionwatch_probe_phase_seconds",
+                  {{"route", route_a.route}, {"phase", "dns"}}) == 0.01);
+  }
+
+  TEST_CASE("unknown token counts keep the last known value; unset window figures go absent") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    auto p = probe(route_a, outcome::ok);
+    p.tokens.image_tokens = 255;
+    m.record(h, p, figures());
+    p.tokens = {};
+    m.record(h, p, window_figures{1.0, 2.0, 3.0, 4.0, std::nullopt, 1.0});
+    const auto e = parse(m.render());
+    const label_set r{{"route", route_a.route}};
+    CHECK(e.value("visionwatch_probe_prompt_tokens", r) == 310);
+    CHECK(e.value("visionwatch_probe_image_tokens", r) == 255);
+    CHECK(e.find("visionwatch_cost_per_success_usd").empty());
+    CHECK(e.value("visionwatch_probe_success_ratio", r) == 1);
+  }
+
+  TEST_CASE("a control request updates only the usage baseline and the spend") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.record(h, probe(route_a, outcome::ok), figures());
+    const auto before = parse(m.render());
+    auto control = probe(route_a, outcome::ok, 9);
+    control.control = true;
+    control.tokens.prompt_tokens = 27;
+    REQUIRE(m.record(h, control, figures()));
+    const auto after = parse(m.render());
+    CHECK(changed(before, after) ==
+          std::set<std::string>{"visionwatch_cost_usd_total", "visionwatch_usage_baseline_tokens"});
+    CHECK(after.value("visionwatch_usage_baseline_tokens", {{"route", route_a.route}}) == 27);
+
+    // A failed control request teaches nothing about the baseline.
+    auto failed = control;
+    failed.result = outcome::http_5xx;
+    failed.tokens.prompt_tokens = 99;
+    failed.cost_usd = 0;
+    m.record(h, failed, {});
+    CHECK(
+        parse(m.render()).value("visionwatch_usage_baseline_tokens", {{"route", route_a.route}}) ==
+        27);
+    CHECK(m.set_baseline(h, 31));
+    CHECK(
+        parse(m.render()).value("visionwatch_usage_baseline_tokens", {{"route", route_a.route}}) ==
+        31);
+  }
+
+  TEST_CASE("removing a route removes every series of it, alerts included, and leaves others") {
+    metrics m({{"region", "eu"}}, "0.1.0", "abc");
+    const auto a = m.add_route(route_a);
+    const auto b = m.add_route(route_b);
+    for (outcome o : visionwatch::all_outcomes) {
+      m.record(a, probe(route_a, o), figures());
+    }
+    m.record(b, probe(route_b, outcome::ok), figures());
+    m.set_baseline(a, 25);
+    m.probe_skipped(a);
+    CHECK(m.set_alert_firing(route_a.route, "silent_failures", true));
+    CHECK(m.set_alert_firing(route_b.route, "down", false));
+    const std::string before = m.render();
+    CHECK(before.find(R"(route="team/a:gpt-4o.mini@eu")") != std::string::npos);
+
+    CHECK(m.remove_route(route_a.route));
+    CHECK_FALSE(m.remove_route(route_a.route));
+    const std::string after = m.render();
+    std::istringstream lines(after);
+    std::string line;
+    while (std::getline(lines, line)) {
+      CHECK_MESSAGE(line.find(R"(route="team/a:gpt-4o.mini@eu")") == std::string::npos, line);
+    }
+    // Route b is untouched: the same lines as before.
+    const auto keep_b = [&](const std::string& text) {
+      std::multiset<std::string> out;
+      std::istringstream in(text);
+      for (std::string l; std::getline(in, l);) {
+        if (l.find(R"(route="b")") != std::string::npos) {
+          out.insert(l);
+        }
+      }
+      return out;
+    };
+    CHECK(keep_b(before) == keep_b(after));
+    CHECK(keep_b(after).size() > 50);
+
+    // The stale handle reaches nothing, even after its slot is reused by a new route.
+    CHECK_FALSE(m.record(a, probe(route_a, outcome::ok), figures()));
+    const auto c = m.add_route({"c", "m", "g", "openai-chat"});
+    CHECK_FALSE(c == a);
+    CHECK_FALSE(m.record(a, probe(route_a, outcome::ok), figures()));
+    CHECK_FALSE(m.probe_skipped(a));
+    CHECK_FALSE(m.set_baseline(a, 1));
+    CHECK_FALSE(m.set_alert_firing(route_a.route, "silent_failures", true));
+    CHECK(
+        parse(m.render()).value("visionwatch_probes_total", {{"route", "c"}, {"outcome", "ok"}}) ==
+        0);
+    CHECK(m.route_count() == 2);
+    // Nothing of route a is left in the prometheus-cpp data model either.
+    for (const auto& family : m.collect()) {
+      for (const auto& metric : family.metric) {
+        for (const auto& l : metric.label) {
+          CHECK_MESSAGE(l.value != route_a.route, family.name);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("re-adding a route keeps its counters unless its labels changed") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.record(h, probe(route_a, outcome::ok), figures());
+    CHECK(m.add_route(route_a) == h);
+    CHECK(parse(m.render())
+              .value("visionwatch_probes_total", {{"route", route_a.route}, {"outcome", "ok"}}) ==
+          1);
+
+    auto moved = route_a;
+    moved.model = "gpt-4.1-mini";
+    const auto h2 = m.add_route(moved);
+    CHECK_FALSE(h2 == h);
+    CHECK_FALSE(m.record(h, probe(route_a, outcome::ok), figures()));
+    const auto e = parse(m.render());
+    CHECK(e.find("visionwatch_probes_total", {{"model", "gpt-4o-mini"}}).empty());
+    CHECK(e.value("visionwatch_probes_total",
+                  {{"route", route_a.route}, {"model", "gpt-4.1-mini"}, {"outcome", "ok"}}) == 0);
+    CHECK(m.find_route(route_a.route) == h2);
+  }
+
+  TEST_CASE("external labels are on every series") {
+    metrics m({{"region", "eu-west-1"}, {"shard", "1/2"}}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.record(h, probe(route_a, outcome::refusal), figures());
+    m.probe_skipped(h);
+    m.set_alert_firing(route_a.route, "r", true);
+    m.notification("ops-webhook", notification_result::retry);
+    m.config_reloaded(true, std::chrono::system_clock::now());
+    m.observe_scheduler_lag(0.002);
+    const auto e = parse(m.render());
+    REQUIRE(e.samples.size() > 60);
+    for (const auto& s : e.samples) {
+      CHECK_MESSAGE(s.labels.count("region") == 1, s.name);
+      CHECK_MESSAGE(s.labels.at("region") == "eu-west-1", s.name);
+      CHECK_MESSAGE(s.labels.at("shard") == "1/2", s.name);
+    }
+  }
+
+  TEST_CASE("external labels that collide or are not valid Prometheus labels are rejected") {
+    for (const char* name : {"route",
+                             "model",
+                             "gateway",
+                             "api",
+                             "outcome",
+                             "reason",
+                             "phase",
+                             "rule",
+                             "receiver",
+                             "result",
+                             "version",
+                             "revision",
+                             "le",
+                             "quantile",
+                             "__name__",
+                             "1x",
+                             "re-gion",
+                             ""}) {
+      CAPTURE(name);
+      CHECK_THROWS_AS(metrics({{name, "x"}}, "0.1.0", "abc"), std::invalid_argument);
+    }
+    CHECK_THROWS_AS(metrics({{"region", ""}}, "0.1.0", "abc"), std::invalid_argument);
+    CHECK_THROWS_AS(metrics({{"region", "\xC0\xAF"}}, "0.1.0", "abc"), std::invalid_argument);
+    CHECK_NOTHROW(metrics({{"region", "eu"}, {"_x", "1"}}, "0.1.0", "abc"));
+  }
+
+  TEST_CASE("route label values with quotes, backslashes and line feeds are escaped") {
+    metrics m({}, "0.1.0", "abc");
+    const route_labels odd{"team/a:b.c@d", "we\"ird\\model\nv2", "gw", "openai-chat"};
+    const auto h = m.add_route(odd);
+    m.record(h, probe(odd, outcome::ok), figures());
+    const std::string text = m.render();
+    CHECK(text.find(R"(model="we\"ird\\model\nv2")") != std::string::npos);
+    const auto e = parse(text);
+    CHECK(e.value("visionwatch_route_info", {{"route", "team/a:b.c@d"}}) == 1);
+    CHECK(e.find("visionwatch_probes_total", {{"model", odd.model}}).size() ==
+          visionwatch::outcome_count);
+  }
+
+  TEST_CASE("routes with an empty name or non-UTF-8 labels are rejected") {
+    metrics m({}, "0.1.0", "abc");
+    CHECK_THROWS_AS(m.add_route({"", "m", "g", "a"}), std::invalid_argument);
+    CHECK_THROWS_AS(m.add_route({"r", "bad\xFF", "g", "a"}), std::invalid_argument);
+    CHECK(m.route_count() == 0);
+    CHECK_FALSE(m.set_alert_firing("nope", "rule", true));
+    m.add_route({"r", "m", "g", "a"});
+    CHECK_FALSE(m.set_alert_firing("r", "bad\xFF", true));
+    CHECK_FALSE(m.notification("bad\xFF", notification_result::success));
+    CHECK_THROWS_AS(m.add_receiver(""), std::invalid_argument);
+  }
+
+  TEST_CASE("receivers count every notification result and their queue depth") {
+    metrics m({}, "0.1.0", "abc");
+    m.add_receiver("slack");
+    auto e = parse(m.render());
+    CHECK(e.find("visionwatch_notifications_total", {{"receiver", "slack"}}).size() == 4);
+    CHECK(e.value("visionwatch_notification_queue_depth", {{"receiver", "slack"}}) == 0);
+    m.notification("slack", notification_result::success);
+    m.notification("slack", notification_result::retry);
+    m.notification("slack", notification_result::retry);
+    m.notification("pager", notification_result::dropped);
+    m.set_queue_depth("slack", 7);
+    e = parse(m.render());
+    CHECK(e.value("visionwatch_notifications_total",
+                  {{"receiver", "slack"}, {"result", "retry"}}) == 2);
+    CHECK(e.value("visionwatch_notifications_total",
+                  {{"receiver", "slack"}, {"result", "failed"}}) == 0);
+    CHECK(e.value("visionwatch_notifications_total",
+                  {{"receiver", "pager"}, {"result", "dropped"}}) == 1);
+    CHECK(e.value("visionwatch_notification_queue_depth", {{"receiver", "slack"}}) == 7);
+    CHECK(m.remove_receiver("slack"));
+    CHECK(m.render().find(R"(receiver="slack")") == std::string::npos);
+  }
+
+  TEST_CASE("self metrics: in flight, scheduler lag and configuration reloads") {
+    metrics m({}, "0.1.0", "abc");
+    auto e = parse(m.render());
+    CHECK(e.value("visionwatch_config_last_reload_successful", {}) == 0);
+    CHECK(e.find("visionwatch_config_last_reload_success_timestamp_seconds").empty());
+    m.set_in_flight(3);
+    m.observe_scheduler_lag(0.003);
+    m.observe_scheduler_lag(2);
+    const auto t = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};
+    m.config_reloaded(true, t);
+    m.config_reloaded(false, t + std::chrono::seconds{60});
+    e = parse(m.render());
+    CHECK(e.value("visionwatch_probes_in_flight", {}) == 3);
+    CHECK(e.value("visionwatch_scheduler_lag_seconds_bucket", {{"le", "0.0025"}}) == 0);
+    CHECK(e.value("visionwatch_scheduler_lag_seconds_bucket", {{"le", "0.005"}}) == 1);
+    CHECK(e.value("visionwatch_scheduler_lag_seconds_bucket", {{"le", "1"}}) == 1);
+    CHECK(e.value("visionwatch_scheduler_lag_seconds_bucket", {{"le", "+Inf"}}) == 2);
+    CHECK(e.value("visionwatch_scheduler_lag_seconds_count", {}) == 2);
+    CHECK(e.value("visionwatch_config_last_reload_successful", {}) == 0);
+    CHECK(e.value("visionwatch_config_last_reload_success_timestamp_seconds", {}) == 1'700'000'000);
+  }
+
+  TEST_CASE("render agrees with prometheus-cpp's TextSerializer on the same registry") {
+    metrics m({{"region", "eu"}}, "0.1.0", "abc");
+    const auto a = m.add_route(route_a);
+    const auto b = m.add_route({"b", "we\"ird\\model", "gw", "openai-chat"});
+    m.record(a, probe(route_a, outcome::ok), figures());
+    m.record(a, probe(route_a, outcome::no_image_claim, 3.5), figures());
+    m.record(b, probe(route_b, outcome::connect_error, 0.002), {});
+    m.set_baseline(b, 25);
+    m.probe_skipped(b);
+    m.set_alert_firing("b", "down", true);
+    m.notification("hook", notification_result::failed);
+    m.set_in_flight(2);
+    m.observe_scheduler_lag(0.02);
+    m.config_reloaded(true,
+                      std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}});
+
+    const auto ours = parse(m.render());
+    const auto theirs = parse(prometheus::TextSerializer{}.Serialize(m.collect()));
+    std::map<std::string, std::multiset<std::string>> ours_by_family;
+    std::map<std::string, std::multiset<std::string>> theirs_by_family;
+    const auto key = [](const sample& s) {
+      std::ostringstream k;
+      k << s.name << "{";
+      for (const auto& [n, v] : s.labels) {
+        k << n << "=" << v << ",";
+      }
+      k << "} " << s.value;
+      return k.str();
+    };
+    for (const auto& s : ours.samples) {
+      ours_by_family[s.name].insert(key(s));
+    }
+    for (const auto& s : theirs.samples) {
+      theirs_by_family[s.name].insert(key(s));
+    }
+    CHECK(ours_by_family == theirs_by_family);
+    CHECK(ours.samples.size() == theirs.samples.size());
+    for (const auto& name : ours.family_order) {
+      CAPTURE(name);
+      REQUIRE(theirs.families.contains(name));
+      CHECK(ours.families.at(name).help == theirs.families.at(name).help);
+      CHECK(ours.families.at(name).type == theirs.families.at(name).type);
+    }
+    // Every family prometheus-cpp lists with samples, we list too.
+    for (const auto& [name, f] : theirs.families) {
+      if (!theirs.find(name).empty() || !theirs.find(name + "_count").empty()) {
+        CHECK_MESSAGE(ours.families.contains(name), name);
+      }
+    }
+  }
+}
+
+TEST_SUITE("integration") {
+  TEST_CASE("promtool check metrics accepts the exposition without lint findings") {
+    metrics m({{"region", "eu-west-1"}}, "0.1.0", "abc");
+    const std::vector<route_labels> routes = {
+        route_a, route_b, {"odd", "we\"ird\\model\nv2", "gw", "openai-chat"}};
+    for (const auto& r : routes) {
+      const auto h = m.add_route(r);
+      for (outcome o : visionwatch::all_outcomes) {
+        auto p = probe(r, o);
+        p.tokens.image_tokens = 85;
+        m.record(h, p, figures());
+      }
+      auto control = probe(r, outcome::ok);
+      control.control = true;
+      m.record(h, control, {});
+      m.probe_skipped(h);
+      m.set_alert_firing(r.route, "silent_failures", true);
+    }
+    m.notification("slack", notification_result::success);
+    m.set_queue_depth("slack", 1);
+    m.set_in_flight(1);
+    m.observe_scheduler_lag(0.01);
+    m.config_reloaded(true, std::chrono::system_clock::now());
+
+    const auto dir = visionwatch::test::make_temp_dir("metrics-promtool");
+    const auto file = dir / "metrics.txt";
+    const auto output = dir / "promtool.out";
+    {
+      std::ofstream out(file, std::ios::binary);
+      out << m.render();
+    }
+    const std::string command =
+        "promtool check metrics < '" + file.string() + "' > '" + output.string() + "' 2>&1";
+    const int status = std::system(command.c_str());
+    const std::string printed = visionwatch::test::read_file(output);
+    CHECK_MESSAGE(WIFEXITED(status), command);
+    CHECK_MESSAGE(WEXITSTATUS(status) == 0, printed);
+    CHECK_MESSAGE(printed.empty(), printed);
+    std::filesystem::remove_all(dir);
+  }
+}
