@@ -48,7 +48,7 @@ window_figures route_state::figures() const {
     f.success_ratio = success_.mean();
     const double successes = success_.sum();
     if (successes > 0) {
-      f.cost_per_success = cost_.sum() / successes;
+      f.cost_per_success_usd = cost_.sum() / successes;
     }
   }
   if (!latency_.empty()) {

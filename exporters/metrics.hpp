@@ -46,6 +46,7 @@ struct route_labels {
 /// Figures over a route's window of the last N probes, computed by the caller (route state)
 /// from its sample_windows. An unset figure removes its series: unknown is absent, not 0.
 struct window_figures {
+  std::size_t probes = 0;             ///< probes in the window (status page; not a metric)
   std::optional<double> latency_p50;  ///< seconds
   std::optional<double> latency_p90;
   std::optional<double> latency_p99;

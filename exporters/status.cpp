@@ -150,7 +150,7 @@ json route_json(const route_view& r) {
           {"p90", opt(r.window.latency_p90)},
           {"p99", opt(r.window.latency_p99)},
           {"max", opt(r.window.latency_max)}}},
-        {"cost_per_success_usd", opt(r.window.cost_per_success)}}},
+        {"cost_per_success_usd", opt(r.window.cost_per_success_usd)}}},
       {"alerts", std::move(alerts)},
       {"results", std::move(recent)},
   };
@@ -258,7 +258,7 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
     row("text-only baseline",
         r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
     row("cost per success",
-        r.window.cost_per_success ? "$" + fixed(*r.window.cost_per_success, 6) : "–");
+        r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
     h += "</table><div class=\"dots\">";
     for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
       h += "<span class=\"dot ";

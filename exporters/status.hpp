@@ -10,16 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "exporters/metrics.hpp"
 #include "probes/probe_result.hpp"
 
 namespace visionwatch {
-
-struct window_figures {
-  std::size_t probes = 0;  ///< probes in the window
-  std::optional<double> success_ratio;
-  std::optional<double> latency_p50, latency_p90, latency_p99, latency_max;
-  std::optional<double> cost_per_success;  ///< USD: window cost / window successes
-};
 
 struct alert_view {
   std::string rule;

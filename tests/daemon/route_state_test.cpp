@@ -25,7 +25,7 @@ TEST_SUITE("unit") {
     const auto f = s.figures();
     CHECK(f.probes == 4);
     CHECK(*f.success_ratio == doctest::Approx(0.5));
-    CHECK(*f.cost_per_success == doctest::Approx(0.015));  // 0.03 spent for 2 successes
+    CHECK(*f.cost_per_success_usd == doctest::Approx(0.015));  // 0.03 spent for 2 successes
     CHECK(*f.latency_max == doctest::Approx(3.0));         // transport errors have no latency
     CHECK(*f.latency_p50 == doctest::Approx(2.0));
     CHECK(s.silent_in_window() == 1);
