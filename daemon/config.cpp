@@ -105,6 +105,7 @@ bool rule_has_threshold(alert_rule_kind k) {
 /// A reference to a named thing that is resolved after the whole file is read.
 struct reference {
   std::string name;
+  std::string shown;  ///< as written in the file (never a substituted value)
   std::string path;
   int line = 0;
 };
@@ -479,7 +480,7 @@ class loader {
         return std::nullopt;
       }
       if (!valid_env_name(*name)) {
-        fail(n, path, quote(*name) + " is not a valid environment variable name");
+        fail(n, path, quote(n.Scalar()) + " is not a valid environment variable name");
         return std::nullopt;
       }
       value = env_(*name);
@@ -499,7 +500,7 @@ class loader {
       std::string file;
       if (key == cred_key) {
         if (name->find('/') != std::string::npos || *name == "." || *name == "..") {
-          fail(n, path, quote(*name) + " is not a credential name (a plain file name)");
+          fail(n, path, quote(n.Scalar()) + " is not a credential name (a plain file name)");
           return std::nullopt;
         }
         const auto dir = env_("CREDENTIALS_DIRECTORY");
@@ -542,7 +543,7 @@ class loader {
       return std::nullopt;
     }
     if (!valid_route_name(v->value)) {
-      fail(*n, m.at("name"), name_error(v->substituted ? v->shown : v->value, what));
+      fail(*n, m.at("name"), name_error(v->shown, what));
       return std::nullopt;
     }
     return v->value;
@@ -857,7 +858,7 @@ class config_parser {
       if (const auto prev = gateway_lines_.find(*name); prev != gateway_lines_.end()) {
         l_.fail(*m.get("name"),
                 m.at("name"),
-                "gateway " + quote(*name) + " is already defined at line " +
+                "gateway " + quote(m.get("name")->Scalar()) + " is already defined at line " +
                     std::to_string(prev->second));
       } else {
         gateway_lines_[*name] = line_of(*m.get("name"));
@@ -1028,7 +1029,7 @@ class config_parser {
       if (const auto prev = receiver_lines_.find(*name); prev != receiver_lines_.end()) {
         l_.fail(*m.get("name"),
                 m.at("name"),
-                "receiver " + quote(*name) + " is already defined at line " +
+                "receiver " + quote(m.get("name")->Scalar()) + " is already defined at line " +
                     std::to_string(prev->second));
       } else {
         receiver_lines_[*name] = line_of(*m.get("name"));
@@ -1365,7 +1366,8 @@ class config_parser {
           } catch (const std::regex_error& e) {
             l_.fail(*v,
                     m.at("pattern"),
-                    quote(*s) + " is not a valid regular expression (ECMAScript): " + e.what());
+                    quote(v->Scalar()) +
+                        " is not a valid regular expression (ECMAScript): " + e.what());
           }
         }
       }
@@ -1555,7 +1557,7 @@ class config_parser {
           const std::string p = index(m.at("receivers"), i);
           if (auto s = l_.string((*list)[i], p, true)) {
             r.receivers.push_back(*s);
-            receiver_refs_.push_back(reference{*s, p, line_of((*list)[i])});
+            receiver_refs_.push_back(reference{*s, (*list)[i].Scalar(), p, line_of((*list)[i])});
           }
         }
       }
@@ -1616,7 +1618,8 @@ class config_parser {
     route_settings s = defaults_;
     const auto seen = parse_settings(m, s);
     check_timeout(m, s, seen);
-    check_route_challenge(s.challenge, m.line(), path);
+    check_route_challenge(
+        s.challenge, m.has("challenge") ? line_of(*m.get("challenge")) : m.line(), path);
     if (const auto* mx = m.get("matrix")) {
       for (const char* key : {"gateway", "model"}) {
         if (const auto* v = m.get(key)) {
@@ -1640,7 +1643,7 @@ class config_parser {
     if (const auto* v = m.get("gateway")) {
       if (auto g = l_.string(*v, m.at("gateway"), true)) {
         r.gateway = *g;
-        gateway_refs_.push_back(reference{*g, m.at("gateway"), line_of(*v)});
+        gateway_refs_.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
       }
     } else {
       l_.fail(m.line(), path, "missing required key \"gateway\"");
@@ -1653,7 +1656,7 @@ class config_parser {
       l_.fail(m.line(), path, "missing required key \"model\"");
     }
     if (ok) {
-      add_route(std::move(r), path, line_of(*m.get("name")));
+      add_route(std::move(r), m.get("name")->Scalar(), path, line_of(*m.get("name")));
     }
   }
 
@@ -1663,15 +1666,15 @@ class config_parser {
     if (!m.ok()) {
       return;
     }
-    std::vector<std::pair<std::string, int>> gateways;
+    std::vector<std::pair<std::string, std::string>> gateways;  // value, as written
     if (m.has("gateway") && m.has("gateways")) {
       l_.fail(*m.get("gateways"), m.at("gateways"), "set either gateway or gateways");
       return;
     }
     if (const auto* v = m.get("gateway")) {
       if (auto g = l_.string(*v, m.at("gateway"), true)) {
-        gateways.emplace_back(*g, line_of(*v));
-        gateway_refs_.push_back(reference{*g, m.at("gateway"), line_of(*v)});
+        gateways.emplace_back(*g, v->Scalar());
+        gateway_refs_.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
       }
     } else if (const auto* gv = m.get("gateways")) {
       auto list = l_.items(*gv, m.at("gateways"));
@@ -1679,8 +1682,8 @@ class config_parser {
         for (std::size_t i = 0; i < list->size(); ++i) {
           const std::string p = index(m.at("gateways"), i);
           if (auto g = l_.string((*list)[i], p, true)) {
-            gateways.emplace_back(*g, line_of((*list)[i]));
-            gateway_refs_.push_back(reference{*g, p, line_of((*list)[i])});
+            gateways.emplace_back(*g, (*list)[i].Scalar());
+            gateway_refs_.push_back(reference{*g, (*list)[i].Scalar(), p, line_of((*list)[i])});
           }
         }
         if (list->empty()) {
@@ -1690,11 +1693,15 @@ class config_parser {
     } else {
       l_.fail(m.line(), path, "missing required key \"gateway\" (or \"gateways\")");
     }
-    std::vector<std::string> models;
+    std::vector<std::pair<std::string, std::string>> models;  // value, as written
     if (const auto* v = m.get("models")) {
-      if (auto list = l_.string_list(*v, m.at("models"))) {
-        models = std::move(*list);
-        if (models.empty()) {
+      if (auto list = l_.items(*v, m.at("models"))) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          if (auto model = l_.string((*list)[i], index(m.at("models"), i), true)) {
+            models.emplace_back(*model, (*list)[i].Scalar());
+          }
+        }
+        if (list->empty()) {
           l_.fail(*v, m.at("models"), "must list at least one model");
         }
       }
@@ -1702,6 +1709,7 @@ class config_parser {
       l_.fail(m.line(), path, "missing required key \"models\"");
     }
     std::string name_template = "{gateway}/{model}";
+    std::string name_template_shown = name_template;
     int name_line = m.line();
     if (const auto* v = route.get("name")) {
       name_line = line_of(*v);
@@ -1715,29 +1723,30 @@ class config_parser {
         return;
       }
       name_template = *t;
+      name_template_shown = v->Scalar();
     }
     if (gateways.size() * models.size() + cfg_.routes.size() > max_routes) {
       l_.fail(m.line(), path, "expands to more than " + std::to_string(max_routes) + " routes");
       too_many_routes_ = true;
       return;
     }
-    for (const auto& [gateway, gateway_line] : gateways) {
-      for (const auto& model : models) {
+    for (const auto& [gateway, gateway_shown] : gateways) {
+      for (const auto& [model, model_shown] : models) {
         route_config r;
         r.name = expand(name_template, gateway, model);
         r.gateway = gateway;
         r.model = model;
         r.settings = s;
         r.line = route.line();
-        const std::string where = route.path() + " (" + gateway + ", " + model + ")";
+        const std::string shown = expand(name_template_shown, gateway_shown, model_shown);
         if (!valid_route_name(r.name)) {
           l_.fail(name_line,
                   route.at("name"),
-                  loader::name_error(r.name, "route") + "; from gateway " + quote(gateway) +
-                      " and model " + quote(model));
+                  loader::name_error(shown, "route") + "; from gateway " + quote(gateway_shown) +
+                      " and model " + quote(model_shown));
           continue;
         }
-        add_route(std::move(r), route.path(), name_line);
+        add_route(std::move(r), shown, route.path(), name_line);
       }
     }
   }
@@ -1759,11 +1768,12 @@ class config_parser {
     return out;
   }
 
-  void add_route(route_config r, const std::string& path, int name_line) {
+  /// `shown` is the name as written (or expanded from what is written), for messages.
+  void add_route(route_config r, const std::string& shown, const std::string& path, int name_line) {
     if (const auto prev = route_names_.find(r.name); prev != route_names_.end()) {
       l_.fail(name_line,
               path + ".name",
-              "route name " + quote(r.name) + " is also used by " + prev->second.first + " (line " +
+              "route name " + quote(shown) + " is also used by " + prev->second.first + " (line " +
                   std::to_string(prev->second.second) + ")");
       return;
     }
@@ -1820,7 +1830,7 @@ class config_parser {
         if (auto r = l_.string(*v, m.at("route"), true)) {
           s.route = *r;
           if (route_names_.count(*r) == 0) {
-            l_.fail(*v, m.at("route"), "unknown route " + quote(*r));
+            l_.fail(*v, m.at("route"), "unknown route " + quote(v->Scalar()));
           }
         } else {
           ok = false;
@@ -1866,14 +1876,14 @@ class config_parser {
         }
         l_.fail(ref.line,
                 ref.path,
-                "unknown gateway " + quote(ref.name) +
+                "unknown gateway " + quote(ref.shown) +
                     (known.empty() ? std::string(" (no gateways are defined)")
                                    : " (defined: " + join(known, ", ") + ")"));
       }
     }
     for (const auto& ref : receiver_refs_) {
       if (receiver_lines_.count(ref.name) == 0) {
-        l_.fail(ref.line, ref.path, "unknown receiver " + quote(ref.name));
+        l_.fail(ref.line, ref.path, "unknown receiver " + quote(ref.shown));
       }
     }
   }
