@@ -755,6 +755,37 @@ TEST_SUITE("unit") {
     std::filesystem::remove_all(dir);
   }
 
+  TEST_CASE("hostile inputs give bounded errors: deep nesting, alias fan-out, error floods") {
+    const auto deep = errors_of(std::string(100'000, '[') + std::string(100'000, ']'));
+    REQUIRE(deep.size() == 1);
+    CHECK(deep[0].rfind("config.yaml:1:", 0) == 0);
+
+    // 1000 gateways x 1000 models through aliases: refused before expanding.
+    std::string bomb = "x-m: &m [";
+    for (int i = 0; i < 1000; ++i) {
+      bomb += (i ? ",m" : "m") + std::to_string(i);
+    }
+    bomb += "]\nx-g: &g [";
+    for (int i = 0; i < 1000; ++i) {
+      bomb += (i ? ",g" : "g") + std::to_string(i);
+    }
+    bomb += "]\ngateways: []\nroutes:\n  - matrix: {gateways: *g, models: *m}\n";
+    const auto big = errors_of(bomb);
+    REQUIRE_FALSE(big.empty());
+    CHECK(std::find(big.begin(),
+                    big.end(),
+                    "config.yaml:5: routes[0].matrix: expands to more than 100000 routes") !=
+          big.end());
+
+    std::string flood = base;
+    for (int i = 0; i < 2000; ++i) {
+      flood += "    bad" + std::to_string(i) + ": x\n";
+    }
+    const auto many = errors_of(flood);
+    CHECK(many.size() == 501);
+    CHECK(many.back() == "config.yaml: too many errors; only the first 500 shown");
+  }
+
   TEST_CASE("random mutations of the example never throw or crash") {
     const auto path = test::source_dir() / "examples/visionwatch.yaml";
     const std::string original = test::read_file(path);
