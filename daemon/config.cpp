@@ -432,18 +432,32 @@ class loader {
       return std::nullopt;
     }
     const std::string p = resolve(*v);
-    std::ifstream in(p, std::ios::binary);
-    std::error_code ec;
-    if (!in || !fs::is_regular_file(p, ec)) {
-      const int err = errno;
-      fail(n,
-           path,
-           "cannot read " + p + ": " +
-               (fs::is_directory(p, ec) ? std::string("is a directory")
-                                        : std::string(std::strerror(err))));
+    if (auto problem = unreadable(p)) {
+      fail(n, path, "cannot read " + p + ": " + *problem);
       return std::nullopt;
     }
     return p;
+  }
+
+  /// Why `p` cannot be read as a regular file, or nullopt. Checked before opening: opening a
+  /// FIFO or a terminal would block start-up.
+  static std::optional<std::string> unreadable(const std::string& p) {
+    std::error_code ec;
+    const auto st = fs::status(p, ec);
+    if (ec) {
+      return ec.message();
+    }
+    if (fs::is_directory(st)) {
+      return std::string("is a directory");
+    }
+    if (!fs::is_regular_file(st)) {
+      return std::string("not a regular file");
+    }
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      return std::string(std::strerror(errno));
+    }
+    return std::nullopt;
   }
 
   /// A secret given as `<base>_env`, `<base>_file` or `<base>_credential` in `m`. Returns
@@ -560,17 +574,11 @@ class loader {
   std::optional<std::string> read_secret_file(const YAML::Node& n,
                                               const std::string& path,
                                               const std::string& file) {
-    std::error_code ec;
-    std::ifstream in(file, std::ios::binary);
-    if (!in || fs::is_directory(file, ec)) {
-      const int err = errno;
-      fail(n,
-           path,
-           "cannot read " + file + ": " +
-               (fs::is_directory(file, ec) ? std::string("is a directory")
-                                           : std::string(std::strerror(err))));
+    if (auto problem = unreadable(file)) {
+      fail(n, path, "cannot read " + file + ": " + *problem);
       return std::nullopt;
     }
+    std::ifstream in(file, std::ios::binary);
     std::string value(max_secret_bytes + 1, '\0');
     in.read(value.data(), static_cast<std::streamsize>(value.size()));
     value.resize(static_cast<std::size_t>(in.gcount()));

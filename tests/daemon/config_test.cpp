@@ -611,6 +611,7 @@ TEST_SUITE("unit") {
     write_file(dir, "key.txt", "file-key\n");
     write_file(dir, "hook", "whsec_abc\n\n");
     write_file(dir, "empty", "");
+    std::filesystem::create_directory(dir / "subdir");
     const std::string yaml =
         "gateways:\n"
         "  - {name: a, base_url: \"https://a/\", api_key_env: A_KEY}\n"
@@ -636,6 +637,8 @@ TEST_SUITE("unit") {
         "  - {name: c, base_url: \"https://c/\", api_key_credential: key.txt}\n"
         "  - {name: d, base_url: \"https://d/\", api_key_file: hook}\n"
         "  - {name: e, base_url: \"https://e/\", api_key_env: E, api_key_file: key.txt}\n"
+        "  - {name: f, base_url: \"https://f/\", api_key_file: subdir}\n"
+        "  - {name: g, base_url: \"https://g/\", api_key_file: /dev/null}\n"
         "routes: [{name: r, gateway: a, model: m}]\n",
         file,
         no_env);
@@ -650,7 +653,10 @@ TEST_SUITE("unit") {
               file + ":4: gateways[2].api_key_credential: CREDENTIALS_DIRECTORY is not set "
                      "(api_key_credential needs systemd LoadCredential= or SetCredential=)",
               file + ":5: gateways[3].api_key_file: the secret contains a line break or NUL byte",
-              file + ":6: gateways[4].api_key_file: set only one of api_key_env, api_key_file"});
+              file + ":6: gateways[4].api_key_file: set only one of api_key_env, api_key_file",
+              file + ":7: gateways[5].api_key_file: cannot read " + dir.string() +
+                  "/subdir: is a directory",
+              file + ":8: gateways[6].api_key_file: cannot read /dev/null: not a regular file"});
     std::filesystem::remove_all(dir);
   }
 
