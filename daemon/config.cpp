@@ -1933,7 +1933,16 @@ config_result parse_with(std::string_view text,
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-      l.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+      // yaml-cpp quotes the offending character; keep terminals safe from raw bytes.
+      std::string msg = e.msg;
+      std::replace_if(
+          msg.begin(),
+          msg.end(),
+          [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+          },
+          '?');
+      l.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + msg);
       out.errors = l.take_errors();
       return out;
     }

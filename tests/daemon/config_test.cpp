@@ -169,14 +169,14 @@ TEST_SUITE("unit") {
     std::filesystem::remove_all(dir);
   }
 
-  TEST_CASE("error format is file:line: path: message, without :line when unknown") {
+  TEST_CASE("error format is file:line: path: message and omits :line when unknown") {
     CHECK(config_error{"c.yaml", 14, "routes[2].interval", "bad"}.to_string() ==
           "c.yaml:14: routes[2].interval: bad");
     CHECK(config_error{"c.yaml", 0, "routes", "bad"}.to_string() == "c.yaml: routes: bad");
     CHECK(config_error{"c.yaml", 0, "", "cannot read"}.to_string() == "c.yaml: cannot read");
   }
 
-  TEST_CASE("a bad duration names file, line and path") {
+  TEST_CASE("a bad duration names file and line and path") {
     CHECK(errors_of(base + "    interval: 5x\n") ==
           std::vector<std::string>{
               "config.yaml:8: routes[0].interval: \"5x\" is not a duration (use 30s, 5m, 1h)"});
@@ -184,7 +184,7 @@ TEST_SUITE("unit") {
           std::vector<std::string>{"config.yaml:8: routes[0].interval: \"0s\" must be positive"});
   }
 
-  TEST_CASE("timeout longer than interval is an error, also when inherited") {
+  TEST_CASE("timeout longer than interval is an error also when inherited") {
     CHECK(errors_of(base + "    interval: 10s\n") ==
           std::vector<std::string>{
               "config.yaml:8: routes[0].timeout: timeout 30s is longer than interval 10s"});
@@ -193,7 +193,7 @@ TEST_SUITE("unit") {
               "config.yaml:1: defaults.timeout: timeout 1m30s is longer than interval 1m"});
   }
 
-  TEST_CASE("all errors of a file are reported at once, in line order") {
+  TEST_CASE("all errors of a file are reported at once in line order") {
     const auto errors = errors_of(
         "global: {max_in_flight: 0, listen: nowhere}\n"  // 1
         "gateways:\n"                                    // 2
@@ -242,7 +242,7 @@ TEST_SUITE("unit") {
     CHECK(errors_of("a: b\n c: d\n").front().rfind("config.yaml:2: YAML syntax error:", 0) == 0);
   }
 
-  TEST_CASE("empty files, unknown top-level keys and missing routes are errors") {
+  TEST_CASE("empty files and unknown top-level keys and missing routes are errors") {
     CHECK(errors_of("") == std::vector<std::string>{"config.yaml: the file is empty (expected "
                                                     "global, gateways, routes, ...)"});
     CHECK(errors_of("gateways: []\nroutes: []\nrouts: []\n") ==
@@ -268,7 +268,7 @@ TEST_SUITE("unit") {
     std::filesystem::remove_all(dir);
   }
 
-  TEST_CASE("enums: challenge kind, media, detail, receiver type, severity") {
+  TEST_CASE("enums: challenge kind and media and detail and receiver type and severity") {
     CHECK(errors_of(base + "    challenge: {kind: letters, media: url, detail: max}\n") ==
           std::vector<std::string>{
               "config.yaml:8: routes[0].challenge.kind: \"letters\" is not a challenge kind (use "
@@ -305,7 +305,7 @@ TEST_SUITE("unit") {
               "config.yaml:2: gateways[0].max_body: \"2GiB\" is out of range (1KiB..1GiB)"});
   }
 
-  TEST_CASE("URL errors never echo the URL, which may hold credentials") {
+  TEST_CASE("URL errors never echo the URL which may hold credentials") {
     const auto errors = errors_of(
         "gateways:\n  - {name: gw, base_url: \"ftp://user:hunter2@g/\", "
         "proxy_url: \"https://u:pw-hunter2@proxy:3128\"}\n"
@@ -489,7 +489,7 @@ TEST_SUITE("unit") {
               "config.yaml:12: receivers[3].resend_interval: only alertmanager receivers re-send"});
   }
 
-  TEST_CASE("custom probes need prompt and expect, a readable PNG or JPEG of at most 20 MiB") {
+  TEST_CASE("custom probes need prompt and expect and a readable PNG or JPEG of at most 20 MiB") {
     const auto dir = test::make_temp_dir("vw-img");
     write_file(dir, "ok.png", png_magic);
     write_file(dir, "ok.jpg", std::string("\xff\xd8\xff\xe0", 4) + "JFIF");
@@ -591,7 +591,7 @@ TEST_SUITE("unit") {
               "sets itself"});
   }
 
-  TEST_CASE("${VAR} substitution in values; unset variables are named") {
+  TEST_CASE("environment substitution in values names unset variables") {
     const auto env = env_of({{"GW_HOST", "gw.example"}, {"MODEL", "gpt-4.1"}});
     const auto c = parse_ok(
         "gateways:\n  - {name: gw, base_url: \"https://${GW_HOST}/v1\"}\n"
@@ -606,7 +606,8 @@ TEST_SUITE("unit") {
               "config.yaml:8: routes[0].interval: environment variable INTERVAL is not set"});
   }
 
-  TEST_CASE("secrets from env, file and systemd credentials; one trailing newline stripped") {
+  TEST_CASE(
+      "secrets come from env or file or systemd credential with one trailing newline stripped") {
     const auto dir = test::make_temp_dir("vw-secret");
     write_file(dir, "key.txt", "file-key\n");
     write_file(dir, "hook", "whsec_abc\n\n");
@@ -696,7 +697,7 @@ TEST_SUITE("unit") {
     std::filesystem::remove_all(dir);
   }
 
-  TEST_CASE("JSON input parses too, with line numbers") {
+  TEST_CASE("JSON input parses too with line numbers") {
     const auto c = parse_ok(
         "{\n"
         "  \"gateways\": [{\"name\": \"gw\", \"base_url\": \"https://gw/v1\"}],\n"
@@ -712,7 +713,7 @@ TEST_SUITE("unit") {
               "config.yaml:4: routes[0].window: \"-1\" is out of range (1..100000)"});
   }
 
-  TEST_CASE("gateway headers, TLS and proxy settings reach client_options") {
+  TEST_CASE("gateway headers and TLS and proxy settings reach client_options") {
     const auto dir = test::make_temp_dir("vw-tls");
     write_file(dir, "ca.pem", "-----BEGIN CERTIFICATE-----\n");
     const auto r = parse_config(
@@ -761,7 +762,7 @@ TEST_SUITE("unit") {
     std::filesystem::remove_all(dir);
   }
 
-  TEST_CASE("hostile inputs give bounded errors: deep nesting, alias fan-out, error floods") {
+  TEST_CASE("hostile inputs give bounded errors: deep nesting and alias fan-out and error floods") {
     const auto deep = errors_of(std::string(100'000, '[') + std::string(100'000, ']'));
     REQUIRE(deep.size() == 1);
     CHECK(deep[0].rfind("config.yaml:1:", 0) == 0);

@@ -8,7 +8,7 @@ using namespace visionwatch;
 using std::chrono::milliseconds;
 
 TEST_SUITE("unit") {
-  TEST_CASE("durations accept ms s m h d, combined largest first") {
+  TEST_CASE("durations accept ms s m h d combined largest first") {
     CHECK(parse_duration("500ms") == milliseconds{500});
     CHECK(parse_duration("30s") == milliseconds{30'000});
     CHECK(parse_duration("5m") == milliseconds{300'000});
@@ -19,7 +19,7 @@ TEST_SUITE("unit") {
     CHECK(parse_duration("0s") == milliseconds{0});
   }
 
-  TEST_CASE("durations reject bare numbers, unknown units, repeats and wrong order") {
+  TEST_CASE("durations reject bare numbers and unknown units and repeats and wrong order") {
     for (const char* bad : {"",
                             "5",
                             "5x",
@@ -58,7 +58,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("RFC 3339 times with Z, offsets and fractions") {
+  TEST_CASE("RFC 3339 times with Z and offsets and fractions") {
     using namespace std::chrono;
     const auto t = parse_rfc3339("2026-12-01T00:00:00Z");
     REQUIRE(t);
@@ -79,7 +79,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("listen addresses: IPv4, bracketed IPv6, localhost; loopback detected") {
+  TEST_CASE("listen addresses accept IPv4 and bracketed IPv6 and localhost and detect loopback") {
     auto a = parse_listen_address("127.0.0.1:9464");
     REQUIRE(a);
     CHECK(a->host == "127.0.0.1");
@@ -135,7 +135,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(valid_route_name("a\"b"));
   }
 
-  TEST_CASE("env substitution replaces ${VAR}, keeps $$ escapes and lone dollars") {
+  TEST_CASE("env substitution replaces variables and keeps escapes and lone dollars") {
     const std::map<std::string, std::string> vars = {{"HOST", "example.com"}, {"EMPTY", ""}};
     const env_lookup env = [&](const std::string& n) -> std::optional<std::string> {
       const auto it = vars.find(n);
