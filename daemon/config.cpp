@@ -633,7 +633,13 @@ map_reader::map_reader(loader& l,
         best_distance = d;
       }
     }
-    if (!best.empty()) {
+    const bool secret_base =
+        std::find(allowed.begin(), allowed.end(), e.key + "_env") != allowed.end();
+    if (secret_base) {
+      // Inline secrets would end up in config backups and diffs; point at the three forms.
+      message += " (secrets are read from " + e.key + "_env, " + e.key + "_file or " + e.key +
+                 "_credential)";
+    } else if (!best.empty()) {
       message += " (did you mean " + std::string(best) + "?)";
     }
     l.fail(e.key_node, child(path_, e.key), std::move(message));

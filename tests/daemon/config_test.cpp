@@ -256,6 +256,18 @@ TEST_SUITE("unit") {
     CHECK(c.routes[0].settings.challenge.width == 256);
   }
 
+  TEST_CASE("inline secrets are refused with a pointer to the secret forms") {
+    CHECK(errors_of("gateways:\n  - {name: gw, base_url: \"https://g/\", api_key: sk-1}\n"
+                    "routes: [{name: r, gateway: gw, model: m}]\n"
+                    "receivers: [{name: p, type: pagerduty, secret: abc, secret_env: PD}]\n",
+                    env_of({{"PD", "routing"}})) ==
+          std::vector<std::string>{
+              "config.yaml:2: gateways[0].api_key: unknown key (secrets are read from "
+              "api_key_env, api_key_file or api_key_credential)",
+              "config.yaml:4: receivers[0].secret: unknown key (secrets are read from secret_env, "
+              "secret_file or secret_credential)"});
+  }
+
   TEST_CASE("unreadable files are an error naming the file") {
     const auto r = load_config("/nonexistent/visionwatch.yaml", no_env);
     CHECK_FALSE(r.value);
