@@ -28,5 +28,6 @@ struct cli_context {
 
 // One declaration per subcommand, in the order main() registers them.
 void add_check_command(CLI::App& app, cli_context& ctx);
+void add_validate_command(CLI::App& app, cli_context& ctx);
 
 }  // namespace visionwatch

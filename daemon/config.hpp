@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alerts/alert_config.hpp"
+#include "daemon/config_values.hpp"
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
@@ -113,8 +114,14 @@ struct config_result {
 };
 
 /// Reads and validates a file. Never throws for bad input; unreadable files are an error too.
-/// `env` looks up ${VAR} substitutions and *_env secrets (defaults to getenv).
+/// `env` looks up ${VAR} substitutions, *_env secrets and CREDENTIALS_DIRECTORY (defaults to
+/// getenv). Relative paths in the file (image_file, ca_file, *_file) are resolved against the
+/// directory of `path` / `file_name`.
 config_result load_config(const std::string& path);
+config_result load_config(const std::string& path, const env_lookup& env);
 config_result parse_config(std::string_view text, const std::string& file_name);
+config_result parse_config(std::string_view text,
+                           const std::string& file_name,
+                           const env_lookup& env);
 
 }  // namespace visionwatch
