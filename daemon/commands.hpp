@@ -29,5 +29,7 @@ struct cli_context {
 // One declaration per subcommand, in the order main() registers them.
 void add_check_command(CLI::App& app, cli_context& ctx);
 void add_validate_command(CLI::App& app, cli_context& ctx);
+void add_run_command(CLI::App& app, cli_context& ctx);
+void add_demo_command(CLI::App& app, cli_context& ctx);
 
 }  // namespace visionwatch

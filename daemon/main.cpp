@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   // Subcommands (one line each; implementations in daemon/cmd_*.cpp).
   add_check_command(app, ctx);
   add_validate_command(app, ctx);
+  add_run_command(app, ctx);
+  add_demo_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -206,6 +206,20 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
   return out;
 }
 
+bool scheduler_core::try_start_now(route_id id) {
+  const auto it = routes_.find(id);
+  if (it == routes_.end() || it->second.removed || it->second.running || !admit(it->second)) {
+    return false;
+  }
+  auto& r = it->second;
+  r.running = true;
+  ++in_flight_;
+  if (r.gateway < gateway_in_flight_.size()) {
+    ++gateway_in_flight_[r.gateway];
+  }
+  return true;
+}
+
 void scheduler_core::finished(route_id id) {
   const auto it = routes_.find(id);
   if (it == routes_.end() || !it->second.running) {

@@ -71,6 +71,9 @@ class scheduler_core {
   /// are skipped (counted by skipped()); jobs over a limit wait, and are skipped if the route's
   /// next slot arrives first.
   std::vector<job> poll(time_point now);
+  /// Claims the route's slot for an on-demand probe (POST /api/v1/routes/{name}/probe) when the
+  /// route is idle and the limits allow; release it with finished().
+  bool try_start_now(route_id id);
   /// A started job finished; frees its slot.
   void finished(route_id id);
 

@@ -161,3 +161,17 @@ TEST_SUITE("unit") {
     CHECK(s.poll(t0 + 10s).size() == 1);
   }
 }
+
+TEST_SUITE("unit") {
+  TEST_CASE("an on-demand probe claims the route's slot only when the route is idle") {
+    scheduler_core s(10);
+    s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
+    CHECK(s.try_start_now(1));
+    CHECK_FALSE(s.try_start_now(1));
+    CHECK(s.poll(t0).empty());  // the scheduled probe is skipped while the on-demand one runs
+    CHECK(s.take_skipped().size() == 1);
+    s.finished(1);
+    CHECK(s.in_flight() == 0);
+    CHECK_FALSE(s.try_start_now(2));  // unknown route
+  }
+}
