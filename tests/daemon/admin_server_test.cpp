@@ -394,9 +394,12 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("malformed requests get a 400 and the server keeps serving") {
+    // The start of a TLS ClientHello: someone pointed https:// at the plain-HTTP port.
+    static constexpr char tls_hello[] =
+        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n";
     admin_server_runner r(test_options(), test_router());
     for (const std::string& bad : {
-             std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 26),
+             std::string(tls_hello, sizeof tls_hello - 1),
              std::string("GET\r\n\r\n"),
              std::string("G(T /metrics HTTP/1.1\r\nHost: t\r\n\r\n"),
              std::string("GET /metrics HTTP/1.x\r\nHost: t\r\n\r\n"),
