@@ -1,0 +1,53 @@
+#pragma once
+/// A deliberately dumb blocking HTTP/1.1 client over a raw socket, for driving servers from a
+/// test thread: it sends exactly the bytes it is given (garbage included) and reads responses
+/// with a deadline, so tests can assert on malformed input, pipelining and closes.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace visionwatch::test {
+
+struct raw_response {
+  unsigned status = 0;
+  std::string status_line;
+  std::map<std::string, std::string> headers;  ///< names lower-cased; last value wins
+  std::string body;
+
+  /// Header value by lower-case name, or empty.
+  std::string header(const std::string& lower_name) const;
+};
+
+class raw_connection {
+ public:
+  /// Connects to an IPv4 or IPv6 literal; throws std::runtime_error when that fails.
+  raw_connection(const std::string& host, unsigned short port);
+  ~raw_connection();
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+
+  /// Sends all bytes; false when the peer has closed or reset the connection.
+  bool send(std::string_view bytes);
+  void shutdown_write();
+  /// Reads one response (Content-Length framed; `head`: no body) within `timeout`. nullopt when
+  /// the connection closes or the timeout passes first, or the bytes are not an HTTP response.
+  std::optional<raw_response> read_response(std::chrono::milliseconds timeout, bool head = false);
+  /// Reads until the peer closes (EOF or reset). True when that happened within `timeout`.
+  /// Every byte read is appended to `received` when given.
+  bool wait_closed(std::chrono::milliseconds timeout, std::string* received = nullptr);
+  /// True when the peer has closed (EOF/reset) by now, without waiting.
+  bool closed_now();
+  /// Bytes read but not yet consumed by read_response.
+  const std::string& pending() const noexcept { return buffer_; }
+
+ private:
+  /// One recv with a deadline: >0 bytes, 0 on EOF/reset, -1 on timeout.
+  long read_some(std::chrono::steady_clock::time_point deadline);
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace visionwatch::test
