@@ -3,10 +3,23 @@
 namespace visionwatch {
 namespace {
 constexpr std::array<std::string_view, outcome_count> names = {
-    "ok",           "dns_error",   "connect_error",  "tls_error",     "timeout",
-    "connection_reset", "body_too_large", "protocol_error", "http_4xx", "http_5xx",
-    "rate_limited", "bad_response", "empty_answer",  "refusal",       "no_image_claim",
-    "wrong_answer", "image_tokens_missing",
+    "ok",
+    "dns_error",
+    "connect_error",
+    "tls_error",
+    "timeout",
+    "connection_reset",
+    "body_too_large",
+    "protocol_error",
+    "http_4xx",
+    "http_5xx",
+    "rate_limited",
+    "bad_response",
+    "empty_answer",
+    "refusal",
+    "no_image_claim",
+    "wrong_answer",
+    "image_tokens_missing",
 };
 }  // namespace
 
