@@ -21,7 +21,7 @@ proxy_rules::env_lookup fake_env(std::map<std::string, std::string> vars) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("a proxy URL gives host, port and a basic authorization value") {
+  TEST_CASE("a proxy URL gives host and port and a basic authorization value") {
     const auto p = parse_proxy_url("http://alice:s%3Acret@Proxy.Example:3128/");
     CHECK(p.host == "proxy.example");
     CHECK(p.port == 3128);
