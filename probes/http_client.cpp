@@ -14,7 +14,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <filesystem>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <variant>
 
@@ -208,6 +211,50 @@ net::awaitable<bool> is_cancelled() {
   co_return cs.cancelled() != net::cancellation_type::none;
 }
 
+/// Clients with the same trust settings share one TLS context: with OpenSSL 3, loading the
+/// system store costs a few hundred milliseconds of CPU and about a megabyte per context, and
+/// one client exists per gateway. A CA file is identified with its size and mtime, so a
+/// rotated file is loaded afresh (on reload) even while old clients still hold the old one.
+std::shared_ptr<ssl::context> shared_tls_context(const tls_options& o) {
+  std::string key = o.insecure_skip_verify ? "insecure|" : "verify|";
+  if (o.ca_file.empty()) {
+    key += "system";
+  } else {
+    std::error_code fec;
+    const auto size = std::filesystem::file_size(o.ca_file, fec);
+    const auto mtime = std::filesystem::last_write_time(o.ca_file, fec);
+    key += o.ca_file + "|" + std::to_string(size) + "|" +
+           std::to_string(mtime.time_since_epoch().count());
+  }
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<ssl::context>> cache;
+  std::lock_guard lock(mutex);
+  std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
+  if (auto it = cache.find(key); it != cache.end()) {
+    if (auto ctx = it->second.lock()) {
+      return ctx;
+    }
+  }
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  error_code ec;
+  if (!o.ca_file.empty()) {
+    ctx->load_verify_file(o.ca_file, ec);
+    if (ec) {
+      throw std::runtime_error("cannot load CA file " + o.ca_file + ": " + ec.message());
+    }
+  } else if (!o.insecure_skip_verify) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      throw std::runtime_error("cannot load the system CA store: " + ec.message());
+    }
+  }
+  ctx->set_verify_mode(o.insecure_skip_verify ? ssl::verify_none : ssl::verify_peer);
+  cache[key] = ctx;
+  return ctx;
+}
+
 }  // namespace
 
 /// One TCP (or TLS) connection and its read buffer; owned by one request at a time.
@@ -237,23 +284,7 @@ struct http_client::impl {
   using connection = http_client_connection;
 
   impl(net::any_io_executor ex, client_options opts)
-      : executor(std::move(ex)), options(std::move(opts)), tls(ssl::context::tls_client) {
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    error_code ec;
-    if (!options.tls.ca_file.empty()) {
-      tls.load_verify_file(options.tls.ca_file, ec);
-      if (ec) {
-        throw std::runtime_error("cannot load CA file " + options.tls.ca_file + ": " +
-                                 ec.message());
-      }
-    } else if (!options.tls.insecure_skip_verify) {
-      tls.set_default_verify_paths(ec);
-      if (ec) {
-        throw std::runtime_error("cannot load the system CA store: " + ec.message());
-      }
-    }
-    tls.set_verify_mode(options.tls.insecure_skip_verify ? ssl::verify_none : ssl::verify_peer);
+      : executor(std::move(ex)), options(std::move(opts)), tls(shared_tls_context(options.tls)) {
     try {
       proxies = proxy_rules::make(options.proxy_url, options.use_env_proxy);
     } catch (const std::invalid_argument& e) {
@@ -265,7 +296,7 @@ struct http_client::impl {
 
   std::unique_ptr<connection> make_connection(bool https) {
     if (https) {
-      return std::make_unique<connection>(buffer_limit(), std::in_place_index<1>, executor, tls);
+      return std::make_unique<connection>(buffer_limit(), std::in_place_index<1>, executor, *tls);
     }
     return std::make_unique<connection>(buffer_limit(), std::in_place_index<0>, executor);
   }
@@ -296,7 +327,7 @@ struct http_client::impl {
 
   net::any_io_executor executor;
   client_options options;
-  ssl::context tls;
+  std::shared_ptr<ssl::context> tls;
   proxy_rules proxies;
   std::unique_ptr<connection> idle;
 };
