@@ -143,13 +143,7 @@ response_plan response_plan::huge_body(std::uint64_t bytes) {
 
 struct sim_gateway::impl {
   impl(handler h, options o) : handler_(std::move(h)), options_(std::move(o)) {}
-  ~impl() {
-    stop();
-    // Pending coroutine frames (hanging sessions) are destroyed with the io_context; the
-    // acceptor belongs to it and must go first.
-    acceptor_.reset();
-    ioc_.reset();
-  }
+  ~impl() { stop(); }
 
   void start() {
     if (!options_.cert_file.empty() || !options_.key_file.empty()) {
@@ -196,6 +190,11 @@ struct sim_gateway::impl {
       ioc_->stop();
       thread_.join();
     }
+    // Destroying the io_context destroys the pending session coroutines, which closes their
+    // sockets: clients of a hanging session see the connection drop. The acceptor belongs to
+    // the io_context and goes first.
+    acceptor_.reset();
+    ioc_.reset();
   }
 
   handler current_handler() {
@@ -381,6 +380,7 @@ struct sim_gateway::impl {
   std::optional<net::io_context> ioc_;
   std::optional<tcp::acceptor> acceptor_;
   std::thread thread_;
+  bool started_ = false;
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> requests_{0};
   std::atomic<std::size_t> connections_{0};
@@ -394,9 +394,10 @@ sim_gateway::sim_gateway(handler h, options opts)
 sim_gateway::~sim_gateway() = default;
 
 void sim_gateway::start() {
-  if (impl_->ioc_) {
+  if (impl_->started_) {
     throw std::logic_error("sim gateway: start() called twice");
   }
+  impl_->started_ = true;
   impl_->start();
 }
 

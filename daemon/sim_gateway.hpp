@@ -91,7 +91,8 @@ class sim_gateway {
   /// accepted. Throws std::runtime_error for a bind failure or an unreadable cert/key (naming
   /// the file). Call once.
   void start();
-  /// Stops serving and joins the thread; open connections are dropped. Idempotent.
+  /// Stops serving, joins the thread and closes every open connection (hanging ones too).
+  /// Idempotent; port() and the URLs stay readable.
   void stop();
   void set_handler(handler h);
 
