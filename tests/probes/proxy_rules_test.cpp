@@ -1,0 +1,156 @@
+#include "probes/proxy_rules.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <stdexcept>
+
+using visionwatch::no_proxy_matches;
+using visionwatch::parse_proxy_url;
+using visionwatch::proxy_rules;
+
+namespace {
+proxy_rules::env_lookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
+    if (auto it = vars.find(name); it != vars.end()) {
+      return it->second;
+    }
+    return std::nullopt;
+  };
+}
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("a proxy URL gives host and port and a basic authorization value") {
+    const auto p = parse_proxy_url("http://alice:s%3Acret@Proxy.Example:3128/");
+    CHECK(p.host == "proxy.example");
+    CHECK(p.port == 3128);
+    // base64("alice:s:cret")
+    CHECK(p.authorization == "Basic YWxpY2U6czpjcmV0");
+    CHECK(p.display() == "proxy.example:3128");
+  }
+
+  TEST_CASE(
+      "a proxy URL without a port uses 80 and an IPv6 literal keeps its brackets in display") {
+    CHECK(parse_proxy_url("http://10.0.0.1").port == 80);
+    const auto p = parse_proxy_url("http://[::1]:8080");
+    CHECK(p.host == "::1");
+    CHECK(p.display() == "[::1]:8080");
+    CHECK(p.authorization.empty());
+  }
+
+  TEST_CASE("invalid proxy URLs are rejected without echoing credentials") {
+    for (const char* bad : {"socks5://u:topsecret@h:1",
+                            "https://u:topsecret@h:1",
+                            "http://u:topsecret@h:1/path",
+                            "http://u:topsecret@:1",
+                            "http://u:topsecret@h:99999",
+                            "not a url topsecret"}) {
+      CAPTURE(bad);
+      try {
+        (void)parse_proxy_url(bad);
+        FAIL("accepted");
+      } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()).find("topsecret") == std::string::npos);
+      }
+    }
+  }
+
+  TEST_CASE("NO_PROXY domain entries match the domain and its subdomains only") {
+    CHECK(no_proxy_matches("example.com", "example.com", 443));
+    CHECK(no_proxy_matches("example.com", "api.example.com", 443));
+    CHECK(no_proxy_matches(".example.com", "api.example.com", 443));
+    CHECK(no_proxy_matches("*.example.com", "a.b.example.com", 443));
+    CHECK(no_proxy_matches("EXAMPLE.com", "Api.Example.COM.", 443));
+    CHECK_FALSE(no_proxy_matches("example.com", "badexample.com", 443));
+    CHECK_FALSE(no_proxy_matches("example.com", "example.org", 443));
+    CHECK_FALSE(no_proxy_matches("api.example.com", "example.com", 443));
+  }
+
+  TEST_CASE("NO_PROXY lists are comma separated with spaces and empty entries ignored") {
+    CHECK(no_proxy_matches(" foo.internal , ,localhost", "localhost", 80));
+    CHECK(no_proxy_matches("foo.internal,localhost", "bar.foo.internal", 80));
+    CHECK_FALSE(no_proxy_matches("foo.internal,localhost", "gateway.example", 80));
+    CHECK_FALSE(no_proxy_matches("", "localhost", 80));
+  }
+
+  TEST_CASE("NO_PROXY star matches every host") {
+    CHECK(no_proxy_matches("*", "anything.example", 443));
+    CHECK(no_proxy_matches("foo, *", "10.1.2.3", 443));
+  }
+
+  TEST_CASE("NO_PROXY entries with a port match only that port") {
+    CHECK(no_proxy_matches("example.com:8443", "api.example.com", 8443));
+    CHECK_FALSE(no_proxy_matches("example.com:8443", "api.example.com", 443));
+    CHECK(no_proxy_matches("127.0.0.1:8080", "127.0.0.1", 8080));
+    CHECK_FALSE(no_proxy_matches("127.0.0.1:8080", "127.0.0.1", 8081));
+    CHECK(no_proxy_matches("[::1]:8443", "::1", 8443));
+    CHECK_FALSE(no_proxy_matches("[::1]:8443", "::1", 443));
+  }
+
+  TEST_CASE("NO_PROXY IP entries and networks match IP literal hosts") {
+    CHECK(no_proxy_matches("127.0.0.1", "127.0.0.1", 80));
+    CHECK_FALSE(no_proxy_matches("127.0.0.1", "127.0.0.2", 80));
+    CHECK(no_proxy_matches("10.0.0.0/8", "10.200.3.4", 80));
+    CHECK_FALSE(no_proxy_matches("10.0.0.0/8", "11.0.0.1", 80));
+    CHECK(no_proxy_matches("::1", "::1", 80));
+    CHECK(no_proxy_matches("::1", "[::1]", 80));
+    CHECK(no_proxy_matches("0:0::1", "::1", 80));
+    CHECK(no_proxy_matches("fd00::/8", "fd12::5", 80));
+    CHECK_FALSE(no_proxy_matches("fd00::/8", "fe80::1", 80));
+    // An IP entry never matches a name and a name never matches an IP.
+    CHECK_FALSE(no_proxy_matches("127.0.0.1", "localhost", 80));
+    CHECK_FALSE(no_proxy_matches("localhost", "127.0.0.1", 80));
+  }
+
+  TEST_CASE("environment proxies are chosen per scheme and upper case wins") {
+    const auto rules = proxy_rules::make("",
+                                         true,
+                                         fake_env({{"HTTPS_PROXY", "http://secure:3128"},
+                                                   {"https_proxy", "http://ignored:1"},
+                                                   {"http_proxy", "http://plain:8080"}}));
+    const auto* https = rules.select(true, "api.example.com", 443);
+    REQUIRE(https != nullptr);
+    CHECK(https->host == "secure");
+    const auto* plain = rules.select(false, "api.example.com", 80);
+    REQUIRE(plain != nullptr);
+    CHECK(plain->host == "plain");
+    CHECK(plain->port == 8080);
+  }
+
+  TEST_CASE("NO_PROXY from the environment bypasses the environment proxy") {
+    const auto rules = proxy_rules::make(
+        "",
+        true,
+        fake_env({{"HTTPS_PROXY", "http://p:3128"}, {"no_proxy", "internal.example,127.0.0.1"}}));
+    CHECK(rules.select(true, "gw.internal.example", 443) == nullptr);
+    CHECK(rules.select(true, "127.0.0.1", 443) == nullptr);
+    CHECK(rules.select(true, "api.example.com", 443) != nullptr);
+    // No HTTP_PROXY: plain http goes direct.
+    CHECK(rules.select(false, "api.example.com", 80) == nullptr);
+  }
+
+  TEST_CASE("an explicit proxy URL applies to both schemes and ignores NO_PROXY") {
+    const auto rules = proxy_rules::make(
+        "http://explicit:3128", true, fake_env({{"NO_PROXY", "*"}, {"HTTPS_PROXY", "http://e:1"}}));
+    REQUIRE(rules.select(true, "x.example", 443) != nullptr);
+    CHECK(rules.select(true, "x.example", 443)->host == "explicit");
+    CHECK(rules.select(false, "x.example", 80)->host == "explicit");
+  }
+
+  TEST_CASE("the environment is ignored when use_env_proxy is off") {
+    const auto rules = proxy_rules::make("", false, fake_env({{"HTTPS_PROXY", "http://p:3128"}}));
+    CHECK(rules.select(true, "x.example", 443) == nullptr);
+  }
+
+  TEST_CASE("an invalid environment proxy names the variable but not its value") {
+    try {
+      (void)proxy_rules::make("", true, fake_env({{"HTTPS_PROXY", "ftp://u:hunter2@x"}}));
+      FAIL("accepted");
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      CHECK(what.find("HTTPS_PROXY") != std::string::npos);
+      CHECK(what.find("hunter2") == std::string::npos);
+    }
+  }
+}
