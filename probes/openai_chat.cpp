@@ -103,9 +103,11 @@ std::string describe_parse_error(const json::exception& e, std::size_t body_size
     what = what.substr(0, p);
   }
   std::string out;
-  if (what.find("end of input") != std::string_view::npos) {
+  const auto* pe = dynamic_cast<const json::parse_error*>(&e);
+  if (what.find("end of input") != std::string_view::npos ||
+      (pe != nullptr && pe->byte >= body_size)) {
     out = "truncated JSON: unexpected end of input after " + std::to_string(body_size) + " bytes";
-  } else if (const auto* pe = dynamic_cast<const json::parse_error*>(&e); pe != nullptr) {
+  } else if (pe != nullptr) {
     out = "invalid JSON at byte " + std::to_string(pe->byte) + ": " + std::string(what);
   } else {
     out = "invalid JSON: " + std::string(what);

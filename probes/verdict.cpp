@@ -820,6 +820,9 @@ const std::vector<std::string>& default_no_image_phrases() {
       "didn't receive any image",
       "haven't received an image",
       "have not received an image",
+      "got no image",
+      "received no image",
+      "no image was received",
       // Chinese (simplified and traditional)
       "无法识别图片",
       "没有图片",
