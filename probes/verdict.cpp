@@ -15,10 +15,19 @@ namespace {
 
 constexpr std::size_t excerpt_bytes = 120;
 constexpr std::size_t message_bytes = 200;
-/// libstdc++'s std::regex matcher recurses per input character; answers to "reply with one
-/// word" are short, so the pattern only sees the first 2 KiB (no stack exhaustion on a 64 KiB
-/// reply).
-constexpr std::size_t regex_input_bytes = 2048;
+/// std::regex has no time limit. Custom patterns run in libstdc++'s polynomial (Thompson NFA)
+/// mode, which refuses back-references, and only see the first 512 bytes of the answer (answers to
+/// "reply with one word" are short): worst case tens of milliseconds, never exponential, and no
+/// recursion per input character.
+constexpr std::size_t regex_input_bytes = 512;
+
+std::regex compile_pattern(const std::string& pattern) {
+  auto flags = std::regex::ECMAScript | std::regex::icase;
+#if defined(__GLIBCXX__)
+  flags |= std::regex_constants::__polynomial;
+#endif
+  return std::regex(pattern, flags);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation: lower case (ASCII, Latin-1, Greek, Cyrillic, full-width forms), one apostrophe,
@@ -462,7 +471,7 @@ match_status match_custom(const answer_expectation& expect, std::string_view tex
   bool invalid = false;
   if (!expect.pattern.empty()) {
     try {
-      const std::regex re(expect.pattern, std::regex::ECMAScript | std::regex::icase);
+      const std::regex re = compile_pattern(expect.pattern);
       const std::string input = sanitize_utf8(text, regex_input_bytes);
       if (std::regex_search(input, re)) {
         return match_status::match;
@@ -986,6 +995,19 @@ verdict judge_control(const http_result& http, const reply& r) {
   verdict v;
   v.usage_missing = !r.tokens.present();
   return v;
+}
+
+std::optional<std::string> validate_answer_pattern(const std::string& pattern) {
+  try {
+    (void)compile_pattern(pattern);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (what.find("polynomial") != std::string::npos) {
+      return std::string("back-references are not supported");
+    }
+    return one_line_excerpt(what, message_bytes);
+  }
 }
 
 bool answer_matches(const answer_expectation& expect, std::string_view text) {

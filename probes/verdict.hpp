@@ -61,6 +61,11 @@ verdict judge(const http_result& http,
 /// baseline cannot be learned from this reply.
 verdict judge_control(const http_result& http, const reply& r);
 
+/// Checks a custom `pattern` the way the verdict compiles it (ECMAScript, case-insensitive,
+/// polynomial-time matching: no back-references). nullopt when usable, else why not. For config
+/// validation, so a bad pattern is a load error instead of a wrong_answer on every probe.
+std::optional<std::string> validate_answer_pattern(const std::string& pattern);
+
 /// Tolerant answer matching ("4,821", "4 8 2 1", "The number shown is 4821", "seven", "grey");
 /// rejects replies naming several candidates. Exposed for tests and the fake upstream.
 bool answer_matches(const answer_expectation& expect, std::string_view text);
