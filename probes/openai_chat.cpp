@@ -1,5 +1,6 @@
 #include "probes/openai_chat.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -412,6 +413,12 @@ void parse_json_body(std::string_view body, reply& r) {
   r.parse_error = one_line_excerpt(r.parse_error, reply_error_limit);
 }
 
+/// Printable ASCII without '"' and '\\': serialises to itself.
+bool is_plain_json_string(std::string_view s) noexcept {
+  return std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+}
+
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url) {
@@ -431,10 +438,13 @@ http_request build_request(const probe_request& request) {
   out.method = "POST";
   out.url = endpoint_url(request.base_url);
 
+  // A data URL is hundreds of kilobytes of base64, which needs no JSON escaping: it is spliced
+  // into the serialised body instead of going through the serialiser's per-byte escaping.
+  const bool splice_url = request.image && is_plain_json_string(request.image->url);
   json content = json::array();
   content.push_back({{"type", "text"}, {"text", request.prompt}});
   if (request.image) {
-    json image_url = {{"url", request.image->url}};
+    json image_url = {{"url", splice_url ? std::string() : request.image->url}};
     if (!request.image->detail.empty()) {
       image_url["detail"] = request.image->detail;
     }
@@ -451,6 +461,13 @@ http_request build_request(const probe_request& request) {
   }
   // `replace`: a prompt with invalid UTF-8 is sent with U+FFFD instead of throwing.
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (splice_url) {
+    // `"url":""` can only be the key itself: the same bytes inside a string would be escaped.
+    static constexpr std::string_view empty_url = R"("url":"")";
+    if (const auto at = out.body.find(empty_url); at != std::string::npos) {
+      out.body.insert(at + empty_url.size() - 1, request.image->url);
+    }
+  }
 
   set_header(out.headers, "Content-Type", "application/json");
   set_header(out.headers, "Accept", "application/json");

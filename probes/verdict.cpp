@@ -157,10 +157,33 @@ bool contains_phrase(std::string_view hay, std::string_view phrase) noexcept {
   return false;
 }
 
+/// True when normalize(text) == text: the built-in phrases are written that way, so the judge
+/// does not rebuild them on every probe.
+bool is_normalized(std::string_view text) noexcept {
+  if (text.empty() || text.front() == ' ' || text.back() == ' ') {
+    return text.empty();
+  }
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto d = decode_utf8(text, i);
+    if (!d.valid || fold(d.cp) != d.cp || (d.cp == ' ' && text[i + 1] == ' ')) {
+      return false;
+    }
+    i += d.length;
+  }
+  return true;
+}
+
 const std::string* find_phrase(std::string_view normalized_text,
                                const std::vector<std::string>& phrases) {
+  std::string scratch;
   for (const auto& p : phrases) {
-    if (contains_phrase(normalized_text, normalize(p))) {
+    std::string_view phrase = p;
+    if (!is_normalized(phrase)) {
+      scratch = normalize(p);
+      phrase = scratch;
+    }
+    if (contains_phrase(normalized_text, phrase)) {
       return &p;
     }
   }
@@ -769,10 +792,10 @@ const std::vector<std::string>& default_no_image_phrases() {
       "i cannot view images",
       "i can't view the image",
       "i cannot view the image",
-      "i'm unable to view",
-      "i am unable to view",
-      "i'm unable to see",
-      "i am unable to see",
+      "i'm unable to view images",
+      "i am unable to view images",
+      "i'm unable to view the image",
+      "i am unable to view the image",
       "unable to see the image",
       "unable to analyze the image",
       "unable to analyse the image",

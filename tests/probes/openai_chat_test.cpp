@@ -204,7 +204,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE(
-      "request headers: defaults, bearer only with a key, extras override without duplicates") {
+      "request headers have defaults and a bearer only with a key and extras override without "
+      "duplicates") {
     auto r = image_request();
     auto req = openai_chat::build_request(r);
     CHECK(header_value(req, "Content-Type") == "application/json");
@@ -240,7 +241,7 @@ TEST_SUITE("unit") {
     CHECK(png_data_url(std::string("\x00\xff\xfe", 3)) == "data:image/png;base64,AP/+");
   }
 
-  TEST_CASE("a healthy reply gives text, finish reason and usage") {
+  TEST_CASE("a healthy reply gives text and finish reason and usage") {
     const auto r =
         parse(200,
               ok_body("4821",
@@ -261,7 +262,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.retry_after.has_value());
   }
 
-  TEST_CASE("content given as an array of parts is concatenated; refusal parts go to refusal") {
+  TEST_CASE("content given as an array of parts is concatenated and refusal parts go to refusal") {
     const json parts = json::array({{{"type", "text"}, {"text", "48"}},
                                     {{"type", "image_url"}, {"image_url", {{"url", "x"}}}},
                                     {{"type", "text"}, {"text", "21"}},
@@ -307,7 +308,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.tokens.present());
   }
 
-  TEST_CASE("token counts: integral floats and digit strings accepted, junk treated as absent") {
+  TEST_CASE("token counts accept integral floats and digit strings and treat junk as absent") {
     const auto r = parse(
         200,
         ok_body("7",
@@ -368,7 +369,7 @@ TEST_SUITE("unit") {
     CHECK(r.text == "4821");
   }
 
-  TEST_CASE("every real error body in the fixture gives its message, code and retry hint") {
+  TEST_CASE("every real error body in the fixture gives its message and code and retry hint") {
     struct expected_error {
       std::string message;
       std::string code;
@@ -405,7 +406,9 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("other error shapes: plain string, top-level message, detail, array-wrapped") {
+  TEST_CASE(
+      "other error shapes are understood: plain string and top-level message and detail and "
+      "array-wrapped") {
     auto r = parse(404, R"({"error":"model 'llava' not found"})");
     CHECK(r.error_message == "model 'llava' not found");
     r = parse(
@@ -423,7 +426,8 @@ TEST_SUITE("unit") {
     CHECK(r.retry_after == seconds{3});
   }
 
-  TEST_CASE("Retry-After: delta seconds, HTTP date against the Date header or the given now") {
+  TEST_CASE(
+      "Retry-After is delta seconds or an HTTP date against the Date header or the given now") {
     auto r = parse(429, "{}", {{"retry-after", "20"}});
     CHECK(r.retry_after == seconds{20});
     // The response's Date header is the reference clock.
@@ -444,7 +448,8 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.retry_after.has_value());
   }
 
-  TEST_CASE("an HTML error page: the status reason is its title, the parse error quotes safely") {
+  TEST_CASE(
+      "an HTML error page gives its title as the message and a safe quote as the parse error") {
     const std::string page =
         "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>nginx</body></html>";
     auto r = parse(502, page);
@@ -486,7 +491,7 @@ TEST_SUITE("unit") {
     CHECK(s.well_formed);
   }
 
-  TEST_CASE("invalid UTF-8 in the content still parses, with replacement characters") {
+  TEST_CASE("invalid UTF-8 in the content still parses with replacement characters") {
     const auto r = parse(200,
                          "{\"choices\":[{\"message\":{\"content\":\"48\xff\xc3\x28"
                          "21\"}}]}");

@@ -37,7 +37,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("Retry-After delta seconds and dates relative to now, clamped") {
+  TEST_CASE("Retry-After delta seconds and dates are relative to now and clamped") {
     const auto now = at(2026, 3, 1, 12, 0, 0);
     CHECK(parse_retry_after("120", now) == seconds{120});
     CHECK(parse_retry_after(" 0 ", now) == seconds{0});

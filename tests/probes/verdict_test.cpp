@@ -83,7 +83,7 @@ TEST_SUITE("unit") {
     CHECK(v.reason == "timeout");
   }
 
-  TEST_CASE("HTTP statuses map to rate_limited, http_4xx and http_5xx with the error message") {
+  TEST_CASE("HTTP statuses map to rate_limited or http_4xx or http_5xx with the error message") {
     reply r;
     r.error_message = "No endpoints found that support image input";
     r.error_code = "404";
@@ -123,7 +123,7 @@ TEST_SUITE("unit") {
           "followed; check base_url)");
   }
 
-  TEST_CASE("error messages in reasons are bounded, one line, and never show API keys") {
+  TEST_CASE("error messages in reasons are bounded to one line and never show API keys") {
     reply r;
     r.error_message = "Incorrect API key provided: sk-proj-abcd****wxyz.\nYou can find your key " +
                       std::string(1000, 'x');
@@ -144,7 +144,7 @@ TEST_SUITE("unit") {
           "malformed reply: choices[0].message.content is a number, expected string or array");
   }
 
-  TEST_CASE("no text and no refusal is empty_answer; finish_reason length is explained") {
+  TEST_CASE("no text and no refusal is empty_answer and finish_reason length is explained") {
     auto r = answer("  \n ");
     auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
     CHECK(v.result == outcome::empty_answer);
@@ -171,7 +171,7 @@ TEST_SUITE("unit") {
     CHECK(judge_text("There is no image; 1234?").result == outcome::no_image_claim);
   }
 
-  TEST_CASE("the API refusal field, content_filter and refusal phrases are refusal") {
+  TEST_CASE("the API refusal field and content_filter and refusal phrases are refusal") {
     auto r = answer("");
     r.refusal = "I can't help with that.";
     auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
@@ -229,7 +229,9 @@ TEST_SUITE("unit") {
     CHECK(v.result == outcome::ok);
   }
 
-  TEST_CASE("usage: image_tokens > 0 passes whatever the prompt count; 0 falls back to baseline") {
+  TEST_CASE(
+      "usage: image_tokens above 0 passes whatever the prompt count and 0 falls back to the "
+      "baseline") {
     auto r = answer("4821", 30);
     r.tokens.image_tokens = 85;
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
@@ -241,7 +243,7 @@ TEST_SUITE("unit") {
           "processed");
   }
 
-  TEST_CASE("usage: exactly baseline + margin passes; Ollama needs a small margin") {
+  TEST_CASE("usage: exactly baseline plus margin passes and Ollama needs a small margin") {
     CHECK(judge(http_ok(), answer("4821", 75), digits_4821, 25, verdict_checks{}).result ==
           outcome::ok);
     verdict_checks ollama;
@@ -256,7 +258,7 @@ TEST_SUITE("unit") {
           outcome::ok);
   }
 
-  TEST_CASE("usage: absent usage is recorded, and fails only with require_usage") {
+  TEST_CASE("usage: absent usage is recorded and fails only with require_usage") {
     auto v = judge(http_ok(), answer("4821", std::nullopt), digits_4821, 25, verdict_checks{});
     CHECK(v.result == outcome::ok);
     CHECK(v.usage_missing);
@@ -280,7 +282,7 @@ TEST_SUITE("unit") {
     CHECK(judge(http_ok(), answer("4821", 50), digits_4821, 50, checks).result == outcome::ok);
   }
 
-  TEST_CASE("the control request fails only on transport, status or shape") {
+  TEST_CASE("the control request fails only on transport or status or shape") {
     auto v = judge_control(http_ok(), answer("There is no image.", 25));
     CHECK(v.result == outcome::ok);
     CHECK_FALSE(v.usage_missing);
@@ -312,7 +314,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("no-image phrases match in every default language, normalised") {
+  TEST_CASE("no-image phrases match in every default language after normalisation") {
     for (const char* text : {"No image was provided.",
                              "Please upload an image so I can help.",
                              "I can’t see an image in your message.",
@@ -340,6 +342,7 @@ TEST_SUITE("unit") {
                              "No imagery beyond the digits 4821.",
                              "Kein Bildschirmfoto, aber 4821.",
                              "I can see the image: 4821",
+                             "I'm unable to see every digit clearly, but it reads 4821.",
                              "The image contains a red circle."}) {
       CAPTURE(text);
       CHECK(judge(http_ok(), answer(text), none, std::nullopt, verdict_checks{}).result ==
@@ -462,7 +465,7 @@ TEST_SUITE("unit") {
     CHECK(rejections >= 20);
   }
 
-  TEST_CASE("custom probes: pattern (ECMAScript, case-insensitive) or accepted words") {
+  TEST_CASE("custom probes match a case-insensitive ECMAScript pattern or accepted words") {
     answer_expectation e;
     e.pattern = "^\\s*(python|py)\\b";
     CHECK(answer_matches(e, "Python logo"));
@@ -486,7 +489,7 @@ TEST_SUITE("unit") {
     CHECK(v.reason == "answer 'Python logo' does not match 'GitHub', 'octocat'");
   }
 
-  TEST_CASE("an invalid custom pattern is a wrong answer with a clear reason, never a throw") {
+  TEST_CASE("an invalid custom pattern is a wrong answer with a clear reason and never a throw") {
     answer_expectation e;
     e.pattern = "([unclosed";
     CHECK_FALSE(answer_matches(e, "anything"));
