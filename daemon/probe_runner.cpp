@@ -161,11 +161,11 @@ net::awaitable<probe_result> run_control(probe_job job) {
   const http_result http = co_await job.client->send(std::move(http_req));
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
-  if (auto v = judge_delivery(http, rep)) {
-    r.result = v->result;
-    r.reason = v->reason;
-  } else if (!rep.tokens.prompt_tokens) {
-    r.usage_missing = true;
+  const verdict v = judge_control(http, rep);
+  r.result = v.result;
+  r.reason = v.reason;
+  r.usage_missing = v.usage_missing;
+  if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
   co_return r;

@@ -3,6 +3,7 @@
 /// Pure (no I/O). One file per flavour (openai_chat.cpp, ...); this header is the whole boundary,
 /// so Anthropic Messages, Gemini or the Responses API slot in without touching the verdict.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,15 +34,28 @@ struct probe_request {
   std::string prompt;
   std::optional<image_part> image;
   std::optional<int> max_tokens;
+  /// Send the limit as `max_completion_tokens` instead of `max_tokens`. OpenAI deprecated
+  /// max_tokens and its reasoning models (o-series, gpt-5) reject it; most OpenAI-compatible
+  /// gateways (vLLM, Ollama, LM Studio, older LiteLLM/one-api) only know max_tokens, hence the
+  /// default.
+  bool use_max_completion_tokens = false;
   std::optional<double> temperature;
   std::string api_key;  ///< secret: sent as Authorization: Bearer, never logged
   header_list extra_headers;
 };
 
+/// "visionwatch/<version>": the default User-Agent (extra headers may override it).
+std::string_view default_user_agent() noexcept;
+
 http_request build_request(api_flavour flavour, const probe_request& request);
 
 /// Parses any response (2xx or error body). Never throws: malformed input gives
-/// `well_formed == false` and a short `parse_error`.
+/// `well_formed == false` and a short `parse_error`. An HTTP-date Retry-After is resolved against
+/// the response's own Date header, else against `now` (pass it for deterministic results).
+reply parse_reply(api_flavour flavour,
+                  const http_result& result,
+                  std::chrono::system_clock::time_point now);
+/// As above with `now` = the system clock (used only when the response has no Date header).
 reply parse_reply(api_flavour flavour, const http_result& result);
 
 /// "data:image/png;base64,..." for PNG bytes.

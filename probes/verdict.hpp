@@ -14,6 +14,11 @@
 
 namespace visionwatch {
 
+/// Built-in phrase lists (see docs/verdict.md). Matching is case-insensitive, on word
+/// boundaries, with white space and typographic apostrophes normalised.
+const std::vector<std::string>& default_no_image_phrases();
+const std::vector<std::string>& default_refusal_phrases();
+
 /// What counts as a right answer.
 struct answer_expectation {
   /// Generated challenge: kind-aware tolerant matching against the canonical answer.
@@ -27,16 +32,14 @@ struct answer_expectation {
 struct verdict_checks {
   /// Phrases (case-insensitive substrings) that mean "I got no image". Defaults in English,
   /// Chinese, Spanish, German, French and Japanese come from default_no_image_phrases().
-  std::vector<std::string> no_image_phrases;
-  std::vector<std::string> refusal_phrases;
+  std::vector<std::string> no_image_phrases = default_no_image_phrases();
+  /// Phrases that mean "I won't answer"; they count only when the answer is not right.
+  std::vector<std::string> refusal_phrases = default_refusal_phrases();
   /// An image probe must show prompt_tokens >= baseline + min_image_tokens, or image_tokens > 0.
   long long min_image_tokens = 50;
   /// Missing usage fails the probe (image_tokens_missing) only when set.
   bool require_usage = false;
 };
-
-const std::vector<std::string>& default_no_image_phrases();
-const std::vector<std::string>& default_refusal_phrases();
 
 struct verdict {
   outcome result = outcome::ok;
@@ -52,9 +55,16 @@ verdict judge(const http_result& http,
               std::optional<long long> baseline_prompt_tokens,
               const verdict_checks& checks);
 
-/// The first half of judge(): transport error, HTTP status, malformed body. std::nullopt when the
-/// reply is a well-formed 2xx (used alone for the text-only control request).
-std::optional<verdict> judge_delivery(const http_result& http, const reply& r);
+/// The text-only control request that measures the usage baseline: only transport, HTTP status
+/// and malformed body can fail it (its answer is meaningless without an image, and a model
+/// saying "there is no image" is the expected behaviour). `usage_missing` tells the caller the
+/// baseline cannot be learned from this reply.
+verdict judge_control(const http_result& http, const reply& r);
+
+/// Checks a custom `pattern` the way the verdict compiles it (ECMAScript, case-insensitive,
+/// polynomial-time matching: no back-references). nullopt when usable, else why not. For config
+/// validation, so a bad pattern is a load error instead of a wrong_answer on every probe.
+std::optional<std::string> validate_answer_pattern(const std::string& pattern);
 
 /// Tolerant answer matching ("4,821", "4 8 2 1", "The number shown is 4821", "seven", "grey");
 /// rejects replies naming several candidates. Exposed for tests and the fake upstream.

@@ -1,0 +1,23 @@
+#pragma once
+/// The OpenAI chat completions flavour (POST {base_url}/chat/completions), also spoken by most
+/// gateways (LiteLLM, OpenRouter, one-api/new-api, vLLM, Ollama, LM Studio, Gemini's
+/// OpenAI-compatible endpoint). Internal to probes/: callers go through adapter.hpp.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "probes/adapter.hpp"
+
+namespace visionwatch::openai_chat {
+
+/// "{base_url}/chat/completions" without a doubled slash; a base_url that already ends in
+/// /chat/completions is used as is.
+std::string endpoint_url(std::string_view base_url);
+
+http_request build_request(const probe_request& request);
+
+/// Never throws. See docs/verdict.md ("Parsing replies") for every tolerated shape.
+reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now);
+
+}  // namespace visionwatch::openai_chat

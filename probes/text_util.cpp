@@ -1,0 +1,231 @@
+#include "probes/text_util.hpp"
+
+namespace visionwatch {
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view ellipsis = "\xE2\x80\xA6";     // U+2026
+
+unsigned char byte_at(std::string_view s, std::size_t i) noexcept {
+  return static_cast<unsigned char>(s[i]);
+}
+
+bool is_line_noise(char32_t cp) noexcept {
+  // C0 controls (tab, CR, LF included), DEL, C1 controls, and the Unicode line/paragraph
+  // separators: all would break a one-line reason or a log line.
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
+}
+
+}  // namespace
+
+utf8_decoded decode_utf8(std::string_view text, std::size_t pos) noexcept {
+  const unsigned char b0 = byte_at(text, pos);
+  if (b0 < 0x80) {
+    return {b0, 1, true};
+  }
+  std::size_t need = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  char32_t cp = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    cp = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    cp = b0 & 0x0Fu;
+    if (b0 == 0xE0) {
+      lo = 0xA0;  // overlong
+    } else if (b0 == 0xED) {
+      hi = 0x9F;  // surrogates
+    }
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    cp = b0 & 0x07u;
+    if (b0 == 0xF0) {
+      lo = 0x90;  // overlong
+    } else if (b0 == 0xF4) {
+      hi = 0x8F;  // above U+10FFFF
+    }
+  } else {
+    return {0xFFFD, 1, false};
+  }
+  for (std::size_t k = 1; k <= need; ++k) {
+    if (pos + k >= text.size()) {
+      return {0xFFFD, k, false};
+    }
+    const unsigned char b = byte_at(text, pos + k);
+    const unsigned char l = k == 1 ? lo : 0x80;
+    const unsigned char h = k == 1 ? hi : 0xBF;
+    if (b < l || b > h) {
+      return {0xFFFD, k, false};
+    }
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  return {cp, need + 1, true};
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+    cp = 0xFFFD;
+  }
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (byte_at(text, i) < 0x80) {
+      ++i;
+      continue;
+    }
+    const auto d = decode_utf8(text, i);
+    if (!d.valid) {
+      return false;
+    }
+    i += d.length;
+  }
+  return true;
+}
+
+std::string sanitize_utf8(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto d = decode_utf8(text, i);
+    const std::string_view piece = d.valid ? text.substr(i, d.length) : replacement;
+    if (out.size() + piece.size() > max_bytes) {
+      break;
+    }
+    out.append(piece);
+    i += d.length;
+  }
+  return out;
+}
+
+std::string one_line_excerpt(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  bool pending_space = false;
+  bool cut = false;
+  std::string piece;
+  while (i < text.size()) {
+    const auto d = decode_utf8(text, i);
+    i += d.length;
+    if (d.cp == ' ' || is_line_noise(d.cp)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    piece.clear();
+    if (pending_space) {
+      piece.push_back(' ');
+    }
+    append_utf8(piece, d.cp);
+    if (out.size() + piece.size() > max_bytes) {
+      cut = true;
+      break;
+    }
+    out += piece;
+    pending_space = false;
+  }
+  if (!cut) {
+    return out;
+  }
+  // Make room for the marker, removing whole code points only.
+  while (!out.empty() && out.size() + ellipsis.size() > max_bytes) {
+    std::size_t n = out.size() - 1;
+    while (n > 0 && (byte_at(out, n) & 0xC0u) == 0x80u) {
+      --n;
+    }
+    out.resize(n);
+  }
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  if (out.size() + ellipsis.size() <= max_bytes) {
+    out += ellipsis;
+  }
+  return out;
+}
+
+}  // namespace visionwatch
+
+namespace visionwatch {
+namespace {
+
+bool is_key_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '*' || c == '.' || c == '+' || c == '/' || c == '=';
+}
+
+bool is_alnum(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool starts_with_icase(std::string_view s, std::size_t pos, std::string_view prefix) noexcept {
+  if (s.size() - pos < prefix.size()) {
+    return false;
+  }
+  for (std::size_t k = 0; k < prefix.size(); ++k) {
+    char c = s[pos + k];
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (c != prefix[k]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string redact_secrets(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const bool at_word_start = i == 0 || !is_alnum(text[i - 1]);
+    std::size_t prefix = 0;
+    std::size_t min_key = 0;
+    if (at_word_start && starts_with_icase(text, i, "sk-")) {
+      prefix = 3;
+      min_key = 1;
+    } else if (at_word_start && starts_with_icase(text, i, "bearer ")) {
+      prefix = 7;
+      min_key = 8;  // "Missing bearer or basic authentication" names no key
+    }
+    std::size_t end = i + prefix;
+    while (prefix > 0 && end < text.size() && is_key_char(text[end])) {
+      ++end;
+    }
+    // A sentence's final full stop is not part of the key.
+    if (end > i + prefix && text[end - 1] == '.') {
+      --end;
+    }
+    if (prefix == 0 || end - (i + prefix) < min_key) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    out.append(text.substr(i, prefix));
+    out += "***";
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace visionwatch

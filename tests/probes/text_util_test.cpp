@@ -1,0 +1,50 @@
+#include "probes/text_util.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace visionwatch;
+
+TEST_SUITE("unit") {
+  TEST_CASE("sanitize_utf8 keeps valid text and replaces each invalid sequence") {
+    CHECK(sanitize_utf8("4821 – 数字", 100) == "4821 – 数字");
+    CHECK(sanitize_utf8("a\xffz", 100) == "a\xEF\xBF\xBDz");
+    // Overlong, surrogate, above U+10FFFF, truncated sequence.
+    CHECK(sanitize_utf8("\xC0\xAF", 100) == "\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(sanitize_utf8("\xED\xA0\x80", 100) == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(sanitize_utf8("\xF4\x90\x80\x80", 100).find("\xEF\xBF\xBD") == 0);
+    CHECK(sanitize_utf8("ab\xE2\x82", 100) == "ab\xEF\xBF\xBD");
+    CHECK(sanitize_utf8(std::string("a\0b", 3), 100) == std::string("a\0b", 3));
+  }
+
+  TEST_CASE("sanitize_utf8 cuts on a code point boundary") {
+    CHECK(sanitize_utf8("€€", 5) == "€");
+    CHECK(sanitize_utf8("€€", 6) == "€€");
+    CHECK(sanitize_utf8("abc", 0).empty());
+    CHECK(sanitize_utf8("\xff\xff", 4) == "\xEF\xBF\xBD");
+  }
+
+  TEST_CASE("is_valid_utf8 agrees with the decoder") {
+    CHECK(is_valid_utf8("plain ascii"));
+    CHECK(is_valid_utf8("画像が見つかりません"));
+    CHECK_FALSE(is_valid_utf8("\x80"));
+    CHECK_FALSE(is_valid_utf8("\xE0\x80\x80"));
+  }
+
+  TEST_CASE("one_line_excerpt flattens control characters and marks a cut") {
+    CHECK(one_line_excerpt("  a\r\n\tb  c \n", 100) == "a b c");
+    CHECK(one_line_excerpt("abcdefghij", 10) == "abcdefghij");
+    CHECK(one_line_excerpt("abcdefghijk", 10) == "abcdefg…");
+    CHECK(one_line_excerpt("€€€€", 8) == "€…");
+    CHECK(one_line_excerpt("x\xff", 100) == "x\xEF\xBF\xBD");
+    CHECK(one_line_excerpt(std::string("a\0b", 3), 100) == "a b");
+  }
+
+  TEST_CASE("redact_secrets masks echoed API keys and bearer tokens") {
+    CHECK(redact_secrets("Incorrect API key provided: sk-proj-abc*****wxyz. You can find it") ==
+          "Incorrect API key provided: sk-***. You can find it");
+    CHECK(redact_secrets("got Bearer eyJhbGciOiJIUzI1NiJ9.payload") == "got Bearer ***");
+    CHECK(redact_secrets("Missing bearer or basic authentication") ==
+          "Missing bearer or basic authentication");
+    CHECK(redact_secrets("task-123 desk-lamp") == "task-123 desk-lamp");
+  }
+}

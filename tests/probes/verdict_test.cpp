@@ -1,0 +1,530 @@
+#include "probes/verdict.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "probes/text_util.hpp"
+#include "tests/support/test_paths.hpp"
+
+using nlohmann::json;
+using namespace visionwatch;
+
+namespace {
+
+const json& real_replies() {
+  static const json s = json::parse(test::read_file(test::fixtures_dir() / "real-replies.json"));
+  return s;
+}
+
+http_result http_ok() {
+  http_result h;
+  h.status = 200;
+  return h;
+}
+
+http_result http_status(unsigned status) {
+  http_result h;
+  h.status = status;
+  return h;
+}
+
+reply answer(std::string text, std::optional<long long> prompt_tokens = 200) {
+  reply r;
+  r.well_formed = true;
+  r.text = std::move(text);
+  r.finish_reason = "stop";
+  r.tokens.prompt_tokens = prompt_tokens;
+  if (prompt_tokens) {
+    r.tokens.completion_tokens = 3;
+    r.tokens.total_tokens = *prompt_tokens + 3;
+  }
+  return r;
+}
+
+answer_expectation expect(challenge_kind kind, std::string value) {
+  answer_expectation e;
+  e.kind = kind;
+  e.answer = std::move(value);
+  return e;
+}
+
+const answer_expectation digits_4821 = expect(challenge_kind::digits, "4821");
+
+verdict judge_text(std::string text,
+                   const answer_expectation& e = digits_4821,
+                   std::optional<long long> baseline = std::nullopt) {
+  return judge(http_ok(), answer(std::move(text)), e, baseline, verdict_checks{});
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  // ---- outcomes in order, each with its exact reason
+
+  TEST_CASE("a right answer with an image-sized prompt is ok with no reason") {
+    const auto v = judge(http_ok(), answer("4821", 159), digits_4821, 27, verdict_checks{});
+    CHECK(v.result == outcome::ok);
+    CHECK(v.reason.empty());
+    CHECK_FALSE(v.usage_missing);
+  }
+
+  TEST_CASE("a transport error is its own outcome with the client's reason") {
+    http_result h;
+    h.transport_error = outcome::connect_error;
+    h.reason = "connect to 127.0.0.1:9: connection refused";
+    auto v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::connect_error);
+    CHECK(v.reason == "connect to 127.0.0.1:9: connection refused");
+    h.reason.clear();
+    h.transport_error = outcome::timeout;
+    v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::timeout);
+    CHECK(v.reason == "timeout");
+  }
+
+  TEST_CASE("HTTP statuses map to rate_limited or http_4xx or http_5xx with the error message") {
+    reply r;
+    r.error_message = "No endpoints found that support image input";
+    r.error_code = "404";
+    auto v = judge(http_status(404), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_4xx);
+    CHECK(v.reason == "HTTP 404: No endpoints found that support image input");
+
+    r.error_message = "Rate limit reached ...";
+    r.error_code = "rate_limit_exceeded";
+    r.retry_after = std::chrono::seconds{20};
+    v = judge(http_status(429), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::rate_limited);
+    CHECK(v.reason == "HTTP 429: Rate limit reached ... (rate_limit_exceeded); retry after 20s");
+
+    r = reply{};
+    r.error_message = "Overloaded";
+    r.error_code = "overloaded_error";
+    v = judge(http_status(529), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_5xx);
+    CHECK(v.reason == "HTTP 529: Overloaded (overloaded_error)");
+
+    v = judge(http_status(500), reply{}, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_5xx);
+    CHECK(v.reason == "HTTP 500");
+
+    v = judge(http_status(101), reply{}, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_5xx);
+  }
+
+  TEST_CASE("a redirect names its target and is not followed") {
+    auto h = http_status(301);
+    h.headers = {{"location", "https://new.example/v1/chat/completions"}};
+    const auto v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_5xx);
+    CHECK(v.reason ==
+          "HTTP 301: redirect to https://new.example/v1/chat/completions (redirects are not "
+          "followed; check base_url)");
+  }
+
+  TEST_CASE("error messages in reasons are bounded to one line and never show API keys") {
+    reply r;
+    r.error_message = "Incorrect API key provided: sk-proj-abcd****wxyz.\nYou can find your key " +
+                      std::string(1000, 'x');
+    const auto v = judge(http_status(401), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::http_4xx);
+    CHECK(v.reason.starts_with("HTTP 401: Incorrect API key provided: sk-***. You can find"));
+    CHECK(v.reason.find("abcd") == std::string::npos);
+    CHECK(v.reason.find('\n') == std::string::npos);
+    CHECK(v.reason.size() < 240);
+  }
+
+  TEST_CASE("a 2xx body that is not the expected shape is bad_response") {
+    reply r;
+    r.parse_error = "choices[0].message.content is a number, expected string or array";
+    const auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::bad_response);
+    CHECK(v.reason ==
+          "malformed reply: choices[0].message.content is a number, expected string or array");
+  }
+
+  TEST_CASE("no text and no refusal is empty_answer and finish_reason length is explained") {
+    auto r = answer("  \n ");
+    auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::empty_answer);
+    CHECK(v.reason == "empty answer");
+    r.finish_reason = "length";
+    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::empty_answer);
+    CHECK(v.reason ==
+          "empty answer (finish_reason length: the token limit was reached before any text; "
+          "raise max_tokens)");
+    r.finish_reason = "tool_calls";
+    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.reason == "empty answer (finish_reason tool_calls)");
+  }
+
+  TEST_CASE("a no-image claim is no_image_claim with the answer quoted") {
+    const auto v = judge_text("Please upload an image for analysis. No image provided.");
+    CHECK(v.result == outcome::no_image_claim);
+    CHECK(v.reason == "no-image claim: 'Please upload an image for analysis. No image provided.'");
+  }
+
+  TEST_CASE("a no-image claim wins over a right answer and over a wrong one") {
+    CHECK(judge_text("I don't see an image, but I guess 4821").result == outcome::no_image_claim);
+    CHECK(judge_text("There is no image; 1234?").result == outcome::no_image_claim);
+  }
+
+  TEST_CASE("the API refusal field and content_filter and refusal phrases are refusal") {
+    auto r = answer("");
+    r.refusal = "I can't help with that.";
+    auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::refusal);
+    CHECK(v.reason == "refusal: 'I can't help with that.'");
+
+    r = answer("");
+    r.finish_reason = "content_filter";
+    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::refusal);
+    CHECK(v.reason == "refusal: finish_reason content_filter");
+
+    v = judge_text("I’m sorry, but I can’t assist with identifying that.");
+    CHECK(v.result == outcome::refusal);
+    CHECK(v.reason == "refusal: 'I’m sorry, but I can’t assist with identifying that.'");
+  }
+
+  TEST_CASE("a refusal phrase next to the right answer does not make it a refusal") {
+    CHECK(judge_text("I'm sorry, but I can't be completely sure; it reads 4821.").result ==
+          outcome::ok);
+  }
+
+  TEST_CASE("a wrong answer quotes answer and expectation") {
+    auto v = judge_text("1234");
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.reason == "answer '1234' does not contain expected '4821'");
+    v = judge_text("either 4821 or 1234");
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.reason == "answer 'either 4821 or 1234' names several candidates, expected '4821'");
+  }
+
+  TEST_CASE("a wrong answer wins over missing image tokens") {
+    const auto v = judge(http_ok(), answer("1234", 27), digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::wrong_answer);
+  }
+
+  // ---- usage
+
+  TEST_CASE("usage: the fixture's 27-token no-image reply fails against a text-only baseline") {
+    // The prompt alone costs about 25 tokens; the healthy route used 159 for the same prompt.
+    auto v = judge(http_ok(), answer("4821", 27), digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason == "prompt_tokens 27 < baseline 25 + 50: the image was probably not processed");
+    v = judge(http_ok(), answer("4821", 159), digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::ok);
+  }
+
+  TEST_CASE("usage: LiteLLM's 96 tokens fail where the fixed gateway's 431 pass") {
+    verdict_checks checks;
+    checks.min_image_tokens = 100;
+    auto v = judge(http_ok(), answer("4821", 96), digits_4821, 80, checks);
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason == "prompt_tokens 96 < baseline 80 + 100: the image was probably not processed");
+    v = judge(http_ok(), answer("4821", 431), digits_4821, 80, checks);
+    CHECK(v.result == outcome::ok);
+  }
+
+  TEST_CASE(
+      "usage: image_tokens above 0 passes whatever the prompt count and 0 falls back to the "
+      "baseline") {
+    auto r = answer("4821", 30);
+    r.tokens.image_tokens = 85;
+    CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
+    r.tokens.image_tokens = 0;
+    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason ==
+          "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
+          "processed");
+  }
+
+  TEST_CASE("usage: exactly baseline plus margin passes and Ollama needs a small margin") {
+    CHECK(judge(http_ok(), answer("4821", 75), digits_4821, 25, verdict_checks{}).result ==
+          outcome::ok);
+    verdict_checks ollama;
+    ollama.min_image_tokens = 1;
+    CHECK(judge(http_ok(), answer("4821", 31), digits_4821, 30, ollama).result == outcome::ok);
+    CHECK(judge(http_ok(), answer("4821", 30), digits_4821, 30, ollama).result ==
+          outcome::image_tokens_missing);
+  }
+
+  TEST_CASE("usage: an unknown baseline cannot fail the probe") {
+    CHECK(judge(http_ok(), answer("4821", 5), digits_4821, std::nullopt, verdict_checks{}).result ==
+          outcome::ok);
+  }
+
+  TEST_CASE("usage: absent usage is recorded and fails only with require_usage") {
+    auto v = judge(http_ok(), answer("4821", std::nullopt), digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::ok);
+    CHECK(v.usage_missing);
+    verdict_checks strict;
+    strict.require_usage = true;
+    v = judge(http_ok(), answer("4821", std::nullopt), digits_4821, 25, strict);
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason == "no usage in the reply and require_usage is set");
+    CHECK(v.usage_missing);
+    v = judge(http_ok(), answer("1234", std::nullopt), digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.usage_missing);
+  }
+
+  TEST_CASE("usage: huge baselines and margins do not overflow") {
+    verdict_checks checks;
+    checks.min_image_tokens = std::numeric_limits<long long>::max();
+    const auto v = judge(http_ok(), answer("4821", 100), digits_4821, 50, checks);
+    CHECK(v.result == outcome::image_tokens_missing);
+    checks.min_image_tokens = -100;  // a negative margin counts as 0
+    CHECK(judge(http_ok(), answer("4821", 50), digits_4821, 50, checks).result == outcome::ok);
+  }
+
+  TEST_CASE("the control request fails only on transport or status or shape") {
+    auto v = judge_control(http_ok(), answer("There is no image.", 25));
+    CHECK(v.result == outcome::ok);
+    CHECK_FALSE(v.usage_missing);
+    v = judge_control(http_ok(), answer("", std::nullopt));
+    CHECK(v.result == outcome::ok);
+    CHECK(v.usage_missing);
+    v = judge_control(http_status(503), reply{});
+    CHECK(v.result == outcome::http_5xx);
+  }
+
+  // ---- phrases against the real replies
+
+  TEST_CASE("every real silent failure in the fixture is a no-image claim") {
+    for (const auto& f : real_replies()["silent_failures"]) {
+      const std::string text =
+          f.contains("reply") ? f["reply"].get<std::string>() : f["reply_gist"].get<std::string>();
+      CAPTURE(text);
+      CHECK(judge_text(text).result == outcome::no_image_claim);
+    }
+  }
+
+  TEST_CASE("no healthy reply in the fixture is a no-image claim or a refusal") {
+    const answer_expectation none;
+    for (const auto& h : real_replies()["healthy"]) {
+      const std::string text = h["reply"].get<std::string>();
+      CAPTURE(text);
+      const auto v = judge(http_ok(), answer(text), none, std::nullopt, verdict_checks{});
+      CHECK(v.result == outcome::ok);
+    }
+  }
+
+  TEST_CASE("no-image phrases match in every default language after normalisation") {
+    for (const char* text : {"No image was provided.",
+                             "Please upload an image so I can help.",
+                             "I can’t see an image in your message.",
+                             "I CANNOT SEE THE IMAGE",
+                             "there  is\nno   image attached",
+                             "我无法识别图片中的内容",
+                             "抱歉，没有图片。",
+                             "您未提供图片",
+                             "No se proporcionó ninguna imagen.",
+                             "NO SE PROPORCIONÓ NINGUNA IMAGEN",
+                             "No veo ninguna imagen.",
+                             "Es wurde kein Bild angehängt.",
+                             "Je ne vois aucune image.",
+                             "画像が添付されていません。",
+                             "画像が見つかりません",
+                             "НЕТ ИЗОБРАЖЕНИЯ"}) {
+      CAPTURE(text);
+      CHECK(judge_text(text).result == outcome::no_image_claim);
+    }
+  }
+
+  TEST_CASE("no-image phrases do not match inside longer words or healthy descriptions") {
+    const answer_expectation none;
+    for (const char* text : {"The image shows the number 4821.",
+                             "No imagery beyond the digits 4821.",
+                             "Kein Bildschirmfoto, aber 4821.",
+                             "I can see the image: 4821",
+                             "I'm unable to see every digit clearly, but it reads 4821.",
+                             "The image contains a red circle."}) {
+      CAPTURE(text);
+      CHECK(judge(http_ok(), answer(text), none, std::nullopt, verdict_checks{}).result ==
+            outcome::ok);
+    }
+  }
+
+  TEST_CASE("custom phrase lists replace the defaults") {
+    verdict_checks checks;
+    checks.no_image_phrases = {"Bild fehlt"};
+    CHECK(judge(http_ok(), answer("bild   FEHLT"), digits_4821, std::nullopt, checks).result ==
+          outcome::no_image_claim);
+    CHECK(
+        judge(http_ok(), answer("No image provided."), digits_4821, std::nullopt, checks).result ==
+        outcome::wrong_answer);
+  }
+
+  // ---- tolerant matching
+
+  TEST_CASE("answer matching table") {
+    struct row {
+      challenge_kind kind;
+      const char* expected;
+      const char* reply;
+      bool match;
+    };
+    using k = challenge_kind;
+    const row rows[] = {
+        // digits: accepted spellings
+        {k::digits, "4821", "4821", true},
+        {k::digits, "4821", "4821.", true},
+        {k::digits, "4821", "4,821", true},
+        {k::digits, "4821", "4 8 2 1", true},
+        {k::digits, "4821", "4-8-2-1", true},
+        {k::digits, "4821", "4, 8, 2, 1", true},
+        {k::digits, "4821", "The number shown is 4821", true},
+        {k::digits, "4821", "**4821**", true},
+        {k::digits, "4821", "`4821`", true},
+        {k::digits, "4821", "Number: ４８２１", true},
+        {k::digits, "4821", "The image shows 4821 and 4,821 again", true},
+        {k::digits, "48213", "48,213", true},
+        {k::digits, "48213", "48 213", true},
+        {k::digits, "4821", "I see 4821 in a 512x512 image", true},
+        {k::digits, "4821", "It is 4821 (4 digits)", true},
+        {k::digits, "4821", "数字是4821。", true},
+        // digits: rejected
+        {k::digits, "4821", "48213", false},
+        {k::digits, "4821", "14821", false},
+        {k::digits, "4821", "482", false},
+        {k::digits, "4821", "48 21", false},
+        {k::digits, "4821", "1 4 8 2 1", false},
+        {k::digits, "4821", "1234", false},
+        {k::digits, "4821", "either 4821 or 1234", false},
+        {k::digits, "4821", "4821 or maybe 482", false},
+        {k::digits, "4821", "4821/4827", false},
+        {k::digits, "4821", "", false},
+        {k::digits, "4821", "four eight two one", false},
+        // colours
+        {k::color, "red", "Red", true},
+        {k::color, "red", "RED.", true},
+        {k::color, "red", "The shape is red.", true},
+        {k::color, "red", "crimson", true},
+        {k::color, "red", "A red circle on a white background", true},
+        {k::color, "red", "Red, on a gray background", true},
+        {k::color, "red", "red; the background is black", true},
+        {k::color, "gray", "grey", true},
+        {k::color, "gray", "Gray", true},
+        {k::color, "purple", "violet", true},
+        {k::color, "blue", "navy blue", true},
+        {k::color, "red", "reddish", false},
+        {k::color, "red", "red or orange", false},
+        {k::color, "red", "reddish orange", false},
+        {k::color, "red", "orange", false},
+        {k::color, "red", "pink", false},
+        {k::color, "orange", "yellow", false},
+        {k::color, "purple", "blue", false},
+        {k::color, "green", "blue-green", false},
+        // shapes
+        {k::shape, "circle", "Circle", true},
+        {k::shape, "circle", "a round shape", true},
+        {k::shape, "circle", "disk", true},
+        {k::shape, "triangle", "Triangular.", true},
+        {k::shape, "star", "A five-pointed star", true},
+        {k::shape, "star", "pentagram", true},
+        {k::shape, "cross", "plus sign", true},
+        {k::shape, "cross", "+", true},
+        {k::shape, "cross", "a red cross", true},
+        {k::shape, "square", "Square", true},
+        {k::shape, "square", "rectangle", false},
+        {k::shape, "circle", "oval", false},
+        {k::shape, "circle", "circle or square", false},
+        {k::shape, "star", "starfish", false},
+        {k::shape, "triangle", "a star inside a triangle", false},
+        // counts
+        {k::count, "7", "7", true},
+        {k::count, "7", "seven", true},
+        {k::count, "7", "There are 7 dots.", true},
+        {k::count, "7", "Seven (7) dots", true},
+        {k::count, "7", "seven dots, each one is black", true},
+        {k::count, "1", "one", true},
+        {k::count, "1", "a single dot", true},
+        {k::count, "7", "I count 7 dots on a 512x512 canvas", true},
+        {k::count, "7", "17", false},
+        {k::count, "7", "3 or 4 dots", false},
+        {k::count, "5", "it could be 5 or 6", false},
+        {k::count, "2", "one or two dots", false},
+        {k::count, "7", "6", false},
+        {k::count, "7", "seventy", false},
+        {k::count, "3", "3 4", false},
+    };
+    int matches = 0;
+    int rejections = 0;
+    for (const auto& r : rows) {
+      CAPTURE(r.expected);
+      CAPTURE(r.reply);
+      CHECK(answer_matches(expect(r.kind, r.expected), r.reply) == r.match);
+      (r.match ? matches : rejections) += 1;
+    }
+    CHECK(matches >= 20);
+    CHECK(rejections >= 20);
+  }
+
+  TEST_CASE("custom probes match a case-insensitive ECMAScript pattern or accepted words") {
+    answer_expectation e;
+    e.pattern = "^\\s*(python|py)\\b";
+    CHECK(answer_matches(e, "Python logo"));
+    CHECK(answer_matches(e, "  PY snake"));
+    CHECK_FALSE(answer_matches(e, "The GitHub logo"));
+
+    answer_expectation w;
+    w.accepted = {"GitHub", "octocat"};
+    CHECK(answer_matches(w, "GitHub Octocat logo silhouette."));
+    CHECK(answer_matches(w, "an OCTOCAT"));
+    CHECK_FALSE(answer_matches(w, "githubber"));
+    CHECK_FALSE(answer_matches(w, "Python logo"));
+
+    answer_expectation both;
+    both.pattern = "^nomatch$";
+    both.accepted = {"python"};
+    CHECK(answer_matches(both, "python"));
+
+    const auto v = judge(http_ok(), answer("Python logo"), w, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.reason == "answer 'Python logo' does not match 'GitHub', 'octocat'");
+  }
+
+  TEST_CASE("an invalid custom pattern is a wrong answer with a clear reason and never a throw") {
+    answer_expectation e;
+    e.pattern = "([unclosed";
+    CHECK_FALSE(answer_matches(e, "anything"));
+    const auto v = judge(http_ok(), answer("anything"), e, std::nullopt, verdict_checks{});
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.reason ==
+          "pattern '([unclosed' is not a valid regular expression; answer 'anything' "
+          "not checked");
+  }
+
+  TEST_CASE("a long reply against a backtracking pattern neither crashes nor throws") {
+    answer_expectation e;
+    e.pattern = "(a|aa)*b";
+    CHECK_FALSE(answer_matches(e, std::string(reply_text_limit, 'a')));
+    e.pattern = ".*b";
+    CHECK_FALSE(answer_matches(e, std::string(reply_text_limit, 'a')));
+  }
+
+  TEST_CASE("validate_answer_pattern explains unusable patterns") {
+    CHECK_FALSE(validate_answer_pattern("^(python|py)\\b").has_value());
+    CHECK(validate_answer_pattern("(a)\\1") == "back-references are not supported");
+    CHECK(validate_answer_pattern("([unclosed").has_value());
+  }
+
+  TEST_CASE("without an expectation any non-empty answer passes the answer check") {
+    const answer_expectation none;
+    CHECK(answer_matches(none, "whatever"));
+  }
+
+  TEST_CASE("reasons stay one bounded line of valid UTF-8 for hostile answers") {
+    const std::string hostile = "12\n34\xff" + std::string(5000, 'z');
+    const auto v = judge_text(hostile);
+    CHECK(v.result == outcome::wrong_answer);
+    CHECK(v.reason.find('\n') == std::string::npos);
+    CHECK(is_valid_utf8(v.reason));
+    CHECK(v.reason.size() < 240);
+  }
+}
