@@ -3,10 +3,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace visionwatch {
@@ -26,9 +26,17 @@ struct alert_rule_config {
   int success_threshold = 2;  ///< consecutive good evaluations to resolve (hysteresis)
   double threshold = 0;       ///< ratio (success_ratio), seconds (latency) or USD (cost)
   std::string severity = "critical";
-  std::string description;    ///< template: {route} {model} {gateway} {rule} {reason} {value}
+  std::string description;  ///< template: {route} {model} {gateway} {rule} {reason} {value}
   std::vector<std::string> receivers;  ///< empty: every receiver
+  /// Windowed rules (success_ratio, latency, cost) are not evaluated while the window holds
+  /// fewer probes than this: one early failure must not read as a 0 % success ratio.
+  int min_samples = 10;
+
+  bool operator==(const alert_rule_config&) const = default;
 };
+
+/// The documented defaults for one rule kind (thresholds, hysteresis, severity).
+alert_rule_config default_rule_config(alert_rule_kind kind);
 
 struct alert_rules_config {
   std::vector<alert_rule_config> rules;  ///< one per kind at most
@@ -40,18 +48,22 @@ enum class receiver_kind : std::uint8_t { webhook, slack, pagerduty, alertmanage
 struct receiver_config {
   std::string name;
   receiver_kind kind = receiver_kind::webhook;
-  std::string url;             ///< may be secret (Slack): never logged
-  std::string secret;          ///< webhook signing secret (whsec_...) or PagerDuty routing key
+  std::string url;     ///< may be secret (Slack): never logged
+  std::string secret;  ///< webhook signing secret (whsec_...) or PagerDuty routing key
   std::chrono::milliseconds timeout{10'000};
   int max_attempts = 12;
   std::chrono::seconds max_age{24 * 3600};
   std::size_t queue_size = 1000;
   std::chrono::seconds resend_interval{60};  ///< alertmanager re-send while firing
+  /// Retry backoff: min_backoff * 2^(attempt-1), jittered, capped at max_backoff.
+  std::chrono::milliseconds min_backoff{1'000};
+  std::chrono::milliseconds max_backoff{300'000};
   std::string ca_file;
   bool insecure_skip_verify = false;
 };
 
 struct silence_config {
+  // Silences from the config file; silence_store (alerts/silence_store.hpp) also takes API ones.
   std::string route;  ///< route name (exact)
   std::chrono::system_clock::time_point until;
   std::string comment;
