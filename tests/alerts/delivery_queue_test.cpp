@@ -182,7 +182,8 @@ TEST_SUITE("unit") {
     CHECK(q.items()[2].note.route == "d");
   }
 
-  TEST_CASE("a queue full of resolves drops the oldest waiting resolve and never the one in flight") {
+  TEST_CASE(
+      "a queue full of resolves drops the oldest waiting resolve and never the one in flight") {
     auto q = queue(2);
     q.enqueue(note("a", notification_kind::resolved), t0);
     q.enqueue(note("b", notification_kind::resolved), t0);
