@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
 
 namespace visionwatch {
 
@@ -76,7 +78,12 @@ void notifier::reconfigure(receiver_config receiver, receiver_context context) {
 }
 
 net::awaitable<void> notifier::run() {
-  while (!stopping_) {
+  // Cancellation is edge-triggered: one emitted while a request was in flight would not
+  // interrupt the next timer wait, so the state is checked on every turn.
+  auto cancelled = [](const net::cancellation_state& state) {
+    return state.cancelled() != net::cancellation_type::none;
+  };
+  while (!stopping_ && !cancelled(co_await net::this_coro::cancellation_state)) {
     const auto now = clock_();
     for (const auto& e : queue_.expire(now)) {
       log(spdlog::level::err,
@@ -127,11 +134,7 @@ net::awaitable<void> notifier::run() {
     }
     timer_.expires_after(delay);
     auto [ec] = co_await timer_.async_wait(use_nothrow);
-    (void)ec;  // operation_aborted: woken by enqueue() or stop(); both re-check the loop
-    // A cancellation of run() itself (task group shutdown) must end the loop.
-    if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none) {
-      break;
-    }
+    (void)ec;  // operation_aborted: woken by enqueue(), stop() or cancellation of run()
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <deque>
@@ -139,6 +141,21 @@ TEST_SUITE("unit") {
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     CHECK(n.counters().failed == 1);
     n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("cancelling the run coroutine ends it while idle") {
+    net::io_context ctx;
+    fake_receiver fake;
+    notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
+    net::cancellation_signal signal;
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr) {
+                    finished = true;
+                  }));
+    n.enqueue(note("a"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
+    signal.emit(net::cancellation_type::terminal);
     REQUIRE(run_until(ctx, [&] { return finished; }));
   }
 
