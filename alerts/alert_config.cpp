@@ -19,6 +19,40 @@ std::optional<E> lookup(const std::array<std::string_view, N>& names, std::strin
 }
 }  // namespace
 
+alert_rule_config default_rule_config(alert_rule_kind kind) {
+  alert_rule_config c;
+  c.kind = kind;
+  switch (kind) {
+    case alert_rule_kind::silent_failure:
+      c.failure_threshold = 2;
+      c.success_threshold = 2;
+      break;
+    case alert_rule_kind::route_down:
+      c.failure_threshold = 3;
+      c.success_threshold = 2;
+      break;
+    case alert_rule_kind::success_ratio:
+      c.failure_threshold = 3;
+      c.success_threshold = 3;
+      c.threshold = 0.9;
+      c.severity = "warning";
+      break;
+    case alert_rule_kind::latency:
+      c.failure_threshold = 3;
+      c.success_threshold = 3;
+      c.threshold = 20;  // seconds, windowed p90
+      c.severity = "warning";
+      break;
+    case alert_rule_kind::cost:
+      c.failure_threshold = 3;
+      c.success_threshold = 3;
+      c.threshold = 0.05;  // USD per successful probe
+      c.severity = "warning";
+      break;
+  }
+  return c;
+}
+
 std::string_view to_string(alert_rule_kind k) noexcept {
   return rule_names[static_cast<std::size_t>(k)];
 }

@@ -28,7 +28,15 @@ struct alert_rule_config {
   std::string severity = "critical";
   std::string description;  ///< template: {route} {model} {gateway} {rule} {reason} {value}
   std::vector<std::string> receivers;  ///< empty: every receiver
+  /// Windowed rules (success_ratio, latency, cost) are not evaluated while the window holds
+  /// fewer probes than this: one early failure must not read as a 0 % success ratio.
+  int min_samples = 10;
+
+  bool operator==(const alert_rule_config&) const = default;
 };
+
+/// The documented defaults for one rule kind (thresholds, hysteresis, severity).
+alert_rule_config default_rule_config(alert_rule_kind kind);
 
 struct alert_rules_config {
   std::vector<alert_rule_config> rules;  ///< one per kind at most
@@ -47,11 +55,15 @@ struct receiver_config {
   std::chrono::seconds max_age{24 * 3600};
   std::size_t queue_size = 1000;
   std::chrono::seconds resend_interval{60};  ///< alertmanager re-send while firing
+  /// Retry backoff: min_backoff * 2^(attempt-1), jittered, capped at max_backoff.
+  std::chrono::milliseconds min_backoff{1'000};
+  std::chrono::milliseconds max_backoff{300'000};
   std::string ca_file;
   bool insecure_skip_verify = false;
 };
 
 struct silence_config {
+  // Silences from the config file; silence_store (alerts/silence_store.hpp) also takes API ones.
   std::string route;  ///< route name (exact)
   std::chrono::system_clock::time_point until;
   std::string comment;

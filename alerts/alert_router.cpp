@@ -1,0 +1,164 @@
+#include "alerts/alert_router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace visionwatch {
+
+alert_router::alert_router(std::vector<receiver_config> receivers, deliver_function deliver)
+    : receivers_(std::move(receivers)), deliver_(std::move(deliver)) {
+  if (!deliver_) {
+    throw std::invalid_argument("alert_router needs a deliver function");
+  }
+}
+
+void alert_router::set_receivers(std::vector<receiver_config> receivers) {
+  receivers_ = std::move(receivers);
+  std::erase_if(alertmanager_sent_, [&](const auto& entry) {
+    return std::none_of(receivers_.begin(), receivers_.end(), [&](const receiver_config& r) {
+      return r.name == entry.first.first && r.kind == receiver_kind::alertmanager;
+    });
+  });
+}
+
+bool alert_router::targets(const receiver_config& r, const notification& note) const {
+  return note.receivers.empty() ||
+         std::find(note.receivers.begin(), note.receivers.end(), r.name) != note.receivers.end();
+}
+
+void alert_router::dispatch(const std::vector<alert_event>& events, wall_time now) {
+  for (const auto& e : events) {
+    if (e.suppressed) {
+      ++suppressed_;
+      continue;
+    }
+    for (const auto& r : receivers_) {
+      if (!targets(r, e.note)) {
+        continue;
+      }
+      deliver_(r.name, e.note);
+      if (r.kind == receiver_kind::alertmanager) {
+        const std::pair key{r.name, e.note.fingerprint};
+        if (e.note.kind == notification_kind::resolved) {
+          alertmanager_sent_.erase(key);
+        } else {
+          alertmanager_sent_[key] = now;
+        }
+      }
+    }
+  }
+}
+
+void alert_router::refresh_alertmanager(const rule_engine& engine, wall_time now) {
+  for (auto& note : engine.firing_notifications()) {
+    for (const auto& r : receivers_) {
+      if (r.kind != receiver_kind::alertmanager || !targets(r, note)) {
+        continue;
+      }
+      const std::pair key{r.name, note.fingerprint};
+      const auto it = alertmanager_sent_.find(key);
+      if (it != alertmanager_sent_.end() && now - it->second < r.resend_interval) {
+        continue;
+      }
+      auto refresh = note;
+      refresh.kind = notification_kind::refresh;
+      deliver_(r.name, refresh);
+      alertmanager_sent_[key] = now;
+    }
+  }
+}
+
+std::vector<alert_event> alert_router::set_route(route_identity identity,
+                                                 alert_rules_config rules,
+                                                 wall_time now) {
+  auto it = engines_.find(identity.route);
+  if (it == engines_.end()) {
+    auto name = identity.route;
+    engines_.emplace(std::move(name), rule_engine(std::move(identity), std::move(rules)));
+    return {};
+  }
+  auto events = it->second.reconfigure(std::move(identity), std::move(rules), now);
+  dispatch(events, now);
+  return events;
+}
+
+std::vector<alert_event> alert_router::remove_route(std::string_view route, wall_time now) {
+  auto it = engines_.find(route);
+  if (it == engines_.end()) {
+    return {};
+  }
+  auto events = it->second.reconfigure(it->second.identity(), alert_rules_config{}, now);
+  dispatch(events, now);
+  engines_.erase(it);
+  return events;
+}
+
+std::vector<alert_event> alert_router::retain_routes(const std::vector<std::string>& keep,
+                                                     wall_time now) {
+  std::vector<std::string> gone;
+  for (const auto& [name, engine] : engines_) {
+    if (std::find(keep.begin(), keep.end(), name) == keep.end()) {
+      gone.push_back(name);
+    }
+  }
+  std::vector<alert_event> events;
+  for (const auto& name : gone) {
+    auto e = remove_route(name, now);
+    events.insert(events.end(), e.begin(), e.end());
+  }
+  return events;
+}
+
+std::vector<alert_event> alert_router::on_probe(const probe_result& result,
+                                                const window_figures& figures,
+                                                wall_time now) {
+  auto it = engines_.find(result.route);
+  if (it == engines_.end()) {
+    return {};
+  }
+  const bool silenced = silences_.is_silenced(result.route, now);
+  auto events = it->second.evaluate(result, figures, now, silenced);
+  dispatch(events, now);
+  if (!silenced) {
+    refresh_alertmanager(it->second, now);
+  }
+  return events;
+}
+
+const rule_engine* alert_router::route(std::string_view name) const {
+  const auto it = engines_.find(name);
+  return it == engines_.end() ? nullptr : &it->second;
+}
+
+nlohmann::json alert_router::to_json() const {
+  nlohmann::json routes = nlohmann::json::object();
+  for (const auto& [name, engine] : engines_) {
+    routes[name] = engine.to_json();
+  }
+  return {{"routes", std::move(routes)}, {"silences", silences_.to_json()}};
+}
+
+std::vector<std::string> alert_router::restore(const nlohmann::json& state) {
+  std::vector<std::string> problems;
+  if (!state.is_object()) {
+    problems.emplace_back("alert state is not an object; starting clean");
+    return problems;
+  }
+  if (auto s = state.find("silences"); s != state.end()) {
+    if (auto e = silences_.restore(*s); !e.empty()) {
+      problems.push_back(e);
+    }
+  }
+  if (auto r = state.find("routes"); r != state.end() && r->is_object()) {
+    for (auto& [name, engine] : engines_) {
+      if (auto saved = r->find(name); saved != r->end()) {
+        if (auto e = engine.restore(*saved); !e.empty()) {
+          problems.push_back(e);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+}  // namespace visionwatch

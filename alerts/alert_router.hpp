@@ -1,0 +1,76 @@
+#pragma once
+/// The alerting entry point for the daemon: one rule_engine per route, the silence store, and
+/// the routing of announced events to receivers (a rule's `receivers`, or all of them). It also
+/// re-sends firing alerts to Alertmanager receivers every resend_interval, since Alertmanager
+/// resolves alerts that stop arriving. Pure: `now` is passed in and delivery goes through the
+/// `deliver` callback (the daemon hands it to the receiver's notifier). Not thread-safe.
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alerts/alert_config.hpp"
+#include "alerts/rule_engine.hpp"
+#include "alerts/silence_store.hpp"
+
+namespace visionwatch {
+
+class alert_router {
+ public:
+  /// Called once per (receiver, notification) to deliver.
+  using deliver_function =
+      std::function<void(const std::string& receiver, const notification& note)>;
+
+  alert_router(std::vector<receiver_config> receivers, deliver_function deliver);
+
+  /// Adds a route or applies its reloaded rules (unchanged rules keep their state). Returns the
+  /// events it caused (resolves of changed rules), already delivered.
+  std::vector<alert_event> set_route(route_identity identity,
+                                     alert_rules_config rules,
+                                     wall_time now);
+  /// Forgets a route that left the config; announced alerts of it are resolved.
+  std::vector<alert_event> remove_route(std::string_view route, wall_time now);
+  /// Routes whose names are not in `keep` are removed (see remove_route).
+  std::vector<alert_event> retain_routes(const std::vector<std::string>& keep, wall_time now);
+  void set_receivers(std::vector<receiver_config> receivers);
+
+  /// Evaluates one probe (unknown routes are ignored), delivers what is not silenced and
+  /// returns every event (suppressed ones included, for the log).
+  std::vector<alert_event> on_probe(const probe_result& result,
+                                    const window_figures& figures,
+                                    wall_time now);
+
+  silence_store& silences() noexcept { return silences_; }
+  const silence_store& silences() const noexcept { return silences_; }
+  const rule_engine* route(std::string_view name) const;
+  const std::map<std::string, rule_engine, std::less<>>& routes() const noexcept {
+    return engines_;
+  }
+
+  /// Events held back by a silence since start.
+  std::uint64_t suppressed_total() const noexcept { return suppressed_; }
+
+  /// {"routes": {name: rule state}, "silences": ...}
+  nlohmann::json to_json() const;
+  /// Restores what to_json() saved for the routes set up now; each problem is returned as one
+  /// string (that route or the silences start clean), nothing throws.
+  std::vector<std::string> restore(const nlohmann::json& state);
+
+ private:
+  void dispatch(const std::vector<alert_event>& events, wall_time now);
+  void refresh_alertmanager(const rule_engine& engine, wall_time now);
+  bool targets(const receiver_config& r, const notification& note) const;
+
+  std::vector<receiver_config> receivers_;
+  deliver_function deliver_;
+  std::map<std::string, rule_engine, std::less<>> engines_;
+  silence_store silences_;
+  /// (receiver, fingerprint) → last send to that Alertmanager; not persisted (a restart re-sends).
+  std::map<std::pair<std::string, std::string>, wall_time> alertmanager_sent_;
+  std::uint64_t suppressed_ = 0;
+};
+
+}  // namespace visionwatch

@@ -1,0 +1,216 @@
+#include "alerts/delivery_queue.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace visionwatch {
+
+delivery_policy delivery_policy::from(const receiver_config& receiver) {
+  delivery_policy p;
+  p.capacity = std::max<std::size_t>(receiver.queue_size, 1);
+  p.max_attempts = std::max(receiver.max_attempts, 1);
+  p.max_age = receiver.max_age;
+  p.min_backoff = std::max(receiver.min_backoff, std::chrono::milliseconds(1));
+  p.max_backoff = std::max(receiver.max_backoff, p.min_backoff);
+  return p;
+}
+
+delivery_queue::delivery_queue(delivery_policy policy, random_source random)
+    : policy_(policy), random_(std::move(random)) {
+  policy_.capacity = std::max<std::size_t>(policy_.capacity, 1);
+  if (!random_) {
+    throw std::invalid_argument("delivery_queue needs a random source");
+  }
+}
+
+std::optional<queued_notification> delivery_queue::drop_one() {
+  if (items_.empty()) {
+    return std::nullopt;
+  }
+  // Oldest waiting non-resolve first: a lost resolve leaves an incident open downstream for
+  // good, while a lost trigger or reminder is followed by later news about the same alert.
+  auto pick = items_.end();
+  for (auto it = items_.begin(); it != items_.end(); ++it) {
+    if (in_flight_ && it->id == *in_flight_) {
+      continue;
+    }
+    if (it->note.kind != notification_kind::resolved) {
+      pick = it;
+      break;
+    }
+    if (pick == items_.end()) {
+      pick = it;
+    }
+  }
+  if (pick == items_.end()) {
+    pick = items_.begin();  // only the in-flight entry is left: its result will be stale
+  }
+  if (in_flight_ && pick->id == *in_flight_) {
+    in_flight_.reset();
+  }
+  auto dropped = std::move(*pick);
+  items_.erase(pick);
+  ++counters_.dropped;
+  return dropped;
+}
+
+std::vector<queued_notification> delivery_queue::enqueue(notification note, wall_time now) {
+  std::vector<queued_notification> dropped;
+  if (note.kind == notification_kind::reminder || note.kind == notification_kind::refresh) {
+    for (auto& item : items_) {
+      if ((!in_flight_ || item.id != *in_flight_) && item.note.kind == note.kind &&
+          item.note.fingerprint == note.fingerprint) {
+        item.note = std::move(note);
+        return dropped;
+      }
+    }
+  }
+  while (items_.size() >= policy_.capacity) {
+    if (auto d = drop_one()) {
+      dropped.push_back(std::move(*d));
+    }
+  }
+  queued_notification q;
+  q.id = next_id_++;
+  q.message_id = "msg_" + note.fingerprint + "_" + std::to_string(to_epoch_ms(now)) + "_" +
+                 std::to_string(q.id);
+  q.note = std::move(note);
+  q.enqueued_at = now;
+  q.not_before = now;
+  items_.push_back(std::move(q));
+  return dropped;
+}
+
+std::optional<wall_time> delivery_queue::next_due() const {
+  if (items_.empty() || in_flight_) {
+    return std::nullopt;
+  }
+  return items_.front().not_before;
+}
+
+std::optional<queued_notification> delivery_queue::take(wall_time now) {
+  if (items_.empty() || in_flight_ || items_.front().not_before > now) {
+    return std::nullopt;
+  }
+  in_flight_ = items_.front().id;
+  return items_.front();
+}
+
+std::chrono::milliseconds delivery_queue::backoff(int attempts) {
+  const double base = static_cast<double>(policy_.min_backoff.count()) *
+                      std::pow(2.0, std::clamp(attempts - 1, 0, 40));
+  const double capped = std::min(base, static_cast<double>(policy_.max_backoff.count()));
+  // Equal jitter: at least half the step, so the delay still grows, but peers spread out.
+  const double r = std::clamp(random_(), 0.0, 1.0);
+  return std::chrono::milliseconds(static_cast<long long>(capped * (0.5 + 0.5 * r)));
+}
+
+delivery_outcome delivery_queue::on_result(std::uint64_t id,
+                                           const delivery_verdict& verdict,
+                                           wall_time now) {
+  if (!in_flight_ || *in_flight_ != id || items_.empty() || items_.front().id != id) {
+    return delivery_outcome::stale;
+  }
+  in_flight_.reset();
+  auto& head = items_.front();
+  ++head.attempts;
+  head.last_error = verdict.reason;
+  if (verdict.status == delivery_status::delivered) {
+    items_.pop_front();
+    ++counters_.success;
+    return delivery_outcome::delivered;
+  }
+  bool give_up =
+      verdict.status == delivery_status::permanent || head.attempts >= policy_.max_attempts;
+  if (!give_up) {
+    const auto delay =
+        verdict.retry_after
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(*verdict.retry_after)
+            : backoff(head.attempts);
+    head.not_before = now + delay;
+    give_up = head.not_before > head.enqueued_at + policy_.max_age;
+  }
+  if (give_up) {
+    items_.pop_front();
+    ++counters_.failed;
+    return delivery_outcome::failed;
+  }
+  ++counters_.retry;
+  return delivery_outcome::retry_scheduled;
+}
+
+std::vector<queued_notification> delivery_queue::expire(wall_time now) {
+  std::vector<queued_notification> expired;
+  for (auto it = items_.begin(); it != items_.end();) {
+    if ((!in_flight_ || it->id != *in_flight_) && now >= it->enqueued_at + policy_.max_age) {
+      expired.push_back(std::move(*it));
+      it = items_.erase(it);
+      ++counters_.failed;
+    } else {
+      ++it;
+    }
+  }
+  return expired;
+}
+
+std::vector<queued_notification> delivery_queue::set_policy(delivery_policy policy) {
+  policy_ = policy;
+  policy_.capacity = std::max<std::size_t>(policy_.capacity, 1);
+  std::vector<queued_notification> dropped;
+  while (items_.size() > policy_.capacity) {
+    if (auto d = drop_one()) {
+      dropped.push_back(std::move(*d));
+    }
+  }
+  return dropped;
+}
+
+nlohmann::json delivery_queue::to_json() const {
+  auto list = nlohmann::json::array();
+  for (const auto& q : items_) {
+    list.push_back({{"id", q.id},
+                    {"message_id", q.message_id},
+                    {"note", q.note},
+                    {"attempts", q.attempts},
+                    {"enqueued_at_ms", to_epoch_ms(q.enqueued_at)},
+                    {"not_before_ms", to_epoch_ms(q.not_before)},
+                    {"last_error", q.last_error}});
+  }
+  return {{"next_id", next_id_}, {"items", std::move(list)}};
+}
+
+std::string delivery_queue::restore(const nlohmann::json& j) {
+  std::deque<queued_notification> loaded;
+  std::uint64_t next_id = 1;
+  try {
+    next_id = j.at("next_id").get<std::uint64_t>();
+    for (const auto& e : j.at("items")) {
+      queued_notification q;
+      q.id = e.at("id").get<std::uint64_t>();
+      q.message_id = e.at("message_id").get<std::string>();
+      q.note = e.at("note").get<notification>();
+      q.attempts = e.at("attempts").get<int>();
+      q.enqueued_at = from_epoch_ms(e.at("enqueued_at_ms").get<std::int64_t>());
+      q.not_before = from_epoch_ms(e.at("not_before_ms").get<std::int64_t>());
+      q.last_error = e.at("last_error").get<std::string>();
+      next_id = std::max(next_id, q.id + 1);
+      loaded.push_back(std::move(q));
+    }
+  } catch (const std::exception& e) {
+    items_.clear();
+    in_flight_.reset();
+    next_id_ = 1;
+    return std::string("delivery queue: ") + e.what();
+  }
+  items_ = std::move(loaded);
+  in_flight_.reset();
+  next_id_ = next_id;
+  // A smaller queue_size since the save: keep the newest entries.
+  while (items_.size() > policy_.capacity) {
+    drop_one();
+  }
+  return {};
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,113 @@
+#pragma once
+/// The pending notifications of one receiver, sans-io: the notifier asks what is due, sends it,
+/// and reports the verdict back; the queue decides retries (exponential backoff with jitter,
+/// Retry-After honoured), gives up (max_attempts, max_age, permanent errors) and drops the
+/// oldest entry when full. One notification is in flight at a time, so delivery keeps order.
+/// Time and randomness are injected. Serialisable so pending notifications survive a restart.
+/// Not thread-safe: one owner.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/alert_config.hpp"
+#include "alerts/notification.hpp"
+#include "alerts/receivers.hpp"
+
+namespace visionwatch {
+
+struct delivery_policy {
+  std::size_t capacity = 1000;
+  int max_attempts = 12;
+  std::chrono::seconds max_age{24 * 3600};
+  std::chrono::milliseconds min_backoff{1'000};
+  std::chrono::milliseconds max_backoff{300'000};
+
+  static delivery_policy from(const receiver_config& receiver);
+};
+
+struct queued_notification {
+  std::uint64_t id = 0;    ///< unique within this queue
+  std::string message_id;  ///< the webhook-id: the same for every attempt of this message
+  notification note;
+  int attempts = 0;  ///< attempts made so far
+  wall_time enqueued_at{};
+  wall_time not_before{};  ///< earliest next attempt
+  std::string last_error;
+};
+
+/// What on_result() did with the message.
+enum class delivery_outcome : std::uint8_t {
+  delivered,
+  retry_scheduled,
+  failed,  ///< given up: permanent error, max_attempts or max_age
+  stale,   ///< the id is no longer queued (dropped while in flight); nothing changed
+};
+
+/// Monotonic counters the daemon exports as notifications_total{receiver,result}.
+struct delivery_counters {
+  std::uint64_t success = 0;
+  std::uint64_t retry = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dropped = 0;
+};
+
+class delivery_queue {
+ public:
+  /// Uniform in [0, 1): the jitter source (tests pass a constant).
+  using random_source = std::function<double()>;
+
+  delivery_queue(delivery_policy policy, random_source random);
+
+  /// Queues `note`. A reminder or refresh replaces a waiting one of the same alert and kind
+  /// (only the latest matters). When full, the oldest entry that is not a resolve is dropped
+  /// (the oldest resolve when all are), not the new one. Returns the dropped entries.
+  std::vector<queued_notification> enqueue(notification note, wall_time now);
+
+  /// When take() will next return something: nullopt when empty or one is in flight.
+  std::optional<wall_time> next_due() const;
+
+  /// The head, marked in flight, if it is due and nothing is in flight.
+  std::optional<queued_notification> take(wall_time now);
+
+  /// The verdict for the message `id` handed out by take().
+  delivery_outcome on_result(std::uint64_t id, const delivery_verdict& verdict, wall_time now);
+
+  /// Gives up (counted failed) on waiting entries older than max_age; returns them.
+  std::vector<queued_notification> expire(wall_time now);
+
+  /// The delay before attempt `attempts + 1` without Retry-After (jitter applied).
+  std::chrono::milliseconds backoff(int attempts);
+
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+  bool in_flight() const noexcept { return in_flight_.has_value(); }
+  const std::deque<queued_notification>& items() const noexcept { return items_; }
+  const delivery_counters& counters() const noexcept { return counters_; }
+  const delivery_policy& policy() const noexcept { return policy_; }
+  /// A reload may change limits; a smaller capacity drops the oldest entries (returned).
+  std::vector<queued_notification> set_policy(delivery_policy policy);
+
+  /// Pending entries (an in-flight one counts as pending: it is sent again after a restart).
+  nlohmann::json to_json() const;
+  /// Replaces the content with a saved one; on a malformed document the queue is left empty and
+  /// the error returned (empty on success).
+  std::string restore(const nlohmann::json& j);
+
+ private:
+  std::optional<queued_notification> drop_one();
+
+  delivery_policy policy_;
+  random_source random_;
+  std::deque<queued_notification> items_;
+  std::optional<std::uint64_t> in_flight_;
+  std::uint64_t next_id_ = 1;
+  delivery_counters counters_;
+};
+
+}  // namespace visionwatch

@@ -1,0 +1,141 @@
+#include "alerts/notifier.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace visionwatch {
+
+notifier::notifier(net::any_io_executor executor,
+                   receiver_config receiver,
+                   receiver_context context,
+                   send_function send,
+                   delivery_queue::random_source random,
+                   clock_function clock,
+                   log_function log)
+    : receiver_(std::move(receiver)),
+      context_(std::move(context)),
+      send_(std::move(send)),
+      clock_(clock ? std::move(clock) : clock_function([] { return wall_clock::now(); })),
+      log_(std::move(log)),
+      queue_(delivery_policy::from(receiver_), std::move(random)),
+      timer_(std::move(executor)) {
+  if (auto problem = check_receiver(receiver_); !problem.empty()) {
+    throw std::invalid_argument(problem);
+  }
+  if (!send_) {
+    throw std::invalid_argument("receiver '" + receiver_.name + "': no sender");
+  }
+}
+
+void notifier::log(int level,
+                   std::string_view msg,
+                   std::vector<std::pair<std::string, std::string>> fields) {
+  if (log_) {
+    log_(level, msg, fields);
+    return;
+  }
+  std::string line(msg);
+  for (const auto& [k, v] : fields) {
+    line += " " + k + "=" + v;
+  }
+  spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", line);
+}
+
+void notifier::log_dropped(const std::vector<queued_notification>& dropped, std::string_view why) {
+  for (const auto& d : dropped) {
+    log(spdlog::level::warn,
+        "notification dropped",
+        {{"receiver", receiver_.name},
+         {"route", d.note.route},
+         {"rule", std::string(to_string(d.note.rule))},
+         {"event", std::string(to_string(d.note.kind))},
+         {"fingerprint", d.note.fingerprint},
+         {"why", std::string(why)}});
+  }
+}
+
+void notifier::enqueue(notification note) {
+  log_dropped(queue_.enqueue(std::move(note), clock_()), "queue full (queue_size)");
+  timer_.cancel();
+}
+
+void notifier::stop() {
+  stopping_ = true;
+  timer_.cancel();
+}
+
+void notifier::reconfigure(receiver_config receiver, receiver_context context) {
+  if (auto problem = check_receiver(receiver); !problem.empty()) {
+    throw std::invalid_argument(problem);
+  }
+  receiver_ = std::move(receiver);
+  context_ = std::move(context);
+  log_dropped(queue_.set_policy(delivery_policy::from(receiver_)), "queue_size reduced");
+  timer_.cancel();
+}
+
+net::awaitable<void> notifier::run() {
+  // Cancellation is edge-triggered: one emitted while a request was in flight would not
+  // interrupt the next timer wait, so the state is checked on every turn.
+  auto cancelled = [](const net::cancellation_state& state) {
+    return state.cancelled() != net::cancellation_type::none;
+  };
+  while (!stopping_ && !cancelled(co_await net::this_coro::cancellation_state)) {
+    const auto now = clock_();
+    for (const auto& e : queue_.expire(now)) {
+      log(spdlog::level::err,
+          "notification failed",
+          {{"receiver", receiver_.name},
+           {"route", e.note.route},
+           {"rule", std::string(to_string(e.note.rule))},
+           {"event", std::string(to_string(e.note.kind))},
+           {"attempts", std::to_string(e.attempts)},
+           {"error",
+            "older than max_age" + (e.last_error.empty() ? "" : "; last: " + e.last_error)}});
+    }
+    if (auto item = queue_.take(now)) {
+      auto request = format_request(receiver_, item->note, context_, item->message_id, now);
+      auto result = co_await send_(std::move(request));
+      const auto after = clock_();
+      const auto verdict = classify_response(result, after);
+      const auto outcome = queue_.on_result(item->id, verdict, after);
+      std::vector<std::pair<std::string, std::string>> fields = {
+          {"receiver", receiver_.name},
+          {"route", item->note.route},
+          {"rule", std::string(to_string(item->note.rule))},
+          {"event", std::string(to_string(item->note.kind))},
+          {"attempt", std::to_string(item->attempts + 1)},
+          {"result", verdict.reason}};
+      switch (outcome) {
+        case delivery_outcome::delivered:
+          log(spdlog::level::info, "notification delivered", std::move(fields));
+          break;
+        case delivery_outcome::retry_scheduled:
+          log(spdlog::level::warn, "notification delivery failed, will retry", std::move(fields));
+          break;
+        case delivery_outcome::failed:
+          log(spdlog::level::err, "notification failed, giving up", std::move(fields));
+          break;
+        case delivery_outcome::stale:
+          break;
+      }
+      continue;
+    }
+    // Nothing due: sleep until the head is due, or until enqueue()/stop() cancels the timer.
+    auto delay = std::chrono::steady_clock::duration(std::chrono::hours(1));
+    if (auto due = queue_.next_due()) {
+      delay = std::clamp<std::chrono::steady_clock::duration>(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(*due - now),
+          std::chrono::milliseconds(1),
+          std::chrono::hours(1));
+    }
+    timer_.expires_after(delay);
+    auto [ec] = co_await timer_.async_wait(use_nothrow);
+    (void)ec;  // operation_aborted: woken by enqueue(), stop() or cancellation of run()
+  }
+}
+
+}  // namespace visionwatch

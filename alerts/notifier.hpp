@@ -1,0 +1,82 @@
+#pragma once
+/// The thin I/O driver of one receiver: a loop that takes the due notification from the
+/// receiver's delivery_queue, formats it (receivers.hpp), sends it, feeds the verdict back and
+/// sleeps on a timer until the next one is due; enqueue() wakes it early. All decisions live in
+/// the queue. The owner co_spawns run() (in its task group) and keeps the notifier alive until
+/// run() returns; everything runs on one io_context thread. Counters feed
+/// visionwatch_notifications_total{receiver,result} and the queue depth gauge.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alerts/delivery_queue.hpp"
+#include "alerts/receivers.hpp"
+#include "probes/http_client.hpp"
+#include "probes/net.hpp"
+
+namespace visionwatch {
+
+class notifier {
+ public:
+  using send_function = std::function<net::awaitable<http_result>(http_request)>;
+  using clock_function = std::function<wall_time()>;
+  /// Same shape as daemon/logging.hpp's log_event, so the daemon passes that directly.
+  using log_function = std::function<void(int spdlog_level,
+                                          std::string_view msg,
+                                          const std::vector<std::pair<std::string, std::string>>&)>;
+
+  /// Throws std::invalid_argument when check_receiver() refuses `receiver` (start-up error).
+  /// Empty `clock` uses the system clock; empty `log` logs through spdlog.
+  notifier(net::any_io_executor executor,
+           receiver_config receiver,
+           receiver_context context,
+           send_function send,
+           delivery_queue::random_source random,
+           clock_function clock = {},
+           log_function log = {});
+
+  /// Queues a notification (drops of the oldest are counted and logged) and wakes the loop.
+  void enqueue(notification note);
+
+  /// Delivers until stop(). A request in progress finishes (or is cancelled through the
+  /// coroutine's cancellation slot) before run() returns.
+  net::awaitable<void> run();
+  void stop();
+
+  /// Applies a reloaded receiver config with the same name (limits, URL, secret).
+  void reconfigure(receiver_config receiver, receiver_context context);
+
+  const receiver_config& receiver() const noexcept { return receiver_; }
+  const std::string& name() const noexcept { return receiver_.name; }
+  delivery_queue& queue() noexcept { return queue_; }
+  const delivery_queue& queue() const noexcept { return queue_; }
+  const delivery_counters& counters() const noexcept { return queue_.counters(); }
+  std::size_t depth() const noexcept { return queue_.size(); }
+
+ private:
+  void log_dropped(const std::vector<queued_notification>& dropped, std::string_view why);
+  void log(int level,
+           std::string_view msg,
+           std::vector<std::pair<std::string, std::string>> fields);
+
+  receiver_config receiver_;
+  receiver_context context_;
+  send_function send_;
+  clock_function clock_;
+  log_function log_;
+  delivery_queue queue_;
+  net::steady_timer timer_;
+  bool stopping_ = false;
+};
+
+/// Sends through an http_client (the production sender). The client must outlive the notifier.
+inline notifier::send_function send_with(http_client& client) {
+  return [&client](http_request request) { return client.send(std::move(request)); };
+}
+
+}  // namespace visionwatch

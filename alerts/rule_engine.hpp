@@ -1,0 +1,122 @@
+#pragma once
+/// The alert rules of one route as pure state machines. The owner feeds every probe result of
+/// the route with the route's window figures and the current time; the engine returns what to
+/// announce. No clock, no I/O, no silences lookup (the caller passes `silenced`): tests drive it
+/// with any timeline. State round-trips through JSON and survives a config reload for every
+/// rule whose configuration did not change. Not thread-safe: one owner.
+
+#include <chrono>
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/alert_config.hpp"
+#include "alerts/notification.hpp"
+#include "probes/probe_result.hpp"
+
+namespace visionwatch {
+
+/// Who the route is, as shown in notifications.
+struct route_identity {
+  std::string route;
+  std::string model;
+  std::string gateway;
+  std::string status_url;  ///< link to this route on the status page; may be empty
+};
+
+/// The route's window (the last `window` probes) as the daemon computes it after adding the
+/// probe. Unset figures (no data, or no success for cost) are not evaluated.
+struct window_figures {
+  std::size_t samples = 0;  ///< probes in the window
+  std::optional<double> success_ratio;
+  std::optional<double> p90_latency_seconds;
+  std::optional<double> cost_per_success_usd;
+};
+
+enum class alert_state : std::uint8_t {
+  inactive,  ///< not firing (possibly counting bad evaluations)
+  firing,    ///< failure_threshold bad evaluations in a row were seen
+  resolved,  ///< resolved at the last evaluation; becomes inactive at the next one
+};
+std::string_view to_string(alert_state s) noexcept;
+
+/// One rule's state: visible for the status page and /api, and what is persisted.
+struct rule_status {
+  alert_rule_kind kind = alert_rule_kind::silent_failure;
+  alert_state state = alert_state::inactive;
+  int bad_streak = 0;   ///< consecutive bad evaluations
+  int good_streak = 0;  ///< consecutive good evaluations while firing
+  wall_time starts_at{};
+  std::optional<wall_time> ends_at;
+  wall_time last_notified_at{};
+  bool notified = false;  ///< the firing was announced (false while silenced)
+  std::string fingerprint;
+  double value = 0;  ///< the latest measured figure
+  std::string reason;
+};
+
+/// One thing to announce. `suppressed`: a silence holds it back (state changed all the same);
+/// the caller logs it but does not queue it.
+struct alert_event {
+  notification note;
+  bool suppressed = false;
+};
+
+class rule_engine {
+ public:
+  rule_engine(route_identity identity, alert_rules_config rules);
+
+  /// One probe of this route. Control probes (text-only baseline requests) are ignored.
+  std::vector<alert_event> evaluate(const probe_result& result,
+                                    const window_figures& figures,
+                                    wall_time now,
+                                    bool silenced);
+
+  /// Applies a reloaded configuration. Rules whose configuration is unchanged keep their state;
+  /// changed, disabled or removed rules start over, and if they were firing (and announced) a
+  /// resolved event says so.
+  std::vector<alert_event> reconfigure(route_identity identity,
+                                       alert_rules_config rules,
+                                       wall_time now);
+
+  /// Firing rules that were announced, as notifications (kind firing): for Alertmanager
+  /// re-sends and the status page.
+  std::vector<notification> firing_notifications() const;
+
+  std::vector<rule_status> statuses() const;
+  const route_identity& identity() const noexcept { return identity_; }
+  const std::optional<probe_snapshot>& last_failure() const noexcept { return last_failure_; }
+
+  nlohmann::json to_json() const;
+  /// Restores state saved by to_json() for the rules configured now (matched by kind; others
+  /// are ignored). On a malformed document the engine keeps a clean state and the error is
+  /// returned (empty string on success).
+  std::string restore(const nlohmann::json& state);
+
+ private:
+  struct slot {
+    alert_rule_config config;
+    rule_status status;
+  };
+
+  std::vector<alert_event> evaluate_slot(slot& s,
+                                         const probe_result& result,
+                                         const window_figures& figures,
+                                         wall_time now,
+                                         bool silenced);
+  notification make_note(const slot& s, notification_kind kind) const;
+  static std::vector<slot> make_slots(const alert_rules_config& rules);
+
+  route_identity identity_;
+  alert_rules_config rules_;
+  std::vector<slot> slots_;
+  std::optional<probe_snapshot> last_failure_;
+};
+
+/// Renders a description template: {route} {model} {gateway} {rule} {reason} {value}
+/// {threshold} {severity}; unknown placeholders are kept verbatim.
+std::string render_template(std::string_view tmpl, const notification& note);
+
+}  // namespace visionwatch

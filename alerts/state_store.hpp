@@ -1,0 +1,55 @@
+#pragma once
+/// The daemon's state file (<state_dir>/state.json): named JSON sections (alert rule states,
+/// silences, pending notifications, usage baselines, ...) written atomically (temp file,
+/// fsync, rename, fsync of the directory), so a crash leaves the old or the new file, never a
+/// torn one. A corrupt or unreadable file is moved aside as state.json.corrupt-<UTC time> and
+/// loading starts clean: it is reported, never fatal. Not thread-safe: one owner.
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "alerts/notification.hpp"
+
+namespace visionwatch {
+
+class state_store {
+ public:
+  static constexpr int format_version = 1;
+  /// Larger files are refused as corrupt: state is small, a huge file is not ours.
+  static constexpr std::uintmax_t max_file_bytes = 256ull * 1024 * 1024;
+
+  explicit state_store(std::filesystem::path directory);
+
+  struct load_report {
+    bool found = false;                             ///< a state file existed
+    std::string error;                              ///< empty when it loaded (or there was none)
+    std::optional<std::filesystem::path> moved_to;  ///< where a bad file was set aside
+  };
+  /// Reads the file into memory, replacing every section. `now` names a set-aside file.
+  load_report load(wall_time now);
+
+  /// The section, or null when absent.
+  const nlohmann::json& section(std::string_view name) const;
+  void set_section(std::string name, nlohmann::json value);
+  void remove_section(std::string_view name);
+  const std::map<std::string, nlohmann::json, std::less<>>& sections() const noexcept {
+    return sections_;
+  }
+
+  /// Writes every section atomically. Empty on success, otherwise the error (with errno text).
+  std::string save(wall_time now) const;
+
+  const std::filesystem::path& file() const noexcept { return file_; }
+  const std::filesystem::path& directory() const noexcept { return directory_; }
+
+ private:
+  std::filesystem::path directory_;
+  std::filesystem::path file_;
+  std::map<std::string, nlohmann::json, std::less<>> sections_;
+};
+
+}  // namespace visionwatch

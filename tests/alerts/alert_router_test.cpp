@@ -1,0 +1,158 @@
+#include "alerts/alert_router.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace visionwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+
+receiver_config receiver(std::string name, receiver_kind kind) {
+  receiver_config r;
+  r.name = std::move(name);
+  r.kind = kind;
+  r.url = "http://127.0.0.1:1/";
+  r.resend_interval = 60s;
+  return r;
+}
+
+probe_result probe(std::string route, outcome o) {
+  probe_result r;
+  r.route = std::move(route);
+  r.result = o;
+  return r;
+}
+
+struct sent_log {
+  std::vector<std::pair<std::string, notification>> sent;
+  alert_router::deliver_function fn() {
+    return [this](const std::string& r, const notification& n) { sent.emplace_back(r, n); };
+  }
+  std::size_t count(std::string_view receiver, notification_kind kind) const {
+    std::size_t n = 0;
+    for (const auto& [r, note] : sent) {
+      n += r == receiver && note.kind == kind ? 1 : 0;
+    }
+    return n;
+  }
+};
+
+alert_rules_config down_rule(std::vector<std::string> receivers = {}) {
+  alert_rules_config c;
+  auto r = default_rule_config(alert_rule_kind::route_down);
+  r.receivers = std::move(receivers);
+  c.rules = {r};
+  return c;
+}
+
+route_identity id(std::string route) { return {std::move(route), "m", "g", ""}; }
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("announced events go to every receiver or to the rule's receivers") {
+    sent_log log;
+    alert_router router(
+        {receiver("hook", receiver_kind::webhook), receiver("pd", receiver_kind::pagerduty)},
+        log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    router.set_route(id("b"), down_rule({"pd"}), t0);
+    auto now = t0;
+    for (int i = 0; i < 3; ++i) {
+      now += 1min;
+      router.on_probe(probe("a", outcome::timeout), {}, now);
+      router.on_probe(probe("b", outcome::timeout), {}, now);
+    }
+    CHECK(log.count("hook", notification_kind::firing) == 1);
+    CHECK(log.count("pd", notification_kind::firing) == 2);
+    CHECK(router.on_probe(probe("unknown", outcome::timeout), {}, now).empty());
+  }
+
+  TEST_CASE("a silenced route keeps its state but nothing is delivered") {
+    sent_log log;
+    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    REQUIRE(router.silences().add("a", t0 + 1h, "maintenance", t0).value);
+    auto now = t0;
+    std::size_t events = 0;
+    for (int i = 0; i < 3; ++i) {
+      now += 1min;
+      events += router.on_probe(probe("a", outcome::timeout), {}, now).size();
+    }
+    CHECK(events == 1);
+    CHECK(log.sent.empty());
+    CHECK(router.suppressed_total() == 1);
+    CHECK(router.route("a")->statuses()[0].state == alert_state::firing);
+    // After the silence: the firing is announced at the next probe.
+    router.on_probe(probe("a", outcome::timeout), {}, t0 + 2h);
+    CHECK(log.count("hook", notification_kind::firing) == 1);
+  }
+
+  TEST_CASE("Alertmanager receivers get the firing alert again every resend_interval") {
+    sent_log log;
+    alert_router router(
+        {receiver("am", receiver_kind::alertmanager), receiver("hook", receiver_kind::webhook)},
+        log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    auto now = t0;
+    for (int i = 0; i < 3; ++i) {
+      now += 20s;
+      router.on_probe(probe("a", outcome::timeout), {}, now);
+    }
+    CHECK(log.count("am", notification_kind::firing) == 1);
+    now += 30s;
+    router.on_probe(probe("a", outcome::timeout), {}, now);
+    CHECK(log.count("am", notification_kind::refresh) == 0);
+    now += 30s;
+    router.on_probe(probe("a", outcome::timeout), {}, now);
+    CHECK(log.count("am", notification_kind::refresh) == 1);
+    CHECK(log.count("hook", notification_kind::refresh) == 0);
+    now += 60s;
+    router.on_probe(probe("a", outcome::ok), {}, now);
+    CHECK(log.count("am", notification_kind::refresh) == 2);
+    now += 60s;
+    router.on_probe(probe("a", outcome::ok), {}, now);  // resolves
+    CHECK(log.count("am", notification_kind::resolved) == 1);
+    now += 60s;
+    router.on_probe(probe("a", outcome::ok), {}, now);
+    CHECK(log.count("am", notification_kind::refresh) == 2);
+  }
+
+  TEST_CASE("a route removed by a reload resolves its announced alerts") {
+    sent_log log;
+    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    router.set_route(id("b"), down_rule(), t0);
+    for (int i = 1; i <= 3; ++i) {
+      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
+    }
+    const auto events = router.retain_routes({"b"}, t0 + 5min);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].note.kind == notification_kind::resolved);
+    CHECK(log.count("hook", notification_kind::resolved) == 1);
+    CHECK(router.route("a") == nullptr);
+    CHECK(router.route("b") != nullptr);
+  }
+
+  TEST_CASE("alert state and silences survive a restart through the router") {
+    sent_log log;
+    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    router.silences().add("b", t0 + 1h, "", t0);
+    for (int i = 1; i <= 3; ++i) {
+      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
+    }
+    const auto saved = nlohmann::json::parse(router.to_json().dump());
+
+    sent_log log2;
+    alert_router restarted({receiver("hook", receiver_kind::webhook)}, log2.fn());
+    restarted.set_route(id("a"), down_rule(), t0);
+    CHECK(restarted.restore(saved).empty());
+    CHECK(restarted.silences().is_silenced("b", t0 + 10min));
+    restarted.on_probe(probe("a", outcome::timeout), {}, t0 + 10min);
+    CHECK(log2.sent.empty());  // still firing, no second firing
+    CHECK_FALSE(restarted.restore(nlohmann::json("junk")).empty());
+  }
+}

@@ -1,0 +1,269 @@
+#include "alerts/delivery_queue.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace visionwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+
+notification note(std::string route, notification_kind kind = notification_kind::firing) {
+  notification n;
+  n.kind = kind;
+  n.route = std::move(route);
+  n.rule = alert_rule_kind::route_down;
+  n.severity = "critical";
+  n.starts_at = t0;
+  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  if (kind == notification_kind::resolved) {
+    n.ends_at = t0 + 1h;
+  }
+  return n;
+}
+
+delivery_policy policy(std::size_t capacity = 10) {
+  delivery_policy p;
+  p.capacity = capacity;
+  p.max_attempts = 5;
+  p.max_age = 1h;
+  p.min_backoff = 1s;
+  p.max_backoff = 60s;
+  return p;
+}
+
+delivery_queue queue(std::size_t capacity = 10, double jitter = 1.0) {
+  return delivery_queue(policy(capacity), [jitter] { return jitter; });
+}
+
+const delivery_verdict ok{delivery_status::delivered, std::nullopt, "HTTP 200"};
+const delivery_verdict retry{delivery_status::retry, std::nullopt, "HTTP 503"};
+const delivery_verdict permanent{delivery_status::permanent, std::nullopt, "HTTP 400"};
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("notifications are delivered in order and one at a time") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    q.enqueue(note("b"), t0);
+    CHECK(q.next_due() == t0);
+    auto first = q.take(t0);
+    REQUIRE(first.has_value());
+    CHECK(first->note.route == "a");
+    CHECK_FALSE(q.take(t0).has_value());  // one in flight
+    CHECK_FALSE(q.next_due().has_value());
+    CHECK(q.on_result(first->id, ok, t0) == delivery_outcome::delivered);
+    auto second = q.take(t0);
+    REQUIRE(second.has_value());
+    CHECK(second->note.kind == notification_kind::resolved);
+    CHECK(q.on_result(second->id, ok, t0) == delivery_outcome::delivered);
+    CHECK(q.take(t0)->note.route == "b");
+    CHECK(q.counters().success == 2);
+  }
+
+  TEST_CASE("a failed head blocks later notifications until it is retried so order is kept") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    auto head = q.take(t0);
+    CHECK(q.on_result(head->id, retry, t0) == delivery_outcome::retry_scheduled);
+    CHECK_FALSE(q.take(t0 + 500ms).has_value());
+    CHECK(q.next_due() == t0 + 1s);  // min_backoff with jitter 1.0
+    auto again = q.take(t0 + 1s);
+    REQUIRE(again.has_value());
+    CHECK(again->id == head->id);
+    CHECK(again->message_id == head->message_id);  // the same webhook-id on every attempt
+    CHECK(again->attempts == 1);
+    CHECK(again->last_error == "HTTP 503");
+    CHECK(q.counters().retry == 1);
+  }
+
+  TEST_CASE("backoff doubles per attempt with jitter up to a cap") {
+    auto full = queue(10, 1.0);
+    CHECK(full.backoff(1) == 1s);
+    CHECK(full.backoff(2) == 2s);
+    CHECK(full.backoff(3) == 4s);
+    CHECK(full.backoff(6) == 32s);
+    CHECK(full.backoff(7) == 60s);
+    CHECK(full.backoff(30) == 60s);
+    CHECK(full.backoff(1000) == 60s);
+    auto half = queue(10, 0.0);
+    CHECK(half.backoff(1) == 500ms);  // equal jitter: at least half the step
+    CHECK(half.backoff(7) == 30s);
+  }
+
+  TEST_CASE("Retry-After replaces the computed backoff") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    auto head = q.take(t0);
+    const delivery_verdict limited{delivery_status::retry, 45s, "HTTP 429"};
+    CHECK(q.on_result(head->id, limited, t0) == delivery_outcome::retry_scheduled);
+    CHECK(q.next_due() == t0 + 45s);
+    CHECK_FALSE(q.take(t0 + 44s).has_value());
+    CHECK(q.take(t0 + 45s).has_value());
+  }
+
+  TEST_CASE("a Retry-After beyond max_age gives up") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    auto head = q.take(t0);
+    const delivery_verdict limited{delivery_status::retry, 2h, "HTTP 429"};
+    CHECK(q.on_result(head->id, limited, t0) == delivery_outcome::failed);
+    CHECK(q.empty());
+    CHECK(q.counters().failed == 1);
+  }
+
+  TEST_CASE("max_attempts gives up and counts a failure") {
+    auto q = queue();
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    auto now = t0;
+    for (int i = 1; i < 5; ++i) {
+      auto head = q.take(now);
+      REQUIRE(head.has_value());
+      CHECK(q.on_result(head->id, retry, now) == delivery_outcome::retry_scheduled);
+      now = *q.next_due();
+    }
+    auto last = q.take(now);
+    REQUIRE(last.has_value());
+    CHECK(last->attempts == 4);
+    CHECK(q.on_result(last->id, retry, now) == delivery_outcome::failed);
+    CHECK(q.empty());
+    CHECK(q.counters().retry == 4);
+    CHECK(q.counters().failed == 1);
+  }
+
+  TEST_CASE("a permanent error gives up at once") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("b"), t0);
+    auto head = q.take(t0);
+    CHECK(q.on_result(head->id, permanent, t0) == delivery_outcome::failed);
+    CHECK(q.size() == 1);
+    CHECK(q.take(t0)->note.route == "b");
+  }
+
+  TEST_CASE("entries older than max_age are given up") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("b"), t0 + 30min);
+    auto head = q.take(t0);
+    q.on_result(head->id, retry, t0);
+    CHECK(q.expire(t0 + 59min).empty());
+    const auto expired = q.expire(t0 + 1h);
+    REQUIRE(expired.size() == 1);
+    CHECK(expired[0].note.route == "a");
+    CHECK(q.counters().failed == 1);
+    CHECK(q.size() == 1);
+  }
+
+  TEST_CASE("a resolve that fails is retried like a trigger") {
+    auto q = queue();
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    auto head = q.take(t0);
+    CHECK(q.on_result(head->id, retry, t0) == delivery_outcome::retry_scheduled);
+    CHECK(q.size() == 1);
+  }
+
+  TEST_CASE("a full queue drops the oldest non-resolve and counts it") {
+    auto q = queue(3);
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    q.enqueue(note("b"), t0);
+    q.enqueue(note("c"), t0);
+    const auto dropped = q.enqueue(note("d"), t0);
+    REQUIRE(dropped.size() == 1);
+    CHECK(dropped[0].note.route == "b");
+    CHECK(q.counters().dropped == 1);
+    CHECK(q.size() == 3);
+    CHECK(q.items()[0].note.route == "a");
+    CHECK(q.items()[1].note.route == "c");
+    CHECK(q.items()[2].note.route == "d");
+  }
+
+  TEST_CASE(
+      "a queue full of resolves drops the oldest waiting resolve and never the one in flight") {
+    auto q = queue(2);
+    q.enqueue(note("a", notification_kind::resolved), t0);
+    q.enqueue(note("b", notification_kind::resolved), t0);
+    auto head = q.take(t0);
+    const auto dropped = q.enqueue(note("c", notification_kind::resolved), t0);
+    REQUIRE(dropped.size() == 1);
+    CHECK(dropped[0].note.route == "b");
+    CHECK(q.on_result(head->id, ok, t0) == delivery_outcome::delivered);
+    CHECK(q.take(t0)->note.route == "c");
+  }
+
+  TEST_CASE("with room for one the in-flight entry is dropped and its result is stale") {
+    auto q = queue(1);
+    q.enqueue(note("a"), t0);
+    auto head = q.take(t0);
+    CHECK(q.enqueue(note("b"), t0).size() == 1);
+    CHECK(q.on_result(head->id, ok, t0) == delivery_outcome::stale);
+    CHECK(q.counters().success == 0);
+    CHECK(q.take(t0)->note.route == "b");
+  }
+
+  TEST_CASE("a waiting reminder or refresh is replaced by the newer one") {
+    auto q = queue();
+    auto r1 = note("a", notification_kind::refresh);
+    r1.reason = "old";
+    auto r2 = r1;
+    r2.reason = "new";
+    q.enqueue(note("x"), t0);
+    q.enqueue(r1, t0);
+    q.enqueue(r2, t0 + 1min);
+    CHECK(q.size() == 2);
+    CHECK(q.items()[1].note.reason == "new");
+    q.enqueue(note("a", notification_kind::reminder), t0);
+    CHECK(q.size() == 3);
+  }
+
+  TEST_CASE("pending notifications survive a restart through JSON") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("b", notification_kind::resolved), t0 + 1s);
+    auto head = q.take(t0);
+    q.on_result(head->id, retry, t0);
+    q.take(t0 + 1s);  // in flight at the time of the save: sent again after the restart
+    const auto saved = nlohmann::json::parse(q.to_json().dump());
+
+    auto restarted = queue();
+    REQUIRE(restarted.restore(saved).empty());
+    REQUIRE(restarted.size() == 2);
+    const auto& a = restarted.items()[0];
+    CHECK(a.note.route == "a");
+    CHECK(a.attempts == 1);
+    CHECK(a.message_id == head->message_id);
+    CHECK(a.not_before == t0 + 1s);
+    CHECK(a.note.fingerprint == note("a").fingerprint);
+    CHECK(restarted.items()[1].note.kind == notification_kind::resolved);
+    CHECK(restarted.items()[1].note.ends_at == t0 + 1h);
+    auto again = restarted.take(t0 + 1s);
+    REQUIRE(again.has_value());
+    CHECK(again->note.route == "a");
+    // New entries get fresh ids.
+    restarted.enqueue(note("c"), t0);
+    CHECK(restarted.items()[2].id > restarted.items()[1].id);
+  }
+
+  TEST_CASE("a malformed saved queue is refused and leaves the queue empty") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    CHECK_FALSE(q.restore(nlohmann::json{{"next_id", 3}, {"items", {{{"id", 1}}}}}).empty());
+    CHECK(q.empty());
+    CHECK_FALSE(q.restore(nlohmann::json("nope")).empty());
+  }
+
+  TEST_CASE("restoring into a smaller queue keeps the newest entries") {
+    auto q = queue(5);
+    for (const char* r : {"a", "b", "c", "d"}) {
+      q.enqueue(note(r), t0);
+    }
+    auto small = queue(2);
+    REQUIRE(small.restore(q.to_json()).empty());
+    REQUIRE(small.size() == 2);
+    CHECK(small.items()[0].note.route == "c");
+  }
+}

@@ -1,0 +1,91 @@
+#include "alerts/notification.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_paths.hpp"
+
+using namespace visionwatch;
+using namespace std::chrono_literals;
+
+namespace {
+const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+}
+
+TEST_SUITE("unit") {
+  TEST_CASE("the fingerprint is stable per route and rule and incident start") {
+    const auto a = make_fingerprint("vision-a", alert_rule_kind::route_down, t0);
+    CHECK(a == make_fingerprint("vision-a", alert_rule_kind::route_down, t0));
+    CHECK(a.size() == 32);
+    CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(a != make_fingerprint("vision-b", alert_rule_kind::route_down, t0));
+    CHECK(a != make_fingerprint("vision-a", alert_rule_kind::silent_failure, t0));
+    CHECK(a != make_fingerprint("vision-a", alert_rule_kind::route_down, t0 + 1ms));
+  }
+
+  TEST_CASE("times are formatted as RFC 3339 UTC with milliseconds") {
+    CHECK(format_rfc3339(t0) == "2027-01-15T08:00:00.000Z");
+    CHECK(format_rfc3339(t0 + 1234ms) == "2027-01-15T08:00:01.234Z");
+    CHECK(format_rfc3339(from_epoch_ms(0)) == "1970-01-01T00:00:00.000Z");
+  }
+
+  TEST_CASE("excerpts are cut on UTF-8 boundaries and stay valid UTF-8") {
+    // A real reply from shared/fixtures/real-replies.json (Dify, Chinese: 3 bytes per character).
+    const auto doc =
+        nlohmann::json::parse(test::read_file(test::fixtures_dir() / "real-replies.json"));
+    const auto reply = doc.at("silent_failures").at(2).at("reply").get<std::string>();
+    REQUIRE(reply.size() > 8);
+    CHECK(truncate_utf8(reply, 8) == reply.substr(0, 6));
+    CHECK(truncate_utf8(reply, 9) == reply.substr(0, 9));
+    CHECK(truncate_utf8(reply, 1000) == reply);
+    CHECK(truncate_utf8("ab\xff"
+                        "cd",
+                        10) == "ab?cd");
+    CHECK(truncate_utf8("\xe6\x88", 10) == "??");  // a cut-off sequence
+  }
+
+  TEST_CASE("a notification round-trips through its persistence form") {
+    notification n;
+    n.kind = notification_kind::resolved;
+    n.route = "vision-a";
+    n.model = "m";
+    n.gateway = "g";
+    n.rule = alert_rule_kind::latency;
+    n.severity = "warning";
+    n.summary = "slow";
+    n.reason = "p90 latency 25s above 20s over 100 probes";
+    n.value = 25;
+    n.threshold = 20;
+    probe_snapshot p;
+    p.result = outcome::timeout;
+    p.reason = "deadline";
+    p.tokens.prompt_tokens = 159;
+    p.seed = 18446744073709551615ull;
+    p.started_at = t0 - 1s;
+    n.last_failure = p;
+    n.starts_at = t0;
+    n.ends_at = t0 + 1h;
+    n.status_url = "https://x";
+    n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+    n.receivers = {"pager"};
+    const auto back = nlohmann::json::parse(nlohmann::json(n).dump()).get<notification>();
+    CHECK(back.kind == n.kind);
+    CHECK(back.rule == n.rule);
+    CHECK(back.reason == n.reason);
+    CHECK(back.value == 25);
+    CHECK(back.ends_at == n.ends_at);
+    CHECK(back.fingerprint == n.fingerprint);
+    CHECK(back.receivers == n.receivers);
+    REQUIRE(back.last_failure.has_value());
+    CHECK(back.last_failure->result == outcome::timeout);
+    CHECK(back.last_failure->seed == p.seed);
+    CHECK(back.last_failure->tokens.prompt_tokens == 159);
+    CHECK_FALSE(back.last_failure->tokens.completion_tokens.has_value());
+    CHECK(back.last_failure->started_at == p.started_at);
+
+    auto j = nlohmann::json(n);
+    j["version"] = "2";
+    CHECK_THROWS(j.get<notification>());
+  }
+}

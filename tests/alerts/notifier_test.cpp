@@ -1,0 +1,170 @@
+#include "alerts/notifier.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <functional>
+
+using namespace visionwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+notification note(std::string route) {
+  notification n;
+  n.route = std::move(route);
+  n.rule = alert_rule_kind::route_down;
+  n.severity = "critical";
+  n.summary = "down";
+  n.starts_at = wall_clock::now();
+  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  return n;
+}
+
+http_result status(unsigned s) {
+  http_result r;
+  r.status = s;
+  return r;
+}
+
+// Runs handlers until `done` holds; a bounded wait on the event, never a sleep.
+bool run_until(net::io_context& ctx, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    ctx.run_one_for(50ms);
+  }
+  return true;
+}
+
+struct fake_receiver {
+  std::vector<http_request> sent;
+  std::deque<http_result> replies;
+
+  notifier::send_function sender() {
+    return [this](http_request request) -> net::awaitable<http_result> {
+      sent.push_back(std::move(request));
+      auto r = replies.empty() ? status(200) : replies.front();
+      if (!replies.empty()) {
+        replies.pop_front();
+      }
+      co_return r;
+    };
+  }
+};
+
+receiver_config webhook() {
+  receiver_config r;
+  r.name = "hook";
+  r.kind = receiver_kind::webhook;
+  r.url = "http://127.0.0.1:1/hook";
+  r.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  r.min_backoff = 1ms;
+  r.max_backoff = 4ms;
+  return r;
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("the notifier sends what is queued in order and counts deliveries") {
+    net::io_context ctx;
+    fake_receiver fake;
+    notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.5; });
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), [&](std::exception_ptr e) {
+      finished = true;
+      if (e) {
+        std::rethrow_exception(e);
+      }
+    });
+    n.enqueue(note("a"));
+    n.enqueue(note("b"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 2; }));
+    REQUIRE(fake.sent.size() == 2);
+    CHECK(nlohmann::json::parse(fake.sent[0].body)["route"] == "a");
+    CHECK(nlohmann::json::parse(fake.sent[1].body)["route"] == "b");
+    CHECK(fake.sent[0].timeout == 10'000ms);
+    bool signed_request = false;
+    for (const auto& [k, v] : fake.sent[0].headers) {
+      signed_request = signed_request || k == "webhook-signature";
+    }
+    CHECK(signed_request);
+    CHECK(n.depth() == 0);
+
+    // Enqueueing wakes the idle loop.
+    n.enqueue(note("c"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 3; }));
+    n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("the notifier retries a failed delivery with the same message id") {
+    net::io_context ctx;
+    fake_receiver fake;
+    fake.replies = {status(503), status(429), status(204)};
+    notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    n.enqueue(note("a"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
+    CHECK(n.counters().retry == 2);
+    REQUIRE(fake.sent.size() == 3);
+    auto id = [](const http_request& r) {
+      for (const auto& [k, v] : r.headers) {
+        if (k == "webhook-id") {
+          return v;
+        }
+      }
+      return std::string();
+    };
+    CHECK(id(fake.sent[0]) == id(fake.sent[2]));
+    n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("a permanent error is counted failed and the next notification goes out") {
+    net::io_context ctx;
+    fake_receiver fake;
+    fake.replies = {status(400), status(200)};
+    notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    n.enqueue(note("a"));
+    n.enqueue(note("b"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
+    CHECK(n.counters().failed == 1);
+    n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("cancelling the run coroutine ends it while idle") {
+    net::io_context ctx;
+    fake_receiver fake;
+    notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
+    net::cancellation_signal signal;
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr) {
+                    finished = true;
+                  }));
+    n.enqueue(note("a"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
+    signal.emit(net::cancellation_type::terminal);
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("an unusable receiver is refused at construction") {
+    net::io_context ctx;
+    fake_receiver fake;
+    auto r = webhook();
+    r.secret = "not-a-secret";
+    CHECK_THROWS_AS(notifier(ctx.get_executor(), r, {}, fake.sender(), [] { return 0.0; }),
+                    std::invalid_argument);
+  }
+}
