@@ -27,5 +27,6 @@ struct cli_context {
 };
 
 // One declaration per subcommand, in the order main() registers them.
+void add_challenge_command(CLI::App& app, cli_context& ctx);
 
 }  // namespace visionwatch

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   // Subcommands (one line each; implementations in daemon/cmd_*.cpp).
+  add_challenge_command(app, ctx);
 
   try {
     app.parse(argc, argv);
