@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_validate_command(app, ctx);
   add_run_command(app, ctx);
   add_demo_command(app, ctx);
+  add_challenge_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,115 @@
+// Cost of one challenge (draw + PNG encode) per kind, and of reading it back (decode + pixel
+// reader), at 512x512 unless sizes are given: `challenge_bench [iterations] [width height]`.
+// Prints median and p99 in microseconds and the PNG sizes. Times are thread CPU time, so the
+// figures stay meaningful on a shared, busy machine; wall-clock medians are printed beside them.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "probes/challenge.hpp"
+#include "probes/image_reader.hpp"
+#include "probes/png_codec.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+struct summary {
+  double median_us;
+  double p99_us;
+};
+
+summary summarise(std::vector<double>& us) {
+  std::sort(us.begin(), us.end());
+  const auto at = [&](double q) {
+    return us[std::min(us.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(us.size())))];
+  };
+  return summary{at(0.5), at(0.99)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace visionwatch;
+  const int iterations = argc > 1 ? std::max(10, std::atoi(argv[1])) : 2000;
+  const int width = argc > 3 ? std::atoi(argv[2]) : 512;
+  const int height = argc > 3 ? std::atoi(argv[3]) : 512;
+  constexpr std::array<challenge_kind, 4> kinds = {
+      challenge_kind::digits, challenge_kind::color, challenge_kind::shape, challenge_kind::count};
+  std::printf("challenge_bench: %d challenges per kind at %dx%d\n", iterations, width, height);
+  std::printf("%-8s %11s %11s %12s %9s %9s %9s %13s %11s\n",
+              "kind",
+              "make_med_us",
+              "make_p99_us",
+              "make_wall_us",
+              "png_min_B",
+              "png_med_B",
+              "png_max_B",
+              "decode_med_us",
+              "read_med_us");
+  for (const challenge_kind kind : kinds) {
+    const challenge_options options{kind, width, height};
+    make_challenge(options, 0);  // warm-up: font loading, cairo's glyph caches
+    std::vector<double> make_us;
+    std::vector<double> wall_us;
+    std::vector<double> sizes;
+    std::vector<double> decode_us;
+    std::vector<double> read_us;
+    // Reading back is much slower than drawing; sample it on a tenth of the seeds.
+    for (int i = 0; i < iterations; ++i) {
+      const auto t0 = clock_type::now();
+      const double c0 = thread_cpu_us();
+      const challenge c = make_challenge(options, static_cast<std::uint64_t>(i));
+      const double c1 = thread_cpu_us();
+      const auto t1 = clock_type::now();
+      make_us.push_back(c1 - c0);
+      wall_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      sizes.push_back(static_cast<double>(c.png.size()));
+      if (i % 10 == 0) {
+        const double d0 = thread_cpu_us();
+        const png_decode_result decoded = decode_png(c.png);
+        const double d1 = thread_cpu_us();
+        const auto answer = read_image(*decoded.image, kind);
+        const double d2 = thread_cpu_us();
+        decode_us.push_back(d1 - d0);
+        read_us.push_back(d2 - d1);
+        if (answer != c.answer) {
+          std::fprintf(stderr,
+                       "seed %d: expected %s, read %s\n",
+                       i,
+                       c.answer.c_str(),
+                       answer.value_or("(none)").c_str());
+        }
+      }
+    }
+    const summary make = summarise(make_us);
+    const summary wall = summarise(wall_us);
+    std::sort(sizes.begin(), sizes.end());
+    const summary decode = summarise(decode_us);
+    const summary read = summarise(read_us);
+    std::printf("%-8s %11.1f %11.1f %12.1f %9.0f %9.0f %9.0f %13.1f %11.1f\n",
+                std::string(to_string(kind)).c_str(),
+                make.median_us,
+                make.p99_us,
+                wall.median_us,
+                sizes.front(),
+                sizes[sizes.size() / 2],
+                sizes.back(),
+                decode.median_us,
+                read.median_us);
+  }
+  return 0;
+}

@@ -1,0 +1,500 @@
+#include "probes/image_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "probes/a8_canvas.hpp"
+#include "probes/challenge_font.hpp"
+
+namespace visionwatch {
+namespace {
+
+struct rgb {
+  int r;
+  int g;
+  int b;
+};
+
+/// The pixel composited on white: transparent areas read as background, like most viewers show.
+rgb pixel_rgb(const std::uint8_t* p) noexcept {
+  const int a = p[3];
+  if (a == 255) {
+    return rgb{p[0], p[1], p[2]};
+  }
+  const auto over_white = [a](int c) { return (c * a + 255 * (255 - a) + 127) / 255; };
+  return rgb{over_white(p[0]), over_white(p[1]), over_white(p[2])};
+}
+
+int luma(rgb c) noexcept { return (77 * c.r + 150 * c.g + 29 * c.b + 128) >> 8; }
+
+/// The most common value among `values` (ties: the smallest).
+template <typename T>
+T mode_of(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  T best = values.front();
+  std::size_t best_run = 0;
+  for (std::size_t i = 0; i < values.size();) {
+    std::size_t j = i;
+    while (j < values.size() && values[j] == values[i]) {
+      ++j;
+    }
+    if (j - i > best_run) {
+      best_run = j - i;
+      best = values[i];
+    }
+    i = j;
+  }
+  return best;
+}
+
+/// Pixel indexes of the image border: the background is whatever dominates there (challenges keep
+/// a margin around their ink).
+std::vector<std::size_t> border_indexes(int w, int h) {
+  std::vector<std::size_t> out;
+  const auto at = [w](int x, int y) {
+    return static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+  };
+  for (int x = 0; x < w; ++x) {
+    out.push_back(at(x, 0));
+    out.push_back(at(x, h - 1));
+  }
+  for (int y = 1; y + 1 < h; ++y) {
+    out.push_back(at(0, y));
+    out.push_back(at(w - 1, y));
+  }
+  return out;
+}
+
+// --- ink mask and connected components ------------------------------------------------------
+
+/// 1 where a pixel is darker than the background by at least half the image's contrast.
+/// Empty when the image has (almost) no contrast: nothing is drawn.
+std::vector<std::uint8_t> ink_mask(const rgba_image& image) {
+  const std::size_t n =
+      static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
+  std::vector<std::uint8_t> lum(n);
+  int darkest = 255;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int l = luma(pixel_rgb(image.rgba.data() + i * 4U));
+    lum[i] = static_cast<std::uint8_t>(l);
+    darkest = std::min(darkest, l);
+  }
+  std::vector<std::uint8_t> border;
+  for (const std::size_t i : border_indexes(image.width, image.height)) {
+    border.push_back(lum[i]);
+  }
+  const int background = mode_of(std::move(border));
+  constexpr int min_contrast = 24;
+  if (background - darkest < min_contrast) {
+    return {};
+  }
+  const int threshold = (background + darkest + 1) / 2;
+  std::vector<std::uint8_t> mask(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    mask[i] = lum[i] <= threshold ? 1 : 0;
+  }
+  return mask;
+}
+
+struct component {
+  int label = 0;
+  int x0 = std::numeric_limits<int>::max();
+  int y0 = std::numeric_limits<int>::max();
+  int x1 = -1;  // inclusive
+  int y1 = -1;
+  int area = 0;
+  int width() const noexcept { return x1 - x0 + 1; }
+  int height() const noexcept { return y1 - y0 + 1; }
+};
+
+struct labelling {
+  int width = 0;
+  std::vector<int> labels;  // 0: background, k: component k (1-based)
+  std::vector<component> components;
+
+  bool in(const component& c, int x, int y) const noexcept {
+    return labels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                  static_cast<std::size_t>(x)] == c.label;
+  }
+};
+
+/// 8-connected components of `mask`, by iterative flood fill (no recursion: a blob can be large).
+labelling label_components(const std::vector<std::uint8_t>& mask, int w, int h) {
+  labelling out;
+  out.width = w;
+  out.labels.assign(mask.size(), 0);
+  std::vector<std::size_t> stack;
+  for (std::size_t start = 0; start < mask.size(); ++start) {
+    if (mask[start] == 0 || out.labels[start] != 0) {
+      continue;
+    }
+    component c;
+    c.label = static_cast<int>(out.components.size()) + 1;
+    out.labels[start] = c.label;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const std::size_t i = stack.back();
+      stack.pop_back();
+      const int x = static_cast<int>(i % static_cast<std::size_t>(w));
+      const int y = static_cast<int>(i / static_cast<std::size_t>(w));
+      c.x0 = std::min(c.x0, x);
+      c.x1 = std::max(c.x1, x);
+      c.y0 = std::min(c.y0, y);
+      c.y1 = std::max(c.y1, y);
+      ++c.area;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int nx = x + dx;
+          const int ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= w || ny >= h) {
+            continue;
+          }
+          const std::size_t j = static_cast<std::size_t>(ny) * static_cast<std::size_t>(w) +
+                                static_cast<std::size_t>(nx);
+          if (mask[j] != 0 && out.labels[j] == 0) {
+            out.labels[j] = c.label;
+            stack.push_back(j);
+          }
+        }
+      }
+    }
+    out.components.push_back(c);
+  }
+  return out;
+}
+
+/// Components at least a quarter of the largest one's area: specks (noise, stray antialiasing)
+/// are not objects.
+std::vector<component> significant(const std::vector<component>& all) {
+  int largest = 0;
+  for (const component& c : all) {
+    largest = std::max(largest, c.area);
+  }
+  std::vector<component> out;
+  for (const component& c : all) {
+    if (c.area * 4 >= largest && c.area >= 4) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// --- count, shape, colour ------------------------------------------------------------------
+
+std::optional<std::string> read_count(const rgba_image& image) {
+  const auto mask = ink_mask(image);
+  if (mask.empty()) {
+    return std::nullopt;
+  }
+  const labelling l = label_components(mask, image.width, image.height);
+  const auto dots = significant(l.components);
+  if (dots.empty()) {
+    return std::nullopt;
+  }
+  return std::to_string(dots.size());
+}
+
+std::optional<std::string> read_shape(const rgba_image& image) {
+  const auto mask = ink_mask(image);
+  if (mask.empty()) {
+    return std::nullopt;
+  }
+  const labelling l = label_components(mask, image.width, image.height);
+  if (l.components.empty()) {
+    return std::nullopt;
+  }
+  const component blob = *std::max_element(
+      l.components.begin(), l.components.end(), [](const component& a, const component& b) {
+        return a.area < b.area;
+      });
+  // Expected fill of the bounding box: square 1, circle pi/4 = 0.79, cross 5/9 = 0.56,
+  // triangle 0.5, five-point star 0.36. Triangle and cross are told apart by balance: a
+  // triangle pointing up has a quarter of its area in the top half, a cross a half.
+  const double fill =
+      static_cast<double>(blob.area) / (static_cast<double>(blob.width()) * blob.height());
+  int top = 0;
+  for (int y = blob.y0; y <= blob.y1; ++y) {
+    if (2 * (y - blob.y0) + 1 > blob.height()) {
+      break;
+    }
+    for (int x = blob.x0; x <= blob.x1; ++x) {
+      top += l.in(blob, x, y) ? 1 : 0;
+    }
+  }
+  const double top_share = static_cast<double>(top) / blob.area;
+  if (fill >= 0.9) {
+    return "square";
+  }
+  if (fill >= 0.68) {
+    return "circle";
+  }
+  if (fill < 0.43) {
+    return "star";
+  }
+  return top_share < 0.4 ? "triangle" : "cross";
+}
+
+std::optional<std::string> read_color(const rgba_image& image) {
+  const std::size_t n =
+      static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
+  std::vector<std::uint32_t> border;
+  for (const std::size_t i : border_indexes(image.width, image.height)) {
+    const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
+    border.push_back(static_cast<std::uint32_t>(c.r << 16 | c.g << 8 | c.b));
+  }
+  const std::uint32_t bg_packed = mode_of(std::move(border));
+  const rgb bg{static_cast<int>(bg_packed >> 16U),
+               static_cast<int>((bg_packed >> 8U) & 255U),
+               static_cast<int>(bg_packed & 255U)};
+  // Histogram of clearly-not-background pixels in 4096 bins (4 bits per channel); the fullest
+  // bin is the fill colour (antialiased edges spread over many bins, each small).
+  constexpr int min_distance_sq = 3 * 40 * 40;
+  std::vector<int> bins(4096, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
+    const int dr = c.r - bg.r;
+    const int dg = c.g - bg.g;
+    const int db = c.b - bg.b;
+    if (dr * dr + dg * dg + db * db >= min_distance_sq) {
+      ++bins[static_cast<std::size_t>((c.r >> 4) << 8 | (c.g >> 4) << 4 | (c.b >> 4))];
+    }
+  }
+  const auto best = std::max_element(bins.begin(), bins.end());
+  if (*best == 0) {
+    return std::nullopt;
+  }
+  const int bin = static_cast<int>(best - bins.begin());
+  long sum_r = 0;
+  long sum_g = 0;
+  long sum_b = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
+    if (((c.r >> 4) << 8 | (c.g >> 4) << 4 | (c.b >> 4)) == bin) {
+      sum_r += c.r;
+      sum_g += c.g;
+      sum_b += c.b;
+    }
+  }
+  const double count = *best;
+  const double r = static_cast<double>(sum_r) / count;
+  const double g = static_cast<double>(sum_g) / count;
+  const double b = static_cast<double>(sum_b) / count;
+  std::size_t nearest = 0;
+  double nearest_distance = std::numeric_limits<double>::max();
+  for (std::size_t i = 0; i < challenge_color_rgb.size(); ++i) {
+    const auto& ref = challenge_color_rgb[i];
+    const double d =
+        (r - ref[0]) * (r - ref[0]) + (g - ref[1]) * (g - ref[1]) + (b - ref[2]) * (b - ref[2]);
+    if (d < nearest_distance) {
+      nearest_distance = d;
+      nearest = i;
+    }
+  }
+  return std::string(challenge_colors[nearest]);
+}
+
+// --- digits ---------------------------------------------------------------------------------
+
+constexpr int grid_w = 12;
+constexpr int grid_h = 16;
+
+/// A blob resampled to a fixed grid (share of ink per cell) plus its aspect ratio, so blobs of
+/// slightly different sizes and pixel phases compare directly.
+struct descriptor {
+  std::array<double, grid_w * grid_h> cells{};
+  double aspect = 1;
+};
+
+descriptor describe(const labelling& l, const component& c) {
+  descriptor d;
+  const int w = c.width();
+  const int h = c.height();
+  for (int y = c.y0; y <= c.y1; ++y) {
+    const int gy = (y - c.y0) * grid_h / h;
+    for (int x = c.x0; x <= c.x1; ++x) {
+      if (l.in(c, x, y)) {
+        const int gx = (x - c.x0) * grid_w / w;
+        d.cells[static_cast<std::size_t>(gy * grid_w + gx)] += 1;
+      }
+    }
+  }
+  const double per_cell = static_cast<double>(w) * h / (grid_w * grid_h);
+  for (double& v : d.cells) {
+    v /= per_cell;
+  }
+  d.aspect = static_cast<double>(w) / h;
+  return d;
+}
+
+double distance(const descriptor& a, const descriptor& b) {
+  double sum = 0;
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    const double diff = a.cells[i] - b.cells[i];
+    sum += diff * diff;
+  }
+  const double aspect = std::log(a.aspect / b.aspect);
+  return sum / static_cast<double>(a.cells.size()) + aspect * aspect;
+}
+
+/// Descriptors of the ten digits rendered with the challenge font so that their ink is
+/// `digit_height` pixels tall, thresholded like the image.
+std::array<descriptor, 10> digit_templates(int digit_height) {
+  constexpr double reference_px = 100;
+  double reference_height = 0;
+  {
+    a8_canvas probe(8, 8);
+    use_challenge_font(probe.cr(), reference_px);
+    cairo_text_extents_t e;
+    cairo_text_extents(probe.cr(), "0123456789", &e);
+    reference_height = e.height;
+  }
+  const double font_px = reference_px * digit_height / reference_height;
+  std::array<descriptor, 10> out;
+  std::array<char, 2> glyph{};
+  for (int digit = 0; digit < 10; ++digit) {
+    glyph[0] = static_cast<char>('0' + digit);
+    cairo_text_extents_t e;
+    {
+      a8_canvas probe(8, 8);
+      use_challenge_font(probe.cr(), font_px);
+      cairo_text_extents(probe.cr(), glyph.data(), &e);
+    }
+    constexpr int pad = 4;
+    a8_canvas canvas(static_cast<int>(std::ceil(e.width)) + 2 * pad,
+                     static_cast<int>(std::ceil(e.height)) + 2 * pad);
+    use_challenge_font(canvas.cr(), font_px);
+    cairo_move_to(canvas.cr(), std::round(pad - e.x_bearing), std::round(pad - e.y_bearing));
+    cairo_show_text(canvas.cr(), glyph.data());
+    const int w = canvas.width();
+    const int h = canvas.height();
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    const std::uint8_t* data = canvas.data();
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        mask[static_cast<std::size_t>(y * w + x)] =
+            data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)] >= 128
+                ? 1
+                : 0;
+      }
+    }
+    const labelling l = label_components(mask, w, h);
+    if (!l.components.empty()) {
+      const component largest = *std::max_element(
+          l.components.begin(), l.components.end(), [](const component& a, const component& b) {
+            return a.area < b.area;
+          });
+      out[static_cast<std::size_t>(digit)] = describe(l, largest);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> read_digits(const rgba_image& image) {
+  const auto mask = ink_mask(image);
+  if (mask.empty()) {
+    return std::nullopt;
+  }
+  const labelling l = label_components(mask, image.width, image.height);
+  int tallest = 0;
+  for (const component& c : l.components) {
+    tallest = std::max(tallest, c.height());
+  }
+  // Digits share one height (round ones overshoot by a pixel or two); anything much shorter is
+  // noise, not a glyph.
+  std::vector<component> glyphs;
+  for (const component& c : l.components) {
+    if (c.height() * 2 > tallest) {
+      glyphs.push_back(c);
+    }
+  }
+  if (glyphs.empty() || tallest < 5) {
+    return std::nullopt;
+  }
+  std::sort(glyphs.begin(), glyphs.end(), [](const component& a, const component& b) {
+    return a.x0 < b.x0;
+  });
+  const auto templates = digit_templates(tallest);
+  std::string text;
+  for (const component& c : glyphs) {
+    const descriptor d = describe(l, c);
+    std::size_t best = 0;
+    double best_distance = std::numeric_limits<double>::max();
+    for (std::size_t digit = 0; digit < templates.size(); ++digit) {
+      const double dist = distance(d, templates[digit]);
+      if (dist < best_distance) {
+        best_distance = dist;
+        best = digit;
+      }
+    }
+    text.push_back(static_cast<char>('0' + best));
+  }
+  return text;
+}
+
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) noexcept {
+  return std::search(
+             haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+               return lower(a) == lower(b);
+             }) != haystack.end();
+}
+
+}  // namespace
+
+std::optional<std::string> read_image(const rgba_image& image, challenge_kind kind) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgba.size() !=
+          static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 4U) {
+    return std::nullopt;
+  }
+  switch (kind) {
+    case challenge_kind::digits:
+      return read_digits(image);
+    case challenge_kind::color:
+      return read_color(image);
+    case challenge_kind::shape:
+      return read_shape(image);
+    case challenge_kind::count:
+      return read_count(image);
+  }
+  return std::nullopt;
+}
+
+std::optional<challenge_kind> kind_from_question(std::string_view question) noexcept {
+  // Order matters: the colour question also says "shape".
+  if (contains(question, "colour") || contains(question, "color")) {
+    return challenge_kind::color;
+  }
+  if (contains(question, "how many") || contains(question, "dots")) {
+    return challenge_kind::count;
+  }
+  if (contains(question, "shape")) {
+    return challenge_kind::shape;
+  }
+  if (contains(question, "number") || contains(question, "digit")) {
+    return challenge_kind::digits;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read_challenge(std::string_view png_bytes, std::string_view question) {
+  const auto kind = kind_from_question(question);
+  if (!kind) {
+    return std::nullopt;
+  }
+  const png_decode_result decoded = decode_png(png_bytes);
+  if (!decoded.image) {
+    return std::nullopt;
+  }
+  return read_image(*decoded.image, *kind);
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,33 @@
+#pragma once
+/// Reads a challenge image back from its pixels: the answer an attentive observer would give.
+/// Used by the fake upstream in tests and by the built-in demo gateway, so a "model" that really
+/// looks at the image answers right and one that gets a blank or wrong image answers wrong.
+/// Exact for every image make_challenge draws; for any other image it gives a best guess or
+/// nothing, never a crash. Pure and thread-safe.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "probes/challenge.hpp"
+#include "probes/png_codec.hpp"
+
+namespace visionwatch {
+
+/// The answer `image` shows for a challenge of `kind`, spelled like challenge::answer:
+/// digits  — the digit blobs left to right, each matched against glyphs of the challenge font;
+/// color   — the most common non-background colour, named after the nearest challenge colour;
+/// shape   — the largest blob classified by fill ratio and top/bottom balance;
+/// count   — the number of dark blobs, ignoring specks under a quarter of the largest one.
+/// Empty optional when the image shows nothing to read (blank, no contrast).
+std::optional<std::string> read_image(const rgba_image& image, challenge_kind kind);
+
+/// Which challenge a prompt asks about, from its keywords ("colour"/"color", "how many"/"dots",
+/// "shape", "number"/"digits"); case-insensitive. Works for our questions and close rewordings.
+std::optional<challenge_kind> kind_from_question(std::string_view question) noexcept;
+
+/// decode_png + kind_from_question + read_image. Empty when the PNG is invalid, the question is
+/// not recognised or the image shows nothing.
+std::optional<std::string> read_challenge(std::string_view png_bytes, std::string_view question);
+
+}  // namespace visionwatch

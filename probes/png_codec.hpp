@@ -1,0 +1,83 @@
+#pragma once
+/// PNG encoding for challenge images and bounded decoding for anything that reads one back (the
+/// pixel reader, the fake upstream in tests, the demo gateway). Encoding is tuned for speed:
+/// no row filters, zlib level 1 with run-length matching, everything in memory. Decoding never
+/// trusts its input: sizes are checked before any pixel buffer is allocated and libpng errors
+/// become error values. All functions are thread-safe (no shared state).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace visionwatch {
+
+struct rgb8 {
+  std::uint8_t r = 0;
+  std::uint8_t g = 0;
+  std::uint8_t b = 0;
+  friend bool operator==(const rgb8&, const rgb8&) = default;
+};
+
+/// A decoded image: `rgba` holds width * height * 4 bytes, rows top to bottom, no padding.
+struct rgba_image {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> rgba;
+
+  const std::uint8_t* pixel(int x, int y) const noexcept {
+    return rgba.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                          static_cast<std::size_t>(x)) *
+                             4U;
+  }
+};
+
+/// Either an image or a human-readable reason it could not be decoded.
+struct png_decode_result {
+  std::optional<rgba_image> image;
+  std::string error;  ///< empty when `image` is set
+};
+
+/// Decoder cap on width * height unless the caller gives another.
+inline constexpr std::size_t default_max_png_pixels = 16U * 1024U * 1024U;
+
+/// Greyscale PNG from `height` rows, `stride` bytes apart, packed as PNG stores them: at
+/// `bit_depth` 8 one byte per pixel; at 1, 2 or 4 several pixels per byte, leftmost pixel in the
+/// most significant bits. Lower depths are how challenges stay fast: zlib's cost grows with the
+/// raw bytes it is fed, and 16 grey levels are plenty for antialiased flat shapes.
+/// Throws std::invalid_argument for non-positive sizes, a bad depth or a stride shorter than a
+/// row, std::runtime_error if libpng fails (out of memory).
+std::string encode_grey(
+    const std::uint8_t* rows, int width, int height, std::size_t stride, int bit_depth);
+
+/// Palette PNG, rows packed like encode_grey's; each pixel indexes `palette` (1 to
+/// 2^bit_depth entries; pixels must not index past its end). Throws like encode_grey, and
+/// std::invalid_argument for an empty or oversized palette.
+std::string encode_palette(const std::uint8_t* rows,
+                           int width,
+                           int height,
+                           std::size_t stride,
+                           int bit_depth,
+                           std::span<const rgb8> palette);
+
+/// encode_grey at 8 bits per pixel.
+std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride);
+
+/// encode_palette at 8 bits per pixel (up to 256 colours).
+std::string encode_palette8(const std::uint8_t* pixels,
+                            int width,
+                            int height,
+                            std::size_t stride,
+                            std::span<const rgb8> palette);
+
+/// Decodes any PNG (grey, grey+alpha, palette, RGB, RGBA; 1 to 16 bits; interlaced or not) to
+/// RGBA8. Rejects images with more than `max_pixels` pixels before allocating them; corrupt,
+/// truncated or non-PNG input gives an error value, never a crash.
+png_decode_result decode_png(std::string_view bytes,
+                             std::size_t max_pixels = default_max_png_pixels);
+
+}  // namespace visionwatch

@@ -1,0 +1,138 @@
+#include "probes/image_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "probes/challenge.hpp"
+#include "probes/png_codec.hpp"
+
+using namespace visionwatch;
+
+namespace {
+
+/// Makes `count` consecutive challenges of `kind` from `first_seed` and reads each back; returns
+/// the failures as "seed: expected -> read" lines.
+std::vector<std::string> round_trip(
+    challenge_kind kind, std::uint64_t first_seed, int count, int width = 512, int height = 512) {
+  std::vector<std::string> failures;
+  for (int i = 0; i < count; ++i) {
+    const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
+    const challenge c = make_challenge(challenge_options{kind, width, height}, seed);
+    const auto read = read_challenge(c.png, c.question);
+    if (read != c.answer) {
+      failures.push_back(std::to_string(seed) + ": " + c.answer + " -> " + read.value_or("(none)"));
+    }
+  }
+  return failures;
+}
+
+void check_round_trip(challenge_kind kind, int count, int width = 512, int height = 512) {
+  const auto failures = round_trip(kind, 0, count, width, height);
+  CAPTURE(width);
+  CAPTURE(height);
+  for (std::size_t i = 0; i < failures.size() && i < 10; ++i) {
+    MESSAGE(failures[i]);
+  }
+  CHECK(failures.empty());
+}
+
+rgba_image blank(int w, int h, std::uint8_t grey) {
+  rgba_image img;
+  img.width = w;
+  img.height = h;
+  img.rgba.assign(static_cast<std::size_t>(w * h * 4), grey);
+  for (std::size_t i = 3; i < img.rgba.size(); i += 4) {
+    img.rgba[i] = 255;
+  }
+  return img;
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("the question's keywords select the challenge kind") {
+    CHECK(kind_from_question(digits_question) == challenge_kind::digits);
+    CHECK(kind_from_question(color_question) == challenge_kind::color);
+    CHECK(kind_from_question(shape_question) == challenge_kind::shape);
+    CHECK(kind_from_question(count_question) == challenge_kind::count);
+    CHECK(kind_from_question("what COLOR is it?") == challenge_kind::color);
+    CHECK(kind_from_question("How many circles?") == challenge_kind::count);
+    CHECK(kind_from_question("Read the digits") == challenge_kind::digits);
+    CHECK_FALSE(kind_from_question("Describe this picture.").has_value());
+    CHECK_FALSE(kind_from_question("").has_value());
+  }
+
+  TEST_CASE("an unrecognised question, a broken PNG or a blank image reads as nothing") {
+    const challenge c = make_challenge(challenge_options{challenge_kind::count, 128, 128}, 1);
+    CHECK_FALSE(read_challenge(c.png, "Describe this picture.").has_value());
+    CHECK_FALSE(read_challenge("not a png", count_question).has_value());
+    CHECK_FALSE(read_challenge(c.png.substr(0, c.png.size() / 2), count_question).has_value());
+    const rgba_image white = blank(100, 80, 250);
+    CHECK_FALSE(read_image(white, challenge_kind::digits).has_value());
+    CHECK_FALSE(read_image(white, challenge_kind::color).has_value());
+    CHECK_FALSE(read_image(white, challenge_kind::shape).has_value());
+    CHECK_FALSE(read_image(white, challenge_kind::count).has_value());
+    rgba_image inconsistent = white;
+    inconsistent.rgba.resize(10);
+    CHECK_FALSE(read_image(inconsistent, challenge_kind::count).has_value());
+  }
+
+  TEST_CASE("a transparent image reads as blank (composited on white)") {
+    rgba_image clear = blank(64, 64, 0);
+    for (std::size_t i = 3; i < clear.rgba.size(); i += 4) {
+      clear.rgba[i] = 0;
+    }
+    CHECK_FALSE(read_image(clear, challenge_kind::count).has_value());
+  }
+
+  TEST_CASE("specks far smaller than the dots are not counted") {
+    const challenge c = make_challenge(challenge_options{challenge_kind::count, 512, 512}, 4);
+    auto decoded = decode_png(c.png);
+    REQUIRE(decoded.image.has_value());
+    rgba_image img = *decoded.image;
+    // Two dark 2x2 specks in the corners.
+    for (const auto& [sx, sy] : std::array<std::pair<int, int>, 2>{{{2, 2}, {508, 508}}}) {
+      for (int y = sy; y < sy + 2; ++y) {
+        for (int x = sx; x < sx + 2; ++x) {
+          auto* p = img.rgba.data() +
+                    (static_cast<std::size_t>(y) * 512 + static_cast<std::size_t>(x)) * 4;
+          p[0] = p[1] = p[2] = 0;
+        }
+      }
+    }
+    CHECK(read_image(img, challenge_kind::count) == c.answer);
+  }
+
+  TEST_CASE("colour, shape and count challenges read back exactly at small and odd sizes") {
+    for (const auto& [w, h] :
+         std::array<std::pair<int, int>, 3>{{{64, 64}, {1024, 200}, {160, 700}}}) {
+      check_round_trip(challenge_kind::color, 100, w, h);
+      check_round_trip(challenge_kind::shape, 100, w, h);
+      check_round_trip(challenge_kind::count, 100, w, h);
+    }
+  }
+
+  TEST_CASE("digits challenges read back exactly at 256 and 1024 pixels") {
+    check_round_trip(challenge_kind::digits, 60, 256, 256);
+    check_round_trip(challenge_kind::digits, 10, 1024, 1024);
+  }
+}
+
+TEST_SUITE("integration") {
+  TEST_CASE("10000 consecutive colour challenges read back exactly") {
+    check_round_trip(challenge_kind::color, 10000);
+  }
+  TEST_CASE("10000 consecutive shape challenges read back exactly") {
+    check_round_trip(challenge_kind::shape, 10000);
+  }
+  TEST_CASE("10000 consecutive count challenges read back exactly") {
+    check_round_trip(challenge_kind::count, 10000);
+  }
+  TEST_CASE("1000 consecutive digits challenges read back exactly through glyph templates") {
+    check_round_trip(challenge_kind::digits, 1000);
+  }
+}
