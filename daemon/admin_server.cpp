@@ -117,7 +117,7 @@ using state_ptr = std::shared_ptr<state>;
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
-listen_address_result parse_listen_address(std::string_view text) {
+listen_address_result parse_listen_endpoint(std::string_view text) {
   listen_address_result r;
   const std::string quoted = "listen address \"" + std::string(text) + "\"";
   std::string_view host;
@@ -627,7 +627,7 @@ net::awaitable<void> wait_drained(state_ptr st, std::chrono::steady_clock::durat
 admin_server::admin_server(net::any_io_executor executor,
                            admin_server_options options,
                            admin_router router) {
-  auto parsed = parse_listen_address(options.listen);
+  auto parsed = parse_listen_endpoint(options.listen);
   if (!parsed.endpoint) {
     throw std::invalid_argument("admin server: " + parsed.error);
   }

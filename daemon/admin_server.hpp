@@ -30,7 +30,7 @@ namespace detail {
 struct admin_server_state;
 }
 
-/// Result of parse_listen_address: an endpoint, or a human error naming the bad input.
+/// Result of parse_listen_endpoint: an endpoint, or a human error naming the bad input.
 struct listen_address_result {
   std::optional<net::ip::tcp::endpoint> endpoint;
   std::string error;
@@ -38,7 +38,7 @@ struct listen_address_result {
 
 /// "127.0.0.1:9464", "0.0.0.0:9464", "[::1]:9464", "[::]:9464"; port 0 picks a free port.
 /// Only IP literals: a host name would make the listening address depend on DNS at start-up.
-listen_address_result parse_listen_address(std::string_view text);
+listen_address_result parse_listen_endpoint(std::string_view text);
 
 struct admin_server_options {
   std::string listen = "127.0.0.1:9464";

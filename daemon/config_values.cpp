@@ -249,9 +249,9 @@ std::optional<listen_address> parse_listen_address(std::string_view text) {
     out.host = std::string(text.substr(0, colon));
     rest = text.substr(colon + 1);
     in_addr a4{};
-    if (out.host == "localhost") {
-      out.loopback = true;
-    } else if (inet_pton(AF_INET, out.host.c_str(), &a4) == 1) {
+    // IP literals only, as the admin server takes them: a host name would make the listening
+    // address depend on DNS at start-up.
+    if (inet_pton(AF_INET, out.host.c_str(), &a4) == 1) {
       out.loopback = (ntohl(a4.s_addr) >> 24) == 127;
     } else {
       return std::nullopt;

@@ -239,7 +239,7 @@ void service::build_admin() {
   admin_server_options opts;
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
-  const auto parsed = parse_listen_address(opts.listen);
+  const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
   admin_ = std::make_unique<admin_server>(io_.get_executor(), std::move(opts), std::move(router));

@@ -97,22 +97,22 @@ admin_server_options test_options() {
 
 TEST_SUITE("unit") {
   TEST_CASE("listen addresses parse for IPv4, IPv6, wildcard and port 0") {
-    const auto a = parse_listen_address("127.0.0.1:9464");
+    const auto a = parse_listen_endpoint("127.0.0.1:9464");
     REQUIRE(a.endpoint);
     CHECK(a.endpoint->address().to_string() == "127.0.0.1");
     CHECK(a.endpoint->port() == 9464);
-    const auto b = parse_listen_address("[::1]:9464");
+    const auto b = parse_listen_endpoint("[::1]:9464");
     REQUIRE(b.endpoint);
     CHECK(b.endpoint->address().is_v6());
     CHECK(b.endpoint->address().is_loopback());
-    const auto c = parse_listen_address("0.0.0.0:9464");
+    const auto c = parse_listen_endpoint("0.0.0.0:9464");
     REQUIRE(c.endpoint);
     CHECK(c.endpoint->address().is_unspecified());
-    const auto d = parse_listen_address("[::]:9464");
+    const auto d = parse_listen_endpoint("[::]:9464");
     REQUIRE(d.endpoint);
     CHECK(d.endpoint->address().is_v6());
     CHECK(d.endpoint->address().is_unspecified());
-    const auto e = parse_listen_address("127.0.0.1:0");
+    const auto e = parse_listen_endpoint("127.0.0.1:0");
     REQUIRE(e.endpoint);
     CHECK(e.endpoint->port() == 0);
   }
@@ -136,7 +136,7 @@ TEST_SUITE("unit") {
                                       bad{"", "expected host:port"},
                                       bad{"256.1.1.1:80", "not an IP address"}}) {
       CAPTURE(input);
-      const auto r = parse_listen_address(input);
+      const auto r = parse_listen_endpoint(input);
       CHECK_FALSE(r.endpoint);
       CHECK(r.error.find("\"" + std::string(input) + "\"") != std::string::npos);
       CHECK(r.error.find(hint) != std::string::npos);

@@ -95,7 +95,7 @@ TEST_SUITE("unit") {
     a = parse_listen_address("[::]:80");
     REQUIRE(a);
     CHECK_FALSE(a->loopback);
-    CHECK(parse_listen_address("localhost:1")->loopback);
+    CHECK_FALSE(parse_listen_address("localhost:1").has_value());  // IP literals only
     for (const char* bad : {"",
                             "9464",
                             "127.0.0.1",
