@@ -57,9 +57,9 @@ using connection = detail::admin_connection;
 // with unread data makes the kernel send RST, which can destroy our error response before the
 // client reads it. So we half-close and drain for a short, bounded while first.
 constexpr auto linger_time = 1000ms;
-constexpr std::size_t linger_bytes = 256 * 1024;
+constexpr std::size_t linger_bytes = std::size_t{256} * 1024;
 // Room for the header plus one read's worth of pipelined bytes; bodies stream into the parser.
-constexpr std::size_t buffer_slack = 16 * 1024;
+constexpr std::size_t buffer_slack = std::size_t{16} * 1024;
 constexpr std::size_t read_chunk = 4096;
 constexpr auto accept_backoff = 100ms;  // after EMFILE and friends, instead of a hot loop
 
@@ -232,6 +232,11 @@ net::awaitable<bool> write_response(
     res.set(http::field::cache_control, "no-store");
   }
   res.set("X-Content-Type-Options", "nosniff");
+  const unsigned code = res.result_int();
+  if (code < 200 || code == 204 || code == 304) {
+    // These never carry a body (and Beast's prepare_payload throws if one is set).
+    res.body().clear();
+  }
   res.prepare_payload();
   count_response(st, res.result_int());
   conn.stream.expires_after(st.options.write_timeout);

@@ -536,6 +536,23 @@ TEST_SUITE("integration") {
     CHECK(r.stats().connections_accepted == 1);
   }
 
+  TEST_CASE("a 204 from a handler is sent without a body, even if the handler set one") {
+    auto router = test_router();
+    router.add(http::verb::delete_, "/api/v1/silences/{id}", [](const admin_request&) {
+      return text_response(http::status::no_content, "ignored");
+    });
+    admin_server_runner r(test_options(), std::move(router));
+    raw_connection c("127.0.0.1", r.port());
+    c.send(request("DELETE", "/api/v1/silences/7", bearer(token)));
+    const auto res = c.read_response(answer_timeout);
+    REQUIRE(res);
+    CHECK(res->status == 204);
+    c.send(request("GET", "/metrics"));
+    const auto next = c.read_response(answer_timeout);
+    REQUIRE(next);
+    CHECK(next->status == 200);  // no stray "ignored" bytes in between
+  }
+
   TEST_CASE("Connection: close and HTTP/1.0 requests are answered, then the connection closes") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
