@@ -428,18 +428,26 @@ net::thread_pool& dns_pool() {
   return *pool;
 }
 
-/// Shared between a waiting request and its lookup, so the request can give up at the deadline
-/// (or on cancellation) while the lookup finishes in the background. Touched on the client's
-/// executor only.
-struct resolve_state {
-  explicit resolve_state(const net::any_io_executor& ex) : wakeup(ex) {}
-  net::steady_timer wakeup;
+/// The answer of one lookup, shared between the waiting request and the pool job. Plain data
+/// only: the last owner may be a pool thread, after the client's io_context is gone. Written
+/// and read on the client's executor only.
+struct lookup_state {
   error_code ec;
   tcp::resolver::results_type results;
   bool finished = false;
+  net::steady_timer* waiter = nullptr;  ///< the request's timer while it waits, else null
 };
 
-void start_lookup(const std::shared_ptr<resolve_state>& st,
+/// Clears lookup_state::waiter when the waiting frame ends, however it ends.
+struct waiter_guard {
+  explicit waiter_guard(lookup_state& s) : state(s) {}
+  ~waiter_guard() { state.waiter = nullptr; }
+  waiter_guard(const waiter_guard&) = delete;
+  waiter_guard& operator=(const waiter_guard&) = delete;
+  lookup_state& state;
+};
+
+void start_lookup(const std::shared_ptr<lookup_state>& st,
                   const net::any_io_executor& executor,
                   const std::shared_ptr<client_lifeline>& life,
                   std::string host,
@@ -459,7 +467,9 @@ void start_lookup(const std::shared_ptr<resolve_state>& st,
       st->ec = ec;
       st->results = std::move(results);
       st->finished = true;
-      st->wakeup.cancel();
+      if (st->waiter != nullptr) {
+        st->waiter->cancel();
+      }
     });
   });
 }
@@ -483,10 +493,14 @@ net::awaitable<bool> http_client::impl::open(connection& c,
     endpoints.emplace_back(addr, port);
   } else {
     clock.enter(phase::dns);
-    auto st = std::make_shared<resolve_state>(executor);
-    st->wakeup.expires_at(deadline);
-    start_lookup(st, executor, life, host, std::to_string(port));
-    co_await st->wakeup.async_wait(use_nothrow);
+    auto st = std::make_shared<lookup_state>();
+    net::steady_timer wakeup(executor, deadline);
+    {
+      st->waiter = &wakeup;
+      const waiter_guard guard(*st);
+      start_lookup(st, executor, life, host, std::to_string(port));
+      co_await wakeup.async_wait(use_nothrow);
+    }
     if (!st->finished) {
       if (co_await is_cancelled()) {
         fail(result, outcome::timeout, "cancelled");
