@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -255,6 +257,12 @@ std::shared_ptr<ssl::context> shared_tls_context(const tls_options& o) {
   return ctx;
 }
 
+/// Tells DNS pool jobs whether their client (and so its io_context) still exists.
+struct client_lifeline {
+  std::mutex mutex;
+  bool alive = true;
+};
+
 }  // namespace
 
 /// One TCP (or TLS) connection and its read buffer; owned by one request at a time.
@@ -291,6 +299,13 @@ struct http_client::impl {
       throw std::runtime_error(e.what());
     }
   }
+
+  ~impl() {
+    std::lock_guard lock(life->mutex);
+    life->alive = false;
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   std::size_t buffer_limit() const { return options.header_limit + read_chunk; }
 
@@ -330,6 +345,7 @@ struct http_client::impl {
   std::shared_ptr<ssl::context> tls;
   proxy_rules proxies;
   std::unique_ptr<connection> idle;
+  std::shared_ptr<client_lifeline> life = std::make_shared<client_lifeline>();
 };
 
 namespace {
@@ -402,14 +418,61 @@ void map_exchange_error(const error_code& ec,
   }
 }
 
-struct resolve_state {
-  explicit resolve_state(const net::any_io_executor& ex) : resolver(ex), wakeup(ex) {}
-  tcp::resolver resolver;
-  net::steady_timer wakeup;
+/// Lookups run on this shared pool, not on asio's resolver, which runs every async_resolve of
+/// an io_context on one thread: one gateway's slow name server would delay every other
+/// gateway's lookup into a false timeout. getaddrinfo cannot be interrupted, so the pool is
+/// never destroyed: a lookup still hanging at exit must not hold up the process.
+constexpr std::size_t dns_threads = 4;
+net::thread_pool& dns_pool() {
+  static auto* pool = new net::thread_pool(dns_threads);  // NOLINT(cppcoreguidelines-owning-memory)
+  return *pool;
+}
+
+/// The answer of one lookup, shared between the waiting request and the pool job. Plain data
+/// only: the last owner may be a pool thread, after the client's io_context is gone. Written
+/// and read on the client's executor only.
+struct lookup_state {
   error_code ec;
   tcp::resolver::results_type results;
   bool finished = false;
+  net::steady_timer* waiter = nullptr;  ///< the request's timer while it waits, else null
 };
+
+/// Clears lookup_state::waiter when the waiting frame ends, however it ends.
+struct waiter_guard {
+  explicit waiter_guard(lookup_state& s) : state(s) {}
+  ~waiter_guard() { state.waiter = nullptr; }
+  waiter_guard(const waiter_guard&) = delete;
+  waiter_guard& operator=(const waiter_guard&) = delete;
+  lookup_state& state;
+};
+
+void start_lookup(const std::shared_ptr<lookup_state>& st,
+                  const net::any_io_executor& executor,
+                  const std::shared_ptr<client_lifeline>& life,
+                  std::string host,
+                  std::string service) {
+  net::post(dns_pool(), [st, executor, life, host = std::move(host), service = std::move(service)] {
+    tcp::resolver resolver(dns_pool().get_executor());
+    error_code ec;
+    // No address_configured: on a host with only loopback, AI_ADDRCONFIG hides every address.
+    auto results = resolver.resolve(host, service, tcp::resolver::numeric_service, ec);
+    // The executor is only valid while the client lives (its io_context outlives it); a
+    // lookup that outlived its client drops the answer.
+    std::lock_guard lock(life->mutex);
+    if (!life->alive) {
+      return;
+    }
+    net::post(executor, [st, ec, results = std::move(results)]() mutable {
+      st->ec = ec;
+      st->results = std::move(results);
+      st->finished = true;
+      if (st->waiter != nullptr) {
+        st->waiter->cancel();
+      }
+    });
+  });
+}
 
 }  // namespace
 
@@ -430,24 +493,15 @@ net::awaitable<bool> http_client::impl::open(connection& c,
     endpoints.emplace_back(addr, port);
   } else {
     clock.enter(phase::dns);
-    // getaddrinfo runs on asio's resolver thread and cannot be interrupted; the shared state
-    // lets this request give up at the deadline (or on cancellation) while the lookup finishes
-    // in the background.
-    auto st = std::make_shared<resolve_state>(executor);
-    st->wakeup.expires_at(deadline);
-    // No address_configured: on a host with only loopback, AI_ADDRCONFIG hides every address.
-    st->resolver.async_resolve(host,
-                               std::to_string(port),
-                               tcp::resolver::numeric_service,
-                               [st](error_code e, tcp::resolver::results_type r) {
-                                 st->ec = e;
-                                 st->results = std::move(r);
-                                 st->finished = true;
-                                 st->wakeup.cancel();
-                               });
-    co_await st->wakeup.async_wait(use_nothrow);
+    auto st = std::make_shared<lookup_state>();
+    net::steady_timer wakeup(executor, deadline);
+    {
+      st->waiter = &wakeup;
+      const waiter_guard guard(*st);
+      start_lookup(st, executor, life, host, std::to_string(port));
+      co_await wakeup.async_wait(use_nothrow);
+    }
     if (!st->finished) {
-      st->resolver.cancel();
       if (co_await is_cancelled()) {
         fail(result, outcome::timeout, "cancelled");
       } else {

@@ -375,7 +375,7 @@ TEST_SUITE("integration") {
     auto gw = serve(response_plan::with_action(response_plan::action::reset));
     check_outcome(fetch(base_options(), get(gw->base_url())),
                   outcome::connection_reset,
-                  "127.0.0.1:" + std::to_string(gw->port()));
+                  "connection reset by peer during ttfb (127.0.0.1:" + std::to_string(gw->port()));
   }
 
   TEST_CASE("a garbage status line is a protocol_error") {
