@@ -30,8 +30,9 @@ struct answer_expectation {
 };
 
 struct verdict_checks {
-  /// Phrases (case-insensitive substrings) that mean "I got no image". Defaults in English,
-  /// Chinese, Spanish, German, French and Japanese come from default_no_image_phrases().
+  /// Phrases that mean "I got no image" (normalised, case-insensitive, on word boundaries).
+  /// Defaults in English, Chinese, Spanish, German, French, Japanese, Portuguese, Russian and
+  /// Korean from default_no_image_phrases(); a configured list replaces them.
   std::vector<std::string> no_image_phrases = default_no_image_phrases();
   /// Phrases that mean "I won't answer"; they count only when the answer is not right.
   std::vector<std::string> refusal_phrases = default_refusal_phrases();
