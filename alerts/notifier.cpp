@@ -21,7 +21,7 @@ notifier::notifier(net::any_io_executor executor,
       clock_(clock ? std::move(clock) : clock_function([] { return wall_clock::now(); })),
       log_(std::move(log)),
       queue_(delivery_policy::from(receiver_), std::move(random)),
-      timer_(std::move(executor)) {
+      timer_(executor) {
   if (auto problem = check_receiver(receiver_); !problem.empty()) {
     throw std::invalid_argument(problem);
   }
@@ -39,7 +39,10 @@ void notifier::log(int level,
   }
   std::string line(msg);
   for (const auto& [k, v] : fields) {
-    line += " " + k + "=" + v;
+    line += ' ';
+    line += k;
+    line += '=';
+    line += v;
   }
   spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", line);
 }
