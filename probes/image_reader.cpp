@@ -345,32 +345,41 @@ std::optional<std::string> read_color(const rgba_image& image) {
 
 // --- digits ---------------------------------------------------------------------------------
 
-constexpr int grid_w = 12;
-constexpr int grid_h = 16;
-
-/// A blob resampled to a fixed grid (share of ink per cell) plus its aspect ratio, so blobs of
-/// slightly different sizes and pixel phases compare directly.
+/// A blob resampled to a grid (share of ink per cell, by area) plus its aspect ratio, so blobs
+/// of slightly different sizes and pixel phases compare directly. The grid follows the blob's
+/// size up to 24x32 cells: about one cell per pixel for small glyphs, where every pixel counts.
 struct descriptor {
-  std::array<double, grid_w * grid_h> cells{};
+  std::vector<double> cells;
   double aspect = 1;
 };
 
-descriptor describe(const labelling& l, const component& c) {
-  descriptor d;
-  const int w = c.width();
-  const int h = c.height();
-  for (const std::size_t i : c.runs) {
-    const ink_run& r = l.runs[i];
-    const int row = (r.y - c.y0) * grid_h / h * grid_w;
-    for (int x = r.x0; x <= r.x1; ++x) {
-      d.cells[static_cast<std::size_t>(row + (x - c.x0) * grid_w / w)] += 1;
+/// Adds `weight` times the overlap of the pixel interval [p, p + scale) with each cell to `add`.
+template <typename F>
+void spread(double p, double scale, int cells, F&& add) {
+  const double end = p + scale;
+  for (int i = static_cast<int>(p); i < cells && i < end; ++i) {
+    const double overlap = std::min<double>(i + 1, end) - std::max<double>(i, p);
+    if (overlap > 0) {
+      add(i, overlap);
     }
   }
-  const double per_cell = static_cast<double>(w) * h / (grid_w * grid_h);
-  for (double& v : d.cells) {
-    v /= per_cell;
+}
+
+descriptor describe(const labelling& l, const component& c, int grid_w, int grid_h) {
+  descriptor d;
+  d.cells.assign(static_cast<std::size_t>(grid_w * grid_h), 0.0);
+  const double sx = static_cast<double>(grid_w) / c.width();
+  const double sy = static_cast<double>(grid_h) / c.height();
+  for (const std::size_t i : c.runs) {
+    const ink_run& r = l.runs[i];
+    spread((r.y - c.y0) * sy, sy, grid_h, [&](int gy, double wy) {
+      double* row = d.cells.data() + static_cast<std::ptrdiff_t>(gy) * grid_w;
+      for (int x = r.x0; x <= r.x1; ++x) {
+        spread((x - c.x0) * sx, sx, grid_w, [&](int gx, double wx) { row[gx] += wx * wy; });
+      }
+    });
   }
-  d.aspect = static_cast<double>(w) / h;
+  d.aspect = static_cast<double>(c.width()) / c.height();
   return d;
 }
 
@@ -384,9 +393,15 @@ double distance(const descriptor& a, const descriptor& b) {
   return sum / static_cast<double>(a.cells.size()) + aspect * aspect;
 }
 
-/// Descriptors of the ten digits rendered with the challenge font so that their ink is
-/// `digit_height` pixels tall, thresholded like the image.
-std::array<descriptor, 10> digit_templates(int digit_height) {
+/// One digit rendered with the challenge font and thresholded like an image's ink.
+struct glyph_template {
+  labelling ink;
+  std::size_t blob = 0;  // index of the glyph's component in `ink`
+  bool present = false;
+};
+
+/// The ten digits rendered so that their ink is `digit_height` pixels tall.
+std::array<glyph_template, 10> digit_templates(int digit_height) {
   constexpr double reference_px = 100;
   double reference_height = 0;
   {
@@ -397,7 +412,7 @@ std::array<descriptor, 10> digit_templates(int digit_height) {
     reference_height = e.height;
   }
   const double font_px = reference_px * digit_height / reference_height;
-  std::array<descriptor, 10> out;
+  std::array<glyph_template, 10> out;
   std::array<char, 2> glyph{};
   for (int digit = 0; digit < 10; ++digit) {
     glyph[0] = static_cast<char>('0' + digit);
@@ -425,9 +440,11 @@ std::array<descriptor, 10> digit_templates(int digit_height) {
             data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)]);
       }
     }
-    const labelling l = label_components(luma.data(), w, h, static_cast<std::size_t>(w), 127);
-    if (const component* glyph_blob = largest_component(l)) {
-      out[static_cast<std::size_t>(digit)] = describe(l, *glyph_blob);
+    glyph_template& t = out[static_cast<std::size_t>(digit)];
+    t.ink = label_components(luma.data(), w, h, static_cast<std::size_t>(w), 127);
+    if (const component* blob = largest_component(t.ink)) {
+      t.blob = static_cast<std::size_t>(blob - t.ink.components.data());
+      t.present = true;
     }
   }
   return out;
@@ -460,11 +477,17 @@ std::optional<std::string> read_digits(const rgba_image& image) {
   const auto templates = digit_templates(tallest);
   std::string text;
   for (const component* c : glyphs) {
-    const descriptor d = describe(l, *c);
+    const int grid_w = std::clamp(c->width(), 4, 24);
+    const int grid_h = std::clamp(c->height(), 4, 32);
+    const descriptor d = describe(l, *c, grid_w, grid_h);
     std::size_t best = 0;
     double best_distance = std::numeric_limits<double>::max();
     for (std::size_t digit = 0; digit < templates.size(); ++digit) {
-      const double dist = distance(d, templates[digit]);
+      const glyph_template& t = templates[digit];
+      if (!t.present) {
+        continue;
+      }
+      const double dist = distance(d, describe(t.ink, t.ink.components[t.blob], grid_w, grid_h));
       if (dist < best_distance) {
         best_distance = dist;
         best = digit;
