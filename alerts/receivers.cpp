@@ -1,5 +1,7 @@
 #include "alerts/receivers.hpp"
 
+#include "probes/retry_after.hpp"
+
 #include <array>
 #include <cctype>
 #include <ctime>
@@ -328,39 +330,6 @@ http_request format_request(const receiver_config& receiver,
   return r;
 }
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, wall_time now) {
-  while (!value.empty() && value.front() == ' ') {
-    value.remove_prefix(1);
-  }
-  while (!value.empty() && value.back() == ' ') {
-    value.remove_suffix(1);
-  }
-  if (value.empty()) {
-    return std::nullopt;
-  }
-  bool digits = true;
-  for (char c : value) {
-    digits = digits && std::isdigit(static_cast<unsigned char>(c)) != 0;
-  }
-  if (digits) {
-    if (value.size() > 9) {
-      return std::chrono::seconds(999'999'999);  // absurd, but still "a long time"
-    }
-    return std::chrono::seconds(std::stoll(std::string(value)));
-  }
-  // IMF-fixdate, the only date form RFC 9110 requires senders to use.
-  std::tm tm{};
-  const std::string text(value);
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') {
-    return std::nullopt;
-  }
-  const auto at = wall_clock::from_time_t(timegm(&tm));
-  if (at <= now) {
-    return std::chrono::seconds(0);
-  }
-  return std::chrono::duration_cast<std::chrono::seconds>(at - now);
-}
 
 delivery_verdict classify_response(const http_result& result, wall_time now) {
   if (!result.ok()) {

@@ -71,8 +71,5 @@ struct delivery_verdict {
 
 delivery_verdict classify_response(const http_result& result, wall_time now);
 
-/// Retry-After as delta-seconds or an HTTP date (a date in the past gives 0); nullopt when
-/// malformed.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, wall_time now);
 
 }  // namespace visionwatch

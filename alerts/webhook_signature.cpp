@@ -14,48 +14,6 @@ const unsigned char* bytes_of(std::string_view s) {
 }
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                bytes_of(bytes),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                       c == '+' || c == '/';
-    // '=' only as the last one or two characters.
-    const bool pad =
-        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
-    if (!alpha && !pad) {
-      return std::nullopt;
-    }
-  }
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  const int n = EVP_DecodeBlock(
-      reinterpret_cast<unsigned char*>(out.data()), bytes_of(text), static_cast<int>(text.size()));
-  if (n < 0) {
-    return std::nullopt;
-  }
-  // EVP_DecodeBlock counts the zero bytes that padding stands for.
-  std::size_t size = static_cast<std::size_t>(n);
-  if (!text.empty() && text.back() == '=') {
-    --size;
-    if (text[text.size() - 2] == '=') {
-      --size;
-    }
-  }
-  out.resize(size);
-  return out;
-}
-
 std::optional<std::string> decode_webhook_secret(std::string_view secret) {
   constexpr std::string_view prefix = "whsec_";
   if (secret.substr(0, prefix.size()) != prefix) {

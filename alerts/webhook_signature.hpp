@@ -7,11 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace visionwatch {
+#include "probes/text_util.hpp"
 
-std::string base64_encode(std::string_view bytes);
-/// Standard alphabet with padding; nullopt for anything else (whitespace included).
-std::optional<std::string> base64_decode(std::string_view text);
+namespace visionwatch {
 
 /// The key bytes of a "whsec_<base64>" secret; nullopt when the prefix or base64 is wrong.
 std::optional<std::string> decode_webhook_secret(std::string_view secret);

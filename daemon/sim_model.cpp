@@ -6,6 +6,7 @@
 
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
+#include "probes/text_util.hpp"
 
 namespace visionwatch {
 namespace {
@@ -144,45 +145,6 @@ std::optional<sim_behaviour> sim_behaviour_from_string(std::string_view s) noexc
     }
   }
   return std::nullopt;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z')
-      return c - 'A';
-    if (c >= 'a' && c <= 'z')
-      return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-      return c - '0' + 52;
-    if (c == '+')
-      return 62;
-    if (c == '/')
-      return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-  }
-  if (in.size() % 4 == 1) {
-    return std::nullopt;
-  }
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 sim_model::sim_model() : sim_model(options{}) {}

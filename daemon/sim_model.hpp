@@ -69,7 +69,4 @@ class sim_model {
   std::uint64_t next_random() noexcept;
 };
 
-/// Decodes standard base64 (padding optional, no whitespace); empty optional on bad input.
-std::optional<std::string> base64_decode(std::string_view in);
-
 }  // namespace visionwatch

@@ -46,13 +46,13 @@ struct route_labels {
 /// Figures over a route's window of the last N probes, computed by the caller (route state)
 /// from its sample_windows. An unset figure removes its series: unknown is absent, not 0.
 struct window_figures {
-  std::size_t probes = 0;             ///< probes in the window (status page; not a metric)
   std::optional<double> latency_p50;  ///< seconds
   std::optional<double> latency_p90;
   std::optional<double> latency_p99;
   std::optional<double> latency_max;
   std::optional<double> cost_per_success_usd;
   std::optional<double> success_ratio;  ///< 0..1
+  std::size_t probes = 0;               ///< probes in the window (status page; not a metric)
 };
 
 /// What became of one notification delivery attempt (the `result` label).

@@ -1,5 +1,7 @@
 #include "probes/text_util.hpp"
 
+#include <openssl/evp.h>
+
 namespace visionwatch {
 namespace {
 
@@ -225,6 +227,55 @@ std::string redact_secrets(std::string_view text) {
     out += "***";
     i = end;
   }
+  return out;
+}
+
+namespace {
+const unsigned char* base64_bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                base64_bytes_of(bytes),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '+' || c == '/';
+    // '=' only as the last one or two characters.
+    const bool pad =
+        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
+    if (!alpha && !pad) {
+      return std::nullopt;
+    }
+  }
+  std::string out(3 * text.size() / 4 + 1, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                base64_bytes_of(text),
+                                static_cast<int>(text.size()));
+  if (n < 0) {
+    return std::nullopt;
+  }
+  // EVP_DecodeBlock counts the zero bytes that padding stands for.
+  std::size_t size = static_cast<std::size_t>(n);
+  if (!text.empty() && text.back() == '=') {
+    --size;
+    if (text[text.size() - 2] == '=') {
+      --size;
+    }
+  }
+  out.resize(size);
   return out;
 }
 

@@ -4,6 +4,7 @@
 /// UTF-8 and bounded sizes. Pure functions, no allocation beyond the returned string.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,5 +45,10 @@ namespace visionwatch {
 /// "Bearer abc..."): every "sk-..." token and the token after "Bearer " become "***". Used on
 /// upstream error messages before they reach reasons, logs and alerts.
 std::string redact_secrets(std::string_view text);
+
+/// Standard base64 with padding (RFC 4648), via OpenSSL.
+std::string base64_encode(std::string_view bytes);
+/// Decodes padded standard base64; nullopt for any other input.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace visionwatch

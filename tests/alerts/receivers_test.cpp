@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "probes/retry_after.hpp"
+
 #include "alerts/webhook_signature.hpp"
 
 using namespace visionwatch;
