@@ -54,7 +54,7 @@ TEST_SUITE("unit") {
     CHECK(r.match(root).handler->pattern == "/");
   }
 
-  TEST_CASE("a parameter takes one whole segment, percent-decoded") {
+  TEST_CASE("a parameter takes one whole segment - percent-decoded") {
     const auto r = routes();
     auto req = make(http::verb::post, "/api/v1/routes/team%2Fgpt-4o%20mini/probe");
     const auto m = r.match(req);
@@ -208,7 +208,7 @@ TEST_SUITE("unit") {
                     std::invalid_argument);
   }
 
-  TEST_CASE("response builders set status, type and a JSON error body") {
+  TEST_CASE("response builders set status - type and a JSON error body") {
     const auto e = error_response(http::status::not_found, "no route \"x\"");
     CHECK(e.result() == http::status::not_found);
     CHECK(e[http::field::content_type] == "application/json");

@@ -180,7 +180,7 @@ class mutator {
 }  // namespace
 
 TEST_SUITE("integration") {
-  TEST_CASE("thousands of mutated requests are each answered or closed, and serving continues") {
+  TEST_CASE("thousands of mutated requests are each answered or closed - and serving continues") {
     admin_server_options o;
     o.listen = "127.0.0.1:0";
     o.token = "tok";

@@ -96,7 +96,7 @@ admin_server_options test_options() {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("listen addresses parse for IPv4, IPv6, wildcard and port 0") {
+  TEST_CASE("listen addresses parse for IPv4 - IPv6 - wildcard and port 0") {
     const auto a = parse_listen_endpoint("127.0.0.1:9464");
     REQUIRE(a.endpoint);
     CHECK(a.endpoint->address().to_string() == "127.0.0.1");
@@ -143,7 +143,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("read errors map to 431, 413, 400 or a silent close") {
+  TEST_CASE("read errors map to 431 - 413 - 400 or a silent close") {
     using http::error;
     CHECK(status_for_read_error(error::header_limit, false) ==
           http::status::request_header_fields_too_large);
@@ -172,7 +172,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(status_for_read_error(net::error::operation_aborted, true));
   }
 
-  TEST_CASE("bearer tokens match only exactly, with a case-insensitive scheme") {
+  TEST_CASE("bearer tokens match only exactly - with a case-insensitive scheme") {
     CHECK(bearer_token_matches("Bearer s3cret", "s3cret"));
     CHECK(bearer_token_matches("bearer s3cret", "s3cret"));
     CHECK(bearer_token_matches("BEARER s3cret", "s3cret"));
@@ -208,7 +208,7 @@ TEST_SUITE("unit") {
 }
 
 TEST_SUITE("integration") {
-  TEST_CASE("a registered route answers 200 with length, type and security headers") {
+  TEST_CASE("a registered route answers 200 with length - type and security headers") {
     admin_server_runner r(test_options(), test_router());
     const auto res = exchange(r.port(), request("GET", "/metrics"));
     REQUIRE(res);
@@ -281,7 +281,7 @@ TEST_SUITE("integration") {
     CHECK(j.at("body") == "{}");
   }
 
-  TEST_CASE("path parameters are percent-decoded, %2F included, and bad escapes are a 400") {
+  TEST_CASE("path parameters are percent-decoded - %2F included - and bad escapes are a 400") {
     admin_server_runner r(test_options(), test_router());
     const auto slash = exchange(r.port(), request("GET", "/api/v1/routes/team%2Fgpt%204o"));
     REQUIRE(slash);
@@ -314,7 +314,7 @@ TEST_SUITE("integration") {
     CHECK(media->body == "0123abcd.png");
   }
 
-  TEST_CASE("mutating requests need the bearer token; reads do not") {
+  TEST_CASE("mutating requests need the bearer token - reads do not") {
     admin_server_runner r(test_options(), test_router());
     const auto missing = exchange(r.port(), request("POST", "/-/reload"));
     REQUIRE(missing);
@@ -368,7 +368,7 @@ TEST_SUITE("integration") {
     CHECK(res2->status == 431);
   }
 
-  TEST_CASE("a body over the limit is a 413, by Content-Length or by chunks") {
+  TEST_CASE("a body over the limit is a 413 - by Content-Length or by chunks") {
     admin_server_runner r(test_options(), test_router());
     // Declared too large: refused before any body byte is read.
     const auto declared = exchange(r.port(),
@@ -536,7 +536,7 @@ TEST_SUITE("integration") {
     CHECK(r.stats().connections_accepted == 1);
   }
 
-  TEST_CASE("a 204 from a handler is sent without a body, even if the handler set one") {
+  TEST_CASE("a 204 from a handler is sent without a body - even if the handler set one") {
     auto router = test_router();
     router.add(http::verb::delete_, "/api/v1/silences/{id}", [](const admin_request&) {
       return text_response(http::status::no_content, "ignored");
@@ -553,7 +553,7 @@ TEST_SUITE("integration") {
     CHECK(next->status == 200);  // no stray "ignored" bytes in between
   }
 
-  TEST_CASE("Connection: close and HTTP/1.0 requests are answered, then the connection closes") {
+  TEST_CASE("Connection: close and HTTP/1.0 requests are answered - then the connection closes") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
     c.send(request("GET", "/metrics", "Connection: close\r\n"));

@@ -40,7 +40,7 @@ std::string expected_text(const challenge& c) {
 }  // namespace
 
 TEST_SUITE("integration") {
-  TEST_CASE("challenge writes the exact image and prints seed, question and answer") {
+  TEST_CASE("challenge writes the exact image and prints seed - question and answer") {
     const fs::path dir = test::make_temp_dir("visionwatch-cli");
     for (const auto& [kind, name] : {std::pair{challenge_kind::digits, "digits"},
                                      std::pair{challenge_kind::color, "color"},

@@ -16,7 +16,7 @@ probe_result result(outcome o, double latency, double cost, std::uint64_t seq = 
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("window figures cover success, silent failures, latency and cost per success") {
+  TEST_CASE("window figures cover success - silent failures - latency and cost per success") {
     route_state s(4);
     s.record(result(outcome::ok, 1.0, 0.01));
     s.record(result(outcome::no_image_claim, 2.0, 0.01));

@@ -24,7 +24,7 @@ std::vector<scheduler_core::job> only(const std::vector<scheduler_core::job>& jo
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("phase offsets are stable, inside the interval and spread across routes") {
+  TEST_CASE("phase offsets are stable - inside the interval and spread across routes") {
     CHECK(phase_offset("route-a", 60s) == phase_offset("route-a", 60s));
     std::set<std::int64_t> seconds;
     for (int i = 0; i < 1000; ++i) {
@@ -61,7 +61,7 @@ TEST_SUITE("unit") {
     CHECK(s.take_skipped().empty());
   }
 
-  TEST_CASE("slots missed while the process was stopped count as skipped, then the phase resumes") {
+  TEST_CASE("slots missed while the process was stopped count as skipped - then the phase resumes") {
     scheduler_core s(10);
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
     auto jobs = s.poll(t0 + 35s);  // t0 due; t0+10, +20, +30 passed entirely
@@ -70,7 +70,7 @@ TEST_SUITE("unit") {
     CHECK(*s.next_wakeup() == t0 + 40s);
   }
 
-  TEST_CASE("the per-gateway limit makes probes wait, not vanish") {
+  TEST_CASE("the per-gateway limit makes probes wait - not vanish") {
     scheduler_core s(10);
     s.set_gateway_limit(0, 1);
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
@@ -97,7 +97,7 @@ TEST_SUITE("unit") {
     CHECK(s.waiting() == 3);
   }
 
-  TEST_CASE("a waiting probe whose next slot arrives is skipped once, not queued twice") {
+  TEST_CASE("a waiting probe whose next slot arrives is skipped once - not queued twice") {
     scheduler_core s(1);
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
     s.add_route(2, 0, 10s, 1h, t0, t0 + 1h);
@@ -110,7 +110,7 @@ TEST_SUITE("unit") {
     CHECK(s.waiting() == 1);
   }
 
-  TEST_CASE("baselines run at start and every baseline interval, before the probe") {
+  TEST_CASE("baselines run at start and every baseline interval - before the probe") {
     scheduler_core s(10);
     s.add_route(1, 0, 10s, 30s, t0, t0);
     auto jobs = s.poll(t0);
@@ -136,7 +136,7 @@ TEST_SUITE("unit") {
     CHECK(s.poll(t0 + 37s).size() == 1);
   }
 
-  TEST_CASE("a removed route stops, and one removed while running frees its slot when done") {
+  TEST_CASE("a removed route stops - and one removed while running frees its slot when done") {
     scheduler_core s(1);
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
     s.add_route(2, 0, 10s, 1h, t0 + 1s, t0 + 1h);

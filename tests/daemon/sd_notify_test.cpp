@@ -127,7 +127,7 @@ unsigned long long monotonic_usec() {
 }  // namespace
 
 TEST_SUITE("integration") {
-  TEST_CASE("ready, stopping and watchdog pings arrive as the exact protocol datagrams") {
+  TEST_CASE("ready - stopping and watchdog pings arrive as the exact protocol datagrams") {
     notify_listener systemd;
     CHECK(sd::ready());
     CHECK(systemd.next() == "READY=1");
@@ -184,7 +184,7 @@ TEST_SUITE("integration") {
     CHECK(systemd.next() == std::nullopt);
   }
 
-  TEST_CASE("an unreachable notify socket is reported as false, not thrown") {
+  TEST_CASE("an unreachable notify socket is reported as false - not thrown") {
     notify_listener systemd;
     systemd.env().set("NOTIFY_SOCKET", (systemd.path().parent_path() / "absent.sock").string());
     CHECK_FALSE(sd::ready());

@@ -147,7 +147,7 @@ TEST_SUITE("integration") {
     fs::remove_all(dir);
   }
 
-  TEST_CASE("an unhardened unit rates above 2.0, so the exposure check can fail") {
+  TEST_CASE("an unhardened unit rates above 2.0 - so the exposure check can fail") {
     const auto dir = make_temp_dir("vw-unit");
     const auto unit = dir / "plain.service";
     write_file(unit,
@@ -160,7 +160,7 @@ TEST_SUITE("integration") {
     fs::remove_all(dir);
   }
 
-  TEST_CASE("cmake --install places the binary, the unit and the example config for the prefix") {
+  TEST_CASE("cmake --install places the binary - the unit and the example config for the prefix") {
     // One test case, subcases run one after another: cmake --install writes install_manifest.txt
     // into the build tree, so two installs must not run in parallel.
     const auto root = make_temp_dir("vw-install");

@@ -41,7 +41,7 @@ TEST_SUITE("unit") {
     CHECK(value_text(-std::numeric_limits<double>::infinity()) == "-Inf");
   }
 
-  TEST_CASE("label values escape backslash, double quote and line feed only") {
+  TEST_CASE("label values escape backslash - double quote and line feed only") {
     CHECK(ex::label("model", R"(a"b\c)") == R"(model="a\"b\\c")");
     CHECK(ex::label("route", "x\ny") == R"(route="x\ny")");
     CHECK(ex::label("route", "team/a:gpt-4o.mini@eu") == R"(route="team/a:gpt-4o.mini@eu")");
@@ -73,7 +73,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(ex::valid_label_name("__name__"));
   }
 
-  TEST_CASE("UTF-8 validation rejects overlong, surrogate, truncated and out-of-range sequences") {
+  TEST_CASE("UTF-8 validation rejects overlong - surrogate - truncated and out-of-range sequences") {
     CHECK(ex::valid_utf8(""));
     CHECK(ex::valid_utf8("plain ascii"));
     CHECK(ex::valid_utf8("gr\xC3\xBC\xC3\x9F"));        // "grüß"

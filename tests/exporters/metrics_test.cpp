@@ -235,7 +235,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("a silent failure updates exactly its outcome, its reason and the last-probe series") {
+  TEST_CASE("a silent failure updates exactly its outcome - its reason and the last-probe series") {
     metrics m({}, "0.1.0", "abc");
     const auto h = m.add_route(route_a);
     const auto before = parse(m.render());
@@ -326,7 +326,7 @@ TEST_SUITE("unit") {
                   {{"route", route_a.route}, {"phase", "dns"}}) == 0.01);
   }
 
-  TEST_CASE("unknown token counts keep the last known value; unset window figures go absent") {
+  TEST_CASE("unknown token counts keep the last known value - unset window figures go absent") {
     metrics m({}, "0.1.0", "abc");
     const auto h = m.add_route(route_a);
     auto p = probe(route_a, outcome::ok);
@@ -371,7 +371,7 @@ TEST_SUITE("unit") {
         31);
   }
 
-  TEST_CASE("removing a route removes every series of it, alerts included, and leaves others") {
+  TEST_CASE("removing a route removes every series of it - alerts included - and leaves others") {
     metrics m({{"region", "eu"}}, "0.1.0", "abc");
     const auto a = m.add_route(route_a);
     const auto b = m.add_route(route_b);
@@ -496,7 +496,7 @@ TEST_SUITE("unit") {
     CHECK_NOTHROW(metrics({{"region", "eu"}, {"_x", "1"}}, "0.1.0", "abc"));
   }
 
-  TEST_CASE("route label values with quotes, backslashes and line feeds are escaped") {
+  TEST_CASE("route label values with quotes - backslashes and line feeds are escaped") {
     metrics m({}, "0.1.0", "abc");
     const route_labels odd{"team/a:b.c@d", "we\"ird\\model\nv2", "gw", "openai-chat"};
     const auto h = m.add_route(odd);
@@ -544,7 +544,7 @@ TEST_SUITE("unit") {
     CHECK(m.render().find(R"(receiver="slack")") == std::string::npos);
   }
 
-  TEST_CASE("self metrics: in flight, scheduler lag and configuration reloads") {
+  TEST_CASE("self metrics: in flight - scheduler lag and configuration reloads") {
     metrics m({}, "0.1.0", "abc");
     auto e = parse(m.render());
     CHECK(e.value("visionwatch_config_last_reload_successful", {}) == 0);

@@ -143,7 +143,7 @@ TEST_SUITE("unit") {
     CHECK_NOTHROW(make(challenge_kind::count, 1, 4096, 64));
   }
 
-  TEST_CASE("the PNG has the requested size, 4-bit greyscale or palette by kind") {
+  TEST_CASE("the PNG has the requested size - 4-bit greyscale or palette by kind") {
     for (const challenge_kind kind : all_kinds) {
       CAPTURE(to_string(kind));
       for (const auto& [w, h] :
@@ -162,7 +162,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("derive_seed is stable and depends on route, nonce and sequence") {
+  TEST_CASE("derive_seed is stable and depends on route - nonce and sequence") {
     const std::uint64_t base = derive_seed("openai-gpt4o", 0x1234, 7);
     CHECK(base == derive_seed("openai-gpt4o", 0x1234, 7));
     // Pinned (values from an independent Python model of the algorithm): the mix must not change
@@ -183,7 +183,7 @@ TEST_SUITE("unit") {
     CHECK(sequence_seeds.size() == 10000);
   }
 
-  TEST_CASE("over 1000 seeds every colour, shape, dot count and digit length appears") {
+  TEST_CASE("over 1000 seeds every colour - shape - dot count and digit length appears") {
     std::map<std::string, int> colors;
     std::map<std::string, int> shapes;
     std::map<std::string, int> counts;

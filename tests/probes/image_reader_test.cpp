@@ -76,7 +76,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(kind_from_question("").has_value());
   }
 
-  TEST_CASE("an unrecognised question, a broken PNG or a blank image reads as nothing") {
+  TEST_CASE("an unrecognised question - a broken PNG or a blank image reads as nothing") {
     const challenge c = make_challenge(challenge_options{challenge_kind::count, 128, 128}, 1);
     CHECK_FALSE(read_challenge(c.png, "Describe this picture.").has_value());
     CHECK_FALSE(read_challenge("not a png", count_question).has_value());
@@ -117,7 +117,7 @@ TEST_SUITE("unit") {
     CHECK(read_image(img, challenge_kind::count) == c.answer);
   }
 
-  TEST_CASE("colour, shape and count challenges read back exactly at small and odd sizes") {
+  TEST_CASE("colour - shape and count challenges read back exactly at small and odd sizes") {
     for (const auto& [w, h] :
          std::array<std::pair<int, int>, 3>{{{64, 64}, {1024, 200}, {160, 700}}}) {
       check_round_trip(challenge_kind::color, 100, w, h);

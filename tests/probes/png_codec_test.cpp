@@ -105,7 +105,7 @@ TEST_SUITE("unit") {
     expect(2, 1, palette[1]);
   }
 
-  TEST_CASE("packed 1, 2 and 4-bit rows decode to the scaled grey levels") {
+  TEST_CASE("packed 1 - 2 and 4-bit rows decode to the scaled grey levels") {
     // Row of 5 pixels at each depth, leftmost pixel in the high bits; one padding byte per row.
     struct sample {
       int depth;
@@ -200,7 +200,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("every truncation of a valid PNG gives an error, never a crash") {
+  TEST_CASE("every truncation of a valid PNG gives an error - never a crash") {
     const std::string png = make_challenge(challenge_options{challenge_kind::count, 64, 64}, 3).png;
     REQUIRE(decode_png(png).image.has_value());
     for (std::size_t len = 0; len < png.size(); ++len) {
@@ -210,7 +210,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("corrupted bytes give an error or an image, never a crash") {
+  TEST_CASE("corrupted bytes give an error or an image - never a crash") {
     const std::string png =
         make_challenge(challenge_options{challenge_kind::color, 64, 64}, 11).png;
     seeded_rng rng(99);
