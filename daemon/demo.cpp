@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/config_values.hpp"
+
 namespace visionwatch {
 namespace {
 
@@ -37,10 +39,15 @@ demo_gateway::demo_gateway()
 std::string demo_config_yaml(std::string_view gateway_url,
                              std::string_view listen,
                              std::string_view interval) {
+  // The probe deadline must fit in the interval; 10 s unless the interval is shorter.
+  std::string timeout = "10s";
+  if (const auto d = parse_duration(interval); d && *d < std::chrono::seconds(10)) {
+    timeout = format_duration(*d);
+  }
   std::string y;
   y += "global:\n  listen: \"" + std::string(listen) + "\"\n";
-  y += "defaults:\n  interval: " + std::string(interval) +
-       "\n  timeout: 10s\n  baseline_interval: 10m\n  window: 20\n"
+  y += "defaults:\n  interval: " + std::string(interval) + "\n  timeout: " + timeout +
+       "\n  baseline_interval: 10m\n  window: 20\n"
        "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
   y += "gateways:\n  - name: demo-gateway\n    base_url: \"" + std::string(gateway_url) +
        "\"\n    api: openai-chat\n    max_concurrency: 8\n    proxy_url: none\n";

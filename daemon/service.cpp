@@ -346,8 +346,13 @@ void service::start_job(const scheduler_core::job& job, scheduler_core::time_poi
 net::awaitable<void> service::probe_task(scheduler_core::route_id id,
                                          bool baseline,
                                          probe_job job) {
-  probe_result r =
-      baseline ? co_await run_control(std::move(job)) : co_await run_probe(std::move(job));
+  // Not a conditional expression: GCC 12 destroys the result of a co_await inside ?: twice.
+  probe_result r;
+  if (baseline) {
+    r = co_await run_control(std::move(job));
+  } else {
+    r = co_await run_probe(std::move(job));
+  }
   on_result(id, r);
   core_.finished(id);
   wake();
