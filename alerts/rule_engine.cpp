@@ -45,8 +45,8 @@ bool consecutive_rule(alert_rule_kind k) noexcept {
 std::optional<rule_verdict> judge(const alert_rule_config& c,
                                   const probe_result& r,
                                   const window_figures& f) {
-  const auto over = " over " + std::to_string(f.samples) + " probes";
-  const bool enough = f.samples >= static_cast<std::size_t>(std::max(c.min_samples, 0));
+  const auto over = " over " + std::to_string(f.probes) + " probes";
+  const bool enough = f.probes >= static_cast<std::size_t>(std::max(c.min_samples, 0));
   switch (c.kind) {
     case alert_rule_kind::silent_failure:
       if (r.silent()) {
@@ -77,18 +77,18 @@ std::optional<rule_verdict> judge(const alert_rule_config& c,
                           "success ratio " + number(*f.success_ratio) + " at or above " +
                               number(c.threshold) + over};
     case alert_rule_kind::latency:
-      if (!enough || !f.p90_latency_seconds) {
+      if (!enough || !f.latency_p90) {
         return std::nullopt;
       }
-      if (*f.p90_latency_seconds > c.threshold) {
+      if (*f.latency_p90 > c.threshold) {
         return rule_verdict{judgement::bad,
-                            *f.p90_latency_seconds,
-                            "p90 latency " + number(*f.p90_latency_seconds) + "s above " +
+                            *f.latency_p90,
+                            "p90 latency " + number(*f.latency_p90) + "s above " +
                                 number(c.threshold) + "s" + over};
       }
       return rule_verdict{judgement::good,
-                          *f.p90_latency_seconds,
-                          "p90 latency " + number(*f.p90_latency_seconds) + "s at or below " +
+                          *f.latency_p90,
+                          "p90 latency " + number(*f.latency_p90) + "s at or below " +
                               number(c.threshold) + "s" + over};
     case alert_rule_kind::cost:
       if (!enough || !f.cost_per_success_usd) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "alerts/alert_config.hpp"
+#include "probes/window_figures.hpp"
 #include "alerts/notification.hpp"
 #include "probes/probe_result.hpp"
 
@@ -26,14 +27,6 @@ struct route_identity {
   std::string status_url;  ///< link to this route on the status page; may be empty
 };
 
-/// The route's window (the last `window` probes) as the daemon computes it after adding the
-/// probe. Unset figures (no data, or no success for cost) are not evaluated.
-struct window_figures {
-  std::size_t samples = 0;  ///< probes in the window
-  std::optional<double> success_ratio;
-  std::optional<double> p90_latency_seconds;
-  std::optional<double> cost_per_success_usd;
-};
 
 enum class alert_state : std::uint8_t {
   inactive,  ///< not firing (possibly counting bad evaluations)

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "daemon/admin_server.hpp"
+#include "daemon/alerting.hpp"
 #include "daemon/media_store.hpp"
 #include "daemon/probe_log.hpp"
 #include "daemon/sd_notify.hpp"
@@ -163,6 +164,16 @@ void service::start() {
   }
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
 
+  // Alert state, pending notifications and usage baselines survive restarts.
+  alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
+  for (const auto& [route, b] : alerting_->start()) {
+    if (const auto it = by_name_.find(route); it != by_name_.end()) {
+      auto& e = *routes_.at(it->second);
+      e.state.restore_baseline(b.first, b.second);
+      metrics_->set_baseline(e.metrics, b.first);
+    }
+  }
+
   build_admin();
   admin_->start();
   started_ = true;
@@ -173,6 +184,7 @@ void service::start() {
     net::co_spawn(io_, std::move(loop), net::bind_cancellation_slot(sig->slot(), check_spawn));
   };
   spawn_loop(schedule_loop());
+  spawn_loop(save_loop());
   if (options_.handle_signals) {
     spawn_loop(signal_loop());
   }
@@ -190,6 +202,7 @@ void service::start() {
 void service::build_admin() {
   admin_router router;
   router.add(http::verb::get, "/metrics", [this](const admin_request&) {
+    alerting_->sync_metrics();
     return text_response(
         http::status::ok, metrics_->render(), "text/plain; version=0.0.4; charset=utf-8");
   });
@@ -224,6 +237,26 @@ void service::build_admin() {
     return json_response(
         http::status::bad_request,
         {{"error", "configuration rejected; the previous one keeps running"}, {"errors", errors}});
+  });
+  router.add(http::verb::get, "/api/v1/silences", [this](const admin_request&) {
+    return json_response(http::status::ok, {{"silences", alerting_->silences_json()}});
+  });
+  router.add(http::verb::post, "/api/v1/silences", [this](const admin_request& req) {
+    const auto body = nlohmann::json::parse(req.message.body(), nullptr, false);
+    auto [created, error] = alerting_->add_silence(body);
+    if (!created) {
+      return error_response(http::status::bad_request, error);
+    }
+    save_state();
+    return json_response(http::status::created, *created);
+  });
+  router.add(http::verb::delete_, "/api/v1/silences/{id}", [this](const admin_request& req) {
+    if (!alerting_->remove_silence(req.param("id"))) {
+      return error_response(http::status::not_found,
+                            "no silence with id '" + std::string(req.param("id")) + "'");
+    }
+    save_state();
+    return json_response(http::status::ok, {{"status", "deleted"}});
   });
   router.add(http::verb::get, "/", [this](const admin_request&) {
     return text_response(http::status::ok, status_html(snapshot()), "text/html; charset=utf-8");
@@ -269,6 +302,7 @@ status_view service::snapshot() const {
     r.window = e.state.figures();
     r.silent_failures = e.state.silent_in_window();
     r.recent.assign(e.state.recent().begin(), e.state.recent().end());
+    r.alerts = alerting_->views(rc.name);
     v.routes.push_back(std::move(r));
   }
   return v;
@@ -365,15 +399,21 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
   }
   auto& e = *it->second;
   log_probe(r, *e.cfg);
+  bool changed = false;
   if (r.control) {
-    e.state.record_baseline(r);
+    changed = e.state.record_baseline(r);
     if (const auto b = e.state.baseline()) {
       metrics_->set_baseline(e.metrics, *b);
     }
     metrics_->record(e.metrics, r, e.state.figures());
   } else {
     e.state.record(r);
-    metrics_->record(e.metrics, r, e.state.figures());
+    const auto figures = e.state.figures();
+    metrics_->record(e.metrics, r, figures);
+    changed = alerting_->on_probe(r, figures);
+  }
+  if (changed) {
+    save_state();
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
     core_.defer(id, clock::now() + *r.retry_after);
@@ -524,12 +564,36 @@ std::vector<std::string> service::apply(config next) {
   by_name_ = std::move(by_name);
   gateways_ = std::move(gateways);
   cfg_ = std::move(cfg);
+  alerting_->apply(*cfg_);
   last_reload_ok_ = true;
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
   spdlog::info(
       "configuration applied: {} route(s), {} added, {} removed", routes_.size(), added, removed);
   wake();
   return {};
+}
+
+void service::save_state() {
+  std::map<std::string, std::pair<long long, wall_time>> baselines;
+  for (const auto& [id, e] : routes_) {
+    if (const auto b = e->state.baseline(); b && e->state.baseline_at()) {
+      baselines[e->cfg->name] = {*b, *e->state.baseline_at()};
+    }
+  }
+  alerting_->save(baselines);
+}
+
+net::awaitable<void> service::save_loop() {
+  // Delivery progress (queues) changes between alert events; save it now and then too.
+  net::steady_timer t(io_);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(30));
+    auto [ec] = co_await t.async_wait(use_nothrow);
+    if (ec || stopping_) {
+      co_return;
+    }
+    save_state();
+  }
 }
 
 net::awaitable<void> service::signal_loop() {
@@ -575,6 +639,8 @@ net::awaitable<void> service::shutdown() {
     drain_timer_.expires_after(std::chrono::seconds(1));
     co_await drain_timer_.async_wait(use_nothrow);
   }
+  co_await alerting_->stop(std::chrono::seconds(2));
+  save_state();
   for (auto& sig : loops_) {
     sig->emit(net::cancellation_type::terminal);
   }

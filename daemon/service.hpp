@@ -30,6 +30,7 @@
 namespace visionwatch {
 
 class admin_server;
+class alerting;
 
 struct service_options {
   std::string config_path;            ///< re-read on reload (empty: reload unavailable)
@@ -83,6 +84,8 @@ class service {
   net::awaitable<admin_response> probe_now(admin_request req);
   status_view snapshot() const;
   void task_done();
+  void save_state();
+  net::awaitable<void> save_loop();
 
   net::io_context& io_;
   service_options options_;
@@ -95,6 +98,7 @@ class service {
   scheduler_core::route_id next_route_id_ = 1;
   std::shared_ptr<media_store> media_;
   std::unique_ptr<admin_server> admin_;
+  std::unique_ptr<alerting> alerting_;
   net::steady_timer wake_timer_;
   net::steady_timer drain_timer_;
   std::map<std::uint64_t, std::shared_ptr<net::cancellation_signal>> tasks_;

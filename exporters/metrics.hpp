@@ -27,6 +27,7 @@
 
 #include "probes/outcome.hpp"
 #include "probes/probe_result.hpp"
+#include "probes/window_figures.hpp"
 
 namespace prometheus {
 struct MetricFamily;
@@ -43,17 +44,6 @@ struct route_labels {
   bool operator==(const route_labels&) const = default;
 };
 
-/// Figures over a route's window of the last N probes, computed by the caller (route state)
-/// from its sample_windows. An unset figure removes its series: unknown is absent, not 0.
-struct window_figures {
-  std::optional<double> latency_p50;  ///< seconds
-  std::optional<double> latency_p90;
-  std::optional<double> latency_p99;
-  std::optional<double> latency_max;
-  std::optional<double> cost_per_success_usd;
-  std::optional<double> success_ratio;  ///< 0..1
-  std::size_t probes = 0;               ///< probes in the window (status page; not a metric)
-};
 
 /// What became of one notification delivery attempt (the `result` label).
 enum class notification_result : std::uint8_t {

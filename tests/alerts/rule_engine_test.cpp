@@ -68,7 +68,7 @@ struct driver {
 
 window_figures ratio(double v, std::size_t samples = 100) {
   window_figures f;
-  f.samples = samples;
+  f.probes = samples;
   f.success_ratio = v;
   return f;
 }
@@ -185,14 +185,14 @@ TEST_SUITE("unit") {
     cfg.success_threshold = 1;
     driver d{rule_engine(identity(), rules_of({cfg}))};
     window_figures f;
-    f.samples = 50;
-    f.p90_latency_seconds = 10.0;
+    f.probes = 50;
+    f.latency_p90 = 10.0;
     CHECK(d.feed(probe(outcome::ok), f).empty());  // equal is fine
-    f.p90_latency_seconds = 12.5;
+    f.latency_p90 = 12.5;
     const auto events = d.feed(probe(outcome::ok), f);
     REQUIRE(events.size() == 1);
     CHECK(events[0].note.reason == "p90 latency 12.5s above 10s over 50 probes");
-    f.p90_latency_seconds = 3;
+    f.latency_p90 = 3;
     CHECK(d.feed(probe(outcome::ok), f).size() == 1);
   }
 
@@ -202,7 +202,7 @@ TEST_SUITE("unit") {
     cfg.failure_threshold = 2;
     driver d{rule_engine(identity(), rules_of({cfg}))};
     window_figures f;
-    f.samples = 20;
+    f.probes = 20;
     f.cost_per_success_usd = 0.02;
     CHECK(d.feed(probe(outcome::ok), f).empty());
     f.cost_per_success_usd.reset();  // no success in the window: not evaluated, streak kept
