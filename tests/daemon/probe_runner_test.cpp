@@ -117,8 +117,8 @@ double expected_cost(const probe_result& r) {
 /// `image_extra(png, detail)` extra prompt tokens: a hand-made gateway for the usage checks.
 sim_gateway::handler usage_scripted(std::function<std::string(const vt::chat_request&)> content,
                                     std::function<long long(const vt::chat_request&)> image_extra) {
-  return [content = std::move(content),
-          image_extra = std::move(image_extra)](const received_request& request) {
+  return [content_of = std::move(content),
+          extra_of = std::move(image_extra)](const received_request& request) {
     const auto req = vt::parse_chat_request(request);
     if (!req) {
       return response_plan::json(R"({"error":{"message":"bad request"}})", 400);
@@ -127,7 +127,7 @@ sim_gateway::handler usage_scripted(std::function<std::string(const vt::chat_req
     if (!req->image_url) {
       return vt::chat_completion(req->model, "OK.", text);
     }
-    return vt::chat_completion(req->model, content(*req), text + image_extra(*req));
+    return vt::chat_completion(req->model, content_of(*req), text + extra_of(*req));
   };
 }
 
