@@ -46,7 +46,9 @@ struct route_labels {
 /// Figures over a route's window of the last N probes, computed by the caller (route state)
 /// from its sample_windows. An unset figure removes its series: unknown is absent, not 0.
 struct window_figures {
-  std::optional<double> latency_p50;  ///< seconds
+  /// Seconds; exported as visionwatch_probe_latency_seconds{quantile="0.5"|"0.9"|"0.99"|"1"}
+  /// (quantile 1 is the max).
+  std::optional<double> latency_p50;
   std::optional<double> latency_p90;
   std::optional<double> latency_p99;
   std::optional<double> latency_max;
