@@ -205,7 +205,7 @@ TEST_SUITE("integration") {
     const auto r = test::run_process(
         {"promtool", "test", "rules", (dir / "visionwatch.rules.test.yml").string()});
     CHECK_MESSAGE(r.exit_code != 0, promtool_report(r));
-    CHECK(r.out.find("VisionwatchProbesStale") != std::string::npos);
+    CHECK((r.out + r.err).find("VisionwatchProbesStale") != std::string::npos);
     std::filesystem::remove_all(dir);
   }
 }

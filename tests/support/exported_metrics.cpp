@@ -81,7 +81,7 @@ promql_names names_in_promql(std::string_view e) {
     if (c == '"' || c == '\'' || c == '`') {  // string literal: label values, never names
       ++i;
       while (i < e.size() && e[i] != c) {
-        i += (e[i] == '\\' && c != '`') ? 2 : 1;
+        i += (e[i] == '\\' && c != '`') ? std::size_t{2} : std::size_t{1};
       }
       ++i;
     } else if (c == '$') {  // Grafana variable: $route, ${datasource}, $__rate_interval
