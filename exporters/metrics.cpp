@@ -20,6 +20,10 @@ constexpr std::size_t silent_count = 5;
 constexpr std::size_t phase_count = 6;
 constexpr std::array<std::string_view, phase_count> phase_names = {
     "dns", "connect", "tls", "send", "ttfb", "transfer"};
+// The windowed latency figures, in window_figures order; "1" is the window max.
+constexpr std::size_t quantile_count = 4;
+constexpr std::array<double, quantile_count> quantile_values = {0.5, 0.9, 0.99, 1};
+constexpr std::array<std::string_view, quantile_count> quantile_names = {"0.5", "0.9", "0.99", "1"};
 constexpr std::array<std::string_view, notification_result_count> result_names = {
     "success", "retry", "failed", "dropped"};
 // Our label names: an external label with one of these names would make two labels collide.
@@ -62,6 +66,7 @@ struct fragments {
   std::array<std::string, silent_count> reasons;
   std::array<std::string, phase_count> phases;
   std::array<std::string, notification_result_count> results;
+  std::array<std::string, quantile_count> quantiles;
   std::vector<std::string> duration_le;  ///< one per bucket, then +Inf
   std::vector<std::string> lag_le;
 
@@ -89,6 +94,9 @@ struct fragments {
     }
     for (std::size_t i = 0; i < notification_result_count; ++i) {
       results[i] = exposition::label("result", result_names[i]);
+    }
+    for (std::size_t i = 0; i < quantile_count; ++i) {
+      quantiles[i] = exposition::label("quantile", quantile_names[i]);
     }
     duration_le = le(duration_bounds);
     lag_le = le(lag_bounds);
@@ -176,20 +184,13 @@ constexpr family_def silent_def{"visionwatch_silent_failures_total",
 constexpr family_def duration_def{"visionwatch_probe_duration_seconds",
                                   "Total time of probes that received an HTTP response",
                                   MetricType::Histogram};
-constexpr family_def p50_def{"visionwatch_probe_latency_p50_seconds",
-                             "Median probe latency over the route's window of recent probes",
-                             MetricType::Gauge};
-constexpr family_def p90_def{
-    "visionwatch_probe_latency_p90_seconds",
-    "90th percentile probe latency over the route's window of recent probes",
-    MetricType::Gauge};
-constexpr family_def p99_def{
-    "visionwatch_probe_latency_p99_seconds",
-    "99th percentile probe latency over the route's window of recent probes",
-    MetricType::Gauge};
-constexpr family_def max_def{"visionwatch_probe_latency_max_seconds",
-                             "Highest probe latency over the route's window of recent probes",
-                             MetricType::Gauge};
+// A summary, as a Prometheus client Summary is: quantiles over a window (the route's last N
+// probes), _sum and _count over the process life. The same observations as the histogram.
+constexpr family_def latency_def{
+    "visionwatch_probe_latency_seconds",
+    "Probe latency quantiles over the route's window of recent probes (quantile 1 is the window "
+    "max); sum and count since start",
+    MetricType::Summary};
 constexpr family_def ratio_def{
     "visionwatch_probe_success_ratio",
     "Fraction of successful probes over the route's window of recent probes",
@@ -292,10 +293,9 @@ struct metrics::route_series {
   std::uint64_t skipped = 0;
   // Absent until first known: unknown is no sample, never a misleading 0.
   std::optional<double> success;
-  std::optional<double> p50;
-  std::optional<double> p90;
-  std::optional<double> p99;
-  std::optional<double> max;
+  /// Window latency at quantile_values; _sum and _count come from `duration`, which observes
+  /// the same probes (those that got a response) but over the process life.
+  std::array<std::optional<double>, quantile_count> latency;
   std::optional<double> success_ratio;
   std::optional<std::array<double, phase_count>> phases;
   std::optional<double> prompt;
@@ -461,10 +461,7 @@ bool metrics::record(route_handle route, const probe_result& result, const windo
   if (result.success()) {
     s->last_success = completed;
   }
-  s->p50 = window.latency_p50;
-  s->p90 = window.latency_p90;
-  s->p99 = window.latency_p99;
-  s->max = window.latency_max;
+  s->latency = {window.latency_p50, window.latency_p90, window.latency_p99, window.latency_max};
   s->success_ratio = window.success_ratio;
   s->cost_per_success = window.cost_per_success_usd;
   return true;
@@ -716,10 +713,19 @@ void metrics::render_routes(std::string& out) const {
     histogram_samples(
         out, duration_names, s.duration, f.duration_le, s.route_model_fragment, {}, c);
   });
-  route_model_gauge(p50_def, &route_series::p50);
-  route_model_gauge(p90_def, &route_series::p90);
-  route_model_gauge(p99_def, &route_series::p99);
-  route_model_gauge(max_def, &route_series::max);
+  const std::string latency_sum = std::string(latency_def.name) + "_sum";
+  const std::string latency_count = std::string(latency_def.name) + "_count";
+  per_route(latency_def, [&](const route_series& s) {
+    for (std::size_t i = 0; i < quantile_count; ++i) {
+      if (const auto& v = s.latency[i]) {
+        exposition::append_sample(
+            out, latency_def.name, {s.route_model_fragment, f.quantiles[i], c}, *v);
+      }
+    }
+    exposition::append_sample(out, latency_sum, {s.route_model_fragment, c}, s.duration.sum);
+    exposition::append_sample(
+        out, latency_count, {s.route_model_fragment, c}, static_cast<double>(s.duration.count));
+  });
   route_model_gauge(ratio_def, &route_series::success_ratio);
   per_route(phase_def, [&](const route_series& s) {
     if (s.phases) {
@@ -788,6 +794,19 @@ class collector {
       cumulative += h.counts[i];
       m.histogram.bucket.push_back(
           {cumulative, i < n ? bounds[i] : std::numeric_limits<double>::infinity()});
+    }
+  }
+  void summary(const labels_map& labels,
+               const std::array<std::optional<double>, quantile_count>& quantiles,
+               double sum,
+               std::uint64_t count) {
+    auto& m = add(labels);
+    m.summary.sample_count = count;
+    m.summary.sample_sum = sum;
+    for (std::size_t i = 0; i < quantile_count; ++i) {
+      if (quantiles[i]) {
+        m.summary.quantile.push_back({quantile_values[i], *quantiles[i]});
+      }
     }
   }
   std::vector<prometheus::MetricFamily> take() {
@@ -865,10 +884,10 @@ std::vector<prometheus::MetricFamily> metrics::collect() const {
   for (const auto* s : routes) {
     out.histogram(rm(*s), s->duration, duration_bounds);
   }
-  optional_family(p50_def, &route_series::p50, true);
-  optional_family(p90_def, &route_series::p90, true);
-  optional_family(p99_def, &route_series::p99, true);
-  optional_family(max_def, &route_series::max, true);
+  out.family(latency_def);
+  for (const auto* s : routes) {
+    out.summary(rm(*s), s->latency, s->duration.sum, s->duration.count);
+  }
   optional_family(ratio_def, &route_series::success_ratio, true);
   out.family(phase_def);
   for (const auto* s : routes) {

@@ -10,7 +10,9 @@
 namespace visionwatch {
 
 struct window_figures {
-  std::optional<double> latency_p50;  ///< seconds, probes that got an HTTP response
+  /// Seconds, probes that got an HTTP response; exported as
+  /// visionwatch_probe_latency_seconds{quantile="0.5"|"0.9"|"0.99"|"1"} (quantile 1 is the max).
+  std::optional<double> latency_p50;
   std::optional<double> latency_p90;
   std::optional<double> latency_p99;
   std::optional<double> latency_max;

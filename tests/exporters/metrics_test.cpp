@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
 #include <prometheus/text_serializer.h>
 #include <sys/wait.h>
 
@@ -250,10 +251,9 @@ TEST_SUITE("unit") {
                                         "visionwatch_probe_duration_seconds_bucket",
                                         "visionwatch_probe_duration_seconds_count",
                                         "visionwatch_probe_duration_seconds_sum",
-                                        "visionwatch_probe_latency_max_seconds",
-                                        "visionwatch_probe_latency_p50_seconds",
-                                        "visionwatch_probe_latency_p90_seconds",
-                                        "visionwatch_probe_latency_p99_seconds",
+                                        "visionwatch_probe_latency_seconds",
+                                        "visionwatch_probe_latency_seconds_count",
+                                        "visionwatch_probe_latency_seconds_sum",
                                         "visionwatch_probe_phase_seconds",
                                         "visionwatch_probe_prompt_tokens",
                                         "visionwatch_probe_success",
@@ -287,10 +287,48 @@ TEST_SUITE("unit") {
     CHECK(after.find("visionwatch_probe_phase_seconds", r).size() == 6);
     CHECK(after.value("visionwatch_probe_prompt_tokens", r) == 310);
     CHECK(after.value("visionwatch_cost_usd_total", r) == doctest::Approx(0.0005));
-    CHECK(after.value("visionwatch_probe_latency_p90_seconds", r) == 2.0);
+    CHECK(after.value("visionwatch_probe_latency_seconds",
+                      {{"route", route_a.route}, {"quantile", "0.9"}}) == 2.0);
     CHECK(after.value("visionwatch_probe_success_ratio", r) == 0.75);
     CHECK(after.value("visionwatch_last_probe_timestamp_seconds", r) == 1'700'000'001.25);
     CHECK(after.find("visionwatch_last_success_timestamp_seconds").empty());
+  }
+
+  TEST_CASE(
+      "the latency summary has windowed quantiles 0.5 to 1 and a sum and count over the process "
+      "life") {
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    const label_set r{{"route", route_a.route}};
+    auto e = parse(m.render());
+    CHECK(e.families.at("visionwatch_probe_latency_seconds").type == "summary");
+    CHECK(e.find("visionwatch_probe_latency_seconds").empty());  // empty window: no quantiles
+    CHECK(e.value("visionwatch_probe_latency_seconds_count", r) == 0);
+    CHECK(e.value("visionwatch_probe_latency_seconds_sum", r) == 0);
+
+    m.record(h, probe(route_a, outcome::ok, 1.5), figures());
+    m.record(h, probe(route_a, outcome::wrong_answer, 2.5), figures());
+    e = parse(m.render());
+    const std::map<std::string, double> expected = {
+        {"0.5", 1.0}, {"0.9", 2.0}, {"0.99", 3.0}, {"1", 4.0}};
+    CHECK(e.find("visionwatch_probe_latency_seconds", r).size() == expected.size());
+    for (const auto& [q, v] : expected) {
+      CAPTURE(q);
+      CHECK(e.value("visionwatch_probe_latency_seconds",
+                    {{"route", route_a.route}, {"model", route_a.model}, {"quantile", q}}) == v);
+    }
+    CHECK(e.value("visionwatch_probe_latency_seconds_sum", r) == 4.0);
+    CHECK(e.value("visionwatch_probe_latency_seconds_count", r) == 2);
+
+    // The window empties (e.g. shrunk by a reload): the quantiles go, the counters stay.
+    m.record(h, probe(route_a, outcome::ok, 0.5), window_figures{});
+    e = parse(m.render());
+    CHECK(e.find("visionwatch_probe_latency_seconds").empty());
+    CHECK(e.value("visionwatch_probe_latency_seconds_sum", r) == 4.5);
+    CHECK(e.value("visionwatch_probe_latency_seconds_count", r) == 3);
+    // A transport failure has no latency: not counted.
+    m.record(h, probe(route_a, outcome::timeout, 30), window_figures{});
+    CHECK(parse(m.render()).value("visionwatch_probe_latency_seconds_count", r) == 3);
   }
 
   TEST_CASE("a success sets probe_success to 1 and the last success timestamp") {
@@ -321,7 +359,8 @@ TEST_SUITE("unit") {
     CHECK(e.value("visionwatch_probe_duration_seconds_count", r) == 0);
     CHECK(e.value("visionwatch_probe_success", r) == 0);
     CHECK(e.find("visionwatch_probe_prompt_tokens").empty());  // unknown: not invented
-    CHECK(e.find("visionwatch_probe_latency_p50_seconds").empty());
+    CHECK(e.find("visionwatch_probe_latency_seconds").empty());
+    CHECK(e.value("visionwatch_probe_latency_seconds_count", r) == 0);
     CHECK(e.value("visionwatch_probe_phase_seconds",
                   {{"route", route_a.route}, {"phase", "dns"}}) == 0.01);
   }
@@ -609,6 +648,19 @@ TEST_SUITE("unit") {
       CHECK(ours.families.at(name).help == theirs.families.at(name).help);
       CHECK(ours.families.at(name).type == theirs.families.at(name).type);
     }
+    bool summary_seen = false;
+    for (const auto& family : m.collect()) {
+      if (family.name == "visionwatch_probe_latency_seconds") {
+        summary_seen = true;
+        CHECK(family.type == prometheus::MetricType::Summary);
+        REQUIRE(family.metric.size() == 2);
+        // Routes in name order: "b" (empty window: no quantiles) then route a.
+        CHECK(family.metric[0].summary.quantile.empty());
+        CHECK(family.metric[1].summary.quantile.size() == 4);
+        CHECK(family.metric[1].summary.sample_count == 2);
+      }
+    }
+    CHECK(summary_seen);
     // Every family prometheus-cpp lists with samples, we list too.
     for (const auto& [name, f] : theirs.families) {
       if (!theirs.find(name).empty() || !theirs.find(name + "_count").empty()) {

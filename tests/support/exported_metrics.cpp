@@ -1,0 +1,114 @@
+#include "tests/support/exported_metrics.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <sstream>
+
+#include "exporters/metrics.hpp"
+
+namespace visionwatch::test {
+
+namespace {
+
+bool ident_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':';
+}
+bool ident_char(char c) {
+  return ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+/// A metrics object where every family has a series, rendered.
+std::string full_exposition() {
+  metrics m({}, "0.0.0", "test");
+  const auto h = m.add_route({"r", "m", "g", "openai-chat"});
+  probe_result p;
+  p.route = "r";
+  p.result = outcome::ok;
+  p.http_status = 200;
+  p.latency_seconds = 1.5;
+  p.phases = {0.01, 0.02, 0.03, 0.04, 1.3, 0.1, 1.5};
+  p.tokens.prompt_tokens = 310;
+  p.tokens.completion_tokens = 4;
+  p.tokens.image_tokens = 255;
+  p.cost_usd = 0.0005;
+  p.started_at = std::chrono::system_clock::now();
+  m.record(h, p, window_figures{1.0, 1.4, 1.5, 1.5, 0.0005, 1.0, 1});
+  auto control = p;
+  control.control = true;
+  control.tokens.prompt_tokens = 27;
+  m.record(h, control, {});
+  m.probe_skipped(h);
+  m.set_alert_firing("r", "silent_failures", true);
+  m.notification("hook", notification_result::success);
+  m.set_queue_depth("hook", 1);
+  m.set_in_flight(1);
+  m.observe_scheduler_lag(0.001);
+  m.config_reloaded(true, std::chrono::system_clock::now());
+  return m.render();
+}
+
+}  // namespace
+
+std::set<std::string> exported_metric_names() {
+  std::set<std::string> names;
+  std::istringstream in(full_exposition());
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("# TYPE ")) {
+      names.insert(line.substr(7, line.find(' ', 7) - 7));
+    } else if (!line.empty() && line[0] != '#') {
+      names.insert(line.substr(0, line.find_first_of("{ ")));
+    }
+  }
+  return names;
+}
+
+std::set<std::string> route_metric_names() {
+  std::set<std::string> names;
+  std::istringstream in(full_exposition());
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#' && line.find("route=\"") != std::string::npos) {
+      names.insert(line.substr(0, line.find_first_of("{ ")));
+    }
+  }
+  return names;
+}
+
+promql_names names_in_promql(std::string_view e) {
+  promql_names out;
+  std::size_t i = 0;
+  while (i < e.size()) {
+    const char c = e[i];
+    if (c == '"' || c == '\'' || c == '`') {  // string literal: label values, never names
+      ++i;
+      while (i < e.size() && e[i] != c) {
+        i += (e[i] == '\\' && c != '`') ? std::size_t{2} : std::size_t{1};
+      }
+      ++i;
+    } else if (c == '$') {  // Grafana variable: $route, ${datasource}, $__rate_interval
+      ++i;
+      while (i < e.size() && (ident_char(e[i]) || e[i] == '{' || e[i] == '}')) {
+        ++i;
+      }
+    } else if (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.') {
+      while (i < e.size() && (std::isalnum(static_cast<unsigned char>(e[i])) != 0 || e[i] == '.')) {
+        ++i;  // 0.9, 10m, 1e3
+      }
+    } else if (ident_start(c)) {
+      const std::size_t start = i;
+      while (i < e.size() && ident_char(e[i])) {
+        ++i;
+      }
+      const std::string name(e.substr(start, i - start));
+      if (name.find(':') != std::string::npos && name.front() != ':') {
+        out.recorded.insert(name);
+      } else if (name.starts_with("visionwatch_")) {
+        out.metrics.insert(name);
+      }
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace visionwatch::test
