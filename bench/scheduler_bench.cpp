@@ -18,9 +18,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -145,7 +147,7 @@ struct figures {
   std::size_t routes = 0;
   double seconds = 0;
   std::size_t probes = 0;
-  std::size_t ok = 0;
+  std::map<std::string, std::size_t> outcomes;
   double cpu = 0;
   long rss_before = 0;
   long rss_after = 0;
@@ -189,7 +191,7 @@ figures run_scenario(const std::string& name,
       return;
     }
     ++f.probes;
-    f.ok += r.result == outcome::ok ? 1 : 0;
+    ++f.outcomes[std::string(to_string(r.result))];
   };
   service svc(io, std::move(*loaded.value), std::move(opts));
   const auto cpu0 = cpu_seconds();
@@ -242,14 +244,13 @@ figures run_scenario(const std::string& name,
 void print(const figures& f) {
   const double per_1000 = f.probes ? f.cpu / static_cast<double>(f.probes) * 1000.0 : 0.0;
   std::printf(
-      "%-28s routes %6zu  %6.1f s  probes %6zu (ok %6zu)  %7.1f probes/s  CPU %6.2f s "
+      "%-28s routes %6zu  %6.1f s  probes %6zu  %7.1f probes/s  CPU %6.2f s "
       "(%5.2f s/1000 probes)  RSS %5.1f -> %5.1f MiB (HWM %5.1f)  lag p99 %-10s  /metrics "
       "%7.2f ms %8zu B\n",
       f.name.c_str(),
       f.routes,
       f.seconds,
       f.probes,
-      f.ok,
       static_cast<double>(f.probes) / f.seconds,
       f.cpu,
       per_1000,
@@ -259,6 +260,11 @@ void print(const figures& f) {
       f.lag.c_str(),
       f.render_ms,
       f.render_bytes);
+  std::string outcomes;
+  for (const auto& [name, n] : f.outcomes) {
+    outcomes += " " + name + "=" + std::to_string(n);
+  }
+  std::printf("%-28s outcomes:%s\n", "", outcomes.c_str());
   if (!f.note.empty()) {
     std::printf("%-28s %s\n", "", f.note.c_str());
   }

@@ -65,8 +65,8 @@ struct running_daemon {
 
 std::uint64_t max_sequence(const json& route) {
   std::uint64_t m = 0;
-  for (const auto& r : route["results"]) {
-    m = std::max(m, r["sequence"].get<std::uint64_t>());
+  for (const auto& r : route.value("results", json::array())) {
+    m = std::max(m, r.value("sequence", std::uint64_t{0}));
   }
   return m;
 }
@@ -143,7 +143,6 @@ TEST_SUITE("e2e") {
         CHECK(p["seed"].is_string());
       }
       const auto name = r["route"].get<std::string>();
-      const auto last = r["results"].back();
       if (name == "healthy") {
         CHECK(r["window"]["success_ratio"].get<double>() > 0.0);
         CHECK(r["window"]["latency_seconds"]["p50"].is_number());
@@ -173,7 +172,7 @@ TEST_SUITE("e2e") {
     REQUIRE(res.status == 200);
     const auto j = json::parse(res.body, nullptr, false);
     INFO(res.body);
-    CHECK(j["route"] == "healthy");
+    CHECK(j["sequence"].get<int>() >= 1);
     CHECK(j["outcome"] == "ok");
     CHECK(gw.request_count() > before);
     // The result is in the route's history too.
@@ -231,9 +230,9 @@ TEST_SUITE("e2e") {
     // The kept route goes on counting from where it was.
     REQUIRE(vt::wait_until([&] { return max_sequence(d.route("keep")) > seq_before + 1; },
                            vt::after(20s)));
-    const auto after = d.route("keep");
-    CHECK(after["results"].size() >= count_before);
-    CHECK(after["baseline_prompt_tokens"] == baseline);
+    const auto later = d.route("keep");
+    CHECK(later["results"].size() >= count_before);
+    CHECK(later["baseline_prompt_tokens"] == baseline);
     CHECK(d.proc->get("/api/v1/routes/gone").status == 404);
     CHECK(d.proc->log().find("1 added, 1 removed") != std::string::npos);
     gw.stop();

@@ -1,6 +1,7 @@
 // End to end with a real Prometheus scraping the real daemon, and promtool linting a live scrape.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
 
