@@ -167,6 +167,8 @@ TEST_SUITE("e2e") {
     visionwatch::demo_gateway gw;
     gw.start();
     running_daemon d(vt::e2e_config(gw.base_url(), three_routes, {}, "30s"));
+    // The start-up baseline request occupies the route (409) until it is done.
+    REQUIRE(d.wait_metric("visionwatch_usage_baseline_tokens", {{"route", "healthy"}}, 1));
     const auto before = gw.request_count();
     const auto res = d.proc->post("/api/v1/routes/healthy/probe");
     REQUIRE(res.status == 200);
