@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <iostream>
 
+#include "daemon/admin_server.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/config.hpp"
 #include "daemon/service.hpp"
@@ -26,6 +27,21 @@ int run_daemon(const run_options& o) {
     std::cerr << "visionwatch: " << loaded.errors.size()
               << " configuration error(s); not starting\n";
     return exit_config;
+  }
+  // --listen bypasses configuration validation, so it gets the same checks here: a usable
+  // address, and a bearer token before mutating endpoints are reachable off this machine.
+  if (!o.listen.empty()) {
+    const auto parsed = parse_listen_endpoint(o.listen);
+    if (!parsed.endpoint) {
+      std::cerr << "visionwatch: --listen: " << parsed.error << '\n';
+      return exit_usage;
+    }
+    if (!parsed.endpoint->address().is_loopback() && loaded.value->global.admin_token.empty()) {
+      std::cerr << "visionwatch: --listen " << o.listen
+                << " is not a loopback address, so the configuration needs "
+                   "global.admin_token_env, admin_token_file or admin_token_credential\n";
+      return exit_usage;
+    }
   }
   net::io_context io(1);
   service_options opts;

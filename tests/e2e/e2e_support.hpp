@@ -1,0 +1,47 @@
+#pragma once
+// Shared by the e2e tests: a simulated gateway on its own thread and configuration files for
+// `visionwatch run` pointing at it.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "daemon/demo.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/test_paths.hpp"
+
+namespace visionwatch::test {
+
+/// One route of a test configuration: `name` probes model `model` with challenge `kind`.
+struct test_route {
+  std::string name;
+  std::string model;
+  std::string kind = "digits";
+};
+
+/// A configuration with fast probes (1 s interval unless told) against `gateway_url`.
+inline std::string e2e_config(const std::string& gateway_url,
+                              const std::vector<test_route>& routes,
+                              const std::string& global_extra = {},
+                              const std::string& interval = "1s") {
+  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
+  y += "defaults:\n  interval: " + interval + "\n  timeout: " + interval +
+       "\n  baseline_interval: 10m\n  window: 20\n"
+       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
+  y += "gateways:\n  - name: sim\n    base_url: \"" + gateway_url +
+       "\"\n    api: openai-chat\n    max_concurrency: 16\n    proxy_url: none\n";
+  y += "routes:\n";
+  for (const auto& r : routes) {
+    y += "  - {name: " + r.name + ", gateway: sim, model: " + r.model +
+         ", challenge: {kind: " + r.kind + "}}\n";
+  }
+  return y;
+}
+
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+}  // namespace visionwatch::test
