@@ -91,6 +91,7 @@ std::string html_escape(std::string_view s) {
 
 json probe_result_json(const probe_result& r) {
   return json{
+      {"route", r.route},
       {"sequence", r.sequence},
       {"seed", std::to_string(r.seed)},
       {"kind", r.control ? "control" : (r.custom ? "custom" : std::string(to_string(r.kind)))},
