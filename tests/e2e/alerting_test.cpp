@@ -1,0 +1,591 @@
+// End-to-end alerting: the real `visionwatch run` binary probes an in-process demo gateway whose
+// model is broken and healed at run time, and notifies a fake webhook receiver or a real
+// Alertmanager. Every wait polls an event with a deadline.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "alerts/webhook_signature.hpp"
+#include "daemon/demo.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_paths.hpp"
+#include "tests/support/vw_child.hpp"
+#include "tests/support/webhook_sink.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using namespace visionwatch;
+using namespace visionwatch::test;
+
+namespace {
+
+// The Standard Webhooks specification's example secret; handed to the daemon via secret_env.
+constexpr const char* webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr const char* secret_env_name = "VW_E2E_WEBHOOK_SECRET";
+constexpr const char* test_model = "vision-healthy";
+
+struct e2e_options {
+  std::string route = "vision-a";
+  fs::path state_dir;
+  std::string receivers;  ///< YAML list items under `receivers:`
+  std::string public_url = "http://watch.example";
+};
+
+/// 1 s probes, silent_failure fires after 2 bad probes and resolves after 2 good ones; the
+/// other rules are off so every notification belongs to the rule under test.
+std::string config_yaml(const std::string& gateway_url, const e2e_options& o) {
+  std::string y;
+  y += "global:\n  listen: \"127.0.0.1:{PORT}\"\n  state_dir: \"" + o.state_dir.string() +
+       "\"\n  public_url: \"" + o.public_url + "\"\n";
+  y += R"(defaults:
+  interval: 1s
+  timeout: 1s
+  baseline_interval: 10m
+  window: 5
+  alerts:
+    repeat_interval: 1h
+    rules:
+      silent_failure: {failure_threshold: 2, success_threshold: 2}
+      route_down: {enabled: false}
+      success_ratio: {enabled: false}
+)";
+  y += "gateways:\n  - name: demo-gateway\n    base_url: \"" + gateway_url +
+       "\"\n    api: openai-chat\n    proxy_url: none\n";
+  y += "routes:\n  - {name: " + o.route + ", gateway: demo-gateway, model: " + test_model +
+       ", challenge: {kind: digits}}\n";
+  y += "receivers:\n" + o.receivers;
+  return y;
+}
+
+std::string webhook_receiver(const webhook_sink& sink) {
+  return "  - {name: hook, type: webhook, url: \"" + sink.url() +
+         "\", secret_env: " + secret_env_name + "}\n";
+}
+
+/// Breaks (`behaviour`) or heals (nullopt) the demo gateway's model through its control
+/// endpoint.
+void set_behaviour(const demo_gateway& g, const std::optional<std::string>& behaviour) {
+  const json body = {{"model", test_model},
+                     {"behaviour", behaviour ? json(*behaviour) : json(nullptr)}};
+  const auto r = loopback_request(port_of_url(g.base_url()), "POST", "/control", body.dump());
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+}
+
+/// One parsed webhook notification.
+struct sink_note {
+  json body;
+  unsigned answered = 0;
+  std::string event() const { return body.value("event", ""); }
+  std::string fingerprint() const { return body.value("fingerprint", ""); }
+};
+
+std::vector<sink_note> notes(const std::vector<sink_request>& rs, bool delivered_only) {
+  std::vector<sink_note> out;
+  for (const auto& r : rs) {
+    if (delivered_only && r.answered / 100 != 2) {
+      continue;
+    }
+    auto j = json::parse(r.body, nullptr, false);
+    if (j.is_object() && j.value("rule", "") == "silent_failure") {
+      out.push_back({std::move(j), r.answered});
+    }
+  }
+  return out;
+}
+
+std::size_t count_event(const std::vector<sink_note>& ns, const std::string& event) {
+  std::size_t n = 0;
+  for (const auto& x : ns) {
+    n += x.event() == event ? 1 : 0;
+  }
+  return n;
+}
+
+/// The silent_failure alert of `route` as /api/v1/routes shows it, or null.
+json route_alert(const vw_child& d, const std::string& route) {
+  const auto r = d.get("/api/v1/routes");
+  const auto j = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !j.is_object() || !j.contains("routes")) {
+    return nullptr;
+  }
+  for (const auto& rv : j["routes"]) {
+    if (rv.value("route", "") == route) {
+      for (const auto& a : rv["alerts"]) {
+        if (a.value("rule", "") == "silent_failure") {
+          return a;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+std::string alert_state(const vw_child& d, const std::string& route) {
+  const auto a = route_alert(d, route);
+  return a.is_object() ? a.value("state", "") : std::string();
+}
+
+double silent_failures(const vw_child& d, const std::string& route) {
+  return d.metric("visionwatch_silent_failures_total", {{"route", route}}).value_or(0);
+}
+
+/// One test's world: a temp directory, the demo gateway and a webhook sink.
+struct e2e_world {
+  fs::path dir = make_temp_dir("vw-e2e-alerting");
+  demo_gateway gateway;
+  webhook_sink sink;
+  e2e_world() { gateway.start(); }
+  ~e2e_world() {
+    gateway.stop();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  e2e_world(const e2e_world&) = delete;
+  e2e_world& operator=(const e2e_world&) = delete;
+
+  vw_child daemon(const e2e_options& o, const std::string& name = "vw") {
+    return vw_child(config_yaml(gateway.base_url(), o),
+                    dir,
+                    name,
+                    {std::string(secret_env_name) + "=" + webhook_secret});
+  }
+  e2e_options opts(const std::string& receivers = {}) {
+    e2e_options o;
+    o.state_dir = dir / "state";
+    o.receivers = receivers.empty() ? webhook_receiver(sink) : receivers;
+    return o;
+  }
+};
+
+/// Alertmanager's alerts (GET /api/v2/alerts: only those not yet resolved) for `route`.
+std::vector<json> alertmanager_alerts(std::uint16_t port, const std::string& route) {
+  std::vector<json> out;
+  const auto r = loopback_request(port, "GET", "/api/v2/alerts");
+  const auto j = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !j.is_array()) {
+    return out;
+  }
+  for (const auto& a : j) {
+    if (a.contains("labels") && a["labels"].value("route", "") == route) {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+/// Alertmanager's webhook notifications (body "status" firing or resolved) the sink got.
+std::size_t alertmanager_notifications(const webhook_sink& sink, const std::string& status) {
+  std::size_t n = 0;
+  for (const auto& r : sink.requests()) {
+    const auto j = json::parse(r.body, nullptr, false);
+    n += j.is_object() && j.value("status", "") == status ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+  TEST_CASE("a route that drops the image pages the webhook with a signed complete body") {
+    e2e_world w;
+    const auto o = w.opts();
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    // Healthy first: the route probes fine and nothing is sent.
+    REQUIRE(poll_until(
+        [&] {
+          return d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}})
+                     .value_or(0) >= 1;
+        },
+        after(10s)));
+    CHECK(w.sink.count() == 0);
+
+    set_behaviour(w.gateway, "drops_image_says_so");
+    // Two 1 s intervals make two bad probes; the rest is scheduling slack on a loaded machine.
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(6s)),
+        d.log_tail());
+    const auto rs = w.sink.delivered();
+    const auto& req = rs.front();
+    CHECK(req.method == "POST");
+    CHECK(req.header("content-type").starts_with("application/json"));
+    const auto b = json::parse(req.body);
+    CHECK(b["version"] == "1");
+    CHECK(b["event"] == "firing");
+    CHECK(b["status"] == "firing");
+    CHECK(b["route"] == o.route);
+    CHECK(b["model"] == test_model);
+    CHECK(b["gateway"] == "demo-gateway");
+    CHECK(b["rule"] == "silent_failure");
+    CHECK(b["severity"] == "critical");
+    CHECK(b["summary"].get<std::string>().find(o.route) != std::string::npos);
+    CHECK(b["reason"].get<std::string>().find("no_image_claim") != std::string::npos);
+    CHECK(b["ends_at"].is_null());
+    CHECK(std::regex_match(b["starts_at"].get<std::string>(),
+                           std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)")));
+    CHECK(std::regex_match(b["fingerprint"].get<std::string>(), std::regex("[0-9a-f]{32}")));
+    REQUIRE(b["status_url"].is_string());
+    CHECK(b["status_url"].get<std::string>().starts_with(o.public_url));
+    CHECK(b["status_url"].get<std::string>().find(o.route) != std::string::npos);
+    const auto& p = b["last_probe"];
+    REQUIRE(p.is_object());
+    CHECK(p["outcome"] == "no_image_claim");
+    CHECK(!p["reason"].get<std::string>().empty());
+    CHECK(p["http_status"] == 200);
+    CHECK(!p["reply_excerpt"].get<std::string>().empty());
+    REQUIRE(p["seed"].is_string());
+    CHECK(std::regex_match(p["seed"].get<std::string>(), std::regex("[0-9]+")));
+
+    // Standard Webhooks signature over the raw body.
+    const auto id = req.header("webhook-id");
+    CHECK(id == b["id"].get<std::string>());
+    const auto ts_text = req.header("webhook-timestamp");
+    REQUIRE(!ts_text.empty());
+    const auto ts = std::stoll(ts_text);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    CHECK(std::llabs(now - ts) < 300);
+    const auto key = decode_webhook_secret(webhook_secret);
+    REQUIRE(key.has_value());
+    CHECK(req.header("webhook-signature") == webhook_signature(*key, id, ts, req.body));
+    CHECK(req.header("webhook-signature") != webhook_signature("wrong key", id, ts, req.body));
+    // The secret never shows up in the daemon's log.
+    CHECK(d.log().find(webhook_secret) == std::string::npos);
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("healing the route sends resolved for the same incident after two good probes") {
+    e2e_world w;
+    const auto o = w.opts();
+    set_behaviour(w.gateway, "drops_image_says_so");
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    CHECK(alert_state(d, o.route) == "firing");
+    const auto ok_before =
+        d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}}).value_or(0);
+
+    set_behaviour(w.gateway, std::nullopt);
+    REQUIRE_MESSAGE(
+        w.sink.wait_for(
+            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
+            after(10s)),
+        d.log_tail());
+    const auto ns = notes(w.sink.delivered(), true);
+    REQUIRE(ns.size() == 2);
+    CHECK(ns[0].event() == "firing");
+    CHECK(ns[1].event() == "resolved");
+    CHECK(ns[1].body["status"] == "resolved");
+    CHECK(ns[1].fingerprint() == ns[0].fingerprint());
+    CHECK(ns[1].body["starts_at"] == ns[0].body["starts_at"]);
+    CHECK(ns[1].body["ends_at"].is_string());
+    // Hysteresis: at least success_threshold (2) good probes came before the resolve.
+    const auto ok_after =
+        d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}}).value_or(0);
+    CHECK(ok_after - ok_before >= 2);
+    CHECK(alert_state(d, o.route) != "firing");
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("a receiver outage delays notifications but loses none and keeps their order") {
+    e2e_world w;
+    const auto o = w.opts();
+    w.sink.answer_with(503);
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    set_behaviour(w.gateway, "drops_image_says_so");
+    // The firing is tried and refused.
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, false), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    // Heal while the receiver is still down: the resolve queues behind the firing.
+    set_behaviour(w.gateway, std::nullopt);
+    REQUIRE(poll_until(
+        [&] {
+          const auto a = route_alert(d, o.route);
+          return a.is_object() && a.value("state", "") != "firing";
+        },
+        after(10s)));
+    CHECK(notes(w.sink.delivered(), true).empty());
+    CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "retry"}})
+              .value_or(0) > 0);
+
+    w.sink.answer_with(200);
+    REQUIRE_MESSAGE(
+        w.sink.wait_for(
+            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
+            after(20s)),
+        d.log_tail());
+    const auto ns = notes(w.sink.delivered(), true);
+    REQUIRE(ns.size() == 2);
+    CHECK(ns[0].event() == "firing");
+    CHECK(ns[1].event() == "resolved");
+    CHECK(ns[0].fingerprint() == ns[1].fingerprint());
+    // Every attempt of one message carries the same id (receivers deduplicate on it).
+    for (const auto& attempt : notes(w.sink.requests(), false)) {
+      if (attempt.event() == "firing") {
+        CHECK(attempt.body["id"] == ns[0].body["id"]);
+      }
+    }
+    CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
+              .value_or(0) == 2);
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("a restart mid-incident continues the incident without a second firing") {
+    e2e_world w;
+    const auto o = w.opts();
+    set_behaviour(w.gateway, "drops_image_says_so");
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    const auto fingerprint = notes(w.sink.delivered(), true).front().fingerprint();
+    CHECK(d.stop() == 0);
+
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    // Several broken probes after the restart: each would re-fire a forgotten incident.
+    REQUIRE_MESSAGE(poll_until([&] { return silent_failures(d, o.route) >= 4; }, after(15s)),
+                    d.log_tail());
+    const auto all = notes(w.sink.requests(), false);
+    CHECK(count_event(all, "firing") == 1);
+    for (const auto& n : all) {
+      CHECK(n.fingerprint() == fingerprint);
+    }
+    const auto a = route_alert(d, o.route);
+    REQUIRE(a.is_object());
+    CHECK(a["state"] == "firing");
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("a firing still pending at shutdown is delivered after the restart") {
+    e2e_world w;
+    const auto o = w.opts();
+    w.sink.answer_with(503);
+    set_behaviour(w.gateway, "drops_image_says_so");
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, false), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    const auto fingerprint = notes(w.sink.requests(), false).front().fingerprint();
+    CHECK(d.stop() == 0);
+    CHECK(notes(w.sink.delivered(), true).empty());
+
+    w.sink.answer_with(200);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(15s)),
+        d.log_tail());
+    const auto delivered = notes(w.sink.delivered(), true);
+    REQUIRE(delivered.size() == 1);
+    CHECK(delivered[0].fingerprint() == fingerprint);
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("a corrupt state file is moved aside and the daemon starts clean") {
+    e2e_world w;
+    const auto o = w.opts();
+    fs::create_directories(o.state_dir);
+    const std::string garbage = "{\"version\": 1, \"sections\": {garbage \x01\x02";
+    std::ofstream(o.state_dir / "state.json", std::ios::binary) << garbage;
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    CHECK(
+        poll_until([&] { return d.log().find("not valid JSON") != std::string::npos; }, after(5s)));
+    std::vector<fs::path> aside;
+    for (const auto& e : fs::directory_iterator(o.state_dir)) {
+      if (e.path().filename().string().starts_with("state.json.corrupt-")) {
+        aside.push_back(e.path());
+      }
+    }
+    REQUIRE(aside.size() == 1);
+    CHECK(std::regex_match(aside[0].filename().string(),
+                           std::regex(R"(state\.json\.corrupt-\d{8}T\d{6}Z)")));
+    CHECK(read_file(aside[0]) == garbage);
+    CHECK(d.log().find(aside[0].filename().string()) != std::string::npos);
+    // The daemon works normally and writes a fresh, valid state file.
+    CHECK(poll_until(
+        [&] {
+          return d.metric("visionwatch_probes_total", {{"route", o.route}}).value_or(0) >= 1;
+        },
+        after(10s)));
+    CHECK(d.stop() == 0);
+    const auto saved = json::parse(read_file(o.state_dir / "state.json"), nullptr, false);
+    REQUIRE(saved.is_object());
+    CHECK(saved["version"] == 1);
+  }
+
+  TEST_CASE("silences API mutes notifications of a route while its metrics keep counting") {
+    e2e_world w;
+    const auto o = w.opts();
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+
+    const auto created = d.post(
+        "/api/v1/silences",
+        json{{"route", o.route}, {"duration", "1h"}, {"comment", "gateway maintenance"}}.dump());
+    REQUIRE_MESSAGE(created.status == 201, created.body);
+    const auto sil = json::parse(created.body);
+    const auto id = sil["id"].get<std::string>();
+    CHECK(id.starts_with("sil-"));
+    CHECK(sil["route"] == o.route);
+    CHECK(sil["comment"] == "gateway maintenance");
+    CHECK(d.post("/api/v1/silences", R"({"duration": "1h", "comment": "no route"})").status == 400);
+    CHECK(d.post("/api/v1/silences", "not json").status == 400);
+
+    const auto listed = json::parse(d.get("/api/v1/silences").body);
+    REQUIRE(listed["silences"].size() == 1);
+    CHECK(listed["silences"][0]["id"] == id);
+
+    set_behaviour(w.gateway, "drops_image_says_so");
+    REQUIRE_MESSAGE(poll_until(
+                        [&] {
+                          const auto a = route_alert(d, o.route);
+                          return a.is_object() && a.value("state", "") == "firing" &&
+                                 a.value("silenced", false);
+                        },
+                        after(10s)),
+                    d.log_tail());
+    // Metrics are not silenced; a couple more broken probes, still nothing sent.
+    const auto counted = silent_failures(d, o.route);
+    CHECK(counted >= 2);
+    REQUIRE(poll_until([&] { return silent_failures(d, o.route) >= counted + 2; }, after(10s)));
+    CHECK(w.sink.count() == 0);
+
+    CHECK(d.del("/api/v1/silences/" + id).status == 200);
+    CHECK(d.del("/api/v1/silences/" + id).status == 404);
+    CHECK(d.del("/api/v1/silences/sil-999999").status == 404);
+    CHECK(json::parse(d.get("/api/v1/silences").body)["silences"].empty());
+    // The silence is gone while the rule still fires: the firing goes out at the next probe.
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("two instances pushing one failing route to Alertmanager make one alert and one page") {
+    e2e_world w;
+    webhook_sink am_sink;
+    const fs::path am_binary = fs::exists("/usr/bin/prometheus-alertmanager")
+                                   ? fs::path("/usr/bin/prometheus-alertmanager")
+                                   : fs::path("prometheus-alertmanager");
+    const auto am_port = free_loopback_port();
+    std::ofstream(w.dir / "am.yml") << "route:\n"
+                                       "  receiver: sink\n"
+                                       "  group_by: [route, rule]\n"
+                                       "  group_wait: 1s\n"
+                                       "  group_interval: 1s\n"
+                                       "  repeat_interval: 1h\n"
+                                       "receivers:\n"
+                                       "  - name: sink\n"
+                                       "    webhook_configs:\n"
+                                       "      - url: \""
+                                    << am_sink.url() << "\"\n        send_resolved: true\n";
+    fs::create_directories(w.dir / "am-data");
+    child_process am({am_binary.string(),
+                      "--config.file=" + (w.dir / "am.yml").string(),
+                      "--storage.path=" + (w.dir / "am-data").string(),
+                      "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                      "--cluster.listen-address="},
+                     w.dir / "alertmanager.log");
+    REQUIRE_MESSAGE(
+        poll_until([&] { return loopback_request(am_port, "GET", "/-/ready").status == 200; },
+                   after(15s)),
+        am.log_tail());
+
+    const std::string receivers =
+        "  - {name: am, type: alertmanager, url: \"http://127.0.0.1:" + std::to_string(am_port) +
+        "\", resend_interval: 2s}\n";
+    auto o1 = w.opts(receivers);
+    o1.state_dir = w.dir / "state-1";
+    auto o2 = w.opts(receivers);
+    o2.state_dir = w.dir / "state-2";
+    set_behaviour(w.gateway, "drops_image_says_so");
+    auto d1 = w.daemon(o1, "vw-1");
+    auto d2 = w.daemon(o2, "vw-2");
+    REQUIRE_MESSAGE(d1.start(), d1.log_tail());
+    REQUIRE_MESSAGE(d2.start(), d2.log_tail());
+    REQUIRE(d1.port() != d2.port());
+
+    // Both instances fire and push.
+    REQUIRE_MESSAGE(poll_until(
+                        [&] {
+                          return alert_state(d1, o1.route) == "firing" &&
+                                 alert_state(d2, o2.route) == "firing";
+                        },
+                        after(15s)),
+                    (d1.log_tail() + d2.log_tail()));
+    REQUIRE_MESSAGE(poll_until(
+                        [&] {
+                          return d1.metric("visionwatch_notifications_total",
+                                           {{"receiver", "am"}, {"result", "success"}})
+                                         .value_or(0) >= 1 &&
+                                 d2.metric("visionwatch_notifications_total",
+                                           {{"receiver", "am"}, {"result", "success"}})
+                                         .value_or(0) >= 1;
+                        },
+                        after(10s)),
+                    (d1.log_tail() + d2.log_tail()));
+    const auto alerts = alertmanager_alerts(am_port, o1.route);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0]["labels"]["alertname"] == "visionwatch_silent_failure");
+    CHECK(alerts[0]["labels"]["rule"] == "silent_failure");
+    CHECK(alerts[0]["labels"]["model"] == test_model);
+    CHECK(alerts[0]["status"]["state"] == "active");
+
+    REQUIRE_MESSAGE(
+        poll_until([&] { return alertmanager_notifications(am_sink, "firing") >= 1; }, after(10s)),
+        am.log_tail());
+    // Both instances keep re-sending (resend_interval 2 s): wait for more pushes from each, then
+    // the group must still have been paged exactly once.
+    const auto pushed = [&](const vw_child& d) {
+      return d
+          .metric("visionwatch_notifications_total", {{"receiver", "am"}, {"result", "success"}})
+          .value_or(0);
+    };
+    const auto p1 = pushed(d1);
+    const auto p2 = pushed(d2);
+    REQUIRE(poll_until([&] { return pushed(d1) >= p1 + 1 && pushed(d2) >= p2 + 1; }, after(10s)));
+    CHECK(alertmanager_notifications(am_sink, "firing") == 1);
+    CHECK(alertmanager_alerts(am_port, o1.route).size() == 1);
+    const auto page = json::parse(am_sink.requests().front().body);
+    REQUIRE(page["alerts"].size() == 1);
+    CHECK(page["alerts"][0]["labels"]["route"] == o1.route);
+
+    // Healed: both resolve; Alertmanager drops the active alert and sends a resolved page.
+    set_behaviour(w.gateway, std::nullopt);
+    REQUIRE_MESSAGE(poll_until(
+                        [&] {
+                          return alertmanager_notifications(am_sink, "resolved") >= 1 &&
+                                 alertmanager_alerts(am_port, o1.route).empty();
+                        },
+                        after(20s)),
+                    (am.log_tail() + d1.log_tail() + d2.log_tail()));
+    CHECK(alert_state(d1, o1.route) != "firing");
+    CHECK(alert_state(d2, o2.route) != "firing");
+    CHECK(d1.stop() == 0);
+    CHECK(d2.stop() == 0);
+  }
+}
