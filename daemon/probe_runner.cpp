@@ -39,8 +39,6 @@ probe_request base_request(const probe_job& job, std::string prompt) {
   return req;
 }
 
-std::string custom_prompt(const challenge_config& ch) { return ch.prompt; }
-
 std::string describe_expectation(const challenge_config& ch) {
   if (!ch.expect_pattern.empty()) {
     return "/" + ch.expect_pattern + "/";
@@ -104,7 +102,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   probe_result r = start_result(job);
 
   answer_expectation expect;
-  probe_request req = base_request(job, ch.custom() ? custom_prompt(ch) : std::string{});
+  probe_request req = base_request(job, ch.custom() ? ch.prompt : std::string{});
   std::string media_token;
   if (ch.custom()) {
     expect.pattern = ch.expect_pattern;
@@ -153,9 +151,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   probe_result r = start_result(job);
   r.control = true;
   // The same prompt as the image probe, so the difference in prompt tokens is the image.
-  std::string prompt = ch.custom()
-                           ? custom_prompt(ch)
-                           : make_challenge(challenge_options{ch.kind, 64, 64}, job.seed).question;
+  std::string prompt = ch.custom() ? ch.prompt : std::string(question_for(ch.kind));
   http_request http_req = build_request(job.gateway->api, base_request(job, std::move(prompt)));
   http_req.timeout = job.route->settings.timeout;
   const http_result http = co_await job.client->send(std::move(http_req));

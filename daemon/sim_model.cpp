@@ -27,68 +27,11 @@ constexpr std::array<std::string_view, 11> behaviour_names = {
     "flaky",
 };
 
-struct parsed_request {
-  std::string model;
-  std::string prompt;
-  std::optional<std::string> image_url;
-  std::string detail;
-};
-
 response_plan openai_error(unsigned status, std::string_view message, std::string_view type) {
   return response_plan::json(
       json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}}
           .dump(),
       status);
-}
-
-std::optional<parsed_request> parse(const received_request& req, std::string& error) {
-  const json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    error = "We could not parse the JSON body of your request.";
-    return std::nullopt;
-  }
-  parsed_request out;
-  if (!j.contains("model") || !j["model"].is_string()) {
-    error = "you must provide a model parameter";
-    return std::nullopt;
-  }
-  out.model = j["model"].get<std::string>();
-  if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
-    error = "'messages' must be a non-empty array";
-    return std::nullopt;
-  }
-  for (const auto& m : j["messages"]) {
-    if (!m.is_object() || m.value("role", "") != "user" || !m.contains("content")) {
-      continue;
-    }
-    const auto& c = m["content"];
-    if (c.is_string()) {
-      out.prompt += c.get<std::string>();
-      continue;
-    }
-    if (!c.is_array()) {
-      continue;
-    }
-    for (const auto& part : c) {
-      if (!part.is_object()) {
-        continue;
-      }
-      const auto type = part.value("type", "");
-      if (type == "text" && part.contains("text") && part["text"].is_string()) {
-        out.prompt += part["text"].get<std::string>();
-      } else if (type == "image_url" && part.contains("image_url") &&
-                 part["image_url"].is_object()) {
-        const auto& iu = part["image_url"];
-        if (iu.contains("url") && iu["url"].is_string()) {
-          out.image_url = iu["url"].get<std::string>();
-        }
-        if (iu.contains("detail") && iu["detail"].is_string()) {
-          out.detail = iu["detail"].get<std::string>();
-        }
-      }
-    }
-  }
-  return out;
 }
 
 json completion(const std::string& model,
@@ -147,6 +90,65 @@ std::optional<sim_behaviour> sim_behaviour_from_string(std::string_view s) noexc
   return std::nullopt;
 }
 
+std::optional<chat_request> parse_chat_request(std::string_view body, std::string* error) {
+  auto fail = [error](std::string_view why) -> std::optional<chat_request> {
+    if (error != nullptr) {
+      *error = why;
+    }
+    return std::nullopt;
+  };
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail("We could not parse the JSON body of your request.");
+  }
+  chat_request out;
+  if (!j.contains("model") || !j["model"].is_string()) {
+    return fail("you must provide a model parameter");
+  }
+  out.model = j["model"].get<std::string>();
+  if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
+    return fail("'messages' must be a non-empty array");
+  }
+  for (const auto& m : j["messages"]) {
+    if (!m.is_object() || m.value("role", "") != "user" || !m.contains("content")) {
+      continue;
+    }
+    const auto& c = m["content"];
+    if (c.is_string()) {
+      out.prompt += c.get<std::string>();
+      continue;
+    }
+    if (!c.is_array()) {
+      continue;
+    }
+    for (const auto& part : c) {
+      if (!part.is_object()) {
+        continue;
+      }
+      const auto type = part.value("type", "");
+      if (type == "text" && part.contains("text") && part["text"].is_string()) {
+        out.prompt += part["text"].get<std::string>();
+      } else if (type == "image_url" && part.contains("image_url") &&
+                 part["image_url"].is_object()) {
+        const auto& iu = part["image_url"];
+        if (iu.contains("url") && iu["url"].is_string()) {
+          out.image_url = iu["url"].get<std::string>();
+        }
+        if (iu.contains("detail") && iu["detail"].is_string()) {
+          out.detail = iu["detail"].get<std::string>();
+        }
+      }
+    }
+  }
+  if (out.image_url && out.image_url->starts_with("data:")) {
+    const auto at = out.image_url->find(";base64,");
+    if (at != std::string::npos) {
+      out.png = base64_decode(std::string_view(*out.image_url).substr(at + 8));
+    }
+  }
+  return out;
+}
+
 sim_model::sim_model() : sim_model(options{}) {}
 
 sim_model::sim_model(options opts) : opts_(std::move(opts)), rng_(opts_.seed) {
@@ -187,7 +189,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     return openai_error(401, "Incorrect API key provided.", "invalid_request_error");
   }
   std::string error;
-  const auto req = parse(request, error);
+  const auto req = parse_chat_request(request.body, &error);
   if (!req) {
     return openai_error(400, error, "invalid_request_error");
   }
@@ -215,14 +217,9 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
                      behaviour == sim_behaviour::drops_image_pads_usage;
   std::optional<std::string> png;
   if (req->image_url && !drops) {
-    const std::string& url = *req->image_url;
-    if (url.starts_with("data:")) {
-      const auto comma = url.find(";base64,");
-      if (comma != std::string::npos) {
-        png = base64_decode(std::string_view(url).substr(comma + 8));
-      }
-    } else if (opts_.fetch) {
-      png = opts_.fetch(url);
+    png = req->png;
+    if (!req->image_url->starts_with("data:") && opts_.fetch) {
+      png = opts_.fetch(*req->image_url);
     }
   }
   const long long text = text_tokens(req->prompt);

@@ -32,6 +32,18 @@ enum class sim_behaviour : std::uint8_t {
 std::string_view to_string(sim_behaviour b) noexcept;
 std::optional<sim_behaviour> sim_behaviour_from_string(std::string_view s) noexcept;
 
+/// The parts of an OpenAI chat completions request a simulated model needs: the text of the
+/// user messages, the image part and, for a data: URL, the decoded image bytes.
+struct chat_request {
+  std::string model;
+  std::string prompt;  ///< every user text part, concatenated
+  std::optional<std::string> image_url;
+  std::string detail;
+  std::optional<std::string> png;  ///< decoded data: URL image (remote URLs are not fetched)
+};
+/// nullopt (and `*error` set, when given) unless `body` is a chat completions request.
+std::optional<chat_request> parse_chat_request(std::string_view body, std::string* error = nullptr);
+
 class sim_model {
  public:
   /// Reads a PNG given the question; returns the answer it shows.

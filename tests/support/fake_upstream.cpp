@@ -110,53 +110,6 @@ std::optional<std::string> fetch_url(const std::string& url) {
   return std::move(r.body);
 }
 
-std::optional<chat_request> parse_chat_request(const received_request& request) {
-  const json j = json::parse(request.body, nullptr, false);
-  if (!j.is_object() || !j.contains("model") || !j["model"].is_string() ||
-      !j.contains("messages") || !j["messages"].is_array()) {
-    return std::nullopt;
-  }
-  chat_request out;
-  out.model = j["model"].get<std::string>();
-  for (const auto& m : j["messages"]) {
-    if (!m.is_object() || !m.contains("content")) {
-      continue;
-    }
-    const auto& c = m["content"];
-    if (c.is_string()) {
-      out.prompt += c.get<std::string>();
-      continue;
-    }
-    if (!c.is_array()) {
-      continue;
-    }
-    for (const auto& part : c) {
-      if (!part.is_object()) {
-        continue;
-      }
-      if (part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
-        out.prompt += part["text"].get<std::string>();
-      } else if (part.value("type", "") == "image_url" && part.contains("image_url") &&
-                 part["image_url"].is_object()) {
-        const auto& iu = part["image_url"];
-        if (iu.contains("url") && iu["url"].is_string()) {
-          out.image_url = iu["url"].get<std::string>();
-        }
-        if (iu.contains("detail") && iu["detail"].is_string()) {
-          out.detail = iu["detail"].get<std::string>();
-        }
-      }
-    }
-  }
-  if (out.image_url && out.image_url->starts_with("data:")) {
-    const auto at = out.image_url->find(";base64,");
-    if (at != std::string::npos) {
-      out.png = base64_decode(std::string_view(*out.image_url).substr(at + 8));
-    }
-  }
-  return out;
-}
-
 response_plan chat_completion(const std::string& model,
                               const std::string& content,
                               std::optional<long long> prompt_tokens,

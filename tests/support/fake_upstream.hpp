@@ -32,16 +32,11 @@ std::optional<std::string> fake_read(std::string_view png, std::string_view ques
 /// GET `url` (http only, 10 s deadline); the body of a 200, else nullopt.
 std::optional<std::string> fetch_url(const std::string& url);
 
-/// The parts of a chat completions request a hand-made handler needs.
-struct chat_request {
-  std::string model;
-  std::string prompt;  ///< every text part, concatenated
-  std::optional<std::string> image_url;
-  std::optional<std::string> png;  ///< decoded data: URL image (remote URLs are not fetched)
-  std::string detail;
-};
-/// nullopt when the body is not a chat completions request.
-std::optional<chat_request> parse_chat_request(const received_request& request);
+/// The sim model's parser (daemon/sim_model.hpp), for hand-made handlers.
+using visionwatch::chat_request;
+inline std::optional<chat_request> parse_chat_request(const received_request& request) {
+  return visionwatch::parse_chat_request(request.body);
+}
 
 /// A well-formed 200 chat completion. Without `prompt_tokens` the reply has no usage object.
 response_plan chat_completion(const std::string& model,
