@@ -413,7 +413,7 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     changed = alerting_->on_probe(r, figures);
   }
   if (changed) {
-    save_state();
+    state_dirty_ = true;  // written by save_loop within a second: one write for a burst
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
     core_.defer(id, clock::now() + *r.retry_after);
@@ -581,18 +581,25 @@ void service::save_state() {
     }
   }
   alerting_->save(baselines);
+  state_dirty_ = false;
+  last_save_ = clock::now();
 }
 
 net::awaitable<void> service::save_loop() {
-  // Delivery progress (queues) changes between alert events; save it now and then too.
+  // Probe results that change alert state or a baseline mark the state dirty; it is written at
+  // most once a second, so a burst (10,000 routes learning their baselines at start) costs one
+  // write, not one per route. Delivery progress (queues) changes between alert events: it is
+  // written every 30 s regardless. Silence changes, reloads and shutdown write at once.
   net::steady_timer t(io_);
   for (;;) {
-    t.expires_after(std::chrono::seconds(30));
+    t.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await t.async_wait(use_nothrow);
     if (ec || stopping_) {
       co_return;
     }
-    save_state();
+    if (state_dirty_ || clock::now() - last_save_ >= std::chrono::seconds(30)) {
+      save_state();
+    }
   }
 }
 

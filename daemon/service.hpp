@@ -108,6 +108,8 @@ class service {
   bool started_ = false;
   bool stopping_ = false;
   bool last_reload_ok_ = true;
+  bool state_dirty_ = false;  ///< alert state or a baseline changed since the last save
+  scheduler_core::time_point last_save_{};
   int exit_code_ = 0;
   std::vector<std::shared_ptr<net::cancellation_signal>> loops_;
 };

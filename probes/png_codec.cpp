@@ -38,26 +38,231 @@ void on_warning(png_structp /*png*/, png_const_charp /*msg*/) {
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
+//
+// Our own writer, not libpng's: challenge images are flat backgrounds with a band of
+// antialiased ink, and most of the cost of libpng + zlib (even at level 1 with Z_RLE) went to
+// scanning background rows byte by byte. This writer emits one zlib stream with a single
+// fixed-Huffman deflate block (RFC 1951 3.2.6) in which
+//   - a row identical to the row above (filter byte included) is one match at distance
+//     row_bytes + 1, split into pieces of at most 258 bytes: a few bits per background row;
+//   - any other row is run-length coded: a byte repeating the previous one starts a match at
+//     distance 1 (3 to 258 bytes), anything else is a literal.
+// No row filters (flat areas gain nothing from them). libpng decodes the result in the tests,
+// which also compare its size with zlib's.
 
-struct write_sink {
-  std::string* out = nullptr;
+/// LSB-first bit packer for deflate.
+class bit_writer {
+ public:
+  explicit bit_writer(std::string& out) : out_(out) {}
+
+  /// Appends the low `count` bits of `bits` (count <= 32).
+  void put(std::uint32_t bits, unsigned count) {
+    acc_ |= static_cast<std::uint64_t>(bits) << fill_;
+    fill_ += count;
+    if (fill_ >= 32) {
+      char word[4];
+      for (int i = 0; i < 4; ++i) {
+        word[i] = static_cast<char>(acc_ >> (8 * i));
+      }
+      out_.append(word, 4);
+      acc_ >>= 32;
+      fill_ -= 32;
+    }
+  }
+  /// Pads the last byte with zero bits.
+  void flush() {
+    while (fill_ > 0) {
+      out_.push_back(static_cast<char>(acc_ & 0xffU));
+      acc_ >>= 8;
+      fill_ = fill_ > 8 ? fill_ - 8 : 0;
+    }
+  }
+
+ private:
+  std::string& out_;
+  std::uint64_t acc_ = 0;
+  unsigned fill_ = 0;
 };
 
-void on_write(png_structp png, png_bytep data, std::size_t length) {
-  bool failed = false;
-  try {
-    static_cast<write_sink*>(png_get_io_ptr(png))
-        ->out->append(reinterpret_cast<const char*>(data), length);
-  } catch (...) {
-    failed = true;
+/// A code ready for bit_writer::put: Huffman code bit-reversed, extra bits above it.
+struct code {
+  std::uint32_t bits = 0;
+  std::uint8_t count = 0;
+};
+
+constexpr std::uint32_t reverse_bits(std::uint32_t v, unsigned n) {
+  std::uint32_t r = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    r = (r << 1U) | ((v >> i) & 1U);
   }
-  // Outside the catch block: jumping out of a handler would leave the exception half-handled.
-  if (failed) {
-    png_error(png, "out of memory while writing PNG");
+  return r;
+}
+
+/// The fixed literal/length code of RFC 1951 3.2.6 for symbol 0..287.
+constexpr code fixed_symbol(unsigned v) {
+  if (v < 144) {
+    return {reverse_bits(0x30U + v, 8), 8};
+  }
+  if (v < 256) {
+    return {reverse_bits(0x190U + (v - 144U), 9), 9};
+  }
+  if (v < 280) {
+    return {reverse_bits(v - 256U, 7), 7};
+  }
+  return {reverse_bits(0xc0U + (v - 280U), 8), 8};
+}
+
+struct fixed_tables {
+  std::array<code, 256> literal{};
+  std::array<code, 259> length{};  ///< index 3..258: length symbol with its extra bits
+  code end_of_block{};
+
+  fixed_tables() {
+    for (unsigned v = 0; v < 256; ++v) {
+      literal[v] = fixed_symbol(v);
+    }
+    end_of_block = fixed_symbol(256);
+    constexpr std::array<unsigned, 29> base{3,  4,  5,  6,   7,   8,   9,   10,  11, 13,
+                                            15, 17, 19, 23,  27,  31,  35,  43,  51, 59,
+                                            67, 83, 99, 115, 131, 163, 195, 227, 258};
+    constexpr std::array<unsigned, 29> extra{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                             2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    for (unsigned len = 3; len <= 258; ++len) {
+      std::size_t i = base.size() - 1;
+      while (base[i] > len) {
+        --i;
+      }
+      const code sym = fixed_symbol(257U + static_cast<unsigned>(i));
+      length[len] = {sym.bits | ((len - base[i]) << sym.count),
+                     static_cast<std::uint8_t>(sym.count + extra[i])};
+    }
+  }
+};
+
+const fixed_tables& tables() {
+  static const fixed_tables t;
+  return t;
+}
+
+/// Distance code (5 bits, fixed) with its extra bits, for 1 <= dist <= 32768.
+code distance_code(unsigned dist) {
+  constexpr std::array<unsigned, 30> base{
+      1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
+      193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+  std::size_t i = base.size() - 1;
+  while (base[i] > dist) {
+    --i;
+  }
+  const unsigned extra = i < 4 ? 0U : static_cast<unsigned>(i / 2 - 1);
+  return {reverse_bits(static_cast<std::uint32_t>(i), 5) | ((dist - base[i]) << 5U),
+          static_cast<std::uint8_t>(5U + extra)};
+}
+
+constexpr std::size_t max_match = 258;
+constexpr std::size_t min_match = 3;
+constexpr std::size_t window = 32768;
+
+/// Emits `total` (>= 3) bytes as matches at `dist`, in pieces of 3..258 bytes.
+void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
+  const auto& t = tables();
+  while (total > 0) {
+    std::size_t take = std::min(total, max_match);
+    if (total - take > 0 && total - take < min_match) {
+      take = total - min_match;  // leave a piece long enough to be a match
+    }
+    const code& len = t.length[take];
+    bw.put(len.bits, len.count);
+    bw.put(dist.bits, dist.count);
+    total -= take;
   }
 }
 
-void on_flush(png_structp /*png*/) {}
+/// The zlib stream (RFC 1950) of the filtered image: each row prefixed by filter type 0.
+void deflate_rows(std::string& out,
+                  const std::uint8_t* rows,
+                  std::size_t row_bytes,
+                  std::size_t stride,
+                  int height) {
+  const auto& t = tables();
+  out.push_back(static_cast<char>(0x78));  // CM 8, 32 KiB window
+  out.push_back(static_cast<char>(0x01));  // fastest, no dictionary; 0x7801 % 31 == 0
+  bit_writer bw(out);
+  bw.put(0b011, 3);                        // BFINAL 1, BTYPE 01 (fixed Huffman)
+  const std::size_t line = row_bytes + 1;  // filter byte + row
+  const code row_distance = distance_code(static_cast<unsigned>(std::min(line, window)));
+  const code one = distance_code(1);
+  uLong adler = adler32(0L, Z_NULL, 0);
+  uLong line_adler = 0;  // Adler-32 of the last line on its own: a repeated line reuses it
+  const Bytef zero = 0;
+  int prev = -1;  // the last byte of the stream so far; -1 before the first
+  for (int y = 0; y < height; ++y) {
+    const std::uint8_t* row = rows + static_cast<std::size_t>(y) * stride;
+    if (y > 0 && line >= min_match && line <= window &&
+        std::memcmp(row, row - stride, row_bytes) == 0) {
+      adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
+      put_matches(bw, line, row_distance);  // the stream's last byte is unchanged
+      continue;
+    }
+    line_adler = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
+    adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
+    // Run-length coding over the filter byte and the row.
+    std::size_t i = 0;
+    const auto at = [row](std::size_t k) -> int { return k == 0 ? 0 : row[k - 1]; };
+    while (i < line) {
+      const int b = at(i);
+      if (b == prev) {
+        std::size_t run = 1;
+        while (i + run < line && at(i + run) == b) {
+          ++run;
+        }
+        if (run >= min_match) {
+          put_matches(bw, run, one);
+        } else {
+          for (std::size_t k = 0; k < run; ++k) {
+            const code& c = t.literal[static_cast<std::size_t>(b)];
+            bw.put(c.bits, c.count);
+          }
+        }
+        i += run;
+        continue;
+      }
+      const code& c = t.literal[static_cast<std::size_t>(b)];
+      bw.put(c.bits, c.count);
+      prev = b;
+      ++i;
+    }
+  }
+  bw.put(t.end_of_block.bits, t.end_of_block.count);
+  bw.flush();
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((adler >> shift) & 0xffU));
+  }
+}
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xffU));
+  }
+}
+
+/// Appends a chunk whose data `fill` appends to `out`; writes length and CRC around it.
+template <class Fill>
+void put_chunk(std::string& out, const char (&type)[5], Fill&& fill) {
+  const std::size_t length_at = out.size();
+  put_u32(out, 0);
+  out.append(type, 4);
+  fill(out);
+  const std::size_t data_size = out.size() - length_at - 8;
+  if (data_size > 0x7fffffffU) {
+    throw std::runtime_error("png encode: image data too large for one chunk");
+  }
+  for (int i = 0; i < 4; ++i) {
+    out[length_at + static_cast<std::size_t>(i)] =
+        static_cast<char>((data_size >> (24 - 8 * i)) & 0xffU);
+  }
+  const auto* typed = reinterpret_cast<const Bytef*>(out.data() + length_at + 4);
+  put_u32(out, static_cast<std::uint32_t>(crc32(0L, typed, static_cast<uInt>(data_size + 4))));
+}
 
 struct encode_params {
   const std::uint8_t* pixels;
@@ -65,50 +270,8 @@ struct encode_params {
   int height;
   std::size_t stride;
   int bit_depth;
-  int color_type;
-  const png_color* palette;
-  int palette_size;
-};
-
-bool run_writer(png_structp png, png_infop info, const encode_params* p) {
-  if (setjmp(png_jmpbuf(png))) {
-    return false;
-  }
-  png_set_IHDR(png,
-               info,
-               static_cast<png_uint_32>(p->width),
-               static_cast<png_uint_32>(p->height),
-               p->bit_depth,
-               p->color_type,
-               PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  if (p->palette != nullptr) {
-    png_set_PLTE(png, info, p->palette, p->palette_size);
-  }
-  // Challenge images are flat areas with antialiased edges: filters barely shrink them, zlib
-  // level 1 is several times faster than the default 6, and run-length matching (Z_RLE) finds
-  // the long runs of background as well as full matching does, in fewer bytes (measured: 3.0 kB
-  // vs 4.8 kB median at 512x512) and no more time.
-  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-  png_set_compression_level(png, 1);
-  png_set_compression_strategy(png, Z_RLE);
-  png_set_compression_buffer_size(png, 64U * 1024U);
-  png_write_info(png, info);
-  for (int y = 0; y < p->height; ++y) {
-    png_write_row(png, p->pixels + static_cast<std::size_t>(y) * p->stride);
-  }
-  png_write_end(png, nullptr);
-  return true;
-}
-
-struct write_guard {
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  write_guard(const write_guard&) = delete;
-  write_guard& operator=(const write_guard&) = delete;
-  write_guard() = default;
-  ~write_guard() { png_destroy_write_struct(&png, info != nullptr ? &info : nullptr); }
+  int color_type;  ///< 0 grey, 3 palette
+  std::span<const rgb8> palette;
 };
 
 void check_geometry(
@@ -123,24 +286,32 @@ void check_geometry(
 }
 
 std::string encode(const encode_params& p) {
+  const std::size_t row_bytes =
+      (static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.bit_depth) + 7U) / 8U;
   std::string out;
   // Flat images compress to a few percent of their raw size; this avoids most regrowth.
-  out.reserve(static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.height) / 16U + 1024U);
-  write_sink sink{&out};
-  error_message error;
-  write_guard guard;
-  guard.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_error, on_warning);
-  if (guard.png == nullptr) {
-    throw std::runtime_error("png encode: cannot create libpng writer");
+  out.reserve(row_bytes * static_cast<std::size_t>(p.height) / 16U + 1024U);
+  out.append("\x89PNG\r\n\x1a\n", 8);
+  put_chunk(out, "IHDR", [&p](std::string& o) {
+    put_u32(o, static_cast<std::uint32_t>(p.width));
+    put_u32(o, static_cast<std::uint32_t>(p.height));
+    o.push_back(static_cast<char>(p.bit_depth));
+    o.push_back(static_cast<char>(p.color_type));
+    o.append(3, '\0');  // deflate, adaptive filtering (method 0), no interlace
+  });
+  if (!p.palette.empty()) {
+    put_chunk(out, "PLTE", [&p](std::string& o) {
+      for (const auto& c : p.palette) {
+        o.push_back(static_cast<char>(c.r));
+        o.push_back(static_cast<char>(c.g));
+        o.push_back(static_cast<char>(c.b));
+      }
+    });
   }
-  guard.info = png_create_info_struct(guard.png);
-  if (guard.info == nullptr) {
-    throw std::runtime_error("png encode: cannot create libpng info");
-  }
-  png_set_write_fn(guard.png, &sink, on_write, on_flush);
-  if (!run_writer(guard.png, guard.info, &p)) {
-    throw std::runtime_error(std::string("png encode: ") + error.text.data());
-  }
+  put_chunk(out, "IDAT", [&p, row_bytes](std::string& o) {
+    deflate_rows(o, p.pixels, row_bytes, p.stride, p.height);
+  });
+  put_chunk(out, "IEND", [](std::string&) {});
   return out;
 }
 
@@ -237,8 +408,7 @@ png_decode_result fail(std::string reason) {
 std::string encode_grey(
     const std::uint8_t* rows, int width, int height, std::size_t stride, int bit_depth) {
   check_geometry(rows, width, height, stride, bit_depth);
-  return encode(
-      encode_params{rows, width, height, stride, bit_depth, PNG_COLOR_TYPE_GRAY, nullptr, 0});
+  return encode(encode_params{rows, width, height, stride, bit_depth, 0, {}});
 }
 
 std::string encode_palette(const std::uint8_t* rows,
@@ -251,18 +421,7 @@ std::string encode_palette(const std::uint8_t* rows,
   if (palette.empty() || palette.size() > (std::size_t{1} << static_cast<unsigned>(bit_depth))) {
     throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
   }
-  std::array<png_color, 256> colors{};
-  for (std::size_t i = 0; i < palette.size(); ++i) {
-    colors[i] = png_color{palette[i].r, palette[i].g, palette[i].b};
-  }
-  return encode(encode_params{rows,
-                              width,
-                              height,
-                              stride,
-                              bit_depth,
-                              PNG_COLOR_TYPE_PALETTE,
-                              colors.data(),
-                              static_cast<int>(palette.size())});
+  return encode(encode_params{rows, width, height, stride, bit_depth, 3, palette});
 }
 
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride) {

@@ -1,7 +1,9 @@
 #pragma once
 /// PNG encoding for challenge images and bounded decoding for anything that reads one back (the
-/// pixel reader, the fake upstream in tests, the demo gateway). Encoding is tuned for speed:
-/// no row filters, zlib level 1 with run-length matching, everything in memory. Decoding never
+/// pixel reader, the fake upstream in tests, the demo gateway). Encoding is tuned for flat
+/// images: our own writer (no libpng) codes a row equal to the one above as one back-reference
+/// and any other row with run-length matches, in one fixed-Huffman deflate block; no row
+/// filters, everything in memory. Decoding never
 /// trusts its input: sizes are checked before any pixel buffer is allocated and libpng errors
 /// become error values. All functions are thread-safe (no shared state).
 
@@ -47,10 +49,10 @@ inline constexpr std::size_t default_max_png_pixels = 16U * 1024U * 1024U;
 
 /// Greyscale PNG from `height` rows, `stride` bytes apart, packed as PNG stores them: at
 /// `bit_depth` 8 one byte per pixel; at 1, 2 or 4 several pixels per byte, leftmost pixel in the
-/// most significant bits. Lower depths are how challenges stay fast: zlib's cost grows with the
-/// raw bytes it is fed, and 16 grey levels are plenty for antialiased flat shapes.
+/// most significant bits. Lower depths are how challenges stay fast: the encoder's cost grows
+/// with the raw bytes it is fed, and 16 grey levels are plenty for antialiased flat shapes.
 /// Throws std::invalid_argument for non-positive sizes, a bad depth or a stride shorter than a
-/// row, std::runtime_error if libpng fails (out of memory).
+/// row, std::bad_alloc when out of memory.
 std::string encode_grey(
     const std::uint8_t* rows, int width, int height, std::size_t stride, int bit_depth);
 
