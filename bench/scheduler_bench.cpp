@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -105,6 +106,19 @@ pid_t fork_upstream(std::uint16_t& port) {
   return pid;
 }
 
+/// A fresh temporary directory for the state file (removed at exit).
+const std::string& state_dir() {
+  static const std::string dir = [] {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vw-bench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      std::perror("mkdtemp");
+      std::exit(1);
+    }
+    return tmpl;
+  }();
+  return dir;
+}
+
 std::string config_yaml(std::uint16_t port,
                         std::size_t routes,
                         const std::string& model,
@@ -113,6 +127,7 @@ std::string config_yaml(std::uint16_t port,
   std::string y;
   y.reserve(routes * 100 + 1024);
   y += "global:\n  listen: \"127.0.0.1:0\"\n  max_in_flight: 20000\n  shutdown_grace: 1s\n";
+  y += "  state_dir: \"" + state_dir() + "\"\n";
   y += "defaults:\n  interval: " + interval + "\n  timeout: " + timeout +
        "\n  baseline_interval: 1h\n  window: 20\n";
   y += "gateways:\n  - name: sim\n    base_url: \"http://127.0.0.1:" + std::to_string(port) +
@@ -281,7 +296,9 @@ void print(const figures& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // scheduler_bench [--quick | --only ROUTES INTERVAL SECONDS [hang]]
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const bool only = argc >= 5 && std::strcmp(argv[1], "--only") == 0;
   spdlog::set_level(spdlog::level::err);  // per-probe logs would measure the terminal
   rlimit nofile{};
   ::getrlimit(RLIMIT_NOFILE, &nofile);
@@ -289,11 +306,23 @@ int main(int argc, char** argv) {
   ::setrlimit(RLIMIT_NOFILE, &nofile);
   std::printf("RLIMIT_NOFILE %llu; %s run\n",
               static_cast<unsigned long long>(nofile.rlim_cur),
-              quick ? "quick" : "full");
+              quick ? "quick" : (only ? "single" : "full"));
   std::uint16_t port = 0;
   const pid_t upstream = fork_upstream(port);
 
-  if (quick) {
+  if (only) {
+    const auto routes = static_cast<std::size_t>(std::stoul(argv[2]));
+    const std::string interval = argv[3];
+    const auto seconds = std::chrono::seconds(std::stol(argv[4]));
+    const bool hang = argc > 5 && std::strcmp(argv[5], "hang") == 0;
+    print(run_scenario(std::to_string(routes) + " routes @ " + interval,
+                       port,
+                       routes,
+                       hang ? "hang" : "vision-healthy",
+                       interval,
+                       "10s",
+                       seconds));
+  } else if (quick) {
     print(run_scenario("1,000 routes @ 5 s", port, 1000, "vision-healthy", "5s", "5s", 12s));
     print(run_scenario("2,000 routes @ 10 s", port, 2000, "vision-healthy", "10s", "10s", 12s));
     print(run_scenario("2,000 hanging, 5 s timeout", port, 2000, "hang", "60s", "5s", 7s));
@@ -304,5 +333,6 @@ int main(int argc, char** argv) {
   }
   ::kill(upstream, SIGTERM);
   ::waitpid(upstream, nullptr, 0);
+  std::filesystem::remove_all(state_dir());
   return 0;
 }

@@ -650,8 +650,8 @@ map_reader::map_reader(loader& l,
 
 route_settings builtin_settings() {
   route_settings s;
-  s.checks.no_image_phrases = default_no_image_phrases();
-  s.checks.refusal_phrases = default_refusal_phrases();
+  s.checks.no_image_phrases = default_no_image_phrase_list();
+  s.checks.refusal_phrases = default_refusal_phrase_list();
   auto rule =
       [](alert_rule_kind k, bool enabled, int failures, double threshold, const char* severity) {
         alert_rule_config r;
@@ -1419,19 +1419,26 @@ class config_parser {
         c.require_usage = *b;
       }
     }
-    auto phrases =
-        [&](const char* replace_key, const char* extra_key, std::vector<std::string>& out) {
-          if (const auto* v = m.get(replace_key)) {
-            if (auto list = l_.string_list(*v, m.at(replace_key))) {
-              out = std::move(*list);
-            }
+    // A route that changes neither list keeps sharing the inherited one.
+    auto phrases = [&](const char* replace_key, const char* extra_key, phrase_list& out) {
+      std::optional<std::vector<std::string>> changed;
+      if (const auto* v = m.get(replace_key)) {
+        if (auto list = l_.string_list(*v, m.at(replace_key))) {
+          changed = std::move(*list);
+        }
+      }
+      if (const auto* v = m.get(extra_key)) {
+        if (auto list = l_.string_list(*v, m.at(extra_key))) {
+          if (!changed) {
+            changed = out.items();
           }
-          if (const auto* v = m.get(extra_key)) {
-            if (auto list = l_.string_list(*v, m.at(extra_key))) {
-              out.insert(out.end(), list->begin(), list->end());
-            }
-          }
-        };
+          changed->insert(changed->end(), list->begin(), list->end());
+        }
+      }
+      if (changed) {
+        out = phrase_list(std::move(*changed));
+      }
+    };
     phrases("no_image_phrases", "extra_no_image_phrases", c.no_image_phrases);
     phrases("refusal_phrases", "extra_refusal_phrases", c.refusal_phrases);
   }

@@ -679,7 +679,7 @@ verdict judge_unchecked(const http_result& http,
 
   const std::string text = normalize(r.text);
   const std::string refusal = normalize(r.refusal);
-  const auto& no_image = checks.no_image_phrases;
+  const auto& no_image = checks.no_image_phrases.items();
   if (find_phrase(text, no_image) != nullptr) {
     return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.text), v);
   }
@@ -702,7 +702,7 @@ verdict judge_unchecked(const http_result& http,
   const match_status m =
       has_expectation(expect) ? match_answer(expect, r.text) : match_status::match;
   if (m != match_status::match || !has_expectation(expect)) {
-    if (find_phrase(text, checks.refusal_phrases) != nullptr) {
+    if (find_phrase(text, checks.refusal_phrases.items()) != nullptr) {
       return fail(outcome::refusal, "refusal: " + quoted(r.text), v);
     }
   }
@@ -1039,6 +1039,16 @@ bool answer_matches(const answer_expectation& expect, std::string_view text) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+const phrase_list& default_no_image_phrase_list() {
+  static const phrase_list list(default_no_image_phrases());
+  return list;
+}
+
+const phrase_list& default_refusal_phrase_list() {
+  static const phrase_list list(default_refusal_phrases());
+  return list;
 }
 
 }  // namespace visionwatch

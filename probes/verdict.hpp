@@ -2,6 +2,8 @@
 /// The verdict: exactly one outcome per probe, with a one-line reason a human can act on.
 /// Pure: fed the HTTP result, the parsed reply, the expectation and the route's baseline.
 
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,40 @@ namespace visionwatch {
 const std::vector<std::string>& default_no_image_phrases();
 const std::vector<std::string>& default_refusal_phrases();
 
+/// An immutable list of phrases, shared by every copy: 10,000 routes on the built-in lists hold
+/// one copy of them, not 10,000 (measured: 11 KB per route before).
+class phrase_list {
+ public:
+  phrase_list() : items_(std::make_shared<const std::vector<std::string>>()) {}
+  phrase_list(std::vector<std::string> items)  // NOLINT(google-explicit-constructor)
+      : items_(std::make_shared<const std::vector<std::string>>(std::move(items))) {}
+  phrase_list(std::initializer_list<std::string> items)
+      : phrase_list(std::vector<std::string>(items)) {}
+
+  const std::vector<std::string>& items() const noexcept { return *items_; }
+  std::size_t size() const noexcept { return items_->size(); }
+  bool empty() const noexcept { return items_->empty(); }
+  const std::string& back() const { return items_->back(); }
+  auto begin() const noexcept { return items_->begin(); }
+  auto end() const noexcept { return items_->end(); }
+  /// True when both share one list (no copy was made).
+  bool shares_with(const phrase_list& other) const noexcept { return items_ == other.items_; }
+
+  friend bool operator==(const phrase_list& a, const phrase_list& b) {
+    return a.items_ == b.items_ || *a.items_ == *b.items_;
+  }
+  friend bool operator==(const phrase_list& a, const std::vector<std::string>& b) {
+    return *a.items_ == b;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> items_;
+};
+
+/// The built-in lists as shared phrase_lists.
+const phrase_list& default_no_image_phrase_list();
+const phrase_list& default_refusal_phrase_list();
+
 /// What counts as a right answer.
 struct answer_expectation {
   /// Generated challenge: kind-aware tolerant matching against the canonical answer.
@@ -33,9 +69,9 @@ struct verdict_checks {
   /// Phrases that mean "I got no image" (normalised, case-insensitive, on word boundaries).
   /// Defaults in English, Chinese, Spanish, German, French, Japanese, Portuguese, Russian and
   /// Korean from default_no_image_phrases(); a configured list replaces them.
-  std::vector<std::string> no_image_phrases = default_no_image_phrases();
+  phrase_list no_image_phrases = default_no_image_phrase_list();
   /// Phrases that mean "I won't answer"; they count only when the answer is not right.
-  std::vector<std::string> refusal_phrases = default_refusal_phrases();
+  phrase_list refusal_phrases = default_refusal_phrase_list();
   /// An image probe must show prompt_tokens >= baseline + min_image_tokens, or image_tokens > 0.
   long long min_image_tokens = 50;
   /// Missing usage fails the probe (image_tokens_missing) only when set.

@@ -435,6 +435,10 @@ TEST_SUITE("unit") {
     CHECK(r2.interval == milliseconds{300'000});
     CHECK(r2.challenge.width == 256);
     CHECK(r2.checks.no_image_phrases == std::vector<std::string>{"nope"});
+    // Both inherit the refusal list from `defaults:` without a copy; r1 extended its no-image
+    // list, so that one is its own.
+    CHECK(r1.checks.refusal_phrases.shares_with(r2.checks.refusal_phrases));
+    CHECK_FALSE(r1.checks.no_image_phrases.shares_with(r2.checks.no_image_phrases));
     CHECK(rule(r2, alert_rule_kind::silent_failure).severity == "critical");
     CHECK(rule(r2, alert_rule_kind::latency).enabled);
     CHECK(rule(r2, alert_rule_kind::latency).threshold == 20.0);
@@ -449,6 +453,9 @@ TEST_SUITE("unit") {
     CHECK(s.timeout == milliseconds{30'000});
     CHECK(s.checks.no_image_phrases == default_no_image_phrases());
     CHECK(s.checks.refusal_phrases == default_refusal_phrases());
+    // One copy of the built-in lists for every route (11 KB per route otherwise).
+    CHECK(s.checks.no_image_phrases.shares_with(default_no_image_phrase_list()));
+    CHECK(s.checks.refusal_phrases.shares_with(default_refusal_phrase_list()));
     CHECK(s.alerts.rules.size() == 5);
     CHECK(c.global.listen == "127.0.0.1:9464");
     CHECK(c.find_gateway("gw")->client.use_env_proxy);
