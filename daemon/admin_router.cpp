@@ -181,6 +181,19 @@ void admin_router::add_async(http::verb method,
   insert(std::move(r));
 }
 
+void admin_router::add_stream(http::verb method,
+                              std::string_view pattern,
+                              stream_admin_handler handler) {
+  if (!handler) {
+    throw std::invalid_argument("admin route " + std::string(pattern) + ": empty handler");
+  }
+  route r;
+  r.method = method;
+  r.pattern = pattern;
+  r.stream_handler = std::move(handler);
+  insert(std::move(r));
+}
+
 void admin_router::insert(route r) {
   const std::string& p = r.pattern;
   if (p.empty() || p.front() != '/') {

@@ -50,6 +50,18 @@ struct admin_request {
 using sync_admin_handler = std::function<admin_response(const admin_request&)>;
 using async_admin_handler = std::function<net::awaitable<admin_response>(admin_request)>;
 
+/// A response whose body is produced a piece at a time (GET /metrics: 10,000 routes are about
+/// 80 MB of text, which must never sit in memory at once). `next` appends the next piece to its
+/// argument and returns false after the last one; it runs on the server's thread between
+/// writes, so it must not keep pointers that a write's wait could invalidate. The server sends
+/// a body that fits in its first piece with Content-Length, a longer one chunked (HTTP/1.1) or
+/// until close (HTTP/1.0).
+struct streamed_response {
+  admin_response head;  ///< status and headers; its body is not sent
+  std::function<bool(std::string&)> next;
+};
+using stream_admin_handler = std::function<streamed_response(const admin_request&)>;
+
 /// Response builders; the server adds Content-Length, Connection and the security headers.
 admin_response text_response(http::status status,
                              std::string body,
@@ -70,8 +82,9 @@ class admin_router {
     std::string pattern;
     std::vector<std::string> segments;  ///< pattern split on '/', without the leading empty one
     bool prefix = false;                ///< ends with `*`
-    sync_admin_handler sync_handler;    ///< exactly one of the two is set
+    sync_admin_handler sync_handler;    ///< exactly one of the three is set
     async_admin_handler async_handler;
+    stream_admin_handler stream_handler;
   };
 
   enum class match_kind {
@@ -92,6 +105,7 @@ class admin_router {
   /// `{}` or a `*` that is not the last segment, or repeats an existing (method, pattern).
   void add(http::verb method, std::string_view pattern, sync_admin_handler handler);
   void add_async(http::verb method, std::string_view pattern, async_admin_handler handler);
+  void add_stream(http::verb method, std::string_view pattern, stream_admin_handler handler);
 
   /// Resolves `request.message`'s method and target; fills request.path, query, params and rest.
   match_result match(admin_request& request) const;

@@ -15,9 +15,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <list>
@@ -221,8 +223,7 @@ void count_response(state& st, unsigned status) {
 
 /// Fills in what every response carries, then writes it under the write deadline.
 /// Returns false when the write failed (the connection is then unusable).
-net::awaitable<bool> write_response(
-    state& st, connection& conn, admin_response res, unsigned version, bool head, bool keep_alive) {
+void common_headers(admin_response& res, unsigned version, bool keep_alive) {
   res.version(version == 10 ? 10 : 11);
   res.keep_alive(keep_alive);
   if (res.find(http::field::content_type) == res.end()) {
@@ -232,6 +233,11 @@ net::awaitable<bool> write_response(
     res.set(http::field::cache_control, "no-store");
   }
   res.set("X-Content-Type-Options", "nosniff");
+}
+
+net::awaitable<bool> write_response(
+    state& st, connection& conn, admin_response res, unsigned version, bool head, bool keep_alive) {
+  common_headers(res, version, keep_alive);
   const unsigned code = res.result_int();
   if (code < 200 || code == 204 || code == 304) {
     // These never carry a body (and Beast's prepare_payload throws if one is set).
@@ -249,6 +255,90 @@ net::awaitable<bool> write_response(
     std::tie(ec, std::ignore) = co_await http::async_write(conn.stream, res, use_nothrow);
   }
   co_return !ec;
+}
+
+/// Writes a streamed response (see streamed_response). Each piece is written under its own
+/// write deadline, so a reader that stalls is cut off while memory stays at one piece. Returns
+/// false when the connection must be closed: a write failed, the producer threw, or the body
+/// was delimited by closing (HTTP/1.0).
+net::awaitable<bool> write_streamed(state& st,
+                                    connection& conn,
+                                    streamed_response res,
+                                    unsigned version,
+                                    bool head,
+                                    bool keep_alive) {
+  std::string piece;
+  bool more = false;
+  bool failed = false;
+  try {
+    more = res.next(piece);
+  } catch (const std::exception& e) {
+    log_event(spdlog::level::err, "admin stream failed", {{"error", e.what()}});
+    failed = true;
+  }
+  if (failed) {  // nothing is written yet: an ordinary error response (no co_await in a handler)
+    co_await write_response(st,
+                            conn,
+                            error_response(http::status::internal_server_error, "internal error"),
+                            version,
+                            head,
+                            false);
+    co_return false;
+  }
+  if (!more) {  // it all fit in one piece: an ordinary response with Content-Length
+    res.head.body() = std::move(piece);
+    const bool written =
+        co_await write_response(st, conn, std::move(res.head), version, head, keep_alive);
+    co_return written&& keep_alive;
+  }
+  const bool chunked = version == 11;
+  common_headers(res.head, version, keep_alive && chunked);
+  count_response(st, res.head.result_int());
+  http::response<http::empty_body> header{std::move(res.head.base())};
+  header.chunked(chunked);
+  http::response_serializer<http::empty_body> serializer{header};
+  conn.stream.expires_after(st.options.write_timeout);
+  auto [hec, hn] = co_await http::async_write_header(conn.stream, serializer, use_nothrow);
+  if (hec) {
+    co_return false;
+  }
+  if (head) {
+    co_return chunked&& keep_alive;
+  }
+  for (;;) {
+    if (!piece.empty()) {
+      conn.stream.expires_after(st.options.write_timeout);
+      boost::system::error_code ec;
+      if (chunked) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            conn.stream, http::make_chunk(net::buffer(piece)), use_nothrow);
+      } else {
+        std::tie(ec, std::ignore) =
+            co_await net::async_write(conn.stream, net::buffer(piece), use_nothrow);
+      }
+      if (ec) {
+        co_return false;
+      }
+    }
+    if (!more) {
+      break;
+    }
+    piece.clear();
+    try {
+      more = res.next(piece);
+    } catch (const std::exception& e) {
+      // Headers are out: all that can be done is to cut the body short, which the client sees
+      // as a truncated response (no last chunk), never as a complete one.
+      log_event(spdlog::level::err, "admin stream failed", {{"error", e.what()}});
+      co_return false;
+    }
+  }
+  if (!chunked) {
+    co_return false;
+  }
+  conn.stream.expires_after(st.options.write_timeout);
+  auto [lec, ln] = co_await net::async_write(conn.stream, http::make_chunk_last(), use_nothrow);
+  co_return !lec && keep_alive;
 }
 
 void close_now(connection& conn) {
@@ -483,11 +573,39 @@ net::awaitable<bool> serve_request(state& st, connection& conn, beast::flat_buff
   request.message = parser.release();
   const std::string method(request.message.method_string());
   const std::string path = request.path;
-  auto res = co_await call_handler(*match.handler, std::move(request));
-
-  const bool keep = client_keep_alive && !st.stopping;
-  const unsigned status = res.result_int();
-  const bool written = co_await write_response(st, conn, std::move(res), version, head, keep);
+  unsigned status = 0;
+  bool stay_open = false;
+  if (match.handler->stream_handler) {
+    std::optional<streamed_response> streamed;
+    try {
+      streamed = match.handler->stream_handler(request);
+    } catch (const std::exception& e) {
+      log_event(spdlog::level::err,
+                "admin handler failed",
+                {{"method", method}, {"route", match.handler->pattern}, {"error", e.what()}});
+    }
+    const bool keep = client_keep_alive && !st.stopping;
+    if (streamed && streamed->next) {
+      status = streamed->head.result_int();
+      stay_open = co_await write_streamed(st, conn, std::move(*streamed), version, head, keep);
+    } else {
+      status = 500;
+      const bool written = co_await write_response(
+          st,
+          conn,
+          error_response(http::status::internal_server_error, "internal error"),
+          version,
+          head,
+          keep);
+      stay_open = written && keep;
+    }
+  } else {
+    auto res = co_await call_handler(*match.handler, std::move(request));
+    const bool keep = client_keep_alive && !st.stopping;  // stop() may have come meanwhile
+    status = res.result_int();
+    const bool written = co_await write_response(st, conn, std::move(res), version, head, keep);
+    stay_open = written && keep;
+  }
   if (spdlog::should_log(spdlog::level::debug)) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
@@ -498,7 +616,7 @@ net::awaitable<bool> serve_request(state& st, connection& conn, beast::flat_buff
                {"status", std::to_string(status)},
                {"duration_ms", std::to_string(ms.count())}});
   }
-  if (written && keep) {
+  if (stay_open) {
     co_return true;
   }
   close_now(conn);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "exporters/exposition.hpp"
@@ -616,145 +617,223 @@ std::string metrics::render() const {
 void metrics::render(std::string& out) const {
   out.reserve(out.size() + last_render_size_ + last_render_size_ / 8);
   const std::size_t begin = out.size();
-  const std::string_view c = constant_;
-
-  family_block(out, build_info_def, [&] {
-    exposition::append_sample(out, build_info_def.name, {build_labels_, c}, 1);
-  });
-  render_routes(out);
-  family_block(out, in_flight_def, [&] {
-    exposition::append_sample(out, in_flight_def.name, {c}, in_flight_);
-  });
-  family_block(out, lag_def, [&] {
-    histogram_samples(
-        out, histogram_names(lag_def.name), *scheduler_lag_, frag().lag_le, {}, {}, c);
-  });
-  family_block(out, reload_ok_def, [&] {
-    exposition::append_sample(out, reload_ok_def.name, {c}, reload_ok_ ? 1 : 0);
-  });
-  family_block(out, reload_time_def, [&] {
-    if (reload_timestamp_) {
-      exposition::append_sample(out, reload_time_def.name, {c}, *reload_timestamp_);
-    }
-  });
-  family_block(out, notifications_def, [&] {
-    for (const auto& [name, r] : receivers_) {
-      for (std::size_t i = 0; i < notification_result_count; ++i) {
-        exposition::append_sample(out,
-                                  notifications_def.name,
-                                  {r->fragment, frag().results[i], c},
-                                  static_cast<double>(r->results[i]));
-      }
-    }
-  });
-  family_block(out, queue_def, [&] {
-    for (const auto& [name, r] : receivers_) {
-      exposition::append_sample(out, queue_def.name, {r->fragment, c}, r->queue_depth);
-    }
-  });
+  render_cursor cursor;
+  while (render_piece(cursor, out, std::numeric_limits<std::size_t>::max())) {
+  }
   last_render_size_ = out.size() - begin;
 }
 
-void metrics::render_routes(std::string& out) const {
-  std::vector<const route_series*> routes;
-  routes.reserve(by_name_.size());
-  for (const auto& [name, index] : by_name_) {
-    routes.push_back(slots_[index].series.get());
+namespace {
+
+/// The per-route families, in exposition order (render_piece's stages 1..n).
+constexpr std::array<const family_def*, 18> route_families = {&route_info_def,
+                                                              &probes_def,
+                                                              &success_def,
+                                                              &silent_def,
+                                                              &duration_def,
+                                                              &latency_def,
+                                                              &ratio_def,
+                                                              &phase_def,
+                                                              &prompt_def,
+                                                              &completion_def,
+                                                              &image_def,
+                                                              &baseline_def,
+                                                              &cost_def,
+                                                              &cost_per_success_def,
+                                                              &last_probe_def,
+                                                              &last_success_def,
+                                                              &skipped_def,
+                                                              &alerts_def};
+
+struct sample_names {
+  histogram_names duration{duration_def.name};
+  histogram_names lag{lag_def.name};
+  std::string latency_sum = std::string(latency_def.name) + "_sum";
+  std::string latency_count = std::string(latency_def.name) + "_count";
+};
+
+const sample_names& names() {
+  static const sample_names n;
+  return n;
+}
+
+}  // namespace
+
+bool metrics::render_piece(render_cursor& cursor, std::string& out, std::size_t budget) const {
+  const std::size_t start = out.size();
+  const auto full = [&] { return out.size() - start >= budget; };
+  const std::string_view c = constant_;
+  if (cursor.stage == 0) {
+    family_block(out, build_info_def, [&] {
+      exposition::append_sample(out, build_info_def.name, {build_labels_, c}, 1);
+    });
+    cursor.stage = 1;
   }
+  // One family at a time: all samples of a family must form one group in the exposition.
+  while (cursor.stage <= route_families.size()) {
+    const family_def& def = *route_families[cursor.stage - 1];
+    auto it = cursor.after ? by_name_.upper_bound(*cursor.after) : by_name_.begin();
+    for (; it != by_name_.end(); ++it) {
+      const route_series& s = *slots_[it->second].series;
+      const std::size_t mark = out.size();
+      if (!cursor.header) {
+        exposition::append_family_header(out, def.name, def.help, type_name(def.type));
+      }
+      const std::size_t samples_at = out.size();
+      write_route_family(cursor.stage - 1, out, s);
+      if (out.size() == samples_at) {
+        out.resize(mark);  // nothing for this route: no header on its account either
+        continue;
+      }
+      cursor.header = true;
+      if (full()) {
+        cursor.after = it->first;
+        return true;
+      }
+    }
+    ++cursor.stage;
+    cursor.after.reset();
+    cursor.header = false;
+  }
+  if (cursor.stage == route_families.size() + 1) {
+    family_block(out, in_flight_def, [&] {
+      exposition::append_sample(out, in_flight_def.name, {c}, in_flight_);
+    });
+    family_block(out, lag_def, [&] {
+      histogram_samples(out, names().lag, *scheduler_lag_, frag().lag_le, {}, {}, c);
+    });
+    family_block(out, reload_ok_def, [&] {
+      exposition::append_sample(out, reload_ok_def.name, {c}, reload_ok_ ? 1 : 0);
+    });
+    family_block(out, reload_time_def, [&] {
+      if (reload_timestamp_) {
+        exposition::append_sample(out, reload_time_def.name, {c}, *reload_timestamp_);
+      }
+    });
+    family_block(out, notifications_def, [&] {
+      for (const auto& [name, r] : receivers_) {
+        for (std::size_t i = 0; i < notification_result_count; ++i) {
+          exposition::append_sample(out,
+                                    notifications_def.name,
+                                    {r->fragment, frag().results[i], c},
+                                    static_cast<double>(r->results[i]));
+        }
+      }
+    });
+    family_block(out, queue_def, [&] {
+      for (const auto& [name, r] : receivers_) {
+        exposition::append_sample(out, queue_def.name, {r->fragment, c}, r->queue_depth);
+      }
+    });
+    ++cursor.stage;
+  }
+  return false;
+}
+
+void metrics::write_route_family(std::size_t family,
+                                 std::string& out,
+                                 const route_series& s) const {
   const std::string_view c = constant_;
   const fragments& f = frag();
-
-  // One family at a time: all samples of a family must form one group in the exposition.
-  const auto per_route = [&](const family_def& def, auto&& write) {
-    family_block(out, def, [&] {
-      for (const route_series* s : routes) {
-        write(*s);
-      }
-    });
+  const auto route_model_gauge = [&](const family_def& def, const std::optional<double>& v) {
+    if (v) {
+      exposition::append_sample(out, def.name, {s.route_model_fragment, c}, *v);
+    }
   };
-  const auto route_model_gauge = [&](const family_def& def,
-                                     std::optional<double> route_series::*member) {
-    per_route(def, [&](const route_series& s) {
-      if (const auto& v = s.*member) {
-        exposition::append_sample(out, def.name, {s.route_model_fragment, c}, *v);
-      }
-    });
+  const auto route_gauge = [&](const family_def& def, const std::optional<double>& v) {
+    if (v) {
+      exposition::append_sample(out, def.name, {s.route_fragment, c}, *v);
+    }
   };
-  const auto route_gauge = [&](const family_def& def, std::optional<double> route_series::*member) {
-    per_route(def, [&](const route_series& s) {
-      if (const auto& v = s.*member) {
-        exposition::append_sample(out, def.name, {s.route_fragment, c}, *v);
+  switch (family) {
+    case 0:
+      exposition::append_sample(out, route_info_def.name, {s.label_text, c}, 1);
+      break;
+    case 1:
+      for (std::size_t i = 0; i < outcome_count; ++i) {
+        exposition::append_sample(out,
+                                  probes_def.name,
+                                  {s.route_model_fragment, f.outcomes[i], c},
+                                  static_cast<double>(s.probes[i]));
       }
-    });
-  };
-
-  per_route(route_info_def, [&](const route_series& s) {
-    exposition::append_sample(out, route_info_def.name, {s.label_text, c}, 1);
-  });
-  per_route(probes_def, [&](const route_series& s) {
-    for (std::size_t i = 0; i < outcome_count; ++i) {
-      exposition::append_sample(out,
-                                probes_def.name,
-                                {s.route_model_fragment, f.outcomes[i], c},
-                                static_cast<double>(s.probes[i]));
-    }
-  });
-  route_model_gauge(success_def, &route_series::success);
-  per_route(silent_def, [&](const route_series& s) {
-    for (std::size_t i = 0; i < silent_count; ++i) {
-      exposition::append_sample(out,
-                                silent_def.name,
-                                {s.route_model_fragment, f.reasons[i], c},
-                                static_cast<double>(s.silent[i]));
-    }
-  });
-  const histogram_names duration_names(duration_def.name);
-  per_route(duration_def, [&](const route_series& s) {
-    histogram_samples(
-        out, duration_names, s.duration, f.duration_le, s.route_model_fragment, {}, c);
-  });
-  const std::string latency_sum = std::string(latency_def.name) + "_sum";
-  const std::string latency_count = std::string(latency_def.name) + "_count";
-  per_route(latency_def, [&](const route_series& s) {
-    for (std::size_t i = 0; i < quantile_count; ++i) {
-      if (const auto& v = s.latency[i]) {
-        exposition::append_sample(
-            out, latency_def.name, {s.route_model_fragment, f.quantiles[i], c}, *v);
+      break;
+    case 2:
+      route_model_gauge(success_def, s.success);
+      break;
+    case 3:
+      for (std::size_t i = 0; i < silent_count; ++i) {
+        exposition::append_sample(out,
+                                  silent_def.name,
+                                  {s.route_model_fragment, f.reasons[i], c},
+                                  static_cast<double>(s.silent[i]));
       }
-    }
-    exposition::append_sample(out, latency_sum, {s.route_model_fragment, c}, s.duration.sum);
-    exposition::append_sample(
-        out, latency_count, {s.route_model_fragment, c}, static_cast<double>(s.duration.count));
-  });
-  route_model_gauge(ratio_def, &route_series::success_ratio);
-  per_route(phase_def, [&](const route_series& s) {
-    if (s.phases) {
-      for (std::size_t i = 0; i < phase_count; ++i) {
-        exposition::append_sample(
-            out, phase_def.name, {s.route_fragment, f.phases[i], c}, (*s.phases)[i]);
+      break;
+    case 4:
+      histogram_samples(
+          out, names().duration, s.duration, f.duration_le, s.route_model_fragment, {}, c);
+      break;
+    case 5:
+      for (std::size_t i = 0; i < quantile_count; ++i) {
+        if (const auto& v = s.latency[i]) {
+          exposition::append_sample(
+              out, latency_def.name, {s.route_model_fragment, f.quantiles[i], c}, *v);
+        }
       }
-    }
-  });
-  route_model_gauge(prompt_def, &route_series::prompt);
-  route_model_gauge(completion_def, &route_series::completion);
-  route_model_gauge(image_def, &route_series::image);
-  route_gauge(baseline_def, &route_series::baseline);
-  per_route(cost_def, [&](const route_series& s) {
-    exposition::append_sample(out, cost_def.name, {s.route_model_fragment, c}, s.cost);
-  });
-  route_model_gauge(cost_per_success_def, &route_series::cost_per_success);
-  route_gauge(last_probe_def, &route_series::last_probe);
-  route_gauge(last_success_def, &route_series::last_success);
-  per_route(skipped_def, [&](const route_series& s) {
-    exposition::append_sample(
-        out, skipped_def.name, {s.route_fragment, c}, static_cast<double>(s.skipped));
-  });
-  per_route(alerts_def, [&](const route_series& s) {
-    for (const auto& [rule, a] : s.alerts) {
       exposition::append_sample(
-          out, alerts_def.name, {s.route_fragment, a.rule_fragment, c}, a.firing ? 1 : 0);
-    }
-  });
+          out, names().latency_sum, {s.route_model_fragment, c}, s.duration.sum);
+      exposition::append_sample(out,
+                                names().latency_count,
+                                {s.route_model_fragment, c},
+                                static_cast<double>(s.duration.count));
+      break;
+    case 6:
+      route_model_gauge(ratio_def, s.success_ratio);
+      break;
+    case 7:
+      if (s.phases) {
+        for (std::size_t i = 0; i < phase_count; ++i) {
+          exposition::append_sample(
+              out, phase_def.name, {s.route_fragment, f.phases[i], c}, (*s.phases)[i]);
+        }
+      }
+      break;
+    case 8:
+      route_model_gauge(prompt_def, s.prompt);
+      break;
+    case 9:
+      route_model_gauge(completion_def, s.completion);
+      break;
+    case 10:
+      route_model_gauge(image_def, s.image);
+      break;
+    case 11:
+      route_gauge(baseline_def, s.baseline);
+      break;
+    case 12:
+      exposition::append_sample(out, cost_def.name, {s.route_model_fragment, c}, s.cost);
+      break;
+    case 13:
+      route_model_gauge(cost_per_success_def, s.cost_per_success);
+      break;
+    case 14:
+      route_gauge(last_probe_def, s.last_probe);
+      break;
+    case 15:
+      route_gauge(last_success_def, s.last_success);
+      break;
+    case 16:
+      exposition::append_sample(
+          out, skipped_def.name, {s.route_fragment, c}, static_cast<double>(s.skipped));
+      break;
+    case 17:
+      for (const auto& [rule, a] : s.alerts) {
+        exposition::append_sample(
+            out, alerts_def.name, {s.route_fragment, a.rule_fragment, c}, a.firing ? 1 : 0);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 // ---- prometheus-cpp data model ---------------------------------------------------------------

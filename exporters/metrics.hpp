@@ -44,7 +44,6 @@ struct route_labels {
   bool operator==(const route_labels&) const = default;
 };
 
-
 /// What became of one notification delivery attempt (the `result` label).
 enum class notification_result : std::uint8_t {
   success,  ///< the receiver accepted it
@@ -130,6 +129,20 @@ class metrics {
   /// Same, appended to `out` (reuse one buffer across scrapes).
   void render(std::string& out) const;
 
+  /// Where an incremental render stands. Holds no pointer into the metrics: a route removed
+  /// between two pieces is skipped, one added may or may not appear in this exposition.
+  struct render_cursor {
+    std::size_t stage = 0;             ///< 0 head, 1..n per-route families, n+1 tail, then done
+    std::optional<std::string> after;  ///< last route written in the current family
+    bool header = false;               ///< the current family's HELP and TYPE are written
+  };
+  /// Appends the next piece of the exposition to `out`: whole lines, at least `budget` bytes
+  /// unless the exposition ends first (a route's samples of one family are never split).
+  /// Returns false once the exposition is complete. Pieces written in turn, with probes
+  /// recorded in between, form a valid exposition: what a streamed /metrics response sends
+  /// so that 10,000 routes (80 MB of text) never sit in memory at once.
+  bool render_piece(render_cursor& cursor, std::string& out, std::size_t budget) const;
+
   /// The same samples in prometheus-cpp's data model (for its serializers and push/pull
   /// integrations); slower than render(), which does not go through it.
   std::vector<prometheus::MetricFamily> collect() const;
@@ -145,7 +158,7 @@ class metrics {
 
   route_series* resolve(route_handle h) const noexcept;
   receiver_series* find_or_add_receiver(std::string_view receiver);
-  void render_routes(std::string& out) const;
+  void write_route_family(std::size_t family, std::string& out, const route_series& s) const;
 
   std::map<std::string, std::string> external_;
   std::string constant_;  ///< pre-rendered external labels, `a="x",b="y"`

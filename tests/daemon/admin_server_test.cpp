@@ -570,6 +570,91 @@ TEST_SUITE("integration") {
     CHECK(old.wait_closed(answer_timeout));
   }
 
+  TEST_CASE("a streamed body goes out chunked - whole - and the connection stays usable") {
+    // 40 pieces of 1,000 bytes each; the body is their concatenation.
+    auto pieces_served = std::make_shared<std::atomic<int>>(0);
+    admin_router router = test_router();
+    router.add_stream(http::verb::get, "/stream", [pieces_served](const admin_request&) {
+      auto n = std::make_shared<int>(0);
+      return streamed_response{text_response(http::status::ok, {}, "text/plain; version=0.0.4"),
+                               [n, pieces_served](std::string& out) {
+                                 out.append(1000, static_cast<char>('a' + *n % 26));
+                                 ++*pieces_served;
+                                 return ++*n < 40;
+                               }};
+    });
+    router.add_stream(http::verb::get, "/small", [](const admin_request&) {
+      return streamed_response{text_response(http::status::ok, {}), [](std::string& out) {
+                                 out += "all in one\n";
+                                 return false;
+                               }};
+    });
+    router.add_stream(http::verb::get, "/breaks", [](const admin_request&) {
+      auto n = std::make_shared<int>(0);
+      return streamed_response{text_response(http::status::ok, {}), [n](std::string& out) {
+                                 if (++*n == 3) {
+                                   throw std::runtime_error("render failed");
+                                 }
+                                 out += "piece\n";
+                                 return true;
+                               }};
+    });
+    admin_server_runner r(test_options(), std::move(router));
+    std::string expected;
+    for (int i = 0; i < 40; ++i) {
+      expected.append(1000, static_cast<char>('a' + i % 26));
+    }
+
+    raw_connection c("127.0.0.1", r.port());
+    c.send(request("GET", "/stream"));
+    const auto res = c.read_response(answer_timeout);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->header("transfer-encoding") == "chunked");
+    CHECK(res->header("content-length").empty());
+    CHECK(res->header("content-type") == "text/plain; version=0.0.4");
+    CHECK(res->header("x-content-type-options") == "nosniff");
+    CHECK(res->chunks == 40);
+    CHECK(res->body == expected);
+    c.send(request("GET", "/small"));  // same connection: the chunked body ended cleanly
+    const auto small = c.read_response(answer_timeout);
+    REQUIRE(small);
+    CHECK(small->body == "all in one\n");
+    CHECK(small->header("content-length") == "11");  // one piece: an ordinary response
+    CHECK(small->chunks == 0);
+
+    // HTTP/1.0 cannot take chunks: the body runs until the server closes.
+    raw_connection old("127.0.0.1", r.port());
+    old.send("GET /stream HTTP/1.0\r\n\r\n");
+    const auto res10 = old.read_response(answer_timeout);
+    REQUIRE(res10);
+    CHECK(res10->status_line.starts_with("HTTP/1.0 200"));
+    CHECK(res10->header("transfer-encoding").empty());
+    CHECK(res10->body == expected);
+
+    // HEAD: the headers only, and the connection can carry on.
+    raw_connection h("127.0.0.1", r.port());
+    const int before = pieces_served->load();
+    h.send(request("HEAD", "/stream"));
+    const auto hres = h.read_response(answer_timeout, true);
+    REQUIRE(hres);
+    CHECK(hres->status == 200);
+    CHECK(hres->body.empty());
+    CHECK(pieces_served->load() - before == 1);  // only what it took to choose the framing
+    h.send(request("GET", "/small"));
+    REQUIRE(h.read_response(answer_timeout));
+
+    // A producer that fails after the headers went out: the body is cut short (no last chunk,
+    // so no client takes it for complete) and the connection closed; the server carries on.
+    raw_connection b("127.0.0.1", r.port());
+    b.send(request("GET", "/breaks"));
+    CHECK_FALSE(b.read_response(answer_timeout));
+    CHECK(b.wait_closed(answer_timeout));
+    const auto after = exchange(r.port(), request("GET", "/small"));
+    REQUIRE(after);
+    CHECK(after->status == 200);
+  }
+
   TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
     auto o = test_options();
     o.idle_timeout = 200ms;

@@ -469,6 +469,80 @@ TEST_SUITE("unit") {
     }
   }
 
+  TEST_CASE("render_piece pieces concatenate to render - and stay valid across route changes") {
+    metrics m({{"region", "eu"}}, "0.1.0", "abc");
+    std::vector<route_labels> routes;
+    for (int i = 0; i < 40; ++i) {
+      routes.push_back({"r" + std::to_string(100 + i), "m", "g", "openai-chat"});
+      const auto h = m.add_route(routes.back());
+      m.record(
+          h, probe(routes.back(), i % 3 == 0 ? outcome::ok : outcome::wrong_answer), figures());
+    }
+    m.add_receiver("hook");
+    const std::string whole = m.render();
+    for (const std::size_t budget : {std::size_t{1}, std::size_t{700}, std::size_t{50'000}}) {
+      metrics::render_cursor cursor;
+      std::string joined;
+      std::size_t pieces = 0;
+      std::string piece;
+      bool more = true;
+      while (more) {
+        piece.clear();
+        more = m.render_piece(cursor, piece, budget);
+        ++pieces;
+        CHECK((piece.empty() || piece.back() == '\n'));  // whole lines only
+        if (more) {
+          CHECK(piece.size() >= budget);
+        }
+        joined += piece;
+      }
+      CHECK(joined == whole);
+      if (budget == 1) {
+        CHECK(pieces > 40 * 10);  // one route and family per piece
+      }
+    }
+
+    // Routes removed and added between pieces: the result still parses as one exposition
+    // (each family one group with its header), removed routes stop appearing, and nothing
+    // written for a route is repeated.
+    metrics::render_cursor cursor;
+    std::string joined;
+    std::string piece;
+    int n = 0;
+    bool more = true;
+    while (more) {
+      piece.clear();
+      more = m.render_piece(cursor, piece, 2000);
+      joined += piece;
+      if (++n == 3) {
+        CHECK(m.remove_route("r139"));                   // not yet written in any family
+        CHECK(m.remove_route("r100"));                   // already written in the first families
+        m.add_route({"r0", "m", "g", "openai-chat"});    // sorts before the cursor
+        m.add_route({"r999", "m", "g", "openai-chat"});  // sorts after it
+      }
+    }
+    const auto e = parse(joined);
+    CHECK(e.find("visionwatch_probes_total", {{"route", "r139"}}).empty());
+    CHECK(e.find("visionwatch_probes_skipped_total", {{"route", "r999"}}).size() == 1);
+    CHECK(e.find("visionwatch_probes_skipped_total", {{"route", "r101"}}).size() == 1);
+    const std::set<std::string> families(e.family_order.begin(), e.family_order.end());
+    CHECK(families.size() == e.family_order.size());  // one header per family
+    std::set<std::string> seen;
+    std::string family;
+    std::istringstream in(joined);
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("# HELP ")) {
+        family = line.substr(7, line.find(' ', 7) - 7);
+        continue;
+      }
+      if (line.starts_with("#")) {
+        continue;
+      }
+      CHECK_MESSAGE(line.starts_with(family), "sample outside its family: " << line);
+      CHECK_MESSAGE(seen.insert(line).second, "repeated: " << line);
+    }
+  }
+
   TEST_CASE("re-adding a route keeps its counters unless its labels changed") {
     metrics m({}, "0.1.0", "abc");
     const auto h = m.add_route(route_a);

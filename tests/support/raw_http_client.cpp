@@ -143,6 +143,50 @@ std::optional<raw_response> raw_connection::read_response(std::chrono::milliseco
     res.headers[name] = std::string(value);
   }
   buffer_.erase(0, end + 4);
+  const bool bodyless = head || res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodyless && res.header("transfer-encoding") == "chunked") {
+    // size in hex, CRLF, data, CRLF ... then "0" CRLF CRLF (no trailers from our servers).
+    for (;;) {
+      std::size_t line = 0;
+      while ((line = buffer_.find("\r\n")) == std::string::npos) {
+        if (read_some(deadline) <= 0) {
+          return std::nullopt;
+        }
+      }
+      std::size_t size = 0;
+      if (std::from_chars(buffer_.data(), buffer_.data() + line, size, 16).ec != std::errc{}) {
+        return std::nullopt;
+      }
+      while (buffer_.size() < line + 2 + size + 2) {
+        if (read_some(deadline) <= 0) {
+          return std::nullopt;  // a truncated body is no response
+        }
+      }
+      if (buffer_.compare(line + 2 + size, 2, "\r\n") != 0) {
+        return std::nullopt;
+      }
+      res.body.append(buffer_, line + 2, size);
+      ++res.chunks;
+      buffer_.erase(0, line + 2 + size + 2);
+      if (size == 0) {
+        --res.chunks;
+        return res;
+      }
+    }
+  }
+  if (!bodyless && res.header("content-length").empty() &&
+      res.status_line.starts_with("HTTP/1.0")) {
+    // Delimited by close.
+    long n = 0;
+    while ((n = read_some(deadline)) > 0) {
+    }
+    if (n < 0) {
+      return std::nullopt;  // the deadline passed before the close
+    }
+    res.body = std::move(buffer_);
+    buffer_.clear();
+    return res;
+  }
   std::size_t length = 0;
   const auto cl = res.header("content-length");
   if (!head && !cl.empty() && res.status >= 200 && res.status != 204 && res.status != 304) {

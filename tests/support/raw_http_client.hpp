@@ -16,6 +16,7 @@ struct raw_response {
   std::string status_line;
   std::map<std::string, std::string> headers;  ///< names lower-cased; last value wins
   std::string body;
+  std::size_t chunks = 0;  ///< data chunks of a chunked body (0: not chunked)
 
   /// Header value by lower-case name, or empty.
   std::string header(const std::string& lower_name) const;
@@ -32,8 +33,10 @@ class raw_connection {
   /// Sends all bytes; false when the peer has closed or reset the connection.
   bool send(std::string_view bytes);
   void shutdown_write();
-  /// Reads one response (Content-Length framed; `head`: no body) within `timeout`. nullopt when
-  /// the connection closes or the timeout passes first, or the bytes are not an HTTP response.
+  /// Reads one response (Content-Length or chunked framing, or until close for an HTTP/1.0
+  /// response without a length; `head`: no body) within `timeout`. nullopt when the connection
+  /// closes or the timeout passes first (a chunked body without its last chunk included), or
+  /// the bytes are not an HTTP response.
   std::optional<raw_response> read_response(std::chrono::milliseconds timeout, bool head = false);
   /// Reads until the peer closes (EOF or reset). True when that happened within `timeout`.
   /// Every byte read is appended to `received` when given.
