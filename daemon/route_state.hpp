@@ -2,11 +2,17 @@
 /// What the daemon remembers about one route across probes and config reloads: the recent results
 /// (for /api/v1/routes and the status page), the windows behind the windowed figures, the learned
 /// text-only usage baseline and the probe sequence. Pure; one io_context thread.
+///
+/// Kept compact because a daemon may watch 10,000 routes: results are stored as fixed-size
+/// records with their three texts (reason, expected answer, answer excerpt) in one allocation,
+/// not as probe_result values (measured: ~450 bytes each plus their strings), and the success
+/// and silent-failure windows hold one byte per probe.
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "exporters/sample_window.hpp"
 #include "exporters/status.hpp"
@@ -17,6 +23,9 @@ namespace visionwatch {
 class route_state {
  public:
   explicit route_state(std::size_t window = 100, std::size_t recent = 20);
+  ~route_state();
+  route_state(route_state&&) noexcept;
+  route_state& operator=(route_state&&) noexcept;
 
   /// An image probe finished.
   void record(const probe_result& r);
@@ -34,23 +43,44 @@ class route_state {
   std::optional<std::chrono::system_clock::time_point> baseline_at() const noexcept {
     return baseline_at_;
   }
-  const std::deque<probe_result>& recent() const noexcept { return recent_; }  ///< newest first
-  const probe_result* last() const noexcept { return recent_.empty() ? nullptr : &recent_.front(); }
-  std::optional<probe_result> last_control() const { return last_control_; }
+  /// The recent image probes, newest first, rebuilt from the records (`route` left empty: the
+  /// caller knows it). For the status page and the API, not for the probe path.
+  std::vector<probe_result> recent() const;
+  std::size_t recent_count() const noexcept { return recent_size_; }
+  /// The newest image probe, if any.
+  std::optional<probe_result> last() const;
+  std::optional<probe_result> last_control() const;
 
   window_figures figures() const;
   std::uint64_t silent_in_window() const;
 
  private:
+  struct stored_result;
+  /// One byte per probe in the window: bit 0 success, bit 1 silent failure.
+  class flag_window {
+   public:
+    explicit flag_window(std::size_t capacity);
+    void add(std::uint8_t flags);
+    void set_capacity(std::size_t capacity);
+    std::size_t size() const noexcept { return size_; }
+    std::size_t count(std::uint8_t bit) const noexcept;
+
+   private:
+    std::vector<std::uint8_t> ring_;
+    std::size_t next_ = 0;
+    std::size_t size_ = 0;
+  };
+
   sample_window latency_;  ///< seconds, probes that got an HTTP response
-  sample_window success_;  ///< 1 ok, 0 otherwise
-  sample_window silent_;   ///< 1 silent failure, 0 otherwise
   sample_window cost_;     ///< USD per probe, failed probes too
-  std::deque<probe_result> recent_;
+  flag_window flags_;
+  std::vector<stored_result> recent_;  ///< ring, capacity recent_limit_
+  std::size_t recent_next_ = 0;
+  std::size_t recent_size_ = 0;
   std::size_t recent_limit_;
   std::optional<long long> baseline_;
   std::optional<std::chrono::system_clock::time_point> baseline_at_;
-  std::optional<probe_result> last_control_;
+  std::unique_ptr<stored_result> last_control_;
   std::uint64_t sequence_ = 0;
 };
 

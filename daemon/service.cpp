@@ -311,7 +311,10 @@ status_view service::snapshot() const {
     r.baseline_at = e.state.baseline_at();
     r.window = e.state.figures();
     r.silent_failures = e.state.silent_in_window();
-    r.recent.assign(e.state.recent().begin(), e.state.recent().end());
+    r.recent = e.state.recent();
+    for (auto& p : r.recent) {
+      p.route = rc.name;
+    }
     r.alerts = alerting_->views(rc.name);
     v.routes.push_back(std::move(r));
   }
