@@ -4,6 +4,7 @@
 /// probe of the route still runs. Time is passed in; the coroutine driver in daemon/daemon.cpp owns
 /// the one timer. Not thread-safe (one io_context thread).
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,23 @@ std::chrono::milliseconds phase_offset(std::string_view route,
 std::chrono::milliseconds delay_to_slot(std::int64_t now_unix_ms,
                                         std::chrono::milliseconds offset,
                                         std::chrono::milliseconds interval) noexcept;
+
+/// When a new route's first text-only baseline request runs: one timeout (at most half an
+/// interval) before its first probe, so the probe has the baseline; when the first probe is
+/// sooner than that, halfway between now and the probe. Start-up baselines thus follow the
+/// routes' phases instead of all firing at start (10,000 at once delay every probe behind them).
+template <class TimePoint>
+TimePoint first_baseline_time(TimePoint now,
+                              TimePoint first_probe,
+                              std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds interval) noexcept {
+  if (first_probe <= now) {
+    return now;
+  }
+  const auto lead = std::min<typename TimePoint::duration>(std::min(timeout, interval / 2),
+                                                           (first_probe - now) / 2);
+  return first_probe - lead;
+}
 
 class scheduler_core {
  public:

@@ -159,9 +159,12 @@ void service::start() {
     }
     const auto& s = r.settings;
     const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
-    // The baseline request runs at start, just before the first probe needs it.
-    core_.add_route(
-        e->id, gateways_.at(r.gateway)->index, s.interval, s.baseline_interval, first, now);
+    core_.add_route(e->id,
+                    gateways_.at(r.gateway)->index,
+                    s.interval,
+                    s.baseline_interval,
+                    first,
+                    first_baseline_time(now, first, s.timeout, s.interval));
     by_name_.emplace(r.name, e->id);
     routes_.emplace(e->id, std::move(e));
   }
@@ -561,7 +564,12 @@ std::vector<std::string> service::apply(config next) {
     e->state.set_window(s.window);
     e->image = images.contains(r.name) ? images.at(r.name) : nullptr;
     const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
-    core_.add_route(e->id, gw, s.interval, s.baseline_interval, first, now);
+    core_.add_route(e->id,
+                    gw,
+                    s.interval,
+                    s.baseline_interval,
+                    first,
+                    first_baseline_time(now, first, s.timeout, s.interval));
     by_name.emplace(r.name, e->id);
     routes_.emplace(e->id, std::move(e));
     ++added;

@@ -492,6 +492,18 @@ void metrics::observe_scheduler_lag(double seconds) {
   scheduler_lag_->observe(std::max(seconds, 0.0), lag_bounds);
 }
 
+std::vector<std::pair<double, std::uint64_t>> metrics::scheduler_lag_buckets() const {
+  std::vector<std::pair<double, std::uint64_t>> out;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= lag_bounds.size(); ++i) {
+    cumulative += scheduler_lag_->counts[i];
+    out.emplace_back(
+        i < lag_bounds.size() ? lag_bounds[i] : std::numeric_limits<double>::infinity(),
+        cumulative);
+  }
+  return out;
+}
+
 void metrics::config_reloaded(bool ok, std::chrono::system_clock::time_point at) {
   reload_ok_ = ok;
   if (ok) {

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "probes/outcome.hpp"
@@ -108,6 +109,8 @@ class metrics {
   void set_in_flight(std::size_t probes);
   /// How late the scheduler started a probe, in seconds.
   void observe_scheduler_lag(double seconds);
+  /// The scheduler lag histogram as (upper bound, cumulative count), +Inf last (benchmarks).
+  std::vector<std::pair<double, std::uint64_t>> scheduler_lag_buckets() const;
   /// Outcome of a configuration (re)load; the success timestamp moves only when `ok`.
   void config_reloaded(bool ok, std::chrono::system_clock::time_point at);
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 using namespace visionwatch;
@@ -36,6 +37,40 @@ TEST_SUITE("unit") {
     CHECK(seconds.size() == 60);  // 1,000 routes cover every second of a minute
   }
 
+  TEST_CASE(
+      "a new route's first baseline runs one timeout before its first probe - not before now") {
+    using tp = std::chrono::steady_clock::time_point;
+    const tp now{std::chrono::seconds(1000)};
+    const auto at = [&](int ms) { return now + std::chrono::milliseconds(ms); };
+    // First probe 40 s away, timeout 10 s: the baseline 30 s from now.
+    CHECK(first_baseline_time(
+              now, at(40'000), std::chrono::seconds(10), std::chrono::seconds(60)) == at(30'000));
+    // The lead is at most half the interval.
+    CHECK(first_baseline_time(
+              now, at(20'000), std::chrono::seconds(30), std::chrono::seconds(10)) == at(15'000));
+    // A first probe closer than the lead: halfway there; a probe due now: now.
+    CHECK(first_baseline_time(now, at(2'000), std::chrono::seconds(10), std::chrono::seconds(60)) ==
+          at(1'000));
+    CHECK(first_baseline_time(now, now, std::chrono::seconds(10), std::chrono::seconds(60)) == now);
+    // 10,000 routes spread over a minute: so are their baselines (no start-up burst), each
+    // before its route's first probe.
+    std::map<long long, int> per_second;
+    for (int i = 0; i < 10'000; ++i) {
+      const auto first = at(static_cast<int>(
+          phase_offset("r" + std::to_string(i), std::chrono::seconds(60)).count()));
+      const auto b =
+          first_baseline_time(now, first, std::chrono::seconds(30), std::chrono::seconds(60));
+      CHECK(b >= now);
+      CHECK(b <= first);
+      ++per_second[std::chrono::duration_cast<std::chrono::seconds>(b - now).count()];
+    }
+    int busiest = 0;
+    for (const auto& [second, n] : per_second) {
+      busiest = std::max(busiest, n);
+    }
+    CHECK(busiest < 600);  // ~167 a second if even; 5,000 in the first second before
+  }
+
   TEST_CASE("the delay to the next slot honours the route's phase") {
     CHECK(delay_to_slot(60'000, 0ms, 60s) == 0ms);
     CHECK(delay_to_slot(60'001, 0ms, 60s) == 59'999ms);
@@ -61,7 +96,8 @@ TEST_SUITE("unit") {
     CHECK(s.take_skipped().empty());
   }
 
-  TEST_CASE("slots missed while the process was stopped count as skipped - then the phase resumes") {
+  TEST_CASE(
+      "slots missed while the process was stopped count as skipped - then the phase resumes") {
     scheduler_core s(10);
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
     auto jobs = s.poll(t0 + 35s);  // t0 due; t0+10, +20, +30 passed entirely
