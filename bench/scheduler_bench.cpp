@@ -14,13 +14,13 @@
 // start-up), and the last scrape's /metrics time and size as curl saw them.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/config_values.hpp"
 #include "daemon/service.hpp"
 #include "daemon/sim_gateway.hpp"
 #include "daemon/sim_model.hpp"
@@ -80,6 +81,7 @@ pid_t fork_upstream(std::uint16_t& port) {
     std::exit(1);
   }
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark
     ::close(fds[0]);
     // "vision-healthy": sim_model reads every image and answers right, with image usage, so
     // the daemon sees a healthy fleet (the steady state the budgets are about). "canned": a
@@ -372,12 +374,15 @@ int main(int argc, char** argv) {
     const std::string interval = argv[3];
     const auto seconds = std::chrono::seconds(std::stol(argv[4]));
     const std::string model = argc > 5 ? argv[5] : "vision-healthy";
+    const auto interval_ms = parse_duration(interval);
+    const std::string timeout =
+        interval_ms && *interval_ms < std::chrono::seconds(10) ? interval : std::string("10s");
     print(run_scenario(std::to_string(routes) + " routes @ " + interval + " (" + model + ")",
                        port,
                        routes,
                        model,
                        interval,
-                       "10s",
+                       timeout,
                        seconds));
   } else if (quick) {
     print(run_scenario("1,000 routes @ 5 s", port, 1000, "vision-healthy", "5s", "5s", 12s));
