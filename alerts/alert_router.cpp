@@ -133,7 +133,9 @@ const rule_engine* alert_router::route(std::string_view name) const {
 nlohmann::json alert_router::to_json() const {
   nlohmann::json routes = nlohmann::json::object();
   for (const auto& [name, engine] : engines_) {
-    routes[name] = engine.to_json();
+    if (!engine.at_rest()) {  // a route missing from the file restores at rest
+      routes[name] = engine.to_json();
+    }
   }
   return {{"routes", std::move(routes)}, {"silences", silences_.to_json()}};
 }

@@ -1,13 +1,12 @@
 #include "alerts/receivers.hpp"
 
-#include "probes/retry_after.hpp"
-
 #include <array>
 #include <cctype>
 #include <ctime>
 #include <stdexcept>
 
 #include "alerts/webhook_signature.hpp"
+#include "probes/retry_after.hpp"
 
 namespace visionwatch {
 namespace {
@@ -329,7 +328,6 @@ http_request format_request(const receiver_config& receiver,
   }
   return r;
 }
-
 
 delivery_verdict classify_response(const http_result& result, wall_time now) {
   if (!result.ok()) {

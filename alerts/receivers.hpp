@@ -71,5 +71,4 @@ struct delivery_verdict {
 
 delivery_verdict classify_response(const http_result& result, wall_time now);
 
-
 }  // namespace visionwatch

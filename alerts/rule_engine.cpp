@@ -377,10 +377,24 @@ std::vector<rule_status> rule_engine::statuses() const {
   return out;
 }
 
+bool rule_engine::is_at_rest(const rule_status& st) noexcept {
+  return st.state == alert_state::inactive && st.bad_streak == 0 && st.good_streak == 0 &&
+         !st.ends_at && !st.notified && st.last_notified_at == wall_time{};
+}
+
+bool rule_engine::at_rest() const noexcept {
+  return !last_failure_ && std::all_of(slots_.begin(), slots_.end(), [](const slot& s) {
+    return is_at_rest(s.status);
+  });
+}
+
 nlohmann::json rule_engine::to_json() const {
   auto rules = nlohmann::json::array();
   for (const auto& s : slots_) {
     const auto& st = s.status;
+    if (is_at_rest(st)) {
+      continue;  // restore() starts a rule absent from the file in exactly this state
+    }
     nlohmann::json r = {{"rule", to_string(st.kind)},
                         {"state", to_string(st.state)},
                         {"bad_streak", st.bad_streak},

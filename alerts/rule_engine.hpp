@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "alerts/alert_config.hpp"
-#include "probes/window_figures.hpp"
 #include "alerts/notification.hpp"
 #include "probes/probe_result.hpp"
+#include "probes/window_figures.hpp"
 
 namespace visionwatch {
 
@@ -26,7 +26,6 @@ struct route_identity {
   std::string gateway;
   std::string status_url;  ///< link to this route on the status page; may be empty
 };
-
 
 enum class alert_state : std::uint8_t {
   inactive,  ///< not firing (possibly counting bad evaluations)
@@ -82,7 +81,13 @@ class rule_engine {
   const route_identity& identity() const noexcept { return identity_; }
   const std::optional<probe_snapshot>& last_failure() const noexcept { return last_failure_; }
 
+  /// The state worth saving: rules at rest (inactive, no bad streak, never announced) are left
+  /// out, since restore() starts them that way, so a healthy fleet of 10,000 routes saves
+  /// almost nothing.
   nlohmann::json to_json() const;
+  /// Every rule at rest and no failure remembered: to_json() would carry nothing.
+  bool at_rest() const noexcept;
+  static bool is_at_rest(const rule_status& st) noexcept;
   /// Restores state saved by to_json() for the rules configured now (matched by kind; others
   /// are ignored). On a malformed document the engine keeps a clean state and the error is
   /// returned (empty string on success).

@@ -340,6 +340,14 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
 
 bool alerting::remove_silence(std::string_view id) { return router_->silences().remove(id); }
 
+std::size_t alerting::queued() const {
+  std::size_t n = 0;
+  for (const auto& [name, e] : receivers_) {
+    n += e->n->queue().size();
+  }
+  return n;
+}
+
 void alerting::save(const std::map<std::string, std::pair<long long, wall_time>>& baselines) {
   store_.set_section("alerts", router_->to_json());
   nlohmann::json queues = nlohmann::json::object();

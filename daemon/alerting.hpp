@@ -55,6 +55,8 @@ class alerting {
   std::pair<std::optional<nlohmann::json>, std::string> add_silence(const nlohmann::json& body);
   bool remove_silence(std::string_view id);
 
+  /// Notifications waiting in the receivers' queues (their progress is worth saving).
+  std::size_t queued() const;
   /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown.
   void save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
 

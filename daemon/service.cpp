@@ -415,9 +415,10 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
   }
   auto& e = *it->second;
   log_probe(r, *e.cfg);
-  bool changed = false;
   if (r.control) {
-    changed = e.state.record_baseline(r);
+    if (e.state.record_baseline(r)) {
+      baselines_dirty_ = true;  // worth keeping, not urgent: saved within a minute
+    }
     if (const auto b = e.state.baseline()) {
       metrics_->set_baseline(e.metrics, *b);
     }
@@ -426,10 +427,9 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     e.state.record(r);
     const auto figures = e.state.figures();
     metrics_->record(e.metrics, r, figures);
-    changed = alerting_->on_probe(r, figures);
-  }
-  if (changed) {
-    state_dirty_ = true;  // written by save_loop within a second: one write for a burst
+    if (alerting_->on_probe(r, figures)) {
+      state_dirty_ = true;  // alert state: saved within a second, one write for a burst
+    }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
     core_.defer(id, clock::now() + *r.retry_after);
@@ -603,14 +603,16 @@ void service::save_state() {
   }
   alerting_->save(baselines);
   state_dirty_ = false;
+  baselines_dirty_ = false;
+  queued_at_save_ = alerting_->queued();
   last_save_ = clock::now();
 }
 
 net::awaitable<void> service::save_loop() {
-  // Probe results that change alert state or a baseline mark the state dirty; it is written at
-  // most once a second, so a burst (10,000 routes learning their baselines at start) costs one
-  // write, not one per route. Delivery progress (queues) changes between alert events: it is
-  // written every 30 s regardless. Silence changes, reloads and shutdown write at once.
+  // What changed decides how soon the state file is written: alert state within a second (a
+  // restart must not announce a firing twice), a learned baseline within a minute (a restart
+  // re-learns it anyway), delivery progress within 5 s of a queue growing or shrinking. A
+  // quiet, healthy daemon writes nothing. Silence changes, reloads and shutdown write at once.
   net::steady_timer t(io_);
   for (;;) {
     t.expires_after(std::chrono::seconds(1));
@@ -618,7 +620,9 @@ net::awaitable<void> service::save_loop() {
     if (ec || stopping_) {
       co_return;
     }
-    if (state_dirty_ || clock::now() - last_save_ >= std::chrono::seconds(30)) {
+    const auto since = clock::now() - last_save_;
+    if (state_dirty_ || (baselines_dirty_ && since >= std::chrono::seconds(60)) ||
+        (alerting_->queued() != queued_at_save_ && since >= std::chrono::seconds(5))) {
       save_state();
     }
   }

@@ -108,7 +108,9 @@ class service {
   bool started_ = false;
   bool stopping_ = false;
   bool last_reload_ok_ = true;
-  bool state_dirty_ = false;  ///< alert state or a baseline changed since the last save
+  bool state_dirty_ = false;        ///< alert state changed since the last save
+  bool baselines_dirty_ = false;    ///< a usage baseline changed since the last save
+  std::size_t queued_at_save_ = 0;  ///< notifications queued when the state was last saved
   scheduler_core::time_point last_save_{};
   int exit_code_ = 0;
   std::vector<std::shared_ptr<net::cancellation_signal>> loops_;

@@ -344,6 +344,32 @@ TEST_SUITE("unit") {
     CHECK(reminder[0].note.kind == notification_kind::reminder);
   }
 
+  TEST_CASE("rules at rest are left out of the saved state and restore at rest") {
+    const auto rules =
+        rules_of({rule(alert_rule_kind::silent_failure), rule(alert_rule_kind::route_down)});
+    driver d{rule_engine(identity(), rules)};
+    CHECK(d.engine.at_rest());
+    d.feed(probe(outcome::ok));
+    d.feed(probe(outcome::ok));
+    CHECK(d.engine.at_rest());  // a healthy route saves nothing
+    CHECK(d.engine.to_json()["rules"].empty());
+    d.feed(probe(outcome::wrong_answer));  // one bad evaluation: a streak worth keeping
+    CHECK_FALSE(d.engine.at_rest());
+    const auto saved = nlohmann::json::parse(d.engine.to_json().dump());
+    CHECK(saved["rules"].size() == 2);
+    driver restarted{rule_engine(identity(), rules), d.now};
+    REQUIRE(restarted.engine.restore(saved).empty());
+    CHECK(restarted.engine.statuses()[0].bad_streak == 1);
+    // A saved state without rules (the route was at rest) restores every rule at rest.
+    driver fresh{rule_engine(identity(), rules), d.now};
+    REQUIRE(fresh.engine
+                .restore(nlohmann::json{{"route", "vision-a"}, {"rules", nlohmann::json::array()}})
+                .empty());
+    CHECK(fresh.engine.at_rest());
+    CHECK(fresh.feed(probe(outcome::wrong_answer)).empty());  // counts from zero again
+    CHECK(fresh.feed(probe(outcome::wrong_answer)).size() == 1);
+  }
+
   TEST_CASE("a malformed saved state is refused and the engine starts clean") {
     rule_engine e(identity(), rules_of({rule(alert_rule_kind::silent_failure)}));
     const auto error =
