@@ -209,6 +209,9 @@ struct figures {
   long hwm = 0;
   std::string lag;
   scrape last_scrape;
+  double steady_cpu = 0;  ///< second half of the run, after start-up
+  double steady_seconds = 0;
+  std::size_t steady_probes = 0;
   std::size_t scrapes = 0;
   std::string note;
 };
@@ -282,10 +285,16 @@ figures run_scenario(const std::string& name,
   });
   // Lag after start-up: the histogram's growth over the second half of the run.
   std::vector<std::pair<double, std::uint64_t>> lag_half;
+  double cpu_half = 0;
+  std::size_t probes_half = 0;
+  steady::time_point t_half;
   net::steady_timer half(io);
   half.expires_after(duration / 2);
   half.async_wait([&](boost::system::error_code) {
     lag_half = svc.metrics_registry().scheduler_lag_buckets();
+    cpu_half = cpu_seconds();
+    probes_half = f.probes;
+    t_half = steady::now();
   });
   net::steady_timer stop(io);
   stop.expires_after(duration);
@@ -294,6 +303,9 @@ figures run_scenario(const std::string& name,
     f.cpu = cpu_seconds() - cpu0;
     f.rss_after = std::max(peak_rss, proc_kib("VmRSS:"));
     f.lag = lag_p99(lag_half, svc.metrics_registry().scheduler_lag_buckets());
+    f.steady_cpu = cpu_seconds() - cpu_half;
+    f.steady_seconds = std::chrono::duration<double>(steady::now() - t_half).count();
+    f.steady_probes = f.probes - probes_half;
     sampler.cancel();
     done = true;
     svc.request_stop();
@@ -345,6 +357,16 @@ void print(const figures& f) {
     outcomes += " " + name + "=" + std::to_string(n);
   }
   std::printf("%-34s outcomes:%s\n", "", outcomes.c_str());
+  if (f.steady_seconds > 0) {
+    std::printf(
+        "%-34s second half (after start-up): %zu probes, CPU %.2f s = %.1f%% of a core "
+        "(%.2f s/1000 probes)\n",
+        "",
+        f.steady_probes,
+        f.steady_cpu,
+        100.0 * f.steady_cpu / f.steady_seconds,
+        f.steady_probes ? f.steady_cpu / static_cast<double>(f.steady_probes) * 1000.0 : 0.0);
+  }
   if (!f.note.empty()) {
     std::printf("%-34s %s\n", "", f.note.c_str());
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <numbers>
 #include <stdexcept>
 #include <vector>
@@ -124,14 +125,16 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
 }
 
 /// Packs the canvas into 4-bit PNG rows, two pixels per byte, through `level`. Most of an image
-/// is untouched background, so blocks of eight zero-coverage pixels take a shortcut.
-std::vector<std::uint8_t> pack_nibbles(const a8_canvas& canvas,
-                                       const std::array<std::uint8_t, 256>& level,
-                                       std::size_t& row_bytes) {
+/// is untouched background, so blocks of eight zero-coverage pixels take a shortcut. Every
+/// output byte is written, so the buffer is not zeroed first.
+std::unique_ptr<std::uint8_t[]> pack_nibbles(const a8_canvas& canvas,
+                                             const std::array<std::uint8_t, 256>& level,
+                                             std::size_t& row_bytes) {
   const int w = canvas.width();
   const int h = canvas.height();
   row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
-  std::vector<std::uint8_t> out(row_bytes * static_cast<std::size_t>(h));
+  auto out =
+      std::make_unique_for_overwrite<std::uint8_t[]>(row_bytes * static_cast<std::size_t>(h));
   const std::uint8_t* src = canvas.data();
   const std::size_t stride = canvas.stride();
   const auto pair = [&level](std::uint8_t left, std::uint8_t right) {
@@ -140,7 +143,7 @@ std::vector<std::uint8_t> pack_nibbles(const a8_canvas& canvas,
   const std::uint8_t background_pair = pair(0, 0);
   for (int y = 0; y < h; ++y) {
     const std::uint8_t* in = src + static_cast<std::size_t>(y) * stride;
-    std::uint8_t* o = out.data() + static_cast<std::size_t>(y) * row_bytes;
+    std::uint8_t* o = out.get() + static_cast<std::size_t>(y) * row_bytes;
     if (all_zero(in, static_cast<std::size_t>(w))) {  // a background row: most of them
       std::memset(o, background_pair, static_cast<std::size_t>(w) / 2U);
       if (w % 2 != 0) {
@@ -173,7 +176,7 @@ std::vector<std::uint8_t> pack_nibbles(const a8_canvas& canvas,
 std::string encode_coverage_grey(const a8_canvas& canvas, int background_level, int ink_level) {
   std::size_t row_bytes = 0;
   const auto rows = pack_nibbles(canvas, level_table(background_level, ink_level), row_bytes);
-  return encode_grey(rows.data(), canvas.width(), canvas.height(), row_bytes, 4);
+  return encode_grey(rows.get(), canvas.width(), canvas.height(), row_bytes, 4);
 }
 
 /// Palette: entry i blends background and fill at i/15, and coverage picks the nearest entry.
@@ -190,7 +193,7 @@ std::string encode_coverage_palette(const a8_canvas& canvas, rgb8 background, rg
   }
   std::size_t row_bytes = 0;
   const auto rows = pack_nibbles(canvas, level_table(0, levels - 1), row_bytes);
-  return encode_palette(rows.data(), canvas.width(), canvas.height(), row_bytes, 4, palette);
+  return encode_palette(rows.get(), canvas.width(), canvas.height(), row_bytes, 4, palette);
 }
 
 // --- the four kinds --------------------------------------------------------------------------

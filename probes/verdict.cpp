@@ -157,37 +157,11 @@ bool contains_phrase(std::string_view hay, std::string_view phrase) noexcept {
   return false;
 }
 
-/// True when normalize(text) == text: the built-in phrases are written that way, so the judge
-/// does not rebuild them on every probe.
-bool is_normalized(std::string_view text) noexcept {
-  if (text.empty() || text.front() == ' ' || text.back() == ' ') {
-    return text.empty();
-  }
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto d = decode_utf8(text, i);
-    if (!d.valid || fold(d.cp) != d.cp || (d.cp == ' ' && text[i + 1] == ' ')) {
-      return false;
-    }
-    i += d.length;
-  }
-  return true;
-}
-
-const std::string* find_phrase(std::string_view normalized_text,
-                               const std::vector<std::string>& phrases) {
-  std::string scratch;
-  for (const auto& p : phrases) {
-    std::string_view phrase = p;
-    if (!is_normalized(phrase)) {
-      scratch = normalize(p);
-      phrase = scratch;
-    }
-    if (contains_phrase(normalized_text, phrase)) {
-      return &p;
-    }
-  }
-  return nullptr;
+/// True when one of the (normalised) phrases occurs in the normalised text.
+bool has_phrase(std::string_view normalized_text, const std::vector<std::string>& phrases) {
+  return std::any_of(phrases.begin(), phrases.end(), [&](const std::string& p) {
+    return contains_phrase(normalized_text, p);
+  });
 }
 
 bool is_blank(std::string_view text) { return normalize(text).empty(); }
@@ -679,11 +653,11 @@ verdict judge_unchecked(const http_result& http,
 
   const std::string text = normalize(r.text);
   const std::string refusal = normalize(r.refusal);
-  const auto& no_image = checks.no_image_phrases.items();
-  if (find_phrase(text, no_image) != nullptr) {
+  const auto& no_image = checks.no_image_phrases.normalized();
+  if (has_phrase(text, no_image)) {
     return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.text), v);
   }
-  if (find_phrase(refusal, no_image) != nullptr) {
+  if (has_phrase(refusal, no_image)) {
     return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.refusal), v);
   }
   if (!is_blank(r.refusal)) {
@@ -702,7 +676,7 @@ verdict judge_unchecked(const http_result& http,
   const match_status m =
       has_expectation(expect) ? match_answer(expect, r.text) : match_status::match;
   if (m != match_status::match || !has_expectation(expect)) {
-    if (find_phrase(text, checks.refusal_phrases.items()) != nullptr) {
+    if (has_phrase(text, checks.refusal_phrases.normalized())) {
       return fail(outcome::refusal, "refusal: " + quoted(r.text), v);
     }
   }
@@ -1039,6 +1013,16 @@ bool answer_matches(const answer_expectation& expect, std::string_view text) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+phrase_list::phrase_list(std::vector<std::string> items) {
+  auto d = std::make_shared<data>();
+  d->normalized.reserve(items.size());
+  for (const auto& p : items) {
+    d->normalized.push_back(normalize(p));
+  }
+  d->items = std::move(items);
+  data_ = std::move(d);
 }
 
 const phrase_list& default_no_image_phrase_list() {

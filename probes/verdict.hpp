@@ -25,30 +25,35 @@ const std::vector<std::string>& default_refusal_phrases();
 /// one copy of them, not 10,000 (measured: 11 KB per route before).
 class phrase_list {
  public:
-  phrase_list() : items_(std::make_shared<const std::vector<std::string>>()) {}
-  phrase_list(std::vector<std::string> items)  // NOLINT(google-explicit-constructor)
-      : items_(std::make_shared<const std::vector<std::string>>(std::move(items))) {}
+  phrase_list() : phrase_list(std::vector<std::string>{}) {}
+  phrase_list(std::vector<std::string> items);  // NOLINT(google-explicit-constructor)
   phrase_list(std::initializer_list<std::string> items)
       : phrase_list(std::vector<std::string>(items)) {}
 
-  const std::vector<std::string>& items() const noexcept { return *items_; }
-  std::size_t size() const noexcept { return items_->size(); }
-  bool empty() const noexcept { return items_->empty(); }
-  const std::string& back() const { return items_->back(); }
-  auto begin() const noexcept { return items_->begin(); }
-  auto end() const noexcept { return items_->end(); }
+  const std::vector<std::string>& items() const noexcept { return data_->items; }
+  /// The items normalised once (case, white space, apostrophes), as the judge matches them.
+  const std::vector<std::string>& normalized() const noexcept { return data_->normalized; }
+  std::size_t size() const noexcept { return data_->items.size(); }
+  bool empty() const noexcept { return data_->items.empty(); }
+  const std::string& back() const { return data_->items.back(); }
+  auto begin() const noexcept { return data_->items.begin(); }
+  auto end() const noexcept { return data_->items.end(); }
   /// True when both share one list (no copy was made).
-  bool shares_with(const phrase_list& other) const noexcept { return items_ == other.items_; }
+  bool shares_with(const phrase_list& other) const noexcept { return data_ == other.data_; }
 
   friend bool operator==(const phrase_list& a, const phrase_list& b) {
-    return a.items_ == b.items_ || *a.items_ == *b.items_;
+    return a.data_ == b.data_ || a.data_->items == b.data_->items;
   }
   friend bool operator==(const phrase_list& a, const std::vector<std::string>& b) {
-    return *a.items_ == b;
+    return a.data_->items == b;
   }
 
  private:
-  std::shared_ptr<const std::vector<std::string>> items_;
+  struct data {
+    std::vector<std::string> items;
+    std::vector<std::string> normalized;
+  };
+  std::shared_ptr<const data> data_;
 };
 
 /// The built-in lists as shared phrase_lists.
