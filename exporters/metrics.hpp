@@ -107,6 +107,7 @@ class metrics {
   bool probe_skipped(route_handle route);
 
   void set_in_flight(std::size_t probes);
+  double in_flight() const noexcept { return in_flight_; }
   /// How late the scheduler started a probe, in seconds.
   void observe_scheduler_lag(double seconds);
   /// The scheduler lag histogram as (upper bound, cumulative count), +Inf last (benchmarks).
