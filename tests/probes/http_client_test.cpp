@@ -13,7 +13,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -328,6 +330,54 @@ TEST_SUITE("integration") {
     CHECK(elapsed >= 0.99);
     CHECK(elapsed < 2.0);
     CHECK(r.phases.ttfb > 0.9);
+  }
+
+  TEST_CASE("a timed-out exchange ends with a reset - a complete one with an orderly close") {
+    // A raw listener: it accepts, reads the request and then either says nothing (the client
+    // times out) or answers. What its next read returns shows how the client closed.
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const auto url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+    // How the peer ended the connection: 0 for FIN, ECONNRESET for a reset, -1 for silence.
+    const auto serve_once = [listener](bool answer) {
+      const int c = ::accept(listener, nullptr, nullptr);
+      char buf[4096];
+      (void)::recv(c, buf, sizeof buf, 0);  // the request
+      if (answer) {
+        const std::string_view res =
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+        (void)::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+      }
+      pollfd p{c, POLLIN, 0};
+      int how = -1;
+      if (::poll(&p, 1, 5000) == 1) {
+        const auto n = ::recv(c, buf, sizeof buf, 0);
+        how = n == 0 ? 0 : (n < 0 ? errno : -2);
+      }
+      ::close(c);
+      return how;
+    };
+    {
+      auto ended = std::async(std::launch::async, serve_once, false);
+      auto req = get(url);
+      req.timeout = 300ms;
+      check_outcome(fetch(base_options(), req), outcome::timeout, "deadline of 300 ms");
+      CHECK(ended.get() == ECONNRESET);
+    }
+    {
+      auto ended = std::async(std::launch::async, serve_once, true);
+      const auto r = fetch(base_options(), get(url));
+      CHECK(r.status == 200);
+      CHECK(ended.get() == 0);
+    }
+    ::close(listener);
   }
 
   TEST_CASE("trickling server hits the total deadline") {
