@@ -149,6 +149,20 @@ class scoped_env {
   std::optional<std::string> old_;
 };
 
+/// A listening IPv4 loopback socket on a free port; `addr` receives its address.
+int loopback_listener(int backlog, sockaddr_in& addr) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  addr = sockaddr_in{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, backlog) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  return listener;
+}
+
 }  // namespace
 
 TEST_SUITE("integration") {
@@ -282,15 +296,8 @@ TEST_SUITE("integration") {
 
   TEST_CASE("a peer that never accepts is a connect_error after the connect timeout") {
     // A listener with a full accept queue that never accepts: SYNs go unanswered.
-    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(listener >= 0);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 0) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const int listener = loopback_listener(0, addr);
     std::vector<int> fillers;
     bool full = false;
     for (int i = 0; i < 16 && !full; ++i) {
@@ -335,15 +342,8 @@ TEST_SUITE("integration") {
   TEST_CASE("a timed-out exchange ends with a reset - a complete one with an orderly close") {
     // A raw listener: it accepts, reads the request and then either says nothing (the client
     // times out) or answers. What its next read returns shows how the client closed.
-    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(listener >= 0);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 4) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const int listener = loopback_listener(4, addr);
     const auto url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
     // How the peer ended the connection: 0 for FIN, ECONNRESET for a reset, -1 for silence.
     const auto serve_once = [listener](bool answer) {
