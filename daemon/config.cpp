@@ -1030,6 +1030,8 @@ class config_parser {
                   "timeout",
                   "max_attempts",
                   "max_age",
+                  "min_backoff",
+                  "max_backoff",
                   "queue_size",
                   "resend_interval",
                   "tls"});
@@ -1136,6 +1138,24 @@ class config_parser {
       if (auto d = l_.whole_seconds(*v, m.at("max_age"))) {
         r.max_age = *d;
       }
+    }
+    if (const auto* v = m.get("min_backoff")) {
+      if (auto d = l_.duration(*v, m.at("min_backoff"))) {
+        r.min_backoff = *d;
+      }
+    }
+    if (const auto* v = m.get("max_backoff")) {
+      if (auto d = l_.duration(*v, m.at("max_backoff"))) {
+        r.max_backoff = *d;
+      }
+    }
+    if (r.max_backoff < r.min_backoff) {
+      const char* key = m.get("max_backoff") != nullptr ? "max_backoff" : "min_backoff";
+      l_.fail(*m.get(key),
+              m.at(key),
+              "max_backoff (" + std::to_string(r.max_backoff.count()) +
+                  " ms) is shorter than min_backoff (" + std::to_string(r.min_backoff.count()) +
+                  " ms)");
     }
     if (const auto* v = m.get("queue_size")) {
       if (auto i = l_.integer(*v, m.at("queue_size"), 1, 1'000'000)) {

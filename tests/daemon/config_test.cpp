@@ -508,6 +508,30 @@ TEST_SUITE("unit") {
               "config.yaml:12: receivers[3].resend_interval: only alertmanager receivers re-send"});
   }
 
+  TEST_CASE("receiver retry backoff is configurable and must be ordered") {
+    const auto c = parse_ok(base +
+                            "receivers:\n"
+                            "  - {name: w, type: webhook, url: \"https://w/\", min_backoff: 5s, "
+                            "max_backoff: 10m}\n"
+                            "  - {name: d, type: webhook, url: \"https://d/\"}\n");
+    CHECK(c.receivers[0].min_backoff == milliseconds{5'000});
+    CHECK(c.receivers[0].max_backoff == milliseconds{600'000});
+    CHECK(c.receivers[1].min_backoff == milliseconds{1'000});  // the defaults
+    CHECK(c.receivers[1].max_backoff == milliseconds{300'000});
+    CHECK(errors_of(base +
+                    "receivers:\n"  // 8
+                    "  - {name: w, type: webhook, url: \"https://w/\", min_backoff: 2m, "
+                    "max_backoff: 1m}\n"                                                     // 9
+                    "  - {name: v, type: webhook, url: \"https://v/\", min_backoff: 10m}\n"  // 10
+                    "  - {name: u, type: webhook, url: \"https://u/\", max_backoff: 0s}\n") ==
+          std::vector<std::string>{
+              "config.yaml:9: receivers[0].max_backoff: max_backoff (60000 ms) is shorter than "
+              "min_backoff (120000 ms)",
+              "config.yaml:10: receivers[1].min_backoff: max_backoff (300000 ms) is shorter than "
+              "min_backoff (600000 ms)",
+              "config.yaml:11: receivers[2].max_backoff: \"0s\" must be positive"});
+  }
+
   TEST_CASE("custom probes need prompt and expect and a readable PNG or JPEG of at most 20 MiB") {
     const auto dir = test::make_temp_dir("vw-img");
     write_file(dir, "ok.png", png_magic);
