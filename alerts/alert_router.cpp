@@ -49,6 +49,20 @@ void alert_router::dispatch(const std::vector<alert_event>& events, wall_time no
   }
 }
 
+void alert_router::refresh_alertmanager(wall_time now) {
+  const bool any = std::any_of(receivers_.begin(), receivers_.end(), [](const receiver_config& r) {
+    return r.kind == receiver_kind::alertmanager;
+  });
+  if (!any) {
+    return;
+  }
+  for (const auto& [name, engine] : engines_) {
+    if (!engine.at_rest()) {
+      refresh_alertmanager(engine, now);
+    }
+  }
+}
+
 void alert_router::refresh_alertmanager(const rule_engine& engine, wall_time now) {
   for (auto& note : engine.firing_notifications()) {
     for (const auto& r : receivers_) {

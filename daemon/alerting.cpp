@@ -212,6 +212,8 @@ void alerting::apply(const config& cfg) {
   }
 }
 
+void alerting::refresh_alertmanager() { router_->refresh_alertmanager(wall_clock::now()); }
+
 bool alerting::on_probe(const probe_result& r, const window_figures& f) {
   const auto now = wall_clock::now();
   router_->silences().expire(now);

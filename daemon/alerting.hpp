@@ -42,6 +42,9 @@ class alerting {
   /// Evaluates one probe; notifications go to the receivers' queues.
   /// True when an alert changed state (the caller saves the state file).
   bool on_probe(const probe_result& r, const window_figures& f);
+  /// Re-sends firing alerts to Alertmanager receivers that are due, whether or not their
+  /// routes were probed lately (the service calls it every few seconds).
+  void refresh_alertmanager();
   /// Rule states of a route for the status page and /api/v1/routes.
   std::vector<alert_view> views(std::string_view route) const;
 

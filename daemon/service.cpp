@@ -614,11 +614,16 @@ net::awaitable<void> service::save_loop() {
   // re-learns it anyway), delivery progress within 5 s of a queue growing or shrinking. A
   // quiet, healthy daemon writes nothing. Silence changes, reloads and shutdown write at once.
   net::steady_timer t(io_);
-  for (;;) {
+  for (unsigned tick = 1;; ++tick) {
     t.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await t.async_wait(use_nothrow);
     if (ec || stopping_) {
       co_return;
+    }
+    if (tick % 5 == 0) {
+      // Alertmanager forgets a firing alert 4 resend_intervals after the last send; routes
+      // probed less often than resend_interval are re-sent from here.
+      alerting_->refresh_alertmanager();
     }
     const auto since = clock::now() - last_save_;
     if (state_dirty_ || (baselines_dirty_ && since >= std::chrono::seconds(60)) ||

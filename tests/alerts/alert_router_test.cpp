@@ -120,6 +120,41 @@ TEST_SUITE("unit") {
     CHECK(log.count("am", notification_kind::refresh) == 2);
   }
 
+  TEST_CASE("firing alerts reach Alertmanager every resend_interval without probes") {
+    // A route probed every 10 minutes with a 60 s resend_interval: Alertmanager would let the
+    // alert expire (endsAt = 4 minutes after a send) between two probes.
+    sent_log log;
+    alert_router router(
+        {receiver("am", receiver_kind::alertmanager), receiver("hook", receiver_kind::webhook)},
+        log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    router.set_route(id("quiet"), down_rule(), t0);
+    auto now = t0;
+    for (int i = 0; i < 3; ++i) {
+      now += 10min;
+      router.on_probe(probe("a", outcome::timeout), {}, now);
+    }
+    REQUIRE(log.count("am", notification_kind::firing) == 1);
+    router.refresh_alertmanager(now + 30s);
+    CHECK(log.count("am", notification_kind::refresh) == 0);  // sent 30 s ago
+    router.refresh_alertmanager(now + 61s);
+    CHECK(log.count("am", notification_kind::refresh) == 1);
+    router.refresh_alertmanager(now + 90s);
+    CHECK(log.count("am", notification_kind::refresh) == 1);
+    router.refresh_alertmanager(now + 125s);
+    CHECK(log.count("am", notification_kind::refresh) == 2);
+    CHECK(log.count("hook", notification_kind::refresh) == 0);  // only Alertmanager re-sends
+    // Once resolved, nothing more is re-sent.
+    now += 10min;
+    router.on_probe(probe("a", outcome::ok), {}, now);
+    now += 10min;
+    router.on_probe(probe("a", outcome::ok), {}, now);
+    REQUIRE(log.count("am", notification_kind::resolved) == 1);
+    const auto refreshes = log.count("am", notification_kind::refresh);
+    router.refresh_alertmanager(now + 1h);
+    CHECK(log.count("am", notification_kind::refresh) == refreshes);
+  }
+
   TEST_CASE("a route removed by a reload resolves its announced alerts") {
     sent_log log;
     alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
