@@ -64,6 +64,9 @@ void alert_router::refresh_alertmanager(wall_time now) {
 }
 
 void alert_router::refresh_alertmanager(const rule_engine& engine, wall_time now) {
+  if (silences_.is_silenced(engine.identity().route, now)) {
+    return;  // a silence stops the re-sends, so Alertmanager lets the alert expire
+  }
   for (auto& note : engine.firing_notifications()) {
     for (const auto& r : receivers_) {
       if (r.kind != receiver_kind::alertmanager || !targets(r, note)) {
@@ -133,9 +136,7 @@ std::vector<alert_event> alert_router::on_probe(const probe_result& result,
   const bool silenced = silences_.is_silenced(result.route, now);
   auto events = it->second.evaluate(result, figures, now, silenced);
   dispatch(events, now);
-  if (!silenced) {
-    refresh_alertmanager(it->second, now);
-  }
+  refresh_alertmanager(it->second, now);
   return events;
 }
 

@@ -37,13 +37,13 @@ class alert_router {
   std::vector<alert_event> retain_routes(const std::vector<std::string>& keep, wall_time now);
   void set_receivers(std::vector<receiver_config> receivers);
 
+  /// Re-sends the firing alerts of every route that is not silenced to Alertmanager receivers
+  /// whose resend_interval has passed. on_probe does this for its route; this covers routes
+  /// probed less often than that (Alertmanager lets an alert expire at its endsAt, 4 ×
+  /// resend_interval after the last send). The daemon calls it every few seconds.
+  void refresh_alertmanager(wall_time now);
   /// Evaluates one probe (unknown routes are ignored), delivers what is not silenced and
   /// returns every event (suppressed ones included, for the log).
-  /// Re-sends the firing alerts of every route to Alertmanager receivers whose
-  /// resend_interval has passed. on_probe does this for its route; this covers routes probed
-  /// less often than that (Alertmanager lets an alert expire at its endsAt, 4 × resend_interval
-  /// after the last send). The daemon calls it every few seconds.
-  void refresh_alertmanager(wall_time now);
   std::vector<alert_event> on_probe(const probe_result& result,
                                     const window_figures& figures,
                                     wall_time now);

@@ -271,6 +271,9 @@ net::awaitable<bool> write_streamed(state& st,
   bool more = false;
   bool failed = false;
   try {
+    if (!res.next) {
+      throw std::runtime_error("no body producer");
+    }
     more = res.next(piece);
   } catch (const std::exception& e) {
     log_event(spdlog::level::err, "admin stream failed", {{"error", e.what()}});
@@ -576,7 +579,7 @@ net::awaitable<bool> serve_request(state& st, connection& conn, beast::flat_buff
   unsigned status = 0;
   bool stay_open = false;
   if (match.handler->stream_handler) {
-    std::optional<streamed_response> streamed;
+    streamed_response streamed;  // no producer if the handler throws: write_streamed sends a 500
     try {
       streamed = match.handler->stream_handler(request);
     } catch (const std::exception& e) {
@@ -585,20 +588,8 @@ net::awaitable<bool> serve_request(state& st, connection& conn, beast::flat_buff
                 {{"method", method}, {"route", match.handler->pattern}, {"error", e.what()}});
     }
     const bool keep = client_keep_alive && !st.stopping;
-    if (streamed && streamed->next) {
-      status = streamed->head.result_int();
-      stay_open = co_await write_streamed(st, conn, std::move(*streamed), version, head, keep);
-    } else {
-      status = 500;
-      const bool written = co_await write_response(
-          st,
-          conn,
-          error_response(http::status::internal_server_error, "internal error"),
-          version,
-          head,
-          keep);
-      stay_open = written && keep;
-    }
+    status = streamed.next ? streamed.head.result_int() : 500;
+    stay_open = co_await write_streamed(st, conn, std::move(streamed), version, head, keep);
   } else {
     auto res = co_await call_handler(*match.handler, std::move(request));
     const bool keep = client_keep_alive && !st.stopping;  // stop() may have come meanwhile

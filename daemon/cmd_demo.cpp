@@ -1,5 +1,5 @@
 // `visionwatch demo`: the daemon on an embedded configuration against a built-in simulated
-// gateway on loopback, with five routes that show the failures visionwatch exists to catch.
+// gateway on loopback, with six routes that show the failures visionwatch exists to catch.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -46,7 +46,7 @@ int run_demo(demo_settings o) {
   }
   const auto url = svc.admin_url();
   std::printf(
-      "\nvisionwatch demo: five routes behind a simulated gateway at %s\n"
+      "\nvisionwatch demo: six routes behind a simulated gateway at %s\n"
       "  healthy               reads the image and answers right\n"
       "  drops-image-says-so   HTTP 200, \"No image provided.\"      -> no_image_claim\n"
       "  drops-image-guesses   HTTP 200, a confident guess           -> wrong_answer\n"

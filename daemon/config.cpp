@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "alerts/receivers.hpp"
+
 namespace visionwatch {
 namespace {
 
@@ -164,6 +166,7 @@ class loader {
   void fail(const YAML::Node& at, std::string path, std::string message) {
     fail(line_of(at), std::move(path), std::move(message));
   }
+  std::size_t error_count() const noexcept { return errors_.size(); }
 
   std::vector<config_error> take_errors() {
     std::stable_sort(errors_.begin(),
@@ -1038,6 +1041,7 @@ class config_parser {
     if (!m.ok()) {
       return;
     }
+    const std::size_t errors_before = l_.error_count();
     receiver_config r;
     const auto name = l_.name(m, "receiver");
     if (name) {
@@ -1171,6 +1175,13 @@ class config_parser {
       map_reader t(l_, *v, m.at("tls"), {"ca_file", "insecure_skip_verify"});
       if (t.ok()) {
         parse_tls(t, r.ca_file, r.insecure_skip_verify);
+      }
+    }
+    // The notifier's own checks (a webhook secret in the Standard Webhooks format, ...): what
+    // they refuse must fail here, not when a reload has already swapped the configuration in.
+    if (l_.error_count() == errors_before) {
+      if (const auto problem = check_receiver(r); !problem.empty()) {
+        l_.fail(m.line(), path, problem);
       }
     }
     cfg_.receivers.push_back(std::move(r));

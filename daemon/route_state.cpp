@@ -124,42 +124,16 @@ struct route_state::stored_result {
   }
 };
 
-route_state::flag_window::flag_window(std::size_t capacity)
-    : ring_(std::max<std::size_t>(capacity, 1)) {}
+namespace {
 
-void route_state::flag_window::add(std::uint8_t flags) {
-  ring_[next_] = flags;
-  next_ = (next_ + 1) % ring_.size();
-  size_ = std::min(size_ + 1, ring_.size());
-}
-
-void route_state::flag_window::set_capacity(std::size_t capacity) {
-  capacity = std::max<std::size_t>(capacity, 1);
-  if (capacity == ring_.size()) {
-    return;
-  }
-  std::vector<std::uint8_t> vals;  // oldest first
-  const std::size_t start = (next_ + ring_.size() - size_) % ring_.size();
-  for (std::size_t i = 0; i < size_; ++i) {
-    vals.push_back(ring_[(start + i) % ring_.size()]);
-  }
-  if (vals.size() > capacity) {
-    vals.erase(vals.begin(), vals.end() - static_cast<std::ptrdiff_t>(capacity));
-  }
-  ring_.assign(capacity, 0);
-  std::copy(vals.begin(), vals.end(), ring_.begin());
-  size_ = vals.size();
-  next_ = size_ % capacity;
-}
-
-std::size_t route_state::flag_window::count(std::uint8_t bit) const noexcept {
-  // Slots past size_ are still 0 (never written), so the whole ring can be counted.
+/// Probes in the window with `bit` set.
+std::size_t count_flag(const ring_window<std::uint8_t>& w, std::uint8_t bit) {
   std::size_t n = 0;
-  for (const std::uint8_t f : ring_) {
-    n += (f & bit) != 0 ? 1U : 0U;
-  }
+  w.for_each([&n, bit](std::uint8_t f) { n += (f & bit) != 0 ? 1U : 0U; });
   return n;
 }
+
+}  // namespace
 
 route_state::route_state(std::size_t window, std::size_t recent)
     : latency_(window),
@@ -236,21 +210,22 @@ window_figures route_state::figures() const {
   window_figures f;
   f.probes = flags_.size();
   if (f.probes > 0) {
-    const auto successes = flags_.count(success_bit);
+    const auto successes = count_flag(flags_, success_bit);
     f.success_ratio = static_cast<double>(successes) / static_cast<double>(f.probes);
     if (successes > 0) {
       f.cost_per_success_usd = cost_.sum() / static_cast<double>(successes);
     }
   }
-  if (!latency_.empty()) {
-    f.latency_p50 = latency_.quantile(0.5);
-    f.latency_p90 = latency_.quantile(0.9);
-    f.latency_p99 = latency_.quantile(0.99);
-    f.latency_max = latency_.max();
+  if (!latency_.empty()) {  // one sort for all four (this runs on every probe)
+    const auto sorted = latency_.sorted();
+    f.latency_p50 = quantile_of_sorted(sorted, 0.5);
+    f.latency_p90 = quantile_of_sorted(sorted, 0.9);
+    f.latency_p99 = quantile_of_sorted(sorted, 0.99);
+    f.latency_max = sorted.back();
   }
   return f;
 }
 
-std::uint64_t route_state::silent_in_window() const { return flags_.count(silent_bit); }
+std::uint64_t route_state::silent_in_window() const { return count_flag(flags_, silent_bit); }
 
 }  // namespace visionwatch

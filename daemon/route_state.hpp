@@ -46,7 +46,6 @@ class route_state {
   /// The recent image probes, newest first, rebuilt from the records (`route` left empty: the
   /// caller knows it). For the status page and the API, not for the probe path.
   std::vector<probe_result> recent() const;
-  std::size_t recent_count() const noexcept { return recent_size_; }
   /// The newest image probe, if any.
   std::optional<probe_result> last() const;
   std::optional<probe_result> last_control() const;
@@ -56,24 +55,9 @@ class route_state {
 
  private:
   struct stored_result;
-  /// One byte per probe in the window: bit 0 success, bit 1 silent failure.
-  class flag_window {
-   public:
-    explicit flag_window(std::size_t capacity);
-    void add(std::uint8_t flags);
-    void set_capacity(std::size_t capacity);
-    std::size_t size() const noexcept { return size_; }
-    std::size_t count(std::uint8_t bit) const noexcept;
-
-   private:
-    std::vector<std::uint8_t> ring_;
-    std::size_t next_ = 0;
-    std::size_t size_ = 0;
-  };
-
-  sample_window latency_;  ///< seconds, probes that got an HTTP response
-  sample_window cost_;     ///< USD per probe, failed probes too
-  flag_window flags_;
+  sample_window latency_;              ///< seconds, probes that got an HTTP response
+  sample_window cost_;                 ///< USD per probe, failed probes too
+  ring_window<std::uint8_t> flags_;    ///< one byte per probe: bit 0 success, bit 1 silent
   std::vector<stored_result> recent_;  ///< ring, capacity recent_limit_
   std::size_t recent_next_ = 0;
   std::size_t recent_size_ = 0;

@@ -157,14 +157,7 @@ void service::start() {
     if (auto it = images.find(r.name); it != images.end()) {
       e->image = it->second;
     }
-    const auto& s = r.settings;
-    const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
-    core_.add_route(e->id,
-                    gateways_.at(r.gateway)->index,
-                    s.interval,
-                    s.baseline_interval,
-                    first,
-                    first_baseline_time(now, first, s.timeout, s.interval));
+    schedule_new_route(e->id, gateways_.at(r.gateway)->index, r, now, unix_ms);
     by_name_.emplace(r.name, e->id);
     routes_.emplace(e->id, std::move(e));
   }
@@ -190,7 +183,7 @@ void service::start() {
     net::co_spawn(io_, std::move(loop), net::bind_cancellation_slot(sig->slot(), check_spawn));
   };
   spawn_loop(schedule_loop());
-  spawn_loop(save_loop());
+  spawn_loop(upkeep_loop());
   if (options_.handle_signals) {
     spawn_loop(signal_loop());
   }
@@ -563,13 +556,7 @@ std::vector<std::string> service::apply(config next) {
     e->metrics = metrics_->add_route(labels_of(r, *cfg));
     e->state.set_window(s.window);
     e->image = images.contains(r.name) ? images.at(r.name) : nullptr;
-    const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
-    core_.add_route(e->id,
-                    gw,
-                    s.interval,
-                    s.baseline_interval,
-                    first,
-                    first_baseline_time(now, first, s.timeout, s.interval));
+    schedule_new_route(e->id, gw, r, now, unix_ms);
     by_name.emplace(r.name, e->id);
     routes_.emplace(e->id, std::move(e));
     ++added;
@@ -594,6 +581,21 @@ std::vector<std::string> service::apply(config next) {
   return {};
 }
 
+void service::schedule_new_route(scheduler_core::route_id id,
+                                 std::size_t gateway,
+                                 const route_config& r,
+                                 scheduler_core::time_point now,
+                                 std::int64_t unix_ms) {
+  const auto& s = r.settings;
+  const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
+  core_.add_route(id,
+                  gateway,
+                  s.interval,
+                  s.baseline_interval,
+                  first,
+                  first_baseline_time(now, first, s.timeout, s.interval));
+}
+
 void service::save_state() {
   std::map<std::string, std::pair<long long, wall_time>> baselines;
   for (const auto& [id, e] : routes_) {
@@ -608,8 +610,9 @@ void service::save_state() {
   last_save_ = clock::now();
 }
 
-net::awaitable<void> service::save_loop() {
-  // What changed decides how soon the state file is written: alert state within a second (a
+net::awaitable<void> service::upkeep_loop() {
+  // Once a second: Alertmanager re-sends (every 5 s) and the state file. What changed decides
+  // how soon the state file is written: alert state within a second (a
   // restart must not announce a firing twice), a learned baseline within a minute (a restart
   // re-learns it anyway), delivery progress within 5 s of a queue growing or shrinking. A
   // quiet, healthy daemon writes nothing. Silence changes, reloads and shutdown write at once.

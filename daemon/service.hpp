@@ -85,7 +85,14 @@ class service {
   status_view snapshot() const;
   void task_done();
   void save_state();
-  net::awaitable<void> save_loop();
+  net::awaitable<void> upkeep_loop();
+  /// Puts a route that was not scheduled before on the schedule: its phase slot, and its first
+  /// baseline request shortly before its first probe.
+  void schedule_new_route(scheduler_core::route_id id,
+                          std::size_t gateway,
+                          const route_config& r,
+                          scheduler_core::time_point now,
+                          std::int64_t unix_ms);
 
   net::io_context& io_;
   service_options options_;

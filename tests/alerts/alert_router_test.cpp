@@ -144,6 +144,14 @@ TEST_SUITE("unit") {
     router.refresh_alertmanager(now + 125s);
     CHECK(log.count("am", notification_kind::refresh) == 2);
     CHECK(log.count("hook", notification_kind::refresh) == 0);  // only Alertmanager re-sends
+    // A silence stops the re-sends here too, not only on probes.
+    const auto silence = router.silences().add("a", now + 1h, "", now + 125s);
+    REQUIRE(silence.value);
+    router.refresh_alertmanager(now + 200s);
+    CHECK(log.count("am", notification_kind::refresh) == 2);
+    REQUIRE(router.silences().remove(silence.value->id));
+    router.refresh_alertmanager(now + 201s);
+    CHECK(log.count("am", notification_kind::refresh) == 3);
     // Once resolved, nothing more is re-sent.
     now += 10min;
     router.on_probe(probe("a", outcome::ok), {}, now);

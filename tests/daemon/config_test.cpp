@@ -147,7 +147,7 @@ TEST_SUITE("unit") {
     write_file(dir, "pd-routing-key", "pd-key");
     const auto env = env_of({{"CREDENTIALS_DIRECTORY", dir.string()},
                              {"OPENROUTER_API_KEY", "sk-or"},
-                             {"VW_WEBHOOK_SECRET", "whsec_abc"},
+                             {"VW_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
                              {"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/X"}});
     const auto r = load_config((test::source_dir() / "examples/production.yaml").string(), env);
     for (const auto& e : r.errors) {
@@ -530,6 +530,19 @@ TEST_SUITE("unit") {
               "config.yaml:10: receivers[1].min_backoff: max_backoff (300000 ms) is shorter than "
               "min_backoff (600000 ms)",
               "config.yaml:11: receivers[2].max_backoff: \"0s\" must be positive"});
+  }
+
+  TEST_CASE("what the notifier would refuse is a configuration error - not a failed reload") {
+    // A webhook signing secret outside the Standard Webhooks format: before, validation passed
+    // and a reload threw when the notifier was rebuilt. The secret itself is never echoed.
+    const auto errors = errors_of(base +
+                                      "receivers:\n"  // 8
+                                      "  - {name: w, type: webhook, url: \"https://w/\", "
+                                      "secret_env: HOOK_SECRET}\n",
+                                  env_of({{"HOOK_SECRET", "not-a-whsec-value"}}));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].starts_with("config.yaml:9: receivers[0]: receiver 'w': secret must be"));
+    CHECK(errors[0].find("not-a-whsec-value") == std::string::npos);
   }
 
   TEST_CASE("custom probes need prompt and expect and a readable PNG or JPEG of at most 20 MiB") {

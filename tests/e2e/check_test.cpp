@@ -251,6 +251,21 @@ bool is_2xx_outcome(outcome o) {
 
 std::string fraction(int n) { return std::to_string(n) + "/" + std::to_string(probes_per_route); }
 
+/// `text` with the test key replaced, for failure messages: a failing leak check must not print
+/// the key itself.
+std::string redacted(std::string text) {
+  const std::string key = api_key;
+  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+    text.replace(at, key.size(), "<redacted>");
+  }
+  return text;
+}
+
+/// The request carried the gateway's key (compared without printing either side).
+bool carries_key(const visionwatch::received_request& req) {
+  return req.header("authorization") == std::string("Bearer ") + api_key;
+}
+
 void check_secret_absent(const vt::process_result& r) {
   CHECK(r.out.find(api_key) == std::string::npos);
   CHECK(r.err.find(api_key) == std::string::npos);
@@ -273,7 +288,7 @@ TEST_SUITE("e2e") {
                           "digits}}\n"));
     const auto r =
         env.run({"--config", env.config.string(), "-n", std::to_string(probes_per_route)});
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
     check_secret_absent(r);
@@ -337,7 +352,7 @@ TEST_SUITE("e2e") {
     // The key went to the gateway on every request of the keyed gateway.
     std::size_t keyed = 0;
     for (const auto& req : up.requests()) {
-      if (req.header("authorization") == std::string("Bearer ") + api_key) {
+      if (carries_key(req)) {
         ++keyed;
       }
     }
@@ -356,7 +371,7 @@ TEST_SUITE("e2e") {
                             std::to_string(probes_per_route),
                             "--output",
                             "json"});
-    INFO("stderr:\n" << r.err);
+    INFO("stderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
     check_secret_absent(r);
     const auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -405,7 +420,7 @@ TEST_SUITE("e2e") {
     }
     env.write(config_yaml(up, healthy));
     const auto r = env.run({"--config", env.config.string(), "-n", "2"});
-    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_ok);
     check_secret_absent(r);
     const auto rows = table_rows(r.out);
@@ -415,7 +430,7 @@ TEST_SUITE("e2e") {
     // Control plus two probes per route, each carrying the key.
     CHECK(up.request_count() == healthy.size() * 3);
     for (const auto& req : up.requests()) {
-      CHECK(req.header("authorization") == std::string("Bearer ") + api_key);
+      CHECK(carries_key(req));
     }
   }
 
