@@ -168,6 +168,7 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
 }
 
 void alerting::apply(const config& cfg) {
+  alert_series_synced_.clear();  // rules may have been reset, alert series removed
   cfg_ = &cfg;
   context_ = receiver_context{cfg.global.external_labels, cfg.global.public_url};
   router_->set_receivers(cfg.receivers);
@@ -229,9 +230,13 @@ bool alerting::on_probe(const probe_result& r, const window_figures& f) {
                {"silenced", ev.suppressed ? "true" : "false"},
                {"reason", n.reason}});
   }
-  if (const auto* engine = router_->route(r.route)) {
-    for (const auto& s : engine->statuses()) {
-      metrics_.set_alert_firing(r.route, to_string(s.kind), s.state == alert_state::firing);
+  // visionwatch_alerts_firing changes only with an event (silenced ones included); the first
+  // probe of a route, and the first after a reload, create or reset its series.
+  if (!events.empty() || alert_series_synced_.insert(r.route).second) {
+    if (const auto* engine = router_->route(r.route)) {
+      for (const auto& s : engine->statuses()) {
+        metrics_.set_alert_firing(r.route, to_string(s.kind), s.state == alert_state::firing);
+      }
     }
   }
   return !events.empty();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "alerts/alert_router.hpp"
@@ -80,6 +81,8 @@ class alerting {
   state_store store_;
   std::vector<std::unique_ptr<receiver_entry>> retired_;  ///< removed by a reload, stopping
   int running_ = 0;
+  /// Routes whose visionwatch_alerts_firing series are up to date (since start or reload).
+  std::unordered_set<std::string> alert_series_synced_;
 };
 
 }  // namespace visionwatch

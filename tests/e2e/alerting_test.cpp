@@ -209,6 +209,9 @@ TEST_SUITE("e2e") {
         },
         after(10s)));
     CHECK(w.sink.count() == 0);
+    const std::map<std::string, std::string> firing_series = {{"route", o.route},
+                                                              {"rule", "silent_failure"}};
+    CHECK(d.metric("visionwatch_alerts_firing", firing_series) == 0.0);  // created at 0
 
     set_behaviour(w.gateway, "drops_image_says_so");
     // Two 1 s intervals make two bad probes; the rest is scheduling slack on a loaded machine.
@@ -216,6 +219,7 @@ TEST_SUITE("e2e") {
         w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
                         after(6s)),
         d.log_tail());
+    CHECK(d.metric("visionwatch_alerts_firing", firing_series) == 1.0);
     const auto rs = w.sink.delivered();
     const auto& req = rs.front();
     CHECK(req.method == "POST");
