@@ -81,31 +81,6 @@ std::string make_fingerprint(std::string_view route, alert_rule_kind rule, wall_
   return out;
 }
 
-std::string format_rfc3339(wall_time t) {
-  const auto ms = to_epoch_ms(t);
-  auto seconds = ms / 1000;
-  auto millis = ms % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    seconds -= 1;
-  }
-  const auto tt = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::array<char, 96> buf{};
-  std::snprintf(buf.data(),
-                buf.size(),
-                "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900,
-                tm.tm_mon + 1,
-                tm.tm_mday,
-                tm.tm_hour,
-                tm.tm_min,
-                tm.tm_sec,
-                static_cast<int>(millis));
-  return buf.data();
-}
-
 std::string truncate_utf8(std::string_view s, std::size_t limit) {
   std::string out;
   out.reserve(std::min(s.size(), limit));

@@ -14,6 +14,7 @@
 #include "alerts/alert_config.hpp"
 #include "probes/outcome.hpp"
 #include "probes/reply.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 
@@ -78,8 +79,6 @@ struct notification {
 /// 32 lower-case hex digits of SHA-256(route, rule, incident start in ms).
 std::string make_fingerprint(std::string_view route, alert_rule_kind rule, wall_time starts_at);
 
-/// "2026-11-20T23:32:31.123Z" (UTC, milliseconds): RFC 3339 as Alertmanager and humans read it.
-std::string format_rfc3339(wall_time t);
 
 /// The longest prefix of `s` of at most `limit` bytes that does not split a UTF-8 sequence;
 /// invalid bytes are replaced by '?', so the result is always valid UTF-8.

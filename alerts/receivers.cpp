@@ -7,6 +7,7 @@
 
 #include "alerts/webhook_signature.hpp"
 #include "probes/retry_after.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
@@ -76,7 +77,7 @@ nlohmann::json last_probe_json(const notification& note) {
             {"image", optional_tokens(p.tokens.image_tokens)}}},
           {"seed", std::to_string(p.seed)},
           {"sequence", p.sequence},
-          {"started_at", format_rfc3339(p.started_at)}};
+          {"started_at", format_rfc3339(p.started_at, utc_precision::milliseconds)}};
 }
 
 std::string join_url(std::string_view base, std::string_view path) {
@@ -162,9 +163,9 @@ nlohmann::json webhook_body(const notification& note,
           {"reason", note.reason},
           {"value", note.value},
           {"threshold", note.threshold},
-          {"starts_at", format_rfc3339(note.starts_at)},
-          {"ends_at", note.ends_at ? nlohmann::json(format_rfc3339(*note.ends_at)) : nullptr},
-          {"sent_at", format_rfc3339(now)},
+          {"starts_at", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
+          {"ends_at", note.ends_at ? nlohmann::json(format_rfc3339(*note.ends_at, utc_precision::milliseconds)) : nullptr},
+          {"sent_at", format_rfc3339(now, utc_precision::milliseconds)},
           {"fingerprint", note.fingerprint},
           {"status_url", link.empty() ? nlohmann::json(nullptr) : nlohmann::json(link)},
           {"labels", context.external_labels},
@@ -195,9 +196,9 @@ nlohmann::json slack_body(const notification& note, const receiver_context& cont
     blocks.push_back({{"type", "context"},
                       {"elements", nlohmann::json::array({{{"type", "mrkdwn"}, {"text", last}}})}});
   }
-  std::string when = "Since " + format_rfc3339(note.starts_at);
+  std::string when = "Since " + format_rfc3339(note.starts_at, utc_precision::milliseconds);
   if (note.ends_at) {
-    when += ", resolved " + format_rfc3339(*note.ends_at);
+    when += ", resolved " + format_rfc3339(*note.ends_at, utc_precision::milliseconds);
   }
   const auto link = link_of(note, context);
   if (!link.empty()) {
@@ -222,7 +223,7 @@ nlohmann::json pagerduty_body(const notification& note,
                             {"reason", note.reason},
                             {"value", note.value},
                             {"threshold", note.threshold},
-                            {"starts_at", format_rfc3339(note.starts_at)},
+                            {"starts_at", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
                             {"last_probe", last_probe_json(note)}};
   for (const auto& [k, v] : context.external_labels) {
     details["labels"][k] = v;
@@ -238,7 +239,7 @@ nlohmann::json pagerduty_body(const notification& note,
                            {"component", note.model},
                            {"group", note.gateway},
                            {"class", to_string(note.rule)},
-                           {"timestamp", format_rfc3339(note.starts_at)},
+                           {"timestamp", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
                            {"custom_details", std::move(details)}}}};
   const auto link = link_of(note, context);
   if (!link.empty()) {
@@ -276,8 +277,8 @@ nlohmann::json alertmanager_body(const notification& note,
       {"labels", std::move(labels)},
       {"annotations",
        {{"summary", note.summary}, {"description", description}, {"reason", note.reason}}},
-      {"startsAt", format_rfc3339(note.starts_at)},
-      {"endsAt", format_rfc3339(ends)}};
+      {"startsAt", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
+      {"endsAt", format_rfc3339(ends, utc_precision::milliseconds)}};
   const auto link = link_of(note, context);
   if (!link.empty()) {
     alert["generatorURL"] = link;

@@ -1,4 +1,5 @@
 #include "alerts/state_store.hpp"
+#include "probes/utc_time.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -34,14 +35,6 @@ class fd_guard {
   int fd_;
 };
 
-std::string compact_utc(wall_time t) {
-  const auto tt = wall_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::array<char, 32> buf{};
-  std::strftime(buf.data(), buf.size(), "%Y%m%dT%H%M%SZ", &tm);
-  return buf.data();
-}
 
 }  // namespace
 
@@ -117,7 +110,7 @@ state_store::load_report state_store::load(wall_time now) {
   }
   report.error = "state file " + file_.string() + ": " + problem;
   auto aside = file_;
-  aside += ".corrupt-" + compact_utc(now);
+  aside += ".corrupt-" + format_compact_utc(now);
   std::filesystem::rename(file_, aside, ec);
   if (ec) {
     report.error += "; could not move it aside: " + ec.message();
@@ -130,7 +123,7 @@ state_store::load_report state_store::load(wall_time now) {
 
 std::string state_store::save(wall_time now) const {
   nlohmann::json doc = {{"version", format_version},
-                        {"saved_at", format_rfc3339(now)},
+                        {"saved_at", format_rfc3339(now, utc_precision::milliseconds)},
                         {"sections", nlohmann::json::object()}};
   for (const auto& [k, v] : sections_) {
     doc["sections"][k] = v;

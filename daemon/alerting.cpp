@@ -11,18 +11,11 @@
 #include "daemon/config_values.hpp"
 #include "daemon/logging.hpp"
 #include "probes/http_client.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
 
-std::string rfc3339(wall_time t) {
-  const auto tt = wall_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 client_options receiver_client(const receiver_config& r) {
   client_options o;
@@ -283,8 +276,8 @@ nlohmann::json alerting::silences_json() const {
   for (const auto& s : router_->silences().list()) {
     out.push_back({{"id", s.id},
                    {"route", s.route},
-                   {"starts_at", rfc3339(s.starts_at)},
-                   {"until", rfc3339(s.until)},
+                   {"starts_at", format_rfc3339(s.starts_at)},
+                   {"until", format_rfc3339(s.until)},
                    {"comment", s.comment},
                    {"source", s.source == silence_source::config ? "config" : "api"}});
   }
@@ -338,8 +331,8 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
   const auto& s = *res.value;
   return {nlohmann::json{{"id", s.id},
                          {"route", s.route},
-                         {"starts_at", rfc3339(s.starts_at)},
-                         {"until", rfc3339(s.until)},
+                         {"starts_at", format_rfc3339(s.starts_at)},
+                         {"until", format_rfc3339(s.until)},
                          {"comment", s.comment},
                          {"source", "api"}},
           {}};

@@ -1,4 +1,5 @@
 #include "daemon/logging.hpp"
+#include "probes/utc_time.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -23,7 +24,7 @@ class json_formatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     nlohmann::json line;
-    line["ts"] = format_time(msg.time);
+    line["ts"] = format_rfc3339(msg.time, utc_precision::milliseconds);
     line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
                                 spdlog::level::to_string_view(msg.level).size());
     if (!payload.empty() && payload.front() == '\x1e') {
@@ -46,19 +47,6 @@ class json_formatter final : public spdlog::formatter {
   }
 
  private:
-  static std::string format_time(spdlog::log_clock::time_point tp) {
-    const auto t = spdlog::log_clock::to_time_t(tp);
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()) % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[48];
-    std::snprintf(
-        out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, static_cast<int>(ms.count()));
-    return out;
-  }
 };
 
 /// `<N>` syslog priority prefix that journald reads off each stderr line (sd-daemon(3)), so

@@ -44,12 +44,6 @@ std::string challenge_name(const challenge_config& ch) {
   return ch.custom() ? "custom" : std::string(to_string(ch.kind));
 }
 
-void check_spawn(std::exception_ptr e) {
-  if (e) {
-    std::rethrow_exception(e);
-  }
-}
-
 }  // namespace
 
 struct service::gateway_entry {
@@ -180,7 +174,7 @@ void service::start() {
   auto spawn_loop = [this](net::awaitable<void> loop) {
     auto sig = std::make_shared<net::cancellation_signal>();
     loops_.push_back(sig);
-    net::co_spawn(io_, std::move(loop), net::bind_cancellation_slot(sig->slot(), check_spawn));
+    net::co_spawn(io_, std::move(loop), net::bind_cancellation_slot(sig->slot(), rethrow_on_error));
   };
   spawn_loop(schedule_loop());
   spawn_loop(upkeep_loop());
@@ -660,7 +654,7 @@ void service::request_stop() {
   }
   stopping_ = true;
   sd::stopping("stopping: waiting for " + std::to_string(tasks_.size()) + " probe(s)");
-  net::co_spawn(io_, shutdown(), check_spawn);
+  net::co_spawn(io_, shutdown(), rethrow_on_error);
 }
 
 net::awaitable<void> service::shutdown() {

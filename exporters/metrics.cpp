@@ -18,9 +18,6 @@ namespace {
 using labels_map = std::map<std::string, std::string>;
 
 constexpr std::size_t silent_count = 5;
-constexpr std::size_t phase_count = 6;
-constexpr std::array<std::string_view, phase_count> phase_names = {
-    "dns", "connect", "tls", "send", "ttfb", "transfer"};
 // The windowed latency figures, in window_figures order; "1" is the window max.
 constexpr std::size_t quantile_count = 4;
 constexpr std::array<double, quantile_count> quantile_values = {0.5, 0.9, 0.99, 1};
@@ -91,7 +88,7 @@ struct fragments {
       reasons[i] = exposition::label("reason", to_string(silent_outcome(i)));
     }
     for (std::size_t i = 0; i < phase_count; ++i) {
-      phases[i] = exposition::label("phase", phase_names[i]);
+      phases[i] = exposition::label("phase", phase_name(static_cast<phase>(i)));
     }
     for (std::size_t i = 0; i < notification_result_count; ++i) {
       results[i] = exposition::label("result", result_names[i]);
@@ -984,7 +981,7 @@ std::vector<prometheus::MetricFamily> metrics::collect() const {
   for (const auto* s : routes) {
     if (s->phases) {
       for (std::size_t i = 0; i < phase_count; ++i) {
-        out.value(with(r(*s), "phase", phase_names[i]), (*s->phases)[i]);
+        out.value(with(r(*s), "phase", phase_name(static_cast<phase>(i))), (*s->phases)[i]);
       }
     }
   }

@@ -1,4 +1,5 @@
 #include "exporters/status.hpp"
+#include "probes/utc_time.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -14,17 +15,6 @@ json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
-std::string rfc3339(std::chrono::system_clock::time_point tp) {
-  const auto t = std::chrono::system_clock::to_time_t(tp);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms < 0 ? 0 : ms));
-  return buf;
-}
 
 std::string fixed(double v, int digits) {
   char buf[48];
@@ -117,7 +107,7 @@ json probe_result_json(const probe_result& r) {
       {"cost_usd", r.cost_usd},
       {"expected", r.expected},
       {"answer", r.answer_excerpt},
-      {"started_at", rfc3339(r.started_at)},
+      {"started_at", format_rfc3339(r.started_at, utc_precision::milliseconds)},
   };
 }
 
@@ -127,7 +117,7 @@ json route_json(const route_view& r) {
     alerts.push_back({{"rule", a.rule},
                       {"state", a.state},
                       {"silenced", a.silenced},
-                      {"since", a.since ? json(rfc3339(*a.since)) : json(nullptr)}});
+                      {"since", a.since ? json(format_rfc3339(*a.since, utc_precision::milliseconds)) : json(nullptr)}});
   }
   json recent = json::array();
   for (const auto& p : r.recent) {
@@ -141,7 +131,7 @@ json route_json(const route_view& r) {
       {"challenge", r.challenge},
       {"interval_seconds", static_cast<double>(r.interval.count()) / 1000.0},
       {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"baseline_at", r.baseline_at ? json(rfc3339(*r.baseline_at)) : json(nullptr)},
+      {"baseline_at", r.baseline_at ? json(format_rfc3339(*r.baseline_at, utc_precision::milliseconds)) : json(nullptr)},
       {"window",
        {{"probes", r.window.probes},
         {"success_ratio", opt(r.window.success_ratio)},
@@ -164,8 +154,8 @@ json status_json(const status_view& s) {
   }
   return json{{"version", s.version},
               {"revision", s.revision},
-              {"started_at", rfc3339(s.started_at)},
-              {"now", rfc3339(s.now)},
+              {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
+              {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
               {"config_last_reload_successful", s.last_reload_ok},
               {"routes", std::move(routes)}};
 }
@@ -273,7 +263,7 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
     }
     h += "</div></section>\n";
   }
-  h += "</main>\n<footer>Started " + rfc3339(s.started_at) +
+  h += "</main>\n<footer>Started " + format_rfc3339(s.started_at, utc_precision::milliseconds) +
        " · <a href=\"metrics\">/metrics</a> · <a href=\"api/v1/routes\">/api/v1/routes</a>"
        " · refreshes every 10 s</footer>\n</body></html>\n";
   return h;

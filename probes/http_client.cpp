@@ -39,9 +39,6 @@ constexpr std::size_t first_read_chunk = 4 * 1024;
 /// TLS close_notify exchange after a finished response: polite, but never worth more than this.
 constexpr std::chrono::milliseconds tls_shutdown_cap{250};
 
-enum class phase : std::uint8_t { dns, connect, tls, send, ttfb, transfer };
-constexpr std::array<const char*, 6> phase_names = {
-    "dns", "connect", "tls", "send", "ttfb", "transfer"};
 
 /// Attributes every elapsed interval to exactly one phase, so the phases sum to the total.
 /// Time before the first phase is entered counts in that first phase.
@@ -375,7 +372,7 @@ void fail(http_result& r, outcome o, std::string reason) {
 
 std::string deadline_reason(std::chrono::milliseconds budget, phase p, const std::string& where) {
   return "deadline of " + std::to_string(budget.count()) + " ms passed during " +
-         phase_names[static_cast<std::size_t>(p)] + " (" + where + ")";
+         std::string(phase_name(p)) + " (" + where + ")";
 }
 
 bool is_reset(const error_code& ec) {
@@ -420,18 +417,18 @@ void map_exchange_error(const error_code& ec,
     fail(r,
          outcome::connection_reset,
          std::string("connection reset by peer during ") +
-             phase_names[static_cast<std::size_t>(p)] + " (" + hp + ")");
+             std::string(phase_name(p)) + " (" + hp + ")");
   } else if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
     fail(r, outcome::protocol_error, "invalid HTTP response: " + ec.message() + " (" + hp + ")");
   } else if (ec.category() == net::error::get_ssl_category()) {
     fail(r,
          outcome::tls_error,
-         "TLS error during " + std::string(phase_names[static_cast<std::size_t>(p)]) + ": " +
+         "TLS error during " + std::string(phase_name(p)) + ": " +
              ec.message() + " (" + hp + ")");
   } else {
     fail(r,
          outcome::connection_reset,
-         std::string(phase_names[static_cast<std::size_t>(p)]) + " failed: " + ec.message() + " (" +
+         std::string(phase_name(p)) + " failed: " + ec.message() + " (" +
              hp + ")");
   }
 }

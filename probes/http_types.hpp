@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,16 @@ struct http_request {
   /// Total deadline for this request; unset: client_options::total_timeout.
   std::optional<std::chrono::milliseconds> timeout;
 };
+
+/// The phases of one request, in order; `phase_name` gives the text used in reasons and in the
+/// `phase` label of `visionwatch_probe_phase_seconds`.
+enum class phase : std::uint8_t { dns, connect, tls, send, ttfb, transfer };
+inline constexpr std::size_t phase_count = 6;
+constexpr std::string_view phase_name(phase p) noexcept {
+  constexpr std::string_view names[phase_count] = {
+      "dns", "connect", "tls", "send", "ttfb", "transfer"};
+  return names[static_cast<std::size_t>(p)];
+}
 
 /// Seconds spent in each phase of one request; a phase that was not reached stays 0.
 /// dns + connect + tls + send + ttfb + transfer == total, up to clock granularity.
