@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 namespace visionwatch {
 namespace {
@@ -33,44 +34,29 @@ utc_parts split(std::chrono::system_clock::time_point t) {
 std::string format_rfc3339(std::chrono::system_clock::time_point t, utc_precision precision) {
   const auto p = split(t);
   std::array<char, 64> buf{};
+  const int n = std::snprintf(buf.data(),
+                              buf.size(),
+                              "%04d-%02d-%02dT%02d:%02d:%02d",
+                              p.tm.tm_year + 1900,
+                              p.tm.tm_mon + 1,
+                              p.tm.tm_mday,
+                              p.tm.tm_hour,
+                              p.tm.tm_min,
+                              p.tm.tm_sec);
+  std::string out(buf.data(), static_cast<std::size_t>(n));
   if (precision == utc_precision::milliseconds) {
-    std::snprintf(buf.data(),
-                  buf.size(),
-                  "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                  p.tm.tm_year + 1900,
-                  p.tm.tm_mon + 1,
-                  p.tm.tm_mday,
-                  p.tm.tm_hour,
-                  p.tm.tm_min,
-                  p.tm.tm_sec,
-                  p.millis);
-  } else {
-    std::snprintf(buf.data(),
-                  buf.size(),
-                  "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                  p.tm.tm_year + 1900,
-                  p.tm.tm_mon + 1,
-                  p.tm.tm_mday,
-                  p.tm.tm_hour,
-                  p.tm.tm_min,
-                  p.tm.tm_sec);
+    std::snprintf(buf.data(), buf.size(), ".%03d", p.millis);
+    out += buf.data();
   }
-  return buf.data();
+  out += 'Z';
+  return out;
 }
 
 std::string format_compact_utc(std::chrono::system_clock::time_point t) {
-  const auto p = split(t);
-  std::array<char, 48> buf{};
-  std::snprintf(buf.data(),
-                buf.size(),
-                "%04d%02d%02dT%02d%02d%02dZ",
-                p.tm.tm_year + 1900,
-                p.tm.tm_mon + 1,
-                p.tm.tm_mday,
-                p.tm.tm_hour,
-                p.tm.tm_min,
-                p.tm.tm_sec);
-  return buf.data();
+  std::string s = format_rfc3339(t);  // 2026-11-25T23:18:00Z
+  std::erase(s, '-');
+  std::erase(s, ':');
+  return s;
 }
 
 }  // namespace visionwatch
