@@ -1,5 +1,5 @@
 #pragma once
-/// Alerting configuration as loaded from YAML (daemon/config.cpp fills these).
+/// Alerting configuration as loaded from YAML (daemon/config/config.cpp fills these).
 
 #include <chrono>
 #include <cstdint>

@@ -25,7 +25,7 @@ class notifier {
  public:
   using send_function = std::function<net::awaitable<http_result>(http_request)>;
   using clock_function = std::function<wall_time()>;
-  /// Same shape as daemon/logging.hpp's log_event, so the daemon passes that directly.
+  /// Same shape as probes/logging.hpp's log_event, so the daemon passes that directly.
   using log_function = std::function<void(int spdlog_level,
                                           std::string_view msg,
                                           const std::vector<std::pair<std::string, std::string>>&)>;

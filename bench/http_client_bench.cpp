@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/sim_gateway.hpp"
+#include "daemon/sim/sim_gateway.hpp"
 #include "probes/http_client.hpp"
 
 namespace {

@@ -36,11 +36,11 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/config.hpp"
-#include "daemon/config_values.hpp"
-#include "daemon/service.hpp"
-#include "daemon/sim_gateway.hpp"
-#include "daemon/sim_model.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/config/config_values.hpp"
+#include "daemon/runtime/service.hpp"
+#include "daemon/sim/sim_gateway.hpp"
+#include "daemon/sim/sim_model.hpp"
 
 namespace {
 

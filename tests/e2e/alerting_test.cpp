@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "alerts/webhook_signature.hpp"
-#include "daemon/demo.hpp"
+#include "daemon/sim/demo.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/vw_child.hpp"

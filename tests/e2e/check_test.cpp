@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/commands.hpp"
-#include "daemon/sim_model.hpp"
+#include "daemon/app/commands.hpp"
+#include "daemon/sim/sim_model.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/subprocess.hpp"

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "daemon/demo.hpp"
-#include "daemon/sim_gateway.hpp"
-#include "daemon/sim_model.hpp"
+#include "daemon/sim/demo.hpp"
+#include "daemon/sim/sim_gateway.hpp"
+#include "daemon/sim/sim_model.hpp"
 #include "probes/outcome.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"

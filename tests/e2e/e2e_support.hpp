@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/demo.hpp"
+#include "daemon/sim/demo.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/test_paths.hpp"
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "daemon/demo.hpp"
+#include "daemon/sim/demo.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/subprocess.hpp"

@@ -21,7 +21,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "daemon/sim_gateway.hpp"
+#include "daemon/sim/sim_gateway.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_ca.hpp"
 #include "tests/support/test_paths.hpp"

@@ -9,7 +9,7 @@
 #include <optional>
 #include <thread>
 
-#include "daemon/admin_server.hpp"
+#include "daemon/admin/admin_server.hpp"
 
 namespace visionwatch::test {
 

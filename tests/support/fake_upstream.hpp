@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/sim_gateway.hpp"
-#include "daemon/sim_model.hpp"
+#include "daemon/sim/sim_gateway.hpp"
+#include "daemon/sim/sim_model.hpp"
 
 namespace visionwatch::test {
 
@@ -32,7 +32,7 @@ std::optional<std::string> fake_read(std::string_view png, std::string_view ques
 /// GET `url` (http only, 10 s deadline); the body of a 200, else nullopt.
 std::optional<std::string> fetch_url(const std::string& url);
 
-/// The sim model's parser (daemon/sim_model.hpp), for hand-made handlers.
+/// The sim model's parser (daemon/sim/sim_model.hpp), for hand-made handlers.
 using visionwatch::chat_request;
 inline std::optional<chat_request> parse_chat_request(const received_request& request) {
   return visionwatch::parse_chat_request(request.body);

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/sim_gateway.hpp"
+#include "daemon/sim/sim_gateway.hpp"
 #include "probes/http_types.hpp"
 
 namespace visionwatch::test {

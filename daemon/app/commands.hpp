@@ -1,0 +1,31 @@
+#pragma once
+/// Subcommands of the `visionwatch` executable. Each add_*_command registers a CLI11 subcommand
+/// whose callback stores the work in `cli_context::run`; main() sets up logging after the whole
+/// command line parsed, then calls it and exits with its return value.
+
+#include <functional>
+#include <string>
+
+#include "daemon/config/exit_codes.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace visionwatch {
+
+/// Options every subcommand shares (set before the subcommand's callback runs).
+struct cli_context {
+  std::string log_level = "info";
+  std::string log_format = "text";  ///< text | json
+  std::function<int()> run;         ///< set by the chosen subcommand's callback
+};
+
+// One declaration per subcommand, in the order main() registers them.
+void add_check_command(CLI::App& app, cli_context& ctx);
+void add_validate_command(CLI::App& app, cli_context& ctx);
+void add_run_command(CLI::App& app, cli_context& ctx);
+void add_demo_command(CLI::App& app, cli_context& ctx);
+void add_challenge_command(CLI::App& app, cli_context& ctx);
+
+}  // namespace visionwatch

@@ -1,0 +1,201 @@
+// `visionwatch check`: N probes per route, routes concurrently, then a scorecard.
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "daemon/check/check_run.hpp"
+#include "daemon/config/exit_codes.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/probe_log.hpp"
+#include "daemon/runtime/probe_runner.hpp"
+#include "daemon/check/scorecard.hpp"
+
+namespace visionwatch {
+namespace {
+
+
+/// Shared by the worker coroutines of one check run (one thread).
+struct check_state {
+  std::shared_ptr<const config> cfg;
+  std::vector<const route_config*> routes;
+  std::map<std::string, std::shared_ptr<http_client>> clients;
+  std::map<std::string, std::shared_ptr<const custom_image>> images;  // by route name
+  std::vector<route_run> runs;
+  int probes = 3;
+  std::uint64_t nonce = 0;
+  int done = 0;
+  int total = 0;
+  bool progress = false;
+
+  void tick() {
+    ++done;
+    if (progress) {
+      std::fprintf(
+          stderr, "\rchecking %zu route(s): %d/%d requests done", routes.size(), done, total);
+      std::fflush(stderr);
+    }
+  }
+};
+
+probe_job make_job(const check_state& st, std::size_t i) {
+  probe_job job;
+  job.cfg = st.cfg;
+  job.route = st.routes[i];
+  job.gateway = st.cfg->find_gateway(job.route->gateway);
+  job.client = st.clients.at(job.route->gateway);
+  if (auto it = st.images.find(job.route->name); it != st.images.end()) {
+    job.image = it->second;
+  }
+  return job;
+}
+
+net::awaitable<void> check_route(std::shared_ptr<check_state> st, std::size_t i) {
+  probe_job job = make_job(*st, i);
+  auto& run = st->runs[i];
+  job.seed = derive_seed(job.route->name, st->nonce, 0);
+  probe_result control = co_await run_control(job);
+  log_probe(control, *job.route, true);
+  st->tick();
+  if (control.success() && control.tokens.prompt_tokens) {
+    job.baseline_prompt_tokens = control.tokens.prompt_tokens;
+  }
+  run.control = std::move(control);
+  for (int s = 1; s <= st->probes; ++s) {
+    job.sequence = static_cast<std::uint64_t>(s);
+    job.seed = derive_seed(job.route->name, st->nonce, job.sequence);
+    probe_result r = co_await run_probe(job);
+    log_probe(r, *job.route, true);
+    st->tick();
+    run.probes.push_back(std::move(r));
+  }
+}
+
+/// Takes routes of one gateway off a shared list: at most max_concurrency of them at once.
+net::awaitable<void> gateway_worker(std::shared_ptr<check_state> st,
+                                    std::shared_ptr<std::vector<std::size_t>> queue,
+                                    std::shared_ptr<std::size_t> next) {
+  while (*next < queue->size()) {
+    const std::size_t i = (*queue)[(*next)++];
+    co_await check_route(st, i);
+  }
+}
+
+}  // namespace
+
+int run_check(const check_options& o) {
+  auto loaded = load_config(o.config_path);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) {
+      std::cerr << e.to_string() << '\n';
+    }
+    return exit_config;
+  }
+  auto st = std::make_shared<check_state>();
+  st->cfg = std::make_shared<const config>(std::move(*loaded.value));
+  const config& cfg = *st->cfg;
+  for (const auto& name : o.routes) {
+    const bool known = std::any_of(cfg.routes.begin(),
+                                   cfg.routes.end(),
+                                   [&](const route_config& r) { return r.name == name; });
+    if (!known) {
+      std::cerr << "visionwatch check: --route " << name << ": no such route in " << o.config_path
+                << '\n';
+      return exit_usage;
+    }
+  }
+  for (const auto& r : cfg.routes) {
+    if (o.routes.empty() || std::find(o.routes.begin(), o.routes.end(), r.name) != o.routes.end()) {
+      st->routes.push_back(&r);
+    }
+  }
+  if (st->routes.empty()) {
+    std::cerr << "visionwatch check: no routes configured in " << o.config_path << '\n';
+    return exit_config;
+  }
+
+  net::io_context io;
+  try {
+    for (const auto& g : cfg.gateways) {
+      st->clients.emplace(g.name, std::make_shared<http_client>(io.get_executor(), g.client));
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "visionwatch check: " << e.what() << '\n';
+    return exit_config;
+  }
+  for (const auto* r : st->routes) {
+    const auto& ch = r->settings.challenge;
+    if (!ch.image_file.empty()) {
+      std::string error;
+      auto img = load_custom_image(ch.image_file, error);
+      if (!img) {
+        std::cerr << "visionwatch check: routes." << r->name << ": " << error << '\n';
+        return exit_config;
+      }
+      st->images.emplace(r->name, std::make_shared<const custom_image>(std::move(*img)));
+    }
+    if (ch.media == media_mode::remote_url && !ch.custom()) {
+      std::cerr << "visionwatch check: route " << r->name
+                << " uses media: remote_url with a generated challenge, which needs the daemon's "
+                   "admin server to publish the image; use `visionwatch run`\n";
+      return exit_config;
+    }
+  }
+
+  st->probes = o.probes;
+  st->runs.resize(st->routes.size());
+  st->total = static_cast<int>(st->routes.size()) * (o.probes + 1);
+  st->nonce = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+  st->progress = o.output == "table" && isatty(STDERR_FILENO) == 1;
+  std::map<std::string, std::shared_ptr<std::vector<std::size_t>>> by_gateway;
+  for (std::size_t i = 0; i < st->routes.size(); ++i) {
+    auto& q = by_gateway[st->routes[i]->gateway];
+    if (!q) {
+      q = std::make_shared<std::vector<std::size_t>>();
+    }
+    q->push_back(i);
+    st->runs[i].route = st->routes[i]->name;
+    st->runs[i].model = st->routes[i]->model;
+    st->runs[i].gateway = st->routes[i]->gateway;
+  }
+  std::size_t workers_left = std::max<std::size_t>(cfg.global.max_in_flight, 1);
+  for (auto& [gateway, queue] : by_gateway) {
+    const auto* g = cfg.find_gateway(gateway);
+    auto next = std::make_shared<std::size_t>(0);
+    const std::size_t n = std::min({queue->size(),
+                                    std::max<std::size_t>(g->max_concurrency, 1),
+                                    std::max<std::size_t>(workers_left, 1)});
+    workers_left -= std::min(workers_left, n);
+    for (std::size_t w = 0; w < n; ++w) {
+      net::co_spawn(io, gateway_worker(st, queue, next), [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+    }
+  }
+  io.run();
+  if (st->progress) {
+    std::fprintf(stderr, "\r\033[K");
+  }
+
+  std::vector<route_summary> summaries;
+  for (const auto& run : st->runs) {
+    summaries.push_back(summarize(run, o.min_success));
+  }
+  if (o.output == "json") {
+    std::cout << render_json(summaries, st->runs).dump(2) << '\n';
+  } else {
+    std::cout << render_table(summaries);
+  }
+  const bool all_pass =
+      std::all_of(summaries.begin(), summaries.end(), [](const auto& s) { return s.pass; });
+  return all_pass ? exit_ok : exit_failed;
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,256 @@
+#include "daemon/check/scorecard.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <numeric>
+
+namespace visionwatch {
+namespace {
+
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+std::string seconds(const std::optional<double>& v) { return v ? fmt("%.2fs", *v) : "-"; }
+
+std::string fraction(int num, int den) { return std::to_string(num) + "/" + std::to_string(den); }
+
+std::string outcome_label(const probe_result& p) { return std::string(to_string(p.result)); }
+
+}  // namespace
+
+route_summary summarize(const route_run& run, double min_success) {
+  route_summary s;
+  s.route = run.route;
+  s.model = run.model;
+  s.gateway = run.gateway;
+  s.probes = static_cast<int>(run.probes.size());
+  std::vector<double> latencies;
+  double prompt_sum = 0;
+  double completion_sum = 0;
+  double cost_sum = 0;
+  int prompt_n = 0;
+  int completion_n = 0;
+  std::map<std::string, int> failures;  // outcome → count
+  std::map<std::string, int> reasons;
+  for (const auto& p : run.probes) {
+    const bool http_ok =
+        !is_transport_error(p.result) && p.http_status >= 200 && p.http_status < 300;
+    s.http_ok += http_ok ? 1 : 0;
+    s.passed += p.success() ? 1 : 0;
+    s.correct += (p.success() || p.result == outcome::image_tokens_missing) ? 1 : 0;
+    s.no_image_claims += p.result == outcome::no_image_claim ? 1 : 0;
+    s.other_silent += (p.silent() && p.result != outcome::no_image_claim) ? 1 : 0;
+    s.transport_errors += is_transport_error(p.result) ? 1 : 0;
+    s.http_errors += (p.result == outcome::http_4xx || p.result == outcome::http_5xx ||
+                      p.result == outcome::rate_limited)
+                         ? 1
+                         : 0;
+    s.bad_responses += p.result == outcome::bad_response ? 1 : 0;
+    if (!is_transport_error(p.result)) {
+      latencies.push_back(p.latency_seconds);
+    }
+    if (p.tokens.prompt_tokens) {
+      prompt_sum += static_cast<double>(*p.tokens.prompt_tokens);
+      ++prompt_n;
+    }
+    if (p.tokens.completion_tokens) {
+      completion_sum += static_cast<double>(*p.tokens.completion_tokens);
+      ++completion_n;
+    }
+    cost_sum += p.cost_usd;
+    if (!p.success()) {
+      ++failures[outcome_label(p)];
+      ++reasons[p.reason];
+    }
+  }
+  if (!latencies.empty()) {
+    std::sort(latencies.begin(), latencies.end());
+    const auto n = latencies.size();
+    s.latency_min = latencies.front();
+    s.latency_max = latencies.back();
+    s.latency_avg =
+        std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(n);
+    s.latency_median =
+        n % 2 == 1 ? latencies[n / 2] : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+  }
+  if (prompt_n > 0) {
+    s.prompt_tokens_avg = prompt_sum / prompt_n;
+  }
+  if (completion_n > 0) {
+    s.completion_tokens_avg = completion_sum / completion_n;
+  }
+  if (run.control && run.control->success() && run.control->tokens.prompt_tokens) {
+    s.baseline_prompt_tokens = run.control->tokens.prompt_tokens;
+  }
+  if (s.probes > 0 && (prompt_n > 0 || cost_sum > 0)) {
+    s.cost_per_10k = cost_sum / s.probes * 10'000;
+  }
+  s.pass = s.probes > 0 && static_cast<double>(s.passed) >= min_success * s.probes - 1e-9;
+  if (s.pass) {
+    s.verdict = "PASS";
+  } else if (s.probes == 0) {
+    s.verdict = "FAIL: no probes ran";
+  } else {
+    const auto worst =
+        std::max_element(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+          return a.second < b.second;
+        });
+    s.verdict = "FAIL: " + fraction(worst->second, s.probes) + " " + worst->first;
+  }
+  std::vector<std::pair<std::string, int>> by_count(reasons.begin(), reasons.end());
+  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second;
+  });
+  for (std::size_t i = 0; i < by_count.size() && i < 3; ++i) {
+    s.reasons.push_back(by_count[i].first);
+  }
+  return s;
+}
+
+std::string render_table(const std::vector<route_summary>& routes) {
+  struct row {
+    std::string label;
+    std::vector<std::string> cells;
+  };
+  std::vector<row> rows;
+  auto add = [&](std::string label, auto cell_of) {
+    row r{std::move(label), {}};
+    for (const auto& s : routes) {
+      r.cells.push_back(cell_of(s));
+    }
+    rows.push_back(std::move(r));
+  };
+  add("route", [](const route_summary& s) { return s.route; });
+  add("model", [](const route_summary& s) { return s.model; });
+  add("HTTP success", [](const route_summary& s) { return fraction(s.http_ok, s.probes); });
+  add("correct recognition", [](const route_summary& s) { return fraction(s.correct, s.probes); });
+  add("no-image claims", [](const route_summary& s) { return std::to_string(s.no_image_claims); });
+  add("other silent failures",
+      [](const route_summary& s) { return std::to_string(s.other_silent); });
+  add("transport / HTTP errors", [](const route_summary& s) {
+    return std::to_string(s.transport_errors) + " / " + std::to_string(s.http_errors);
+  });
+  add("latency avg", [](const route_summary& s) { return seconds(s.latency_avg); });
+  add("latency median", [](const route_summary& s) { return seconds(s.latency_median); });
+  add("latency fastest", [](const route_summary& s) { return seconds(s.latency_min); });
+  add("latency slowest", [](const route_summary& s) { return seconds(s.latency_max); });
+  add("prompt tokens avg", [](const route_summary& s) {
+    return s.prompt_tokens_avg ? fmt("%.1f", *s.prompt_tokens_avg) : std::string("-");
+  });
+  add("completion tokens avg", [](const route_summary& s) {
+    return s.completion_tokens_avg ? fmt("%.1f", *s.completion_tokens_avg) : std::string("-");
+  });
+  add("text-only baseline", [](const route_summary& s) {
+    return s.baseline_prompt_tokens ? std::to_string(*s.baseline_prompt_tokens) : std::string("-");
+  });
+  add("cost per 10k probes", [](const route_summary& s) {
+    return s.cost_per_10k ? fmt("$%.2f", *s.cost_per_10k) : std::string("-");
+  });
+  add("verdict", [](const route_summary& s) { return s.verdict; });
+
+  std::size_t label_w = 0;
+  for (const auto& r : rows) {
+    label_w = std::max(label_w, r.label.size());
+  }
+  std::vector<std::size_t> col_w(routes.size(), 0);
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.cells.size(); ++i) {
+      col_w[i] = std::max(col_w[i], r.cells[i].size());
+    }
+  }
+  std::string out;
+  for (std::size_t ri = 0; ri < rows.size(); ++ri) {
+    const auto& r = rows[ri];
+    out += r.label;
+    out.append(label_w - r.label.size(), ' ');
+    for (std::size_t i = 0; i < r.cells.size(); ++i) {
+      out += "  ";
+      out += r.cells[i];
+      if (i + 1 < r.cells.size()) {
+        out.append(col_w[i] - r.cells[i].size(), ' ');
+      }
+    }
+    out += '\n';
+    if (ri == 1) {  // under the header rows
+      out.append(label_w, '-');
+      for (auto w : col_w) {
+        out += "  ";
+        out.append(w, '-');
+      }
+      out += '\n';
+    }
+  }
+  bool any_reason = false;
+  for (const auto& s : routes) {
+    for (const auto& reason : s.reasons) {
+      if (!any_reason) {
+        out += "\nfailure reasons:\n";
+        any_reason = true;
+      }
+      out += "  " + s.route + ": " + reason + "\n";
+    }
+  }
+  return out;
+}
+
+nlohmann::json render_json(const std::vector<route_summary>& routes,
+                           const std::vector<route_run>& runs) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  nlohmann::json out = nlohmann::json::object();
+  out["passed"] = std::all_of(routes.begin(), routes.end(), [](const auto& s) { return s.pass; });
+  out["routes"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const auto& s = routes[i];
+    nlohmann::json r = {
+        {"route", s.route},
+        {"model", s.model},
+        {"gateway", s.gateway},
+        {"pass", s.pass},
+        {"verdict", s.verdict},
+        {"probes", s.probes},
+        {"http_success", s.http_ok},
+        {"correct", s.correct},
+        {"ok", s.passed},
+        {"no_image_claims", s.no_image_claims},
+        {"other_silent_failures", s.other_silent},
+        {"transport_errors", s.transport_errors},
+        {"http_errors", s.http_errors},
+        {"bad_responses", s.bad_responses},
+        {"latency_seconds",
+         {{"avg", opt(s.latency_avg)},
+          {"median", opt(s.latency_median)},
+          {"min", opt(s.latency_min)},
+          {"max", opt(s.latency_max)}}},
+        {"prompt_tokens_avg", opt(s.prompt_tokens_avg)},
+        {"completion_tokens_avg", opt(s.completion_tokens_avg)},
+        {"baseline_prompt_tokens", opt(s.baseline_prompt_tokens)},
+        {"cost_per_10k_usd", opt(s.cost_per_10k)},
+        {"reasons", s.reasons},
+    };
+    nlohmann::json list = nlohmann::json::array();
+    if (i < runs.size()) {
+      for (const auto& p : runs[i].probes) {
+        list.push_back({{"sequence", p.sequence},
+                        {"seed", std::to_string(p.seed)},
+                        {"outcome", std::string(to_string(p.result))},
+                        {"reason", p.reason},
+                        {"http_status", p.http_status},
+                        {"latency_seconds", p.latency_seconds},
+                        {"prompt_tokens", opt(p.tokens.prompt_tokens)},
+                        {"completion_tokens", opt(p.tokens.completion_tokens)},
+                        {"expected", p.expected},
+                        {"answer", p.answer_excerpt},
+                        {"cost_usd", p.cost_usd}});
+      }
+    }
+    r["results"] = std::move(list);
+    out["routes"].push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,127 @@
+#pragma once
+/// The typed configuration. Loaded once from YAML (or JSON) by load_config(); strict: unknown
+/// keys, wrong types and bad values are errors naming the file, line and path; all errors of a
+/// file are reported together. Secrets are resolved at load time and held only here.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/alert_config.hpp"
+#include "daemon/config/config_values.hpp"
+#include "probes/adapter.hpp"
+#include "probes/challenge.hpp"
+#include "probes/http_types.hpp"
+#include "probes/verdict.hpp"
+
+namespace visionwatch {
+
+enum class media_mode : std::uint8_t {
+  data_url,    ///< the image travels inline as a base64 data: URL (default)
+  remote_url,  ///< the gateway fetches the image over HTTP (from media_base_url, or image_url)
+};
+
+/// What a route asks and how the image travels.
+struct challenge_config {
+  challenge_kind kind = challenge_kind::digits;
+  int width = 512;
+  int height = 512;
+  media_mode media = media_mode::data_url;
+  std::string detail = "low";  ///< low | high | auto
+  int max_tokens = 50;
+  double temperature = 0;
+  /// User-supplied probe instead of a generated challenge: image file, prompt, expectation.
+  std::string image_file;
+  std::string image_url;  ///< remote image for a user-supplied probe with media: remote_url
+  std::string prompt;
+  std::string expect_pattern;             ///< regex
+  std::vector<std::string> expect_words;  ///< any of these
+  bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
+};
+
+struct price_config {
+  double input_per_million = 0;   ///< USD per 1M prompt tokens
+  double output_per_million = 0;  ///< USD per 1M completion tokens
+};
+
+/// Settings every route inherits from `defaults:` and may override.
+struct route_settings {
+  std::chrono::milliseconds interval{60'000};
+  std::chrono::milliseconds timeout{30'000};
+  std::chrono::milliseconds baseline_interval{3'600'000};
+  std::size_t window = 100;  ///< probes in the windowed quantiles and ratios
+  challenge_config challenge;
+  verdict_checks checks;
+  price_config price;
+  alert_rules_config alerts;
+};
+
+struct gateway_config {
+  std::string name;
+  std::string base_url;
+  api_flavour api = api_flavour::openai_chat;
+  std::string api_key;    ///< resolved secret (env, file or systemd credential); may be empty
+  header_list headers;    ///< extra headers, values may be secret
+  client_options client;  ///< TLS, proxy, timeouts, body cap, keep-alive
+  std::size_t max_concurrency = 4;
+};
+
+struct route_config {
+  std::string name;
+  std::string gateway;  ///< a gateway_config::name
+  std::string model;
+  route_settings settings;
+  int line = 0;  ///< where it was declared, for messages
+};
+
+struct global_config {
+  std::string listen = "127.0.0.1:9464";
+  std::string state_dir;  ///< empty: $STATE_DIRECTORY, else ./state
+  std::map<std::string, std::string> external_labels;
+  std::string admin_token;     ///< bearer token for mutating endpoints (secret)
+  std::string public_url;      ///< link base for alerts and the status page
+  std::string media_base_url;  ///< public base URL of /media/ for media: remote_url challenges
+  std::size_t max_in_flight = 256;
+  std::chrono::milliseconds shutdown_grace{10'000};
+};
+
+struct config {
+  std::string path;
+  global_config global;
+  std::vector<gateway_config> gateways;
+  std::vector<route_config> routes;
+  std::vector<receiver_config> receivers;
+  std::vector<silence_config> silences;
+
+  const gateway_config* find_gateway(std::string_view name) const noexcept;
+};
+
+/// One error: "config.yaml:14: routes[2].interval: \"5x\" is not a duration (use 30s, 5m, 1h)".
+struct config_error {
+  std::string file;
+  int line = 0;  ///< 1-based; 0 when unknown
+  std::string path;
+  std::string message;
+  std::string to_string() const;
+};
+
+struct config_result {
+  std::optional<config> value;  ///< set only when errors is empty
+  std::vector<config_error> errors;
+};
+
+/// Reads and validates a file. Never throws for bad input; unreadable files are an error too.
+/// `env` looks up ${VAR} substitutions, *_env secrets and CREDENTIALS_DIRECTORY (defaults to
+/// getenv). Relative paths in the file (image_file, ca_file, *_file) are resolved against the
+/// directory of `path` / `file_name`.
+config_result load_config(const std::string& path);
+config_result load_config(const std::string& path, const env_lookup& env);
+config_result parse_config(std::string_view text, const std::string& file_name);
+config_result parse_config(std::string_view text,
+                           const std::string& file_name,
+                           const env_lookup& env);
+
+}  // namespace visionwatch

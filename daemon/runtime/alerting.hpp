@@ -1,0 +1,88 @@
+#pragma once
+/// Wires alerts/ into the daemon: the alert router (rules and silences per route), one notifier
+/// and http client per receiver, the silences API, and persistence of everything that must
+/// survive a restart (alert state, pending notifications, usage baselines) in the state
+/// directory. One io_context thread.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "alerts/alert_router.hpp"
+#include "alerts/notifier.hpp"
+#include "alerts/state_store.hpp"
+#include "daemon/config/config.hpp"
+#include "exporters/metrics.hpp"
+#include "exporters/status.hpp"
+#include "probes/net.hpp"
+
+namespace visionwatch {
+
+/// Where the state file lives: global.state_dir, else $STATE_DIRECTORY (systemd), else ./state.
+std::filesystem::path resolve_state_dir(const global_config& global);
+
+class alerting {
+ public:
+  /// Throws std::invalid_argument for a receiver the notifier refuses (start-up error).
+  alerting(net::any_io_executor executor, metrics& m, const config& cfg);
+  ~alerting();
+
+  /// Reads the state file (a corrupt one is set aside and logged), restores alert state and
+  /// pending notifications for the configured routes and receivers, starts the notifiers.
+  /// Returns the persisted usage baselines: route → (prompt tokens, when learned).
+  std::map<std::string, std::pair<long long, wall_time>> start();
+
+  /// A reloaded configuration (already validated).
+  void apply(const config& cfg);
+  /// Evaluates one probe; notifications go to the receivers' queues.
+  /// True when an alert changed state (the caller saves the state file).
+  bool on_probe(const probe_result& r, const window_figures& f);
+  /// Re-sends firing alerts to Alertmanager receivers that are due, whether or not their
+  /// routes were probed lately (the service calls it every few seconds).
+  void refresh_alertmanager();
+  /// Rule states of a route for the status page and /api/v1/routes.
+  std::vector<alert_view> views(std::string_view route) const;
+
+  /// Copies delivery counters and queue depths into the metrics (before each scrape).
+  void sync_metrics();
+
+  // Silences API.
+  nlohmann::json silences_json() const;
+  /// {"route": ..., "duration": "2h" | "until": RFC 3339, "comment": ...}; error text or the
+  /// created silence.
+  std::pair<std::optional<nlohmann::json>, std::string> add_silence(const nlohmann::json& body);
+  bool remove_silence(std::string_view id);
+
+  /// Notifications waiting in the receivers' queues (their progress is worth saving).
+  std::size_t queued() const;
+  /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown.
+  void save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
+
+  /// Stops the notifiers (a request in progress may finish within `grace`).
+  net::awaitable<void> stop(std::chrono::milliseconds grace);
+
+ private:
+  struct receiver_entry;
+  void add_receiver(const receiver_config& r);
+  route_identity identity(const route_config& r) const;
+
+  net::any_io_executor executor_;
+  metrics& metrics_;
+  const config* cfg_;
+  receiver_context context_;
+  std::unique_ptr<alert_router> router_;
+  std::map<std::string, std::unique_ptr<receiver_entry>, std::less<>> receivers_;
+  state_store store_;
+  std::vector<std::unique_ptr<receiver_entry>> retired_;  ///< removed by a reload, stopping
+  int running_ = 0;
+  /// Routes whose visionwatch_alerts_firing series are up to date (since start or reload).
+  std::unordered_set<std::string> alert_series_synced_;
+};
+
+}  // namespace visionwatch

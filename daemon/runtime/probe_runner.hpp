@@ -1,0 +1,53 @@
+#pragma once
+/// Runs one probe end to end: challenge → request (adapter) → http client → reply (adapter) →
+/// verdict → probe_result. Also runs the text-only control request that measures a route's usage
+/// baseline. Called from the scheduler and from `visionwatch check`, on the io_context thread.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/config/config.hpp"
+#include "probes/http_client.hpp"
+#include "probes/net.hpp"
+#include "probes/probe_result.hpp"
+
+namespace visionwatch {
+
+class media_store;
+
+/// A user-supplied probe image, read once when the configuration is loaded.
+struct custom_image {
+  std::string bytes;
+  std::string mime;  ///< image/png or image/jpeg
+};
+
+/// Everything one probe needs. Held by value in the coroutine frame: the shared pointers keep the
+/// configuration and the client alive across a reload that happens while the probe is in flight.
+struct probe_job {
+  std::shared_ptr<const config> cfg;
+  const route_config* route = nullptr;      ///< points into *cfg
+  const gateway_config* gateway = nullptr;  ///< points into *cfg
+  std::shared_ptr<http_client> client;
+  std::shared_ptr<const custom_image> image;  ///< set for custom probes with image_file
+  std::shared_ptr<media_store> media;         ///< set when the route uses media: remote_url
+  std::uint64_t sequence = 0;
+  std::uint64_t seed = 0;
+  std::optional<long long> baseline_prompt_tokens;
+};
+
+/// Reads a custom probe image and detects its type; std::nullopt and `error` set on failure.
+std::optional<custom_image> load_custom_image(const std::string& path, std::string& error);
+
+/// The image probe. Never throws for network or reply problems: they become the outcome.
+net::awaitable<probe_result> run_probe(probe_job job);
+
+/// The text-only control request (same prompt, no image). On success the result's
+/// tokens.prompt_tokens is the new baseline; its outcome is ok or the transport/HTTP failure.
+net::awaitable<probe_result> run_control(probe_job job);
+
+/// USD for the given usage and prices (0 for missing fields).
+double probe_cost(const usage& u, const price_config& price) noexcept;
+
+}  // namespace visionwatch

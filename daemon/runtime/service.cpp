@@ -1,0 +1,689 @@
+#include "daemon/runtime/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <random>
+
+#include "daemon/admin/admin_server.hpp"
+#include "daemon/runtime/alerting.hpp"
+#include "daemon/runtime/media_store.hpp"
+#include "daemon/runtime/probe_log.hpp"
+#include "daemon/runtime/sd_notify.hpp"
+#include "daemon/runtime/version.hpp"
+#include "probes/http_client.hpp"
+
+namespace visionwatch {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// Size of one streamed piece of /metrics.
+constexpr std::size_t metrics_piece_bytes = 256 * 1024;
+
+/// Settings that, when changed by a reload, need a new http_client for the gateway.
+bool same_client(const gateway_config& a, const gateway_config& b) {
+  const auto& x = a.client;
+  const auto& y = b.client;
+  return x.connect_timeout == y.connect_timeout && x.total_timeout == y.total_timeout &&
+         x.body_limit == y.body_limit && x.header_limit == y.header_limit &&
+         x.tls.ca_file == y.tls.ca_file && x.tls.server_name == y.tls.server_name &&
+         x.tls.insecure_skip_verify == y.tls.insecure_skip_verify && x.proxy_url == y.proxy_url &&
+         x.use_env_proxy == y.use_env_proxy && x.keep_alive == y.keep_alive;
+}
+
+route_labels labels_of(const route_config& r, const config& cfg) {
+  const auto* g = cfg.find_gateway(r.gateway);
+  return route_labels{
+      r.name, r.model, r.gateway, std::string(to_string(g ? g->api : api_flavour::openai_chat))};
+}
+
+std::string challenge_name(const challenge_config& ch) {
+  return ch.custom() ? "custom" : std::string(to_string(ch.kind));
+}
+
+}  // namespace
+
+struct service::gateway_entry {
+  gateway_config cfg;
+  std::size_t index = 0;
+  std::shared_ptr<http_client> client;
+};
+
+struct service::route_entry {
+  scheduler_core::route_id id = 0;
+  const route_config* cfg = nullptr;  ///< into service::cfg_
+  route_handle metrics;
+  route_state state;
+  std::shared_ptr<const custom_image> image;
+};
+
+service::service(net::io_context& io, config cfg, service_options options)
+    : io_(io),
+      options_(std::move(options)),
+      cfg_(std::make_shared<const config>(std::move(cfg))),
+      core_(std::max<std::size_t>(cfg_->global.max_in_flight, 1)),
+      media_(std::make_shared<media_store>()),
+      wake_timer_(io),
+      drain_timer_(io) {
+  metrics_ = std::make_unique<metrics>(cfg_->global.external_labels, version(), revision());
+  std::random_device rd;
+  nonce_ = (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+service::~service() = default;
+
+unsigned short service::admin_port() const { return admin_ ? admin_->port() : 0; }
+
+std::string service::admin_url() const {
+  if (!admin_) {
+    return {};
+  }
+  const auto ep = admin_->local_endpoint();
+  const auto addr = ep.address();
+  std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  if (addr.is_unspecified()) {
+    host = addr.is_v6() ? "[::1]" : "127.0.0.1";
+  }
+  return "http://" + host + ":" + std::to_string(ep.port()) + "/";
+}
+
+std::vector<std::string> service::prepare(
+    const config& cfg,
+    std::map<std::string, std::shared_ptr<http_client>>& clients,
+    std::map<std::string, std::shared_ptr<const custom_image>>& images) {
+  std::vector<std::string> errors;
+  for (const auto& g : cfg.gateways) {
+    const auto it = gateways_.find(g.name);
+    if (it != gateways_.end() && same_client(it->second->cfg, g)) {
+      clients[g.name] = it->second->client;
+      continue;
+    }
+    try {
+      clients[g.name] = std::make_shared<http_client>(io_.get_executor(), g.client);
+    } catch (const std::exception& e) {
+      errors.push_back("gateways." + g.name + ": " + e.what());
+    }
+  }
+  for (const auto& r : cfg.routes) {
+    if (r.settings.challenge.image_file.empty()) {
+      continue;
+    }
+    std::string error;
+    auto img = load_custom_image(r.settings.challenge.image_file, error);
+    if (!img) {
+      errors.push_back("routes." + r.name + ": " + error);
+      continue;
+    }
+    images[r.name] = std::make_shared<const custom_image>(std::move(*img));
+  }
+  return errors;
+}
+
+void service::start() {
+  std::map<std::string, std::shared_ptr<http_client>> clients;
+  std::map<std::string, std::shared_ptr<const custom_image>> images;
+  if (auto errors = prepare(*cfg_, clients, images); !errors.empty()) {
+    throw std::runtime_error(errors.front());
+  }
+  started_at_ = std::chrono::system_clock::now();
+  std::size_t index = 0;
+  for (const auto& g : cfg_->gateways) {
+    auto e = std::make_unique<gateway_entry>();
+    e->cfg = g;
+    e->index = index++;
+    e->client = clients.at(g.name);
+    core_.set_gateway_limit(e->index, g.max_concurrency);
+    gateways_.emplace(g.name, std::move(e));
+  }
+  const auto now = clock::now();
+  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  for (const auto& r : cfg_->routes) {
+    auto e = std::make_unique<route_entry>();
+    e->id = next_route_id_++;
+    e->cfg = &r;
+    e->metrics = metrics_->add_route(labels_of(r, *cfg_));
+    e->state.set_window(r.settings.window);
+    if (auto it = images.find(r.name); it != images.end()) {
+      e->image = it->second;
+    }
+    schedule_new_route(e->id, gateways_.at(r.gateway)->index, r, now, unix_ms);
+    by_name_.emplace(r.name, e->id);
+    routes_.emplace(e->id, std::move(e));
+  }
+  metrics_->config_reloaded(true, std::chrono::system_clock::now());
+
+  // Alert state, pending notifications and usage baselines survive restarts.
+  alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
+  for (const auto& [route, b] : alerting_->start()) {
+    if (const auto it = by_name_.find(route); it != by_name_.end()) {
+      auto& e = *routes_.at(it->second);
+      e.state.restore_baseline(b.first, b.second);
+      metrics_->set_baseline(e.metrics, b.first);
+    }
+  }
+
+  build_admin();
+  admin_->start();
+  started_ = true;
+
+  auto spawn_loop = [this](net::awaitable<void> loop) {
+    auto sig = std::make_shared<net::cancellation_signal>();
+    loops_.push_back(sig);
+    net::co_spawn(io_, std::move(loop), net::bind_cancellation_slot(sig->slot(), rethrow_on_error));
+  };
+  spawn_loop(schedule_loop());
+  spawn_loop(upkeep_loop());
+  if (options_.handle_signals) {
+    spawn_loop(signal_loop());
+  }
+  if (auto interval = sd::watchdog_interval()) {
+    spawn_loop(sd::watchdog_loop(*interval));
+  }
+  spdlog::info("visionwatch {} listening on {} with {} route(s) on {} gateway(s)",
+               version(),
+               admin_url(),
+               routes_.size(),
+               gateways_.size());
+  sd::ready("probing " + std::to_string(routes_.size()) + " route(s)");
+}
+
+void service::build_admin() {
+  admin_router router;
+  // Streamed in pieces of ~256 KiB: at 10,000 routes the exposition is ~50 MB of text. The
+  // cursor holds route names, not pointers, so probes and reloads between pieces are safe; the
+  // metrics object itself lives as long as the service, which outlives the admin server.
+  router.add_stream(http::verb::get, "/metrics", [this](const admin_request&) {
+    alerting_->sync_metrics();
+    auto cursor = std::make_shared<metrics::render_cursor>();
+    return streamed_response{
+        text_response(http::status::ok, {}, "text/plain; version=0.0.4; charset=utf-8"),
+        [this, cursor](std::string& out) {
+          return metrics_->render_piece(*cursor, out, metrics_piece_bytes);
+        }};
+  });
+  router.add(http::verb::get, "/-/healthy", [](const admin_request&) {
+    return text_response(http::status::ok, "OK\n");
+  });
+  router.add(http::verb::get, "/-/ready", [this](const admin_request&) {
+    return stopping_ ? text_response(http::status::service_unavailable, "stopping\n")
+                     : text_response(http::status::ok, "ready\n");
+  });
+  router.add(http::verb::get, "/api/v1/routes", [this](const admin_request&) {
+    return json_response(http::status::ok, status_json(snapshot()));
+  });
+  router.add(http::verb::get, "/api/v1/routes/{name}", [this](const admin_request& req) {
+    const auto view = snapshot();
+    for (const auto& r : view.routes) {
+      if (r.route == req.param("name")) {
+        return json_response(http::status::ok, route_json(r));
+      }
+    }
+    return error_response(http::status::not_found,
+                          "no route named '" + std::string(req.param("name")) + "'");
+  });
+  router.add_async(http::verb::post, "/api/v1/routes/{name}/probe", [this](admin_request req) {
+    return probe_now(std::move(req));
+  });
+  router.add(http::verb::post, "/-/reload", [this](const admin_request&) {
+    const auto errors = reload();
+    if (errors.empty()) {
+      return json_response(http::status::ok, {{"status", "reloaded"}});
+    }
+    return json_response(
+        http::status::bad_request,
+        {{"error", "configuration rejected; the previous one keeps running"}, {"errors", errors}});
+  });
+  router.add(http::verb::get, "/api/v1/silences", [this](const admin_request&) {
+    return json_response(http::status::ok, {{"silences", alerting_->silences_json()}});
+  });
+  router.add(http::verb::post, "/api/v1/silences", [this](const admin_request& req) {
+    const auto body = nlohmann::json::parse(req.message.body(), nullptr, false);
+    auto [created, error] = alerting_->add_silence(body);
+    if (!created) {
+      return error_response(http::status::bad_request, error);
+    }
+    save_state();
+    return json_response(http::status::created, *created);
+  });
+  router.add(http::verb::delete_, "/api/v1/silences/{id}", [this](const admin_request& req) {
+    if (!alerting_->remove_silence(req.param("id"))) {
+      return error_response(http::status::not_found,
+                            "no silence with id '" + std::string(req.param("id")) + "'");
+    }
+    save_state();
+    return json_response(http::status::ok, {{"status", "deleted"}});
+  });
+  router.add(http::verb::get, "/", [this](const admin_request&) {
+    return text_response(http::status::ok, status_html(snapshot()), "text/html; charset=utf-8");
+  });
+  router.add(http::verb::get, "/media/*", [this](const admin_request& req) {
+    const auto* e = media_->find(req.rest, media_store::clock::now());
+    if (e == nullptr) {
+      return error_response(http::status::not_found, "no such image (they live for one probe)");
+    }
+    return text_response(http::status::ok, e->bytes, e->mime);
+  });
+
+  admin_server_options opts;
+  opts.listen = options_.listen.value_or(cfg_->global.listen);
+  opts.token = cfg_->global.admin_token;
+  const auto parsed = parse_listen_endpoint(opts.listen);
+  opts.require_token_for_mutations =
+      parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
+  admin_ = std::make_unique<admin_server>(io_.get_executor(), std::move(opts), std::move(router));
+}
+
+status_view service::snapshot() const {
+  status_view v;
+  v.version = std::string(version());
+  v.revision = std::string(revision());
+  v.started_at = started_at_;
+  v.now = std::chrono::system_clock::now();
+  v.config_path = options_.config_path;
+  v.last_reload_ok = last_reload_ok_;
+  for (const auto& [name, id] : by_name_) {
+    const auto& e = *routes_.at(id);
+    const auto& rc = *e.cfg;
+    route_view r;
+    r.route = rc.name;
+    r.model = rc.model;
+    r.gateway = rc.gateway;
+    const auto* g = cfg_->find_gateway(rc.gateway);
+    r.api = std::string(to_string(g ? g->api : api_flavour::openai_chat));
+    r.challenge = challenge_name(rc.settings.challenge);
+    r.interval = rc.settings.interval;
+    r.baseline_prompt_tokens = e.state.baseline();
+    r.baseline_at = e.state.baseline_at();
+    r.window = e.state.figures();
+    r.silent_failures = e.state.silent_in_window();
+    r.recent = e.state.recent();
+    for (auto& p : r.recent) {
+      p.route = rc.name;
+    }
+    r.alerts = alerting_->views(rc.name);
+    v.routes.push_back(std::move(r));
+  }
+  return v;
+}
+
+void service::wake() { wake_timer_.cancel(); }
+
+net::awaitable<void> service::schedule_loop() {
+  while (!stopping_) {
+    const auto now = clock::now();
+    for (const auto& job : core_.poll(now)) {
+      start_job(job, now);
+    }
+    for (const auto id : core_.take_skipped()) {
+      if (const auto it = routes_.find(id); it != routes_.end()) {
+        metrics_->probe_skipped(it->second->metrics);
+        spdlog::debug("route {}: probe skipped (the previous one is still running)",
+                      it->second->cfg->name);
+      }
+    }
+    metrics_->set_in_flight(core_.in_flight());
+    const auto next = core_.next_wakeup();
+    wake_timer_.expires_at(next ? *next : now + std::chrono::hours(1));
+    auto [ec] = co_await wake_timer_.async_wait(use_nothrow);
+    if (ec && ec != net::error::operation_aborted) {
+      spdlog::error("scheduler timer: {}", ec.message());
+    }
+    auto cs = co_await net::this_coro::cancellation_state;
+    if (cs.cancelled() != net::cancellation_type::none) {
+      co_return;
+    }
+  }
+}
+
+probe_job service::make_job(route_entry& r) const {
+  probe_job job;
+  job.cfg = cfg_;
+  job.route = r.cfg;
+  job.gateway = cfg_->find_gateway(r.cfg->gateway);
+  job.client = gateways_.at(r.cfg->gateway)->client;
+  job.image = r.image;
+  if (r.cfg->settings.challenge.media == media_mode::remote_url) {
+    job.media = media_;
+  }
+  job.baseline_prompt_tokens = r.state.baseline();
+  return job;
+}
+
+void service::start_job(const scheduler_core::job& job, scheduler_core::time_point now) {
+  const auto it = routes_.find(job.route);
+  if (it == routes_.end()) {
+    core_.finished(job.route);
+    return;
+  }
+  metrics_->observe_scheduler_lag(std::chrono::duration<double>(now - job.due).count());
+  auto& r = *it->second;
+  probe_job pj = make_job(r);
+  const bool baseline = job.kind == scheduler_core::job_kind::baseline;
+  pj.sequence = baseline ? 0 : r.state.next_sequence();
+  pj.seed = derive_seed(r.cfg->name, nonce_, pj.sequence);
+  auto sig = std::make_shared<net::cancellation_signal>();
+  const auto task = next_task_++;
+  tasks_.emplace(task, sig);
+  net::co_spawn(io_,
+                probe_task(job.route, baseline, std::move(pj)),
+                net::bind_cancellation_slot(sig->slot(), [this, task](std::exception_ptr e) {
+                  tasks_.erase(task);
+                  task_done();
+                  if (e) {
+                    std::rethrow_exception(e);
+                  }
+                }));
+}
+
+net::awaitable<void> service::probe_task(scheduler_core::route_id id,
+                                         bool baseline,
+                                         probe_job job) {
+  // Not a conditional expression: GCC 12 destroys the result of a co_await inside ?: twice.
+  probe_result r;
+  if (baseline) {
+    r = co_await run_control(std::move(job));
+  } else {
+    r = co_await run_probe(std::move(job));
+  }
+  on_result(id, r);
+  core_.finished(id);
+  wake();
+}
+
+void service::on_result(scheduler_core::route_id id, const probe_result& r) {
+  const auto it = routes_.find(id);
+  if (it == routes_.end()) {
+    return;  // the route was removed by a reload while the probe ran
+  }
+  auto& e = *it->second;
+  log_probe(r, *e.cfg);
+  if (r.control) {
+    if (e.state.record_baseline(r)) {
+      baselines_dirty_ = true;  // worth keeping, not urgent: saved within a minute
+    }
+    if (const auto b = e.state.baseline()) {
+      metrics_->set_baseline(e.metrics, *b);
+    }
+    metrics_->record(e.metrics, r, e.state.figures());
+  } else {
+    e.state.record(r);
+    const auto figures = e.state.figures();
+    metrics_->record(e.metrics, r, figures);
+    if (alerting_->on_probe(r, figures)) {
+      state_dirty_ = true;  // alert state: saved within a second, one write for a burst
+    }
+  }
+  if (r.retry_after && r.result == outcome::rate_limited) {
+    core_.defer(id, clock::now() + *r.retry_after);
+  }
+  if (options_.on_result) {
+    options_.on_result(r);
+  }
+}
+
+net::awaitable<admin_response> service::probe_now(admin_request req) {
+  const auto name = std::string(req.param("name"));
+  const auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    co_return error_response(http::status::not_found, "no route named '" + name + "'");
+  }
+  const auto id = it->second;
+  if (stopping_) {
+    co_return error_response(http::status::service_unavailable, "shutting down");
+  }
+  if (!core_.try_start_now(id)) {
+    co_return error_response(http::status::conflict,
+                             "a probe of this route is running, or a concurrency limit is reached; "
+                             "try again shortly");
+  }
+  auto& e = *routes_.at(id);
+  probe_job job = make_job(e);
+  job.sequence = e.state.next_sequence();
+  job.seed = derive_seed(name, nonce_, job.sequence);
+  const auto task = next_task_++;
+  tasks_.emplace(task, std::make_shared<net::cancellation_signal>());
+  probe_result r = co_await run_probe(std::move(job));
+  on_result(id, r);
+  core_.finished(id);
+  tasks_.erase(task);
+  task_done();
+  wake();
+  co_return json_response(http::status::ok, probe_result_json(r));
+}
+
+void service::task_done() {
+  if (stopping_ && tasks_.empty()) {
+    drain_timer_.cancel();
+  }
+}
+
+std::vector<std::string> service::reload() {
+  if (options_.config_path.empty()) {
+    return {"this instance has no configuration file to reload"};
+  }
+  sd::reloading("reloading " + options_.config_path);
+  auto loaded = load_config(options_.config_path);
+  std::vector<std::string> errors;
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) {
+      errors.push_back(e.to_string());
+    }
+  } else {
+    errors = apply(std::move(*loaded.value));
+  }
+  if (!errors.empty()) {
+    last_reload_ok_ = false;
+    metrics_->config_reloaded(false, std::chrono::system_clock::now());
+    for (const auto& e : errors) {
+      spdlog::error("reload rejected: {}", e);
+    }
+    spdlog::error("reload: {} error(s); the previous configuration keeps running", errors.size());
+    sd::ready("reload failed; running the previous configuration");
+  } else {
+    sd::ready("probing " + std::to_string(routes_.size()) + " route(s)");
+  }
+  return errors;
+}
+
+std::vector<std::string> service::apply(config next) {
+  std::map<std::string, std::shared_ptr<http_client>> clients;
+  std::map<std::string, std::shared_ptr<const custom_image>> images;
+  if (auto errors = prepare(next, clients, images); !errors.empty()) {
+    return errors;
+  }
+  if (next.global.external_labels != cfg_->global.external_labels) {
+    return {"global.external_labels changed: that needs a restart"};
+  }
+  if (!options_.listen && next.global.listen != cfg_->global.listen) {
+    spdlog::warn("reload: global.listen changed to {}; the admin server keeps {} until a restart",
+                 next.global.listen,
+                 cfg_->global.listen);
+  }
+  auto cfg = std::make_shared<const config>(std::move(next));
+
+  // Gateways: keep indexes stable for the scheduler's per-gateway limits.
+  std::size_t next_index = 0;
+  for (const auto& [name, g] : gateways_) {
+    next_index = std::max(next_index, g->index + 1);
+  }
+  std::map<std::string, std::unique_ptr<gateway_entry>> gateways;
+  for (const auto& g : cfg->gateways) {
+    auto e = std::make_unique<gateway_entry>();
+    e->cfg = g;
+    e->client = clients.at(g.name);
+    const auto old = gateways_.find(g.name);
+    e->index = old != gateways_.end() ? old->second->index : next_index++;
+    core_.set_gateway_limit(e->index, g.max_concurrency);
+    gateways.emplace(g.name, std::move(e));
+  }
+  core_.set_max_in_flight(std::max<std::size_t>(cfg->global.max_in_flight, 1));
+
+  // Routes: same name keeps history, windows and baseline; new ones start; removed ones go.
+  std::size_t added = 0;
+  std::size_t removed = 0;
+  std::map<std::string, scheduler_core::route_id, std::less<>> by_name;
+  const auto now = clock::now();
+  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  for (const auto& r : cfg->routes) {
+    const auto& s = r.settings;
+    const auto gw = gateways.at(r.gateway)->index;
+    if (const auto it = by_name_.find(r.name); it != by_name_.end()) {
+      auto& e = *routes_.at(it->second);
+      e.cfg = &r;
+      e.metrics = metrics_->add_route(labels_of(r, *cfg));  // same labels: same series
+      e.state.set_window(s.window);
+      e.image = images.contains(r.name) ? images.at(r.name) : nullptr;
+      core_.update_route(e.id, gw, s.interval, s.baseline_interval);
+      by_name.emplace(r.name, e.id);
+      continue;
+    }
+    auto e = std::make_unique<route_entry>();
+    e->id = next_route_id_++;
+    e->cfg = &r;
+    e->metrics = metrics_->add_route(labels_of(r, *cfg));
+    e->state.set_window(s.window);
+    e->image = images.contains(r.name) ? images.at(r.name) : nullptr;
+    schedule_new_route(e->id, gw, r, now, unix_ms);
+    by_name.emplace(r.name, e->id);
+    routes_.emplace(e->id, std::move(e));
+    ++added;
+  }
+  for (const auto& [name, id] : by_name_) {
+    if (!by_name.contains(name)) {
+      core_.remove_route(id);
+      metrics_->remove_route(name);
+      routes_.erase(id);
+      ++removed;
+    }
+  }
+  by_name_ = std::move(by_name);
+  gateways_ = std::move(gateways);
+  cfg_ = std::move(cfg);
+  alerting_->apply(*cfg_);
+  last_reload_ok_ = true;
+  metrics_->config_reloaded(true, std::chrono::system_clock::now());
+  spdlog::info(
+      "configuration applied: {} route(s), {} added, {} removed", routes_.size(), added, removed);
+  wake();
+  return {};
+}
+
+void service::schedule_new_route(scheduler_core::route_id id,
+                                 std::size_t gateway,
+                                 const route_config& r,
+                                 scheduler_core::time_point now,
+                                 std::int64_t unix_ms) {
+  const auto& s = r.settings;
+  const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
+  core_.add_route(id,
+                  gateway,
+                  s.interval,
+                  s.baseline_interval,
+                  first,
+                  first_baseline_time(now, first, s.timeout, s.interval));
+}
+
+void service::save_state() {
+  std::map<std::string, std::pair<long long, wall_time>> baselines;
+  for (const auto& [id, e] : routes_) {
+    if (const auto b = e->state.baseline(); b && e->state.baseline_at()) {
+      baselines[e->cfg->name] = {*b, *e->state.baseline_at()};
+    }
+  }
+  alerting_->save(baselines);
+  state_dirty_ = false;
+  baselines_dirty_ = false;
+  queued_at_save_ = alerting_->queued();
+  last_save_ = clock::now();
+}
+
+net::awaitable<void> service::upkeep_loop() {
+  // Once a second: Alertmanager re-sends (every 5 s) and the state file. What changed decides
+  // how soon the state file is written: alert state within a second (a
+  // restart must not announce a firing twice), a learned baseline within a minute (a restart
+  // re-learns it anyway), delivery progress within 5 s of a queue growing or shrinking. A
+  // quiet, healthy daemon writes nothing. Silence changes, reloads and shutdown write at once.
+  net::steady_timer t(io_);
+  for (unsigned tick = 1;; ++tick) {
+    t.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await t.async_wait(use_nothrow);
+    if (ec || stopping_) {
+      co_return;
+    }
+    if (tick % 5 == 0) {
+      // Alertmanager forgets a firing alert 4 resend_intervals after the last send; routes
+      // probed less often than resend_interval are re-sent from here.
+      alerting_->refresh_alertmanager();
+    }
+    const auto since = clock::now() - last_save_;
+    if (state_dirty_ || (baselines_dirty_ && since >= std::chrono::seconds(60)) ||
+        (alerting_->queued() != queued_at_save_ && since >= std::chrono::seconds(5))) {
+      save_state();
+    }
+  }
+}
+
+net::awaitable<void> service::signal_loop() {
+  net::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+  for (;;) {
+    auto [ec, signo] = co_await signals.async_wait(use_nothrow);
+    if (ec) {
+      co_return;  // cancelled at shutdown
+    }
+    if (signo == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", options_.config_path);
+      reload();
+      continue;
+    }
+    spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    request_stop();
+    co_return;
+  }
+}
+
+void service::request_stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  sd::stopping("stopping: waiting for " + std::to_string(tasks_.size()) + " probe(s)");
+  net::co_spawn(io_, shutdown(), rethrow_on_error);
+}
+
+net::awaitable<void> service::shutdown() {
+  wake();
+  const auto grace = cfg_->global.shutdown_grace;
+  if (!tasks_.empty()) {
+    spdlog::info("waiting up to {} ms for {} in-flight probe(s)", grace.count(), tasks_.size());
+    drain_timer_.expires_after(grace);
+    co_await drain_timer_.async_wait(use_nothrow);
+  }
+  if (!tasks_.empty()) {
+    spdlog::warn("cancelling {} probe(s) still running after the grace period", tasks_.size());
+    for (auto& [id, sig] : tasks_) {
+      sig->emit(net::cancellation_type::terminal);
+    }
+    drain_timer_.expires_after(std::chrono::seconds(1));
+    co_await drain_timer_.async_wait(use_nothrow);
+  }
+  co_await alerting_->stop(std::chrono::seconds(2));
+  save_state();
+  for (auto& sig : loops_) {
+    sig->emit(net::cancellation_type::terminal);
+  }
+  wake_timer_.cancel();
+  if (admin_) {
+    co_await admin_->stop(std::chrono::seconds(1));
+  }
+  spdlog::info("stopped");
+  exit_code_ = 0;
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,126 @@
+#pragma once
+/// The long-running daemon: owns the configuration, the scheduler, every route's state, the
+/// metrics, the admin server and the probe coroutines, all on one io_context thread. Used by
+/// `visionwatch run` and `visionwatch demo`.
+///
+/// Lifecycle: start() (listen, READY=1) → probes run on schedule → SIGHUP or POST /-/reload apply
+/// a new configuration (an invalid one is rejected and the old one keeps running) → SIGTERM or
+/// SIGINT stop scheduling, let in-flight probes finish within the grace period, save state, and
+/// make run() return 0.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/admin/admin_router.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/probe_runner.hpp"
+#include "daemon/runtime/route_state.hpp"
+#include "daemon/runtime/schedule.hpp"
+#include "exporters/metrics.hpp"
+#include "probes/net.hpp"
+#include "probes/probe_result.hpp"
+
+namespace visionwatch {
+
+class admin_server;
+class alerting;
+
+struct service_options {
+  std::string config_path;            ///< re-read on reload (empty: reload unavailable)
+  std::optional<std::string> listen;  ///< overrides global.listen
+  bool handle_signals = true;         ///< SIGHUP reload, SIGTERM/SIGINT stop
+  /// Called after every probe result (tests and the demo use it; the daemon logs and exports).
+  std::function<void(const probe_result&)> on_result;
+};
+
+class service {
+ public:
+  /// `cfg` must be valid (load_config without errors).
+  service(net::io_context& io, config cfg, service_options options);
+  ~service();
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  /// Builds clients and routes, starts the admin server and the scheduler. Throws
+  /// std::runtime_error for start-up failures (port in use, unreadable CA or image file).
+  void start();
+  /// Orderly stop (also what SIGTERM does). Safe to call more than once.
+  void request_stop();
+  /// Re-reads options.config_path; returns the errors (empty: applied).
+  std::vector<std::string> reload();
+  /// Applies an already loaded configuration (tests); returns errors (empty: applied).
+  std::vector<std::string> apply(config cfg);
+
+  /// Exit code once io_context::run() returned: 0 after an orderly stop.
+  int exit_code() const noexcept { return exit_code_; }
+  unsigned short admin_port() const;
+  std::string admin_url() const;
+  const metrics& metrics_registry() const noexcept { return *metrics_; }
+
+ private:
+  struct gateway_entry;
+  struct route_entry;
+
+  void build_admin();
+  std::vector<std::string> prepare(
+      const config& cfg,
+      std::map<std::string, std::shared_ptr<http_client>>& clients,
+      std::map<std::string, std::shared_ptr<const custom_image>>& images);
+  void wake();
+  net::awaitable<void> schedule_loop();
+  net::awaitable<void> signal_loop();
+  net::awaitable<void> shutdown();
+  void start_job(const scheduler_core::job& job, scheduler_core::time_point now);
+  probe_job make_job(route_entry& r) const;
+  net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
+  void on_result(scheduler_core::route_id id, const probe_result& r);
+  net::awaitable<admin_response> probe_now(admin_request req);
+  status_view snapshot() const;
+  void task_done();
+  void save_state();
+  net::awaitable<void> upkeep_loop();
+  /// Puts a route that was not scheduled before on the schedule: its phase slot, and its first
+  /// baseline request shortly before its first probe.
+  void schedule_new_route(scheduler_core::route_id id,
+                          std::size_t gateway,
+                          const route_config& r,
+                          scheduler_core::time_point now,
+                          std::int64_t unix_ms);
+
+  net::io_context& io_;
+  service_options options_;
+  std::shared_ptr<const config> cfg_;
+  std::unique_ptr<metrics> metrics_;
+  scheduler_core core_;
+  std::map<std::string, std::unique_ptr<gateway_entry>> gateways_;
+  std::map<scheduler_core::route_id, std::unique_ptr<route_entry>> routes_;
+  std::map<std::string, scheduler_core::route_id, std::less<>> by_name_;
+  scheduler_core::route_id next_route_id_ = 1;
+  std::shared_ptr<media_store> media_;
+  std::unique_ptr<admin_server> admin_;
+  std::unique_ptr<alerting> alerting_;
+  net::steady_timer wake_timer_;
+  net::steady_timer drain_timer_;
+  std::map<std::uint64_t, std::shared_ptr<net::cancellation_signal>> tasks_;
+  std::uint64_t next_task_ = 1;
+  std::uint64_t nonce_ = 0;
+  std::chrono::system_clock::time_point started_at_;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool last_reload_ok_ = true;
+  bool state_dirty_ = false;        ///< alert state changed since the last save
+  bool baselines_dirty_ = false;    ///< a usage baseline changed since the last save
+  std::size_t queued_at_save_ = 0;  ///< notifications queued when the state was last saved
+  scheduler_core::time_point last_save_{};
+  int exit_code_ = 0;
+  std::vector<std::shared_ptr<net::cancellation_signal>> loops_;
+};
+
+}  // namespace visionwatch

@@ -1,0 +1,103 @@
+#include "daemon/sim/demo.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/config/config_values.hpp"
+
+namespace visionwatch {
+namespace {
+
+std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
+  if (!model.starts_with("vision-")) {
+    return std::nullopt;
+  }
+  std::string name(model.substr(7));
+  for (auto& c : name) {
+    c = c == '-' ? '_' : c;
+  }
+  return sim_behaviour_from_string(name);
+}
+
+}  // namespace
+
+demo_gateway::demo_gateway(std::chrono::milliseconds period)
+    : period_(period), server_([this](const received_request& req) { return handle(req); }) {}
+
+response_plan demo_gateway::handle(const received_request& req) {
+  const auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (req.target == "/control" || req.target.starts_with("/control?")) {
+    if (req.method != "POST" || !j.is_object() || !j.contains("model") || !j["model"].is_string()) {
+      return response_plan::json(R"({"error":"POST {\"model\": ..., \"behaviour\": ...}"})", 400);
+    }
+    const auto model = j["model"].get<std::string>();
+    if (!j.contains("behaviour") || j["behaviour"].is_null()) {
+      overrides_.erase(model);
+      return response_plan::json(R"({"status":"default"})");
+    }
+    const auto b = j["behaviour"].is_string()
+                       ? sim_behaviour_from_string(j["behaviour"].get<std::string>())
+                       : std::nullopt;
+    if (!b) {
+      return response_plan::json(R"({"error":"unknown behaviour"})", 400);
+    }
+    overrides_[model] = *b;
+    return response_plan::json(R"({"status":"set"})");
+  }
+  std::string model;
+  if (j.is_object() && j.contains("model") && j["model"].is_string()) {
+    model = j["model"].get<std::string>();
+  }
+  std::optional<sim_behaviour> b;
+  if (const auto it = overrides_.find(model); it != overrides_.end()) {
+    b = it->second;
+  } else if (model == "vision-intermittent") {
+    const auto phase = (std::chrono::steady_clock::now() - started_) / period_;
+    b = phase % 2 == 0 ? sim_behaviour::drops_image_says_so : sim_behaviour::healthy;
+  } else {
+    b = behaviour_of_model(model);
+  }
+  if (!b) {
+    return response_plan::json(
+        R"({"error":{"message":"The model does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}})",
+        404);
+  }
+  return model_.respond(req, *b);
+}
+
+std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& st) {
+  // The probe deadline must fit in the interval; 10 s unless the interval is shorter.
+  std::string timeout = "10s";
+  if (const auto d = parse_duration(st.interval); d && *d < std::chrono::seconds(10)) {
+    timeout = format_duration(*d);
+  }
+  std::string y;
+  y += "global:\n  listen: \"" + st.listen + "\"\n";
+  if (!st.state_dir.empty()) {
+    y += "  state_dir: \"" + st.state_dir + "\"\n";
+  }
+  y += "defaults:\n  interval: " + st.interval + "\n  timeout: " + timeout +
+       "\n  baseline_interval: 10m\n  window: 20\n"
+       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
+  y += "gateways:\n  - name: demo-gateway\n    base_url: \"" + std::string(gateway_url) +
+       "\"\n    api: openai-chat\n    max_concurrency: 8\n    proxy_url: none\n";
+  y += R"(routes:
+  - {name: healthy, gateway: demo-gateway, model: vision-healthy, challenge: {kind: digits}}
+  - {name: drops-image-says-so, gateway: demo-gateway, model: vision-drops-image-says-so, challenge: {kind: count}}
+  - {name: drops-image-guesses, gateway: demo-gateway, model: vision-drops-image-guesses, challenge: {kind: color}}
+  - {name: slow, gateway: demo-gateway, model: vision-slow, challenge: {kind: shape}}
+  - {name: flaky, gateway: demo-gateway, model: vision-flaky, challenge: {kind: digits}}
+  - {name: breaks-and-heals, gateway: demo-gateway, model: vision-intermittent, challenge: {kind: digits}}
+)";
+  if (!st.webhook_url.empty() || !st.alertmanager_url.empty()) {
+    y += "receivers:\n";
+    if (!st.webhook_url.empty()) {
+      y += "  - {name: webhook, type: webhook, url: \"" + st.webhook_url + "\"}\n";
+    }
+    if (!st.alertmanager_url.empty()) {
+      y += "  - {name: alertmanager, type: alertmanager, url: \"" + st.alertmanager_url + "\"}\n";
+    }
+  }
+  return y;
+}
+
+}  // namespace visionwatch

@@ -1,0 +1,52 @@
+#pragma once
+/// The built-in demo: a simulated gateway on loopback whose models (chosen by the request's
+/// `model`) behave like healthy and broken vision routes, and the embedded configuration that
+/// points the daemon at it. Also used by the end-to-end tests.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "daemon/sim/sim_gateway.hpp"
+#include "daemon/sim/sim_model.hpp"
+
+namespace visionwatch {
+
+/// A sim_gateway whose handler maps model "vision-<behaviour>" (e.g. vision-healthy,
+/// vision-drops-image-says-so) to a sim_model behaviour; unknown models get 404 like a real
+/// gateway. Model "vision-intermittent" drops the image for `period`, then heals for `period`,
+/// and so on, so alerts fire and resolve on their own. A small control endpoint changes any
+/// model's behaviour at run time:
+///   POST /control  {"model": "vision-healthy", "behaviour": "drops_image_says_so"}
+///   POST /control  {"model": "vision-healthy", "behaviour": null}   (back to its default)
+class demo_gateway {
+ public:
+  explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2));
+  void start() { server_.start(); }
+  void stop() { server_.stop(); }
+  std::string base_url() const { return server_.base_url(); }
+  std::size_t request_count() const { return server_.request_count(); }
+
+ private:
+  response_plan handle(const received_request& req);
+
+  sim_model model_;  ///< used on the server thread only
+  std::chrono::milliseconds period_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::map<std::string, sim_behaviour> overrides_;  ///< server thread only
+  sim_gateway server_;
+};
+
+struct demo_settings {
+  std::string listen = "127.0.0.1:9464";
+  std::string interval = "15s";
+  std::string webhook_url;       ///< adds a generic webhook receiver when set
+  std::string alertmanager_url;  ///< adds an Alertmanager receiver when set
+  std::string state_dir;         ///< empty: a fresh temporary directory
+};
+
+/// The demo's configuration: six routes on the simulated gateway.
+std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
+
+}  // namespace visionwatch

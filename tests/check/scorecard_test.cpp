@@ -1,0 +1,93 @@
+#include "daemon/check/scorecard.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace visionwatch;
+
+namespace {
+probe_result probe(outcome o,
+                   double latency,
+                   long long prompt,
+                   long long completion,
+                   double cost,
+                   std::string reason = {}) {
+  probe_result p;
+  p.result = o;
+  p.reason = std::move(reason);
+  p.http_status = is_transport_error(o) ? 0 : (o == outcome::http_5xx ? 502 : 200);
+  p.latency_seconds = latency;
+  if (prompt >= 0) {
+    p.tokens.prompt_tokens = prompt;
+    p.tokens.completion_tokens = completion;
+  }
+  p.cost_usd = cost;
+  return p;
+}
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("a route with every probe ok passes with full figures") {
+    route_run run{"healthy", "gpt-4.1-mini", "gw", std::nullopt, {}};
+    run.control = probe(outcome::ok, 0.5, 25, 1, 0.0);
+    run.probes = {probe(outcome::ok, 1.0, 180, 4, 0.0001),
+                  probe(outcome::ok, 3.0, 180, 4, 0.0001),
+                  probe(outcome::ok, 2.0, 180, 4, 0.0001)};
+    const auto s = summarize(run, 1.0);
+    CHECK(s.pass);
+    CHECK(s.verdict == "PASS");
+    CHECK(s.http_ok == 3);
+    CHECK(s.correct == 3);
+    CHECK(*s.latency_avg == doctest::Approx(2.0));
+    CHECK(*s.latency_median == doctest::Approx(2.0));
+    CHECK(*s.latency_min == doctest::Approx(1.0));
+    CHECK(*s.latency_max == doctest::Approx(3.0));
+    CHECK(*s.prompt_tokens_avg == doctest::Approx(180));
+    CHECK(*s.baseline_prompt_tokens == 25);
+    CHECK(*s.cost_per_10k == doctest::Approx(1.0));
+  }
+
+  TEST_CASE("no-image claims fail the route and are counted apart from other silent failures") {
+    route_run run{"dropper", "gemini", "gw", std::nullopt, {}};
+    run.probes = {probe(outcome::no_image_claim, 1, 27, 10, 0, "reply says no image"),
+                  probe(outcome::no_image_claim, 1, 27, 10, 0, "reply says no image"),
+                  probe(outcome::wrong_answer, 1, 27, 10, 0, "answer '1' does not contain '7'")};
+    const auto s = summarize(run, 1.0);
+    CHECK_FALSE(s.pass);
+    CHECK(s.http_ok == 3);
+    CHECK(s.correct == 0);
+    CHECK(s.no_image_claims == 2);
+    CHECK(s.other_silent == 1);
+    CHECK(s.verdict == "FAIL: 2/3 no_image_claim");
+    REQUIRE(s.reasons.size() == 2);
+    CHECK(s.reasons[0] == "reply says no image");
+  }
+
+  TEST_CASE("transport errors count as neither HTTP success nor latency samples") {
+    route_run run{"down", "m", "gw", std::nullopt, {}};
+    run.probes = {probe(outcome::connect_error, 0.01, -1, 0, 0, "refused"),
+                  probe(outcome::ok, 2.0, 100, 1, 0)};
+    const auto s = summarize(run, 0.5);
+    CHECK(s.pass);  // 1 of 2 ok meets min_success 0.5
+    CHECK(s.http_ok == 1);
+    CHECK(s.transport_errors == 1);
+    CHECK(*s.latency_max == doctest::Approx(2.0));
+    CHECK_FALSE(summarize(run, 1.0).pass);
+  }
+
+  TEST_CASE("the table has one column per route and the JSON carries every probe") {
+    route_run a{"route-a", "m1", "gw", std::nullopt, {probe(outcome::ok, 1, 10, 1, 0)}};
+    route_run b{
+        "route-b", "m2", "gw", std::nullopt, {probe(outcome::http_5xx, 1, -1, 0, 0, "HTTP 502")}};
+    std::vector<route_summary> sums = {summarize(a, 1.0), summarize(b, 1.0)};
+    const auto table = render_table(sums);
+    CHECK(table.find("route-a") != std::string::npos);
+    CHECK(table.find("route-b") != std::string::npos);
+    CHECK(table.find("HTTP success") != std::string::npos);
+    CHECK(table.find("FAIL: 1/1 http_5xx") != std::string::npos);
+    CHECK(table.find("route-b: HTTP 502") != std::string::npos);
+    const auto json = render_json(sums, {a, b});
+    CHECK(json["passed"] == false);
+    CHECK(json["routes"][1]["results"][0]["outcome"] == "http_5xx");
+    CHECK(json["routes"][0]["results"][0]["seed"].is_string());
+  }
+}

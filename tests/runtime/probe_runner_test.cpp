@@ -1,0 +1,510 @@
+// The probe engine end to end: run_control and run_probe against the fake upstream (a real
+// loopback gateway whose simulated models really read the image: Tesseract for digits, the pixel
+// reader for colour, shape and count). One exact outcome per behaviour and per transport fault.
+#include "daemon/runtime/probe_runner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <mutex>
+#include <string>
+
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/media_store.hpp"
+#include "probes/challenge.hpp"
+#include "probes/image_reader.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace visionwatch;
+namespace vt = visionwatch::test;
+
+constexpr double input_price = 0.40;
+constexpr double output_price = 1.60;
+
+/// One gateway ("fake") and one route ("r", model `model`) with `route_extra` YAML flow-mapping
+/// keys.
+std::shared_ptr<const config> make_config(const std::string& base_url,
+                                          const std::string& route_extra,
+                                          const std::string& global_extra = "",
+                                          const std::string& model = "m") {
+  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
+  y += "defaults:\n  interval: 30s\n  timeout: 10s\n"
+       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
+  y += "gateways:\n  - {name: fake, base_url: \"" + base_url + "\", proxy_url: none}\n";
+  y += "routes:\n  - {name: r, gateway: fake, model: " + model +
+       (route_extra.empty() ? "" : ", " + route_extra) + "}\n";
+  auto loaded = parse_config(y, "probe_runner_test.yaml");
+  for (const auto& e : loaded.errors) {
+    FAIL_CHECK(e.to_string());
+  }
+  REQUIRE(loaded.value);
+  return std::make_shared<const config>(std::move(*loaded.value));
+}
+
+probe_result run_one(bool control,
+                     const std::shared_ptr<const config>& cfg,
+                     std::uint64_t seed,
+                     std::optional<long long> baseline = std::nullopt,
+                     std::shared_ptr<media_store> media = {}) {
+  net::io_context io;
+  probe_job job;
+  job.cfg = cfg;
+  job.route = &cfg->routes.at(0);
+  job.gateway = cfg->find_gateway(job.route->gateway);
+  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
+  job.media = std::move(media);
+  job.sequence = 1;
+  job.seed = seed;
+  job.baseline_prompt_tokens = baseline;
+  probe_result out;
+  bool done = false;
+  net::co_spawn(
+      io, control ? run_control(job) : run_probe(job), [&](std::exception_ptr e, probe_result r) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+        out = std::move(r);
+        done = true;
+      });
+  io.run();
+  REQUIRE(done);
+  return out;
+}
+
+/// The text-only baseline, then one image probe that uses it (as the scheduler does).
+struct control_and_probe {
+  probe_result control;
+  probe_result probe;
+};
+
+control_and_probe run_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
+  control_and_probe out;
+  out.control = run_one(true, cfg, seed);
+  std::optional<long long> baseline;
+  if (out.control.success()) {
+    baseline = out.control.tokens.prompt_tokens;
+  }
+  out.probe = run_one(false, cfg, seed, baseline);
+  return out;
+}
+
+std::string answer_for(challenge_kind kind, std::uint64_t seed) {
+  return make_challenge(challenge_options{kind, 512, 512}, seed).answer;
+}
+
+/// Two seeds whose challenges of `kind` have different answers (deterministic search).
+std::pair<std::uint64_t, std::uint64_t> seeds_with_different_answers(challenge_kind kind) {
+  const std::uint64_t first = 11;
+  std::uint64_t second = first + 1;
+  while (answer_for(kind, second) == answer_for(kind, first)) {
+    ++second;
+  }
+  return {first, second};
+}
+
+double expected_cost(const probe_result& r) {
+  return (static_cast<double>(r.tokens.prompt_tokens.value_or(0)) * input_price +
+          static_cast<double>(r.tokens.completion_tokens.value_or(0)) * output_price) /
+         1e6;
+}
+
+/// Answers the control with text-only usage and an image probe with `content`, billing
+/// `image_extra(png, detail)` extra prompt tokens: a hand-made gateway for the usage checks.
+sim_gateway::handler usage_scripted(std::function<std::string(const vt::chat_request&)> content,
+                                    std::function<long long(const vt::chat_request&)> image_extra) {
+  return [content_of = std::move(content),
+          extra_of = std::move(image_extra)](const received_request& request) {
+    const auto req = vt::parse_chat_request(request);
+    if (!req) {
+      return response_plan::json(R"({"error":{"message":"bad request"}})", 400);
+    }
+    const long long text = sim_model::text_tokens(req->prompt);
+    if (!req->image_url) {
+      return vt::chat_completion(req->model, "OK.", text);
+    }
+    return vt::chat_completion(req->model, content_of(*req), text + extra_of(*req));
+  };
+}
+
+}  // namespace
+
+TEST_SUITE("integration") {
+  TEST_CASE("a healthy route reads a digits challenge through tesseract and the probe is ok") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+    const auto cfg = make_config(up.base_url(), "challenge: {kind: digits}");
+    const std::uint64_t seed = 1;
+    const auto [control, probe] = run_with_baseline(cfg, seed);
+
+    CHECK(control.result == outcome::ok);
+    CHECK(control.control);
+    REQUIRE(control.tokens.prompt_tokens);
+    CHECK(probe.result == outcome::ok);
+    CHECK(probe.reason.empty());
+    CHECK(probe.http_status == 200);
+    CHECK(probe.kind == challenge_kind::digits);
+    CHECK(probe.expected == answer_for(challenge_kind::digits, seed));
+    CHECK(probe.answer_excerpt == probe.expected);
+    CHECK(probe.baseline_prompt_tokens == control.tokens.prompt_tokens);
+    REQUIRE(probe.tokens.prompt_tokens);
+    // detail low: the simulated model bills 85 image tokens on top of the text.
+    CHECK(*probe.tokens.prompt_tokens == *control.tokens.prompt_tokens + 85);
+    CHECK_FALSE(probe.usage_missing);
+    CHECK(probe.cost_usd > 0);
+    CHECK(probe.cost_usd == doctest::Approx(expected_cost(probe)).epsilon(1e-12));
+    CHECK(probe.latency_seconds > 0);
+    CHECK(probe.latency_seconds == probe.phases.total);
+    // Image probe and control: two requests, the first without an image.
+    const auto reqs = up.requests();
+    REQUIRE(reqs.size() == 2);
+    CHECK_FALSE(vt::parse_chat_request(reqs[0])->image_url);
+    CHECK(vt::parse_chat_request(reqs[1])->png);
+  }
+
+  TEST_CASE("a healthy route answers colour and shape and count challenges and each probe is ok") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+    for (const char* kind : {"color", "shape", "count"}) {
+      CAPTURE(kind);
+      const auto cfg = make_config(up.base_url(), std::string("challenge: {kind: ") + kind + "}");
+      const auto [control, probe] = run_with_baseline(cfg, 4242);
+      CHECK(control.result == outcome::ok);
+      CHECK(probe.result == outcome::ok);
+      CHECK(probe.reason.empty());
+      CHECK(probe.answer_excerpt == probe.expected);
+    }
+  }
+
+  TEST_CASE("the seed in a result reproduces the image the fake read") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+    const auto cfg =
+        make_config(up.base_url(), "challenge: {kind: count, width: 320, height: 240}");
+    const auto r = run_one(false, cfg, 987654321);
+    REQUIRE(r.result == outcome::ok);
+    CHECK(r.seed == 987654321);
+    const auto again = make_challenge(challenge_options{challenge_kind::count, 320, 240}, r.seed);
+    CHECK(again.answer == r.expected);
+    CHECK(read_challenge(again.png, again.question) == r.answer_excerpt);
+    // And the bytes the fake received are exactly that image.
+    const auto reqs = up.requests();
+    REQUIRE(reqs.size() == 1);
+    const auto sent = vt::parse_chat_request(reqs[0]);
+    REQUIRE(sent);
+    CHECK(sent->png == again.png);
+    CHECK(sent->prompt == again.question);
+  }
+
+  TEST_CASE("a gateway that drops the image and the model says so is a no_image_claim") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::drops_image_says_so);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: count}"), 5);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::no_image_claim);
+    CHECK(probe.http_status == 200);
+    CHECK_FALSE(probe.reason.empty());
+  }
+
+  TEST_CASE("a gateway that drops the image and the model guesses digits is a wrong_answer") {
+    // Four random digits against the challenge's digits: a lucky guess is about 1 in 10^4, and the
+    // fake's guesses are seeded, so this run is deterministic. The verdict checks the answer
+    // before the usage, so the text-only usage does not turn this into image_tokens_missing.
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::drops_image_guesses);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 77);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::wrong_answer);
+    CHECK(probe.answer_excerpt != probe.expected);
+    CHECK(probe.tokens.prompt_tokens == control.tokens.prompt_tokens);
+  }
+
+  TEST_CASE("a gateway that drops the image but pads usage is still a wrong_answer") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::drops_image_pads_usage);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 78);
+    CHECK(probe.result == outcome::wrong_answer);
+    REQUIRE(probe.tokens.prompt_tokens);
+    REQUIRE(control.tokens.prompt_tokens);
+    // The padding alone would pass the usage check: only the answer gives it away.
+    CHECK(*probe.tokens.prompt_tokens >= *control.tokens.prompt_tokens + 50);
+  }
+
+  TEST_CASE("a gateway that pads usage with the real image tokens but drops the image fails") {
+    // A gateway that computes image tokens from the image it was sent, then forwards the text
+    // only: usage looks perfect, the answer is a guess.
+    vt::fake_upstream up;
+    up.set_handler(usage_scripted(
+        [](const vt::chat_request& req) {
+          const auto kind = kind_from_question(req.prompt);
+          return kind == challenge_kind::digits ? std::string("1000") : std::string("?");
+        },
+        [](const vt::chat_request& req) {
+          return req.png ? sim_model::image_tokens(*req.png, req.detail) : 0;
+        }));
+    up.start();
+    const std::uint64_t seed = 31;
+    REQUIRE(answer_for(challenge_kind::digits, seed) != "1000");
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), seed);
+    CHECK(control.result == outcome::ok);
+    REQUIRE(probe.tokens.prompt_tokens);
+    CHECK(*probe.tokens.prompt_tokens == *control.tokens.prompt_tokens + 85);
+    CHECK(probe.result == outcome::wrong_answer);
+  }
+
+  TEST_CASE("a right answer billed below baseline plus min_image_tokens is image_tokens_missing") {
+    // The model answers right (it read the image) but bills only 10 tokens more than the
+    // text-only control: the route is not processing images the way it claims.
+    vt::fake_upstream up;
+    up.set_handler(usage_scripted(
+        [](const vt::chat_request& req) {
+          return req.png ? read_challenge(*req.png, req.prompt).value_or("") : std::string();
+        },
+        [](const vt::chat_request&) { return 10LL; }));
+    up.start();
+    const auto cfg =
+        make_config(up.base_url(), "challenge: {kind: count}, checks: {min_image_tokens: 50}");
+    const auto [control, probe] = run_with_baseline(cfg, 12);
+    CHECK(control.result == outcome::ok);
+    REQUIRE(control.tokens.prompt_tokens);
+    CHECK(probe.answer_excerpt == probe.expected);
+    CHECK(probe.baseline_prompt_tokens == control.tokens.prompt_tokens);
+    CHECK(probe.tokens.prompt_tokens == *control.tokens.prompt_tokens + 10);
+    CHECK(probe.result == outcome::image_tokens_missing);
+    CHECK_FALSE(probe.reason.empty());
+
+    // With a threshold the extra tokens meet, the same replies pass.
+    const auto lenient =
+        make_config(up.base_url(), "challenge: {kind: count}, checks: {min_image_tokens: 10}");
+    CHECK(run_with_baseline(lenient, 12).probe.result == outcome::ok);
+  }
+
+  TEST_CASE("a cached route is ok once then a wrong_answer for a new seed") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::cached);
+    up.start();
+    const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
+    const auto [first_seed, second_seed] = seeds_with_different_answers(challenge_kind::count);
+    const auto first = run_with_baseline(cfg, first_seed);
+    CHECK(first.probe.result == outcome::ok);
+    const auto second = run_one(false, cfg, second_seed, first.control.tokens.prompt_tokens);
+    CHECK(second.result == outcome::wrong_answer);
+    CHECK(second.answer_excerpt == first.probe.answer_excerpt);
+  }
+
+  TEST_CASE("a refusing model is a refusal") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::refuses);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: shape}"), 3);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::refusal);
+  }
+
+  TEST_CASE("an empty answer is empty_answer") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::empty_answer);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: color}"), 3);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::empty_answer);
+  }
+
+  TEST_CASE("a reply without usage is ok with usage_missing unless checks require usage") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::no_usage);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: count}"), 21);
+    CHECK(control.result == outcome::ok);
+    CHECK(control.usage_missing);
+    CHECK_FALSE(control.tokens.prompt_tokens);
+    CHECK(probe.result == outcome::ok);
+    CHECK(probe.usage_missing);
+    CHECK(probe.cost_usd == 0);
+
+    const auto strict =
+        make_config(up.base_url(), "challenge: {kind: count}, checks: {require_usage: true}");
+    const auto strict_run = run_with_baseline(strict, 21);
+    CHECK(strict_run.probe.result == outcome::image_tokens_missing);
+    CHECK(strict_run.probe.usage_missing);
+  }
+
+  TEST_CASE("a 200 reply with content of the wrong type is bad_response") {
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::wrong_types);
+    up.start();
+    const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
+    CHECK(run_one(true, cfg, 1).result == outcome::bad_response);
+    const auto r = run_one(false, cfg, 1);
+    CHECK(r.result == outcome::bad_response);
+    CHECK(r.http_status == 200);
+  }
+
+  TEST_CASE("a 429 with Retry-After is rate_limited and carries retry_after") {
+    vt::fake_upstream up;
+    up.set_handler([](const received_request&) {
+      auto plan = response_plan::json(
+          R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":null}})",
+          429);
+      plan.headers.emplace_back("Retry-After", "7");
+      return plan;
+    });
+    up.start();
+    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    CHECK(r.result == outcome::rate_limited);
+    CHECK(r.http_status == 429);
+    REQUIRE(r.retry_after);
+    CHECK(*r.retry_after == 7s);
+  }
+
+  TEST_CASE("a 500 is http_5xx and a 404 is http_4xx") {
+    vt::fake_upstream up;
+    up.set_handler("m", [](const received_request&) {
+      return response_plan::json(R"({"error":{"message":"internal error","type":"server_error"}})",
+                                 500);
+    });
+    up.start();
+    const auto r500 = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    CHECK(r500.result == outcome::http_5xx);
+    CHECK(r500.http_status == 500);
+    CHECK(run_one(true, make_config(up.base_url(), "challenge: {kind: count}"), 1).result ==
+          outcome::http_5xx);
+
+    // Any other model is unknown to the fake: 404 model_not_found, like a real gateway.
+    const auto cfg404 = make_config(up.base_url(), "challenge: {kind: count}", "", "no-such-model");
+    const auto r404 = run_one(false, cfg404, 1);
+    CHECK(r404.result == outcome::http_4xx);
+    CHECK(r404.http_status == 404);
+  }
+
+  TEST_CASE("an HTML page with status 200 is bad_response") {
+    vt::fake_upstream up;
+    up.set_handler([](const received_request&) {
+      response_plan p;
+      p.headers.emplace_back("Content-Type", "text/html");
+      p.body = "<html><body><h1>Welcome to nginx!</h1></body></html>";
+      return p;
+    });
+    up.start();
+    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    CHECK(r.result == outcome::bad_response);
+    CHECK(r.http_status == 200);
+  }
+
+  TEST_CASE("a gateway that never answers is a timeout at the route deadline") {
+    vt::fake_upstream up;
+    up.set_handler([](const received_request&) {
+      return response_plan::with_action(response_plan::action::hang);
+    });
+    up.start();
+    const auto cfg =
+        make_config(up.base_url(), "interval: 1s, timeout: 300ms, challenge: {kind: count}");
+    const auto r = run_one(false, cfg, 1);
+    CHECK(r.result == outcome::timeout);
+    CHECK(r.http_status == 0);
+    up.stop();  // releases the hanging connection
+  }
+
+  TEST_CASE("a connection reset mid-exchange is connection_reset") {
+    vt::fake_upstream up;
+    up.set_handler([](const received_request&) {
+      return response_plan::with_action(response_plan::action::reset);
+    });
+    up.start();
+    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    CHECK(r.result == outcome::connection_reset);
+  }
+
+  TEST_CASE("a 200 MiB body is body_too_large") {
+    vt::fake_upstream up;
+    up.set_handler(
+        [](const received_request&) { return response_plan::huge_body(200ull * 1024 * 1024); });
+    up.start();
+    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    CHECK(r.result == outcome::body_too_large);
+  }
+
+  TEST_CASE("a refused connection is connect_error") {
+    const auto port = vt::free_loopback_port();
+    const auto cfg =
+        make_config("http://127.0.0.1:" + std::to_string(port) + "/v1", "challenge: {kind: count}");
+    const auto control = run_one(true, cfg, 1);
+    CHECK(control.result == outcome::connect_error);
+    const auto r = run_one(false, cfg, 1);
+    CHECK(r.result == outcome::connect_error);
+    CHECK(r.http_status == 0);
+    CHECK(r.cost_usd == 0);
+  }
+
+  TEST_CASE("media remote_url publishes the image in the media store and the fake fetches it") {
+    // The admin server serves /media/ in the daemon; here a second sim gateway does, looking the
+    // token up in the same media_store. The store is single-threaded: run_probe puts the image
+    // before it sends the request and removes it after the reply, and the fetch happens in
+    // between on the media server's thread, so the exchange itself orders the three accesses. The
+    // mutex guards what the test reads afterwards.
+    auto media = std::make_shared<media_store>();
+    std::mutex media_mutex;
+    std::size_t fetches = 0;
+    sim_gateway media_server([&](const received_request& req) {
+      const std::lock_guard lock(media_mutex);
+      ++fetches;
+      const std::string_view prefix = "/media/";
+      if (!req.target.starts_with(prefix)) {
+        return response_plan::text(404, "not found");
+      }
+      const auto* e = media->find(std::string_view(req.target).substr(prefix.size()),
+                                  media_store::clock::now());
+      if (e == nullptr) {
+        return response_plan::text(404, "not found");
+      }
+      response_plan p;
+      p.headers.emplace_back("Content-Type", e->mime);
+      p.body = e->bytes;
+      return p;
+    });
+    media_server.start();
+
+    vt::fake_upstream up;
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+    const auto cfg = make_config(up.base_url(),
+                                 "challenge: {kind: shape, media: remote_url}",
+                                 "  media_base_url: \"" + media_server.origin() + "/media/\"\n");
+    const auto r = run_one(false, cfg, 606, std::nullopt, media);
+    CHECK(r.result == outcome::ok);
+    CHECK(r.answer_excerpt == r.expected);
+    {
+      const std::lock_guard lock(media_mutex);
+      CHECK(fetches == 1);
+      CHECK(media->size() == 0);  // removed once the probe finished
+    }
+    const auto reqs = up.requests();
+    REQUIRE(reqs.size() == 1);
+    const auto sent = vt::parse_chat_request(reqs[0]);
+    REQUIRE(sent);
+    REQUIRE(sent->image_url);
+    CHECK(sent->image_url->starts_with(media_server.origin() + "/media/"));
+    CHECK(sent->image_url->ends_with(".png"));
+    CHECK_FALSE(sent->png);
+
+    // Once removed, the URL is dead: a replay of it cannot fetch the image.
+    CHECK_FALSE(vt::fetch_url(*sent->image_url));
+  }
+}

@@ -1,0 +1,188 @@
+#include "daemon/runtime/route_state.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace visionwatch;
+
+namespace {
+probe_result result(outcome o, double latency, double cost, std::uint64_t seq = 0) {
+  probe_result r;
+  r.result = o;
+  r.latency_seconds = latency;
+  r.cost_usd = cost;
+  r.sequence = seq;
+  return r;
+}
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("window figures cover success - silent failures - latency and cost per success") {
+    route_state s(4);
+    s.record(result(outcome::ok, 1.0, 0.01));
+    s.record(result(outcome::no_image_claim, 2.0, 0.01));
+    s.record(result(outcome::connect_error, 0.001, 0.0));
+    s.record(result(outcome::ok, 3.0, 0.01));
+    const auto f = s.figures();
+    CHECK(f.probes == 4);
+    CHECK(*f.success_ratio == doctest::Approx(0.5));
+    CHECK(*f.cost_per_success_usd == doctest::Approx(0.015));  // 0.03 spent for 2 successes
+    CHECK(*f.latency_max == doctest::Approx(3.0));             // transport errors have no latency
+    CHECK(*f.latency_p50 == doctest::Approx(2.0));
+    CHECK(s.silent_in_window() == 1);
+  }
+
+  TEST_CASE("recent results are newest first and bounded") {
+    route_state s(100, 3);
+    for (std::uint64_t i = 1; i <= 5; ++i) {
+      s.record(result(outcome::ok, 1, 0, i));
+    }
+    REQUIRE(s.recent().size() == 3);
+    CHECK(s.recent().front().sequence == 5);
+    CHECK(s.recent().back().sequence == 3);
+    CHECK(s.last()->sequence == 5);
+  }
+
+  TEST_CASE("only a successful control request with usage sets the baseline") {
+    route_state s;
+    probe_result c = result(outcome::http_5xx, 1, 0);
+    c.control = true;
+    c.tokens.prompt_tokens = 99;
+    CHECK_FALSE(s.record_baseline(c));
+    CHECK_FALSE(s.baseline().has_value());
+    c.result = outcome::ok;
+    c.tokens.prompt_tokens.reset();
+    CHECK_FALSE(s.record_baseline(c));
+    c.tokens.prompt_tokens = 25;
+    CHECK(s.record_baseline(c));
+    CHECK(*s.baseline() == 25);
+    CHECK_FALSE(s.record_baseline(c));  // unchanged
+  }
+
+  TEST_CASE("a smaller window after reload keeps the newest samples") {
+    route_state s(10);
+    for (int i = 0; i < 8; ++i) {
+      s.record(result(outcome::wrong_answer, 1, 0));
+    }
+    s.record(result(outcome::ok, 1, 0));
+    s.record(result(outcome::ok, 1, 0));
+    s.set_window(2);
+    CHECK(*s.figures().success_ratio == doctest::Approx(1.0));
+  }
+
+  TEST_CASE("a stored result comes back with every field but the route name") {
+    route_state s(100, 2);
+    probe_result r;
+    r.route = "not stored";
+    r.sequence = 42;
+    r.seed = 0xfeedfacecafebeefULL;
+    r.kind = challenge_kind::shape;
+    r.custom = true;
+    r.result = outcome::image_tokens_missing;
+    r.reason = "prompt_tokens 310 is not 50 above the baseline 300";
+    r.http_status = 200;
+    r.phases = {0.001, 0.002, 0.003, 0.004, 1.5, 0.25, 1.76};
+    r.latency_seconds = 1.76;
+    r.tokens.prompt_tokens = 310;
+    r.tokens.completion_tokens = 3;
+    r.tokens.total_tokens = 313;
+    r.tokens.image_tokens = 0;  // present and 0 is not the same as absent
+    r.usage_missing = false;
+    r.baseline_prompt_tokens = 300;
+    r.cost_usd = 0.000125;
+    r.expected = "square";
+    r.answer_excerpt = "a square, I think ✓";
+    r.retry_after = std::chrono::seconds(17);
+    r.started_at =
+        std::chrono::system_clock::time_point(std::chrono::nanoseconds(1'763'700'000'123'456'789));
+    s.record(r);
+    const auto back = s.recent();
+    REQUIRE(back.size() == 1);
+    const probe_result& b = back.front();
+    CHECK(b.route.empty());
+    CHECK(b.sequence == 42);
+    CHECK(b.seed == 0xfeedfacecafebeefULL);
+    CHECK(b.kind == challenge_kind::shape);
+    CHECK(b.custom);
+    CHECK_FALSE(b.control);
+    CHECK(b.result == outcome::image_tokens_missing);
+    CHECK(b.reason == r.reason);
+    CHECK(b.http_status == 200);
+    CHECK(b.phases.dns == 0.001);
+    CHECK(b.phases.ttfb == 1.5);
+    CHECK(b.phases.transfer == 0.25);
+    CHECK(b.phases.total == 1.76);
+    CHECK(b.latency_seconds == 1.76);
+    CHECK(b.tokens.prompt_tokens == 310);
+    CHECK(b.tokens.completion_tokens == 3);
+    CHECK(b.tokens.total_tokens == 313);
+    REQUIRE(b.tokens.image_tokens.has_value());
+    CHECK(*b.tokens.image_tokens == 0);
+    CHECK_FALSE(b.tokens.cached_tokens.has_value());
+    CHECK(b.baseline_prompt_tokens == 300);
+    CHECK(b.cost_usd == 0.000125);
+    CHECK(b.expected == "square");
+    CHECK(b.answer_excerpt == "a square, I think ✓");
+    REQUIRE(b.retry_after.has_value());
+    CHECK(b.retry_after->count() == 17);
+    CHECK(b.started_at == r.started_at);
+
+    // Empty texts and absent numbers stay empty and absent.
+    probe_result bare;
+    bare.sequence = 43;
+    s.record(bare);
+    const auto last = s.last();
+    REQUIRE(last);
+    CHECK(last->sequence == 43);
+    CHECK(last->reason.empty());
+    CHECK(last->expected.empty());
+    CHECK(last->answer_excerpt.empty());
+    CHECK_FALSE(last->tokens.prompt_tokens.has_value());
+    CHECK_FALSE(last->retry_after.has_value());
+
+    // The ring keeps the newest two; the oldest text goes with its slot.
+    probe_result third = bare;
+    third.sequence = 44;
+    third.reason = "wrong answer";
+    s.record(third);
+    const auto two = s.recent();
+    REQUIRE(two.size() == 2);
+    CHECK(two[0].sequence == 44);
+    CHECK(two[0].reason == "wrong answer");
+    CHECK(two[1].sequence == 43);
+    CHECK(two[1].reason.empty());
+  }
+
+  TEST_CASE("the last control request is kept apart from the image probes") {
+    route_state s;
+    CHECK_FALSE(s.last_control().has_value());
+    probe_result c = result(outcome::ok, 0.5, 0.0001, 7);
+    c.control = true;
+    c.tokens.prompt_tokens = 300;
+    CHECK(s.record_baseline(c));
+    const auto back = s.last_control();
+    REQUIRE(back);
+    CHECK(back->control);
+    CHECK(back->sequence == 7);
+    CHECK(back->tokens.prompt_tokens == 300);
+    CHECK(s.recent().empty());
+    CHECK_FALSE(s.last().has_value());
+  }
+
+  TEST_CASE("silent failures and successes in the window follow the window through a resize") {
+    route_state s(3);
+    s.record(result(outcome::wrong_answer, 1, 0));
+    s.record(result(outcome::no_image_claim, 1, 0));
+    s.record(result(outcome::ok, 1, 0.01));
+    CHECK(s.silent_in_window() == 2);
+    s.record(result(outcome::ok, 1, 0.01));  // pushes the wrong answer out
+    CHECK(s.silent_in_window() == 1);
+    CHECK(*s.figures().success_ratio == doctest::Approx(2.0 / 3.0));
+    s.set_window(5);  // grows: the three kept, two free slots count as nothing
+    CHECK(s.silent_in_window() == 1);
+    CHECK(s.figures().probes == 3);
+    s.set_window(1);
+    CHECK(s.silent_in_window() == 0);
+    CHECK(*s.figures().success_ratio == doctest::Approx(1.0));
+    CHECK(*s.figures().cost_per_success_usd == doctest::Approx(0.01));
+  }
+}
