@@ -2,21 +2,16 @@
 
 #include <array>
 
+#include "alerts/enum_names.hpp"
+
 namespace visionwatch {
 namespace {
 constexpr std::array<std::string_view, 5> rule_names = {
     "silent_failure", "route_down", "success_ratio", "latency", "cost"};
 constexpr std::array<std::string_view, 4> receiver_names = {
     "webhook", "slack", "pagerduty", "alertmanager"};
-template <typename E, std::size_t N>
-std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view s) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == s) {
-      return static_cast<E>(i);
-    }
-  }
-  return std::nullopt;
-}
+static_assert(static_cast<std::size_t>(alert_rule_kind::cost) + 1 == rule_names.size());
+static_assert(static_cast<std::size_t>(receiver_kind::alertmanager) + 1 == receiver_names.size());
 }  // namespace
 
 alert_rule_config default_rule_config(alert_rule_kind kind) {
@@ -54,16 +49,16 @@ alert_rule_config default_rule_config(alert_rule_kind kind) {
 }
 
 std::string_view to_string(alert_rule_kind k) noexcept {
-  return rule_names[static_cast<std::size_t>(k)];
+  return enum_name(rule_names, k);
 }
 std::optional<alert_rule_kind> alert_rule_kind_from_string(std::string_view s) noexcept {
-  return lookup<alert_rule_kind>(rule_names, s);
+  return enum_from_name<alert_rule_kind>(rule_names, s);
 }
 std::string_view to_string(receiver_kind k) noexcept {
-  return receiver_names[static_cast<std::size_t>(k)];
+  return enum_name(receiver_names, k);
 }
 std::optional<receiver_kind> receiver_kind_from_string(std::string_view s) noexcept {
-  return lookup<receiver_kind>(receiver_names, s);
+  return enum_from_name<receiver_kind>(receiver_names, s);
 }
 
 }  // namespace visionwatch

@@ -8,11 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "alerts/enum_names.hpp"
+
 namespace visionwatch {
 namespace {
 
 constexpr std::array<std::string_view, 4> kind_names = {
     "firing", "reminder", "resolved", "refresh"};
+static_assert(static_cast<std::size_t>(notification_kind::refresh) + 1 == kind_names.size());
 
 // Length of the UTF-8 sequence starting at `c`, 0 for a byte that cannot start one.
 std::size_t utf8_length(unsigned char c) noexcept {
@@ -49,15 +52,10 @@ std::string_view to_string(alert_status s) noexcept {
   return s == alert_status::firing ? "firing" : "resolved";
 }
 std::string_view to_string(notification_kind k) noexcept {
-  return kind_names[static_cast<std::size_t>(k)];
+  return enum_name(kind_names, k);
 }
 std::optional<notification_kind> notification_kind_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < kind_names.size(); ++i) {
-    if (kind_names[i] == s) {
-      return static_cast<notification_kind>(i);
-    }
-  }
-  return std::nullopt;
+  return enum_from_name<notification_kind>(kind_names, s);
 }
 
 std::string make_fingerprint(std::string_view route, alert_rule_kind rule, wall_time starts_at) {

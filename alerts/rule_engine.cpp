@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "alerts/enum_names.hpp"
+
 namespace visionwatch {
 namespace {
 
 constexpr std::array<std::string_view, 3> state_names = {"inactive", "firing", "resolved"};
+static_assert(static_cast<std::size_t>(alert_state::resolved) + 1 == state_names.size());
 
 enum class judgement : std::uint8_t {
   bad,           ///< counts toward firing, breaks a good streak
@@ -141,7 +144,7 @@ probe_snapshot snapshot_of(const probe_result& r) {
 }  // namespace
 
 std::string_view to_string(alert_state s) noexcept {
-  return state_names[static_cast<std::size_t>(s)];
+  return enum_name(state_names, s);
 }
 
 std::string render_template(std::string_view tmpl, const notification& note) {

@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 
 namespace visionwatch::exposition {
 
@@ -22,50 +21,6 @@ bool valid_label_name(std::string_view name) noexcept {
     if (!name_char(c)) {
       return false;
     }
-  }
-  return true;
-}
-
-bool valid_utf8(std::string_view text) noexcept {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    std::uint32_t minimum = 0;
-    if ((b0 & 0xE0U) == 0xC0U) {
-      length = 2;
-      code = b0 & 0x1FU;
-      minimum = 0x80;
-    } else if ((b0 & 0xF0U) == 0xE0U) {
-      length = 3;
-      code = b0 & 0x0FU;
-      minimum = 0x800;
-    } else if ((b0 & 0xF8U) == 0xF0U) {
-      length = 4;
-      code = b0 & 0x07U;
-      minimum = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) {
-      return false;
-    }
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xC0U) != 0x80U) {
-        return false;
-      }
-      code = (code << 6U) | (b & 0x3FU);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
   }
   return true;
 }
@@ -145,11 +100,15 @@ void append_family_header(std::string& out,
   out += '\n';
 }
 
-void append_sample(std::string& out,
-                   std::string_view name,
-                   std::initializer_list<std::string_view> label_fragments,
-                   double value) {
+namespace {
+// Both append_sample overloads in one body, inlined into each (the per-sample hot path).
+inline void write_sample(std::string& out,
+                         std::string_view name,
+                         std::string_view suffix,
+                         std::initializer_list<std::string_view> label_fragments,
+                         double value) {
   out.append(name);
+  out.append(suffix);
   bool open = false;
   for (std::string_view fragment : label_fragments) {
     if (fragment.empty()) {
@@ -165,6 +124,22 @@ void append_sample(std::string& out,
   out += ' ';
   append_value(out, value);
   out += '\n';
+}
+}  // namespace
+
+void append_sample(std::string& out,
+                   std::string_view name,
+                   std::initializer_list<std::string_view> label_fragments,
+                   double value) {
+  write_sample(out, name, {}, label_fragments, value);
+}
+
+void append_sample(std::string& out,
+                   std::string_view name,
+                   std::string_view suffix,
+                   std::initializer_list<std::string_view> label_fragments,
+                   double value) {
+  write_sample(out, name, suffix, label_fragments, value);
 }
 
 }  // namespace visionwatch::exposition

@@ -1,6 +1,8 @@
 #pragma once
 /// Writers for the Prometheus text exposition format 0.0.4: label escaping, sample values, HELP
-/// and TYPE lines, and the validity checks Prometheus applies to label names and values.
+/// and TYPE lines, and the check Prometheus applies to label names. Label values must be
+/// well-formed UTF-8 (Prometheus rejects the whole scrape otherwise): callers check them with
+/// is_valid_utf8() from probes/text_util.hpp before they become labels.
 /// Appends to a caller-owned std::string so a whole scrape is built without temporaries
 /// (prometheus-cpp's Registry::Collect + TextSerializer take ~1 s for 10,000 routes).
 
@@ -12,10 +14,6 @@ namespace visionwatch::exposition {
 
 /// `[a-zA-Z_][a-zA-Z0-9_]*` and not starting with `__` (reserved for Prometheus itself).
 bool valid_label_name(std::string_view name) noexcept;
-
-/// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). Prometheus
-/// rejects the whole scrape when one label value is not valid UTF-8.
-bool valid_utf8(std::string_view text) noexcept;
 
 /// Appends `value` with backslash, double quote and line feed escaped (label value rules).
 void append_escaped_label_value(std::string& out, std::string_view value);
@@ -37,6 +35,12 @@ void append_family_header(std::string& out,
 /// (see label()); empty fragments are skipped and the braces omitted when none remain.
 void append_sample(std::string& out,
                    std::string_view name,
+                   std::initializer_list<std::string_view> label_fragments,
+                   double value);
+/// Same, for the sample name `name` + `suffix` (a histogram's `_bucket`, `_sum`, `_count`).
+void append_sample(std::string& out,
+                   std::string_view name,
+                   std::string_view suffix,
                    std::initializer_list<std::string_view> label_fragments,
                    double value);
 

@@ -36,6 +36,12 @@ struct MetricFamily;
 
 namespace visionwatch {
 
+namespace metrics_detail {
+struct route_series;
+struct receiver_series;
+struct instance_series;
+}  // namespace metrics_detail
+
 /// The constant labels of one route's series.
 struct route_labels {
   std::string route;  ///< unique, non-empty
@@ -107,7 +113,7 @@ class metrics {
   bool probe_skipped(route_handle route);
 
   void set_in_flight(std::size_t probes);
-  double in_flight() const noexcept { return in_flight_; }
+  double in_flight() const noexcept;
   /// How late the scheduler started a probe, in seconds.
   void observe_scheduler_lag(double seconds);
   /// The scheduler lag histogram as (upper bound, cumulative count), +Inf last (benchmarks).
@@ -136,7 +142,7 @@ class metrics {
   /// Where an incremental render stands. Holds no pointer into the metrics: a route removed
   /// between two pieces is skipped, one added may or may not appear in this exposition.
   struct render_cursor {
-    std::size_t stage = 0;             ///< 0 head, 1..n per-route families, n+1 tail, then done
+    std::size_t stage = 0;             ///< the family being written (family table order)
     std::optional<std::string> after;  ///< last route written in the current family
     bool header = false;               ///< the current family's HELP and TYPE are written
   };
@@ -152,9 +158,8 @@ class metrics {
   std::vector<prometheus::MetricFamily> collect() const;
 
  private:
-  struct route_series;
-  struct receiver_series;
-  struct lag_histogram;
+  using route_series = metrics_detail::route_series;
+  using receiver_series = metrics_detail::receiver_series;
   struct slot {
     std::uint32_t generation = 1;
     std::unique_ptr<route_series> series;
@@ -162,23 +167,15 @@ class metrics {
 
   route_series* resolve(route_handle h) const noexcept;
   receiver_series* find_or_add_receiver(std::string_view receiver);
-  void write_route_family(std::size_t family, std::string& out, const route_series& s) const;
 
   std::map<std::string, std::string> external_;
   std::string constant_;  ///< pre-rendered external labels, `a="x",b="y"`
-  std::string version_;
-  std::string revision_;
-  std::string build_labels_;  ///< `version="..",revision=".."`
-
-  double in_flight_ = 0;
-  std::unique_ptr<lag_histogram> scheduler_lag_;
-  bool reload_ok_ = false;
-  std::optional<double> reload_timestamp_;  ///< absent until the first successful load
+  /// Build info, in flight, scheduler lag, reloads, receivers.
+  std::unique_ptr<metrics_detail::instance_series> instance_;
 
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;  ///< render order
-  std::map<std::string, std::unique_ptr<receiver_series>, std::less<>> receivers_;
   mutable std::size_t last_render_size_ = 0;
 };
 

@@ -1,13 +1,14 @@
 #include "alerts/alert_router.hpp"
 
 #include <doctest/doctest.h>
+#include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
 namespace {
 
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+using test::t0;
 
 receiver_config receiver(std::string name, receiver_kind kind) {
   receiver_config r;

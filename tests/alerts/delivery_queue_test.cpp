@@ -1,13 +1,14 @@
 #include "alerts/delivery_queue.hpp"
 
 #include <doctest/doctest.h>
+#include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
 namespace {
 
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+using test::t0;
 
 notification note(std::string route, notification_kind kind = notification_kind::firing) {
   notification n;

@@ -4,13 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/alerts/alert_fixtures.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
 namespace {
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+using test::t0;
 }
 
 TEST_SUITE("unit") {
@@ -40,11 +41,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a notification round-trips through its persistence form") {
-    notification n;
+    auto n = test::firing_note();
     n.kind = notification_kind::resolved;
-    n.route = "vision-a";
-    n.model = "m";
-    n.gateway = "g";
     n.rule = alert_rule_kind::latency;
     n.severity = "warning";
     n.summary = "slow";

@@ -5,13 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/test_paths.hpp"
+#include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
 namespace {
 
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+using test::t0;
 
 route_identity identity() {
   return {"vision-a", "gpt-4o-mini", "openrouter", "https://watch.example/routes/vision-a"};

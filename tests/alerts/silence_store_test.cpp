@@ -1,12 +1,13 @@
 #include "alerts/silence_store.hpp"
 
 #include <doctest/doctest.h>
+#include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
 namespace {
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);
+using test::t0;
 }
 
 TEST_SUITE("unit") {

@@ -6,12 +6,13 @@
 #include <fstream>
 
 #include "tests/support/test_paths.hpp"
+#include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
 namespace fs = std::filesystem;
 
 namespace {
-const wall_time t0 = from_epoch_ms(1'800'000'000'000);  // 2027-01-15T08:00:00Z
+using test::t0;
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);

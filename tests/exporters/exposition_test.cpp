@@ -1,4 +1,5 @@
 #include "exporters/exposition.hpp"
+#include "probes/text_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -74,16 +75,16 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("UTF-8 validation rejects overlong - surrogate - truncated and out-of-range sequences") {
-    CHECK(ex::valid_utf8(""));
-    CHECK(ex::valid_utf8("plain ascii"));
-    CHECK(ex::valid_utf8("gr\xC3\xBC\xC3\x9F"));        // "grüß"
-    CHECK(ex::valid_utf8("\xE6\xA8\xA1\xE5\x9E\x8B"));  // "模型"
-    CHECK(ex::valid_utf8("\xF0\x9F\x98\x80"));          // U+1F600
-    CHECK_FALSE(ex::valid_utf8("\xC0\xAF"));            // overlong '/'
-    CHECK_FALSE(ex::valid_utf8("\xED\xA0\x80"));        // surrogate U+D800
-    CHECK_FALSE(ex::valid_utf8("\xF4\x90\x80\x80"));    // U+110000
-    CHECK_FALSE(ex::valid_utf8("\xE6\xA8"));            // truncated
-    CHECK_FALSE(ex::valid_utf8("\x80"));                // lone continuation byte
-    CHECK_FALSE(ex::valid_utf8("\xFF"));
+    CHECK(visionwatch::is_valid_utf8(""));
+    CHECK(visionwatch::is_valid_utf8("plain ascii"));
+    CHECK(visionwatch::is_valid_utf8("gr\xC3\xBC\xC3\x9F"));        // "grüß"
+    CHECK(visionwatch::is_valid_utf8("\xE6\xA8\xA1\xE5\x9E\x8B"));  // "模型"
+    CHECK(visionwatch::is_valid_utf8("\xF0\x9F\x98\x80"));          // U+1F600
+    CHECK_FALSE(visionwatch::is_valid_utf8("\xC0\xAF"));            // overlong '/'
+    CHECK_FALSE(visionwatch::is_valid_utf8("\xED\xA0\x80"));        // surrogate U+D800
+    CHECK_FALSE(visionwatch::is_valid_utf8("\xF4\x90\x80\x80"));    // U+110000
+    CHECK_FALSE(visionwatch::is_valid_utf8("\xE6\xA8"));            // truncated
+    CHECK_FALSE(visionwatch::is_valid_utf8("\x80"));                // lone continuation byte
+    CHECK_FALSE(visionwatch::is_valid_utf8("\xFF"));
   }
 }

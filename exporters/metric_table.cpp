@@ -1,0 +1,231 @@
+#include "exporters/metric_table.hpp"
+
+#include <array>
+
+namespace visionwatch::metrics_detail {
+
+namespace {
+
+using prometheus::MetricType;
+
+/// A row for a family with series per route; `write` is a captureless generic lambda
+/// `(auto& sink, const route_series&)`, instantiated here for both sinks.
+template <class writer>
+constexpr family_row per_route(family_def def, writer /*write*/) {
+  family_row row{def};
+  row.route_text = [](text_sink& out, const route_series& s) { writer{}(out, s); };
+  row.route_model = [](model_sink& out, const route_series& s) { writer{}(out, s); };
+  return row;
+}
+
+/// A row for a family of the instance itself: `(auto& sink, const instance_series&)`.
+template <class writer>
+constexpr family_row per_instance(family_def def, writer /*write*/) {
+  family_row row{def};
+  row.instance_text = [](text_sink& out, const instance_series& m) { writer{}(out, m); };
+  row.instance_model = [](model_sink& out, const instance_series& m) { writer{}(out, m); };
+  return row;
+}
+
+/// A gauge that has no sample until its value is known.
+template <class sink>
+void optional_value(sink& out, const std::optional<double>& v, label_group g) {
+  if (v) {
+    out.value(*v, g);
+  }
+}
+
+/// Per-route gauges that are absent until known: `member` of route_series, labelled by `labels`.
+template <std::optional<double> route_series::*member, label_group (route_series::*labels)() const>
+constexpr auto optional_gauge = [](auto& out, const route_series& s) {
+  optional_value(out, s.*member, (s.*labels)());
+};
+constexpr auto by_route = &route_series::route;
+constexpr auto by_route_model = &route_series::route_model;
+
+// The rows, in exposition order. Label values come from label_table(), whose arrays are tied to
+// their enums (metric_labels.hpp).
+constexpr std::array rows = {
+    per_instance({"visionwatch_build_info",
+                  "visionwatch build; value is always 1",
+                  MetricType::Gauge,
+                  "version,revision"},
+                 [](auto& out, const instance_series& m) {
+                   out.value(1,
+                             {},
+                             {"version", m.version, m.version_fragment},
+                             {"revision", m.revision, m.revision_fragment});
+                 }),
+    per_route({"visionwatch_route_info",
+               "Configured route with its model, gateway and API flavour; value is always 1",
+               MetricType::Gauge,
+               "route,model,gateway,api"},
+              [](auto& out, const route_series& s) { out.value(1, s.all()); }),
+    per_route({"visionwatch_probes_total",
+               "Probes completed, by outcome",
+               MetricType::Counter,
+               "route,model,outcome"},
+              [](auto& out, const route_series& s) {
+                const auto& outcomes = label_table().outcomes;
+                for (std::size_t i = 0; i < outcome_count; ++i) {
+                  out.value(static_cast<double>(s.probes[i]), s.route_model(), outcomes[i]);
+                }
+              }),
+    per_route({"visionwatch_probe_success",
+               "1 if the last probe of the route succeeded, else 0",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::success, by_route_model>),
+    per_route({"visionwatch_silent_failures_total",
+               "Probes that got HTTP 2xx but did not really work, by reason",
+               MetricType::Counter,
+               "route,model,reason"},
+              [](auto& out, const route_series& s) {
+                const auto& reasons = label_table().reasons;
+                for (std::size_t i = 0; i < silent_count; ++i) {
+                  out.value(static_cast<double>(s.silent[i]), s.route_model(), reasons[i]);
+                }
+              }),
+    per_route({"visionwatch_probe_duration_seconds",
+               "Total time of probes that received an HTTP response",
+               MetricType::Histogram,
+               "route,model"},
+              [](auto& out, const route_series& s) {
+                out.histogram(s.duration.view(), label_table().duration, s.route_model());
+              }),
+    // A summary, as a Prometheus client Summary is: quantiles over a window (the route's last N
+    // probes), _sum and _count over the process life. The same observations as the histogram.
+    per_route({"visionwatch_probe_latency_seconds",
+               "Probe latency quantiles over the route's window of recent probes (quantile 1 is "
+               "the window max); sum and count since start",
+               MetricType::Summary,
+               "route,model"},
+              [](auto& out, const route_series& s) {
+                out.summary(s.latency, s.duration.sum, s.duration.count, s.route_model());
+              }),
+    per_route({"visionwatch_probe_success_ratio",
+               "Fraction of successful probes over the route's window of recent probes",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::success_ratio, by_route_model>),
+    per_route({"visionwatch_probe_phase_seconds",
+               "Time spent in each request phase by the last probe",
+               MetricType::Gauge,
+               "route,phase"},
+              [](auto& out, const route_series& s) {
+                if (s.phases) {
+                  const auto& phases = label_table().phases;
+                  for (std::size_t i = 0; i < phase_count; ++i) {
+                    out.value((*s.phases)[i], s.route(), phases[i]);
+                  }
+                }
+              }),
+    per_route({"visionwatch_probe_prompt_tokens",
+               "Prompt tokens reported by the last probe that reported usage",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::prompt, by_route_model>),
+    per_route({"visionwatch_probe_completion_tokens",
+               "Completion tokens reported by the last probe that reported usage",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::completion, by_route_model>),
+    per_route({"visionwatch_probe_image_tokens",
+               "Image tokens reported by the last probe that reported them",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::image, by_route_model>),
+    per_route({"visionwatch_usage_baseline_tokens",
+               "Prompt tokens of the text-only control request (usage baseline)",
+               MetricType::Gauge,
+               "route"},
+              optional_gauge<&route_series::baseline, by_route>),
+    per_route({"visionwatch_cost_usd_total",
+               "Spend on probes and control requests, from usage and route prices",
+               MetricType::Counter,
+               "route,model"},
+              [](auto& out, const route_series& s) { out.value(s.cost, s.route_model()); }),
+    per_route({"visionwatch_cost_per_success_usd",
+               "Spend per successful probe over the route's window of recent probes",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::cost_per_success, by_route_model>),
+    per_route({"visionwatch_last_probe_timestamp_seconds",
+               "Unix time the last probe of the route completed",
+               MetricType::Gauge,
+               "route"},
+              optional_gauge<&route_series::last_probe, by_route>),
+    per_route({"visionwatch_last_success_timestamp_seconds",
+               "Unix time the last successful probe of the route completed",
+               MetricType::Gauge,
+               "route"},
+              optional_gauge<&route_series::last_success, by_route>),
+    per_route({"visionwatch_probes_skipped_total",
+               "Due probes not started (previous probe still running or a limit reached)",
+               MetricType::Counter,
+               "route"},
+              [](auto& out, const route_series& s) {
+                out.value(static_cast<double>(s.skipped), s.route());
+              }),
+    per_route({"visionwatch_alerts_firing",
+               "1 while the alert rule fires for the route, else 0",
+               MetricType::Gauge,
+               "route,rule"},
+              [](auto& out, const route_series& s) {
+                for (const auto& [rule, a] : s.alerts) {
+                  out.value(a.firing ? 1 : 0, s.route(), {"rule", rule, a.rule_fragment});
+                }
+              }),
+    per_instance(
+        {"visionwatch_probes_in_flight", "Probes currently running", MetricType::Gauge, ""},
+        [](auto& out, const instance_series& m) { out.value(m.in_flight); }),
+    per_instance({"visionwatch_scheduler_lag_seconds",
+                  "Delay between a probe's due time and its start",
+                  MetricType::Histogram,
+                  ""},
+                 [](auto& out, const instance_series& m) {
+                   out.histogram(m.scheduler_lag.view(), label_table().lag);
+                 }),
+    per_instance({"visionwatch_config_last_reload_successful",
+                  "1 if the last configuration load succeeded, else 0",
+                  MetricType::Gauge,
+                  ""},
+                 [](auto& out, const instance_series& m) { out.value(m.reload_ok ? 1 : 0); }),
+    per_instance({"visionwatch_config_last_reload_success_timestamp_seconds",
+                  "Unix time of the last successful configuration load",
+                  MetricType::Gauge,
+                  ""},
+                 [](auto& out, const instance_series& m) {
+                   optional_value(out, m.reload_timestamp, {});
+                 }),
+    per_instance({"visionwatch_notifications_total",
+                  "Alert notification delivery attempts, by result",
+                  MetricType::Counter,
+                  "receiver,result"},
+                 [](auto& out, const instance_series& m) {
+                   const auto& results = label_table().results;
+                   for (const auto& [name, r] : m.receivers) {
+                     for (std::size_t i = 0; i < notification_result_count; ++i) {
+                       out.value(static_cast<double>(r->results[i]),
+                                 {},
+                                 {"receiver", name, r->fragment},
+                                 results[i]);
+                     }
+                   }
+                 }),
+    per_instance({"visionwatch_notification_queue_depth",
+                  "Notifications waiting for delivery to the receiver",
+                  MetricType::Gauge,
+                  "receiver"},
+                 [](auto& out, const instance_series& m) {
+                   for (const auto& [name, r] : m.receivers) {
+                     out.value(r->queue_depth, {}, {"receiver", name, r->fragment});
+                   }
+                 }),
+};
+
+}  // namespace
+
+std::span<const family_row> family_table() noexcept { return rows; }
+
+}  // namespace visionwatch::metrics_detail
