@@ -15,8 +15,8 @@
 #include "daemon/commands.hpp"
 #include "daemon/sim_model.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/subprocess.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {
@@ -157,6 +157,12 @@ void script(vt::fake_upstream& up) {
   });
 }
 
+/// A port that refuses connections, held for the whole test run (the "closed" gateway).
+std::uint16_t refused_port() {
+  static const vt::closed_port closed;
+  return closed.port();
+}
+
 std::string config_yaml(const vt::fake_upstream& up,
                         const std::vector<expected_route>& routes,
                         const std::string& extra_routes = "") {
@@ -167,8 +173,8 @@ std::string config_yaml(const vt::fake_upstream& up,
   y += "  - {name: fake, base_url: \"" + up.base_url() + "\", api_key_env: " + key_env +
        ", proxy_url: none, max_concurrency: 32}\n";
   y += "  - {name: fake-no-key, base_url: \"" + up.base_url() + "\", proxy_url: none}\n";
-  y += "  - {name: closed, base_url: \"http://127.0.0.1:" +
-       std::to_string(vt::free_loopback_port()) + "/v1\", proxy_url: none}\n";
+  y += "  - {name: closed, base_url: \"http://127.0.0.1:" + std::to_string(refused_port()) +
+       "/v1\", proxy_url: none}\n";
   y += "routes:\n";
   for (const auto& r : routes) {
     y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model + ", " +
