@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch::test;

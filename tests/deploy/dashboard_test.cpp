@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "tests/support/exported_metrics.hpp"
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "tests/support/exported_metrics.hpp"
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {

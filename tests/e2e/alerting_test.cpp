@@ -16,9 +16,11 @@
 
 #include "alerts/webhook_signature.hpp"
 #include "daemon/sim/demo.hpp"
+#include "tests/support/daemon_process.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/raw_http_client.hpp"
 #include "tests/support/test_paths.hpp"
-#include "tests/support/vw_child.hpp"
+#include "tests/support/wait_until.hpp"
 #include "tests/support/webhook_sink.hpp"
 
 namespace fs = std::filesystem;
@@ -33,6 +35,8 @@ namespace {
 constexpr const char* webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* secret_env_name = "VW_E2E_WEBHOOK_SECRET";
 constexpr const char* test_model = "vision-healthy";
+/// What Alertmanager (and Prometheus) log before the address they bound.
+constexpr const char* alertmanager_listening = "msg=\"Listening on\" address=";
 
 struct e2e_options {
   std::string route = "vision-a";
@@ -45,7 +49,7 @@ struct e2e_options {
 /// other rules are off so every notification belongs to the rule under test.
 std::string config_yaml(const std::string& gateway_url, const e2e_options& o) {
   std::string y;
-  y += "global:\n  listen: \"127.0.0.1:{PORT}\"\n  state_dir: \"" + o.state_dir.string() +
+  y += "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" + o.state_dir.string() +
        "\"\n  public_url: \"" + o.public_url + "\"\n";
   y += R"(defaults:
   interval: 1s
@@ -112,7 +116,7 @@ std::size_t count_event(const std::vector<sink_note>& ns, const std::string& eve
 }
 
 /// The silent_failure alert of `route` as /api/v1/routes shows it, or null.
-json route_alert(const vw_child& d, const std::string& route) {
+json route_alert(const daemon_process& d, const std::string& route) {
   const auto r = d.get("/api/v1/routes");
   const auto j = json::parse(r.body, nullptr, false);
   if (r.status != 200 || !j.is_object() || !j.contains("routes")) {
@@ -130,12 +134,12 @@ json route_alert(const vw_child& d, const std::string& route) {
   return nullptr;
 }
 
-std::string alert_state(const vw_child& d, const std::string& route) {
+std::string alert_state(const daemon_process& d, const std::string& route) {
   const auto a = route_alert(d, route);
   return a.is_object() ? a.value("state", "") : std::string();
 }
 
-double silent_failures(const vw_child& d, const std::string& route) {
+double silent_failures(const daemon_process& d, const std::string& route) {
   return d.metric("visionwatch_silent_failures_total", {{"route", route}}).value_or(0);
 }
 
@@ -153,11 +157,14 @@ struct e2e_world {
   e2e_world(const e2e_world&) = delete;
   e2e_world& operator=(const e2e_world&) = delete;
 
-  vw_child daemon(const e2e_options& o, const std::string& name = "vw") {
-    return vw_child(config_yaml(gateway.base_url(), o),
-                    dir,
-                    name,
-                    {std::string(secret_env_name) + "=" + webhook_secret});
+  /// The daemon on `o`'s configuration (written to <dir>/<name>.yaml), launched; start() waits
+  /// until it is ready.
+  daemon_process daemon(const e2e_options& o, const std::string& name = "vw") {
+    const auto config = dir / (name + ".yaml");
+    std::ofstream(config) << config_yaml(gateway.base_url(), o);
+    return daemon_process({"run", "--config", config.string()},
+                          dir / (name + ".log"),
+                          {std::string(secret_env_name) + "=" + webhook_secret});
   }
   e2e_options opts(const std::string& receivers = {}) {
     e2e_options o;
@@ -202,12 +209,10 @@ TEST_SUITE("e2e") {
     auto d = w.daemon(o);
     REQUIRE_MESSAGE(d.start(), d.log_tail());
     // Healthy first: the route probes fine and nothing is sent.
-    REQUIRE(poll_until(
-        [&] {
-          return d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}})
-                     .value_or(0) >= 1;
-        },
-        after(10s)));
+    REQUIRE(wait_until(after(10s), [&] {
+      return d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}})
+                 .value_or(0) >= 1;
+    }));
     CHECK(w.sink.count() == 0);
     const std::map<std::string, std::string> firing_series = {{"route", o.route},
                                                               {"rule", "silent_failure"}};
@@ -320,12 +325,10 @@ TEST_SUITE("e2e") {
         d.log_tail());
     // Heal while the receiver is still down: the resolve queues behind the firing.
     set_behaviour(w.gateway, std::nullopt);
-    REQUIRE(poll_until(
-        [&] {
-          const auto a = route_alert(d, o.route);
-          return a.is_object() && a.value("state", "") != "firing";
-        },
-        after(10s)));
+    REQUIRE(wait_until(after(10s), [&] {
+      const auto a = route_alert(d, o.route);
+      return a.is_object() && a.value("state", "") != "firing";
+    }));
     // The daemon's view (the sink's delivered() can only be empty while it answers 503).
     CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
               .value_or(0) == 0);
@@ -349,8 +352,15 @@ TEST_SUITE("e2e") {
         CHECK(attempt.body["id"] == ns[0].body["id"]);
       }
     }
-    CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
-              .value_or(0) == 2);
+    // The sink records a request before it answers; the daemon counts the success once the
+    // answer is back.
+    const auto successes = [&] {
+      return d
+          .metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
+          .value_or(0);
+    };
+    CHECK(wait_until(after(10s), [&] { return successes() >= 2; }));
+    CHECK(successes() == 2);
     CHECK(d.stop() == 0);
   }
 
@@ -369,7 +379,7 @@ TEST_SUITE("e2e") {
 
     REQUIRE_MESSAGE(d.start(), d.log_tail());
     // Several broken probes after the restart: each would re-fire a forgotten incident.
-    REQUIRE_MESSAGE(poll_until([&] { return silent_failures(d, o.route) >= 4; }, after(15s)),
+    REQUIRE_MESSAGE(wait_until(after(15s), [&] { return silent_failures(d, o.route) >= 4; }),
                     d.log_tail());
     const auto all = notes(w.sink.requests(), false);
     CHECK(count_event(all, "firing") == 1);
@@ -419,8 +429,7 @@ TEST_SUITE("e2e") {
     std::ofstream(o.state_dir / "state.json", std::ios::binary) << garbage;
     auto d = w.daemon(o);
     REQUIRE_MESSAGE(d.start(), d.log_tail());
-    CHECK(
-        poll_until([&] { return d.log().find("not valid JSON") != std::string::npos; }, after(5s)));
+    CHECK(d.wait_for_log("not valid JSON", after(5s)));
     std::vector<fs::path> aside;
     for (const auto& e : fs::directory_iterator(o.state_dir)) {
       if (e.path().filename().string().starts_with("state.json.corrupt-")) {
@@ -433,11 +442,9 @@ TEST_SUITE("e2e") {
     CHECK(read_file(aside[0]) == garbage);
     CHECK(d.log().find(aside[0].filename().string()) != std::string::npos);
     // The daemon works normally and writes a fresh, valid state file.
-    CHECK(poll_until(
-        [&] {
-          return d.metric("visionwatch_probes_total", {{"route", o.route}}).value_or(0) >= 1;
-        },
-        after(10s)));
+    CHECK(wait_until(after(10s), [&] {
+      return d.metric("visionwatch_probes_total", {{"route", o.route}}).value_or(0) >= 1;
+    }));
     CHECK(d.stop() == 0);
     const auto saved = json::parse(read_file(o.state_dir / "state.json"), nullptr, false);
     REQUIRE(saved.is_object());
@@ -467,18 +474,17 @@ TEST_SUITE("e2e") {
     CHECK(listed["silences"][0]["id"] == id);
 
     set_behaviour(w.gateway, "drops_image_says_so");
-    REQUIRE_MESSAGE(poll_until(
-                        [&] {
-                          const auto a = route_alert(d, o.route);
-                          return a.is_object() && a.value("state", "") == "firing" &&
-                                 a.value("silenced", false);
-                        },
-                        after(10s)),
+    REQUIRE_MESSAGE(wait_until(after(10s),
+                               [&] {
+                                 const auto a = route_alert(d, o.route);
+                                 return a.is_object() && a.value("state", "") == "firing" &&
+                                        a.value("silenced", false);
+                               }),
                     d.log_tail());
     // Metrics are not silenced; a couple more broken probes, still nothing sent.
     const auto counted = silent_failures(d, o.route);
     CHECK(counted >= 2);
-    REQUIRE(poll_until([&] { return silent_failures(d, o.route) >= counted + 2; }, after(10s)));
+    REQUIRE(wait_until(after(10s), [&] { return silent_failures(d, o.route) >= counted + 2; }));
     CHECK(w.sink.count() == 0);
 
     CHECK(d.del("/api/v1/silences/" + id).status == 200);
@@ -499,7 +505,6 @@ TEST_SUITE("e2e") {
     const fs::path am_binary = fs::exists("/usr/bin/prometheus-alertmanager")
                                    ? fs::path("/usr/bin/prometheus-alertmanager")
                                    : fs::path("prometheus-alertmanager");
-    const auto am_port = free_loopback_port();
     std::ofstream(w.dir / "am.yml") << "route:\n"
                                        "  receiver: sink\n"
                                        "  group_by: [route, rule]\n"
@@ -515,12 +520,15 @@ TEST_SUITE("e2e") {
     child_process am({am_binary.string(),
                       "--config.file=" + (w.dir / "am.yml").string(),
                       "--storage.path=" + (w.dir / "am-data").string(),
-                      "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                      "--web.listen-address=127.0.0.1:0",
                       "--cluster.listen-address="},
                      w.dir / "alertmanager.log");
+    // Alertmanager binds port 0 and logs the address it got.
+    const auto am_port = am.wait_for_port(alertmanager_listening, after(15s));
+    REQUIRE_MESSAGE(am_port != 0, am.log_tail());
     REQUIRE_MESSAGE(
-        poll_until([&] { return loopback_request(am_port, "GET", "/-/ready").status == 200; },
-                   after(15s)),
+        wait_until(after(15s),
+                   [&] { return loopback_request(am_port, "GET", "/-/ready").status == 200; }),
         am.log_tail());
 
     const std::string receivers =
@@ -538,23 +546,21 @@ TEST_SUITE("e2e") {
     REQUIRE(d1.port() != d2.port());
 
     // Both instances fire and push.
-    REQUIRE_MESSAGE(poll_until(
-                        [&] {
-                          return alert_state(d1, o1.route) == "firing" &&
-                                 alert_state(d2, o2.route) == "firing";
-                        },
-                        after(15s)),
+    REQUIRE_MESSAGE(wait_until(after(15s),
+                               [&] {
+                                 return alert_state(d1, o1.route) == "firing" &&
+                                        alert_state(d2, o2.route) == "firing";
+                               }),
                     (d1.log_tail() + d2.log_tail()));
-    REQUIRE_MESSAGE(poll_until(
-                        [&] {
-                          return d1.metric("visionwatch_notifications_total",
-                                           {{"receiver", "am"}, {"result", "success"}})
-                                         .value_or(0) >= 1 &&
-                                 d2.metric("visionwatch_notifications_total",
-                                           {{"receiver", "am"}, {"result", "success"}})
-                                         .value_or(0) >= 1;
-                        },
-                        after(10s)),
+    REQUIRE_MESSAGE(wait_until(after(10s),
+                               [&] {
+                                 return d1.metric("visionwatch_notifications_total",
+                                                  {{"receiver", "am"}, {"result", "success"}})
+                                                .value_or(0) >= 1 &&
+                                        d2.metric("visionwatch_notifications_total",
+                                                  {{"receiver", "am"}, {"result", "success"}})
+                                                .value_or(0) >= 1;
+                               }),
                     (d1.log_tail() + d2.log_tail()));
     const auto alerts = alertmanager_alerts(am_port, o1.route);
     REQUIRE(alerts.size() == 1);
@@ -564,18 +570,18 @@ TEST_SUITE("e2e") {
     CHECK(alerts[0]["status"]["state"] == "active");
 
     REQUIRE_MESSAGE(
-        poll_until([&] { return alertmanager_notifications(am_sink, "firing") >= 1; }, after(10s)),
+        wait_until(after(10s), [&] { return alertmanager_notifications(am_sink, "firing") >= 1; }),
         am.log_tail());
     // Both instances keep re-sending (resend_interval 2 s): wait for more pushes from each, then
     // the group must still have been paged exactly once.
-    const auto pushed = [&](const vw_child& d) {
+    const auto pushed = [&](const daemon_process& d) {
       return d
           .metric("visionwatch_notifications_total", {{"receiver", "am"}, {"result", "success"}})
           .value_or(0);
     };
     const auto p1 = pushed(d1);
     const auto p2 = pushed(d2);
-    REQUIRE(poll_until([&] { return pushed(d1) >= p1 + 1 && pushed(d2) >= p2 + 1; }, after(10s)));
+    REQUIRE(wait_until(after(10s), [&] { return pushed(d1) >= p1 + 1 && pushed(d2) >= p2 + 1; }));
     CHECK(alertmanager_notifications(am_sink, "firing") == 1);
     CHECK(alertmanager_alerts(am_port, o1.route).size() == 1);
     const auto page = json::parse(am_sink.requests().front().body);
@@ -584,12 +590,11 @@ TEST_SUITE("e2e") {
 
     // Healed: both resolve; Alertmanager drops the active alert and sends a resolved page.
     set_behaviour(w.gateway, std::nullopt);
-    REQUIRE_MESSAGE(poll_until(
-                        [&] {
-                          return alertmanager_notifications(am_sink, "resolved") >= 1 &&
-                                 alertmanager_alerts(am_port, o1.route).empty();
-                        },
-                        after(20s)),
+    REQUIRE_MESSAGE(wait_until(after(20s),
+                               [&] {
+                                 return alertmanager_notifications(am_sink, "resolved") >= 1 &&
+                                        alertmanager_alerts(am_port, o1.route).empty();
+                               }),
                     (am.log_tail() + d1.log_tail() + d2.log_tail()));
     CHECK(alert_state(d1, o1.route) != "firing");
     CHECK(alert_state(d2, o2.route) != "firing");

@@ -50,12 +50,10 @@ struct running_daemon {
                    const std::map<std::string, std::string>& labels,
                    double at_least,
                    std::chrono::milliseconds within = 30s) {
-    return vt::wait_until(
-        [&] {
-          const auto v = vt::metric_value(metrics(), name, labels);
-          return v && *v >= at_least;
-        },
-        vt::after(within));
+    return vt::wait_until(vt::after(within), [&] {
+      const auto v = vt::metric_value(metrics(), name, labels);
+      return v && *v >= at_least;
+    });
   }
   json route(const std::string& name) {
     const auto r = proc->get("/api/v1/routes/" + name);
@@ -220,18 +218,16 @@ TEST_SUITE("e2e") {
         d.config,
         vt::e2e_config(gw.base_url(), {{"keep", "vision-healthy"}, {"added", "vision-healthy"}}));
     d.proc->signal(SIGHUP);
-    REQUIRE(vt::wait_until(
-        [&] {
-          const auto m = d.metrics();
-          return m.find("route=\"added\"") != std::string::npos &&
-                 m.find("route=\"gone\"") == std::string::npos;
-        },
-        vt::after(20s)));
+    REQUIRE(vt::wait_until(vt::after(20s), [&] {
+      const auto m = d.metrics();
+      return m.find("route=\"added\"") != std::string::npos &&
+             m.find("route=\"gone\"") == std::string::npos;
+    }));
     REQUIRE(d.wait_metric("visionwatch_probes_total", {{"route", "added"}, {"outcome", "ok"}}, 1));
     CHECK(vt::metric_value(d.metrics(), "visionwatch_config_last_reload_successful", {}) == 1.0);
     // The kept route goes on counting from where it was.
-    REQUIRE(vt::wait_until([&] { return max_sequence(d.route("keep")) > seq_before + 1; },
-                           vt::after(20s)));
+    REQUIRE(vt::wait_until(vt::after(20s),
+                           [&] { return max_sequence(d.route("keep")) > seq_before + 1; }));
     const auto later = d.route("keep");
     CHECK(later["results"].size() >= count_before);
     CHECK(later["baseline_prompt_tokens"] == baseline);
@@ -382,14 +378,12 @@ TEST_SUITE("e2e") {
           .value_or(0);
     };
     // Two intervals, the slow route's up to 6 s, and slack for a loaded machine.
-    const bool seen = vt::wait_until(
-        [&] {
-          return value("healthy", "ok") > 0 && value("drops-image-says-so", "no_image_claim") > 0 &&
-                 value("drops-image-guesses", "wrong_answer") +
-                         value("drops-image-guesses", "image_tokens_missing") >
-                     0;
-        },
-        vt::after(30s));
+    const bool seen = vt::wait_until(vt::after(30s), [&] {
+      return value("healthy", "ok") > 0 && value("drops-image-says-so", "no_image_claim") > 0 &&
+             value("drops-image-guesses", "wrong_answer") +
+                     value("drops-image-guesses", "image_tokens_missing") >
+                 0;
+    });
     INFO(p.log());
     CHECK(seen);
     const auto page = p.get("/");

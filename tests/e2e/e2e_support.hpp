@@ -9,6 +9,7 @@
 
 #include "daemon/sim/demo.hpp"
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/exported_metrics.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {

@@ -7,8 +7,9 @@
 
 #include "daemon/sim/demo.hpp"
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/support/exported_metrics.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/subprocess.hpp"
 
 namespace {
 
@@ -80,7 +81,6 @@ TEST_SUITE("e2e") {
       FAIL("prometheus is not installed (scripts/install-deps installs it)");
     }
     daemon_fixture d;
-    const auto prom_port = vt::free_loopback_port();
     vt::write_text(d.dir / "prometheus.yml",
                    "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                    "scrape_configs:\n  - job_name: visionwatch\n    static_configs:\n"
@@ -90,32 +90,29 @@ TEST_SUITE("e2e") {
     vt::child_process prom({"prometheus",
                             "--config.file=" + (d.dir / "prometheus.yml").string(),
                             "--storage.tsdb.path=" + (d.dir / "tsdb").string(),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                            "--web.listen-address=127.0.0.1:0"},
                            d.dir / "prometheus.log");
-    REQUIRE(vt::wait_until(
-        [&] {
-          return vt::http_get("http://127.0.0.1:" + std::to_string(prom_port) + "/-/ready", 2s)
-                     .status == 200;
-        },
-        vt::after(30s)));
-    const bool increased = vt::wait_until(
-        [&] {
-          return !query(prom_port,
-                        "sum(increase(visionwatch_silent_failures_total{route=\"drops-image-says-"
-                        "so\"}[5m])) > 0")
-                      .empty();
-        },
-        vt::after(45s));
+    // Prometheus binds port 0 and logs the address it got (after a first line with port 0).
+    const auto prom_port = prom.wait_for_port("msg=\"Listening on\" address=", vt::after(30s));
+    REQUIRE_MESSAGE(prom_port != 0, prom.log_tail());
+    REQUIRE(vt::wait_until(vt::after(30s), [&] {
+      return vt::http_get("http://127.0.0.1:" + std::to_string(prom_port) + "/-/ready", 2s)
+                 .status == 200;
+    }));
+    const bool increased = vt::wait_until(vt::after(45s), [&] {
+      return !query(prom_port,
+                    "sum(increase(visionwatch_silent_failures_total{route=\"drops-image-says-"
+                    "so\"}[5m])) > 0")
+                  .empty();
+    });
     INFO(prom.log_tail());
     CHECK(increased);
     const auto up = query(prom_port, "up{job=\"visionwatch\"}");
     REQUIRE(up.size() == 1);
     CHECK(up[0]["value"][1] == "1");
-    const bool healthy = vt::wait_until(
-        [&] {
-          return !query(prom_port, "visionwatch_probe_success{route=\"healthy\"} == 1").empty();
-        },
-        vt::after(30s));
+    const bool healthy = vt::wait_until(vt::after(30s), [&] {
+      return !query(prom_port, "visionwatch_probe_success{route=\"healthy\"} == 1").empty();
+    });
     CHECK(healthy);
     CHECK(query(prom_port, "visionwatch_build_info").size() == 1);
     prom.stop();
@@ -126,15 +123,13 @@ TEST_SUITE("e2e") {
       FAIL("promtool is not installed (scripts/install-deps installs it)");
     }
     daemon_fixture d;
-    REQUIRE(vt::wait_until(
-        [&] {
-          const auto v =
-              vt::metric_value(d.proc->get("/metrics").body,
-                               "visionwatch_probes_total",
-                               {{"route", "drops-image-says-so"}, {"outcome", "no_image_claim"}});
-          return v && *v >= 1;
-        },
-        vt::after(30s)));
+    REQUIRE(vt::wait_until(vt::after(30s), [&] {
+      const auto v =
+          vt::metric_value(d.proc->get("/metrics").body,
+                           "visionwatch_probes_total",
+                           {{"route", "drops-image-says-so"}, {"outcome", "no_image_claim"}});
+      return v && *v >= 1;
+    }));
     const auto scrape = d.proc->get("/metrics");
     REQUIRE(scrape.status == 200);
     vt::write_text(d.dir / "scrape.txt", scrape.body);

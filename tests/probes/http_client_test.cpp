@@ -22,7 +22,8 @@
 #include <vector>
 
 #include "daemon/sim/sim_gateway.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/http_get.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/test_ca.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/tinyproxy.hpp"
@@ -276,7 +277,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("connection refused is a connect_error") {
-    const auto port = vt::free_loopback_port();
+    const vt::closed_port closed;  // refuses connections while the test holds it
+    const auto port = closed.port();
     const auto r = fetch(base_options(), get("http://127.0.0.1:" + std::to_string(port) + "/"));
     check_outcome(r,
                   outcome::connect_error,
@@ -672,7 +674,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("an unreachable proxy is a connect_error naming the proxy") {
-    const auto port = vt::free_loopback_port();
+    const vt::closed_port closed;  // refuses connections while the test holds it
+    const auto port = closed.port();
     auto o = base_options();
     o.proxy_url = "http://u:pw-SECRET@127.0.0.1:" + std::to_string(port);
     check_outcome(fetch(o, get("https://gateway.example/v1/models")),
@@ -682,7 +685,8 @@ TEST_SUITE("integration") {
 
   TEST_CASE("environment proxies are used and NO_PROXY bypasses them") {
     auto gw = serve(response_plan::json("{}"));
-    const auto dead = vt::free_loopback_port();
+    const vt::closed_port closed;
+    const auto dead = closed.port();
     const std::string dead_proxy = "http://127.0.0.1:" + std::to_string(dead);
     scoped_env upper_http("HTTP_PROXY", dead_proxy.c_str());
     scoped_env lower_http("http_proxy", nullptr);
@@ -806,7 +810,8 @@ TEST_SUITE("integration") {
 
   TEST_CASE("the Authorization value never appears in a reason") {
     std::vector<http_request> reqs;
-    auto refused = get("http://127.0.0.1:" + std::to_string(vt::free_loopback_port()) + "/");
+    const vt::closed_port closed;
+    auto refused = get("http://127.0.0.1:" + std::to_string(closed.port()) + "/");
     reqs.push_back(refused);
     reqs.push_back(get("https://no-such-host.invalid/"));
     auto gw = serve(response_plan::malformed());

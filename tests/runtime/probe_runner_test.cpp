@@ -15,7 +15,7 @@
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
 #include "tests/support/fake_upstream.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace {
 
@@ -442,7 +442,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a refused connection is connect_error") {
-    const auto port = vt::free_loopback_port();
+    const vt::closed_port closed;  // refuses connections while the test holds it
+    const auto port = closed.port();
     const auto cfg =
         make_config("http://127.0.0.1:" + std::to_string(port) + "/v1", "challenge: {kind: count}");
     const auto control = run_one(true, cfg, 1);

@@ -9,8 +9,9 @@
 #include <thread>
 
 #include "probes/http_client.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/test_paths.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace {
 
@@ -130,7 +131,7 @@ TEST_SUITE("integration") {
     gw.start();
     vt::get_result result;
     std::thread client([&] { result = vt::http_get(gw.base_url(), 30s); });
-    REQUIRE(vt::wait_until([&] { return gw.request_count() == 1; }, vt::after(5s)));
+    REQUIRE(vt::wait_until(vt::after(5s), [&] { return gw.request_count() == 1; }));
     const auto start = std::chrono::steady_clock::now();
     gw.stop();
     gw.stop();

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "daemon/admin/admin_server.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace visionwatch::test {
 
@@ -27,19 +28,11 @@ class admin_server_runner {
   admin_server_stats stats();
   /// Runs admin_server::stop(grace) on the io thread and blocks until it returns.
   void stop(std::chrono::milliseconds grace);
-  /// Polls `stats()` until `pred` holds or `timeout` passes; returns the last value of `pred`.
+  /// Checks `stats()` until `pred` holds or `timeout` passes (wait_until: the server has no
+  /// event for its counters); returns the last value of `pred`.
   template <class Pred>
   bool wait_for_stats(Pred pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (pred(stats())) {
-        return true;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    return wait_until(after(timeout), [&] { return pred(stats()); });
   }
 
   net::io_context& io() noexcept { return io_; }

@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <sstream>
+#include <string>
 
 #include "exporters/metrics.hpp"
 
@@ -47,27 +49,116 @@ std::string full_exposition() {
   return m.render();
 }
 
+/// One sample line parsed; nullopt for a comment, a blank or a malformed line.
+std::optional<metric_sample> parse_sample(std::string_view line) {
+  if (line.empty() || line.front() == '#') {
+    return std::nullopt;
+  }
+  metric_sample s;
+  const auto name_end = line.find_first_of("{ ");
+  if (name_end == 0 || name_end == std::string_view::npos) {
+    return std::nullopt;
+  }
+  s.name = std::string(line.substr(0, name_end));
+  std::size_t i = name_end;
+  if (line[i] == '{') {
+    ++i;
+    while (i < line.size() && line[i] != '}') {
+      const auto eq = line.find("=\"", i);
+      if (eq == std::string_view::npos) {
+        return std::nullopt;
+      }
+      std::string key(line.substr(i, eq - i));
+      std::string value;
+      i = eq + 2;
+      for (; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) {
+          ++i;
+          value += line[i] == 'n' ? '\n' : line[i];
+        } else {
+          value += line[i];
+        }
+      }
+      if (i >= line.size()) {
+        return std::nullopt;
+      }
+      ++i;  // closing quote
+      if (i < line.size() && line[i] == ',') {
+        ++i;
+      }
+      s.labels.emplace(std::move(key), std::move(value));
+    }
+    if (i >= line.size()) {
+      return std::nullopt;
+    }
+    ++i;  // '}'
+  }
+  if (i >= line.size() || line[i] != ' ') {
+    return std::nullopt;
+  }
+  const auto rest = line.substr(i + 1);
+  try {
+    s.value = std::stod(std::string(rest.substr(0, rest.find(' '))));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return s;
+}
+
 }  // namespace
 
+std::vector<metric_sample> parse_exposition(std::string_view exposition) {
+  std::vector<metric_sample> out;
+  while (!exposition.empty()) {
+    const auto nl = exposition.find('\n');
+    if (auto s = parse_sample(exposition.substr(0, nl))) {
+      out.push_back(std::move(*s));
+    }
+    exposition.remove_prefix(nl == std::string_view::npos ? exposition.size() : nl + 1);
+  }
+  return out;
+}
+
+std::optional<double> metric_value(std::string_view exposition,
+                                   std::string_view name,
+                                   const std::map<std::string, std::string>& labels) {
+  std::optional<double> sum;
+  for (const auto& s : parse_exposition(exposition)) {
+    if (s.name != name) {
+      continue;
+    }
+    bool all = true;
+    for (const auto& [k, v] : labels) {
+      const auto it = s.labels.find(k);
+      all = all && it != s.labels.end() && it->second == v;
+    }
+    if (all) {
+      sum = sum.value_or(0) + s.value;
+    }
+  }
+  return sum;
+}
+
 std::set<std::string> exported_metric_names() {
+  const auto text = full_exposition();
   std::set<std::string> names;
-  std::istringstream in(full_exposition());
+  std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (line.starts_with("# TYPE ")) {
       names.insert(line.substr(7, line.find(' ', 7) - 7));
-    } else if (!line.empty() && line[0] != '#') {
-      names.insert(line.substr(0, line.find_first_of("{ ")));
     }
+  }
+  for (const auto& s : parse_exposition(text)) {
+    names.insert(s.name);
   }
   return names;
 }
 
 std::set<std::string> route_metric_names() {
   std::set<std::string> names;
-  std::istringstream in(full_exposition());
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#' && line.find("route=\"") != std::string::npos) {
-      names.insert(line.substr(0, line.find_first_of("{ ")));
+  for (const auto& s : parse_exposition(full_exposition())) {
+    if (s.labels.count("route") != 0) {
+      names.insert(s.name);
     }
   }
   return names;

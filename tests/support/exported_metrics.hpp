@@ -1,12 +1,32 @@
 #pragma once
-/// What the deploy artefacts (Prometheus rules, Grafana dashboard) may query: the metric names
-/// visionwatch exports, and the names a PromQL expression uses.
+/// Reading the Prometheus text exposition visionwatch exports: its samples (a scrape of the
+/// running daemon), the metric names the deploy artefacts (Prometheus rules, Grafana dashboard)
+/// may query, and the names a PromQL expression uses. The tests' one exposition parser.
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace visionwatch::test {
+
+/// One sample line: `name{labels} value` (a timestamp after the value is ignored).
+struct metric_sample {
+  std::string name;
+  std::map<std::string, std::string> labels;  ///< values unescaped (\\, \", \n)
+  double value = 0;
+};
+
+/// Every sample of `exposition`; comment lines and lines that do not parse are skipped.
+std::vector<metric_sample> parse_exposition(std::string_view exposition);
+
+/// The sum of the samples named `name` whose labels include every `labels` pair (one series
+/// when the pairs name it); nullopt when no sample matches.
+std::optional<double> metric_value(std::string_view exposition,
+                                   std::string_view name,
+                                   const std::map<std::string, std::string>& labels = {});
 
 /// Every family name (`# TYPE` line) and every sample name (`_bucket`, `_sum`, `_count`
 /// included) in the exposition of a metrics object where every family has a series: a route

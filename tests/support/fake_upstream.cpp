@@ -10,8 +10,8 @@
 
 #include "probes/image_reader.hpp"
 #include "probes/text_util.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/process.hpp"
-#include "tests/support/subprocess.hpp"
 
 namespace visionwatch::test {
 namespace {

@@ -1,49 +1,85 @@
 #include "tests/support/process.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
+#include <array>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <stdexcept>
-#include <thread>
-
-#include "probes/http_client.hpp"
 
 extern char** environ;
 
 namespace visionwatch::test {
 namespace {
 
-int decode_status(int status) {
-  if (WIFEXITED(status)) {
-    return WEXITSTATUS(status);
+/// Both ends of a close-on-exec pipe (close-on-exec: children spawned by other threads at the
+/// same moment must not inherit them, or this pipe would never see EOF).
+struct pipe_fds {
+  int read = -1;
+  int write = -1;
+  pipe_fds() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+    }
+    read = fds[0];
+    write = fds[1];
   }
-  if (WIFSIGNALED(status)) {
-    return 128 + WTERMSIG(status);
+  pipe_fds(const pipe_fds&) = delete;
+  pipe_fds& operator=(const pipe_fds&) = delete;
+  ~pipe_fds() {
+    close(read);
+    close(write);
   }
-  return -1;
-}
-
-/// A socket fd closed on scope exit.
-struct fd_guard {
-  int fd;
-  ~fd_guard() {
+  static void close(int& fd) {
     if (fd >= 0) {
       ::close(fd);
+      fd = -1;
     }
   }
 };
+
+std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    merged[kv.substr(0, kv.find('='))] = kv;
+  }
+  for (const auto& kv : extra) {
+    merged[kv.substr(0, kv.find('='))] = kv;
+  }
+  std::vector<std::string> out;
+  out.reserve(merged.size());
+  for (auto& [name, kv] : merged) {
+    out.push_back(std::move(kv));
+  }
+  return out;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) {
+    out.push_back(s.data());
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+int milliseconds_left(deadline_type deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1 << 30));
+}
 
 }  // namespace
 
@@ -54,37 +90,20 @@ child_process::child_process(std::vector<std::string> argv,
   if (argv.empty()) {
     throw std::runtime_error("child_process: empty argv");
   }
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv(*e);
-    const auto eq = kv.find('=');
-    merged[kv.substr(0, eq)] = kv;
+  if (!log_file_.empty()) {
+    log_.open(log_file_, std::ios::binary | std::ios::trunc);
   }
-  for (auto& kv : env) {
-    merged[kv.substr(0, kv.find('='))] = kv;
-  }
-  std::vector<std::string> env_strings;
-  env_strings.reserve(merged.size());
-  for (auto& [k, kv] : merged) {
-    env_strings.push_back(kv);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<char*> args;
-  for (auto& a : argv) {
-    args.push_back(a.data());
-  }
-  args.push_back(nullptr);
+  pipe_fds out_pipe;
+  pipe_fds err_pipe;
+  auto env_strings = merged_environment(env);
+  auto envp = c_strings(env_strings);
+  auto args = c_strings(argv);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(
-      &actions, 1, log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe.write, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe.write, STDERR_FILENO);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // The child starts with default signal handling whatever the test runner blocked.
@@ -99,27 +118,119 @@ child_process::child_process(std::vector<std::string> argv,
     pid_ = -1;
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   }
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  pipe_fds::close(out_pipe.write);
+  pipe_fds::close(err_pipe.write);
+  reader_ = std::thread(
+      [this, out_fd = out_pipe.read, err_fd = err_pipe.read] { read_output(out_fd, err_fd); });
+  out_pipe.read = -1;  // the reader closes them
+  err_pipe.read = -1;
 }
 
-child_process::~child_process() { stop(); }
+child_process::~child_process() {
+  stop();
+  // The reader ends at EOF, which comes once the child and anything it started are gone.
+  reader_.join();
+  if (pidfd_ >= 0) {
+    ::close(pidfd_);
+  }
+}
+
+void child_process::read_output(int out_fd, int err_fd) {
+  std::array<pollfd, 2> fds{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      break;
+    }
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) {
+        continue;
+      }
+      char buf[4096];
+      const auto got = ::read(fds[i].fd, buf, sizeof buf);
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      if (got <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open_fds;
+        continue;
+      }
+      const std::string_view chunk(buf, static_cast<std::size_t>(got));
+      if (log_.is_open()) {
+        log_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        log_.flush();
+      }
+      {
+        const std::lock_guard lock(mutex_);
+        (i == 0 ? out_ : err_).append(chunk);
+        all_.append(chunk);
+      }
+      changed_.notify_all();
+    }
+  }
+  for (auto& p : fds) {
+    if (p.fd >= 0) {
+      ::close(p.fd);
+    }
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    eof_ = true;
+  }
+  changed_.notify_all();
+}
 
 std::optional<int> child_process::exit_code() {
   if (status_ || pid_ < 0) {
     return status_;
   }
   int status = 0;
-  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    status_ = decode_status(status);
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (WIFEXITED(status)) {
+      status_ = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      signalled_ = true;
+      status_ = 128 + WTERMSIG(status);
+    } else {
+      status_ = -1;
+    }
   }
   return status_;
 }
 
 bool child_process::running() { return pid_ >= 0 && !exit_code().has_value(); }
 
-std::optional<int> child_process::wait(std::chrono::steady_clock::time_point deadline) {
-  wait_until([this] { return !running(); }, deadline);
+std::optional<int> child_process::wait(deadline_type deadline) {
+  if (pidfd_ < 0) {
+    wait_until(deadline, [this] { return !running(); });
+  }
+  while (pidfd_ >= 0 && running()) {
+    pollfd p{pidfd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, milliseconds_left(deadline));
+    if (r == 0) {
+      break;  // the deadline passed
+    }
+    if (r < 0 && errno != EINTR) {
+      throw std::runtime_error(std::string("poll(pidfd): ") + std::strerror(errno));
+    }
+  }
+  if (exit_code()) {
+    // What it wrote before exiting may still be in the pipes: read it before answering.
+    wait_for_eof(deadline);
+  }
   return exit_code();
+}
+
+void child_process::signal(int signo) {
+  if (!running() || ::kill(pid_, signo) != 0) {
+    throw std::runtime_error("cannot signal pid " + std::to_string(pid_) + ": it has exited");
+  }
 }
 
 int child_process::stop(std::chrono::milliseconds grace) {
@@ -130,120 +241,115 @@ int child_process::stop(std::chrono::milliseconds grace) {
     ::kill(pid_, SIGTERM);
     if (!wait(after(grace))) {
       ::kill(pid_, SIGKILL);
-      int status = 0;
-      if (::waitpid(pid_, &status, 0) == pid_) {
-        status_ = decode_status(status);
-      }
+      wait(after(std::chrono::minutes(1)));
     }
   }
   return status_.value_or(-1);
 }
 
-std::string child_process::log_tail(std::size_t max_bytes) const {
-  std::ifstream in(log_file_, std::ios::binary);
-  if (!in) {
-    return {};
-  }
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  const auto start = size > max_bytes ? size - max_bytes : 0;
-  in.seekg(static_cast<std::streamoff>(start));
-  std::string out(size - start, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  return out;
-}
-
-int run_program(std::vector<std::string> argv,
-                const std::filesystem::path& log_file,
-                std::chrono::milliseconds timeout) {
-  child_process p(std::move(argv), log_file);
-  if (auto code = p.wait(after(timeout))) {
-    return *code;
-  }
-  p.stop(std::chrono::milliseconds(0));
-  throw std::runtime_error("program did not finish within " + std::to_string(timeout.count()) +
-                           " ms; log: " + p.log_tail());
-}
-
-bool wait_until(const std::function<bool()>& predicate,
-                std::chrono::steady_clock::time_point deadline) {
+bool child_process::wait_for_output(
+    deadline_type deadline, const std::function<bool(const std::string&)>& predicate) const {
+  std::unique_lock lock(mutex_);
   for (;;) {
-    if (predicate()) {
+    if (predicate(all_)) {
       return true;
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
+    if (eof_ || changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return predicate(all_);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 
-std::uint16_t free_loopback_port() {
-  fd_guard s{::socket(AF_INET, SOCK_STREAM, 0)};
-  if (s.fd < 0) {
-    throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
-  }
-  socklen_t len = sizeof addr;
-  if (::getsockname(s.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error(std::string("getsockname: ") + std::strerror(errno));
-  }
-  return ntohs(addr.sin_port);
-}
-
-bool wait_for_tcp(std::uint16_t port, std::chrono::steady_clock::time_point deadline) {
-  return wait_until(
-      [port] {
-        fd_guard s{::socket(AF_INET, SOCK_STREAM, 0)};
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(port);
-        return s.fd >= 0 && ::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-      },
-      deadline);
-}
-
-bool has_ipv6_loopback() {
-  fd_guard s{::socket(AF_INET6, SOCK_STREAM, 0)};
-  if (s.fd < 0) {
-    return false;
-  }
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_addr = in6addr_loopback;
-  return ::bind(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-}
-
-get_result http_get(const std::string& url, std::chrono::milliseconds timeout) {
-  net::io_context ioc;
-  client_options opts;
-  opts.use_env_proxy = false;
-  http_client client(ioc.get_executor(), opts);
-  http_request req;
-  req.method = "GET";
-  req.url = url;
-  req.timeout = timeout;
-  get_result out;
-  net::co_spawn(ioc, client.send(std::move(req)), [&](std::exception_ptr e, http_result r) {
-    if (e) {
-      std::rethrow_exception(e);
-    }
-    if (!r.ok()) {
-      out.error = std::string(to_string(*r.transport_error)) + ": " + r.reason;
-      return;
-    }
-    out.status = r.status;
-    out.body = std::move(r.body);
+std::uint16_t child_process::wait_for_port(std::string_view marker, deadline_type deadline) const {
+  std::uint16_t port = 0;
+  wait_for_output(deadline, [&](const std::string& text) {
+    port = port_after(text, marker);
+    return port != 0;
   });
-  ioc.run();
-  return out;
+  return port;
+}
+
+bool child_process::wait_for_eof(deadline_type deadline) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [this] { return eof_; });
+}
+
+std::string child_process::out() const {
+  const std::lock_guard lock(mutex_);
+  return out_;
+}
+
+std::string child_process::err() const {
+  const std::lock_guard lock(mutex_);
+  return err_;
+}
+
+std::string child_process::output() const {
+  const std::lock_guard lock(mutex_);
+  return all_;
+}
+
+std::string child_process::log_tail(std::size_t max_bytes) const {
+  const std::lock_guard lock(mutex_);
+  return all_.size() > max_bytes ? all_.substr(all_.size() - max_bytes) : all_;
+}
+
+std::uint16_t port_after(std::string_view text, std::string_view marker) {
+  for (auto at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
+    const auto host = at + marker.size();
+    // The port follows the last ':' of the HOST:PORT token (IPv6 literals are bracketed).
+    auto end = text.find_first_of(" \t\r\n\"/", host);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    const auto colon = text.rfind(':', end);
+    if (colon == std::string_view::npos || colon < host) {
+      continue;
+    }
+    unsigned value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data() + colon + 1, text.data() + end, value);
+    if (ec == std::errc{} && ptr == text.data() + end && value > 0 && value <= 65535) {
+      return static_cast<std::uint16_t>(value);
+    }
+  }
+  return 0;
+}
+
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& extra_env,
+                           std::chrono::milliseconds timeout) {
+  child_process child(argv, {}, extra_env);
+  const auto deadline = after(timeout);
+  process_result result;
+  if (!child.wait(deadline) || !child.wait_for_eof(deadline)) {
+    result.timed_out = true;
+    child.stop(std::chrono::milliseconds(0));
+  } else if (!child.signalled()) {
+    result.exit_code = *child.exit_code();
+  }
+  result.out = child.out();
+  result.err = child.err();
+  return result;
+}
+
+std::optional<std::filesystem::path> find_in_path(std::string_view name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const auto dir = dirs.substr(0, colon);
+    if (!dir.empty()) {
+      auto candidate = std::filesystem::path(dir) / name;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        return candidate;
+      }
+    }
+    if (colon == std::string_view::npos) {
+      break;
+    }
+    dirs.remove_prefix(colon + 1);
+  }
+  return std::nullopt;
 }
 
 }  // namespace visionwatch::test

@@ -223,4 +223,56 @@ bool raw_connection::wait_closed(std::chrono::milliseconds timeout, std::string*
 
 bool raw_connection::closed_now() { return wait_closed(std::chrono::milliseconds(0)); }
 
+raw_response loopback_request(std::uint16_t port,
+                              const std::string& method,
+                              const std::string& target,
+                              const std::string& body,
+                              const std::map<std::string, std::string>& headers,
+                              std::chrono::milliseconds timeout) {
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nConnection: close\r\n";
+  bool has_type = false;
+  for (const auto& [name, value] : headers) {
+    req += name + ": " + value + "\r\n";
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+      return static_cast<char>(std::tolower(c));
+    });
+    has_type = has_type || lower == "content-type";
+  }
+  if (!body.empty() && !has_type) {
+    req += "Content-Type: application/json\r\n";
+  }
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n" + body;
+  try {
+    raw_connection c("127.0.0.1", port);
+    if (!c.send(req)) {
+      return {};
+    }
+    if (auto r = c.read_response(timeout, method == "HEAD")) {
+      return std::move(*r);
+    }
+  } catch (const std::exception&) {
+    // Not reachable: status 0 tells the caller.
+  }
+  return {};
+}
+
+std::uint16_t port_of_url(const std::string& url) {
+  const std::string prefix = "http://127.0.0.1:";
+  if (!url.starts_with(prefix)) {
+    throw std::invalid_argument("not a loopback http URL: " + url);
+  }
+  unsigned value = 0;
+  const char* first = url.data() + prefix.size();
+  const auto [end, ec] = std::from_chars(first, url.data() + url.size(), value);
+  if (ec != std::errc{} || end == first || value == 0 || value > 65535) {
+    throw std::invalid_argument("no port in " + url);
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
 }  // namespace visionwatch::test

@@ -1,9 +1,12 @@
 #pragma once
 /// A deliberately dumb blocking HTTP/1.1 client over a raw socket, for driving servers from a
 /// test thread: it sends exactly the bytes it is given (garbage included) and reads responses
-/// with a deadline, so tests can assert on malformed input, pipelining and closes.
+/// with a deadline, so tests can assert on malformed input, pipelining and closes. The one HTTP
+/// client of the tests' loopback servers (the daemon's admin API, Alertmanager, the demo
+/// gateway's /control).
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,5 +55,20 @@ class raw_connection {
   int fd_ = -1;
   std::string buffer_;
 };
+
+/// One request with "Connection: close" to 127.0.0.1:port on a fresh connection. A non-empty
+/// body goes with "Content-Type: application/json" unless `headers` names another. Status 0
+/// when the server could not be reached (not listening yet, or any more) or did not answer
+/// within `timeout`.
+raw_response loopback_request(std::uint16_t port,
+                              const std::string& method,
+                              const std::string& target,
+                              const std::string& body = {},
+                              const std::map<std::string, std::string>& headers = {},
+                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+/// The port of an "http://127.0.0.1:PORT/..." URL (a fake's base_url); throws
+/// std::invalid_argument otherwise.
+std::uint16_t port_of_url(const std::string& url);
 
 }  // namespace visionwatch::test

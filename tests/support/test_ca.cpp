@@ -13,9 +13,10 @@ namespace {
 
 void openssl(const std::filesystem::path& dir, std::vector<std::string> args) {
   args.insert(args.begin(), "openssl");
-  const auto log = dir / "openssl.log";
-  if (run_program(args, log) != 0) {
-    throw std::runtime_error("openssl " + args[1] + " failed: " + read_file(log));
+  const auto r = run_process(args, {}, std::chrono::seconds(60));
+  std::ofstream(dir / "openssl.log", std::ios::app) << r.out << r.err;
+  if (r.exit_code != 0) {
+    throw std::runtime_error("openssl " + args[1] + " failed: " + r.err);
   }
 }
 

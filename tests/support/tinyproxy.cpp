@@ -3,6 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "tests/support/loopback.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
@@ -10,12 +11,12 @@ namespace visionwatch::test {
 tinyproxy::tinyproxy(options opts) {
   const auto dir = make_temp_dir("visionwatch-tinyproxy");
   const auto conf = dir / "tinyproxy.conf";
-  // free_loopback_port leaves a small race with other processes; retry start-up a few times.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    port_ = free_loopback_port();
+  // tinyproxy cannot bind port 0, so it is told a port that was free a moment ago; when another
+  // process took it meanwhile, tinyproxy exits and a fresh port is tried.
+  const auto start = [&](std::uint16_t port) {
     {
       std::ofstream out(conf);
-      out << "Port " << port_ << "\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\n"
+      out << "Port " << port << "\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\n"
           << "Allow 127.0.0.1\nLogLevel Info\nDisableViaHeader Yes\n";
       for (auto p : opts.connect_ports) {
         out << "ConnectPort " << p << "\n";
@@ -26,11 +27,16 @@ tinyproxy::tinyproxy(options opts) {
     }
     process_ = std::make_unique<child_process>(
         std::vector<std::string>{"tinyproxy", "-d", "-c", conf.string()}, dir / "tinyproxy.log");
-    if (wait_until([this] { return !process_->running() || wait_for_tcp(port_, after({})); },
-                   after(std::chrono::seconds(10))) &&
-        process_->running()) {
-      return;
-    }
+    // Logged once the listening sockets exist; a bind failure ends the process (and its output).
+    return process_->wait_for_output(after(std::chrono::seconds(10)), [](const std::string& log) {
+      return log.find("Accepting connections") != std::string::npos;
+    });
+  };
+  try {
+    port_ = start_on_free_port(start);
+    return;
+  } catch (const std::runtime_error&) {
+    // Reported below with the last attempt's log.
   }
   throw std::runtime_error("tinyproxy did not start: " + process_->log_tail());
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// A real tinyproxy for proxy tests: config written to a temp dir, started in the foreground on
-/// a free loopback port, stopped (SIGTERM, then SIGKILL) on destruction.
+/// a loopback port it is told (retried on a fresh one when taken), stopped (SIGTERM, then SIGKILL)
+/// on destruction.
 
 #include <cstdint>
 #include <memory>

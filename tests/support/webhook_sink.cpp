@@ -1,7 +1,5 @@
 #include "tests/support/webhook_sink.hpp"
 
-#include <thread>
-
 namespace visionwatch::test {
 
 std::string sink_request::header(std::string_view lower_name) const {
@@ -29,6 +27,7 @@ response_plan webhook_sink::handle(const received_request& req) {
     requests_.push_back(
         {req.method, req.target, req.headers, req.body, status, std::chrono::steady_clock::now()});
   }
+  arrived_.notify_all();
   return status / 100 == 2 ? response_plan::json(R"({"status":"ok"})", status)
                            : response_plan::text(status, "receiver down\n");
 }
@@ -56,15 +55,20 @@ std::size_t webhook_sink::count() const {
 
 bool webhook_sink::wait_for(const std::function<bool(const std::vector<sink_request>&)>& pred,
                             std::chrono::steady_clock::time_point deadline) const {
-  while (true) {
-    const bool past = std::chrono::steady_clock::now() >= deadline;
-    if (pred(requests())) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    const auto snapshot = requests_;
+    // The predicate runs unlocked: it may call back into the sink.
+    lock.unlock();
+    if (pred(snapshot)) {
       return true;
     }
-    if (past) {
-      return false;
+    lock.lock();
+    if (!arrived_.wait_until(lock, deadline, [&] { return requests_.size() != snapshot.size(); })) {
+      const auto last = requests_;
+      lock.unlock();
+      return pred(last);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 

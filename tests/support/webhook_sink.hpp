@@ -2,10 +2,11 @@
 /// A fake webhook receiver for end-to-end alerting tests: a sim_gateway on loopback that records
 /// every request (target, headers, body, the status it answered) and answers 200, or another
 /// status while told to (a receiver outage). Thread-safe: the server thread records, the test
-/// thread reads snapshots and polls with deadlines.
+/// thread reads snapshots and waits for requests with deadlines.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -48,8 +49,8 @@ class webhook_sink {
   std::vector<sink_request> delivered() const;
   std::size_t count() const;
 
-  /// Polls every 100 ms until `pred(requests())` holds or `deadline` passes; the last check
-  /// runs after the deadline so a late success still counts.
+  /// Waits until `pred(requests())` holds, checking it at every request that arrives, or until
+  /// `deadline` passes; the last check runs after the deadline so a late success still counts.
   bool wait_for(const std::function<bool(const std::vector<sink_request>&)>& pred,
                 std::chrono::steady_clock::time_point deadline) const;
 
@@ -58,6 +59,7 @@ class webhook_sink {
 
   std::atomic<unsigned> status_{200};
   mutable std::mutex mutex_;
+  mutable std::condition_variable arrived_;
   std::vector<sink_request> requests_;
   sim_gateway server_;
 };
