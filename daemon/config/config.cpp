@@ -1,7 +1,5 @@
 #include "daemon/config/config.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -21,7 +19,6 @@ using config_reading::config_reader;
 using config_reading::max_config_bytes;
 using config_reading::read_document;
 
-/// Parses the YAML (or JSON) text and reads it as a document. A syntax error is reported alone.
 config_result parse_with(std::string_view text,
                          const std::string& file_name,
                          const env_lookup& env) {
@@ -30,24 +27,9 @@ config_result parse_with(std::string_view text,
   config cfg;
   cfg.path = file_name;
   try {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      // yaml-cpp quotes the offending character; keep terminals safe from raw bytes.
-      std::string msg = e.msg;
-      std::replace_if(
-          msg.begin(),
-          msg.end(),
-          [](char c) {
-            return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
-          },
-          '?');
-      reader.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + msg);
-      out.errors = reader.take_errors();
-      return out;
+    if (const auto root = reader.load(text)) {
+      read_document(reader, *root, cfg);
     }
-    read_document(reader, root, cfg);
   } catch (const std::exception& e) {
     // yaml-cpp may throw on inputs its parser accepted but its node API rejects; a config error
     // is the right answer for those too, never a crash.

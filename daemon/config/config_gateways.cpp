@@ -137,13 +137,9 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
 }  // namespace
 
 void parse_gateways(config_document& doc, const YAML::Node& n) {
-  auto list = doc.reader.items(n, "gateways");
-  if (!list) {
-    return;
-  }
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    parse_gateway(doc, (*list)[i], index("gateways", i));
-  }
+  doc.reader.for_each_item(n, "gateways", [&](const YAML::Node& item, const std::string& path) {
+    parse_gateway(doc, item, path);
+  });
 }
 
 }  // namespace visionwatch::config_reading

@@ -94,6 +94,24 @@ std::optional<std::string> unknown_placeholder(std::string_view text,
 config_reader::config_reader(std::string file, fs::path base_dir, const env_lookup& env)
     : file_(std::move(file)), base_dir_(std::move(base_dir)), env_(env) {}
 
+std::optional<YAML::Node> config_reader::load(std::string_view text) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp quotes the offending character; keep terminals safe from raw bytes.
+    std::string msg = e.msg;
+    std::replace_if(
+        msg.begin(),
+        msg.end(),
+        [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+        },
+        '?');
+    fail(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + msg);
+    return std::nullopt;
+  }
+}
+
 void config_reader::fail(int line, std::string path, std::string message) {
   if (errors_.size() >= max_errors) {
     truncated_ = true;

@@ -55,6 +55,10 @@ class config_reader {
  public:
   config_reader(std::string file, std::filesystem::path base_dir, const env_lookup& env);
 
+  /// Parses YAML (or JSON) text into its root node; a syntax error is recorded with its line and
+  /// gives nullopt.
+  std::optional<YAML::Node> load(std::string_view text);
+
   void fail(int line, std::string path, std::string message);
   void fail(const YAML::Node& at, std::string path, std::string message);
   std::size_t error_count() const noexcept { return errors_.size(); }
@@ -64,6 +68,17 @@ class config_reader {
   std::optional<std::vector<entry>> entries(const YAML::Node& n, const std::string& path);
   /// Items of a list; null counts as empty.
   std::optional<std::vector<YAML::Node>> items(const YAML::Node& n, const std::string& path);
+  /// Calls `read(item, "path[i]")` for each item of the list `n` (null counts as empty).
+  template <class Read>
+  void for_each_item(const YAML::Node& n, const std::string& path, Read read) {
+    auto list = items(n, path);
+    if (!list) {
+      return;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      read((*list)[i], index(path, i));
+    }
+  }
   /// A scalar with ${VAR} substituted. Null gives an empty value when `allow_null`.
   std::optional<text_value> scalar(const YAML::Node& n,
                                    const std::string& path,

@@ -150,13 +150,9 @@ void parse_receiver(config_document& doc, const YAML::Node& n, const std::string
 }  // namespace
 
 void parse_receivers(config_document& doc, const YAML::Node& n) {
-  auto list = doc.reader.items(n, "receivers");
-  if (!list) {
-    return;
-  }
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    parse_receiver(doc, (*list)[i], index("receivers", i));
-  }
+  doc.reader.for_each_item(n, "receivers", [&](const YAML::Node& item, const std::string& path) {
+    parse_receiver(doc, item, path);
+  });
 }
 
 }  // namespace visionwatch::config_reading
