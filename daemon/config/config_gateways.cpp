@@ -1,0 +1,145 @@
+#include "daemon/config/config_gateways.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "daemon/config/config_secrets.hpp"
+#include "daemon/config/config_tls.hpp"
+
+namespace visionwatch::config_reading {
+namespace {
+
+void parse_headers(config_reader& reader,
+                   const YAML::Node& n,
+                   const std::string& path,
+                   bool api_key_given,
+                   header_list& out) {
+  // Framing headers belong to the HTTP client; overriding them would corrupt requests.
+  static const std::set<std::string, std::less<>> owned = {
+      "host", "content-length", "transfer-encoding", "connection", "content-type"};
+  auto entries = reader.entries(n, path);
+  if (!entries) {
+    return;
+  }
+  for (const auto& e : *entries) {
+    const std::string p = child(path, e.key);
+    std::string lower = e.key;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    if (!valid_header_name(e.key)) {
+      reader.fail(e.key_node, p, quote(e.key) + " is not a valid header name");
+      continue;
+    }
+    if (owned.count(lower) != 0) {
+      reader.fail(e.key_node, p, "the " + e.key + " header is set by visionwatch");
+      continue;
+    }
+    if (lower == "authorization" && api_key_given) {
+      reader.fail(e.key_node, p, "set either api_key_* or an Authorization header, not both");
+      continue;
+    }
+    // Header values may carry secrets (${VAR}); they are never echoed.
+    auto v = reader.string(e.value, p, false);
+    if (!v) {
+      continue;
+    }
+    if (v->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      reader.fail(e.value, p, "the value contains a line break or NUL byte");
+      continue;
+    }
+    out.emplace_back(e.key, std::move(*v));
+  }
+}
+
+void parse_proxy(config_reader& reader, const map_reader& m, client_options& client) {
+  const auto* v = m.get("proxy_url");
+  if (v == nullptr) {
+    return;
+  }
+  auto s = reader.scalar(*v, m.at("proxy_url"), "a URL");
+  if (s && s->value == "none") {
+    client.proxy_url.clear();
+    client.use_env_proxy = false;
+  } else if (s) {
+    if (auto u = reader.url(*v, m.at("proxy_url"), {"http"})) {
+      client.proxy_url = *u;
+      client.use_env_proxy = false;
+    }
+  }
+}
+
+void parse_gateway(config_document& doc, const YAML::Node& n, const std::string& path) {
+  auto& reader = doc.reader;
+  map_reader m(reader,
+               n,
+               path,
+               {"name",
+                "base_url",
+                "api",
+                "api_key_env",
+                "api_key_file",
+                "api_key_credential",
+                "headers",
+                "tls",
+                "proxy_url",
+                "max_concurrency",
+                "keep_alive",
+                "connect_timeout",
+                "max_body"});
+  if (!m.ok()) {
+    return;
+  }
+  gateway_config g;
+  if (const auto name = m.name("gateway")) {
+    g.name = *name;
+    doc.declare(doc.gateway_lines, m, "gateway", *name);
+  }
+  if (m.has("base_url")) {
+    m.read_url("base_url", g.base_url);
+  } else {
+    reader.fail(m.line(), path, "missing required key \"base_url\"");
+  }
+  if (const auto* v = m.get("api")) {
+    if (auto s = reader.scalar(*v, m.at("api"), "an API flavour")) {
+      if (auto f = api_flavour_from_string(s->value)) {
+        g.api = *f;
+      } else {
+        reader.fail(*v, m.at("api"), quote(s->shown) + " is not an API flavour (use openai-chat)");
+      }
+    }
+  }
+  auto key = read_secret(reader, m, "api_key", true);
+  if (key.value) {
+    g.api_key = std::move(*key.value);
+  }
+  if (const auto* v = m.get("headers")) {
+    parse_headers(reader, *v, m.at("headers"), key.given, g.headers);
+  }
+  parse_tls(reader,
+            m,
+            {g.client.tls.ca_file, g.client.tls.insecure_skip_verify, &g.client.tls.server_name});
+  parse_proxy(reader, m, g.client);
+  m.read_integer("max_concurrency", 1, 10'000, g.max_concurrency);
+  m.read_boolean("keep_alive", g.client.keep_alive);
+  m.read_duration("connect_timeout", g.client.connect_timeout);
+  if (const auto* v = m.get("max_body")) {
+    if (auto s = reader.size(*v, m.at("max_body"), 1024, 1ULL << 30, "1KiB..1GiB")) {
+      g.client.body_limit = static_cast<std::size_t>(*s);
+    }
+  }
+  doc.cfg.gateways.push_back(std::move(g));
+}
+
+}  // namespace
+
+void parse_gateways(config_document& doc, const YAML::Node& n) {
+  doc.reader.for_each_item(n, "gateways", [&](const YAML::Node& item, const std::string& path) {
+    parse_gateway(doc, item, path);
+  });
+}
+
+}  // namespace visionwatch::config_reading

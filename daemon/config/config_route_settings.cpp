@@ -1,0 +1,325 @@
+#include "daemon/config/config_route_settings.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "daemon/config/config_alerts.hpp"
+
+namespace visionwatch::config_reading {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uintmax_t max_image_bytes = 20 * 1024 * 1024;
+
+/// A user-supplied probe image: readable, at most 20 MiB, PNG or JPEG by its magic bytes.
+std::optional<std::string> image_file(config_reader& reader,
+                                      const YAML::Node& n,
+                                      const std::string& path) {
+  auto f = reader.readable_file(n, path);
+  if (!f) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const auto bytes = fs::file_size(*f, ec);
+  if (ec) {
+    reader.fail(n, path, "cannot read " + *f + ": " + ec.message());
+    return std::nullopt;
+  }
+  if (bytes > max_image_bytes) {
+    reader.fail(n, path, *f + " is larger than 20 MiB");
+    return std::nullopt;
+  }
+  std::ifstream in(*f, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  const bool png = head == std::string_view("\x89PNG\r\n\x1a\n", 8);
+  const bool jpeg = head.size() >= 3 && head.compare(0, 3, "\xff\xd8\xff") == 0;
+  if (!png && !jpeg) {
+    reader.fail(n, path, *f + " is not a PNG or JPEG image");
+    return std::nullopt;
+  }
+  return f;
+}
+
+void parse_expect(config_reader& reader,
+                  const YAML::Node& n,
+                  const std::string& path,
+                  challenge_config& c) {
+  map_reader m(reader, n, path, {"pattern", "words"});
+  if (!m.ok()) {
+    return;
+  }
+  if (!m.has("pattern") && !m.has("words")) {
+    reader.fail(m.line(), path, "set pattern or words");
+    return;
+  }
+  // expect is one definition of a right answer: it replaces an inherited one as a whole.
+  c.expect_pattern.clear();
+  c.expect_words.clear();
+  if (const auto* v = m.get("pattern")) {
+    if (auto s = reader.string(*v, m.at("pattern"), true)) {
+      std::string pattern = *s;
+      // Matching is always case-insensitive; accept the Perl/RE2 spelling people paste.
+      if (pattern.rfind("(?i)", 0) == 0) {
+        pattern.erase(0, 4);
+      }
+      if (pattern.size() > 1024) {
+        reader.fail(*v, m.at("pattern"), "the pattern is longer than 1024 characters");
+      } else {
+        try {
+          const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
+          c.expect_pattern = pattern;
+        } catch (const std::regex_error& e) {
+          reader.fail(
+              *v,
+              m.at("pattern"),
+              quote(v->Scalar()) + " is not a valid regular expression (ECMAScript): " + e.what());
+        }
+      }
+    }
+  }
+  if (const auto* v = m.get("words")) {
+    if (auto w = reader.string_list(*v, m.at("words"))) {
+      if (w->empty()) {
+        reader.fail(*v, m.at("words"), "must list at least one word");
+      }
+      c.expect_words = std::move(*w);
+    }
+  }
+}
+
+void parse_challenge(config_reader& reader,
+                     const YAML::Node& n,
+                     const std::string& path,
+                     challenge_config& c) {
+  map_reader m(reader,
+               n,
+               path,
+               {"kind",
+                "width",
+                "height",
+                "media",
+                "detail",
+                "max_tokens",
+                "temperature",
+                "image_file",
+                "image_url",
+                "prompt",
+                "expect"});
+  if (!m.ok()) {
+    return;
+  }
+  if (m.has("image_file") && m.has("image_url")) {
+    reader.fail(*m.get("image_url"), m.at("image_url"), "set either image_file or image_url");
+  }
+  if (m.has("kind") && (m.has("image_file") || m.has("image_url"))) {
+    reader.fail(*m.get("kind"),
+                m.at("kind"),
+                "kind is for generated challenges; a user-supplied probe (image_file or image_url) "
+                "has none");
+  }
+  if (const auto* v = m.get("kind")) {
+    if (auto s = reader.scalar(*v, m.at("kind"), "a challenge kind")) {
+      if (auto k = challenge_kind_from_string(s->value)) {
+        c.kind = *k;
+        // Choosing a generated kind replaces an inherited user-supplied probe.
+        c.image_file.clear();
+        c.image_url.clear();
+        c.prompt.clear();
+        c.expect_pattern.clear();
+        c.expect_words.clear();
+      } else {
+        reader.fail(*v,
+                    m.at("kind"),
+                    quote(s->shown) + " is not a challenge kind (use digits, color, shape, count)");
+      }
+    }
+  }
+  m.read_integer("width", 64, 4096, c.width);
+  m.read_integer("height", 64, 4096, c.height);
+  if (const auto* v = m.get("media")) {
+    if (auto s = reader.scalar(*v, m.at("media"), "a media mode")) {
+      if (s->value == "data_url") {
+        c.media = media_mode::data_url;
+      } else if (s->value == "remote_url") {
+        c.media = media_mode::remote_url;
+      } else {
+        reader.fail(
+            *v, m.at("media"), quote(s->shown) + " is not a media mode (use data_url, remote_url)");
+      }
+    }
+  }
+  if (const auto* v = m.get("detail")) {
+    if (auto s = reader.scalar(*v, m.at("detail"), "a detail level")) {
+      if (s->value == "low" || s->value == "high" || s->value == "auto") {
+        c.detail = s->value;
+      } else {
+        reader.fail(
+            *v, m.at("detail"), quote(s->shown) + " is not a detail level (use low, high, auto)");
+      }
+    }
+  }
+  m.read_integer("max_tokens", 1, 100'000, c.max_tokens);
+  m.read_number("temperature", 0, 2, "0..2", c.temperature);
+  if (const auto* v = m.get("image_file")) {
+    if (auto f = image_file(reader, *v, m.at("image_file"))) {
+      c.image_file = *f;
+      c.image_url.clear();
+    }
+  }
+  if (const auto* v = m.get("image_url")) {
+    if (auto u = reader.url(*v, m.at("image_url"))) {
+      c.image_url = *u;
+      c.image_file.clear();
+    }
+  }
+  m.read_string("prompt", c.prompt, true);
+  if (const auto* v = m.get("expect")) {
+    parse_expect(reader, *v, m.at("expect"), c);
+  }
+}
+
+void parse_checks(config_reader& reader,
+                  const YAML::Node& n,
+                  const std::string& path,
+                  verdict_checks& c) {
+  map_reader m(reader,
+               n,
+               path,
+               {"min_image_tokens",
+                "require_usage",
+                "no_image_phrases",
+                "refusal_phrases",
+                "extra_no_image_phrases",
+                "extra_refusal_phrases"});
+  if (!m.ok()) {
+    return;
+  }
+  m.read_integer("min_image_tokens", 0, 1'000'000, c.min_image_tokens);
+  m.read_boolean("require_usage", c.require_usage);
+  // A route that changes neither list keeps sharing the inherited one.
+  auto phrases = [&](const char* replace_key, const char* extra_key, phrase_list& out) {
+    std::optional<std::vector<std::string>> changed;
+    if (const auto* v = m.get(replace_key)) {
+      if (auto list = reader.string_list(*v, m.at(replace_key))) {
+        changed = std::move(*list);
+      }
+    }
+    if (const auto* v = m.get(extra_key)) {
+      if (auto list = reader.string_list(*v, m.at(extra_key))) {
+        if (!changed) {
+          changed = out.items();
+        }
+        changed->insert(changed->end(), list->begin(), list->end());
+      }
+    }
+    if (changed) {
+      out = phrase_list(std::move(*changed));
+    }
+  };
+  phrases("no_image_phrases", "extra_no_image_phrases", c.no_image_phrases);
+  phrases("refusal_phrases", "extra_refusal_phrases", c.refusal_phrases);
+}
+
+void parse_price(config_reader& reader,
+                 const YAML::Node& n,
+                 const std::string& path,
+                 price_config& p) {
+  map_reader m(reader, n, path, {"input_per_million", "output_per_million"});
+  if (m.ok()) {
+    m.read_number("input_per_million", 0, 1e6, "0..1000000 USD", p.input_per_million);
+    m.read_number("output_per_million", 0, 1e6, "0..1000000 USD", p.output_per_million);
+  }
+}
+
+}  // namespace
+
+route_settings builtin_settings() {
+  route_settings s;
+  s.checks.no_image_phrases = default_no_image_phrase_list();
+  s.checks.refusal_phrases = default_refusal_phrase_list();
+  auto rule =
+      [](alert_rule_kind k, bool enabled, int failures, double threshold, const char* severity) {
+        alert_rule_config r;
+        r.kind = k;
+        r.enabled = enabled;
+        r.failure_threshold = failures;
+        r.success_threshold = 2;
+        r.threshold = threshold;
+        r.severity = severity;
+        return r;
+      };
+  s.alerts.rules = {
+      rule(alert_rule_kind::silent_failure, true, 2, 0, "critical"),
+      rule(alert_rule_kind::route_down, true, 3, 0, "critical"),
+      rule(alert_rule_kind::success_ratio, true, 1, 0.8, "warning"),
+      rule(alert_rule_kind::latency, false, 1, 0, "warning"),
+      rule(alert_rule_kind::cost, false, 1, 0, "warning"),
+  };
+  return s;
+}
+
+void parse_defaults(config_document& doc, const YAML::Node& n) {
+  map_reader m(doc.reader,
+               n,
+               "defaults",
+               {"interval",
+                "timeout",
+                "baseline_interval",
+                "window",
+                "challenge",
+                "checks",
+                "price",
+                "alerts"});
+  if (m.ok()) {
+    const auto seen = parse_settings(doc, m, doc.defaults);
+    check_timeout(doc.reader, m, doc.defaults, seen);
+  }
+}
+
+settings_seen parse_settings(config_document& doc, const map_reader& m, route_settings& s) {
+  auto& reader = doc.reader;
+  settings_seen seen;
+  seen.interval = m.has("interval");
+  m.read_duration("interval", s.interval);
+  seen.timeout = m.has("timeout");
+  m.read_duration("timeout", s.timeout);
+  m.read_duration("baseline_interval", s.baseline_interval);
+  m.read_integer("window", 1, 100'000, s.window);
+  if (const auto* v = m.get("challenge")) {
+    parse_challenge(reader, *v, m.at("challenge"), s.challenge);
+  }
+  if (const auto* v = m.get("checks")) {
+    parse_checks(reader, *v, m.at("checks"), s.checks);
+  }
+  if (const auto* v = m.get("price")) {
+    parse_price(reader, *v, m.at("price"), s.price);
+  }
+  if (const auto* v = m.get("alerts")) {
+    parse_alerts(doc, *v, m.at("alerts"), s.alerts);
+  }
+  return seen;
+}
+
+void check_timeout(config_reader& reader,
+                   const map_reader& m,
+                   const route_settings& s,
+                   settings_seen seen) {
+  if ((seen.interval || seen.timeout) && s.timeout > s.interval) {
+    const std::string key = seen.timeout ? "timeout" : "interval";
+    reader.fail(*m.get(key),
+                m.at("timeout"),
+                "timeout " + format_duration(s.timeout) + " is longer than interval " +
+                    format_duration(s.interval));
+  }
+}
+
+}  // namespace visionwatch::config_reading

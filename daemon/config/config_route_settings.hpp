@@ -1,0 +1,33 @@
+#pragma once
+/// Route settings: the built-in defaults, the `defaults:` section and the same keys on each route
+/// (interval, timeout, baseline_interval, window, challenge, checks, price, alerts). A route starts
+/// from the defaults and overrides field by field; nested maps merge per key.
+
+#include <yaml-cpp/yaml.h>
+
+#include "daemon/config/config_document.hpp"
+
+namespace visionwatch::config_reading {
+
+/// What parse_settings saw at one level (defaults or one route).
+struct settings_seen {
+  bool interval = false;
+  bool timeout = false;
+};
+
+/// The settings before `defaults:` is applied.
+route_settings builtin_settings();
+
+/// Reads the `defaults:` section over doc.defaults.
+void parse_defaults(config_document& doc, const YAML::Node& n);
+
+/// Reads the setting keys of `m` (defaults or one route) over `s`.
+settings_seen parse_settings(config_document& doc, const map_reader& m, route_settings& s);
+
+/// Reports a timeout longer than the interval, when either was set at this level.
+void check_timeout(config_reader& reader,
+                   const map_reader& m,
+                   const route_settings& s,
+                   settings_seen seen);
+
+}  // namespace visionwatch::config_reading

@@ -1,0 +1,258 @@
+#include "daemon/config/config_routes.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/config/config_route_settings.hpp"
+
+namespace visionwatch::config_reading {
+namespace {
+
+constexpr std::size_t max_routes = 100'000;
+
+std::string expand(std::string_view t, std::string_view gateway, std::string_view model) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < t.size()) {
+    if (t.substr(pos, 9) == "{gateway}") {
+      out += gateway;
+      pos += 9;
+    } else if (t.substr(pos, 7) == "{model}") {
+      out += model;
+      pos += 7;
+    } else {
+      out += t[pos++];
+    }
+  }
+  return out;
+}
+
+/// `shown` is the name as written (or expanded from what is written), for messages.
+void add_route(config_document& doc,
+               route_config r,
+               const std::string& shown,
+               const std::string& path,
+               int name_line) {
+  auto& reader = doc.reader;
+  if (const auto prev = doc.route_names.find(r.name); prev != doc.route_names.end()) {
+    reader.fail(name_line,
+                path + ".name",
+                "route name " + quote(shown) + " is also used by " + prev->second.first +
+                    " (line " + std::to_string(prev->second.second) + ")");
+    return;
+  }
+  doc.route_names.emplace(r.name, std::make_pair(path, name_line));
+  doc.cfg.routes.push_back(std::move(r));
+}
+
+/// Checks that need the merged challenge (defaults + route).
+void check_route_challenge(config_document& doc,
+                           const challenge_config& c,
+                           int line,
+                           const std::string& path) {
+  auto& reader = doc.reader;
+  const std::string p = path + ".challenge";
+  if (c.custom()) {
+    if (c.prompt.empty()) {
+      reader.fail(line, p, "a user-supplied probe (image_file or image_url) needs a prompt");
+    }
+    if (c.expect_pattern.empty() && c.expect_words.empty()) {
+      reader.fail(line,
+                  p,
+                  "a user-supplied probe (image_file or image_url) needs expect.pattern or "
+                  "expect.words");
+    }
+    if (!c.image_url.empty() && c.media != media_mode::remote_url) {
+      reader.fail(line, p, "image_url needs media: remote_url (the gateway fetches the image)");
+    }
+  } else if (!c.prompt.empty() || !c.expect_pattern.empty() || !c.expect_words.empty()) {
+    reader.fail(
+        line, p, "prompt and expect apply only to user-supplied probes (image_file or image_url)");
+  }
+  if (c.media == media_mode::remote_url && c.image_url.empty() &&
+      doc.cfg.global.media_base_url.empty()) {
+    reader.fail(line,
+                p + ".media",
+                "remote_url needs global.media_base_url (the public URL gateways fetch images "
+                "from)");
+  }
+}
+
+void parse_matrix(config_document& doc,
+                  const YAML::Node& n,
+                  const map_reader& route,
+                  const route_settings& s) {
+  auto& reader = doc.reader;
+  const std::string path = route.at("matrix");
+  map_reader m(reader, n, path, {"gateway", "gateways", "models"});
+  if (!m.ok()) {
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> gateways;  // value, as written
+  if (m.has("gateway") && m.has("gateways")) {
+    reader.fail(*m.get("gateways"), m.at("gateways"), "set either gateway or gateways");
+    return;
+  }
+  if (const auto* v = m.get("gateway")) {
+    if (auto g = reader.string(*v, m.at("gateway"), true)) {
+      gateways.emplace_back(*g, v->Scalar());
+      doc.gateway_refs.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
+    }
+  } else if (const auto* gv = m.get("gateways")) {
+    auto list = reader.items(*gv, m.at("gateways"));
+    if (list) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string p = index(m.at("gateways"), i);
+        if (auto g = reader.string((*list)[i], p, true)) {
+          gateways.emplace_back(*g, (*list)[i].Scalar());
+          doc.gateway_refs.push_back(reference{*g, (*list)[i].Scalar(), p, line_of((*list)[i])});
+        }
+      }
+      if (list->empty()) {
+        reader.fail(*gv, m.at("gateways"), "must list at least one gateway");
+      }
+    }
+  } else {
+    reader.fail(m.line(), path, "missing required key \"gateway\" (or \"gateways\")");
+  }
+  std::vector<std::pair<std::string, std::string>> models;  // value, as written
+  if (const auto* v = m.get("models")) {
+    if (auto list = reader.items(*v, m.at("models"))) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        if (auto model = reader.string((*list)[i], index(m.at("models"), i), true)) {
+          models.emplace_back(*model, (*list)[i].Scalar());
+        }
+      }
+      if (list->empty()) {
+        reader.fail(*v, m.at("models"), "must list at least one model");
+      }
+    }
+  } else {
+    reader.fail(m.line(), path, "missing required key \"models\"");
+  }
+  std::string name_template = "{gateway}/{model}";
+  std::string name_template_shown = name_template;
+  int name_line = m.line();
+  if (const auto* v = route.get("name")) {
+    name_line = line_of(*v);
+    auto t = reader.string(*v, route.at("name"), true);
+    if (!t) {
+      return;
+    }
+    if (auto bad = unknown_placeholder(*t, {"gateway", "model"})) {
+      reader.fail(
+          *v, route.at("name"), "unknown placeholder {" + *bad + "} (use {gateway} and {model})");
+      return;
+    }
+    name_template = *t;
+    name_template_shown = v->Scalar();
+  }
+  if (gateways.size() * models.size() + doc.cfg.routes.size() > max_routes) {
+    reader.fail(m.line(), path, "expands to more than " + std::to_string(max_routes) + " routes");
+    doc.too_many_routes = true;
+    return;
+  }
+  for (const auto& [gateway, gateway_shown] : gateways) {
+    for (const auto& [model, model_shown] : models) {
+      route_config r;
+      r.name = expand(name_template, gateway, model);
+      r.gateway = gateway;
+      r.model = model;
+      r.settings = s;
+      r.line = route.line();
+      const std::string shown = expand(name_template_shown, gateway_shown, model_shown);
+      if (!valid_route_name(r.name)) {
+        reader.fail(name_line,
+                    route.at("name"),
+                    config_reader::name_error(shown, "route") + "; from gateway " +
+                        quote(gateway_shown) + " and model " + quote(model_shown));
+        continue;
+      }
+      add_route(doc, std::move(r), shown, route.path(), name_line);
+    }
+  }
+}
+
+void parse_route(config_document& doc, const YAML::Node& n, const std::string& path) {
+  auto& reader = doc.reader;
+  map_reader m(reader,
+               n,
+               path,
+               {"name",
+                "gateway",
+                "model",
+                "matrix",
+                "interval",
+                "timeout",
+                "baseline_interval",
+                "window",
+                "challenge",
+                "checks",
+                "price",
+                "alerts"});
+  if (!m.ok()) {
+    return;
+  }
+  route_settings s = doc.defaults;
+  const auto seen = parse_settings(doc, m, s);
+  check_timeout(reader, m, s, seen);
+  check_route_challenge(
+      doc, s.challenge, m.has("challenge") ? line_of(*m.get("challenge")) : m.line(), path);
+  if (const auto* mx = m.get("matrix")) {
+    for (const char* key : {"gateway", "model"}) {
+      if (const auto* v = m.get(key)) {
+        reader.fail(*v,
+                    m.at(key),
+                    std::string("not allowed beside matrix (list ") + key + "s under matrix)");
+      }
+    }
+    parse_matrix(doc, *mx, m, s);
+    return;
+  }
+  route_config r;
+  r.line = m.line();
+  r.settings = std::move(s);
+  bool ok = true;
+  if (auto name = m.name("route")) {
+    r.name = *name;
+  } else {
+    ok = false;
+  }
+  if (const auto* v = m.get("gateway")) {
+    if (auto g = reader.string(*v, m.at("gateway"), true)) {
+      r.gateway = *g;
+      doc.gateway_refs.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
+    }
+  } else {
+    reader.fail(m.line(), path, "missing required key \"gateway\"");
+  }
+  if (const auto* v = m.get("model")) {
+    if (auto model = reader.string(*v, m.at("model"), true)) {
+      r.model = *model;
+    }
+  } else {
+    reader.fail(m.line(), path, "missing required key \"model\"");
+  }
+  if (ok) {
+    add_route(doc, std::move(r), m.get("name")->Scalar(), path, line_of(*m.get("name")));
+  }
+}
+
+}  // namespace
+
+void parse_routes(config_document& doc, const YAML::Node& n) {
+  auto& reader = doc.reader;
+  auto list = reader.items(n, "routes");
+  if (!list) {
+    return;
+  }
+  if (list->empty()) {
+    reader.fail(n, "routes", "at least one route is required");
+  }
+  for (std::size_t i = 0; i < list->size() && !doc.too_many_routes; ++i) {
+    parse_route(doc, (*list)[i], index("routes", i));
+  }
+}
+
+}  // namespace visionwatch::config_reading

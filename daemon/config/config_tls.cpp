@@ -1,0 +1,29 @@
+#include "daemon/config/config_tls.hpp"
+
+namespace visionwatch::config_reading {
+
+void parse_tls(config_reader& reader, const map_reader& parent, tls_fields out) {
+  const auto* v = parent.get("tls");
+  if (v == nullptr) {
+    return;
+  }
+  const map_reader t =
+      out.server_name != nullptr
+          ? map_reader(
+                reader, *v, parent.at("tls"), {"ca_file", "server_name", "insecure_skip_verify"})
+          : map_reader(reader, *v, parent.at("tls"), {"ca_file", "insecure_skip_verify"});
+  if (!t.ok()) {
+    return;
+  }
+  if (const auto* f = t.get("ca_file")) {
+    if (auto file = reader.readable_file(*f, t.at("ca_file"))) {
+      out.ca_file = *file;
+    }
+  }
+  t.read_boolean("insecure_skip_verify", out.insecure_skip_verify);
+  if (out.server_name != nullptr) {
+    t.read_string("server_name", *out.server_name, true);
+  }
+}
+
+}  // namespace visionwatch::config_reading
