@@ -1,31 +1,82 @@
 #include "probes/adapter.hpp"
 
 #include <array>
-#include <cstdint>
+#include <cstddef>
 
 #include "probes/openai_chat.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
+namespace {
+
+/// One API flavour: its configuration spelling and its two pure functions.
+struct flavour_row {
+  api_flavour id;
+  std::string_view name;  ///< `api:` in the configuration, the `api` metric label
+  http_request (*build)(const probe_request&);
+  reply (*parse)(const http_result&, std::chrono::system_clock::time_point);
+};
+
+/// The flavour table: the one place that maps a flavour to its name and its functions. A new
+/// flavour adds its enumerator (adapter.hpp) and its row here, in enum order.
+constexpr std::array flavours = {
+    flavour_row{api_flavour::openai_chat,
+                "openai-chat",
+                &openai_chat::build_request,
+                &openai_chat::parse_reply},
+};
+
+constexpr bool rows_in_enum_order() {
+  for (std::size_t i = 0; i < flavours.size(); ++i) {
+    if (static_cast<std::size_t>(flavours[i].id) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(rows_in_enum_order(), "flavour rows must follow the api_flavour enumerators");
+
+/// The row of `f`; an out-of-range value (a cast, never config) gets the first flavour.
+const flavour_row& row(api_flavour f) noexcept {
+  const auto i = static_cast<std::size_t>(f);
+  return i < flavours.size() ? flavours[i] : flavours.front();
+}
+
+}  // namespace
+
+std::string_view to_string(api_flavour f) noexcept {
+  const auto i = static_cast<std::size_t>(f);
+  return i < flavours.size() ? flavours[i].name : "unknown";
+}
+
+std::optional<api_flavour> api_flavour_from_string(std::string_view s) noexcept {
+  for (const auto& f : flavours) {
+    if (f.name == s) {
+      return f.id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> api_flavour_names() {
+  std::vector<std::string_view> out;
+  out.reserve(flavours.size());
+  for (const auto& f : flavours) {
+    out.push_back(f.name);
+  }
+  return out;
+}
 
 std::string_view default_user_agent() noexcept { return "visionwatch/" VISIONWATCH_PROBES_VERSION; }
 
 http_request build_request(api_flavour flavour, const probe_request& request) {
-  switch (flavour) {
-    case api_flavour::openai_chat:
-      return openai_chat::build_request(request);
-  }
-  return openai_chat::build_request(request);
+  return row(flavour).build(request);
 }
 
 reply parse_reply(api_flavour flavour,
                   const http_result& result,
                   std::chrono::system_clock::time_point now) {
-  switch (flavour) {
-    case api_flavour::openai_chat:
-      return openai_chat::parse_reply(result, now);
-  }
-  return openai_chat::parse_reply(result, now);
+  return row(flavour).parse(result, now);
 }
 
 reply parse_reply(api_flavour flavour, const http_result& result) {

@@ -1,25 +1,54 @@
 #pragma once
 /// API adapters: build a request for a flavour, parse its response into the neutral `reply`.
-/// Pure (no I/O). One file per flavour (openai_chat.cpp, ...); this header is the whole boundary,
-/// so Anthropic Messages, Gemini or the Responses API slot in without touching the verdict.
+/// Pure (no I/O). This header is the whole boundary: the daemon, the tests and the verdict see
+/// only `probe_request`, `http_request`/`http_result` and `reply`, so a new API (OpenAI
+/// Responses, Anthropic Messages, Gemini, Azure OpenAI, Bedrock Converse) slots in without
+/// touching them.
+///
+/// ## The flavour contract
+/// A flavour is one file pair, `probes/<flavour>.{hpp,cpp}` in namespace
+/// `visionwatch::<flavour>` (internal to probes/), with two pure functions:
+///
+/// - `http_request build_request(const probe_request&)`: the URL from `base_url` (tolerating a
+///   trailing slash), the method, a JSON body with one user message holding the prompt and,
+///   when `image` is set, the image; headers Content-Type, Accept, User-Agent
+///   (`default_user_agent()`) and the flavour's authentication from `api_key`, then
+///   `extra_headers`, each replacing a header of the same name (case-insensitive): a header is
+///   never sent twice. Secrets go only into headers.
+/// - `reply parse_reply(const http_result&, std::chrono::system_clock::time_point now)`: never
+///   throws; honours reply.hpp's caps and UTF-8 rules; sets `well_formed` only for a 2xx-shaped
+///   success body; fills `error_message`/`error_code`/`retry_after` from error bodies and
+///   headers. `adapter_support::parse_reply_with` and its JSON helpers
+///   (probes/adapter_support.hpp) do the flavour-independent steps, so the flavour parses only
+///   its own schema (text, refusal, finish reason, usage).
+///
+/// Then it gets an `api_flavour` enumerator and one row in the flavour table in adapter.cpp
+/// (config name → build_request, parse_reply); nothing else changes. The row's name is the
+/// `api:` value in the configuration and the `api` metric label.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "probes/http_types.hpp"
 #include "probes/reply.hpp"
 
 namespace visionwatch {
 
+/// One enumerator per row of the flavour table (adapter.cpp), in the same order.
 enum class api_flavour : std::uint8_t {
-  openai_chat,  ///< POST {base_url}/chat/completions, OpenAI chat completions schema
+  openai_chat,  ///< "openai-chat": POST {base_url}/chat/completions (probes/openai_chat.cpp)
 };
 
-std::string_view to_string(api_flavour f) noexcept;  ///< "openai-chat"
+/// The configuration spelling ("openai-chat"); "unknown" for a value outside the enum.
+std::string_view to_string(api_flavour f) noexcept;
+/// The flavour with this configuration spelling, if any.
 std::optional<api_flavour> api_flavour_from_string(std::string_view s) noexcept;
+/// Every configuration spelling, in enum order (for "use one of ..." messages).
+std::vector<std::string_view> api_flavour_names();
 
 struct image_part {
   std::string url;     ///< a data: URL (base64 PNG) or a remote http(s) URL the gateway fetches
@@ -40,13 +69,16 @@ struct probe_request {
   /// default.
   bool use_max_completion_tokens = false;
   std::optional<double> temperature;
-  std::string api_key;  ///< secret: sent as Authorization: Bearer, never logged
+  /// Secret: sent in the flavour's authentication header (openai-chat: Authorization: Bearer);
+  /// never logged.
+  std::string api_key;
   header_list extra_headers;
 };
 
 /// "visionwatch/<version>": the default User-Agent (extra headers may override it).
 std::string_view default_user_agent() noexcept;
 
+/// The HTTP request for `flavour` (see the flavour contract above).
 http_request build_request(api_flavour flavour, const probe_request& request);
 
 /// Parses any response (2xx or error body). Never throws: malformed input gives

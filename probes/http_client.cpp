@@ -4,26 +4,23 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <filesystem>
 #include <limits>
-#include <map>
-#include <mutex>
 #include <stdexcept>
 #include <variant>
 
+#include "probes/http_url.hpp"
+#include "probes/phase_clock.hpp"
 #include "probes/proxy_rules.hpp"
+#include "probes/resolver.hpp"
+#include "probes/text_util.hpp"
+#include "probes/tls_context.hpp"
+#include "probes/transport_errors.hpp"
 
 namespace visionwatch {
 namespace {
@@ -38,123 +35,6 @@ constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t first_read_chunk = 4 * 1024;
 /// TLS close_notify exchange after a finished response: polite, but never worth more than this.
 constexpr std::chrono::milliseconds tls_shutdown_cap{250};
-
-
-/// Attributes every elapsed interval to exactly one phase, so the phases sum to the total.
-/// Time before the first phase is entered counts in that first phase.
-class phase_clock {
- public:
-  phase_clock() : mark_(clock_type::now()) {}
-
-  void enter(phase p) {
-    const auto now = clock_type::now();
-    spent_[static_cast<std::size_t>(current_.value_or(p))] += now - mark_;
-    mark_ = now;
-    current_ = p;
-  }
-  phase current() const noexcept { return current_.value_or(phase::dns); }
-
-  void finish(phase_timings& t) {
-    const auto now = clock_type::now();
-    if (current_) {
-      spent_[static_cast<std::size_t>(*current_)] += now - mark_;
-    }
-    mark_ = now;
-    auto s = [&](phase p) {
-      return std::chrono::duration<double>(spent_[static_cast<std::size_t>(p)]).count();
-    };
-    t.dns = s(phase::dns);
-    t.connect = s(phase::connect);
-    t.tls = s(phase::tls);
-    t.send = s(phase::send);
-    t.ttfb = s(phase::ttfb);
-    t.transfer = s(phase::transfer);
-    // The first phase entered also took the time before it (URL parsing), so the phases cover
-    // start → now exactly; a request rejected before any phase has total 0.
-    clock_type::duration total{};
-    for (auto d : spent_) {
-      total += d;
-    }
-    t.total = std::chrono::duration<double>(total).count();
-  }
-
- private:
-  clock_type::time_point mark_;
-  std::optional<phase> current_;
-  std::array<clock_type::duration, 6> spent_{};
-};
-
-/// The parts of a request URL the client needs.
-struct target {
-  bool https = false;
-  std::string host;  ///< lower-case name or IP literal without brackets
-  std::uint16_t port = 0;
-  std::optional<net::ip::address> ip;
-  std::string host_port;      ///< "host:port" / "[v6]:port", for reasons and CONNECT
-  std::string host_header;    ///< port omitted when it is the scheme's default
-  std::string origin_form;    ///< "/path?query"
-  std::string absolute_form;  ///< "http://host:port/path?query", for plain http via a proxy
-};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-std::optional<target> parse_target(std::string_view url, std::string& error) {
-  auto r = boost::urls::parse_uri(url);
-  if (!r) {
-    error = "not an absolute URL";
-    return std::nullopt;
-  }
-  const auto& u = *r;
-  target t;
-  const auto scheme = lower(u.scheme());
-  if (scheme != "http" && scheme != "https") {
-    error = "scheme must be http or https";
-    return std::nullopt;
-  }
-  t.https = scheme == "https";
-  if (u.host_address().empty()) {
-    error = "no host";
-    return std::nullopt;
-  }
-  t.host = lower(u.host_address());
-  if (t.host.ends_with('.')) {
-    t.host.pop_back();
-  }
-  const std::uint16_t default_port = t.https ? 443 : 80;
-  t.port = default_port;
-  if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) {
-      error = "invalid port";
-      return std::nullopt;
-    }
-    t.port = u.port_number();
-  }
-  error_code ec;
-  auto addr = net::ip::make_address(t.host, ec);
-  if (!ec) {
-    t.ip = addr;
-  }
-  const std::string bracketed = (t.ip && t.ip->is_v6()) ? "[" + t.host + "]" : t.host;
-  t.host_port = bracketed + ":" + std::to_string(t.port);
-  t.host_header = t.port == default_port ? bracketed : t.host_port;
-  t.origin_form = std::string(u.encoded_path());
-  if (t.origin_form.empty()) {
-    t.origin_form = "/";
-  }
-  if (u.has_query()) {
-    t.origin_form += "?" + std::string(u.encoded_query());
-  }
-  t.absolute_form = scheme + "://" + t.host_port + t.origin_form;
-  return t;
-}
 
 bool is_token(std::string_view s) {
   if (s.empty()) {
@@ -183,26 +63,6 @@ std::string validate_request(const http_request& r) {
   return {};
 }
 
-/// asio's host_name_verification, but a mismatch is recorded in the verify result so the
-/// reason says "hostname mismatch" instead of a bare "certificate verify failed".
-class verify_host {
- public:
-  explicit verify_host(const std::string& name, bool is_ip) : check_(name), is_ip_(is_ip) {}
-  bool operator()(bool preverified, ssl::verify_context& ctx) const {
-    const bool ok = check_(preverified, ctx);
-    if (preverified && !ok) {
-      X509_STORE_CTX_set_error(
-          ctx.native_handle(),
-          is_ip_ ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
-    }
-    return ok;
-  }
-
- private:
-  ssl::host_name_verification check_;
-  bool is_ip_;
-};
-
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -210,56 +70,6 @@ net::awaitable<bool> is_cancelled() {
   auto cs = co_await net::this_coro::cancellation_state;
   co_return cs.cancelled() != net::cancellation_type::none;
 }
-
-/// Clients with the same trust settings share one TLS context: with OpenSSL 3, loading the
-/// system store costs a few hundred milliseconds of CPU and about a megabyte per context, and
-/// one client exists per gateway. A CA file is identified with its size and mtime, so a
-/// rotated file is loaded afresh (on reload) even while old clients still hold the old one.
-std::shared_ptr<ssl::context> shared_tls_context(const tls_options& o) {
-  std::string key = o.insecure_skip_verify ? "insecure|" : "verify|";
-  if (o.ca_file.empty()) {
-    key += "system";
-  } else {
-    std::error_code fec;
-    const auto size = std::filesystem::file_size(o.ca_file, fec);
-    const auto mtime = std::filesystem::last_write_time(o.ca_file, fec);
-    key += o.ca_file + "|" + std::to_string(size) + "|" +
-           std::to_string(mtime.time_since_epoch().count());
-  }
-  static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<ssl::context>> cache;
-  std::lock_guard lock(mutex);
-  std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
-  if (auto it = cache.find(key); it != cache.end()) {
-    if (auto ctx = it->second.lock()) {
-      return ctx;
-    }
-  }
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  error_code ec;
-  if (!o.ca_file.empty()) {
-    ctx->load_verify_file(o.ca_file, ec);
-    if (ec) {
-      throw std::runtime_error("cannot load CA file " + o.ca_file + ": " + ec.message());
-    }
-  } else if (!o.insecure_skip_verify) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) {
-      throw std::runtime_error("cannot load the system CA store: " + ec.message());
-    }
-  }
-  ctx->set_verify_mode(o.insecure_skip_verify ? ssl::verify_none : ssl::verify_peer);
-  cache[key] = ctx;
-  return ctx;
-}
-
-/// Tells DNS pool jobs whether their client (and so its io_context) still exists.
-struct client_lifeline {
-  std::mutex mutex;
-  bool alive = true;
-};
 
 }  // namespace
 
@@ -339,16 +149,28 @@ struct http_client::impl {
     bool keep_alive = false;
   };
 
+  /// Resolves (unless an IP literal), connects, tunnels and handshakes as the target needs.
   net::awaitable<bool> open(connection& c,
-                            const target& t,
+                            const http_target& t,
                             const proxy_endpoint* proxy,
                             clock_type::time_point deadline,
                             std::chrono::milliseconds budget,
                             phase_clock& clock,
                             http_result& result);
+  /// CONNECT through `proxy` to t.host_port (https via a proxy), on the connected socket.
+  net::awaitable<bool> connect_tunnel(connection& c,
+                                      const http_target& t,
+                                      const proxy_endpoint& proxy,
+                                      std::chrono::milliseconds budget,
+                                      http_result& result);
+  /// The TLS handshake: SNI, ALPN, host name verification unless insecure_skip_verify.
+  net::awaitable<bool> handshake(connection& c,
+                                 const http_target& t,
+                                 std::chrono::milliseconds budget,
+                                 http_result& result);
   net::awaitable<exchange_result> exchange(connection& c,
                                            http::request<http::string_body>& req,
-                                           const target& t,
+                                           const http_target& t,
                                            clock_type::time_point deadline,
                                            std::chrono::milliseconds budget,
                                            phase_clock& clock,
@@ -363,136 +185,8 @@ struct http_client::impl {
   std::shared_ptr<client_lifeline> life = std::make_shared<client_lifeline>();
 };
 
-namespace {
-
-void fail(http_result& r, outcome o, std::string reason) {
-  r.transport_error = o;
-  r.reason = std::move(reason);
-}
-
-std::string deadline_reason(std::chrono::milliseconds budget, phase p, const std::string& where) {
-  return "deadline of " + std::to_string(budget.count()) + " ms passed during " +
-         std::string(phase_name(p)) + " (" + where + ")";
-}
-
-bool is_reset(const error_code& ec) {
-  return ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == net::error::connection_aborted;
-}
-
-bool is_closed(const error_code& ec) {
-  return ec == net::error::eof || ec == http::error::end_of_stream ||
-         ec == ssl::error::stream_truncated;
-}
-
-/// Maps a failed send/ttfb/transfer operation to an outcome. `got_bytes`: some response bytes
-/// had arrived.
-void map_exchange_error(const error_code& ec,
-                        phase p,
-                        bool got_bytes,
-                        const target& t,
-                        std::chrono::milliseconds budget,
-                        std::size_t body_limit,
-                        std::size_t header_limit,
-                        http_result& r) {
-  const auto& hp = t.host_port;
-  if (ec == beast::error::timeout) {
-    fail(r, outcome::timeout, deadline_reason(budget, p, hp));
-  } else if (ec == http::error::body_limit) {
-    fail(r,
-         outcome::body_too_large,
-         "response body exceeds " + std::to_string(body_limit) + " bytes (" + hp + ")");
-  } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    fail(r,
-         outcome::body_too_large,
-         "response header exceeds " + std::to_string(header_limit) + " bytes (" + hp + ")");
-  } else if (is_closed(ec) || ec == http::error::partial_message) {
-    fail(r,
-         outcome::connection_reset,
-         std::string(p == phase::send ? "connection closed while sending the request"
-                     : got_bytes      ? "connection closed mid-response"
-                                      : "connection closed before the response") +
-             " (" + hp + ")");
-  } else if (is_reset(ec)) {
-    fail(r,
-         outcome::connection_reset,
-         std::string("connection reset by peer during ") +
-             std::string(phase_name(p)) + " (" + hp + ")");
-  } else if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
-    fail(r, outcome::protocol_error, "invalid HTTP response: " + ec.message() + " (" + hp + ")");
-  } else if (ec.category() == net::error::get_ssl_category()) {
-    fail(r,
-         outcome::tls_error,
-         "TLS error during " + std::string(phase_name(p)) + ": " +
-             ec.message() + " (" + hp + ")");
-  } else {
-    fail(r,
-         outcome::connection_reset,
-         std::string(phase_name(p)) + " failed: " + ec.message() + " (" +
-             hp + ")");
-  }
-}
-
-/// Lookups run on this shared pool, not on asio's resolver, which runs every async_resolve of
-/// an io_context on one thread: one gateway's slow name server would delay every other
-/// gateway's lookup into a false timeout. getaddrinfo cannot be interrupted, so the pool is
-/// never destroyed: a lookup still hanging at exit must not hold up the process.
-constexpr std::size_t dns_threads = 4;
-net::thread_pool& dns_pool() {
-  static auto* pool = new net::thread_pool(dns_threads);  // NOLINT(cppcoreguidelines-owning-memory)
-  return *pool;
-}
-
-/// The answer of one lookup, shared between the waiting request and the pool job. Plain data
-/// only: the last owner may be a pool thread, after the client's io_context is gone. Written
-/// and read on the client's executor only.
-struct lookup_state {
-  error_code ec;
-  tcp::resolver::results_type results;
-  bool finished = false;
-  net::steady_timer* waiter = nullptr;  ///< the request's timer while it waits, else null
-};
-
-/// Clears lookup_state::waiter when the waiting frame ends, however it ends.
-struct waiter_guard {
-  explicit waiter_guard(lookup_state& s) : state(s) {}
-  ~waiter_guard() { state.waiter = nullptr; }
-  waiter_guard(const waiter_guard&) = delete;
-  waiter_guard& operator=(const waiter_guard&) = delete;
-  lookup_state& state;
-};
-
-void start_lookup(const std::shared_ptr<lookup_state>& st,
-                  const net::any_io_executor& executor,
-                  const std::shared_ptr<client_lifeline>& life,
-                  std::string host,
-                  std::string service) {
-  net::post(dns_pool(), [st, executor, life, host = std::move(host), service = std::move(service)] {
-    tcp::resolver resolver(dns_pool().get_executor());
-    error_code ec;
-    // No address_configured: on a host with only loopback, AI_ADDRCONFIG hides every address.
-    auto results = resolver.resolve(host, service, tcp::resolver::numeric_service, ec);
-    // The executor is only valid while the client lives (its io_context outlives it); a
-    // lookup that outlived its client drops the answer.
-    std::lock_guard lock(life->mutex);
-    if (!life->alive) {
-      return;
-    }
-    net::post(executor, [st, ec, results = std::move(results)]() mutable {
-      st->ec = ec;
-      st->results = std::move(results);
-      st->finished = true;
-      if (st->waiter != nullptr) {
-        st->waiter->cancel();
-      }
-    });
-  });
-}
-
-}  // namespace
-
 net::awaitable<bool> http_client::impl::open(connection& c,
-                                             const target& t,
+                                             const http_target& t,
                                              const proxy_endpoint* proxy,
                                              clock_type::time_point deadline,
                                              std::chrono::milliseconds budget,
@@ -508,35 +202,26 @@ net::awaitable<bool> http_client::impl::open(connection& c,
     endpoints.emplace_back(addr, port);
   } else {
     clock.enter(phase::dns);
-    auto st = std::make_shared<lookup_state>();
-    net::steady_timer wakeup(executor, deadline);
-    {
-      st->waiter = &wakeup;
-      const waiter_guard guard(*st);
-      start_lookup(st, executor, life, host, std::to_string(port));
-      co_await wakeup.async_wait(use_nothrow);
-    }
-    if (!st->finished) {
+    auto answer = co_await resolve_on_pool(executor, life, host, port, deadline);
+    if (!answer.finished) {
       if (co_await is_cancelled()) {
-        fail(result, outcome::timeout, "cancelled");
+        set_failure(result, outcome::timeout, "cancelled");
       } else {
-        fail(result, outcome::timeout, deadline_reason(budget, phase::dns, peer));
+        set_failure(result, outcome::timeout, deadline_reason(budget, phase::dns, peer));
       }
       co_return false;
     }
-    if (st->ec) {
-      fail(result,
-           outcome::dns_error,
-           "resolve " + host + ": " + st->ec.message() + (proxy ? " (proxy)" : ""));
+    if (answer.ec) {
+      set_failure(result,
+                  outcome::dns_error,
+                  "resolve " + host + ": " + answer.ec.message() + (proxy ? " (proxy)" : ""));
       co_return false;
     }
-    for (const auto& e : st->results) {
-      endpoints.push_back(e.endpoint());
-    }
-    if (endpoints.empty()) {
-      fail(result, outcome::dns_error, "resolve " + host + ": no addresses");
+    if (answer.endpoints.empty()) {
+      set_failure(result, outcome::dns_error, "resolve " + host + ": no addresses");
       co_return false;
     }
+    endpoints = std::move(answer.endpoints);
   }
 
   clock.enter(phase::connect);
@@ -546,18 +231,18 @@ net::awaitable<bool> http_client::impl::open(connection& c,
   auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, use_nothrow);
   if (cec) {
     if (cec == net::error::operation_aborted || co_await is_cancelled()) {
-      fail(result, outcome::timeout, "cancelled");
+      set_failure(result, outcome::timeout, "cancelled");
     } else if (cec == beast::error::timeout) {
       if (connect_deadline < deadline) {
-        fail(result,
-             outcome::connect_error,
-             "connect to " + peer + ": timed out after " +
-                 std::to_string(options.connect_timeout.count()) + " ms");
+        set_failure(result,
+                    outcome::connect_error,
+                    "connect to " + peer + ": timed out after " +
+                        std::to_string(options.connect_timeout.count()) + " ms");
       } else {
-        fail(result, outcome::timeout, deadline_reason(budget, phase::connect, peer));
+        set_failure(result, outcome::timeout, deadline_reason(budget, phase::connect, peer));
       }
     } else {
-      fail(result, outcome::connect_error, "connect to " + peer + ": " + cec.message());
+      set_failure(result, outcome::connect_error, "connect to " + peer + ": " + cec.message());
     }
     co_return false;
   }
@@ -567,93 +252,103 @@ net::awaitable<bool> http_client::impl::open(connection& c,
   tcp_layer.socket().set_option(net::socket_base::linger(true, 0), ec);
   tcp_layer.expires_at(deadline);
 
-  if (proxy && t.https) {
-    http::request<http::empty_body> creq{http::verb::connect, t.host_port, 11};
-    creq.set(http::field::host, t.host_port);
-    creq.set(http::field::user_agent, "visionwatch");
-    if (!proxy->authorization.empty()) {
-      creq.set(http::field::proxy_authorization, proxy->authorization);
-    }
-    auto [wec, wn] = co_await http::async_write(tcp_layer, creq, use_nothrow);
-    error_code rec;
-    http::response_parser<http::empty_body> parser;
-    if (!wec) {
-      // A 2xx answer to CONNECT has no body whatever its headers say (RFC 9110 9.3.6).
-      parser.skip(true);
-      parser.header_limit(static_cast<std::uint32_t>(
-          std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
-      std::tie(rec, std::ignore) =
-          co_await http::async_read(tcp_layer, c.buffer, parser, use_nothrow);
-    }
-    if (const auto& e = wec ? wec : rec; e) {
-      if (e == net::error::operation_aborted || co_await is_cancelled()) {
-        fail(result, outcome::timeout, "cancelled");
-      } else if (e == beast::error::timeout) {
-        fail(result, outcome::timeout, deadline_reason(budget, phase::connect, peer));
-      } else {
-        fail(result,
-             outcome::connect_error,
-             "proxy CONNECT to " + t.host_port + " failed: " + e.message() + " (" + peer + ")");
-      }
-      co_return false;
-    }
-    const unsigned status = parser.get().result_int();
-    if (status / 100 != 2) {
-      fail(result,
-           outcome::connect_error,
-           "proxy CONNECT returned " + std::to_string(status) + " (" + peer + ", target " +
-               t.host_port + ")");
-      co_return false;
-    }
-    if (c.buffer.size() != 0) {
-      fail(result,
-           outcome::protocol_error,
-           "proxy sent data after its CONNECT reply (" + peer + ")");
-      co_return false;
-    }
+  if (proxy && t.https && !co_await connect_tunnel(c, t, *proxy, budget, result)) {
+    co_return false;
   }
-
   if (t.https) {
     clock.enter(phase::tls);
-    auto& s = std::get<tls_stream>(c.stream);
-    const std::string& name = options.tls.server_name.empty() ? t.host : options.tls.server_name;
-    error_code ip_ec;
-    net::ip::make_address(name, ip_ec);
-    const bool name_is_ip = !ip_ec;
-    // SNI carries host names only (RFC 6066 3). SSL_set_tlsext_host_name is a macro with an
-    // old-style cast; call what it expands to.
-    if (!name_is_ip) {
-      SSL_ctrl(s.native_handle(),
-               SSL_CTRL_SET_TLSEXT_HOSTNAME,
-               TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(name.c_str()));
+    co_return co_await handshake(c, t, budget, result);
+  }
+  co_return true;
+}
+
+net::awaitable<bool> http_client::impl::connect_tunnel(connection& c,
+                                                       const http_target& t,
+                                                       const proxy_endpoint& proxy,
+                                                       std::chrono::milliseconds budget,
+                                                       http_result& result) {
+  const std::string peer = "proxy " + proxy.display();
+  auto& tcp_layer = c.tcp();
+  http::request<http::empty_body> creq{http::verb::connect, t.host_port, 11};
+  creq.set(http::field::host, t.host_port);
+  creq.set(http::field::user_agent, "visionwatch");
+  if (!proxy.authorization.empty()) {
+    creq.set(http::field::proxy_authorization, proxy.authorization);
+  }
+  auto [wec, wn] = co_await http::async_write(tcp_layer, creq, use_nothrow);
+  error_code rec;
+  http::response_parser<http::empty_body> parser;
+  if (!wec) {
+    // A 2xx answer to CONNECT has no body whatever its headers say (RFC 9110 9.3.6).
+    parser.skip(true);
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    std::tie(rec, std::ignore) =
+        co_await http::async_read(tcp_layer, c.buffer, parser, use_nothrow);
+  }
+  if (const auto& e = wec ? wec : rec; e) {
+    if (e == net::error::operation_aborted || co_await is_cancelled()) {
+      set_failure(result, outcome::timeout, "cancelled");
+    } else if (e == beast::error::timeout) {
+      set_failure(result, outcome::timeout, deadline_reason(budget, phase::connect, peer));
+    } else {
+      set_failure(
+          result,
+          outcome::connect_error,
+          "proxy CONNECT to " + t.host_port + " failed: " + e.message() + " (" + peer + ")");
     }
-    static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    SSL_set_alpn_protos(s.native_handle(), alpn, sizeof alpn);
-    if (!options.tls.insecure_skip_verify) {
-      s.set_verify_callback(verify_host(name, name_is_ip));
+    co_return false;
+  }
+  const unsigned status = parser.get().result_int();
+  if (status / 100 != 2) {
+    set_failure(result,
+                outcome::connect_error,
+                "proxy CONNECT returned " + std::to_string(status) + " (" + peer + ", target " +
+                    t.host_port + ")");
+    co_return false;
+  }
+  if (c.buffer.size() != 0) {
+    set_failure(
+        result, outcome::protocol_error, "proxy sent data after its CONNECT reply (" + peer + ")");
+    co_return false;
+  }
+  co_return true;
+}
+
+net::awaitable<bool> http_client::impl::handshake(connection& c,
+                                                  const http_target& t,
+                                                  std::chrono::milliseconds budget,
+                                                  http_result& result) {
+  auto& s = std::get<tls_stream>(c.stream);
+  const std::string& name = options.tls.server_name.empty() ? t.host : options.tls.server_name;
+  error_code ip_ec;
+  net::ip::make_address(name, ip_ec);
+  const bool name_is_ip = !ip_ec;
+  set_client_hello(s.native_handle(), name, name_is_ip);
+  if (!options.tls.insecure_skip_verify) {
+    s.set_verify_callback(verify_host(name, name_is_ip));
+  }
+  auto [hec] = co_await s.async_handshake(ssl::stream_base::client, use_nothrow);
+  if (hec) {
+    const std::string where = " (" + t.host_port + ")";
+    if (hec == net::error::operation_aborted || co_await is_cancelled()) {
+      set_failure(result, outcome::timeout, "cancelled");
+    } else if (hec == beast::error::timeout) {
+      set_failure(result, outcome::timeout, deadline_reason(budget, phase::tls, t.host_port));
+    } else if (const long v = SSL_get_verify_result(s.native_handle());
+               v != X509_V_OK && !options.tls.insecure_skip_verify) {
+      set_failure(
+          result,
+          outcome::tls_error,
+          std::string("certificate verify failed: ") + X509_verify_cert_error_string(v) + where);
+    } else if (is_closed(hec)) {
+      set_failure(result, outcome::tls_error, "connection closed during the TLS handshake" + where);
+    } else if (is_reset(hec)) {
+      set_failure(result, outcome::tls_error, "connection reset during the TLS handshake" + where);
+    } else {
+      set_failure(result, outcome::tls_error, "TLS handshake failed: " + hec.message() + where);
     }
-    auto [hec] = co_await s.async_handshake(ssl::stream_base::client, use_nothrow);
-    if (hec) {
-      const std::string where = " (" + t.host_port + ")";
-      if (hec == net::error::operation_aborted || co_await is_cancelled()) {
-        fail(result, outcome::timeout, "cancelled");
-      } else if (hec == beast::error::timeout) {
-        fail(result, outcome::timeout, deadline_reason(budget, phase::tls, t.host_port));
-      } else if (const long v = SSL_get_verify_result(s.native_handle());
-                 v != X509_V_OK && !options.tls.insecure_skip_verify) {
-        fail(result,
-             outcome::tls_error,
-             std::string("certificate verify failed: ") + X509_verify_cert_error_string(v) + where);
-      } else if (is_closed(hec)) {
-        fail(result, outcome::tls_error, "connection closed during the TLS handshake" + where);
-      } else if (is_reset(hec)) {
-        fail(result, outcome::tls_error, "connection reset during the TLS handshake" + where);
-      } else {
-        fail(result, outcome::tls_error, "TLS handshake failed: " + hec.message() + where);
-      }
-      co_return false;
-    }
+    co_return false;
   }
   co_return true;
 }
@@ -661,7 +356,7 @@ net::awaitable<bool> http_client::impl::open(connection& c,
 net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     connection& c,
     http::request<http::string_body>& req,
-    const target& t,
+    const http_target& t,
     clock_type::time_point deadline,
     std::chrono::milliseconds budget,
     phase_clock& clock,
@@ -670,13 +365,13 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   c.tcp().expires_at(deadline);
   auto on_error = [&](const error_code& ec, bool got_bytes) -> net::awaitable<void> {
     if (ec == net::error::operation_aborted || co_await is_cancelled()) {
-      fail(result, outcome::timeout, "cancelled");
+      set_failure(result, outcome::timeout, "cancelled");
       co_return;
     }
     map_exchange_error(ec,
                        clock.current(),
                        got_bytes,
-                       t,
+                       t.host_port,
                        budget,
                        options.body_limit,
                        options.header_limit,
@@ -739,7 +434,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     result.status = status;
     result.headers.clear();
     for (const auto& f : msg) {
-      result.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+      result.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
     }
     result.body = std::move(msg.body());
     out.keep_alive = msg.keep_alive() && status != 101;
@@ -769,14 +464,14 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   const auto deadline = clock_type::now() + budget;
 
   std::string error;
-  const auto t = parse_target(request.url, error);
+  const auto t = parse_http_target(request.url, error);
   if (!t) {
-    fail(result, outcome::connect_error, "invalid URL: " + error);
+    set_failure(result, outcome::connect_error, "invalid URL: " + error);
     clock.finish(result.phases);
     co_return result;
   }
   if (auto bad = validate_request(request); !bad.empty()) {
-    fail(result, outcome::protocol_error, bad + " (" + t->host_port + ")");
+    set_failure(result, outcome::protocol_error, bad + " (" + t->host_port + ")");
     clock.finish(result.phases);
     co_return result;
   }
@@ -842,9 +537,9 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   }
   if (proxy && !t->https && result.status == 407) {
     // Only a proxy answers 407: the request never reached the gateway.
-    fail(result,
-         outcome::connect_error,
-         "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
+    set_failure(result,
+                outcome::connect_error,
+                "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
     result.body.clear();
     co_return result;
   }

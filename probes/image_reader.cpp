@@ -10,6 +10,7 @@
 
 #include "probes/a8_canvas.hpp"
 #include "probes/challenge_font.hpp"
+#include "probes/text_util.hpp"
 
 namespace visionwatch {
 namespace {
@@ -498,14 +499,10 @@ std::optional<std::string> read_digits(const rgba_image& image) {
   return text;
 }
 
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool contains(std::string_view haystack, std::string_view needle) noexcept {
   return std::search(
              haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
-               return lower(a) == lower(b);
+               return ascii_lower(a) == ascii_lower(b);
              }) != haystack.end();
 }
 

@@ -1,5 +1,7 @@
 #include "probes/outcome.hpp"
 
+#include "probes/enum_table.hpp"
+
 namespace visionwatch {
 namespace {
 constexpr std::array<std::string_view, outcome_count> names = {
@@ -23,18 +25,10 @@ constexpr std::array<std::string_view, outcome_count> names = {
 };
 }  // namespace
 
-std::string_view to_string(outcome o) noexcept {
-  const auto i = static_cast<std::size_t>(o);
-  return i < names.size() ? names[i] : std::string_view{"unknown"};
-}
+std::string_view to_string(outcome o) noexcept { return enum_name(names, o); }
 
 std::optional<outcome> outcome_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == s) {
-      return static_cast<outcome>(i);
-    }
-  }
-  return std::nullopt;
+  return enum_from_name<outcome>(names, s);
 }
 
 }  // namespace visionwatch

@@ -1,49 +1,20 @@
 #include "probes/proxy_rules.hpp"
 
-#include <openssl/evp.h>
-
-#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 #include <boost/url/parse.hpp>
-#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
+#include "probes/text_util.hpp"
+
 namespace visionwatch {
 namespace {
 
 namespace ip = boost::asio::ip;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::optional<std::uint16_t> parse_port(std::string_view s) {
   unsigned value = 0;
@@ -156,7 +127,7 @@ proxy_endpoint parse_proxy_url(std::string_view url) {
     throw std::invalid_argument("proxy URL is not a valid absolute URL");
   }
   const auto& u = *r;
-  if (lower(u.scheme()) != "http") {
+  if (ascii_lower(u.scheme()) != "http") {
     throw std::invalid_argument("proxy URL scheme must be http (got '" + std::string(u.scheme()) +
                                 "')");
   }
@@ -170,7 +141,7 @@ proxy_endpoint parse_proxy_url(std::string_view url) {
     throw std::invalid_argument("proxy URL must not have a query or fragment");
   }
   proxy_endpoint p;
-  p.host = lower(u.host_address());
+  p.host = ascii_lower(u.host_address());
   if (u.has_port()) {
     auto port = parse_port(u.port());
     if (!port) {
@@ -179,13 +150,14 @@ proxy_endpoint parse_proxy_url(std::string_view url) {
     p.port = *port;
   }
   if (u.has_userinfo()) {
-    p.authorization = "Basic " + base64(std::string(u.user()) + ":" + std::string(u.password()));
+    p.authorization =
+        "Basic " + base64_encode(std::string(u.user()) + ":" + std::string(u.password()));
   }
   return p;
 }
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::uint16_t port) {
-  std::string host = lower(host_in);
+  std::string host = ascii_lower(host_in);
   if (host.ends_with('.')) {
     host.pop_back();
   }
@@ -207,7 +179,7 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::
     if (!e.valid || e.pattern.empty() || (e.port && *e.port != port)) {
       continue;
     }
-    const std::string pattern = lower(e.pattern);
+    const std::string pattern = ascii_lower(e.pattern);
     if (host_ip) {
       if (ip_matches(pattern, *host_ip)) {
         return true;

@@ -4,33 +4,13 @@
 #include <charconv>
 #include <cstdint>
 
+#include "probes/text_util.hpp"
+
 namespace visionwatch {
 namespace {
 
 using std::chrono::seconds;
 using std::chrono::system_clock;
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool all_digits(std::string_view s) noexcept {
-  if (s.empty()) {
-    return false;
-  }
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
 
 /// Parses a run of digits; values beyond int64 saturate (the caller clamps anyway).
 std::optional<std::int64_t> parse_digits(std::string_view s) noexcept {
@@ -118,7 +98,7 @@ std::optional<system_clock::time_point> make_time(std::int64_t y,
 }  // namespace
 
 std::optional<system_clock::time_point> parse_http_date(std::string_view text) noexcept {
-  text = trim(text);
+  text = trim(text, http_ows);
   const auto comma = text.find(',');
   if (comma != std::string_view::npos) {
     std::string_view rest = text.substr(comma + 1);
@@ -162,7 +142,7 @@ std::optional<system_clock::time_point> parse_http_date(std::string_view text) n
 
 std::optional<seconds> parse_retry_after(std::string_view value,
                                          system_clock::time_point now) noexcept {
-  value = trim(value);
+  value = trim(value, http_ows);
   if (all_digits(value)) {
     const auto v = parse_digits(value);
     return v ? std::optional<seconds>{clamp(*v)} : std::nullopt;
@@ -176,7 +156,7 @@ std::optional<seconds> parse_retry_after(std::string_view value,
 }
 
 std::optional<seconds> parse_duration_seconds(std::string_view value) noexcept {
-  value = trim(value);
+  value = trim(value, http_ows);
   if (value.size() < 2 || value.back() != 's') {
     return std::nullopt;
   }

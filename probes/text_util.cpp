@@ -178,20 +178,9 @@ bool is_alnum(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/// `prefix` is lower case.
 bool starts_with_icase(std::string_view s, std::size_t pos, std::string_view prefix) noexcept {
-  if (s.size() - pos < prefix.size()) {
-    return false;
-  }
-  for (std::size_t k = 0; k < prefix.size(); ++k) {
-    char c = s[pos + k];
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (c != prefix[k]) {
-      return false;
-    }
-  }
-  return true;
+  return s.size() - pos >= prefix.size() && ascii_iequals(s.substr(pos, prefix.size()), prefix);
 }
 
 }  // namespace
@@ -228,6 +217,46 @@ std::string redact_secrets(std::string_view text) {
     i = end;
   }
   return out;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    c = ascii_lower(c);
+  }
+  return out;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s, std::string_view chars) noexcept {
+  const auto first = s.find_first_not_of(chars);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(first, s.find_last_not_of(chars) - first + 1);
+}
+
+bool all_digits(std::string_view s) noexcept {
+  if (s.empty()) {
+    return false;
+  }
+  for (const char c : s) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
 }
 
 namespace {

@@ -1,7 +1,11 @@
 #pragma once
-/// UTF-8 hygiene for text that came off the wire (answers, error messages, HTML error pages).
+/// The one home of small text helpers, for probes/ and the folders that use it: UTF-8 hygiene,
+/// ASCII case and white space, secret masking, base64. Pure functions, no allocation beyond the
+/// returned string.
+///
+/// UTF-8 hygiene is for text that came off the wire (answers, error messages, HTML error pages).
 /// Later stages write this text into JSON (status API, webhooks) and log lines, which need valid
-/// UTF-8 and bounded sizes. Pure functions, no allocation beyond the returned string.
+/// UTF-8 and bounded sizes.
 
 #include <cstddef>
 #include <optional>
@@ -45,6 +49,26 @@ namespace visionwatch {
 /// "Bearer abc..."): every "sk-..." token and the token after "Bearer " become "***". Used on
 /// upstream error messages before they reach reasons, logs and alerts.
 std::string redact_secrets(std::string_view text);
+
+/// ASCII-only helpers for protocol text (URL schemes, host names, header names, HTML tags, HTTP
+/// header values): bytes >= 0x80 pass through unchanged, whatever the process locale.
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+/// A copy with A-Z lowered.
+std::string ascii_lower(std::string_view s);
+/// Equal ignoring ASCII case ("Content-Type" == "content-type").
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+
+/// ASCII white space (what std::isspace accepts in the C locale).
+inline constexpr std::string_view ascii_space = " \t\n\v\f\r";
+/// HTTP optional white space (RFC 9110 5.6.3): space and horizontal tab only.
+inline constexpr std::string_view http_ows = " \t";
+/// `s` without leading and trailing characters from `chars`.
+std::string_view trim(std::string_view s, std::string_view chars = ascii_space) noexcept;
+
+/// Non-empty and only '0'-'9'.
+bool all_digits(std::string_view s) noexcept;
 
 /// Standard base64 with padding (RFC 4648), via OpenSSL.
 std::string base64_encode(std::string_view bytes);

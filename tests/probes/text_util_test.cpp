@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -46,5 +49,44 @@ TEST_SUITE("unit") {
     CHECK(redact_secrets("Missing bearer or basic authentication") ==
           "Missing bearer or basic authentication");
     CHECK(redact_secrets("task-123 desk-lamp") == "task-123 desk-lamp");
+  }
+
+  TEST_CASE("ascii_lower and ascii_iequals fold A-Z only and leave every other byte") {
+    CHECK(ascii_lower("HTTPS://Gateway.EXAMPLE") == "https://gateway.example");
+    CHECK(ascii_lower("ÄÖÜ \xC3\x84 ok") == "ÄÖÜ \xC3\x84 ok");
+    CHECK(ascii_lower('Q') == 'q');
+    CHECK(ascii_lower('\xC4') == '\xC4');
+    CHECK(ascii_iequals("Content-Type", "content-TYPE"));
+    CHECK_FALSE(ascii_iequals("Content-Type", "Content-Typ"));
+    CHECK_FALSE(ascii_iequals("Ä", "ä"));
+    CHECK(ascii_iequals("", ""));
+  }
+
+  TEST_CASE("trim removes the given characters at both ends only") {
+    CHECK(trim("  \t a b \r\n") == "a b");
+    CHECK(trim("\v\f").empty());
+    CHECK(trim("").empty());
+    CHECK(trim(" \t20\t ", http_ows) == "20");
+    CHECK(trim("\n20 ", http_ows) == "\n20");
+  }
+
+  TEST_CASE("all_digits wants at least one digit and nothing else") {
+    CHECK(all_digits("4821"));
+    CHECK(all_digits("0"));
+    CHECK_FALSE(all_digits(""));
+    CHECK_FALSE(all_digits("48 21"));
+    CHECK_FALSE(all_digits("-1"));
+    CHECK_FALSE(all_digits("\xEF\xBC\x91"));  // full-width 1
+  }
+
+  TEST_CASE("base64 encodes with padding and decodes only padded standard base64") {
+    CHECK(base64_encode("") == "");
+    CHECK(base64_encode("f") == "Zg==");
+    CHECK(base64_encode("alice:s:cret") == "YWxpY2U6czpjcmV0");
+    CHECK(base64_decode("Zg==") == std::optional<std::string>("f"));
+    CHECK(base64_decode("AP/+") == std::optional<std::string>(std::string("\x00\xff\xfe", 3)));
+    CHECK_FALSE(base64_decode("Zg=").has_value());
+    CHECK_FALSE(base64_decode("Z=g=").has_value());
+    CHECK_FALSE(base64_decode("Zg-_").has_value());
   }
 }

@@ -1,0 +1,312 @@
+#include "probes/adapter_support.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+
+#include "probes/retry_after.hpp"
+#include "probes/text_util.hpp"
+
+namespace visionwatch::adapter_support {
+namespace {
+
+/// Real replies nest about 6 levels deep. The limit is checked before parsing so a hostile body
+/// (100,000 nested arrays) costs one linear scan, not a deep tree.
+constexpr int max_json_depth = 64;
+constexpr std::size_t max_code_bytes = 128;
+constexpr std::size_t body_quote_bytes = 48;
+
+/// Offset where nesting first exceeds `limit`, if it does. Brackets inside strings don't count.
+std::optional<std::size_t> nesting_exceeds(std::string_view body, int limit) noexcept {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        return i;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+/// nlohmann's messages quote the input ("last read: '...'"); keep only the description.
+std::string describe_parse_error(const json::exception& e, std::size_t body_size) {
+  std::string_view what = e.what();
+  if (const auto p = what.find("] "); p != std::string_view::npos) {
+    what.remove_prefix(p + 2);
+  }
+  if (const auto p = what.find(": "); p != std::string_view::npos && what.starts_with("parse")) {
+    what.remove_prefix(p + 2);
+  }
+  if (const auto p = what.find("; last read"); p != std::string_view::npos) {
+    what = what.substr(0, p);
+  }
+  std::string out;
+  const auto* pe = dynamic_cast<const json::parse_error*>(&e);
+  if (what.find("end of input") != std::string_view::npos ||
+      (pe != nullptr && pe->byte >= body_size)) {
+    out = "truncated JSON: unexpected end of input after " + std::to_string(body_size) + " bytes";
+  } else if (pe != nullptr) {
+    out = "invalid JSON at byte " + std::to_string(pe->byte) + ": " + std::string(what);
+  } else {
+    out = "invalid JSON: " + std::string(what);
+  }
+  return one_line_excerpt(out, reply_error_limit);
+}
+
+/// The <title> of an HTML error page ("502 Bad Gateway"), if any.
+std::string html_title(std::string_view body) {
+  const std::string_view head = body.substr(0, 16 * 1024);
+  const std::string folded = ascii_lower(head);
+  const auto open = folded.find("<title");
+  if (open == std::string::npos) {
+    return {};
+  }
+  const auto gt = folded.find('>', open);
+  if (gt == std::string::npos) {
+    return {};
+  }
+  const auto close = folded.find("</title", gt);
+  if (close == std::string::npos) {
+    return {};
+  }
+  return one_line_excerpt(head.substr(gt + 1, close - gt - 1), reply_error_limit);
+}
+
+/// Error code preference: a string code ("invalid_value"), Gemini's status
+/// ("RESOURCE_EXHAUSTED"), the type ("invalid_request_error"), then a numeric code (404).
+void take_error_fields(const json& e, reply& r) {
+  if (const auto* m = string_member(e, "message"); m != nullptr) {
+    r.error_message = one_line_excerpt(*m, reply_error_limit);
+  } else if (const auto* d = string_member(e, "detail"); d != nullptr) {
+    r.error_message = one_line_excerpt(*d, reply_error_limit);
+  }
+  for (const char* key : {"code", "status", "type"}) {
+    if (const auto* s = string_member(e, key); s != nullptr && !s->empty()) {
+      r.error_code = one_line_excerpt(*s, max_code_bytes);
+      return;
+    }
+  }
+  if (const json* c = member(e, "code"); c != nullptr && c->is_number_integer()) {
+    r.error_code = std::to_string(c->get<std::int64_t>());
+  }
+}
+
+/// Gemini: error.details[] holds {"@type": ".../google.rpc.RetryInfo", "retryDelay": "37s"}.
+std::optional<std::chrono::seconds> body_retry_delay(const json& error) {
+  const json* details = member(error, "details");
+  if (details == nullptr || !details->is_array()) {
+    return std::nullopt;
+  }
+  for (const auto& d : *details) {
+    const auto* type = string_member(d, "@type");
+    if (type == nullptr || !type->ends_with("RetryInfo")) {
+      continue;
+    }
+    if (const auto* delay = string_member(d, "retryDelay"); delay != nullptr) {
+      return parse_duration_seconds(*delay);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view first_non_space(std::string_view s) noexcept {
+  const auto i = s.find_first_not_of(" \t\r\n");
+  return i == std::string_view::npos ? std::string_view{} : s.substr(i);
+}
+
+}  // namespace
+
+void set_header(header_list& headers, std::string_view name, std::string_view value) {
+  for (auto& [k, v] : headers) {
+    if (ascii_iequals(k, name)) {
+      v = value;
+      return;
+    }
+  }
+  headers.emplace_back(name, value);
+}
+
+bool is_plain_json_string(std::string_view s) noexcept {
+  return std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+}
+
+std::optional<long long> token_count(const json& j) {
+  if (j.is_number_unsigned()) {
+    const auto v = j.get<std::uint64_t>();
+    return v <= static_cast<std::uint64_t>(max_token_count)
+               ? std::optional<long long>{static_cast<long long>(v)}
+               : std::nullopt;
+  }
+  if (j.is_number_integer()) {
+    const auto v = j.get<std::int64_t>();
+    return v >= 0 && v <= max_token_count ? std::optional<long long>{v} : std::nullopt;
+  }
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (!std::isfinite(d) || d < 0 || d > static_cast<double>(max_token_count) ||
+        d != std::floor(d)) {
+      return std::nullopt;
+    }
+    return static_cast<long long>(d);
+  }
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    long long v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || s.front() == '-' || ec != std::errc{} || ptr != s.data() + s.size() ||
+        v > max_token_count) {
+      return std::nullopt;
+    }
+    return v;
+  }
+  return std::nullopt;
+}
+
+const json* member(const json& obj, std::string_view key) {
+  if (!obj.is_object()) {
+    return nullptr;
+  }
+  const auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const std::string* string_member(const json& obj, std::string_view key) {
+  const json* m = member(obj, key);
+  return m != nullptr && m->is_string() ? &m->get_ref<const std::string&>() : nullptr;
+}
+
+std::optional<long long> count_member(const json& obj, std::string_view key) {
+  const json* m = member(obj, key);
+  return m != nullptr ? token_count(*m) : std::nullopt;
+}
+
+std::string type_error(std::string_view path, const json& j, std::string_view expected) {
+  return std::string(path) + " is " + (j.is_array() || j.is_object() ? "an " : "a ") +
+         j.type_name() + ", expected " + std::string(expected);
+}
+
+std::optional<json> parse_json(std::string_view body, reply& r) {
+  const std::string_view start = first_non_space(body);
+  if (start.empty()) {
+    r.parse_error = "empty body";
+    return std::nullopt;
+  }
+  if (start.front() != '{' && start.front() != '[') {
+    // An HTML error page from a proxy or a CDN, plain text, ...
+    r.parse_error =
+        "body is not JSON: starts with '" + one_line_excerpt(start, body_quote_bytes) + "'";
+    return std::nullopt;
+  }
+  if (const auto at = nesting_exceeds(body, max_json_depth)) {
+    r.parse_error = "JSON nested deeper than " + std::to_string(max_json_depth) +
+                    " levels (at byte " + std::to_string(*at) + ")";
+    return std::nullopt;
+  }
+  // Replies with invalid UTF-8 (a Latin-1 gateway, a cut multi-byte character) still parse:
+  // invalid sequences become U+FFFD first. Valid bodies are not copied.
+  std::string repaired;
+  if (!is_valid_utf8(body)) {
+    repaired = sanitize_utf8(body, body.size() * 3);
+    body = repaired;
+  }
+  try {
+    return json::parse(body.begin(), body.end(), nullptr, true, false);
+  } catch (const json::exception& e) {
+    r.parse_error = describe_parse_error(e, body.size());
+    return std::nullopt;
+  }
+}
+
+/// Every error shape seen in the wild: {"error": {...}} (OpenAI, Ollama, OpenRouter, Gemini),
+/// {"type": "error", "error": {...}} (Anthropic), {"error": "text"} (Ollama native, proxies),
+/// top-level {"message", "type", "code"} (vLLM), {"detail": "..."} (FastAPI servers), and
+/// Gemini's occasional one-element array wrapping.
+void parse_error_body(const json& root, bool has_result, reply& r) {
+  const json* obj = &root;
+  if (root.is_array() && !root.empty() && root.front().is_object()) {
+    obj = &root.front();
+  }
+  if (!obj->is_object()) {
+    return;
+  }
+  if (const json* e = member(*obj, "error"); e != nullptr) {
+    if (e->is_object()) {
+      take_error_fields(*e, r);
+      if (!r.retry_after) {
+        r.retry_after = body_retry_delay(*e);
+      }
+    } else if (e->is_string()) {
+      r.error_message = one_line_excerpt(e->get_ref<const std::string&>(), reply_error_limit);
+    }
+    return;
+  }
+  if (!has_result &&
+      (string_member(*obj, "message") != nullptr || string_member(*obj, "detail") != nullptr)) {
+    take_error_fields(*obj, r);
+  }
+}
+
+void cap_reply_text(reply& r) {
+  if (r.text.size() > reply_text_limit || !is_valid_utf8(r.text)) {
+    r.text = sanitize_utf8(r.text, reply_text_limit);
+  }
+  if (r.refusal.size() > reply_text_limit || !is_valid_utf8(r.refusal)) {
+    r.refusal = sanitize_utf8(r.refusal, reply_text_limit);
+  }
+  r.parse_error = one_line_excerpt(r.parse_error, reply_error_limit);
+}
+
+reply parse_reply_with(const http_result& result,
+                       std::chrono::system_clock::time_point now,
+                       void (*parse_body)(std::string_view body, reply& r)) {
+  reply r;
+  try {
+    if (result.transport_error) {
+      r.parse_error = "no response: " + one_line_excerpt(result.reason, reply_error_limit);
+      return r;
+    }
+    if (const auto ra = result.header("retry-after"); !ra.empty()) {
+      // The server's Date is on the same clock as its Retry-After date.
+      const auto date = parse_http_date(result.header("date"));
+      r.retry_after = parse_retry_after(ra, date.value_or(now));
+    }
+    parse_body(result.body, r);
+    const bool success = result.status >= 200 && result.status < 300;
+    if (!success && r.error_message.empty() && !first_non_space(result.body).empty()) {
+      // No structured error: name the page (<title>) or quote the body's start.
+      r.error_message = html_title(result.body);
+      if (r.error_message.empty()) {
+        r.error_message = one_line_excerpt(first_non_space(result.body), 160);
+      }
+    }
+  } catch (const std::exception& e) {
+    // Only std::bad_alloc is expected here; a probe must never take the daemon down.
+    r = reply{};
+    r.parse_error =
+        one_line_excerpt(std::string("cannot parse the reply: ") + e.what(), reply_error_limit);
+  }
+  return r;
+}
+
+}  // namespace visionwatch::adapter_support

@@ -1,0 +1,69 @@
+#pragma once
+/// The pieces every API flavour shares, so a flavour file (openai_chat.cpp, ...) holds only its
+/// own schema. Internal to probes/: callers go through adapter.hpp. Pure, no I/O.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "probes/http_types.hpp"
+#include "probes/reply.hpp"
+
+namespace visionwatch::adapter_support {
+
+using json = nlohmann::json;
+
+// ---- Requests
+
+/// Sets or replaces a header, matching names case-insensitively: a header is never sent twice.
+void set_header(header_list& headers, std::string_view name, std::string_view value);
+
+/// Printable ASCII without '"' and '\\': serialises to itself, so a flavour may splice such a
+/// value (a data URL of hundreds of kilobytes) into the serialised body unescaped.
+bool is_plain_json_string(std::string_view s) noexcept;
+
+// ---- Replies
+
+/// The steps of every flavour's parse_reply around its own `parse_body`: a transport failure
+/// gives a malformed reply ("no response: ...") without touching the body; Retry-After is read
+/// (an HTTP date against the response's own Date header, else `now`); a non-2xx response
+/// without a structured error gets the HTML <title> or the body's start as `error_message`;
+/// an exception (only std::bad_alloc is expected) becomes a `parse_error`. Never throws.
+reply parse_reply_with(const http_result& result,
+                       std::chrono::system_clock::time_point now,
+                       void (*parse_body)(std::string_view body, reply& r));
+
+/// Parses a JSON body after the checks every flavour needs: empty body, not JSON (an HTML page),
+/// nesting deeper than 64 levels (checked before parsing, in one linear scan), invalid UTF-8
+/// (repaired to U+FFFD). nullopt, with `r.parse_error` set, when the body is not usable JSON.
+std::optional<json> parse_json(std::string_view body, reply& r);
+
+/// Reads the error fields of every error shape seen in the wild into `r` (error_message,
+/// error_code, a Gemini RetryInfo delay): {"error": {...}} (OpenAI, Ollama, OpenRouter, Gemini),
+/// {"type": "error", "error": {...}} (Anthropic), {"error": "text"} (Ollama native, proxies),
+/// top-level {"message", "type", "code"} (vLLM), {"detail": "..."} (FastAPI servers), and
+/// Gemini's occasional one-element array wrapping. `has_result`: the body holds the flavour's
+/// success payload, so a top-level "message" belongs to it and is no error.
+void parse_error_body(const json& root, bool has_result, reply& r);
+
+/// Applies reply.hpp's caps at the end of a parse: text and refusal valid UTF-8 within
+/// reply_text_limit, parse_error one line within reply_error_limit.
+void cap_reply_text(reply& r);
+
+/// The member `key` of an object, or nullptr (also when `obj` is no object).
+const json* member(const json& obj, std::string_view key);
+/// The member `key` when it is a string, else nullptr.
+const std::string* string_member(const json& obj, std::string_view key);
+/// token_count() of the member `key`; nullopt when absent.
+std::optional<long long> count_member(const json& obj, std::string_view key);
+
+/// A token count: a non-negative integer, an integral float (159.0) or a decimal string ("159").
+/// Negative, fractional, non-finite or absurd (> max_token_count) values count as absent.
+std::optional<long long> token_count(const json& j);
+
+/// "choices is a string, expected array": the parse_error for a value of the wrong type.
+std::string type_error(std::string_view path, const json& j, std::string_view expected);
+
+}  // namespace visionwatch::adapter_support
