@@ -1,8 +1,8 @@
 #pragma once
 /// The admin server's routing table: one table of endpoints (method, path pattern, handler), plus
-/// the request and response types handlers see. Pure: no sockets, so every matching and decoding rule is
-/// unit-tested directly. Built once before the server starts, then only read (one io_context
-/// thread; not thread-safe for concurrent registration).
+/// the request and response types handlers see. Pure: no sockets, so every matching and decoding
+/// rule is unit-tested directly. Built once before the server starts, then only read (one
+/// io_context thread; not thread-safe for concurrent registration).
 ///
 /// Patterns are matched segment by segment on the raw (still percent-encoded) path, so an encoded
 /// `/` (`%2F`) stays inside its segment:

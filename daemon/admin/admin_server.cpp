@@ -111,16 +111,15 @@ void spawn_connection(const state_ptr& st, tcp::socket socket) {
   auto conn = std::make_shared<connection>(std::move(socket));
   st->connections.push_front(conn);
   conn->self = st->connections.begin();
-  net::co_spawn(
-      st->executor,
-      run_connection(st, conn),
-      net::bind_cancellation_slot(conn->cancel.slot(), [st, conn](std::exception_ptr e) {
-        st->connections.erase(conn->self);
-        if (st->stopping && st->connections.empty()) {
-          st->drained.cancel();
-        }
-        log_connection_failure(e);
-      }));
+  net::co_spawn(st->executor,
+                run_connection(st, conn),
+                net::bind_cancellation_slot(conn->cancel.slot(), [st, conn](std::exception_ptr e) {
+                  st->connections.erase(conn->self);
+                  if (st->stopping && st->connections.empty()) {
+                    st->drained.cancel();
+                  }
+                  log_connection_failure(e);
+                }));
 }
 
 net::awaitable<void> accept_loop(state_ptr st) {
@@ -289,6 +288,5 @@ admin_server_stats admin_server::stats() const {
   s.connections_open = state_->connections.size();
   return s;
 }
-
 
 }  // namespace visionwatch

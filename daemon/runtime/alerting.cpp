@@ -9,8 +9,8 @@
 #include <random>
 
 #include "daemon/config/config_values.hpp"
-#include "probes/logging.hpp"
 #include "probes/http_client.hpp"
+#include "probes/logging.hpp"
 #include "probes/utc_time.hpp"
 
 namespace visionwatch {

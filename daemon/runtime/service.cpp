@@ -58,7 +58,7 @@ struct service::route_entry {
 };
 
 struct service::resources {
-  std::map<std::string, std::shared_ptr<http_client>> clients;  ///< by gateway name
+  std::map<std::string, std::shared_ptr<http_client>> clients;        ///< by gateway name
   std::map<std::string, std::shared_ptr<const custom_image>> images;  ///< by route name
   std::vector<std::string> errors;
 };
@@ -174,7 +174,8 @@ void service::build_admin() {
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
-  admin_ = std::make_unique<admin_server>(io_.get_executor(), std::move(opts), admin_router(admin_api()));
+  admin_ = std::make_unique<admin_server>(
+      io_.get_executor(), std::move(opts), admin_router(admin_api()));
 }
 
 status_view service::snapshot() const {

@@ -13,7 +13,9 @@ inline std::vector<admin_endpoint> common_test_endpoints() {
   return {
       {http::verb::post,
        "/-/reload",
-       [](const admin_request&) { return json_response(http::status::ok, {{"reloaded", true}}); }},
+       [](const admin_request&) {
+         return json_response(http::status::ok, {{"reloaded", true}});
+       }},
       {http::verb::get,
        "/api/v1/routes/{name}",
        [](const admin_request& req) {
