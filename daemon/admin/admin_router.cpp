@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <variant>
 
 namespace visionwatch {
 namespace {
@@ -157,45 +158,21 @@ admin_response error_response(http::status status, std::string_view message) {
   return json_response(status, nlohmann::json{{"error", message}});
 }
 
-void admin_router::add(http::verb method, std::string_view pattern, sync_admin_handler handler) {
-  if (!handler) {
-    throw std::invalid_argument("admin route " + std::string(pattern) + ": empty handler");
+admin_router::admin_router(std::vector<admin_endpoint> table) {
+  for (auto& endpoint : table) {
+    add(std::move(endpoint));
   }
-  route r;
-  r.method = method;
-  r.pattern = pattern;
-  r.sync_handler = std::move(handler);
-  insert(std::move(r));
 }
 
-void admin_router::add_async(http::verb method,
-                             std::string_view pattern,
-                             async_admin_handler handler) {
-  if (!handler) {
-    throw std::invalid_argument("admin route " + std::string(pattern) + ": empty handler");
-  }
+void admin_router::add(admin_endpoint endpoint) {
   route r;
-  r.method = method;
-  r.pattern = pattern;
-  r.async_handler = std::move(handler);
-  insert(std::move(r));
-}
-
-void admin_router::add_stream(http::verb method,
-                              std::string_view pattern,
-                              stream_admin_handler handler) {
-  if (!handler) {
-    throw std::invalid_argument("admin route " + std::string(pattern) + ": empty handler");
-  }
-  route r;
-  r.method = method;
-  r.pattern = pattern;
-  r.stream_handler = std::move(handler);
-  insert(std::move(r));
-}
-
-void admin_router::insert(route r) {
+  r.method = endpoint.method;
+  r.pattern = std::move(endpoint.pattern);
+  r.handler = std::move(endpoint.handler);
   const std::string& p = r.pattern;
+  if (!std::visit([](const auto& f) { return static_cast<bool>(f); }, r.handler)) {
+    throw std::invalid_argument("admin route " + p + ": empty handler");
+  }
   if (p.empty() || p.front() != '/') {
     throw std::invalid_argument("admin route pattern '" + p + "' must start with '/'");
   }

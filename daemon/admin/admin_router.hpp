@@ -1,8 +1,8 @@
 #pragma once
-/// The admin server's routing table: (method, path pattern) → handler, plus the request and
-/// response types handlers see. Pure: no sockets, so every matching and decoding rule is
-/// unit-tested directly. Built once before the server starts, then only read (one io_context
-/// thread; not thread-safe for concurrent registration).
+/// The admin server's routing table: one table of endpoints (method, path pattern, handler), plus
+/// the request and response types handlers see. Pure: no sockets, so every matching and decoding
+/// rule is unit-tested directly. Built once before the server starts, then only read (one
+/// io_context thread; not thread-safe for concurrent registration).
 ///
 /// Patterns are matched segment by segment on the raw (still percent-encoded) path, so an encoded
 /// `/` (`%2F`) stays inside its segment:
@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "probes/net.hpp"
@@ -62,6 +63,16 @@ struct streamed_response {
 };
 using stream_admin_handler = std::function<streamed_response(const admin_request&)>;
 
+/// What answers an endpoint: a plain function, a coroutine, or a streamed body.
+using admin_handler = std::variant<sync_admin_handler, async_admin_handler, stream_admin_handler>;
+
+/// One row of the admin API: (method, path pattern) → handler.
+struct admin_endpoint {
+  http::verb method;
+  std::string pattern;
+  admin_handler handler;
+};
+
 /// Response builders; the server adds Content-Length, Connection and the security headers.
 admin_response text_response(http::status status,
                              std::string body,
@@ -82,9 +93,7 @@ class admin_router {
     std::string pattern;
     std::vector<std::string> segments;  ///< pattern split on '/', without the leading empty one
     bool prefix = false;                ///< ends with `*`
-    sync_admin_handler sync_handler;    ///< exactly one of the three is set
-    async_admin_handler async_handler;
-    stream_admin_handler stream_handler;
+    admin_handler handler;              ///< never an empty function
   };
 
   enum class match_kind {
@@ -101,11 +110,23 @@ class admin_router {
     std::string error;  ///< short reason for bad_request
   };
 
+  admin_router() = default;
+  /// The whole API at once, in matching order; throws as add() does.
+  explicit admin_router(std::vector<admin_endpoint> table);
+
   /// Throws std::invalid_argument for a pattern that does not start with '/', has an empty
-  /// `{}` or a `*` that is not the last segment, or repeats an existing (method, pattern).
-  void add(http::verb method, std::string_view pattern, sync_admin_handler handler);
-  void add_async(http::verb method, std::string_view pattern, async_admin_handler handler);
-  void add_stream(http::verb method, std::string_view pattern, stream_admin_handler handler);
+  /// `{}` or a `*` that is not the last segment, repeats an existing (method, pattern), or for an
+  /// empty handler.
+  void add(admin_endpoint endpoint);
+  void add(http::verb method, std::string_view pattern, sync_admin_handler handler) {
+    add({method, std::string(pattern), std::move(handler)});
+  }
+  void add_async(http::verb method, std::string_view pattern, async_admin_handler handler) {
+    add({method, std::string(pattern), std::move(handler)});
+  }
+  void add_stream(http::verb method, std::string_view pattern, stream_admin_handler handler) {
+    add({method, std::string(pattern), std::move(handler)});
+  }
 
   /// Resolves `request.message`'s method and target; fills request.path, query, params and rest.
   match_result match(admin_request& request) const;
@@ -113,7 +134,6 @@ class admin_router {
   bool empty() const noexcept { return routes_.empty(); }
 
  private:
-  void insert(route r);
   std::vector<route> routes_;
 };
 

@@ -172,11 +172,7 @@ int run_check(const check_options& o) {
                                     std::max<std::size_t>(workers_left, 1)});
     workers_left -= std::min(workers_left, n);
     for (std::size_t w = 0; w < n; ++w) {
-      net::co_spawn(io, gateway_worker(st, queue, next), [](std::exception_ptr e) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-      });
+      net::co_spawn(io, gateway_worker(st, queue, next), rethrow_on_error);
     }
   }
   io.run();

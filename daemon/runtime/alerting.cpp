@@ -9,13 +9,12 @@
 #include <random>
 
 #include "daemon/config/config_values.hpp"
-#include "probes/logging.hpp"
 #include "probes/http_client.hpp"
+#include "probes/logging.hpp"
 #include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
-
 
 client_options receiver_client(const receiver_config& r) {
   client_options o;
@@ -85,6 +84,16 @@ route_identity alerting::identity(const route_config& r) const {
   return route_identity{r.name, r.model, r.gateway, url};
 }
 
+void alerting::spawn_receiver(receiver_entry& e) {
+  ++running_;
+  net::co_spawn(executor_,
+                e.n->run(),
+                net::bind_cancellation_slot(e.sig->slot(), [this](std::exception_ptr ex) {
+                  --running_;
+                  rethrow_on_error(ex);
+                }));
+}
+
 void alerting::add_receiver(const receiver_config& r) {
   auto e = std::make_unique<receiver_entry>();
   e->client = std::make_shared<http_client>(executor_, receiver_client(r));
@@ -147,15 +156,7 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
     }
   }
   for (auto& [name, e] : receivers_) {
-    ++running_;
-    net::co_spawn(executor_,
-                  e->n->run(),
-                  net::bind_cancellation_slot(e->sig->slot(), [this](std::exception_ptr ex) {
-                    --running_;
-                    if (ex) {
-                      std::rethrow_exception(ex);
-                    }
-                  }));
+    spawn_receiver(*e);
   }
   return baselines;
 }
@@ -173,16 +174,7 @@ void alerting::apply(const config& cfg) {
       continue;
     }
     add_receiver(r);
-    auto& e = *receivers_.at(r.name);
-    ++running_;
-    net::co_spawn(executor_,
-                  e.n->run(),
-                  net::bind_cancellation_slot(e.sig->slot(), [this](std::exception_ptr ex) {
-                    --running_;
-                    if (ex) {
-                      std::rethrow_exception(ex);
-                    }
-                  }));
+    spawn_receiver(*receivers_.at(r.name));
   }
   for (auto it = receivers_.begin(); it != receivers_.end();) {
     if (keep.contains(it->first)) {

@@ -70,6 +70,8 @@ class alerting {
  private:
   struct receiver_entry;
   void add_receiver(const receiver_config& r);
+  /// Runs the receiver's notifier until stop(); `running_` counts the ones not finished yet.
+  void spawn_receiver(receiver_entry& e);
   route_identity identity(const route_config& r) const;
 
   net::any_io_executor executor_;

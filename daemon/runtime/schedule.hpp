@@ -1,8 +1,9 @@
 #pragma once
-/// Sans-io scheduling decisions for many routes: when each route is due, which due probes may start
-/// under the global and per-gateway concurrency limits, and which are skipped because the previous
-/// probe of the route still runs. Time is passed in; the coroutine driver in daemon/daemon.cpp owns
-/// the one timer. Not thread-safe (one io_context thread).
+/// Sans-io scheduling decisions for many routes: when each route is due, which due probes may
+/// start under the global and per-gateway concurrency limits, and which are skipped because the
+/// previous probe of the route still runs. Time is passed in; the coroutine driver
+/// (service::schedule_loop in daemon/runtime/service.cpp) owns the one timer. Not thread-safe
+/// (one io_context thread).
 
 #include <algorithm>
 #include <chrono>

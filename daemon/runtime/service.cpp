@@ -20,9 +20,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Size of one streamed piece of /metrics.
-constexpr std::size_t metrics_piece_bytes = 256 * 1024;
-
 /// Settings that, when changed by a reload, need a new http_client for the gateway.
 bool same_client(const gateway_config& a, const gateway_config& b) {
   const auto& x = a.client;
@@ -60,6 +57,12 @@ struct service::route_entry {
   std::shared_ptr<const custom_image> image;
 };
 
+struct service::resources {
+  std::map<std::string, std::shared_ptr<http_client>> clients;        ///< by gateway name
+  std::map<std::string, std::shared_ptr<const custom_image>> images;  ///< by route name
+  std::vector<std::string> errors;
+};
+
 service::service(net::io_context& io, config cfg, service_options options)
     : io_(io),
       options_(std::move(options)),
@@ -90,19 +93,17 @@ std::string service::admin_url() const {
   return "http://" + host + ":" + std::to_string(ep.port()) + "/";
 }
 
-std::vector<std::string> service::prepare(
-    const config& cfg,
-    std::map<std::string, std::shared_ptr<http_client>>& clients,
-    std::map<std::string, std::shared_ptr<const custom_image>>& images) {
-  std::vector<std::string> errors;
+service::resources service::prepare(const config& cfg) {
+  resources out;
+  auto& errors = out.errors;
   for (const auto& g : cfg.gateways) {
     const auto it = gateways_.find(g.name);
     if (it != gateways_.end() && same_client(it->second->cfg, g)) {
-      clients[g.name] = it->second->client;
+      out.clients[g.name] = it->second->client;
       continue;
     }
     try {
-      clients[g.name] = std::make_shared<http_client>(io_.get_executor(), g.client);
+      out.clients[g.name] = std::make_shared<http_client>(io_.get_executor(), g.client);
     } catch (const std::exception& e) {
       errors.push_back("gateways." + g.name + ": " + e.what());
     }
@@ -117,44 +118,18 @@ std::vector<std::string> service::prepare(
       errors.push_back("routes." + r.name + ": " + error);
       continue;
     }
-    images[r.name] = std::make_shared<const custom_image>(std::move(*img));
+    out.images[r.name] = std::make_shared<const custom_image>(std::move(*img));
   }
-  return errors;
+  return out;
 }
 
 void service::start() {
-  std::map<std::string, std::shared_ptr<http_client>> clients;
-  std::map<std::string, std::shared_ptr<const custom_image>> images;
-  if (auto errors = prepare(*cfg_, clients, images); !errors.empty()) {
-    throw std::runtime_error(errors.front());
+  auto res = prepare(*cfg_);
+  if (!res.errors.empty()) {
+    throw std::runtime_error(res.errors.front());
   }
   started_at_ = std::chrono::system_clock::now();
-  std::size_t index = 0;
-  for (const auto& g : cfg_->gateways) {
-    auto e = std::make_unique<gateway_entry>();
-    e->cfg = g;
-    e->index = index++;
-    e->client = clients.at(g.name);
-    core_.set_gateway_limit(e->index, g.max_concurrency);
-    gateways_.emplace(g.name, std::move(e));
-  }
-  const auto now = clock::now();
-  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  for (const auto& r : cfg_->routes) {
-    auto e = std::make_unique<route_entry>();
-    e->id = next_route_id_++;
-    e->cfg = &r;
-    e->metrics = metrics_->add_route(labels_of(r, *cfg_));
-    e->state.set_window(r.settings.window);
-    if (auto it = images.find(r.name); it != images.end()) {
-      e->image = it->second;
-    }
-    schedule_new_route(e->id, gateways_.at(r.gateway)->index, r, now, unix_ms);
-    by_name_.emplace(r.name, e->id);
-    routes_.emplace(e->id, std::move(e));
-  }
+  install(cfg_, res);
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
 
   // Alert state, pending notifications and usage baselines survive restarts.
@@ -193,89 +168,14 @@ void service::start() {
 }
 
 void service::build_admin() {
-  admin_router router;
-  // Streamed in pieces of ~256 KiB: at 10,000 routes the exposition is ~50 MB of text. The
-  // cursor holds route names, not pointers, so probes and reloads between pieces are safe; the
-  // metrics object itself lives as long as the service, which outlives the admin server.
-  router.add_stream(http::verb::get, "/metrics", [this](const admin_request&) {
-    alerting_->sync_metrics();
-    auto cursor = std::make_shared<metrics::render_cursor>();
-    return streamed_response{
-        text_response(http::status::ok, {}, "text/plain; version=0.0.4; charset=utf-8"),
-        [this, cursor](std::string& out) {
-          return metrics_->render_piece(*cursor, out, metrics_piece_bytes);
-        }};
-  });
-  router.add(http::verb::get, "/-/healthy", [](const admin_request&) {
-    return text_response(http::status::ok, "OK\n");
-  });
-  router.add(http::verb::get, "/-/ready", [this](const admin_request&) {
-    return stopping_ ? text_response(http::status::service_unavailable, "stopping\n")
-                     : text_response(http::status::ok, "ready\n");
-  });
-  router.add(http::verb::get, "/api/v1/routes", [this](const admin_request&) {
-    return json_response(http::status::ok, status_json(snapshot()));
-  });
-  router.add(http::verb::get, "/api/v1/routes/{name}", [this](const admin_request& req) {
-    const auto view = snapshot();
-    for (const auto& r : view.routes) {
-      if (r.route == req.param("name")) {
-        return json_response(http::status::ok, route_json(r));
-      }
-    }
-    return error_response(http::status::not_found,
-                          "no route named '" + std::string(req.param("name")) + "'");
-  });
-  router.add_async(http::verb::post, "/api/v1/routes/{name}/probe", [this](admin_request req) {
-    return probe_now(std::move(req));
-  });
-  router.add(http::verb::post, "/-/reload", [this](const admin_request&) {
-    const auto errors = reload();
-    if (errors.empty()) {
-      return json_response(http::status::ok, {{"status", "reloaded"}});
-    }
-    return json_response(
-        http::status::bad_request,
-        {{"error", "configuration rejected; the previous one keeps running"}, {"errors", errors}});
-  });
-  router.add(http::verb::get, "/api/v1/silences", [this](const admin_request&) {
-    return json_response(http::status::ok, {{"silences", alerting_->silences_json()}});
-  });
-  router.add(http::verb::post, "/api/v1/silences", [this](const admin_request& req) {
-    const auto body = nlohmann::json::parse(req.message.body(), nullptr, false);
-    auto [created, error] = alerting_->add_silence(body);
-    if (!created) {
-      return error_response(http::status::bad_request, error);
-    }
-    save_state();
-    return json_response(http::status::created, *created);
-  });
-  router.add(http::verb::delete_, "/api/v1/silences/{id}", [this](const admin_request& req) {
-    if (!alerting_->remove_silence(req.param("id"))) {
-      return error_response(http::status::not_found,
-                            "no silence with id '" + std::string(req.param("id")) + "'");
-    }
-    save_state();
-    return json_response(http::status::ok, {{"status", "deleted"}});
-  });
-  router.add(http::verb::get, "/", [this](const admin_request&) {
-    return text_response(http::status::ok, status_html(snapshot()), "text/html; charset=utf-8");
-  });
-  router.add(http::verb::get, "/media/*", [this](const admin_request& req) {
-    const auto* e = media_->find(req.rest, media_store::clock::now());
-    if (e == nullptr) {
-      return error_response(http::status::not_found, "no such image (they live for one probe)");
-    }
-    return text_response(http::status::ok, e->bytes, e->mime);
-  });
-
   admin_server_options opts;
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
-  admin_ = std::make_unique<admin_server>(io_.get_executor(), std::move(opts), std::move(router));
+  admin_ = std::make_unique<admin_server>(
+      io_.get_executor(), std::move(opts), admin_router(admin_api()));
 }
 
 status_view service::snapshot() const {
@@ -374,9 +274,7 @@ void service::start_job(const scheduler_core::job& job, scheduler_core::time_poi
                 net::bind_cancellation_slot(sig->slot(), [this, task](std::exception_ptr e) {
                   tasks_.erase(task);
                   task_done();
-                  if (e) {
-                    std::rethrow_exception(e);
-                  }
+                  rethrow_on_error(e);
                 }));
 }
 
@@ -491,10 +389,9 @@ std::vector<std::string> service::reload() {
 }
 
 std::vector<std::string> service::apply(config next) {
-  std::map<std::string, std::shared_ptr<http_client>> clients;
-  std::map<std::string, std::shared_ptr<const custom_image>> images;
-  if (auto errors = prepare(next, clients, images); !errors.empty()) {
-    return errors;
+  auto res = prepare(next);
+  if (!res.errors.empty()) {
+    return res.errors;
   }
   if (next.global.external_labels != cfg_->global.external_labels) {
     return {"global.external_labels changed: that needs a restart"};
@@ -504,8 +401,18 @@ std::vector<std::string> service::apply(config next) {
                  next.global.listen,
                  cfg_->global.listen);
   }
-  auto cfg = std::make_shared<const config>(std::move(next));
+  const auto [added, removed] = install(std::make_shared<const config>(std::move(next)), res);
+  alerting_->apply(*cfg_);
+  last_reload_ok_ = true;
+  metrics_->config_reloaded(true, std::chrono::system_clock::now());
+  spdlog::info(
+      "configuration applied: {} route(s), {} added, {} removed", routes_.size(), added, removed);
+  wake();
+  return {};
+}
 
+std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const config> cfg,
+                                                     const resources& res) {
   // Gateways: keep indexes stable for the scheduler's per-gateway limits.
   std::size_t next_index = 0;
   for (const auto& [name, g] : gateways_) {
@@ -515,7 +422,7 @@ std::vector<std::string> service::apply(config next) {
   for (const auto& g : cfg->gateways) {
     auto e = std::make_unique<gateway_entry>();
     e->cfg = g;
-    e->client = clients.at(g.name);
+    e->client = res.clients.at(g.name);
     const auto old = gateways_.find(g.name);
     e->index = old != gateways_.end() ? old->second->index : next_index++;
     core_.set_gateway_limit(e->index, g.max_concurrency);
@@ -534,26 +441,24 @@ std::vector<std::string> service::apply(config next) {
   for (const auto& r : cfg->routes) {
     const auto& s = r.settings;
     const auto gw = gateways.at(r.gateway)->index;
+    route_entry* e = nullptr;
     if (const auto it = by_name_.find(r.name); it != by_name_.end()) {
-      auto& e = *routes_.at(it->second);
-      e.cfg = &r;
-      e.metrics = metrics_->add_route(labels_of(r, *cfg));  // same labels: same series
-      e.state.set_window(s.window);
-      e.image = images.contains(r.name) ? images.at(r.name) : nullptr;
-      core_.update_route(e.id, gw, s.interval, s.baseline_interval);
-      by_name.emplace(r.name, e.id);
-      continue;
+      e = routes_.at(it->second).get();
+      core_.update_route(e->id, gw, s.interval, s.baseline_interval);
+    } else {
+      auto fresh = std::make_unique<route_entry>();
+      fresh->id = next_route_id_++;
+      schedule_new_route(fresh->id, gw, r, now, unix_ms);
+      e = fresh.get();
+      routes_.emplace(e->id, std::move(fresh));
+      ++added;
     }
-    auto e = std::make_unique<route_entry>();
-    e->id = next_route_id_++;
     e->cfg = &r;
-    e->metrics = metrics_->add_route(labels_of(r, *cfg));
+    e->metrics = metrics_->add_route(labels_of(r, *cfg));  // same labels: same series
     e->state.set_window(s.window);
-    e->image = images.contains(r.name) ? images.at(r.name) : nullptr;
-    schedule_new_route(e->id, gw, r, now, unix_ms);
+    const auto image = res.images.find(r.name);
+    e->image = image != res.images.end() ? image->second : nullptr;
     by_name.emplace(r.name, e->id);
-    routes_.emplace(e->id, std::move(e));
-    ++added;
   }
   for (const auto& [name, id] : by_name_) {
     if (!by_name.contains(name)) {
@@ -566,13 +471,7 @@ std::vector<std::string> service::apply(config next) {
   by_name_ = std::move(by_name);
   gateways_ = std::move(gateways);
   cfg_ = std::move(cfg);
-  alerting_->apply(*cfg_);
-  last_reload_ok_ = true;
-  metrics_->config_reloaded(true, std::chrono::system_clock::now());
-  spdlog::info(
-      "configuration applied: {} route(s), {} added, {} removed", routes_.size(), added, removed);
-  wake();
-  return {};
+  return {added, removed};
 }
 
 void service::schedule_new_route(scheduler_core::route_id id,

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/admin/admin_router.hpp"
@@ -68,11 +69,19 @@ class service {
   struct gateway_entry;
   struct route_entry;
 
+  struct resources;
+
   void build_admin();
-  std::vector<std::string> prepare(
-      const config& cfg,
-      std::map<std::string, std::shared_ptr<http_client>>& clients,
-      std::map<std::string, std::shared_ptr<const custom_image>>& images);
+  /// The admin HTTP API, one table of (method, pattern, handler): admin_api.cpp.
+  std::vector<admin_endpoint> admin_api();
+  /// What a configuration needs before it may replace the running one (clients, images); any
+  /// error leaves the service as it was.
+  resources prepare(const config& cfg);
+  /// The one path from a configuration to gateways and routes, at start and on reload: gateways
+  /// keep their scheduler index, routes of the same name keep history, windows and baseline, new
+  /// ones are scheduled, removed ones go. Returns (added, removed).
+  std::pair<std::size_t, std::size_t> install(std::shared_ptr<const config> cfg,
+                                              const resources& res);
   void wake();
   net::awaitable<void> schedule_loop();
   net::awaitable<void> signal_loop();

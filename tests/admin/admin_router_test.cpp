@@ -59,7 +59,7 @@ TEST_SUITE("unit") {
     auto req = make(http::verb::post, "/api/v1/routes/team%2Fgpt-4o%20mini/probe");
     const auto m = r.match(req);
     REQUIRE(m.kind == admin_router::match_kind::matched);
-    CHECK(m.handler->async_handler);
+    CHECK(std::holds_alternative<async_admin_handler>(m.handler->handler));
     CHECK(req.param("name") == "team/gpt-4o mini");
     CHECK(req.param("other").empty());
     auto utf8 = make(http::verb::post, "/api/v1/routes/%C3%A9t%C3%A9/probe");

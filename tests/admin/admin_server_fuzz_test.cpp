@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/admin/admin_server.hpp"
+#include "tests/admin/admin_test_endpoints.hpp"
 #include "tests/support/admin_server_runner.hpp"
 #include "tests/support/raw_http_client.hpp"
 
@@ -27,15 +28,9 @@ constexpr int cases = 3000;
 constexpr auto answer_timeout = 5s;
 
 admin_router fuzz_router() {
-  admin_router r;
+  admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
     return text_response(http::status::ok, "visionwatch_up 1\n");
-  });
-  r.add(http::verb::post, "/-/reload", [](const admin_request&) {
-    return json_response(http::status::ok, {{"reloaded", true}});
-  });
-  r.add(http::verb::get, "/api/v1/routes/{name}", [](const admin_request& req) {
-    return json_response(http::status::ok, {{"route", req.param("name")}});
   });
   r.add_async(http::verb::post,
               "/api/v1/routes/{name}/probe",
@@ -44,14 +39,8 @@ admin_router fuzz_router() {
                 co_await timer.async_wait(net::use_awaitable);
                 co_return json_response(http::status::ok, {{"probed", req.param("name")}});
               });
-  r.add(http::verb::post, "/api/v1/silences", [](const admin_request& req) {
-    return json_response(http::status::created, {{"bytes", req.message.body().size()}});
-  });
   r.add(http::verb::delete_, "/api/v1/silences/{id}", [](const admin_request&) {
     return json_response(http::status::ok, {{"deleted", true}});
-  });
-  r.add(http::verb::get, "/media/*", [](const admin_request& req) {
-    return text_response(http::status::ok, req.rest, "image/png");
   });
   return r;
 }

@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
+#include "tests/admin/admin_test_endpoints.hpp"
 #include "tests/support/admin_server_runner.hpp"
 #include "tests/support/raw_http_client.hpp"
 
@@ -54,15 +56,9 @@ std::optional<raw_response> exchange(unsigned short port, const std::string& byt
 }
 
 admin_router test_router() {
-  admin_router r;
+  admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
     return text_response(http::status::ok, "visionwatch_up 1\n", "text/plain; version=0.0.4");
-  });
-  r.add(http::verb::post, "/-/reload", [](const admin_request&) {
-    return json_response(http::status::ok, {{"reloaded", true}});
-  });
-  r.add(http::verb::get, "/api/v1/routes/{name}", [](const admin_request& req) {
-    return json_response(http::status::ok, {{"route", req.param("name")}});
   });
   r.add_async(http::verb::post,
               "/api/v1/routes/{name}/probe",
@@ -74,16 +70,32 @@ admin_router test_router() {
                     http::status::ok,
                     {{"probed", req.param("name")}, {"body", req.message.body()}});
               });
-  r.add(http::verb::post, "/api/v1/silences", [](const admin_request& req) {
-    return json_response(http::status::created, {{"bytes", req.message.body().size()}});
-  });
-  r.add(http::verb::get, "/media/*", [](const admin_request& req) {
-    return text_response(http::status::ok, req.rest, "image/png");
-  });
   r.add(http::verb::get, "/boom", [](const admin_request&) -> admin_response {
     throw std::runtime_error("handler bug");
   });
   return r;
+}
+
+/// An async handler that sets `started`, waits `delay` on the server's io_context, then answers
+/// 200 with `body`.
+async_admin_handler waiting_handler(std::shared_ptr<std::atomic<bool>> started,
+                                    std::chrono::steady_clock::duration delay,
+                                    std::string body) {
+  return [started, delay, body](admin_request) -> net::awaitable<admin_response> {
+    *started = true;
+    net::steady_timer timer(co_await net::this_coro::executor, delay);
+    co_await timer.async_wait(net::use_awaitable);
+    co_return text_response(http::status::ok, body);
+  };
+}
+
+/// Polls a flag that the server's thread sets; false when answer_timeout passes first.
+bool becomes_true(const std::atomic<bool>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + answer_timeout;
+  while (!flag && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  return flag;
 }
 
 admin_server_options test_options() {
@@ -718,24 +730,14 @@ TEST_SUITE("integration") {
   TEST_CASE("stop lets an in-flight async request finish and closes idle connections") {
     auto started = std::make_shared<std::atomic<bool>>(false);
     auto router = test_router();
-    router.add_async(
-        http::verb::get, "/slow", [started](admin_request) -> net::awaitable<admin_response> {
-          *started = true;
-          net::steady_timer timer(co_await net::this_coro::executor, 300ms);
-          co_await timer.async_wait(net::use_awaitable);
-          co_return text_response(http::status::ok, "finished");
-        });
+    router.add_async(http::verb::get, "/slow", waiting_handler(started, 300ms, "finished"));
     admin_server_runner r(test_options(), std::move(router));
     raw_connection idle("127.0.0.1", r.port());
     idle.send(request("GET", "/metrics"));
     REQUIRE(idle.read_response(answer_timeout));
     raw_connection busy("127.0.0.1", r.port());
     busy.send(request("GET", "/slow"));
-    const auto deadline = std::chrono::steady_clock::now() + answer_timeout;
-    while (!*started && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    REQUIRE(*started);
+    REQUIRE(becomes_true(*started));
     const auto stop_started = std::chrono::steady_clock::now();
     r.stop(30s);
     // Returned when the slow request was done, long before the grace period ran out.
@@ -754,21 +756,11 @@ TEST_SUITE("integration") {
   TEST_CASE("stop cancels a handler that outlives the grace period") {
     auto router = test_router();
     auto started = std::make_shared<std::atomic<bool>>(false);
-    router.add_async(
-        http::verb::get, "/stuck", [started](admin_request) -> net::awaitable<admin_response> {
-          *started = true;
-          net::steady_timer timer(co_await net::this_coro::executor, 1h);
-          co_await timer.async_wait(net::use_awaitable);
-          co_return text_response(http::status::ok, "never");
-        });
+    router.add_async(http::verb::get, "/stuck", waiting_handler(started, 1h, "never"));
     admin_server_runner r(test_options(), std::move(router));
     raw_connection c("127.0.0.1", r.port());
     c.send(request("GET", "/stuck"));
-    const auto deadline = std::chrono::steady_clock::now() + answer_timeout;
-    while (!*started && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    REQUIRE(*started);
+    REQUIRE(becomes_true(*started));
     r.stop(200ms);
     std::string received;
     CHECK(c.wait_closed(answer_timeout, &received));

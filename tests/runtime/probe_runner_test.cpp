@@ -93,6 +93,20 @@ control_and_probe run_with_baseline(const std::shared_ptr<const config>& cfg, st
   return out;
 }
 
+/// A fake upstream whose models all behave as `b`, started.
+struct behaving_upstream : vt::fake_upstream {
+  explicit behaving_upstream(sim_behaviour b) {
+    set_behaviour(b);
+    start();
+  }
+};
+
+/// The baseline, then one probe, against a fresh fake upstream whose models behave as `b`.
+control_and_probe run_against(sim_behaviour b, const std::string& route_extra, std::uint64_t seed) {
+  behaving_upstream up(b);
+  return run_with_baseline(make_config(up.base_url(), route_extra), seed);
+}
+
 std::string answer_for(challenge_kind kind, std::uint64_t seed) {
   return make_challenge(challenge_options{kind, 512, 512}, seed).answer;
 }
@@ -135,9 +149,7 @@ sim_gateway::handler usage_scripted(std::function<std::string(const vt::chat_req
 
 TEST_SUITE("integration") {
   TEST_CASE("a healthy route reads a digits challenge through tesseract and the probe is ok") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    behaving_upstream up(sim_behaviour::healthy);
     const auto cfg = make_config(up.base_url(), "challenge: {kind: digits}");
     const std::uint64_t seed = 1;
     const auto [control, probe] = run_with_baseline(cfg, seed);
@@ -168,9 +180,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a healthy route answers colour and shape and count challenges and each probe is ok") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    behaving_upstream up(sim_behaviour::healthy);
     for (const char* kind : {"color", "shape", "count"}) {
       CAPTURE(kind);
       const auto cfg = make_config(up.base_url(), std::string("challenge: {kind: ") + kind + "}");
@@ -183,9 +193,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("the seed in a result reproduces the image the fake read") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    behaving_upstream up(sim_behaviour::healthy);
     const auto cfg =
         make_config(up.base_url(), "challenge: {kind: count, width: 320, height: 240}");
     const auto r = run_one(false, cfg, 987654321);
@@ -204,11 +212,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a gateway that drops the image and the model says so is a no_image_claim") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::drops_image_says_so);
-    up.start();
     const auto [control, probe] =
-        run_with_baseline(make_config(up.base_url(), "challenge: {kind: count}"), 5);
+        run_against(sim_behaviour::drops_image_says_so, "challenge: {kind: count}", 5);
     CHECK(control.result == outcome::ok);
     CHECK(probe.result == outcome::no_image_claim);
     CHECK(probe.http_status == 200);
@@ -219,11 +224,8 @@ TEST_SUITE("integration") {
     // Four random digits against the challenge's digits: a lucky guess is about 1 in 10^4, and the
     // fake's guesses are seeded, so this run is deterministic. The verdict checks the answer
     // before the usage, so the text-only usage does not turn this into image_tokens_missing.
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::drops_image_guesses);
-    up.start();
     const auto [control, probe] =
-        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 77);
+        run_against(sim_behaviour::drops_image_guesses, "challenge: {kind: digits}", 77);
     CHECK(control.result == outcome::ok);
     CHECK(probe.result == outcome::wrong_answer);
     CHECK(probe.answer_excerpt != probe.expected);
@@ -231,11 +233,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a gateway that drops the image but pads usage is still a wrong_answer") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::drops_image_pads_usage);
-    up.start();
     const auto [control, probe] =
-        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 78);
+        run_against(sim_behaviour::drops_image_pads_usage, "challenge: {kind: digits}", 78);
     CHECK(probe.result == outcome::wrong_answer);
     REQUIRE(probe.tokens.prompt_tokens);
     REQUIRE(control.tokens.prompt_tokens);
@@ -294,9 +293,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a cached route is ok once then a wrong_answer for a new seed") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::cached);
-    up.start();
+    behaving_upstream up(sim_behaviour::cached);
     const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
     const auto [first_seed, second_seed] = seeds_with_different_answers(challenge_kind::count);
     const auto first = run_with_baseline(cfg, first_seed);
@@ -307,29 +304,21 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a refusing model is a refusal") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::refuses);
-    up.start();
     const auto [control, probe] =
-        run_with_baseline(make_config(up.base_url(), "challenge: {kind: shape}"), 3);
+        run_against(sim_behaviour::refuses, "challenge: {kind: shape}", 3);
     CHECK(control.result == outcome::ok);
     CHECK(probe.result == outcome::refusal);
   }
 
   TEST_CASE("an empty answer is empty_answer") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::empty_answer);
-    up.start();
     const auto [control, probe] =
-        run_with_baseline(make_config(up.base_url(), "challenge: {kind: color}"), 3);
+        run_against(sim_behaviour::empty_answer, "challenge: {kind: color}", 3);
     CHECK(control.result == outcome::ok);
     CHECK(probe.result == outcome::empty_answer);
   }
 
   TEST_CASE("a reply without usage is ok with usage_missing unless checks require usage") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::no_usage);
-    up.start();
+    behaving_upstream up(sim_behaviour::no_usage);
     const auto [control, probe] =
         run_with_baseline(make_config(up.base_url(), "challenge: {kind: count}"), 21);
     CHECK(control.result == outcome::ok);
@@ -347,9 +336,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a 200 reply with content of the wrong type is bad_response") {
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::wrong_types);
-    up.start();
+    behaving_upstream up(sim_behaviour::wrong_types);
     const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
     CHECK(run_one(true, cfg, 1).result == outcome::bad_response);
     const auto r = run_one(false, cfg, 1);
@@ -482,9 +469,7 @@ TEST_SUITE("integration") {
     });
     media_server.start();
 
-    vt::fake_upstream up;
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    behaving_upstream up(sim_behaviour::healthy);
     const auto cfg = make_config(up.base_url(),
                                  "challenge: {kind: shape, media: remote_url}",
                                  "  media_base_url: \"" + media_server.origin() + "/media/\"\n");
