@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "probes/net.hpp"
+#include "probes/text_util.hpp"
 
 namespace visionwatch {
 namespace {
@@ -28,16 +29,6 @@ using namespace net::experimental::awaitable_operators;
 /// A TLS close_notify exchange never holds a finished connection longer than this.
 constexpr std::chrono::milliseconds tls_shutdown_cap{1000};
 constexpr std::size_t generated_block = 64 * 1024;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 std::string to_hex(std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -296,7 +287,7 @@ struct sim_gateway::impl {
       req.method = std::string(msg.method_string());
       req.target = std::string(msg.target());
       for (const auto& f : msg) {
-        req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+        req.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
       }
       req.body = std::move(msg.body());
       req.connection_index = conn_index;
