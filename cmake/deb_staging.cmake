@@ -31,6 +31,12 @@ if(NOT EXISTS "${_conf}/visionwatch.yaml.example")
   message(FATAL_ERROR "deb_staging.cmake: the install rules wrote no ${_conf}/visionwatch.yaml.example")
 endif()
 file(RENAME "${_conf}/visionwatch.yaml.example" "${_conf}/visionwatch.yaml")
+# Everything under /etc is a conffile (Debian Policy 10.7.2): dpkg keeps the admin's edits.
+file(GLOB_RECURSE _etc LIST_DIRECTORIES false RELATIVE "${_root}" "${_root}/etc/*")
+list(SORT _etc)
+list(TRANSFORM _etc PREPEND "/")
+list(JOIN _etc "\n" _conffiles)
+file(WRITE "${CPACK_VISIONWATCH_CONFFILES}" "${_conffiles}\n")
 
 # Debian's documentation files.
 set(_doc "${_root}/usr/share/doc/${CPACK_PACKAGE_NAME}")

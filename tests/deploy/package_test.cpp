@@ -1,11 +1,11 @@
 // scripts/package's .deb, installed for real: lintian has no error for it, dpkg -i puts a working
-// binary, a conffile and a unit systemd-analyze accepts, dpkg -r leaves only the conffile and
-// dpkg -P nothing. Needs root; the package is purged at the end even when a check fails.
+// binary, the conffiles and a unit systemd-analyze accepts, dpkg -r leaves only the conffiles
+// and dpkg -P nothing. Needs root; the package is purged at the end even when a check fails.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,6 +34,15 @@ std::vector<std::string> lines(const std::string& text) {
     if (!line.empty()) {
       out.push_back(line);
     }
+  }
+  return out;
+}
+
+/// One line per element, for comparisons doctest can print.
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += item + "\n";
   }
   return out;
 }
@@ -69,9 +78,11 @@ std::string reason_to_skip() {
   if (const auto status = package_status(); !status.empty()) {
     return "visionwatch is already known to dpkg (" + status + "); not replacing it";
   }
-  for (const fs::path p : {"/usr/bin/visionwatch", "/etc/visionwatch",
+  for (const fs::path p : {"/usr/bin/visionwatch",
+                           "/etc/visionwatch",
                            "/lib/systemd/system/visionwatch.service",
-                           "/usr/lib/systemd/system/visionwatch.service", "/usr/share/visionwatch"}) {
+                           "/usr/lib/systemd/system/visionwatch.service",
+                           "/usr/share/visionwatch"}) {
     if (fs::exists(fs::symlink_status(p))) {
       return p.string() + " exists outside dpkg (a cmake --install?); not overwriting it";
     }
@@ -131,14 +142,16 @@ TEST_SUITE("e2e") {
       CHECK(fields.out.find("\nDepends: ") != std::string::npos);
       CHECK(fields.out.find("libc6 (>= ") != std::string::npos);  // versioned: shlibdeps, not typed
       CHECK(fields.out.find("\nSection: net\n") != std::string::npos);
-      const auto conffiles = test::run_process({"dpkg-deb", "--info", deb.string(), "conffiles"});
-      CHECK(lines(conffiles.out) == std::vector<std::string>{conffile.string()});
     }
+    // Every file under /etc, no other: the configuration and the image its example probe reads.
+    const auto conffiles =
+        lines(test::run_process({"dpkg-deb", "--info", deb.string(), "conffiles"}).out);
+    CHECK(joined(conffiles) ==
+          "/etc/visionwatch/probe-images/red-octagon.png\n/etc/visionwatch/visionwatch.yaml\n");
 
     {  // lintian: warnings are listed, errors fail
-      const auto r = test::run_process({"lintian", "--no-tag-display-limit", deb.string()},
-                                       {},
-                                       std::chrono::minutes(3));
+      const auto r = test::run_process(
+          {"lintian", "--no-tag-display-limit", deb.string()}, {}, std::chrono::minutes(3));
       INFO("lintian: " << report(r));
       REQUIRE(r.exit_code >= 0);  // it ran (exit 1 means an error tag, checked line by line)
       std::vector<std::string> errors;
@@ -165,17 +178,16 @@ TEST_SUITE("e2e") {
       CHECK(version.exit_code == 0);
       CHECK(version.out.starts_with("visionwatch " + std::string(visionwatch::version())));
 
-      const auto validated = test::run_process(
-          {"/usr/bin/visionwatch", "validate", "-c", conffile.string()});
+      const auto validated =
+          test::run_process({"/usr/bin/visionwatch", "validate", "-c", conffile.string()});
       INFO("visionwatch validate: " << report(validated));
       CHECK(validated.exit_code == 0);
       CHECK(test::read_file(conffile) ==
             test::read_file(test::source_dir() / "examples/visionwatch.yaml"));
 
       const fs::path unit = "/lib/systemd/system/visionwatch.service";
-      CHECK(test::read_file(unit).find(
-                "\nExecStart=/usr/bin/visionwatch run --config /etc/visionwatch/visionwatch.yaml\n") !=
-            std::string::npos);
+      CHECK(test::read_file(unit).find("\nExecStart=/usr/bin/visionwatch run --config "
+                                       "/etc/visionwatch/visionwatch.yaml\n") != std::string::npos);
       // --man=no and --recursive-errors=no as in tests/app/systemd_unit_test.cpp: judge the unit,
       // not the host's man pages or the targets it is ordered after.
       const auto verified = test::run_process(
@@ -200,22 +212,27 @@ TEST_SUITE("e2e") {
       INFO("dpkg -r: " << report(removed));
       REQUIRE(removed.exit_code == 0);
       CHECK(package_status() == "deinstall ok config-files");
-      // What is still there: the conffile, its directory, and directories other packages own.
+      // What is still there: the conffiles, their directories, and directories other packages own
+      // (/lib is usrmerge's symlink to a directory).
       std::vector<std::string> left;
       for (const auto& path : owned) {
         if (path == "/." || !fs::exists(fs::symlink_status(path))) {
           continue;
         }
-        if (path == conffile || path == conffile.parent_path()) {
+        const bool is_conffile =
+            std::find(conffiles.begin(), conffiles.end(), path) != conffiles.end();
+        if (is_conffile || path == "/etc/visionwatch" || path == "/etc/visionwatch/probe-images") {
           continue;
         }
-        if (fs::is_directory(fs::symlink_status(path)) && owned_by_another_package(path)) {
+        if (fs::is_directory(path) && owned_by_another_package(path)) {
           continue;
         }
         left.push_back(path);
       }
-      CHECK(left == std::vector<std::string>{});
-      CHECK(fs::is_regular_file(conffile));
+      CHECK(joined(left) == "");
+      for (const auto& path : conffiles) {
+        CHECK_MESSAGE(fs::is_regular_file(path), path);  // dpkg -r keeps the admin's configuration
+      }
 
       const auto purged = test::run_process({"dpkg", "--purge", package});
       INFO("dpkg -P: " << report(purged));
