@@ -1,6 +1,7 @@
 // scripts/package's .deb, installed for real: lintian has no error for it, dpkg -i puts a working
 // binary, the conffiles and a unit systemd-analyze accepts, dpkg -r leaves only the conffiles
-// and dpkg -P nothing. Needs root; the package is purged at the end even when a check fails.
+// and dpkg -P nothing. Needs root (skipped otherwise) and a machine without visionwatch; the
+// package is purged at the end even when a check fails.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -70,13 +71,10 @@ bool owned_by_another_package(const std::string& path) {
   return false;
 }
 
-/// Why this machine is not one the test may install on, or "" when it is.
-std::string reason_to_skip() {
-  if (geteuid() != 0) {
-    return "not root: dpkg -i needs root (CI runs the tests as root)";
-  }
+/// What on this machine the test would overwrite or remove, or "" when nothing.
+std::string visionwatch_already_here() {
   if (const auto status = package_status(); !status.empty()) {
-    return "visionwatch is already known to dpkg (" + status + "); not replacing it";
+    return "visionwatch is already known to dpkg (" + status + ")";
   }
   for (const fs::path p : {"/usr/bin/visionwatch",
                            "/etc/visionwatch",
@@ -84,7 +82,7 @@ std::string reason_to_skip() {
                            "/usr/lib/systemd/system/visionwatch.service",
                            "/usr/share/visionwatch"}) {
     if (fs::exists(fs::symlink_status(p))) {
-      return p.string() + " exists outside dpkg (a cmake --install?); not overwriting it";
+      return p.string() + " exists outside dpkg (a cmake --install?)";
     }
   }
   return "";
@@ -109,9 +107,14 @@ struct cleanup {
 
 TEST_SUITE("e2e") {
   TEST_CASE("the deb passes lintian - installs - runs - verifies and removes without a trace") {
-    if (const auto why = reason_to_skip(); !why.empty()) {
-      WARN_MESSAGE(false, "skipped: " << why);
+    if (geteuid() != 0) {
+      WARN_MESSAGE(false, "skipped: not root - dpkg -i needs root (CI runs the tests as root)");
       return;
+    }
+    // Fails before touching anything: the test would replace or purge what is installed.
+    if (const auto found = visionwatch_already_here(); !found.empty()) {
+      FAIL("this machine already has visionwatch: " << found
+                                                    << " - remove it (dpkg -P visionwatch) first");
     }
     const cleanup guard{test::make_temp_dir("vw-package")};
 
