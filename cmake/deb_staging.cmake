@@ -126,3 +126,12 @@ foreach(file "${_doc}/changelog" "${_man}/visionwatch.1")
     message(FATAL_ERROR "deb_staging.cmake: gzip -9n ${file} failed: ${_gzip}")
   endif()
 endforeach()
+
+# Directories (CPack's, and this script's) and the files this script wrote got the umask's
+# permissions; a package needs 0755 and 0644 whatever the umask of whoever builds it.
+file(CHMOD_RECURSE "${_root}"
+     DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                           WORLD_READ WORLD_EXECUTE)
+foreach(file "${_unit_to}" "${_doc}/copyright" "${_doc}/changelog.gz" "${_man}/visionwatch.1.gz")
+  file(CHMOD "${file}" FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+endforeach()
