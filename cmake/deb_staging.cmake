@@ -1,6 +1,6 @@
 # CPACK_PRE_BUILD_SCRIPTS of cmake/packaging.cmake: turns CPack's staging tree (a `cmake --install`
-# with DESTDIR, prefix /usr) into the Debian layout before the .deb is made from it. Only CPack runs
-# this, so `cmake --install` keeps its own layout (/usr/lib/systemd/system, visionwatch.yaml.example).
+# with DESTDIR, prefix /usr) into the Debian layout before the .deb is made from it. Only CPack
+# runs this, so `cmake --install` keeps its own layout (/usr/lib/systemd/system, *.yaml.example).
 set(_root "${CPACK_TEMPORARY_INSTALL_DIRECTORY}")
 if(NOT IS_DIRECTORY "${_root}/usr/bin")
   message(FATAL_ERROR "deb_staging.cmake: no staging tree at '${_root}'")
@@ -28,7 +28,7 @@ endforeach()
 # The configuration: the annotated example becomes the conffile itself (DEBIAN/conffiles).
 set(_conf "${_root}/etc/visionwatch")
 if(NOT EXISTS "${_conf}/visionwatch.yaml.example")
-  message(FATAL_ERROR "deb_staging.cmake: the install rules wrote no ${_conf}/visionwatch.yaml.example")
+  message(FATAL_ERROR "deb_staging.cmake: no ${_conf}/visionwatch.yaml.example was installed")
 endif()
 file(RENAME "${_conf}/visionwatch.yaml.example" "${_conf}/visionwatch.yaml")
 # Everything under /etc is a conffile (Debian Policy 10.7.2): dpkg keeps the admin's edits.

@@ -8,8 +8,8 @@
 #   /usr/share/doc/visionwatch/                        README.md, docs/, copyright, changelog
 #   /usr/share/man/man1/visionwatch.1.gz
 # The install rules below (share/ and doc/) apply to `cmake --install` as well. What only the .deb
-# has (the unit under /lib, the conffile name, the Debian copyright and changelog, a man page) is done to
-# CPack's staging tree by cmake/deb_staging.cmake, so a plain install keeps its layout.
+# has (the unit under /lib, the conffile name, the Debian copyright and changelog, a man page) is
+# done to CPack's staging tree by cmake/deb_staging.cmake, so a plain install keeps its layout.
 include(GNUInstallDirs)
 
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/grafana/visionwatch.json
@@ -58,9 +58,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
+# Runs on the staging tree before the .deb is made; it sees every CPACK_* variable set here.
 set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/deb_staging.cmake)
-# Read by deb_staging.cmake (CPack passes every CPACK_* variable on to it).
-set(CPACK_VISIONWATCH_SOURCE_DIR ${PROJECT_SOURCE_DIR})
 
 # Maintainer scripts. The unit uses DynamicUser=yes, so there is no user to create. The service is
 # not enabled on install (the example configuration probes local servers that may not exist);
