@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "alerts/enum_names.hpp"
+#include "probes/enum_table.hpp"
 
 namespace visionwatch {
 namespace {

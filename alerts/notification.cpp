@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "alerts/enum_names.hpp"
+#include "probes/enum_table.hpp"
 
 namespace visionwatch {
 namespace {

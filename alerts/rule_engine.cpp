@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "alerts/enum_names.hpp"
+#include "probes/enum_table.hpp"
 
 namespace visionwatch {
 namespace {

@@ -26,6 +26,10 @@ void add_check_command(CLI::App& app, cli_context& ctx) {
                   "Share of probes per route that must be ok for the route to pass (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--seed",
+                  o->seed,
+                  "Draw the same challenges on every run (each route's probes still differ); "
+                  "default: a fresh random seed per run");
   cmd->callback([o, &ctx] { ctx.run = [o] { return run_check(*o); }; });
 }
 

@@ -150,7 +150,8 @@ int run_check(const check_options& o) {
   st->probes = o.probes;
   st->runs.resize(st->routes.size());
   st->total = static_cast<int>(st->routes.size()) * (o.probes + 1);
-  st->nonce = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+  st->nonce = o.seed ? *o.seed
+                    : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   st->progress = o.output == "table" && isatty(STDERR_FILENO) == 1;
   std::map<std::string, std::shared_ptr<std::vector<std::size_t>>> by_gateway;
   for (std::size_t i = 0; i < st->routes.size(); ++i) {

@@ -190,7 +190,9 @@ struct check_env {
 
   void write(const std::string& yaml) const { std::ofstream(config) << yaml; }
   vt::process_result run(std::vector<std::string> args) const {
-    std::vector<std::string> argv = {vt::visionwatch_binary().string(), "check"};
+    // A fixed seed: the same challenges on every run, so no assertion depends on luck (a guessing
+    // route cannot pass by chance, and any failure reproduces).
+    std::vector<std::string> argv = {vt::visionwatch_binary().string(), "check", "--seed", "20261125"};
     argv.insert(argv.end(), args.begin(), args.end());
     return vt::run_process(argv, {std::string(key_env) + "=" + api_key}, 120s);
   }
@@ -244,10 +246,10 @@ std::map<std::string, std::vector<std::string>> table_rows(const std::string& te
   return rows;
 }
 
-/// The fake's sim models answer 401 unless the request carries the planted key. `check` draws a
-/// fresh random seed per run (it has no option to fix one), so the fake reads digits with the
-/// exact pixel reader: Tesseract misreads about 1% of challenges and a healthy route would then
-/// fail by chance. Tesseract's reading of fixed seeds is covered by probe_runner_test.
+/// The fake's sim models answer 401 unless the request carries the planted key. The fake reads
+/// digits with the exact pixel reader: the tests here are about `check`, not about how well a
+/// weak reader reads our images (Tesseract's reading is covered by challenge_ocr_test and
+/// probe_runner_test with fixed seeds).
 vt::fake_upstream::options keyed() {
   vt::fake_upstream::options o;
   o.expected_api_key = api_key;
@@ -457,6 +459,35 @@ TEST_SUITE("e2e") {
     for (const auto& req : up.requests()) {
       CHECK(carries_key(req));
     }
+  }
+
+  TEST_CASE("check --seed draws the same challenges on every run and an unseeded run differs") {
+    vt::fake_upstream up(keyed());
+    script(up);
+    up.start();
+    check_env env;
+    env.write(config_yaml(up, all_routes()));
+    const auto seeds_of = [](const vt::process_result& r) {
+      std::vector<std::string> out;
+      const auto j = nlohmann::json::parse(r.out, nullptr, false);
+      REQUIRE_FALSE(j.is_discarded());
+      for (const auto& jr : j.at("routes")) {
+        for (const auto& p : jr.at("results")) {
+          out.push_back(jr.at("route").get<std::string>() + "/" + p.at("seed").get<std::string>());
+        }
+      }
+      return out;
+    };
+    const std::vector<std::string> json = {"--config", env.config.string(), "--output", "json"};
+    const auto first = seeds_of(env.run(json));
+    const auto second = seeds_of(env.run(json));
+    REQUIRE(first.size() == all_routes().size() * 3);
+    CHECK(first == second);
+    std::vector<std::string> unseeded = {vt::visionwatch_binary().string(), "check"};
+    unseeded.insert(unseeded.end(), json.begin(), json.end());
+    const auto other = seeds_of(vt::run_process(unseeded, {std::string(key_env) + "=" + api_key}, 120s));
+    CHECK(other.size() == first.size());
+    CHECK(other != first);
   }
 
   TEST_CASE("check --route runs only the named routes") {
