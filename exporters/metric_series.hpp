@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "exporters/metric_labels.hpp"
 #include "exporters/metrics.hpp"
@@ -97,6 +98,8 @@ struct route_series {
   std::optional<double> cost_per_success;
   std::optional<double> last_probe;
   std::optional<double> last_success;
+  /// Unix time until which a Retry-After defers the route's probes; absent when not deferred.
+  std::optional<double> deferred_until;
   struct alert {
     std::string rule_fragment;  ///< `rule=".."`
     bool firing = false;
@@ -122,6 +125,11 @@ struct instance_series {
   bool reload_ok = false;
   std::optional<double> reload_timestamp;  ///< absent until the first successful load
   std::map<std::string, std::unique_ptr<receiver_series>, std::less<>> receivers;
+  /// Whether the last state save succeeded (absent until the first save) and when one last did.
+  std::optional<double> state_save_ok;
+  std::optional<double> state_save_timestamp;
+  /// Due probes a gateway's max_concurrency skipped, by gateway: fragment `gateway=".."`, count.
+  std::map<std::string, std::pair<std::string, std::uint64_t>, std::less<>> gateway_skipped;
 };
 
 }  // namespace visionwatch::metrics_detail

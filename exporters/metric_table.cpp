@@ -167,6 +167,11 @@ constexpr std::array rows = {
               [](auto& out, const route_series& s) {
                 out.value(static_cast<double>(s.skipped), s.route());
               }),
+    per_route({"visionwatch_route_deferred_until_timestamp_seconds",
+               "Unix time until which a Retry-After reply defers the route's probes",
+               MetricType::Gauge,
+               "route"},
+              optional_gauge<&route_series::deferred_until, by_route>),
     per_route({"visionwatch_alerts_firing",
                "1 while the alert rule fires for the route, else 0",
                MetricType::Gauge,
@@ -197,6 +202,29 @@ constexpr std::array rows = {
                   ""},
                  [](auto& out, const instance_series& m) {
                    optional_value(out, m.reload_timestamp, {});
+                 }),
+    per_instance({"visionwatch_state_last_save_successful",
+                  "1 if the last write of the state file succeeded, else 0",
+                  MetricType::Gauge,
+                  ""},
+                 [](auto& out, const instance_series& m) {
+                   optional_value(out, m.state_save_ok, {});
+                 }),
+    per_instance({"visionwatch_state_last_save_timestamp_seconds",
+                  "Unix time of the last successful write of the state file",
+                  MetricType::Gauge,
+                  ""},
+                 [](auto& out, const instance_series& m) {
+                   optional_value(out, m.state_save_timestamp, {});
+                 }),
+    per_instance({"visionwatch_gateway_probes_skipped_total",
+                  "Due probes of the gateway's routes not started (previous probe running or a limit)",
+                  MetricType::Counter,
+                  "gateway"},
+                 [](auto& out, const instance_series& m) {
+                   for (const auto& [name, g] : m.gateway_skipped) {
+                     out.value(static_cast<double>(g.second), {}, {"gateway", name, g.first});
+                   }
                  }),
     per_instance({"visionwatch_notifications_total",
                   "Alert notification delivery attempts, by result",

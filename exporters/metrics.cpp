@@ -247,6 +247,52 @@ bool metrics::probe_skipped(route_handle route) {
   return true;
 }
 
+bool metrics::set_deferred_until(route_handle route,
+                                 std::optional<std::chrono::system_clock::time_point> until) {
+  route_series* s = resolve(route);
+  if (s == nullptr) {
+    return false;
+  }
+  s->deferred_until = until ? std::optional<double>(unix_seconds(*until)) : std::nullopt;
+  return true;
+}
+
+bool metrics::add_gateway(std::string_view gateway) {
+  if (gateway.empty() || !is_valid_utf8(gateway)) {
+    return false;
+  }
+  if (!instance_->gateway_skipped.contains(gateway)) {
+    instance_->gateway_skipped.emplace(std::string(gateway),
+                                       std::pair{exposition::label("gateway", gateway), std::uint64_t{0}});
+  }
+  return true;
+}
+
+bool metrics::remove_gateway(std::string_view gateway) {
+  const auto it = instance_->gateway_skipped.find(gateway);
+  if (it == instance_->gateway_skipped.end()) {
+    return false;
+  }
+  instance_->gateway_skipped.erase(it);
+  return true;
+}
+
+bool metrics::gateway_probe_skipped(std::string_view gateway) {
+  const auto it = instance_->gateway_skipped.find(gateway);
+  if (it == instance_->gateway_skipped.end()) {
+    return false;
+  }
+  ++it->second.second;
+  return true;
+}
+
+void metrics::state_saved(bool ok, std::chrono::system_clock::time_point at) {
+  instance_->state_save_ok = ok ? 1 : 0;
+  if (ok) {
+    instance_->state_save_timestamp = unix_seconds(at);
+  }
+}
+
 void metrics::set_in_flight(std::size_t probes) { instance_->in_flight = static_cast<double>(probes); }
 
 double metrics::in_flight() const noexcept { return instance_->in_flight; }

@@ -112,6 +112,19 @@ class metrics {
   /// The scheduler skipped a due probe (the previous one was still in flight, or a limit hit).
   bool probe_skipped(route_handle route);
 
+  /// Until when a Retry-After defers the route's probes; nullopt: not deferred (no sample).
+  bool set_deferred_until(route_handle route,
+                          std::optional<std::chrono::system_clock::time_point> until);
+  /// Creates the gateway's skipped-probe counter at 0 (a reload keeps existing counts); false
+  /// for an empty or non-UTF-8 name.
+  bool add_gateway(std::string_view gateway);
+  /// Removes the gateway's series (a reload removed the gateway).
+  bool remove_gateway(std::string_view gateway);
+  /// Counts a due probe that the gateway's max_concurrency did not let start.
+  bool gateway_probe_skipped(std::string_view gateway);
+  /// Outcome of a state file write; the timestamp moves only when `ok`.
+  void state_saved(bool ok, std::chrono::system_clock::time_point at);
+
   void set_in_flight(std::size_t probes);
   double in_flight() const noexcept;
   /// How late the scheduler started a probe, in seconds.

@@ -142,6 +142,9 @@ json route_json(const route_view& r) {
           {"p99", opt(r.window.latency_p99)},
           {"max", opt(r.window.latency_max)}}},
         {"cost_per_success_usd", opt(r.window.cost_per_success_usd)}}},
+      {"deferred_until",
+       r.deferred_until ? json(format_rfc3339(*r.deferred_until, utc_precision::milliseconds))
+                        : json(nullptr)},
       {"alerts", std::move(alerts)},
       {"results", std::move(recent)},
   };
@@ -152,11 +155,19 @@ json status_json(const status_view& s) {
   for (const auto& r : s.routes) {
     routes.push_back(route_json(r));
   }
+  json warnings = json::array();
+  for (const auto& w : s.gateway_warnings) {
+    warnings.push_back({{"gateway", w.gateway},
+                        {"max_concurrency", w.max_concurrency},
+                        {"demand", w.demand},
+                        {"skipped_probes", w.skipped}});
+  }
   return json{{"version", s.version},
               {"revision", s.revision},
               {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
               {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
               {"config_last_reload_successful", s.last_reload_ok},
+              {"gateway_warnings", std::move(warnings)},
               {"routes", std::move(routes)}};
 }
 
@@ -199,6 +210,13 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
   h += "<span>version " + html_escape(s.version) + " (" + html_escape(s.revision) + ")</span>";
   if (!s.last_reload_ok) {
     h += R"(<span class="badge fail">last config reload failed</span>)";
+  }
+  for (const auto& w : s.gateway_warnings) {
+    char demand[32];
+    std::snprintf(demand, sizeof demand, "%.1f", w.demand);
+    h += R"(<span class="badge fail">gateway )" + html_escape(w.gateway) + ": routes need " +
+         demand + " concurrent probes, max_concurrency " + std::to_string(w.max_concurrency) +
+         ", " + std::to_string(w.skipped) + " probes skipped</span>";
   }
   h += "</header>\n<main>\n";
   for (const auto& r : s.routes) {

@@ -33,8 +33,18 @@ struct route_view {
   std::optional<std::chrono::system_clock::time_point> baseline_at;
   window_figures window;
   std::uint64_t silent_failures = 0;  ///< in the window
+  /// Until when a Retry-After reply defers the route's probes (capped by max_retry_after).
+  std::optional<std::chrono::system_clock::time_point> deferred_until;
   std::vector<alert_view> alerts;
   std::vector<probe_result> recent;  ///< newest first
+};
+
+/// A gateway whose max_concurrency cannot serve its routes' demand (sum of timeout/interval).
+struct gateway_warning {
+  std::string gateway;
+  std::size_t max_concurrency = 0;
+  double demand = 0;          ///< probes in flight at once if every probe took its timeout
+  std::uint64_t skipped = 0;  ///< due probes of its routes skipped so far
 };
 
 struct status_view {
@@ -44,6 +54,7 @@ struct status_view {
   std::chrono::system_clock::time_point now{};
   std::string config_path;
   bool last_reload_ok = true;
+  std::vector<gateway_warning> gateway_warnings;
   std::vector<route_view> routes;
 };
 

@@ -17,7 +17,23 @@
 namespace visionwatch {
 namespace {
 
+/// Removes the demo's temporary state directory when the demo ends, however it ends: a demo
+/// leaves nothing behind (no state/ in the working tree, nothing in /tmp).
+struct temp_dir_guard {
+  std::filesystem::path dir;
+  temp_dir_guard() = default;
+  temp_dir_guard(const temp_dir_guard&) = delete;
+  temp_dir_guard& operator=(const temp_dir_guard&) = delete;
+  ~temp_dir_guard() {
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
+
 int run_demo(demo_settings o) {
+  temp_dir_guard temp;
   if (o.state_dir.empty()) {
     std::string dir = (std::filesystem::temp_directory_path() / "visionwatch-demo-XXXXXX").string();
     if (mkdtemp(dir.data()) == nullptr) {
@@ -25,6 +41,7 @@ int run_demo(demo_settings o) {
       return exit_runtime;
     }
     o.state_dir = dir;
+    temp.dir = dir;
   }
   demo_gateway gateway;
   gateway.start();

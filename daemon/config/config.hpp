@@ -86,6 +86,8 @@ struct global_config {
   std::string media_base_url;  ///< public base URL of /media/ for media: remote_url challenges
   std::size_t max_in_flight = 256;
   std::chrono::milliseconds shutdown_grace{10'000};
+  /// Longest deferral a Retry-After reply may impose on a route (a longer one is capped).
+  std::chrono::milliseconds max_retry_after{15 * 60 * 1000};
 };
 
 struct config {

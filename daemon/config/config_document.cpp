@@ -1,11 +1,18 @@
 #include "daemon/config/config_document.hpp"
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include <memory>
+
 #include "daemon/config/config_alerts.hpp"
 #include "daemon/config/config_gateways.hpp"
 #include "daemon/config/config_global.hpp"
 #include "daemon/config/config_receivers.hpp"
 #include "daemon/config/config_route_settings.hpp"
 #include "daemon/config/config_routes.hpp"
+#include "probes/proxy_rules.hpp"
+#include "probes/text_util.hpp"
 
 namespace visionwatch::config_reading {
 namespace {
@@ -45,9 +52,134 @@ void check_admin_token(config_document& doc) {
   }
 }
 
-void check_document(config_document& doc) {
+/// Every key and scalar in the file is UTF-8: a model name with a raw 0xFF byte would pass every
+/// section's checks and then be refused as a metric label when the configuration is applied.
+void check_utf8(config_document& doc, const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    if (!is_valid_utf8(n.Scalar())) {
+      doc.reader.fail(n, path, "is not valid UTF-8 text");
+    }
+    return;
+  }
+  if (n.IsSequence()) {
+    std::size_t i = 0;
+    for (auto it = n.begin(); it != n.end(); ++it, ++i) {
+      check_utf8(doc, *it, index(path, i));
+    }
+    return;
+  }
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node k = it->first;
+      if (k.IsScalar() && !is_valid_utf8(k.Scalar())) {
+        doc.reader.fail(k, path, "a key is not valid UTF-8 text");
+        continue;
+      }
+      check_utf8(doc, it->second, k.IsScalar() ? child(path, k.Scalar()) : path);
+    }
+  }
+}
+
+/// The node at `section`[i] whose name is `name`, then `keys` below it; undefined when absent.
+YAML::Node find_named(const YAML::Node& root,
+                      std::string_view section,
+                      std::string_view name,
+                      std::initializer_list<std::string_view> keys) {
+  const YAML::Node list = root[std::string(section)];
+  if (!list.IsSequence()) {
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    const YAML::Node item = *it;
+    if (!item.IsMap() || !item["name"].IsScalar() || item["name"].Scalar() != name) {
+      continue;
+    }
+    // reset() rebinds; YAML::Node's operator= would write into the document instead.
+    YAML::Node n;
+    n.reset(item);
+    for (const auto key : keys) {
+      if (!n.IsMap()) {
+        return YAML::Node(YAML::NodeType::Undefined);
+      }
+      const YAML::Node& current = n;
+      const YAML::Node next = current[std::string(key)];
+      if (!next.IsDefined()) {
+        return YAML::Node(YAML::NodeType::Undefined);
+      }
+      n.reset(next);
+    }
+    return n;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+int line_or_zero(const YAML::Node& n) { return n.IsDefined() ? line_of(n) : 0; }
+
+/// Why `file` is not a PEM bundle with at least one certificate, or empty.
+std::string pem_error(const std::string& file) {
+  const std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
+                                                                      &X509_STORE_free);
+  ERR_clear_error();
+  if (!store || X509_STORE_load_file(store.get(), file.c_str()) != 1) {
+    ERR_clear_error();
+    return "is not a PEM file with at least one CA certificate";
+  }
+  return {};
+}
+
+/// CA files are the ones the TLS clients will load, and proxy URLs the ones they will use:
+/// anything applying the configuration would refuse is refused here, by `validate` as well.
+void check_client_files(config_document& doc, const YAML::Node& root) {
+  const auto& cfg = doc.cfg;
+  for (const auto& g : cfg.gateways) {
+    const std::string path = "gateways." + g.name;
+    if (!g.client.tls.ca_file.empty()) {
+      if (const auto err = pem_error(g.client.tls.ca_file); !err.empty()) {
+        doc.reader.fail(line_or_zero(find_named(root, "gateways", g.name, {"tls", "ca_file"})),
+                        path + ".tls.ca_file",
+                        err);
+      }
+    }
+    if (!g.client.proxy_url.empty()) {
+      try {
+        (void)parse_proxy_url(g.client.proxy_url);
+      } catch (const std::invalid_argument& e) {
+        doc.reader.fail(line_or_zero(find_named(root, "gateways", g.name, {"proxy_url"})),
+                        path + ".proxy_url",
+                        e.what());
+      }
+    }
+  }
+  for (const auto& r : cfg.receivers) {
+    if (!r.ca_file.empty()) {
+      if (const auto err = pem_error(r.ca_file); !err.empty()) {
+        doc.reader.fail(line_or_zero(find_named(root, "receivers", r.name, {"tls", "ca_file"})),
+                        "receivers." + r.name + ".tls.ca_file",
+                        err);
+      }
+    }
+  }
+  // Clients that use the environment's proxy variables refuse a malformed one at start.
+  bool uses_env = !cfg.receivers.empty();
+  for (const auto& g : cfg.gateways) {
+    uses_env = uses_env || (g.client.proxy_url.empty() && g.client.use_env_proxy);
+  }
+  if (uses_env) {
+    const auto& env = doc.reader.env();
+    try {
+      (void)proxy_rules::make(
+          "", true, [&env](const char* name) { return env(std::string(name)); });
+    } catch (const std::invalid_argument& e) {
+      doc.reader.fail(0, "environment", e.what());
+    }
+  }
+}
+
+void check_document(config_document& doc, const YAML::Node& root) {
+  check_utf8(doc, root, "");
   resolve_references(doc);
   check_admin_token(doc);
+  check_client_files(doc, root);
 }
 
 }  // namespace
@@ -102,7 +234,7 @@ void read_document(config_reader& reader, const YAML::Node& root, config& cfg) {
   if (const auto* n = top.get("silences")) {
     parse_silences(doc, *n);
   }
-  check_document(doc);
+  check_document(doc, root);
 }
 
 }  // namespace visionwatch::config_reading

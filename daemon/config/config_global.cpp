@@ -64,7 +64,8 @@ void parse_global(config_document& doc, const YAML::Node& n) {
                 "public_url",
                 "media_base_url",
                 "max_in_flight",
-                "shutdown_grace"});
+                "shutdown_grace",
+                "max_retry_after"});
   if (!m.ok()) {
     return;
   }
@@ -97,6 +98,7 @@ void parse_global(config_document& doc, const YAML::Node& n) {
   m.read_url("media_base_url", g.media_base_url);
   m.read_integer("max_in_flight", 1, 100'000, g.max_in_flight);
   m.read_duration("shutdown_grace", g.shutdown_grace);
+  m.read_duration("max_retry_after", g.max_retry_after);
 }
 
 }  // namespace visionwatch::config_reading

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include "probes/text_util.hpp"
+
 namespace visionwatch::config_reading {
 namespace {
 
@@ -201,6 +203,12 @@ std::optional<text_value> config_reader::scalar(const YAML::Node& n,
     return std::nullopt;
   }
   text_value v;
+  // The file's own text is checked as a whole (check_document); a value from the environment
+  // is checked here, without echoing it (it may be a secret).
+  if (sub.substituted && !is_valid_utf8(sub.value)) {
+    fail(n, path, quote(raw) + ": the substituted value is not valid UTF-8 text");
+    return std::nullopt;
+  }
   v.value = std::move(sub.value);
   v.substituted = sub.substituted;
   v.shown = raw;

@@ -64,6 +64,10 @@ std::vector<admin_endpoint> service::admin_api() {
       {http::verb::post,
        "/-/reload",
        [this](const admin_request&) {
+         if (stopping_) {
+           return json_response(http::status::service_unavailable,
+                                {{"error", "shutting down: reload refused"}});
+         }
          const auto errors = reload();
          if (errors.empty()) {
            return json_response(http::status::ok, {{"status", "reloaded"}});

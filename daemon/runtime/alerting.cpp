@@ -340,7 +340,7 @@ std::size_t alerting::queued() const {
   return n;
 }
 
-void alerting::save(const std::map<std::string, std::pair<long long, wall_time>>& baselines) {
+bool alerting::save(const std::map<std::string, std::pair<long long, wall_time>>& baselines) {
   store_.set_section("alerts", router_->to_json());
   nlohmann::json queues = nlohmann::json::object();
   for (const auto& [name, e] : receivers_) {
@@ -357,7 +357,9 @@ void alerting::save(const std::map<std::string, std::pair<long long, wall_time>>
   store_.set_section("baselines", std::move(b));
   if (const auto err = store_.save(wall_clock::now()); !err.empty()) {
     spdlog::error("saving state to {}: {}", store_.file().string(), err);
+    return false;
   }
+  return true;
 }
 
 net::awaitable<void> alerting::stop(std::chrono::milliseconds grace) {

@@ -61,8 +61,9 @@ class alerting {
 
   /// Notifications waiting in the receivers' queues (their progress is worth saving).
   std::size_t queued() const;
-  /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown.
-  void save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
+  /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown;
+  /// false when the file could not be written.
+  bool save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
 
   /// Stops the notifiers (a request in progress may finish within `grace`).
   net::awaitable<void> stop(std::chrono::milliseconds grace);

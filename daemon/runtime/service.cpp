@@ -12,6 +12,7 @@
 #include "daemon/runtime/media_store.hpp"
 #include "daemon/runtime/probe_log.hpp"
 #include "daemon/runtime/sd_notify.hpp"
+#include "daemon/runtime/service_parts.hpp"
 #include "daemon/runtime/version.hpp"
 #include "probes/http_client.hpp"
 
@@ -20,48 +21,11 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Settings that, when changed by a reload, need a new http_client for the gateway.
-bool same_client(const gateway_config& a, const gateway_config& b) {
-  const auto& x = a.client;
-  const auto& y = b.client;
-  return x.connect_timeout == y.connect_timeout && x.total_timeout == y.total_timeout &&
-         x.body_limit == y.body_limit && x.header_limit == y.header_limit &&
-         x.tls.ca_file == y.tls.ca_file && x.tls.server_name == y.tls.server_name &&
-         x.tls.insecure_skip_verify == y.tls.insecure_skip_verify && x.proxy_url == y.proxy_url &&
-         x.use_env_proxy == y.use_env_proxy && x.keep_alive == y.keep_alive;
-}
-
-route_labels labels_of(const route_config& r, const config& cfg) {
-  const auto* g = cfg.find_gateway(r.gateway);
-  return route_labels{
-      r.name, r.model, r.gateway, std::string(to_string(g ? g->api : api_flavour::openai_chat))};
-}
-
 std::string challenge_name(const challenge_config& ch) {
   return ch.custom() ? "custom" : std::string(to_string(ch.kind));
 }
 
 }  // namespace
-
-struct service::gateway_entry {
-  gateway_config cfg;
-  std::size_t index = 0;
-  std::shared_ptr<http_client> client;
-};
-
-struct service::route_entry {
-  scheduler_core::route_id id = 0;
-  const route_config* cfg = nullptr;  ///< into service::cfg_
-  route_handle metrics;
-  route_state state;
-  std::shared_ptr<const custom_image> image;
-};
-
-struct service::resources {
-  std::map<std::string, std::shared_ptr<http_client>> clients;        ///< by gateway name
-  std::map<std::string, std::shared_ptr<const custom_image>> images;  ///< by route name
-  std::vector<std::string> errors;
-};
 
 service::service(net::io_context& io, config cfg, service_options options)
     : io_(io),
@@ -93,44 +57,15 @@ std::string service::admin_url() const {
   return "http://" + host + ":" + std::to_string(ep.port()) + "/";
 }
 
-service::resources service::prepare(const config& cfg) {
-  resources out;
-  auto& errors = out.errors;
-  for (const auto& g : cfg.gateways) {
-    const auto it = gateways_.find(g.name);
-    if (it != gateways_.end() && same_client(it->second->cfg, g)) {
-      out.clients[g.name] = it->second->client;
-      continue;
-    }
-    try {
-      out.clients[g.name] = std::make_shared<http_client>(io_.get_executor(), g.client);
-    } catch (const std::exception& e) {
-      errors.push_back("gateways." + g.name + ": " + e.what());
-    }
-  }
-  for (const auto& r : cfg.routes) {
-    if (r.settings.challenge.image_file.empty()) {
-      continue;
-    }
-    std::string error;
-    auto img = load_custom_image(r.settings.challenge.image_file, error);
-    if (!img) {
-      errors.push_back("routes." + r.name + ": " + error);
-      continue;
-    }
-    out.images[r.name] = std::make_shared<const custom_image>(std::move(*img));
-  }
-  return out;
-}
-
 void service::start() {
   auto res = prepare(*cfg_);
   if (!res.errors.empty()) {
     throw std::runtime_error(res.errors.front());
   }
   started_at_ = std::chrono::system_clock::now();
-  install(cfg_, res);
+  install(cfg_, std::move(res));
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
+  warn_capacity();
 
   // Alert state, pending notifications and usage baselines survive restarts.
   alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
@@ -186,6 +121,7 @@ status_view service::snapshot() const {
   v.now = std::chrono::system_clock::now();
   v.config_path = options_.config_path;
   v.last_reload_ok = last_reload_ok_;
+  v.gateway_warnings = gateway_warnings();
   for (const auto& [name, id] : by_name_) {
     const auto& e = *routes_.at(id);
     const auto& rc = *e.cfg;
@@ -201,6 +137,9 @@ status_view service::snapshot() const {
     r.baseline_at = e.state.baseline_at();
     r.window = e.state.figures();
     r.silent_failures = e.state.silent_in_window();
+    if (e.deferred_until && *e.deferred_until > v.now) {
+      r.deferred_until = e.deferred_until;
+    }
     r.recent = e.state.recent();
     for (auto& p : r.recent) {
       p.route = rc.name;
@@ -222,6 +161,10 @@ net::awaitable<void> service::schedule_loop() {
     for (const auto id : core_.take_skipped()) {
       if (const auto it = routes_.find(id); it != routes_.end()) {
         metrics_->probe_skipped(it->second->metrics);
+        if (const auto g = gateways_.find(it->second->cfg->gateway); g != gateways_.end()) {
+          ++g->second->skipped;
+          metrics_->gateway_probe_skipped(g->first);
+        }
         spdlog::debug("route {}: probe skipped (the previous one is still running)",
                       it->second->cfg->name);
       }
@@ -282,11 +225,18 @@ net::awaitable<void> service::probe_task(scheduler_core::route_id id,
                                          bool baseline,
                                          probe_job job) {
   // Not a conditional expression: GCC 12 destroys the result of a co_await inside ?: twice.
+  const std::string route = job.route->name;
   probe_result r;
   if (baseline) {
     r = co_await run_control(std::move(job));
   } else {
     r = co_await run_probe(std::move(job));
+  }
+  if (probes_cancelled_) {
+    // Cut off by shutdown: not a timeout of the route, so not counted, streaked or saved.
+    spdlog::info("route {}: probe cancelled by shutdown; not recorded", route);
+    core_.finished(id);
+    co_return;
   }
   on_result(id, r);
   core_.finished(id);
@@ -317,8 +267,20 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
-    core_.defer(id, clock::now() + *r.retry_after);
+    const auto deferral = std::min<std::chrono::milliseconds>(*r.retry_after,
+                                                              cfg_->global.max_retry_after);
+    if (deferral < *r.retry_after) {
+      spdlog::warn("route {}: Retry-After of {} s capped to global.max_retry_after ({} ms)",
+                   e.cfg->name,
+                   r.retry_after->count(),
+                   deferral.count());
+    }
+    core_.defer(id, clock::now() + deferral);
+    e.deferred_until = std::chrono::system_clock::now() + deferral;
+  } else {
+    e.deferred_until.reset();
   }
+  metrics_->set_deferred_until(e.metrics, e.deferred_until);
   if (options_.on_result) {
     options_.on_result(r);
   }
@@ -344,11 +306,20 @@ net::awaitable<admin_response> service::probe_now(admin_request req) {
   job.sequence = e.state.next_sequence();
   job.seed = derive_seed(name, nonce_, job.sequence);
   const auto task = next_task_++;
-  tasks_.emplace(task, std::make_shared<net::cancellation_signal>());
-  probe_result r = co_await run_probe(std::move(job));
+  auto sig = std::make_shared<net::cancellation_signal>();
+  tasks_.emplace(task, sig);
+  // Spawned with the task's signal, so shutdown cancels it like a scheduled probe.
+  probe_result r = co_await net::co_spawn(
+      io_, run_probe(std::move(job)), net::bind_cancellation_slot(sig->slot(), net::use_awaitable));
+  tasks_.erase(task);
+  if (probes_cancelled_) {
+    core_.finished(id);
+    task_done();
+    co_return error_response(http::status::service_unavailable,
+                             "probe cancelled: shutting down (not recorded)");
+  }
   on_result(id, r);
   core_.finished(id);
-  tasks_.erase(task);
   task_done();
   wake();
   co_return json_response(http::status::ok, probe_result_json(r));
@@ -360,135 +331,6 @@ void service::task_done() {
   }
 }
 
-std::vector<std::string> service::reload() {
-  if (options_.config_path.empty()) {
-    return {"this instance has no configuration file to reload"};
-  }
-  sd::reloading("reloading " + options_.config_path);
-  auto loaded = load_config(options_.config_path);
-  std::vector<std::string> errors;
-  if (!loaded.errors.empty()) {
-    for (const auto& e : loaded.errors) {
-      errors.push_back(e.to_string());
-    }
-  } else {
-    errors = apply(std::move(*loaded.value));
-  }
-  if (!errors.empty()) {
-    last_reload_ok_ = false;
-    metrics_->config_reloaded(false, std::chrono::system_clock::now());
-    for (const auto& e : errors) {
-      spdlog::error("reload rejected: {}", e);
-    }
-    spdlog::error("reload: {} error(s); the previous configuration keeps running", errors.size());
-    sd::ready("reload failed; running the previous configuration");
-  } else {
-    sd::ready("probing " + std::to_string(routes_.size()) + " route(s)");
-  }
-  return errors;
-}
-
-std::vector<std::string> service::apply(config next) {
-  auto res = prepare(next);
-  if (!res.errors.empty()) {
-    return res.errors;
-  }
-  if (next.global.external_labels != cfg_->global.external_labels) {
-    return {"global.external_labels changed: that needs a restart"};
-  }
-  if (!options_.listen && next.global.listen != cfg_->global.listen) {
-    spdlog::warn("reload: global.listen changed to {}; the admin server keeps {} until a restart",
-                 next.global.listen,
-                 cfg_->global.listen);
-  }
-  const auto [added, removed] = install(std::make_shared<const config>(std::move(next)), res);
-  alerting_->apply(*cfg_);
-  last_reload_ok_ = true;
-  metrics_->config_reloaded(true, std::chrono::system_clock::now());
-  spdlog::info(
-      "configuration applied: {} route(s), {} added, {} removed", routes_.size(), added, removed);
-  wake();
-  return {};
-}
-
-std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const config> cfg,
-                                                     const resources& res) {
-  // Gateways: keep indexes stable for the scheduler's per-gateway limits.
-  std::size_t next_index = 0;
-  for (const auto& [name, g] : gateways_) {
-    next_index = std::max(next_index, g->index + 1);
-  }
-  std::map<std::string, std::unique_ptr<gateway_entry>> gateways;
-  for (const auto& g : cfg->gateways) {
-    auto e = std::make_unique<gateway_entry>();
-    e->cfg = g;
-    e->client = res.clients.at(g.name);
-    const auto old = gateways_.find(g.name);
-    e->index = old != gateways_.end() ? old->second->index : next_index++;
-    core_.set_gateway_limit(e->index, g.max_concurrency);
-    gateways.emplace(g.name, std::move(e));
-  }
-  core_.set_max_in_flight(std::max<std::size_t>(cfg->global.max_in_flight, 1));
-
-  // Routes: same name keeps history, windows and baseline; new ones start; removed ones go.
-  std::size_t added = 0;
-  std::size_t removed = 0;
-  std::map<std::string, scheduler_core::route_id, std::less<>> by_name;
-  const auto now = clock::now();
-  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  for (const auto& r : cfg->routes) {
-    const auto& s = r.settings;
-    const auto gw = gateways.at(r.gateway)->index;
-    route_entry* e = nullptr;
-    if (const auto it = by_name_.find(r.name); it != by_name_.end()) {
-      e = routes_.at(it->second).get();
-      core_.update_route(e->id, gw, s.interval, s.baseline_interval);
-    } else {
-      auto fresh = std::make_unique<route_entry>();
-      fresh->id = next_route_id_++;
-      schedule_new_route(fresh->id, gw, r, now, unix_ms);
-      e = fresh.get();
-      routes_.emplace(e->id, std::move(fresh));
-      ++added;
-    }
-    e->cfg = &r;
-    e->metrics = metrics_->add_route(labels_of(r, *cfg));  // same labels: same series
-    e->state.set_window(s.window);
-    const auto image = res.images.find(r.name);
-    e->image = image != res.images.end() ? image->second : nullptr;
-    by_name.emplace(r.name, e->id);
-  }
-  for (const auto& [name, id] : by_name_) {
-    if (!by_name.contains(name)) {
-      core_.remove_route(id);
-      metrics_->remove_route(name);
-      routes_.erase(id);
-      ++removed;
-    }
-  }
-  by_name_ = std::move(by_name);
-  gateways_ = std::move(gateways);
-  cfg_ = std::move(cfg);
-  return {added, removed};
-}
-
-void service::schedule_new_route(scheduler_core::route_id id,
-                                 std::size_t gateway,
-                                 const route_config& r,
-                                 scheduler_core::time_point now,
-                                 std::int64_t unix_ms) {
-  const auto& s = r.settings;
-  const auto first = now + delay_to_slot(unix_ms, phase_offset(r.name, s.interval), s.interval);
-  core_.add_route(id,
-                  gateway,
-                  s.interval,
-                  s.baseline_interval,
-                  first,
-                  first_baseline_time(now, first, s.timeout, s.interval));
-}
-
 void service::save_state() {
   std::map<std::string, std::pair<long long, wall_time>> baselines;
   for (const auto& [id, e] : routes_) {
@@ -496,11 +338,27 @@ void service::save_state() {
       baselines[e->cfg->name] = {*b, *e->state.baseline_at()};
     }
   }
-  alerting_->save(baselines);
+  const bool ok = alerting_->save(baselines);
+  metrics_->state_saved(ok, std::chrono::system_clock::now());
+  last_save_ = clock::now();
+  if (!ok) {
+    // Retried by upkeep_loop after 1, 2, 4, ... 30 s (the dirty flags stay set): a full disk
+    // is not a reason to write every second, nor to stop trying.
+    ++save_failures_;
+    save_failed_ = true;
+    save_retry_at_ = last_save_ + std::min<std::chrono::seconds>(
+                                      std::chrono::seconds(1LL << std::min(save_failures_ - 1, 5U)),
+                                      std::chrono::seconds(30));
+    return;
+  }
+  if (save_failed_) {
+    spdlog::info("state saved again after {} failed attempt(s)", save_failures_);
+  }
+  save_failed_ = false;
+  save_failures_ = 0;
   state_dirty_ = false;
   baselines_dirty_ = false;
   queued_at_save_ = alerting_->queued();
-  last_save_ = clock::now();
 }
 
 net::awaitable<void> service::upkeep_loop() {
@@ -520,6 +378,12 @@ net::awaitable<void> service::upkeep_loop() {
       // Alertmanager forgets a firing alert 4 resend_intervals after the last send; routes
       // probed less often than resend_interval are re-sent from here.
       alerting_->refresh_alertmanager();
+    }
+    if (save_failed_) {
+      if (clock::now() >= save_retry_at_) {
+        save_state();
+      }
+      continue;
     }
     const auto since = clock::now() - last_save_;
     if (state_dirty_ || (baselines_dirty_ && since >= std::chrono::seconds(60)) ||
@@ -566,6 +430,7 @@ net::awaitable<void> service::shutdown() {
   }
   if (!tasks_.empty()) {
     spdlog::warn("cancelling {} probe(s) still running after the grace period", tasks_.size());
+    probes_cancelled_ = true;
     for (auto& [id, sig] : tasks_) {
       sig->emit(net::cancellation_type::terminal);
     }

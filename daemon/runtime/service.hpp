@@ -4,9 +4,10 @@
 /// `visionwatch run` and `visionwatch demo`.
 ///
 /// Lifecycle: start() (listen, READY=1) → probes run on schedule → SIGHUP or POST /-/reload apply
-/// a new configuration (an invalid one is rejected and the old one keeps running) → SIGTERM or
-/// SIGINT stop scheduling, let in-flight probes finish within the grace period, save state, and
-/// make run() return 0.
+/// a new configuration as a transaction (prepare everything, then swap; any failure leaves the
+/// old one running, unchanged) → SIGTERM or SIGINT stop scheduling and refuse reloads, let
+/// in-flight probes finish within the grace period (probes cut off after it are not recorded),
+/// save state, and make run() return 0.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,6 +26,7 @@
 #include "daemon/runtime/route_state.hpp"
 #include "daemon/runtime/schedule.hpp"
 #include "exporters/metrics.hpp"
+#include "exporters/status.hpp"
 #include "probes/net.hpp"
 #include "probes/probe_result.hpp"
 
@@ -39,6 +41,9 @@ struct service_options {
   bool handle_signals = true;         ///< SIGHUP reload, SIGTERM/SIGINT stop
   /// Called after every probe result (tests and the demo use it; the daemon logs and exports).
   std::function<void(const probe_result&)> on_result;
+  /// Tests: called with 0, 1, 2, ... before each step of preparing a configuration (start and
+  /// reload); throwing fails that step, so a sweep can fail every step in turn.
+  std::function<void(std::size_t step)> prepare_step;
 };
 
 class service {
@@ -54,10 +59,14 @@ class service {
   void start();
   /// Orderly stop (also what SIGTERM does). Safe to call more than once.
   void request_stop();
-  /// Re-reads options.config_path; returns the errors (empty: applied).
+  /// Re-reads options.config_path; returns the errors (empty: applied). Refused while stopping.
   std::vector<std::string> reload();
   /// Applies an already loaded configuration (tests); returns errors (empty: applied).
   std::vector<std::string> apply(config cfg);
+  bool stopping() const noexcept { return stopping_; }
+  /// Gateways whose max_concurrency cannot serve their routes' demand (logged at start and
+  /// reload, shown on the status page).
+  std::vector<gateway_warning> gateway_warnings() const;
 
   /// Exit code once io_context::run() returned: 0 after an orderly stop.
   int exit_code() const noexcept { return exit_code_; }
@@ -74,14 +83,17 @@ class service {
   void build_admin();
   /// The admin HTTP API, one table of (method, pattern, handler): admin_api.cpp.
   std::vector<admin_endpoint> admin_api();
-  /// What a configuration needs before it may replace the running one (clients, images); any
-  /// error leaves the service as it was.
+  /// Everything a configuration needs before it may replace the running one (clients, images,
+  /// metric labels, the gateway table, new route entries), built without touching the running
+  /// service; any error leaves the service as it was (service_reload.cpp).
   resources prepare(const config& cfg);
-  /// The one path from a configuration to gateways and routes, at start and on reload: gateways
-  /// keep their scheduler index, routes of the same name keep history, windows and baseline, new
-  /// ones are scheduled, removed ones go. Returns (added, removed).
+  /// The one path from a prepared configuration to gateways and routes, at start and on reload:
+  /// gateways keep their scheduler index, routes of the same name keep history, windows and
+  /// baseline, new ones are scheduled, removed ones go. Cannot fail. Returns (added, removed).
   std::pair<std::size_t, std::size_t> install(std::shared_ptr<const config> cfg,
-                                              const resources& res);
+                                              resources res) noexcept;
+  void reload_failed(const std::vector<std::string>& errors);
+  void warn_capacity() const;
   void wake();
   net::awaitable<void> schedule_loop();
   net::awaitable<void> signal_loop();
@@ -124,6 +136,11 @@ class service {
   bool started_ = false;
   bool stopping_ = false;
   bool last_reload_ok_ = true;
+  /// Set when shutdown cancels the probes still running: their results are not results.
+  bool probes_cancelled_ = false;
+  bool save_failed_ = false;  ///< the last state save failed: retried at save_retry_at_
+  unsigned save_failures_ = 0;
+  scheduler_core::time_point save_retry_at_{};
   bool state_dirty_ = false;        ///< alert state changed since the last save
   bool baselines_dirty_ = false;    ///< a usage baseline changed since the last save
   std::size_t queued_at_save_ = 0;  ///< notifications queued when the state was last saved

@@ -7,6 +7,7 @@
 
 #include "daemon/config/config.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/test_ca.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -27,7 +28,8 @@ TEST_SUITE("unit") {
 
   TEST_CASE("gateway headers and TLS and proxy settings reach client_options") {
     const auto dir = test::make_temp_dir("vw-tls");
-    write_file(dir, "ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    // A real CA: validation loads it as the TLS client will.
+    write_file(dir, "ca.pem", test::read_file(test::test_certificates().ca_cert));
     const auto r = parse_config(
         "gateways:\n"
         "  - name: gw\n"

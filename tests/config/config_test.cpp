@@ -328,3 +328,82 @@ TEST_SUITE("unit") {
     MESSAGE("mutations still valid: " << valid);
   }
 }
+
+TEST_SUITE("unit") {
+  TEST_CASE("a model name that is not UTF-8 is an error with its file and line") {
+    const auto errors = errors_of(base +
+                                  "  - name: r2\n"         // 8
+                                  "    gateway: gw\n"      // 9
+                                  "    model: m\xff\n");  // 10
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] == "config.yaml:10: routes[1].model: is not valid UTF-8 text");
+  }
+
+  TEST_CASE("a key or an ignored extension value that is not UTF-8 is an error") {
+    const auto errors = errors_of(base + "x-notes: \"caf\xe9\"\n");  // 8
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] == "config.yaml:8: x-notes: is not valid UTF-8 text");
+  }
+
+  TEST_CASE("a value from the environment that is not UTF-8 is an error that does not echo it") {
+    const auto errors = errors_of(base + "  - name: r2\n    gateway: gw\n    model: ${M}\n",
+                                  env_of({{"M", "secret\xc3"}}));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].starts_with("config.yaml:10: routes[1].model:"));
+    CHECK(errors[0].find("not valid UTF-8") != std::string::npos);
+    CHECK(errors[0].find("secret") == std::string::npos);
+  }
+
+  TEST_CASE("a gateway CA file that is not PEM is an error of validate with its line") {
+    const auto dir = test::make_temp_dir("vw-pem");
+    const auto ca = write_file(dir, "ca.pem", "this is not a certificate\n");
+    const auto errors = errors_of(
+        "gateways:\n"                            // 1
+        "  - name: gw\n"                         // 2
+        "    base_url: https://gw.example/v1\n"  // 3
+        "    tls:\n"                             // 4
+        "      ca_file: \"" + ca + "\"\n"        // 5
+        "receivers:\n"                           // 6
+        "  - name: hook\n"                       // 7
+        "    type: webhook\n"                    // 8
+        "    url: https://hooks.example/x\n"     // 9
+        "    tls: {ca_file: \"" + ca + "\"}\n"   // 10
+        "routes:\n"
+        "  - {name: r1, gateway: gw, model: m}\n");
+    INFO(errors);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0] == "config.yaml:5: gateways.gw.tls.ca_file: is not a PEM file with at least "
+                       "one CA certificate");
+    CHECK(errors[1] == "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
+                       "least one CA certificate");
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a proxy URL the client would refuse is an error of validate") {
+    const auto e2 = errors_of(
+        "gateways:\n"
+        "  - name: gw\n"
+        "    base_url: https://gw.example/v1\n"
+        "    proxy_url: \"http://user:hunter2@proxy.example:3128/path\"\n"  // 4
+        "routes:\n"
+        "  - {name: r1, gateway: gw, model: m}\n");
+    REQUIRE(e2.size() == 1);
+    CHECK(e2[0].starts_with("config.yaml:4: gateways.gw.proxy_url: "));
+    CHECK(e2[0].find("hunter2") == std::string::npos);
+  }
+
+  TEST_CASE("an environment proxy variable the clients would refuse is an error of validate") {
+    const auto errors = errors_of(base, env_of({{"HTTPS_PROXY", "ftp://proxy.example"}}));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("HTTPS_PROXY") != std::string::npos);
+  }
+
+  TEST_CASE("max_retry_after defaults to 15 minutes and must be a positive duration") {
+    CHECK(parse_ok(base).global.max_retry_after == std::chrono::minutes(15));
+    CHECK(parse_ok("global: {max_retry_after: 2m}\n" + base).global.max_retry_after ==
+          std::chrono::minutes(2));
+    const auto errors = errors_of("global: {max_retry_after: 0s}\n" + base);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].starts_with("config.yaml:1: global.max_retry_after:"));
+  }
+}

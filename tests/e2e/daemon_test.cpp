@@ -398,3 +398,72 @@ TEST_SUITE("e2e") {
     std::filesystem::remove_all(dir);
   }
 }
+
+TEST_SUITE("e2e") {
+  TEST_CASE("SIGHUP with a model name that is not UTF-8 is rejected and the daemon keeps running") {
+    visionwatch::demo_gateway gw;
+    gw.start();
+    const auto good = vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy"}});
+    running_daemon d(good);
+    REQUIRE(
+        d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 1));
+    vt::write_text(d.config, vt::e2e_config(gw.base_url(), {{"healthy", "vision-\xff"}}));
+    d.proc->signal(SIGHUP);
+    REQUIRE(d.proc->wait_for_log("reload rejected", vt::after(20s)));
+    CHECK(d.proc->running());
+    CHECK(d.proc->get("/-/healthy").status == 200);
+    CHECK(vt::metric_value(d.metrics(), "visionwatch_config_last_reload_successful", {}) == 0.0);
+    const auto res = d.proc->post("/-/reload");
+    INFO(res.body);
+    CHECK(res.status == 400);
+    CHECK(res.body.find("not valid UTF-8") != std::string::npos);
+    CHECK(res.body.find("config.yaml:") != std::string::npos);
+    CHECK(vt::metric_value(d.metrics(),
+                           "visionwatch_route_info",
+                           {{"route", "healthy"}, {"model", "vision-healthy"}}) == 1.0);
+    gw.stop();
+  }
+
+  TEST_CASE("a state file that cannot be written shows in metrics and is retried until it works") {
+    visionwatch::demo_gateway gw;
+    gw.start();
+    const auto state = vt::make_temp_dir("vw-state");
+    // The state store writes state.json.tmp and renames it: a directory in its place makes every
+    // write fail, for root as well (no tmpfs mount or chmod needed).
+    const auto blocker = state / "state.json.tmp";
+    std::filesystem::create_directories(blocker / "keep");
+    running_daemon d(vt::e2e_config(gw.base_url(),
+                                    {{"healthy", "vision-healthy"}},
+                                    "  state_dir: \"" + state.string() + "\"\n"));
+    const auto silence =
+        d.proc->post("/api/v1/silences", R"({"route": "healthy", "duration": "1h"})");
+    REQUIRE(silence.status == 201);
+    auto value = [&](const char* name) { return vt::metric_value(d.metrics(), name, {}); };
+    CHECK(value("visionwatch_state_last_save_successful") == 0.0);
+    CHECK_FALSE(value("visionwatch_state_last_save_timestamp_seconds").has_value());
+    CHECK_FALSE(std::filesystem::exists(state / "state.json"));
+    std::filesystem::remove_all(blocker);
+    CHECK(vt::wait_until(vt::after(20s),
+                         [&] { return value("visionwatch_state_last_save_successful") == 1.0; }));
+    CHECK(value("visionwatch_state_last_save_timestamp_seconds").value_or(0) > 0);
+    CHECK(std::filesystem::exists(state / "state.json"));
+    gw.stop();
+    std::filesystem::remove_all(state);
+  }
+
+  TEST_CASE("visionwatch demo removes its temporary state directory when it stops") {
+    const auto dir = vt::make_temp_dir("vw-e2e");
+    const auto tmp = dir / "tmp";
+    std::filesystem::create_directories(tmp);
+    vt::daemon_process p({"demo", "--listen", "127.0.0.1:0", "--interval", "2s"},
+                         dir / "demo.log",
+                         {"TMPDIR=" + tmp.string()});
+    REQUIRE(p.wait_ready(vt::after(20s)));
+    CHECK_FALSE(std::filesystem::is_empty(tmp));  // the demo's state directory
+    p.signal(SIGTERM);
+    CHECK(p.wait_exit(vt::after(20s)) == 0);
+    INFO(p.log());
+    CHECK(std::filesystem::is_empty(tmp));
+    std::filesystem::remove_all(dir);
+  }
+}

@@ -37,7 +37,11 @@ void fill(metrics& m) {
     m.set_baseline(h, 25);
     m.probe_skipped(h);
     m.set_alert_firing(r.route, "silent_failures", true);
+    m.set_deferred_until(h, std::chrono::system_clock::now());
   }
+  m.add_gateway("local");
+  m.gateway_probe_skipped("local");
+  m.state_saved(true, std::chrono::system_clock::now());
   m.notification("hook", notification_result::success);
   m.set_in_flight(1);
   m.observe_scheduler_lag(0.01);

@@ -1,0 +1,268 @@
+// The service in this process: reload as a transaction (a failure injected at every prepare
+// step leaves the running configuration untouched), shutdown that does not record cut-off
+// probes and refuses reloads, and Retry-After deferral capped and visible.
+#include "daemon/runtime/service.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "daemon/config/config.hpp"
+#include "tests/support/exported_metrics.hpp"
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/http_get.hpp"
+#include "tests/support/test_paths.hpp"
+
+namespace {
+
+namespace vt = visionwatch::test;
+namespace net = boost::asio;
+using visionwatch::config;
+using visionwatch::outcome;
+using visionwatch::probe_result;
+using visionwatch::received_request;
+using visionwatch::response_plan;
+using visionwatch::service;
+using visionwatch::service_options;
+
+config parse(const std::string& yaml) {
+  auto r = visionwatch::parse_config(yaml, "test.yaml");
+  for (const auto& e : r.errors) {
+    FAIL_CHECK(e.to_string());
+  }
+  REQUIRE(r.value);
+  return std::move(*r.value);
+}
+
+std::string global(const std::filesystem::path& state, const std::string& extra = {}) {
+  return "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" + state.string() +
+         "\"\n  shutdown_grace: 100ms\n" + extra;
+}
+
+/// The exposition without the reload status series (a failed reload is meant to change them).
+std::string without_reload_status(const std::string& exposition) {
+  std::istringstream in(exposition);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("visionwatch_config_last_reload") == std::string::npos) {
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
+/// Stops the service and runs its io_context until the shutdown is complete.
+void stop(net::io_context& io, service& svc) {
+  svc.request_stop();
+  io.restart();
+  io.run();
+}
+
+}  // namespace
+
+TEST_SUITE("integration") {
+  TEST_CASE("a failure at any step of preparing a reload leaves the running config untouched") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    const std::string old_yaml =
+        global(dir) +
+        "defaults: {interval: 1h, timeout: 30s}\n"
+        "gateways:\n"
+        "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none}\n"
+        "routes:\n"
+        "  - {name: r1, gateway: gw, model: m1}\n"
+        "  - {name: r2, gateway: gw, model: m2}\n";
+    const std::string new_yaml =
+        global(dir) +
+        "defaults: {interval: 1h, timeout: 30s}\n"
+        "gateways:\n"
+        "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none, "
+        "max_concurrency: 2}\n"
+        "  - {name: gw2, base_url: \"http://127.0.0.1:10/v1\", proxy_url: none}\n"
+        "receivers:\n"
+        "  - {name: hook, type: webhook, url: \"http://127.0.0.1:11/hook\"}\n"
+        "routes:\n"
+        "  - {name: r1, gateway: gw, model: m1-renamed}\n"
+        "  - {name: r3, gateway: gw2, model: m3}\n";
+    net::io_context io;
+    std::size_t fail_at = std::numeric_limits<std::size_t>::max();
+    service_options opts;
+    opts.handle_signals = false;
+    opts.prepare_step = [&fail_at](std::size_t step) {
+      if (step == fail_at) {
+        throw std::runtime_error("injected failure");
+      }
+    };
+    service svc(io, parse(old_yaml), opts);
+    svc.start();
+    const auto before = without_reload_status(svc.metrics_registry().render());
+    REQUIRE(before.find("route=\"r2\"") != std::string::npos);
+
+    std::size_t n = 0;
+    for (;; ++n) {
+      REQUIRE(n < 200);
+      fail_at = n;
+      const auto errors = svc.apply(parse(new_yaml));
+      if (errors.empty()) {
+        break;
+      }
+      INFO("failure injected at step " << n);
+      REQUIRE(errors.size() == 1);
+      CHECK(errors[0].find("injected failure") != std::string::npos);
+      const auto now = svc.metrics_registry().render();
+      CHECK(without_reload_status(now) == before);
+      CHECK(vt::metric_value(now, "visionwatch_config_last_reload_successful", {}) == 0.0);
+    }
+    // Clients, receiver, labels of three routes, the gateway table, the route table.
+    CHECK(n >= 8);
+    const auto after = svc.metrics_registry().render();
+    CHECK(vt::metric_value(after, "visionwatch_config_last_reload_successful", {}) == 1.0);
+    CHECK(after.find("route=\"r2\"") == std::string::npos);
+    CHECK(vt::metric_value(after, "visionwatch_route_info", {{"route", "r1"}, {"model", "m1-renamed"}}) ==
+          1.0);
+    CHECK(vt::metric_value(after, "visionwatch_route_info", {{"route", "r3"}, {"gateway", "gw2"}}) ==
+          1.0);
+    CHECK(vt::metric_value(after, "visionwatch_gateway_probes_skipped_total", {{"gateway", "gw2"}}) ==
+          0.0);
+    stop(io, svc);
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a route label that is not UTF-8 is refused by apply and the old config keeps running") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    const std::string yaml = global(dir) +
+                             "defaults: {interval: 1h, timeout: 30s}\n"
+                             "gateways:\n"
+                             "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none}\n"
+                             "routes:\n"
+                             "  - {name: r1, gateway: gw, model: m1}\n";
+    net::io_context io;
+    service_options opts;
+    opts.handle_signals = false;
+    service svc(io, parse(yaml), opts);
+    svc.start();
+    const auto before = without_reload_status(svc.metrics_registry().render());
+    auto bad = parse(yaml);
+    bad.routes[0].model = "m\xff";  // what an unchecked file used to carry into apply
+    bad.routes.push_back(bad.routes[0]);
+    bad.routes[1].name = "r0";
+    const auto errors = svc.apply(std::move(bad));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].find("not valid UTF-8") != std::string::npos);
+    CHECK(without_reload_status(svc.metrics_registry().render()) == before);
+    stop(io, svc);
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a probe cut off by shutdown is not recorded and a reload during shutdown is refused") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    net::io_context io;
+    vt::fake_upstream up;
+    std::atomic<bool> arrived{false};
+    std::vector<std::string> refused;
+    std::unique_ptr<service> svc;
+    up.set_handler([&](const received_request&) {
+      if (!arrived.exchange(true)) {
+        net::post(io, [&] {
+          svc->request_stop();
+          refused = svc->apply(parse(global(dir) +
+                                     "gateways:\n  - {name: gw, base_url: "
+                                     "\"http://127.0.0.1:9/v1\"}\n"
+                                     "routes:\n  - {name: other, gateway: gw, model: m}\n"));
+        });
+      }
+      return response_plan::with_action(response_plan::action::hang);
+    });
+    up.start();
+    const std::string yaml = global(dir) +
+                             "defaults: {interval: 2s, timeout: 2s}\n"
+                             "gateways:\n"
+                             "  - {name: gw, base_url: \"" + up.base_url() +
+                             "\", proxy_url: none}\n"
+                             "routes:\n"
+                             "  - {name: r1, gateway: gw, model: m1}\n";
+    std::vector<probe_result> recorded;
+    service_options opts;
+    opts.handle_signals = false;
+    opts.on_result = [&](const probe_result& r) { recorded.push_back(r); };
+    svc = std::make_unique<service>(io, parse(yaml), opts);
+    svc->start();
+    io.run();  // returns once the shutdown the first request triggered is complete
+    CHECK(arrived.load());
+    CHECK(recorded.empty());
+    const auto m = svc->metrics_registry().render();
+    for (const auto o : visionwatch::all_outcomes) {
+      INFO(to_string(o));
+      CHECK(vt::metric_value(m,
+                             "visionwatch_probes_total",
+                             {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
+    }
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].find("shutting down") != std::string::npos);
+    CHECK(svc->metrics_registry().find_route("other") == std::nullopt);
+    up.stop();
+    svc.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a long Retry-After is capped by max_retry_after and shown in metrics and the API") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    vt::fake_upstream up;
+    up.set_handler([](const received_request&) {
+      auto plan = response_plan::json(R"({"error":{"message":"Rate limit reached"}})", 429);
+      plan.headers.emplace_back("Retry-After", "86400");
+      return plan;
+    });
+    up.start();
+    const std::string yaml = global(dir, "  max_retry_after: 5m\n") +
+                             "defaults: {interval: 2s, timeout: 2s, baseline_interval: 1h}\n"
+                             "gateways:\n"
+                             "  - {name: gw, base_url: \"" + up.base_url() +
+                             "\", proxy_url: none}\n"
+                             "routes:\n"
+                             "  - {name: r1, gateway: gw, model: m1}\n";
+    net::io_context io;
+    std::promise<void> limited;
+    bool signalled = false;
+    service_options opts;
+    opts.handle_signals = false;
+    opts.on_result = [&](const probe_result& r) {
+      if (r.result == outcome::rate_limited && !signalled) {
+        signalled = true;
+        limited.set_value();
+      }
+    };
+    service svc(io, parse(yaml), opts);
+    svc.start();
+    const auto url = svc.admin_url();
+    std::thread runner([&] { io.run(); });
+    const bool seen = limited.get_future().wait_for(std::chrono::seconds(20)) ==
+                      std::future_status::ready;
+    CHECK(seen);
+    if (seen) {
+      const auto now = std::chrono::duration<double>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      const auto metrics = vt::http_get(url + "metrics");
+      const auto until = vt::metric_value(
+          metrics.body, "visionwatch_route_deferred_until_timestamp_seconds", {{"route", "r1"}});
+      REQUIRE(until.has_value());
+      CHECK(*until > now + 200);
+      CHECK(*until <= now + 301);
+      const auto route =
+          nlohmann::json::parse(vt::http_get(url + "api/v1/routes/r1").body, nullptr, false);
+      CHECK(route["deferred_until"].is_string());
+    }
+    net::post(io, [&] { svc.request_stop(); });
+    runner.join();
+    up.stop();
+    std::filesystem::remove_all(dir);
+  }
+}
