@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon/runtime/version.hpp"
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {
