@@ -72,7 +72,8 @@ std::chrono::system_clock::time_point saturating_add(std::chrono::system_clock::
   if (d.count() > 0 && d >= std::chrono::duration_cast<std::chrono::milliseconds>(latest - now)) {
     return latest;
   }
-  if (d.count() < 0 && now.time_since_epoch() + d < system_clock::duration::zero()) {
+  if (d.count() < 0 &&
+      d <= -std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())) {
     return system_clock::time_point{};
   }
   return now + std::chrono::duration_cast<system_clock::duration>(d);
