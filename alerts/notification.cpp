@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 
 #include "probes/enum_table.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
@@ -110,7 +112,12 @@ std::int64_t to_epoch_ms(wall_time t) noexcept {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 wall_time from_epoch_ms(std::int64_t ms) noexcept {
-  return wall_time(std::chrono::duration_cast<wall_clock::duration>(std::chrono::milliseconds(ms)));
+  // State files are input: a huge value is clamped, never overflows the nanosecond clock.
+  const std::int64_t limit =
+      std::chrono::duration_cast<std::chrono::milliseconds>(latest_time_point_day.time_since_epoch())
+          .count();
+  return wall_time(std::chrono::duration_cast<wall_clock::duration>(
+      std::chrono::milliseconds(std::clamp(ms, -limit, limit))));
 }
 
 void to_json(nlohmann::json& j, const probe_snapshot& p) {

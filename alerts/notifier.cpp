@@ -103,7 +103,9 @@ net::awaitable<void> notifier::run() {
       auto request = format_request(receiver_, item->note, context_, item->message_id, now);
       auto result = co_await send_(std::move(request));
       const auto after = clock_();
-      const auto verdict = classify_response(result, after);
+      auto verdict = classify_response(result, after);
+      // Receiver replies may echo the routing key or the webhook URL's token.
+      verdict.reason = receiver_redactor(receiver_).redact(verdict.reason);
       const auto outcome = queue_.on_result(item->id, verdict, after);
       std::vector<std::pair<std::string, std::string>> fields = {
           {"receiver", receiver_.name},

@@ -354,4 +354,11 @@ delivery_verdict classify_response(const http_result& result, wall_time now) {
   return {delivery_status::permanent, std::nullopt, reason};
 }
 
+redactor receiver_redactor(const receiver_config& receiver) {
+  redactor r;
+  r.add(receiver.secret);
+  r.add_url(receiver.url);
+  return r;
+}
+
 }  // namespace visionwatch

@@ -14,6 +14,7 @@
 #include "alerts/alert_config.hpp"
 #include "alerts/notification.hpp"
 #include "probes/http_types.hpp"
+#include "probes/redactor.hpp"
 
 namespace visionwatch {
 
@@ -70,5 +71,9 @@ struct delivery_verdict {
 };
 
 delivery_verdict classify_response(const http_result& result, wall_time now);
+
+/// Masks the receiver's secrets (signing secret or routing key, the URL and its tokens) and
+/// common key shapes in texts the receiver sent back, before they reach logs and the API.
+redactor receiver_redactor(const receiver_config& receiver);
 
 }  // namespace visionwatch

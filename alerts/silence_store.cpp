@@ -13,6 +13,9 @@ silence_result silence_store::add(
   if (until <= now) {
     return {std::nullopt, "a silence must end in the future"};
   }
+  if (until - now > max_duration) {
+    return {std::nullopt, "a silence may last at most 365 days"};
+  }
   if (comment.size() > max_comment_bytes) {
     return {std::nullopt,
             "a silence comment is limited to " + std::to_string(max_comment_bytes) + " bytes"};

@@ -4,6 +4,7 @@
 /// as a set on reload) and from the admin API (kept until removed or expired; persisted).
 /// Time is passed in. Not thread-safe: one owner.
 
+#include <chrono>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,8 +38,11 @@ class silence_store {
  public:
   static constexpr std::size_t max_silences = 10'000;
   static constexpr std::size_t max_comment_bytes = 1'000;
+  /// The longest silence: longer ones are refused (the API answers 400), so a typo such as
+  /// "100y" or "until 9999" cannot mute a route for ever.
+  static constexpr std::chrono::hours max_duration{24 * 365};
 
-  /// Refuses an empty route, an expiry not after `now`, an over-long comment, or a full store.
+  /// Refuses an empty route, an expiry not after `now` or more than max_duration after it, an over-long comment, or a full store.
   silence_result add(std::string route,
                      wall_time until,
                      std::string comment,

@@ -475,6 +475,11 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
     clock.finish(result.phases);
     co_return result;
   }
+  if (const auto* bad_proxy = proxies.error_for(t->https, t->host, t->port)) {
+    set_failure(result, outcome::connect_error, *bad_proxy + " (" + t->host_port + ")");
+    clock.finish(result.phases);
+    co_return result;
+  }
   const proxy_endpoint* proxy = proxies.select(t->https, t->host, t->port);
 
   http::request<http::string_body> req;

@@ -121,13 +121,22 @@ std::string proxy_endpoint::display() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-proxy_endpoint parse_proxy_url(std::string_view url) {
+proxy_endpoint parse_proxy_url(std::string_view url_in) {
+  // Like curl: a value without a scheme ("127.0.0.1:3128", "user:pass@proxy:3128") is http.
+  const bool has_scheme = url_in.find("://") != std::string_view::npos;
+  const std::string with_scheme = has_scheme ? std::string(url_in) : "http://" + std::string(url_in);
+  const std::string_view url = with_scheme;
   auto r = boost::urls::parse_uri(url);
   if (!r) {
     throw std::invalid_argument("proxy URL is not a valid absolute URL");
   }
   const auto& u = *r;
-  if (ascii_lower(u.scheme()) != "http") {
+  const std::string scheme = ascii_lower(u.scheme());
+  if (scheme.starts_with("socks")) {
+    throw std::invalid_argument("SOCKS proxies are not supported (got '" + scheme +
+                                "'); use an http:// proxy");
+  }
+  if (scheme != "http") {
     throw std::invalid_argument("proxy URL scheme must be http (got '" + std::string(u.scheme()) +
                                 "')");
   }
@@ -217,19 +226,22 @@ proxy_rules proxy_rules::make(const std::string& explicit_url,
     }
     return {nullptr, std::nullopt};
   };
-  auto load = [&](const char* upper_name, const char* lower_name) -> std::optional<proxy_endpoint> {
+  // A bad value breaks only the requests that would use it (select_or_error), not start-up.
+  auto load = [&](const char* upper_name, const char* lower_name, std::string& error) {
+    std::optional<proxy_endpoint> p;
     auto [name, value] = first(upper_name, lower_name);
     if (!value) {
-      return std::nullopt;
+      return p;
     }
     try {
-      return parse_proxy_url(*value);
+      p = parse_proxy_url(*value);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(std::string(name) + ": " + e.what());
+      error = std::string(name) + ": " + e.what();
     }
+    return p;
   };
-  rules.https_ = load("HTTPS_PROXY", "https_proxy");
-  rules.http_ = load("HTTP_PROXY", "http_proxy");
+  rules.https_ = load("HTTPS_PROXY", "https_proxy", rules.https_error_);
+  rules.http_ = load("HTTP_PROXY", "http_proxy", rules.http_error_);
   if (auto [name, value] = first("NO_PROXY", "no_proxy"); value) {
     rules.no_proxy_ = *value;
   }
@@ -257,6 +269,16 @@ const proxy_endpoint* proxy_rules::select(bool https,
     return nullptr;
   }
   return &*p;
+}
+
+const std::string* proxy_rules::error_for(bool https,
+                                          std::string_view host,
+                                          std::uint16_t port) const {
+  const std::string& e = https ? https_error_ : http_error_;
+  if (e.empty() || (!no_proxy_.empty() && no_proxy_matches(no_proxy_, host, port))) {
+    return nullptr;
+  }
+  return &e;
 }
 
 }  // namespace visionwatch

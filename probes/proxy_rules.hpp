@@ -23,7 +23,8 @@ struct proxy_endpoint {
 };
 
 /// Parses "http://[user:pass@]host[:port][/]" (port defaults to 80; user and password are
-/// percent-decoded). Throws std::invalid_argument with a message that never repeats the
+/// percent-decoded). Like curl, a value without a scheme ("127.0.0.1:3128") means http://; SOCKS
+/// and https:// proxies are rejected. Throws std::invalid_argument with a message that never repeats the
 /// credentials for anything else (other schemes, paths, missing host, bad port).
 proxy_endpoint parse_proxy_url(std::string_view url);
 
@@ -44,19 +45,26 @@ class proxy_rules {
   /// `explicit_url` non-empty: every request goes through it (NO_PROXY does not apply).
   /// Otherwise, when `use_env`, HTTPS_PROXY/https_proxy carries https targets and
   /// HTTP_PROXY/http_proxy carries http targets (upper case wins), except hosts matched by
-  /// NO_PROXY/no_proxy. Throws std::invalid_argument naming the variable (never its value) for
-  /// an invalid proxy URL.
+  /// NO_PROXY/no_proxy. Throws std::invalid_argument for an invalid `explicit_url` (a config
+  /// error). An invalid environment proxy does not throw: it breaks only the requests that would
+  /// use it, see error_for().
   static proxy_rules make(const std::string& explicit_url, bool use_env, const env_lookup& env);
   /// make() with the process environment.
   static proxy_rules make(const std::string& explicit_url, bool use_env);
 
   /// The proxy for a target, or nullptr for a direct connection.
   const proxy_endpoint* select(bool https, std::string_view host, std::uint16_t port) const;
+  /// When the environment variable that would carry this target held an invalid proxy URL: the
+  /// error, naming the variable and never its value ("HTTPS_PROXY: proxy URL has no host").
+  /// nullptr when the target goes direct (no variable, or NO_PROXY matches) or the proxy is fine.
+  const std::string* error_for(bool https, std::string_view host, std::uint16_t port) const;
 
  private:
   std::optional<proxy_endpoint> https_;
   std::optional<proxy_endpoint> http_;
   std::string no_proxy_;
+  std::string https_error_;  ///< why HTTPS_PROXY/https_proxy is unusable; empty when fine
+  std::string http_error_;   ///< why HTTP_PROXY/http_proxy is unusable; empty when fine
 };
 
 }  // namespace visionwatch

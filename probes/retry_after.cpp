@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "probes/text_util.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
@@ -91,8 +92,10 @@ std::optional<system_clock::time_point> make_time(std::int64_t y,
   if (!ymd.ok()) {
     return std::nullopt;
   }
-  return system_clock::time_point{std::chrono::sys_days{ymd}} + std::chrono::hours{*hh} +
-         std::chrono::minutes{*mm} + seconds{*ss};
+  // In seconds first: years past 2262 do not fit system_clock's nanoseconds; they are clamped.
+  const std::chrono::sys_seconds t = std::chrono::sys_days{ymd} + std::chrono::hours{*hh} +
+                                     std::chrono::minutes{*mm} + seconds{*ss};
+  return clamp_to_time_point(t);
 }
 
 }  // namespace

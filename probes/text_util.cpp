@@ -1,5 +1,7 @@
 #include "probes/text_util.hpp"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 
 namespace visionwatch {
@@ -185,36 +187,111 @@ bool starts_with_icase(std::string_view s, std::size_t pos, std::string_view pre
 
 }  // namespace
 
+namespace {
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
+bool is_b64(char c) noexcept { return is_alnum(c) || c == '+' || c == '/'; }
+
+/// A key that starts with a fixed prefix: what follows must be at least `min_key` key characters.
+struct prefixed_key {
+  std::string_view prefix;
+  bool ignore_case;
+  std::size_t min_key;
+  bool (*key_char)(char) noexcept;
+};
+
+bool is_id_char(char c) noexcept { return is_upper(c) || (c >= '0' && c <= '9'); }
+
+constexpr prefixed_key prefixed_keys[] = {
+    {"sk-", true, 1, is_key_char},       // OpenAI, Anthropic, DeepSeek, OpenRouter ...
+    {"bearer ", true, 8, is_key_char},   // "Missing bearer or basic authentication" names no key
+    {"AIza", false, 8, is_key_char},     // Google API keys
+    {"gsk_", false, 8, is_key_char},     // Groq
+    {"xai-", false, 8, is_key_char},     // xAI
+    {"AKIA", false, 12, is_id_char},     // AWS access key ids
+    {"ASIA", false, 12, is_id_char},     // AWS temporary access key ids
+};
+
+/// Length of the run of `pred` characters starting at `pos`.
+std::size_t run_length(std::string_view s, std::size_t pos, bool (*pred)(char) noexcept) {
+  std::size_t end = pos;
+  while (end < s.size() && pred(s[end])) {
+    ++end;
+  }
+  return end - pos;
+}
+
+/// A whole-word key without a prefix, at `i`: 0 or its length. A 40-character base64 run with
+/// upper and lower case letters is an AWS secret access key; exactly 32 hex digits is an Azure
+/// (OpenAI/AI services) key; both shapes also cover hashes and request ids, masked alike.
+std::size_t bare_key_length(std::string_view text, std::size_t i) {
+  if (i == 0 || !is_b64(text[i - 1])) {
+    const std::size_t n = run_length(text, i, is_b64);
+    if (n == 40) {
+      const auto key = text.substr(i, n);
+      const bool upper = std::any_of(key.begin(), key.end(), is_upper);
+      const bool lower = std::any_of(key.begin(), key.end(), is_lower);
+      if (upper && lower) {
+        return n;
+      }
+    }
+  }
+  if (i == 0 || !is_alnum(text[i - 1])) {
+    const std::size_t n = run_length(text, i, is_hex);
+    if (n == 32 && (i + n == text.size() || !is_alnum(text[i + n]))) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::string redact_secrets(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
     const bool at_word_start = i == 0 || !is_alnum(text[i - 1]);
-    std::size_t prefix = 0;
-    std::size_t min_key = 0;
-    if (at_word_start && starts_with_icase(text, i, "sk-")) {
-      prefix = 3;
-      min_key = 1;
-    } else if (at_word_start && starts_with_icase(text, i, "bearer ")) {
-      prefix = 7;
-      min_key = 8;  // "Missing bearer or basic authentication" names no key
-    }
-    std::size_t end = i + prefix;
-    while (prefix > 0 && end < text.size() && is_key_char(text[end])) {
-      ++end;
-    }
-    // A sentence's final full stop is not part of the key.
-    if (end > i + prefix && text[end - 1] == '.') {
-      --end;
-    }
-    if (prefix == 0 || end - (i + prefix) < min_key) {
+    if (!at_word_start) {
       out.push_back(text[i++]);
       continue;
     }
-    out.append(text.substr(i, prefix));
-    out += "***";
-    i = end;
+    bool masked = false;
+    for (const auto& k : prefixed_keys) {
+      const bool starts = k.ignore_case ? starts_with_icase(text, i, k.prefix)
+                                        : text.substr(i).starts_with(k.prefix);
+      if (!starts) {
+        continue;
+      }
+      const std::size_t from = i + k.prefix.size();
+      std::size_t end = from + run_length(text, from, k.key_char);
+      // A sentence's final full stop is not part of the key.
+      if (end > from && text[end - 1] == '.') {
+        --end;
+      }
+      if (end - from < k.min_key) {
+        continue;
+      }
+      out.append(text.substr(i, k.prefix.size()));
+      out += "***";
+      i = end;
+      masked = true;
+      break;
+    }
+    if (masked) {
+      continue;
+    }
+    if (const std::size_t n = bare_key_length(text, i); n > 0) {
+      out += "***";
+      i += n;
+      continue;
+    }
+    out.push_back(text[i++]);
   }
   return out;
 }

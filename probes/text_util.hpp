@@ -46,8 +46,11 @@ std::string one_line_excerpt(std::string_view text, std::size_t max_bytes);
 namespace visionwatch {
 
 /// Masks API keys that error bodies echo back ("Incorrect API key provided: sk-proj-****abcd",
-/// "Bearer abc..."): every "sk-..." token and the token after "Bearer " become "***". Used on
-/// upstream error messages before they reach reasons, logs and alerts.
+/// "Bearer abc..."), by shape: the key after "sk-", "Bearer ", "AIza" (Google), "gsk_" (Groq),
+/// "xai-" (xAI), "AKIA"/"ASIA" (AWS access key ids) becomes "***"; so do whole words of exactly
+/// 32 hex digits (Azure keys) and of 40 base64 characters with both letter cases (AWS secret
+/// keys). Configured secrets of any shape are masked by `redactor` (probes/redactor.hpp), which
+/// applies this too.
 std::string redact_secrets(std::string_view text);
 
 /// ASCII-only helpers for protocol text (URL schemes, host names, header names, HTML tags, HTTP

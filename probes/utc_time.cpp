@@ -1,5 +1,6 @@
 #include "probes/utc_time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -57,6 +58,25 @@ std::string format_compact_utc(std::chrono::system_clock::time_point t) {
   std::erase(s, '-');
   std::erase(s, ':');
   return s;
+}
+
+std::chrono::system_clock::time_point clamp_to_time_point(std::chrono::sys_seconds t) noexcept {
+  const std::chrono::sys_seconds latest{latest_time_point_day};
+  return std::chrono::system_clock::time_point{std::min(t, latest).time_since_epoch()};
+}
+
+std::chrono::system_clock::time_point saturating_add(std::chrono::system_clock::time_point now,
+                                                     std::chrono::milliseconds d) noexcept {
+  using std::chrono::system_clock;
+  const auto latest = system_clock::time_point{latest_time_point_day.time_since_epoch()};
+  if (d.count() > 0 && d >= std::chrono::duration_cast<std::chrono::milliseconds>(latest - now)) {
+    return latest;
+  }
+  if (d.count() < 0 &&
+      d <= -std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())) {
+    return system_clock::time_point{};
+  }
+  return now + std::chrono::duration_cast<system_clock::duration>(d);
 }
 
 }  // namespace visionwatch

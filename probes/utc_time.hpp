@@ -7,6 +7,19 @@
 
 namespace visionwatch {
 
+/// The last day every clock we use can hold: system_clock counts nanoseconds in 64 bits on
+/// libstdc++ and ends on 2262-04-11. Dates parsed from the wire or from files (HTTP Date,
+/// Retry-After, silences, the state file) are clamped to it instead of overflowing.
+inline constexpr std::chrono::sys_days latest_time_point_day{
+    std::chrono::year{2262} / std::chrono::January / std::chrono::day{1}};
+
+/// `t` as a system_clock time point; times after latest_time_point_day become that day.
+std::chrono::system_clock::time_point clamp_to_time_point(std::chrono::sys_seconds t) noexcept;
+
+/// `now + d`, saturating at latest_time_point_day (and at the epoch for negative overflow).
+std::chrono::system_clock::time_point saturating_add(std::chrono::system_clock::time_point now,
+                                                     std::chrono::milliseconds d) noexcept;
+
 /// How many digits of the second to print after the decimal point.
 enum class utc_precision { seconds, milliseconds };
 

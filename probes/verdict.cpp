@@ -56,7 +56,7 @@ std::string http_reason(const http_result& http, const reply& r) {
   if (http.status >= 300 && http.status < 400) {
     s += ": redirect";
     if (const auto loc = http.header("location"); !loc.empty()) {
-      s += " to " + one_line_excerpt(loc, message_bytes);
+      s += " to " + one_line_excerpt(redact_secrets(loc), message_bytes);
     }
     return s + " (redirects are not followed; check base_url)";
   }

@@ -305,7 +305,9 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
     if (!d) {
       return {std::nullopt, "\"duration\" is not a duration (use 30m, 2h)"};
     }
-    until = now + *d;
+    // Capped before the addition: a huge duration would overflow the clock (the store refuses
+    // anything over its maximum with a clear message).
+    until = saturating_add(now, *d);
   } else {
     return {std::nullopt, "give \"until\" (RFC 3339) or \"duration\" (e.g. 2h)"};
   }

@@ -6,6 +6,7 @@
 #include "daemon/runtime/media_store.hpp"
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
+#include "probes/redactor.hpp"
 #include "probes/text_util.hpp"
 #include "probes/verdict.hpp"
 
@@ -64,7 +65,29 @@ void fill_from_reply(probe_result& r,
   r.cost_usd = probe_cost(rep.tokens, price);
 }
 
+/// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
+/// before the result reaches logs, the API, the status page, notifications and `check` output.
+void redact_result(probe_result& r, const gateway_config& gateway) {
+  const redactor redact = gateway_redactor(gateway);
+  r.reason = redact(r.reason);
+  r.answer_excerpt = redact(r.answer_excerpt);
+}
+
 }  // namespace
+
+redactor gateway_redactor(const gateway_config& gateway) {
+  redactor r;
+  r.add(gateway.api_key);
+  // Header values may be secrets resolved from ${VAR}; which ones is not recorded, so all are
+  // masked (short ones such as "1" are ignored by the redactor).
+  for (const auto& [name, value] : gateway.headers) {
+    r.add(value);
+  }
+  if (!gateway.client.proxy_url.empty()) {
+    r.add_url(gateway.client.proxy_url);
+  }
+  return r;
+}
 
 double probe_cost(const usage& u, const price_config& price) noexcept {
   const double in = u.prompt_tokens ? static_cast<double>(*u.prompt_tokens) : 0.0;
@@ -143,6 +166,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
+  redact_result(r, *job.gateway);
   co_return r;
 }
 
@@ -164,6 +188,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
+  redact_result(r, *job.gateway);
   co_return r;
 }
 

@@ -12,6 +12,7 @@
 #include "probes/http_client.hpp"
 #include "probes/net.hpp"
 #include "probes/probe_result.hpp"
+#include "probes/redactor.hpp"
 
 namespace visionwatch {
 
@@ -46,6 +47,10 @@ net::awaitable<probe_result> run_probe(probe_job job);
 /// The text-only control request (same prompt, no image). On success the result's
 /// tokens.prompt_tokens is the new baseline; its outcome is ok or the transport/HTTP failure.
 net::awaitable<probe_result> run_control(probe_job job);
+
+/// Masks the gateway's configured secrets (api key, extra header values, proxy credentials) and
+/// common key shapes; applied to every probe result's reason and answer excerpt.
+redactor gateway_redactor(const gateway_config& gateway);
 
 /// USD for the given usage and prices (0 for missing fields).
 double probe_cost(const usage& u, const price_config& price) noexcept;

@@ -1,6 +1,9 @@
 #include "alerts/silence_store.hpp"
 
 #include <doctest/doctest.h>
+
+#include <limits>
+
 #include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
@@ -82,5 +85,30 @@ TEST_SUITE("unit") {
     CHECK_FALSE(
         restored.restore(nlohmann::json{{"next_id", 1}, {"silences", {{{"id", 3}}}}}).empty());
     CHECK(restored.list().empty());
+  }
+
+  TEST_CASE("a silence longer than a year is refused with a clear message") {
+    silence_store s;
+    CHECK(s.add("a", t0 + 24h * 365 * 100, "", t0).error ==
+          "a silence may last at most 365 days");
+    CHECK(s.add("a", t0 + silence_store::max_duration, "", t0).value.has_value());
+  }
+
+  TEST_CASE("a state file with a far future silence is clamped instead of overflowing") {
+    silence_store restored;
+    const nlohmann::json state = {
+        {"next_id", 2},
+        {"silences",
+         {{{"id", "sil-1"},
+           {"route", "a"},
+           {"starts_at_ms", 0},
+           {"until_ms", std::numeric_limits<std::int64_t>::max()},
+           {"comment", ""},
+           {"source", "api"}}}}};
+    const auto errors = restored.restore(state);
+    INFO(errors);
+    REQUIRE(restored.list().size() == 1);
+    CHECK(restored.list()[0].until > t0);
+    CHECK(restored.is_silenced("a", t0));
   }
 }

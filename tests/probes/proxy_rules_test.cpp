@@ -1,4 +1,5 @@
 #include "probes/proxy_rules.hpp"
+#include "probes/text_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -144,13 +145,57 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("an invalid environment proxy names the variable but not its value") {
+    const auto rules =
+        proxy_rules::make("", true, fake_env({{"HTTPS_PROXY", "ftp://u:hunter2@x"}}));
+    const std::string* error = rules.error_for(true, "x.example", 443);
+    REQUIRE(error != nullptr);
+    CHECK(error->find("HTTPS_PROXY") != std::string::npos);
+    CHECK(error->find("hunter2") == std::string::npos);
+  }
+
+  TEST_CASE("a proxy value without a scheme means http as in curl") {
+    CHECK(parse_proxy_url("127.0.0.1:3128") == parse_proxy_url("http://127.0.0.1:3128"));
+    const auto p = parse_proxy_url("alice:pw@proxy.example:8080");
+    CHECK(p.host == "proxy.example");
+    CHECK(p.port == 8080);
+    CHECK(p.authorization == "Basic " + visionwatch::base64_encode("alice:pw"));
+    const auto rules = proxy_rules::make("", true, fake_env({{"HTTPS_PROXY", "127.0.0.1:3128"}}));
+    REQUIRE(rules.select(true, "api.example", 443) != nullptr);
+    CHECK(rules.select(true, "api.example", 443)->display() == "127.0.0.1:3128");
+    CHECK(rules.error_for(true, "api.example", 443) == nullptr);
+  }
+
+  TEST_CASE("a SOCKS proxy is rejected with a clear error") {
     try {
-      (void)proxy_rules::make("", true, fake_env({{"HTTPS_PROXY", "ftp://u:hunter2@x"}}));
+      (void)parse_proxy_url("socks5://u:topsecret@h:1080");
       FAIL("accepted");
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
-      CHECK(what.find("HTTPS_PROXY") != std::string::npos);
-      CHECK(what.find("hunter2") == std::string::npos);
+      CHECK(what.find("SOCKS proxies are not supported") != std::string::npos);
+      CHECK(what.find("topsecret") == std::string::npos);
     }
+  }
+
+  TEST_CASE("a bad environment proxy breaks only the targets that would use it") {
+    const auto rules = proxy_rules::make(
+        "",
+        true,
+        fake_env({{"HTTPS_PROXY", "socks5://u:hunter2@p:1080"}, {"NO_PROXY", "internal.example"}}));
+    CHECK(rules.error_for(true, "api.example", 443) != nullptr);
+    CHECK(rules.error_for(false, "api.example", 80) == nullptr);
+    CHECK(rules.error_for(true, "internal.example", 443) == nullptr);
+    CHECK(rules.select(true, "api.example", 443) == nullptr);
+    const auto http_rules =
+        proxy_rules::make("", true, fake_env({{"http_proxy", "http://u:hunter2@:1"}}));
+    const std::string* error = http_rules.error_for(false, "api.example", 80);
+    REQUIRE(error != nullptr);
+    CHECK(error->starts_with("http_proxy: "));
+    CHECK(error->find("hunter2") == std::string::npos);
+    CHECK(http_rules.error_for(true, "api.example", 443) == nullptr);
+  }
+
+  TEST_CASE("an invalid explicit proxy URL is still a start-up error") {
+    CHECK_THROWS_AS((void)proxy_rules::make("socks5://p:1080", true, fake_env({})),
+                    std::invalid_argument);
   }
 }

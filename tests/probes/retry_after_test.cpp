@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "probes/utc_time.hpp"
+
 using namespace visionwatch;
 using std::chrono::seconds;
 using std::chrono::system_clock;
@@ -60,5 +62,28 @@ TEST_SUITE("unit") {
     CHECK_FALSE(parse_duration_seconds("s").has_value());
     CHECK_FALSE(parse_duration_seconds("-1s").has_value());
     CHECK_FALSE(parse_duration_seconds("1.2.3s").has_value());
+  }
+
+  TEST_CASE("dates past 2262 are clamped instead of overflowing the clock") {
+    const auto now = at(2025, 6, 1, 12, 0, 0);
+    const auto far = parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT");
+    REQUIRE(far.has_value());
+    CHECK(*far > now);
+    CHECK(*far <= system_clock::time_point::max());
+    CHECK(*far == clamp_to_time_point(std::chrono::sys_seconds{latest_time_point_day}));
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == max_retry_after);
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", *far) == seconds{0});
+    CHECK(parse_retry_after("99999999999999999999999", now) == max_retry_after);
+    CHECK(parse_retry_after("9223372036854775807", now) == max_retry_after);
+    CHECK(parse_duration_seconds("99999999999999999999.5s") == max_retry_after);
+  }
+
+  TEST_CASE("adding a huge duration to now saturates at the last representable day") {
+    const auto now = at(2025, 6, 1, 12, 0, 0);
+    const auto latest = system_clock::time_point{latest_time_point_day.time_since_epoch()};
+    CHECK(saturating_add(now, std::chrono::milliseconds::max()) == latest);
+    CHECK(saturating_add(now, std::chrono::hours{24 * 365 * 1000}) == latest);
+    CHECK(saturating_add(now, std::chrono::hours{1}) == now + std::chrono::hours{1});
+    CHECK(saturating_add(now, std::chrono::milliseconds::min()) == system_clock::time_point{});
   }
 }
