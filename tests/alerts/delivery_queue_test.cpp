@@ -17,7 +17,7 @@ notification note(std::string route, notification_kind kind = notification_kind:
   n.rule = alert_rule_kind::route_down;
   n.severity = "critical";
   n.starts_at = t0;
-  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  n.fingerprint = make_fingerprint(n.route, n.rule);
   if (kind == notification_kind::resolved) {
     n.ends_at = t0 + 1h;
   }

@@ -21,7 +21,7 @@ notification note(std::string route) {
   n.severity = "critical";
   n.summary = "down";
   n.starts_at = wall_clock::now();
-  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  n.fingerprint = make_fingerprint(n.route, n.rule);
   return n;
 }
 

@@ -1,6 +1,8 @@
 #include "alerts/silence_store.hpp"
 
 #include <doctest/doctest.h>
+
+#include <set>
 #include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
@@ -82,5 +84,24 @@ TEST_SUITE("unit") {
     CHECK_FALSE(
         restored.restore(nlohmann::json{{"next_id", 1}, {"silences", {{{"id", 3}}}}}).empty());
     CHECK(restored.list().empty());
+  }
+
+  TEST_CASE("a restart takes config silences from the config and API silences from the file") {
+    silence_store before;
+    before.replace_config_silences({{"old-route", t0 + 10h, "from the old config"}}, t0);
+    REQUIRE(before.add("api-route", t0 + 5h, "by hand", t0).value);
+    const auto saved = nlohmann::json::parse(before.to_json().dump());
+
+    // The order of a start-up: the saved store first, then today's config silences on top.
+    silence_store after;
+    CHECK(after.restore(saved).empty());
+    after.replace_config_silences({{"new-route", t0 + 10h, "from the new config"}}, t0 + 1h);
+    CHECK_FALSE(after.is_silenced("old-route", t0 + 2h));
+    CHECK(after.is_silenced("new-route", t0 + 2h));
+    CHECK(after.is_silenced("api-route", t0 + 2h));
+    std::set<std::string> ids;
+    for (const auto& s : after.list()) {
+      CHECK(ids.insert(s.id).second);
+    }
   }
 }
