@@ -379,24 +379,15 @@ void alerting::sync_metrics() {
     sync(name, *e);
     metrics_.set_queue_depth(name, e->n->depth());
   }
-  // Retired receivers count until their drain ends; then their series go (unless a later
-  // reload brought the name back).
+  // Retired receivers count until their drain ends. Their series stay, with the final counts
+  // (drops included), until a restart: a scrape after the reload still sees what was lost.
   std::erase_if(retired_, [&](std::unique_ptr<receiver_entry>& e) {
     const auto name = e->n->name();
     sync(name, *e);
-    if (*e->running) {
-      if (!receivers_.contains(name)) {
-        metrics_.set_queue_depth(name, e->n->depth());
-      }
-      return false;
+    if (!receivers_.contains(name)) {
+      metrics_.set_queue_depth(name, e->n->depth());
     }
-    if (!receivers_.contains(name) &&
-        std::none_of(retired_.begin(), retired_.end(), [&](const auto& other) {
-          return other.get() != e.get() && *other->running && other->n->name() == name;
-        })) {
-      metrics_.remove_receiver(name);
-    }
-    return true;
+    return !*e->running;
   });
 }
 
