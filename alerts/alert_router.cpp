@@ -155,7 +155,9 @@ nlohmann::json alert_router::to_json() const {
   return {{"routes", std::move(routes)}, {"silences", silences_.to_json()}};
 }
 
-std::vector<std::string> alert_router::restore(const nlohmann::json& state) {
+std::vector<std::string> alert_router::restore(const nlohmann::json& state,
+                                               wall_time now,
+                                               std::vector<alert_event>* events) {
   std::vector<std::string> problems;
   if (!state.is_object()) {
     problems.emplace_back("alert state is not an object; starting clean");
@@ -166,13 +168,29 @@ std::vector<std::string> alert_router::restore(const nlohmann::json& state) {
       problems.push_back(e);
     }
   }
-  if (auto r = state.find("routes"); r != state.end() && r->is_object()) {
-    for (auto& [name, engine] : engines_) {
-      if (auto saved = r->find(name); saved != r->end()) {
-        if (auto e = engine.restore(*saved); !e.empty()) {
-          problems.push_back(e);
-        }
-      }
+  auto r = state.find("routes");
+  if (r == state.end() || !r->is_object()) {
+    return problems;
+  }
+  for (const auto& [name, saved] : r->items()) {
+    auto current = engines_.find(name);
+    auto [engine, error] =
+        rule_engine::from_saved(saved, current == engines_.end() ? nullptr : &current->second);
+    if (!engine) {
+      problems.push_back(error);
+      continue;
+    }
+    // The reload path: today's rules for a configured route, none for one that left.
+    std::vector<alert_event> caused;
+    if (current != engines_.end()) {
+      caused = engine->reconfigure(current->second.identity(), current->second.rules(), now);
+      current->second = std::move(*engine);
+    } else {
+      caused = engine->reconfigure(engine->identity(), alert_rules_config{}, now);
+    }
+    dispatch(caused, now);
+    if (events != nullptr) {
+      events->insert(events->end(), caused.begin(), caused.end());
     }
   }
   return problems;

@@ -60,9 +60,14 @@ class alert_router {
 
   /// {"routes": {name: rule state}, "silences": ...}
   nlohmann::json to_json() const;
-  /// Restores what to_json() saved for the routes set up now; each problem is returned as one
-  /// string (that route or the silences start clean), nothing throws.
-  std::vector<std::string> restore(const nlohmann::json& state);
+  /// Restores what to_json() saved (a start-up), then reconciles it with the routes set up now
+  /// exactly as a reload would: a saved firing of a route or rule that left the config, or whose
+  /// rule changed, is resolved and delivered to the receivers that had it. Each problem is
+  /// returned as one string (that route or the silences start clean), nothing throws. The
+  /// events caused (already delivered) are appended to `events` when given.
+  std::vector<std::string> restore(const nlohmann::json& state,
+                                   wall_time now,
+                                   std::vector<alert_event>* events = nullptr);
 
  private:
   void dispatch(const std::vector<alert_event>& events, wall_time now);

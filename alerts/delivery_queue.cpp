@@ -13,6 +13,10 @@ delivery_policy delivery_policy::from(const receiver_config& receiver) {
   p.max_age = receiver.max_age;
   p.min_backoff = std::max(receiver.min_backoff, std::chrono::milliseconds(1));
   p.max_backoff = std::max(receiver.max_backoff, p.min_backoff);
+  if (receiver.kind == receiver_kind::alertmanager) {
+    p.batch_size = 64;  // Prometheus sends up to 64 alerts per POST by default
+    p.coalesce = true;
+  }
   return p;
 }
 
@@ -24,6 +28,10 @@ delivery_queue::delivery_queue(delivery_policy policy, random_source random)
   }
 }
 
+bool delivery_queue::flying(std::uint64_t id) const noexcept {
+  return std::find(in_flight_.begin(), in_flight_.end(), id) != in_flight_.end();
+}
+
 std::optional<queued_notification> delivery_queue::drop_one() {
   if (items_.empty()) {
     return std::nullopt;
@@ -32,7 +40,7 @@ std::optional<queued_notification> delivery_queue::drop_one() {
   // good, while a lost trigger or reminder is followed by later news about the same alert.
   auto pick = items_.end();
   for (auto it = items_.begin(); it != items_.end(); ++it) {
-    if (in_flight_ && it->id == *in_flight_) {
+    if (flying(it->id)) {
       continue;
     }
     if (it->note.kind != notification_kind::resolved) {
@@ -46,9 +54,7 @@ std::optional<queued_notification> delivery_queue::drop_one() {
   if (pick == items_.end()) {
     pick = items_.begin();  // only the in-flight entry is left: its result will be stale
   }
-  if (in_flight_ && pick->id == *in_flight_) {
-    in_flight_.reset();
-  }
+  std::erase(in_flight_, pick->id);
   auto dropped = std::move(*pick);
   items_.erase(pick);
   ++counters_.dropped;
@@ -59,9 +65,19 @@ std::vector<queued_notification> delivery_queue::enqueue(notification note, wall
   std::vector<queued_notification> dropped;
   if (note.kind == notification_kind::reminder || note.kind == notification_kind::refresh) {
     for (auto& item : items_) {
-      if ((!in_flight_ || item.id != *in_flight_) && item.note.kind == note.kind &&
+      if (!flying(item.id) && item.note.kind == note.kind &&
           item.note.fingerprint == note.fingerprint) {
         item.note = std::move(note);
+        return dropped;
+      }
+    }
+  }
+  if (policy_.coalesce) {
+    for (auto& item : items_) {
+      if (!flying(item.id) && item.note.fingerprint == note.fingerprint) {
+        item.note = std::move(note);
+        item.enqueued_at = now;  // fresh news: max_age and max_attempts start over
+        item.attempts = 0;
         return dropped;
       }
     }
@@ -83,18 +99,42 @@ std::vector<queued_notification> delivery_queue::enqueue(notification note, wall
 }
 
 std::optional<wall_time> delivery_queue::next_due() const {
-  if (items_.empty() || in_flight_) {
+  if (items_.empty() || !in_flight_.empty()) {
     return std::nullopt;
   }
   return items_.front().not_before;
 }
 
 std::optional<queued_notification> delivery_queue::take(wall_time now) {
-  if (items_.empty() || in_flight_ || items_.front().not_before > now) {
+  if (items_.empty() || !in_flight_.empty() || items_.front().not_before > now) {
     return std::nullopt;
   }
-  in_flight_ = items_.front().id;
+  in_flight_ = {items_.front().id};
   return items_.front();
+}
+
+std::vector<queued_notification> delivery_queue::take_batch(wall_time now) {
+  std::vector<queued_notification> batch;
+  if (!in_flight_.empty()) {
+    return batch;
+  }
+  for (const auto& item : items_) {
+    if (batch.size() >= std::max<std::size_t>(policy_.batch_size, 1) || item.not_before > now) {
+      break;
+    }
+    batch.push_back(item);
+    in_flight_.push_back(item.id);
+  }
+  return batch;
+}
+
+std::vector<queued_notification> delivery_queue::drop_all() {
+  std::vector<queued_notification> dropped(std::make_move_iterator(items_.begin()),
+                                           std::make_move_iterator(items_.end()));
+  counters_.dropped += dropped.size();
+  items_.clear();
+  in_flight_.clear();
+  return dropped;
 }
 
 std::chrono::milliseconds delivery_queue::backoff(int attempts) {
@@ -109,41 +149,57 @@ std::chrono::milliseconds delivery_queue::backoff(int attempts) {
 delivery_outcome delivery_queue::on_result(std::uint64_t id,
                                            const delivery_verdict& verdict,
                                            wall_time now) {
-  if (!in_flight_ || *in_flight_ != id || items_.empty() || items_.front().id != id) {
-    return delivery_outcome::stale;
+  return on_result(std::vector<std::uint64_t>{id}, verdict, now);
+}
+
+delivery_outcome delivery_queue::on_result(const std::vector<std::uint64_t>& ids,
+                                           const delivery_verdict& verdict,
+                                           wall_time now) {
+  std::optional<delivery_outcome> first;
+  std::optional<std::chrono::milliseconds> delay;  // one backoff for the whole batch
+  for (const auto id : ids) {
+    if (!flying(id)) {
+      continue;  // dropped while in flight, or not handed out
+    }
+    const auto it =
+        std::find_if(items_.begin(), items_.end(), [&](const auto& q) { return q.id == id; });
+    if (it == items_.end()) {
+      continue;
+    }
+    auto& head = *it;
+    ++head.attempts;
+    head.last_error = verdict.reason;
+    delivery_outcome outcome = delivery_outcome::delivered;
+    if (verdict.status == delivery_status::delivered) {
+      ++counters_.success;
+    } else {
+      bool give_up =
+          verdict.status == delivery_status::permanent || head.attempts >= policy_.max_attempts;
+      if (!give_up) {
+        if (!delay) {
+          delay = verdict.retry_after
+                      ? std::chrono::duration_cast<std::chrono::milliseconds>(*verdict.retry_after)
+                      : backoff(head.attempts);
+        }
+        head.not_before = now + *delay;
+        give_up = head.not_before > head.enqueued_at + policy_.max_age;
+      }
+      outcome = give_up ? delivery_outcome::failed : delivery_outcome::retry_scheduled;
+      ++(give_up ? counters_.failed : counters_.retry);
+    }
+    if (outcome != delivery_outcome::retry_scheduled) {
+      items_.erase(it);
+    }
+    first = first.value_or(outcome);
   }
-  in_flight_.reset();
-  auto& head = items_.front();
-  ++head.attempts;
-  head.last_error = verdict.reason;
-  if (verdict.status == delivery_status::delivered) {
-    items_.pop_front();
-    ++counters_.success;
-    return delivery_outcome::delivered;
-  }
-  bool give_up =
-      verdict.status == delivery_status::permanent || head.attempts >= policy_.max_attempts;
-  if (!give_up) {
-    const auto delay =
-        verdict.retry_after
-            ? std::chrono::duration_cast<std::chrono::milliseconds>(*verdict.retry_after)
-            : backoff(head.attempts);
-    head.not_before = now + delay;
-    give_up = head.not_before > head.enqueued_at + policy_.max_age;
-  }
-  if (give_up) {
-    items_.pop_front();
-    ++counters_.failed;
-    return delivery_outcome::failed;
-  }
-  ++counters_.retry;
-  return delivery_outcome::retry_scheduled;
+  in_flight_.clear();
+  return first.value_or(delivery_outcome::stale);
 }
 
 std::vector<queued_notification> delivery_queue::expire(wall_time now) {
   std::vector<queued_notification> expired;
   for (auto it = items_.begin(); it != items_.end();) {
-    if ((!in_flight_ || it->id != *in_flight_) && now >= it->enqueued_at + policy_.max_age) {
+    if (!flying(it->id) && now >= it->enqueued_at + policy_.max_age) {
       expired.push_back(std::move(*it));
       it = items_.erase(it);
       ++counters_.failed;
@@ -199,12 +255,12 @@ std::string delivery_queue::restore(const nlohmann::json& j) {
     }
   } catch (const std::exception& e) {
     items_.clear();
-    in_flight_.reset();
+    in_flight_.clear();
     next_id_ = 1;
     return std::string("delivery queue: ") + e.what();
   }
   items_ = std::move(loaded);
-  in_flight_.reset();
+  in_flight_.clear();
   next_id_ = next_id;
   // A smaller queue_size since the save: keep the newest entries.
   while (items_.size() > policy_.capacity) {

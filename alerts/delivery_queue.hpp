@@ -2,7 +2,9 @@
 /// The pending notifications of one receiver, sans-io: the notifier asks what is due, sends it,
 /// and reports the verdict back; the queue decides retries (exponential backoff with jitter,
 /// Retry-After honoured), gives up (max_attempts, max_age, permanent errors) and drops the
-/// oldest entry when full. One notification is in flight at a time, so delivery keeps order.
+/// oldest entry when full. One request is in flight at a time (one notification, or a batch of
+/// the due head for a batching receiver), so delivery keeps order. Every entry that leaves
+/// without delivery is counted (failed or dropped) and returned to the caller to log.
 /// Time and randomness are injected. Serialisable so pending notifications survive a restart.
 /// Not thread-safe: one owner.
 
@@ -27,6 +29,12 @@ struct delivery_policy {
   std::chrono::seconds max_age{24 * 3600};
   std::chrono::milliseconds min_backoff{1'000};
   std::chrono::milliseconds max_backoff{300'000};
+  /// Notifications sent in one request (Alertmanager takes a JSON array of alerts).
+  std::size_t batch_size = 1;
+  /// A newer notification replaces a waiting one of the same alert (fingerprint): only the
+  /// latest state matters to Alertmanager, so the queue holds one entry per alert and an outage
+  /// of a whole gateway (every route firing) cannot overflow it.
+  bool coalesce = false;
 
   static delivery_policy from(const receiver_config& receiver);
 };
@@ -74,9 +82,20 @@ class delivery_queue {
 
   /// The head, marked in flight, if it is due and nothing is in flight.
   std::optional<queued_notification> take(wall_time now);
+  /// Up to policy().batch_size due entries from the head, in order, marked in flight together;
+  /// empty when nothing is due or a request is in flight.
+  std::vector<queued_notification> take_batch(wall_time now);
 
   /// The verdict for the message `id` handed out by take().
   delivery_outcome on_result(std::uint64_t id, const delivery_verdict& verdict, wall_time now);
+  /// The verdict for a batch handed out by take_batch(): applied to each entry still queued
+  /// (retries keep the entries at the head, together). Stale when none is.
+  delivery_outcome on_result(const std::vector<std::uint64_t>& ids,
+                             const delivery_verdict& verdict,
+                             wall_time now);
+  /// Gives up on every entry (counted dropped): a receiver removed by a reload that could not
+  /// deliver before its drain deadline, or one retired at shutdown. Returns them to log.
+  std::vector<queued_notification> drop_all();
 
   /// Gives up (counted failed) on waiting entries older than max_age; returns them.
   std::vector<queued_notification> expire(wall_time now);
@@ -86,7 +105,7 @@ class delivery_queue {
 
   std::size_t size() const noexcept { return items_.size(); }
   bool empty() const noexcept { return items_.empty(); }
-  bool in_flight() const noexcept { return in_flight_.has_value(); }
+  bool in_flight() const noexcept { return !in_flight_.empty(); }
   const std::deque<queued_notification>& items() const noexcept { return items_; }
   const delivery_counters& counters() const noexcept { return counters_; }
   const delivery_policy& policy() const noexcept { return policy_; }
@@ -101,11 +120,12 @@ class delivery_queue {
 
  private:
   std::optional<queued_notification> drop_one();
+  bool flying(std::uint64_t id) const noexcept;
 
   delivery_policy policy_;
   random_source random_;
   std::deque<queued_notification> items_;
-  std::optional<std::uint64_t> in_flight_;
+  std::vector<std::uint64_t> in_flight_;  ///< ids of the request in flight (head entries)
   std::uint64_t next_id_ = 1;
   delivery_counters counters_;
 };

@@ -60,13 +60,20 @@ std::optional<notification_kind> notification_kind_from_string(std::string_view 
   return enum_from_name<notification_kind>(kind_names, s);
 }
 
-std::string make_fingerprint(std::string_view route, alert_rule_kind rule, wall_time starts_at) {
-  // Separators that cannot appear in a route name keep ("a", "b:c") and ("a:b", "c") apart.
+std::string make_fingerprint(std::string_view route,
+                             alert_rule_kind rule,
+                             const std::map<std::string, std::string>& external_labels) {
+  // Separators that cannot appear in a route name or label keep ("a", "b:c") and ("a:b", "c")
+  // apart; the map is sorted, so the order labels were configured in does not matter.
   std::string input(route);
   input += '\x1f';
   input += to_string(rule);
-  input += '\x1f';
-  input += std::to_string(to_epoch_ms(starts_at));
+  for (const auto& [k, v] : external_labels) {
+    input += '\x1e';
+    input += k;
+    input += '\x1f';
+    input += v;
+  }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {

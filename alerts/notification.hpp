@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -67,7 +68,8 @@ struct notification {
   wall_time starts_at{};
   std::optional<wall_time> ends_at;  ///< set on resolved
   std::string status_url;            ///< link to the route on the status page; may be empty
-  /// Stable per (route, rule, incident start): the dedup key of every receiver.
+  /// Stable per (route, rule, external labels): the dedup key of every receiver. The same
+  /// after a restart, on an HA peer with the same labels, and across incidents of one rule.
   std::string fingerprint;
   std::vector<std::string> receivers;  ///< the rule's receivers; empty: every receiver
 
@@ -76,8 +78,12 @@ struct notification {
   }
 };
 
-/// 32 lower-case hex digits of SHA-256(route, rule, incident start in ms).
-std::string make_fingerprint(std::string_view route, alert_rule_kind rule, wall_time starts_at);
+/// 32 lower-case hex digits of SHA-256 over the identifying labels: route, rule and the
+/// instance's external labels. No time and no presentation field (severity, description,
+/// receivers) enters it, so an alert keeps its identity across restarts, reloads and HA peers.
+std::string make_fingerprint(std::string_view route,
+                             alert_rule_kind rule,
+                             const std::map<std::string, std::string>& external_labels = {});
 
 
 /// The longest prefix of `s` of at most `limit` bytes that does not split a UTF-8 sequence;

@@ -70,6 +70,13 @@ void notifier::stop() {
   timer_.cancel();
 }
 
+void notifier::retire(wall_time deadline) {
+  retire_deadline_ = deadline;
+  timer_.cancel();
+}
+
+void notifier::drop_all(std::string_view why) { log_dropped(queue_.drop_all(), why); }
+
 void notifier::reconfigure(receiver_config receiver, receiver_context context) {
   if (auto problem = check_receiver(receiver); !problem.empty()) {
     throw std::invalid_argument(problem);
@@ -99,21 +106,40 @@ net::awaitable<void> notifier::run() {
            {"error",
             "older than max_age" + (e.last_error.empty() ? "" : "; last: " + e.last_error)}});
     }
-    if (auto item = queue_.take(now)) {
-      auto request = format_request(receiver_, item->note, context_, item->message_id, now);
+    if (retire_deadline_ && queue_.empty()) {
+      break;  // a retired receiver delivered everything
+    }
+    if (retire_deadline_ && now >= *retire_deadline_) {
+      drop_all("receiver removed by a reload; not delivered before its drain deadline");
+      break;
+    }
+    if (auto batch = queue_.take_batch(now); !batch.empty()) {
+      const auto& item = batch.front();
+      std::vector<std::uint64_t> ids;
+      std::vector<notification> notes;
+      for (const auto& q : batch) {
+        ids.push_back(q.id);
+        notes.push_back(q.note);
+      }
+      auto request = batch.size() == 1
+                         ? format_request(receiver_, item.note, context_, item.message_id, now)
+                         : format_alertmanager_batch(receiver_, notes, context_, now);
       auto result = co_await send_(std::move(request));
       const auto after = clock_();
       auto verdict = classify_response(result, after);
       // Receiver replies may echo the routing key or the webhook URL's token.
       verdict.reason = receiver_redactor(receiver_).redact(verdict.reason);
-      const auto outcome = queue_.on_result(item->id, verdict, after);
+      const auto outcome = queue_.on_result(ids, verdict, after);
       std::vector<std::pair<std::string, std::string>> fields = {
           {"receiver", receiver_.name},
-          {"route", item->note.route},
-          {"rule", std::string(to_string(item->note.rule))},
-          {"event", std::string(to_string(item->note.kind))},
-          {"attempt", std::to_string(item->attempts + 1)},
+          {"route", item.note.route},
+          {"rule", std::string(to_string(item.note.rule))},
+          {"event", std::string(to_string(item.note.kind))},
+          {"attempt", std::to_string(item.attempts + 1)},
           {"result", verdict.reason}};
+      if (batch.size() > 1) {
+        fields.emplace_back("batch", std::to_string(batch.size()));
+      }
       switch (outcome) {
         case delivery_outcome::delivered:
           log(spdlog::level::info, "notification delivered", std::move(fields));
@@ -131,9 +157,13 @@ net::awaitable<void> notifier::run() {
     }
     // Nothing due: sleep until the head is due, or until enqueue()/stop() cancels the timer.
     auto delay = std::chrono::steady_clock::duration(std::chrono::hours(1));
-    if (auto due = queue_.next_due()) {
+    auto wake_at = queue_.next_due();
+    if (retire_deadline_ && (!wake_at || *retire_deadline_ < *wake_at)) {
+      wake_at = retire_deadline_;
+    }
+    if (wake_at) {
       delay = std::clamp<std::chrono::steady_clock::duration>(
-          std::chrono::duration_cast<std::chrono::steady_clock::duration>(*due - now),
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(*wake_at - now),
           std::chrono::milliseconds(1),
           std::chrono::hours(1));
     }

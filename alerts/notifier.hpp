@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,8 +48,15 @@ class notifier {
   /// coroutine's cancellation slot) before run() returns.
   net::awaitable<void> run();
   void stop();
+  /// The receiver left the config: run() keeps delivering what is queued (enqueue() still
+  /// works, for resolves caused by the same reload) and returns once the queue is empty; what
+  /// is left at `deadline` is dropped, counted and logged.
+  void retire(wall_time deadline);
+  /// Gives up on everything queued (counted dropped, each one logged with `why`).
+  void drop_all(std::string_view why);
 
-  /// Applies a reloaded receiver config with the same name (limits, URL, secret).
+  /// Applies a reloaded receiver config with the same name (limits, URL, secret); the next
+  /// request uses it. TLS settings and the timeout live in the sender (the owner swaps it).
   void reconfigure(receiver_config receiver, receiver_context context);
 
   const receiver_config& receiver() const noexcept { return receiver_; }
@@ -72,6 +80,7 @@ class notifier {
   delivery_queue queue_;
   net::steady_timer timer_;
   bool stopping_ = false;
+  std::optional<wall_time> retire_deadline_;
 };
 
 /// Sends through an http_client (the production sender). The client must outlive the notifier.

@@ -330,6 +330,24 @@ http_request format_request(const receiver_config& receiver,
   return r;
 }
 
+http_request format_alertmanager_batch(const receiver_config& receiver,
+                                       const std::vector<notification>& notes,
+                                       const receiver_context& context,
+                                       wall_time now) {
+  if (receiver.kind != receiver_kind::alertmanager || notes.empty()) {
+    throw std::invalid_argument("an Alertmanager batch needs an alertmanager receiver and alerts");
+  }
+  auto r = format_request(receiver, notes.front(), context, "", now);
+  auto alerts = nlohmann::json::array();
+  for (const auto& note : notes) {
+    for (auto& a : alertmanager_body(note, context, receiver.resend_interval, now)) {
+      alerts.push_back(std::move(a));
+    }
+  }
+  r.body = alerts.dump();
+  return r;
+}
+
 delivery_verdict classify_response(const http_result& result, wall_time now) {
   if (!result.ok()) {
     return {delivery_status::retry,

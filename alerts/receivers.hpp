@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alerts/alert_config.hpp"
 #include "alerts/notification.hpp"
@@ -38,6 +39,13 @@ http_request format_request(const receiver_config& receiver,
                             const receiver_context& context,
                             std::string_view message_id,
                             wall_time now);
+
+/// One Alertmanager request for several notifications: the JSON array Prometheus sends, one
+/// alert per notification. Throws std::invalid_argument like format_request().
+http_request format_alertmanager_batch(const receiver_config& receiver,
+                                       const std::vector<notification>& notes,
+                                       const receiver_context& context,
+                                       wall_time now);
 
 /// The generic webhook body (documented field by field in docs/alerting.md).
 nlohmann::json webhook_body(const notification& note,

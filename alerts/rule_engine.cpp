@@ -141,6 +141,24 @@ probe_snapshot snapshot_of(const probe_result& r) {
   return p;
 }
 
+// What decides the state: a change here restarts the rule. Description, severity and receivers
+// only change how the alert is presented, so editing them keeps the incident open.
+bool same_evaluation(const alert_rule_config& a, const alert_rule_config& b) noexcept {
+  return a.kind == b.kind && a.enabled == b.enabled && a.failure_threshold == b.failure_threshold &&
+         a.success_threshold == b.success_threshold && a.threshold == b.threshold &&
+         a.min_samples == b.min_samples;
+}
+
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& x : a) {
+    if (std::find(b.begin(), b.end(), x) == b.end()) {
+      out.push_back(x);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(alert_state s) noexcept {
@@ -282,7 +300,8 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
           st.state = alert_state::firing;
           st.starts_at = now;
           st.ends_at.reset();
-          st.fingerprint = make_fingerprint(identity_.route, s.config.kind, now);
+          st.fingerprint =
+              make_fingerprint(identity_.route, s.config.kind, identity_.external_labels);
           st.notified = !silenced;
           if (st.notified) {
             st.last_notified_at = now;
@@ -342,8 +361,11 @@ std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
     auto match = std::find_if(fresh.begin(), fresh.end(), [&](const slot& s) {
       return s.config.kind == old.config.kind;
     });
-    if (match != fresh.end() && match->config == old.config) {
+    if (match != fresh.end() && same_evaluation(match->config, old.config)) {
       match->status = old.status;
+      if (old.status.state == alert_state::firing && old.status.notified) {
+        receivers_changed(old, *match, now, events);
+      }
       continue;
     }
     if (old.status.state == alert_state::firing && old.status.notified) {
@@ -391,81 +413,29 @@ bool rule_engine::at_rest() const noexcept {
   });
 }
 
-nlohmann::json rule_engine::to_json() const {
-  auto rules = nlohmann::json::array();
-  for (const auto& s : slots_) {
-    const auto& st = s.status;
-    if (is_at_rest(st)) {
-      continue;  // restore() starts a rule absent from the file in exactly this state
-    }
-    nlohmann::json r = {{"rule", to_string(st.kind)},
-                        {"state", to_string(st.state)},
-                        {"bad_streak", st.bad_streak},
-                        {"good_streak", st.good_streak},
-                        {"starts_at_ms", to_epoch_ms(st.starts_at)},
-                        {"last_notified_at_ms", to_epoch_ms(st.last_notified_at)},
-                        {"notified", st.notified},
-                        {"fingerprint", st.fingerprint},
-                        {"value", st.value},
-                        {"reason", st.reason}};
-    if (st.ends_at) {
-      r["ends_at_ms"] = to_epoch_ms(*st.ends_at);
-    }
-    rules.push_back(std::move(r));
+void rule_engine::receivers_changed(const slot& old,
+                                    const slot& now_slot,
+                                    wall_time now,
+                                    std::vector<alert_event>& events) const {
+  const auto& before = old.config.receivers;
+  const auto& after = now_slot.config.receivers;
+  // An empty list means every receiver; the engine does not know them all, so only explicit
+  // lists are compared (the router's receivers then stay the audience of the incident).
+  if (before == after || before.empty() || after.empty()) {
+    return;
   }
-  nlohmann::json j = {{"route", identity_.route}, {"rules", std::move(rules)}};
-  if (last_failure_) {
-    j["last_failure"] = *last_failure_;
+  if (auto dropped = minus(before, after); !dropped.empty()) {
+    auto note = make_note(old, notification_kind::resolved);
+    note.ends_at = now;
+    note.reason = "receiver removed from the rule by a configuration reload";
+    note.receivers = std::move(dropped);
+    events.push_back({std::move(note), false});
   }
-  return j;
-}
-
-std::string rule_engine::restore(const nlohmann::json& state) {
-  auto restored = make_slots(rules_);
-  std::optional<probe_snapshot> last_failure;
-  try {
-    for (const auto& r : state.at("rules")) {
-      const auto kind = alert_rule_kind_from_string(r.at("rule").get<std::string>());
-      if (!kind) {
-        throw std::invalid_argument("unknown rule '" + r.at("rule").get<std::string>() + "'");
-      }
-      auto it = std::find_if(
-          restored.begin(), restored.end(), [&](const slot& s) { return s.config.kind == *kind; });
-      if (it == restored.end()) {
-        continue;  // no longer configured
-      }
-      rule_status st;
-      st.kind = *kind;
-      const auto state_name = r.at("state").get<std::string>();
-      auto sn = std::find(state_names.begin(), state_names.end(), state_name);
-      if (sn == state_names.end()) {
-        throw std::invalid_argument("unknown alert state '" + state_name + "'");
-      }
-      st.state = static_cast<alert_state>(sn - state_names.begin());
-      st.bad_streak = r.at("bad_streak").get<int>();
-      st.good_streak = r.at("good_streak").get<int>();
-      st.starts_at = from_epoch_ms(r.at("starts_at_ms").get<std::int64_t>());
-      st.last_notified_at = from_epoch_ms(r.at("last_notified_at_ms").get<std::int64_t>());
-      st.notified = r.at("notified").get<bool>();
-      st.fingerprint = r.at("fingerprint").get<std::string>();
-      st.value = r.at("value").get<double>();
-      st.reason = r.at("reason").get<std::string>();
-      if (auto e = r.find("ends_at_ms"); e != r.end()) {
-        st.ends_at = from_epoch_ms(e->get<std::int64_t>());
-      }
-      it->status = std::move(st);
-    }
-    if (auto lf = state.find("last_failure"); lf != state.end()) {
-      last_failure = lf->get<probe_snapshot>();
-    }
-  } catch (const std::exception& e) {
-    slots_ = make_slots(rules_);
-    last_failure_.reset();
-    return "alert state of route '" + identity_.route + "': " + e.what();
+  if (auto added = minus(after, before); !added.empty()) {
+    auto note = make_note(now_slot, notification_kind::firing);
+    note.receivers = std::move(added);
+    events.push_back({std::move(note), false});
   }
-  slots_ = std::move(restored);
-  last_failure_ = std::move(last_failure);
-  return {};
 }
 
 }  // namespace visionwatch

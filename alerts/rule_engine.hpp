@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@ struct route_identity {
   std::string model;
   std::string gateway;
   std::string status_url;  ///< link to this route on the status page; may be empty
+  /// The instance's global.external_labels: part of every alert's fingerprint.
+  std::map<std::string, std::string> external_labels;
 };
 
 enum class alert_state : std::uint8_t {
@@ -66,7 +69,9 @@ class rule_engine {
                                     wall_time now,
                                     bool silenced);
 
-  /// Applies a reloaded configuration. Rules whose configuration is unchanged keep their state;
+  /// Applies a reloaded configuration. Rules whose evaluation is unchanged keep their state
+  /// (description, severity and receivers are presentation: editing them keeps the incident
+  /// open; receivers dropped from a firing rule get its resolve, added ones its firing);
   /// changed, disabled or removed rules start over, and if they were firing (and announced) a
   /// resolved event says so.
   std::vector<alert_event> reconfigure(route_identity identity,
@@ -79,6 +84,7 @@ class rule_engine {
 
   std::vector<rule_status> statuses() const;
   const route_identity& identity() const noexcept { return identity_; }
+  const alert_rules_config& rules() const noexcept { return rules_; }
   const std::optional<probe_snapshot>& last_failure() const noexcept { return last_failure_; }
 
   /// The state worth saving: rules at rest (inactive, no bad streak, never announced) are left
@@ -93,6 +99,15 @@ class rule_engine {
   /// returned (empty string on success).
   std::string restore(const nlohmann::json& state);
 
+  /// The engine as it was when `state` (from to_json()) was saved: its identity and the
+  /// configuration of every saved rule, with their state. Feeding it today's configuration
+  /// through reconfigure() (or an empty one for a route that left the config) then does at
+  /// start-up exactly what a reload does. A file from before rule configs were saved falls back
+  /// to `current`'s configuration (or the defaults). Error text instead of the engine when the
+  /// document is malformed.
+  static std::pair<std::optional<rule_engine>, std::string> from_saved(
+      const nlohmann::json& state, const rule_engine* current);
+
  private:
   struct slot {
     alert_rule_config config;
@@ -106,6 +121,9 @@ class rule_engine {
                                          bool silenced);
   notification make_note(const slot& s, notification_kind kind) const;
   static std::vector<slot> make_slots(const alert_rules_config& rules);
+  /// Resolve for receivers dropped from a firing rule, firing for added ones.
+  void receivers_changed(const slot& old, const slot& now_slot, wall_time now,
+                         std::vector<alert_event>& events) const;
 
   route_identity identity_;
   alert_rules_config rules_;

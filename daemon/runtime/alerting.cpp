@@ -26,13 +26,36 @@ client_options receiver_client(const receiver_config& r) {
   return o;
 }
 
+bool same_client(const client_options& a, const client_options& b) {
+  return a.total_timeout == b.total_timeout && a.connect_timeout == b.connect_timeout &&
+         a.tls.ca_file == b.tls.ca_file &&
+         a.tls.insecure_skip_verify == b.tls.insecure_skip_verify;
+}
+
+// Sends through whichever client the receiver has now; the request keeps its client alive, so
+// a reload may swap the client (TLS or timeout changed) while a request is in flight.
+net::awaitable<http_result> send_through(std::shared_ptr<http_client> client,
+                                         http_request request) {
+  co_return co_await client->send(std::move(request));
+}
+
+/// How long a receiver removed by a reload keeps delivering what it had queued.
+std::chrono::milliseconds drain_window(const receiver_config& r) {
+  return std::clamp<std::chrono::milliseconds>(
+      r.timeout * 3, std::chrono::seconds(2), std::chrono::seconds(60));
+}
+
 }  // namespace
 
 struct alerting::receiver_entry {
-  std::shared_ptr<http_client> client;
+  /// The current client; the sender reads it at each request.
+  std::shared_ptr<std::shared_ptr<http_client>> client =
+      std::make_shared<std::shared_ptr<http_client>>();
+  client_options options;
   std::unique_ptr<notifier> n;
   delivery_counters synced;
   std::shared_ptr<net::cancellation_signal> sig = std::make_shared<net::cancellation_signal>();
+  std::shared_ptr<bool> running = std::make_shared<bool>(false);
 };
 
 std::filesystem::path resolve_state_dir(const global_config& global) {
@@ -56,7 +79,18 @@ alerting::alerting(net::any_io_executor executor, metrics& m, const config& cfg)
       cfg.receivers, [this](const std::string& receiver, const notification& note) {
         if (const auto it = receivers_.find(receiver); it != receivers_.end()) {
           it->second->n->enqueue(note);
+          return;
         }
+        // A rule naming a receiver that is not configured: never silently.
+        log_event(spdlog::level::err,
+                  "notification dropped",
+                  {{"receiver", receiver},
+                   {"route", note.route},
+                   {"rule", std::string(to_string(note.rule))},
+                   {"event", std::string(to_string(note.kind))},
+                   {"fingerprint", note.fingerprint},
+                   {"why", "no such receiver"}});
+        metrics_.notification(receiver, notification_result::dropped);
       });
   for (const auto& r : cfg.receivers) {
     add_receiver(r);
@@ -81,28 +115,34 @@ route_identity alerting::identity(const route_config& r) const {
     }
     url += "#" + r.name;
   }
-  return route_identity{r.name, r.model, r.gateway, url};
+  return route_identity{r.name, r.model, r.gateway, url, cfg_->global.external_labels};
 }
 
 void alerting::spawn_receiver(receiver_entry& e) {
   ++running_;
+  *e.running = true;
   net::co_spawn(executor_,
                 e.n->run(),
-                net::bind_cancellation_slot(e.sig->slot(), [this](std::exception_ptr ex) {
-                  --running_;
-                  rethrow_on_error(ex);
-                }));
+                net::bind_cancellation_slot(
+                    e.sig->slot(), [this, running = e.running](std::exception_ptr ex) {
+                      --running_;
+                      *running = false;
+                      rethrow_on_error(ex);
+                    }));
 }
 
 void alerting::add_receiver(const receiver_config& r) {
   auto e = std::make_unique<receiver_entry>();
-  e->client = std::make_shared<http_client>(executor_, receiver_client(r));
+  e->options = receiver_client(r);
+  *e->client = std::make_shared<http_client>(executor_, e->options);
   auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
   e->n = std::make_unique<notifier>(
       executor_,
       r,
       context_,
-      send_with(*e->client),
+      [holder = e->client](http_request request) {
+        return send_through(*holder, std::move(request));
+      },
       [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); },
       notifier::clock_function{},
       [](int level, std::string_view msg, const log_fields& fields) {
@@ -128,11 +168,7 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
                   report.error,
                   report.moved_to ? " (set aside as " + report.moved_to->string() + ")" : "");
   }
-  if (!store_.section("alerts").is_null()) {  // null: first start, nothing saved yet
-    for (const auto& problem : router_->restore(store_.section("alerts"))) {
-      spdlog::warn("restoring alert state: {}", problem);
-    }
-  }
+  // Pending notifications first: resolves found by the reconciliation below queue behind them.
   const auto& queues = store_.section("notifications");
   for (auto& [name, e] : receivers_) {
     if (queues.is_object() && queues.contains(name)) {
@@ -143,6 +179,22 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
             "receiver {}: {} pending notification(s) from before the restart", name, e->n->depth());
       }
     }
+  }
+  if (queues.is_object()) {
+    drop_orphaned_queues(queues);
+  }
+  if (!store_.section("alerts").is_null()) {  // null: first start, nothing saved yet
+    // Saved state meets today's config the way a reload does: a firing route or rule that
+    // left the config while the daemon was stopped gets its resolve now.
+    std::vector<alert_event> events;
+    for (const auto& problem : router_->restore(store_.section("alerts"), now, &events)) {
+      spdlog::warn("restoring alert state: {}", problem);
+    }
+    log_events(events);
+  }
+  // The file holds the silences of the last run; config silences come from today's config.
+  for (const auto& problem : router_->silences().replace_config_silences(cfg_->silences, now)) {
+    spdlog::warn("silences: {}", problem);
   }
   std::map<std::string, std::pair<long long, wall_time>> baselines;
   const auto& b = store_.section("baselines");
@@ -165,45 +217,73 @@ void alerting::apply(const config& cfg) {
   alert_series_synced_.clear();  // rules may have been reset, alert series removed
   cfg_ = &cfg;
   context_ = receiver_context{cfg.global.external_labels, cfg.global.public_url};
-  router_->set_receivers(cfg.receivers);
-  std::map<std::string, bool, std::less<>> keep;
+  // 1. Receivers: new ones start, kept ones take their new settings (URL and secret in the
+  //    notifier, TLS and timeout in a new client).
+  std::vector<receiver_config> audience = cfg.receivers;
   for (const auto& r : cfg.receivers) {
-    keep[r.name] = true;
-    if (const auto it = receivers_.find(r.name); it != receivers_.end()) {
-      it->second->n->reconfigure(r, context_);
+    const auto it = receivers_.find(r.name);
+    if (it == receivers_.end()) {
+      add_receiver(r);
+      spawn_receiver(*receivers_.at(r.name));
       continue;
     }
-    add_receiver(r);
-    spawn_receiver(*receivers_.at(r.name));
+    auto& e = *it->second;
+    e.n->reconfigure(r, context_);
+    if (const auto o = receiver_client(r); !same_client(o, e.options)) {
+      try {
+        *e.client = std::make_shared<http_client>(executor_, o);
+        e.options = o;
+      } catch (const std::exception& ex) {
+        spdlog::error("receiver {}: keeping the previous TLS settings: {}", r.name, ex.what());
+      }
+    }
   }
+  for (const auto& [name, e] : receivers_) {
+    if (std::none_of(cfg.receivers.begin(), cfg.receivers.end(), [&](const auto& r) {
+          return r.name == name;
+        })) {
+      audience.push_back(e->n->receiver());
+    }
+  }
+  // 2. Routes, while receivers about to leave still listen: the resolves this reload causes go
+  //    to the receivers that had the firing.
+  router_->set_receivers(audience);
+  const auto now = wall_clock::now();
+  std::vector<std::string> names;
+  std::vector<alert_event> events;
+  for (const auto& r : cfg.routes) {
+    names.push_back(r.name);
+    auto e = router_->set_route(identity(r), r.settings.alerts, now);
+    events.insert(events.end(), e.begin(), e.end());
+  }
+  auto gone = router_->retain_routes(names, now);
+  events.insert(events.end(), gone.begin(), gone.end());
+  log_events(events);
+  router_->set_receivers(cfg.receivers);
+  // 3. Removed receivers deliver what they hold (within their drain window), then retire.
   for (auto it = receivers_.begin(); it != receivers_.end();) {
-    if (keep.contains(it->first)) {
+    if (std::any_of(cfg.receivers.begin(), cfg.receivers.end(), [&](const auto& r) {
+          return r.name == it->first;
+        })) {
       ++it;
       continue;
     }
-    it->second->n->stop();
-    metrics_.remove_receiver(it->first);
+    const auto& rc = it->second->n->receiver();
+    if (it->second->n->depth() > 0) {
+      spdlog::info("receiver {} removed: delivering its {} pending notification(s) first",
+                   it->first,
+                   it->second->n->depth());
+    }
+    it->second->n->retire(now + drain_window(rc));
     retired_.push_back(std::move(it->second));
     it = receivers_.erase(it);
   }
-  const auto now = wall_clock::now();
-  std::vector<std::string> names;
-  for (const auto& r : cfg.routes) {
-    names.push_back(r.name);
-    router_->set_route(identity(r), r.settings.alerts, now);
-  }
-  router_->retain_routes(names, now);
   for (const auto& problem : router_->silences().replace_config_silences(cfg.silences, now)) {
     spdlog::warn("silences: {}", problem);
   }
 }
 
-void alerting::refresh_alertmanager() { router_->refresh_alertmanager(wall_clock::now()); }
-
-bool alerting::on_probe(const probe_result& r, const window_figures& f) {
-  const auto now = wall_clock::now();
-  router_->silences().expire(now);
-  const auto events = router_->on_probe(r, f, now);
+void alerting::log_events(const std::vector<alert_event>& events) {
   for (const auto& ev : events) {
     const auto& n = ev.note;
     log_event(n.kind == notification_kind::resolved ? spdlog::level::info : spdlog::level::warn,
@@ -215,6 +295,41 @@ bool alerting::on_probe(const probe_result& r, const window_figures& f) {
                {"silenced", ev.suppressed ? "true" : "false"},
                {"reason", n.reason}});
   }
+}
+
+void alerting::drop_orphaned_queues(const nlohmann::json& queues) {
+  for (const auto& [name, saved] : queues.items()) {
+    if (receivers_.contains(name)) {
+      continue;
+    }
+    // The receiver left the config while the daemon was stopped: its URL is gone, so what it
+    // held cannot be sent. Counted and logged, never lost silently.
+    delivery_queue q(delivery_policy{}, [] { return 0.5; });
+    if (const auto err = q.restore(saved); !err.empty()) {
+      spdlog::warn("pending notifications of removed receiver {}: {}", name, err);
+      continue;
+    }
+    for (const auto& d : q.drop_all()) {
+      log_event(spdlog::level::err,
+                "notification dropped",
+                {{"receiver", name},
+                 {"route", d.note.route},
+                 {"rule", std::string(to_string(d.note.rule))},
+                 {"event", std::string(to_string(d.note.kind))},
+                 {"fingerprint", d.note.fingerprint},
+                 {"why", "receiver removed from the config while the daemon was stopped"}});
+      metrics_.notification(name, notification_result::dropped);
+    }
+  }
+}
+
+void alerting::refresh_alertmanager() { router_->refresh_alertmanager(wall_clock::now()); }
+
+bool alerting::on_probe(const probe_result& r, const window_figures& f) {
+  const auto now = wall_clock::now();
+  router_->silences().expire(now);
+  const auto events = router_->on_probe(r, f, now);
+  log_events(events);
   // visionwatch_alerts_firing changes only with an event (silenced ones included); the first
   // probe of a route, and the first after a reload, create or reset its series.
   if (!events.empty() || alert_series_synced_.insert(r.route).second) {
@@ -248,19 +363,32 @@ std::vector<alert_view> alerting::views(std::string_view route) const {
 }
 
 void alerting::sync_metrics() {
-  for (auto& [name, e] : receivers_) {
-    const auto& c = e->n->counters();
+  auto sync = [this](const std::string& name, receiver_entry& e) {
+    const auto& c = e.n->counters();
     auto push = [&](std::uint64_t now_value, std::uint64_t& synced, notification_result result) {
       for (; synced < now_value; ++synced) {
         metrics_.notification(name, result);
       }
     };
-    push(c.success, e->synced.success, notification_result::success);
-    push(c.retry, e->synced.retry, notification_result::retry);
-    push(c.failed, e->synced.failed, notification_result::failed);
-    push(c.dropped, e->synced.dropped, notification_result::dropped);
+    push(c.success, e.synced.success, notification_result::success);
+    push(c.retry, e.synced.retry, notification_result::retry);
+    push(c.failed, e.synced.failed, notification_result::failed);
+    push(c.dropped, e.synced.dropped, notification_result::dropped);
+  };
+  for (auto& [name, e] : receivers_) {
+    sync(name, *e);
     metrics_.set_queue_depth(name, e->n->depth());
   }
+  // Retired receivers count until their drain ends. Their series stay, with the final counts
+  // (drops included), until a restart: a scrape after the reload still sees what was lost.
+  std::erase_if(retired_, [&](std::unique_ptr<receiver_entry>& e) {
+    const auto name = e->n->name();
+    sync(name, *e);
+    if (!receivers_.contains(name)) {
+      metrics_.set_queue_depth(name, e->n->depth());
+    }
+    return !*e->running;
+  });
 }
 
 nlohmann::json alerting::silences_json() const {
@@ -391,6 +519,12 @@ net::awaitable<void> alerting::stop(std::chrono::milliseconds grace) {
       co_await t.async_wait(use_nothrow);
     }
   }
+  // A receiver removed by a reload has no place in the state file: what it still holds is
+  // dropped, counted and logged.
+  for (auto& e : retired_) {
+    e->n->drop_all("daemon stopping before a removed receiver delivered it");
+  }
+  sync_metrics();
 }
 
 }  // namespace visionwatch

@@ -33,12 +33,16 @@ class alerting {
   alerting(net::any_io_executor executor, metrics& m, const config& cfg);
   ~alerting();
 
-  /// Reads the state file (a corrupt one is set aside and logged), restores alert state and
-  /// pending notifications for the configured routes and receivers, starts the notifiers.
+  /// Reads the state file (a corrupt one is set aside and logged), restores pending
+  /// notifications and alert state, reconciles the state with the current config as a reload
+  /// would (a saved firing of a route or rule no longer configured is resolved), and starts the
+  /// notifiers. Queues of receivers no longer configured are dropped, counted and logged.
   /// Returns the persisted usage baselines: route → (prompt tokens, when learned).
   std::map<std::string, std::pair<long long, wall_time>> start();
 
-  /// A reloaded configuration (already validated).
+  /// A reloaded configuration (already validated). Resolves it causes (a route or rule gone)
+  /// go to the receivers that had the firing, even ones this reload removes; removed receivers
+  /// deliver what they hold within a drain window, and what is left is dropped and counted.
   void apply(const config& cfg);
   /// Evaluates one probe; notifications go to the receivers' queues.
   /// True when an alert changed state (the caller saves the state file).
@@ -74,6 +78,9 @@ class alerting {
   /// Runs the receiver's notifier until stop(); `running_` counts the ones not finished yet.
   void spawn_receiver(receiver_entry& e);
   route_identity identity(const route_config& r) const;
+  void log_events(const std::vector<alert_event>& events);
+  /// Pending notifications saved for receivers no longer configured: counted dropped, logged.
+  void drop_orphaned_queues(const nlohmann::json& queues);
 
   net::any_io_executor executor_;
   metrics& metrics_;
@@ -82,7 +89,9 @@ class alerting {
   std::unique_ptr<alert_router> router_;
   std::map<std::string, std::unique_ptr<receiver_entry>, std::less<>> receivers_;
   state_store store_;
-  std::vector<std::unique_ptr<receiver_entry>> retired_;  ///< removed by a reload, stopping
+  /// Removed by a reload: draining their queues (apply() retires them), pruned by
+  /// sync_metrics() once their loop ended.
+  std::vector<std::unique_ptr<receiver_entry>> retired_;
   int running_ = 0;
   /// Routes whose visionwatch_alerts_firing series are up to date (since start or reload).
   std::unordered_set<std::string> alert_series_synced_;

@@ -36,7 +36,7 @@ inline notification firing_note() {
   n.last_failure = p;
   n.starts_at = t0;
   n.status_url = "https://watch.example/routes/vision-a";
-  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  n.fingerprint = make_fingerprint(n.route, n.rule);
   return n;
 }
 

@@ -48,7 +48,7 @@ alert_rules_config down_rule(std::vector<std::string> receivers = {}) {
   return c;
 }
 
-route_identity id(std::string route) { return {std::move(route), "m", "g", ""}; }
+route_identity id(std::string route) { return {std::move(route), "m", "g", "", {}}; }
 
 }  // namespace
 
@@ -193,10 +193,55 @@ TEST_SUITE("unit") {
     sent_log log2;
     alert_router restarted({receiver("hook", receiver_kind::webhook)}, log2.fn());
     restarted.set_route(id("a"), down_rule(), t0);
-    CHECK(restarted.restore(saved).empty());
+    CHECK(restarted.restore(saved, t0 + 1h).empty());
     CHECK(restarted.silences().is_silenced("b", t0 + 10min));
     restarted.on_probe(probe("a", outcome::timeout), {}, t0 + 10min);
     CHECK(log2.sent.empty());  // still firing, no second firing
-    CHECK_FALSE(restarted.restore(nlohmann::json("junk")).empty());
+    CHECK_FALSE(restarted.restore(nlohmann::json("junk"), t0 + 1h).empty());
+  }
+
+  TEST_CASE("a firing route missing from the config after a restart is resolved at start-up") {
+    sent_log log;
+    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    router.set_route(id("a"), down_rule(), t0);
+    router.set_route(id("b"), down_rule(), t0);
+    for (int i = 1; i <= 3; ++i) {
+      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
+    }
+    REQUIRE(log.count("hook", notification_kind::firing) == 1);
+    const auto fingerprint = log.sent.at(0).second.fingerprint;
+    const auto saved = nlohmann::json::parse(router.to_json().dump());
+
+    sent_log log2;
+    alert_router restarted({receiver("hook", receiver_kind::webhook)}, log2.fn());
+    restarted.set_route(id("b"), down_rule(), t0 + 1h);  // route a left the config
+    CHECK(restarted.restore(saved, t0 + 1h).empty());
+    REQUIRE(log2.count("hook", notification_kind::resolved) == 1);
+    CHECK(log2.sent.at(0).second.fingerprint == fingerprint);
+    CHECK(log2.sent.at(0).second.route == "a");
+    CHECK(restarted.route("a") == nullptr);
+    CHECK(restarted.to_json()["routes"].empty());
+  }
+
+  TEST_CASE("a firing rule disabled while the daemon was stopped is resolved at start-up") {
+    sent_log log;
+    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    router.set_route(id("a"), down_rule({"hook"}), t0);
+    for (int i = 1; i <= 3; ++i) {
+      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
+    }
+    const auto saved = nlohmann::json::parse(router.to_json().dump());
+
+    sent_log log2;
+    alert_router restarted(
+        {receiver("hook", receiver_kind::webhook), receiver("other", receiver_kind::webhook)},
+        log2.fn());
+    auto off = down_rule();
+    off.rules[0].enabled = false;
+    restarted.set_route(id("a"), off, t0 + 1h);
+    CHECK(restarted.restore(saved, t0 + 1h).empty());
+    // The resolve goes to the receivers that had the firing, not to every receiver.
+    CHECK(log2.count("hook", notification_kind::resolved) == 1);
+    CHECK(log2.count("other", notification_kind::resolved) == 0);
   }
 }

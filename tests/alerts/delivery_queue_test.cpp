@@ -17,7 +17,7 @@ notification note(std::string route, notification_kind kind = notification_kind:
   n.rule = alert_rule_kind::route_down;
   n.severity = "critical";
   n.starts_at = t0;
-  n.fingerprint = make_fingerprint(n.route, n.rule, n.starts_at);
+  n.fingerprint = make_fingerprint(n.route, n.rule);
   if (kind == notification_kind::resolved) {
     n.ends_at = t0 + 1h;
   }
@@ -266,5 +266,61 @@ TEST_SUITE("unit") {
     REQUIRE(small.restore(q.to_json()).empty());
     REQUIRE(small.size() == 2);
     CHECK(small.items()[0].note.route == "c");
+  }
+
+  TEST_CASE("an Alertmanager queue sends the due head in one batch and keeps one entry per alert") {
+    receiver_config r;
+    r.name = "am";
+    r.kind = receiver_kind::alertmanager;
+    auto p = delivery_policy::from(r);
+    p.capacity = 3;
+    delivery_queue q(p, [] { return 1.0; });
+    // A whole gateway down: many firings, refreshes and resolves of the same few alerts.
+    for (int round = 0; round < 50; ++round) {
+      for (const auto* route : {"a", "b", "c"}) {
+        CHECK(q.enqueue(note(route, round % 2 == 0 ? notification_kind::firing
+                                                   : notification_kind::resolved),
+                        t0)
+                  .empty());
+      }
+    }
+    CHECK(q.size() == 3);
+    CHECK(q.counters().dropped == 0);
+    const auto batch = q.take_batch(t0);
+    REQUIRE(batch.size() == 3);
+    CHECK(batch[0].note.route == "a");
+    CHECK(batch[2].note.route == "c");
+    CHECK(batch[0].note.kind == notification_kind::resolved);  // the latest state won
+    CHECK(q.take_batch(t0).empty());  // one request in flight
+    std::vector<std::uint64_t> ids;
+    for (const auto& b : batch) {
+      ids.push_back(b.id);
+    }
+    CHECK(q.on_result(ids, {delivery_status::retry, std::nullopt, "HTTP 503"}, t0) ==
+          delivery_outcome::retry_scheduled);
+    CHECK(q.size() == 3);
+    CHECK(q.counters().retry == 3);
+    const auto again = q.take_batch(t0 + 2s);
+    REQUIRE(again.size() == 3);
+    ids.clear();
+    for (const auto& b : again) {
+      ids.push_back(b.id);
+    }
+    CHECK(q.on_result(ids, {delivery_status::delivered, std::nullopt, "HTTP 200"}, t0 + 2s) ==
+          delivery_outcome::delivered);
+    CHECK(q.empty());
+    CHECK(q.counters().success == 3);
+  }
+
+  TEST_CASE("dropping everything counts each entry as dropped") {
+    auto q = queue();
+    q.enqueue(note("a"), t0);
+    q.enqueue(note("b"), t0);
+    REQUIRE(q.take(t0));
+    const auto dropped = q.drop_all();
+    CHECK(dropped.size() == 2);
+    CHECK(q.empty());
+    CHECK_FALSE(q.in_flight());
+    CHECK(q.counters().dropped == 2);
   }
 }

@@ -280,4 +280,26 @@ TEST_SUITE("unit") {
     CHECK(check_receiver(receiver(receiver_kind::pagerduty, "", "key")).empty());
     CHECK(check_receiver(receiver(receiver_kind::webhook, "http://127.0.0.1:1/x", secret)).empty());
   }
+
+  TEST_CASE("an Alertmanager batch is one POST with a JSON array of every alert") {
+    receiver_config r;
+    r.name = "am";
+    r.kind = receiver_kind::alertmanager;
+    r.url = "http://am.example:9093/";
+    r.resend_interval = 60s;
+    auto a = test::firing_note();
+    auto b = test::firing_note();
+    b.route = "vision-b";
+    b.kind = notification_kind::resolved;
+    b.ends_at = test::t0 + 1h;
+    const auto req = format_alertmanager_batch(r, {a, b}, {{{"region", "eu"}}, ""}, test::t0);
+    CHECK(req.url == "http://am.example:9093/api/v2/alerts");
+    const auto body = nlohmann::json::parse(req.body);
+    REQUIRE(body.is_array());
+    REQUIRE(body.size() == 2);
+    CHECK(body[0]["labels"]["route"] == "vision-a");
+    CHECK(body[1]["labels"]["route"] == "vision-b");
+    CHECK(body[1]["labels"]["region"] == "eu");
+    CHECK(body[1]["endsAt"] == "2027-01-15T08:00:00.000Z");  // resolved: now
+  }
 }

@@ -15,7 +15,7 @@ namespace {
 using test::t0;
 
 route_identity identity() {
-  return {"vision-a", "gpt-4o-mini", "openrouter", "https://watch.example/routes/vision-a"};
+  return {"vision-a", "gpt-4o-mini", "openrouter", "https://watch.example/routes/vision-a", {}};
 }
 
 alert_rules_config rules_of(std::initializer_list<alert_rule_config> list,
@@ -129,7 +129,7 @@ TEST_SUITE("unit") {
     CHECK(d.state() == alert_state::inactive);
   }
 
-  TEST_CASE("a new incident after a resolve gets a new fingerprint") {
+  TEST_CASE("a new incident of the same rule keeps the fingerprint of its labels") {
     driver d{rule_engine(identity(), rules_of({rule(alert_rule_kind::silent_failure)}))};
     d.feed(probe(outcome::refusal));
     const auto first = d.feed(probe(outcome::refusal));
@@ -139,7 +139,8 @@ TEST_SUITE("unit") {
     const auto second = d.feed(probe(outcome::refusal));
     REQUIRE(first.size() == 1);
     REQUIRE(second.size() == 1);
-    CHECK(first[0].note.fingerprint != second[0].note.fingerprint);
+    // Identity comes from labels, not time: a restart or an HA peer computes the same key.
+    CHECK(first[0].note.fingerprint == second[0].note.fingerprint);
     CHECK(first[0].note.fingerprint.size() == 32);
   }
 
@@ -415,6 +416,44 @@ TEST_SUITE("unit") {
       CHECK(events[0].note.rule == alert_rule_kind::route_down);
       CHECK(d.engine.statuses().size() == 1);
     }
+  }
+
+  TEST_CASE("editing a rule description severity or receivers keeps the incident open") {
+    auto silent = rule(alert_rule_kind::silent_failure);
+    driver d{rule_engine(identity(), rules_of({silent}))};
+    d.feed(probe(outcome::refusal));
+    const auto fired = d.feed(probe(outcome::refusal));
+    REQUIRE(fired.size() == 1);
+    auto edited = silent;
+    edited.description = "{route} is blind: {reason}";
+    edited.severity = "warning";
+    auto events = d.engine.reconfigure(identity(), rules_of({edited}), d.now);
+    CHECK(events.empty());
+    CHECK(d.state() == alert_state::firing);
+    CHECK(d.engine.statuses().at(0).fingerprint == fired[0].note.fingerprint);
+    CHECK(d.feed(probe(outcome::refusal)).empty());  // no second firing
+    d.feed(probe(outcome::ok));
+    const auto resolved = d.feed(probe(outcome::ok));
+    REQUIRE(resolved.size() == 1);
+    CHECK(resolved[0].note.fingerprint == fired[0].note.fingerprint);
+    CHECK(resolved[0].note.severity == "warning");
+  }
+
+  TEST_CASE("receivers dropped from a firing rule get its resolve and added ones its firing") {
+    auto silent = rule(alert_rule_kind::silent_failure);
+    silent.receivers = {"a", "b"};
+    driver d{rule_engine(identity(), rules_of({silent}))};
+    d.feed(probe(outcome::refusal));
+    REQUIRE(d.feed(probe(outcome::refusal)).size() == 1);
+    auto edited = silent;
+    edited.receivers = {"b", "c"};
+    auto events = d.engine.reconfigure(identity(), rules_of({edited}), d.now);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].note.kind == notification_kind::resolved);
+    CHECK(events[0].note.receivers == std::vector<std::string>{"a"});
+    CHECK(events[1].note.kind == notification_kind::firing);
+    CHECK(events[1].note.receivers == std::vector<std::string>{"c"});
+    CHECK(d.state() == alert_state::firing);
   }
 
   TEST_CASE("disabled rules are not evaluated") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <set>
 
 #include "tests/alerts/alert_fixtures.hpp"
 
@@ -110,5 +111,24 @@ TEST_SUITE("unit") {
     REQUIRE(restored.list().size() == 1);
     CHECK(restored.list()[0].until > t0);
     CHECK(restored.is_silenced("a", t0));
+  }
+
+  TEST_CASE("a restart takes config silences from the config and API silences from the file") {
+    silence_store before;
+    before.replace_config_silences({{"old-route", t0 + 10h, "from the old config"}}, t0);
+    REQUIRE(before.add("api-route", t0 + 5h, "by hand", t0).value);
+    const auto saved = nlohmann::json::parse(before.to_json().dump());
+
+    // The order of a start-up: the saved store first, then today's config silences on top.
+    silence_store after;
+    CHECK(after.restore(saved).empty());
+    after.replace_config_silences({{"new-route", t0 + 10h, "from the new config"}}, t0 + 1h);
+    CHECK_FALSE(after.is_silenced("old-route", t0 + 2h));
+    CHECK(after.is_silenced("new-route", t0 + 2h));
+    CHECK(after.is_silenced("api-route", t0 + 2h));
+    std::set<std::string> ids;
+    for (const auto& s : after.list()) {
+      CHECK(ids.insert(s.id).second);
+    }
   }
 }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -389,6 +390,50 @@ TEST_SUITE("e2e") {
     const auto a = route_alert(d, o.route);
     REQUIRE(a.is_object());
     CHECK(a["state"] == "firing");
+    CHECK(d.stop() == 0);
+  }
+
+  TEST_CASE("kill -9 mid-incident then a restart delivers exactly one firing and one resolve") {
+    e2e_world w;
+    const auto o = w.opts();
+    set_behaviour(w.gateway, "drops_image_says_so");
+    auto d = w.daemon(o);
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
+                        after(10s)),
+        d.log_tail());
+    // The state file is the only thing that survives SIGKILL: wait (no event exists for a file
+    // write) until it holds the firing alert and an empty queue, as the daemon writes within
+    // seconds of each change.
+    const auto state_file = o.state_dir / "state.json";
+    auto saved_mid_incident = [&] {
+      const auto j = json::parse(read_file(state_file), nullptr, false);
+      if (!j.is_object() || !j.contains("sections")) {
+        return false;
+      }
+      const auto& sec = j["sections"];
+      const auto alerts = sec.value("alerts", json::object()).dump();
+      const auto queue = sec.value("notifications", json::object()).value("hook", json::object());
+      return alerts.find("\"firing\"") != std::string::npos && queue.contains("items") &&
+             queue["items"].empty();
+    };
+    REQUIRE_MESSAGE(wait_until(after(15s), saved_mid_incident), d.log_tail());
+    d.signal(SIGKILL);
+    REQUIRE(d.wait_exit(after(10s)).has_value());
+
+    set_behaviour(w.gateway, std::nullopt);  // healed while the daemon was down
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(
+        w.sink.wait_for(
+            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
+            after(15s)),
+        d.log_tail());
+    const auto all = notes(w.sink.delivered(), true);
+    CHECK(count_event(all, "firing") == 1);
+    CHECK(count_event(all, "resolved") == 1);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].fingerprint() == all[1].fingerprint());
     CHECK(d.stop() == 0);
   }
 
