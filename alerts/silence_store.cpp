@@ -13,7 +13,9 @@ silence_result silence_store::add(
   if (until <= now) {
     return {std::nullopt, "a silence must end in the future"};
   }
-  if (until - now > max_duration) {
+  // Only the API is capped: a request with a typo (or from a script gone wrong) must not mute a
+  // route for a century, while a silence written in the config file is the operator's decision.
+  if (source == silence_source::api && until - now > max_duration) {
     return {std::nullopt, "a silence may last at most 365 days"};
   }
   if (comment.size() > max_comment_bytes) {

@@ -42,7 +42,7 @@ class silence_store {
   /// "100y" or "until 9999" cannot mute a route for ever.
   static constexpr std::chrono::hours max_duration{24 * 365};
 
-  /// Refuses an empty route, an expiry not after `now` or more than max_duration after it, an over-long comment, or a full store.
+  /// Refuses an empty route, an expiry not after `now` or (for API silences) more than max_duration after it, an over-long comment, or a full store.
   silence_result add(std::string route,
                      wall_time until,
                      std::string comment,

@@ -11,6 +11,7 @@
 #include "daemon/config/config_receivers.hpp"
 #include "daemon/config/config_route_settings.hpp"
 #include "daemon/config/config_routes.hpp"
+#include "probes/http_url.hpp"
 #include "probes/proxy_rules.hpp"
 #include "probes/text_util.hpp"
 
@@ -159,19 +160,33 @@ void check_client_files(config_document& doc, const YAML::Node& root) {
       }
     }
   }
-  // Clients that use the environment's proxy variables refuse a malformed one at start.
-  bool uses_env = !cfg.receivers.empty();
-  for (const auto& g : cfg.gateways) {
-    uses_env = uses_env || (g.client.proxy_url.empty() && g.client.use_env_proxy);
-  }
-  if (uses_env) {
-    const auto& env = doc.reader.env();
-    try {
-      (void)proxy_rules::make(
-          "", true, [&env](const char* name) { return env(std::string(name)); });
-    } catch (const std::invalid_argument& e) {
-      doc.reader.fail(0, "environment", e.what());
+  // A malformed proxy variable breaks exactly the clients that would send through it (an https
+  // gateway and HTTPS_PROXY, say, unless NO_PROXY matches it): each of those is an error here,
+  // naming the variable and never its value; clients it does not concern are not.
+  const auto& env = doc.reader.env();
+  const auto rules =
+      proxy_rules::make("", true, [&env](const char* name) { return env(std::string(name)); });
+  const auto check_target = [&](const std::string& url, int line, const std::string& at) {
+    std::string url_error;
+    const auto t = parse_http_target(url, url_error);
+    if (!t) {
+      return;  // reported where the URL itself is read
     }
+    if (const auto* err = rules.error_for(t->https, t->host, t->port)) {
+      doc.reader.fail(line, at, *err);
+    }
+  };
+  for (const auto& g : cfg.gateways) {
+    if (g.client.proxy_url.empty() && g.client.use_env_proxy) {
+      check_target(g.base_url,
+                   line_or_zero(find_named(root, "gateways", g.name, {"base_url"})),
+                   "gateways." + g.name + ".base_url");
+    }
+  }
+  for (const auto& r : cfg.receivers) {
+    check_target(r.url,
+                 line_or_zero(find_named(root, "receivers", r.name, {"url"})),
+                 "receivers." + r.name + ".url");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/config/config_values.hpp"
 
+#include "probes/utc_time.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -221,7 +223,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   }
   const auto t = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*sec} + milliseconds{frac_ms} -
                  minutes{offset_minutes};
-  return time_point_cast<system_clock::duration>(t);
+  // Past 2262 the clock's nanoseconds overflow: such a date means "never", clamped to the last
+  // representable day.
+  const auto whole = floor<seconds>(t);
+  return clamp_to_time_point(whole) + duration_cast<system_clock::duration>(t - whole);
 }
 
 std::optional<listen_address> parse_listen_address(std::string_view text) {

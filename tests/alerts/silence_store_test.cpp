@@ -93,6 +93,9 @@ TEST_SUITE("unit") {
     CHECK(s.add("a", t0 + 24h * 365 * 100, "", t0).error ==
           "a silence may last at most 365 days");
     CHECK(s.add("a", t0 + silence_store::max_duration, "", t0).value.has_value());
+    // The cap is for the API: a silence written in the config file is taken as written.
+    CHECK(s.replace_config_silences({{"b", t0 + 24h * 365 * 100, "decommissioned"}}, t0).empty());
+    CHECK(s.is_silenced("b", t0 + 24h * 365 * 50));
   }
 
   TEST_CASE("a state file with a far future silence is clamped instead of overflowing") {

@@ -393,9 +393,19 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("an environment proxy variable the clients would refuse is an error of validate") {
-    const auto errors = errors_of(base, env_of({{"HTTPS_PROXY", "ftp://proxy.example"}}));
+    const auto errors =
+        errors_of(base, env_of({{"HTTPS_PROXY", "ftp://user:hunter2@proxy.example"}}));
     REQUIRE(errors.size() == 1);
+    CHECK(errors[0].starts_with("config.yaml:3: gateways.gw.base_url: "));
     CHECK(errors[0].find("HTTPS_PROXY") != std::string::npos);
+    CHECK(errors[0].find("hunter2") == std::string::npos);
+  }
+
+  TEST_CASE("a bad proxy variable is no error for gateways that would not use it") {
+    // HTTP_PROXY carries only plain-http targets; NO_PROXY takes a gateway off the proxy.
+    CHECK(errors_of(base, env_of({{"HTTP_PROXY", "ftp://proxy.example"}})).empty());
+    CHECK(errors_of(base, env_of({{"HTTPS_PROXY", "ftp://proxy.example"}, {"NO_PROXY", "gw.example"}}))
+              .empty());
   }
 
   TEST_CASE("max_retry_after defaults to 15 minutes and must be a positive duration") {

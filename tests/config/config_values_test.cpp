@@ -58,6 +58,17 @@ TEST_SUITE("unit") {
     }
   }
 
+  TEST_CASE("RFC 3339 times past 2262 are clamped instead of overflowing the clock") {
+    using namespace std::chrono;
+    const auto far = parse_rfc3339("9999-12-31T23:59:59.999Z");
+    const auto y2200 = parse_rfc3339("2200-01-01T00:00:00Z");
+    REQUIRE(far);
+    REQUIRE(y2200);
+    CHECK(*far > *y2200);
+    CHECK(*far > system_clock::now());
+    CHECK(parse_rfc3339("2262-06-01T00:00:00Z") == parse_rfc3339("9999-01-01T00:00:00Z"));
+  }
+
   TEST_CASE("RFC 3339 times with Z and offsets and fractions") {
     using namespace std::chrono;
     const auto t = parse_rfc3339("2026-12-01T00:00:00Z");
