@@ -221,6 +221,11 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   }
   const auto t = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*sec} + milliseconds{frac_ms} -
                  minutes{offset_minutes};
+  // system_clock counts nanoseconds in 64 bits (years 1678 to 2261): beyond, the cast overflows.
+  if (t < ceil<milliseconds>(system_clock::time_point::min()) ||
+      t > floor<milliseconds>(system_clock::time_point::max())) {
+    return std::nullopt;
+  }
   return time_point_cast<system_clock::duration>(t);
 }
 

@@ -1,0 +1,50 @@
+// Inputs found by fuzz/config_fuzzer (scripts/fuzz) and by fuzz/admin_request_fuzzer that
+// reached the configuration's value parsers; each failed before its fix.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "daemon/config/config.hpp"
+#include "tests/config/config_test_support.hpp"
+
+using namespace visionwatch;
+using namespace visionwatch::config_testing;
+
+TEST_SUITE("unit") {
+  TEST_CASE("RFC 3339 times outside the clock range are rejected rather than wrapped") {
+    // system_clock counts nanoseconds in 64 bits: years 1678 to 2261 fit, others overflowed.
+    for (const char* far : {"4198-12-01T02:00:00.5+02:00",
+                            "9999-12-31T23:59:59Z",
+                            "2262-04-12T00:00:00Z",
+                            "0000-01-01T00:00:00Z",
+                            "1677-01-01T00:00:00Z"}) {
+      CAPTURE(far);
+      CHECK_FALSE(parse_rfc3339(far).has_value());
+    }
+    const auto late = parse_rfc3339("2261-12-31T23:59:59Z");
+    REQUIRE(late.has_value());
+    CHECK(*late > *parse_rfc3339("2026-12-01T00:00:00Z"));
+    CHECK(parse_rfc3339("1678-01-01T00:00:00Z").has_value());
+  }
+
+  TEST_CASE("a silence until a time beyond the clock range is a config error") {
+    const auto errors =
+        errors_of(base + "silences:\n  - {route: r1, until: \"4198-12-01T00:00:00Z\"}\n");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("silences[0].until") != std::string::npos);
+  }
+
+  TEST_CASE("config errors never carry control bytes from the file") {
+    // A key is echoed in the error's path; a quoted YAML key may hold a line break or a VT.
+    const auto errors = errors_of(base + "global:\n  \"admin_to\\vn\\nx\\ty\": 1\n");
+    REQUIRE_FALSE(errors.empty());
+    for (const auto& e : errors) {
+      CAPTURE(e);
+      for (const char c : e) {
+        CHECK(static_cast<unsigned char>(c) >= 0x20);
+        CHECK(c != '\x7f');
+      }
+    }
+  }
+}
