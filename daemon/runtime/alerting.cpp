@@ -305,6 +305,10 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
     if (!d) {
       return {std::nullopt, "\"duration\" is not a duration (use 30m, 2h)"};
     }
+    // The clock counts nanoseconds in 64 bits; a duration of centuries would overflow it.
+    if (*d >= std::chrono::floor<std::chrono::milliseconds>(wall_time::max() - now)) {
+      return {std::nullopt, "\"duration\" is too long"};
+    }
     until = now + *d;
   } else {
     return {std::nullopt, "give \"until\" (RFC 3339) or \"duration\" (e.g. 2h)"};
