@@ -25,8 +25,8 @@ void resolve_references(config_document& doc) {
     }
     known.push_back(name);
   }
-  std::string defined = known.empty() ? std::string(" (no gateways are defined)")
-                                      : " (defined: " + join(known, ", ");
+  std::string defined =
+      known.empty() ? std::string(" (no gateways are defined)") : " (defined: " + join(known, ", ");
   if (doc.gateway_lines.size() > known.size()) {
     defined += " and " + std::to_string(doc.gateway_lines.size() - known.size()) + " more";
   }
