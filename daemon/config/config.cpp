@@ -54,6 +54,15 @@ const gateway_config* config::find_gateway(std::string_view name) const noexcept
 }
 
 std::string config_error::to_string() const {
+  // One error, one line: a key from the file (echoed in `path`) may hold control bytes.
+  const auto printable = [](std::string text) {
+    std::replace_if(
+        text.begin(),
+        text.end(),
+        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; },
+        ' ');
+    return text;
+  };
   std::string out = file;
   if (line > 0) {
     out += ':';
@@ -61,10 +70,10 @@ std::string config_error::to_string() const {
   }
   out += ": ";
   if (!path.empty()) {
-    out += path;
+    out += printable(path);
     out += ": ";
   }
-  out += message;
+  out += printable(message);
   return out;
 }
 

@@ -23,17 +23,27 @@ namespace {
 // whole document (what applying the configuration could still reject) belongs here, beside these.
 
 void resolve_references(config_document& doc) {
+  // Built once and bounded: a file of many gateways and many bad references made this quadratic
+  // and every message as long as the list.
+  constexpr std::size_t max_named = 10;
+  std::vector<std::string> known;
+  for (const auto& [name, line] : doc.gateway_lines) {
+    if (known.size() == max_named) {
+      break;
+    }
+    known.push_back(name);
+  }
+  std::string defined =
+      known.empty() ? std::string(" (no gateways are defined)") : " (defined: " + join(known, ", ");
+  if (doc.gateway_lines.size() > known.size()) {
+    defined += " and " + std::to_string(doc.gateway_lines.size() - known.size()) + " more";
+  }
+  if (!known.empty()) {
+    defined += ")";
+  }
   for (const auto& ref : doc.gateway_refs) {
     if (doc.gateway_lines.count(ref.name) == 0) {
-      std::vector<std::string> known;
-      for (const auto& [name, line] : doc.gateway_lines) {
-        known.push_back(name);
-      }
-      doc.reader.fail(ref.line,
-                      ref.path,
-                      "unknown gateway " + quote(ref.shown) +
-                          (known.empty() ? std::string(" (no gateways are defined)")
-                                         : " (defined: " + join(known, ", ") + ")"));
+      doc.reader.fail(ref.line, ref.path, "unknown gateway " + quote(ref.shown) + defined);
     }
   }
   for (const auto& ref : doc.receiver_refs) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 #include "probes/text_util.hpp"
@@ -147,6 +148,8 @@ std::optional<std::vector<entry>> config_reader::entries(const YAML::Node& n,
     fail(n, path, "expected a mapping, got " + std::string(kind_name(n)));
     return std::nullopt;
   }
+  // Key -> index in `out`: a linear search per key made a map of many keys quadratic.
+  std::unordered_map<std::string, std::size_t> seen;
   for (auto it = n.begin(); it != n.end(); ++it) {
     const YAML::Node k = it->first;
     if (!k.IsScalar()) {
@@ -154,12 +157,12 @@ std::optional<std::vector<entry>> config_reader::entries(const YAML::Node& n,
       continue;
     }
     const std::string key = k.Scalar();
-    const auto dup =
-        std::find_if(out.begin(), out.end(), [&](const entry& e) { return e.key == key; });
-    if (dup != out.end()) {
+    const auto [dup, added] = seen.try_emplace(key, out.size());
+    if (!added) {
       fail(k,
            child(path, key),
-           "duplicate key (first at line " + std::to_string(line_of(dup->key_node)) + ")");
+           "duplicate key (first at line " + std::to_string(line_of(out[dup->second].key_node)) +
+               ")");
       continue;
     }
     out.push_back(entry{key, k, it->second});

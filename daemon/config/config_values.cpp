@@ -223,8 +223,12 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   }
   const auto t = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*sec} + milliseconds{frac_ms} -
                  minutes{offset_minutes};
-  // Past 2262 the clock's nanoseconds overflow: such a date means "never", clamped to the last
+  // system_clock counts nanoseconds in 64 bits (years 1678 to 2261). A date before is no date a
+  // silence or a reply can mean: refused. A date after means "never": clamped to the last
   // representable day.
+  if (t < ceil<milliseconds>(system_clock::time_point::min())) {
+    return std::nullopt;
+  }
   const auto whole = floor<seconds>(t);
   return clamp_to_time_point(whole) + duration_cast<system_clock::duration>(t - whole);
 }
