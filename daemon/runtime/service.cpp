@@ -171,6 +171,7 @@ void service::build_admin() {
   admin_server_options opts;
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
+  opts.allowed_hosts = cfg_->global.admin_hosts;
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
