@@ -197,6 +197,20 @@ bool admin_host_entry_valid(std::string_view entry) {
   return parse_host_and_port(entry).has_value();
 }
 
+std::optional<std::string> url_host_entry(std::string_view url) {
+  auto authority = absolute_form_authority(url);
+  if (!authority) {
+    return std::nullopt;
+  }
+  if (const auto at = authority->rfind('@'); at != std::string_view::npos) {
+    authority->remove_prefix(at + 1);  // user:password@ never becomes an admin host
+  }
+  if (!parse_host_and_port(*authority)) {
+    return std::nullopt;
+  }
+  return std::string(*authority);
+}
+
 bool is_json_content_type(std::string_view value) {
   return beast::iequals(trim(value.substr(0, value.find(';'))), "application/json");
 }

@@ -44,6 +44,11 @@ std::optional<host_and_port> parse_host_and_port(std::string_view text);
 /// True when `entry` is a valid `global.admin_hosts` entry (parse_host_and_port accepts it).
 bool admin_host_entry_valid(std::string_view entry);
 
+/// The `host[:port]` of an http or https URL as an admin host entry (the daemon allows the hosts
+/// of public_url and media_base_url: gateways and alert readers reach it under those names);
+/// nullopt for an empty or unusable URL.
+std::optional<std::string> url_host_entry(std::string_view url);
+
 /// True when a Content-Type value's media type is `application/json` (case-insensitive,
 /// parameters such as `; charset=utf-8` allowed).
 bool is_json_content_type(std::string_view value);

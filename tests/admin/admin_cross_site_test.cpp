@@ -374,6 +374,17 @@ TEST_SUITE("unit") {
     }
   }
 
+  TEST_CASE("the host of a public URL becomes an admin host entry") {
+    CHECK(url_host_entry("https://vw.example.com/") == "vw.example.com");
+    CHECK(url_host_entry("https://vw.example.com/media/") == "vw.example.com");
+    CHECK(url_host_entry("http://watch.example:8080?x") == "watch.example:8080");
+    CHECK(url_host_entry("https://user:secret@vw.example.com/x") == "vw.example.com");
+    CHECK(url_host_entry("http://[fd00::1]:9464/") == "[fd00::1]:9464");
+    CHECK_FALSE(url_host_entry(""));
+    CHECK_FALSE(url_host_entry("ftp://vw.example.com/"));
+    CHECK_FALSE(url_host_entry("https://bad host/"));
+  }
+
   TEST_CASE("content types other than application/json are not JSON") {
     CHECK(is_json_content_type("application/json"));
     CHECK(is_json_content_type("application/json; charset=utf-8"));
