@@ -157,7 +157,11 @@ std::optional<host_and_port> parse_host_and_port(std::string_view text) {
     host = text.substr(1, close - 1);
     const auto rest = text.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':' || !(out.port = parse_port(rest.substr(1)))) {
+      if (rest.front() != ':') {
+        return std::nullopt;
+      }
+      out.port = parse_port(rest.substr(1));
+      if (!out.port) {
         return std::nullopt;
       }
     }
@@ -172,8 +176,11 @@ std::optional<host_and_port> parse_host_and_port(std::string_view text) {
   }
   const auto colon = text.find(':');
   host = text.substr(0, colon);
-  if (colon != std::string_view::npos && !(out.port = parse_port(text.substr(colon + 1)))) {
-    return std::nullopt;  // a second ':' (unbracketed IPv6) fails here too
+  if (colon != std::string_view::npos) {
+    out.port = parse_port(text.substr(colon + 1));
+    if (!out.port) {
+      return std::nullopt;  // a second ':' (unbracketed IPv6) fails here too
+    }
   }
   if (!valid_dns_name(host)) {
     return std::nullopt;

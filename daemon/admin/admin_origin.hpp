@@ -69,12 +69,12 @@ class admin_host_policy {
   explicit admin_host_policy(const std::vector<std::string>& admin_hosts);
 
   /// True when `h` names this server for a connection that arrived on `local`.
-  bool allows(const host_and_port& h, const net::ip::tcp::endpoint& local) const;
+  [[nodiscard]] bool allows(const host_and_port& h, const net::ip::tcp::endpoint& local) const;
 
   /// The refusal for a request with this header on a connection that arrived on `local`, or
   /// nullopt when it may go on to the token check and its handler.
-  std::optional<admin_refusal> check(const http::request_header<>& header,
-                                     const net::ip::tcp::endpoint& local) const;
+  [[nodiscard]] std::optional<admin_refusal> check(const http::request_header<>& header,
+                                                   const net::ip::tcp::endpoint& local) const;
 
  private:
   std::vector<host_and_port> entries_;
