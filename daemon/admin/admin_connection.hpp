@@ -12,6 +12,7 @@
 #include <list>
 #include <memory>
 
+#include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_router.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "probes/net.hpp"
@@ -24,9 +25,11 @@ struct admin_connection {
   explicit admin_connection(net::ip::tcp::socket socket) : stream(std::move(socket)) {
     boost::system::error_code ec;
     remote = stream.socket().remote_endpoint(ec);
+    local = stream.socket().local_endpoint(ec);
   }
   beast::tcp_stream stream;
   net::ip::tcp::endpoint remote;
+  net::ip::tcp::endpoint local;  ///< the address the client connected to (Host checks)
   /// Between requests (nothing of the next one received): stop() may close it right away.
   bool busy = false;
   net::cancellation_signal cancel;  ///< terminal cancellation after the grace period
@@ -38,10 +41,12 @@ struct admin_server_state {
   admin_server_state(net::any_io_executor ex,
                      admin_server_options o,
                      admin_router r,
+                     admin_host_policy hp,
                      net::ip::tcp::endpoint ep)
       : executor(std::move(ex)),
         options(std::move(o)),
         router(std::move(r)),
+        host_policy(std::move(hp)),
         endpoint(ep),
         acceptor(executor),
         drained(executor) {}
@@ -49,6 +54,7 @@ struct admin_server_state {
   net::any_io_executor executor;
   admin_server_options options;
   admin_router router;
+  admin_host_policy host_policy;    ///< Host, Origin and Content-Type rules (admin_origin.hpp)
   net::ip::tcp::endpoint endpoint;  ///< configured, then the bound one after start()
   net::ip::tcp::acceptor acceptor;
   std::list<std::shared_ptr<admin_connection>> connections;

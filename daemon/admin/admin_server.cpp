@@ -192,8 +192,12 @@ admin_server::admin_server(net::any_io_executor executor,
   if (options.read_timeout <= 0ms || options.write_timeout <= 0ms || options.idle_timeout <= 0ms) {
     throw std::invalid_argument("admin server: timeouts must be positive");
   }
-  state_ = std::make_shared<detail::admin_server_state>(
-      std::move(executor), std::move(options), std::move(router), *parsed.endpoint);
+  admin_host_policy hosts(options.allowed_hosts);  // throws for an invalid entry
+  state_ = std::make_shared<detail::admin_server_state>(std::move(executor),
+                                                        std::move(options),
+                                                        std::move(router),
+                                                        std::move(hosts),
+                                                        *parsed.endpoint);
 }
 
 admin_server::~admin_server() {

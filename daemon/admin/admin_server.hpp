@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/admin/admin_router.hpp"
 #include "probes/net.hpp"
@@ -45,6 +46,10 @@ struct admin_server_options {
   /// Bearer token for POST/PUT/PATCH/DELETE. When set, every mutating request must carry
   /// `Authorization: Bearer <token>`. GET and HEAD never need it (Prometheus scrapes /metrics).
   std::string token;
+  /// Host names (port optional) the server answers to besides its own address, `localhost`,
+  /// `127.0.0.1` and `[::1]` (global.admin_hosts); see admin_origin.hpp. Invalid entries make
+  /// the constructor throw.
+  std::vector<std::string> allowed_hosts;
   /// Refuse to start without a token (the daemon sets this for non-loopback listeners).
   bool require_token_for_mutations = false;
   std::size_t header_limit = 8 * 1024;  ///< request line + headers; beyond: 431

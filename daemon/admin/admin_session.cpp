@@ -291,6 +291,17 @@ net::awaitable<bool> serve_request(admin_server_state& st,
     case admin_router::match_kind::matched:
       break;
   }
+  // Before the token: a browser page on another origin is refused whatever it carries.
+  if (auto refusal = st.host_policy.check(header, conn.local)) {
+    log_event(spdlog::level::warn,
+              "admin request refused",
+              {{"rule", std::string(refusal->rule)},
+               {"method", std::string(header.method_string())},
+               {"path", request.path},
+               {"status", std::to_string(static_cast<unsigned>(refusal->status))}});
+    co_return co_await answer_early(
+        st, conn, parser, head, error_response(refusal->status, refusal->message));
+  }
   if (!is_safe_method(header.method()) && !o.token.empty()) {
     const auto auth = header.find(http::field::authorization);
     if (auth == header.end() || !bearer_token_matches(auth->value(), o.token)) {

@@ -81,7 +81,10 @@ struct global_config {
   std::string listen = "127.0.0.1:9464";
   std::string state_dir;  ///< empty: $STATE_DIRECTORY, else ./state
   std::map<std::string, std::string> external_labels;
-  std::string admin_token;     ///< bearer token for mutating endpoints (secret)
+  std::string admin_token;  ///< bearer token for mutating endpoints (secret)
+  /// Host names (optional :port) the admin server answers to besides its own address and the
+  /// loopback names: a reverse proxy's or a DNS name's. Validated: names, IPv4, [IPv6].
+  std::vector<std::string> admin_hosts;
   std::string public_url;      ///< link base for alerts and the status page
   std::string media_base_url;  ///< public base URL of /media/ for media: remote_url challenges
   std::size_t max_in_flight = 256;

@@ -1,5 +1,8 @@
 #include "daemon/config/config_global.hpp"
 
+#include <arpa/inet.h>
+
+#include <charconv>
 #include <set>
 #include <string>
 #include <utility>
@@ -48,6 +51,105 @@ void parse_external_labels(config_document& doc, const YAML::Node& n, const std:
   }
 }
 
+bool valid_dns_name(std::string_view name) {
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  if (name.empty() || name.size() > 253) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const auto dot = std::min(name.find('.', start), name.size());
+    const auto label = name.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+        label.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+            std::string_view::npos) {
+      return false;
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+
+/// `name`, `name:port`, `1.2.3.4[:port]`, `[v6][:port]` with a port of 1-65535: the same rule as
+/// the admin server's (daemon/admin/admin_origin.hpp), which checks its options again.
+bool valid_admin_host(std::string_view entry) {
+  std::string_view host = entry;
+  std::string_view port;
+  bool has_port = false;
+  if (entry.starts_with('[')) {
+    const auto close = entry.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    host = entry.substr(1, close - 1);
+    const auto rest = entry.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return false;
+      }
+      port = rest.substr(1);
+      has_port = true;
+    }
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) {
+      return false;
+    }
+  } else {
+    const auto colon = entry.find(':');
+    if (colon != std::string_view::npos) {
+      host = entry.substr(0, colon);
+      port = entry.substr(colon + 1);
+      has_port = true;
+    }
+    if (!valid_dns_name(host)) {
+      return false;
+    }
+    in_addr v4{};
+    const std::string bare(host.ends_with('.') ? host.substr(0, host.size() - 1) : host);
+    if (bare.find_first_not_of("0123456789.") == std::string::npos &&
+        inet_pton(AF_INET, bare.c_str(), &v4) != 1) {
+      return false;  // all digits but not an IPv4 address
+    }
+  }
+  if (has_port) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void parse_admin_hosts(config_document& doc, const YAML::Node& n, const std::string& path) {
+  auto& reader = doc.reader;
+  const auto list = reader.items(n, path);
+  if (!list) {
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& item = (*list)[i];
+    const auto p = index(path, i);
+    auto v = reader.string(item, p, true);
+    if (!v) {
+      continue;
+    }
+    if (!valid_admin_host(*v)) {
+      reader.fail(item,
+                  p,
+                  quote(*v) +
+                      " is not a host name with an optional :port (e.g. visionwatch.internal or "
+                      "monitor.example:8443)");
+      continue;
+    }
+    doc.cfg.global.admin_hosts.push_back(std::move(*v));
+  }
+}
+
 }  // namespace
 
 void parse_global(config_document& doc, const YAML::Node& n) {
@@ -61,6 +163,7 @@ void parse_global(config_document& doc, const YAML::Node& n) {
                 "admin_token_env",
                 "admin_token_file",
                 "admin_token_credential",
+                "admin_hosts",
                 "public_url",
                 "media_base_url",
                 "max_in_flight",
@@ -94,6 +197,9 @@ void parse_global(config_document& doc, const YAML::Node& n) {
     g.admin_token = std::move(*token.value);
   }
   doc.admin_token_given = token.given;
+  if (const auto* v = m.get("admin_hosts")) {
+    parse_admin_hosts(doc, *v, m.at("admin_hosts"));
+  }
   m.read_url("public_url", g.public_url);
   m.read_url("media_base_url", g.media_base_url);
   m.read_integer("max_in_flight", 1, 100'000, g.max_in_flight);

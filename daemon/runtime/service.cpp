@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <random>
 
+#include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/runtime/alerting.hpp"
 #include "daemon/runtime/media_store.hpp"
@@ -106,6 +107,12 @@ void service::build_admin() {
   admin_server_options opts;
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
+  opts.allowed_hosts = cfg_->global.admin_hosts;
+  for (const auto* url : {&cfg_->global.public_url, &cfg_->global.media_base_url}) {
+    if (auto host = url_host_entry(*url)) {  // the names it is published under
+      opts.allowed_hosts.push_back(std::move(*host));
+    }
+  }
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();

@@ -46,22 +46,30 @@ admin_router fuzz_router() {
 }
 
 const std::vector<std::string> corpus = {
-    "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n",
-    "HEAD /metrics HTTP/1.1\r\nHost: t\r\nAccept: */*\r\n\r\n",
-    "GET /api/v1/routes/team%2Fgpt-4o HTTP/1.1\r\nHost: t\r\nUser-Agent: fuzz\r\n\r\n",
-    "POST /api/v1/routes/vision/probe HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
-    "Content-Length: 2\r\n\r\n{}",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
+    "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n",
+    "GET /api/v1/routes/team%2Fgpt-4o HTTP/1.1\r\nHost: localhost\r\nUser-Agent: fuzz\r\n\r\n",
+    "POST /api/v1/routes/vision/probe HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
     "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"matchers\":{\"route\":\"a\"}}",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
-    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
-    "DELETE /api/v1/silences/42 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n\r\n",
-    "POST /-/reload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\nContent-Length: 0\r\n\r\n",
+    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n "
+    "world\r\n0\r\nTrailer: x\r\n\r\n",
+    "DELETE /api/v1/silences/42 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+    "Content-Type: application/json\r\n\r\n",
+    "POST /-/reload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+    "Content-Type: application/json; charset=utf-8\r\nContent-Length: 0\r\n\r\n",
     "GET /media/0123456789abcdef.png HTTP/1.0\r\n\r\n",
-    "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\nGET /api/v1/routes/x HTTP/1.1\r\nHost: t\r\n\r\n",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\n"
-    "Expect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
-    "GET http://localhost:9464/metrics?x=%41 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/routes/x HTTP/1.1\r\nHost: "
+    "localhost\r\n\r\n",
+    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+    "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+    "GET http://localhost/metrics?x=%41 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    // Browser-ish requests: the cross-site rules (403, 415) get mutated too.
+    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n"
+    "Sec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+    "GET /metrics HTTP/1.1\r\nHost: [::1]:9464\r\n\r\n",
 };
 
 const std::vector<std::string> tokens = {
@@ -175,7 +183,8 @@ TEST_SUITE("integration") {
     o.token = "tok";
     o.read_timeout = 2000ms;
     admin_server_runner r(o, fuzz_router());
-    const std::set<unsigned> expected = {100, 200, 201, 400, 401, 404, 405, 413, 431, 505};
+    const std::set<unsigned> expected = {
+        100, 200, 201, 400, 401, 403, 404, 405, 413, 415, 431, 505};
     std::map<unsigned, int> seen;
     int closed_silently = 0;
     mutator m(seed);
@@ -210,7 +219,7 @@ TEST_SUITE("integration") {
     CHECK(seen[200] > 0);
 
     raw_connection after("127.0.0.1", r.port());
-    after.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+    after.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
     const auto res = after.read_response(answer_timeout);
     REQUIRE(res);
     CHECK(res->status == 200);

@@ -31,4 +31,35 @@ TEST_SUITE("unit") {
               "config.yaml:1: global.external_labels.route: \"route\" is a label visionwatch "
               "sets itself"});
   }
+
+  TEST_CASE("admin_hosts is a list of host names with an optional port") {
+    const auto c = parse_ok(
+        "global: {admin_hosts: [visionwatch.internal, \"monitor.example:8443\", 10.0.0.5, "
+        "\"[fd00::1]:9464\"]}\n" +
+        base);
+    CHECK(c.global.admin_hosts ==
+          std::vector<std::string>{
+              "visionwatch.internal", "monitor.example:8443", "10.0.0.5", "[fd00::1]:9464"});
+    CHECK(parse_ok(base).global.admin_hosts.empty());
+  }
+
+  TEST_CASE("admin_hosts entries that are not host names are rejected with a clear error") {
+    const std::string hint =
+        " is not a host name with an optional :port (e.g. visionwatch.internal or "
+        "monitor.example:8443)";
+    CHECK(errors_of("global: {admin_hosts: [ok.example, \"evil host\", \"http://x.example\", "
+                    "\"x.example:0\", \"*.example\", \"::1\", \"\"]}\n" +
+                    base) ==
+          std::vector<std::string>{
+              "config.yaml:1: global.admin_hosts[1]: \"evil host\"" + hint,
+              "config.yaml:1: global.admin_hosts[2]: \"http://x.example\"" + hint,
+              "config.yaml:1: global.admin_hosts[3]: \"x.example:0\"" + hint,
+              "config.yaml:1: global.admin_hosts[4]: \"*.example\"" + hint,
+              "config.yaml:1: global.admin_hosts[5]: \"::1\"" + hint,
+              "config.yaml:1: global.admin_hosts[6]: must not be empty",
+          });
+    CHECK(errors_of("global: {admin_hosts: visionwatch.internal}\n" + base) ==
+          std::vector<std::string>{
+              "config.yaml:1: global.admin_hosts: expected a list, got a single value"});
+  }
 }

@@ -240,7 +240,9 @@ raw_response loopback_request(std::uint16_t port,
     });
     has_type = has_type || lower == "content-type";
   }
-  if (!body.empty() && !has_type) {
+  // The admin API refuses a mutation without the JSON type, an empty-bodied POST included.
+  const bool mutation = method != "GET" && method != "HEAD";
+  if ((!body.empty() || mutation) && !has_type) {
     req += "Content-Type: application/json\r\n";
   }
   if (!body.empty() || method == "POST" || method == "PUT") {

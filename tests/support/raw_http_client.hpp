@@ -57,7 +57,8 @@ class raw_connection {
 };
 
 /// One request with "Connection: close" to 127.0.0.1:port on a fresh connection. A non-empty
-/// body goes with "Content-Type: application/json" unless `headers` names another. Status 0
+/// body, and any method other than GET and HEAD (the admin API requires it of mutations), goes
+/// with "Content-Type: application/json" unless `headers` names another type. Status 0
 /// when the server could not be reached (not listening yet, or any more) or did not answer
 /// within `timeout`.
 raw_response loopback_request(std::uint16_t port,

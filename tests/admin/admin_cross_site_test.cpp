@@ -1,0 +1,397 @@
+// The admin API refuses what a browser on another origin can send: mutations without a JSON
+// content type, with a foreign Origin or a cross-site Sec-Fetch-Site, and any request whose Host
+// is not an admin host (DNS rebinding). Real server on loopback, raw requests.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "daemon/admin/admin_origin.hpp"
+#include "daemon/admin/admin_server.hpp"
+#include "tests/support/admin_server_runner.hpp"
+#include "tests/support/raw_http_client.hpp"
+
+using namespace visionwatch;
+using namespace std::chrono_literals;
+using visionwatch::test::admin_server_runner;
+using visionwatch::test::raw_connection;
+using visionwatch::test::raw_response;
+
+namespace {
+
+constexpr auto answer_timeout = 5s;
+constexpr std::string_view silence_body = R"({"route":"*","until":"2099-01-01T00:00:00Z"})";
+
+/// Counts the calls that got through to a handler: a refused request must never reach one.
+struct counted_api {
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+
+  admin_router router() const {
+    auto n = calls;
+    admin_router r;
+    r.add(http::verb::post, "/api/v1/silences", [n](const admin_request&) {
+      ++*n;
+      return json_response(http::status::created, {{"id", "sil-1"}});
+    });
+    r.add(http::verb::post, "/-/reload", [n](const admin_request&) {
+      ++*n;
+      return json_response(http::status::ok, {{"status", "reloaded"}});
+    });
+    r.add(http::verb::delete_, "/api/v1/silences/{id}", [n](const admin_request&) {
+      ++*n;
+      return json_response(http::status::ok, {{"status", "deleted"}});
+    });
+    r.add(http::verb::get, "/api/v1/routes", [n](const admin_request&) {
+      ++*n;
+      return json_response(http::status::ok, {{"routes", nlohmann::json::array()}});
+    });
+    return r;
+  }
+};
+
+admin_server_options options_on(std::string listen, std::vector<std::string> hosts = {}) {
+  admin_server_options o;
+  o.listen = std::move(listen);
+  o.allowed_hosts = std::move(hosts);
+  return o;
+}
+
+/// One request on a fresh connection to `address`: `headers` are whole lines ("Name: v\r\n"),
+/// the Host line included, so each test says exactly what a client sent.
+raw_response send(const std::string& address,
+                  unsigned short port,
+                  std::string_view method,
+                  std::string_view target,
+                  std::string_view headers,
+                  std::string_view body = "") {
+  std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
+  r += headers;
+  r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  r += body;
+  raw_connection c(address, port);
+  c.send(r);
+  auto res = c.read_response(answer_timeout);
+  if (!res) {
+    throw std::runtime_error("no response to " + std::string(method) + " " + std::string(target));
+  }
+  return *res;
+}
+
+std::string host_line(unsigned short port) {
+  return "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+}
+
+constexpr std::string_view json_type = "Content-Type: application/json\r\n";
+
+}  // namespace
+
+TEST_SUITE("integration") {
+  TEST_CASE("a mutation with a foreign Origin is refused with 403 before its handler runs") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    const auto res =
+        send("127.0.0.1",
+             port,
+             "POST",
+             "/api/v1/silences",
+             host_line(port) + std::string(json_type) + "Origin: http://evil.example:8080\r\n",
+             silence_body);
+    CHECK(res.status == 403);
+    CHECK(res.body.find("Origin") != std::string::npos);
+    // The same host on another port is another origin: a page on 127.0.0.1:8080 is not the API.
+    const auto other_port =
+        send("127.0.0.1",
+             port,
+             "POST",
+             "/-/reload",
+             host_line(port) + std::string(json_type) +
+                 "Origin: http://127.0.0.1:" + std::to_string(port + 1) + "\r\n");
+    CHECK(other_port.status == 403);
+    const auto null_origin = send("127.0.0.1",
+                                  port,
+                                  "DELETE",
+                                  "/api/v1/silences/sil-1",
+                                  host_line(port) + std::string(json_type) + "Origin: null\r\n");
+    CHECK(null_origin.status == 403);
+    CHECK(*api.calls == 0);
+  }
+
+  TEST_CASE("a mutation whose Sec-Fetch-Site is not same-origin is refused with 403") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    for (const std::string_view site : {"cross-site", "same-site", "bogus"}) {
+      CAPTURE(site);
+      const auto res = send("127.0.0.1",
+                            port,
+                            "POST",
+                            "/api/v1/silences",
+                            host_line(port) + std::string(json_type) +
+                                "Sec-Fetch-Site: " + std::string(site) + "\r\n",
+                            silence_body);
+      CHECK(res.status == 403);
+      CHECK(res.body.find("Sec-Fetch-Site") != std::string::npos);
+    }
+    CHECK(*api.calls == 0);
+    // What a browser says for the operator's own typing (none) or the API's own page passes.
+    for (const std::string_view site : {"none", "same-origin"}) {
+      CAPTURE(site);
+      const auto res = send("127.0.0.1",
+                            port,
+                            "POST",
+                            "/-/reload",
+                            host_line(port) + std::string(json_type) +
+                                "Sec-Fetch-Site: " + std::string(site) + "\r\n");
+      CHECK(res.status == 200);
+    }
+  }
+
+  TEST_CASE("a mutation with a text/plain body is refused with 415") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    for (const std::string_view type : {"text/plain",
+                                        "text/plain;charset=UTF-8",
+                                        "application/x-www-form-urlencoded",
+                                        "multipart/form-data; boundary=x",
+                                        "application/jsonp",
+                                        "application/json-seq"}) {
+      CAPTURE(type);
+      const auto res = send("127.0.0.1",
+                            port,
+                            "POST",
+                            "/api/v1/silences",
+                            host_line(port) + "Content-Type: " + std::string(type) + "\r\n",
+                            silence_body);
+      CHECK(res.status == 415);
+      CHECK(res.body.find("application/json") != std::string::npos);
+    }
+    CHECK(*api.calls == 0);
+  }
+
+  TEST_CASE("a mutation without a content type is refused with 415 even with an empty body") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    CHECK(send("127.0.0.1", port, "POST", "/-/reload", host_line(port)).status == 415);
+    CHECK(send("127.0.0.1", port, "DELETE", "/api/v1/silences/sil-1", host_line(port)).status ==
+          415);
+    CHECK(
+        send("127.0.0.1", port, "POST", "/api/v1/silences", host_line(port), silence_body).status ==
+        415);
+    CHECK(*api.calls == 0);
+  }
+
+  TEST_CASE("a JSON mutation from the same machine without Origin is accepted as curl sends it") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/api/v1/silences",
+               host_line(port) + "Content-Type: application/json; charset=utf-8\r\n",
+               silence_body)
+              .status == 201);
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/-/reload",
+               host_line(port) + "content-type: "
+                                 "Application/JSON\r\n")
+              .status == 200);
+    CHECK(*api.calls == 2);
+  }
+
+  TEST_CASE("a mutation from the API's own origin is accepted") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    const auto p = std::to_string(port);
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/api/v1/silences",
+               host_line(port) + std::string(json_type) + "Origin: http://127.0.0.1:" + p +
+                   "\r\nSec-Fetch-Site: same-origin\r\n",
+               silence_body)
+              .status == 201);
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/-/reload",
+               "Host: localhost:" + p + "\r\n" + std::string(json_type) +
+                   "Origin: http://localhost:" + p + "\r\n")
+              .status == 200);
+    CHECK(*api.calls == 2);
+  }
+
+  TEST_CASE("a request with a foreign Host header is refused with 403 naming the rule") {
+    counted_api api;
+    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
+    const auto port = server.port();
+    const auto res =
+        send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: evil.example:8080\r\n");
+    CHECK(res.status == 403);
+    CHECK(res.body.find("Host header 'evil.example:8080' is not an allowed admin host "
+                        "(global.admin_hosts)") != std::string::npos);
+    // A rebinding page on attacker.example:PORT reaches the right port with the wrong name.
+    CHECK(send("127.0.0.1",
+               port,
+               "GET",
+               "/api/v1/routes",
+               "Host: attacker.example:" + std::to_string(port) + "\r\n")
+              .status == 403);
+    // Loopback names on another port are another origin.
+    CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: localhost:1\r\n").status == 403);
+    // A mutation with a foreign Host is refused too, whatever else it sends.
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/-/reload",
+               "Host: evil.example\r\n" + std::string(json_type))
+              .status == 403);
+    // An absolute-form target names the host as well (RFC 9112 3.2.2: it overrides Host).
+    CHECK(send("127.0.0.1", port, "GET", "http://evil.example/api/v1/routes", host_line(port))
+              .status == 403);
+    CHECK(*api.calls == 0);
+    // The listen address, localhost and the loopback literal, with the port or without.
+    const auto p = std::to_string(port);
+    for (const auto& host :
+         std::vector<std::string>{"127.0.0.1:" + p, "127.0.0.1", "localhost:" + p, "LocalHost"}) {
+      CAPTURE(host);
+      CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status ==
+            200);
+    }
+  }
+
+  TEST_CASE("names in admin_hosts are allowed Host values with or without a port") {
+    counted_api api;
+    admin_server_runner server(
+        options_on("127.0.0.1:0", {"visionwatch.internal", "Monitor.Example:8443"}), api.router());
+    const auto port = server.port();
+    const auto p = std::to_string(port);
+    for (const auto& host : std::vector<std::string>{"visionwatch.internal",
+                                                     "visionwatch.internal:" + p,
+                                                     "VisionWatch.Internal:80",
+                                                     "monitor.example:8443"}) {
+      CAPTURE(host);
+      CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status ==
+            200);
+    }
+    // An entry with a port allows that port only.
+    CHECK(
+        send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: monitor.example:9999\r\n").status ==
+        403);
+    CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: monitor.example\r\n").status ==
+          403);
+    // A page served under an admin host name is same-origin with the API there.
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/api/v1/silences",
+               "Host: visionwatch.internal:" + p + "\r\n" + std::string(json_type) +
+                   "Origin: http://visionwatch.internal:" + p + "\r\n",
+               silence_body)
+              .status == 201);
+    // ... behind a TLS reverse proxy too (https, default port).
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/-/reload",
+               "Host: visionwatch.internal\r\n" + std::string(json_type) +
+                   "Origin: https://visionwatch.internal\r\n")
+              .status == 200);
+    // But not from another admin host's page.
+    CHECK(send("127.0.0.1",
+               port,
+               "POST",
+               "/-/reload",
+               "Host: visionwatch.internal:" + p + "\r\n" + std::string(json_type) +
+                   "Origin: https://monitor.example:8443\r\n")
+              .status == 403);
+  }
+
+  TEST_CASE("an IPv6 loopback listener accepts its bracketed literal as Host") {
+    counted_api api;
+    admin_server_runner server(options_on("[::1]:0"), api.router());
+    const auto port = server.port();
+    const auto p = std::to_string(port);
+    for (const auto& host :
+         std::vector<std::string>{"[::1]:" + p, "[::1]", "[0:0:0:0:0:0:0:1]:" + p, "localhost"}) {
+      CAPTURE(host);
+      CHECK(send("::1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status == 200);
+    }
+    for (const auto& host :
+         std::vector<std::string>{"::1", "[::1]:1", "[::2]:" + p, "127.0.0.2:" + p}) {
+      CAPTURE(host);
+      CHECK(send("::1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status == 403);
+    }
+    CHECK(send("::1",
+               port,
+               "POST",
+               "/-/reload",
+               "Host: [::1]:" + p + "\r\n" + std::string(json_type) + "Origin: http://[::1]:" + p +
+                   "\r\n")
+              .status == 200);
+  }
+}
+
+TEST_SUITE("unit") {
+  TEST_CASE("admin host entries are validated when the server is built") {
+    for (const std::string_view bad : {"",
+                                       "evil host",
+                                       "http://x.example",
+                                       "x.example/",
+                                       "x.example:0",
+                                       "x.example:65536",
+                                       "x.example:",
+                                       "[::1",
+                                       "::1",
+                                       "-x.example",
+                                       "x..example",
+                                       "*.example"}) {
+      CAPTURE(bad);
+      CHECK_THROWS_AS(admin_server(net::system_executor(),
+                                   options_on("127.0.0.1:0", {std::string(bad)}),
+                                   admin_router()),
+                      std::invalid_argument);
+      CHECK_FALSE(admin_host_entry_valid(bad));
+    }
+    for (const std::string_view good : {"localhost",
+                                        "visionwatch.internal",
+                                        "x.example:8443",
+                                        "10.0.0.5",
+                                        "[fd00::1]:9464",
+                                        "monitor-1.example."}) {
+      CAPTURE(good);
+      CHECK(admin_host_entry_valid(good));
+    }
+  }
+
+  TEST_CASE("the host of a public URL becomes an admin host entry") {
+    CHECK(url_host_entry("https://vw.example.com/") == "vw.example.com");
+    CHECK(url_host_entry("https://vw.example.com/media/") == "vw.example.com");
+    CHECK(url_host_entry("http://watch.example:8080?x") == "watch.example:8080");
+    CHECK(url_host_entry("https://user:secret@vw.example.com/x") == "vw.example.com");
+    CHECK(url_host_entry("http://[fd00::1]:9464/") == "[fd00::1]:9464");
+    CHECK_FALSE(url_host_entry(""));
+    CHECK_FALSE(url_host_entry("ftp://vw.example.com/"));
+    CHECK_FALSE(url_host_entry("https://bad host/"));
+  }
+
+  TEST_CASE("content types other than application/json are not JSON") {
+    CHECK(is_json_content_type("application/json"));
+    CHECK(is_json_content_type("application/json; charset=utf-8"));
+    CHECK(is_json_content_type("  Application/JSON ;charset=UTF-8"));
+    CHECK_FALSE(is_json_content_type(""));
+    CHECK_FALSE(is_json_content_type("text/plain"));
+    CHECK_FALSE(is_json_content_type("application/jsonx"));
+    CHECK_FALSE(is_json_content_type("application/json, text/plain"));
+  }
+}
