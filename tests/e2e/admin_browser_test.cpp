@@ -33,7 +33,7 @@ std::string hostile_page(const std::string& admin_url) {
 const admin = ")" +
          admin_url +
          R"(";
-const body = JSON.stringify({route: "*", until: "2099-01-01T00:00:00Z", comment: "pwned"});
+const body = JSON.stringify({route: "*", duration: "30d", comment: "pwned"});
 const attempt = (path) => fetch(admin + path, {
     method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body})
   .then(() => "sent", (e) => "failed:" + e);
@@ -175,7 +175,7 @@ TEST_SUITE("e2e") {
 
     // The operator's own curl-style request still works, so the checks above could fail.
     const auto created = daemon->post("/api/v1/silences",
-                                      R"({"route":"*","until":"2099-01-01T00:00:00Z",)"
+                                      R"({"route":"*","duration":"30d",)"
                                       R"("comment":"maintenance"})");
     CHECK(created.status == 201);
     const auto after = json::parse(daemon->get("/api/v1/silences").body, nullptr, false);
