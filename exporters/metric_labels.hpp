@@ -27,9 +27,9 @@ struct label_ref {
   std::string_view fragment;
 };
 
-/// The silent-failure outcomes (`reason` label): empty_answer .. image_tokens_missing.
-inline constexpr std::size_t silent_count = 5;
-static_assert(static_cast<std::size_t>(outcome::image_tokens_missing) + 1 == outcome_count &&
+/// The silent-failure outcomes (`reason` label): empty_answer .. model_mismatch.
+inline constexpr std::size_t silent_count = 6;
+static_assert(static_cast<std::size_t>(outcome::model_mismatch) + 1 == outcome_count &&
                   outcome_count - static_cast<std::size_t>(outcome::empty_answer) == silent_count,
               "silent failures are the last silent_count outcomes");
 constexpr outcome silent_outcome(std::size_t i) noexcept {

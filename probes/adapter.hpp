@@ -56,12 +56,12 @@ struct image_part {
 };
 
 /// What to ask: one user message with the prompt and, unless this is the text-only control
-/// request that measures the usage baseline, one image.
+/// request that measures the usage baseline (no images), the images in order.
 struct probe_request {
   std::string base_url;  ///< e.g. https://api.openai.com/v1 (no trailing slash needed)
   std::string model;
   std::string prompt;
-  std::optional<image_part> image;
+  std::vector<image_part> images;  ///< empty for the text-only control request
   std::optional<int> max_tokens;
   /// Send the limit as `max_completion_tokens` instead of `max_tokens`. OpenAI deprecated
   /// max_tokens and its reasoning models (o-series, gpt-5) reject it; most OpenAI-compatible

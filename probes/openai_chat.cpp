@@ -154,13 +154,15 @@ http_request build_request(const probe_request& request) {
 
   // A data URL is hundreds of kilobytes of base64, which needs no JSON escaping: it is spliced
   // into the serialised body instead of going through the serialiser's per-byte escaping.
-  const bool splice_url = request.image && is_plain_json_string(request.image->url);
+  std::vector<bool> spliced;
+  spliced.reserve(request.images.size());
   json content = json::array();
   content.push_back({{"type", "text"}, {"text", request.prompt}});
-  if (request.image) {
-    json image_url = {{"url", splice_url ? std::string() : request.image->url}};
-    if (!request.image->detail.empty()) {
-      image_url["detail"] = request.image->detail;
+  for (const auto& image : request.images) {
+    spliced.push_back(is_plain_json_string(image.url));
+    json image_url = {{"url", spliced.back() ? std::string() : image.url}};
+    if (!image.detail.empty()) {
+      image_url["detail"] = image.detail;
     }
     content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
   }
@@ -175,11 +177,19 @@ http_request build_request(const probe_request& request) {
   }
   // `replace`: a prompt with invalid UTF-8 is sent with U+FFFD instead of throwing.
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (splice_url) {
-    // `"url":""` can only be the key itself: the same bytes inside a string would be escaped.
-    static constexpr std::string_view empty_url = R"("url":"")";
-    if (const auto at = out.body.find(empty_url); at != std::string::npos) {
-      out.body.insert(at + empty_url.size() - 1, request.image->url);
+  // `"url":` followed by a string can only be the key itself (the same bytes inside a string
+  // would be escaped), and the images' url keys appear in content order.
+  static constexpr std::string_view url_key = R"("url":")";
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < request.images.size(); ++i) {
+    const auto at = out.body.find(url_key, from);
+    if (at == std::string::npos) {
+      break;
+    }
+    from = at + url_key.size();
+    if (spliced[i]) {
+      out.body.insert(from, request.images[i].url);
+      from += request.images[i].url.size();
     }
   }
 

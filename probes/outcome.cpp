@@ -17,11 +17,13 @@ constexpr std::array<std::string_view, outcome_count> names = {
     "http_5xx",
     "rate_limited",
     "bad_response",
+    "stream_error",
     "empty_answer",
     "refusal",
     "no_image_claim",
     "wrong_answer",
     "image_tokens_missing",
+    "model_mismatch",
 };
 }  // namespace
 

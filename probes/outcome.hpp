@@ -25,15 +25,17 @@ enum class outcome : std::uint8_t {
   rate_limited,  ///< 429
   // malformed
   bad_response,  ///< 2xx, but not JSON, required fields missing, or wrong types
+  stream_error,  ///< 2xx stream that carried an error event or ended before its final event
   // silent failures: HTTP 2xx, but the route did not really work
   empty_answer,          ///< no text in the answer
   refusal,               ///< the model declined to answer
   no_image_claim,        ///< the model said it got no image
   wrong_answer,          ///< the answer does not match the challenge
   image_tokens_missing,  ///< usage shows no image was processed (vs. the text-only baseline)
+  model_mismatch,        ///< the reply names another model than the route's (a fallback answered)
 };
 
-inline constexpr std::size_t outcome_count = 17;
+inline constexpr std::size_t outcome_count = 19;
 
 inline constexpr std::array<outcome, outcome_count> all_outcomes = {
     outcome::ok,
@@ -48,11 +50,13 @@ inline constexpr std::array<outcome, outcome_count> all_outcomes = {
     outcome::http_5xx,
     outcome::rate_limited,
     outcome::bad_response,
+    outcome::stream_error,
     outcome::empty_answer,
     outcome::refusal,
     outcome::no_image_claim,
     outcome::wrong_answer,
     outcome::image_tokens_missing,
+    outcome::model_mismatch,
 };
 
 /// The metric label spelling, e.g. "no_image_claim".
@@ -65,7 +69,7 @@ constexpr bool is_transport_error(outcome o) noexcept {
 }
 /// HTTP 2xx but the route did not really work.
 constexpr bool is_silent_failure(outcome o) noexcept {
-  return o >= outcome::empty_answer && o <= outcome::image_tokens_missing;
+  return o >= outcome::empty_answer && o <= outcome::model_mismatch;
 }
 
 }  // namespace visionwatch

@@ -32,6 +32,12 @@ struct reply {
   std::string text;           ///< the assistant's answer, parts concatenated
   std::string finish_reason;  ///< "stop", "length", "content_filter", ...
   std::string refusal;        ///< the API's explicit refusal field, when given
+  /// The served model the reply names (chat's `model`, Gemini's `modelVersion`, ...); empty when
+  /// the reply names none. Compared with the route's model (`model_mismatch`).
+  std::string model;
+  /// Reasoning the API returned beside the answer (`reasoning_content`, thinking blocks), capped
+  /// like `text`. Never the answer: the verdict does not read it for claims.
+  std::string reasoning;
   usage tokens;
   /// From an error body ({"error": {...}}): message and type/code, for the reason string.
   std::string error_message;

@@ -132,9 +132,9 @@ net::awaitable<probe_result> run_probe(probe_job job) {
     expect.accepted = ch.expect_words;
     r.expected = describe_expectation(ch);
     if (ch.media == media_mode::remote_url && !ch.image_url.empty()) {
-      req.image = image_part{ch.image_url, ch.detail};
+      req.images.push_back(image_part{ch.image_url, ch.detail});
     } else if (job.image) {
-      req.image = image_part{data_url(job.image->mime, job.image->bytes), ch.detail};
+      req.images.push_back(image_part{data_url(job.image->mime, job.image->bytes), ch.detail});
     }
   } else {
     auto c = make_challenge(challenge_options{ch.kind, ch.width, ch.height}, job.seed);
@@ -147,9 +147,10 @@ net::awaitable<probe_result> run_probe(probe_job job) {
       const auto expires =
           media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
       media_token = job.media->put(std::move(c.png), "image/png", expires);
-      req.image = image_part{job.cfg->global.media_base_url + media_token + ".png", ch.detail};
+      req.images.push_back(
+          image_part{job.cfg->global.media_base_url + media_token + ".png", ch.detail});
     } else {
-      req.image = image_part{png_data_url(c.png), ch.detail};
+      req.images.push_back(image_part{png_data_url(c.png), ch.detail});
     }
   }
 

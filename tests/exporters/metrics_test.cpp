@@ -213,11 +213,16 @@ TEST_SUITE("unit") {
                      {"outcome", std::string(to_string(o))}}) == 0);
     }
     for (const char* reason :
-         {"empty_answer", "refusal", "no_image_claim", "wrong_answer", "image_tokens_missing"}) {
+         {"empty_answer",
+          "refusal",
+          "no_image_claim",
+          "wrong_answer",
+          "image_tokens_missing",
+          "model_mismatch"}) {
       CHECK(e.value("visionwatch_silent_failures_total",
                     {{"route", route_a.route}, {"reason", reason}}) == 0);
     }
-    CHECK(e.find("visionwatch_silent_failures_total").size() == 5);
+    CHECK(e.find("visionwatch_silent_failures_total").size() == 6);
     CHECK(e.value("visionwatch_route_info",
                   {{"route", route_a.route},
                    {"model", "gpt-4o-mini"},

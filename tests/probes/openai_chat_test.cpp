@@ -31,7 +31,7 @@ probe_request image_request() {
   r.base_url = "https://gateway.example/v1";
   r.model = "gpt-4.1-mini";
   r.prompt = "What number is written in the image? Reply with the digits only.";
-  r.image = image_part{png_data_url("\x89PNG fake"), "low"};
+  r.images.push_back(image_part{png_data_url("\x89PNG fake"), "low"});
   r.max_tokens = 50;
   r.temperature = 0.0;
   r.api_key = "sk-test-secret";
@@ -156,7 +156,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("the text-only control request has no image part") {
     auto r = image_request();
-    r.image.reset();
+    r.images.clear();
     const json body = json::parse(openai_chat::build_request(r).body);
     const json& content = body["messages"][0]["content"];
     REQUIRE(content.size() == 1);
@@ -169,7 +169,7 @@ TEST_SUITE("unit") {
     auto r = image_request();
     r.max_tokens.reset();
     r.temperature.reset();
-    r.image->detail.clear();
+    r.images.front().detail.clear();
     json body = json::parse(openai_chat::build_request(r).body);
     CHECK_FALSE(body.contains("max_tokens"));
     CHECK_FALSE(body.contains("temperature"));
