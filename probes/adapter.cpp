@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 
+#include "probes/bedrock_converse.hpp"
+#include "probes/gemini.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/text_util.hpp"
 
@@ -24,6 +26,11 @@ constexpr std::array flavours = {
                 "openai-chat",
                 &openai_chat::build_request,
                 &openai_chat::parse_reply},
+    flavour_row{api_flavour::gemini, "gemini", &gemini::build_request, &gemini::parse_reply},
+    flavour_row{api_flavour::bedrock_converse,
+                "bedrock-converse",
+                &bedrock_converse::build_request,
+                &bedrock_converse::parse_reply},
 };
 
 constexpr bool rows_in_enum_order() {

@@ -35,12 +35,17 @@
 
 #include "probes/http_types.hpp"
 #include "probes/reply.hpp"
+#include "probes/sigv4.hpp"
 
 namespace visionwatch {
 
 /// One enumerator per row of the flavour table (adapter.cpp), in the same order.
 enum class api_flavour : std::uint8_t {
   openai_chat,  ///< "openai-chat": POST {base_url}/chat/completions (probes/openai_chat.cpp)
+  gemini,       ///< "gemini": POST {base_url}/models/{model}:generateContent (probes/gemini.cpp)
+  /// "bedrock-converse": POST {base_url}/model/{modelId}/converse, SigV4 or a Bedrock API key
+  /// (probes/bedrock_converse.cpp)
+  bedrock_converse,
 };
 
 /// The configuration spelling ("openai-chat"); "unknown" for a value outside the enum.
@@ -73,6 +78,13 @@ struct probe_request {
   /// never logged.
   std::string api_key;
   header_list extra_headers;
+  /// When the request is built, for flavours whose authentication depends on the time (SigV4's
+  /// X-Amz-Date). The probe runner sets it; build_request itself never reads a clock.
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  /// bedrock-converse without `api_key`: the SigV4 credentials (the secret key and the session
+  /// token are secrets, never logged) and the signing region ("us-east-1").
+  sigv4::credentials aws_credentials;
+  std::string aws_region;
 };
 
 /// "visionwatch/<version>": the default User-Agent (extra headers may override it).
