@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/config/config_aws.hpp"
 #include "daemon/config/config_secrets.hpp"
 #include "daemon/config/config_tls.hpp"
 
@@ -89,7 +90,9 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
                 "max_concurrency",
                 "keep_alive",
                 "connect_timeout",
-                "max_body"});
+                "max_body",
+                "aws_region",
+                "aws_credentials"});
   if (!m.ok()) {
     return;
   }
@@ -116,6 +119,7 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
   if (key.value) {
     g.api_key = std::move(*key.value);
   }
+  parse_aws(reader, m, key.given, g);
   if (const auto* v = m.get("headers")) {
     parse_headers(reader, *v, m.at("headers"), key.given, g.headers);
   }

@@ -20,8 +20,10 @@ std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
 
 }  // namespace
 
-demo_gateway::demo_gateway(std::chrono::milliseconds period)
-    : period_(period), server_([this](const received_request& req) { return handle(req); }) {}
+demo_gateway::demo_gateway(std::chrono::milliseconds period, native_keys keys)
+    : period_(period),
+      keys_(std::move(keys)),
+      server_([this](const received_request& req) { return handle(req); }) {}
 
 response_plan demo_gateway::handle(const received_request& req) {
   const auto j = nlohmann::json::parse(req.body, nullptr, false);
@@ -44,7 +46,10 @@ response_plan demo_gateway::handle(const received_request& req) {
     return response_plan::json(R"({"status":"set"})");
   }
   std::string model;
-  if (j.is_object() && j.contains("model") && j["model"].is_string()) {
+  const auto native = native_call_of(req);  // Gemini and Bedrock name the model in the path
+  if (native) {
+    model = native->model;
+  } else if (j.is_object() && j.contains("model") && j["model"].is_string()) {
     model = j["model"].get<std::string>();
   }
   std::optional<sim_behaviour> b;
@@ -55,6 +60,9 @@ response_plan demo_gateway::handle(const received_request& req) {
     b = phase % 2 == 0 ? sim_behaviour::drops_image_says_so : sim_behaviour::healthy;
   } else {
     b = behaviour_of_model(model);
+  }
+  if (native) {
+    return respond_native(model_, keys_, req, *native, b);
   }
   if (!b) {
     return response_plan::json(
