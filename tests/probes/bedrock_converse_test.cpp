@@ -8,6 +8,7 @@
 #include "probes/adapter.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
+#include "tests/probes/reply_invariants.hpp"
 #include "tests/support/test_paths.hpp"
 
 using nlohmann::json;
@@ -277,5 +278,15 @@ TEST_SUITE("unit") {
   TEST_CASE("bedrock: the flavour table routes \"bedrock-converse\" here") {
     REQUIRE(api_flavour_from_string("bedrock-converse") == api_flavour::bedrock_converse);
     CHECK(to_string(api_flavour::bedrock_converse) == "bedrock-converse");
+  }
+
+  TEST_CASE("bedrock: every fixture body truncated and with every value swapped parses safely") {
+    test::check_mutations(api_flavour::bedrock_converse, fixture()["response"]["body"]);
+    test::check_mutations(
+        api_flavour::bedrock_converse,
+        json::parse(R"({"output":{"message":{"role":"assistant","content":[{"reasoningContent":
+          {"reasoningText":{"text":"r"}}},{"text":"t"}]}},"stopReason":"guardrail_intervened",
+          "usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3,"cacheReadInputTokens":4}})"));
+    test::check_mutations(api_flavour::bedrock_converse, fixture()["errors"]["403_real"]["body"]);
   }
 }

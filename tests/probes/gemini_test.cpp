@@ -7,6 +7,7 @@
 
 #include "probes/adapter.hpp"
 #include "probes/text_util.hpp"
+#include "tests/probes/reply_invariants.hpp"
 #include "tests/support/test_paths.hpp"
 
 using nlohmann::json;
@@ -278,5 +279,16 @@ TEST_SUITE("unit") {
     CHECK(to_string(api_flavour::gemini) == "gemini");
     CHECK(build_request(api_flavour::gemini, image_request()).url ==
           gemini::build_request(image_request()).url);
+  }
+
+  TEST_CASE("gemini: every fixture body truncated and with every value swapped parses safely") {
+    const auto& f = fixture();
+    for (const auto* body : {&f["response"]["body_real_text_only"],
+                             &f["response"]["body_image_illustrative"],
+                             &f["stream_events"][2]["data"],
+                             &f["errors"]["400_bad_api_key"]["body"],
+                             &f["errors"]["429"]["body"]}) {
+      test::check_mutations(api_flavour::gemini, *body);
+    }
   }
 }
