@@ -5,6 +5,8 @@
 
 #include "probes/anthropic_messages.hpp"
 #include "probes/azure_openai.hpp"
+#include "probes/bedrock_converse.hpp"
+#include "probes/gemini.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/openai_responses.hpp"
 #include "probes/text_util.hpp"
@@ -39,6 +41,11 @@ constexpr std::array flavours = {
                 "azure-openai",
                 &azure_openai::build_request,
                 &azure_openai::parse_reply},
+    flavour_row{api_flavour::gemini, "gemini", &gemini::build_request, &gemini::parse_reply},
+    flavour_row{api_flavour::bedrock_converse,
+                "bedrock-converse",
+                &bedrock_converse::build_request,
+                &bedrock_converse::parse_reply},
 };
 
 constexpr bool rows_in_enum_order() {

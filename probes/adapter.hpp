@@ -35,6 +35,7 @@
 
 #include "probes/http_types.hpp"
 #include "probes/reply.hpp"
+#include "probes/sigv4.hpp"
 
 namespace visionwatch {
 
@@ -44,6 +45,10 @@ enum class api_flavour : std::uint8_t {
   openai_responses,    ///< "openai-responses": POST {base_url}/responses
   anthropic_messages,  ///< "anthropic-messages": POST {base_url}/messages
   azure_openai,        ///< "azure-openai": POST {base_url}/deployments/{model}/chat/completions
+  gemini,              ///< "gemini": POST {base_url}/models/{model}:generateContent
+  /// "bedrock-converse": POST {base_url}/model/{modelId}/converse, SigV4 or a Bedrock API key
+  /// (probes/bedrock_converse.cpp)
+  bedrock_converse,
 };
 
 /// The anthropic-version header when the gateway sets none (gateway option anthropic_version).
@@ -92,6 +97,13 @@ struct probe_request {
   /// base_url that carries its own ?api-version= keeps it.
   std::string api_version;
   header_list extra_headers;
+  /// When the request is built, for flavours whose authentication depends on the time (SigV4's
+  /// X-Amz-Date). The probe runner sets it; build_request itself never reads a clock.
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  /// bedrock-converse without `api_key`: the SigV4 credentials (the secret key and the session
+  /// token are secrets, never logged) and the signing region ("us-east-1").
+  sigv4::credentials aws_credentials;
+  std::string aws_region;
 };
 
 /// "visionwatch/<version>": the default User-Agent (extra headers may override it).

@@ -200,6 +200,73 @@ bool is_plain_json_string(std::string_view s) noexcept {
       s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
 }
 
+std::string url_with_path(std::string_view base_url, std::string_view path) {
+  const auto q = base_url.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : base_url.substr(q);
+  std::string_view base = base_url.substr(0, q);
+  while (!base.empty() && base.back() == '/') {
+    base.remove_suffix(1);
+  }
+  std::string out(base);
+  out += path;
+  out += query;
+  return out;
+}
+
+std::string percent_encode_segment(std::string_view s) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[b >> 4];
+      out += digits[b & 0x0F];
+    }
+  }
+  return out;
+}
+
+std::optional<data_url_parts> split_data_url(std::string_view url) noexcept {
+  if (!url.starts_with("data:")) {
+    return std::nullopt;
+  }
+  const auto comma = url.find(',');
+  if (comma == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view meta = url.substr(5, comma - 5);
+  if (!meta.ends_with(";base64")) {
+    return std::nullopt;
+  }
+  meta.remove_suffix(7);
+  return data_url_parts{meta.substr(0, meta.find(';')), url.substr(comma + 1)};
+}
+
+std::string_view image_mime_for_url(std::string_view url) noexcept {
+  url = url.substr(0, url.find_first_of("?#"));
+  const auto dot = url.rfind('.');
+  const auto slash = url.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
+    return "image/jpeg";
+  }
+  const std::string ext = ascii_lower(url.substr(dot + 1));
+  if (ext == "png") {
+    return "image/png";
+  }
+  if (ext == "gif") {
+    return "image/gif";
+  }
+  if (ext == "webp") {
+    return "image/webp";
+  }
+  return "image/jpeg";
+}
+
 std::optional<long long> token_count(const json& j) {
   if (j.is_number_unsigned()) {
     const auto v = j.get<std::uint64_t>();

@@ -74,6 +74,12 @@ struct gateway_config {
   header_list headers;            ///< extra headers, values may be secret
   client_options client;          ///< TLS, proxy, timeouts, body cap, keep-alive
   std::size_t max_concurrency = 4;
+  /// bedrock-converse: the SigV4 signing region (`aws_region`, else from the host name).
+  std::string aws_region;
+  /// bedrock-converse without `api_key`: SigV4 credentials (`aws_credentials`, else
+  /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The secret key and the token are
+  /// secrets.
+  sigv4::credentials aws_credentials;
 };
 
 struct route_config {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "daemon/config/config_alerts.hpp"
+#include "daemon/config/config_aws.hpp"
 #include "daemon/config/config_gateways.hpp"
 #include "daemon/config/config_global.hpp"
 #include "daemon/config/config_receivers.hpp"
@@ -205,6 +206,7 @@ void check_document(config_document& doc, const YAML::Node& root) {
   resolve_references(doc);
   check_admin_token(doc);
   check_client_files(doc, root);
+  check_aws_routes(doc);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/config/config_aws.hpp"
 #include "daemon/config/config_secrets.hpp"
 #include "daemon/config/config_tls.hpp"
 
@@ -180,7 +181,9 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
                 "max_body",
                 "bearer_token_file",
                 "anthropic_version",
-                "api_version"});
+                "api_version",
+                "aws_region",
+                "aws_credentials"});
   if (!m.ok()) {
     return;
   }
@@ -211,6 +214,7 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
     g.api_key = std::move(*key.value);
   }
   const bool bearer = parse_bearer_token_file(reader, m, key.given, g);
+  parse_aws(reader, m, key.given || bearer, g);
   if (const auto* v = m.get("headers")) {
     parse_headers(reader, *v, m.at("headers"), key.given || bearer, g.headers);
   }

@@ -44,6 +44,9 @@ probe_request base_request(const probe_job& job, std::string prompt) {
   req.anthropic_version = job.gateway->anthropic_version;
   req.api_version = job.gateway->api_version;
   req.extra_headers = job.gateway->headers;
+  req.now = std::chrono::system_clock::now();
+  req.aws_credentials = job.gateway->aws_credentials;
+  req.aws_region = job.gateway->aws_region;
   return req;
 }
 
@@ -75,12 +78,28 @@ void fill_from_reply(probe_result& r,
 /// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
 /// before the result reaches logs, the API, the status page, notifications and `check` output.
 /// `sent_key`: the key or token the request carried (a bearer_token_file token may have been
-/// refreshed since).
-void redact_result(probe_result& r, const gateway_config& gateway, std::string_view sent_key) {
+/// refreshed since); `request_secret`: a secret of this request only (a SigV4 signature).
+void redact_result(probe_result& r,
+                   const gateway_config& gateway,
+                   std::string_view sent_key,
+                   std::string_view request_secret) {
   redactor redact = gateway_redactor(gateway);
   redact.add(sent_key);
+  redact.add(request_secret);
   r.reason = redact(r.reason);
   r.answer_excerpt = redact(r.answer_excerpt);
+}
+
+/// The SigV4 signature of a signed request ("" otherwise): it authorises this one request.
+std::string request_signature(const http_request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (ascii_iequals(name, "authorization")) {
+      if (const auto at = value.find("Signature="); at != std::string::npos) {
+        return value.substr(at + 10);
+      }
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -99,6 +118,8 @@ redactor gateway_redactor(const gateway_config& gateway) {
   if (!gateway.client.proxy_url.empty()) {
     r.add_url(gateway.client.proxy_url);
   }
+  r.add(gateway.aws_credentials.secret_access_key);
+  r.add(gateway.aws_credentials.session_token);
   return r;
 }
 
@@ -170,6 +191,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   const std::string sent_key = req.api_key;
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = route.settings.timeout;
+  const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
   if (!media_token.empty()) {
     job.media->remove(media_token);
@@ -181,7 +203,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
-  redact_result(r, *job.gateway, sent_key);
+  redact_result(r, *job.gateway, sent_key, signature);
   co_return r;
 }
 
@@ -194,6 +216,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   const probe_request req = base_request(job, std::move(prompt));
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = job.route->settings.timeout;
+  const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
@@ -204,7 +227,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, *job.gateway, req.api_key);
+  redact_result(r, *job.gateway, req.api_key, signature);
   co_return r;
 }
 

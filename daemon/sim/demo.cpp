@@ -21,8 +21,10 @@ std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
 
 }  // namespace
 
-demo_gateway::demo_gateway(std::chrono::milliseconds period)
-    : period_(period), server_([this](const received_request& req) { return handle(req); }) {}
+demo_gateway::demo_gateway(std::chrono::milliseconds period, native_keys keys)
+    : period_(period),
+      keys_(std::move(keys)),
+      server_([this](const received_request& req) { return handle(req); }) {}
 
 response_plan demo_gateway::handle(const received_request& req) {
   const auto j = nlohmann::json::parse(req.body, nullptr, false);
@@ -44,8 +46,10 @@ response_plan demo_gateway::handle(const received_request& req) {
     overrides_[model] = *b;
     return response_plan::json(R"({"status":"set"})");
   }
-  // Native flavours (Responses, Messages, Azure deployments) are told by the path.
-  const std::string model = sim_flavours::model_of(req);
+  // Native flavours name the model in the path (Gemini, Bedrock, Azure deployments) or in
+  // their own body shape (Responses, Messages).
+  const auto native = native_call_of(req);
+  const std::string model = native ? native->model : sim_flavours::model_of(req);
   std::optional<sim_behaviour> b;
   if (const auto it = overrides_.find(model); it != overrides_.end()) {
     b = it->second;
@@ -54,6 +58,9 @@ response_plan demo_gateway::handle(const received_request& req) {
     b = phase % 2 == 0 ? sim_behaviour::drops_image_says_so : sim_behaviour::healthy;
   } else {
     b = behaviour_of_model(model);
+  }
+  if (native) {
+    return respond_native(model_, keys_, req, *native, b);
   }
   if (!b) {
     if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {

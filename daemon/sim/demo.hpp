@@ -10,6 +10,7 @@
 
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
+#include "daemon/sim/sim_native.hpp"
 
 namespace visionwatch {
 
@@ -22,7 +23,10 @@ namespace visionwatch {
 ///   POST /control  {"model": "vision-healthy", "behaviour": null}   (back to its default)
 class demo_gateway {
  public:
-  explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2));
+  /// `keys`: the credentials its native flavours (Gemini, Bedrock Converse; see sim_native.hpp)
+  /// accept; empty ones accept any.
+  explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2),
+                        native_keys keys = {});
   void start() { server_.start(); }
   void stop() { server_.stop(); }
   std::string base_url() const { return server_.base_url(); }
@@ -33,6 +37,7 @@ class demo_gateway {
 
   sim_model model_;  ///< used on the server thread only
   std::chrono::milliseconds period_;
+  native_keys keys_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::map<std::string, sim_behaviour> overrides_;  ///< server thread only
   sim_gateway server_;
