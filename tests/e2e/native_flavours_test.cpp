@@ -236,7 +236,7 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE(
-      "rate-limited Gemini and Bedrock routes are rate_limited; Gemini's body delay is read") {
+      "rate-limited Gemini and Bedrock routes are rate_limited, Gemini's body delay is read") {
     const auto fixture = nlohmann::json::parse(
         vt::read_file(vt::fixtures_dir() / "api-flavours" / "gemini-generatecontent.json"));
     const std::string gemini_429 = fixture.at("errors").at("429").at("body").dump();
