@@ -214,7 +214,7 @@ std::string url_with_path(std::string_view base_url, std::string_view path) {
 }
 
 std::string percent_encode_segment(std::string_view s) {
-  static constexpr char digits[] = "0123456789ABCDEF";
+  constexpr std::string_view digits = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (const char c : s) {

@@ -20,7 +20,7 @@ namespace {
 constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 
 std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
+  constexpr std::string_view digits = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
   for (const char c : bytes) {
@@ -95,7 +95,9 @@ std::string canonical_query(std::string_view query) {
   std::string out;
   for (const auto& [k, v] : pairs) {
     out += out.empty() ? "" : "&";
-    out += k + "=" + v;
+    out += k;
+    out += '=';
+    out += v;
   }
   return out;
 }
@@ -136,12 +138,12 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
        data.size(),
        out.data(),
        &len);
-  return std::string(reinterpret_cast<const char*>(out.data()), len);
+  return {reinterpret_cast<const char*>(out.data()), len};
 }
 
 std::string canonical_uri(std::string_view path) {
   const std::string normalised = remove_dot_segments(path);
-  static constexpr char digits[] = "0123456789ABCDEF";
+  constexpr std::string_view digits = "0123456789ABCDEF";
   std::string out;
   out.reserve(normalised.size());
   for (const char c : normalised) {
@@ -191,7 +193,10 @@ signature compute(std::string_view method,
   }
   std::string canonical_headers;
   for (const auto& [name, value] : canonical) {
-    canonical_headers += name + ":" + value + "\n";
+    canonical_headers += name;
+    canonical_headers += ':';
+    canonical_headers += value;
+    canonical_headers += '\n';
     s.signed_headers += s.signed_headers.empty() ? "" : ";";
     s.signed_headers += name;
   }

@@ -324,9 +324,10 @@ response_plan gemini_reply(const chat_answer& a,
     if (*a.prompt_tokens > text) {
       details.push_back({{"modality", "IMAGE"}, {"tokenCount", *a.prompt_tokens - text}});
     }
+    const long long out = a.completion_tokens.value_or(0);
     j["usageMetadata"] = {{"promptTokenCount", *a.prompt_tokens},
-                          {"candidatesTokenCount", *a.completion_tokens},
-                          {"totalTokenCount", *a.prompt_tokens + *a.completion_tokens},
+                          {"candidatesTokenCount", out},
+                          {"totalTokenCount", *a.prompt_tokens + out},
                           {"promptTokensDetails", std::move(details)}};
   }
   return response_plan::json(j.dump());
@@ -339,9 +340,10 @@ response_plan bedrock_reply(const chat_answer& a) {
             {"metrics", {{"latencyMs", 40}}}};
   if (a.prompt_tokens) {
     // Images are folded into inputTokens, as Bedrock reports them.
+    const long long out = a.completion_tokens.value_or(0);
     j["usage"] = {{"inputTokens", *a.prompt_tokens},
-                  {"outputTokens", *a.completion_tokens},
-                  {"totalTokens", *a.prompt_tokens + *a.completion_tokens}};
+                  {"outputTokens", out},
+                  {"totalTokens", *a.prompt_tokens + out}};
   }
   return response_plan::json(j.dump());
 }

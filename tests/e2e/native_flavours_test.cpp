@@ -234,4 +234,49 @@ TEST_SUITE("e2e") {
     CHECK(reason.starts_with("HTTP 403: authentication failed, AWS refused the credentials"));
     CHECK(reason.find("denied: signature *** secret *** token ***") != std::string::npos);
   }
+
+  TEST_CASE(
+      "rate-limited Gemini and Bedrock routes are rate_limited, Gemini's body delay is read") {
+    const auto fixture = nlohmann::json::parse(
+        vt::read_file(vt::fixtures_dir() / "api-flavours" / "gemini-generatecontent.json"));
+    const std::string gemini_429 = fixture.at("errors").at("429").at("body").dump();
+    sim_gateway gw([gemini_429](const received_request& req) {
+      if (req.target.find(":generateContent") != std::string::npos) {
+        return response_plan::json(gemini_429, 429);
+      }
+      auto p = response_plan::json(
+          R"({"message":"Too many tokens, please wait before trying again."})", 429);
+      p.headers.emplace_back(
+          "x-amzn-ErrorType",
+          "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+      return p;
+    });
+    gw.start();
+    check_env env;
+    env.write(
+        "gateways:\n"
+        "  - {name: gemini, api: gemini, base_url: \"" +
+        gw.base_url() +
+        "\", api_key_env: VW_GEMINI_KEY, proxy_url: none}\n"
+        "  - {name: bedrock, api: bedrock-converse, base_url: \"" +
+        gw.base_url() +
+        "\", aws_region: us-east-1, proxy_url: none}\n"
+        "routes:\n"
+        "  - {name: g, gateway: gemini, model: gemini-2.5-flash, challenge: {kind: count}}\n"
+        "  - {name: b, gateway: bedrock, model: \"anthropic.claude-3-haiku-20240307-v1:0\", "
+        "challenge: {kind: count}}\n");
+    const auto r = env.run({"--config", env.config.string(), "-n", "1", "-o", "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK(r.exit_code == exit_failed);
+    check_secrets_absent(r);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    const auto& g = j.at("routes")[0].at("results")[0];
+    CHECK(g.at("outcome") == "rate_limited");
+    CHECK(g.at("reason").get<std::string>().find("retry after 47s") != std::string::npos);
+    const auto& b = j.at("routes")[1].at("results")[0];
+    CHECK(b.at("outcome") == "rate_limited");
+    CHECK(b.at("reason") ==
+          "HTTP 429: Too many tokens, please wait before trying again. (ThrottlingException)");
+  }
 }

@@ -121,7 +121,7 @@ TEST_SUITE("unit") {
     CHECK(header_value(req, "authorization") == server_side_authorization(req, r.aws_credentials));
   }
 
-  TEST_CASE("bedrock: a session token is sent and signed; extra headers are signed too") {
+  TEST_CASE("bedrock: a session token is sent and signed, extra headers are signed too") {
     auto r = signed_request();
     r.aws_credentials.session_token = "FwoGZXIvYXdzEXAMPLEsessiontoken";
     r.extra_headers = {{"X-Team", "vision"}};
@@ -151,7 +151,7 @@ TEST_SUITE("unit") {
     CHECK(header_count(req, "x-amz-date") == 0);
   }
 
-  TEST_CASE("bedrock: the control request is text only; temperature in inferenceConfig") {
+  TEST_CASE("bedrock: the control request is text only, temperature in inferenceConfig") {
     auto r = signed_request();
     r.images.clear();
     r.temperature = 0.0;
@@ -161,7 +161,7 @@ TEST_SUITE("unit") {
           "inferenceConfig":{"maxTokens":64,"temperature":0.0}})"));
   }
 
-  TEST_CASE("bedrock: image formats follow the data URL; model ids are one encoded segment") {
+  TEST_CASE("bedrock: image formats follow the data URL, model ids are one encoded segment") {
     auto r = signed_request();
     r.images = {image_part{"data:image/jpeg;base64,/9j/AAAA", ""},
                 image_part{"data:image/webp;base64,UklGRg==", ""}};

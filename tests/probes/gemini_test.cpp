@@ -87,7 +87,7 @@ TEST_SUITE("unit") {
     CHECK(req.url.find(image_request().api_key) == std::string::npos);
   }
 
-  TEST_CASE("gemini: the control request is text only; temperature goes in generationConfig") {
+  TEST_CASE("gemini: the control request is text only, temperature goes in generationConfig") {
     auto r = image_request();
     r.images.clear();
     r.temperature = 0.0;
@@ -101,7 +101,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE(
-      "gemini: a remote image URL becomes file_data as in the fixture; images stay in order") {
+      "gemini: a remote image URL becomes file_data as in the fixture, images stay in order") {
     auto r = image_request();
     r.images = {image_part{"https://upload.wikimedia.org/wikipedia/commons/a/a7/"
                            "Camponotus_flavomarginatus_ant.jpg",
