@@ -67,10 +67,16 @@ void fill_from_reply(probe_result& r,
 
 /// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
 /// before the result reaches logs, the API, the status page, notifications and `check` output.
-void redact_result(probe_result& r, const gateway_config& gateway) {
-  const redactor redact = gateway_redactor(gateway);
-  r.reason = redact(r.reason);
-  r.answer_excerpt = redact(r.answer_excerpt);
+void redact_result(probe_result& r, const probe_job& job) {
+  const auto apply = [&r](const redactor& redact) {
+    r.reason = redact(r.reason);
+    r.answer_excerpt = redact(r.answer_excerpt);
+  };
+  if (job.redact) {
+    apply(*job.redact);
+  } else {
+    apply(gateway_redactor(*job.gateway));
+  }
 }
 
 }  // namespace
@@ -167,7 +173,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
-  redact_result(r, *job.gateway);
+  redact_result(r, job);
   co_return r;
 }
 
@@ -189,7 +195,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, *job.gateway);
+  redact_result(r, job);
   co_return r;
 }
 

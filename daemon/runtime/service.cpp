@@ -195,7 +195,9 @@ probe_job service::make_job(route_entry& r) const {
   job.cfg = cfg_;
   job.route = r.cfg;
   job.gateway = cfg_->find_gateway(r.cfg->gateway);
-  job.client = gateways_.at(r.cfg->gateway)->client;
+  const auto& gateway = *gateways_.at(r.cfg->gateway);
+  job.client = gateway.client;
+  job.redact = gateway.redact;
   job.image = r.image;
   if (r.cfg->settings.challenge.media == media_mode::remote_url) {
     job.media = media_;
@@ -274,8 +276,8 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
-    const auto deferral = std::min<std::chrono::milliseconds>(*r.retry_after,
-                                                              cfg_->global.max_retry_after);
+    const auto deferral =
+        std::min<std::chrono::milliseconds>(*r.retry_after, cfg_->global.max_retry_after);
     if (deferral < *r.retry_after) {
       spdlog::warn("route {}: Retry-After of {} s capped to global.max_retry_after ({} ms)",
                    e.cfg->name,

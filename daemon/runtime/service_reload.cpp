@@ -114,6 +114,7 @@ service::resources service::prepare(const config& cfg) {
       auto e = std::make_unique<gateway_entry>();
       e->cfg = g;
       e->client = out.clients.at(g.name);
+      e->redact = std::make_shared<const redactor>(gateway_redactor(g));
       const auto old = gateways_.find(g.name);
       e->index = old != gateways_.end() ? old->second->index : next_index++;
       e->skipped = old != gateways_.end() ? old->second->skipped : 0;
