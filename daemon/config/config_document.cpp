@@ -224,9 +224,38 @@ void config_document::declare(name_lines& lines,
   }
 }
 
+std::size_t count_nodes(const YAML::Node& n, std::size_t limit) {
+  std::size_t seen = 0;
+  std::vector<YAML::Node> todo{n};
+  while (!todo.empty() && seen <= limit) {
+    const YAML::Node node = std::move(todo.back());
+    todo.pop_back();
+    ++seen;
+    if (node.IsSequence()) {
+      for (const auto& item : node) {
+        todo.push_back(item);
+      }
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        todo.push_back(kv.first);
+        todo.push_back(kv.second);
+      }
+    }
+  }
+  return seen;
+}
+
 void read_document(config_reader& reader, const YAML::Node& root, config& cfg) {
   if (root.IsNull() || !root.IsDefined()) {
     reader.fail(0, "", "the file is empty (expected global, gateways, routes, ...)");
+    return;
+  }
+  // Before any section or check walks the tree: every later walk is bounded by this count.
+  if (count_nodes(root, max_document_nodes) > max_document_nodes) {
+    reader.fail(0,
+                "",
+                "the document expands to more than " + std::to_string(max_document_nodes) +
+                    " YAML nodes (an alias counts each time it is used)");
     return;
   }
   map_reader top(reader,
