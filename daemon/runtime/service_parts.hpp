@@ -22,7 +22,9 @@ struct service::gateway_entry {
   std::shared_ptr<http_client> client;
   /// Masks this gateway's secrets in every probe result; built once in prepare().
   std::shared_ptr<const redactor> redact;
-  std::uint64_t skipped = 0;  ///< due probes of its routes skipped (kept across reloads)
+  /// Due probes of its routes skipped for want of a slot (reason `concurrency`), kept across
+  /// reloads: what the capacity warning on the status page reports.
+  std::uint64_t skipped = 0;
 };
 
 struct service::route_entry {
