@@ -176,27 +176,30 @@ void check_client_files(config_document& doc, const YAML::Node& root) {
   const auto& env = doc.reader.env();
   const auto rules =
       proxy_rules::make("", true, [&env](const char* name) { return env(std::string(name)); });
-  const auto check_target = [&](const std::string& url, int line, const std::string& at) {
+  // The line is looked up only for an error: find_named scans its section, and doing that for
+  // every gateway made loading a file of many gateways quadratic.
+  const auto check_target = [&](const std::string& url,
+                                std::string_view section,
+                                const std::string& name,
+                                std::string_view key) {
     std::string url_error;
     const auto t = parse_http_target(url, url_error);
     if (!t) {
       return;  // reported where the URL itself is read
     }
     if (const auto* err = rules.error_for(t->https, t->host, t->port)) {
-      doc.reader.fail(line, at, *err);
+      doc.reader.fail(line_or_zero(find_named(root, section, name, {key})),
+                      std::string(section) + "." + name + "." + std::string(key),
+                      *err);
     }
   };
   for (const auto& g : cfg.gateways) {
     if (g.client.proxy_url.empty() && g.client.use_env_proxy) {
-      check_target(g.base_url,
-                   line_or_zero(find_named(root, "gateways", g.name, {"base_url"})),
-                   "gateways." + g.name + ".base_url");
+      check_target(g.base_url, "gateways", g.name, "base_url");
     }
   }
   for (const auto& r : cfg.receivers) {
-    check_target(r.url,
-                 line_or_zero(find_named(root, "receivers", r.name, {"url"})),
-                 "receivers." + r.name + ".url");
+    check_target(r.url, "receivers", r.name, "url");
   }
 }
 
