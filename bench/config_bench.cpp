@@ -7,6 +7,7 @@
 //
 //   config_bench           1,000 / 10,000 / 50,000 routes
 //   config_bench --quick   1,000 / 5,000
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -86,12 +87,12 @@ int main(int argc, char** argv) {
     const char* name;
     std::string (*make)(std::size_t);
   };
-  const kind kinds[] = {
+  const std::array<kind, 4> kinds = {{
       {"known gateway", [](std::size_t n) { return routes_yaml(n, false); }},
       {"unknown gateway", [](std::size_t n) { return routes_yaml(n, true); }},
       {"matrix", matrix_yaml},
       {"gateway each", gateways_yaml},
-  };
+  }};
   std::printf(
       "%-16s %8s %10s %8s %8s %12s\n", "case", "routes", "load s", "loaded", "errors", "us/route");
   for (const auto& k : kinds) {

@@ -1,6 +1,7 @@
 #include "daemon/config/config_capacity.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <unordered_map>
 
@@ -32,9 +33,9 @@ std::vector<gateway_capacity> capacity_shortfalls(const config& cfg) {
 }
 
 std::string capacity_warning(const gateway_capacity& c) {
-  char demand[32];
-  std::snprintf(demand, sizeof demand, "%.1f", c.demand);
-  return "gateway " + c.gateway + ": its routes need up to " + demand +
+  std::array<char, 32> demand{};
+  std::snprintf(demand.data(), demand.size(), "%.1f", c.demand);
+  return "gateway " + c.gateway + ": its routes need up to " + demand.data() +
          " probes at once (sum of timeout/interval) but max_concurrency is " +
          std::to_string(c.max_concurrency) +
          "; probes that find no free slot before their next one are skipped "

@@ -231,7 +231,7 @@ std::size_t count_nodes(const YAML::Node& n, std::size_t limit) {
   std::size_t seen = 0;
   std::vector<YAML::Node> todo{n};
   while (!todo.empty() && seen <= limit) {
-    const YAML::Node node = std::move(todo.back());
+    const YAML::Node node = todo.back();
     todo.pop_back();
     ++seen;
     if (node.IsSequence()) {

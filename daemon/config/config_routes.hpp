@@ -14,7 +14,7 @@ inline constexpr std::size_t max_routes = 100'000;
 /// own copy of the texts it inherits, so a small file whose defaults carry a long prompt and
 /// whose matrix expands to thousands of routes would otherwise take gigabytes. Far above any
 /// real configuration (10,000 routes with a 2 KB prompt each hold about 20 MiB).
-inline constexpr std::size_t max_route_settings_bytes = 64 * 1024 * 1024;
+inline constexpr std::size_t max_route_settings_bytes = std::size_t{64} * 1024 * 1024;
 
 /// The memory one route's settings hold: the struct itself, plus the bytes of every text and
 /// list it owns (challenge texts, expect words, alert rule texts and receiver lists; phrase
