@@ -78,16 +78,27 @@ void fill_from_reply(probe_result& r,
 /// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
 /// before the result reaches logs, the API, the status page, notifications and `check` output.
 /// `sent_key`: the key or token the request carried (a bearer_token_file token may have been
-/// refreshed since); `request_secret`: a secret of this request only (a SigV4 signature).
+/// refreshed since the gateway's redactor was built); `request_secret`: a secret of this request
+/// only (a SigV4 signature). Those are masked first, so a key shape cannot cut them apart.
 void redact_result(probe_result& r,
-                   const gateway_config& gateway,
+                   const probe_job& job,
                    std::string_view sent_key,
                    std::string_view request_secret) {
-  redactor redact = gateway_redactor(gateway);
-  redact.add(sent_key);
-  redact.add(request_secret);
-  r.reason = redact(r.reason);
-  r.answer_excerpt = redact(r.answer_excerpt);
+  const auto apply = [&r](const redactor& redact) {
+    r.reason = redact(r.reason);
+    r.answer_excerpt = redact(r.answer_excerpt);
+  };
+  if (!request_secret.empty() || job.gateway->bearer_token) {
+    redactor per_request;
+    per_request.add(sent_key);
+    per_request.add(request_secret);
+    apply(per_request);
+  }
+  if (job.redact) {
+    apply(*job.redact);
+  } else {
+    apply(gateway_redactor(*job.gateway));
+  }
 }
 
 /// The SigV4 signature of a signed request ("" otherwise): it authorises this one request.
@@ -203,7 +214,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
-  redact_result(r, *job.gateway, sent_key, signature);
+  redact_result(r, job, sent_key, signature);
   co_return r;
 }
 
@@ -227,7 +238,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, *job.gateway, req.api_key, signature);
+  redact_result(r, job, req.api_key, signature);
   co_return r;
 }
 

@@ -31,6 +31,9 @@ struct probe_job {
   const route_config* route = nullptr;      ///< points into *cfg
   const gateway_config* gateway = nullptr;  ///< points into *cfg
   std::shared_ptr<http_client> client;
+  /// The gateway's redactor, built once per gateway when the runtime is prepared (the probe
+  /// path is hot); when empty, one is built from *gateway for this probe (`check`, tests).
+  std::shared_ptr<const redactor> redact;
   std::shared_ptr<const custom_image> image;  ///< set for custom probes with image_file
   std::shared_ptr<media_store> media;         ///< set when the route uses media: remote_url
   std::uint64_t sequence = 0;
