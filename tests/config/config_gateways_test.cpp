@@ -162,6 +162,7 @@ TEST_SUITE("unit") {
         file,
         env_of({{"K", "sk-key-123456"}}));
     std::vector<std::string> messages;
+    messages.reserve(bad.errors.size());
     for (const auto& e : bad.errors) {
       messages.push_back(e.path + ": " + e.message);
     }
