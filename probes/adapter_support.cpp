@@ -181,7 +181,7 @@ std::string with_query_param(std::string url, std::string_view name, std::string
   }
   url += name;
   url += '=';
-  static constexpr char hex[] = "0123456789ABCDEF";
+  static constexpr std::string_view hex = "0123456789ABCDEF";
   for (const char c : value) {
     const auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {

@@ -17,7 +17,7 @@ namespace {
 /// A deployment name as one path segment: unreserved characters as they are, the rest
 /// percent-encoded (a name with '/' or '?' must not change the URL's structure).
 std::string path_segment(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
+  static constexpr std::string_view hex = "0123456789ABCDEF";
   std::string out;
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);

@@ -16,7 +16,7 @@ namespace visionwatch {
 class bearer_token_file {
  public:
   /// Larger files are refused (a token is a few kilobytes at most; a JWT with many claims ~8 KiB).
-  static constexpr std::uintmax_t max_token_bytes = 64 * 1024;
+  static constexpr std::uintmax_t max_token_bytes = std::uintmax_t{64} * 1024;
 
   explicit bearer_token_file(std::string path);
 
@@ -30,7 +30,7 @@ class bearer_token_file {
   /// on the next call. Empty when no read ever succeeded.
   std::string current();
 
-  const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
   /// Reads and checks the file; sets token_ and the stamp on success. Requires mutex_.

@@ -30,21 +30,16 @@ void parse_usage(const json& root, usage& u) {
   }
 }
 
-/// Appends the `text` of every part in `parts` whose type is one of `types` to `out`.
-void take_texts(const json& parts,
-                std::string_view type_a,
-                std::string_view type_b,
-                std::string& out) {
+/// Appends the `text` of every part of type `type` in `parts` to `out`.
+void take_texts(const json& parts, std::string_view type, std::string& out) {
   if (!parts.is_array()) {
     return;
   }
   for (const auto& part : parts) {
-    const auto* type = string_member(part, "type");
-    if (type == nullptr || (*type != type_a && *type != type_b)) {
-      continue;
-    }
-    if (const auto* t = string_member(part, "text"); t != nullptr) {
-      out += *t;
+    const auto* t = string_member(part, "type");
+    const auto* text = string_member(part, "text");
+    if (t != nullptr && *t == type && text != nullptr) {
+      out += *text;
     }
     if (out.size() > reply_text_limit) {
       return;
@@ -143,10 +138,10 @@ std::string parse_response(const json& root, reply& r) {
     } else if (*type == "reasoning") {
       // Never the answer: summaries (summary_text) and, from open models, reasoning_text.
       if (const json* summary = member(item, "summary"); summary != nullptr) {
-        take_texts(*summary, "summary_text", "summary_text", r.reasoning);
+        take_texts(*summary, "summary_text", r.reasoning);
       }
       if (const json* content = member(item, "content"); content != nullptr) {
-        take_texts(*content, "reasoning_text", "reasoning_text", r.reasoning);
+        take_texts(*content, "reasoning_text", r.reasoning);
       }
     }
   }

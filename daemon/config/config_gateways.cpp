@@ -197,10 +197,13 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
   } else {
     reader.fail(m.line(), path, "missing required key \"base_url\"");
   }
+  bool api_known = true;
   if (const auto* v = m.get("api")) {
+    api_known = false;
     if (auto s = reader.scalar(*v, m.at("api"), "an API flavour")) {
       if (auto f = api_flavour_from_string(s->value)) {
         g.api = *f;
+        api_known = true;
       } else {
         reader.fail(*v,
                     m.at("api"),
@@ -208,7 +211,10 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
       }
     }
   }
-  parse_flavour_options(reader, m, g);
+  if (api_known) {
+    // With a misspelt api: the options cannot be checked against it (one error, not two).
+    parse_flavour_options(reader, m, g);
+  }
   auto key = read_secret(reader, m, "api_key", true);
   if (key.value) {
     g.api_key = std::move(*key.value);

@@ -328,8 +328,8 @@ wire wire_of(const received_request& request) {
 }
 
 std::string model_of(const received_request& request) {
-  if (wire_of(request) == wire::azure_openai) {
-    return percent_decode(*deployment_segment(path_of(request)));
+  if (const auto deployment = deployment_segment(path_of(request))) {
+    return percent_decode(*deployment);
   }
   const auto j = json::parse(request.body, nullptr, false);
   return j.is_object() ? string_or(j, "model") : std::string();

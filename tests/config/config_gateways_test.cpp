@@ -128,6 +128,14 @@ TEST_SUITE("unit") {
                     "routes: [{name: r, gateway: gw, model: m}]\n") ==
           std::vector<std::string>{"config.yaml:2: gateways[0].api_version: \"2024 10\" is not a "
                                    "version (letters, digits, '-', '_', '.')"});
+    // A misspelt api: one error for it, none for the options it cannot be checked against.
+    CHECK(errors_of("gateways:\n"
+                    "  - {name: gw, base_url: \"https://g/\", api: azure-opneai,"
+                    " api_version: \"2024-10-21\"}\n"
+                    "routes: [{name: r, gateway: gw, model: m}]\n") ==
+          std::vector<std::string>{
+              "config.yaml:2: gateways[0].api: \"azure-opneai\" is not an API flavour (use "
+              "openai-chat, openai-responses, anthropic-messages, azure-openai)"});
   }
 
   TEST_CASE("bearer_token_file is read at load, exclusive with api_key and Authorization") {
@@ -162,6 +170,7 @@ TEST_SUITE("unit") {
         file,
         env_of({{"K", "sk-key-123456"}}));
     std::vector<std::string> messages;
+    messages.reserve(bad.errors.size());
     for (const auto& e : bad.errors) {
       messages.push_back(e.path + ": " + e.message);
     }

@@ -41,7 +41,7 @@ TEST_SUITE("unit") {
   TEST_CASE("the messages image request is the fixture's request, byte for byte as JSON") {
     const http_request req = anthropic_messages::build_request(fixture_request());
     CHECK(req.method == "POST");
-    CHECK(req.url == fixture()["request"]["url"]);
+    CHECK(req.url == fixture()["request"]["url"].get<std::string>());
     CHECK(json::parse(req.body) == fixture()["request"]["body_base64_image"]);
     CHECK(req.body.find(std::string("\"data\":\"") + std::string(fixture_png_base64) + "\"") !=
           std::string::npos);

@@ -40,7 +40,7 @@ TEST_SUITE("unit") {
   TEST_CASE("the responses image request is the fixture's request, byte for byte as JSON") {
     const http_request req = openai_responses::build_request(fixture_request());
     CHECK(req.method == "POST");
-    CHECK(req.url == fixture()["request"]["url"]);
+    CHECK(req.url == fixture()["request"]["url"].get<std::string>());
     CHECK(json::parse(req.body) == fixture()["request"]["body_base64_image"]);
     // The data URL is spliced into the body unchanged.
     CHECK(req.body.find("\"image_url\":\"" + fixture_png_data_url() + "\"") != std::string::npos);
@@ -110,7 +110,8 @@ TEST_SUITE("unit") {
   TEST_CASE("the fixture's reply gives text, finish reason, model and usage") {
     const auto r = parse(200, fixture()["response"]["body"]);
     CHECK(r.well_formed);
-    CHECK(r.text == fixture()["response"]["body"]["output"][0]["content"][0]["text"]);
+    CHECK(r.text ==
+          fixture()["response"]["body"]["output"][0]["content"][0]["text"].get<std::string>());
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "gpt-5.4");
     CHECK(r.tokens.prompt_tokens == 328);
@@ -190,7 +191,7 @@ TEST_SUITE("unit") {
   TEST_CASE("every error body in the responses fixture gives its message, code and retry hint") {
     const json& errors = fixture()["errors"];
     auto r = parse(400, errors["400"]["body"]);
-    CHECK(r.error_message == errors["400"]["body"]["error"]["message"]);
+    CHECK(r.error_message == errors["400"]["body"]["error"]["message"].get<std::string>());
     CHECK(r.error_code == "invalid_value");
     r = parse(401, errors["401"]["body"]);
     CHECK(r.error_message ==
