@@ -135,7 +135,8 @@ TEST_SUITE("unit") {
                     "routes: [{name: r, gateway: gw, model: m}]\n") ==
           std::vector<std::string>{
               "config.yaml:2: gateways[0].api: \"azure-opneai\" is not an API flavour (use "
-              "openai-chat, openai-responses, anthropic-messages, azure-openai)"});
+              "openai-chat, openai-responses, anthropic-messages, azure-openai, gemini, "
+              "bedrock-converse)"});
   }
 
   TEST_CASE("bearer_token_file is read at load, exclusive with api_key and Authorization") {
