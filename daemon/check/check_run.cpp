@@ -1,4 +1,6 @@
 // `visionwatch check`: N probes per route, routes concurrently, then a scorecard.
+#include "daemon/check/check_run.hpp"
+
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,7 +13,6 @@
 
 #include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_server.hpp"
-#include "daemon/check/check_run.hpp"
 #include "daemon/check/scorecard.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/exit_codes.hpp"
@@ -61,7 +62,8 @@ std::unique_ptr<media_listener> start_media(net::io_context& io,
     return text_response(http::status::ok, e->bytes, e->mime);
   });
   try {
-    m->server = std::make_unique<admin_server>(io.get_executor(), std::move(opts), std::move(router));
+    m->server =
+        std::make_unique<admin_server>(io.get_executor(), std::move(opts), std::move(router));
     m->server->start();
   } catch (const std::exception& e) {
     std::cerr << "visionwatch check: media listener: " << e.what() << '\n';
@@ -69,8 +71,8 @@ std::unique_ptr<media_listener> start_media(net::io_context& io,
   }
   if (published.empty()) {
     const auto ep = m->server->local_endpoint();
-    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                                  : ep.address().to_string();
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
     published = "http://" + host + ":" + std::to_string(ep.port()) + "/media/";
   }
   if (!published.ends_with('/')) {
@@ -79,7 +81,6 @@ std::unique_ptr<media_listener> start_media(net::io_context& io,
   m->base_url = std::move(published);
   return m;
 }
-
 
 /// Shared by the worker coroutines of one check run (one thread).
 struct check_state {
@@ -169,8 +170,8 @@ int run_check(const check_options& o) {
   auto st = std::make_shared<check_state>();
   const bool needs_media =
       std::any_of(loaded.value->routes.begin(), loaded.value->routes.end(), [&](const auto& r) {
-        const bool selected =
-            o.routes.empty() || std::find(o.routes.begin(), o.routes.end(), r.name) != o.routes.end();
+        const bool selected = o.routes.empty() ||
+                              std::find(o.routes.begin(), o.routes.end(), r.name) != o.routes.end();
         return selected && serves_media(r);
       });
   if (needs_media) {
@@ -227,8 +228,8 @@ int run_check(const check_options& o) {
   st->probes = o.probes;
   st->runs.resize(st->routes.size());
   st->total = static_cast<int>(st->routes.size()) * (o.probes + 1);
-  st->nonce = o.seed ? *o.seed
-                    : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+  st->nonce =
+      o.seed ? *o.seed : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   st->progress = o.output == "table" && isatty(STDERR_FILENO) == 1;
   std::map<std::string, std::shared_ptr<std::vector<std::size_t>>> by_gateway;
   for (std::size_t i = 0; i < st->routes.size(); ++i) {

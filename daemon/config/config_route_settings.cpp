@@ -211,7 +211,8 @@ void parse_checks(config_reader& reader,
   m.read_boolean("require_usage", c.require_usage);
   if (const auto* v = m.get("expect_model")) {
     // `off` and `false` (YAML's spelling of off) disable the check.
-    if (auto s = reader.scalar(*v, m.at("expect_model"), "a model name prefix, re:<regex> or off")) {
+    if (auto s =
+            reader.scalar(*v, m.at("expect_model"), "a model name prefix, re:<regex> or off")) {
       std::string error;
       const std::string spec = s->value == "false" ? std::string("off") : s->value;
       if (auto e = model_expectation::parse(spec, error)) {

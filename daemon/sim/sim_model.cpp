@@ -315,33 +315,35 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     }
     case sim_behaviour::fallback_model: {
       const std::string fallback = fallback_for(req->model);
-      return answer_with(
-          req->image_url ? read() : "OK.", text + image, true, "stop", &fallback);
+      return answer_with(req->image_url ? read() : "OK.", text + image, true, "stop", &fallback);
     }
     case sim_behaviour::thinks_then_answers: {
       if (!req->image_url) {
-        return answer_with("<think>\nThere is no image here; I can only answer in text.\n"
-                           "</think>\n\nOK.",
-                           text,
-                           true);
+        return answer_with(
+            "<think>\nThere is no image here; I can only answer in text.\n"
+            "</think>\n\nOK.",
+            text,
+            true);
       }
       const std::string a = read();
-      return answer_with("<think>\nThe user wants me to read the image. Hmm, I don't see the "
-                         "image at first... no, it is there, just small. Let me look carefully "
-                         "before answering.\n</think>\n\n" +
-                             a,
-                         text + image,
-                         true);
+      return answer_with(
+          "<think>\nThe user wants me to read the image. Hmm, I don't see the "
+          "image at first... no, it is there, just small. Let me look carefully "
+          "before answering.\n</think>\n\n" +
+              a,
+          text + image,
+          true);
     }
     case sim_behaviour::hedges_right_answer:
       if (!req->image_url) {
         return answer_with("OK.", text, true);
       }
-      return answer_with("The image is small and low resolution, so I can't see the image in "
-                         "full detail, but it appears to show: " +
-                             read(),
-                         text + image,
-                         true);
+      return answer_with(
+          "The image is small and low resolution, so I can't see the image in "
+          "full detail, but it appears to show: " +
+              read(),
+          text + image,
+          true);
     case sim_behaviour::claims_image_tokens: {
       if (!req->image_url) {
         return answer_with("OK.", text, true);

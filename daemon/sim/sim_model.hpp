@@ -28,7 +28,7 @@ enum class sim_behaviour : std::uint8_t {
   slow,                    ///< healthy, after a 2 to 6 s delay
   flaky,                   ///< healthy, but about one request in three fails (503, reset, 429)
   // Seen on real gateways (issue 11):
-  fallback_model,    ///< reads the image and answers right, but the reply names another model
+  fallback_model,       ///< reads the image and answers right, but the reply names another model
   thinks_then_answers,  ///< a `<think>` block doubting the image, then the right answer
   hedges_right_answer,  ///< the right answer wrapped in "I can't see the image clearly, but ..."
   claims_image_tokens,  ///< the upstream never got the image (text-only prompt_tokens), the
