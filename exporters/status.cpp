@@ -88,6 +88,7 @@ json probe_result_json(const probe_result& r) {
       {"outcome", std::string(to_string(r.result))},
       {"silent", r.silent()},
       {"reason", r.reason},
+      {"note", r.note == probe_note::none ? json(nullptr) : json(to_string(r.note))},
       {"http_status", r.http_status},
       {"latency_seconds", r.latency_seconds},
       {"phases",
@@ -237,6 +238,9 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
       if (!last->reason.empty()) {
         h += "<div class=\"reason\">" + html_escape(last->reason) + "</div>";
       }
+      if (last->note == probe_note::hedged) {
+        h += "<div class=\"reason\">hedged: the right answer came with a no-image phrase</div>";
+      }
     } else {
       h += "<span class=\"badge muted\">no probe yet</span>";
     }
@@ -276,6 +280,9 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
            fixed(it->latency_seconds, 2) + " s";
       if (!it->reason.empty()) {
         h += ": " + html_escape(it->reason);
+      }
+      if (it->note != probe_note::none) {
+        h += " (" + std::string(to_string(it->note)) + ")";
       }
       h += "\"></span>";
     }

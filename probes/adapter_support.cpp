@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 
+#include "probes/reasoning_text.hpp"
 #include "probes/retry_after.hpp"
 #include "probes/text_util.hpp"
 
@@ -383,7 +384,26 @@ void parse_error_body(const json& root, bool has_result, reply& r) {
   }
 }
 
+void append_reasoning(reply& r, std::string_view part) {
+  if (part.empty() || r.reasoning.size() > reply_text_limit) {
+    return;
+  }
+  if (!r.reasoning.empty()) {
+    r.reasoning += "\n\n";
+  }
+  r.reasoning += part.substr(0, reply_text_limit + 1 - r.reasoning.size());
+}
+
 void cap_reply_text(reply& r) {
+  if (has_thinking_tags(r.text)) {
+    auto split = split_reasoning(r.text);
+    r.text = std::move(split.answer);
+    append_reasoning(r, split.reasoning);
+  }
+  if (r.reasoning.size() > reply_text_limit || !is_valid_utf8(r.reasoning)) {
+    r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
+  }
+  r.model = one_line_excerpt(r.model, reply_model_limit);
   if (r.text.size() > reply_text_limit || !is_valid_utf8(r.text)) {
     r.text = sanitize_utf8(r.text, reply_text_limit);
   }

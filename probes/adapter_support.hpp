@@ -80,9 +80,16 @@ std::optional<json> parse_json(std::string_view body, reply& r);
 /// success payload, so a top-level "message" belongs to it and is no error.
 void parse_error_body(const json& root, bool has_result, reply& r);
 
-/// Applies reply.hpp's caps at the end of a parse: text and refusal valid UTF-8 within
-/// reply_text_limit, parse_error one line within reply_error_limit.
+/// Ends every parse: moves thinking blocks (`<think>…</think>`, `<thinking>…</thinking>`) from
+/// the text to `reasoning` (after any reasoning field the flavour already read), so the text is
+/// the final answer; then applies reply.hpp's caps: text, refusal and reasoning valid UTF-8
+/// within reply_text_limit, model one line within reply_model_limit, parse_error one line within
+/// reply_error_limit.
 void cap_reply_text(reply& r);
+
+/// Appends `part` to a reply's reasoning (a blank line between parts), stopping at
+/// reply_text_limit.
+void append_reasoning(reply& r, std::string_view part);
 
 /// The member `key` of an object, or nullptr (also when `obj` is no object).
 const json* member(const json& obj, std::string_view key);

@@ -37,7 +37,8 @@ void parse_usage(const json& root, usage& u) {
 }
 
 /// Appends the text parts of an array content ([{type: text, text}, ...]); "refusal" parts go to
-/// the refusal; images, audio and reasoning parts are skipped.
+/// the refusal, "thinking"/"reasoning" parts (Anthropic-shaped content passed through) to the
+/// reasoning; images and audio are skipped.
 void take_content_parts(const json& parts, reply& r) {
   for (const auto& part : parts) {
     if (part.is_string()) {
@@ -47,6 +48,15 @@ void take_content_parts(const json& parts, reply& r) {
       if (type != nullptr && *type == "refusal") {
         if (const auto* ref = string_member(part, "refusal"); ref != nullptr) {
           r.refusal += *ref;
+        }
+        continue;
+      }
+      if (type != nullptr && (*type == "thinking" || *type == "reasoning")) {
+        for (const char* key : {"thinking", "reasoning", "text"}) {
+          if (const auto* t = string_member(part, key); t != nullptr) {
+            append_reasoning(r, *t);
+            break;
+          }
         }
         continue;
       }
@@ -100,6 +110,14 @@ std::string parse_choice(const json& root, reply& r) {
   if (!message->is_object()) {
     return type_error("choices[0].message", *message, "object");
   }
+  // Reasoning beside the answer: `reasoning_content` (DeepSeek, vLLM, Qwen, many gateways) or
+  // `reasoning` (OpenRouter, Ollama, newer vLLM). Other types (OpenRouter's reasoning_details
+  // objects) carry nothing the verdict needs.
+  for (const char* key : {"reasoning_content", "reasoning"}) {
+    if (const auto* t = string_member(*message, key); t != nullptr) {
+      append_reasoning(r, *t);
+    }
+  }
   if (const json* refusal = member(*message, "refusal"); refusal != nullptr) {
     if (refusal->is_string()) {
       r.refusal = refusal->get_ref<const std::string&>();
@@ -127,6 +145,9 @@ void parse_json_body(std::string_view body, reply& r) {
   }
   const json* choices = member(*root, "choices");
   parse_error_body(*root, choices != nullptr && !choices->is_null(), r);
+  if (const auto* model = string_member(*root, "model"); model != nullptr) {
+    r.model = *model;  // the served model; capped by cap_reply_text
+  }
   r.parse_error = parse_choice(*root, r);
   parse_usage(*root, r.tokens);
   r.well_formed = r.parse_error.empty();

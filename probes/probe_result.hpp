@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
@@ -15,6 +16,18 @@ namespace visionwatch {
 
 inline constexpr std::size_t reply_excerpt_limit = 200;  ///< bytes of the answer kept per probe
 
+/// A remark on a probe's outcome that the outcome label does not carry (shown by the API, the
+/// status page, `check` and the probe log line).
+enum class probe_note : std::uint8_t {
+  none,
+  hedged,  ///< ok: the exactly right answer came wrapped in a no-image hedge (docs/verdict.md)
+};
+
+/// "" or "hedged".
+constexpr std::string_view to_string(probe_note n) noexcept {
+  return n == probe_note::hedged ? std::string_view("hedged") : std::string_view();
+}
+
 struct probe_result {
   std::string route;
   std::uint64_t sequence = 0;  ///< per route, from 1
@@ -24,6 +37,7 @@ struct probe_result {
   bool control = false;  ///< the text-only request that measures the usage baseline
   outcome result = outcome::ok;
   std::string reason;  ///< empty for ok; one line otherwise
+  probe_note note = probe_note::none;
   unsigned http_status = 0;
   phase_timings phases;
   double latency_seconds = 0;  ///< == phases.total

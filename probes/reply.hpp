@@ -10,8 +10,9 @@ namespace visionwatch {
 
 /// Caps on what a parsed reply keeps (bytes, cut on a code-point boundary): a misbehaving route
 /// must not grow the daemon's memory or its log lines.
-inline constexpr std::size_t reply_text_limit = 64 * 1024;   ///< text, refusal
-inline constexpr std::size_t reply_error_limit = 1024;       ///< error_message, parse_error
+inline constexpr std::size_t reply_text_limit = 64 * 1024;  ///< text, refusal
+inline constexpr std::size_t reply_error_limit = 1024;      ///< error_message, parse_error
+inline constexpr std::size_t reply_model_limit = 256;       ///< model
 /// Token counts above this are treated as absent (no real request comes close; a bigger value
 /// is a gateway bug or garbage and would overflow sums and cost figures).
 inline constexpr long long max_token_count = 1'000'000'000'000;

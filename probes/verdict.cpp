@@ -4,6 +4,7 @@
 #include <exception>
 #include <limits>
 
+#include "probes/reasoning_text.hpp"
 #include "probes/text_util.hpp"
 #include "probes/verdict_match.hpp"
 #include "probes/verdict_normalise.hpp"
@@ -112,6 +113,178 @@ verdict fail(outcome o, std::string reason, const verdict& base) {
   verdict v = base;
   v.result = o;
   v.reason = std::move(reason);
+  v.note = probe_note::none;  // notes qualify a pass
+  return v;
+}
+
+/// A user-supplied probe's expectation (pattern and/or accepted words) against the final
+/// answer, with the pattern compiled at load and the answer normalised by the caller.
+match_status match_custom(const answer_expectation& e,
+                          std::string_view answer,
+                          std::string_view normalized) {
+  bool invalid = false;
+  if (!e.pattern.empty()) {
+    std::shared_ptr<const answer_pattern> re = e.compiled_pattern;
+    if (!re) {
+      std::string error;
+      re = answer_pattern::compile(e.pattern, error);
+    }
+    const std::optional<bool> found = re ? re->search(answer) : std::nullopt;
+    if (found == true) {
+      return match_status::match;
+    }
+    invalid = !found.has_value();
+  }
+  for (const auto& w : e.accepted) {
+    if (contains_phrase(normalized, normalize(w))) {
+      return match_status::match;
+    }
+  }
+  return invalid ? match_status::bad_pattern : match_status::missing;
+}
+
+/// The answer against the expectation. Custom expectations are matched here on the normalised
+/// answer; generated challenges go to the kind-aware matchers (verdict_match).
+match_status match_final_answer(const answer_expectation& e,
+                                std::string_view answer,
+                                std::string_view normalized) {
+  if (!e.pattern.empty() || !e.accepted.empty()) {
+    return match_custom(e, answer, normalized);
+  }
+  return match_answer(e, answer);
+}
+
+std::string empty_answer_reason(const reply& r, bool reasoned) {
+  if (reasoned) {
+    if (r.finish_reason == "length") {
+      return "empty answer: the model was still reasoning when the token limit was reached "
+             "(finish_reason length); raise max_tokens";
+    }
+    return "empty answer: only reasoning, no final answer";
+  }
+  std::string reason = "empty answer";
+  if (r.finish_reason == "length") {
+    reason +=
+        " (finish_reason length: the token limit was reached before any text; raise "
+        "max_tokens)";
+  } else if (!r.finish_reason.empty() && r.finish_reason != "stop") {
+    reason += " (finish_reason " + one_line_excerpt(r.finish_reason, 64) + ")";
+  }
+  return reason;
+}
+
+/// The usage checks of an answer judged right: nullopt when usage is consistent with an image.
+/// A reported image_tokens > 0 is a claim (one-api/new-api gateways compute it from the tile
+/// formula whether or not the upstream got the image), so it is checked against the prompt's
+/// growth over the text-only baseline too.
+std::optional<verdict> judge_usage(const reply& r,
+                                   std::optional<long long> baseline,
+                                   const verdict_checks& checks,
+                                   const verdict& v) {
+  if (v.usage_missing) {
+    if (checks.require_usage) {
+      return fail(
+          outcome::image_tokens_missing, "no usage in the reply and require_usage is set", v);
+    }
+    return std::nullopt;
+  }
+  if (!baseline) {
+    return std::nullopt;  // nothing to compare with: the claim (if any) cannot be checked
+  }
+  const long long margin = std::max(0LL, checks.min_image_tokens);
+  const long long prompt = *r.tokens.prompt_tokens;
+  if (r.tokens.image_tokens && *r.tokens.image_tokens > 0) {
+    const long long claimed = *r.tokens.image_tokens;
+    const long long needed = std::min(claimed, margin);
+    const long long growth = saturating_add(prompt, -*baseline);
+    if (growth < needed) {
+      return fail(outcome::image_tokens_missing,
+                  "image_tokens " + std::to_string(claimed) + " claimed, but prompt_tokens " +
+                      std::to_string(prompt) + " grew only " + std::to_string(growth) +
+                      " over the text-only baseline " + std::to_string(*baseline) + " (at least " +
+                      std::to_string(needed) +
+                      " expected): the upstream probably never got the image",
+                  v);
+    }
+    return std::nullopt;
+  }
+  const long long needed = saturating_add(*baseline, margin);
+  if (prompt < needed) {
+    std::string reason = "prompt_tokens " + std::to_string(prompt) + " < baseline " +
+                         std::to_string(*baseline) + " + " + std::to_string(margin);
+    if (r.tokens.image_tokens) {
+      reason += " (image_tokens 0)";
+    }
+    reason += ": the image was probably not processed";
+    return fail(outcome::image_tokens_missing, std::move(reason), v);
+  }
+  return std::nullopt;
+}
+
+/// Judges the answer itself (empty, claim, refusal, wrong, usage) of a well-formed 2xx reply.
+/// `answer` is the final answer: the text without thinking blocks.
+verdict judge_answer(const reply& r,
+                     const std::string& answer,
+                     bool reasoned,
+                     const answer_expectation& expect,
+                     std::optional<long long> baseline,
+                     const verdict_checks& checks) {
+  verdict v;
+  v.usage_missing = !r.tokens.present();
+
+  const bool filtered = r.finish_reason == "content_filter";
+  if (is_blank(answer) && is_blank(r.refusal) && !filtered) {
+    return fail(outcome::empty_answer, empty_answer_reason(r, reasoned), v);
+  }
+
+  // Normalised once here; the phrase lists were normalised at load.
+  const std::string text = normalize(answer);
+  const auto& no_image = checks.no_image_phrases.normalized();
+  const bool claim = has_phrase(text, no_image);
+  const bool expected = has_expectation(expect);
+  // Matched only when it can change the outcome: a claim beside a generated challenge's
+  // answer (the hedge rule), or no claim at all.
+  const bool generated = expect.kind.has_value() && expect.pattern.empty() &&
+                         expect.accepted.empty() && !expect.answer.empty();
+  std::optional<match_status> m;
+  if (!claim || generated) {
+    m = expected ? match_final_answer(expect, answer, text) : match_status::match;
+  }
+  if (claim) {
+    // A right answer outranks a hedge: an exact answer to a generated (guess-proof) challenge
+    // cannot come from a model that did not see the image.
+    if (!(generated && m == match_status::match && is_blank(r.refusal) && !filtered)) {
+      return fail(outcome::no_image_claim, "no-image claim: " + quoted(answer), v);
+    }
+    v.note = probe_note::hedged;
+  }
+  if (has_phrase(normalize(r.refusal), no_image)) {
+    return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.refusal), v);
+  }
+  if (!is_blank(r.refusal)) {
+    return fail(outcome::refusal, "refusal: " + quoted(r.refusal), v);
+  }
+  if (filtered) {
+    std::string reason = "refusal: finish_reason content_filter";
+    if (!is_blank(answer)) {
+      reason += ", answer " + quoted(answer);
+    }
+    return fail(outcome::refusal, std::move(reason), v);
+  }
+
+  // Refusal phrases count only when the answer is not right: "I'm sorry, but I can't be sure;
+  // it reads 4821" did answer.
+  if (*m != match_status::match || !expected) {
+    if (has_phrase(text, checks.refusal_phrases.normalized())) {
+      return fail(outcome::refusal, "refusal: " + quoted(answer), v);
+    }
+  }
+  if (*m != match_status::match) {
+    return fail(outcome::wrong_answer, wrong_answer_reason(expect, answer, *m), v);
+  }
+  if (auto usage_failure = judge_usage(r, baseline, checks, v)) {
+    return *usage_failure;
+  }
   return v;
 }
 
@@ -123,78 +296,31 @@ verdict judge_unchecked(const http_result& http,
   if (auto early = judge_response(http, r)) {
     return *early;
   }
-  verdict v;
-  v.usage_missing = !r.tokens.present();
+  // The parser moves thinking blocks to reply::reasoning; a flavour that left them in the text
+  // is split here, so doubts inside reasoning are never claims.
+  bool reasoned = !is_blank(r.reasoning);
+  std::string answer;
+  if (has_thinking_tags(r.text)) {
+    auto split = split_reasoning(r.text);
+    answer = std::move(split.answer);
+    reasoned = reasoned || !split.reasoning.empty();
+  } else {
+    answer = r.text;
+  }
+  verdict v = judge_answer(r, answer, reasoned, expect, baseline, checks);
 
-  const bool filtered = r.finish_reason == "content_filter";
-  if (is_blank(r.text) && is_blank(r.refusal) && !filtered) {
-    std::string reason = "empty answer";
-    if (r.finish_reason == "length") {
-      reason +=
-          " (finish_reason length: the token limit was reached before any text; raise "
-          "max_tokens)";
-    } else if (!r.finish_reason.empty() && r.finish_reason != "stop") {
-      reason += " (finish_reason " + one_line_excerpt(r.finish_reason, 64) + ")";
+  // The served model ranks first among the silent failures: a fallback model explains whatever
+  // its answer did (a text-only fallback's no-image claim), and a right answer from it is still
+  // not the route working. The reason keeps what the answer alone would have been.
+  if (!checks.expect_model.accepts(r.model, expect.model)) {
+    std::string reason = "the reply names model '" + one_line_excerpt(r.model, 120) + "', not " +
+                         checks.expect_model.describe(expect.model);
+    if (v.result != outcome::ok) {
+      reason += " (the answer: " + std::string(to_string(v.result)) + ")";
     }
-    return fail(outcome::empty_answer, std::move(reason), v);
-  }
-
-  const std::string text = normalize(r.text);
-  const std::string refusal = normalize(r.refusal);
-  const auto& no_image = checks.no_image_phrases.normalized();
-  if (has_phrase(text, no_image)) {
-    return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.text), v);
-  }
-  if (has_phrase(refusal, no_image)) {
-    return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.refusal), v);
-  }
-  if (!is_blank(r.refusal)) {
-    return fail(outcome::refusal, "refusal: " + quoted(r.refusal), v);
-  }
-  if (filtered) {
-    std::string reason = "refusal: finish_reason content_filter";
-    if (!is_blank(r.text)) {
-      reason += ", answer " + quoted(r.text);
-    }
-    return fail(outcome::refusal, std::move(reason), v);
-  }
-
-  // Refusal phrases count only when the answer is not right: "I'm sorry, but I can't be sure;
-  // it reads 4821" did answer.
-  const match_status m =
-      has_expectation(expect) ? match_answer(expect, r.text) : match_status::match;
-  if (m != match_status::match || !has_expectation(expect)) {
-    if (has_phrase(text, checks.refusal_phrases.normalized())) {
-      return fail(outcome::refusal, "refusal: " + quoted(r.text), v);
-    }
-  }
-  if (m != match_status::match) {
-    return fail(outcome::wrong_answer, wrong_answer_reason(expect, r.text, m), v);
-  }
-
-  if (v.usage_missing) {
-    if (checks.require_usage) {
-      return fail(
-          outcome::image_tokens_missing, "no usage in the reply and require_usage is set", v);
-    }
-    return v;
-  }
-  if (r.tokens.image_tokens && *r.tokens.image_tokens > 0) {
-    return v;
-  }
-  if (baseline) {
-    const long long margin = std::max(0LL, checks.min_image_tokens);
-    const long long needed = saturating_add(*baseline, margin);
-    const long long prompt = *r.tokens.prompt_tokens;
-    if (prompt < needed) {
-      std::string reason = "prompt_tokens " + std::to_string(prompt) + " < baseline " +
-                           std::to_string(*baseline) + " + " + std::to_string(margin);
-      if (r.tokens.image_tokens) {
-        reason += " (image_tokens 0)";
-      }
-      reason += ": the image was probably not processed";
-      return fail(outcome::image_tokens_missing, std::move(reason), v);
-    }
+    v.result = outcome::model_mismatch;
+    v.reason = std::move(reason);
+    v.note = probe_note::none;
   }
   return v;
 }

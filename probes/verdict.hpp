@@ -9,10 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/answer_pattern.hpp"
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
 #include "probes/outcome.hpp"
+#include "probes/probe_result.hpp"
 #include "probes/reply.hpp"
+#include "probes/served_model.hpp"
 
 namespace visionwatch {
 
@@ -67,7 +70,12 @@ struct answer_expectation {
   std::string answer;
   /// User-supplied probe: an ECMAScript regex (case-insensitive) and/or accepted words.
   std::string pattern;
+  /// `pattern` compiled once at config load (answer_pattern::compile); when null, a non-empty
+  /// `pattern` is compiled per judge call.
+  std::shared_ptr<const answer_pattern> compiled_pattern;
   std::vector<std::string> accepted;
+  /// The route's model: the model the reply names must fit it (see verdict_checks::expect_model).
+  std::string model;
 };
 
 struct verdict_checks {
@@ -77,20 +85,31 @@ struct verdict_checks {
   phrase_list no_image_phrases = default_no_image_phrase_list();
   /// Phrases that mean "I won't answer"; they count only when the answer is not right.
   phrase_list refusal_phrases = default_refusal_phrase_list();
-  /// An image probe must show prompt_tokens >= baseline + min_image_tokens, or image_tokens > 0.
+  /// An image probe must show prompt_tokens >= baseline + min_image_tokens. A reported
+  /// image_tokens > 0 is a claim, checked too: the prompt must have grown over the baseline by
+  /// at least min(image_tokens, min_image_tokens).
   long long min_image_tokens = 50;
   /// Missing usage fails the probe (image_tokens_missing) only when set.
   bool require_usage = false;
+  /// Which served model (reply::model) fits the route: by default the route's model, tolerantly
+  /// (same_model()); a prefix, a regex, or off.
+  model_expectation expect_model;
 };
 
 struct verdict {
   outcome result = outcome::ok;
   std::string reason;          ///< empty for ok; one line otherwise
   bool usage_missing = false;  ///< the reply had no usage (recorded, fails only with require_usage)
+  /// For ok: probe_note::hedged when no-image phrases surrounded an exactly right answer to a
+  /// generated challenge; none otherwise.
+  probe_note note = probe_note::none;
 };
 
-/// Order: transport error, HTTP status (429 → rate_limited), malformed body, empty answer,
-/// no-image claim, refusal, wrong answer, image tokens missing.
+/// Order: transport error, HTTP status (429 → rate_limited), malformed body, model mismatch,
+/// empty answer, no-image claim, refusal, wrong answer, image tokens missing. Only the final
+/// answer is judged: thinking blocks in the text (and reply::reasoning) are never claims. A
+/// no-image claim around an exactly right answer to a generated challenge is ok with the note
+/// "hedged". See docs/verdict.md.
 verdict judge(const http_result& http,
               const reply& r,
               const answer_expectation& expect,

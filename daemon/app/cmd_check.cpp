@@ -30,6 +30,14 @@ void add_check_command(CLI::App& app, cli_context& ctx) {
                   o->seed,
                   "Draw the same challenges on every run (each route's probes still differ); "
                   "default: a fresh random seed per run");
+  cmd->add_option("--media-listen",
+                  o->media_listen,
+                  "For media: remote_url routes: serve challenge images on this address "
+                  "(host:port); default 127.0.0.1 on a free port");
+  cmd->add_option("--media-base-url",
+                  o->media_base_url,
+                  "With --media-listen: the URL gateways fetch images from (.../media/); "
+                  "default global.media_base_url, else the listen address");
   cmd->callback([o, &ctx] { ctx.run = [o] { return run_check(*o); }; });
 }
 

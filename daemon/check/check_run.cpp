@@ -1,4 +1,6 @@
 // `visionwatch check`: N probes per route, routes concurrently, then a scorecard.
+#include "daemon/check/check_run.hpp"
+
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,16 +11,76 @@
 #include <map>
 #include <random>
 
-#include "daemon/check/check_run.hpp"
-#include "daemon/config/exit_codes.hpp"
+#include "daemon/admin/admin_origin.hpp"
+#include "daemon/admin/admin_server.hpp"
+#include "daemon/check/scorecard.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/config/exit_codes.hpp"
+#include "daemon/runtime/media_store.hpp"
 #include "daemon/runtime/probe_log.hpp"
 #include "daemon/runtime/probe_runner.hpp"
-#include "daemon/check/scorecard.hpp"
 
 namespace visionwatch {
 namespace {
 
+/// True when a route's generated challenge travels as a URL the gateway fetches.
+bool serves_media(const route_config& r) {
+  const auto& ch = r.settings.challenge;
+  return ch.media == media_mode::remote_url && !ch.custom();
+}
+
+/// The image listener of one check run: GET /media/<token>(.png) from `store`, nothing else.
+/// Started before the probes, stopped when the last worker is done (so io.run() returns).
+struct media_listener {
+  std::shared_ptr<media_store> store = std::make_shared<media_store>();
+  std::unique_ptr<admin_server> server;
+  std::string base_url;  ///< what the gateways are told: ".../media/"
+};
+
+/// Starts the listener; null and a message on stderr when it cannot.
+std::unique_ptr<media_listener> start_media(net::io_context& io,
+                                            const check_options& o,
+                                            const config& cfg) {
+  auto m = std::make_unique<media_listener>();
+  admin_server_options opts;
+  opts.listen = o.media_listen.empty() ? std::string("127.0.0.1:0") : o.media_listen;
+  std::string published;
+  if (!o.media_listen.empty()) {
+    published = !o.media_base_url.empty() ? o.media_base_url : cfg.global.media_base_url;
+  }
+  if (auto host = url_host_entry(published)) {
+    opts.allowed_hosts.push_back(std::move(*host));
+  }
+  const std::weak_ptr<media_store> weak = m->store;
+  admin_router router;
+  router.add(http::verb::get, "/media/*", [weak](const admin_request& req) {
+    const auto store = weak.lock();
+    const auto* e = store ? store->find(req.rest, media_store::clock::now()) : nullptr;
+    if (e == nullptr) {
+      return error_response(http::status::not_found, "no such image (they live for one probe)");
+    }
+    return text_response(http::status::ok, e->bytes, e->mime);
+  });
+  try {
+    m->server =
+        std::make_unique<admin_server>(io.get_executor(), std::move(opts), std::move(router));
+    m->server->start();
+  } catch (const std::exception& e) {
+    std::cerr << "visionwatch check: media listener: " << e.what() << '\n';
+    return nullptr;
+  }
+  if (published.empty()) {
+    const auto ep = m->server->local_endpoint();
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    published = "http://" + host + ":" + std::to_string(ep.port()) + "/media/";
+  }
+  if (!published.ends_with('/')) {
+    published += '/';
+  }
+  m->base_url = std::move(published);
+  return m;
+}
 
 /// Shared by the worker coroutines of one check run (one thread).
 struct check_state {
@@ -27,6 +89,8 @@ struct check_state {
   std::map<std::string, std::shared_ptr<http_client>> clients;
   std::map<std::string, std::shared_ptr<const custom_image>> images;  // by route name
   std::vector<route_run> runs;
+  std::unique_ptr<media_listener> media;  ///< for media: remote_url routes; null without any
+  std::size_t workers = 0;                ///< gateway workers still running
   int probes = 3;
   std::uint64_t nonce = 0;
   int done = 0;
@@ -51,6 +115,9 @@ probe_job make_job(const check_state& st, std::size_t i) {
   job.client = st.clients.at(job.route->gateway);
   if (auto it = st.images.find(job.route->name); it != st.images.end()) {
     job.image = it->second;
+  }
+  if (st.media && serves_media(*job.route)) {
+    job.media = st.media->store;
   }
   return job;
 }
@@ -84,6 +151,9 @@ net::awaitable<void> gateway_worker(std::shared_ptr<check_state> st,
     const std::size_t i = (*queue)[(*next)++];
     co_await check_route(st, i);
   }
+  if (--st->workers == 0 && st->media) {
+    co_await st->media->server->stop(std::chrono::seconds(1));
+  }
 }
 
 }  // namespace
@@ -96,7 +166,22 @@ int run_check(const check_options& o) {
     }
     return exit_config;
   }
+  net::io_context io;  // outlives st: the media listener's coroutines run on it
   auto st = std::make_shared<check_state>();
+  const bool needs_media =
+      std::any_of(loaded.value->routes.begin(), loaded.value->routes.end(), [&](const auto& r) {
+        const bool selected = o.routes.empty() ||
+                              std::find(o.routes.begin(), o.routes.end(), r.name) != o.routes.end();
+        return selected && serves_media(r);
+      });
+  if (needs_media) {
+    st->media = start_media(io, o, *loaded.value);
+    if (!st->media) {
+      return exit_config;
+    }
+    // The probes publish their images under this run's listener, not the daemon's.
+    loaded.value->global.media_base_url = st->media->base_url;
+  }
   st->cfg = std::make_shared<const config>(std::move(*loaded.value));
   const config& cfg = *st->cfg;
   for (const auto& name : o.routes) {
@@ -119,7 +204,6 @@ int run_check(const check_options& o) {
     return exit_config;
   }
 
-  net::io_context io;
   try {
     for (const auto& g : cfg.gateways) {
       st->clients.emplace(g.name, std::make_shared<http_client>(io.get_executor(), g.client));
@@ -139,19 +223,13 @@ int run_check(const check_options& o) {
       }
       st->images.emplace(r->name, std::make_shared<const custom_image>(std::move(*img)));
     }
-    if (ch.media == media_mode::remote_url && !ch.custom()) {
-      std::cerr << "visionwatch check: route " << r->name
-                << " uses media: remote_url with a generated challenge, which needs the daemon's "
-                   "admin server to publish the image; use `visionwatch run`\n";
-      return exit_config;
-    }
   }
 
   st->probes = o.probes;
   st->runs.resize(st->routes.size());
   st->total = static_cast<int>(st->routes.size()) * (o.probes + 1);
-  st->nonce = o.seed ? *o.seed
-                    : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+  st->nonce =
+      o.seed ? *o.seed : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   st->progress = o.output == "table" && isatty(STDERR_FILENO) == 1;
   std::map<std::string, std::shared_ptr<std::vector<std::size_t>>> by_gateway;
   for (std::size_t i = 0; i < st->routes.size(); ++i) {
@@ -172,6 +250,7 @@ int run_check(const check_options& o) {
                                     std::max<std::size_t>(g->max_concurrency, 1),
                                     std::max<std::size_t>(workers_left, 1)});
     workers_left -= std::min(workers_left, n);
+    st->workers += n;
     for (std::size_t w = 0; w < n; ++w) {
       net::co_spawn(io, gateway_worker(st, queue, next), rethrow_on_error);
     }

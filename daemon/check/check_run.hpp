@@ -18,6 +18,13 @@ struct check_options {
   /// Fixes the run's nonce, so every route draws the same challenges on every run (a CI gate
   /// that must not depend on luck, or a reproduction). Unset: a fresh random nonce per run.
   std::optional<std::uint64_t> seed;
+  /// Where `check` serves challenge images for `media: remote_url` routes (GET /media/<token>),
+  /// as the daemon does on its admin listener. Empty: 127.0.0.1 on a free port, and the
+  /// gateway is told http://127.0.0.1:<port>/media/ (global.media_base_url names the daemon,
+  /// not this run). Set: listen there and publish under media_base_url below, else
+  /// global.media_base_url, else the bound address.
+  std::string media_listen;
+  std::string media_base_url;
 };
 
 /// Runs the check and prints the scorecard. Returns exit_ok when every route passed,

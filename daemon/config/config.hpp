@@ -40,6 +40,9 @@ struct challenge_config {
   std::string image_url;  ///< remote image for a user-supplied probe with media: remote_url
   std::string prompt;
   std::string expect_pattern;             ///< regex
+  /// expect_pattern compiled once at load; every probe of the route (and each reload's copy)
+  /// shares it. Null when expect_pattern is empty.
+  std::shared_ptr<const answer_pattern> expect_regex;
   std::vector<std::string> expect_words;  ///< any of these
   bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
 };

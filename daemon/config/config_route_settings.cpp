@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -63,6 +62,7 @@ void parse_expect(config_reader& reader,
   }
   // expect is one definition of a right answer: it replaces an inherited one as a whole.
   c.expect_pattern.clear();
+  c.expect_regex.reset();
   c.expect_words.clear();
   if (const auto* v = m.get("pattern")) {
     if (auto s = reader.string(*v, m.at("pattern"), true)) {
@@ -74,14 +74,16 @@ void parse_expect(config_reader& reader,
       if (pattern.size() > 1024) {
         reader.fail(*v, m.at("pattern"), "the pattern is longer than 1024 characters");
       } else {
-        try {
-          const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
+        // Compiled here, once, exactly as the verdict matches it.
+        std::string error;
+        if (auto re = answer_pattern::compile(pattern, error)) {
           c.expect_pattern = pattern;
-        } catch (const std::regex_error& e) {
+          c.expect_regex = std::move(re);
+        } else {
           reader.fail(
               *v,
               m.at("pattern"),
-              quote(v->Scalar()) + " is not a valid regular expression (ECMAScript): " + e.what());
+              quote(v->Scalar()) + " is not a valid regular expression (ECMAScript): " + error);
         }
       }
     }
@@ -135,6 +137,7 @@ void parse_challenge(config_reader& reader,
         c.image_url.clear();
         c.prompt.clear();
         c.expect_pattern.clear();
+        c.expect_regex.reset();
         c.expect_words.clear();
       } else {
         reader.fail(*v,
@@ -199,12 +202,26 @@ void parse_checks(config_reader& reader,
                 "no_image_phrases",
                 "refusal_phrases",
                 "extra_no_image_phrases",
-                "extra_refusal_phrases"});
+                "extra_refusal_phrases",
+                "expect_model"});
   if (!m.ok()) {
     return;
   }
   m.read_integer("min_image_tokens", 0, 1'000'000, c.min_image_tokens);
   m.read_boolean("require_usage", c.require_usage);
+  if (const auto* v = m.get("expect_model")) {
+    // `off` and `false` (YAML's spelling of off) disable the check.
+    if (auto s =
+            reader.scalar(*v, m.at("expect_model"), "a model name prefix, re:<regex> or off")) {
+      std::string error;
+      const std::string spec = s->value == "false" ? std::string("off") : s->value;
+      if (auto e = model_expectation::parse(spec, error)) {
+        c.expect_model = std::move(*e);
+      } else {
+        reader.fail(*v, m.at("expect_model"), quote(s->shown) + ": " + error);
+      }
+    }
+  }
   // A route that changes neither list keeps sharing the inherited one.
   auto phrases = [&](const char* replace_key, const char* extra_key, phrase_list& out) {
     std::optional<std::vector<std::string>> changed;

@@ -36,6 +36,9 @@ void log_probe(const probe_result& r, const route_config& route, bool quiet) {
   if (!r.reason.empty()) {
     f.emplace_back("reason", r.reason);
   }
+  if (r.note != probe_note::none) {
+    f.emplace_back("note", std::string(to_string(r.note)));
+  }
   const auto level =
       quiet ? spdlog::level::debug : (r.success() ? spdlog::level::info : spdlog::level::warn);
   log_event(level, r.control ? "baseline" : "probe", f);

@@ -170,10 +170,12 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   probe_result r = start_result(job);
 
   answer_expectation expect;
+  expect.model = route.model;
   probe_request req = base_request(job, ch.custom() ? ch.prompt : std::string{});
   std::string media_token;
   if (ch.custom()) {
     expect.pattern = ch.expect_pattern;
+    expect.compiled_pattern = ch.expect_regex;
     expect.accepted = ch.expect_words;
     r.expected = describe_expectation(ch);
     if (ch.media == media_mode::remote_url && !ch.image_url.empty()) {
@@ -213,6 +215,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   const verdict v = judge(http, rep, expect, job.baseline_prompt_tokens, route.settings.checks);
   r.result = v.result;
   r.reason = v.reason;
+  r.note = v.note;
   r.usage_missing = v.usage_missing;
   redact_result(r, job, sent_key, signature);
   co_return r;

@@ -37,6 +37,7 @@ struct route_state::stored_result {
   std::uint32_t answer_size = 0;
   std::uint16_t http_status = 0;
   outcome result = outcome::ok;
+  probe_note note = probe_note::none;
   challenge_kind kind = challenge_kind::digits;
   bool custom = false;
   bool control = false;
@@ -64,6 +65,7 @@ struct route_state::stored_result {
     }
     x.http_status = static_cast<std::uint16_t>(std::min(r.http_status, 65535U));
     x.result = r.result;
+    x.note = r.note;
     x.kind = r.kind;
     x.custom = r.custom;
     x.control = r.control;
@@ -105,6 +107,7 @@ struct route_state::stored_result {
     }
     r.http_status = http_status;
     r.result = result;
+    r.note = note;
     r.kind = kind;
     r.custom = custom;
     r.control = control;

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 11> behaviour_names = {
+constexpr std::array<std::string_view, 15> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -25,7 +25,17 @@ constexpr std::array<std::string_view, 11> behaviour_names = {
     "wrong_types",
     "slow",
     "flaky",
+    "fallback_model",
+    "thinks_then_answers",
+    "hedges_right_answer",
+    "claims_image_tokens",
 };
+
+/// The model a `fallback_model` gateway names: another one than the request's.
+std::string fallback_for(std::string_view requested) {
+  return requested.starts_with("gpt-4o-mini") ? "gpt-4.1-nano-2025-04-14"
+                                              : "gpt-4o-mini-2024-07-18";
+}
 
 response_plan openai_error(unsigned status, std::string_view message, std::string_view type) {
   return response_plan::json(
@@ -38,7 +48,8 @@ json completion(const std::string& model,
                 const json& content,
                 std::string_view finish_reason,
                 std::optional<std::pair<long long, long long>> tokens,
-                std::uint64_t id) {
+                std::uint64_t id,
+                long long image_tokens = 0) {
   json j = {{"id", "chatcmpl-sim-" + std::to_string(id)},
             {"object", "chat.completion"},
             {"created", 1767225600},
@@ -54,6 +65,9 @@ json completion(const std::string& model,
                   {"completion_tokens", tokens->second},
                   {"total_tokens", tokens->first + tokens->second},
                   {"prompt_tokens_details", {{"cached_tokens", 0}, {"audio_tokens", 0}}}};
+    if (image_tokens > 0) {
+      j["usage"]["prompt_tokens_details"]["image_tokens"] = image_tokens;
+    }
   }
   return j;
 }
@@ -228,12 +242,20 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
   auto answer_with = [&](std::string content,
                          long long prompt_tokens,
                          bool with_usage,
-                         std::string_view finish = "stop") {
+                         std::string_view finish = "stop",
+                         const std::string* model = nullptr,
+                         long long claimed_image_tokens = 0) {
     std::optional<std::pair<long long, long long>> tokens;
     if (with_usage) {
       tokens = std::make_pair(prompt_tokens, completion_tokens(content));
     }
-    return response_plan::json(completion(req->model, content, finish, tokens, n).dump());
+    return response_plan::json(completion(model != nullptr ? *model : req->model,
+                                          content,
+                                          finish,
+                                          tokens,
+                                          n,
+                                          claimed_image_tokens)
+                                   .dump());
   };
   auto guess = [&]() -> std::string {
     switch (kind_from_question(req->prompt).value_or(challenge_kind::digits)) {
@@ -290,6 +312,49 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       plan.delay = opts_.slow_min + std::chrono::milliseconds(static_cast<std::int64_t>(
                                         next_random() % static_cast<std::uint64_t>(span)));
       return plan;
+    }
+    case sim_behaviour::fallback_model: {
+      const std::string fallback = fallback_for(req->model);
+      return answer_with(req->image_url ? read() : "OK.", text + image, true, "stop", &fallback);
+    }
+    case sim_behaviour::thinks_then_answers: {
+      if (!req->image_url) {
+        return answer_with(
+            "<think>\nThere is no image here; I can only answer in text.\n"
+            "</think>\n\nOK.",
+            text,
+            true);
+      }
+      const std::string a = read();
+      return answer_with(
+          "<think>\nThe user wants me to read the image. Hmm, I don't see the "
+          "image at first... no, it is there, just small. Let me look carefully "
+          "before answering.\n</think>\n\n" +
+              a,
+          text + image,
+          true);
+    }
+    case sim_behaviour::hedges_right_answer:
+      if (!req->image_url) {
+        return answer_with("OK.", text, true);
+      }
+      return answer_with(
+          "The image is small and low resolution, so I can't see the image in "
+          "full detail, but it appears to show: " +
+              read(),
+          text + image,
+          true);
+    case sim_behaviour::claims_image_tokens: {
+      if (!req->image_url) {
+        return answer_with("OK.", text, true);
+      }
+      // The upstream got the text only, so it billed the text; the gateway adds its own image
+      // count from the tile formula; the answer comes from the gateway's response cache.
+      const long long claimed = req->detail == "low" ? 85 : 765;
+      if (!cached_answer_) {
+        cached_answer_ = read();
+      }
+      return answer_with(*cached_answer_, text + 1, true, "stop", nullptr, claimed);
     }
     case sim_behaviour::healthy:
     case sim_behaviour::flaky:

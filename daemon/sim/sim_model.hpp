@@ -27,6 +27,13 @@ enum class sim_behaviour : std::uint8_t {
   wrong_types,             ///< 200 with choices[0].message.content as a number
   slow,                    ///< healthy, after a 2 to 6 s delay
   flaky,                   ///< healthy, but about one request in three fails (503, reset, 429)
+  // Seen on real gateways (issue 11):
+  fallback_model,       ///< reads the image and answers right, but the reply names another model
+  thinks_then_answers,  ///< a `<think>` block doubting the image, then the right answer
+  hedges_right_answer,  ///< the right answer wrapped in "I can't see the image clearly, but ..."
+  claims_image_tokens,  ///< the upstream never got the image (text-only prompt_tokens), the
+                        ///< gateway reports image_tokens from the tile formula, the answer is
+                        ///< right (from its response cache)
 };
 
 std::string_view to_string(sim_behaviour b) noexcept;

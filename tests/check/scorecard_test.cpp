@@ -90,4 +90,33 @@ TEST_SUITE("unit") {
     CHECK(json["routes"][1]["results"][0]["outcome"] == "http_5xx");
     CHECK(json["routes"][0]["results"][0]["seed"].is_string());
   }
+  TEST_CASE(
+      "model_mismatch counts as another silent failure and the hedged note reaches the JSON") {
+    route_run run{"fallback", "gpt-4o", "gw", std::nullopt, {}};
+    auto hedged = probe(outcome::ok, 1, 180, 4, 0);
+    hedged.note = probe_note::hedged;
+    run.probes = {probe(outcome::model_mismatch,
+                        1,
+                        180,
+                        4,
+                        0,
+                        "the reply names model 'gpt-4o-mini', not the route's model 'gpt-4o'"),
+                  probe(outcome::model_mismatch,
+                        1,
+                        180,
+                        4,
+                        0,
+                        "the reply names model 'gpt-4o-mini', not the route's model 'gpt-4o'"),
+                  hedged};
+    const auto s = summarize(run, 1.0);
+    CHECK_FALSE(s.pass);
+    CHECK(s.other_silent == 2);
+    CHECK(s.no_image_claims == 0);
+    CHECK(s.verdict == "FAIL: 2/3 model_mismatch");
+    const auto j = render_json({s}, {run});
+    const auto& results = j.at("routes").at(0).at("results");
+    CHECK(results.at(0).at("note").is_null());
+    CHECK(results.at(2).at("note") == "hedged");
+    CHECK(j.at("routes").at(0).at("other_silent_failures") == 2);
+  }
 }

@@ -544,4 +544,100 @@ TEST_SUITE("e2e") {
     CHECK(no_env.exit_code == exit_config);
     CHECK(no_env.err.find(key_env) != std::string::npos);
   }
+  // ---- issue 11
+
+  TEST_CASE(
+      "check serves remote_url challenge images itself and a provider that never fetches the URL "
+      "fails") {
+    vt::fake_upstream up(keyed());
+    script(up);  // "healthy" fetches a remote image with a real GET
+    // A gateway that forwards the URL to a provider that never fetches it: the model sees no
+    // image (seen on a real gateway).
+    up.set_handler("never-fetches",
+                   [model = std::make_shared<sim_model>()](const received_request& req) {
+                     return model->respond(req, sim_behaviour::healthy);
+                   });
+    up.start();
+    check_env env;
+    const std::vector<expected_route> routes = {
+        {"remote",
+         "healthy",
+         "challenge: {kind: color, media: remote_url}",
+         outcome::ok,
+         true,
+         "fake"},
+        {"remote-never-fetched",
+         "never-fetches",
+         "challenge: {kind: shape, media: remote_url}",
+         outcome::no_image_claim,
+         false,
+         "fake"},
+    };
+    // media_base_url names the daemon's listener (nothing listens on port 9): check uses its own.
+    env.write("global:\n  media_base_url: \"http://127.0.0.1:9/media/\"\n" +
+              config_yaml(up, routes));
+    const auto r = env.run({"--config", env.config.string(), "-n", "2", "-o", "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK(r.exit_code == exit_failed);
+    check_secret_absent(r);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    REQUIRE(j.at("routes").size() == 2);
+    CHECK(j["routes"][0].at("pass") == true);
+    for (const auto& p : j["routes"][0].at("results")) {
+      CHECK(p.at("outcome") == "ok");
+      CHECK(p.at("answer") == p.at("expected"));
+    }
+    CHECK(j["routes"][1].at("verdict") == "FAIL: 2/2 no_image_claim");
+    // Every image probe sent a URL on check's own loopback listener, not the daemon's.
+    int image_probes = 0;
+    for (const auto& req : up.requests()) {
+      const auto chat = vt::parse_chat_request(req);
+      REQUIRE(chat);
+      if (chat->image_url) {
+        ++image_probes;
+        CHECK(chat->image_url->starts_with("http://127.0.0.1:"));
+        CHECK_FALSE(chat->image_url->starts_with("http://127.0.0.1:9/"));
+        CHECK(chat->image_url->find("/media/") != std::string::npos);
+        CHECK_FALSE(chat->png.has_value());
+      }
+    }
+    CHECK(image_probes == 4);
+  }
+
+  TEST_CASE(
+      "check reports a fallback model as model_mismatch and a hedged right answer as a note") {
+    vt::fake_upstream up(keyed());
+    script(up);
+    up.set_behaviour("gpt-4o", sim_behaviour::fallback_model);
+    up.set_behaviour("hedging", sim_behaviour::hedges_right_answer);
+    up.start();
+    check_env env;
+    const std::vector<expected_route> routes = {
+        {"fallback", "gpt-4o", "challenge: {kind: digits}", outcome::model_mismatch, false, "fake"},
+        {"hedges", "hedging", "challenge: {kind: digits}", outcome::ok, true, "fake"},
+    };
+    env.write(config_yaml(up, routes));
+    const auto r = env.run({"--config", env.config.string(), "-n", "2", "-o", "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK(r.exit_code == exit_failed);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    REQUIRE(j.at("routes").size() == 2);
+    const auto& fallback = j["routes"][0];
+    CHECK(fallback.at("verdict") == "FAIL: 2/2 model_mismatch");
+    CHECK(fallback.at("other_silent_failures") == 2);
+    CHECK(fallback.at("reasons") ==
+          nlohmann::json::array({"the reply names model 'gpt-4o-mini-2024-07-18', not the "
+                                 "route's model 'gpt-4o'"}));
+    const auto& hedges = j["routes"][1];
+    CHECK(hedges.at("pass") == true);
+    for (const auto& p : hedges.at("results")) {
+      CHECK(p.at("outcome") == "ok");
+      CHECK(p.at("note") == "hedged");
+    }
+    for (const auto& p : fallback.at("results")) {
+      CHECK(p.at("note").is_null());
+    }
+  }
 }

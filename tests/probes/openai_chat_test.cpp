@@ -526,4 +526,59 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.well_formed);
     CHECK(r.parse_error == "no response: total deadline 30s passed");
   }
+  TEST_CASE("the served model is read from the reply and bounded to one line") {
+    json b = json::parse(ok_body("4821"));
+    b["model"] = "gpt-4o-mini-2024-07-18";
+    CHECK(parse(200, b.dump()).model == "gpt-4o-mini-2024-07-18");
+    b["model"] = nullptr;
+    CHECK(parse(200, b.dump()).model.empty());
+    b["model"] = 42;
+    auto r = parse(200, b.dump());
+    CHECK(r.well_formed);
+    CHECK(r.model.empty());
+    b["model"] = "evil\nmodel" + std::string(1000, 'x');
+    r = parse(200, b.dump());
+    CHECK(r.model.find('\n') == std::string::npos);
+    CHECK(r.model.size() <= reply_model_limit);
+  }
+
+  TEST_CASE("think blocks and reasoning fields and thinking parts go to reasoning, not the text") {
+    auto r = parse(200, ok_body("<think>\nNo image? There it is.\n</think>\n\n4821"));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning == "No image? There it is.");
+    r = parse(200, ok_body("<thinking>a</thinking>4821<thinking>b</thinking>"));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning == "a\n\nb");
+    r = parse(200, ok_body("<think>still thinking when the limit came"));
+    CHECK(r.text.empty());
+    CHECK(r.reasoning == "still thinking when the limit came");
+    r = parse(200, ok_body("template opened it</think>4821"));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning == "template opened it");
+
+    json b = json::parse(ok_body("4821"));
+    b["choices"][0]["message"]["reasoning_content"] = "I cannot see the image... yes I can.";
+    r = parse(200, b.dump());
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning == "I cannot see the image... yes I can.");
+    b["choices"][0]["message"].erase("reasoning_content");
+    b["choices"][0]["message"]["reasoning"] = "OpenRouter's field";
+    CHECK(parse(200, b.dump()).reasoning == "OpenRouter's field");
+
+    r = parse(200,
+              ok_body(json::array({{{"type", "thinking"}, {"thinking", "hmm"}},
+                                   {{"type", "text"}, {"text", "4821"}}})));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning == "hmm");
+    // Text without tags is untouched (not even trimmed).
+    CHECK(parse(200, ok_body(" 4821 ")).text == " 4821 ");
+  }
+
+  TEST_CASE("reasoning is capped like the text") {
+    const std::string huge(reply_text_limit + 5000, 'r');
+    const auto r = parse(200, ok_body("<think>" + huge + "</think>4821"));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning.size() <= reply_text_limit);
+    CHECK(is_valid_utf8(r.reasoning));
+  }
 }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "probes/openai_chat.hpp"
 #include "probes/text_util.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -50,6 +51,44 @@ answer_expectation expect(challenge_kind kind, std::string value) {
 }
 
 const answer_expectation digits_4821 = expect(challenge_kind::digits, "4821");
+
+/// A chat completion body as a real route sends it, parsed by the chat adapter.
+reply chat_reply(const json& body) {
+  http_result h;
+  h.status = 200;
+  h.body = body.dump();
+  return openai_chat::parse_reply(h, std::chrono::system_clock::now());
+}
+
+json chat_body(const json& message,
+               std::string model = "gpt-4o-2024-08-06",
+               std::string finish = "stop",
+               long long prompt_tokens = 159) {
+  json message_with_role = message;
+  message_with_role["role"] = "assistant";
+  return {
+      {"id", "chatcmpl-1"},
+      {"object", "chat.completion"},
+      {"model", model},
+      {"choices",
+       json::array({{{"index", 0}, {"message", message_with_role}, {"finish_reason", finish}}})},
+      {"usage",
+       {{"prompt_tokens", prompt_tokens},
+        {"completion_tokens", 40},
+        {"total_tokens", prompt_tokens + 40}}}};
+}
+
+answer_expectation for_model(answer_expectation e, std::string model) {
+  e.model = std::move(model);
+  return e;
+}
+
+model_expectation expect_model(std::string_view spec) {
+  std::string error;
+  auto m = model_expectation::parse(spec, error);
+  REQUIRE_MESSAGE(m.has_value(), error);
+  return *m;
+}
 
 verdict judge_text(std::string text,
                    const answer_expectation& e = digits_4821,
@@ -166,9 +205,19 @@ TEST_SUITE("unit") {
     CHECK(v.reason == "no-image claim: 'Please upload an image for analysis. No image provided.'");
   }
 
-  TEST_CASE("a no-image claim wins over a right answer and over a wrong one") {
-    CHECK(judge_text("I don't see an image, but I guess 4821").result == outcome::no_image_claim);
+  TEST_CASE(
+      "a no-image claim wins over a wrong one and over a right answer to a custom probe but not "
+      "over an exact answer to a generated challenge") {
+    // Issue 11: an exact answer to a seeded challenge cannot be guessed, so the claim around it
+    // is a hedge (ok, note hedged; see the hedge tests below). Before, this was no_image_claim.
+    const auto hedged = judge_text("I don't see an image, but I guess 4821");
+    CHECK(hedged.result == outcome::ok);
+    CHECK(hedged.note == probe_note::hedged);
     CHECK(judge_text("There is no image; 1234?").result == outcome::no_image_claim);
+    answer_expectation custom;
+    custom.pattern = "4821";
+    CHECK(judge_text("I don't see an image, but I guess 4821", custom).result ==
+          outcome::no_image_claim);
   }
 
   TEST_CASE("the API refusal field and content_filter and refusal phrases are refusal") {
@@ -230,17 +279,63 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE(
-      "usage: image_tokens above 0 passes whatever the prompt count and 0 falls back to the "
-      "baseline") {
-    auto r = answer("4821", 30);
+      "usage: an image_tokens claim is checked against the prompt's growth over the baseline "
+      "and 0 falls back to the baseline") {
+    auto r = answer("4821", 112);
     r.tokens.image_tokens = 85;
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
     r.tokens.image_tokens = 0;
+    r.tokens.prompt_tokens = 30;
     const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
     CHECK(v.result == outcome::image_tokens_missing);
     CHECK(v.reason ==
           "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
           "processed");
+  }
+
+  TEST_CASE(
+      "usage: a gateway that reports image tokens it computed itself while the prompt did not "
+      "grow is image_tokens_missing naming both numbers") {
+    // one-api/new-api: image_tokens from the tile formula, prompt_tokens from the upstream that
+    // never got the image (the text-only baseline plus a token or two), answer right by luck.
+    const json body = {{"id", "chatcmpl-9x"},
+                       {"object", "chat.completion"},
+                       {"model", "gpt-4o"},
+                       {"choices",
+                        json::array({{{"index", 0},
+                                      {"message", {{"role", "assistant"}, {"content", "4821"}}},
+                                      {"finish_reason", "stop"}}})},
+                       {"usage",
+                        {{"prompt_tokens", 27},
+                         {"completion_tokens", 2},
+                         {"total_tokens", 29},
+                         {"prompt_tokens_details", {{"cached_tokens", 0}, {"image_tokens", 85}}}}}};
+    const reply r = chat_reply(body);
+    REQUIRE(r.tokens.image_tokens == 85);
+    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason ==
+          "image_tokens 85 claimed, but prompt_tokens 27 grew only 2 over the text-only baseline "
+          "25 (at least 50 expected): the upstream probably never got the image");
+  }
+
+  TEST_CASE(
+      "usage: a small claimed image needs only its own growth and an unknown baseline "
+      "trusts the claim") {
+    auto r = answer("4821", 45);
+    r.tokens.image_tokens = 20;  // a small image on a patch-based model
+    CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
+    r.tokens.prompt_tokens = 44;
+    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
+    CHECK(v.result == outcome::image_tokens_missing);
+    CHECK(v.reason ==
+          "image_tokens 20 claimed, but prompt_tokens 44 grew only 19 over the text-only baseline "
+          "25 (at least 20 expected): the upstream probably never got the image");
+    CHECK(judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}).result == outcome::ok);
+    verdict_checks off;
+    off.min_image_tokens = 0;
+    r.tokens.prompt_tokens = 25;
+    CHECK(judge(http_ok(), r, digits_4821, 25, off).result == outcome::ok);
   }
 
   TEST_CASE("usage: exactly baseline plus margin passes and Ollama needs a small margin") {
@@ -526,5 +621,209 @@ TEST_SUITE("unit") {
     CHECK(v.reason.find('\n') == std::string::npos);
     CHECK(is_valid_utf8(v.reason));
     CHECK(v.reason.size() < 240);
+  }
+  // ---- the served model
+
+  TEST_CASE("a fallback model named in the reply is model_mismatch naming both models") {
+    const auto r = chat_reply(chat_body({{"content", "4821"}}, "gpt-4o-mini-2024-07-18"));
+    REQUIRE(r.model == "gpt-4o-mini-2024-07-18");
+    const auto v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
+    CHECK(v.result == outcome::model_mismatch);
+    CHECK(v.reason ==
+          "the reply names model 'gpt-4o-mini-2024-07-18', not the route's model 'gpt-4o'");
+    CHECK(is_silent_failure(v.result));
+  }
+
+  TEST_CASE("model_mismatch outranks an empty answer and a no-image claim and names it") {
+    auto r = chat_reply(
+        chat_body({{"content", "I'm sorry, there is no image attached."}}, "gpt-3.5-turbo-0125"));
+    auto v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
+    CHECK(v.result == outcome::model_mismatch);
+    CHECK(v.reason ==
+          "the reply names model 'gpt-3.5-turbo-0125', not the route's model 'gpt-4o' (the "
+          "answer: no_image_claim)");
+    r = chat_reply(chat_body({{"content", ""}}, "gpt-3.5-turbo"));
+    v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
+    CHECK(v.result == outcome::model_mismatch);
+    CHECK(v.reason.ends_with("(the answer: empty_answer)"));
+    // HTTP errors and malformed bodies stay what they are.
+    v = judge(http_status(503), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
+    CHECK(v.result == outcome::http_5xx);
+  }
+
+  TEST_CASE("served model names match across provider prefixes, snapshots, versions and case") {
+    CHECK(same_model("gpt-4o-2024-08-06", "gpt-4o"));
+    CHECK(same_model("gpt-4o", "openai/gpt-4o"));
+    CHECK(same_model("openai/gpt-4o-2024-11-20", "gpt-4o"));
+    CHECK(same_model("GPT-4o", "gpt-4o"));
+    CHECK(same_model("gpt-4-0613", "gpt-4"));
+    CHECK(same_model("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"));
+    CHECK(same_model("claude-3-5-sonnet-20241022", "claude-3-5-sonnet-latest"));
+    CHECK(same_model("claude-haiku-4-5-20251001", "claude-haiku-4-5"));
+    CHECK(same_model("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet-v2"));
+    CHECK(same_model("gemini-2.0-flash-001", "gemini-2.0-flash"));
+    CHECK(same_model("models/gemini-2.0-flash", "gemini-2.0-flash"));
+    CHECK(same_model("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku"));
+    CHECK(same_model("llava:latest", "llava"));
+    CHECK_FALSE(same_model("gpt-4o-mini", "gpt-4o"));
+    CHECK_FALSE(same_model("gpt-4o-mini-2024-07-18", "gpt-4o"));
+    CHECK_FALSE(same_model("gpt-3.5-turbo", "gpt-4o"));
+    CHECK_FALSE(same_model("claude-3-haiku-20240307", "claude-3-5-sonnet-20241022"));
+    CHECK_FALSE(same_model("gemini-1.5-flash-002", "gemini-2.0-flash"));
+  }
+
+  TEST_CASE("a reply without a model or with the route's snapshot is not a mismatch") {
+    auto r = chat_reply(chat_body({{"content", "4821"}}, ""));
+    CHECK(judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{}).result ==
+          outcome::ok);
+    json body = chat_body({{"content", "4821"}});
+    body.erase("model");
+    r = chat_reply(body);
+    CHECK(r.model.empty());
+    CHECK(judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{}).result ==
+          outcome::ok);
+    r = chat_reply(chat_body({{"content", "4821"}}, "gpt-4o-2024-08-06"));
+    CHECK(
+        judge(http_ok(), r, for_model(digits_4821, "openai/gpt-4o"), 27, verdict_checks{}).result ==
+        outcome::ok);
+  }
+
+  TEST_CASE("expect_model takes a prefix, a re: regex or off for gateways naming another model") {
+    // Azure: the route's model is the deployment name, the reply names the base model.
+    const auto r = chat_reply(chat_body({{"content", "4821"}}, "gpt-4o-2024-11-20"));
+    const auto e = for_model(digits_4821, "prod-vision-deployment");
+    verdict_checks checks;
+    CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::model_mismatch);
+    checks.expect_model = expect_model("gpt-4o");
+    CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
+    checks.expect_model = expect_model("GPT-4o-2024");
+    CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
+    checks.expect_model = expect_model("gpt-4.1");
+    auto v = judge(http_ok(), r, e, 27, checks);
+    CHECK(v.result == outcome::model_mismatch);
+    CHECK(v.reason == "the reply names model 'gpt-4o-2024-11-20', not expect_model 'gpt-4.1'");
+    checks.expect_model = expect_model("re:^gpt-4o-(2024|2025)");
+    CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
+    checks.expect_model = expect_model("re:mini$");
+    v = judge(http_ok(), r, e, 27, checks);
+    CHECK(v.result == outcome::model_mismatch);
+    CHECK(v.reason == "the reply names model 'gpt-4o-2024-11-20', not expect_model re:mini$");
+    checks.expect_model = expect_model("off");
+    CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
+  }
+
+  TEST_CASE("expect_model rejects an empty value and unusable regexes") {
+    std::string error;
+    CHECK_FALSE(model_expectation::parse("", error));
+    CHECK(error == "empty; use a model name prefix, re:<regex> or off");
+    CHECK_FALSE(model_expectation::parse("re:(a)\\1", error));
+    CHECK(error == "back-references are not supported");
+    CHECK_FALSE(model_expectation::parse("re:([", error));
+    CHECK(error.starts_with("not a valid regular expression"));
+    CHECK_FALSE(model_expectation::parse("re:", error));
+  }
+
+  // ---- reasoning models
+
+  TEST_CASE("a think block that doubts the image before a right answer is ok") {
+    const auto r = chat_reply(chat_body(
+        {{"content",
+          "<think>\nThe user asks for the number. Hmm, I don't see an image at first glance... "
+          "wait, there is no image? No, there it is: dark digits on a light background, maybe "
+          "1234 or 4821. Reading carefully: 4, 8, 2, 1.\n</think>\n\n4821"}}));
+    CHECK(r.text == "4821");
+    CHECK(r.reasoning.find("I don't see an image") != std::string::npos);
+    const auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    CHECK(v.result == outcome::ok);
+    CHECK(v.note == probe_note::none);
+  }
+
+  TEST_CASE("thinking tags in the text are not the answer even when the parser left them") {
+    auto v = judge_text(
+        "<thinking>I cannot see the image clearly. 1234?</thinking>The number "
+        "is 4821.");
+    CHECK(v.result == outcome::ok);
+    v = judge_text("<THINK>there is no image</THINK> 4821");
+    CHECK(v.result == outcome::ok);
+    // Servers that put <think> in the template send only the closing tag.
+    v = judge_text("No image provided? It is faint but readable.</think>4821");
+    CHECK(v.result == outcome::ok);
+    // The final answer still counts: a claim there fails.
+    v = judge_text("<think>Let me look.</think>I don't see an image in your message.");
+    CHECK(v.result == outcome::no_image_claim);
+    CHECK(v.reason == "no-image claim: 'I don't see an image in your message.'");
+  }
+
+  TEST_CASE("a reasoning field beside a right answer is ok and its doubts are no claim") {
+    for (const char* field : {"reasoning_content", "reasoning"}) {
+      const auto r = chat_reply(
+          chat_body({{"content", "4821"},
+                     {field, "The image did not come through? No: I can read 4821 in it."}}));
+      CHECK(r.text == "4821");
+      CHECK(r.reasoning == "The image did not come through? No: I can read 4821 in it.");
+      CHECK(judge(http_ok(), r, digits_4821, 27, verdict_checks{}).result == outcome::ok);
+    }
+  }
+
+  TEST_CASE("reasoning that ran out of tokens before an answer is empty_answer naming max_tokens") {
+    auto r = chat_reply(chat_body(
+        {{"content", "<think>The image shows digits. Let me read them one by one: the first"}},
+        "gpt-4o-2024-08-06",
+        "length"));
+    CHECK(r.text.empty());
+    CHECK_FALSE(r.reasoning.empty());
+    auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    CHECK(v.result == outcome::empty_answer);
+    CHECK(v.reason ==
+          "empty answer: the model was still reasoning when the token limit was reached "
+          "(finish_reason length); raise max_tokens");
+    r = chat_reply(chat_body(
+        {{"content", nullptr}, {"reasoning_content", "I cannot see the image, let me think"}},
+        "gpt-4o-2024-08-06",
+        "length"));
+    v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    CHECK(v.result == outcome::empty_answer);
+    CHECK(v.reason.ends_with("raise max_tokens"));
+    // An unclosed think with no answer and a normal stop: empty, never a no-image claim.
+    v = judge_text("<think>there is no image here, I think");
+    CHECK(v.result == outcome::empty_answer);
+    CHECK(v.reason == "empty answer: only reasoning, no final answer");
+  }
+
+  // ---- hedges
+
+  TEST_CASE("a right answer wrapped in a no-image hedge is ok with the note hedged") {
+    const auto r = chat_reply(
+        chat_body({{"content",
+                    "The image is quite small and low resolution, so I can't see the image in full "
+                    "detail, but the number appears to be 4821."}}));
+    const auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    CHECK(v.result == outcome::ok);
+    CHECK(v.reason.empty());
+    CHECK(v.note == probe_note::hedged);
+    CHECK(to_string(v.note) == "hedged");
+  }
+
+  TEST_CASE("a hedge does not save a wrong or ambiguous answer or a custom expectation") {
+    auto v = judge_text("I can't see the image clearly, but it might be 1234.");
+    CHECK(v.result == outcome::no_image_claim);
+    CHECK(v.note == probe_note::none);
+    v = judge_text("I can't see the image clearly: either 4821 or 1234.");
+    CHECK(v.result == outcome::no_image_claim);
+    answer_expectation custom;
+    custom.accepted = {"octagon"};
+    v = judge(http_ok(),
+              answer("I can't see the image well, but it looks like an octagon."),
+              custom,
+              std::nullopt,
+              verdict_checks{});
+    CHECK(v.result == outcome::no_image_claim);
+    // A hedged right answer still goes through the usage check.
+    v = judge(http_ok(),
+              answer("I can't see the image clearly, but it reads 4821.", 27),
+              digits_4821,
+              25,
+              verdict_checks{});
+    CHECK(v.result == outcome::image_tokens_missing);
   }
 }

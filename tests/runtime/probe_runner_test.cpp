@@ -511,4 +511,88 @@ TEST_SUITE("integration") {
     // Once removed, the URL is dead: a replay of it cannot fetch the image.
     CHECK_FALSE(vt::fetch_url(*sent->image_url));
   }
+  // ---- issue 11: the judge's rows, through the sim gateway's behaviours
+
+  TEST_CASE("a fallback model named in the reply is model_mismatch naming both models") {
+    vt::fake_upstream::options o;
+    o.tesseract = false;
+    vt::fake_upstream up(o);
+    up.set_behaviour(sim_behaviour::fallback_model);
+    up.start();
+    const auto cfg = make_config(up.base_url(), "challenge: {kind: digits}", "", "gpt-4o");
+    const auto [control, probe] = run_with_baseline(cfg, 41);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.answer_excerpt == probe.expected);  // the fallback read the image right
+    CHECK(probe.result == outcome::model_mismatch);
+    CHECK(probe.silent());
+    CHECK(probe.reason ==
+          "the reply names model 'gpt-4o-mini-2024-07-18', not the route's model 'gpt-4o'");
+  }
+
+  TEST_CASE("expect_model accepts a gateway that names the base model of a deployment") {
+    vt::fake_upstream::options o;
+    o.tesseract = false;
+    vt::fake_upstream up(o);
+    up.set_behaviour(sim_behaviour::fallback_model);  // names gpt-4o-mini-2024-07-18
+    up.start();
+    auto cfg = make_config(up.base_url(),
+                           "challenge: {kind: digits}, checks: {expect_model: gpt-4o-mini}",
+                           "",
+                           "prod-vision");
+    CHECK(run_with_baseline(cfg, 42).probe.result == outcome::ok);
+    cfg = make_config(up.base_url(),
+                      "challenge: {kind: digits}, checks: {expect_model: 're:^gpt-4\\.1'}",
+                      "",
+                      "prod-vision");
+    const auto probe = run_with_baseline(cfg, 42).probe;
+    CHECK(probe.result == outcome::model_mismatch);
+    CHECK(probe.reason ==
+          "the reply names model 'gpt-4o-mini-2024-07-18', not expect_model re:^gpt-4\\.1");
+    cfg = make_config(
+        up.base_url(), "challenge: {kind: digits}, checks: {expect_model: off}", "", "gpt-4o");
+    CHECK(run_with_baseline(cfg, 42).probe.result == outcome::ok);
+  }
+
+  TEST_CASE("a reasoning model whose think block doubts the image then answers right is ok") {
+    const auto [control, probe] =
+        run_against(sim_behaviour::thinks_then_answers, "challenge: {kind: shape}", 43);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::ok);
+    CHECK(probe.reason.empty());
+    CHECK(probe.note == probe_note::none);
+    CHECK(probe.answer_excerpt == probe.expected);  // the think block is not the answer
+  }
+
+  TEST_CASE("a right answer wrapped in a hedge about the image is ok with the note hedged") {
+    vt::fake_upstream::options o;
+    o.tesseract = false;
+    vt::fake_upstream up(o);
+    up.set_behaviour(sim_behaviour::hedges_right_answer);
+    up.start();
+    const auto [control, probe] =
+        run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 44);
+    CHECK(control.result == outcome::ok);
+    CHECK(probe.result == outcome::ok);
+    CHECK(probe.note == probe_note::hedged);
+    CHECK(probe.answer_excerpt.find("can't see the image") != std::string::npos);
+  }
+
+  TEST_CASE(
+      "a gateway that reports image tokens itself while the upstream never got the image is "
+      "image_tokens_missing naming both numbers") {
+    const auto [control, probe] =
+        run_against(sim_behaviour::claims_image_tokens, "challenge: {kind: count}", 45);
+    CHECK(control.result == outcome::ok);
+    REQUIRE(control.tokens.prompt_tokens);
+    CHECK(probe.tokens.image_tokens == 85);
+    CHECK(probe.answer_excerpt == probe.expected);  // right, from the gateway's cache
+    CHECK(probe.result == outcome::image_tokens_missing);
+    const long long baseline = *control.tokens.prompt_tokens;
+    CHECK(probe.reason == "image_tokens 85 claimed, but prompt_tokens " +
+                              std::to_string(baseline + 1) +
+                              " grew only 1 over the text-only "
+                              "baseline " +
+                              std::to_string(baseline) +
+                              " (at least 50 expected): the upstream probably never got the image");
+  }
 }

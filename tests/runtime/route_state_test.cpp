@@ -185,4 +185,15 @@ TEST_SUITE("unit") {
     CHECK(*s.figures().success_ratio == doctest::Approx(1.0));
     CHECK(*s.figures().cost_per_success_usd == doctest::Approx(0.01));
   }
+  TEST_CASE("a stored result keeps its note") {
+    route_state s(10, 5);
+    auto hedged = result(outcome::ok, 1, 0, 1);
+    hedged.note = probe_note::hedged;
+    s.record(hedged);
+    s.record(result(outcome::ok, 1, 0, 2));
+    const auto recent = s.recent();
+    REQUIRE(recent.size() == 2);
+    CHECK(recent[0].note == probe_note::none);
+    CHECK(recent[1].note == probe_note::hedged);
+  }
 }
