@@ -90,7 +90,9 @@ std::vector<bool> not_answers(std::string_view hay, const std::vector<token>& t)
       out[i] = true;
     }
     if (t[i].text.size() <= 2 && i > 0 &&
-        (word_in(t, i - 1, label_words) ||
+        ((word_in(t, i - 1, label_words) &&
+          (gap_after(hay, t, i - 1).empty() || gap_after(hay, t, i - 1) == "#" ||
+           gap_after(hay, t, i - 1) == ".")) ||
          (gap_after(hay, t, i - 1).ends_with('#') && !is_number(t, i - 1)))) {
       out[i] = true;
     }
