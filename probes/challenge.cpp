@@ -82,8 +82,6 @@ namespace {
 // grows with the raw bytes it is fed and dominates the cost of a challenge, and 16 levels are
 // plenty for antialiased edges (15 intermediate steps between background and ink).
 
-constexpr int levels = 16;
-
 /// Coverage 0..255 -> one of the 16 levels on the line from `from` (coverage 0) to `to` (255).
 std::array<std::uint8_t, 256> level_table(int from, int to) {
   std::array<std::uint8_t, 256> table{};
@@ -299,7 +297,6 @@ int min_side_for(challenge_kind k) noexcept {
     case challenge_kind::color:
       return 128;
     case challenge_kind::shape:
-      return 256;
     case challenge_kind::count:
       return 256;
   }

@@ -83,6 +83,9 @@ std::string encode_objects_palette(const a8_canvas& canvas,
     const std::uint8_t* in = src + static_cast<std::size_t>(y) * canvas.stride();
     std::uint8_t* out = rows.data() + static_cast<std::size_t>(y) * row_bytes;
     for (int x = 0; x < w; ++x) {
+      if (in[x] == 0) {
+        continue;  // background: entry 0, and the rows start zeroed
+      }
       const int level = (in[x] * steps + 127) / 255;
       const int entry =
           level == 0 ? 0 : 1 + object_of[static_cast<std::size_t>(x)] * steps + level - 1;
@@ -140,10 +143,10 @@ std::vector<point> place_dots(
   dots.clear();
   for (int i = 0; i < n; ++i) {
     const int cell = cells[static_cast<std::size_t>(i)];
-    const double cx =
-        std::clamp(x0 + step * (cell % 3) + rng.uniform(-jitter, jitter), x0, x0 + side);
-    const double cy =
-        std::clamp(y0 + step * (cell / 3) + rng.uniform(-jitter, jitter), y0, y0 + side);
+    const int column = cell % 3;
+    const int row = cell / 3;
+    const double cx = std::clamp(x0 + step * column + rng.uniform(-jitter, jitter), x0, x0 + side);
+    const double cy = std::clamp(y0 + step * row + rng.uniform(-jitter, jitter), y0, y0 + side);
     dots.push_back(point{cx, cy});
   }
   return dots;
