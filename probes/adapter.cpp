@@ -3,7 +3,10 @@
 #include <array>
 #include <cstddef>
 
+#include "probes/anthropic_messages.hpp"
+#include "probes/azure_openai.hpp"
 #include "probes/openai_chat.hpp"
+#include "probes/openai_responses.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
@@ -24,6 +27,18 @@ constexpr std::array flavours = {
                 "openai-chat",
                 &openai_chat::build_request,
                 &openai_chat::parse_reply},
+    flavour_row{api_flavour::openai_responses,
+                "openai-responses",
+                &openai_responses::build_request,
+                &openai_responses::parse_reply},
+    flavour_row{api_flavour::anthropic_messages,
+                "anthropic-messages",
+                &anthropic_messages::build_request,
+                &anthropic_messages::parse_reply},
+    flavour_row{api_flavour::azure_openai,
+                "azure-openai",
+                &azure_openai::build_request,
+                &azure_openai::parse_reply},
 };
 
 constexpr bool rows_in_enum_order() {

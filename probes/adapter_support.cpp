@@ -1,6 +1,7 @@
 #include "probes/adapter_support.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -144,6 +145,54 @@ void set_header(header_list& headers, std::string_view name, std::string_view va
     }
   }
   headers.emplace_back(name, value);
+}
+
+std::string join_url(std::string_view base_url, std::string_view path) {
+  const auto q = base_url.find_first_of("?#");
+  std::string_view base_path = base_url.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? "" : base_url.substr(q);
+  while (!base_path.empty() && base_path.back() == '/') {
+    base_path.remove_suffix(1);
+  }
+  std::string url(base_path);
+  if (!base_path.ends_with(path)) {
+    url += path;
+  }
+  url += query;
+  return url;
+}
+
+std::string with_query_param(std::string url, std::string_view name, std::string_view value) {
+  const auto q = url.find('?');
+  if (q != std::string::npos) {
+    // Parameters start after '?' or '&'.
+    for (auto at = q; at != std::string::npos; at = url.find('&', at + 1)) {
+      const std::string_view param = std::string_view(url).substr(at + 1);
+      if (param.starts_with(name) &&
+          (param.size() == name.size() || param[name.size()] == '=' || param[name.size()] == '&')) {
+        return url;
+      }
+    }
+  }
+  if (q == std::string::npos) {
+    url += '?';
+  } else if (url.back() != '?' && url.back() != '&') {
+    url += '&';
+  }
+  url += name;
+  url += '=';
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      url += c;
+    } else {
+      url += '%';
+      url += hex[u >> 4];
+      url += hex[u & 0xF];
+    }
+  }
+  return url;
 }
 
 bool is_plain_json_string(std::string_view s) noexcept {

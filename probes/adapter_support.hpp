@@ -20,6 +20,17 @@ using json = nlohmann::json;
 /// Sets or replaces a header, matching names case-insensitively: a header is never sent twice.
 void set_header(header_list& headers, std::string_view name, std::string_view value);
 
+/// `base_url` with `path` ("/chat/completions") appended to its path, before its query string:
+/// "https://x/openai?api-version=1" + "/chat/completions" gives
+/// "https://x/openai/chat/completions?api-version=1". Trailing slashes of the base path are
+/// dropped (no "//"); a base path that already ends with `path` is used as is. Every flavour
+/// builds its endpoint with this.
+std::string join_url(std::string_view base_url, std::string_view path);
+
+/// `url` with `name=value` (value percent-encoded) added to its query string, unless the query
+/// already has a parameter `name` (a base_url's own ?api-version= wins over the default).
+std::string with_query_param(std::string url, std::string_view name, std::string_view value);
+
 /// Printable ASCII without '"' and '\\': serialises to itself, so a flavour may splice such a
 /// value (a data URL of hundreds of kilobytes) into the serialised body unescaped.
 bool is_plain_json_string(std::string_view s) noexcept;

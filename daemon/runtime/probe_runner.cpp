@@ -45,6 +45,13 @@ probe_request base_request(const probe_job& job, std::string prompt) {
   req.max_tokens = ch.max_tokens;
   req.temperature = ch.temperature;
   req.api_key = job.gateway->api_key;
+  if (job.gateway->bearer_token) {
+    // Re-read when the sidecar changed the file (one stat per probe).
+    req.api_key = job.gateway->bearer_token->current();
+    req.bearer_token = true;
+  }
+  req.anthropic_version = job.gateway->anthropic_version;
+  req.api_version = job.gateway->api_version;
   req.extra_headers = job.gateway->headers;
   return req;
 }
@@ -76,8 +83,11 @@ void fill_from_reply(probe_result& r,
 
 /// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
 /// before the result reaches logs, the API, the status page, notifications and `check` output.
-void redact_result(probe_result& r, const gateway_config& gateway) {
-  const redactor redact = gateway_redactor(gateway);
+/// `sent_key`: the key or token the request carried (a bearer_token_file token may have been
+/// refreshed since).
+void redact_result(probe_result& r, const gateway_config& gateway, std::string_view sent_key) {
+  redactor redact = gateway_redactor(gateway);
+  redact.add(sent_key);
   r.reason = redact(r.reason);
   r.answer_excerpt = redact(r.answer_excerpt);
 }
@@ -87,6 +97,9 @@ void redact_result(probe_result& r, const gateway_config& gateway) {
 redactor gateway_redactor(const gateway_config& gateway) {
   redactor r;
   r.add(gateway.api_key);
+  if (gateway.bearer_token) {
+    r.add(gateway.bearer_token->current());
+  }
   // Header values may be secrets resolved from ${VAR}; which ones is not recorded, so all are
   // masked (short ones such as "1" are ignored by the redactor).
   for (const auto& [name, value] : gateway.headers) {
@@ -166,6 +179,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
     }
   }
 
+  const std::string sent_key = req.api_key;
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = route.settings.timeout;
   const http_result http = co_await job.client->send(std::move(http_req));
@@ -184,7 +198,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
-  redact_result(r, *job.gateway);
+  redact_result(r, *job.gateway, sent_key);
   co_return r;
 }
 
@@ -194,7 +208,8 @@ net::awaitable<probe_result> run_control(probe_job job) {
   r.control = true;
   // The same prompt as the image probe, so the difference in prompt tokens is the image.
   std::string prompt = ch.custom() ? ch.prompt : question_for(ch.kind, std::max(1, ch.images));
-  http_request http_req = build_request(job.gateway->api, base_request(job, std::move(prompt)));
+  const probe_request req = base_request(job, std::move(prompt));
+  http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = job.route->settings.timeout;
   const http_result http = co_await job.client->send(std::move(http_req));
   const reply rep = parse_reply(job.gateway->api, http);
@@ -206,7 +221,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, *job.gateway);
+  redact_result(r, *job.gateway, req.api_key);
   co_return r;
 }
 

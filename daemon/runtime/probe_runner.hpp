@@ -48,7 +48,8 @@ net::awaitable<probe_result> run_probe(probe_job job);
 /// tokens.prompt_tokens is the new baseline; its outcome is ok or the transport/HTTP failure.
 net::awaitable<probe_result> run_control(probe_job job);
 
-/// Masks the gateway's configured secrets (api key, extra header values, proxy credentials) and
+/// Masks the gateway's configured secrets (api key, the current bearer_token_file token, extra
+/// header values, proxy credentials) and
 /// common key shapes; applied to every probe result's reason and answer excerpt.
 redactor gateway_redactor(const gateway_config& gateway);
 

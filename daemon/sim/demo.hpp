@@ -46,7 +46,8 @@ struct demo_settings {
   std::string state_dir;         ///< empty: a fresh temporary directory
 };
 
-/// The demo's configuration: six routes on the simulated gateway.
+/// The demo's configuration: six routes on the simulated gateway's chat completions API and one
+/// on its Anthropic Messages API.
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
 
 }  // namespace visionwatch

@@ -138,7 +138,8 @@ TEST_SUITE("unit") {
               "127.0.0.1:9464 or [::1]:9464)",
               "config.yaml:1: global.max_in_flight: \"0\" is out of range (1..100000)",
               "config.yaml:4: gateways[0].base_url: must be an http or https URL",
-              "config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat)",
+              "config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat, "
+              "openai-responses, anthropic-messages, azure-openai)",
               "config.yaml:10: routes[0].intervl: unknown key (did you mean interval?)",
               "config.yaml:11: routes[0].window: \"many\" is not an integer",
           });
