@@ -11,18 +11,16 @@
 #include <vector>
 
 #include "probes/a8_canvas.hpp"
+#include "probes/challenge_detail.hpp"
 #include "probes/challenge_font.hpp"
 #include "probes/png_codec.hpp"
 #include "probes/seeded_rng.hpp"
 
 namespace visionwatch {
+namespace challenge_detail {
 namespace {
 
 constexpr double pi = std::numbers::pi;
-
-enum class shape_id : std::uint8_t { circle, square, triangle, star, cross };
-
-std::uint8_t clamp_byte(int v) noexcept { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
 
 // --- geometry, all relative to a centre and an outer radius R --------------------------------
 
@@ -43,8 +41,8 @@ void path_polygon(cairo_t* cr, double cx, double cy, double radius, int corners,
   cairo_close_path(cr);
 }
 
-/// Fills `shape` inside the circle (cx, cy, radius). Every shape is upright and axis-aligned: a
-/// rotated square reads as "diamond", a rotated cross as "x".
+}  // namespace
+
 void fill_shape(cairo_t* cr, shape_id shape, double cx, double cy, double radius) {
   switch (shape) {
     case shape_id::circle:
@@ -76,28 +74,13 @@ void fill_shape(cairo_t* cr, shape_id shape, double cx, double cy, double radius
   cairo_fill(cr);
 }
 
-/// A random outer radius and centre for one large shape, keeping a margin of 6% of the short side.
-struct placement {
-  double cx;
-  double cy;
-  double radius;
-};
-
-placement place_large_shape(seeded_rng& rng, int width, int height) {
-  const double side = std::min(width, height);
-  const double radius = side * rng.uniform(0.30, 0.38);
-  const double margin = side * 0.06 + radius;
-  return placement{
-      rng.uniform(margin, width - margin), rng.uniform(margin, height - margin), radius};
-}
+namespace {
 
 // --- coverage -> pixels ----------------------------------------------------------------------
 //
 // Images are written with 4 bits per pixel (16 grey levels or 16 palette entries): zlib's time
 // grows with the raw bytes it is fed and dominates the cost of a challenge, and 16 levels are
 // plenty for antialiased edges (15 intermediate steps between background and ink).
-
-constexpr int levels = 16;
 
 /// Coverage 0..255 -> one of the 16 levels on the line from `from` (coverage 0) to `to` (255).
 std::array<std::uint8_t, 256> level_table(int from, int to) {
@@ -172,31 +155,22 @@ std::unique_ptr<std::uint8_t[]> pack_nibbles(const a8_canvas& canvas,
   return out;
 }
 
-/// Greyscale: `background_level` and `ink_level` are 4-bit grey levels (value * 17 = 8-bit grey).
+}  // namespace
+
 std::string encode_coverage_grey(const a8_canvas& canvas, int background_level, int ink_level) {
   std::size_t row_bytes = 0;
   const auto rows = pack_nibbles(canvas, level_table(background_level, ink_level), row_bytes);
   return encode_grey(rows.get(), canvas.width(), canvas.height(), row_bytes, 4);
 }
 
-/// Palette: entry i blends background and fill at i/15, and coverage picks the nearest entry.
-std::string encode_coverage_palette(const a8_canvas& canvas, rgb8 background, rgb8 fill) {
-  std::array<rgb8, levels> palette{};
-  const auto blend = [](int from, int to, int i) {
-    return static_cast<std::uint8_t>((from * (levels - 1) + (to - from) * i + (levels - 1) / 2) /
-                                     (levels - 1));
-  };
-  for (int i = 0; i < levels; ++i) {
-    palette[static_cast<std::size_t>(i)] = rgb8{blend(background.r, fill.r, i),
-                                                blend(background.g, fill.g, i),
-                                                blend(background.b, fill.b, i)};
-  }
-  std::size_t row_bytes = 0;
-  const auto rows = pack_nibbles(canvas, level_table(0, levels - 1), row_bytes);
-  return encode_palette(rows.get(), canvas.width(), canvas.height(), row_bytes, 4, palette);
-}
+}  // namespace challenge_detail
 
-// --- the four kinds --------------------------------------------------------------------------
+namespace {
+
+using challenge_detail::encode_coverage_grey;
+
+// --- digits (the other kinds are rows of objects: challenge_rows.cpp)
+// ----------------------------------------------------------------
 
 struct text_layout {
   std::array<double, 6> pen_x{};  // pen position of each digit relative to the ink box's left
@@ -277,105 +251,6 @@ challenge draw_digits(seeded_rng& rng, int width, int height) {
   return c;
 }
 
-challenge draw_color(seeded_rng& rng, int width, int height) {
-  const int index = rng.uniform_int(0, static_cast<int>(challenge_colors.size()) - 1);
-  const int light = rng.uniform_int(236, 255);
-  const rgb8 background{clamp_byte(light), clamp_byte(light), clamp_byte(light)};
-  // A small brightness shift: varies the bytes without moving the colour towards a neighbour.
-  const int shift = rng.uniform_int(-8, 8);
-  const auto& base = challenge_color_rgb[static_cast<std::size_t>(index)];
-  const rgb8 fill{
-      clamp_byte(base[0] + shift), clamp_byte(base[1] + shift), clamp_byte(base[2] + shift)};
-  // Large, compact shapes only: a thin star would leave little colour to see.
-  const auto shape = static_cast<shape_id>(rng.uniform_int(0, 2));
-  const placement p = place_large_shape(rng, width, height);
-
-  a8_canvas canvas(width, height);
-  fill_shape(canvas.cr(), shape, p.cx, p.cy, p.radius);
-  challenge c;
-  c.png = encode_coverage_palette(canvas, background, fill);
-  c.answer = std::string(challenge_colors[static_cast<std::size_t>(index)]);
-  return c;
-}
-
-challenge draw_shape(seeded_rng& rng, int width, int height) {
-  const int index = rng.uniform_int(0, static_cast<int>(challenge_shapes.size()) - 1);
-  const int background = rng.uniform_int(14, 15);  // grey levels, as for digits
-  const int ink = rng.uniform_int(0, 3);
-  const placement p = place_large_shape(rng, width, height);
-
-  a8_canvas canvas(width, height);
-  fill_shape(canvas.cr(), static_cast<shape_id>(index), p.cx, p.cy, p.radius);
-  challenge c;
-  c.png = encode_coverage_grey(canvas, background, ink);
-  c.answer = std::string(challenge_shapes[static_cast<std::size_t>(index)]);
-  return c;
-}
-
-struct point {
-  double x;
-  double y;
-};
-
-/// Places `n` dot centres with at least one radius of free space between any two dots.
-/// Rejection sampling with a bounded number of attempts; if it runs out (it does not for the
-/// sizes we draw, but the bound must not depend on luck) a jittered 3x3 grid takes over.
-std::vector<point> place_dots(seeded_rng& rng, int n, double radius, int width, int height) {
-  const double margin = radius + std::min(width, height) * 0.04;
-  const double min_distance = radius * 3;
-  constexpr int attempts_per_dot = 200;
-  std::vector<point> dots;
-  dots.reserve(static_cast<std::size_t>(n));
-  for (int attempt = 0; attempt < attempts_per_dot * n && std::ssize(dots) < n; ++attempt) {
-    const point c{rng.uniform(margin, width - margin), rng.uniform(margin, height - margin)};
-    const bool clear = std::all_of(dots.begin(), dots.end(), [&](const point& d) {
-      return std::hypot(d.x - c.x, d.y - c.y) >= min_distance;
-    });
-    if (clear) {
-      dots.push_back(c);
-    }
-  }
-  if (std::ssize(dots) == n) {
-    return dots;
-  }
-  std::array<int, 9> cells = {0, 1, 2, 3, 4, 5, 6, 7, 8};
-  for (int i = 8; i > 0; --i) {
-    std::swap(cells[static_cast<std::size_t>(i)],
-              cells[static_cast<std::size_t>(rng.uniform_int(0, i))]);
-  }
-  const double cell_w = (width - 2 * margin) / 3;
-  const double cell_h = (height - 2 * margin) / 3;
-  const double jitter_x = std::max(0.0, (cell_w - min_distance) / 2);
-  const double jitter_y = std::max(0.0, (cell_h - min_distance) / 2);
-  dots.clear();
-  for (int i = 0; i < n; ++i) {
-    const int cell = cells[static_cast<std::size_t>(i)];
-    dots.push_back(point{margin + cell_w * (cell % 3 + 0.5) + rng.uniform(-jitter_x, jitter_x),
-                         margin + cell_h * (cell / 3 + 0.5) + rng.uniform(-jitter_y, jitter_y)});
-  }
-  return dots;
-}
-
-challenge draw_count(seeded_rng& rng, int width, int height) {
-  const int n = rng.uniform_int(1, challenge_max_dots);
-  const int background = rng.uniform_int(14, 15);  // grey levels, as for digits
-  const int ink = rng.uniform_int(0, 3);
-  const double radius = std::min(width, height) * rng.uniform(0.035, 0.05);
-  const std::vector<point> dots = place_dots(rng, n, radius, width, height);
-
-  a8_canvas canvas(width, height);
-  cairo_t* cr = canvas.cr();
-  for (const point& d : dots) {
-    cairo_new_sub_path(cr);
-    cairo_arc(cr, d.x, d.y, radius, 0, 2 * pi);
-  }
-  cairo_fill(cr);
-  challenge c;
-  c.png = encode_coverage_grey(canvas, background, ink);
-  c.answer = std::to_string(n);
-  return c;
-}
-
 }  // namespace
 
 std::string_view question_for(challenge_kind k) noexcept {
@@ -392,6 +267,63 @@ std::string_view question_for(challenge_kind k) noexcept {
   return digits_question;
 }
 
+std::string question_for(challenge_kind k, int images) {
+  if (images <= 1) {
+    return std::string(question_for(k));
+  }
+  switch (k) {
+    case challenge_kind::digits:
+      break;
+    case challenge_kind::color:
+      return "Each image shows four shapes in a row. Name the colour of each shape from left to "
+             "right, image by image in image order, separated by spaces.";
+    case challenge_kind::shape:
+      return "Each image shows five shapes in a row. Name each shape from left to right (circle, "
+             "square, triangle, star or cross), image by image in image order, separated by "
+             "spaces.";
+    case challenge_kind::count:
+      return "Each image shows four boxes in a row. How many dots are in each box? Reply with "
+             "four numbers per image from left to right, image by image in image order, "
+             "separated by spaces.";
+  }
+  return "Each image shows a number. Reply with the numbers in image order, separated by "
+         "spaces.";
+}
+
+int min_side_for(challenge_kind k) noexcept {
+  switch (k) {
+    case challenge_kind::digits:
+      return challenge_min_size;
+    case challenge_kind::color:
+      return 128;
+    case challenge_kind::shape:
+    case challenge_kind::count:
+      return 256;
+  }
+  return challenge_min_size;
+}
+
+double guess_probability(challenge_kind k, int images) noexcept {
+  double one = 1;
+  switch (k) {
+    case challenge_kind::digits:
+      // Lengths 4, 5 and 6 are equally likely; a leading digit 1-9, then 0-9. The likeliest
+      // single answer is any 4-digit number.
+      one = 1.0 / 3.0 / 9000.0;
+      break;
+    case challenge_kind::color:
+      one = std::pow(1.0 / static_cast<double>(challenge_colors.size()), challenge_color_objects);
+      break;
+    case challenge_kind::shape:
+      one = std::pow(1.0 / static_cast<double>(challenge_shapes.size()), challenge_shape_objects);
+      break;
+    case challenge_kind::count:
+      one = std::pow(1.0 / challenge_max_dots, challenge_count_boxes);
+      break;
+  }
+  return std::pow(one, std::max(1, images));
+}
+
 challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
   const auto in_range = [](int v) { return v >= challenge_min_size && v <= challenge_max_size; };
   if (!in_range(options.width) || !in_range(options.height)) {
@@ -400,21 +332,32 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
                                 std::to_string(challenge_min_size) + ".." +
                                 std::to_string(challenge_max_size) + " pixels per side");
   }
+  const int min_side = min_side_for(options.kind);
+  if (options.width < min_side || options.height < min_side) {
+    throw std::invalid_argument(
+        std::string(to_string(options.kind)) + " challenges need at least " +
+        std::to_string(min_side) + "x" + std::to_string(min_side) + " pixels (asked for " +
+        std::to_string(options.width) + "x" + std::to_string(options.height) + ")");
+  }
   // The kind is mixed in so that the same seed gives unrelated images across kinds.
   seeded_rng rng(seed ^ splitmix64_mix(static_cast<std::uint64_t>(options.kind) + 1U));
   challenge c;
+  const auto take = [&c](challenge_detail::drawn d) {
+    c.png = std::move(d.png);
+    c.answer = std::move(d.answer);
+  };
   switch (options.kind) {
     case challenge_kind::digits:
       c = draw_digits(rng, options.width, options.height);
       break;
     case challenge_kind::color:
-      c = draw_color(rng, options.width, options.height);
+      take(challenge_detail::draw_color(rng, options.width, options.height));
       break;
     case challenge_kind::shape:
-      c = draw_shape(rng, options.width, options.height);
+      take(challenge_detail::draw_shape(rng, options.width, options.height));
       break;
     case challenge_kind::count:
-      c = draw_count(rng, options.width, options.height);
+      take(challenge_detail::draw_count(rng, options.width, options.height));
       break;
     default:
       throw std::invalid_argument("unknown challenge kind");
@@ -423,6 +366,27 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
   c.seed = seed;
   c.question = std::string(question_for(options.kind));
   return c;
+}
+
+challenge_set make_challenge_set(const challenge_options& options, std::uint64_t seed, int images) {
+  if (images < 1 || images > challenge_max_images) {
+    throw std::invalid_argument("a probe carries 1 to " + std::to_string(challenge_max_images) +
+                                " images, not " + std::to_string(images));
+  }
+  challenge_set set;
+  set.kind = options.kind;
+  set.seed = seed;
+  set.question = question_for(options.kind, images);
+  for (int i = 0; i < images; ++i) {
+    // Image 0 keeps the probe's seed; the others get unrelated seeds of their own.
+    const std::uint64_t image_seed =
+        i == 0 ? seed
+               : splitmix64_mix(seed ^ (0xd1b54a32d192ed03ULL * static_cast<std::uint64_t>(i)));
+    set.images.push_back(make_challenge(options, image_seed));
+    set.answer += i == 0 ? "" : " ";
+    set.answer += set.images.back().answer;
+  }
+  return set;
 }
 
 std::uint64_t derive_seed(std::string_view route,

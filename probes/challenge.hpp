@@ -9,31 +9,48 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace visionwatch {
 
 enum class challenge_kind : std::uint8_t {
   digits,  ///< 4 to 6 random digits, large, dark on light
-  color,   ///< one large filled shape in one of eight well-separated named colours
-  shape,   ///< one of circle, square, triangle, star, cross, large and dark
-  count,   ///< 1 to 9 separated dots of one size
+  color,   ///< four filled shapes in a row, each in one of eight well-separated named colours
+  shape,   ///< five shapes in a row, each a circle, square, triangle, star or cross, dark
+  count,   ///< four outlined boxes in a row, each holding 1 to 9 separated dots
 };
 
 std::string_view to_string(challenge_kind k) noexcept;
 std::optional<challenge_kind> challenge_kind_from_string(std::string_view s) noexcept;
 
-/// The prompt sent with each kind's image. Verdicts and fake gateways match on these exact texts.
+/// The prompt sent with each kind's image (one image per probe). Verdicts and fake gateways
+/// match on these exact texts.
 inline constexpr std::string_view digits_question =
     "What number is written in the image? Reply with the digits only.";
 inline constexpr std::string_view color_question =
-    "What colour is the shape in the image? Reply with one word.";
+    "The image shows four shapes in a row. Name the colour of each shape from left to right, "
+    "separated by spaces.";
 inline constexpr std::string_view shape_question =
-    "What shape is drawn in the image? Reply with one word.";
+    "The image shows five shapes in a row. Name each shape from left to right (circle, square, "
+    "triangle, star or cross), separated by spaces.";
 inline constexpr std::string_view count_question =
-    "How many dots are in the image? Reply with a number only.";
+    "The image shows four boxes in a row. How many dots are in each box? Reply with four "
+    "numbers from left to right, separated by spaces.";
 
-/// The question for `k` (one of the constants above).
+/// The question for one image of kind `k` (one of the constants above).
 std::string_view question_for(challenge_kind k) noexcept;
+
+/// The question for a probe of `images` images of kind `k` (1 to challenge_max_images): the
+/// constant above for one image, otherwise the same request for every image in image order.
+std::string question_for(challenge_kind k, int images);
+
+/// Objects in one image: colours named, shapes named, boxes whose dots are counted.
+inline constexpr int challenge_color_objects = 4;
+inline constexpr int challenge_shape_objects = 5;
+inline constexpr int challenge_count_boxes = 4;
+
+/// Images one probe may carry (config `challenge.images`).
+inline constexpr int challenge_max_images = 4;
 
 /// Every canonical answer of a `color` challenge, in index order.
 inline constexpr std::array<std::string_view, 8> challenge_colors = {
@@ -52,12 +69,24 @@ inline constexpr std::array<std::array<std::uint8_t, 3>, 8> challenge_color_rgb 
 /// Every canonical answer of a `shape` challenge, in index order ("cross" is a plus sign).
 inline constexpr std::array<std::string_view, 5> challenge_shapes = {
     "circle", "square", "triangle", "star", "cross"};
-/// `count` challenges show this many dots at most (at least 1); `digits` show 4 to 6 digits.
+/// Each box of a `count` challenge holds this many dots at most (at least 1); `digits` show 4
+/// to 6 digits.
 inline constexpr int challenge_max_dots = 9;
 
-/// Accepted image sizes (pixels, each side).
+/// Accepted image sizes (pixels, each side). A kind may need more: see min_side_for.
 inline constexpr int challenge_min_size = 64;
 inline constexpr int challenge_max_size = 4096;
+
+/// The smallest width and height a kind is drawn at, so every object stays legible to a weak
+/// reader (the pixel reader reads each one back exactly down to this size): digits 64, color
+/// 128, shape 256, count 256.
+int min_side_for(challenge_kind k) noexcept;
+
+/// The chance that the best single guess, made without seeing the images, is the right answer
+/// to a probe of `images` images of kind `k`: the largest probability of any one answer the
+/// generator can produce. digits: a 4-digit number (1/3 of lengths, 9 * 10^3 values) per image;
+/// color 8^-4, shape 5^-5, count 9^-4 per image; images multiply.
+double guess_probability(challenge_kind k, int images = 1) noexcept;
 
 struct challenge_options {
   challenge_kind kind = challenge_kind::digits;
@@ -70,11 +99,29 @@ struct challenge {
   std::uint64_t seed = 0;
   std::string png;       ///< encoded PNG bytes
   std::string question;  ///< the prompt sent with the image
-  std::string answer;    ///< canonical expected answer: "48213", "red", "triangle", "7"
+  /// Canonical expected answer, objects in reading order separated by one space: "48213",
+  /// "red blue green red", "circle star cross square star", "3 7 1 9".
+  std::string answer;
 };
 
-/// Generates the challenge for `seed`. Throws std::invalid_argument for sizes outside 64..4096.
+/// Generates the challenge for `seed`. Throws std::invalid_argument for sizes outside 64..4096
+/// or under the kind's min_side_for.
 challenge make_challenge(const challenge_options& options, std::uint64_t seed);
+
+/// The images of one probe, in order, and what to ask about all of them.
+struct challenge_set {
+  challenge_kind kind = challenge_kind::digits;
+  std::uint64_t seed = 0;
+  std::vector<challenge> images;  ///< images[i] is the i-th image sent
+  std::string question;           ///< question_for(kind, images.size())
+  std::string answer;             ///< every image's answer in image order, one space apart
+};
+
+/// `images` challenges (1 to challenge_max_images) derived from `seed`: the first is
+/// make_challenge(options, seed), so a one-image set is exactly today's probe; the others use
+/// seeds mixed from `seed` and their index. Throws like make_challenge, and
+/// std::invalid_argument for an image count outside 1..challenge_max_images.
+challenge_set make_challenge_set(const challenge_options& options, std::uint64_t seed, int images);
 
 /// A fresh seed per probe: a stable mix (SplitMix64-style) of route name, a per-process nonce and
 /// the probe's sequence number, so no two probes (or processes) reuse a challenge.

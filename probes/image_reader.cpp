@@ -10,269 +10,88 @@
 
 #include "probes/a8_canvas.hpp"
 #include "probes/challenge_font.hpp"
+#include "probes/image_ink.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
 namespace {
 
-struct rgb {
-  int r;
-  int g;
-  int b;
-};
+using namespace image_detail;
 
-[[gnu::noinline]] rgb over_white(const std::uint8_t* p) noexcept {
-  const int a = p[3];
-  const auto blend = [a](int c) { return (c * a + 255 * (255 - a) + 127) / 255; };
-  return rgb{blend(p[0]), blend(p[1]), blend(p[2])};
+// --- rows of objects: count, shape, colour -------------------------------------------------
+
+/// Components sorted left to right by their left edge: the reading order of a row.
+void sort_left_to_right(std::vector<component>& objects) {
+  std::sort(objects.begin(), objects.end(), [](const component& a, const component& b) {
+    return a.x0 < b.x0;
+  });
 }
 
-/// The pixel composited on white: transparent areas read as background, like most viewers show.
-/// Opaque pixels (all of ours) take the inlined fast path; the per-pixel loops depend on it.
-inline rgb pixel_rgb(const std::uint8_t* p) noexcept {
-  if (p[3] == 255) [[likely]] {
-    return rgb{p[0], p[1], p[2]};
-  }
-  return over_white(p);
-}
-
-int luma(rgb c) noexcept { return (77 * c.r + 150 * c.g + 29 * c.b + 128) >> 8; }
-
-/// The most common value among `values` (ties: the smallest).
-template <typename T>
-T mode_of(std::vector<T> values) {
-  std::sort(values.begin(), values.end());
-  T best = values.front();
-  std::size_t best_run = 0;
-  for (std::size_t i = 0; i < values.size();) {
-    std::size_t j = i;
-    while (j < values.size() && values[j] == values[i]) {
-      ++j;
-    }
-    if (j - i > best_run) {
-      best_run = j - i;
-      best = values[i];
-    }
-    i = j;
-  }
-  return best;
-}
-
-/// Pixel indexes of the image border: the background is whatever dominates there (challenges keep
-/// a margin around their ink).
-std::vector<std::size_t> border_indexes(int w, int h) {
-  std::vector<std::size_t> out;
-  const auto at = [w](int x, int y) {
-    return static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-  };
-  for (int x = 0; x < w; ++x) {
-    out.push_back(at(x, 0));
-    out.push_back(at(x, h - 1));
-  }
-  for (int y = 1; y + 1 < h; ++y) {
-    out.push_back(at(0, y));
-    out.push_back(at(w - 1, y));
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    out += out.empty() ? "" : " ";
+    out += w;
   }
   return out;
 }
 
-// --- ink and connected components ------------------------------------------------------------
-
-/// The image as luma plus the threshold under which a pixel counts as ink: halfway between the
-/// background (the border's most common luma) and the darkest pixel.
-struct ink_plane {
-  std::vector<std::uint8_t> luma;
-  int threshold = 0;
-};
-
-/// Empty when the image has (almost) no contrast: nothing is drawn.
-std::optional<ink_plane> find_ink(const rgba_image& image) {
-  const std::size_t n =
-      static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
-  ink_plane plane;
-  plane.luma.resize(n);
-  int darkest = 255;
-  const std::uint8_t* px = image.rgba.data();
-  for (std::size_t i = 0; i < n; ++i, px += 4) {
-    const int l = luma(pixel_rgb(px));
-    plane.luma[i] = static_cast<std::uint8_t>(l);
-    darkest = std::min(darkest, l);
-  }
-  std::vector<std::uint8_t> border;
-  for (const std::size_t i : border_indexes(image.width, image.height)) {
-    border.push_back(plane.luma[i]);
-  }
-  const int background = mode_of(std::move(border));
-  constexpr int min_contrast = 24;
-  if (background - darkest < min_contrast) {
-    return std::nullopt;
-  }
-  plane.threshold = (background + darkest + 1) / 2;
-  return plane;
-}
-
-/// A horizontal run of ink pixels [x0, x1] on row y, and the component it belongs to.
-struct ink_run {
-  int y;
-  int x0;
-  int x1;
-  int component;
-};
-
-struct component {
-  int x0 = std::numeric_limits<int>::max();
-  int y0 = std::numeric_limits<int>::max();
-  int x1 = -1;  // inclusive
-  int y1 = -1;
-  int area = 0;
-  std::vector<std::size_t> runs;  // indexes into labelling::runs, top to bottom
-  int width() const noexcept { return x1 - x0 + 1; }
-  int height() const noexcept { return y1 - y0 + 1; }
-};
-
-struct labelling {
-  std::vector<ink_run> runs;
-  std::vector<component> components;
-};
-
-std::size_t find_root(std::vector<std::size_t>& parent, std::size_t i) {
-  while (parent[i] != i) {
-    parent[i] = parent[parent[i]];  // path halving
-    i = parent[i];
-  }
-  return i;
-}
-
-/// 8-connected components of the pixels with value <= `threshold`: runs per row, joined to the
-/// runs they touch on the row above with union-find. Work is per run, not per pixel, and there is
-/// no recursion however large a blob is.
-labelling label_components(
-    const std::uint8_t* values, int w, int h, std::size_t stride, int threshold) {
-  labelling out;
-  std::vector<std::size_t> parent;
-  std::size_t previous_begin = 0;
-  std::size_t previous_end = 0;
-  for (int y = 0; y < h; ++y) {
-    const std::uint8_t* row = values + static_cast<std::size_t>(y) * stride;
-    const std::size_t row_begin = out.runs.size();
-    std::size_t above = previous_begin;
-    for (int x = 0; x < w;) {
-      if (row[x] > threshold) {
-        ++x;
-        continue;
-      }
-      const int x0 = x;
-      while (x < w && row[x] <= threshold) {
-        ++x;
-      }
-      const std::size_t id = out.runs.size();
-      out.runs.push_back(ink_run{y, x0, x - 1, 0});
-      parent.push_back(id);
-      // Runs above that end left of this one (diagonals included) cannot touch later runs
-      // either; skip them, then join every run overlapping [x0 - 1, x].
-      while (above < previous_end && out.runs[above].x1 < x0 - 1) {
-        ++above;
-      }
-      for (std::size_t k = above; k < previous_end && out.runs[k].x0 <= x; ++k) {
-        const std::size_t a = find_root(parent, k);
-        const std::size_t b = find_root(parent, id);
-        if (a != b) {
-          parent[std::max(a, b)] = std::min(a, b);
-        }
-      }
-    }
-    previous_begin = row_begin;
-    previous_end = out.runs.size();
-  }
-  std::vector<int> component_of_root(out.runs.size(), -1);
-  for (std::size_t i = 0; i < out.runs.size(); ++i) {
-    const std::size_t root = find_root(parent, i);
-    if (component_of_root[root] < 0) {
-      component_of_root[root] = static_cast<int>(out.components.size());
-      out.components.emplace_back();
-    }
-    ink_run& r = out.runs[i];
-    r.component = component_of_root[root];
-    component& c = out.components[static_cast<std::size_t>(r.component)];
-    c.x0 = std::min(c.x0, r.x0);
-    c.x1 = std::max(c.x1, r.x1);
-    c.y0 = std::min(c.y0, r.y);
-    c.y1 = std::max(c.y1, r.y);
-    c.area += r.x1 - r.x0 + 1;
-    c.runs.push_back(i);
-  }
-  return out;
-}
-
-labelling label_ink(const rgba_image& image, const ink_plane& plane) {
-  return label_components(plane.luma.data(),
-                          image.width,
-                          image.height,
-                          static_cast<std::size_t>(image.width),
-                          plane.threshold);
-}
-
-const component* largest_component(const labelling& l) {
-  const auto it = std::max_element(
-      l.components.begin(), l.components.end(), [](const component& a, const component& b) {
-        return a.area < b.area;
-      });
-  return it == l.components.end() ? nullptr : &*it;
-}
-
-/// Components at least a quarter of the largest one's area: specks (noise, stray antialiasing)
-/// are not objects.
-std::vector<component> significant(const std::vector<component>& all) {
-  int largest = 0;
-  for (const component& c : all) {
-    largest = std::max(largest, c.area);
-  }
-  std::vector<component> out;
-  for (const component& c : all) {
-    if (c.area * 4 >= largest && c.area >= 4) {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-// --- count, shape, colour ------------------------------------------------------------------
-
+/// Boxes are the components whose bounding box is at least half as large (on its longer side)
+/// as the largest one's; every other significant blob is a dot, counted in the box that holds
+/// its centre. Specks (under a quarter of the largest dot) and dots outside every box are
+/// ignored.
 std::optional<std::string> read_count(const rgba_image& image) {
   const auto plane = find_ink(image);
   if (!plane) {
     return std::nullopt;
   }
-  const auto dots = significant(label_ink(image, *plane).components);
-  if (dots.empty()) {
+  const labelling l = label_ink(image, *plane);
+  int extent = 0;
+  for (const component& c : l.components) {
+    extent = std::max({extent, c.width(), c.height()});
+  }
+  std::vector<component> boxes;
+  std::vector<component> blobs;
+  for (const component& c : l.components) {
+    (std::max(c.width(), c.height()) * 2 >= extent ? boxes : blobs).push_back(c);
+  }
+  if (boxes.empty()) {
     return std::nullopt;
   }
-  return std::to_string(dots.size());
+  sort_left_to_right(boxes);
+  std::vector<int> counts(boxes.size(), 0);
+  for (const component& dot : significant(blobs)) {
+    const int cx = (dot.x0 + dot.x1) / 2;
+    const int cy = (dot.y0 + dot.y1) / 2;
+    for (std::size_t b = 0; b < boxes.size(); ++b) {
+      if (cx > boxes[b].x0 && cx < boxes[b].x1 && cy > boxes[b].y0 && cy < boxes[b].y1) {
+        ++counts[b];
+        break;
+      }
+    }
+  }
+  std::vector<std::string> words;
+  for (const int n : counts) {
+    words.push_back(std::to_string(n));
+  }
+  return join(words);
 }
 
-std::optional<std::string> read_shape(const rgba_image& image) {
-  const auto plane = find_ink(image);
-  if (!plane) {
-    return std::nullopt;
-  }
-  const labelling l = label_ink(image, *plane);
-  const component* blob = largest_component(l);
-  if (blob == nullptr) {
-    return std::nullopt;
-  }
+/// One blob's shape from its fill ratio and top/bottom balance.
+std::string_view classify_shape(const labelling& l, const component& blob) {
   // Expected fill of the bounding box: square 1, circle pi/4 = 0.79, cross 5/9 = 0.56,
   // triangle 0.5, five-point star 0.36. Triangle and cross are told apart by balance: a
   // triangle pointing up has a quarter of its area in the top half, a cross a half.
   const double fill =
-      static_cast<double>(blob->area) / (static_cast<double>(blob->width()) * blob->height());
+      static_cast<double>(blob.area) / (static_cast<double>(blob.width()) * blob.height());
   int top = 0;
-  for (const std::size_t i : blob->runs) {
+  for (const std::size_t i : blob.runs) {
     const ink_run& r = l.runs[i];
-    if (2 * (r.y - blob->y0) + 1 <= blob->height()) {
+    if (2 * (r.y - blob.y0) + 1 <= blob.height()) {
       top += r.x1 - r.x0 + 1;
     }
   }
-  const double top_share = static_cast<double>(top) / blob->area;
+  const double top_share = static_cast<double>(top) / blob.area;
   if (fill >= 0.9) {
     return "square";
   }
@@ -285,63 +104,113 @@ std::optional<std::string> read_shape(const rgba_image& image) {
   return top_share < 0.4 ? "triangle" : "cross";
 }
 
+std::optional<std::string> read_shape(const rgba_image& image) {
+  const auto plane = find_ink(image);
+  if (!plane) {
+    return std::nullopt;
+  }
+  const labelling l = label_ink(image, *plane);
+  std::vector<component> objects = significant(l.components);
+  if (objects.empty()) {
+    return std::nullopt;
+  }
+  sort_left_to_right(objects);
+  std::vector<std::string> words;
+  for (const component& c : objects) {
+    words.emplace_back(classify_shape(l, c));
+  }
+  return join(words);
+}
+
+constexpr std::uint32_t pack_rgb(rgb c) noexcept {
+  return static_cast<std::uint32_t>(c.r << 16 | c.g << 8 | c.b);
+}
+
+/// The challenge colour nearest to the most common colour of `object`'s pixels (4 bits per
+/// channel bins; antialiased edges spread over many bins, each small).
+std::string_view object_colour(const rgba_image& image,
+                               const labelling& l,
+                               const component& object) {
+  std::vector<int> bins(4096, 0);
+  const auto bin_of = [](rgb c) {
+    return static_cast<std::size_t>((c.r >> 4) << 8 | (c.g >> 4) << 4 | (c.b >> 4));
+  };
+  for (const std::size_t i : object.runs) {
+    const ink_run& r = l.runs[i];
+    for (int x = r.x0; x <= r.x1; ++x) {
+      ++bins[bin_of(pixel_rgb(image.pixel(x, r.y)))];
+    }
+  }
+  const auto best =
+      static_cast<std::size_t>(std::max_element(bins.begin(), bins.end()) - bins.begin());
+  double sum_r = 0;
+  double sum_g = 0;
+  double sum_b = 0;
+  for (const std::size_t i : object.runs) {
+    const ink_run& r = l.runs[i];
+    for (int x = r.x0; x <= r.x1; ++x) {
+      const rgb c = pixel_rgb(image.pixel(x, r.y));
+      if (bin_of(c) == best) {
+        sum_r += c.r;
+        sum_g += c.g;
+        sum_b += c.b;
+      }
+    }
+  }
+  const double count = bins[best];
+  const double red = sum_r / count;
+  const double green = sum_g / count;
+  const double blue = sum_b / count;
+  std::size_t nearest = 0;
+  double nearest_distance = std::numeric_limits<double>::max();
+  for (std::size_t i = 0; i < challenge_color_rgb.size(); ++i) {
+    const auto& ref = challenge_color_rgb[i];
+    const double d = (red - ref[0]) * (red - ref[0]) + (green - ref[1]) * (green - ref[1]) +
+                     (blue - ref[2]) * (blue - ref[2]);
+    if (d < nearest_distance) {
+      nearest_distance = d;
+      nearest = i;
+    }
+  }
+  return challenge_colors[nearest];
+}
+
+/// Objects are the blobs of clearly-not-background pixels (colour distance from the border's
+/// most common colour), read left to right, each named after its most common colour.
 std::optional<std::string> read_color(const rgba_image& image) {
   const std::size_t n =
       static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
   std::vector<std::uint32_t> border;
   for (const std::size_t i : border_indexes(image.width, image.height)) {
-    const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
-    border.push_back(static_cast<std::uint32_t>(c.r << 16 | c.g << 8 | c.b));
+    border.push_back(pack_rgb(pixel_rgb(image.rgba.data() + i * 4U)));
   }
   const std::uint32_t bg_packed = mode_of(std::move(border));
   const rgb bg{static_cast<int>(bg_packed >> 16U),
                static_cast<int>((bg_packed >> 8U) & 255U),
                static_cast<int>(bg_packed & 255U)};
-  // Histogram of clearly-not-background pixels in 4096 bins (4 bits per channel); the fullest
-  // bin is the fill colour (antialiased edges spread over many bins, each small).
   constexpr int min_distance_sq = 3 * 40 * 40;
-  std::vector<int> bins(4096, 0);
+  std::vector<std::uint8_t> mask(n, 255);  // 0: ink
   for (std::size_t i = 0; i < n; ++i) {
     const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
     const int dr = c.r - bg.r;
     const int dg = c.g - bg.g;
     const int db = c.b - bg.b;
     if (dr * dr + dg * dg + db * db >= min_distance_sq) {
-      ++bins[static_cast<std::size_t>((c.r >> 4) << 8 | (c.g >> 4) << 4 | (c.b >> 4))];
+      mask[i] = 0;
     }
   }
-  const auto best = std::max_element(bins.begin(), bins.end());
-  if (*best == 0) {
+  const labelling l = label_components(
+      mask.data(), image.width, image.height, static_cast<std::size_t>(image.width), 127);
+  std::vector<component> objects = significant(l.components);
+  if (objects.empty()) {
     return std::nullopt;
   }
-  const int bin = static_cast<int>(best - bins.begin());
-  long sum_r = 0;
-  long sum_g = 0;
-  long sum_b = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const rgb c = pixel_rgb(image.rgba.data() + i * 4U);
-    if (((c.r >> 4) << 8 | (c.g >> 4) << 4 | (c.b >> 4)) == bin) {
-      sum_r += c.r;
-      sum_g += c.g;
-      sum_b += c.b;
-    }
+  sort_left_to_right(objects);
+  std::vector<std::string> words;
+  for (const component& c : objects) {
+    words.emplace_back(object_colour(image, l, c));
   }
-  const double count = *best;
-  const double r = static_cast<double>(sum_r) / count;
-  const double g = static_cast<double>(sum_g) / count;
-  const double b = static_cast<double>(sum_b) / count;
-  std::size_t nearest = 0;
-  double nearest_distance = std::numeric_limits<double>::max();
-  for (std::size_t i = 0; i < challenge_color_rgb.size(); ++i) {
-    const auto& ref = challenge_color_rgb[i];
-    const double d =
-        (r - ref[0]) * (r - ref[0]) + (g - ref[1]) * (g - ref[1]) + (b - ref[2]) * (b - ref[2]);
-    if (d < nearest_distance) {
-      nearest_distance = d;
-      nearest = i;
-    }
-  }
-  return std::string(challenge_colors[nearest]);
+  return join(words);
 }
 
 // --- digits ---------------------------------------------------------------------------------
@@ -554,6 +423,23 @@ std::optional<std::string> read_challenge(std::string_view png_bytes, std::strin
     return std::nullopt;
   }
   return read_image(*decoded.image, *kind);
+}
+
+std::optional<std::string> read_challenges(const std::vector<std::string_view>& png_bytes,
+                                           std::string_view question) {
+  if (png_bytes.empty()) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (const auto png : png_bytes) {
+    const auto one = read_challenge(png, question);
+    if (!one) {
+      return std::nullopt;
+    }
+    out += out.empty() ? "" : " ";
+    out += *one;
+  }
+  return out;
 }
 
 }  // namespace visionwatch

@@ -8,17 +8,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "probes/challenge.hpp"
 #include "probes/png_codec.hpp"
 
 namespace visionwatch {
 
-/// The answer `image` shows for a challenge of `kind`, spelled like challenge::answer:
+/// The answer `image` shows for a challenge of `kind`, spelled like challenge::answer (objects
+/// left to right, one space apart):
 /// digits  — the digit blobs left to right, each matched against glyphs of the challenge font;
-/// color   — the most common non-background colour, named after the nearest challenge colour;
-/// shape   — the largest blob classified by fill ratio and top/bottom balance;
-/// count   — the number of dark blobs, ignoring specks under a quarter of the largest one.
+/// color   — each non-background blob's most common colour, named after the nearest challenge
+///           colour;
+/// shape   — each blob classified by fill ratio and top/bottom balance;
+/// count   — per box (the largest outlines), the dark blobs inside it, ignoring specks under a
+///           quarter of the largest dot.
 /// Empty optional when the image shows nothing to read (blank, no contrast).
 std::optional<std::string> read_image(const rgba_image& image, challenge_kind kind);
 
@@ -29,5 +33,11 @@ std::optional<challenge_kind> kind_from_question(std::string_view question) noex
 /// decode_png + kind_from_question + read_image. Empty when the PNG is invalid, the question is
 /// not recognised or the image shows nothing.
 std::optional<std::string> read_challenge(std::string_view png_bytes, std::string_view question);
+
+/// The answer to a probe of several images: each image read with read_challenge, the answers
+/// joined in image order with one space (as challenge_set::answer). Empty when any image reads
+/// as nothing.
+std::optional<std::string> read_challenges(const std::vector<std::string_view>& png_bytes,
+                                           std::string_view question);
 
 }  // namespace visionwatch

@@ -4,7 +4,6 @@
 #include <array>
 #include <exception>
 #include <regex>
-#include <set>
 #include <span>
 
 #include "probes/text_util.hpp"
@@ -26,121 +25,6 @@ std::regex compile_pattern(const std::string& pattern) {
 #endif
   return std::regex(pattern, flags);
 }
-
-bool is_word(const std::vector<token>& t, std::size_t i, std::string_view w) {
-  return i < t.size() && t[i].k == token::kind::word && t[i].text == w;
-}
-
-bool any_word(const std::vector<token>& t, std::initializer_list<std::string_view> words) {
-  return std::any_of(t.begin(), t.end(), [&](const token& x) {
-    return x.k == token::kind::word && std::find(words.begin(), words.end(), x.text) != words.end();
-  });
-}
-
-/// Words that present alternatives: with a second number around, the reply is hedging.
-bool hedges(const std::vector<token>& t) {
-  return any_word(t,
-                  {"or",
-                   "either",
-                   "maybe",
-                   "possibly",
-                   "perhaps",
-                   "alternatively",
-                   "might",
-                   "could",
-                   "unsure",
-                   "unclear"});
-}
-
-// ---- digits: exact whole numbers; other plausible readings (4+ digits) or hedging reject.
-
-match_status match_digits(const std::vector<token>& tokens, std::string_view expected) {
-  bool found = false;
-  std::set<std::string> others;
-  for (const auto& t : tokens) {
-    if (t.k != token::kind::number) {
-      continue;
-    }
-    if (t.text == expected) {
-      found = true;
-    } else {
-      others.insert(t.text);
-    }
-  }
-  if (!found) {
-    return match_status::missing;
-  }
-  const bool rival =
-      std::any_of(others.begin(), others.end(), [](const std::string& n) { return n.size() >= 4; });
-  if (rival || (!others.empty() && hedges(tokens))) {
-    return match_status::several;
-  }
-  return match_status::match;
-}
-
-// ---- counts: digits or number words; another count (0..20) anywhere rejects.
-
-constexpr std::array<std::string_view, 21> number_words = {
-    "zero",     "one",     "two",     "three",     "four",     "five",     "six",
-    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
-    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
-
-std::optional<int> word_value(std::string_view w) {
-  for (std::size_t n = 0; n < number_words.size(); ++n) {
-    if (number_words[n] == w) {
-      return static_cast<int>(n);
-    }
-  }
-  return std::nullopt;
-}
-
-match_status match_count(const std::vector<token>& tokens, int expected) {
-  bool found = false;
-  std::set<int> others;
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const auto& t = tokens[i];
-    std::optional<int> value;
-    bool can_rival = true;
-    if (t.k == token::kind::number) {
-      if (t.text.size() <= 2) {
-        value = std::stoi(t.text);
-      }
-    } else if (t.k == token::kind::word) {
-      if (t.text == "single") {
-        value = 1;
-        can_rival = false;
-      } else {
-        value = word_value(t.text);
-        // "one" is also a pronoun ("each one is black"): it rivals only as a count
-        // ("one dot", "one or two").
-        if (value == 1) {
-          can_rival = is_word(tokens, i + 1, "dot") || is_word(tokens, i + 1, "dots") ||
-                      is_word(tokens, i + 1, "or") || is_word(tokens, i + 1, "to") ||
-                      (i > 0 && (is_word(tokens, i - 1, "or") || is_word(tokens, i - 1, "either")));
-        }
-      }
-    }
-    if (!value || *value > 20) {
-      continue;
-    }
-    if (*value == expected) {
-      found = true;
-    } else if (can_rival) {
-      others.insert(*value);
-    }
-  }
-  if (!found) {
-    return match_status::missing;
-  }
-  return others.empty() ? match_status::match : match_status::several;
-}
-
-// ---- colours and shapes: a closed vocabulary; any second canonical value named rejects.
-
-struct synonym {
-  std::string_view word;
-  std::string_view canonical;
-};
 
 // Synonyms never join two canonical values: pink, magenta, cyan, teal, gold, lime, brown and
 // beige are left out because each sits between two of the eight colours.
@@ -200,42 +84,6 @@ std::optional<std::string_view> shape_of(std::string_view w) {
   return canonical_of(shape_words, w);
 }
 
-/// A colour naming the background ("on a gray background", "the background is black") is not
-/// an answer about the shape.
-bool names_background(const std::vector<token>& t, std::size_t i) {
-  return is_word(t, i + 1, "background") ||
-         (i >= 2 && (is_word(t, i - 1, "is") || is_word(t, i - 1, "was")) &&
-          is_word(t, i - 2, "background"));
-}
-
-match_status match_vocabulary(const std::vector<token>& tokens,
-                              std::string_view expected,
-                              bool colours) {
-  std::set<std::string_view> named;
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const auto& t = tokens[i];
-    std::optional<std::string_view> value;
-    if (t.k == token::kind::plus) {
-      value = colours ? std::nullopt : std::optional<std::string_view>{"cross"};
-    } else if (t.k == token::kind::word) {
-      value = colours ? colour_of(t.text) : shape_of(t.text);
-      if (!value && t.text == expected) {
-        value = t.text;  // a canonical value this build does not know yet
-      }
-      if (value && colours && names_background(tokens, i)) {
-        continue;
-      }
-    }
-    if (value) {
-      named.insert(*value);
-    }
-  }
-  if (named.count(expected) == 0) {
-    return match_status::missing;
-  }
-  return named.size() == 1 ? match_status::match : match_status::several;
-}
-
 // ---- custom probes
 
 match_status match_custom(const answer_expectation& expect, std::string_view text) {
@@ -277,28 +125,32 @@ match_status match_answer(const answer_expectation& expect, std::string_view tex
   const std::string hay = normalize(text);
   const std::string want = normalize(expect.answer);
   if (expect.kind) {
-    const auto tokens = tokenize(hay);
-    switch (*expect.kind) {
-      case challenge_kind::digits:
-        if (all_digits(want)) {
-          return match_digits(tokens, want);
-        }
-        break;
-      case challenge_kind::count:
-        if (all_digits(want) && want.size() <= 2) {
-          return match_count(tokens, std::stoi(want));
-        }
-        break;
-      case challenge_kind::color:
-        if (const auto c = colour_of(want)) {
-          return match_vocabulary(tokens, *c, true);
-        }
-        return match_vocabulary(tokens, want, true);
-      case challenge_kind::shape:
-        if (const auto s = shape_of(want)) {
-          return match_vocabulary(tokens, *s, false);
-        }
-        return match_vocabulary(tokens, want, false);
+    // The canonical answer: objects in reading order, one space apart ("red blue green red").
+    std::vector<std::string> parts;
+    bool canonical = true;
+    for (const auto& t : tokenize(want, false)) {
+      parts.push_back(t.text);
+      canonical =
+          canonical && (t.k == token::kind::number) == (*expect.kind == challenge_kind::digits ||
+                                                        *expect.kind == challenge_kind::count);
+    }
+    if (canonical && !parts.empty()) {
+      switch (*expect.kind) {
+        case challenge_kind::digits:
+          return match_digits(hay, parts);
+        case challenge_kind::count:
+          return match_counts(hay, parts);
+        case challenge_kind::color:
+          for (auto& p : parts) {
+            p = std::string(colour_of(p).value_or(p));
+          }
+          return match_names(hay, parts, colour_words, true);
+        case challenge_kind::shape:
+          for (auto& p : parts) {
+            p = std::string(shape_of(p).value_or(p));
+          }
+          return match_names(hay, parts, shape_words, false);
+      }
     }
   }
   return contains_phrase(hay, want) ? match_status::match : match_status::missing;

@@ -36,6 +36,16 @@ char32_t fold(char32_t cp) noexcept {
   if (cp >= 0xFF10 && cp <= 0xFF19) {
     return cp - 0xFF10 + '0';
   }
+  // Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu) and Devanagari digits read as 0-9.
+  if (cp >= 0x660 && cp <= 0x669) {
+    return cp - 0x660 + '0';
+  }
+  if (cp >= 0x6F0 && cp <= 0x6F9) {
+    return cp - 0x6F0 + '0';
+  }
+  if (cp >= 0x966 && cp <= 0x96F) {
+    return cp - 0x966 + '0';
+  }
   switch (cp) {
     case 0x2018:
     case 0x2019:
@@ -52,6 +62,9 @@ char32_t fold(char32_t cp) noexcept {
     case 0x2212:
       return '-';
     case 0xFF0C:
+    case 0x060C:  // Arabic comma
+    case 0x066C:  // Arabic thousands separator
+    case 0x3001:  // ideographic comma
       return ',';
     case 0xFF0E:
       return '.';
@@ -80,13 +93,26 @@ bool is_word_byte(char c) noexcept {
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+/// Letters of the alphabetic scripts normalize() folds (Latin, Greek, Cyrillic): "fünf",
+/// "zéro" and "три" are one word each.
+bool is_letter(char32_t cp) noexcept {
+  return (cp >= 'a' && cp <= 'z') || (cp >= 0xDF && cp <= 0x24F && cp != 0xF7) ||
+         (cp >= 0x370 && cp <= 0x52F);
+}
+
+/// Han, kana and Hangul: each character is a token of its own (they have no spaces to split on).
+bool is_cjk(char32_t cp) noexcept {
+  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) ||
+         (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
 bool is_number_separator(char c) noexcept {
   return c == ' ' || c == ',' || c == '.' || c == '-' || c == '\'';
 }
 
 /// Appends the number (or numbers) of the digit chain at `i` and moves `i` past it; the rules
 /// are tokenize()'s.
-void add_number_chain(std::string_view s, std::size_t& i, std::vector<token>& out) {
+void add_number_chain(std::string_view s, std::size_t& i, std::vector<token>& out, bool join) {
   std::vector<std::string_view> runs;
   std::vector<char> seps;
   std::size_t j = i;
@@ -109,7 +135,17 @@ void add_number_chain(std::string_view s, std::size_t& i, std::vector<token>& ou
     }
     break;
   }
+  const std::size_t begin = i;
   i = j;
+  if (!join) {
+    std::size_t at = begin;
+    for (auto r : runs) {
+      at = s.find(r, at);
+      out.push_back({token::kind::number, std::string(r), at, at + r.size()});
+      at += r.size();
+    }
+    return;
+  }
   const bool one_sep_kind =
       !seps.empty() && std::all_of(seps.begin(), seps.end(), [&](char c) { return c == seps[0]; });
   bool thousands = one_sep_kind && seps[0] != '-' && runs.front().size() <= 3 &&
@@ -121,11 +157,14 @@ void add_number_chain(std::string_view s, std::size_t& i, std::vector<token>& ou
     for (auto r : runs) {
       joined += r;
     }
-    out.push_back({token::kind::number, std::move(joined)});
+    out.push_back({token::kind::number, std::move(joined), begin, j});
     return;
   }
+  std::size_t at = begin;
   for (auto r : runs) {
-    out.push_back({token::kind::number, std::string(r)});
+    at = s.find(r, at);
+    out.push_back({token::kind::number, std::string(r), at, at + r.size()});
+    at += r.size();
   }
 }
 
@@ -185,25 +224,40 @@ bool has_phrase(std::string_view normalized_text, const std::vector<std::string>
 
 bool is_blank(std::string_view text) { return normalize(text).empty(); }
 
-std::vector<token> tokenize(std::string_view normalized) {
+std::vector<token> tokenize(std::string_view normalized, bool join_digit_chains) {
   std::vector<token> out;
   std::size_t i = 0;
   while (i < normalized.size()) {
     const char c = normalized[i];
     if (is_digit(c)) {
-      add_number_chain(normalized, i, out);
-    } else if (c >= 'a' && c <= 'z') {
-      const std::size_t start = i;
-      while (i < normalized.size() && normalized[i] >= 'a' && normalized[i] <= 'z') {
-        ++i;
-      }
-      out.push_back({token::kind::word, std::string(normalized.substr(start, i - start))});
-    } else if (c == '+') {
-      out.push_back({token::kind::plus, "+"});
-      ++i;
-    } else {
-      ++i;
+      add_number_chain(normalized, i, out, join_digit_chains);
+      continue;
     }
+    if (c == '+') {
+      out.push_back({token::kind::plus, "+", i, i + 1});
+      ++i;
+      continue;
+    }
+    const auto d = decode_utf8(normalized, i);
+    if (is_cjk(d.cp)) {
+      out.push_back(
+          {token::kind::word, std::string(normalized.substr(i, d.length)), i, i + d.length});
+      i += d.length;
+      continue;
+    }
+    if (!is_letter(d.cp)) {
+      i += d.length;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < normalized.size()) {
+      const auto l = decode_utf8(normalized, i);
+      if (!is_letter(l.cp)) {
+        break;
+      }
+      i += l.length;
+    }
+    out.push_back({token::kind::word, std::string(normalized.substr(start, i - start)), start, i});
   }
   return out;
 }

@@ -31,6 +31,7 @@ struct challenge_config {
   challenge_kind kind = challenge_kind::digits;
   int width = 512;
   int height = 512;
+  int images = 1;  ///< generated challenges per probe, sent in one message (1..4)
   media_mode media = media_mode::data_url;
   std::string detail = "low";  ///< low | high | auto
   int max_tokens = 50;

@@ -108,6 +108,7 @@ void parse_challenge(config_reader& reader,
                {"kind",
                 "width",
                 "height",
+                "images",
                 "media",
                 "detail",
                 "max_tokens",
@@ -148,6 +149,7 @@ void parse_challenge(config_reader& reader,
   }
   m.read_integer("width", 64, 4096, c.width);
   m.read_integer("height", 64, 4096, c.height);
+  m.read_integer("images", 1, challenge_max_images, c.images);
   if (const auto* v = m.get("media")) {
     if (auto s = reader.scalar(*v, m.at("media"), "a media mode")) {
       if (s->value == "data_url") {

@@ -77,9 +77,23 @@ void check_route_challenge(config_document& doc,
     if (!c.image_url.empty() && c.media != media_mode::remote_url) {
       reader.fail(line, p, "image_url needs media: remote_url (the gateway fetches the image)");
     }
+    if (c.images != 1) {
+      reader.fail(line, p + ".images", "images applies only to generated challenges");
+    }
   } else if (!c.prompt.empty() || !c.expect_pattern.empty() || !c.expect_words.empty()) {
     reader.fail(
         line, p, "prompt and expect apply only to user-supplied probes (image_file or image_url)");
+  }
+  if (!c.custom()) {
+    const int min_side = min_side_for(c.kind);
+    if (c.width < min_side || c.height < min_side) {
+      reader.fail(line,
+                  p,
+                  std::string(to_string(c.kind)) +
+                      " challenges need width and height of at least " + std::to_string(min_side) +
+                      " pixels (got " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+                      ")");
+    }
   }
   if (c.media == media_mode::remote_url && c.image_url.empty() &&
       doc.cfg.global.media_base_url.empty()) {

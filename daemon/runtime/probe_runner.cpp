@@ -1,7 +1,9 @@
 #include "daemon/runtime/probe_runner.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "daemon/runtime/media_store.hpp"
 #include "probes/adapter.hpp"
@@ -14,6 +16,13 @@ namespace visionwatch {
 namespace {
 
 constexpr std::size_t max_custom_image_bytes = 20 * 1024 * 1024;
+
+/// min_image_tokens per image times the images sent (the setting is at most 1,000,000 and
+/// images at most 4, but a programmatic config must not overflow either).
+long long saturating_mul_images(long long per_image, int images) {
+  constexpr long long cap = std::numeric_limits<long long>::max() / challenge_max_images;
+  return std::min(per_image, cap) * images;
+}
 
 probe_result start_result(const probe_job& job) {
   probe_result r;
@@ -172,7 +181,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   answer_expectation expect;
   expect.model = route.model;
   probe_request req = base_request(job, ch.custom() ? ch.prompt : std::string{});
-  std::string media_token;
+  std::vector<std::string> media_tokens;
   if (ch.custom()) {
     expect.pattern = ch.expect_pattern;
     expect.compiled_pattern = ch.expect_regex;
@@ -184,20 +193,23 @@ net::awaitable<probe_result> run_probe(probe_job job) {
       req.images.push_back(image_part{data_url(job.image->mime, job.image->bytes), ch.detail});
     }
   } else {
-    auto c = make_challenge(challenge_options{ch.kind, ch.width, ch.height}, job.seed);
-    req.prompt = std::move(c.question);
-    expect.kind = c.kind;
-    expect.answer = c.answer;
-    r.expected = c.answer;
-    if (ch.media == media_mode::remote_url && job.media) {
-      // The image must outlive the gateway's fetch, which happens within the probe's deadline.
-      const auto expires =
-          media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
-      media_token = job.media->put(std::move(c.png), "image/png", expires);
-      req.images.push_back(
-          image_part{job.cfg->global.media_base_url + media_token + ".png", ch.detail});
-    } else {
-      req.images.push_back(image_part{png_data_url(c.png), ch.detail});
+    auto set = make_challenge_set(
+        challenge_options{ch.kind, ch.width, ch.height}, job.seed, std::max(1, ch.images));
+    req.prompt = std::move(set.question);
+    expect.kind = set.kind;
+    expect.answer = set.answer;
+    r.expected = set.answer;
+    // The image must outlive the gateway's fetch, which happens within the probe's deadline.
+    const auto expires =
+        media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
+    for (auto& c : set.images) {
+      if (ch.media == media_mode::remote_url && job.media) {
+        media_tokens.push_back(job.media->put(std::move(c.png), "image/png", expires));
+        req.images.push_back(
+            image_part{job.cfg->global.media_base_url + media_tokens.back() + ".png", ch.detail});
+      } else {
+        req.images.push_back(image_part{png_data_url(c.png), ch.detail});
+      }
     }
   }
 
@@ -206,13 +218,18 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   http_req.timeout = route.settings.timeout;
   const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
-  if (!media_token.empty()) {
-    job.media->remove(media_token);
+  for (const auto& token : media_tokens) {
+    job.media->remove(token);
   }
 
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, route.settings.price);
-  const verdict v = judge(http, rep, expect, job.baseline_prompt_tokens, route.settings.checks);
+  // The usage check expects the prompt to grow by min_image_tokens for each image sent.
+  verdict_checks checks = route.settings.checks;
+  if (!ch.custom() && ch.images > 1) {
+    checks.min_image_tokens = saturating_mul_images(checks.min_image_tokens, ch.images);
+  }
+  const verdict v = judge(http, rep, expect, job.baseline_prompt_tokens, checks);
   r.result = v.result;
   r.reason = v.reason;
   r.note = v.note;
@@ -226,7 +243,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   probe_result r = start_result(job);
   r.control = true;
   // The same prompt as the image probe, so the difference in prompt tokens is the image.
-  std::string prompt = ch.custom() ? ch.prompt : std::string(question_for(ch.kind));
+  std::string prompt = ch.custom() ? ch.prompt : question_for(ch.kind, std::max(1, ch.images));
   const probe_request req = base_request(job, std::move(prompt));
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = job.route->settings.timeout;

@@ -1,5 +1,6 @@
 #include "daemon/sim/sim_model.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -13,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 15> behaviour_names = {
+constexpr std::array<std::string_view, 16> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -29,6 +30,7 @@ constexpr std::array<std::string_view, 15> behaviour_names = {
     "thinks_then_answers",
     "hedges_right_answer",
     "claims_image_tokens",
+    "keeps_first_image",
 };
 
 /// The model a `fallback_model` gateway names: another one than the request's.
@@ -145,20 +147,27 @@ std::optional<chat_request> parse_chat_request(std::string_view body, std::strin
       } else if (type == "image_url" && part.contains("image_url") &&
                  part["image_url"].is_object()) {
         const auto& iu = part["image_url"];
+        chat_image image;
         if (iu.contains("url") && iu["url"].is_string()) {
-          out.image_url = iu["url"].get<std::string>();
+          image.url = iu["url"].get<std::string>();
+          out.image_url = image.url;
         }
         if (iu.contains("detail") && iu["detail"].is_string()) {
-          out.detail = iu["detail"].get<std::string>();
+          image.detail = iu["detail"].get<std::string>();
+          out.detail = image.detail;
         }
+        if (image.url.starts_with("data:")) {
+          const auto at = image.url.find(";base64,");
+          if (at != std::string::npos) {
+            image.png = base64_decode(std::string_view(image.url).substr(at + 8));
+          }
+        }
+        out.images.push_back(std::move(image));
       }
     }
   }
-  if (out.image_url && out.image_url->starts_with("data:")) {
-    const auto at = out.image_url->find(";base64,");
-    if (at != std::string::npos) {
-      out.png = base64_decode(std::string_view(*out.image_url).substr(at + 8));
-    }
+  if (!out.images.empty()) {
+    out.png = out.images.front().png;
   }
   return out;
 }
@@ -225,19 +234,29 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
         json{{"id", "x"}, {"choices", json::array({{{"message", {{"content", 42}}}}})}}.dump());
   }
 
-  // Did the image arrive? The "drops" behaviours model a gateway that loses it on the way.
+  // Which images arrived? The "drops" behaviours model a gateway that loses them on the way,
+  // keeps_first_image a conversion that keeps only the first of several.
   const bool drops = behaviour == sim_behaviour::drops_image_says_so ||
                      behaviour == sim_behaviour::drops_image_guesses ||
                      behaviour == sim_behaviour::drops_image_pads_usage;
-  std::optional<std::string> png;
-  if (req->image_url && !drops) {
-    png = req->png;
-    if (!req->image_url->starts_with("data:") && opts_.fetch) {
-      png = opts_.fetch(*req->image_url);
+  std::vector<std::optional<std::string>> pngs;
+  if (!drops) {
+    for (const auto& image : req->images) {
+      if (behaviour == sim_behaviour::keeps_first_image && !pngs.empty()) {
+        break;
+      }
+      std::optional<std::string> png = image.png;
+      if (!image.url.starts_with("data:") && opts_.fetch) {
+        png = opts_.fetch(image.url);
+      }
+      pngs.push_back(std::move(png));
     }
   }
   const long long text = text_tokens(req->prompt);
-  const long long image = png ? image_tokens(*png, req->detail) : 0;
+  long long image = 0;
+  for (const auto& png : pngs) {
+    image += png ? image_tokens(*png, req->detail) : 0;
+  }
 
   auto answer_with = [&](std::string content,
                          long long prompt_tokens,
@@ -257,28 +276,56 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
                                           claimed_image_tokens)
                                    .dump());
   };
+  // A blind guess: uniform over the answer space, for as many images as the request had.
   auto guess = [&]() -> std::string {
-    switch (kind_from_question(req->prompt).value_or(challenge_kind::digits)) {
-      case challenge_kind::color:
-        return std::string(challenge_colors[next_random() % challenge_colors.size()]);
-      case challenge_kind::shape:
-        return std::string(challenge_shapes[next_random() % challenge_shapes.size()]);
-      case challenge_kind::count:
-        return std::to_string(1 + next_random() % 9);
-      case challenge_kind::digits:
-        break;
+    const auto kind = kind_from_question(req->prompt).value_or(challenge_kind::digits);
+    std::string out;
+    const auto add = [&out](std::string_view word) {
+      out += out.empty() ? "" : " ";
+      out += word;
+    };
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, req->images.size()); ++i) {
+      switch (kind) {
+        case challenge_kind::color:
+          for (int k = 0; k < challenge_color_objects; ++k) {
+            add(challenge_colors[next_random() % challenge_colors.size()]);
+          }
+          break;
+        case challenge_kind::shape:
+          for (int k = 0; k < challenge_shape_objects; ++k) {
+            add(challenge_shapes[next_random() % challenge_shapes.size()]);
+          }
+          break;
+        case challenge_kind::count:
+          for (int k = 0; k < challenge_count_boxes; ++k) {
+            add(std::to_string(1 + next_random() % challenge_max_dots));
+          }
+          break;
+        case challenge_kind::digits:
+          add(std::to_string(1000 + next_random() % 9000));
+          break;
+      }
     }
-    return std::to_string(1000 + next_random() % 9000);
+    return out;
   };
+  // An honest model: every image that arrived, read in order.
   auto read = [&]() -> std::string {
     if (!req->image_url) {
       return "";  // a text-only request: the control request that measures the baseline
     }
-    if (!png) {
+    if (pngs.empty() || !pngs.front()) {
       return "No image provided.";
     }
-    auto a = opts_.read(*png, req->prompt);
-    return a ? *a : "I can't make out anything in the image.";
+    std::string out;
+    for (const auto& png : pngs) {
+      const auto a = png ? opts_.read(*png, req->prompt) : std::nullopt;
+      if (!a) {
+        return "I can't make out anything in the image.";
+      }
+      out += out.empty() ? "" : " ";
+      out += *a;
+    }
+    return out;
   };
 
   switch (behaviour) {
@@ -357,6 +404,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       return answer_with(*cached_answer_, text + 1, true, "stop", nullptr, claimed);
     }
     case sim_behaviour::healthy:
+    case sim_behaviour::keeps_first_image:
     case sim_behaviour::flaky:
     case sim_behaviour::wrong_types:
       break;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/sim/sim_gateway.hpp"
 
@@ -34,19 +35,28 @@ enum class sim_behaviour : std::uint8_t {
   claims_image_tokens,  ///< the upstream never got the image (text-only prompt_tokens), the
                         ///< gateway reports image_tokens from the tile formula, the answer is
                         ///< right (from its response cache)
+  keeps_first_image,       ///< a conversion that drops every image after the first one
 };
 
 std::string_view to_string(sim_behaviour b) noexcept;
 std::optional<sim_behaviour> sim_behaviour_from_string(std::string_view s) noexcept;
 
-/// The parts of an OpenAI chat completions request a simulated model needs: the text of the
-/// user messages, the image part and, for a data: URL, the decoded image bytes.
-struct chat_request {
-  std::string model;
-  std::string prompt;  ///< every user text part, concatenated
-  std::optional<std::string> image_url;
+/// One image part of a request: its URL, detail and, for a data: URL, the decoded bytes.
+struct chat_image {
+  std::string url;
   std::string detail;
   std::optional<std::string> png;  ///< decoded data: URL image (remote URLs are not fetched)
+};
+
+/// The parts of an OpenAI chat completions request a simulated model needs: the text of the
+/// user messages, the image parts in order and, for data: URLs, the decoded image bytes.
+struct chat_request {
+  std::string model;
+  std::string prompt;                    ///< every user text part, concatenated
+  std::optional<std::string> image_url;  ///< the last image part's URL (any image at all)
+  std::string detail;                    ///< the last image part's detail
+  std::optional<std::string> png;        ///< the first image part's decoded data: URL image
+  std::vector<chat_image> images;        ///< every image part, in request order
 };
 /// nullopt (and `*error` set, when given) unless `body` is a chat completions request.
 std::optional<chat_request> parse_chat_request(std::string_view body, std::string* error = nullptr);

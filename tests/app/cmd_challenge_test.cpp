@@ -63,10 +63,10 @@ TEST_SUITE("integration") {
   TEST_CASE("challenge honours --width and --height") {
     const fs::path dir = test::make_temp_dir("visionwatch-cli");
     const run_result r = run_cli(dir,
-                                 "challenge --kind count --seed 42 --width 300 --height 64 -o '" +
+                                 "challenge --kind count --seed 42 --width 300 --height 257 -o '" +
                                      (dir / "c.png").string() + "'");
     CHECK(r.exit_code == exit_ok);
-    const challenge c = make_challenge(challenge_options{challenge_kind::count, 300, 64}, 42);
+    const challenge c = make_challenge(challenge_options{challenge_kind::count, 300, 257}, 42);
     CHECK(r.out == expected_text(c));
     CHECK(test::read_file(dir / "c.png") == c.png);
     fs::remove_all(dir);
@@ -107,6 +107,10 @@ TEST_SUITE("integration") {
              std::string("challenge --seed 1 --width wide") + out,
              std::string("challenge --seed 1"),
              std::string("challenge --seed 1 --frobnicate") + out,
+             std::string("challenge --kind count --seed 1 --width 300 --height 64") + out,
+             std::string("challenge --seed 1 --images 0") + out,
+             std::string("challenge --seed 1 --images 5") + out,
+             std::string("challenge --seed 1 --images 2 --out -"),
          }) {
       CAPTURE(args);
       const run_result r = run_cli(dir, args);
@@ -116,6 +120,10 @@ TEST_SUITE("integration") {
     }
     const run_result bad_kind = run_cli(dir, "challenge --kind colour" + out);
     CHECK(bad_kind.err.find("colour") != std::string::npos);
+    const run_result too_small = run_cli(dir, "challenge --kind shape --width 200" + out);
+    CHECK(too_small.err ==
+          "visionwatch challenge: shape challenges need at least 256x256 pixels (asked for "
+          "200x512)\n");
     fs::remove_all(dir);
   }
 
@@ -126,6 +134,26 @@ TEST_SUITE("integration") {
     CHECK(r.exit_code == exit_runtime);
     CHECK(r.err.find("cannot create") != std::string::npos);
     CHECK(r.out.empty());
+    fs::remove_all(dir);
+  }
+
+  TEST_CASE("challenge --images writes every image of a multi-image probe and the joint answer") {
+    const fs::path dir = test::make_temp_dir("visionwatch-cli");
+    const run_result r = run_cli(
+        dir,
+        "challenge --kind color --seed 77 --images 3 --out '" + (dir / "p.png").string() + "'");
+    CHECK(r.exit_code == exit_ok);
+    const challenge_set set =
+        make_challenge_set(challenge_options{challenge_kind::color, 512, 512}, 77, 3);
+    std::string expected =
+        "seed: 77\nimages: 3\nquestion: " + set.question + "\nanswer: " + set.answer + "\n";
+    for (int i = 1; i <= 3; ++i) {
+      const fs::path png = dir / ("p-" + std::to_string(i) + ".png");
+      expected += "image " + std::to_string(i) + ": " + png.string() + "\n";
+      CHECK(test::read_file(png) == set.images[static_cast<std::size_t>(i - 1)].png);
+    }
+    CHECK(r.out == expected);
+    CHECK_FALSE(fs::exists(dir / "p.png"));
     fs::remove_all(dir);
   }
 }

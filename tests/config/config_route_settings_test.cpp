@@ -35,6 +35,45 @@ TEST_SUITE("unit") {
               "config.yaml:8: routes[0].challenge.temperature: \"3\" is out of range (0..2)"});
   }
 
+  TEST_CASE("challenge images is 1 to 4 - default 1 - and only for generated challenges") {
+    CHECK(parse_ok(base).routes[0].settings.challenge.images == 1);
+    CHECK(parse_ok(base + "    challenge: {images: 4}\n").routes[0].settings.challenge.images == 4);
+    CHECK(parse_ok("defaults: {challenge: {images: 2}}\n" + base)
+              .routes[0]
+              .settings.challenge.images == 2);
+    CHECK(errors_of(base + "    challenge: {images: 0}\n") ==
+          std::vector<std::string>{
+              "config.yaml:8: routes[0].challenge.images: \"0\" is out of range (1..4)"});
+    CHECK(errors_of(base + "    challenge: {images: 5}\n") ==
+          std::vector<std::string>{
+              "config.yaml:8: routes[0].challenge.images: \"5\" is out of range (1..4)"});
+    CHECK(errors_of(base +
+                    "    challenge: {images: 2, media: remote_url, image_url: \"https://i/x.png\", "
+                    "prompt: p, expect: {words: [w]}}\n"
+                    "global: {media_base_url: \"https://vw.example/media/\"}\n") ==
+          std::vector<std::string>{
+              "config.yaml:8: routes[0].challenge.images: images applies only to generated "
+              "challenges"});
+  }
+
+  TEST_CASE("each kind refuses images smaller than its minimum size") {
+    CHECK(errors_of(base + "    challenge: {kind: count, width: 1024, height: 200}\n") ==
+          std::vector<std::string>{
+              "config.yaml:8: routes[0].challenge: count challenges need width and height of at "
+              "least 256 pixels (got 1024x200)"});
+    CHECK(errors_of("defaults: {challenge: {width: 128, height: 128}}\n" + base +
+                    "    challenge: {kind: shape}\n") ==
+          std::vector<std::string>{
+              "config.yaml:9: routes[0].challenge: shape challenges need width and height of at "
+              "least 256 pixels (got 128x128)"});
+    CHECK(parse_ok(base + "    challenge: {kind: color, width: 128, height: 128}\n")
+              .routes[0]
+              .settings.challenge.width == 128);
+    CHECK(parse_ok(base + "    challenge: {kind: digits, width: 64, height: 64}\n")
+              .routes[0]
+              .settings.challenge.width == 64);
+  }
+
   TEST_CASE("defaults are inherited field by field and nested maps merge per key") {
     const auto c = parse_ok(
         "defaults:\n"

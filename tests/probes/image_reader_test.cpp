@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probes/challenge.hpp"
@@ -69,6 +70,14 @@ TEST_SUITE("unit") {
     CHECK(kind_from_question(color_question) == challenge_kind::color);
     CHECK(kind_from_question(shape_question) == challenge_kind::shape);
     CHECK(kind_from_question(count_question) == challenge_kind::count);
+    for (const challenge_kind kind : {challenge_kind::digits,
+                                      challenge_kind::color,
+                                      challenge_kind::shape,
+                                      challenge_kind::count}) {
+      for (int images = 1; images <= challenge_max_images; ++images) {
+        CHECK(kind_from_question(question_for(kind, images)) == kind);
+      }
+    }
     CHECK(kind_from_question("what COLOR is it?") == challenge_kind::color);
     CHECK(kind_from_question("How many circles?") == challenge_kind::count);
     CHECK(kind_from_question("Read the digits") == challenge_kind::digits);
@@ -77,7 +86,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("an unrecognised question - a broken PNG or a blank image reads as nothing") {
-    const challenge c = make_challenge(challenge_options{challenge_kind::count, 128, 128}, 1);
+    const challenge c = make_challenge(challenge_options{challenge_kind::count, 256, 256}, 1);
     CHECK_FALSE(read_challenge(c.png, "Describe this picture.").has_value());
     CHECK_FALSE(read_challenge("not a png", count_question).has_value());
     CHECK_FALSE(read_challenge(c.png.substr(0, c.png.size() / 2), count_question).has_value());
@@ -118,12 +127,44 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("colour - shape and count challenges read back exactly at small and odd sizes") {
-    for (const auto& [w, h] :
-         std::array<std::pair<int, int>, 3>{{{64, 64}, {1024, 200}, {160, 700}}}) {
-      check_round_trip(challenge_kind::color, 100, w, h);
-      check_round_trip(challenge_kind::shape, 100, w, h);
-      check_round_trip(challenge_kind::count, 100, w, h);
+    // Each kind down to its minimum size (min_side_for), wide, tall and odd.
+    for (const challenge_kind kind :
+         {challenge_kind::color, challenge_kind::shape, challenge_kind::count}) {
+      CAPTURE(to_string(kind));
+      const int min = min_side_for(kind);
+      for (const auto& [w, h] : std::array<std::pair<int, int>, 5>{
+               {{min, min}, {1024, min}, {min + 33, 700}, {4096, min + 1}, {min, 1500}}}) {
+        check_round_trip(kind, 100, w, h);
+      }
     }
+  }
+
+  TEST_CASE("the minimum sizes read back exactly over 1000 seeds") {
+    for (const challenge_kind kind :
+         {challenge_kind::color, challenge_kind::shape, challenge_kind::count}) {
+      CAPTURE(to_string(kind));
+      check_round_trip(kind, 1000, min_side_for(kind), min_side_for(kind));
+    }
+  }
+
+  TEST_CASE("several images read back in image order") {
+    for (const challenge_kind kind : {challenge_kind::digits,
+                                      challenge_kind::color,
+                                      challenge_kind::shape,
+                                      challenge_kind::count}) {
+      CAPTURE(to_string(kind));
+      const challenge_set set = make_challenge_set(challenge_options{kind, 512, 512}, 2024, 4);
+      std::vector<std::string_view> pngs;
+      for (const auto& c : set.images) {
+        pngs.emplace_back(c.png);
+      }
+      CHECK(read_challenges(pngs, set.question) == set.answer);
+      std::reverse(pngs.begin(), pngs.end());
+      CHECK(read_challenges(pngs, set.question) != set.answer);
+      pngs.emplace_back("not a png");
+      CHECK_FALSE(read_challenges(pngs, set.question).has_value());
+    }
+    CHECK_FALSE(read_challenges({}, digits_question).has_value());
   }
 
   TEST_CASE("digits challenges read back exactly from 96 to 1024 pixels") {

@@ -197,11 +197,11 @@ TEST_SUITE("integration") {
   TEST_CASE("the seed in a result reproduces the image the fake read") {
     behaving_upstream up(sim_behaviour::healthy);
     const auto cfg =
-        make_config(up.base_url(), "challenge: {kind: count, width: 320, height: 240}");
+        make_config(up.base_url(), "challenge: {kind: count, width: 320, height: 256}");
     const auto r = run_one(false, cfg, 987654321);
     REQUIRE(r.result == outcome::ok);
     CHECK(r.seed == 987654321);
-    const auto again = make_challenge(challenge_options{challenge_kind::count, 320, 240}, r.seed);
+    const auto again = make_challenge(challenge_options{challenge_kind::count, 320, 256}, r.seed);
     CHECK(again.answer == r.expected);
     CHECK(read_challenge(again.png, again.question) == r.answer_excerpt);
     // And the bytes the fake received are exactly that image.
