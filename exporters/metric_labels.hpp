@@ -54,7 +54,7 @@ static_assert(static_cast<std::size_t>(notification_result::dropped) + 1 ==
                   notification_result_count,
               "one result name per notification_result");
 
-static_assert(static_cast<std::size_t>(phase::transfer) + 1 == phase_count,
+static_assert(static_cast<std::size_t>(phase::first_token) + 1 == phase_count,
               "one phase series per phase");
 
 /// The `le` labels and upper bounds of one histogram, +Inf last.
@@ -74,6 +74,7 @@ struct label_values {
   std::array<label_ref, phase_count> phases;
   std::array<label_ref, notification_result_count> results;
   std::array<label_ref, quantile_count> quantiles;
+  std::array<label_ref, 2> stream;  ///< `stream="false"`, `stream="true"` (route_info)
   histogram_axis duration;
   histogram_axis lag;
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "probes/openai_chat.hpp"
+#include "probes/openai_chat_stream.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
@@ -15,6 +16,8 @@ struct flavour_row {
   std::string_view name;  ///< `api:` in the configuration, the `api` metric label
   http_request (*build)(const probe_request&);
   reply (*parse)(const http_result&, std::chrono::system_clock::time_point);
+  /// The stream decoder's factory; nullptr: the flavour cannot stream.
+  std::unique_ptr<stream_decoder> (*make_stream)();
 };
 
 /// The flavour table: the one place that maps a flavour to its name and its functions. A new
@@ -23,7 +26,8 @@ constexpr std::array flavours = {
     flavour_row{api_flavour::openai_chat,
                 "openai-chat",
                 &openai_chat::build_request,
-                &openai_chat::parse_reply},
+                &openai_chat::parse_reply,
+                &openai_chat::make_stream_decoder},
 };
 
 constexpr bool rows_in_enum_order() {
@@ -81,6 +85,13 @@ reply parse_reply(api_flavour flavour,
 
 reply parse_reply(api_flavour flavour, const http_result& result) {
   return parse_reply(flavour, result, std::chrono::system_clock::now());
+}
+
+bool can_stream(api_flavour flavour) noexcept { return row(flavour).make_stream != nullptr; }
+
+std::unique_ptr<stream_decoder> make_stream_decoder(api_flavour flavour) {
+  const auto make = row(flavour).make_stream;
+  return make != nullptr ? make() : nullptr;
 }
 
 std::string data_url(std::string_view mime, std::string_view bytes) {

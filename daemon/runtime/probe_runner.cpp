@@ -154,14 +154,20 @@ net::awaitable<probe_result> run_probe(probe_job job) {
     }
   }
 
+  // A streamed probe hands the body to the flavour's decoder as it arrives (time to first
+  // token); config validation keeps `stream` to flavours that have one.
+  req.stream = route.settings.stream && can_stream(job.gateway->api);
+  const auto decoder = req.stream ? make_stream_decoder(job.gateway->api) : nullptr;
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = route.settings.timeout;
+  http_req.sink = decoder.get();
   const http_result http = co_await job.client->send(std::move(http_req));
   if (!media_token.empty()) {
     job.media->remove(media_token);
   }
 
-  const reply rep = parse_reply(job.gateway->api, http);
+  const reply rep = decoder ? decoder->finish(http, std::chrono::system_clock::now())
+                            : parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, route.settings.price);
   const verdict v = judge(http, rep, expect, job.baseline_prompt_tokens, route.settings.checks);
   r.result = v.result;

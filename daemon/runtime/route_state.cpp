@@ -29,7 +29,8 @@ struct route_state::stored_result {
   std::uint64_t seed = 0;
   double latency = 0;
   double cost = 0;
-  std::array<double, 7> phases{};        ///< dns, connect, tls, send, ttfb, transfer, total
+  /// dns, connect, tls, send, ttfb, transfer, total, first_token (-1: none)
+  std::array<double, 8> phases{};
   std::array<std::int64_t, 6> tokens{};  ///< prompt, completion, total, image, cached, baseline
   std::int64_t retry_after = absent;     ///< seconds
   std::uint32_t reason_size = 0;
@@ -51,7 +52,8 @@ struct route_state::stored_result {
     x.latency = r.latency_seconds;
     x.cost = r.cost_usd;
     const auto& p = r.phases;
-    x.phases = {p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total};
+    x.phases = {
+        p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total, p.first_token.value_or(-1)};
     const auto& t = r.tokens;
     x.tokens = {pack(t.prompt_tokens),
                 pack(t.completion_tokens),
@@ -93,7 +95,14 @@ struct route_state::stored_result {
     r.seed = seed;
     r.latency_seconds = latency;
     r.cost_usd = cost;
-    r.phases = {phases[0], phases[1], phases[2], phases[3], phases[4], phases[5], phases[6]};
+    r.phases = {phases[0],
+                phases[1],
+                phases[2],
+                phases[3],
+                phases[4],
+                phases[5],
+                phases[6],
+                phases[7] >= 0 ? std::optional<double>(phases[7]) : std::nullopt};
     r.tokens.prompt_tokens = unpack(tokens[0]);
     r.tokens.completion_tokens = unpack(tokens[1]);
     r.tokens.total_tokens = unpack(tokens[2]);

@@ -30,8 +30,11 @@ bool same_client(const gateway_config& a, const gateway_config& b) {
 
 route_labels labels_of(const route_config& r, const config& cfg) {
   const auto* g = cfg.find_gateway(r.gateway);
-  return route_labels{
-      r.name, r.model, r.gateway, std::string(to_string(g ? g->api : api_flavour::openai_chat))};
+  return route_labels{r.name,
+                      r.model,
+                      r.gateway,
+                      std::string(to_string(g ? g->api : api_flavour::openai_chat)),
+                      r.settings.stream};
 }
 
 }  // namespace

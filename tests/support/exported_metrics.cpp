@@ -28,7 +28,7 @@ std::string full_exposition() {
   p.result = outcome::ok;
   p.http_status = 200;
   p.latency_seconds = 1.5;
-  p.phases = {0.01, 0.02, 0.03, 0.04, 1.3, 0.1, 1.5};
+  p.phases = {0.01, 0.02, 0.03, 0.04, 1.3, 0.1, 1.5, std::nullopt};
   p.tokens.prompt_tokens = 310;
   p.tokens.completion_tokens = 4;
   p.tokens.image_tokens = 255;
