@@ -21,8 +21,8 @@ namespace {
 
 /// A registry with a sample in every family of the table.
 void fill(metrics& m) {
-  for (const route_labels& r :
-       {route_labels{"b", "qwen-vl", "local", "openai-chat", true}, route_labels{"a", "m", "g", "x"}}) {
+  for (const route_labels& r : {route_labels{"b", "qwen-vl", "local", "openai-chat", true},
+                                route_labels{"a", "m", "g", "x"}}) {
     const auto h = m.add_route(r);
     probe_result p;
     p.route = r.route;
