@@ -285,7 +285,8 @@ struct sim_gateway::impl {
     if (p.cut_after_pieces) {
       co_return false;
     }
-    auto [ec, n] = co_await net::async_write(s, net::buffer(std::string_view("0\r\n\r\n")), use_nothrow);
+    static constexpr std::string_view last_chunk = "0\r\n\r\n";
+    auto [ec, n] = co_await net::async_write(s, net::buffer(last_chunk), use_nothrow);
     co_return !ec;
   }
 

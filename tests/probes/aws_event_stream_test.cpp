@@ -27,7 +27,8 @@ std::string bedrock_stream() {
       {"contentBlockStop", R"({"contentBlockIndex":0})"},
       {"messageStop", R"({"stopReason":"end_turn"})"},
       {"metadata",
-       R"({"usage":{"inputTokens":26,"outputTokens":8,"totalTokens":34},"metrics":{"latencyMs":398}})"},
+       R"({"usage":{"inputTokens":26,"outputTokens":8,"totalTokens":34},)"
+       R"("metrics":{"latencyMs":398}})"},
   };
   std::string out;
   for (const auto& [type, payload] : events) {
