@@ -158,6 +158,9 @@ void route_state::record(const probe_result& r) {
   if (!is_transport_error(r.result)) {
     latency_.add(r.latency_seconds);
   }
+  if (r.phases.first_token) {
+    first_token_.add(*r.phases.first_token);
+  }
   flags_.add(
       static_cast<std::uint8_t>((r.success() ? success_bit : 0U) | (r.silent() ? silent_bit : 0U)));
   cost_.add(r.cost_usd);
@@ -212,6 +215,7 @@ void route_state::restore_baseline(long long tokens, std::chrono::system_clock::
 void route_state::set_window(std::size_t window) {
   latency_.set_capacity(window);
   cost_.set_capacity(window);
+  first_token_.set_capacity(window);
   flags_.set_capacity(window);
 }
 
@@ -231,6 +235,9 @@ window_figures route_state::figures() const {
     f.latency_p90 = quantile_of_sorted(sorted, 0.9);
     f.latency_p99 = quantile_of_sorted(sorted, 0.99);
     f.latency_max = sorted.back();
+  }
+  if (!first_token_.empty()) {
+    f.first_token_p90 = quantile_of_sorted(first_token_.sorted(), 0.9);
   }
   return f;
 }
