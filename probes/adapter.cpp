@@ -16,8 +16,9 @@ struct flavour_row {
   std::string_view name;  ///< `api:` in the configuration, the `api` metric label
   http_request (*build)(const probe_request&);
   reply (*parse)(const http_result&, std::chrono::system_clock::time_point);
-  /// The stream decoder's factory; nullptr: the flavour cannot stream.
-  std::unique_ptr<stream_decoder> (*make_stream)();
+  /// The stream decoder's factory; nullptr (a row that leaves it out): the flavour cannot
+  /// stream, and `stream: true` is refused for it.
+  std::unique_ptr<stream_decoder> (*make_stream)() = nullptr;
 };
 
 /// The flavour table: the one place that maps a flavour to its name and its functions. A new
