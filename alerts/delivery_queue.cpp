@@ -61,7 +61,9 @@ std::optional<queued_notification> delivery_queue::drop_one() {
   return dropped;
 }
 
-std::vector<queued_notification> delivery_queue::enqueue(notification note, wall_time now) {
+std::vector<queued_notification> delivery_queue::enqueue(notification note,
+                                                         steady_time now,
+                                                         wall_time wall) {
   std::vector<queued_notification> dropped;
   if (note.kind == notification_kind::reminder || note.kind == notification_kind::refresh) {
     for (auto& item : items_) {
@@ -76,7 +78,8 @@ std::vector<queued_notification> delivery_queue::enqueue(notification note, wall
     for (auto& item : items_) {
       if (!flying(item.id) && item.note.fingerprint == note.fingerprint) {
         item.note = std::move(note);
-        item.enqueued_at = now;  // fresh news: max_age and max_attempts start over
+        item.enqueued_at = wall;  // fresh news: max_age and max_attempts start over
+        item.queued_since = now;
         item.attempts = 0;
         return dropped;
       }
@@ -89,23 +92,24 @@ std::vector<queued_notification> delivery_queue::enqueue(notification note, wall
   }
   queued_notification q;
   q.id = next_id_++;
-  q.message_id = "msg_" + note.fingerprint + "_" + std::to_string(to_epoch_ms(now)) + "_" +
+  q.message_id = "msg_" + note.fingerprint + "_" + std::to_string(to_epoch_ms(wall)) + "_" +
                  std::to_string(q.id);
   q.note = std::move(note);
-  q.enqueued_at = now;
+  q.enqueued_at = wall;
+  q.queued_since = now;
   q.not_before = now;
   items_.push_back(std::move(q));
   return dropped;
 }
 
-std::optional<wall_time> delivery_queue::next_due() const {
+std::optional<steady_time> delivery_queue::next_due() const {
   if (items_.empty() || !in_flight_.empty()) {
     return std::nullopt;
   }
   return items_.front().not_before;
 }
 
-std::optional<queued_notification> delivery_queue::take(wall_time now) {
+std::optional<queued_notification> delivery_queue::take(steady_time now) {
   if (items_.empty() || !in_flight_.empty() || items_.front().not_before > now) {
     return std::nullopt;
   }
@@ -113,7 +117,7 @@ std::optional<queued_notification> delivery_queue::take(wall_time now) {
   return items_.front();
 }
 
-std::vector<queued_notification> delivery_queue::take_batch(wall_time now) {
+std::vector<queued_notification> delivery_queue::take_batch(steady_time now) {
   std::vector<queued_notification> batch;
   if (!in_flight_.empty()) {
     return batch;
@@ -148,13 +152,13 @@ std::chrono::milliseconds delivery_queue::backoff(int attempts) {
 
 delivery_outcome delivery_queue::on_result(std::uint64_t id,
                                            const delivery_verdict& verdict,
-                                           wall_time now) {
+                                           steady_time now) {
   return on_result(std::vector<std::uint64_t>{id}, verdict, now);
 }
 
 delivery_outcome delivery_queue::on_result(const std::vector<std::uint64_t>& ids,
                                            const delivery_verdict& verdict,
-                                           wall_time now) {
+                                           steady_time now) {
   std::optional<delivery_outcome> first;
   std::optional<std::chrono::milliseconds> delay;  // one backoff for the whole batch
   for (const auto id : ids) {
@@ -182,7 +186,7 @@ delivery_outcome delivery_queue::on_result(const std::vector<std::uint64_t>& ids
                       : backoff(head.attempts);
         }
         head.not_before = now + *delay;
-        give_up = head.not_before > head.enqueued_at + policy_.max_age;
+        give_up = head.not_before > head.queued_since + policy_.max_age;
       }
       outcome = give_up ? delivery_outcome::failed : delivery_outcome::retry_scheduled;
       ++(give_up ? counters_.failed : counters_.retry);
@@ -196,10 +200,10 @@ delivery_outcome delivery_queue::on_result(const std::vector<std::uint64_t>& ids
   return first.value_or(delivery_outcome::stale);
 }
 
-std::vector<queued_notification> delivery_queue::expire(wall_time now) {
+std::vector<queued_notification> delivery_queue::expire(steady_time now) {
   std::vector<queued_notification> expired;
   for (auto it = items_.begin(); it != items_.end();) {
-    if (!flying(it->id) && now >= it->enqueued_at + policy_.max_age) {
+    if (!flying(it->id) && now >= it->queued_since + policy_.max_age) {
       expired.push_back(std::move(*it));
       it = items_.erase(it);
       ++counters_.failed;
@@ -222,21 +226,38 @@ std::vector<queued_notification> delivery_queue::set_policy(delivery_policy poli
   return dropped;
 }
 
-nlohmann::json delivery_queue::to_json() const {
+nlohmann::json delivery_queue::to_json(steady_time now, wall_time wall) const {
   auto list = nlohmann::json::array();
+  const auto as_wall = [&](steady_time t) {
+    return wall + std::chrono::duration_cast<wall_clock::duration>(t - now);
+  };
   for (const auto& q : items_) {
     list.push_back({{"id", q.id},
                     {"message_id", q.message_id},
                     {"note", q.note},
                     {"attempts", q.attempts},
                     {"enqueued_at_ms", to_epoch_ms(q.enqueued_at)},
-                    {"not_before_ms", to_epoch_ms(q.not_before)},
+                    {"queued_since_ms", to_epoch_ms(as_wall(q.queued_since))},
+                    {"not_before_ms", to_epoch_ms(as_wall(q.not_before))},
                     {"last_error", q.last_error}});
   }
   return {{"next_id", next_id_}, {"items", std::move(list)}};
 }
 
-std::string delivery_queue::restore(const nlohmann::json& j) {
+std::string delivery_queue::restore(const nlohmann::json& j, steady_time now, wall_time wall) {
+  const auto wall_ms = to_epoch_ms(wall);
+  const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(policy_.max_age);
+  // A Retry-After may exceed max_backoff; nothing waits past max_age (it would give up).
+  const auto max_wait_ms = std::max(policy_.max_backoff, max_age_ms);
+  const auto steady_from =
+      [&](std::int64_t saved_ms, std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
+        // Differences computed in 64 bits before the clamp: a saved time centuries away (or a
+        // hostile state file) cannot overflow the steady clock.
+        const auto delta = static_cast<long double>(saved_ms) - static_cast<long double>(wall_ms);
+        const auto clamped = std::clamp(
+            delta, static_cast<long double>(lo.count()), static_cast<long double>(hi.count()));
+        return now + std::chrono::milliseconds(static_cast<std::int64_t>(clamped));
+      };
   std::deque<queued_notification> loaded;
   std::uint64_t next_id = 1;
   try {
@@ -248,7 +269,13 @@ std::string delivery_queue::restore(const nlohmann::json& j) {
       q.note = e.at("note").get<notification>();
       q.attempts = e.at("attempts").get<int>();
       q.enqueued_at = from_epoch_ms(e.at("enqueued_at_ms").get<std::int64_t>());
-      q.not_before = from_epoch_ms(e.at("not_before_ms").get<std::int64_t>());
+      // Files saved before queued_since existed: the wall stamp is the same moment.
+      const auto since_ms = e.contains("queued_since_ms")
+                                ? e.at("queued_since_ms").get<std::int64_t>()
+                                : e.at("enqueued_at_ms").get<std::int64_t>();
+      q.queued_since = steady_from(since_ms, -max_age_ms, std::chrono::milliseconds(0));
+      q.not_before = steady_from(
+          e.at("not_before_ms").get<std::int64_t>(), std::chrono::milliseconds(0), max_wait_ms);
       q.last_error = e.at("last_error").get<std::string>();
       next_id = std::max(next_id, q.id + 1);
       loaded.push_back(std::move(q));

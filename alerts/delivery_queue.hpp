@@ -5,8 +5,10 @@
 /// oldest entry when full. One request is in flight at a time (one notification, or a batch of
 /// the due head for a batching receiver), so delivery keeps order. Every entry that leaves
 /// without delivery is counted (failed or dropped) and returned to the caller to log.
-/// Time and randomness are injected. Serialisable so pending notifications survive a restart.
-/// Not thread-safe: one owner.
+/// Time and randomness are injected. Scheduling (retries, max_age, next_due) runs on the steady
+/// clock so a wall-clock step (NTP, suspend) neither bursts nor stalls retries; wall time is
+/// only stamped where it is shown or sent (the message id, the persisted form). Serialisable
+/// so pending notifications survive a restart. Not thread-safe: one owner.
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +24,9 @@
 #include "alerts/receivers.hpp"
 
 namespace visionwatch {
+
+/// The clock retries are scheduled on: monotonic, unaffected by wall-clock steps.
+using steady_time = std::chrono::steady_clock::time_point;
 
 struct delivery_policy {
   std::size_t capacity = 1000;
@@ -43,9 +48,10 @@ struct queued_notification {
   std::uint64_t id = 0;    ///< unique within this queue
   std::string message_id;  ///< the webhook-id: the same for every attempt of this message
   notification note;
-  int attempts = 0;  ///< attempts made so far
-  wall_time enqueued_at{};
-  wall_time not_before{};  ///< earliest next attempt
+  int attempts = 0;            ///< attempts made so far
+  wall_time enqueued_at{};     ///< wall stamp, shown and persisted; never used to schedule
+  steady_time queued_since{};  ///< steady time of (re)queueing: max_age counts from here
+  steady_time not_before{};    ///< earliest next attempt
   std::string last_error;
 };
 
@@ -75,30 +81,31 @@ class delivery_queue {
   /// Queues `note`. A reminder or refresh replaces a waiting one of the same alert and kind
   /// (only the latest matters). When full, the oldest entry that is not a resolve is dropped
   /// (the oldest resolve when all are), not the new one. Returns the dropped entries.
-  std::vector<queued_notification> enqueue(notification note, wall_time now);
+  /// `wall` stamps the entry (message id, enqueued_at); `now` schedules it.
+  std::vector<queued_notification> enqueue(notification note, steady_time now, wall_time wall);
 
   /// When take() will next return something: nullopt when empty or one is in flight.
-  std::optional<wall_time> next_due() const;
+  std::optional<steady_time> next_due() const;
 
   /// The head, marked in flight, if it is due and nothing is in flight.
-  std::optional<queued_notification> take(wall_time now);
+  std::optional<queued_notification> take(steady_time now);
   /// Up to policy().batch_size due entries from the head, in order, marked in flight together;
   /// empty when nothing is due or a request is in flight.
-  std::vector<queued_notification> take_batch(wall_time now);
+  std::vector<queued_notification> take_batch(steady_time now);
 
   /// The verdict for the message `id` handed out by take().
-  delivery_outcome on_result(std::uint64_t id, const delivery_verdict& verdict, wall_time now);
+  delivery_outcome on_result(std::uint64_t id, const delivery_verdict& verdict, steady_time now);
   /// The verdict for a batch handed out by take_batch(): applied to each entry still queued
   /// (retries keep the entries at the head, together). Stale when none is.
   delivery_outcome on_result(const std::vector<std::uint64_t>& ids,
                              const delivery_verdict& verdict,
-                             wall_time now);
+                             steady_time now);
   /// Gives up on every entry (counted dropped): a receiver removed by a reload that could not
   /// deliver before its drain deadline, or one retired at shutdown. Returns them to log.
   std::vector<queued_notification> drop_all();
 
   /// Gives up (counted failed) on waiting entries older than max_age; returns them.
-  std::vector<queued_notification> expire(wall_time now);
+  std::vector<queued_notification> expire(steady_time now);
 
   /// The delay before attempt `attempts + 1` without Retry-After (jitter applied).
   std::chrono::milliseconds backoff(int attempts);
@@ -113,10 +120,14 @@ class delivery_queue {
   std::vector<queued_notification> set_policy(delivery_policy policy);
 
   /// Pending entries (an in-flight one counts as pending: it is sent again after a restart).
-  nlohmann::json to_json() const;
+  /// Steady times are saved as wall epochs relative to (`now`, `wall`): the only clock that
+  /// spans a restart.
+  nlohmann::json to_json(steady_time now, wall_time wall) const;
   /// Replaces the content with a saved one; on a malformed document the queue is left empty and
-  /// the error returned (empty on success).
-  std::string restore(const nlohmann::json& j);
+  /// the error returned (empty on success). Saved times are mapped back onto the steady clock
+  /// at (`now`, `wall`), clamped: a next attempt at most max_backoff away, an age between 0
+  /// and max_age (a wall clock that stepped across the restart cannot stall or expire all).
+  std::string restore(const nlohmann::json& j, steady_time now, wall_time wall);
 
  private:
   std::optional<queued_notification> drop_one();

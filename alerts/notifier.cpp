@@ -14,11 +14,14 @@ notifier::notifier(net::any_io_executor executor,
                    send_function send,
                    delivery_queue::random_source random,
                    clock_function clock,
-                   log_function log)
+                   log_function log,
+                   steady_clock_function steady)
     : receiver_(std::move(receiver)),
       context_(std::move(context)),
       send_(std::move(send)),
       clock_(clock ? std::move(clock) : clock_function([] { return wall_clock::now(); })),
+      steady_(steady ? std::move(steady)
+                     : steady_clock_function([] { return std::chrono::steady_clock::now(); })),
       log_(std::move(log)),
       queue_(delivery_policy::from(receiver_), std::move(random)),
       timer_(executor) {
@@ -61,7 +64,7 @@ void notifier::log_dropped(const std::vector<queued_notification>& dropped, std:
 }
 
 void notifier::enqueue(notification note) {
-  log_dropped(queue_.enqueue(std::move(note), clock_()), "queue full (queue_size)");
+  log_dropped(queue_.enqueue(std::move(note), steady_(), clock_()), "queue full (queue_size)");
   timer_.cancel();
 }
 
@@ -70,7 +73,7 @@ void notifier::stop() {
   timer_.cancel();
 }
 
-void notifier::retire(wall_time deadline) {
+void notifier::retire(steady_time deadline) {
   retire_deadline_ = deadline;
   timer_.cancel();
 }
@@ -94,7 +97,7 @@ net::awaitable<void> notifier::run() {
     return state.cancelled() != net::cancellation_type::none;
   };
   while (!stopping_ && !cancelled(co_await net::this_coro::cancellation_state)) {
-    const auto now = clock_();
+    const auto now = steady_();
     for (const auto& e : queue_.expire(now)) {
       log(spdlog::level::err,
           "notification failed",
@@ -121,12 +124,14 @@ net::awaitable<void> notifier::run() {
         ids.push_back(q.id);
         notes.push_back(q.note);
       }
+      const auto sent_at = clock_();
       auto request = batch.size() == 1
-                         ? format_request(receiver_, item.note, context_, item.message_id, now)
-                         : format_alertmanager_batch(receiver_, notes, context_, now);
+                         ? format_request(receiver_, item.note, context_, item.message_id, sent_at)
+                         : format_alertmanager_batch(receiver_, notes, context_, sent_at);
       auto result = co_await send_(std::move(request));
-      const auto after = clock_();
-      auto verdict = classify_response(result, after);
+      // Retry-After dates are read against the wall clock; the retry is scheduled on steady.
+      auto verdict = classify_response(result, clock_());
+      const auto after = steady_();
       // Receiver replies may echo the routing key or the webhook URL's token.
       verdict.reason = receiver_redactor(receiver_).redact(verdict.reason);
       const auto outcome = queue_.on_result(ids, verdict, after);

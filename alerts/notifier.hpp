@@ -25,21 +25,26 @@ namespace visionwatch {
 class notifier {
  public:
   using send_function = std::function<net::awaitable<http_result>(http_request)>;
+  /// The wall clock: timestamps that are sent or shown (webhook bodies, message ids).
   using clock_function = std::function<wall_time()>;
+  /// The steady clock retries, max_age and the retire deadline are scheduled on.
+  using steady_clock_function = std::function<steady_time()>;
   /// Same shape as probes/logging.hpp's log_event, so the daemon passes that directly.
   using log_function = std::function<void(int spdlog_level,
                                           std::string_view msg,
                                           const std::vector<std::pair<std::string, std::string>>&)>;
 
   /// Throws std::invalid_argument when check_receiver() refuses `receiver` (start-up error).
-  /// Empty `clock` uses the system clock; empty `log` logs through spdlog.
+  /// Empty `clock` uses the system clock, empty `steady` std::chrono::steady_clock; empty `log`
+  /// logs through spdlog.
   notifier(net::any_io_executor executor,
            receiver_config receiver,
            receiver_context context,
            send_function send,
            delivery_queue::random_source random,
            clock_function clock = {},
-           log_function log = {});
+           log_function log = {},
+           steady_clock_function steady = {});
 
   /// Queues a notification (drops of the oldest are counted and logged) and wakes the loop.
   void enqueue(notification note);
@@ -51,7 +56,7 @@ class notifier {
   /// The receiver left the config: run() keeps delivering what is queued (enqueue() still
   /// works, for resolves caused by the same reload) and returns once the queue is empty; what
   /// is left at `deadline` is dropped, counted and logged.
-  void retire(wall_time deadline);
+  void retire(steady_time deadline);
   /// Gives up on everything queued (counted dropped, each one logged with `why`).
   void drop_all(std::string_view why);
 
@@ -76,11 +81,12 @@ class notifier {
   receiver_context context_;
   send_function send_;
   clock_function clock_;
+  steady_clock_function steady_;
   log_function log_;
   delivery_queue queue_;
   net::steady_timer timer_;
   bool stopping_ = false;
-  std::optional<wall_time> retire_deadline_;
+  std::optional<steady_time> retire_deadline_;
 };
 
 /// Sends through an http_client (the production sender). The client must outlive the notifier.

@@ -43,6 +43,9 @@ label_values::label_values() {
   for (std::size_t i = 0; i < notification_result_count; ++i) {
     results[i] = make("result", result_names[i]);
   }
+  for (std::size_t i = 0; i < probe_skip_reason_count; ++i) {
+    skip_reasons[i] = make("reason", to_string(static_cast<probe_skip_reason>(i)));
+  }
   for (std::size_t i = 0; i < quantile_count; ++i) {
     quantiles[i] = make("quantile", quantile_names[i]);
   }

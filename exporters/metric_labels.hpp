@@ -54,6 +54,9 @@ static_assert(static_cast<std::size_t>(notification_result::dropped) + 1 ==
                   notification_result_count,
               "one result name per notification_result");
 
+static_assert(static_cast<std::size_t>(probe_skip_reason::late) + 1 == probe_skip_reason_count,
+              "one skip reason label per probe_skip_reason");
+
 static_assert(static_cast<std::size_t>(phase::first_token) + 1 == phase_count,
               "one phase series per phase");
 
@@ -73,6 +76,7 @@ struct label_values {
   std::array<label_ref, silent_count> reasons;
   std::array<label_ref, phase_count> phases;
   std::array<label_ref, notification_result_count> results;
+  std::array<label_ref, probe_skip_reason_count> skip_reasons;
   std::array<label_ref, quantile_count> quantiles;
   std::array<label_ref, 2> stream;  ///< `stream="false"`, `stream="true"` (route_info)
   histogram_axis duration;

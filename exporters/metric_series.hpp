@@ -136,8 +136,12 @@ struct instance_series {
   /// Whether the last state save succeeded (absent until the first save) and when one last did.
   std::optional<double> state_save_ok;
   std::optional<double> state_save_timestamp;
-  /// Due probes a gateway's max_concurrency skipped, by gateway: fragment `gateway=".."`, count.
-  std::map<std::string, std::pair<std::string, std::uint64_t>, std::less<>> gateway_skipped;
+  /// Due probes of a gateway's routes skipped, by gateway: fragment `gateway=".."`, count per
+  /// probe_skip_reason.
+  std::map<std::string,
+           std::pair<std::string, std::array<std::uint64_t, probe_skip_reason_count>>,
+           std::less<>>
+      gateway_skipped;
 };
 
 }  // namespace visionwatch::metrics_detail

@@ -239,12 +239,19 @@ constexpr std::array rows = {
                    optional_value(out, m.state_save_timestamp, {});
                  }),
     per_instance({"visionwatch_gateway_probes_skipped_total",
-                  "Due probes of the gateway's routes not started (previous probe running or a limit)",
+                  "Due probes of the gateway's routes not started, by reason (concurrency: no "
+                  "free slot; overlap: previous probe still running; late: slot passed)",
                   MetricType::Counter,
-                  "gateway"},
+                  "gateway,reason"},
                  [](auto& out, const instance_series& m) {
+                   const auto& reasons = label_table().skip_reasons;
                    for (const auto& [name, g] : m.gateway_skipped) {
-                     out.value(static_cast<double>(g.second), {}, {"gateway", name, g.first});
+                     for (std::size_t i = 0; i < probe_skip_reason_count; ++i) {
+                       out.value(static_cast<double>(g.second[i]),
+                                 {},
+                                 {"gateway", name, g.first},
+                                 reasons[i]);
+                     }
                    }
                  }),
     per_instance({"visionwatch_notifications_total",

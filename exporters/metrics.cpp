@@ -75,6 +75,18 @@ std::string join_fragments(const labels_map& labels) {
 
 }  // namespace
 
+std::string_view to_string(probe_skip_reason r) noexcept {
+  switch (r) {
+    case probe_skip_reason::concurrency:
+      return "concurrency";
+    case probe_skip_reason::overlap:
+      return "overlap";
+    case probe_skip_reason::late:
+      return "late";
+  }
+  return "concurrency";
+}
+
 std::string_view to_string(notification_result r) noexcept {
   const auto i = static_cast<std::size_t>(r);
   return i < metrics_detail::result_names.size() ? metrics_detail::result_names[i]
@@ -271,7 +283,8 @@ bool metrics::add_gateway(std::string_view gateway) {
   }
   if (!instance_->gateway_skipped.contains(gateway)) {
     instance_->gateway_skipped.emplace(std::string(gateway),
-                                       std::pair{exposition::label("gateway", gateway), std::uint64_t{0}});
+                                       std::pair{exposition::label("gateway", gateway),
+                                                 std::array<std::uint64_t, probe_skip_reason_count>{}});
   }
   return true;
 }
@@ -285,12 +298,13 @@ bool metrics::remove_gateway(std::string_view gateway) {
   return true;
 }
 
-bool metrics::gateway_probe_skipped(std::string_view gateway) {
+bool metrics::gateway_probe_skipped(std::string_view gateway, probe_skip_reason reason) {
   const auto it = instance_->gateway_skipped.find(gateway);
-  if (it == instance_->gateway_skipped.end()) {
+  const auto i = static_cast<std::size_t>(reason);
+  if (it == instance_->gateway_skipped.end() || i >= probe_skip_reason_count) {
     return false;
   }
-  ++it->second.second;
+  ++it->second.second[i];
   return true;
 }
 

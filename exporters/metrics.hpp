@@ -62,6 +62,16 @@ enum class notification_result : std::uint8_t {
 inline constexpr std::size_t notification_result_count = 4;
 std::string_view to_string(notification_result r) noexcept;
 
+/// Why a due probe of a gateway's route did not start (the `reason` label of
+/// visionwatch_gateway_probes_skipped_total).
+enum class probe_skip_reason : std::uint8_t {
+  concurrency,  ///< it waited for a slot (max_concurrency or max_in_flight) until its next slot
+  overlap,      ///< the route's previous probe was still running
+  late,         ///< its slot passed while the process was stopped, suspended or stalled
+};
+inline constexpr std::size_t probe_skip_reason_count = 3;
+std::string_view to_string(probe_skip_reason r) noexcept;
+
 /// Names a route's series inside one `metrics` object. A plain value: copy it into route state.
 /// After remove_route() (or add_route() with changed labels) it is stale, and every call made
 /// with it is a no-op returning false: a handle can never reach freed series.
@@ -121,8 +131,9 @@ class metrics {
   bool add_gateway(std::string_view gateway);
   /// Removes the gateway's series (a reload removed the gateway).
   bool remove_gateway(std::string_view gateway);
-  /// Counts a due probe that the gateway's max_concurrency did not let start.
-  bool gateway_probe_skipped(std::string_view gateway);
+  /// Counts a due probe of the gateway's routes that did not start, by reason.
+  bool gateway_probe_skipped(std::string_view gateway,
+                             probe_skip_reason reason = probe_skip_reason::concurrency);
   /// Outcome of a state file write; the timestamp moves only when `ok`.
   void state_saved(bool ok, std::chrono::system_clock::time_point at);
 

@@ -3,8 +3,13 @@
 #include <array>
 #include <cstddef>
 
+#include "probes/anthropic_messages.hpp"
+#include "probes/azure_openai.hpp"
+#include "probes/bedrock_converse.hpp"
+#include "probes/gemini.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/openai_chat_stream.hpp"
+#include "probes/openai_responses.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
@@ -29,6 +34,23 @@ constexpr std::array flavours = {
                 &openai_chat::build_request,
                 &openai_chat::parse_reply,
                 &openai_chat::make_stream_decoder},
+    flavour_row{api_flavour::openai_responses,
+                "openai-responses",
+                &openai_responses::build_request,
+                &openai_responses::parse_reply},
+    flavour_row{api_flavour::anthropic_messages,
+                "anthropic-messages",
+                &anthropic_messages::build_request,
+                &anthropic_messages::parse_reply},
+    flavour_row{api_flavour::azure_openai,
+                "azure-openai",
+                &azure_openai::build_request,
+                &azure_openai::parse_reply},
+    flavour_row{api_flavour::gemini, "gemini", &gemini::build_request, &gemini::parse_reply},
+    flavour_row{api_flavour::bedrock_converse,
+                "bedrock-converse",
+                &bedrock_converse::build_request,
+                &bedrock_converse::parse_reply},
 };
 
 constexpr bool rows_in_enum_order() {

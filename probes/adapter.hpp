@@ -40,13 +40,28 @@
 #include "probes/http_types.hpp"
 #include "probes/reply.hpp"
 #include "probes/stream_decoder.hpp"
+#include "probes/sigv4.hpp"
 
 namespace visionwatch {
 
 /// One enumerator per row of the flavour table (adapter.cpp), in the same order.
 enum class api_flavour : std::uint8_t {
-  openai_chat,  ///< "openai-chat": POST {base_url}/chat/completions (probes/openai_chat.cpp)
+  openai_chat,         ///< "openai-chat": POST {base_url}/chat/completions (probes/openai_chat.cpp)
+  openai_responses,    ///< "openai-responses": POST {base_url}/responses
+  anthropic_messages,  ///< "anthropic-messages": POST {base_url}/messages
+  azure_openai,        ///< "azure-openai": POST {base_url}/deployments/{model}/chat/completions
+  gemini,              ///< "gemini": POST {base_url}/models/{model}:generateContent
+  /// "bedrock-converse": POST {base_url}/model/{modelId}/converse, SigV4 or a Bedrock API key
+  /// (probes/bedrock_converse.cpp)
+  bedrock_converse,
 };
+
+/// The anthropic-version header when the gateway sets none (gateway option anthropic_version).
+inline constexpr std::string_view default_anthropic_version = "2023-06-01";
+/// Azure OpenAI's api-version query parameter when the gateway sets none (option api_version).
+inline constexpr std::string_view default_azure_api_version = "2024-10-21";
+/// anthropic-messages requires max_tokens; this is sent when the route sets none.
+inline constexpr int default_anthropic_max_tokens = 1024;
 
 /// The configuration spelling ("openai-chat"); "unknown" for a value outside the enum.
 std::string_view to_string(api_flavour f) noexcept;
@@ -74,13 +89,29 @@ struct probe_request {
   /// default.
   bool use_max_completion_tokens = false;
   std::optional<double> temperature;
-  /// Secret: sent in the flavour's authentication header (openai-chat: Authorization: Bearer);
-  /// never logged.
+  /// Secret: sent in the flavour's authentication header (openai-*: Authorization: Bearer,
+  /// anthropic-messages: x-api-key, azure-openai: api-key); never logged.
   std::string api_key;
+  /// `api_key` is a short-lived bearer token (gateway option bearer_token_file: Azure Entra ID,
+  /// an OAuth gateway): every flavour sends it as `Authorization: Bearer`, also those whose key
+  /// header is another one.
+  bool bearer_token = false;
+  /// anthropic-messages: the anthropic-version header; empty means default_anthropic_version.
+  std::string anthropic_version;
+  /// azure-openai: the api-version query parameter; empty means default_azure_api_version. A
+  /// base_url that carries its own ?api-version= keeps it.
+  std::string api_version;
   header_list extra_headers;
   /// Ask for a streamed reply (and, where the flavour needs it, usage in the stream); only for
   /// a flavour where can_stream() holds.
   bool stream = false;
+  /// When the request is built, for flavours whose authentication depends on the time (SigV4's
+  /// X-Amz-Date). The probe runner sets it; build_request itself never reads a clock.
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  /// bedrock-converse without `api_key`: the SigV4 credentials (the secret key and the session
+  /// token are secrets, never logged) and the signing region ("us-east-1").
+  sigv4::credentials aws_credentials;
+  std::string aws_region;
 };
 
 /// "visionwatch/<version>": the default User-Agent (extra headers may override it).

@@ -1,6 +1,7 @@
 #include "probes/adapter_support.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -146,9 +147,124 @@ void set_header(header_list& headers, std::string_view name, std::string_view va
   headers.emplace_back(name, value);
 }
 
+std::string join_url(std::string_view base_url, std::string_view path) {
+  const auto q = base_url.find_first_of("?#");
+  std::string_view base_path = base_url.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? "" : base_url.substr(q);
+  while (!base_path.empty() && base_path.back() == '/') {
+    base_path.remove_suffix(1);
+  }
+  std::string url(base_path);
+  if (!base_path.ends_with(path)) {
+    url += path;
+  }
+  url += query;
+  return url;
+}
+
+std::string with_query_param(std::string url, std::string_view name, std::string_view value) {
+  const auto q = url.find('?');
+  if (q != std::string::npos) {
+    // Parameters start after '?' or '&'.
+    for (auto at = q; at != std::string::npos; at = url.find('&', at + 1)) {
+      const std::string_view param = std::string_view(url).substr(at + 1);
+      if (param.starts_with(name) &&
+          (param.size() == name.size() || param[name.size()] == '=' || param[name.size()] == '&')) {
+        return url;
+      }
+    }
+  }
+  if (q == std::string::npos) {
+    url += '?';
+  } else if (url.back() != '?' && url.back() != '&') {
+    url += '&';
+  }
+  url += name;
+  url += '=';
+  static constexpr std::string_view hex = "0123456789ABCDEF";
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      url += c;
+    } else {
+      url += '%';
+      url += hex[u >> 4];
+      url += hex[u & 0xF];
+    }
+  }
+  return url;
+}
+
 bool is_plain_json_string(std::string_view s) noexcept {
   return std::all_of(
       s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+}
+
+std::string url_with_path(std::string_view base_url, std::string_view path) {
+  const auto q = base_url.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : base_url.substr(q);
+  std::string_view base = base_url.substr(0, q);
+  while (!base.empty() && base.back() == '/') {
+    base.remove_suffix(1);
+  }
+  std::string out(base);
+  out += path;
+  out += query;
+  return out;
+}
+
+std::string percent_encode_segment(std::string_view s) {
+  constexpr std::string_view digits = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[b >> 4];
+      out += digits[b & 0x0F];
+    }
+  }
+  return out;
+}
+
+std::optional<data_url_parts> split_data_url(std::string_view url) noexcept {
+  if (!url.starts_with("data:")) {
+    return std::nullopt;
+  }
+  const auto comma = url.find(',');
+  if (comma == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view meta = url.substr(5, comma - 5);
+  if (!meta.ends_with(";base64")) {
+    return std::nullopt;
+  }
+  meta.remove_suffix(7);
+  return data_url_parts{meta.substr(0, meta.find(';')), url.substr(comma + 1)};
+}
+
+std::string_view image_mime_for_url(std::string_view url) noexcept {
+  url = url.substr(0, url.find_first_of("?#"));
+  const auto dot = url.rfind('.');
+  const auto slash = url.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
+    return "image/jpeg";
+  }
+  const std::string ext = ascii_lower(url.substr(dot + 1));
+  if (ext == "png") {
+    return "image/png";
+  }
+  if (ext == "gif") {
+    return "image/gif";
+  }
+  if (ext == "webp") {
+    return "image/webp";
+  }
+  return "image/jpeg";
 }
 
 std::optional<long long> token_count(const json& j) {

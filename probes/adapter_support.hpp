@@ -20,9 +20,41 @@ using json = nlohmann::json;
 /// Sets or replaces a header, matching names case-insensitively: a header is never sent twice.
 void set_header(header_list& headers, std::string_view name, std::string_view value);
 
+/// `base_url` with `path` ("/chat/completions") appended to its path, before its query string:
+/// "https://x/openai?api-version=1" + "/chat/completions" gives
+/// "https://x/openai/chat/completions?api-version=1". Trailing slashes of the base path are
+/// dropped (no "//"); a base path that already ends with `path` is used as is. Every flavour
+/// builds its endpoint with this.
+std::string join_url(std::string_view base_url, std::string_view path);
+
+/// `url` with `name=value` (value percent-encoded) added to its query string, unless the query
+/// already has a parameter `name` (a base_url's own ?api-version= wins over the default).
+std::string with_query_param(std::string url, std::string_view name, std::string_view value);
+
 /// Printable ASCII without '"' and '\\': serialises to itself, so a flavour may splice such a
 /// value (a data URL of hundreds of kilobytes) into the serialised body unescaped.
 bool is_plain_json_string(std::string_view s) noexcept;
+
+/// `base_url` (trailing slashes ignored) with `path` appended before its query string, which is
+/// kept: "https://h/v1beta?x=1" + "/models/m:generateContent" gives
+/// "https://h/v1beta/models/m:generateContent?x=1".
+std::string url_with_path(std::string_view base_url, std::string_view path);
+
+/// `s` with every byte other than RFC 3986 unreserved characters percent-encoded (upper-case
+/// hex): a value placed in one URL path segment (a model id with ':' or '/').
+std::string percent_encode_segment(std::string_view s);
+
+/// The parts of a base64 data: URL ("data:image/png;base64,AAAA").
+struct data_url_parts {
+  std::string_view mime;  ///< "image/png"; empty when the URL names none
+  std::string_view base64;
+};
+/// The parts of `url` when it is a base64 data: URL, else nullopt.
+std::optional<data_url_parts> split_data_url(std::string_view url) noexcept;
+
+/// The image media type a remote URL's file extension names (png, jpeg, gif, webp; the query is
+/// ignored); "image/jpeg", the common photo type, when the extension says nothing.
+std::string_view image_mime_for_url(std::string_view url) noexcept;
 
 // ---- Replies
 

@@ -140,15 +140,7 @@ void parse_json_body(std::string_view body, reply& r) {
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url) {
-  while (!base_url.empty() && base_url.back() == '/') {
-    base_url.remove_suffix(1);
-  }
-  if (base_url.ends_with("/chat/completions")) {
-    return std::string(base_url);
-  }
-  std::string url(base_url);
-  url += "/chat/completions";
-  return url;
+  return join_url(base_url, "/chat/completions");
 }
 
 http_request build_request(const probe_request& request) {

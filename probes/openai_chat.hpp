@@ -13,8 +13,8 @@
 
 namespace visionwatch::openai_chat {
 
-/// "{base_url}/chat/completions" without a doubled slash; a base_url that already ends in
-/// /chat/completions is used as is.
+/// "{base_url}/chat/completions" without a doubled slash, before base_url's query string; a
+/// base_url that already ends in /chat/completions is used as is.
 std::string endpoint_url(std::string_view base_url);
 
 http_request build_request(const probe_request& request);

@@ -308,7 +308,135 @@ match_status match_answer(const answer_expectation& expect, std::string_view tex
 
 namespace visionwatch {
 
+/// The accepted subset of ECMAScript (docs/configuration.md): no back-references (`\1`,
+/// `\k<name>`), no repeated group that itself contains a repeat where either repeat is
+/// unbounded (`(a+)+`, `(\w+\s?)*`, `(a+){10}`: the shapes that backtrack exponentially or
+/// nearly so; fully counted nests such as `([0-9]{1,3}\.){3}` are fine), counted repeats at
+/// most 1000 (`a{1001}` builds a huge automaton). Checked on the pattern's structure before
+/// it is compiled.
 std::optional<std::string> validate_answer_pattern(const std::string& pattern) {
+  constexpr long max_count = 1000;
+  struct group {
+    bool repeats_inside = false;    ///< some atom inside is quantified with a maximum above 1
+    bool unbounded_inside = false;  ///< ... with no maximum (`*`, `+`, `{n,}`)
+  };
+  std::vector<group> open{group{}};  // open.front() is the whole pattern
+  // The atom a quantifier would apply to: none, a plain one, or a group just closed.
+  enum class atom : std::uint8_t { none, plain, group };
+  atom last = atom::none;
+  group last_group{};
+  const std::size_t n = pattern.size();
+  for (std::size_t i = 0; i < n;) {
+    const char c = pattern[i];
+    // A quantifier: `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, optionally lazy (`?`).
+    std::optional<long> max;  // nullopt: unbounded
+    bool quantifier = true;
+    std::size_t next = i + 1;
+    if (c == '*' || c == '+') {
+      max = std::nullopt;
+    } else if (c == '?') {
+      max = 1;
+    } else if (c == '{') {
+      std::size_t j = i + 1;
+      auto number = [&](long& v) {
+        const std::size_t from = j;
+        v = 0;
+        while (j < n && pattern[j] >= '0' && pattern[j] <= '9') {
+          v = std::min(v * 10 + (pattern[j] - '0'), max_count + 1);
+          ++j;
+        }
+        return j > from;
+      };
+      long lo = 0;
+      long hi = 0;
+      if (number(lo)) {
+        max = lo;
+        if (j < n && pattern[j] == ',') {
+          ++j;
+          max = number(hi) ? std::optional<long>(hi) : std::nullopt;
+        }
+      }
+      if (j < n && pattern[j] == '}' && j > i + 1) {
+        if (lo > max_count || (max && *max > max_count)) {
+          return "a counted repeat above " + std::to_string(max_count) + " is not supported";
+        }
+        next = j + 1;
+      } else {
+        quantifier = false;  // a literal '{'
+      }
+    } else {
+      quantifier = false;
+    }
+    if (quantifier && last != atom::none) {
+      const bool repeats = !max || *max > 1;
+      if (repeats && last == atom::group && last_group.repeats_inside &&
+          (!max || last_group.unbounded_inside)) {
+        return std::string(
+            "a nested quantifier (a repeated group that itself contains a repeat, as in "
+            "(a+)+) can backtrack exponentially; write it without the outer repeat");
+      }
+      if (repeats) {
+        open.back().repeats_inside = true;
+        open.back().unbounded_inside = open.back().unbounded_inside || !max;
+      }
+      if (next < n && pattern[next] == '?') {
+        ++next;  // lazy
+      }
+      last = atom::none;
+      i = next;
+      continue;
+    }
+    switch (c) {
+      case '\\':
+        if (i + 1 < n) {
+          const char e = pattern[i + 1];
+          if ((e >= '1' && e <= '9') || (e == 'k' && i + 2 < n && pattern[i + 2] == '<')) {
+            return std::string("back-references are not supported");
+          }
+        }
+        i += 2;
+        last = atom::plain;
+        continue;
+      case '[':
+        // A class is one atom; `]` right after `[` or `[^` is a literal in ECMAScript only
+        // as an empty class, which std::regex reports below if it matters.
+        ++i;
+        while (i < n && pattern[i] != ']') {
+          i += pattern[i] == '\\' ? 2 : 1;
+        }
+        ++i;
+        last = atom::plain;
+        continue;
+      case '(':
+        open.push_back(group{});
+        ++i;
+        last = atom::none;
+        continue;
+      case ')':
+        if (open.size() > 1) {
+          last_group = open.back();
+          open.pop_back();
+          open.back().repeats_inside = open.back().repeats_inside || last_group.repeats_inside;
+          open.back().unbounded_inside =
+              open.back().unbounded_inside || last_group.unbounded_inside;
+          last = atom::group;
+        } else {
+          last = atom::plain;  // unbalanced: std::regex says so below
+        }
+        ++i;
+        continue;
+      case '|':
+      case '^':
+      case '$':
+        last = atom::none;
+        ++i;
+        continue;
+      default:
+        last = atom::plain;
+        ++i;
+        continue;
+    }
+  }
   try {
     (void)verdict_detail::compile_pattern(pattern);
     return std::nullopt;

@@ -1,5 +1,6 @@
 // `visionwatch demo`: the daemon on an embedded configuration against a built-in simulated
-// gateway on loopback, with six routes that show the failures visionwatch exists to catch.
+// gateway on loopback, with seven routes (one on a native API flavour) that show the failures
+// visionwatch exists to catch.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -11,8 +12,8 @@
 
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
-#include "daemon/sim/demo.hpp"
 #include "daemon/runtime/service.hpp"
+#include "daemon/sim/demo.hpp"
 
 namespace visionwatch {
 namespace {
@@ -63,13 +64,15 @@ int run_demo(demo_settings o) {
   }
   const auto url = svc.admin_url();
   std::printf(
-      "\nvisionwatch demo: six routes behind a simulated gateway at %s\n"
+      "\nvisionwatch demo: seven routes behind a simulated gateway at %s\n"
       "  healthy               reads the image and answers right\n"
       "  drops-image-says-so   HTTP 200, \"No image provided.\"      -> no_image_claim\n"
       "  drops-image-guesses   HTTP 200, a confident guess           -> wrong_answer\n"
       "  slow                  right, but takes 2 to 6 s\n"
       "  flaky                 right, but 1 request in 3 fails (503, reset, 429)\n"
-      "  breaks-and-heals      drops the image for 2 minutes, then heals for 2 minutes\n\n"
+      "  breaks-and-heals      drops the image for 2 minutes, then heals for 2 minutes\n"
+      "  native-anthropic      healthy, over the Anthropic Messages API (api: "
+      "anthropic-messages)\n\n"
       "  status page  %s\n  metrics      %smetrics\n  API          %sapi/v1/routes\n\n"
       "Every route is probed every %s; results show within a minute. Ctrl-C stops.\n\n",
       gateway.base_url().c_str(),

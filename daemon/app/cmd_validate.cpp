@@ -8,6 +8,7 @@
 
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/config/config_capacity.hpp"
 
 namespace visionwatch {
 namespace {
@@ -29,6 +30,10 @@ int run_validate(const std::string& path) {
     return exit_config;
   }
   const auto& c = *result.value;
+  // Warnings do not make the file invalid: the daemon runs it and skips what it cannot start.
+  for (const auto& shortfall : capacity_shortfalls(c)) {
+    std::fprintf(stderr, "%s: warning: %s\n", path.c_str(), capacity_warning(shortfall).c_str());
+  }
   std::printf("%s: valid (%s, %s, %s)\n",
               path.c_str(),
               counted(c.gateways.size(), "gateway", "gateways").c_str(),

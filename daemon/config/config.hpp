@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "alerts/alert_config.hpp"
 #include "daemon/config/config_values.hpp"
 #include "probes/adapter.hpp"
+#include "probes/bearer_token.hpp"
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
 #include "probes/verdict.hpp"
@@ -66,10 +68,21 @@ struct gateway_config {
   std::string name;
   std::string base_url;
   api_flavour api = api_flavour::openai_chat;
-  std::string api_key;    ///< resolved secret (env, file or systemd credential); may be empty
-  header_list headers;    ///< extra headers, values may be secret
-  client_options client;  ///< TLS, proxy, timeouts, body cap, keep-alive
+  std::string api_key;  ///< resolved secret (env, file or systemd credential); may be empty
+  /// bearer_token_file: a token a sidecar refreshes, sent as `Authorization: Bearer` by every
+  /// flavour (instead of api_key, which is then empty). Shared by copies of the configuration.
+  std::shared_ptr<bearer_token_file> bearer_token;
+  std::string anthropic_version;  ///< anthropic-messages only; empty: the adapter's default
+  std::string api_version;        ///< azure-openai only; empty: the adapter's default
+  header_list headers;            ///< extra headers, values may be secret
+  client_options client;          ///< TLS, proxy, timeouts, body cap, keep-alive
   std::size_t max_concurrency = 4;
+  /// bedrock-converse: the SigV4 signing region (`aws_region`, else from the host name).
+  std::string aws_region;
+  /// bedrock-converse without `api_key`: SigV4 credentials (`aws_credentials`, else
+  /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The secret key and the token are
+  /// secrets.
+  sigv4::credentials aws_credentials;
 };
 
 struct route_config {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "daemon/config/config_alerts.hpp"
+#include "daemon/config/config_aws.hpp"
 #include "daemon/config/config_gateways.hpp"
 #include "daemon/config/config_global.hpp"
 #include "daemon/config/config_receivers.hpp"
@@ -176,27 +177,30 @@ void check_client_files(config_document& doc, const YAML::Node& root) {
   const auto& env = doc.reader.env();
   const auto rules =
       proxy_rules::make("", true, [&env](const char* name) { return env(std::string(name)); });
-  const auto check_target = [&](const std::string& url, int line, const std::string& at) {
+  // The line is looked up only for an error: find_named scans its section, and doing that for
+  // every gateway made loading a file of many gateways quadratic.
+  const auto check_target = [&](const std::string& url,
+                                std::string_view section,
+                                const std::string& name,
+                                std::string_view key) {
     std::string url_error;
     const auto t = parse_http_target(url, url_error);
     if (!t) {
       return;  // reported where the URL itself is read
     }
     if (const auto* err = rules.error_for(t->https, t->host, t->port)) {
-      doc.reader.fail(line, at, *err);
+      doc.reader.fail(line_or_zero(find_named(root, section, name, {key})),
+                      std::string(section) + "." + name + "." + std::string(key),
+                      *err);
     }
   };
   for (const auto& g : cfg.gateways) {
     if (g.client.proxy_url.empty() && g.client.use_env_proxy) {
-      check_target(g.base_url,
-                   line_or_zero(find_named(root, "gateways", g.name, {"base_url"})),
-                   "gateways." + g.name + ".base_url");
+      check_target(g.base_url, "gateways", g.name, "base_url");
     }
   }
   for (const auto& r : cfg.receivers) {
-    check_target(r.url,
-                 line_or_zero(find_named(root, "receivers", r.name, {"url"})),
-                 "receivers." + r.name + ".url");
+    check_target(r.url, "receivers", r.name, "url");
   }
 }
 
@@ -206,6 +210,7 @@ void check_document(config_document& doc, const YAML::Node& root) {
   check_stream_routes(doc);
   check_admin_token(doc);
   check_client_files(doc, root);
+  check_aws_routes(doc);
 }
 
 }  // namespace
@@ -225,9 +230,38 @@ void config_document::declare(name_lines& lines,
   }
 }
 
+std::size_t count_nodes(const YAML::Node& n, std::size_t limit) {
+  std::size_t seen = 0;
+  std::vector<YAML::Node> todo{n};
+  while (!todo.empty() && seen <= limit) {
+    const YAML::Node node = todo.back();
+    todo.pop_back();
+    ++seen;
+    if (node.IsSequence()) {
+      for (const auto& item : node) {
+        todo.push_back(item);
+      }
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        todo.push_back(kv.first);
+        todo.push_back(kv.second);
+      }
+    }
+  }
+  return seen;
+}
+
 void read_document(config_reader& reader, const YAML::Node& root, config& cfg) {
   if (root.IsNull() || !root.IsDefined()) {
     reader.fail(0, "", "the file is empty (expected global, gateways, routes, ...)");
+    return;
+  }
+  // Before any section or check walks the tree: every later walk is bounded by this count.
+  if (count_nodes(root, max_document_nodes) > max_document_nodes) {
+    reader.fail(0,
+                "",
+                "the document expands to more than " + std::to_string(max_document_nodes) +
+                    " YAML nodes (an alias counts each time it is used)");
     return;
   }
   map_reader top(reader,

@@ -45,7 +45,8 @@ struct config_document {
   name_lines receiver_lines;
   /// Route name -> (path, line) of the route that declared it.
   std::map<std::string, std::pair<std::string, int>, std::less<>> route_names;
-  bool too_many_routes = false;
+  bool too_many_routes = false;          ///< a route limit was hit: stop reading routes
+  std::size_t route_bytes = 0;           ///< route_settings_bytes() of the routes read so far
   std::vector<reference> gateway_refs;   ///< routes and matrices naming a gateway
   std::vector<reference> receiver_refs;  ///< alert rules naming a receiver
 
@@ -56,6 +57,15 @@ struct config_document {
                std::string_view what,
                const std::string& name);
 };
+
+/// YAML nodes a document may hold once aliases are expanded (an alias counts each time it is
+/// used): far above any real file (100,000 routes are well under a million nodes), low enough
+/// that a "billion laughs" chain of anchors is refused before anything walks it.
+inline constexpr std::size_t max_document_nodes = 2'000'000;
+
+/// Nodes under `n` (itself, keys and values, aliases expanded), counting stops at `limit` + 1:
+/// the walk is bounded whatever the expansion.
+std::size_t count_nodes(const YAML::Node& n, std::size_t limit);
 
 /// Reads every section of `root` into `cfg`; errors go to `reader`.
 void read_document(config_reader& reader, const YAML::Node& root, config& cfg);

@@ -1,11 +1,13 @@
 #include "daemon/config/config_gateways.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <set>
 #include <string>
 #include <utility>
 
+#include "daemon/config/config_aws.hpp"
 #include "daemon/config/config_secrets.hpp"
 #include "daemon/config/config_tls.hpp"
 
@@ -39,7 +41,10 @@ void parse_headers(config_reader& reader,
       continue;
     }
     if (lower == "authorization" && api_key_given) {
-      reader.fail(e.key_node, p, "set either api_key_* or an Authorization header, not both");
+      reader.fail(e.key_node,
+                  p,
+                  "set either api_key_* (or bearer_token_file) or an Authorization header, not "
+                  "both");
       continue;
     }
     // Header values may carry secrets (${VAR}); they are never echoed.
@@ -53,6 +58,90 @@ void parse_headers(config_reader& reader,
     }
     out.emplace_back(e.key, std::move(*v));
   }
+}
+
+/// "openai-chat, openai-responses, ...": every `api:` value, from the flavour table.
+std::string flavour_list() {
+  std::string out;
+  for (const auto name : api_flavour_names()) {
+    out += out.empty() ? "" : ", ";
+    out += name;
+  }
+  return out;
+}
+
+/// A gateway option that only one flavour reads. Another flavour's options add rows here.
+struct flavour_option {
+  std::string_view key;
+  api_flavour flavour;
+  std::string gateway_config::*field;
+};
+constexpr std::array flavour_options = {
+    flavour_option{
+        "anthropic_version", api_flavour::anthropic_messages, &gateway_config::anthropic_version},
+    flavour_option{"api_version", api_flavour::azure_openai, &gateway_config::api_version},
+};
+
+/// A version string as the APIs spell them ("2023-06-01", "2025-01-01-preview"): it goes into a
+/// header or a query string, so only letters, digits, '-', '_' and '.'.
+bool valid_version(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+  });
+}
+
+/// anthropic_version, api_version: each read only for its flavour; given for another flavour, it
+/// is an error naming the key and the gateway's flavour (it would be silently ignored).
+void parse_flavour_options(config_reader& reader, const map_reader& m, gateway_config& g) {
+  for (const auto& o : flavour_options) {
+    const auto* v = m.get(o.key);
+    if (v == nullptr) {
+      continue;
+    }
+    if (g.api != o.flavour) {
+      reader.fail(*v,
+                  m.at(o.key),
+                  std::string(o.key) +
+                      " applies only to api: " + std::string(to_string(o.flavour)) +
+                      ", not to api: " + std::string(to_string(g.api)));
+      continue;
+    }
+    if (auto s = reader.scalar(*v, m.at(o.key), "a version")) {
+      if (valid_version(s->value)) {
+        g.*o.field = s->value;
+      } else {
+        reader.fail(*v,
+                    m.at(o.key),
+                    quote(s->shown) + " is not a version (letters, digits, '-', '_', '.')");
+      }
+    }
+  }
+}
+
+/// bearer_token_file: read once now (a missing or unusable file is an error, never the token),
+/// then re-read by the probes when it changes. True when the key is given.
+bool parse_bearer_token_file(config_reader& reader,
+                             const map_reader& m,
+                             bool api_key_given,
+                             gateway_config& g) {
+  const auto* v = m.get("bearer_token_file");
+  if (v == nullptr) {
+    return false;
+  }
+  if (api_key_given) {
+    reader.fail(
+        *v, m.at("bearer_token_file"), "set either api_key_* or bearer_token_file, not both");
+    return true;
+  }
+  if (auto file = reader.readable_file(*v, m.at("bearer_token_file"))) {
+    auto source = std::make_shared<bearer_token_file>(*file);
+    if (auto error = source->load()) {
+      reader.fail(*v, m.at("bearer_token_file"), *error);
+    } else {
+      g.bearer_token = std::move(source);
+    }
+  }
+  return true;
 }
 
 void parse_proxy(config_reader& reader, const map_reader& m, client_options& client) {
@@ -89,7 +178,12 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
                 "max_concurrency",
                 "keep_alive",
                 "connect_timeout",
-                "max_body"});
+                "max_body",
+                "bearer_token_file",
+                "anthropic_version",
+                "api_version",
+                "aws_region",
+                "aws_credentials"});
   if (!m.ok()) {
     return;
   }
@@ -103,21 +197,32 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
   } else {
     reader.fail(m.line(), path, "missing required key \"base_url\"");
   }
+  bool api_known = true;
   if (const auto* v = m.get("api")) {
+    api_known = false;
     if (auto s = reader.scalar(*v, m.at("api"), "an API flavour")) {
       if (auto f = api_flavour_from_string(s->value)) {
         g.api = *f;
+        api_known = true;
       } else {
-        reader.fail(*v, m.at("api"), quote(s->shown) + " is not an API flavour (use openai-chat)");
+        reader.fail(*v,
+                    m.at("api"),
+                    quote(s->shown) + " is not an API flavour (use " + flavour_list() + ")");
       }
     }
+  }
+  if (api_known) {
+    // With a misspelt api: the options cannot be checked against it (one error, not two).
+    parse_flavour_options(reader, m, g);
   }
   auto key = read_secret(reader, m, "api_key", true);
   if (key.value) {
     g.api_key = std::move(*key.value);
   }
+  const bool bearer = parse_bearer_token_file(reader, m, key.given, g);
+  parse_aws(reader, m, key.given || bearer, g);
   if (const auto* v = m.get("headers")) {
-    parse_headers(reader, *v, m.at("headers"), key.given, g.headers);
+    parse_headers(reader, *v, m.at("headers"), key.given || bearer, g.headers);
   }
   parse_tls(reader,
             m,

@@ -9,8 +9,6 @@
 namespace visionwatch::config_reading {
 namespace {
 
-constexpr std::size_t max_routes = 100'000;
-
 std::string expand(std::string_view t, std::string_view gateway, std::string_view model) {
   std::string out;
   std::size_t pos = 0;
@@ -28,6 +26,13 @@ std::string expand(std::string_view t, std::string_view gateway, std::string_vie
   return out;
 }
 
+std::string mib(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+
+const std::string settings_budget_hint =
+    "more than " + mib(max_route_settings_bytes) +
+    " of route settings in all (each route holds its own copy of the challenge texts and alert "
+    "settings it inherits; shorten them or split the configuration)";
+
 /// `shown` is the name as written (or expanded from what is written), for messages.
 void add_route(config_document& doc,
                route_config r,
@@ -35,6 +40,12 @@ void add_route(config_document& doc,
                const std::string& path,
                int name_line) {
   auto& reader = doc.reader;
+  doc.route_bytes += route_settings_bytes(r.settings);
+  if (doc.route_bytes > max_route_settings_bytes) {
+    reader.fail(r.line, path, "the routes up to this one hold " + settings_budget_hint);
+    doc.too_many_routes = true;
+    return;
+  }
   if (const auto prev = doc.route_names.find(r.name); prev != doc.route_names.end()) {
     reader.fail(name_line,
                 path + ".name",
@@ -153,6 +164,17 @@ void parse_matrix(config_document& doc,
     doc.too_many_routes = true;
     return;
   }
+  // Every expanded route holds a copy of `s`: refused before any copy is made.
+  const std::size_t count = gateways.size() * models.size();
+  const std::size_t bytes = route_settings_bytes(s) * count;
+  if (doc.route_bytes + bytes > max_route_settings_bytes) {
+    reader.fail(m.line(),
+                path,
+                "its " + std::to_string(count) + " routes would hold " + mib(bytes) + ": " +
+                    settings_budget_hint);
+    doc.too_many_routes = true;
+    return;
+  }
   for (const auto& [gateway, gateway_shown] : gateways) {
     for (const auto& [model, model_shown] : models) {
       route_config r;
@@ -170,6 +192,9 @@ void parse_matrix(config_document& doc,
         continue;
       }
       add_route(doc, std::move(r), shown, route.path(), name_line);
+      if (doc.too_many_routes) {
+        return;
+      }
     }
   }
 }
@@ -242,6 +267,24 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
 
 }  // namespace
 
+std::size_t route_settings_bytes(const route_settings& s) noexcept {
+  const auto text = [](const std::string& t) { return t.size(); };
+  const auto list = [&](const std::vector<std::string>& l) {
+    std::size_t n = 0;
+    for (const auto& t : l) {
+      n += sizeof(std::string) + text(t);
+    }
+    return n;
+  };
+  const auto& c = s.challenge;
+  std::size_t n = sizeof(route_settings) + text(c.detail) + text(c.image_file) + text(c.image_url) +
+                  text(c.prompt) + text(c.expect_pattern) + list(c.expect_words);
+  for (const auto& rule : s.alerts.rules) {
+    n += sizeof(rule) + text(rule.severity) + text(rule.description) + list(rule.receivers);
+  }
+  return n;
+}
+
 void parse_routes(config_document& doc, const YAML::Node& n) {
   auto& reader = doc.reader;
   auto list = reader.items(n, "routes");
@@ -250,6 +293,10 @@ void parse_routes(config_document& doc, const YAML::Node& n) {
   }
   if (list->empty()) {
     reader.fail(n, "routes", "at least one route is required");
+  }
+  if (list->size() > max_routes) {
+    reader.fail(n, "routes", "more than " + std::to_string(max_routes) + " routes");
+    return;
   }
   for (std::size_t i = 0; i < list->size() && !doc.too_many_routes; ++i) {
     parse_route(doc, (*list)[i], index("routes", i));

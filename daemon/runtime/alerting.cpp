@@ -28,8 +28,7 @@ client_options receiver_client(const receiver_config& r) {
 
 bool same_client(const client_options& a, const client_options& b) {
   return a.total_timeout == b.total_timeout && a.connect_timeout == b.connect_timeout &&
-         a.tls.ca_file == b.tls.ca_file &&
-         a.tls.insecure_skip_verify == b.tls.insecure_skip_verify;
+         a.tls.ca_file == b.tls.ca_file && a.tls.insecure_skip_verify == b.tls.insecure_skip_verify;
 }
 
 // Sends through whichever client the receiver has now; the request keeps its client alive, so
@@ -123,12 +122,12 @@ void alerting::spawn_receiver(receiver_entry& e) {
   *e.running = true;
   net::co_spawn(executor_,
                 e.n->run(),
-                net::bind_cancellation_slot(
-                    e.sig->slot(), [this, running = e.running](std::exception_ptr ex) {
-                      --running_;
-                      *running = false;
-                      rethrow_on_error(ex);
-                    }));
+                net::bind_cancellation_slot(e.sig->slot(),
+                                            [this, running = e.running](std::exception_ptr ex) {
+                                              --running_;
+                                              *running = false;
+                                              rethrow_on_error(ex);
+                                            }));
 }
 
 void alerting::add_receiver(const receiver_config& r) {
@@ -172,7 +171,9 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
   const auto& queues = store_.section("notifications");
   for (auto& [name, e] : receivers_) {
     if (queues.is_object() && queues.contains(name)) {
-      if (const auto err = e->n->queue().restore(queues[name]); !err.empty()) {
+      if (const auto err =
+              e->n->queue().restore(queues[name], std::chrono::steady_clock::now(), now);
+          !err.empty()) {
         spdlog::warn("restoring pending notifications of {}: {}", name, err);
       } else if (e->n->depth() > 0) {
         spdlog::info(
@@ -274,7 +275,7 @@ void alerting::apply(const config& cfg) {
                    it->first,
                    it->second->n->depth());
     }
-    it->second->n->retire(now + drain_window(rc));
+    it->second->n->retire(std::chrono::steady_clock::now() + drain_window(rc));
     retired_.push_back(std::move(it->second));
     it = receivers_.erase(it);
   }
@@ -305,7 +306,8 @@ void alerting::drop_orphaned_queues(const nlohmann::json& queues) {
     // The receiver left the config while the daemon was stopped: its URL is gone, so what it
     // held cannot be sent. Counted and logged, never lost silently.
     delivery_queue q(delivery_policy{}, [] { return 0.5; });
-    if (const auto err = q.restore(saved); !err.empty()) {
+    if (const auto err = q.restore(saved, std::chrono::steady_clock::now(), wall_clock::now());
+        !err.empty()) {
       spdlog::warn("pending notifications of removed receiver {}: {}", name, err);
       continue;
     }
@@ -473,8 +475,10 @@ std::size_t alerting::queued() const {
 bool alerting::save(const std::map<std::string, std::pair<long long, wall_time>>& baselines) {
   store_.set_section("alerts", router_->to_json());
   nlohmann::json queues = nlohmann::json::object();
+  const auto steady_now = std::chrono::steady_clock::now();
+  const auto wall_now = wall_clock::now();
   for (const auto& [name, e] : receivers_) {
-    queues[name] = e->n->queue().to_json();
+    queues[name] = e->n->queue().to_json(steady_now, wall_now);
   }
   store_.set_section("notifications", std::move(queues));
   nlohmann::json b = nlohmann::json::object();

@@ -36,7 +36,17 @@ probe_request base_request(const probe_job& job, std::string prompt) {
   req.max_tokens = ch.max_tokens;
   req.temperature = ch.temperature;
   req.api_key = job.gateway->api_key;
+  if (job.gateway->bearer_token) {
+    // Re-read when the sidecar changed the file (one stat per probe).
+    req.api_key = job.gateway->bearer_token->current();
+    req.bearer_token = true;
+  }
+  req.anthropic_version = job.gateway->anthropic_version;
+  req.api_version = job.gateway->api_version;
   req.extra_headers = job.gateway->headers;
+  req.now = std::chrono::system_clock::now();
+  req.aws_credentials = job.gateway->aws_credentials;
+  req.aws_region = job.gateway->aws_region;
   return req;
 }
 
@@ -67,10 +77,40 @@ void fill_from_reply(probe_result& r,
 
 /// The one place a probe's upstream texts are cleaned of the gateway's secrets and of key shapes,
 /// before the result reaches logs, the API, the status page, notifications and `check` output.
-void redact_result(probe_result& r, const gateway_config& gateway) {
-  const redactor redact = gateway_redactor(gateway);
-  r.reason = redact(r.reason);
-  r.answer_excerpt = redact(r.answer_excerpt);
+/// `sent_key`: the key or token the request carried (a bearer_token_file token may have been
+/// refreshed since the gateway's redactor was built); `request_secret`: a secret of this request
+/// only (a SigV4 signature). Those are masked first, so a key shape cannot cut them apart.
+void redact_result(probe_result& r,
+                   const probe_job& job,
+                   std::string_view sent_key,
+                   std::string_view request_secret) {
+  const auto apply = [&r](const redactor& redact) {
+    r.reason = redact(r.reason);
+    r.answer_excerpt = redact(r.answer_excerpt);
+  };
+  if (!request_secret.empty() || job.gateway->bearer_token) {
+    redactor per_request;
+    per_request.add(sent_key);
+    per_request.add(request_secret);
+    apply(per_request);
+  }
+  if (job.redact) {
+    apply(*job.redact);
+  } else {
+    apply(gateway_redactor(*job.gateway));
+  }
+}
+
+/// The SigV4 signature of a signed request ("" otherwise): it authorises this one request.
+std::string request_signature(const http_request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (ascii_iequals(name, "authorization")) {
+      if (const auto at = value.find("Signature="); at != std::string::npos) {
+        return value.substr(at + 10);
+      }
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -78,6 +118,9 @@ void redact_result(probe_result& r, const gateway_config& gateway) {
 redactor gateway_redactor(const gateway_config& gateway) {
   redactor r;
   r.add(gateway.api_key);
+  if (gateway.bearer_token) {
+    r.add(gateway.bearer_token->current());
+  }
   // Header values may be secrets resolved from ${VAR}; which ones is not recorded, so all are
   // masked (short ones such as "1" are ignored by the redactor).
   for (const auto& [name, value] : gateway.headers) {
@@ -86,6 +129,8 @@ redactor gateway_redactor(const gateway_config& gateway) {
   if (!gateway.client.proxy_url.empty()) {
     r.add_url(gateway.client.proxy_url);
   }
+  r.add(gateway.aws_credentials.secret_access_key);
+  r.add(gateway.aws_credentials.session_token);
   return r;
 }
 
@@ -158,9 +203,11 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   // token); config validation keeps `stream` to flavours that have one.
   req.stream = route.settings.stream && can_stream(job.gateway->api);
   const auto decoder = req.stream ? make_stream_decoder(job.gateway->api) : nullptr;
+  const std::string sent_key = req.api_key;
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = route.settings.timeout;
   http_req.sink = decoder.get();
+  const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
   if (!media_token.empty()) {
     job.media->remove(media_token);
@@ -173,7 +220,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   r.result = v.result;
   r.reason = v.reason;
   r.usage_missing = v.usage_missing;
-  redact_result(r, *job.gateway);
+  redact_result(r, job, sent_key, signature);
   co_return r;
 }
 
@@ -183,8 +230,10 @@ net::awaitable<probe_result> run_control(probe_job job) {
   r.control = true;
   // The same prompt as the image probe, so the difference in prompt tokens is the image.
   std::string prompt = ch.custom() ? ch.prompt : std::string(question_for(ch.kind));
-  http_request http_req = build_request(job.gateway->api, base_request(job, std::move(prompt)));
+  const probe_request req = base_request(job, std::move(prompt));
+  http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = job.route->settings.timeout;
+  const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
@@ -195,7 +244,7 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, *job.gateway);
+  redact_result(r, job, req.api_key, signature);
   co_return r;
 }
 

@@ -31,6 +31,9 @@ struct probe_job {
   const route_config* route = nullptr;      ///< points into *cfg
   const gateway_config* gateway = nullptr;  ///< points into *cfg
   std::shared_ptr<http_client> client;
+  /// The gateway's redactor, built once per gateway when the runtime is prepared (the probe
+  /// path is hot); when empty, one is built from *gateway for this probe (`check`, tests).
+  std::shared_ptr<const redactor> redact;
   std::shared_ptr<const custom_image> image;  ///< set for custom probes with image_file
   std::shared_ptr<media_store> media;         ///< set when the route uses media: remote_url
   std::uint64_t sequence = 0;
@@ -48,7 +51,8 @@ net::awaitable<probe_result> run_probe(probe_job job);
 /// tokens.prompt_tokens is the new baseline; its outcome is ok or the transport/HTTP failure.
 net::awaitable<probe_result> run_control(probe_job job);
 
-/// Masks the gateway's configured secrets (api key, extra header values, proxy credentials) and
+/// Masks the gateway's configured secrets (api key, the current bearer_token_file token, extra
+/// header values, proxy credentials) and
 /// common key shapes; applied to every probe result's reason and answer excerpt.
 redactor gateway_redactor(const gateway_config& gateway);
 

@@ -149,11 +149,11 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
       r.next_probe = e.due + r.interval;
       while (r.next_probe <= now) {
         r.next_probe += r.interval;
-        skipped_.push_back(e.route);
+        skipped_.push_back({e.route, skip_reason::late});
       }
       push(e.route, r, job_kind::probe);
       if (r.running || r.probe_waiting) {
-        skipped_.push_back(e.route);
+        skipped_.push_back({e.route, r.running ? skip_reason::overlap : skip_reason::concurrency});
         continue;
       }
       r.probe_waiting = true;
@@ -248,8 +248,8 @@ bool scheduler_core::busy(route_id id) const {
   return it != routes_.end() && it->second.running;
 }
 
-std::vector<scheduler_core::route_id> scheduler_core::take_skipped() {
-  std::vector<route_id> out;
+std::vector<scheduler_core::skip> scheduler_core::take_skipped() {
+  std::vector<skip> out;
   out.swap(skipped_);
   return out;
 }

@@ -55,6 +55,22 @@ class scheduler_core {
 
   enum class job_kind : std::uint8_t { probe, baseline };
 
+  /// Why a due probe did not start (the `reason` label of
+  /// visionwatch_gateway_probes_skipped_total).
+  enum class skip_reason : std::uint8_t {
+    concurrency,  ///< the previous due probe still waited for a slot (max_concurrency,
+                  ///< max_in_flight)
+    overlap,      ///< the route's previous probe was still running (timeout longer than interval)
+    late,         ///< the slot passed entirely: the process was stopped, suspended or stalled
+  };
+  static constexpr std::size_t skip_reason_count = 3;
+
+  struct skip {
+    route_id route = 0;
+    skip_reason reason = skip_reason::overlap;
+    bool operator==(const skip&) const = default;
+  };
+
   struct job {
     route_id route = 0;
     job_kind kind = job_kind::probe;
@@ -103,7 +119,7 @@ class scheduler_core {
   std::size_t in_flight() const noexcept { return in_flight_; }
   std::size_t waiting() const noexcept { return waiting_.size(); }
   /// One entry per skipped probe since the last call (a route may appear several times).
-  std::vector<route_id> take_skipped();
+  std::vector<skip> take_skipped();
 
  private:
   struct route_entry {
@@ -137,7 +153,7 @@ class scheduler_core {
   std::size_t max_in_flight_;
   std::size_t in_flight_ = 0;
   std::uint64_t next_generation_ = 1;
-  std::vector<route_id> skipped_;
+  std::vector<skip> skipped_;
 };
 
 }  // namespace visionwatch

@@ -26,6 +26,18 @@ std::string challenge_name(const challenge_config& ch) {
   return ch.custom() ? "custom" : std::string(to_string(ch.kind));
 }
 
+probe_skip_reason skip_reason_label(scheduler_core::skip_reason r) noexcept {
+  switch (r) {
+    case scheduler_core::skip_reason::concurrency:
+      return probe_skip_reason::concurrency;
+    case scheduler_core::skip_reason::overlap:
+      return probe_skip_reason::overlap;
+    case scheduler_core::skip_reason::late:
+      return probe_skip_reason::late;
+  }
+  return probe_skip_reason::concurrency;
+}
+
 }  // namespace
 
 service::service(net::io_context& io, config cfg, service_options options)
@@ -165,15 +177,17 @@ net::awaitable<void> service::schedule_loop() {
     for (const auto& job : core_.poll(now)) {
       start_job(job, now);
     }
-    for (const auto id : core_.take_skipped()) {
-      if (const auto it = routes_.find(id); it != routes_.end()) {
+    for (const auto& skip : core_.take_skipped()) {
+      if (const auto it = routes_.find(skip.route); it != routes_.end()) {
+        const auto reason = skip_reason_label(skip.reason);
         metrics_->probe_skipped(it->second->metrics);
         if (const auto g = gateways_.find(it->second->cfg->gateway); g != gateways_.end()) {
-          ++g->second->skipped;
-          metrics_->gateway_probe_skipped(g->first);
+          if (reason == probe_skip_reason::concurrency) {
+            ++g->second->skipped;
+          }
+          metrics_->gateway_probe_skipped(g->first, reason);
         }
-        spdlog::debug("route {}: probe skipped (the previous one is still running)",
-                      it->second->cfg->name);
+        spdlog::debug("route {}: probe skipped ({})", it->second->cfg->name, to_string(reason));
       }
     }
     metrics_->set_in_flight(core_.in_flight());
@@ -195,7 +209,9 @@ probe_job service::make_job(route_entry& r) const {
   job.cfg = cfg_;
   job.route = r.cfg;
   job.gateway = cfg_->find_gateway(r.cfg->gateway);
-  job.client = gateways_.at(r.cfg->gateway)->client;
+  const auto& gateway = *gateways_.at(r.cfg->gateway);
+  job.client = gateway.client;
+  job.redact = gateway.redact;
   job.image = r.image;
   if (r.cfg->settings.challenge.media == media_mode::remote_url) {
     job.media = media_;
@@ -274,8 +290,8 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
-    const auto deferral = std::min<std::chrono::milliseconds>(*r.retry_after,
-                                                              cfg_->global.max_retry_after);
+    const auto deferral =
+        std::min<std::chrono::milliseconds>(*r.retry_after, cfg_->global.max_retry_after);
     if (deferral < *r.retry_after) {
       spdlog::warn("route {}: Retry-After of {} s capped to global.max_retry_after ({} ms)",
                    e.cfg->name,

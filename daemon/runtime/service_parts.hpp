@@ -12,6 +12,7 @@
 
 #include "daemon/runtime/service.hpp"
 #include "probes/http_client.hpp"
+#include "probes/redactor.hpp"
 
 namespace visionwatch {
 
@@ -19,7 +20,11 @@ struct service::gateway_entry {
   gateway_config cfg;
   std::size_t index = 0;
   std::shared_ptr<http_client> client;
-  std::uint64_t skipped = 0;  ///< due probes of its routes skipped (kept across reloads)
+  /// Masks this gateway's secrets in every probe result; built once in prepare().
+  std::shared_ptr<const redactor> redact;
+  /// Due probes of its routes skipped for want of a slot (reason `concurrency`), kept across
+  /// reloads: what the capacity warning on the status page reports.
+  std::uint64_t skipped = 0;
 };
 
 struct service::route_entry {
@@ -38,7 +43,7 @@ struct service::resources {
   std::map<std::string, std::shared_ptr<http_client>> clients;        ///< by gateway name
   std::map<std::string, std::shared_ptr<const custom_image>> images;  ///< by route name
   std::map<std::string, std::unique_ptr<gateway_entry>> gateways;     ///< the new table
-  std::map<std::string, std::unique_ptr<route_entry>> fresh;  ///< routes new in this config
+  std::map<std::string, std::unique_ptr<route_entry>> fresh;          ///< routes new in this config
   std::map<std::string, scheduler_core::route_id, std::less<>> by_name;  ///< the new index
   std::vector<scheduler_core::route_id> removed;  ///< routes the new config no longer has
   scheduler_core::route_id next_route_id = 1;

@@ -6,6 +6,10 @@
 // therefore leaves the old configuration serving: same routes, same metrics, same clients.
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+#include <unordered_map>
+
+#include "daemon/config/config_capacity.hpp"
 #include "daemon/runtime/alerting.hpp"
 #include "daemon/runtime/sd_notify.hpp"
 #include "daemon/runtime/service.hpp"
@@ -28,13 +32,27 @@ bool same_client(const gateway_config& a, const gateway_config& b) {
          x.use_env_proxy == y.use_env_proxy && x.keep_alive == y.keep_alive;
 }
 
-route_labels labels_of(const route_config& r, const config& cfg) {
-  const auto* g = cfg.find_gateway(r.gateway);
-  return route_labels{r.name,
-                      r.model,
-                      r.gateway,
-                      std::string(to_string(g ? g->api : api_flavour::openai_chat)),
-                      r.settings.stream};
+/// Gateway name -> API flavour, built once per configuration: looking each route's gateway up
+/// in the list would make preparing R routes over G gateways O(R x G).
+using gateway_apis = std::unordered_map<std::string_view, api_flavour>;
+
+gateway_apis apis_of(const config& cfg) {
+  gateway_apis out;
+  out.reserve(cfg.gateways.size());
+  for (const auto& g : cfg.gateways) {
+    out.emplace(g.name, g.api);
+  }
+  return out;
+}
+
+route_labels labels_of(const route_config& r, const gateway_apis& apis) {
+  const auto g = apis.find(r.gateway);
+  return route_labels{
+      r.name,
+      r.model,
+      r.gateway,
+      std::string(to_string(g != apis.end() ? g->second : api_flavour::openai_chat)),
+      r.settings.stream};
 }
 
 }  // namespace
@@ -80,6 +98,7 @@ service::resources service::prepare(const config& cfg) {
       (void)std::make_shared<http_client>(io_.get_executor(), o);
     });
   }
+  const auto apis = apis_of(cfg);
   for (const auto& r : cfg.routes) {
     if (!r.settings.challenge.image_file.empty()) {
       attempt("routes." + r.name, [&] {
@@ -93,7 +112,7 @@ service::resources service::prepare(const config& cfg) {
     }
     // What metrics::add_route would refuse in install().
     attempt("routes." + r.name, [&] {
-      const auto l = labels_of(r, cfg);
+      const auto l = labels_of(r, apis);
       for (const auto* v : {&l.route, &l.model, &l.gateway, &l.api}) {
         if (!is_valid_utf8(*v)) {
           throw std::invalid_argument("a metric label value is not valid UTF-8");
@@ -117,6 +136,7 @@ service::resources service::prepare(const config& cfg) {
       auto e = std::make_unique<gateway_entry>();
       e->cfg = g;
       e->client = out.clients.at(g.name);
+      e->redact = std::make_shared<const redactor>(gateway_redactor(g));
       const auto old = gateways_.find(g.name);
       e->index = old != gateways_.end() ? old->second->index : next_index++;
       e->skipped = old != gateways_.end() ? old->second->skipped : 0;
@@ -162,6 +182,7 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
   const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
+  const auto apis = apis_of(*cfg);
   for (const auto& r : cfg->routes) {
     const auto& s = r.settings;
     const auto gw = res.gateways.at(r.gateway)->index;
@@ -175,7 +196,7 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
       core_.update_route(e->id, gw, s.interval, s.baseline_interval);
     }
     e->cfg = &r;
-    e->metrics = metrics_->add_route(labels_of(r, *cfg));  // same labels: same series
+    e->metrics = metrics_->add_route(labels_of(r, apis));  // same labels: same series
     e->state.set_window(s.window);
     const auto image = res.images.find(r.name);
     e->image = image != res.images.end() ? image->second : nullptr;
@@ -273,30 +294,17 @@ std::vector<std::string> service::apply(config next) {
 
 std::vector<gateway_warning> service::gateway_warnings() const {
   std::vector<gateway_warning> out;
-  for (const auto& [name, g] : gateways_) {
-    double demand = 0;
-    for (const auto& r : cfg_->routes) {
-      if (r.gateway == name && r.settings.interval.count() > 0) {
-        demand += static_cast<double>(r.settings.timeout.count()) /
-                  static_cast<double>(r.settings.interval.count());
-      }
-    }
-    if (demand > static_cast<double>(g->cfg.max_concurrency)) {
-      out.push_back(gateway_warning{name, g->cfg.max_concurrency, demand, g->skipped});
-    }
+  for (const auto& c : capacity_shortfalls(*cfg_)) {
+    const auto g = gateways_.find(c.gateway);
+    out.push_back(gateway_warning{
+        c.gateway, c.max_concurrency, c.demand, g != gateways_.end() ? g->second->skipped : 0});
   }
   return out;
 }
 
 void service::warn_capacity() const {
-  for (const auto& w : gateway_warnings()) {
-    spdlog::warn(
-        "gateway {}: its routes need up to {:.1f} probes at once (sum of timeout/interval) but "
-        "max_concurrency is {}; probes will be skipped "
-        "(visionwatch_gateway_probes_skipped_total)",
-        w.gateway,
-        w.demand,
-        w.max_concurrency);
+  for (const auto& c : capacity_shortfalls(*cfg_)) {
+    spdlog::warn("{}", capacity_warning(c));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config_values.hpp"
+#include "daemon/sim/sim_flavours.hpp"
 #include "daemon/sim/sim_stream.hpp"
 
 namespace visionwatch {
@@ -41,8 +42,10 @@ std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
 
 }  // namespace
 
-demo_gateway::demo_gateway(std::chrono::milliseconds period)
-    : period_(period), server_([this](const received_request& req) { return handle(req); }) {}
+demo_gateway::demo_gateway(std::chrono::milliseconds period, native_keys keys)
+    : period_(period),
+      keys_(std::move(keys)),
+      server_([this](const received_request& req) { return handle(req); }) {}
 
 response_plan demo_gateway::handle(const received_request& req) {
   const auto j = nlohmann::json::parse(req.body, nullptr, false);
@@ -64,10 +67,10 @@ response_plan demo_gateway::handle(const received_request& req) {
     overrides_[model] = *b;
     return response_plan::json(R"({"status":"set"})");
   }
-  std::string model;
-  if (j.is_object() && j.contains("model") && j["model"].is_string()) {
-    model = j["model"].get<std::string>();
-  }
+  // Native flavours name the model in the path (Gemini, Bedrock, Azure deployments) or in
+  // their own body shape (Responses, Messages).
+  const auto native = native_call_of(req);
+  const std::string model = native ? native->model : sim_flavours::model_of(req);
   std::optional<sim_behaviour> b;
   if (const auto it = overrides_.find(model); it != overrides_.end()) {
     b = it->second;
@@ -77,13 +80,21 @@ response_plan demo_gateway::handle(const received_request& req) {
   } else {
     b = behaviour_of_model(model);
   }
+  if (native) {
+    return respond_native(model_, keys_, req, *native, b);
+  }
   if (!b) {
+    if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {
+      return sim_flavours::error_reply(
+          req, 404, "The model does not exist or you do not have access to it.", "not_found");
+    }
     return response_plan::json(
         R"({"error":{"message":"The model does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}})",
         404);
   }
-  auto plan = model_.respond(req, *b);
+  auto plan = sim_flavours::respond(model_, req, *b);
   if (wants_stream(req)) {
+    // A chat completion becomes its SSE stream; other flavours' replies pass unchanged.
     plan = stream_chat_reply(plan, stream_options_of_model(model));
   }
   return plan;
@@ -105,6 +116,9 @@ std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& 
        "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
   y += "gateways:\n  - name: demo-gateway\n    base_url: \"" + std::string(gateway_url) +
        "\"\n    api: openai-chat\n    max_concurrency: 8\n    proxy_url: none\n";
+  // The same simulated gateway speaking Anthropic's Messages API (told by the path).
+  y += "  - name: demo-anthropic\n    base_url: \"" + std::string(gateway_url) +
+       "\"\n    api: anthropic-messages\n    max_concurrency: 4\n    proxy_url: none\n";
   y += R"(routes:
   - {name: healthy, gateway: demo-gateway, model: vision-healthy, challenge: {kind: digits}}
   - {name: drops-image-says-so, gateway: demo-gateway, model: vision-drops-image-says-so, challenge: {kind: count}}
@@ -112,6 +126,7 @@ std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& 
   - {name: slow, gateway: demo-gateway, model: vision-slow, challenge: {kind: shape}}
   - {name: flaky, gateway: demo-gateway, model: vision-flaky, challenge: {kind: digits}}
   - {name: breaks-and-heals, gateway: demo-gateway, model: vision-intermittent, challenge: {kind: digits}}
+  - {name: native-anthropic, gateway: demo-anthropic, model: vision-healthy, challenge: {kind: color}}
   - {name: streaming, gateway: demo-gateway, model: vision-healthy, stream: true, challenge: {kind: digits}}
 )";
   if (!st.webhook_url.empty() || !st.alertmanager_url.empty()) {

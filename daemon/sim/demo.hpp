@@ -10,6 +10,7 @@
 
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
+#include "daemon/sim/sim_native.hpp"
 
 namespace visionwatch {
 
@@ -24,7 +25,10 @@ namespace visionwatch {
 ///   POST /control  {"model": "vision-healthy", "behaviour": null}   (back to its default)
 class demo_gateway {
  public:
-  explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2));
+  /// `keys`: the credentials its native flavours (Gemini, Bedrock Converse; see sim_native.hpp)
+  /// accept; empty ones accept any.
+  explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2),
+                        native_keys keys = {});
   void start() { server_.start(); }
   void stop() { server_.stop(); }
   std::string base_url() const { return server_.base_url(); }
@@ -35,6 +39,7 @@ class demo_gateway {
 
   sim_model model_;  ///< used on the server thread only
   std::chrono::milliseconds period_;
+  native_keys keys_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::map<std::string, sim_behaviour> overrides_;  ///< server thread only
   sim_gateway server_;
@@ -48,7 +53,8 @@ struct demo_settings {
   std::string state_dir;         ///< empty: a fresh temporary directory
 };
 
-/// The demo's configuration: seven routes on the simulated gateway (one streams).
+/// The demo's configuration: seven routes on the simulated gateway's chat completions API (one
+/// streams) and one on its Anthropic Messages API.
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
 
 }  // namespace visionwatch

@@ -195,7 +195,7 @@ TEST_SUITE("unit") {
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.5; });
     n.enqueue(note("a"));
     n.enqueue(note("b"));
-    n.retire(wall_clock::now() + 1h);
+    n.retire(std::chrono::steady_clock::now() + 1h);
     bool finished = false;
     net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
     REQUIRE(run_until(ctx, [&] { return finished; }));
@@ -210,12 +210,64 @@ TEST_SUITE("unit") {
     net::io_context ctx2;  // ctx ran out of work and stopped
     notifier m(ctx2.get_executor(), r, {}, down.sender(), [] { return 0.5; });
     m.enqueue(note("a"));
-    m.retire(wall_clock::now() + 200ms);
+    m.retire(std::chrono::steady_clock::now() + 200ms);
     bool ended = false;
     net::co_spawn(ctx2, m.run(), [&](std::exception_ptr) { ended = true; });
     REQUIRE(run_until(ctx2, [&] { return ended; }));
     CHECK(down.sent.size() >= 1);
     CHECK(m.counters().dropped == 1);
     CHECK(m.depth() == 0);
+  }
+}
+
+TEST_SUITE("unit") {
+  TEST_CASE("a wall clock stepped back a day does not stall a scheduled retry") {
+    net::io_context ctx;
+    fake_receiver fake;
+    fake.replies = {status(503), status(204)};
+    auto wall = wall_clock::now();
+    // The wall clock steps back a day right after the first (failed) attempt was judged, as an
+    // NTP step can: the retry is still due min_backoff after the failure, not a day later.
+    int reads_after_send = 0;
+    notifier n(
+        ctx.get_executor(),
+        webhook(),
+        {},
+        fake.sender(),
+        [] { return 0.5; },
+        [&] { return fake.sent.empty() || ++reads_after_send == 1 ? wall : wall - 24h; });
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    n.enqueue(note("a"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1 || finished; }));
+    CHECK(n.counters().retry == 1);
+    CHECK(n.counters().success == 1);
+    n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
+  }
+
+  TEST_CASE("a wall clock stepped forward a day neither expires nor bursts queued retries") {
+    net::io_context ctx;
+    fake_receiver fake;
+    fake.replies = {status(503), status(204)};
+    auto r = webhook();
+    r.max_age = 1h;
+    auto wall = wall_clock::now();
+    notifier n(
+        ctx.get_executor(),
+        r,
+        {},
+        fake.sender(),
+        [] { return 0.5; },
+        [&] { return fake.sent.empty() ? wall : wall + 24h; });
+    bool finished = false;
+    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    n.enqueue(note("a"));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success + n.counters().failed == 1; }));
+    CHECK(n.counters().failed == 0);  // max_age counts elapsed time, not the wall clock's step
+    CHECK(n.counters().success == 1);
+    CHECK(fake.sent.size() == 2);
+    n.stop();
+    REQUIRE(run_until(ctx, [&] { return finished; }));
   }
 }

@@ -75,4 +75,121 @@ TEST_SUITE("unit") {
     CHECK(g.max_concurrency == 9);
     std::filesystem::remove_all(dir);
   }
+
+  TEST_CASE("one gateway of each native flavour validates with its options and defaults") {
+    const auto cfg = parse_ok(
+        "gateways:\n"
+        "  - {name: chat, base_url: \"https://gw/v1\", api: openai-chat}\n"
+        "  - {name: resp, base_url: \"https://api.openai.com/v1\", api: openai-responses}\n"
+        "  - {name: claude, base_url: \"https://api.anthropic.com/v1\", api: anthropic-messages,"
+        " anthropic_version: \"2023-06-01\"}\n"
+        "  - {name: claude-default, base_url: \"https://api.anthropic.com/v1\","
+        " api: anthropic-messages}\n"
+        "  - {name: azure, base_url: \"https://res.openai.azure.com/openai\", api: azure-openai,"
+        " api_version: 2025-01-01-preview}\n"
+        "  - {name: azure-default, base_url: \"https://res.openai.azure.com/openai?x=1\","
+        " api: azure-openai}\n"
+        "routes:\n"
+        "  - {name: r1, gateway: chat, model: m}\n"
+        "  - {name: r2, gateway: resp, model: m}\n"
+        "  - {name: r3, gateway: claude, model: m}\n"
+        "  - {name: r4, gateway: claude-default, model: m}\n"
+        "  - {name: r5, gateway: azure, model: m}\n"
+        "  - {name: r6, gateway: azure-default, model: m}\n");
+    REQUIRE(cfg.gateways.size() == 6);
+    CHECK(cfg.gateways[1].api == api_flavour::openai_responses);
+    CHECK(cfg.gateways[2].api == api_flavour::anthropic_messages);
+    CHECK(cfg.gateways[2].anthropic_version == "2023-06-01");
+    CHECK(cfg.gateways[3].anthropic_version.empty());  // the adapter sends its default
+    CHECK(cfg.gateways[4].api == api_flavour::azure_openai);
+    CHECK(cfg.gateways[4].api_version == "2025-01-01-preview");
+    CHECK(cfg.gateways[5].base_url == "https://res.openai.azure.com/openai?x=1");
+    CHECK(cfg.gateways[5].api_version.empty());
+  }
+
+  TEST_CASE("a flavour option on a gateway of another flavour names the key and the flavour") {
+    CHECK(errors_of("gateways:\n"
+                    "  - {name: gw, base_url: \"https://g/\", api: openai-chat, api_version: x}\n"
+                    "  - {name: gw2, base_url: \"https://g/\", anthropic_version: \"2023-06-01\"}\n"
+                    "  - {name: gw3, base_url: \"https://g/\", api: anthropic-messages,"
+                    " api_version: \"2024-10-21\"}\n"
+                    "routes: [{name: r, gateway: gw, model: m}]\n") ==
+          std::vector<std::string>{
+              "config.yaml:2: gateways[0].api_version: api_version applies only to api: "
+              "azure-openai, not to api: openai-chat",
+              "config.yaml:3: gateways[1].anthropic_version: anthropic_version applies only to "
+              "api: anthropic-messages, not to api: openai-chat",
+              "config.yaml:4: gateways[2].api_version: api_version applies only to api: "
+              "azure-openai, not to api: anthropic-messages",
+          });
+    CHECK(errors_of("gateways:\n"
+                    "  - {name: gw, base_url: \"https://g/\", api: azure-openai,"
+                    " api_version: \"2024 10\"}\n"
+                    "routes: [{name: r, gateway: gw, model: m}]\n") ==
+          std::vector<std::string>{"config.yaml:2: gateways[0].api_version: \"2024 10\" is not a "
+                                   "version (letters, digits, '-', '_', '.')"});
+    // A misspelt api: one error for it, none for the options it cannot be checked against.
+    CHECK(errors_of("gateways:\n"
+                    "  - {name: gw, base_url: \"https://g/\", api: azure-opneai,"
+                    " api_version: \"2024-10-21\"}\n"
+                    "routes: [{name: r, gateway: gw, model: m}]\n") ==
+          std::vector<std::string>{
+              "config.yaml:2: gateways[0].api: \"azure-opneai\" is not an API flavour (use "
+              "openai-chat, openai-responses, anthropic-messages, azure-openai)"});
+  }
+
+  TEST_CASE("bearer_token_file is read at load, exclusive with api_key and Authorization") {
+    const auto dir = test::make_temp_dir("vw-bearer");
+    write_file(dir, "token", "  eyJhbGciOi.token-value-123\n");
+    write_file(dir, "empty", "\n");
+    write_file(dir, "two-lines", "abc-token\nHost: evil\n");
+    const std::string file = (dir / "c.yaml").string();
+    const auto ok = parse_config(
+        "gateways:\n"
+        "  - {name: gw, base_url: \"https://res.openai.azure.com/openai\", api: azure-openai,"
+        " bearer_token_file: token}\n"
+        "routes: [{name: r, gateway: gw, model: m}]\n",
+        file,
+        no_env);
+    REQUIRE(ok.value);
+    const auto& g = ok.value->gateways[0];
+    REQUIRE(g.bearer_token);
+    CHECK(g.bearer_token->path() == (dir / "token").string());
+    CHECK(g.bearer_token->current() == "eyJhbGciOi.token-value-123");
+    CHECK(g.api_key.empty());
+
+    const auto bad = parse_config(
+        "gateways:\n"
+        "  - {name: a, base_url: \"https://g/\", bearer_token_file: token, api_key_env: K}\n"
+        "  - {name: b, base_url: \"https://g/\", bearer_token_file: token,"
+        " headers: {Authorization: \"Bearer x\"}}\n"
+        "  - {name: c, base_url: \"https://g/\", bearer_token_file: missing}\n"
+        "  - {name: d, base_url: \"https://g/\", bearer_token_file: empty}\n"
+        "  - {name: e, base_url: \"https://g/\", bearer_token_file: two-lines}\n"
+        "routes: [{name: r, gateway: a, model: m}]\n",
+        file,
+        env_of({{"K", "sk-key-123456"}}));
+    std::vector<std::string> messages;
+    messages.reserve(bad.errors.size());
+    for (const auto& e : bad.errors) {
+      messages.push_back(e.path + ": " + e.message);
+    }
+    REQUIRE(messages.size() == 5);
+    CHECK(messages[0] ==
+          "gateways[0].bearer_token_file: set either api_key_* or "
+          "bearer_token_file, not both");
+    CHECK(messages[1] ==
+          "gateways[1].headers.Authorization: set either api_key_* (or "
+          "bearer_token_file) or an Authorization header, not both");
+    CHECK(messages[2].starts_with("gateways[2].bearer_token_file: "));
+    CHECK(messages[3] == "gateways[3].bearer_token_file: bearer_token_file " +
+                             (dir / "empty").string() + " is empty");
+    CHECK(messages[4] == "gateways[4].bearer_token_file: bearer_token_file " +
+                             (dir / "two-lines").string() +
+                             " holds more than one line or a control character");
+    for (const auto& m : messages) {
+      CHECK(m.find("abc-token") == std::string::npos);
+    }
+    std::filesystem::remove_all(dir);
+  }
 }

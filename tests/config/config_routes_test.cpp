@@ -1,3 +1,5 @@
+#include "daemon/config/config_routes.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -71,5 +73,70 @@ TEST_SUITE("unit") {
               "{model})",
               "config.yaml:13: routes[3].model: not allowed beside matrix (list models under "
               "matrix)"});
+  }
+}
+
+namespace {
+
+/// The 73 KB shape that expanded to 1.37 GB: defaults with a 40 KB prompt, copied into every
+/// route of a matrix of 10 gateways x 3,000 models (the model list written once, by anchor).
+std::string expansion_bomb(std::size_t prompt_bytes, std::size_t models) {
+  std::string y = "global:\n  media_base_url: https://watch.example/media/\n";
+  y += "defaults:\n  challenge:\n    image_url: https://img.example/a.png\n"
+       "    media: remote_url\n    expect: {words: [octagon]}\n    prompt: \"" +
+       std::string(prompt_bytes, 'p') + "\"\n";
+  y += "gateways:\n";
+  std::string names;
+  for (int i = 0; i < 10; ++i) {
+    y += "  - {name: g" + std::to_string(i) + ", base_url: https://g.example/v1}\n";
+    names += (i ? ", g" : "g") + std::to_string(i);
+  }
+  y += "x-models: &models [";
+  for (std::size_t i = 0; i < models; ++i) {
+    y += (i ? ",m" : "m") + std::to_string(i);
+  }
+  y += "]\nroutes:\n  - matrix:\n      gateways: [" + names + "]\n      models: *models\n";
+  return y;
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("a small file whose matrix copies large defaults into every route is refused") {
+    const auto bomb = expansion_bomb(40'000, 3'000);
+    CHECK(bomb.size() < 80'000);
+    const auto errors = errors_of(bomb);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("routes[0].matrix: its 30000 routes would hold") != std::string::npos);
+    CHECK(errors[0].find("more than 64 MiB of route settings") != std::string::npos);
+  }
+
+  TEST_CASE("the settings every route holds are counted and stay within the budget") {
+    // The same shape, small enough: it loads and what the routes hold is measured.
+    const auto cfg = parse_ok(expansion_bomb(2'000, 300));
+    REQUIRE(cfg.routes.size() == 3'000);
+    std::size_t held = 0;
+    for (const auto& r : cfg.routes) {
+      held += config_reading::route_settings_bytes(r.settings);
+    }
+    CHECK(held >= 3'000 * 2'000);
+    CHECK(held <= config_reading::max_route_settings_bytes);
+    // One route's count grows with its texts.
+    route_settings s;
+    const auto plain = config_reading::route_settings_bytes(s);
+    s.challenge.prompt.assign(1'000, 'x');
+    s.challenge.expect_words = {"octagon", "stop sign"};
+    CHECK(config_reading::route_settings_bytes(s) ==
+          plain + 1'000 + 7 + 9 + 2 * sizeof(std::string));
+  }
+
+  TEST_CASE("more routes than the route limit in a plain list are refused") {
+    std::string y = base;
+    for (std::size_t i = 0; i < config_reading::max_routes; ++i) {
+      y += "  - {name: x" + std::to_string(i) + ", gateway: gw, model: m}\n";
+    }
+    const auto errors = errors_of(y);
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors[0] == "config.yaml:5: routes: more than 100000 routes");
   }
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/config_document.hpp"
 #include "tests/config/config_test_support.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -138,7 +139,8 @@ TEST_SUITE("unit") {
               "127.0.0.1:9464 or [::1]:9464)",
               "config.yaml:1: global.max_in_flight: \"0\" is out of range (1..100000)",
               "config.yaml:4: gateways[0].base_url: must be an http or https URL",
-              "config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat)",
+              "config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat, "
+              "openai-responses, anthropic-messages, azure-openai)",
               "config.yaml:10: routes[0].intervl: unknown key (did you mean interval?)",
               "config.yaml:11: routes[0].window: \"many\" is not an integer",
           });
@@ -284,6 +286,31 @@ TEST_SUITE("unit") {
     CHECK(many.back() == "config.yaml: too many errors; only the first 500 shown");
   }
 
+  TEST_CASE("a billion-laughs alias chain is refused after a bounded number of nodes") {
+    // Nine levels of ten aliases each: 10^9 nodes once expanded, from a file of a few hundred
+    // bytes. Every traversal of the document (the UTF-8 check walks ignored x- values too)
+    // would visit them all.
+    std::string laughs = "x-l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (int level = 1; level <= 9; ++level) {
+      const auto prev = "*l" + std::to_string(level - 1);
+      laughs += "x-l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+      for (int i = 0; i < 10; ++i) {
+        laughs += (i ? ", " : "") + prev;
+      }
+      laughs += "]\n";
+    }
+    CHECK(laughs.size() < 1'000);
+    const auto errors = errors_of(laughs + base);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] ==
+          "config.yaml: the document expands to more than 2000000 YAML nodes (an alias counts "
+          "each time it is used)");
+    // The walk stops at the limit: what it visits is bounded whatever the expansion.
+    const auto root = YAML::Load(laughs);
+    CHECK(config_reading::count_nodes(root, 5'000) == 5'001);
+    CHECK(config_reading::count_nodes(YAML::Load(base), 5'000) < 30);
+  }
+
   TEST_CASE("random mutations of the example never throw or crash") {
     const auto path = test::source_dir() / "examples/visionwatch.yaml";
     const std::string original = test::read_file(path);
@@ -332,8 +359,8 @@ TEST_SUITE("unit") {
 TEST_SUITE("unit") {
   TEST_CASE("a model name that is not UTF-8 is an error with its file and line") {
     const auto errors = errors_of(base +
-                                  "  - name: r2\n"         // 8
-                                  "    gateway: gw\n"      // 9
+                                  "  - name: r2\n"        // 8
+                                  "    gateway: gw\n"     // 9
                                   "    model: m\xff\n");  // 10
     REQUIRE(errors.size() == 1);
     CHECK(errors[0] == "config.yaml:10: routes[1].model: is not valid UTF-8 text");
@@ -362,20 +389,26 @@ TEST_SUITE("unit") {
         "  - name: gw\n"                         // 2
         "    base_url: https://gw.example/v1\n"  // 3
         "    tls:\n"                             // 4
-        "      ca_file: \"" + ca + "\"\n"        // 5
-        "receivers:\n"                           // 6
-        "  - name: hook\n"                       // 7
-        "    type: webhook\n"                    // 8
-        "    url: https://hooks.example/x\n"     // 9
-        "    tls: {ca_file: \"" + ca + "\"}\n"   // 10
+        "      ca_file: \"" +
+        ca +
+        "\"\n"                                // 5
+        "receivers:\n"                        // 6
+        "  - name: hook\n"                    // 7
+        "    type: webhook\n"                 // 8
+        "    url: https://hooks.example/x\n"  // 9
+        "    tls: {ca_file: \"" +
+        ca +
+        "\"}\n"  // 10
         "routes:\n"
         "  - {name: r1, gateway: gw, model: m}\n");
     INFO(errors);
     REQUIRE(errors.size() == 2);
-    CHECK(errors[0] == "config.yaml:5: gateways.gw.tls.ca_file: is not a PEM file with at least "
-                       "one CA certificate");
-    CHECK(errors[1] == "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
-                       "least one CA certificate");
+    CHECK(errors[0] ==
+          "config.yaml:5: gateways.gw.tls.ca_file: is not a PEM file with at least "
+          "one CA certificate");
+    CHECK(errors[1] ==
+          "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
+          "least one CA certificate");
     std::filesystem::remove_all(dir);
   }
 
@@ -404,7 +437,8 @@ TEST_SUITE("unit") {
   TEST_CASE("a bad proxy variable is no error for gateways that would not use it") {
     // HTTP_PROXY carries only plain-http targets; NO_PROXY takes a gateway off the proxy.
     CHECK(errors_of(base, env_of({{"HTTP_PROXY", "ftp://proxy.example"}})).empty());
-    CHECK(errors_of(base, env_of({{"HTTPS_PROXY", "ftp://proxy.example"}, {"NO_PROXY", "gw.example"}}))
+    CHECK(errors_of(base,
+                    env_of({{"HTTPS_PROXY", "ftp://proxy.example"}, {"NO_PROXY", "gw.example"}}))
               .empty());
   }
 

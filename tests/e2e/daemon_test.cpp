@@ -31,7 +31,7 @@ struct running_daemon {
                  std::vector<std::string> env = {}) {
     dir = vt::make_temp_dir("vw-e2e");
     config = dir / "config.yaml";
-    vt::write_text(config, yaml);
+    rewrite(yaml);
     std::vector<std::string> args = {"run", "--config", config.string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     proc = std::make_unique<vt::daemon_process>(args, dir / "daemon.log", std::move(env));
@@ -43,6 +43,10 @@ struct running_daemon {
     proc.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
+  }
+  /// Writes the config file (for a reload) with this daemon's temporary state_dir.
+  void rewrite(const std::string& yaml) {
+    vt::write_text(config, vt::with_state_dir(yaml, dir / "state"));
   }
   std::string metrics() { return proc->get("/metrics").body; }
   /// Polls /metrics until `name{labels}` >= `at_least`.
@@ -214,8 +218,7 @@ TEST_SUITE("e2e") {
     const auto baseline = before["baseline_prompt_tokens"];
     REQUIRE(baseline.is_number());
 
-    vt::write_text(
-        d.config,
+    d.rewrite(
         vt::e2e_config(gw.base_url(), {{"keep", "vision-healthy"}, {"added", "vision-healthy"}}));
     d.proc->signal(SIGHUP);
     REQUIRE(vt::wait_until(vt::after(20s), [&] {
@@ -244,9 +247,8 @@ TEST_SUITE("e2e") {
     REQUIRE(
         d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 1));
 
-    vt::write_text(d.config,
-                   vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy", "no-such-kind"}}) +
-                       "  - {name: orphan, gateway: missing-gateway, model: m}\n");
+    d.rewrite(vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy", "no-such-kind"}}) +
+              "  - {name: orphan, gateway: missing-gateway, model: m}\n");
     const auto res = d.proc->post("/-/reload");
     CHECK(res.status == 400);
     const auto j = json::parse(res.body, nullptr, false);
@@ -264,7 +266,7 @@ TEST_SUITE("e2e") {
     CHECK(d.wait_metric(
         "visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, *ok + 1));
 
-    vt::write_text(d.config, good);
+    d.rewrite(good);
     CHECK(d.proc->post("/-/reload").status == 200);
     CHECK(vt::metric_value(d.metrics(), "visionwatch_config_last_reload_successful", {}) == 1.0);
     gw.stop();
@@ -345,8 +347,10 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("run refuses a non-loopback --listen without an admin token") {
     const auto dir = vt::make_temp_dir("vw-e2e");
-    vt::write_text(dir / "config.yaml",
-                   vt::e2e_config("http://127.0.0.1:9/v1", {{"healthy", "vision-healthy"}}));
+    vt::write_text(
+        dir / "config.yaml",
+        vt::with_state_dir(vt::e2e_config("http://127.0.0.1:9/v1", {{"healthy", "vision-healthy"}}),
+                           dir / "state"));
     vt::daemon_process p(
         {"run", "--config", (dir / "config.yaml").string(), "--listen", "0.0.0.0:0"},
         dir / "daemon.log");
@@ -400,6 +404,22 @@ TEST_SUITE("e2e") {
 }
 
 TEST_SUITE("e2e") {
+  TEST_CASE("a daemon under test without a state_dir is refused before it can write ./state") {
+    const auto dir = vt::make_temp_dir("vw-e2e");
+    const auto bare = vt::e2e_config("http://127.0.0.1:9/v1", {{"healthy", "vision-healthy"}});
+    vt::write_text(dir / "config.yaml", bare);
+    CHECK_THROWS_AS(
+        vt::daemon_process({"run", "--config", (dir / "config.yaml").string()}, dir / "daemon.log"),
+        std::invalid_argument);
+    const auto with = vt::with_state_dir(bare, dir / "state");
+    CHECK(with.find("state_dir: \"" + (dir / "state").string() + "\"") != std::string::npos);
+    CHECK(vt::with_state_dir(with, "/elsewhere") == with);
+    CHECK_NOTHROW(vt::refuse_default_state_dir(
+        {"visionwatch", "run", "--config", (dir / "config.yaml").string()},
+        {"STATE_DIRECTORY=" + (dir / "state").string()}));
+    std::filesystem::remove_all(dir);
+  }
+
   TEST_CASE("SIGHUP with a model name that is not UTF-8 is rejected and the daemon keeps running") {
     visionwatch::demo_gateway gw;
     gw.start();
@@ -407,7 +427,7 @@ TEST_SUITE("e2e") {
     running_daemon d(good);
     REQUIRE(
         d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 1));
-    vt::write_text(d.config, vt::e2e_config(gw.base_url(), {{"healthy", "vision-\xff"}}));
+    d.rewrite(vt::e2e_config(gw.base_url(), {{"healthy", "vision-\xff"}}));
     d.proc->signal(SIGHUP);
     REQUIRE(d.proc->wait_for_log("reload rejected", vt::after(20s)));
     CHECK(d.proc->running());

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,21 @@ inline std::string e2e_config(const std::string& gateway_url,
          ", challenge: {kind: " + r.kind + "}}\n";
   }
   return y;
+}
+
+/// `yaml` (a configuration starting with a block `global:` section) with
+/// `global.state_dir: dir` added unless it sets one: a daemon under test keeps its state in a
+/// temporary directory, never in ./state of the test's working directory.
+inline std::string with_state_dir(std::string yaml, const std::filesystem::path& dir) {
+  if (yaml.find("state_dir:") != std::string::npos) {
+    return yaml;
+  }
+  constexpr std::string_view head = "global:\n";
+  if (!yaml.starts_with(head)) {
+    throw std::invalid_argument("with_state_dir: the configuration must start with 'global:'");
+  }
+  yaml.insert(head.size(), "  state_dir: \"" + dir.string() + "\"\n");
+  return yaml;
 }
 
 inline void write_text(const std::filesystem::path& p, const std::string& text) {

@@ -58,7 +58,8 @@ struct daemon_fixture {
 
   daemon_fixture() {
     gw.start();
-    vt::write_text(dir / "config.yaml", vt::e2e_config(gw.base_url(), routes));
+    vt::write_text(dir / "config.yaml",
+                   vt::with_state_dir(vt::e2e_config(gw.base_url(), routes), dir / "state"));
     proc = std::make_unique<vt::daemon_process>(
         std::vector<std::string>{
             "run", "--config", (dir / "config.yaml").string(), "--listen", "127.0.0.1:0"},

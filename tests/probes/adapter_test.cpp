@@ -10,7 +10,12 @@ using namespace visionwatch;
 TEST_SUITE("unit") {
   TEST_CASE("every flavour name maps back to its flavour and the list is in enum order") {
     const std::vector<std::string_view> names = api_flavour_names();
-    REQUIRE(names == std::vector<std::string_view>{"openai-chat"});
+    REQUIRE(names == std::vector<std::string_view>{"openai-chat",
+                                                   "openai-responses",
+                                                   "anthropic-messages",
+                                                   "azure-openai",
+                                                   "gemini",
+                                                   "bedrock-converse"});
     for (std::size_t i = 0; i < names.size(); ++i) {
       const auto f = api_flavour_from_string(names[i]);
       REQUIRE(f.has_value());

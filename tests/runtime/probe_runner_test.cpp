@@ -50,7 +50,8 @@ probe_result run_one(bool control,
                      const std::shared_ptr<const config>& cfg,
                      std::uint64_t seed,
                      std::optional<long long> baseline = std::nullopt,
-                     std::shared_ptr<media_store> media = {}) {
+                     std::shared_ptr<media_store> media = {},
+                     std::shared_ptr<const redactor> redact = {}) {
   net::io_context io;
   probe_job job;
   job.cfg = cfg;
@@ -58,6 +59,7 @@ probe_result run_one(bool control,
   job.gateway = cfg->find_gateway(job.route->gateway);
   job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
   job.media = std::move(media);
+  job.redact = std::move(redact);
   job.sequence = 1;
   job.seed = seed;
   job.baseline_prompt_tokens = baseline;
@@ -439,6 +441,22 @@ TEST_SUITE("integration") {
     CHECK(r.result == outcome::connect_error);
     CHECK(r.http_status == 0);
     CHECK(r.cost_usd == 0);
+  }
+
+  TEST_CASE("a probe masks its texts with the redactor its job carries, built once per gateway") {
+    const vt::closed_port closed;
+    const auto where = "127.0.0.1:" + std::to_string(closed.port());
+    const auto cfg = make_config("http://" + where + "/v1", "challenge: {kind: count}");
+    CHECK(run_one(false, cfg, 1).reason.find(where) != std::string::npos);
+    // The service builds the redactor in prepare() and hands it over; the probe uses that one
+    // (here it knows the address as a secret, which the gateway's own redactor does not).
+    auto shared = std::make_shared<redactor>(gateway_redactor(*cfg->find_gateway("fake")));
+    shared->add(where);
+    for (const bool control : {false, true}) {
+      const auto r = run_one(control, cfg, 1, std::nullopt, {}, shared);
+      CHECK(r.result == outcome::connect_error);
+      CHECK(r.reason.find(where) == std::string::npos);
+    }
   }
 
   TEST_CASE("media remote_url publishes the image in the media store and the fake fetches it") {

@@ -88,7 +88,8 @@ TEST_SUITE("unit") {
     CHECK(s.poll(t0 + 5s).empty());
     CHECK(*s.next_wakeup() == t0 + 10s);
     CHECK(s.poll(t0 + 10s).empty());  // still running: skipped
-    CHECK(s.take_skipped() == std::vector<scheduler_core::route_id>{1});
+    CHECK(s.take_skipped() ==
+          std::vector<scheduler_core::skip>{{1, scheduler_core::skip_reason::overlap}});
     s.finished(1);
     jobs = s.poll(t0 + 20s);
     REQUIRE(jobs.size() == 1);
@@ -102,7 +103,11 @@ TEST_SUITE("unit") {
     s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
     auto jobs = s.poll(t0 + 35s);  // t0 due; t0+10, +20, +30 passed entirely
     REQUIRE(jobs.size() == 1);
-    CHECK(s.take_skipped().size() == 3);
+    const auto skipped = s.take_skipped();
+    CHECK(skipped.size() == 3);
+    for (const auto& k : skipped) {
+      CHECK(k.reason == scheduler_core::skip_reason::late);
+    }
     CHECK(*s.next_wakeup() == t0 + 40s);
   }
 
@@ -142,7 +147,10 @@ TEST_SUITE("unit") {
     const auto other = jobs[0].route == 1 ? 2u : 1u;
     CHECK(s.poll(t0 + 10s).empty());
     const auto skipped = s.take_skipped();
-    CHECK(std::count(skipped.begin(), skipped.end(), other) == 1);
+    // Skipped for want of a slot: the gateway's or the global limit, not the route itself.
+    CHECK(std::count(skipped.begin(),
+                     skipped.end(),
+                     scheduler_core::skip{other, scheduler_core::skip_reason::concurrency}) == 1);
     CHECK(s.waiting() == 1);
   }
 
@@ -205,7 +213,8 @@ TEST_SUITE("unit") {
     CHECK(s.try_start_now(1));
     CHECK_FALSE(s.try_start_now(1));
     CHECK(s.poll(t0).empty());  // the scheduled probe is skipped while the on-demand one runs
-    CHECK(s.take_skipped().size() == 1);
+    CHECK(s.take_skipped() ==
+          std::vector<scheduler_core::skip>{{1, scheduler_core::skip_reason::overlap}});
     s.finished(1);
     CHECK(s.in_flight() == 0);
     CHECK_FALSE(s.try_start_now(2));  // unknown route

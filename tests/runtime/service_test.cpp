@@ -20,6 +20,7 @@
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/http_get.hpp"
 #include "tests/support/test_paths.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace {
 
@@ -125,24 +126,26 @@ TEST_SUITE("integration") {
     const auto after = svc.metrics_registry().render();
     CHECK(vt::metric_value(after, "visionwatch_config_last_reload_successful", {}) == 1.0);
     CHECK(after.find("route=\"r2\"") == std::string::npos);
-    CHECK(vt::metric_value(after, "visionwatch_route_info", {{"route", "r1"}, {"model", "m1-renamed"}}) ==
-          1.0);
-    CHECK(vt::metric_value(after, "visionwatch_route_info", {{"route", "r3"}, {"gateway", "gw2"}}) ==
-          1.0);
-    CHECK(vt::metric_value(after, "visionwatch_gateway_probes_skipped_total", {{"gateway", "gw2"}}) ==
-          0.0);
+    CHECK(vt::metric_value(
+              after, "visionwatch_route_info", {{"route", "r1"}, {"model", "m1-renamed"}}) == 1.0);
+    CHECK(vt::metric_value(
+              after, "visionwatch_route_info", {{"route", "r3"}, {"gateway", "gw2"}}) == 1.0);
+    CHECK(vt::metric_value(
+              after, "visionwatch_gateway_probes_skipped_total", {{"gateway", "gw2"}}) == 0.0);
     stop(io, svc);
     std::filesystem::remove_all(dir);
   }
 
-  TEST_CASE("a route label that is not UTF-8 is refused by apply and the old config keeps running") {
+  TEST_CASE(
+      "a route label that is not UTF-8 is refused by apply and the old config keeps running") {
     const auto dir = vt::make_temp_dir("vw-svc");
-    const std::string yaml = global(dir) +
-                             "defaults: {interval: 1h, timeout: 30s}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const std::string yaml =
+        global(dir) +
+        "defaults: {interval: 1h, timeout: 30s}\n"
+        "gateways:\n"
+        "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none}\n"
+        "routes:\n"
+        "  - {name: r1, gateway: gw, model: m1}\n";
     net::io_context io;
     service_options opts;
     opts.handle_signals = false;
@@ -184,7 +187,8 @@ TEST_SUITE("integration") {
     const std::string yaml = global(dir) +
                              "defaults: {interval: 2s, timeout: 2s}\n"
                              "gateways:\n"
-                             "  - {name: gw, base_url: \"" + up.base_url() +
+                             "  - {name: gw, base_url: \"" +
+                             up.base_url() +
                              "\", proxy_url: none}\n"
                              "routes:\n"
                              "  - {name: r1, gateway: gw, model: m1}\n";
@@ -224,7 +228,8 @@ TEST_SUITE("integration") {
     const std::string yaml = global(dir, "  max_retry_after: 5m\n") +
                              "defaults: {interval: 2s, timeout: 2s, baseline_interval: 1h}\n"
                              "gateways:\n"
-                             "  - {name: gw, base_url: \"" + up.base_url() +
+                             "  - {name: gw, base_url: \"" +
+                             up.base_url() +
                              "\", proxy_url: none}\n"
                              "routes:\n"
                              "  - {name: r1, gateway: gw, model: m1}\n";
@@ -243,13 +248,13 @@ TEST_SUITE("integration") {
     svc.start();
     const auto url = svc.admin_url();
     std::thread runner([&] { io.run(); });
-    const bool seen = limited.get_future().wait_for(std::chrono::seconds(20)) ==
-                      std::future_status::ready;
+    const bool seen =
+        limited.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
     CHECK(seen);
     if (seen) {
-      const auto now = std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+      const auto now =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       const auto metrics = vt::http_get(url + "metrics");
       const auto until = vt::metric_value(
           metrics.body, "visionwatch_route_deferred_until_timestamp_seconds", {{"route", "r1"}});
@@ -260,6 +265,67 @@ TEST_SUITE("integration") {
           nlohmann::json::parse(vt::http_get(url + "api/v1/routes/r1").body, nullptr, false);
       CHECK(route["deferred_until"].is_string());
     }
+    net::post(io, [&] { svc.request_stop(); });
+    runner.join();
+    up.stop();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a starved gateway's skipped probes are counted as concurrency and shown on the page") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    vt::fake_upstream up;
+    // Every probe takes its whole timeout: with max_concurrency 1, one of three routes probes
+    // at a time and the others' due probes wait until their next slot, then are skipped.
+    up.set_handler([](const received_request&) {
+      return response_plan::with_action(response_plan::action::hang);
+    });
+    up.start();
+    const std::string yaml = global(dir) +
+                             "defaults: {interval: 1s, timeout: 1s, baseline_interval: 1h}\n"
+                             "gateways:\n"
+                             "  - {name: gw, base_url: \"" +
+                             up.base_url() +
+                             "\", proxy_url: none, max_concurrency: 1}\n"
+                             "routes:\n"
+                             "  - {name: r1, gateway: gw, model: m1}\n"
+                             "  - {name: r2, gateway: gw, model: m2}\n"
+                             "  - {name: r3, gateway: gw, model: m3}\n";
+    net::io_context io;
+    service_options opts;
+    opts.handle_signals = false;
+    service svc(io, parse(yaml), opts);
+    svc.start();
+    const auto url = svc.admin_url();
+    std::thread runner([&] { io.run(); });
+    auto skipped = [&](const std::string& reason) {
+      return vt::metric_value(vt::http_get(url + "metrics").body,
+                              "visionwatch_gateway_probes_skipped_total",
+                              {{"gateway", "gw"}, {"reason", reason}});
+    };
+    CHECK(vt::wait_until(vt::after(std::chrono::seconds(30)), [&] {
+      const auto v = skipped("concurrency");
+      return v && *v >= 2;
+    }));
+    // Every skip is counted under exactly one reason (with timeout == interval a probe can also
+    // still run at its own next slot: `overlap`, counted apart from the starved ones).
+    const auto body = vt::http_get(url + "metrics").body;
+    double by_reason = 0;
+    for (const auto* reason : {"concurrency", "overlap", "late"}) {
+      const auto v = vt::metric_value(body,
+                                      "visionwatch_gateway_probes_skipped_total",
+                                      {{"gateway", "gw"}, {"reason", reason}});
+      REQUIRE(v.has_value());
+      by_reason += *v;
+    }
+    CHECK(by_reason == vt::metric_value(body, "visionwatch_probes_skipped_total", {}));
+    const auto status = nlohmann::json::parse(vt::http_get(url + "api/v1/routes").body);
+    REQUIRE(status["gateway_warnings"].size() == 1);
+    CHECK(status["gateway_warnings"][0]["gateway"] == "gw");
+    CHECK(status["gateway_warnings"][0]["demand"] == doctest::Approx(3.0));
+    CHECK(status["gateway_warnings"][0]["skipped_probes"].get<int>() >= 2);
+    const auto page = vt::http_get(url).body;
+    CHECK(page.find("gateway gw: routes need 3.0 concurrent probes, max_concurrency 1") !=
+          std::string::npos);
     net::post(io, [&] { svc.request_stop(); });
     runner.join();
     up.stop();

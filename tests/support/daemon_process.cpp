@@ -1,9 +1,38 @@
 #include "tests/support/daemon_process.hpp"
 
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
+
+void refuse_default_state_dir(const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env) {
+  if (argv.size() < 2 || argv[1] != "run") {
+    return;  // demo keeps its state in a temporary directory; other commands keep none
+  }
+  for (const auto& e : env) {
+    if (e.starts_with("STATE_DIRECTORY=")) {
+      return;
+    }
+  }
+  for (std::size_t i = 2; i + 1 < argv.size(); ++i) {
+    if (argv[i] != "--config") {
+      continue;
+    }
+    std::ifstream in(argv[i + 1], std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    if (text.find("state_dir:") != std::string::npos) {
+      return;
+    }
+  }
+  throw std::invalid_argument(
+      "daemon_process: `run` without global.state_dir would write ./state in the test's working "
+      "directory; give the daemon a state_dir in a temporary directory");
+}
 
 daemon_process::daemon_process(std::vector<std::string> args,
                                std::filesystem::path log_file,
@@ -16,6 +45,7 @@ daemon_process::daemon_process(std::vector<std::string> args,
 daemon_process::~daemon_process() = default;
 
 void daemon_process::launch() {
+  refuse_default_state_dir(argv_, env_);
   child_.reset();
   port_ = 0;
   auto log = log_file_;

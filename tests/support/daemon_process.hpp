@@ -20,7 +20,13 @@
 
 namespace visionwatch::test {
 
-/// Owns one daemon child at a time; the test thread drives it.
+/// Throws std::invalid_argument for `run` whose --config sets no `state_dir` (and no
+/// STATE_DIRECTORY in `env`): such a daemon would write ./state into the working directory.
+void refuse_default_state_dir(const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env);
+
+/// Owns one daemon child at a time; the test thread drives it. Refuses (throws) to start `run`
+/// without a state_dir (refuse_default_state_dir).
 class daemon_process {
  public:
   /// Starts `visionwatch <args...>` (launch()); the output is kept in memory and mirrored to

@@ -1,0 +1,179 @@
+#include "probes/anthropic_messages.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "probes/adapter_support.hpp"
+#include "probes/flavour_support.hpp"
+#include "probes/text_util.hpp"
+
+namespace visionwatch::anthropic_messages {
+
+using namespace adapter_support;
+
+namespace {
+
+constexpr std::size_t max_finish_reason_bytes = 64;
+constexpr std::size_t max_code_bytes = 128;
+
+void parse_usage(const json& root, usage& u) {
+  const json* us = member(root, "usage");
+  if (us == nullptr || !us->is_object()) {
+    return;
+  }
+  // input_tokens leaves out cache reads and writes; the prompt is all three. Images are folded
+  // into input_tokens (no separate count): the baseline check does the work.
+  const auto input = count_member(*us, "input_tokens");
+  if (!input) {
+    return;
+  }
+  const auto created = count_member(*us, "cache_creation_input_tokens");
+  const auto read = count_member(*us, "cache_read_input_tokens");
+  u.prompt_tokens = *input + created.value_or(0) + read.value_or(0);
+  u.cached_tokens = read;
+  u.completion_tokens = count_member(*us, "output_tokens");
+  if (u.completion_tokens) {
+    u.total_tokens = *u.prompt_tokens + *u.completion_tokens;  // the API sends no total
+  }
+}
+
+/// The spend cap is in error.details.error_code; it names the error better than its type.
+void take_error_details(const json& root, reply& r) {
+  const json* error = member(root, "error");
+  const json* details = error == nullptr ? nullptr : member(*error, "details");
+  if (details == nullptr) {
+    return;
+  }
+  if (const auto* code = string_member(*details, "error_code"); code != nullptr && !code->empty()) {
+    r.error_code = one_line_excerpt(*code, max_code_bytes);
+  }
+}
+
+std::string parse_message(const json& root, reply& r) {
+  if (!root.is_object()) {
+    return type_error("the body", root, "an object");
+  }
+  if (const auto* m = string_member(root, "model"); m != nullptr) {
+    r.model = one_line_excerpt(*m, 256);
+  }
+  const json* content = member(root, "content");
+  if (content == nullptr || content->is_null()) {
+    if (!r.error_message.empty()) {
+      return "no \"content\" in the body; error: " + r.error_message;
+    }
+    return "no \"content\" in the body";
+  }
+  if (!content->is_array()) {
+    return type_error("content", *content, "array");
+  }
+  for (const auto& block : *content) {
+    const auto* type = string_member(block, "type");
+    if (type == nullptr) {
+      continue;
+    }
+    if (*type == "text") {
+      if (const auto* t = string_member(block, "text"); t != nullptr) {
+        r.text += *t;
+      }
+    } else if (*type == "thinking") {
+      if (const auto* t = string_member(block, "thinking"); t != nullptr) {
+        r.reasoning += *t;
+      }
+    }
+    if (r.text.size() > reply_text_limit) {
+      break;
+    }
+  }
+  const auto* stop = string_member(root, "stop_reason");
+  if (stop == nullptr) {
+    return {};
+  }
+  if (*stop == "end_turn" || *stop == "stop_sequence") {
+    r.finish_reason = "stop";
+  } else if (*stop == "max_tokens") {
+    r.finish_reason = "length";
+  } else if (*stop == "refusal") {
+    // The model declined: the refusal is whatever it said, or the stop reason itself.
+    r.finish_reason = "refusal";
+    r.refusal = r.text.find_first_not_of(" \t\r\n") == std::string::npos
+                    ? std::string("stop_reason refusal")
+                    : r.text;
+  } else {
+    r.finish_reason = one_line_excerpt(*stop, max_finish_reason_bytes);
+  }
+  return {};
+}
+
+void parse_json_body(std::string_view body, reply& r) {
+  const auto root = parse_json(body, r);
+  if (!root) {
+    return;
+  }
+  const json* content = member(*root, "content");
+  parse_error_body(*root, content != nullptr && content->is_array(), r);
+  take_error_details(*root, r);
+  r.parse_error = parse_message(*root, r);
+  parse_usage(*root, r.tokens);
+  r.well_formed = r.parse_error.empty();
+  if (r.reasoning.size() > reply_text_limit || !is_valid_utf8(r.reasoning)) {
+    r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
+  }
+  cap_reply_text(r);
+}
+
+}  // namespace
+
+http_request build_request(const probe_request& request) {
+  http_request out;
+  out.method = "POST";
+  out.url = join_url(request.base_url, "/messages");
+
+  // Image blocks first (the API's advice), then the prompt.
+  std::vector<std::string> spliced;
+  spliced.reserve(request.images.size());
+  json content = json::array();
+  for (const auto& image : request.images) {
+    if (const auto parts = flavour_support::split_data_url(image.url)) {
+      const bool plain = is_plain_json_string(parts->base64);
+      spliced.push_back(plain ? std::string(parts->base64) : std::string());
+      content.push_back({{"type", "image"},
+                         {"source",
+                          {{"type", "base64"},
+                           {"media_type", parts->mime},
+                           {"data", plain ? std::string() : std::string(parts->base64)}}}});
+    } else {
+      content.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}});
+    }
+  }
+  content.push_back({{"type", "text"}, {"text", request.prompt}});
+  json body = {{"model", request.model},
+               {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
+               {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
+  if (request.temperature) {
+    body["temperature"] = *request.temperature;
+  }
+  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  // Only base64 sources have a "data" key, in image order.
+  flavour_support::splice_strings(out.body, "data", spliced);
+
+  flavour_support::set_headers(request, "x-api-key", out.headers);
+  // Before the extra headers, which may pin another version: set it where no header has it.
+  bool has_version = false;
+  for (const auto& [name, value] : request.extra_headers) {
+    has_version = has_version || ascii_iequals(name, "anthropic-version");
+  }
+  if (!has_version) {
+    set_header(out.headers,
+               "anthropic-version",
+               request.anthropic_version.empty() ? default_anthropic_version
+                                                 : std::string_view(request.anthropic_version));
+  }
+  return out;
+}
+
+reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now) {
+  reply r = parse_reply_with(result, now, parse_json_body);
+  flavour_support::finish_error_reply(result, r);
+  return r;
+}
+
+}  // namespace visionwatch::anthropic_messages

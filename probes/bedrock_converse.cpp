@@ -1,0 +1,269 @@
+#include "probes/bedrock_converse.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "probes/adapter_support.hpp"
+#include "probes/http_url.hpp"
+#include "probes/sigv4.hpp"
+#include "probes/text_util.hpp"
+
+namespace visionwatch::bedrock_converse {
+
+using namespace adapter_support;
+
+namespace {
+
+constexpr std::size_t max_finish_reason_bytes = 64;
+constexpr std::size_t max_code_bytes = 128;
+
+std::string neutral_stop_reason(std::string_view sr) {
+  if (sr == "end_turn" || sr == "stop_sequence") {
+    return "stop";
+  }
+  if (sr == "max_tokens") {
+    return "length";
+  }
+  if (sr == "guardrail_intervened" || sr == "content_filtered") {
+    return "content_filter";
+  }
+  return one_line_excerpt(sr, max_finish_reason_bytes);
+}
+
+/// ImageBlock.format from a media type: png | jpeg | gif | webp.
+std::string image_format(std::string_view mime) {
+  if (mime.starts_with("image/")) {
+    mime.remove_prefix(6);
+  }
+  if (mime == "jpg") {
+    return "jpeg";
+  }
+  return mime.empty() ? std::string("png") : ascii_lower(mime);
+}
+
+/// "ThrottlingException:http://internal.amazon.com/coral/..." or
+/// "com.amazon.coral.service#ValidationException" → the bare code.
+std::string bare_error_code(std::string_view raw) {
+  raw = raw.substr(0, raw.find(':'));
+  if (const auto hash = raw.rfind('#'); hash != std::string_view::npos) {
+    raw.remove_prefix(hash + 1);
+  }
+  return one_line_excerpt(raw, max_code_bytes);
+}
+
+/// The codes AWS answers refused credentials with (all HTTP 403).
+bool is_credentials_error(std::string_view code) {
+  for (const std::string_view c : {"UnrecognizedClientException",
+                                   "InvalidSignatureException",
+                                   "IncompleteSignatureException",
+                                   "ExpiredTokenException",
+                                   "MissingAuthenticationTokenException",
+                                   "AccessDeniedException",
+                                   "InvalidClientTokenId",
+                                   "SignatureDoesNotMatch"}) {
+    if (code == c) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void parse_usage(const json& root, usage& u) {
+  const json* us = member(root, "usage");
+  if (us == nullptr || !us->is_object()) {
+    return;
+  }
+  // Images are inside inputTokens: the baseline check does the work.
+  u.prompt_tokens = count_member(*us, "inputTokens");
+  u.completion_tokens = count_member(*us, "outputTokens");
+  u.total_tokens = count_member(*us, "totalTokens");
+  u.cached_tokens = count_member(*us, "cacheReadInputTokens");
+}
+
+void take_content(const json& content, reply& r) {
+  for (const auto& block : content) {
+    if (const auto* t = string_member(block, "text"); t != nullptr) {
+      r.text += *t;
+    } else if (const json* rc = member(block, "reasoningContent"); rc != nullptr) {
+      if (const json* rt = member(*rc, "reasoningText"); rt != nullptr) {
+        if (const auto* t2 = string_member(*rt, "text"); t2 != nullptr) {
+          r.reasoning += *t2;
+        }
+      }
+    }
+    if (r.text.size() > reply_text_limit && r.reasoning.size() > reply_text_limit) {
+      break;
+    }
+  }
+}
+
+std::string parse_output(const json& root, reply& r) {
+  if (!root.is_object()) {
+    return type_error("the body", root, "an object");
+  }
+  const json* output = member(root, "output");
+  if (output == nullptr || output->is_null()) {
+    if (!r.error_message.empty()) {
+      return "no \"output\" in the body; error: " + r.error_message;
+    }
+    return "no \"output\" in the body";
+  }
+  if (!output->is_object()) {
+    return type_error("output", *output, "object");
+  }
+  if (const auto* sr = string_member(root, "stopReason"); sr != nullptr) {
+    r.finish_reason = neutral_stop_reason(*sr);
+  }
+  const json* message = member(*output, "message");
+  if (message == nullptr || message->is_null()) {
+    return "no output.message in the body";
+  }
+  if (!message->is_object()) {
+    return type_error("output.message", *message, "object");
+  }
+  const json* content = member(*message, "content");
+  if (content != nullptr && !content->is_null()) {
+    if (!content->is_array()) {
+      return type_error("output.message.content", *content, "array");
+    }
+    take_content(*content, r);
+  }
+  if (r.finish_reason == "content_filter" &&
+      r.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    r.refusal = "the answer was withheld (stopReason " +
+                one_line_excerpt(*string_member(root, "stopReason"), max_finish_reason_bytes) + ")";
+  }
+  return {};
+}
+
+void parse_json_body(std::string_view body, reply& r) {
+  const auto root = parse_json(body, r);
+  if (!root) {
+    return;
+  }
+  const json* output = member(*root, "output");
+  const bool has_output = output != nullptr && !output->is_null();
+  parse_error_body(*root, has_output, r);
+  if (!has_output) {
+    // AWS's capitalised variant and the __type code of rest-json errors.
+    if (r.error_message.empty()) {
+      if (const auto* m = string_member(*root, "Message"); m != nullptr) {
+        r.error_message = one_line_excerpt(*m, reply_error_limit);
+      }
+    }
+    if (const auto* type = string_member(*root, "__type"); type != nullptr) {
+      r.error_code = bare_error_code(*type);
+    }
+  }
+  r.parse_error = parse_output(*root, r);
+  parse_usage(*root, r.tokens);
+  r.well_formed = r.parse_error.empty();
+  r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
+  cap_reply_text(r);
+}
+
+}  // namespace
+
+std::string endpoint_url(std::string_view base_url, std::string_view model) {
+  return url_with_path(base_url, "/model/" + percent_encode_segment(model) + "/converse");
+}
+
+std::optional<std::string> region_from_url(std::string_view base_url) {
+  std::string error;
+  const auto t = parse_http_target(base_url, error);
+  if (!t) {
+    return std::nullopt;
+  }
+  std::string_view host = t->host;
+  for (const std::string_view prefix : {"bedrock-runtime-fips.", "bedrock-runtime."}) {
+    if (host.starts_with(prefix)) {
+      host.remove_prefix(prefix.size());
+      const auto dot = host.find('.');
+      if (dot == std::string_view::npos || dot == 0 ||
+          !host.substr(dot).starts_with(".amazonaws.com")) {
+        return std::nullopt;
+      }
+      return std::string(host.substr(0, dot));
+    }
+  }
+  return std::nullopt;
+}
+
+http_request build_request(const probe_request& request) {
+  http_request out;
+  out.method = "POST";
+  out.url = endpoint_url(request.base_url, request.model);
+
+  std::vector<std::string_view> spliced;
+  json content = json::array();
+  for (const auto& image : request.images) {
+    if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
+      spliced.push_back(d->base64);
+      content.push_back(
+          {{"image", {{"format", image_format(d->mime)}, {"source", {{"bytes", ""}}}}}});
+    } else {
+      content.push_back({{"image",
+                          {{"format", image_format(image_mime_for_url(image.url))},
+                           {"source", {{"s3Location", {{"uri", image.url}}}}}}}});
+    }
+  }
+  content.push_back({{"text", request.prompt}});
+  json body = {{"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
+  json config = json::object();
+  if (request.max_tokens) {
+    config["maxTokens"] = *request.max_tokens;
+  }
+  if (request.temperature) {
+    config["temperature"] = *request.temperature;
+  }
+  if (!config.empty()) {
+    body["inferenceConfig"] = std::move(config);
+  }
+  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  // `"bytes":""` can only be an image source's key, in image order.
+  static constexpr std::string_view bytes_key = R"("bytes":")";
+  std::size_t from = 0;
+  for (const auto b64 : spliced) {
+    const auto at = out.body.find(bytes_key, from);
+    if (at == std::string::npos) {
+      break;
+    }
+    from = at + bytes_key.size();
+    out.body.insert(from, b64);
+    from += b64.size();
+  }
+
+  set_header(out.headers, "Content-Type", "application/json");
+  set_header(out.headers, "Accept", "application/json");
+  set_header(out.headers, "User-Agent", default_user_agent());
+  if (!request.api_key.empty()) {
+    set_header(out.headers, "Authorization", "Bearer " + request.api_key);
+  }
+  for (const auto& [name, value] : request.extra_headers) {
+    set_header(out.headers, name, value);
+  }
+  if (request.api_key.empty() && !request.aws_credentials.access_key_id.empty()) {
+    // Last: the signature covers the final headers (extra ones included) and body.
+    sigv4::sign_request(out,
+                        request.aws_credentials,
+                        {request.aws_region, std::string(signing_service), request.now});
+  }
+  return out;
+}
+
+reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now) {
+  reply r = adapter_support::parse_reply_with(result, now, parse_json_body);
+  if (result.transport_error || (result.status >= 200 && result.status < 300)) {
+    return r;
+  }
+  if (const auto type = result.header("x-amzn-errortype"); !type.empty()) {
+    r.error_code = bare_error_code(type);
+  }
+  if (result.status == 403 || is_credentials_error(r.error_code)) {
+    r.error_message =
+        one_line_excerpt("authentication failed, AWS refused the credentials: " + r.error_message,
+                         reply_error_limit);
+  }
+  return r;
+}
+
+}  // namespace visionwatch::bedrock_converse

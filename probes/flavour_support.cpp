@@ -1,0 +1,119 @@
+#include "probes/flavour_support.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+
+#include "probes/adapter_support.hpp"
+#include "probes/retry_after.hpp"
+#include "probes/text_util.hpp"
+
+namespace visionwatch::flavour_support {
+
+using adapter_support::set_header;
+
+void set_headers(const probe_request& request, std::string_view key_header, header_list& out) {
+  set_header(out, "Content-Type", "application/json");
+  set_header(out, "Accept", "application/json");
+  set_header(out, "User-Agent", default_user_agent());
+  if (!request.api_key.empty()) {
+    if (key_header.empty() || request.bearer_token) {
+      set_header(out, "Authorization", "Bearer " + request.api_key);
+    } else {
+      set_header(out, key_header, request.api_key);
+    }
+  }
+  for (const auto& [name, value] : request.extra_headers) {
+    set_header(out, name, value);
+  }
+}
+
+void splice_strings(std::string& body,
+                    std::string_view key,
+                    const std::vector<std::string>& values) {
+  // `"key":"` can only be the key itself: the same bytes inside a string would be escaped.
+  std::string needle = "\"";
+  needle += key;
+  needle += "\":\"";
+  std::size_t from = 0;
+  for (const auto& value : values) {
+    const auto at = body.find(needle, from);
+    if (at == std::string::npos) {
+      return;
+    }
+    from = at + needle.size();
+    if (!value.empty()) {
+      body.insert(from, value);
+      from += value.size();
+    }
+  }
+}
+
+std::optional<data_url_parts> split_data_url(std::string_view url) noexcept {
+  if (!url.starts_with("data:")) {
+    return std::nullopt;
+  }
+  const auto comma = url.find(',');
+  if (comma == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view meta = url.substr(5, comma - 5);
+  if (!meta.ends_with(";base64")) {
+    return std::nullopt;
+  }
+  meta.remove_suffix(7);
+  return data_url_parts{meta, url.substr(comma + 1)};
+}
+
+bool quota_exhausted(unsigned status, const reply& r) {
+  if (status != 429) {
+    return false;
+  }
+  for (std::string_view code :
+       {"insufficient_quota", "billing_hard_limit_reached", "enforced_spend_limit_reached"}) {
+    if (r.error_code == code) {
+      return true;
+    }
+  }
+  const std::string message = ascii_lower(r.error_message);
+  return message.find("exceeded your current quota") != std::string::npos ||
+         message.find("spend limit") != std::string::npos ||
+         message.find("billing") != std::string::npos;
+}
+
+void read_retry_after_ms(const http_result& result, reply& r) {
+  if (result.transport_error || r.retry_after) {
+    return;
+  }
+  const std::string_view ms = result.header("retry-after-ms");
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(ms.data(), ms.data() + ms.size(), v);
+  if (!ms.empty() && ec == std::errc{} && end == ms.data() + ms.size()) {
+    // Rounded up: retrying early defeats the hint.
+    const auto seconds = std::min<std::uint64_t>(
+        v / 1000 + (v % 1000 != 0 ? 1 : 0), static_cast<std::uint64_t>(max_retry_after.count()));
+    r.retry_after = std::chrono::seconds(static_cast<std::int64_t>(seconds));
+  }
+}
+
+void finish_error_reply(const http_result& result, reply& r) {
+  if (result.transport_error) {
+    return;
+  }
+  read_retry_after_ms(result, r);
+  if (result.status == 401 || result.status == 403) {
+    const std::string what = result.status == 401
+                                 ? "the API key or token was refused"
+                                 : "the API key or token was refused or lacks permission";
+    r.error_message = r.error_message.empty()
+                          ? what
+                          : one_line_excerpt(what + ": " + r.error_message, reply_error_limit);
+  }
+  if (quota_exhausted(result.status, r)) {
+    r.retry_after.reset();
+    r.error_message = one_line_excerpt(
+        "spend or quota limit reached (not retried sooner): " + r.error_message, reply_error_limit);
+  }
+}
+
+}  // namespace visionwatch::flavour_support

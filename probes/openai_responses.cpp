@@ -1,0 +1,206 @@
+#include "probes/openai_responses.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "probes/adapter_support.hpp"
+#include "probes/flavour_support.hpp"
+#include "probes/text_util.hpp"
+
+namespace visionwatch::openai_responses {
+
+using namespace adapter_support;
+
+namespace {
+
+constexpr std::size_t max_finish_reason_bytes = 64;
+
+void parse_usage(const json& root, usage& u) {
+  const json* us = member(root, "usage");
+  if (us == nullptr || !us->is_object()) {
+    return;  // absent or null: the verdict records usage_missing
+  }
+  // input_tokens counts text, image and cached tokens alike: images show only as its growth
+  // over the control request (the baseline check).
+  u.prompt_tokens = count_member(*us, "input_tokens");
+  u.completion_tokens = count_member(*us, "output_tokens");
+  u.total_tokens = count_member(*us, "total_tokens");
+  if (const json* details = member(*us, "input_tokens_details");
+      details != nullptr && details->is_object()) {
+    u.cached_tokens = count_member(*details, "cached_tokens");
+  }
+}
+
+/// Appends the `text` of every part of type `type` in `parts` to `out`.
+void take_texts(const json& parts, std::string_view type, std::string& out) {
+  if (!parts.is_array()) {
+    return;
+  }
+  for (const auto& part : parts) {
+    const auto* t = string_member(part, "type");
+    const auto* text = string_member(part, "text");
+    if (t != nullptr && *t == type && text != nullptr) {
+      out += *text;
+    }
+    if (out.size() > reply_text_limit) {
+      return;
+    }
+  }
+}
+
+/// A `message` item: output_text parts are the answer, refusal parts the refusal.
+std::string take_message(const json& item, std::size_t index, reply& r) {
+  const json* content = member(item, "content");
+  if (content == nullptr || content->is_null()) {
+    return {};
+  }
+  if (!content->is_array()) {
+    return type_error("output[" + std::to_string(index) + "].content", *content, "array");
+  }
+  for (const auto& part : *content) {
+    const auto* type = string_member(part, "type");
+    if (type == nullptr) {
+      continue;
+    }
+    if (*type == "output_text") {
+      if (const auto* t = string_member(part, "text"); t != nullptr) {
+        r.text += *t;
+      }
+    } else if (*type == "refusal") {
+      if (const auto* t = string_member(part, "refusal"); t != nullptr) {
+        r.refusal += *t;
+      }
+    }
+    if (r.text.size() > reply_text_limit) {
+      break;
+    }
+  }
+  return {};
+}
+
+/// The finish reason in chat's vocabulary, so the verdict's "length" and "content_filter"
+/// rules apply to every flavour alike.
+std::string finish_reason_of(std::string_view status, const json& root) {
+  if (status == "completed") {
+    return "stop";
+  }
+  std::string reason;
+  if (const json* details = member(root, "incomplete_details"); details != nullptr) {
+    if (const auto* why = string_member(*details, "reason"); why != nullptr) {
+      reason = *why;
+    }
+  }
+  if (reason == "max_output_tokens") {
+    return "length";
+  }
+  if (reason.empty()) {
+    return one_line_excerpt(status, max_finish_reason_bytes);
+  }
+  return one_line_excerpt(reason, max_finish_reason_bytes);
+}
+
+/// The success shape; an empty string when well formed, else what is wrong.
+std::string parse_response(const json& root, reply& r) {
+  if (!root.is_object()) {
+    return type_error("the body", root, "an object");
+  }
+  if (const auto* m = string_member(root, "model"); m != nullptr) {
+    r.model = one_line_excerpt(*m, 256);
+  }
+  const json* output = member(root, "output");
+  if (output == nullptr || output->is_null()) {
+    if (!r.error_message.empty()) {
+      return "no \"output\" in the body; error: " + r.error_message;
+    }
+    return "no \"output\" in the body";
+  }
+  if (!output->is_array()) {
+    return type_error("output", *output, "array");
+  }
+  const auto* status = string_member(root, "status");
+  if (status != nullptr && *status != "completed" && *status != "incomplete") {
+    std::string why = "response status " + one_line_excerpt(*status, 32);
+    if (!r.error_message.empty()) {
+      why += ": " + r.error_message;
+    }
+    return why;
+  }
+  r.finish_reason = finish_reason_of(status == nullptr ? "completed" : *status, root);
+  for (std::size_t i = 0; i < output->size(); ++i) {
+    const json& item = (*output)[i];
+    const auto* type = string_member(item, "type");
+    if (type == nullptr) {
+      continue;
+    }
+    if (*type == "message") {
+      if (auto err = take_message(item, i, r); !err.empty()) {
+        return err;
+      }
+    } else if (*type == "reasoning") {
+      // Never the answer: summaries (summary_text) and, from open models, reasoning_text.
+      if (const json* summary = member(item, "summary"); summary != nullptr) {
+        take_texts(*summary, "summary_text", r.reasoning);
+      }
+      if (const json* content = member(item, "content"); content != nullptr) {
+        take_texts(*content, "reasoning_text", r.reasoning);
+      }
+    }
+  }
+  return {};
+}
+
+void parse_json_body(std::string_view body, reply& r) {
+  const auto root = parse_json(body, r);
+  if (!root) {
+    return;
+  }
+  const json* output = member(*root, "output");
+  parse_error_body(*root, output != nullptr && output->is_array(), r);
+  r.parse_error = parse_response(*root, r);
+  parse_usage(*root, r.tokens);
+  r.well_formed = r.parse_error.empty();
+  if (r.reasoning.size() > reply_text_limit || !is_valid_utf8(r.reasoning)) {
+    r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
+  }
+  cap_reply_text(r);
+}
+
+}  // namespace
+
+http_request build_request(const probe_request& request) {
+  http_request out;
+  out.method = "POST";
+  out.url = join_url(request.base_url, "/responses");
+
+  std::vector<std::string> spliced;
+  spliced.reserve(request.images.size());
+  json content = json::array();
+  content.push_back({{"type", "input_text"}, {"text", request.prompt}});
+  for (const auto& image : request.images) {
+    const bool plain = is_plain_json_string(image.url);
+    spliced.push_back(plain ? image.url : std::string());
+    // The schema requires detail: "auto" unless the route says otherwise.
+    content.push_back({{"type", "input_image"},
+                       {"image_url", plain ? std::string() : image.url},
+                       {"detail", image.detail.empty() ? std::string("auto") : image.detail}});
+  }
+  json input = json::array({{{"role", "user"}, {"content", std::move(content)}}});
+  json body = {{"model", request.model}, {"input", std::move(input)}, {"store", false}};
+  if (request.max_tokens) {
+    body["max_output_tokens"] = *request.max_tokens;
+  }
+  if (request.temperature) {
+    body["temperature"] = *request.temperature;
+  }
+  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  flavour_support::splice_strings(out.body, "image_url", spliced);
+  flavour_support::set_headers(request, "", out.headers);
+  return out;
+}
+
+reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now) {
+  reply r = parse_reply_with(result, now, parse_json_body);
+  flavour_support::finish_error_reply(result, r);
+  return r;
+}
+
+}  // namespace visionwatch::openai_responses

@@ -1,0 +1,282 @@
+// Runs the real `visionwatch check` binary against the simulated gateway speaking Gemini
+// generateContent and Bedrock Converse (daemon/sim/sim_native.cpp), which checks the Gemini key
+// and recomputes every Bedrock SigV4 signature with the same keys, and asserts the outcome of
+// healthy, dropped-image and bad-credential routes of both flavours, and that no secret (the AWS
+// secret key, the session token, a signature, the API keys) reaches the output.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "daemon/app/commands.hpp"
+#include "daemon/sim/demo.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_paths.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace visionwatch;
+namespace vt = visionwatch::test;
+
+constexpr const char* gemini_key = "AIzaVWTESTSECRETgemini0123456789abcd";
+constexpr const char* access_key_id = "AKIAVWTESTEXAMPLE123";
+constexpr const char* secret_key = "VWTESTSECRETaws/K7MDENG+bPxRfiCYEXAMPLE1";
+constexpr const char* session_token = "VWTESTSECRETsessiontoken0123456789";
+constexpr const char* bedrock_key = "ABSKVWTESTSECRETbedrockapikey0123";
+constexpr int probes_per_route = 2;
+
+struct expected_route {
+  std::string name;
+  std::string gateway;
+  std::string model;
+  std::string kind;
+  outcome result;
+};
+
+const std::vector<expected_route>& all_routes() {
+  static const std::vector<expected_route> routes = {
+      {"gemini-healthy", "gemini", "vision-healthy", "digits", outcome::ok},
+      {"gemini-healthy-color", "gemini", "vision-healthy", "color", outcome::ok},
+      {"gemini-says-no-image",
+       "gemini",
+       "vision-drops-image-says-so",
+       "count",
+       outcome::no_image_claim},
+      {"gemini-guesses", "gemini", "vision-drops-image-guesses", "digits", outcome::wrong_answer},
+      {"gemini-bad-key", "gemini-bad-key", "vision-healthy", "shape", outcome::http_4xx},
+      {"bedrock-healthy", "bedrock", "vision-healthy", "digits", outcome::ok},
+      {"bedrock-healthy-shape", "bedrock", "vision-healthy", "shape", outcome::ok},
+      {"bedrock-says-no-image",
+       "bedrock",
+       "vision-drops-image-says-so",
+       "count",
+       outcome::no_image_claim},
+      {"bedrock-guesses", "bedrock", "vision-drops-image-guesses", "color", outcome::wrong_answer},
+      {"bedrock-bad-secret", "bedrock-bad-secret", "vision-healthy", "count", outcome::http_4xx},
+      {"bedrock-api-key", "bedrock-api-key", "vision-healthy", "color", outcome::ok},
+  };
+  return routes;
+}
+
+std::string config_yaml(const std::string& base_url) {
+  std::string y =
+      "defaults:\n  interval: 30s\n  timeout: 10s\n"
+      "  price: {input_per_million: 0.40, output_per_million: 1.60}\n"
+      "gateways:\n";
+  y += "  - {name: gemini, api: gemini, base_url: \"" + base_url +
+       "\", api_key_env: VW_GEMINI_KEY, proxy_url: none}\n";
+  y += "  - {name: gemini-bad-key, api: gemini, base_url: \"" + base_url +
+       "\", api_key_env: VW_GEMINI_WRONG, proxy_url: none}\n";
+  // The session token comes from AWS_SESSION_TOKEN with the other default variables.
+  y += "  - {name: bedrock, api: bedrock-converse, base_url: \"" + base_url +
+       "\", aws_region: eu-west-3, proxy_url: none}\n";
+  y += "  - {name: bedrock-bad-secret, api: bedrock-converse, base_url: \"" + base_url +
+       "\", aws_region: eu-west-3, proxy_url: none, aws_credentials: {access_key_id_env: "
+       "AWS_ACCESS_KEY_ID, secret_access_key_env: VW_WRONG_SECRET}}\n";
+  y += "  - {name: bedrock-api-key, api: bedrock-converse, base_url: \"" + base_url +
+       "\", aws_region: eu-west-3, api_key_env: VW_BEDROCK_KEY, proxy_url: none}\n";
+  y += "routes:\n";
+  for (const auto& r : all_routes()) {
+    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
+         ", challenge: {kind: " + r.kind + "}}\n";
+  }
+  return y;
+}
+
+struct check_env {
+  fs::path dir = vt::make_temp_dir("vw-native-e2e");
+  fs::path config = dir / "visionwatch.yaml";
+
+  void write(const std::string& yaml) const { std::ofstream(config) << yaml; }
+  vt::process_result run(std::vector<std::string> args) const {
+    // A fixed seed: the same challenges on every run.
+    std::vector<std::string> argv = {
+        vt::visionwatch_binary().string(), "check", "--seed", "20261126"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vt::run_process(argv,
+                           {std::string("VW_GEMINI_KEY=") + gemini_key,
+                            "VW_GEMINI_WRONG=AIzaWRONGwrongWRONGwrong0123456789",
+                            std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
+                            std::string("AWS_SECRET_ACCESS_KEY=") + secret_key,
+                            std::string("AWS_SESSION_TOKEN=") + session_token,
+                            "VW_WRONG_SECRET=wrongSECRETwrongSECRETwrongSECRETwrong123",
+                            std::string("VW_BEDROCK_KEY=") + bedrock_key},
+                           120s);
+  }
+  ~check_env() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+/// `text` with the test secrets replaced, for failure messages.
+std::string redacted(std::string text) {
+  for (const std::string s : {gemini_key, secret_key, session_token, bedrock_key}) {
+    for (auto at = text.find(s); at != std::string::npos; at = text.find(s, at)) {
+      text.replace(at, s.size(), "<redacted>");
+    }
+  }
+  return text;
+}
+
+void check_secrets_absent(const vt::process_result& r) {
+  for (const std::string& s : {std::string(gemini_key),
+                               std::string(secret_key),
+                               std::string(session_token),
+                               std::string(bedrock_key),
+                               std::string("VWTESTSECRET")}) {
+    CAPTURE(redacted(s));
+    CHECK(r.out.find(s) == std::string::npos);
+    CHECK(r.err.find(s) == std::string::npos);
+  }
+  // A SigV4 signature is 64 hex digits.
+  static const std::regex signature("[0-9a-f]{64}");
+  CHECK_FALSE(std::regex_search(r.out, signature));
+  CHECK_FALSE(std::regex_search(r.err, signature));
+}
+
+native_keys keys() {
+  native_keys k;
+  k.gemini_api_key = gemini_key;
+  k.aws_access_key_id = access_key_id;
+  k.aws_secret_access_key = secret_key;
+  k.bedrock_api_key = bedrock_key;
+  return k;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e") {
+  TEST_CASE(
+      "check classifies healthy, dropped-image and bad-credential Gemini and Bedrock routes") {
+    demo_gateway gw(std::chrono::minutes(2), keys());
+    gw.start();
+    check_env env;
+    env.write(config_yaml(gw.base_url()));
+    const auto r = env.run({"--config",
+                            env.config.string(),
+                            "--probes",
+                            std::to_string(probes_per_route),
+                            "--output",
+                            "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.exit_code == exit_failed);
+    check_secrets_absent(r);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    const auto& routes = j.at("routes");
+    REQUIRE(routes.size() == all_routes().size());
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const auto& e = all_routes()[i];
+      const auto& jr = routes[i];
+      CAPTURE(e.name);
+      CHECK(jr.at("route") == e.name);
+      REQUIRE(jr.at("results").size() == static_cast<std::size_t>(probes_per_route));
+      for (const auto& p : jr.at("results")) {
+        CAPTURE(p.dump());
+        CHECK(p.at("outcome") == std::string(to_string(e.result)));
+        if (e.result == outcome::ok) {
+          CHECK(p.at("answer") == p.at("expected"));
+          CHECK(p.at("http_status") == 200);
+          CHECK(p.at("prompt_tokens").get<long long>() > 0);
+        }
+      }
+      if (e.result == outcome::ok) {
+        // The control request learned the text-only baseline from the native usage.
+        CHECK(jr.at("baseline_prompt_tokens").is_number());
+      }
+    }
+    const auto reason_of = [&](std::size_t i) {
+      return routes[i].at("results")[0].at("reason").get<std::string>();
+    };
+    // Gemini answers a bad key with HTTP 400, Bedrock a bad signature with 403: both say so.
+    CHECK(routes[4].at("results")[0].at("http_status") == 400);
+    CHECK(reason_of(4).find("the API key was refused") != std::string::npos);
+    CHECK(reason_of(4).find("API_KEY_INVALID") != std::string::npos);
+    CHECK(routes[9].at("results")[0].at("http_status") == 403);
+    CHECK(reason_of(9).find("AWS refused the credentials") != std::string::npos);
+    CHECK(reason_of(9).find("InvalidSignatureException") != std::string::npos);
+  }
+
+  TEST_CASE("AWS secrets and signatures echoed in an error body never reach check's output") {
+    // A hostile gateway echoes everything it was sent into its error message.
+    sim_gateway gw([](const received_request& req) {
+      const std::string_view authz = req.header("authorization");
+      const auto sig = authz.find("Signature=");
+      const std::string echo =
+          "denied: signature " +
+          std::string(sig == std::string_view::npos ? authz : authz.substr(sig + 10)) + " secret " +
+          secret_key + " token " + std::string(req.header("x-amz-security-token"));
+      auto p = response_plan::json(nlohmann::json{{"message", echo}}.dump(), 403);
+      p.headers.emplace_back("x-amzn-ErrorType", "AccessDeniedException:http://internal/");
+      return p;
+    });
+    gw.start();
+    check_env env;
+    env.write("gateways:\n  - {name: bedrock, api: bedrock-converse, base_url: \"" + gw.base_url() +
+              "\", aws_region: eu-west-3, proxy_url: none}\n"
+              "routes:\n  - {name: echo, gateway: bedrock, model: m, challenge: {kind: count}}\n");
+    const auto r = env.run({"--config", env.config.string(), "-n", "1", "-o", "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK(r.exit_code == exit_failed);
+    check_secrets_absent(r);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    const std::string reason = j.at("routes")[0].at("results")[0].at("reason");
+    CHECK(reason.starts_with("HTTP 403: authentication failed, AWS refused the credentials"));
+    CHECK(reason.find("denied: signature *** secret *** token ***") != std::string::npos);
+  }
+
+  TEST_CASE(
+      "rate-limited Gemini and Bedrock routes are rate_limited, Gemini's body delay is read") {
+    const auto fixture = nlohmann::json::parse(
+        vt::read_file(vt::fixtures_dir() / "api-flavours" / "gemini-generatecontent.json"));
+    const std::string gemini_429 = fixture.at("errors").at("429").at("body").dump();
+    sim_gateway gw([gemini_429](const received_request& req) {
+      if (req.target.find(":generateContent") != std::string::npos) {
+        return response_plan::json(gemini_429, 429);
+      }
+      auto p = response_plan::json(
+          R"({"message":"Too many tokens, please wait before trying again."})", 429);
+      p.headers.emplace_back(
+          "x-amzn-ErrorType",
+          "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+      return p;
+    });
+    gw.start();
+    check_env env;
+    env.write(
+        "gateways:\n"
+        "  - {name: gemini, api: gemini, base_url: \"" +
+        gw.base_url() +
+        "\", api_key_env: VW_GEMINI_KEY, proxy_url: none}\n"
+        "  - {name: bedrock, api: bedrock-converse, base_url: \"" +
+        gw.base_url() +
+        "\", aws_region: us-east-1, proxy_url: none}\n"
+        "routes:\n"
+        "  - {name: g, gateway: gemini, model: gemini-2.5-flash, challenge: {kind: count}}\n"
+        "  - {name: b, gateway: bedrock, model: \"anthropic.claude-3-haiku-20240307-v1:0\", "
+        "challenge: {kind: count}}\n");
+    const auto r = env.run({"--config", env.config.string(), "-n", "1", "-o", "json"});
+    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
+    CHECK(r.exit_code == exit_failed);
+    check_secrets_absent(r);
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    const auto& g = j.at("routes")[0].at("results")[0];
+    CHECK(g.at("outcome") == "rate_limited");
+    CHECK(g.at("reason").get<std::string>().find("retry after 47s") != std::string::npos);
+    const auto& b = j.at("routes")[1].at("results")[0];
+    CHECK(b.at("outcome") == "rate_limited");
+    CHECK(b.at("reason") ==
+          "HTTP 429: Too many tokens, please wait before trying again. (ThrottlingException)");
+  }
+}

@@ -1,0 +1,73 @@
+#pragma once
+// Shared by the native flavour tests (openai_responses_test, anthropic_messages_test,
+// azure_openai_test): the api-flavours fixtures, header look-ups and canned responses.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "probes/adapter.hpp"
+#include "probes/text_util.hpp"
+#include "tests/support/test_paths.hpp"
+
+namespace visionwatch::test {
+
+/// ../shared/fixtures/api-flavours/<name>, parsed once per name.
+inline const nlohmann::json& flavour_fixture(const std::string& name) {
+  static std::map<std::string, nlohmann::json> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    it =
+        cache
+            .emplace(name, nlohmann::json::parse(read_file(fixtures_dir() / "api-flavours" / name)))
+            .first;
+  }
+  return it->second;
+}
+
+/// The value of header `name` (case-insensitive), or "<absent>".
+inline std::string header_value(const http_request& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers) {
+    if (ascii_iequals(k, name)) {
+      return v;
+    }
+  }
+  return "<absent>";
+}
+
+/// How often header `name` (case-insensitive) is set.
+inline std::size_t header_count(const http_request& req, std::string_view name) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : req.headers) {
+    n += ascii_iequals(k, name) ? 1 : 0;
+  }
+  return n;
+}
+
+/// A response as the HTTP client hands it over (header names lower-cased).
+inline http_result response(unsigned status, std::string body, header_list headers = {}) {
+  http_result r;
+  r.status = status;
+  r.body = std::move(body);
+  for (auto& [k, v] : headers) {
+    r.headers.emplace_back(ascii_lower(k), std::move(v));
+  }
+  return r;
+}
+
+/// A fixed "now" for Retry-After dates.
+inline const auto fixed_now =
+    std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + std::chrono::hours{12};
+
+/// The fixture's 1x1 PNG as a data URL, and its raw base64.
+inline constexpr std::string_view fixture_png_base64 =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+inline std::string fixture_png_data_url() {
+  return "data:image/png;base64," + std::string(fixture_png_base64);
+}
+
+/// A key that must never appear in a request body.
+inline constexpr std::string_view test_key = "sk-flavour-test-secret-0123";
+
+}  // namespace visionwatch::test
