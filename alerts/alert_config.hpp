@@ -15,8 +15,14 @@ enum class alert_rule_kind : std::uint8_t {
   silent_failure,  ///< N consecutive silent failures
   route_down,      ///< N consecutive failures of any kind
   success_ratio,   ///< success ratio over the window below a threshold
-  latency,         ///< windowed p90 latency above a threshold
+  latency,         ///< windowed p90 latency (or time to first token) above a threshold
   cost,            ///< windowed cost per success above a threshold
+};
+
+/// What the `latency` rule measures (`metric:`).
+enum class latency_metric : std::uint8_t {
+  total,        ///< the whole request (default)
+  first_token,  ///< time to first token of streamed probes
 };
 
 struct alert_rule_config {
@@ -31,6 +37,8 @@ struct alert_rule_config {
   /// Windowed rules (success_ratio, latency, cost) are not evaluated while the window holds
   /// fewer probes than this: one early failure must not read as a 0 % success ratio.
   int min_samples = 10;
+  /// The `latency` rule's figure: total latency or time to first token.
+  latency_metric metric = latency_metric::total;
 
   bool operator==(const alert_rule_config&) const = default;
 };

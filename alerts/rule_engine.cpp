@@ -79,20 +79,23 @@ std::optional<rule_verdict> judge(const alert_rule_config& c,
                           *f.success_ratio,
                           "success ratio " + number(*f.success_ratio) + " at or above " +
                               number(c.threshold) + over};
-    case alert_rule_kind::latency:
-      if (!enough || !f.latency_p90) {
+    case alert_rule_kind::latency: {
+      const bool ttft = c.metric == latency_metric::first_token;
+      const auto& p90 = ttft ? f.first_token_p90 : f.latency_p90;
+      if (!enough || !p90) {
         return std::nullopt;
       }
-      if (*f.latency_p90 > c.threshold) {
+      const std::string what = ttft ? "p90 time to first token " : "p90 latency ";
+      if (*p90 > c.threshold) {
         return rule_verdict{judgement::bad,
-                            *f.latency_p90,
-                            "p90 latency " + number(*f.latency_p90) + "s above " +
-                                number(c.threshold) + "s" + over};
+                            *p90,
+                            what + number(*p90) + "s above " + number(c.threshold) + "s" + over};
       }
-      return rule_verdict{judgement::good,
-                          *f.latency_p90,
-                          "p90 latency " + number(*f.latency_p90) + "s at or below " +
-                              number(c.threshold) + "s" + over};
+      return rule_verdict{
+          judgement::good,
+          *p90,
+          what + number(*p90) + "s at or below " + number(c.threshold) + "s" + over};
+    }
     case alert_rule_kind::cost:
       if (!enough || !f.cost_per_success_usd) {
         return std::nullopt;

@@ -53,7 +53,8 @@ visionwatch::probe_result make_probe(const std::string& route, std::size_t i) {
   p.result = visionwatch::all_outcomes[i % visionwatch::outcome_count];
   p.http_status = 200;
   p.latency_seconds = 0.4 + static_cast<double>(i % 50) * 0.1;
-  p.phases = {0.001, 0.01, 0.03, 0.001, p.latency_seconds - 0.1, 0.058, p.latency_seconds};
+  p.phases = {
+      0.001, 0.01, 0.03, 0.001, p.latency_seconds - 0.1, 0.058, p.latency_seconds, std::nullopt};
   p.tokens.prompt_tokens = 310;
   p.tokens.completion_tokens = 4;
   p.tokens.image_tokens = 255;

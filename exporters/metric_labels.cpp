@@ -49,6 +49,7 @@ label_values::label_values() {
   for (std::size_t i = 0; i < quantile_count; ++i) {
     quantiles[i] = make("quantile", quantile_names[i]);
   }
+  stream = {make("stream", "false"), make("stream", "true")};
   const auto le = [this](std::string_view v) { return make("le", v); };
   duration_le_ = le_labels(duration_bounds, le);
   lag_le_ = le_labels(lag_bounds, le);

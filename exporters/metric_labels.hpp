@@ -57,7 +57,7 @@ static_assert(static_cast<std::size_t>(notification_result::dropped) + 1 ==
 static_assert(static_cast<std::size_t>(probe_skip_reason::late) + 1 == probe_skip_reason_count,
               "one skip reason label per probe_skip_reason");
 
-static_assert(static_cast<std::size_t>(phase::transfer) + 1 == phase_count,
+static_assert(static_cast<std::size_t>(phase::first_token) + 1 == phase_count,
               "one phase series per phase");
 
 /// The `le` labels and upper bounds of one histogram, +Inf last.
@@ -78,6 +78,7 @@ struct label_values {
   std::array<label_ref, notification_result_count> results;
   std::array<label_ref, probe_skip_reason_count> skip_reasons;
   std::array<label_ref, quantile_count> quantiles;
+  std::array<label_ref, 2> stream;  ///< `stream="false"`, `stream="true"` (route_info)
   histogram_axis duration;
   histogram_axis lag;
 

@@ -82,6 +82,8 @@ struct route_series {
   std::array<std::uint64_t, outcome_count> probes{};
   std::array<std::uint64_t, silent_count> silent{};
   histogram_data<duration_bounds.size()> duration;
+  /// Time to first token of streamed probes, on the duration's buckets.
+  histogram_data<duration_bounds.size()> first_token;
   double cost = 0;
   std::uint64_t skipped = 0;
   // Absent until first known: unknown is no sample, never a misleading 0.
@@ -90,7 +92,13 @@ struct route_series {
   /// the same probes (those that got a response) but over the process life.
   std::array<std::optional<double>, quantile_count> latency;
   std::optional<double> success_ratio;
+  /// The last probe's phases; phases[first_token] only counts when has_first_token (a
+  /// streamed probe that got text).
   std::optional<std::array<double, phase_count>> phases;
+  bool has_first_token = false;
+  /// Completion tokens per second after the first token, of the last streamed probe that had
+  /// both (absent until then).
+  std::optional<double> output_tokens_per_second;
   std::optional<double> prompt;
   std::optional<double> completion;
   std::optional<double> image;

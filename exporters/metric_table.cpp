@@ -57,10 +57,13 @@ constexpr std::array rows = {
                              {"revision", m.revision, m.revision_fragment});
                  }),
     per_route({"visionwatch_route_info",
-               "Configured route with its model, gateway and API flavour; value is always 1",
+               "Configured route with its model, gateway, API flavour and whether it streams; "
+               "value is always 1",
                MetricType::Gauge,
-               "route,model,gateway,api"},
-              [](auto& out, const route_series& s) { out.value(1, s.all()); }),
+               "route,model,gateway,api,stream"},
+              [](auto& out, const route_series& s) {
+                out.value(1, s.all(), label_table().stream[s.labels.stream ? 1 : 0]);
+              }),
     per_route({"visionwatch_probes_total",
                "Probes completed, by outcome",
                MetricType::Counter,
@@ -93,6 +96,21 @@ constexpr std::array rows = {
               [](auto& out, const route_series& s) {
                 out.histogram(s.duration.view(), label_table().duration, s.route_model());
               }),
+    per_route({"visionwatch_probe_first_token_seconds",
+               "Time to first token of streamed probes: request start to the first text",
+               MetricType::Histogram,
+               "route,model"},
+              [](auto& out, const route_series& s) {
+                if (s.labels.stream) {
+                  out.histogram(s.first_token.view(), label_table().duration, s.route_model());
+                }
+              }),
+    per_route({"visionwatch_probe_output_tokens_per_second",
+               "Completion tokens per second after the first token, of the last streamed probe "
+               "that reported both",
+               MetricType::Gauge,
+               "route,model"},
+              optional_gauge<&route_series::output_tokens_per_second, by_route_model>),
     // A summary, as a Prometheus client Summary is: quantiles over a window (the route's last N
     // probes), _sum and _count over the process life. The same observations as the histogram.
     per_route({"visionwatch_probe_latency_seconds",
@@ -116,6 +134,9 @@ constexpr std::array rows = {
                 if (s.phases) {
                   const auto& phases = label_table().phases;
                   for (std::size_t i = 0; i < phase_count; ++i) {
+                    if (i == static_cast<std::size_t>(phase::first_token) && !s.has_first_token) {
+                      continue;  // not streamed, or no text arrived
+                    }
                     out.value((*s.phases)[i], s.route(), phases[i]);
                   }
                 }

@@ -20,7 +20,7 @@ using metrics_detail::receiver_series;
 using metrics_detail::route_series;
 
 // Our label names: an external label with one of these names would make two labels collide.
-constexpr std::array<std::string_view, 14> reserved_label_names = {"route",
+constexpr std::array<std::string_view, 15> reserved_label_names = {"route",
                                                                    "model",
                                                                    "gateway",
                                                                    "api",
@@ -33,6 +33,7 @@ constexpr std::array<std::string_view, 14> reserved_label_names = {"route",
                                                                    "result",
                                                                    "version",
                                                                    "revision",
+                                                                   "stream",
                                                                    "le"};
 
 double unix_seconds(std::chrono::system_clock::time_point t) {
@@ -213,12 +214,19 @@ bool metrics::record(route_handle route, const probe_result& result, const windo
   if (!is_transport_error(result.result)) {
     s->duration.observe(result.latency_seconds, metrics_detail::duration_bounds);
   }
-  s->phases = std::array<double, phase_count>{result.phases.dns,
-                                              result.phases.connect,
-                                              result.phases.tls,
-                                              result.phases.send,
-                                              result.phases.ttfb,
-                                              result.phases.transfer};
+  const auto& p = result.phases;
+  s->phases = std::array<double, phase_count>{
+      p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.first_token.value_or(0)};
+  s->has_first_token = p.first_token.has_value();
+  if (p.first_token) {
+    s->first_token.observe(*p.first_token, metrics_detail::duration_bounds);
+    // Output speed once the answer has started: completion tokens over the time after the
+    // first token (a stream that ended right at its first token has no rate).
+    const double after = p.total - *p.first_token;
+    if (result.tokens.completion_tokens && after > 0) {
+      s->output_tokens_per_second = static_cast<double>(*result.tokens.completion_tokens) / after;
+    }
+  }
   // Unknown token counts keep the last known value: these gauges mean "the last probe that
   // reported usage" (a gateway omitting usage shows in the probe log's usage_missing).
   if (result.tokens.prompt_tokens) {

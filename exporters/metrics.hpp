@@ -48,6 +48,7 @@ struct route_labels {
   std::string model;
   std::string gateway;
   std::string api;  ///< api flavour spelling, e.g. "openai-chat"
+  bool stream = false;  ///< the route's probes stream (`stream: true`): route_info's `stream`
   bool operator==(const route_labels&) const = default;
 };
 

@@ -97,7 +97,8 @@ json probe_result_json(const probe_result& r) {
         {"tls", r.phases.tls},
         {"send", r.phases.send},
         {"ttfb", r.phases.ttfb},
-        {"transfer", r.phases.transfer}}},
+        {"transfer", r.phases.transfer},
+        {"first_token", opt(r.phases.first_token)}}},
       {"tokens",
        {{"prompt", opt(r.tokens.prompt_tokens)},
         {"completion", opt(r.tokens.completion_tokens)},
@@ -262,6 +263,9 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
     row("latency p50 / p90",
         seconds_text(r.window.latency_p50) + " / " + seconds_text(r.window.latency_p90));
     row("latency max", seconds_text(r.window.latency_max));
+    if (last && last->phases.first_token) {
+      row("time to first token", seconds_text(last->phases.first_token));
+    }
     if (last) {
       row("tokens prompt / completion",
           (last->tokens.prompt_tokens ? std::to_string(*last->tokens.prompt_tokens) : "–") + " / " +

@@ -8,6 +8,7 @@
 #include "probes/bedrock_converse.hpp"
 #include "probes/gemini.hpp"
 #include "probes/openai_chat.hpp"
+#include "probes/openai_chat_stream.hpp"
 #include "probes/openai_responses.hpp"
 #include "probes/text_util.hpp"
 
@@ -20,6 +21,9 @@ struct flavour_row {
   std::string_view name;  ///< `api:` in the configuration, the `api` metric label
   http_request (*build)(const probe_request&);
   reply (*parse)(const http_result&, std::chrono::system_clock::time_point);
+  /// The stream decoder's factory; nullptr (a row that leaves it out): the flavour cannot
+  /// stream, and `stream: true` is refused for it.
+  std::unique_ptr<stream_decoder> (*make_stream)() = nullptr;
 };
 
 /// The flavour table: the one place that maps a flavour to its name and its functions. A new
@@ -28,7 +32,8 @@ constexpr std::array flavours = {
     flavour_row{api_flavour::openai_chat,
                 "openai-chat",
                 &openai_chat::build_request,
-                &openai_chat::parse_reply},
+                &openai_chat::parse_reply,
+                &openai_chat::make_stream_decoder},
     flavour_row{api_flavour::openai_responses,
                 "openai-responses",
                 &openai_responses::build_request,
@@ -103,6 +108,13 @@ reply parse_reply(api_flavour flavour,
 
 reply parse_reply(api_flavour flavour, const http_result& result) {
   return parse_reply(flavour, result, std::chrono::system_clock::now());
+}
+
+bool can_stream(api_flavour flavour) noexcept { return row(flavour).make_stream != nullptr; }
+
+std::unique_ptr<stream_decoder> make_stream_decoder(api_flavour flavour) {
+  const auto make = row(flavour).make_stream;
+  return make != nullptr ? make() : nullptr;
 }
 
 std::string data_url(std::string_view mime, std::string_view bytes) {

@@ -23,11 +23,15 @@
 ///   its own schema (text, refusal, finish reason, usage).
 ///
 /// Then it gets an `api_flavour` enumerator and one row in the flavour table in adapter.cpp
-/// (config name → build_request, parse_reply); nothing else changes. The row's name is the
+/// (config name → build_request, parse_reply, make_stream); nothing else changes. A flavour
+/// that can stream (`stream: true`) also has a stream decoder (probes/stream_decoder.hpp) made
+/// by `make_stream`, and its build_request honours probe_request::stream; nullptr there: it
+/// cannot stream, and the configuration refuses `stream: true` for it. The row's name is the
 /// `api:` value in the configuration and the `api` metric label.
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +39,7 @@
 
 #include "probes/http_types.hpp"
 #include "probes/reply.hpp"
+#include "probes/stream_decoder.hpp"
 #include "probes/sigv4.hpp"
 
 namespace visionwatch {
@@ -97,6 +102,9 @@ struct probe_request {
   /// base_url that carries its own ?api-version= keeps it.
   std::string api_version;
   header_list extra_headers;
+  /// Ask for a streamed reply (and, where the flavour needs it, usage in the stream); only for
+  /// a flavour where can_stream() holds.
+  bool stream = false;
   /// When the request is built, for flavours whose authentication depends on the time (SigV4's
   /// X-Amz-Date). The probe runner sets it; build_request itself never reads a clock.
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
@@ -120,6 +128,12 @@ reply parse_reply(api_flavour flavour,
                   std::chrono::system_clock::time_point now);
 /// As above with `now` = the system clock (used only when the response has no Date header).
 reply parse_reply(api_flavour flavour, const http_result& result);
+
+/// Whether the flavour has a stream decoder (`stream: true` is allowed).
+bool can_stream(api_flavour flavour) noexcept;
+
+/// A fresh decoder for one streamed reply of `flavour`; nullptr when it cannot stream.
+std::unique_ptr<stream_decoder> make_stream_decoder(api_flavour flavour);
 
 /// "data:image/png;base64,..." for PNG bytes.
 std::string png_data_url(std::string_view png);

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "probes/http_body_stream.hpp"
 #include "probes/http_url.hpp"
 #include "probes/phase_clock.hpp"
 #include "probes/proxy_rules.hpp"
@@ -173,6 +174,7 @@ struct http_client::impl {
                                            const http_target& t,
                                            clock_type::time_point deadline,
                                            std::chrono::milliseconds budget,
+                                           body_sink* sink,
                                            phase_clock& clock,
                                            http_result& result);
   net::awaitable<void> close_gracefully(connection& c, clock_type::time_point deadline);
@@ -359,6 +361,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     const http_target& t,
     clock_type::time_point deadline,
     std::chrono::milliseconds budget,
+    body_sink* sink,
     phase_clock& clock,
     http_result& result) {
   exchange_result out;
@@ -409,6 +412,17 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
 
   clock.enter(phase::transfer);
   const bool head = req.method() == http::verb::head;
+  if (sink != nullptr) {
+    const auto streamed =
+        co_await read_streamed_response(c.stream, c.buffer, options, head, *sink, clock, result);
+    if (streamed.ec) {
+      co_await on_error(streamed.ec, true);
+      co_return out;
+    }
+    out.keep_alive = streamed.keep_alive;
+    out.done = true;
+    co_return out;
+  }
   for (;;) {
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
@@ -514,7 +528,7 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   if (options.keep_alive && idle && idle->key == key) {
     conn = std::move(idle);
     result.reused_connection = true;
-    ex = co_await exchange(*conn, req, *t, deadline, budget, clock, result);
+    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
     if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
       // The server closed the idle connection before our request reached it: one fresh try.
       conn.reset();
@@ -534,7 +548,7 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
       clock.finish(result.phases);
       co_return result;
     }
-    ex = co_await exchange(*conn, req, *t, deadline, budget, clock, result);
+    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
   }
   clock.finish(result.phases);
   if (!ex.done) {

@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::size_t max_finish_reason_bytes = 64;
 
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
   const json* us = member(root, "usage");
   if (us == nullptr || !us->is_object()) {
@@ -35,6 +37,8 @@ void parse_usage(const json& root, usage& u) {
     u.cached_tokens = count_member(*details, "cached_tokens");
   }
 }
+
+namespace {
 
 /// Appends the text parts of an array content ([{type: text, text}, ...]); "refusal" parts go to
 /// the refusal, "thinking"/"reasoning" parts (Anthropic-shaped content passed through) to the
@@ -188,6 +192,11 @@ http_request build_request(const probe_request& request) {
   if (request.temperature) {
     body["temperature"] = *request.temperature;
   }
+  if (request.stream) {
+    // Without include_usage the stream carries no usage at all (openai-chat-stream.json).
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
   // `replace`: a prompt with invalid UTF-8 is sent with U+FFFD instead of throwing.
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   // `"url":` followed by a string can only be the key itself (the same bytes inside a string
@@ -207,7 +216,7 @@ http_request build_request(const probe_request& request) {
   }
 
   set_header(out.headers, "Content-Type", "application/json");
-  set_header(out.headers, "Accept", "application/json");
+  set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");
   set_header(out.headers, "User-Agent", default_user_agent());
   if (!request.api_key.empty()) {
     set_header(out.headers, "Authorization", "Bearer " + request.api_key);

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "probes/adapter.hpp"
 
 namespace visionwatch::openai_chat {
@@ -16,6 +18,10 @@ namespace visionwatch::openai_chat {
 std::string endpoint_url(std::string_view base_url);
 
 http_request build_request(const probe_request& request);
+
+/// Reads `root.usage` (chat's names, Anthropic-style names, prompt_tokens_details) into `u`;
+/// absent or null usage leaves `u` as it is. Shared with the stream decoder.
+void parse_usage(const nlohmann::json& root, usage& u);
 
 /// Never throws. See docs/verdict.md ("Parsing replies") for every tolerated shape.
 reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now);

@@ -9,6 +9,12 @@ void phase_clock::enter(phase p) {
   current_ = p;
 }
 
+void phase_clock::mark_first_token() {
+  if (!first_token_) {
+    first_token_ = clock_type::now() - start_;
+  }
+}
+
 void phase_clock::finish(phase_timings& t) {
   const auto now = clock_type::now();
   if (current_) {
@@ -31,6 +37,9 @@ void phase_clock::finish(phase_timings& t) {
     total += d;
   }
   t.total = std::chrono::duration<double>(total).count();
+  if (first_token_) {
+    t.first_token = std::chrono::duration<double>(*first_token_).count();
+  }
 }
 
 }  // namespace visionwatch

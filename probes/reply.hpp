@@ -43,6 +43,9 @@ struct reply {
   /// From an error body ({"error": {...}}): message and type/code, for the reason string.
   std::string error_message;
   std::string error_code;
+  /// A 2xx stream that carried an error event or ended before its final event: why (upstream
+  /// text: the verdict redacts it). Empty for a whole reply or a complete stream.
+  std::string stream_error;
   /// From Retry-After (seconds or HTTP date) or a body retry hint (Gemini RetryInfo.retryDelay).
   std::optional<std::chrono::seconds> retry_after;
 };

@@ -98,6 +98,11 @@ std::optional<verdict> judge_response(const http_result& http, const reply& r) {
                    : "malformed reply: " + one_line_excerpt(r.parse_error, message_bytes);
     return v;
   }
+  if (!r.stream_error.empty()) {
+    v.result = outcome::stream_error;
+    v.reason = "stream error: " + one_line_excerpt(redact_secrets(r.stream_error), message_bytes);
+    return v;
+  }
   return std::nullopt;
 }
 

@@ -19,6 +19,9 @@ struct window_figures {
   std::optional<double> cost_per_success_usd;  ///< window cost / window successes
   std::optional<double> success_ratio;         ///< 0..1
   std::size_t probes = 0;                      ///< probes in the window
+  /// Seconds, time to first token of the window's streamed probes that got text (the
+  /// `latency` rule with `metric: first_token`); unset for a route that does not stream.
+  std::optional<double> first_token_p90{};
 };
 
 }  // namespace visionwatch

@@ -29,6 +29,7 @@ route_summary summarize(const route_run& run, double min_success) {
   s.gateway = run.gateway;
   s.probes = static_cast<int>(run.probes.size());
   std::vector<double> latencies;
+  std::vector<double> first_tokens;
   double prompt_sum = 0;
   double completion_sum = 0;
   double cost_sum = 0;
@@ -53,6 +54,9 @@ route_summary summarize(const route_run& run, double min_success) {
     if (!is_transport_error(p.result)) {
       latencies.push_back(p.latency_seconds);
     }
+    if (p.phases.first_token) {
+      first_tokens.push_back(*p.phases.first_token);
+    }
     if (p.tokens.prompt_tokens) {
       prompt_sum += static_cast<double>(*p.tokens.prompt_tokens);
       ++prompt_n;
@@ -76,6 +80,12 @@ route_summary summarize(const route_run& run, double min_success) {
         std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(n);
     s.latency_median =
         n % 2 == 1 ? latencies[n / 2] : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+  }
+  if (!first_tokens.empty()) {
+    std::sort(first_tokens.begin(), first_tokens.end());
+    const auto n = first_tokens.size();
+    s.first_token_median = n % 2 == 1 ? first_tokens[n / 2]
+                                      : (first_tokens[n / 2 - 1] + first_tokens[n / 2]) / 2;
   }
   if (prompt_n > 0) {
     s.prompt_tokens_avg = prompt_sum / prompt_n;
@@ -138,6 +148,12 @@ std::string render_table(const std::vector<route_summary>& routes) {
   add("latency median", [](const route_summary& s) { return seconds(s.latency_median); });
   add("latency fastest", [](const route_summary& s) { return seconds(s.latency_min); });
   add("latency slowest", [](const route_summary& s) { return seconds(s.latency_max); });
+  if (std::any_of(routes.begin(), routes.end(), [](const auto& s) {
+        return s.first_token_median.has_value();
+      })) {
+    add("time to first token median",
+        [](const route_summary& s) { return seconds(s.first_token_median); });
+  }
   add("prompt tokens avg", [](const route_summary& s) {
     return s.prompt_tokens_avg ? fmt("%.1f", *s.prompt_tokens_avg) : std::string("-");
   });
@@ -225,6 +241,7 @@ nlohmann::json render_json(const std::vector<route_summary>& routes,
           {"median", opt(s.latency_median)},
           {"min", opt(s.latency_min)},
           {"max", opt(s.latency_max)}}},
+        {"first_token_seconds_median", opt(s.first_token_median)},
         {"prompt_tokens_avg", opt(s.prompt_tokens_avg)},
         {"completion_tokens_avg", opt(s.completion_tokens_avg)},
         {"baseline_prompt_tokens", opt(s.baseline_prompt_tokens)},
@@ -243,6 +260,7 @@ nlohmann::json render_json(const std::vector<route_summary>& routes,
                                                     : nlohmann::json(to_string(p.note))},
                         {"http_status", p.http_status},
                         {"latency_seconds", p.latency_seconds},
+                        {"phases", {{"first_token", opt(p.phases.first_token)}}},
                         {"prompt_tokens", opt(p.tokens.prompt_tokens)},
                         {"completion_tokens", opt(p.tokens.completion_tokens)},
                         {"expected", p.expected},

@@ -33,6 +33,7 @@ struct route_summary {
   int http_errors = 0;  ///< 4xx, 5xx, 429
   int bad_responses = 0;
   std::optional<double> latency_avg, latency_median, latency_min, latency_max;  ///< seconds
+  std::optional<double> first_token_median;  ///< seconds; streamed probes that got text
   std::optional<double> prompt_tokens_avg, completion_tokens_avg;
   std::optional<long long> baseline_prompt_tokens;
   std::optional<double> cost_per_10k;  ///< USD, from the average probe cost

@@ -59,6 +59,9 @@ struct route_settings {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds baseline_interval{3'600'000};
   std::size_t window = 100;  ///< probes in the windowed quantiles and ratios
+  /// Ask for a streamed reply and measure time to first token (`stream: true`); only for an
+  /// api flavour that can stream.
+  bool stream = false;
   challenge_config challenge;
   verdict_checks checks;
   price_config price;

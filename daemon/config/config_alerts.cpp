@@ -22,7 +22,19 @@ void parse_rule(config_document& doc,
                 alert_rule_config& r) {
   auto& reader = doc.reader;
   const bool thresholded = rule_has_threshold(r.kind);
-  map_reader m = thresholded ? map_reader(reader,
+  const bool latency = r.kind == alert_rule_kind::latency;
+  map_reader m = latency       ? map_reader(reader,
+                                      n,
+                                      path,
+                                      {"enabled",
+                                       "failure_threshold",
+                                       "success_threshold",
+                                       "threshold",
+                                       "metric",
+                                       "severity",
+                                       "description",
+                                       "receivers"})
+                 : thresholded ? map_reader(reader,
                                           n,
                                           path,
                                           {"enabled",
@@ -49,6 +61,19 @@ void parse_rule(config_document& doc,
       if (auto i = reader.integer(*v, m.at(key), 1, 1000)) {
         (std::string_view(key) == "failure_threshold" ? r.failure_threshold : r.success_threshold) =
             static_cast<int>(*i);
+      }
+    }
+  }
+  if (const auto* v = m.get("metric")) {
+    if (auto s = reader.scalar(*v, m.at("metric"), "a latency metric")) {
+      if (s->value == "total") {
+        r.metric = latency_metric::total;
+      } else if (s->value == "first_token") {
+        r.metric = latency_metric::first_token;
+      } else {
+        reader.fail(*v,
+                    m.at("metric"),
+                    quote(s->shown) + " is not a latency metric (use total, first_token)");
       }
     }
   }

@@ -207,6 +207,7 @@ void check_client_files(config_document& doc, const YAML::Node& root) {
 void check_document(config_document& doc, const YAML::Node& root) {
   check_utf8(doc, root, "");
   resolve_references(doc);
+  check_stream_routes(doc);
   check_admin_token(doc);
   check_client_files(doc, root);
   check_aws_routes(doc);

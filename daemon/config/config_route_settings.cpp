@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -294,6 +295,7 @@ void parse_defaults(config_document& doc, const YAML::Node& n) {
                 "timeout",
                 "baseline_interval",
                 "window",
+                "stream",
                 "challenge",
                 "checks",
                 "price",
@@ -313,6 +315,7 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
   m.read_duration("timeout", s.timeout);
   m.read_duration("baseline_interval", s.baseline_interval);
   m.read_integer("window", 1, 100'000, s.window);
+  m.read_boolean("stream", s.stream);
   if (const auto* v = m.get("challenge")) {
     parse_challenge(reader, *v, m.at("challenge"), s.challenge);
   }
@@ -326,6 +329,42 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
     parse_alerts(doc, *v, m.at("alerts"), s.alerts);
   }
   return seen;
+}
+
+void check_stream_routes(config_document& doc) {
+  std::vector<std::string_view> streaming;
+  for (const auto name : api_flavour_names()) {
+    if (can_stream(*api_flavour_from_string(name))) {
+      streaming.push_back(name);
+    }
+  }
+  // Looked up only for streaming routes, through a map: validation stays linear in routes and
+  // gateways.
+  std::unordered_map<std::string_view, const gateway_config*> gateways;
+  for (const auto& r : doc.cfg.routes) {
+    if (!r.settings.stream) {
+      continue;
+    }
+    if (gateways.empty()) {
+      for (const auto& gw : doc.cfg.gateways) {
+        gateways.emplace(gw.name, &gw);
+      }
+    }
+    const auto it = gateways.find(r.gateway);
+    const gateway_config* g = it == gateways.end() ? nullptr : it->second;
+    if (g == nullptr || can_stream(g->api)) {
+      continue;
+    }
+    std::string names;
+    for (const auto s : streaming) {
+      names += (names.empty() ? "" : ", ") + std::string(s);
+    }
+    doc.reader.fail(r.line,
+                    "routes." + r.name + ".stream",
+                    "stream: true, but api " + quote(std::string(to_string(g->api))) +
+                        " of gateway " + quote(g->name) + " has no stream parser (streaming: " +
+                        names + ")");
+  }
 }
 
 void check_timeout(config_reader& reader,

@@ -24,6 +24,10 @@ void parse_defaults(config_document& doc, const YAML::Node& n);
 /// Reads the setting keys of `m` (defaults or one route) over `s`.
 settings_seen parse_settings(config_document& doc, const map_reader& m, route_settings& s);
 
+/// Refuses `stream: true` on a route whose gateway's api flavour cannot stream (no stream
+/// decoder in the flavour table). Run once the routes and gateways are all read.
+void check_stream_routes(config_document& doc);
+
 /// Reports a timeout longer than the interval, when either was set at this level.
 void check_timeout(config_reader& reader,
                    const map_reader& m,

@@ -226,6 +226,7 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
                 "timeout",
                 "baseline_interval",
                 "window",
+                "stream",
                 "challenge",
                 "checks",
                 "price",

@@ -25,6 +25,7 @@ void log_probe(const probe_result& r, const route_config& route, bool quiet) {
       {"outcome", std::string(to_string(r.result))},
       {"status", std::to_string(r.http_status)},
       {"latency_s", num(r.latency_seconds)},
+      {"ttft_s", r.phases.first_token ? num(*r.phases.first_token) : std::string("-")},
       {"prompt_tokens", opt(r.tokens.prompt_tokens)},
       {"completion_tokens", opt(r.tokens.completion_tokens)},
       {"image_tokens", opt(r.tokens.image_tokens)},

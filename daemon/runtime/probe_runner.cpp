@@ -213,16 +213,22 @@ net::awaitable<probe_result> run_probe(probe_job job) {
     }
   }
 
+  // A streamed probe hands the body to the flavour's decoder as it arrives (time to first
+  // token); config validation keeps `stream` to flavours that have one.
+  req.stream = route.settings.stream && can_stream(job.gateway->api);
+  const auto decoder = req.stream ? make_stream_decoder(job.gateway->api) : nullptr;
   const std::string sent_key = req.api_key;
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = route.settings.timeout;
+  http_req.sink = decoder.get();
   const std::string signature = request_signature(http_req);
   const http_result http = co_await job.client->send(std::move(http_req));
   for (const auto& token : media_tokens) {
     job.media->remove(token);
   }
 
-  const reply rep = parse_reply(job.gateway->api, http);
+  const reply rep = decoder ? decoder->finish(http, std::chrono::system_clock::now())
+                            : parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, route.settings.price);
   // The usage check expects the prompt to grow by min_image_tokens for each image sent.
   verdict_checks checks = route.settings.checks;

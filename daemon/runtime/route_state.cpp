@@ -29,7 +29,8 @@ struct route_state::stored_result {
   std::uint64_t seed = 0;
   double latency = 0;
   double cost = 0;
-  std::array<double, 7> phases{};        ///< dns, connect, tls, send, ttfb, transfer, total
+  /// dns, connect, tls, send, ttfb, transfer, total, first_token (-1: none)
+  std::array<double, 8> phases{};
   std::array<std::int64_t, 6> tokens{};  ///< prompt, completion, total, image, cached, baseline
   std::int64_t retry_after = absent;     ///< seconds
   std::uint32_t reason_size = 0;
@@ -52,7 +53,8 @@ struct route_state::stored_result {
     x.latency = r.latency_seconds;
     x.cost = r.cost_usd;
     const auto& p = r.phases;
-    x.phases = {p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total};
+    x.phases = {
+        p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total, p.first_token.value_or(-1)};
     const auto& t = r.tokens;
     x.tokens = {pack(t.prompt_tokens),
                 pack(t.completion_tokens),
@@ -95,7 +97,14 @@ struct route_state::stored_result {
     r.seed = seed;
     r.latency_seconds = latency;
     r.cost_usd = cost;
-    r.phases = {phases[0], phases[1], phases[2], phases[3], phases[4], phases[5], phases[6]};
+    r.phases = {phases[0],
+                phases[1],
+                phases[2],
+                phases[3],
+                phases[4],
+                phases[5],
+                phases[6],
+                phases[7] >= 0 ? std::optional<double>(phases[7]) : std::nullopt};
     r.tokens.prompt_tokens = unpack(tokens[0]);
     r.tokens.completion_tokens = unpack(tokens[1]);
     r.tokens.total_tokens = unpack(tokens[2]);
@@ -152,6 +161,9 @@ void route_state::record(const probe_result& r) {
   if (!is_transport_error(r.result)) {
     latency_.add(r.latency_seconds);
   }
+  if (r.phases.first_token) {
+    first_token_.add(*r.phases.first_token);
+  }
   flags_.add(
       static_cast<std::uint8_t>((r.success() ? success_bit : 0U) | (r.silent() ? silent_bit : 0U)));
   cost_.add(r.cost_usd);
@@ -206,6 +218,7 @@ void route_state::restore_baseline(long long tokens, std::chrono::system_clock::
 void route_state::set_window(std::size_t window) {
   latency_.set_capacity(window);
   cost_.set_capacity(window);
+  first_token_.set_capacity(window);
   flags_.set_capacity(window);
 }
 
@@ -225,6 +238,9 @@ window_figures route_state::figures() const {
     f.latency_p90 = quantile_of_sorted(sorted, 0.9);
     f.latency_p99 = quantile_of_sorted(sorted, 0.99);
     f.latency_max = sorted.back();
+  }
+  if (!first_token_.empty()) {
+    f.first_token_p90 = quantile_of_sorted(first_token_.sorted(), 0.9);
   }
   return f;
 }

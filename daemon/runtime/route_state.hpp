@@ -57,6 +57,7 @@ class route_state {
   struct stored_result;
   sample_window latency_;              ///< seconds, probes that got an HTTP response
   sample_window cost_;                 ///< USD per probe, failed probes too
+  sample_window first_token_;          ///< seconds, streamed probes that got text
   ring_window<std::uint8_t> flags_;    ///< one byte per probe: bit 0 success, bit 1 silent
   std::vector<stored_result> recent_;  ///< ring, capacity recent_limit_
   std::size_t recent_next_ = 0;

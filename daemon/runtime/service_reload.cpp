@@ -51,7 +51,8 @@ route_labels labels_of(const route_config& r, const gateway_apis& apis) {
       r.name,
       r.model,
       r.gateway,
-      std::string(to_string(g != apis.end() ? g->second : api_flavour::openai_chat))};
+      std::string(to_string(g != apis.end() ? g->second : api_flavour::openai_chat)),
+      r.settings.stream};
 }
 
 }  // namespace

@@ -4,11 +4,32 @@
 
 #include "daemon/config/config_values.hpp"
 #include "daemon/sim/sim_flavours.hpp"
+#include "daemon/sim/sim_stream.hpp"
 
 namespace visionwatch {
 namespace {
 
+/// How a streamed reply of `model` goes: "vision-stream-error" sends an error event after HTTP
+/// 200, "vision-stream-cut-off" stops mid-body, "vision-slow-first-token" thinks 1.5 s; every
+/// other model streams its first token after 250 ms.
+sim_stream_options stream_options_of_model(std::string_view model) {
+  sim_stream_options o;
+  o.first_token_delay = std::chrono::milliseconds(250);
+  if (model == "vision-stream-error") {
+    o.ending = sim_stream_ending::error_event;
+  } else if (model == "vision-stream-cut-off") {
+    o.ending = sim_stream_ending::cut_off;
+  } else if (model == "vision-slow-first-token") {
+    o.first_token_delay = std::chrono::milliseconds(1500);
+  }
+  return o;
+}
+
 std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
+  if (model == "vision-stream-error" || model == "vision-stream-cut-off" ||
+      model == "vision-slow-first-token") {
+    return sim_behaviour::healthy;  // the stream options above break it
+  }
   if (!model.starts_with("vision-")) {
     return std::nullopt;
   }
@@ -71,7 +92,12 @@ response_plan demo_gateway::handle(const received_request& req) {
         R"({"error":{"message":"The model does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}})",
         404);
   }
-  return sim_flavours::respond(model_, req, *b);
+  auto plan = sim_flavours::respond(model_, req, *b);
+  if (wants_stream(req)) {
+    // A chat completion becomes its SSE stream; other flavours' replies pass unchanged.
+    plan = stream_chat_reply(plan, stream_options_of_model(model));
+  }
+  return plan;
 }
 
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& st) {
@@ -101,6 +127,7 @@ std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& 
   - {name: flaky, gateway: demo-gateway, model: vision-flaky, challenge: {kind: digits}}
   - {name: breaks-and-heals, gateway: demo-gateway, model: vision-intermittent, challenge: {kind: digits}}
   - {name: native-anthropic, gateway: demo-anthropic, model: vision-healthy, challenge: {kind: color}}
+  - {name: streaming, gateway: demo-gateway, model: vision-healthy, stream: true, challenge: {kind: digits}}
 )";
   if (!st.webhook_url.empty() || !st.alertmanager_url.empty()) {
     y += "receivers:\n";

@@ -16,7 +16,9 @@ namespace visionwatch {
 
 /// A sim_gateway whose handler maps model "vision-<behaviour>" (e.g. vision-healthy,
 /// vision-drops-image-says-so) to a sim_model behaviour; unknown models get 404 like a real
-/// gateway. Model "vision-intermittent" drops the image for `period`, then heals for `period`,
+/// gateway. A request with `"stream": true` gets its reply as an SSE stream (sim_stream.hpp),
+/// the first token after 250 ms; models "vision-stream-error", "vision-stream-cut-off" and
+/// "vision-slow-first-token" (1.5 s) answer healthy but break or slow the stream. Model "vision-intermittent" drops the image for `period`, then heals for `period`,
 /// and so on, so alerts fire and resolve on their own. A small control endpoint changes any
 /// model's behaviour at run time:
 ///   POST /control  {"model": "vision-healthy", "behaviour": "drops_image_says_so"}
@@ -51,8 +53,8 @@ struct demo_settings {
   std::string state_dir;         ///< empty: a fresh temporary directory
 };
 
-/// The demo's configuration: six routes on the simulated gateway's chat completions API and one
-/// on its Anthropic Messages API.
+/// The demo's configuration: seven routes on the simulated gateway's chat completions API (one
+/// streams) and one on its Anthropic Messages API.
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
 
 }  // namespace visionwatch

@@ -49,7 +49,7 @@ std::string head_of(const response_plan& p, bool keep_alive) {
   }
   if (p.generated_body_bytes > 0) {
     h += "Content-Length: " + std::to_string(p.generated_body_bytes) + "\r\n";
-  } else if (p.chunked) {
+  } else if (p.chunked || !p.pieces.empty()) {
     h += "Transfer-Encoding: chunked\r\n";
   } else {
     h += "Content-Length: " + std::to_string(p.body.size()) + "\r\n";
@@ -259,6 +259,37 @@ struct sim_gateway::impl {
     co_return true;
   }
 
+  /// Writes the head, then each piece as one chunk after its wait, then (unless the plan cuts
+  /// the stream) the last chunk. False when the peer went away or the stream was cut.
+  template <class Stream>
+  static net::awaitable<bool> write_pieces(Stream& s, const response_plan& p, std::string head) {
+    auto [hec, hn] = co_await net::async_write(s, net::buffer(head), use_nothrow);
+    if (hec) {
+      co_return false;
+    }
+    net::steady_timer t(s.get_executor());
+    for (const auto& piece : p.pieces) {
+      if (piece.after.count() > 0) {
+        t.expires_after(piece.after);
+        co_await t.async_wait(use_nothrow);
+      }
+      if (piece.bytes.empty()) {
+        continue;  // an empty chunk would end the body
+      }
+      const std::string chunk = to_hex(piece.bytes.size()) + "\r\n" + piece.bytes + "\r\n";
+      auto [ec, n] = co_await net::async_write(s, net::buffer(chunk), use_nothrow);
+      if (ec) {
+        co_return false;
+      }
+    }
+    if (p.cut_after_pieces) {
+      co_return false;
+    }
+    static constexpr std::string_view last_chunk = "0\r\n\r\n";
+    auto [ec, n] = co_await net::async_write(s, net::buffer(last_chunk), use_nothrow);
+    co_return !ec;
+  }
+
   template <class Stream>
   net::awaitable<void> serve(Stream& s, std::size_t conn_index) {
     beast::flat_buffer buffer;
@@ -334,7 +365,15 @@ struct sim_gateway::impl {
           break;
       }
 
-      const bool keep_alive = msg.keep_alive() && !plan.close_after;
+      const bool keep_alive =
+          msg.keep_alive() && !plan.close_after && !(plan.cut_after_pieces && !plan.pieces.empty());
+      if (!plan.pieces.empty()) {
+        if (!co_await write_pieces(s, plan, head_of(plan, keep_alive)) || !keep_alive) {
+          co_await close_stream(s);
+          co_return;
+        }
+        continue;
+      }
       std::string wire = head_of(plan, keep_alive);
       if (plan.generated_body_bytes == 0) {
         wire += plan.chunked ? chunked_body(plan.body, plan.chunk_size) : plan.body;

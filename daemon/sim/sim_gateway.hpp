@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "probes/http_types.hpp"
 
@@ -53,6 +54,17 @@ struct response_plan {
   std::size_t trickle_bytes = 0;
   std::chrono::milliseconds trickle_interval{0};
   bool close_after = false;  ///< send "Connection: close" and close after the response
+  /// One piece of a body written over time (daemon/sim/sim_stream.hpp builds SSE streams).
+  struct timed_piece {
+    std::chrono::milliseconds after{0};  ///< wait this long after the previous write
+    std::string bytes;
+  };
+  /// Non-empty: the body is these pieces, each one HTTP chunk written after its wait (`body`,
+  /// `chunked` and trickling are ignored).
+  std::vector<timed_piece> pieces;
+  /// With `pieces`: close the connection after the last piece, without the final empty chunk
+  /// (a stream cut off mid-body).
+  bool cut_after_pieces = false;
 
   /// 200 (or `status`) with a JSON body.
   static response_plan json(std::string body, unsigned status = 200);

@@ -198,6 +198,27 @@ TEST_SUITE("unit") {
     CHECK(d.feed(probe(outcome::ok), f).size() == 1);
   }
 
+  TEST_CASE("latency with metric first_token judges the windowed time to first token") {
+    auto cfg = rule(alert_rule_kind::latency);
+    cfg.threshold = 2;
+    cfg.metric = latency_metric::first_token;
+    cfg.failure_threshold = 1;
+    cfg.success_threshold = 1;
+    driver d{rule_engine(identity(), rules_of({cfg}))};
+    window_figures f;
+    f.probes = 50;
+    f.latency_p90 = 30;  // total latency is not what this rule reads
+    CHECK(d.feed(probe(outcome::ok), f).empty());  // no streamed probe: nothing to judge
+    f.first_token_p90 = 2.5;
+    const auto events = d.feed(probe(outcome::ok), f);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].note.reason == "p90 time to first token 2.5s above 2s over 50 probes");
+    f.first_token_p90 = 0.4;
+    const auto resolved = d.feed(probe(outcome::ok), f);
+    REQUIRE(resolved.size() == 1);
+    CHECK(resolved[0].note.kind == notification_kind::resolved);
+  }
+
   TEST_CASE("cost fires when cost per success is above the threshold") {
     auto cfg = rule(alert_rule_kind::cost);
     cfg.threshold = 0.01;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,25 @@ using namespace visionwatch;
 using namespace visionwatch::config_testing;
 
 TEST_SUITE("unit") {
+  TEST_CASE("the latency rule reads metric total or first_token, nothing else") {
+    const auto c = parse_ok(base +
+                            "    alerts: {rules: {latency: {threshold: 1500ms, metric: first_token}}}\n");
+    const auto& rules = c.routes[0].settings.alerts.rules;
+    const auto it = std::find_if(rules.begin(), rules.end(), [](const auto& r) {
+      return r.kind == alert_rule_kind::latency;
+    });
+    REQUIRE(it != rules.end());
+    CHECK(it->enabled);
+    CHECK(it->metric == latency_metric::first_token);
+    CHECK(it->threshold == doctest::Approx(1.5));
+    CHECK(errors_of(base + "    alerts: {rules: {latency: {threshold: 2s, metric: ttfb}}}\n") ==
+          std::vector<std::string>{"config.yaml:8: routes[0].alerts.rules.latency.metric: "
+                                   "\"ttfb\" is not a latency metric (use total, first_token)"});
+    CHECK(errors_of(base + "    alerts: {rules: {cost: {threshold: 1, metric: first_token}}}\n") ==
+          std::vector<std::string>{
+              "config.yaml:8: routes[0].alerts.rules.cost.metric: unknown key"});
+  }
+
   TEST_CASE("alert thresholds are range-checked and latency/cost need one") {
     CHECK(errors_of(base + "    alerts:\n"
                            "      rules:\n"

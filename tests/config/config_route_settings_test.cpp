@@ -18,6 +18,15 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST_SUITE("unit") {
+  TEST_CASE("stream defaults to false, is inherited from defaults and set per route") {
+    const auto c = parse_ok("defaults: {stream: true}\n" + base +
+                            "  - {name: r2, gateway: gw, model: m, stream: false}\n");
+    CHECK(c.routes[0].settings.stream);
+    CHECK_FALSE(c.routes[1].settings.stream);
+    CHECK_FALSE(parse_ok(base).routes[0].settings.stream);
+    CHECK(errors_of(base + "    stream: maybe\n").size() == 1);
+  }
+
   TEST_CASE("timeout longer than interval is an error also when inherited") {
     CHECK(errors_of(base + "    interval: 10s\n") ==
           std::vector<std::string>{

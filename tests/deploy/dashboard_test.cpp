@@ -162,7 +162,9 @@ TEST_SUITE("unit") {
                              "visionwatch_alerts_firing",
                              "visionwatch_notifications_total",
                              "visionwatch_notification_queue_depth",
-                             "visionwatch_route_info"}) {
+                             "visionwatch_route_info",
+                             "visionwatch_probe_first_token_seconds_bucket",
+                             "visionwatch_probe_output_tokens_per_second"}) {
       CHECK_MESSAGE(used.contains(name), name);
     }
   }

@@ -21,14 +21,18 @@ namespace {
 
 /// A registry with a sample in every family of the table.
 void fill(metrics& m) {
-  for (const route_labels& r :
-       {route_labels{"b", "qwen-vl", "local", "openai-chat"}, route_labels{"a", "m", "g", "x"}}) {
+  for (const route_labels& r : {route_labels{"b", "qwen-vl", "local", "openai-chat", true},
+                                route_labels{"a", "m", "g", "x"}}) {
     const auto h = m.add_route(r);
     probe_result p;
     p.route = r.route;
     p.result = r.route == "a" ? outcome::ok : outcome::wrong_answer;  // a last success too
     p.http_status = 200;
     p.latency_seconds = 1.5;
+    p.phases.total = 1.5;
+    if (r.stream) {
+      p.phases.first_token = 0.5;  // streamed: time to first token and output speed
+    }
     p.tokens.prompt_tokens = 300;
     p.tokens.completion_tokens = 4;
     p.tokens.image_tokens = 85;

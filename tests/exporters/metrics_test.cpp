@@ -168,7 +168,7 @@ probe_result probe(const route_labels& r, outcome o, double latency = 1.25) {
   p.result = o;
   p.http_status = visionwatch::is_transport_error(o) ? 0 : 200;
   p.latency_seconds = latency;
-  p.phases = {0.01, 0.02, 0.03, 0.04, latency - 0.2, 0.1, latency};
+  p.phases = {0.01, 0.02, 0.03, 0.04, latency - 0.2, 0.1, latency, std::nullopt};
   p.tokens.prompt_tokens = 310;
   p.tokens.completion_tokens = 4;
   p.cost_usd = 0.0005;
@@ -212,13 +212,12 @@ TEST_SUITE("unit") {
                      {"model", route_a.model},
                      {"outcome", std::string(to_string(o))}}) == 0);
     }
-    for (const char* reason :
-         {"empty_answer",
-          "refusal",
-          "no_image_claim",
-          "wrong_answer",
-          "image_tokens_missing",
-          "model_mismatch"}) {
+    for (const char* reason : {"empty_answer",
+                               "refusal",
+                               "no_image_claim",
+                               "wrong_answer",
+                               "image_tokens_missing",
+                               "model_mismatch"}) {
       CHECK(e.value("visionwatch_silent_failures_total",
                     {{"route", route_a.route}, {"reason", reason}}) == 0);
     }
@@ -349,6 +348,38 @@ TEST_SUITE("unit") {
     CHECK(e.value("visionwatch_probe_duration_seconds_count", r) == 2);
     CHECK(e.value("visionwatch_silent_failures_total",
                   {{"route", route_a.route}, {"reason", "wrong_answer"}}) == 1);
+  }
+
+  TEST_CASE("a streamed probe shows time to first token, output speed and the stream label") {
+    metrics m({}, "0.1.0", "abc");
+    route_labels streamed = route_b;
+    streamed.stream = true;
+    const auto hs = m.add_route(streamed);
+    const auto ha = m.add_route(route_a);
+    auto p = probe(streamed, outcome::ok, 2.0);
+    p.phases.first_token = 0.4;  // 4 completion tokens in the 1.6 s after it
+    m.record(hs, p, figures());
+    m.record(ha, probe(route_a, outcome::ok), figures());
+    const auto e = parse(m.render());
+    const label_set b{{"route", "b"}};
+    CHECK(e.value("visionwatch_probe_first_token_seconds_count", b) == 1);
+    CHECK(e.value("visionwatch_probe_first_token_seconds_sum", b) == 0.4);
+    CHECK(e.value("visionwatch_probe_first_token_seconds_bucket",
+                  {{"route", "b"}, {"le", "0.25"}}) == 0);
+    CHECK(e.value("visionwatch_probe_first_token_seconds_bucket",
+                  {{"route", "b"}, {"le", "0.5"}}) == 1);
+    CHECK(e.value("visionwatch_probe_phase_seconds", {{"route", "b"}, {"phase", "first_token"}}) ==
+          0.4);
+    CHECK(e.value("visionwatch_probe_output_tokens_per_second", b) == doctest::Approx(2.5));
+    CHECK(e.value("visionwatch_route_info", {{"route", "b"}, {"stream", "true"}}) == 1);
+    // A route that does not stream: no TTFT series at all, stream="false".
+    const label_set a{{"route", route_a.route}};
+    CHECK(e.find("visionwatch_probe_first_token_seconds_count", a).empty());
+    CHECK(e.find("visionwatch_probe_output_tokens_per_second", a).empty());
+    CHECK(e.find("visionwatch_probe_phase_seconds",
+                 {{"route", route_a.route}, {"phase", "first_token"}})
+              .empty());
+    CHECK(e.value("visionwatch_route_info", {{"route", route_a.route}, {"stream", "false"}}) == 1);
   }
 
   TEST_CASE("a transport failure is counted but kept out of the duration histogram") {

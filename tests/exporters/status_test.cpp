@@ -57,6 +57,18 @@ TEST_SUITE("unit") {
     CHECK(html.find("1 silently failing") != std::string::npos);
   }
 
+  TEST_CASE("a streamed last probe shows its time to first token on the page and in the JSON") {
+    auto s = sample();
+    auto& r = s.routes[0];
+    CHECK(status_html(s).find("time to first token") == std::string::npos);
+    CHECK(status_json(s)["routes"][0]["results"][0]["phases"]["first_token"].is_null());
+    r.recent[0].phases.first_token = 0.42;
+    CHECK(status_html(s).find("<tr><td>time to first token</td><td>0.42 s</td></tr>") !=
+          std::string::npos);
+    CHECK(status_json(s)["routes"][0]["results"][0]["phases"]["first_token"] ==
+          doctest::Approx(0.42));
+  }
+
   TEST_CASE("the status page has no external assets") {
     const auto html = status_html(sample());
     CHECK(html.find("http://") == std::string::npos);

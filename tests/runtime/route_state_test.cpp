@@ -80,7 +80,7 @@ TEST_SUITE("unit") {
     r.result = outcome::image_tokens_missing;
     r.reason = "prompt_tokens 310 is not 50 above the baseline 300";
     r.http_status = 200;
-    r.phases = {0.001, 0.002, 0.003, 0.004, 1.5, 0.25, 1.76};
+    r.phases = {0.001, 0.002, 0.003, 0.004, 1.5, 0.25, 1.76, std::nullopt};
     r.latency_seconds = 1.76;
     r.tokens.prompt_tokens = 310;
     r.tokens.completion_tokens = 3;

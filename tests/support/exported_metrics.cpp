@@ -28,7 +28,7 @@ std::string full_exposition() {
   p.result = outcome::ok;
   p.http_status = 200;
   p.latency_seconds = 1.5;
-  p.phases = {0.01, 0.02, 0.03, 0.04, 1.3, 0.1, 1.5};
+  p.phases = {0.01, 0.02, 0.03, 0.04, 1.3, 0.1, 1.5, std::nullopt};
   p.tokens.prompt_tokens = 310;
   p.tokens.completion_tokens = 4;
   p.tokens.image_tokens = 255;
@@ -40,6 +40,14 @@ std::string full_exposition() {
   control.tokens.prompt_tokens = 27;
   m.record(h, control, {});
   m.probe_skipped(h);
+  // A streamed route: time to first token and output speed.
+  route_labels streamed{"s", "m", "g", "openai-chat"};
+  streamed.stream = true;
+  const auto hs = m.add_route(streamed);
+  auto sp = p;
+  sp.route = "s";
+  sp.phases.first_token = 0.6;
+  m.record(hs, sp, window_figures{1.0, 1.4, 1.5, 1.5, 0.0005, 1.0, 1});
   m.set_alert_firing("r", "silent_failures", true);
   m.notification("hook", notification_result::success);
   m.set_queue_depth("hook", 1);
