@@ -6,6 +6,7 @@
 #include <regex>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -318,9 +319,21 @@ void check_stream_routes(config_document& doc) {
       streaming.push_back(name);
     }
   }
+  // Looked up only for streaming routes, through a map: validation stays linear in routes and
+  // gateways.
+  std::unordered_map<std::string_view, const gateway_config*> gateways;
   for (const auto& r : doc.cfg.routes) {
-    const auto* g = doc.cfg.find_gateway(r.gateway);
-    if (!r.settings.stream || g == nullptr || can_stream(g->api)) {
+    if (!r.settings.stream) {
+      continue;
+    }
+    if (gateways.empty()) {
+      for (const auto& gw : doc.cfg.gateways) {
+        gateways.emplace(gw.name, &gw);
+      }
+    }
+    const auto it = gateways.find(r.gateway);
+    const gateway_config* g = it == gateways.end() ? nullptr : it->second;
+    if (g == nullptr || can_stream(g->api)) {
       continue;
     }
     std::string names;
