@@ -78,7 +78,7 @@ class delivery_queue {
   std::vector<queued_notification> enqueue(notification note, wall_time now);
 
   /// When take() will next return something: nullopt when empty or one is in flight.
-  std::optional<wall_time> next_due() const;
+  [[nodiscard]] std::optional<wall_time> next_due() const;
 
   /// The head, marked in flight, if it is due and nothing is in flight.
   std::optional<queued_notification> take(wall_time now);
@@ -103,24 +103,24 @@ class delivery_queue {
   /// The delay before attempt `attempts + 1` without Retry-After (jitter applied).
   std::chrono::milliseconds backoff(int attempts);
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  bool in_flight() const noexcept { return !in_flight_.empty(); }
-  const std::deque<queued_notification>& items() const noexcept { return items_; }
-  const delivery_counters& counters() const noexcept { return counters_; }
-  const delivery_policy& policy() const noexcept { return policy_; }
+  [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+  [[nodiscard]] bool in_flight() const noexcept { return !in_flight_.empty(); }
+  [[nodiscard]] const std::deque<queued_notification>& items() const noexcept { return items_; }
+  [[nodiscard]] const delivery_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const delivery_policy& policy() const noexcept { return policy_; }
   /// A reload may change limits; a smaller capacity drops the oldest entries (returned).
   std::vector<queued_notification> set_policy(delivery_policy policy);
 
   /// Pending entries (an in-flight one counts as pending: it is sent again after a restart).
-  nlohmann::json to_json() const;
+  [[nodiscard]] nlohmann::json to_json() const;
   /// Replaces the content with a saved one; on a malformed document the queue is left empty and
   /// the error returned (empty on success).
   std::string restore(const nlohmann::json& j);
 
  private:
   std::optional<queued_notification> drop_one();
-  bool flying(std::uint64_t id) const noexcept;
+  [[nodiscard]] bool flying(std::uint64_t id) const noexcept;
 
   delivery_policy policy_;
   random_source random_;

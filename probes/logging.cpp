@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -74,8 +75,8 @@ class journald_priority_flag final : public spdlog::custom_flag_formatter {
       default:
         p = '2';
     }
-    const char text[3] = {'<', p, '>'};
-    dest.append(text, text + 3);
+    const std::array<char, 3> text = {'<', p, '>'};
+    dest.append(text.data(), text.data() + text.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<journald_priority_flag>();

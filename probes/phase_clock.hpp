@@ -20,7 +20,7 @@ class phase_clock {
   /// Ends the current phase (if any) now and starts `p`.
   void enter(phase p);
   /// The phase being timed; dns before any was entered.
-  phase current() const noexcept { return current_.value_or(phase::dns); }
+  [[nodiscard]] phase current() const noexcept { return current_.value_or(phase::dns); }
   /// Ends the current phase now and writes every phase and the total into `t`. A request
   /// rejected before any phase has total 0.
   void finish(phase_timings& t);

@@ -31,7 +31,7 @@ struct rgba_image {
   int height = 0;
   std::vector<std::uint8_t> rgba;
 
-  const std::uint8_t* pixel(int x, int y) const noexcept {
+  [[nodiscard]] const std::uint8_t* pixel(int x, int y) const noexcept {
     return rgba.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
                           static_cast<std::size_t>(x)) *
                              4U;

@@ -39,7 +39,7 @@ struct challenge_config {
   std::string prompt;
   std::string expect_pattern;             ///< regex
   std::vector<std::string> expect_words;  ///< any of these
-  bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
+  [[nodiscard]] bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
 };
 
 struct price_config {
@@ -101,7 +101,7 @@ struct config {
   std::vector<receiver_config> receivers;
   std::vector<silence_config> silences;
 
-  const gateway_config* find_gateway(std::string_view name) const noexcept;
+  [[nodiscard]] const gateway_config* find_gateway(std::string_view name) const noexcept;
 };
 
 /// One error: "config.yaml:14: routes[2].interval: \"5x\" is not a duration (use 30s, 5m, 1h)".
@@ -110,7 +110,7 @@ struct config_error {
   int line = 0;  ///< 1-based; 0 when unknown
   std::string path;
   std::string message;
-  std::string to_string() const;
+  [[nodiscard]] std::string to_string() const;
 };
 
 struct config_result {

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "probes/net.hpp"
@@ -31,7 +32,7 @@ constexpr std::chrono::milliseconds tls_shutdown_cap{1000};
 constexpr std::size_t generated_block = 64 * 1024;
 
 std::string to_hex(std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
+  static constexpr std::string_view digits = "0123456789abcdef";
   std::string out;
   do {
     out.insert(out.begin(), digits[n % 16]);

@@ -27,7 +27,7 @@ struct received_request {
   std::size_t request_index = 0;     ///< 0-based, over the server's life
 
   /// First header value with this (lower-case) name, or empty.
-  std::string_view header(std::string_view lower_name) const noexcept;
+  [[nodiscard]] std::string_view header(std::string_view lower_name) const noexcept;
 };
 
 /// What the server does with one request. The defaults send "200 OK" with an empty body.
@@ -96,13 +96,13 @@ class sim_gateway {
   void stop();
   void set_handler(handler h);
 
-  std::uint16_t port() const;
+  [[nodiscard]] std::uint16_t port() const;
   /// "http://127.0.0.1:PORT" ("https://", "[::1]" as configured).
-  std::string origin() const;
+  [[nodiscard]] std::string origin() const;
   /// origin() + base_path, e.g. "http://127.0.0.1:PORT/v1".
-  std::string base_url() const;
-  std::size_t request_count() const;
-  std::size_t connection_count() const;
+  [[nodiscard]] std::string base_url() const;
+  [[nodiscard]] std::size_t request_count() const;
+  [[nodiscard]] std::size_t connection_count() const;
 
  private:
   struct impl;
