@@ -19,7 +19,7 @@
 
 namespace visionwatch::config_reading {
 
-inline constexpr std::size_t max_config_bytes = 4 * 1024 * 1024;
+inline constexpr std::size_t max_config_bytes = std::size_t{4} * 1024 * 1024;
 inline constexpr std::size_t max_errors = 500;
 
 /// A scalar after ${VAR} substitution. `shown` is what messages may echo: the text as written in

@@ -141,9 +141,9 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
   } else if (suffix == "KB" || suffix == "kB") {
     mul = 1000;
   } else if (suffix == "MB") {
-    mul = 1000 * 1000;
+    mul = 1000ULL * 1000;
   } else if (suffix == "GB") {
-    mul = 1000 * 1000 * 1000;
+    mul = 1000ULL * 1000 * 1000;
   } else {
     return std::nullopt;
   }

@@ -22,7 +22,8 @@ client_options receiver_client(const receiver_config& r) {
   o.connect_timeout = std::min(r.timeout, o.connect_timeout);
   o.tls.ca_file = r.ca_file;
   o.tls.insecure_skip_verify = r.insecure_skip_verify;
-  o.body_limit = 256 * 1024;  // receivers answer with small bodies; we read only the status
+  // Receivers answer with small bodies; we read only the status.
+  o.body_limit = std::size_t{256} * 1024;
   return o;
 }
 

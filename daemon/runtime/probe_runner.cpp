@@ -13,7 +13,7 @@
 namespace visionwatch {
 namespace {
 
-constexpr std::size_t max_custom_image_bytes = 20 * 1024 * 1024;
+constexpr std::size_t max_custom_image_bytes = std::size_t{20} * 1024 * 1024;
 
 probe_result start_result(const probe_job& job) {
   probe_result r;

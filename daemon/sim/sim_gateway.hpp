@@ -76,8 +76,8 @@ class sim_gateway {
     std::string cert_file;                            ///< PEM chain; with key_file: serve TLS
     std::string key_file;                             ///< PEM private key
     std::string base_path = "/v1";                    ///< appended by base_url()
-    std::size_t max_request_body = 32 * 1024 * 1024;  ///< larger: 413 and close
-    std::size_t max_request_header = 64 * 1024;       ///< larger: 431 and close
+    std::size_t max_request_body = std::size_t{32} * 1024 * 1024;  ///< larger: 413 and close
+    std::size_t max_request_header = std::size_t{64} * 1024;       ///< larger: 431 and close
   };
 
   /// Without a handler every request gets 404.
