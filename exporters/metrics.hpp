@@ -31,7 +31,7 @@
 #include "probes/window_figures.hpp"
 
 namespace prometheus {
-struct MetricFamily;
+struct MetricFamily;  // NOLINT(readability-identifier-naming): prometheus-cpp's name
 }  // namespace prometheus
 
 namespace visionwatch {
