@@ -126,8 +126,8 @@ struct component {
   int y1 = -1;
   int area = 0;
   std::vector<std::size_t> runs;  // indexes into labelling::runs, top to bottom
-  int width() const noexcept { return x1 - x0 + 1; }
-  int height() const noexcept { return y1 - y0 + 1; }
+  [[nodiscard]] int width() const noexcept { return x1 - x0 + 1; }
+  [[nodiscard]] int height() const noexcept { return y1 - y0 + 1; }
 };
 
 struct labelling {
@@ -368,7 +368,7 @@ void spread(double p, double scale, int cells, F&& add) {
 
 descriptor describe(const labelling& l, const component& c, int grid_w, int grid_h) {
   descriptor d;
-  d.cells.assign(static_cast<std::size_t>(grid_w * grid_h), 0.0);
+  d.cells.assign(static_cast<std::size_t>(grid_w) * static_cast<std::size_t>(grid_h), 0.0);
   const double sx = static_cast<double>(grid_w) / c.width();
   const double sy = static_cast<double>(grid_h) / c.height();
   for (const std::size_t i : c.runs) {
@@ -436,7 +436,9 @@ std::array<glyph_template, 10> digit_templates(int digit_height) {
     const std::uint8_t* data = canvas.data();
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        luma[static_cast<std::size_t>(y * w + x)] = static_cast<std::uint8_t>(
+        const std::size_t i =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+        luma[i] = static_cast<std::uint8_t>(
             255 -
             data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)]);
       }

@@ -375,7 +375,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return std::nullopt;
   }
   // EVP_DecodeBlock counts the zero bytes that padding stands for.
-  std::size_t size = static_cast<std::size_t>(n);
+  auto size = static_cast<std::size_t>(n);
   if (!text.empty() && text.back() == '=') {
     --size;
     if (text[text.size() - 2] == '=') {

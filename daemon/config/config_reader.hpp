@@ -109,7 +109,7 @@ class config_reader {
                                  const std::vector<std::string>& schemes = {"http", "https"});
 
   /// Resolves a path written in the file against the file's directory.
-  std::string resolve(const std::string& p) const;
+  [[nodiscard]] std::string resolve(const std::string& p) const;
   /// An existing, readable regular file (ca_file and the like); returns its resolved path.
   std::optional<std::string> readable_file(const YAML::Node& n, const std::string& path);
   /// Why `p` cannot be read as a regular file, or nullopt. Checked before opening: opening a

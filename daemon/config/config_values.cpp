@@ -353,7 +353,7 @@ substitution substitute_env(std::string_view text, const env_lookup& lookup) {
     }
     const auto close = text.find('}', dollar + 2);
     if (close == std::string_view::npos) {
-      out.error = "\"${\" without a closing \"}\" (write $${ for a literal ${)";
+      out.error = R"("${" without a closing "}" (write $${ for a literal ${))";
       return out;
     }
     const std::string name(text.substr(dollar + 2, close - dollar - 2));

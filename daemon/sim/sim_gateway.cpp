@@ -46,7 +46,7 @@ std::string head_of(const response_plan& p, bool keep_alive) {
   h += std::string(http::obsolete_reason(static_cast<http::status>(p.status)));
   h += "\r\n";
   for (const auto& [k, v] : p.headers) {
-    h += k + ": " + v + "\r\n";
+    h.append(k).append(": ").append(v).append("\r\n");
   }
   if (p.generated_body_bytes > 0) {
     h += "Content-Length: " + std::to_string(p.generated_body_bytes) + "\r\n";
