@@ -96,10 +96,10 @@ pid_t fork_upstream(std::uint16_t& port) {
         R"("usage":{"prompt_tokens":300,"completion_tokens":1,"total_tokens":301}})";
     sim_model model;
     sim_gateway gw([&canned, &model](const received_request& req) {
-      if (req.body.find("\"model\":\"hang\"") != std::string::npos) {
+      if (req.body.find(R"("model":"hang")") != std::string::npos) {
         return response_plan::with_action(response_plan::action::hang);
       }
-      if (req.body.find("\"model\":\"canned\"") != std::string::npos) {
+      if (req.body.find(R"("model":"canned")") != std::string::npos) {
         return response_plan::json(canned);
       }
       return model.respond(req, sim_behaviour::healthy);
@@ -159,7 +159,7 @@ std::string config_yaml(std::uint16_t port,
 /// bound of the bucket holding it.
 std::string lag_p99(const std::vector<std::pair<double, std::uint64_t>>& before,
                     const std::vector<std::pair<double, std::uint64_t>>& after) {
-  const double total = static_cast<double>(after.back().second - before.back().second);
+  const auto total = static_cast<double>(after.back().second - before.back().second);
   if (total == 0) {
     return "n/a";
   }

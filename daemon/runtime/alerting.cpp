@@ -412,7 +412,7 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
   }
   if (!body.contains("route") || !body["route"].is_string() ||
       body["route"].get<std::string>().empty()) {
-    return {std::nullopt, "\"route\" (a route name, or \"*\") is required"};
+    return {std::nullopt, R"("route" (a route name, or "*") is required)"};
   }
   const auto route = body["route"].get<std::string>();
   const bool known = route == "*" || std::any_of(cfg_->routes.begin(),
@@ -438,7 +438,7 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
     // anything over its maximum with a clear message).
     until = saturating_add(now, *d);
   } else {
-    return {std::nullopt, "give \"until\" (RFC 3339) or \"duration\" (e.g. 2h)"};
+    return {std::nullopt, R"(give "until" (RFC 3339) or "duration" (e.g. 2h))"};
   }
   std::string comment;
   if (body.contains("comment")) {
