@@ -85,7 +85,7 @@ struct route_state::stored_result {
     return x;
   }
 
-  probe_result to_result() const {
+  [[nodiscard]] probe_result to_result() const {
     probe_result r;
     r.started_at =
         std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started));
