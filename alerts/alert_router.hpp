@@ -49,17 +49,17 @@ class alert_router {
                                     wall_time now);
 
   silence_store& silences() noexcept { return silences_; }
-  const silence_store& silences() const noexcept { return silences_; }
-  const rule_engine* route(std::string_view name) const;
-  const std::map<std::string, rule_engine, std::less<>>& routes() const noexcept {
+  [[nodiscard]] const silence_store& silences() const noexcept { return silences_; }
+  [[nodiscard]] const rule_engine* route(std::string_view name) const;
+  [[nodiscard]] const std::map<std::string, rule_engine, std::less<>>& routes() const noexcept {
     return engines_;
   }
 
   /// Events held back by a silence since start.
-  std::uint64_t suppressed_total() const noexcept { return suppressed_; }
+  [[nodiscard]] std::uint64_t suppressed_total() const noexcept { return suppressed_; }
 
   /// {"routes": {name: rule state}, "silences": ...}
-  nlohmann::json to_json() const;
+  [[nodiscard]] nlohmann::json to_json() const;
   /// Restores what to_json() saved (a start-up), then reconciles it with the routes set up now
   /// exactly as a reload would: a saved firing of a route or rule that left the config, or whose
   /// rule changed, is resolved and delivered to the receivers that had it. Each problem is
@@ -72,7 +72,7 @@ class alert_router {
  private:
   void dispatch(const std::vector<alert_event>& events, wall_time now);
   void refresh_alertmanager(const rule_engine& engine, wall_time now);
-  bool targets(const receiver_config& r, const notification& note) const;
+  [[nodiscard]] bool targets(const receiver_config& r, const notification& note) const;
 
   std::vector<receiver_config> receivers_;
   deliver_function deliver_;

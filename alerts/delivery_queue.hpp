@@ -85,7 +85,7 @@ class delivery_queue {
   std::vector<queued_notification> enqueue(notification note, steady_time now, wall_time wall);
 
   /// When take() will next return something: nullopt when empty or one is in flight.
-  std::optional<steady_time> next_due() const;
+  [[nodiscard]] std::optional<steady_time> next_due() const;
 
   /// The head, marked in flight, if it is due and nothing is in flight.
   std::optional<queued_notification> take(steady_time now);
@@ -110,19 +110,19 @@ class delivery_queue {
   /// The delay before attempt `attempts + 1` without Retry-After (jitter applied).
   std::chrono::milliseconds backoff(int attempts);
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  bool in_flight() const noexcept { return !in_flight_.empty(); }
-  const std::deque<queued_notification>& items() const noexcept { return items_; }
-  const delivery_counters& counters() const noexcept { return counters_; }
-  const delivery_policy& policy() const noexcept { return policy_; }
+  [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+  [[nodiscard]] bool in_flight() const noexcept { return !in_flight_.empty(); }
+  [[nodiscard]] const std::deque<queued_notification>& items() const noexcept { return items_; }
+  [[nodiscard]] const delivery_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const delivery_policy& policy() const noexcept { return policy_; }
   /// A reload may change limits; a smaller capacity drops the oldest entries (returned).
   std::vector<queued_notification> set_policy(delivery_policy policy);
 
   /// Pending entries (an in-flight one counts as pending: it is sent again after a restart).
   /// Steady times are saved as wall epochs relative to (`now`, `wall`): the only clock that
   /// spans a restart.
-  nlohmann::json to_json(steady_time now, wall_time wall) const;
+  [[nodiscard]] nlohmann::json to_json(steady_time now, wall_time wall) const;
   /// Replaces the content with a saved one; on a malformed document the queue is left empty and
   /// the error returned (empty on success). Saved times are mapped back onto the steady clock
   /// at (`now`, `wall`), clamped: a next attempt at most max_backoff away, an age between 0
@@ -131,7 +131,7 @@ class delivery_queue {
 
  private:
   std::optional<queued_notification> drop_one();
-  bool flying(std::uint64_t id) const noexcept;
+  [[nodiscard]] bool flying(std::uint64_t id) const noexcept;
 
   delivery_policy policy_;
   random_source random_;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
 
 #include "probes/enum_table.hpp"
 #include "probes/utc_time.hpp"
@@ -79,7 +80,7 @@ std::string make_fingerprint(std::string_view route,
   if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 unavailable");
   }
-  static constexpr char hex[] = "0123456789abcdef";
+  static constexpr std::string_view hex = "0123456789abcdef";
   std::string out;
   for (std::size_t i = 0; i < 16; ++i) {
     out += hex[digest[i] >> 4];

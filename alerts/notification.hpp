@@ -73,7 +73,7 @@ struct notification {
   std::string fingerprint;
   std::vector<std::string> receivers;  ///< the rule's receivers; empty: every receiver
 
-  alert_status status() const noexcept {
+  [[nodiscard]] alert_status status() const noexcept {
     return kind == notification_kind::resolved ? alert_status::resolved : alert_status::firing;
   }
 };

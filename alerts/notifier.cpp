@@ -93,7 +93,7 @@ void notifier::reconfigure(receiver_config receiver, receiver_context context) {
 net::awaitable<void> notifier::run() {
   // Cancellation is edge-triggered: one emitted while a request was in flight would not
   // interrupt the next timer wait, so the state is checked on every turn.
-  auto cancelled = [](const net::cancellation_state& state) {
+  auto cancelled = [](net::cancellation_state state) {  // a handle: cheap to copy
     return state.cancelled() != net::cancellation_type::none;
   };
   while (!stopping_ && !cancelled(co_await net::this_coro::cancellation_state)) {

@@ -64,12 +64,12 @@ class notifier {
   /// request uses it. TLS settings and the timeout live in the sender (the owner swaps it).
   void reconfigure(receiver_config receiver, receiver_context context);
 
-  const receiver_config& receiver() const noexcept { return receiver_; }
-  const std::string& name() const noexcept { return receiver_.name; }
+  [[nodiscard]] const receiver_config& receiver() const noexcept { return receiver_; }
+  [[nodiscard]] const std::string& name() const noexcept { return receiver_.name; }
   delivery_queue& queue() noexcept { return queue_; }
-  const delivery_queue& queue() const noexcept { return queue_; }
-  const delivery_counters& counters() const noexcept { return queue_.counters(); }
-  std::size_t depth() const noexcept { return queue_.size(); }
+  [[nodiscard]] const delivery_queue& queue() const noexcept { return queue_; }
+  [[nodiscard]] const delivery_counters& counters() const noexcept { return queue_.counters(); }
+  [[nodiscard]] std::size_t depth() const noexcept { return queue_.size(); }
 
  private:
   void log_dropped(const std::vector<queued_notification>& dropped, std::string_view why);

@@ -349,7 +349,7 @@ http_request format_alertmanager_batch(const receiver_config& receiver,
 }
 
 delivery_verdict classify_response(const http_result& result, wall_time now) {
-  if (!result.ok()) {
+  if (result.transport_error) {  // !result.ok(), spelled so the optional check is visible
     return {delivery_status::retry,
             std::nullopt,
             std::string(to_string(*result.transport_error)) +

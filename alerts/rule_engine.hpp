@@ -80,19 +80,21 @@ class rule_engine {
 
   /// Firing rules that were announced, as notifications (kind firing): for Alertmanager
   /// re-sends and the status page.
-  std::vector<notification> firing_notifications() const;
+  [[nodiscard]] std::vector<notification> firing_notifications() const;
 
-  std::vector<rule_status> statuses() const;
-  const route_identity& identity() const noexcept { return identity_; }
-  const alert_rules_config& rules() const noexcept { return rules_; }
-  const std::optional<probe_snapshot>& last_failure() const noexcept { return last_failure_; }
+  [[nodiscard]] std::vector<rule_status> statuses() const;
+  [[nodiscard]] const route_identity& identity() const noexcept { return identity_; }
+  [[nodiscard]] const alert_rules_config& rules() const noexcept { return rules_; }
+  [[nodiscard]] const std::optional<probe_snapshot>& last_failure() const noexcept {
+    return last_failure_;
+  }
 
   /// The state worth saving: rules at rest (inactive, no bad streak, never announced) are left
   /// out, since restore() starts them that way, so a healthy fleet of 10,000 routes saves
   /// almost nothing.
-  nlohmann::json to_json() const;
+  [[nodiscard]] nlohmann::json to_json() const;
   /// Every rule at rest and no failure remembered: to_json() would carry nothing.
-  bool at_rest() const noexcept;
+  [[nodiscard]] bool at_rest() const noexcept;
   static bool is_at_rest(const rule_status& st) noexcept;
   /// Restores state saved by to_json() for the rules configured now (matched by kind; others
   /// are ignored). On a malformed document the engine keeps a clean state and the error is
@@ -119,7 +121,7 @@ class rule_engine {
                                          const window_figures& figures,
                                          wall_time now,
                                          bool silenced);
-  notification make_note(const slot& s, notification_kind kind) const;
+  [[nodiscard]] notification make_note(const slot& s, notification_kind kind) const;
   static std::vector<slot> make_slots(const alert_rules_config& rules);
   /// Resolve for receivers dropped from a firing rule, firing for added ones.
   void receivers_changed(const slot& old, const slot& now_slot, wall_time now,

@@ -49,14 +49,14 @@ class silence_store {
                      wall_time now,
                      silence_source source = silence_source::api);
   /// Active and not yet expired silences (expired ones are listed until expire() runs).
-  const std::vector<silence>& list() const noexcept { return silences_; }
+  [[nodiscard]] const std::vector<silence>& list() const noexcept { return silences_; }
   /// True when the id existed.
   bool remove(std::string_view id);
   /// Drops silences whose `until` is not after `now`; returns how many.
   std::size_t expire(wall_time now);
   /// The first silence covering `route` at `now`, if any.
-  const silence* find_active(std::string_view route, wall_time now) const noexcept;
-  bool is_silenced(std::string_view route, wall_time now) const noexcept {
+  [[nodiscard]] const silence* find_active(std::string_view route, wall_time now) const noexcept;
+  [[nodiscard]] bool is_silenced(std::string_view route, wall_time now) const noexcept {
     return find_active(route, now) != nullptr;
   }
   /// Replaces every config-sourced silence by `configured` (API silences stay). Entries that
@@ -64,7 +64,7 @@ class silence_store {
   std::vector<std::string> replace_config_silences(const std::vector<silence_config>& configured,
                                                    wall_time now);
 
-  nlohmann::json to_json() const;
+  [[nodiscard]] nlohmann::json to_json() const;
   /// Replaces the content with a saved one; on a malformed document the store is left empty
   /// and the error returned (empty on success).
   std::string restore(const nlohmann::json& j);

@@ -33,18 +33,19 @@ class state_store {
   load_report load(wall_time now);
 
   /// The section, or null when absent.
-  const nlohmann::json& section(std::string_view name) const;
+  [[nodiscard]] const nlohmann::json& section(std::string_view name) const;
   void set_section(std::string name, nlohmann::json value);
   void remove_section(std::string_view name);
-  const std::map<std::string, nlohmann::json, std::less<>>& sections() const noexcept {
+  [[nodiscard]] const std::map<std::string, nlohmann::json, std::less<>>& sections()
+      const noexcept {
     return sections_;
   }
 
   /// Writes every section atomically. Empty on success, otherwise the error (with errno text).
-  std::string save(wall_time now) const;
+  [[nodiscard]] std::string save(wall_time now) const;
 
-  const std::filesystem::path& file() const noexcept { return file_; }
-  const std::filesystem::path& directory() const noexcept { return directory_; }
+  [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
  private:
   std::filesystem::path directory_;

@@ -12,17 +12,18 @@
 // every 0.5 s, and the high-water mark), scheduler lag p99 (from the
 // visionwatch_scheduler_lag_seconds histogram, counting only the second half of the run, after
 // start-up), and the last scrape's /metrics time and size as curl saw them.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,8 +71,8 @@ long proc_kib(const char* field) {
 /// Runs the simulated gateway in a child (see the models below). Returns the child's pid;
 /// `port` receives its port.
 pid_t fork_upstream(std::uint16_t& port) {
-  int fds[2];
-  if (::pipe(fds) != 0) {
+  std::array<int, 2> fds{};
+  if (::pipe(fds.data()) != 0) {
     std::perror("pipe");
     std::exit(1);
   }
@@ -95,10 +96,10 @@ pid_t fork_upstream(std::uint16_t& port) {
         R"("usage":{"prompt_tokens":300,"completion_tokens":1,"total_tokens":301}})";
     sim_model model;
     sim_gateway gw([&canned, &model](const received_request& req) {
-      if (req.body.find("\"model\":\"hang\"") != std::string::npos) {
+      if (req.body.find(R"("model":"hang")") != std::string::npos) {
         return response_plan::with_action(response_plan::action::hang);
       }
-      if (req.body.find("\"model\":\"canned\"") != std::string::npos) {
+      if (req.body.find(R"("model":"canned")") != std::string::npos) {
         return response_plan::json(canned);
       }
       return model.respond(req, sim_behaviour::healthy);
@@ -158,15 +159,15 @@ std::string config_yaml(std::uint16_t port,
 /// bound of the bucket holding it.
 std::string lag_p99(const std::vector<std::pair<double, std::uint64_t>>& before,
                     const std::vector<std::pair<double, std::uint64_t>>& after) {
-  const double total = static_cast<double>(after.back().second - before.back().second);
+  const auto total = static_cast<double>(after.back().second - before.back().second);
   if (total == 0) {
     return "n/a";
   }
   for (std::size_t i = 0; i < after.size(); ++i) {
     if (static_cast<double>(after[i].second - before[i].second) >= 0.99 * total) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "<= %g s", after[i].first);
-      return buf;
+      std::array<char, 32> buf{};
+      std::snprintf(buf.data(), buf.size(), "<= %g s", after[i].first);
+      return buf.data();
     }
   }
   return "> 1 s";
@@ -325,9 +326,9 @@ figures run_scenario(const std::string& name,
   scraper.join();
   f.hwm = proc_kib("VmHWM:");
   if (model == "hang") {
-    char buf[200];
-    std::snprintf(buf,
-                  sizeof buf,
+    std::array<char, 200> buf{};
+    std::snprintf(buf.data(),
+                  buf.size(),
                   "%zu requests (image and control) timed out before the end, latency "
                   "%.2f..%.2f s; peak %zu hanging at once, %.1f KiB RSS each",
                   timeouts,
@@ -336,7 +337,7 @@ figures run_scenario(const std::string& name,
                   peak_in_flight,
                   static_cast<double>(rss_at_peak - f.rss_before) /
                       static_cast<double>(std::max<std::size_t>(peak_in_flight, 1)));
-    f.note = buf;
+    f.note = buf.data();
   }
   return f;
 }

@@ -51,7 +51,7 @@ struct histogram_data {
     sum += v;
     ++count;
   }
-  histogram_view view() const noexcept { return {counts, sum, count}; }
+  [[nodiscard]] histogram_view view() const noexcept { return {counts, sum, count}; }
 };
 
 /// The labels of one series, as both sinks need them: `fragment` pre-rendered for the text
@@ -75,9 +75,11 @@ struct route_series {
   std::string_view route_fragment;        ///< `route=".."`
   std::string_view route_model_fragment;  ///< `route="..",model=".."`
 
-  label_group route() const noexcept { return {route_fragment, &labels, 1}; }
-  label_group route_model() const noexcept { return {route_model_fragment, &labels, 2}; }
-  label_group all() const noexcept { return {label_text, &labels, 4}; }
+  [[nodiscard]] label_group route() const noexcept { return {route_fragment, &labels, 1}; }
+  [[nodiscard]] label_group route_model() const noexcept {
+    return {route_model_fragment, &labels, 2};
+  }
+  [[nodiscard]] label_group all() const noexcept { return {label_text, &labels, 4}; }
 
   std::array<std::uint64_t, outcome_count> probes{};
   std::array<std::uint64_t, silent_count> silent{};

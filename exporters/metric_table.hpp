@@ -28,7 +28,7 @@ struct family_row {
   instance_writer<text_sink> instance_text = nullptr;  ///< set for instance families
   instance_writer<model_sink> instance_model = nullptr;
 
-  bool per_route() const noexcept { return route_text != nullptr; }
+  [[nodiscard]] bool per_route() const noexcept { return route_text != nullptr; }
 };
 
 std::span<const family_row> family_table() noexcept;

@@ -31,7 +31,7 @@
 #include "probes/window_figures.hpp"
 
 namespace prometheus {
-struct MetricFamily;
+struct MetricFamily;  // NOLINT(readability-identifier-naming): prometheus-cpp's name
 }  // namespace prometheus
 
 namespace visionwatch {
@@ -111,8 +111,8 @@ class metrics {
   /// route is unknown.
   bool remove_route(std::string_view route);
   /// The live handle of a route, if any.
-  std::optional<route_handle> find_route(std::string_view route) const;
-  std::size_t route_count() const noexcept { return by_name_.size(); }
+  [[nodiscard]] std::optional<route_handle> find_route(std::string_view route) const;
+  [[nodiscard]] std::size_t route_count() const noexcept { return by_name_.size(); }
 
   /// One probe's result. A control request (text-only, measures the usage baseline) sets only
   /// the baseline gauge (from its prompt tokens, when it succeeded) and adds its cost to
@@ -138,11 +138,11 @@ class metrics {
   void state_saved(bool ok, std::chrono::system_clock::time_point at);
 
   void set_in_flight(std::size_t probes);
-  double in_flight() const noexcept;
+  [[nodiscard]] double in_flight() const noexcept;
   /// How late the scheduler started a probe, in seconds.
   void observe_scheduler_lag(double seconds);
   /// The scheduler lag histogram as (upper bound, cumulative count), +Inf last (benchmarks).
-  std::vector<std::pair<double, std::uint64_t>> scheduler_lag_buckets() const;
+  [[nodiscard]] std::vector<std::pair<double, std::uint64_t>> scheduler_lag_buckets() const;
   /// Outcome of a configuration (re)load; the success timestamp moves only when `ok`.
   void config_reloaded(bool ok, std::chrono::system_clock::time_point at);
 
@@ -160,7 +160,7 @@ class metrics {
 
   /// The whole exposition (text format 0.0.4), families in a fixed order, routes sorted by
   /// name. Reads the metric objects directly: no Registry::Collect().
-  std::string render() const;
+  [[nodiscard]] std::string render() const;
   /// Same, appended to `out` (reuse one buffer across scrapes).
   void render(std::string& out) const;
 
@@ -180,7 +180,7 @@ class metrics {
 
   /// The same samples in prometheus-cpp's data model (for its serializers and push/pull
   /// integrations); slower than render(), which does not go through it.
-  std::vector<prometheus::MetricFamily> collect() const;
+  [[nodiscard]] std::vector<prometheus::MetricFamily> collect() const;
 
  private:
   using route_series = metrics_detail::route_series;
@@ -190,7 +190,7 @@ class metrics {
     std::unique_ptr<route_series> series;
   };
 
-  route_series* resolve(route_handle h) const noexcept;
+  [[nodiscard]] route_series* resolve(route_handle h) const noexcept;
   receiver_series* find_or_add_receiver(std::string_view receiver);
 
   std::map<std::string, std::string> external_;

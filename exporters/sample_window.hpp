@@ -37,12 +37,12 @@ class ring_window {
     next_ = size_ % capacity;
   }
 
-  std::size_t size() const noexcept { return size_; }
-  std::size_t capacity() const noexcept { return ring_.size(); }
-  bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return ring_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
 
   /// Values oldest first.
-  std::vector<T> values() const {
+  [[nodiscard]] std::vector<T> values() const {
     std::vector<T> out;
     out.reserve(size_);
     const std::size_t start = (next_ + ring_.size() - size_) % ring_.size();
@@ -78,19 +78,21 @@ class sample_window {
   /// Keeps the newest min(size, capacity) samples.
   void set_capacity(std::size_t capacity) { ring_.set_capacity(capacity); }
 
-  std::size_t size() const noexcept { return ring_.size(); }
-  std::size_t capacity() const noexcept { return ring_.capacity(); }
-  bool empty() const noexcept { return ring_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return ring_.size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return ring_.capacity(); }
+  [[nodiscard]] bool empty() const noexcept { return ring_.empty(); }
 
   /// Linear interpolation between closest ranks (q in [0, 1]); nullopt when empty.
-  std::optional<double> quantile(double q) const { return quantile_of_sorted(sorted(), q); }
-  std::optional<double> max() const;
-  std::optional<double> mean() const;
-  double sum() const;
+  [[nodiscard]] std::optional<double> quantile(double q) const {
+    return quantile_of_sorted(sorted(), q);
+  }
+  [[nodiscard]] std::optional<double> max() const;
+  [[nodiscard]] std::optional<double> mean() const;
+  [[nodiscard]] double sum() const;
   /// Samples oldest first.
-  std::vector<double> values() const { return ring_.values(); }
+  [[nodiscard]] std::vector<double> values() const { return ring_.values(); }
   /// Samples in ascending order.
-  std::vector<double> sorted() const;
+  [[nodiscard]] std::vector<double> sorted() const;
 
  private:
   ring_window<double> ring_;

@@ -1,6 +1,7 @@
 #include "exporters/status.hpp"
 #include "probes/utc_time.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -17,9 +18,9 @@ json opt(const std::optional<T>& v) {
 
 
 std::string fixed(double v, int digits) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.*f", digits, v);
+  return buf.data();
 }
 
 std::string seconds_text(const std::optional<double>& v) { return v ? fixed(*v, 2) + " s" : "–"; }
@@ -214,11 +215,12 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
     h += R"(<span class="badge fail">last config reload failed</span>)";
   }
   for (const auto& w : s.gateway_warnings) {
-    char demand[32];
-    std::snprintf(demand, sizeof demand, "%.1f", w.demand);
+    std::array<char, 32> demand{};
+    std::snprintf(demand.data(), demand.size(), "%.1f", w.demand);
     h += R"(<span class="badge fail">gateway )" + html_escape(w.gateway) + ": routes need " +
-         demand + " concurrent probes, max_concurrency " + std::to_string(w.max_concurrency) +
-         ", " + std::to_string(w.skipped) + " probes skipped</span>";
+         demand.data() + " concurrent probes, max_concurrency " +
+         std::to_string(w.max_concurrency) + ", " + std::to_string(w.skipped) +
+         " probes skipped</span>";
   }
   h += "</header>\n<main>\n";
   for (const auto& r : s.routes) {

@@ -31,18 +31,18 @@ class a8_canvas {
     cairo_surface_destroy(surface_);
   }
 
-  cairo_t* cr() const noexcept { return cr_; }
+  [[nodiscard]] cairo_t* cr() const noexcept { return cr_; }
 
   /// The coverage bytes; valid until the next drawing call (flushes cairo first).
-  const std::uint8_t* data() const noexcept {
+  [[nodiscard]] const std::uint8_t* data() const noexcept {
     cairo_surface_flush(surface_);
     return cairo_image_surface_get_data(surface_);
   }
-  std::size_t stride() const noexcept {
+  [[nodiscard]] std::size_t stride() const noexcept {
     return static_cast<std::size_t>(cairo_image_surface_get_stride(surface_));
   }
-  int width() const noexcept { return cairo_image_surface_get_width(surface_); }
-  int height() const noexcept { return cairo_image_surface_get_height(surface_); }
+  [[nodiscard]] int width() const noexcept { return cairo_image_surface_get_width(surface_); }
+  [[nodiscard]] int height() const noexcept { return cairo_image_surface_get_height(surface_); }
 
  private:
   cairo_surface_t* surface_;

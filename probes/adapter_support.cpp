@@ -77,7 +77,7 @@ std::string describe_parse_error(const json::exception& e, std::size_t body_size
 
 /// The <title> of an HTML error page ("502 Bad Gateway"), if any.
 std::string html_title(std::string_view body) {
-  const std::string_view head = body.substr(0, 16 * 1024);
+  const std::string_view head = body.substr(0, std::size_t{16} * 1024);
   const std::string folded = ascii_lower(head);
   const auto open = folded.find("<title");
   if (open == std::string::npos) {

@@ -32,8 +32,8 @@ using error_code = boost::system::error_code;
 
 /// Bytes read from the socket at a time; the flat buffer also holds at most the header cap plus
 /// one such read, whatever the peer sends.
-constexpr std::size_t read_chunk = 64 * 1024;
-constexpr std::size_t first_read_chunk = 4 * 1024;
+constexpr std::size_t read_chunk = std::size_t{64} * 1024;
+constexpr std::size_t first_read_chunk = std::size_t{4} * 1024;
 /// TLS close_notify exchange after a finished response: polite, but never worth more than this.
 constexpr std::chrono::milliseconds tls_shutdown_cap{250};
 
@@ -133,7 +133,7 @@ struct http_client::impl {
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
-  std::size_t buffer_limit() const { return options.header_limit + read_chunk; }
+  [[nodiscard]] std::size_t buffer_limit() const { return options.header_limit + read_chunk; }
 
   std::unique_ptr<connection> make_connection(bool https) {
     if (https) {
@@ -187,6 +187,8 @@ struct http_client::impl {
   std::shared_ptr<client_lifeline> life = std::make_shared<client_lifeline>();
 };
 
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters): the steps of a request,
+// awaited directly by impl::send, which owns the connection and the result (STYLE.md rule 9).
 net::awaitable<bool> http_client::impl::open(connection& c,
                                              const http_target& t,
                                              const proxy_endpoint* proxy,
@@ -470,6 +472,7 @@ net::awaitable<void> http_client::impl::close_gracefully(connection& c,
   }
   c.close();
 }
+// NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 
 net::awaitable<http_result> http_client::impl::send(http_request request) {
   http_result result;

@@ -23,7 +23,7 @@ class http_client {
   /// The coroutine can be cancelled (cancellation slot); it then returns `timeout`.
   net::awaitable<http_result> send(http_request request);
 
-  const client_options& options() const noexcept;
+  [[nodiscard]] const client_options& options() const noexcept;
 
  private:
   struct impl;

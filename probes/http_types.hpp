@@ -1,6 +1,7 @@
 #pragma once
 /// Plain data that crosses the http client boundary: requests in, results out. No I/O here.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -59,7 +60,7 @@ inline constexpr std::size_t phase_count = 7;
 /// The slices that sum to the total: every phase before first_token.
 inline constexpr std::size_t sliced_phase_count = 6;
 constexpr std::string_view phase_name(phase p) noexcept {
-  constexpr std::string_view names[phase_count] = {
+  constexpr std::array<std::string_view, phase_count> names = {
       "dns", "connect", "tls", "send", "ttfb", "transfer", "first_token"};
   return names[static_cast<std::size_t>(p)];
 }
@@ -96,9 +97,9 @@ struct http_result {
   phase_timings phases;
   bool reused_connection = false;
 
-  bool ok() const noexcept { return !transport_error.has_value(); }
+  [[nodiscard]] bool ok() const noexcept { return !transport_error.has_value(); }
   /// First header value with this (lower-case) name, or empty.
-  std::string_view header(std::string_view lower_name) const noexcept {
+  [[nodiscard]] std::string_view header(std::string_view lower_name) const noexcept {
     for (const auto& [k, v] : headers) {
       if (k == lower_name) {
         return v;
@@ -118,8 +119,8 @@ struct tls_options {
 struct client_options {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};  ///< whole request, trickling peers included
-  std::size_t body_limit = 4 * 1024 * 1024;
-  std::size_t header_limit = 64 * 1024;
+  std::size_t body_limit = std::size_t{4} * 1024 * 1024;
+  std::size_t header_limit = std::size_t{64} * 1024;
   tls_options tls;
   /// Proxy for this gateway ("http://host:port", optional user:pass). Empty: use HTTPS_PROXY /
   /// HTTP_PROXY / NO_PROXY (and lower-case forms) from the environment when use_env_proxy.

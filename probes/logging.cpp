@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -42,7 +43,7 @@ class json_formatter final : public spdlog::formatter {
     dest.append(text.data(), text.data() + text.size());
     dest.push_back('\n');
   }
-  std::unique_ptr<spdlog::formatter> clone() const override {
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<json_formatter>();
   }
 
@@ -74,10 +75,10 @@ class journald_priority_flag final : public spdlog::custom_flag_formatter {
       default:
         p = '2';
     }
-    const char text[3] = {'<', p, '>'};
-    dest.append(text, text + 3);
+    const std::array<char, 3> text = {'<', p, '>'};
+    dest.append(text.data(), text.data() + text.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<journald_priority_flag>();
   }
 };

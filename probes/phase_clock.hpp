@@ -20,7 +20,7 @@ class phase_clock {
   /// Ends the current phase (if any) now and starts `p`.
   void enter(phase p);
   /// The phase being timed; dns before any was entered.
-  phase current() const noexcept { return current_.value_or(phase::dns); }
+  [[nodiscard]] phase current() const noexcept { return current_.value_or(phase::dns); }
   /// Marks the first text of a streamed reply now (only the first call counts): written as
   /// phase_timings::first_token, the time since the clock started. Slices are not affected.
   void mark_first_token();

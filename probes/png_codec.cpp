@@ -60,11 +60,11 @@ class bit_writer {
     acc_ |= static_cast<std::uint64_t>(bits) << fill_;
     fill_ += count;
     if (fill_ >= 32) {
-      char word[4];
+      std::array<char, 4> word{};
       for (int i = 0; i < 4; ++i) {
         word[i] = static_cast<char>(acc_ >> (8 * i));
       }
-      out_.append(word, 4);
+      out_.append(word.data(), word.size());
       acc_ >>= 32;
       fill_ -= 32;
     }

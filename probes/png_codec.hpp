@@ -31,7 +31,7 @@ struct rgba_image {
   int height = 0;
   std::vector<std::uint8_t> rgba;
 
-  const std::uint8_t* pixel(int x, int y) const noexcept {
+  [[nodiscard]] const std::uint8_t* pixel(int x, int y) const noexcept {
     return rgba.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
                           static_cast<std::size_t>(x)) *
                              4U;
@@ -45,7 +45,7 @@ struct png_decode_result {
 };
 
 /// Decoder cap on width * height unless the caller gives another.
-inline constexpr std::size_t default_max_png_pixels = 16U * 1024U * 1024U;
+inline constexpr std::size_t default_max_png_pixels = std::size_t{16} * 1024 * 1024;
 
 /// Greyscale PNG from `height` rows, `stride` bytes apart, packed as PNG stores them: at
 /// `bit_depth` 8 one byte per pixel; at 1, 2 or 4 several pixels per byte, leftmost pixel in the

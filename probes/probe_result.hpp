@@ -50,8 +50,8 @@ struct probe_result {
   std::optional<std::chrono::seconds> retry_after;
   std::chrono::system_clock::time_point started_at{};
 
-  bool success() const noexcept { return result == outcome::ok; }
-  bool silent() const noexcept { return is_silent_failure(result); }
+  [[nodiscard]] bool success() const noexcept { return result == outcome::ok; }
+  [[nodiscard]] bool silent() const noexcept { return is_silent_failure(result); }
 };
 
 }  // namespace visionwatch

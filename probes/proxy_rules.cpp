@@ -53,7 +53,10 @@ no_proxy_entry split_entry(std::string_view e) {
     out.pattern = e.substr(1, close - 1);
     auto rest = e.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':' || !(out.port = parse_port(rest.substr(1)))) {
+      if (rest.front() == ':') {
+        out.port = parse_port(rest.substr(1));
+      }
+      if (rest.front() != ':' || !out.port) {
         out.valid = false;
       }
     }
@@ -63,7 +66,8 @@ no_proxy_entry split_entry(std::string_view e) {
   const auto colon = e.find(':');
   if (colon != std::string_view::npos && e.find(':', colon + 1) == std::string_view::npos) {
     out.pattern = e.substr(0, colon);
-    if (!(out.port = parse_port(e.substr(colon + 1)))) {
+    out.port = parse_port(e.substr(colon + 1));
+    if (!out.port) {
       out.valid = false;
     }
     return out;

@@ -18,7 +18,7 @@ struct proxy_endpoint {
   std::string authorization;
 
   /// "host:port" ([v6]:port) for reasons and logs; never includes credentials.
-  std::string display() const;
+  [[nodiscard]] std::string display() const;
   bool operator==(const proxy_endpoint&) const = default;
 };
 
@@ -53,11 +53,15 @@ class proxy_rules {
   static proxy_rules make(const std::string& explicit_url, bool use_env);
 
   /// The proxy for a target, or nullptr for a direct connection.
-  const proxy_endpoint* select(bool https, std::string_view host, std::uint16_t port) const;
+  [[nodiscard]] const proxy_endpoint* select(bool https,
+                                             std::string_view host,
+                                             std::uint16_t port) const;
   /// When the environment variable that would carry this target held an invalid proxy URL: the
   /// error, naming the variable and never its value ("HTTPS_PROXY: proxy URL has no host").
   /// nullptr when the target goes direct (no variable, or NO_PROXY matches) or the proxy is fine.
-  const std::string* error_for(bool https, std::string_view host, std::uint16_t port) const;
+  [[nodiscard]] const std::string* error_for(bool https,
+                                             std::string_view host,
+                                             std::uint16_t port) const;
 
  private:
   std::optional<proxy_endpoint> https_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <string_view>
 
 #include "probes/text_util.hpp"
 
@@ -21,7 +22,7 @@ bool unreserved(char c) noexcept {
 }
 
 std::string percent_encode(std::string_view s) {
-  constexpr char hex[] = "0123456789ABCDEF";
+  constexpr std::string_view hex = "0123456789ABCDEF";
   std::string out;
   for (const char c : s) {
     if (unreserved(c)) {
@@ -38,7 +39,7 @@ std::string percent_encode(std::string_view s) {
 
 /// JSON string escaping as serializers write it; `escape_slash` for those that write "\/".
 std::string json_escape(std::string_view s, bool escape_slash) {
-  constexpr char hex[] = "0123456789abcdef";
+  constexpr std::string_view hex = "0123456789abcdef";
   std::string out;
   for (const char c : s) {
     const auto b = static_cast<unsigned char>(c);

@@ -35,11 +35,11 @@ class redactor {
   void add_url(std::string_view url);
 
   /// `text` with every secret and key shape masked.
-  std::string redact(std::string_view text) const;
+  [[nodiscard]] std::string redact(std::string_view text) const;
   std::string operator()(std::string_view text) const { return redact(text); }
 
   /// How many literal forms are masked (for tests).
-  std::size_t size() const noexcept { return needles_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return needles_.size(); }
 
  private:
   void add_form(std::string form);

@@ -10,9 +10,9 @@ namespace visionwatch {
 
 /// Caps on what a parsed reply keeps (bytes, cut on a code-point boundary): a misbehaving route
 /// must not grow the daemon's memory or its log lines.
-inline constexpr std::size_t reply_text_limit = 64 * 1024;  ///< text, refusal
-inline constexpr std::size_t reply_error_limit = 1024;      ///< error_message, parse_error
-inline constexpr std::size_t reply_model_limit = 256;       ///< model
+inline constexpr std::size_t reply_text_limit = std::size_t{64} * 1024;  ///< text, refusal
+inline constexpr std::size_t reply_error_limit = 1024;  ///< error_message, parse_error
+inline constexpr std::size_t reply_model_limit = 256;   ///< model
 /// Token counts above this are treated as absent (no real request comes close; a bigger value
 /// is a gateway bug or garbage and would overflow sums and cost figures).
 inline constexpr long long max_token_count = 1'000'000'000'000;
@@ -23,7 +23,7 @@ struct usage {
   std::optional<long long> total_tokens;
   std::optional<long long> image_tokens;   ///< prompt_tokens_details.image_tokens when given
   std::optional<long long> cached_tokens;  ///< prompt_tokens_details.cached_tokens when given
-  bool present() const noexcept { return prompt_tokens.has_value(); }
+  [[nodiscard]] bool present() const noexcept { return prompt_tokens.has_value(); }
 };
 
 struct reply {

@@ -1,6 +1,7 @@
 #include "probes/text_util.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <openssl/evp.h>
 
@@ -206,15 +207,15 @@ struct prefixed_key {
 
 bool is_id_char(char c) noexcept { return is_upper(c) || (c >= '0' && c <= '9'); }
 
-constexpr prefixed_key prefixed_keys[] = {
-    {"sk-", true, 1, is_key_char},       // OpenAI, Anthropic, DeepSeek, OpenRouter ...
-    {"bearer ", true, 8, is_key_char},   // "Missing bearer or basic authentication" names no key
-    {"AIza", false, 8, is_key_char},     // Google API keys
-    {"gsk_", false, 8, is_key_char},     // Groq
-    {"xai-", false, 8, is_key_char},     // xAI
-    {"AKIA", false, 12, is_id_char},     // AWS access key ids
-    {"ASIA", false, 12, is_id_char},     // AWS temporary access key ids
-};
+constexpr auto prefixed_keys = std::to_array<prefixed_key>({
+    {"sk-", true, 1, is_key_char},      // OpenAI, Anthropic, DeepSeek, OpenRouter ...
+    {"bearer ", true, 8, is_key_char},  // "Missing bearer or basic authentication" names no key
+    {"AIza", false, 8, is_key_char},    // Google API keys
+    {"gsk_", false, 8, is_key_char},    // Groq
+    {"xai-", false, 8, is_key_char},    // xAI
+    {"AKIA", false, 12, is_id_char},    // AWS access key ids
+    {"ASIA", false, 12, is_id_char},    // AWS temporary access key ids
+});
 
 /// Length of the run of `pred` characters starting at `pos`.
 std::size_t run_length(std::string_view s, std::size_t pos, bool (*pred)(char) noexcept) {
@@ -374,7 +375,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return std::nullopt;
   }
   // EVP_DecodeBlock counts the zero bytes that padding stands for.
-  std::size_t size = static_cast<std::size_t>(n);
+  auto size = static_cast<std::size_t>(n);
   if (!text.empty() && text.back() == '=') {
     --size;
     if (text[text.size() - 2] == '=') {

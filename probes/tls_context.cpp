@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -60,8 +61,8 @@ void set_client_hello(SSL* native, const std::string& server_name, bool name_is_
              TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(server_name.c_str()));
   }
-  static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-  SSL_set_alpn_protos(native, alpn, sizeof alpn);
+  static constexpr std::array<unsigned char, 9> alpn = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_set_alpn_protos(native, alpn.data(), static_cast<unsigned>(alpn.size()));
 }
 
 bool verify_host::operator()(bool preverified, ssl::verify_context& ctx) const {

@@ -33,16 +33,20 @@ class phrase_list {
   phrase_list(std::initializer_list<std::string> items)
       : phrase_list(std::vector<std::string>(items)) {}
 
-  const std::vector<std::string>& items() const noexcept { return data_->items; }
+  [[nodiscard]] const std::vector<std::string>& items() const noexcept { return data_->items; }
   /// The items normalised once (case, white space, apostrophes), as the judge matches them.
-  const std::vector<std::string>& normalized() const noexcept { return data_->normalized; }
-  std::size_t size() const noexcept { return data_->items.size(); }
-  bool empty() const noexcept { return data_->items.empty(); }
-  const std::string& back() const { return data_->items.back(); }
-  auto begin() const noexcept { return data_->items.begin(); }
-  auto end() const noexcept { return data_->items.end(); }
+  [[nodiscard]] const std::vector<std::string>& normalized() const noexcept {
+    return data_->normalized;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return data_->items.size(); }
+  [[nodiscard]] bool empty() const noexcept { return data_->items.empty(); }
+  [[nodiscard]] const std::string& back() const { return data_->items.back(); }
+  [[nodiscard]] auto begin() const noexcept { return data_->items.begin(); }
+  [[nodiscard]] auto end() const noexcept { return data_->items.end(); }
   /// True when both share one list (no copy was made).
-  bool shares_with(const phrase_list& other) const noexcept { return data_ == other.data_; }
+  [[nodiscard]] bool shares_with(const phrase_list& other) const noexcept {
+    return data_ == other.data_;
+  }
 
   friend bool operator==(const phrase_list& a, const phrase_list& b) {
     return a.data_ == b.data_ || a.data_->items == b.data_->items;

@@ -1,5 +1,6 @@
 // The built-in phrase lists (declared in verdict.hpp), as data. See docs/verdict.md for where
 // they come from and how they are matched.
+#include <array>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -13,7 +14,7 @@ namespace {
 // From real replies (see docs/verdict.md): full phrases, not bare "no image", so a healthy
 // answer that mentions images never matches. Matching normalises case, white space and
 // typographic apostrophes.
-constexpr std::string_view no_image_phrases[] = {
+constexpr auto no_image_phrases = std::to_array<std::string_view>({
     // English
     "no image provided",
     "no image was provided",
@@ -205,9 +206,9 @@ constexpr std::string_view no_image_phrases[] = {
     "이미지를 볼 수 없습니다",
     "이미지가 첨부되지 않았습니다",
     "이미지를 업로드해 주세요",
-};
+});
 
-constexpr std::string_view refusal_phrases[] = {
+constexpr auto refusal_phrases = std::to_array<std::string_view>({
     // English
     "i can't help with that",
     "i cannot help with that",
@@ -258,7 +259,7 @@ constexpr std::string_view refusal_phrases[] = {
     "お手伝いできません",
     "お答えできません",
     "申し訳ありませんが、お手伝い",
-};
+});
 
 std::vector<std::string> to_strings(std::span<const std::string_view> phrases) {
   return {phrases.begin(), phrases.end()};

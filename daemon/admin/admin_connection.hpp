@@ -47,7 +47,7 @@ struct admin_server_state {
         options(std::move(o)),
         router(std::move(r)),
         host_policy(std::move(hp)),
-        endpoint(ep),
+        endpoint(std::move(ep)),
         acceptor(executor),
         drained(executor) {}
 

@@ -42,10 +42,10 @@ struct admin_request {
   net::ip::tcp::endpoint remote;
 
   /// The decoded `{name}` parameter, or empty when the pattern has none of that name.
-  std::string_view param(std::string_view name) const;
+  [[nodiscard]] std::string_view param(std::string_view name) const;
   /// First decoded query parameter of that name (`+` is a space), or nullopt when absent or when
   /// its encoding is invalid.
-  std::optional<std::string> query_param(std::string_view name) const;
+  [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
 };
 
 using sync_admin_handler = std::function<admin_response(const admin_request&)>;
@@ -57,6 +57,7 @@ using async_admin_handler = std::function<net::awaitable<admin_response>(admin_r
 /// writes, so it must not keep pointers that a write's wait could invalidate. The server sends
 /// a body that fits in its first piece with Content-Length, a longer one chunked (HTTP/1.1) or
 /// until close (HTTP/1.0).
+// NOLINTNEXTLINE(bugprone-exception-escape): Beast fields' move throws only for unequal allocators
 struct streamed_response {
   admin_response head;  ///< status and headers; its body is not sent
   std::function<bool(std::string&)> next;
@@ -131,7 +132,7 @@ class admin_router {
   /// Resolves `request.message`'s method and target; fills request.path, query, params and rest.
   match_result match(admin_request& request) const;
 
-  bool empty() const noexcept { return routes_.empty(); }
+  [[nodiscard]] bool empty() const noexcept { return routes_.empty(); }
 
  private:
   std::vector<route> routes_;

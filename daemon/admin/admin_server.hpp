@@ -52,8 +52,8 @@ struct admin_server_options {
   std::vector<std::string> allowed_hosts;
   /// Refuse to start without a token (the daemon sets this for non-loopback listeners).
   bool require_token_for_mutations = false;
-  std::size_t header_limit = 8 * 1024;  ///< request line + headers; beyond: 431
-  std::size_t body_limit = 64 * 1024;   ///< decoded body; beyond: 413
+  std::size_t header_limit = std::size_t{8} * 1024;  ///< request line + headers; beyond: 431
+  std::size_t body_limit = std::size_t{64} * 1024;   ///< decoded body; beyond: 413
   /// Whole request, first byte to last (from accept for the first request): a client that
   /// trickles bytes is cut off here, however steadily it sends.
   std::chrono::milliseconds read_timeout{10'000};
@@ -102,10 +102,10 @@ class admin_server {
   net::awaitable<void> stop(std::chrono::milliseconds grace);
 
   /// The bound address (the real port when listening on port 0). Valid after start().
-  net::ip::tcp::endpoint local_endpoint() const;
-  unsigned short port() const;
+  [[nodiscard]] net::ip::tcp::endpoint local_endpoint() const;
+  [[nodiscard]] unsigned short port() const;
 
-  admin_server_stats stats() const;
+  [[nodiscard]] admin_server_stats stats() const;
 
  private:
   std::shared_ptr<detail::admin_server_state>

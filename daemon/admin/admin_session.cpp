@@ -89,6 +89,8 @@ bool bearer_token_matches(std::string_view authorization, std::string_view token
 
 namespace detail {
 namespace {
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters): helpers awaited
+// directly by run_connection, which owns the state they reference (STYLE.md rule 9).
 
 void close_now(admin_connection& conn) {
   boost::system::error_code ec;
@@ -373,6 +375,7 @@ net::awaitable<bool> serve_request(admin_server_state& st,
   co_return false;
 }
 
+// NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 }  // namespace
 
 net::awaitable<void> run_connection(admin_state_ptr st, std::shared_ptr<admin_connection> conn) {

@@ -38,6 +38,8 @@ void common_headers(admin_response& res, unsigned version, bool keep_alive) {
 
 }  // namespace
 
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters): awaited directly
+// by run_connection's helpers, which own the state and message they reference (STYLE.md rule 9).
 net::awaitable<bool> write_response(admin_server_state& st,
                                     admin_connection& conn,
                                     admin_response res,
@@ -147,4 +149,5 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
   co_return !lec && keep_alive;
 }
 
+// NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 }  // namespace visionwatch::detail

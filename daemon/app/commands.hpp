@@ -8,8 +8,8 @@
 
 #include "daemon/config/exit_codes.hpp"
 
-namespace CLI {
-class App;
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
+class App;       // NOLINT(readability-identifier-naming): CLI11's class, declared ahead
 }
 
 namespace visionwatch {

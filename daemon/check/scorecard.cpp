@@ -1,6 +1,7 @@
 #include "daemon/check/scorecard.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <numeric>
@@ -9,9 +10,9 @@ namespace visionwatch {
 namespace {
 
 std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
+  std::array<char, 64> buf{};
+  std::snprintf(buf.data(), buf.size(), format, v);
+  return buf.data();
 }
 
 std::string seconds(const std::optional<double>& v) { return v ? fmt("%.2fs", *v) : "-"; }

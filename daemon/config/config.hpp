@@ -45,7 +45,7 @@ struct challenge_config {
   /// shares it. Null when expect_pattern is empty.
   std::shared_ptr<const answer_pattern> expect_regex;
   std::vector<std::string> expect_words;  ///< any of these
-  bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
+  [[nodiscard]] bool custom() const noexcept { return !image_file.empty() || !image_url.empty(); }
 };
 
 struct price_config {
@@ -121,7 +121,7 @@ struct config {
   std::vector<receiver_config> receivers;
   std::vector<silence_config> silences;
 
-  const gateway_config* find_gateway(std::string_view name) const noexcept;
+  [[nodiscard]] const gateway_config* find_gateway(std::string_view name) const noexcept;
 };
 
 /// One error: "config.yaml:14: routes[2].interval: \"5x\" is not a duration (use 30s, 5m, 1h)".
@@ -130,7 +130,7 @@ struct config_error {
   int line = 0;  ///< 1-based; 0 when unknown
   std::string path;
   std::string message;
-  std::string to_string() const;
+  [[nodiscard]] std::string to_string() const;
 };
 
 struct config_result {

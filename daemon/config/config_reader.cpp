@@ -156,7 +156,7 @@ std::optional<std::vector<entry>> config_reader::entries(const YAML::Node& n,
       fail(k, path, "keys must be plain names, got " + std::string(kind_name(k)));
       continue;
     }
-    const std::string key = k.Scalar();
+    const std::string& key = k.Scalar();
     const auto [dup, added] = seen.try_emplace(key, out.size());
     if (!added) {
       fail(k,

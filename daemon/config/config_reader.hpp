@@ -19,7 +19,7 @@
 
 namespace visionwatch::config_reading {
 
-inline constexpr std::size_t max_config_bytes = 4 * 1024 * 1024;
+inline constexpr std::size_t max_config_bytes = std::size_t{4} * 1024 * 1024;
 inline constexpr std::size_t max_errors = 500;
 
 /// A scalar after ${VAR} substitution. `shown` is what messages may echo: the text as written in
@@ -61,7 +61,7 @@ class config_reader {
 
   void fail(int line, std::string path, std::string message);
   void fail(const YAML::Node& at, std::string path, std::string message);
-  std::size_t error_count() const noexcept { return errors_.size(); }
+  [[nodiscard]] std::size_t error_count() const noexcept { return errors_.size(); }
   std::vector<config_error> take_errors();
 
   /// Entries of a mapping; null counts as empty. Reports duplicate and non-scalar keys.
@@ -109,7 +109,7 @@ class config_reader {
                                  const std::vector<std::string>& schemes = {"http", "https"});
 
   /// Resolves a path written in the file against the file's directory.
-  std::string resolve(const std::string& p) const;
+  [[nodiscard]] std::string resolve(const std::string& p) const;
   /// An existing, readable regular file (ca_file and the like); returns its resolved path.
   std::optional<std::string> readable_file(const YAML::Node& n, const std::string& path);
   /// Why `p` cannot be read as a regular file, or nullopt. Checked before opening: opening a
@@ -118,7 +118,7 @@ class config_reader {
 
   static std::string name_error(std::string_view shown, std::string_view what);
 
-  const env_lookup& env() const noexcept { return env_; }
+  [[nodiscard]] const env_lookup& env() const noexcept { return env_; }
 
  private:
   std::string file_;
@@ -140,15 +140,15 @@ class map_reader {
              std::initializer_list<std::string_view> allowed,
              bool allow_extensions = false);
 
-  bool ok() const noexcept { return ok_; }
-  const YAML::Node* get(std::string_view key) const noexcept;
-  bool has(std::string_view key) const noexcept { return get(key) != nullptr; }
-  std::string at(std::string_view key) const { return child(path_, key); }
-  const std::string& path() const noexcept { return path_; }
-  int line() const noexcept { return line_; }
+  [[nodiscard]] bool ok() const noexcept { return ok_; }
+  [[nodiscard]] const YAML::Node* get(std::string_view key) const noexcept;
+  [[nodiscard]] bool has(std::string_view key) const noexcept { return get(key) != nullptr; }
+  [[nodiscard]] std::string at(std::string_view key) const { return child(path_, key); }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] int line() const noexcept { return line_; }
 
   /// The "name" key, required, checked against the name syntax; `what` is "route", "gateway"...
-  std::optional<std::string> name(std::string_view what) const;
+  [[nodiscard]] std::optional<std::string> name(std::string_view what) const;
 
   void read_duration(std::string_view key, std::chrono::milliseconds& out) const;
   void read_whole_seconds(std::string_view key, std::chrono::seconds& out) const;

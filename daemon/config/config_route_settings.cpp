@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uintmax_t max_image_bytes = 20 * 1024 * 1024;
+constexpr std::uintmax_t max_image_bytes = std::uintmax_t{20} * 1024 * 1024;
 
 /// A user-supplied probe image: readable, at most 20 MiB, PNG or JPEG by its magic bytes.
 std::optional<std::string> image_file(config_reader& reader,

@@ -139,7 +139,7 @@ void parse_matrix(config_document& doc,
       }
     }
   } else {
-    reader.fail(m.line(), path, "missing required key \"gateway\" (or \"gateways\")");
+    reader.fail(m.line(), path, R"(missing required key "gateway" (or "gateways"))");
   }
   std::vector<std::pair<std::string, std::string>> models;  // value, as written
   if (const auto* v = m.get("models")) {

@@ -9,7 +9,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t max_secret_bytes = 64 * 1024;
+constexpr std::size_t max_secret_bytes = std::size_t{64} * 1024;
 
 std::optional<std::string> read_secret_file(config_reader& reader,
                                             const YAML::Node& n,

@@ -141,9 +141,9 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
   } else if (suffix == "KB" || suffix == "kB") {
     mul = 1000;
   } else if (suffix == "MB") {
-    mul = 1000 * 1000;
+    mul = 1000ULL * 1000;
   } else if (suffix == "GB") {
-    mul = 1000 * 1000 * 1000;
+    mul = 1000ULL * 1000 * 1000;
   } else {
     return std::nullopt;
   }
@@ -353,7 +353,7 @@ substitution substitute_env(std::string_view text, const env_lookup& lookup) {
     }
     const auto close = text.find('}', dollar + 2);
     if (close == std::string_view::npos) {
-      out.error = "\"${\" without a closing \"}\" (write $${ for a literal ${)";
+      out.error = R"("${" without a closing "}" (write $${ for a literal ${))";
       return out;
     }
     const std::string name(text.substr(dollar + 2, close - dollar - 2));

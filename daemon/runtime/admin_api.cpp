@@ -12,7 +12,7 @@ namespace visionwatch {
 namespace {
 
 /// Size of one streamed piece of /metrics.
-constexpr std::size_t metrics_piece_bytes = 256 * 1024;
+constexpr std::size_t metrics_piece_bytes = std::size_t{256} * 1024;
 
 }  // namespace
 

@@ -22,7 +22,8 @@ client_options receiver_client(const receiver_config& r) {
   o.connect_timeout = std::min(r.timeout, o.connect_timeout);
   o.tls.ca_file = r.ca_file;
   o.tls.insecure_skip_verify = r.insecure_skip_verify;
-  o.body_limit = 256 * 1024;  // receivers answer with small bodies; we read only the status
+  // Receivers answer with small bodies; we read only the status.
+  o.body_limit = std::size_t{256} * 1024;
   return o;
 }
 
@@ -413,7 +414,7 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
   }
   if (!body.contains("route") || !body["route"].is_string() ||
       body["route"].get<std::string>().empty()) {
-    return {std::nullopt, "\"route\" (a route name, or \"*\") is required"};
+    return {std::nullopt, R"("route" (a route name, or "*") is required)"};
   }
   const auto route = body["route"].get<std::string>();
   const bool known = route == "*" || std::any_of(cfg_->routes.begin(),
@@ -439,7 +440,7 @@ std::pair<std::optional<nlohmann::json>, std::string> alerting::add_silence(
     // anything over its maximum with a clear message).
     until = saturating_add(now, *d);
   } else {
-    return {std::nullopt, "give \"until\" (RFC 3339) or \"duration\" (e.g. 2h)"};
+    return {std::nullopt, R"(give "until" (RFC 3339) or "duration" (e.g. 2h))"};
   }
   std::string comment;
   if (body.contains("comment")) {

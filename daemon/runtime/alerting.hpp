@@ -51,20 +51,20 @@ class alerting {
   /// routes were probed lately (the service calls it every few seconds).
   void refresh_alertmanager();
   /// Rule states of a route for the status page and /api/v1/routes.
-  std::vector<alert_view> views(std::string_view route) const;
+  [[nodiscard]] std::vector<alert_view> views(std::string_view route) const;
 
   /// Copies delivery counters and queue depths into the metrics (before each scrape).
   void sync_metrics();
 
   // Silences API.
-  nlohmann::json silences_json() const;
+  [[nodiscard]] nlohmann::json silences_json() const;
   /// {"route": ..., "duration": "2h" | "until": RFC 3339, "comment": ...}; error text or the
   /// created silence.
   std::pair<std::optional<nlohmann::json>, std::string> add_silence(const nlohmann::json& body);
   bool remove_silence(std::string_view id);
 
   /// Notifications waiting in the receivers' queues (their progress is worth saving).
-  std::size_t queued() const;
+  [[nodiscard]] std::size_t queued() const;
   /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown;
   /// false when the file could not be written.
   bool save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
@@ -77,7 +77,7 @@ class alerting {
   void add_receiver(const receiver_config& r);
   /// Runs the receiver's notifier until stop(); `running_` counts the ones not finished yet.
   void spawn_receiver(receiver_entry& e);
-  route_identity identity(const route_config& r) const;
+  [[nodiscard]] route_identity identity(const route_config& r) const;
   void log_events(const std::vector<alert_event>& events);
   /// Pending notifications saved for receivers no longer configured: counted dropped, logged.
   void drop_orphaned_queues(const nlohmann::json& queues);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <string_view>
 
 namespace visionwatch {
 
@@ -13,7 +14,7 @@ std::string media_store::put(std::string bytes, std::string mime, clock::time_po
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
     throw std::runtime_error("media_store: no random bytes from OpenSSL");
   }
-  static constexpr char hex[] = "0123456789abcdef";
+  static constexpr std::string_view hex = "0123456789abcdef";
   std::string token;
   token.reserve(raw.size() * 2);
   for (unsigned char c : raw) {

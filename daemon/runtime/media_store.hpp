@@ -30,7 +30,7 @@ class media_store {
   void remove(std::string_view token);
   /// Drops expired entries; called by put().
   void expire(clock::time_point now);
-  std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
  private:
   std::map<std::string, entry, std::less<>> entries_;

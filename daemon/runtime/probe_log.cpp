@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cstdio>
 
 #include "probes/logging.hpp"
@@ -9,9 +10,9 @@
 namespace visionwatch {
 namespace {
 std::string num(double v, const char* format = "%.3f") {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), format, v);
+  return buf.data();
 }
 std::string opt(const std::optional<long long>& v) { return v ? std::to_string(*v) : "-"; }
 }  // namespace

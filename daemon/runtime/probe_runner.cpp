@@ -15,7 +15,7 @@
 namespace visionwatch {
 namespace {
 
-constexpr std::size_t max_custom_image_bytes = 20 * 1024 * 1024;
+constexpr std::size_t max_custom_image_bytes = std::size_t{20} * 1024 * 1024;
 
 /// min_image_tokens per image times the images sent (the setting is at most 1,000,000 and
 /// images at most 4, but a programmatic config must not overflow either).

@@ -39,19 +39,19 @@ class route_state {
   void set_window(std::size_t window);
 
   std::uint64_t next_sequence() noexcept { return ++sequence_; }
-  std::optional<long long> baseline() const noexcept { return baseline_; }
-  std::optional<std::chrono::system_clock::time_point> baseline_at() const noexcept {
+  [[nodiscard]] std::optional<long long> baseline() const noexcept { return baseline_; }
+  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> baseline_at() const noexcept {
     return baseline_at_;
   }
   /// The recent image probes, newest first, rebuilt from the records (`route` left empty: the
   /// caller knows it). For the status page and the API, not for the probe path.
-  std::vector<probe_result> recent() const;
+  [[nodiscard]] std::vector<probe_result> recent() const;
   /// The newest image probe, if any.
-  std::optional<probe_result> last() const;
-  std::optional<probe_result> last_control() const;
+  [[nodiscard]] std::optional<probe_result> last() const;
+  [[nodiscard]] std::optional<probe_result> last_control() const;
 
-  window_figures figures() const;
-  std::uint64_t silent_in_window() const;
+  [[nodiscard]] window_figures figures() const;
+  [[nodiscard]] std::uint64_t silent_in_window() const;
 
  private:
   struct stored_result;

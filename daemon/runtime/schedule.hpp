@@ -92,7 +92,7 @@ class scheduler_core {
                     std::chrono::milliseconds interval,
                     std::chrono::milliseconds baseline_interval);
   void remove_route(route_id id);
-  bool has_route(route_id id) const;
+  [[nodiscard]] bool has_route(route_id id) const;
 
   void set_gateway_limit(std::size_t gateway, std::size_t limit);
   void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
@@ -113,11 +113,11 @@ class scheduler_core {
   void finished(route_id id);
 
   /// Earliest time poll() can return something (nullopt: nothing scheduled or all waiting).
-  std::optional<time_point> next_wakeup() const;
+  [[nodiscard]] std::optional<time_point> next_wakeup() const;
 
-  bool busy(route_id id) const;
-  std::size_t in_flight() const noexcept { return in_flight_; }
-  std::size_t waiting() const noexcept { return waiting_.size(); }
+  [[nodiscard]] bool busy(route_id id) const;
+  [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
+  [[nodiscard]] std::size_t waiting() const noexcept { return waiting_.size(); }
   /// One entry per skipped probe since the last call (a route may appear several times).
   std::vector<skip> take_skipped();
 
@@ -143,7 +143,7 @@ class scheduler_core {
   };
 
   void push(route_id id, route_entry& r, job_kind kind);
-  bool admit(const route_entry& r) const;
+  [[nodiscard]] bool admit(const route_entry& r) const;
 
   std::unordered_map<route_id, route_entry> routes_;
   std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap_;

@@ -63,16 +63,16 @@ class service {
   std::vector<std::string> reload();
   /// Applies an already loaded configuration (tests); returns errors (empty: applied).
   std::vector<std::string> apply(config cfg);
-  bool stopping() const noexcept { return stopping_; }
+  [[nodiscard]] bool stopping() const noexcept { return stopping_; }
   /// Gateways whose max_concurrency cannot serve their routes' demand (logged at start and
   /// reload, shown on the status page).
-  std::vector<gateway_warning> gateway_warnings() const;
+  [[nodiscard]] std::vector<gateway_warning> gateway_warnings() const;
 
   /// Exit code once io_context::run() returned: 0 after an orderly stop.
-  int exit_code() const noexcept { return exit_code_; }
-  unsigned short admin_port() const;
-  std::string admin_url() const;
-  const metrics& metrics_registry() const noexcept { return *metrics_; }
+  [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
+  [[nodiscard]] unsigned short admin_port() const;
+  [[nodiscard]] std::string admin_url() const;
+  [[nodiscard]] const metrics& metrics_registry() const noexcept { return *metrics_; }
 
  private:
   struct gateway_entry;
@@ -103,7 +103,7 @@ class service {
   net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
   void on_result(scheduler_core::route_id id, const probe_result& r);
   net::awaitable<admin_response> probe_now(admin_request req);
-  status_view snapshot() const;
+  [[nodiscard]] status_view snapshot() const;
   void task_done();
   void save_state();
   net::awaitable<void> upkeep_loop();

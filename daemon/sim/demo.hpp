@@ -31,8 +31,8 @@ class demo_gateway {
                         native_keys keys = {});
   void start() { server_.start(); }
   void stop() { server_.stop(); }
-  std::string base_url() const { return server_.base_url(); }
-  std::size_t request_count() const { return server_.request_count(); }
+  [[nodiscard]] std::string base_url() const { return server_.base_url(); }
+  [[nodiscard]] std::size_t request_count() const { return server_.request_count(); }
 
  private:
   response_plan handle(const received_request& req);

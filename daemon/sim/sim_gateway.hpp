@@ -28,7 +28,7 @@ struct received_request {
   std::size_t request_index = 0;     ///< 0-based, over the server's life
 
   /// First header value with this (lower-case) name, or empty.
-  std::string_view header(std::string_view lower_name) const noexcept;
+  [[nodiscard]] std::string_view header(std::string_view lower_name) const noexcept;
 };
 
 /// What the server does with one request. The defaults send "200 OK" with an empty body.
@@ -88,8 +88,8 @@ class sim_gateway {
     std::string cert_file;                            ///< PEM chain; with key_file: serve TLS
     std::string key_file;                             ///< PEM private key
     std::string base_path = "/v1";                    ///< appended by base_url()
-    std::size_t max_request_body = 32 * 1024 * 1024;  ///< larger: 413 and close
-    std::size_t max_request_header = 64 * 1024;       ///< larger: 431 and close
+    std::size_t max_request_body = std::size_t{32} * 1024 * 1024;  ///< larger: 413 and close
+    std::size_t max_request_header = std::size_t{64} * 1024;       ///< larger: 431 and close
   };
 
   /// Without a handler every request gets 404.
@@ -108,13 +108,13 @@ class sim_gateway {
   void stop();
   void set_handler(handler h);
 
-  std::uint16_t port() const;
+  [[nodiscard]] std::uint16_t port() const;
   /// "http://127.0.0.1:PORT" ("https://", "[::1]" as configured).
-  std::string origin() const;
+  [[nodiscard]] std::string origin() const;
   /// origin() + base_path, e.g. "http://127.0.0.1:PORT/v1".
-  std::string base_url() const;
-  std::size_t request_count() const;
-  std::size_t connection_count() const;
+  [[nodiscard]] std::string base_url() const;
+  [[nodiscard]] std::size_t request_count() const;
+  [[nodiscard]] std::size_t connection_count() const;
 
  private:
   struct impl;
