@@ -11,9 +11,9 @@ using namespace visionwatch;
 using namespace visionwatch::config_testing;
 
 TEST_SUITE("unit") {
-  TEST_CASE("the latency rule reads metric total or first_token, nothing else") {
-    const auto c = parse_ok(base +
-                            "    alerts: {rules: {latency: {threshold: 1500ms, metric: first_token}}}\n");
+  TEST_CASE("the latency rule reads metric total or first_token - nothing else") {
+    const auto c = parse_ok(
+        base + "    alerts: {rules: {latency: {threshold: 1500ms, metric: first_token}}}\n");
     const auto& rules = c.routes[0].settings.alerts.rules;
     const auto it = std::find_if(rules.begin(), rules.end(), [](const auto& r) {
       return r.kind == alert_rule_kind::latency;
@@ -25,9 +25,9 @@ TEST_SUITE("unit") {
     CHECK(errors_of(base + "    alerts: {rules: {latency: {threshold: 2s, metric: ttfb}}}\n") ==
           std::vector<std::string>{"config.yaml:8: routes[0].alerts.rules.latency.metric: "
                                    "\"ttfb\" is not a latency metric (use total, first_token)"});
-    CHECK(errors_of(base + "    alerts: {rules: {cost: {threshold: 1, metric: first_token}}}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].alerts.rules.cost.metric: unknown key"});
+    CHECK(
+        errors_of(base + "    alerts: {rules: {cost: {threshold: 1, metric: first_token}}}\n") ==
+        std::vector<std::string>{"config.yaml:8: routes[0].alerts.rules.cost.metric: unknown key"});
   }
 
   TEST_CASE("alert thresholds are range-checked and latency/cost need one") {

@@ -35,7 +35,8 @@ std::string bedrock_gateway(const std::string& extra) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("one gemini and one bedrock gateway validate, credentials come from AWS_* by default") {
+  TEST_CASE(
+      "one gemini and one bedrock gateway validate - credentials come from AWS_* by default") {
     const auto cfg = parse_ok(
         "gateways:\n"
         "  - name: gemini\n"

@@ -14,7 +14,7 @@ using namespace visionwatch;
 using namespace visionwatch::config_testing;
 
 TEST_SUITE("unit") {
-  TEST_CASE("expect_model takes a prefix, a re: regex or off and is inherited from defaults") {
+  TEST_CASE("expect_model takes a prefix - a re: regex or off and is inherited from defaults") {
     const auto c = parse_ok(
         "defaults:\n"
         "  checks: {expect_model: gpt-4o}\n" +

@@ -139,7 +139,7 @@ TEST_SUITE("unit") {
               "bedrock-converse)"});
   }
 
-  TEST_CASE("bearer_token_file is read at load, exclusive with api_key and Authorization") {
+  TEST_CASE("bearer_token_file is read at load - exclusive with api_key and Authorization") {
     const auto dir = test::make_temp_dir("vw-bearer");
     write_file(dir, "token", "  eyJhbGciOi.token-value-123\n");
     write_file(dir, "empty", "\n");

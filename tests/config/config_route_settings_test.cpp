@@ -18,7 +18,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST_SUITE("unit") {
-  TEST_CASE("stream defaults to false, is inherited from defaults and set per route") {
+  TEST_CASE("stream defaults to false - is inherited from defaults and set per route") {
     const auto c = parse_ok("defaults: {stream: true}\n" + base +
                             "  - {name: r2, gateway: gw, model: m, stream: false}\n");
     CHECK(c.routes[0].settings.stream);

@@ -155,7 +155,7 @@ native_keys keys() {
 
 TEST_SUITE("e2e") {
   TEST_CASE(
-      "check classifies healthy, dropped-image and bad-credential Gemini and Bedrock routes") {
+      "check classifies healthy - dropped-image and bad-credential Gemini and Bedrock routes") {
     demo_gateway gw(std::chrono::minutes(2), keys());
     gw.start();
     check_env env;
@@ -236,7 +236,7 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE(
-      "rate-limited Gemini and Bedrock routes are rate_limited, Gemini's body delay is read") {
+      "rate-limited Gemini and Bedrock routes are rate_limited - Gemini's body delay is read") {
     const auto fixture = nlohmann::json::parse(
         vt::read_file(vt::fixtures_dir() / "api-flavours" / "gemini-generatecontent.json"));
     const std::string gemini_429 = fixture.at("errors").at("429").at("body").dump();

@@ -350,7 +350,7 @@ TEST_SUITE("unit") {
                   {{"route", route_a.route}, {"reason", "wrong_answer"}}) == 1);
   }
 
-  TEST_CASE("a streamed probe shows time to first token, output speed and the stream label") {
+  TEST_CASE("a streamed probe shows time to first token - output speed and the stream label") {
     metrics m({}, "0.1.0", "abc");
     route_labels streamed = route_b;
     streamed.stream = true;

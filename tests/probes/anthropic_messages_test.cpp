@@ -38,7 +38,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("the messages image request is the fixture's request, byte for byte as JSON") {
+  TEST_CASE("the messages image request is the fixture's request - byte for byte as JSON") {
     const http_request req = anthropic_messages::build_request(fixture_request());
     CHECK(req.method == "POST");
     CHECK(req.url == fixture()["request"]["url"].get<std::string>());
@@ -88,7 +88,7 @@ TEST_SUITE("unit") {
     CHECK(body["messages"][0]["content"][0] == json{{"type", "text"}, {"text", r.prompt}});
   }
 
-  TEST_CASE("anthropic_version, a bearer token and extra headers set each header once") {
+  TEST_CASE("anthropic_version - a bearer token and extra headers set each header once") {
     auto r = fixture_request();
     r.anthropic_version = "2024-01-01";
     CHECK(header_value(anthropic_messages::build_request(r), "anthropic-version") == "2024-01-01");
@@ -112,7 +112,7 @@ TEST_SUITE("unit") {
           "https://gw.example/anthropic/v1/messages?beta=true");
   }
 
-  TEST_CASE("the fixture's reply gives text, stop, model and usage with a computed total") {
+  TEST_CASE("the fixture's reply gives text - stop - model and usage with a computed total") {
     const auto r = parse(200, fixture()["response"]["body"]);
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square on a plain background.");

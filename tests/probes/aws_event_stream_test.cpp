@@ -131,7 +131,7 @@ TEST_SUITE("unit") {
     CHECK(out[0].string_header("a").empty());  // a byte array is no string
   }
 
-  TEST_CASE("a flipped bit anywhere in a frame is a CRC error, never a message") {
+  TEST_CASE("a flipped bit anywhere in a frame is a CRC error - never a message") {
     es::message m;
     m.headers = {string_header(":event-type", "contentBlockDelta")};
     m.payload = R"({"delta":{"text":"x"}})";
@@ -150,7 +150,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("a frame over the cap is refused at its prelude, before it is buffered") {
+  TEST_CASE("a frame over the cap is refused at its prelude - before it is buffered") {
     es::message m;
     m.payload = std::string(2000, 'x');
     const std::string frame = es::encode(m);

@@ -36,7 +36,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("the deployment request is the fixture's classic request, byte for byte as JSON") {
+  TEST_CASE("the deployment request is the fixture's classic request - byte for byte as JSON") {
     const http_request req = azure_openai::build_request(fixture_request());
     CHECK(req.method == "POST");
     CHECK(req.url ==
@@ -109,7 +109,7 @@ TEST_SUITE("unit") {
     CHECK(r.finish_reason == "content_filter");
   }
 
-  TEST_CASE("every error body in the Azure fixture gives its message, code and retry hint") {
+  TEST_CASE("every error body in the Azure fixture gives its message - code and retry hint") {
     const json& errors = fixture()["errors"];
     auto r = parse(400, errors["400_content_filter"]["body"]);
     CHECK(r.error_code == "content_filter");

@@ -59,7 +59,7 @@ TEST_SUITE("unit") {
     fs::remove_all(dir);
   }
 
-  TEST_CASE("load names the file and the problem, never the content") {
+  TEST_CASE("load names the file and the problem - never the content") {
     const auto dir = test::make_temp_dir("vw-token");
     bearer_token_file missing((dir / "none").string());
     CHECK(missing.load() ==

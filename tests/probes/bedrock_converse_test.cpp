@@ -95,7 +95,7 @@ TEST_SUITE("unit") {
     CHECK(req.body == fixture()["request"]["body_base64_image"].dump());
   }
 
-  TEST_CASE("bedrock: SigV4 headers as the fixture shows, signing the final headers and body") {
+  TEST_CASE("bedrock: SigV4 headers as the fixture shows - signing the final headers and body") {
     const auto req = bedrock_converse::build_request(signed_request());
     CHECK(header_value(req, "host") == "bedrock-runtime.us-east-1.amazonaws.com");
     CHECK(header_value(req, "x-amz-date") == "20260822T120000Z");
@@ -121,7 +121,7 @@ TEST_SUITE("unit") {
     CHECK(header_value(req, "authorization") == server_side_authorization(req, r.aws_credentials));
   }
 
-  TEST_CASE("bedrock: a session token is sent and signed, extra headers are signed too") {
+  TEST_CASE("bedrock: a session token is sent and signed - extra headers are signed too") {
     auto r = signed_request();
     r.aws_credentials.session_token = "FwoGZXIvYXdzEXAMPLEsessiontoken";
     r.extra_headers = {{"X-Team", "vision"}};
@@ -151,7 +151,7 @@ TEST_SUITE("unit") {
     CHECK(header_count(req, "x-amz-date") == 0);
   }
 
-  TEST_CASE("bedrock: the control request is text only, temperature in inferenceConfig") {
+  TEST_CASE("bedrock: the control request is text only - temperature in inferenceConfig") {
     auto r = signed_request();
     r.images.clear();
     r.temperature = 0.0;
@@ -161,7 +161,7 @@ TEST_SUITE("unit") {
           "inferenceConfig":{"maxTokens":64,"temperature":0.0}})"));
   }
 
-  TEST_CASE("bedrock: image formats follow the data URL, model ids are one encoded segment") {
+  TEST_CASE("bedrock: image formats follow the data URL - model ids are one encoded segment") {
     auto r = signed_request();
     r.images = {image_part{"data:image/jpeg;base64,/9j/AAAA", ""},
                 image_part{"data:image/webp;base64,UklGRg==", ""}};
@@ -190,7 +190,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(bedrock_converse::region_from_url("https://bedrock-runtime.example.com"));
   }
 
-  TEST_CASE("bedrock: the fixture's reply parses: text, stop reason, usage") {
+  TEST_CASE("bedrock: the fixture's reply parses: text - stop reason - usage") {
     const auto r = parse(200, fixture()["response"]["body"]);
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square.");
@@ -202,7 +202,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.tokens.image_tokens);  // images are folded into inputTokens
   }
 
-  TEST_CASE("bedrock: stop reasons, reasoning content and cache usage") {
+  TEST_CASE("bedrock: stop reasons - reasoning content and cache usage") {
     json body = fixture()["response"]["body"];
     body["stopReason"] = "max_tokens";
     CHECK(parse(200, body).finish_reason == "length");
@@ -233,7 +233,8 @@ TEST_SUITE("unit") {
           "output.message.content is a string, expected array");
   }
 
-  TEST_CASE("bedrock: 403 bad credentials say the credentials were refused, code from the header") {
+  TEST_CASE(
+      "bedrock: 403 bad credentials say the credentials were refused - code from the header") {
     const auto& e = fixture()["errors"]["403_real"];
     header_list headers;
     for (const auto& [k, v] : e["headers"].items()) {
@@ -253,7 +254,7 @@ TEST_SUITE("unit") {
     CHECK(unknown.error_message.starts_with("authentication failed"));
   }
 
-  TEST_CASE("bedrock: 429 throttling, 400 validation (__type) and 424 model errors") {
+  TEST_CASE("bedrock: 429 throttling - 400 validation (__type) and 424 model errors") {
     const auto& e = fixture()["errors"]["429"];
     header_list headers;
     for (const auto& [k, v] : e["headers"].items()) {

@@ -71,7 +71,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 
 TEST_SUITE("unit") {
   TEST_CASE(
-      "gemini: the image request is the fixture's body, byte for byte, at the fixture's URL") {
+      "gemini: the image request is the fixture's body - byte for byte - at the fixture's URL") {
     const auto req = gemini::build_request(image_request());
     CHECK(req.method == "POST");
     CHECK(req.url == fixture()["request"]["url"].get<std::string>());
@@ -87,7 +87,7 @@ TEST_SUITE("unit") {
     CHECK(req.url.find(image_request().api_key) == std::string::npos);
   }
 
-  TEST_CASE("gemini: the control request is text only, temperature goes in generationConfig") {
+  TEST_CASE("gemini: the control request is text only - temperature goes in generationConfig") {
     auto r = image_request();
     r.images.clear();
     r.temperature = 0.0;
@@ -101,7 +101,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE(
-      "gemini: a remote image URL becomes file_data as in the fixture, images stay in order") {
+      "gemini: a remote image URL becomes file_data as in the fixture - images stay in order") {
     auto r = image_request();
     r.images = {image_part{"https://upload.wikimedia.org/wikipedia/commons/a/a7/"
                            "Camponotus_flavomarginatus_ant.jpg",
@@ -119,7 +119,7 @@ TEST_SUITE("unit") {
     CHECK(parts[3] == json{{"text", "Describe this image."}});
   }
 
-  TEST_CASE("gemini: the endpoint keeps a query string, tolerates slashes and encodes the model") {
+  TEST_CASE("gemini: the endpoint keeps a query string - tolerates slashes and encodes the model") {
     CHECK(gemini::endpoint_url("https://h/v1beta/", "gemini-2.5-flash") ==
           "https://h/v1beta/models/gemini-2.5-flash:generateContent");
     CHECK(gemini::endpoint_url("https://h/v1beta", "models/gemini-2.5-pro") ==
@@ -137,7 +137,7 @@ TEST_SUITE("unit") {
     CHECK(header_value(req, "x-team") == "vision");
   }
 
-  TEST_CASE("gemini: the real text reply parses: text, finish reason, served model, usage") {
+  TEST_CASE("gemini: the real text reply parses: text - finish reason - served model - usage") {
     const auto r = parse(200, fixture()["response"]["body_real_text_only"]);
     CHECK(r.well_formed);
     CHECK(r.parse_error.empty());
@@ -162,7 +162,7 @@ TEST_SUITE("unit") {
     CHECK(r.tokens.image_tokens == 258);
   }
 
-  TEST_CASE("gemini: usage shapes: none, no details, cached content, junk counts") {
+  TEST_CASE("gemini: usage shapes: none - no details - cached content - junk counts") {
     json body = fixture()["response"]["body_image_illustrative"];
     body.erase("usageMetadata");
     auto r = parse(200, body);
@@ -185,7 +185,7 @@ TEST_SUITE("unit") {
     CHECK(r.tokens.image_tokens == 0);
   }
 
-  TEST_CASE("gemini: thought parts are reasoning, never the answer") {
+  TEST_CASE("gemini: thought parts are reasoning - never the answer") {
     const json body = json::parse(R"({"candidates":[{"content":{"role":"model","parts":[
         {"text":"Let me look at the digits.","thought":true},{"text":"4711"}]},
         "finishReason":"STOP"}],"modelVersion":"gemini-2.5-pro"})");
@@ -212,7 +212,7 @@ TEST_SUITE("unit") {
     }
   }
 
-  TEST_CASE("gemini: a prompt blocked by promptFeedback is a refusal, not a malformed reply") {
+  TEST_CASE("gemini: a prompt blocked by promptFeedback is a refusal - not a malformed reply") {
     const json body = json::parse(
         R"({"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},"usageMetadata":{"promptTokenCount":270,"totalTokenCount":270},"modelVersion":"gemini-2.5-flash"})");
     const auto r = parse(200, body);
@@ -245,7 +245,7 @@ TEST_SUITE("unit") {
     CHECK(wrapped.error_message.starts_with("authentication failed, the API key was refused"));
   }
 
-  TEST_CASE("gemini: 429 takes RetryInfo.retryDelay from the body, fractions rounded up") {
+  TEST_CASE("gemini: 429 takes RetryInfo.retryDelay from the body - fractions rounded up") {
     const json& body = fixture()["errors"]["429"]["body"];
     auto r = parse(429, body);
     CHECK(r.error_code == "RESOURCE_EXHAUSTED");
@@ -258,7 +258,7 @@ TEST_SUITE("unit") {
     CHECK(parse(429, body, {{"retry-after", "5"}}).retry_after == seconds(5));
   }
 
-  TEST_CASE("gemini: 403, 500 and 503 error bodies keep their status and message") {
+  TEST_CASE("gemini: 403 - 500 and 503 error bodies keep their status and message") {
     const auto r500 = parse(500, fixture()["errors"]["500"]["body"]);
     CHECK(r500.error_code == "INTERNAL");
     CHECK(r500.error_message.starts_with("An internal error has occurred."));

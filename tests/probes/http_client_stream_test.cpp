@@ -119,7 +119,7 @@ TEST_SUITE("integration") {
     CHECK_FALSE(r.phases.first_token.has_value());
   }
 
-  TEST_CASE("a stream cut mid-body is still a response, with how it ended") {
+  TEST_CASE("a stream cut mid-body is still a response - with how it ended") {
     auto p = pieces({{0ms, "data: TEXT\n\n"}, {0ms, "data: partial"}});
     p.cut_after_pieces = true;
     auto gw = serve(p);

@@ -75,7 +75,7 @@ decoded decode(std::string_view body, std::size_t piece = 0, http_result res = s
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("the recorded gpt-4o stream gives text, finish reason, model and usage") {
+  TEST_CASE("the recorded gpt-4o stream gives text - finish reason - model and usage") {
     const auto d = decode(recorded_stream());
     CHECK(d.r.well_formed);
     CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
@@ -88,7 +88,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(d.stopped);
   }
 
-  TEST_CASE("the first text is the chunk marked ttft in the fixture, not the role chunk") {
+  TEST_CASE("the first text is the chunk marked ttft in the fixture - not the role chunk") {
     const std::string stream = recorded_stream();
     const auto events = fixture()["stream_events"];
     std::size_t end_of_ttft_event = 0;
@@ -157,7 +157,7 @@ TEST_SUITE("unit") {
     CHECK(d.r.stream_error == "error event after HTTP 200: upstream overloaded");
   }
 
-  TEST_CASE("a chunk that is not JSON makes the reply malformed, not a crash") {
+  TEST_CASE("a chunk that is not JSON makes the reply malformed - not a crash") {
     const auto d = decode("data: {\"choices\":[\ndata: oops\n\n");
     CHECK(d.stopped);
     CHECK_FALSE(d.r.well_formed);
@@ -187,7 +187,7 @@ TEST_SUITE("unit") {
     CHECK(r.parse_error == "stream: SSE line longer than 1048576 bytes without a newline");
   }
 
-  TEST_CASE("usage repeated on every chunk is taken from the last one, never summed") {
+  TEST_CASE("usage repeated on every chunk is taken from the last one - never summed") {
     const std::string stream =
         "data: {\"choices\":[{\"delta\":{\"content\":\"48\"}}],\"usage\":{\"prompt_tokens\":900,"
         "\"completion_tokens\":1}}\n\n"
@@ -216,7 +216,7 @@ TEST_SUITE("unit") {
     CHECK(d.r.model == "gpt-4o-2024-11-20");
   }
 
-  TEST_CASE("refusal and reasoning deltas go to their fields, not the text") {
+  TEST_CASE("refusal and reasoning deltas go to their fields - not the text") {
     const std::string stream =
         "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"thinking\"}}]}\n\n"
         "data: {\"choices\":[{\"delta\":{\"refusal\":\"I can't help\"}}]}\n\n"
@@ -228,7 +228,7 @@ TEST_SUITE("unit") {
     CHECK(d.r.reasoning == "thinking");
   }
 
-  TEST_CASE("an error status or a JSON body is parsed whole, as without streaming") {
+  TEST_CASE("an error status or a JSON body is parsed whole - as without streaming") {
     http_result err;
     err.status = 429;
     err.headers = {{"content-type", "application/json"}, {"retry-after", "7"}};
@@ -258,7 +258,7 @@ TEST_SUITE("unit") {
     CHECK(r.stream_error.empty());
   }
 
-  TEST_CASE("the request asks for a stream with usage, and only when told to") {
+  TEST_CASE("the request asks for a stream with usage - and only when told to") {
     probe_request req;
     req.base_url = "https://api.openai.com/v1";
     req.model = "gpt-4.1-mini";

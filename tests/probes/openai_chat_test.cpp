@@ -542,7 +542,7 @@ TEST_SUITE("unit") {
     CHECK(r.model.size() <= reply_model_limit);
   }
 
-  TEST_CASE("think blocks and reasoning fields and thinking parts go to reasoning, not the text") {
+  TEST_CASE("think blocks and reasoning fields and thinking parts go to reasoning - not the text") {
     auto r = parse(200, ok_body("<think>\nNo image? There it is.\n</think>\n\n4821"));
     CHECK(r.text == "4821");
     CHECK(r.reasoning == "No image? There it is.");

@@ -37,7 +37,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("the responses image request is the fixture's request, byte for byte as JSON") {
+  TEST_CASE("the responses image request is the fixture's request - byte for byte as JSON") {
     const http_request req = openai_responses::build_request(fixture_request());
     CHECK(req.method == "POST");
     CHECK(req.url == fixture()["request"]["url"].get<std::string>());
@@ -72,7 +72,7 @@ TEST_SUITE("unit") {
     CHECK(body["store"] == false);
   }
 
-  TEST_CASE("several images go in order, spliced or escaped") {
+  TEST_CASE("several images go in order - spliced or escaped") {
     auto r = fixture_request();
     r.images = {image_part{"data:image/png;base64,AAAA", "low"},
                 image_part{"https://example.com/a\"b.png", "high"},
@@ -107,7 +107,7 @@ TEST_SUITE("unit") {
     CHECK(header_count(openai_responses::build_request(r), "authorization") == 0);
   }
 
-  TEST_CASE("the fixture's reply gives text, finish reason, model and usage") {
+  TEST_CASE("the fixture's reply gives text - finish reason - model and usage") {
     const auto r = parse(200, fixture()["response"]["body"]);
     CHECK(r.well_formed);
     CHECK(r.text ==
@@ -188,7 +188,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(r.well_formed);
   }
 
-  TEST_CASE("every error body in the responses fixture gives its message, code and retry hint") {
+  TEST_CASE("every error body in the responses fixture gives its message - code and retry hint") {
     const json& errors = fixture()["errors"];
     auto r = parse(400, errors["400"]["body"]);
     CHECK(r.error_message == errors["400"]["body"]["error"]["message"].get<std::string>());

@@ -72,7 +72,7 @@ TEST_SUITE("unit") {
     CHECK(s.signed_headers == "content-type;host;x-amz-date");
   }
 
-  TEST_CASE("sign_request signs the final request: Host from the URL, date, Authorization") {
+  TEST_CASE("sign_request signs the final request: Host from the URL - date - Authorization") {
     const auto& w = worked();
     http_request req;
     req.url =
@@ -114,7 +114,8 @@ TEST_SUITE("unit") {
     CHECK(sigv4::canonical_uri("/~user_x-y.z") == "/~user_x-y.z");
   }
 
-  TEST_CASE("a session token is sent and signed, repeated values are joined, user-agent unsigned") {
+  TEST_CASE(
+      "a session token is sent and signed - repeated values are joined - user-agent unsigned") {
     http_request req;
     req.url = "http://127.0.0.1:8443/model/m%3A1/converse?b=2&a=1";
     req.body = "{}";

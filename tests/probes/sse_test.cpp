@@ -52,7 +52,7 @@ std::vector<sse::event> read_every_way(std::string_view stream) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("data-only events are read the same at every split, [DONE] included") {
+  TEST_CASE("data-only events are read the same at every split - [DONE] included") {
     const std::string stream =
         "data: {\"a\":1}\n\n"
         "data: {\"b\":\"x y\"}\n\n"
@@ -65,7 +65,7 @@ TEST_SUITE("unit") {
     CHECK(events[0].type.empty());
   }
 
-  TEST_CASE("named events, multi-line data, comments and ids are read as the spec says") {
+  TEST_CASE("named events - multi-line data - comments and ids are read as the spec says") {
     const std::string stream =
         ": keep-alive comment\n"
         "event: message_start\n"
@@ -86,7 +86,7 @@ TEST_SUITE("unit") {
     CHECK(events[1].type == "ping");
   }
 
-  TEST_CASE("CRLF, LF and lone CR line ends all work, even with a CRLF split across feeds") {
+  TEST_CASE("CRLF - LF and lone CR line ends all work - even with a CRLF split across feeds") {
     const std::string crlf = "event: a\r\ndata: 1\r\n\r\ndata: 2\r\n\r\n";
     const std::string cr = "event: a\rdata: 1\r\rdata: 2\r\r";
     const std::string lf = "event: a\ndata: 1\n\ndata: 2\n\n";
@@ -107,7 +107,7 @@ TEST_SUITE("unit") {
     CHECK(events[0].data.empty());
   }
 
-  TEST_CASE("a leading BOM is dropped, also when it arrives split") {
+  TEST_CASE("a leading BOM is dropped - also when it arrives split") {
     const auto events = read_every_way(
         "\xEF\xBB\xBF"
         "data: x\n\n");
@@ -121,7 +121,7 @@ TEST_SUITE("unit") {
     CHECK(events[1].data == "[DONE]");
   }
 
-  TEST_CASE("an endless line without a newline is an error at the cap, with bounded memory") {
+  TEST_CASE("an endless line without a newline is an error at the cap - with bounded memory") {
     sse::reader r(1024);
     std::vector<sse::event> out;
     const std::string piece(100, 'x');

@@ -697,7 +697,7 @@ TEST_SUITE("unit") {
     CHECK(v.result == outcome::http_5xx);
   }
 
-  TEST_CASE("served model names match across provider prefixes, snapshots, versions and case") {
+  TEST_CASE("served model names match across provider prefixes - snapshots - versions and case") {
     CHECK(same_model("gpt-4o-2024-08-06", "gpt-4o"));
     CHECK(same_model("gpt-4o", "openai/gpt-4o"));
     CHECK(same_model("openai/gpt-4o-2024-11-20", "gpt-4o"));
@@ -734,7 +734,7 @@ TEST_SUITE("unit") {
         outcome::ok);
   }
 
-  TEST_CASE("expect_model takes a prefix, a re: regex or off for gateways naming another model") {
+  TEST_CASE("expect_model takes a prefix - a re: regex or off for gateways naming another model") {
     // Azure: the route's model is the deployment name, the reply names the base model.
     const auto r = chat_reply(chat_body({{"content", "4821"}}, "gpt-4o-2024-11-20"));
     const auto e = for_model(digits_4821, "prod-vision-deployment");

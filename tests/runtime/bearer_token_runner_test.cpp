@@ -48,7 +48,7 @@ probe_result run_one(const std::shared_ptr<const config>& cfg) {
 }  // namespace
 
 TEST_SUITE("integration") {
-  TEST_CASE("a bearer token file is sent as the Azure Bearer token, refreshed and redacted") {
+  TEST_CASE("a bearer token file is sent as the Azure Bearer token - refreshed and redacted") {
     std::mutex mutex;
     std::vector<std::pair<std::string, std::string>> seen;  // authorization, api-key
     sim_gateway gw([&](const received_request& req) {

@@ -443,7 +443,7 @@ TEST_SUITE("integration") {
     CHECK(r.cost_usd == 0);
   }
 
-  TEST_CASE("a probe masks its texts with the redactor its job carries, built once per gateway") {
+  TEST_CASE("a probe masks its texts with the redactor its job carries - built once per gateway") {
     const vt::closed_port closed;
     const auto where = "127.0.0.1:" + std::to_string(closed.port());
     const auto cfg = make_config("http://" + where + "/v1", "challenge: {kind: count}");

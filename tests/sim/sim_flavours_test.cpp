@@ -143,7 +143,7 @@ TEST_SUITE("unit") {
     CHECK(plan.status == 404);
   }
 
-  TEST_CASE("the model is the body's, or the Azure deployment in the path") {
+  TEST_CASE("the model is the body's - or the Azure deployment in the path") {
     received_request r;
     r.target = "/openai/deployments/vision%2Dhealthy/chat/completions?api-version=1";
     CHECK(sim_flavours::wire_of(r) == sim_flavours::wire::azure_openai);

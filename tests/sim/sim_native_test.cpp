@@ -85,7 +85,7 @@ reply parse_plan(api_flavour f, const response_plan& p) {
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("native calls are recognised by their path, after any base path") {
+  TEST_CASE("native calls are recognised by their path - after any base path") {
     received_request r;
     r.target = "/v1/models/vision-healthy:generateContent?x=1";
     REQUIRE(native_call_of(r));
@@ -99,7 +99,7 @@ TEST_SUITE("unit") {
     CHECK_FALSE(native_call_of(r));
   }
 
-  TEST_CASE("the sim answers a Gemini probe in Gemini's shape, image tokens separate") {
+  TEST_CASE("the sim answers a Gemini probe in Gemini's shape - image tokens separate") {
     const auto plan =
         answer(build_request(api_flavour::gemini, color_probe("http://127.0.0.1:1/v1beta")));
     REQUIRE(plan.status == 200);
