@@ -156,7 +156,7 @@ match_status match_final_answer(const answer_expectation& e,
   if (!e.pattern.empty() || !e.accepted.empty()) {
     return match_custom(e, answer, normalized);
   }
-  return match_answer(e, answer);
+  return match_answer(e, answer, normalized);
 }
 
 std::string empty_answer_reason(const reply& r, bool reasoned) {

@@ -119,10 +119,19 @@ match_status match_answer(const answer_expectation& expect, std::string_view tex
   if (!expect.pattern.empty() || !expect.accepted.empty()) {
     return match_custom(expect, text);
   }
+  return match_answer(expect, text, normalize(text));
+}
+
+match_status match_answer(const answer_expectation& expect,
+                          std::string_view text,
+                          std::string_view normalized) {
+  if (!expect.pattern.empty() || !expect.accepted.empty()) {
+    return match_custom(expect, text);
+  }
   if (expect.answer.empty()) {
     return match_status::match;  // nothing to check
   }
-  const std::string hay = normalize(text);
+  const std::string_view hay = normalized;
   const std::string want = normalize(expect.answer);
   if (expect.kind) {
     // The canonical answer: objects in reading order, one space apart ("red blue green red").

@@ -56,5 +56,9 @@ bool has_expectation(const answer_expectation& e);
 /// regex or accepted words for custom probes, a phrase search otherwise. May throw
 /// std::bad_alloc (and std::regex errors are caught).
 match_status match_answer(const answer_expectation& expect, std::string_view text);
+/// As above with `normalized` = normalize(text), computed once by the caller (the judge).
+match_status match_answer(const answer_expectation& expect,
+                          std::string_view text,
+                          std::string_view normalized);
 
 }  // namespace visionwatch::verdict_detail

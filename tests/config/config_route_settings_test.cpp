@@ -27,6 +27,25 @@ TEST_SUITE("unit") {
     CHECK(errors_of(base + "    stream: maybe\n").size() == 1);
   }
 
+  TEST_CASE("stream true on a flavour without a stream parser is refused with its line") {
+    const std::string yaml =
+        "gateways:\n"                                                            // 1
+        "  - {name: gw, base_url: \"https://g/v1\", api: anthropic-messages}\n"  // 2
+        "routes:\n"                                                              // 3
+        "  - {name: plain, gateway: gw, model: m}\n"                             // 4
+        "  - {name: streamed, gateway: gw, model: m, stream: true}\n";           // 5
+    CHECK(errors_of(yaml) ==
+          std::vector<std::string>{
+              "config.yaml:5: routes.streamed.stream: stream: true, but api "
+              "\"anthropic-messages\" of gateway \"gw\" has no stream parser (streaming: "
+              "openai-chat)"});
+    // The same route on an openai-chat gateway streams.
+    std::string chat = yaml;
+    chat.replace(
+        chat.find("anthropic-messages"), std::string("anthropic-messages").size(), "openai-chat");
+    CHECK(errors_of(chat).empty());
+  }
+
   TEST_CASE("timeout longer than interval is an error also when inherited") {
     CHECK(errors_of(base + "    interval: 10s\n") ==
           std::vector<std::string>{
