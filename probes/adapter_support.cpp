@@ -182,36 +182,13 @@ std::string with_query_param(std::string url, std::string_view name, std::string
   }
   url += name;
   url += '=';
-  static constexpr std::string_view hex = "0123456789ABCDEF";
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      url += c;
-    } else {
-      url += '%';
-      url += hex[u >> 4];
-      url += hex[u & 0xF];
-    }
-  }
+  url += percent_encode_segment(value);
   return url;
 }
 
 bool is_plain_json_string(std::string_view s) noexcept {
   return std::all_of(
       s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
-}
-
-std::string url_with_path(std::string_view base_url, std::string_view path) {
-  const auto q = base_url.find('?');
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : base_url.substr(q);
-  std::string_view base = base_url.substr(0, q);
-  while (!base.empty() && base.back() == '/') {
-    base.remove_suffix(1);
-  }
-  std::string out(base);
-  out += path;
-  out += query;
-  return out;
 }
 
 std::string percent_encode_segment(std::string_view s) {

@@ -35,11 +35,6 @@ std::string with_query_param(std::string url, std::string_view name, std::string
 /// value (a data URL of hundreds of kilobytes) into the serialised body unescaped.
 bool is_plain_json_string(std::string_view s) noexcept;
 
-/// `base_url` (trailing slashes ignored) with `path` appended before its query string, which is
-/// kept: "https://h/v1beta?x=1" + "/models/m:generateContent" gives
-/// "https://h/v1beta/models/m:generateContent?x=1".
-std::string url_with_path(std::string_view base_url, std::string_view path);
-
 /// `s` with every byte other than RFC 3986 unreserved characters percent-encoded (upper-case
 /// hex): a value placed in one URL path segment (a model id with ':' or '/').
 std::string percent_encode_segment(std::string_view s);

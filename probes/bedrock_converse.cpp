@@ -164,7 +164,7 @@ void parse_json_body(std::string_view body, reply& r) {
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url, std::string_view model) {
-  return url_with_path(base_url, "/model/" + percent_encode_segment(model) + "/converse");
+  return join_url(base_url, "/model/" + percent_encode_segment(model) + "/converse");
 }
 
 std::optional<std::string> region_from_url(std::string_view base_url) {

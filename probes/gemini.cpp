@@ -212,7 +212,7 @@ std::string endpoint_url(std::string_view base_url, std::string_view model) {
     rest.remove_prefix(slash + 1);
   }
   path += ":generateContent";
-  return url_with_path(base_url, path);
+  return join_url(base_url, path);
 }
 
 http_request build_request(const probe_request& request) {
