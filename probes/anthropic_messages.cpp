@@ -114,9 +114,6 @@ void parse_json_body(std::string_view body, reply& r) {
   r.parse_error = parse_message(*root, r);
   parse_usage(*root, r.tokens);
   r.well_formed = r.parse_error.empty();
-  if (r.reasoning.size() > reply_text_limit || !is_valid_utf8(r.reasoning)) {
-    r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
-  }
   cap_reply_text(r);
 }
 

@@ -157,7 +157,6 @@ void parse_json_body(std::string_view body, reply& r) {
   r.parse_error = parse_output(*root, r);
   parse_usage(*root, r.tokens);
   r.well_formed = r.parse_error.empty();
-  r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
   cap_reply_text(r);
 }
 

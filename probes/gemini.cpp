@@ -188,7 +188,6 @@ void parse_json_body(std::string_view body, reply& r) {
   r.parse_error = parse_candidates(obj, r);
   parse_usage(obj, r.tokens);
   r.well_formed = r.parse_error.empty();
-  r.reasoning = sanitize_utf8(r.reasoning, reply_text_limit);
   cap_reply_text(r);
 }
 
