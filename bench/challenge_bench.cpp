@@ -77,10 +77,10 @@ int main(int argc, char** argv) {
       const auto t1 = clock_type::now();
       make_us.push_back(c1 - c0);
       wall_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      sizes.push_back(static_cast<double>(c.png.size()));
+      sizes.push_back(static_cast<double>(c.image.size()));
       if (i % 10 == 0) {
         const double d0 = thread_cpu_us();
-        const png_decode_result decoded = decode_png(c.png);
+        const png_decode_result decoded = decode_png(c.image);
         const double d1 = thread_cpu_us();
         const auto answer = read_image(*decoded.image, kind);
         const double d2 = thread_cpu_us();

@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
       sets.push_back(make_challenge_set(
           options, derive_seed("detection_bench", 0x5eed, static_cast<std::uint64_t>(p)), images));
       for (const auto& c : sets.back().images) {
-        pngs.push_back(c.png);
+        pngs.push_back(c.image);
       }
     }
     // Honest replies: each image read independently, answers joined in image order.

@@ -110,6 +110,17 @@ reply parse_reply(api_flavour flavour, const http_result& result) {
   return parse_reply(flavour, result, std::chrono::system_clock::now());
 }
 
+std::optional<std::string> shape_unsupported(api_flavour flavour, probe_shape shape) {
+  // Every flavour can express a system message, a tool and an earlier turn. Formats: OpenAI
+  // (chat, Responses, Azure), Anthropic and Bedrock take PNG, JPEG, WebP and GIF; Gemini's
+  // documented image types are PNG, JPEG, WebP, HEIC and HEIF.
+  if (flavour == api_flavour::gemini && shape == probe_shape::gif) {
+    return std::string("gemini does not accept GIF images (its image types are PNG, JPEG, WebP, "
+                       "HEIC and HEIF)");
+  }
+  return std::nullopt;
+}
+
 bool can_stream(api_flavour flavour) noexcept { return row(flavour).make_stream != nullptr; }
 
 std::unique_ptr<stream_decoder> make_stream_decoder(api_flavour flavour) {

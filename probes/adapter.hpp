@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "probes/http_types.hpp"
+#include "probes/probe_shape.hpp"
 #include "probes/reply.hpp"
 #include "probes/stream_decoder.hpp"
 #include "probes/sigv4.hpp"
@@ -75,13 +76,29 @@ struct image_part {
   std::string detail;  ///< "low" | "high" | "auto" | "" (omitted)
 };
 
+/// Shape `history` (probes/probe_shape.hpp): an earlier exchange that carries the images.
+struct earlier_turn {
+  std::string question;  ///< the first user turn's text, sent with the images
+  std::string reply;     ///< the assistant's answer to it
+};
+
 /// What to ask: one user message with the prompt and, unless this is the text-only control
-/// request that measures the usage baseline (no images), the images in order.
+/// request that measures the usage baseline (no images), the images in order. The shape fields
+/// (system_prompt, declare_tool, earlier) change the request's form, never its question.
 struct probe_request {
   std::string base_url;  ///< e.g. https://api.openai.com/v1 (no trailing slash needed)
   std::string model;
   std::string prompt;
   std::vector<image_part> images;  ///< empty for the text-only control request
+  /// Shape `system`: a system message before the user turn (each flavour's own form); empty:
+  /// none.
+  std::string system_prompt;
+  /// Shape `tools`: declare one harmless function tool (each flavour's own tool format) that
+  /// the question does not need; the model is left free to call it or not.
+  bool declare_tool = false;
+  /// Shape `history`: the images and earlier->question form an earlier user turn, answered by
+  /// earlier->reply as the assistant; `prompt` alone is the last user turn.
+  std::optional<earlier_turn> earlier;
   std::optional<int> max_tokens;
   /// Send the limit as `max_completion_tokens` instead of `max_tokens`. OpenAI deprecated
   /// max_tokens and its reasoning models (o-series, gpt-5) reject it; most OpenAI-compatible
@@ -128,6 +145,10 @@ reply parse_reply(api_flavour flavour,
                   std::chrono::system_clock::time_point now);
 /// As above with `now` = the system clock (used only when the response has no Date header).
 reply parse_reply(api_flavour flavour, const http_result& result);
+
+/// Why `flavour` cannot send probes of `shape` (a format its documentation rejects, e.g. GIF on
+/// Gemini), or nullopt when it can. Config validation refuses such a shape for the route.
+std::optional<std::string> shape_unsupported(api_flavour flavour, probe_shape shape);
 
 /// Whether the flavour has a stream decoder (`stream: true` is allowed).
 bool can_stream(api_flavour flavour) noexcept;

@@ -246,7 +246,7 @@ challenge draw_digits(seeded_rng& rng, int width, int height) {
     cairo_show_text(cr, glyph.data());
   }
   challenge c;
-  c.png = encode_coverage_grey(canvas, background, ink);
+  c.image = encode_coverage_grey(canvas, background, ink);
   c.answer = std::move(text);
   return c;
 }
@@ -343,7 +343,7 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
   seeded_rng rng(seed ^ splitmix64_mix(static_cast<std::uint64_t>(options.kind) + 1U));
   challenge c;
   const auto take = [&c](challenge_detail::drawn d) {
-    c.png = std::move(d.png);
+    c.image = std::move(d.png);
     c.answer = std::move(d.answer);
   };
   switch (options.kind) {

@@ -88,16 +88,33 @@ int min_side_for(challenge_kind k) noexcept;
 /// color 8^-4, shape 5^-5, count 9^-4 per image; images multiply.
 double guess_probability(challenge_kind k, int images = 1) noexcept;
 
+/// How a challenge's image is encoded (shapes jpeg, webp, gif; png for every other shape).
+enum class image_format : std::uint8_t { png, jpeg, webp, gif };
+
+/// "png", "jpeg", "webp", "gif".
+std::string_view to_string(image_format f) noexcept;
+/// The media type sent with the image: "image/png", "image/jpeg", "image/webp", "image/gif".
+std::string_view media_type_of(image_format f) noexcept;
+
 struct challenge_options {
   challenge_kind kind = challenge_kind::digits;
   int width = 512;
   int height = 512;
+  image_format format = image_format::png;
+  /// Shape `rgba`: a PNG whose background is transparent, drawn so that a conversion that
+  /// flattens transparency to black hides the answer while a correct one keeps it readable.
+  bool transparent = false;
+  /// Shape `large`: drawn above the size at which providers downscale, with objects sized so
+  /// that a silent downscale far below the documented limit is caught while the documented
+  /// one still reads right (width and height are then the generator's, not these).
+  bool large = false;
 };
 
 struct challenge {
   challenge_kind kind = challenge_kind::digits;
   std::uint64_t seed = 0;
-  std::string png;       ///< encoded PNG bytes
+  std::string image;  ///< the encoded image (PNG unless options.format says otherwise)
+  std::string_view media_type = "image/png";  ///< media_type_of(options.format)
   std::string question;  ///< the prompt sent with the image
   /// Canonical expected answer, objects in reading order separated by one space: "48213",
   /// "red blue green red", "circle star cross square star", "3 7 1 9".

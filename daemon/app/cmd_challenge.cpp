@@ -49,7 +49,7 @@ bool write_all(std::FILE* f, const std::string& bytes) {
   return std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0;
 }
 
-/// Image i (1-based) of several: "out.png" becomes "out-1.png", "out-2.png"...
+/// Image i (1-based) of several: "out.image" becomes "out-1.png", "out-2.png"...
 std::string numbered_path(const std::string& out, int i) {
   const std::string suffix = "-" + std::to_string(i);
   const auto slash = out.find_last_of('/');
@@ -119,7 +119,7 @@ int run_challenge(const challenge_args& args) {
   }
   text += "question: " + set.question + "\nanswer: " + set.answer + "\n";
   if (args.out == "-") {
-    if (!write_all(stdout, set.images.front().png)) {
+    if (!write_all(stdout, set.images.front().image)) {
       std::fprintf(stderr,
                    "visionwatch challenge: cannot write the PNG to stdout: %s\n",
                    std::strerror(errno));
@@ -131,7 +131,7 @@ int run_challenge(const challenge_args& args) {
   for (std::size_t i = 0; i < set.images.size(); ++i) {
     const std::string path =
         args.images > 1 ? numbered_path(args.out, static_cast<int>(i) + 1) : args.out;
-    if (!write_file(path, set.images[i].png)) {
+    if (!write_file(path, set.images[i].image)) {
       return exit_runtime;
     }
     if (args.images > 1) {

@@ -204,11 +204,11 @@ net::awaitable<probe_result> run_probe(probe_job job) {
         media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
     for (auto& c : set.images) {
       if (ch.media == media_mode::remote_url && job.media) {
-        media_tokens.push_back(job.media->put(std::move(c.png), "image/png", expires));
+        media_tokens.push_back(job.media->put(std::move(c.image), "image/png", expires));
         req.images.push_back(
             image_part{job.cfg->global.media_base_url + media_tokens.back() + ".png", ch.detail});
       } else {
-        req.images.push_back(image_part{png_data_url(c.png), ch.detail});
+        req.images.push_back(image_part{data_url(c.media_type, c.image), ch.detail});
       }
     }
   }

@@ -55,7 +55,7 @@ TEST_SUITE("integration") {
       const challenge c =
           make_challenge(challenge_options{kind, 512, 512}, 18446744073709551615ULL);
       CHECK(r.out == expected_text(c));
-      CHECK(test::read_file(png) == c.png);
+      CHECK(test::read_file(png) == c.image);
     }
     fs::remove_all(dir);
   }
@@ -68,7 +68,7 @@ TEST_SUITE("integration") {
     CHECK(r.exit_code == exit_ok);
     const challenge c = make_challenge(challenge_options{challenge_kind::count, 300, 257}, 42);
     CHECK(r.out == expected_text(c));
-    CHECK(test::read_file(dir / "c.png") == c.png);
+    CHECK(test::read_file(dir / "c.png") == c.image);
     fs::remove_all(dir);
   }
 
@@ -77,7 +77,7 @@ TEST_SUITE("integration") {
     const run_result r = run_cli(dir, "challenge --kind shape --seed 7 --out -");
     CHECK(r.exit_code == exit_ok);
     const challenge c = make_challenge(challenge_options{challenge_kind::shape, 512, 512}, 7);
-    CHECK(r.out == c.png);
+    CHECK(r.out == c.image);
     CHECK(r.err == expected_text(c));
     fs::remove_all(dir);
   }
@@ -90,7 +90,7 @@ TEST_SUITE("integration") {
     const std::uint64_t seed = std::stoull(r.out.substr(6, r.out.find('\n') - 6));
     const challenge c = make_challenge(challenge_options{}, seed);
     CHECK(r.out == expected_text(c));
-    CHECK(test::read_file(dir / "r.png") == c.png);
+    CHECK(test::read_file(dir / "r.png") == c.image);
     fs::remove_all(dir);
   }
 
@@ -150,7 +150,7 @@ TEST_SUITE("integration") {
     for (int i = 1; i <= 3; ++i) {
       const fs::path png = dir / ("p-" + std::to_string(i) + ".png");
       expected += "image " + std::to_string(i) + ": " + png.string() + "\n";
-      CHECK(test::read_file(png) == set.images[static_cast<std::size_t>(i - 1)].png);
+      CHECK(test::read_file(png) == set.images[static_cast<std::size_t>(i - 1)].image);
     }
     CHECK(r.out == expected);
     CHECK_FALSE(fs::exists(dir / "p.png"));

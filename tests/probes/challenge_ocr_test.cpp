@@ -57,7 +57,7 @@ TEST_SUITE("integration") {
     for (int i = 0; i < challenges; ++i) {
       const challenge c = make_challenge(challenge_options{}, static_cast<std::uint64_t>(i));
       const fs::path png = dir / ("digits-" + std::to_string(i) + ".png");
-      std::ofstream(png, std::ios::binary) << c.png;
+      std::ofstream(png, std::ios::binary) << c.image;
       // Image i goes to process i / (challenges / processes): each list is a contiguous block.
       lists[static_cast<std::size_t>(i * processes / challenges)] << png.string() << "\n";
       answers.push_back(c.answer);

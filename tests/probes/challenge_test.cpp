@@ -88,7 +88,7 @@ TEST_SUITE("unit") {
       for (const std::uint64_t seed : {0ULL, 1ULL, 987654321ULL, ~0ULL}) {
         const challenge a = make(kind, seed);
         const challenge b = make(kind, seed);
-        CHECK(a.png == b.png);
+        CHECK(a.image == b.image);
         CHECK(a.answer == b.answer);
         CHECK(a.question == b.question);
         CHECK(a.seed == seed);
@@ -102,7 +102,7 @@ TEST_SUITE("unit") {
       CAPTURE(to_string(kind));
       std::set<std::string> pngs;
       for (std::uint64_t seed = 100; seed < 150; ++seed) {
-        pngs.insert(make(kind, seed).png);
+        pngs.insert(make(kind, seed).image);
       }
       CHECK(pngs.size() == 50);
     }
@@ -197,12 +197,12 @@ TEST_SUITE("unit") {
       for (const auto& [w, h] : std::array<std::pair<int, int>, 5>{
                {{512, 512}, {min, min}, {1024, 256}, {min + 13, 900}, {4096, min}}}) {
         const challenge c = make(kind, 5, w, h);
-        const ihdr header = read_ihdr(c.png);
+        const ihdr header = read_ihdr(c.image);
         CHECK(header.width == static_cast<std::uint32_t>(w));
         CHECK(header.height == static_cast<std::uint32_t>(h));
         CHECK(header.bit_depth == 4);
         CHECK(header.color_type == (kind == challenge_kind::color ? 3 : 0));
-        const png_decode_result decoded = decode_png(c.png);
+        const png_decode_result decoded = decode_png(c.image);
         REQUIRE(decoded.image.has_value());
         CHECK(decoded.image->width == w);
         CHECK(decoded.image->height == h);
@@ -340,22 +340,22 @@ TEST_SUITE("unit") {
       const challenge_options options{kind, 512, 512};
       const challenge_set one = make_challenge_set(options, 99, 1);
       REQUIRE(one.images.size() == 1);
-      CHECK(one.images[0].png == make_challenge(options, 99).png);
+      CHECK(one.images[0].image == make_challenge(options, 99).image);
       CHECK(one.question == question_for(kind));
       CHECK(one.answer == make_challenge(options, 99).answer);
 
       const challenge_set three = make_challenge_set(options, 99, 3);
       REQUIRE(three.images.size() == 3);
-      CHECK(three.images[0].png == one.images[0].png);
-      CHECK(three.images[1].png != three.images[0].png);
-      CHECK(three.images[2].png != three.images[1].png);
+      CHECK(three.images[0].image == one.images[0].image);
+      CHECK(three.images[1].image != three.images[0].image);
+      CHECK(three.images[2].image != three.images[1].image);
       CHECK(three.answer ==
             three.images[0].answer + " " + three.images[1].answer + " " + three.images[2].answer);
       CHECK(three.question == question_for(kind, 3));
       CHECK(three.question != one.question);
       // Deterministic.
       const challenge_set again = make_challenge_set(options, 99, 3);
-      CHECK(again.images[2].png == three.images[2].png);
+      CHECK(again.images[2].image == three.images[2].image);
       CHECK(again.answer == three.answer);
     }
     CHECK(question_for(challenge_kind::digits, 2) ==

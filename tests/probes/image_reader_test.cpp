@@ -33,7 +33,7 @@ std::vector<std::string> round_trip(
   for (int i = 0; i < count; ++i) {
     const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
     const challenge c = make_challenge(challenge_options{kind, width, height}, seed);
-    const auto read = read_challenge(c.png, c.question);
+    const auto read = read_challenge(c.image, c.question);
     if (read != c.answer) {
       failures.push_back(std::to_string(seed) + ": " + c.answer + " -> " + read.value_or("(none)"));
     }
@@ -87,9 +87,9 @@ TEST_SUITE("unit") {
 
   TEST_CASE("an unrecognised question - a broken PNG or a blank image reads as nothing") {
     const challenge c = make_challenge(challenge_options{challenge_kind::count, 256, 256}, 1);
-    CHECK_FALSE(read_challenge(c.png, "Describe this picture.").has_value());
+    CHECK_FALSE(read_challenge(c.image, "Describe this picture.").has_value());
     CHECK_FALSE(read_challenge("not a png", count_question).has_value());
-    CHECK_FALSE(read_challenge(c.png.substr(0, c.png.size() / 2), count_question).has_value());
+    CHECK_FALSE(read_challenge(c.image.substr(0, c.image.size() / 2), count_question).has_value());
     const rgba_image white = blank(100, 80, 250);
     CHECK_FALSE(read_image(white, challenge_kind::digits).has_value());
     CHECK_FALSE(read_image(white, challenge_kind::color).has_value());
@@ -110,7 +110,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("specks far smaller than the dots are not counted") {
     const challenge c = make_challenge(challenge_options{challenge_kind::count, 512, 512}, 4);
-    auto decoded = decode_png(c.png);
+    auto decoded = decode_png(c.image);
     REQUIRE(decoded.image.has_value());
     rgba_image img = *decoded.image;
     // Two dark 2x2 specks in the corners.
@@ -156,7 +156,7 @@ TEST_SUITE("unit") {
       const challenge_set set = make_challenge_set(challenge_options{kind, 512, 512}, 2024, 4);
       std::vector<std::string_view> pngs;
       for (const auto& c : set.images) {
-        pngs.emplace_back(c.png);
+        pngs.emplace_back(c.image);
       }
       CHECK(read_challenges(pngs, set.question) == set.answer);
       std::reverse(pngs.begin(), pngs.end());

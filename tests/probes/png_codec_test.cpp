@@ -265,7 +265,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("every truncation of a valid PNG gives an error - never a crash") {
     const std::string png =
-        make_challenge(challenge_options{challenge_kind::digits, 64, 64}, 3).png;
+        make_challenge(challenge_options{challenge_kind::digits, 64, 64}, 3).image;
     REQUIRE(decode_png(png).image.has_value());
     for (std::size_t len = 0; len < png.size(); ++len) {
       const png_decode_result r = decode_png(std::string_view(png).substr(0, len));
@@ -276,7 +276,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("corrupted bytes give an error or an image - never a crash") {
     const std::string png =
-        make_challenge(challenge_options{challenge_kind::color, 128, 128}, 11).png;
+        make_challenge(challenge_options{challenge_kind::color, 128, 128}, 11).image;
     seeded_rng rng(99);
     int errors = 0;
     for (int round = 0; round < 3000; ++round) {

@@ -203,13 +203,13 @@ TEST_SUITE("integration") {
     CHECK(r.seed == 987654321);
     const auto again = make_challenge(challenge_options{challenge_kind::count, 320, 256}, r.seed);
     CHECK(again.answer == r.expected);
-    CHECK(read_challenge(again.png, again.question) == r.answer_excerpt);
+    CHECK(read_challenge(again.image, again.question) == r.answer_excerpt);
     // And the bytes the fake received are exactly that image.
     const auto reqs = up.requests();
     REQUIRE(reqs.size() == 1);
     const auto sent = vt::parse_chat_request(reqs[0]);
     REQUIRE(sent);
-    CHECK(sent->png == again.png);
+    CHECK(sent->png == again.image);
     CHECK(sent->prompt == again.question);
   }
 

@@ -103,8 +103,8 @@ TEST_SUITE("integration") {
       const auto sent = vt::parse_chat_request(reqs[1]);
       REQUIRE(sent);
       REQUIRE(sent->images.size() == 2);
-      CHECK(sent->images[0].png == set.images[0].png);
-      CHECK(sent->images[1].png == set.images[1].png);
+      CHECK(sent->images[0].png == set.images[0].image);
+      CHECK(sent->images[1].png == set.images[1].image);
       CHECK(sent->prompt == set.question);
       // The control request asks the same question without images.
       const auto control = vt::parse_chat_request(reqs[0]);

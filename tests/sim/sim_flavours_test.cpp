@@ -63,7 +63,7 @@ probe_request digits_probe(std::uint64_t seed) {
   r.base_url = "http://127.0.0.1:1/v1";
   r.model = "vision-healthy";
   r.prompt = c.question;
-  r.images.push_back(image_part{png_data_url(c.png), "low"});
+  r.images.push_back(image_part{png_data_url(c.image), "low"});
   r.max_tokens = 50;
   r.api_key = key;
   return r;
@@ -90,7 +90,7 @@ TEST_SUITE("unit") {
       // The image counts: detail low adds 85 tokens over the text; Anthropic has no detail.
       const std::string detail = f == api_flavour::anthropic_messages ? "" : "low";
       CHECK(x.rep.tokens.prompt_tokens ==
-            sim_model::text_tokens(pr.prompt) + sim_model::image_tokens(c.png, detail));
+            sim_model::text_tokens(pr.prompt) + sim_model::image_tokens(c.image, detail));
       if (f == api_flavour::openai_responses) {
         CHECK(x.body["object"] == "response");
       } else if (f == api_flavour::anthropic_messages) {

@@ -46,7 +46,7 @@ probe_request color_probe(const std::string& base_url) {
   r.base_url = base_url;
   r.model = "vision-healthy";
   r.prompt = c.question;
-  r.images.push_back(image_part{png_data_url(c.png), ""});
+  r.images.push_back(image_part{png_data_url(c.image), ""});
   r.api_key = "AIzaSIMNATIVEKEY";
   r.aws_region = "eu-west-3";
   r.aws_credentials = {"AKIDEXAMPLE", secret, ""};
