@@ -1,6 +1,7 @@
 // The service in this process: reload as a transaction (a failure injected at every prepare
 // step leaves the running configuration untouched), shutdown that does not record cut-off
-// probes and refuses reloads, and Retry-After deferral capped and visible.
+// probes (scheduled or on demand) and refuses reloads, and Retry-After deferral capped and
+// visible.
 #include "daemon/runtime/service.hpp"
 
 #include <doctest/doctest.h>
@@ -19,6 +20,7 @@
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/http_get.hpp"
+#include "tests/support/raw_http_client.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/wait_until.hpp"
 
@@ -213,6 +215,60 @@ TEST_SUITE("integration") {
     CHECK(svc->metrics_registry().find_route("other") == std::nullopt);
     up.stop();
     svc.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("an on-demand probe cut off by shutdown answers 503 and is not recorded") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    net::io_context io;
+    vt::fake_upstream up;
+    std::promise<void> arrived;
+    std::atomic<bool> first{true};
+    up.set_handler([&](const received_request&) {
+      if (first.exchange(false)) {
+        arrived.set_value();
+      }
+      return response_plan::with_action(response_plan::action::hang);
+    });
+    up.start();
+    // A 1 h interval: the only probe of this test is the one asked for.
+    const std::string yaml = global(dir) +
+                             "defaults: {interval: 1h, timeout: 30s, baseline_interval: 1h}\n"
+                             "gateways:\n"
+                             "  - {name: gw, base_url: \"" +
+                             up.base_url() +
+                             "\", proxy_url: none}\n"
+                             "routes:\n"
+                             "  - {name: r1, gateway: gw, model: m1}\n";
+    std::vector<probe_result> recorded;
+    service_options opts;
+    opts.handle_signals = false;
+    opts.on_result = [&](const probe_result& r) { recorded.push_back(r); };
+    service svc(io, parse(yaml), opts);
+    svc.start();
+    const auto port = svc.admin_port();
+    std::thread runner([&] { io.run(); });
+    auto answer = std::async(std::launch::async, [port] {
+      return vt::loopback_request(port, "POST", "/api/v1/routes/r1/probe");
+    });
+    const bool started =
+        arrived.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    CHECK(started);
+    net::post(io, [&] { svc.request_stop(); });
+    const auto res = answer.get();
+    runner.join();
+    INFO(res.body);
+    CHECK(res.status == 503);
+    CHECK(res.body.find("probe cancelled: shutting down (not recorded)") != std::string::npos);
+    CHECK(recorded.empty());
+    const auto m = svc.metrics_registry().render();
+    for (const auto o : visionwatch::all_outcomes) {
+      INFO(to_string(o));
+      CHECK(vt::metric_value(m,
+                             "visionwatch_probes_total",
+                             {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
+    }
+    up.stop();
     std::filesystem::remove_all(dir);
   }
 
