@@ -113,15 +113,22 @@ service::resources service::prepare(const config& cfg) {
     });
   }
   const auto apis = apis_of(cfg);
+  // Read once per file: the routes of a matrix inherit one image_file (up to 20 MiB) from
+  // defaults, and a copy per route would multiply it by the number of routes.
+  std::unordered_map<std::string_view, std::shared_ptr<const custom_image>> images_by_file;
   for (const auto& r : cfg.routes) {
-    if (!r.settings.challenge.image_file.empty()) {
+    if (const auto& file = r.settings.challenge.image_file; !file.empty()) {
       attempt("routes." + r.name, [&] {
-        std::string error;
-        auto img = load_custom_image(r.settings.challenge.image_file, error);
-        if (!img) {
-          throw std::runtime_error(error);
+        auto& shared = images_by_file[file];
+        if (!shared) {
+          std::string error;
+          auto img = load_custom_image(file, error);
+          if (!img) {
+            throw std::runtime_error(error);
+          }
+          shared = std::make_shared<const custom_image>(std::move(*img));
         }
-        out.images[r.name] = std::make_shared<const custom_image>(std::move(*img));
+        out.images[r.name] = shared;
       });
     }
     // What metrics::add_route would refuse in install().

@@ -1,5 +1,6 @@
-// What a reload changes besides routes and gateways: the admin server's allowed Host names
-// (global.admin_hosts) follow the reloaded file, and only when the reload succeeds.
+// What preparing a configuration builds besides routes and gateways: the admin server's allowed
+// Host names (global.admin_hosts) follow the reloaded file, and only when the reload succeeds;
+// an image_file that many routes inherit is loaded once, not once per route.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/service.hpp"
@@ -51,6 +53,15 @@ unsigned status_with_host(unsigned short port,
   c.send(req);
   const auto res = c.read_response(10s);
   return res ? res->status : 0;
+}
+
+/// This process's resident memory (/proc/self/statm), in bytes.
+std::size_t resident_bytes() {
+  std::ifstream in("/proc/self/statm");
+  std::size_t pages = 0;
+  std::size_t resident = 0;
+  in >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
 /// POST /-/reload as curl on this machine sends it; the response.
@@ -131,6 +142,57 @@ TEST_SUITE("integration") {
 
     net::post(io, [&] { svc.request_stop(); });
     runner.join();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("routes that inherit one image_file share one loaded copy of it") {
+    // 32 routes of a matrix inherit a 4 MiB image from defaults: loaded per route, the daemon
+    // would hold 128 MiB of copies (a 20 MiB image and 1,000 routes: 20 GB).
+    constexpr std::size_t image_bytes = std::size_t{4} * 1024 * 1024;
+    constexpr int routes = 32;
+    const auto dir = vt::make_temp_dir("vw-image");
+    {
+      std::ofstream img(dir / "probe.png", std::ios::binary);
+      img << std::string("\x89PNG\r\n\x1a\n", 8) << std::string(image_bytes, 'i');
+    }
+    std::string models;
+    for (int i = 0; i < routes; ++i) {
+      models += (i ? ", m" : "m") + std::to_string(i);
+    }
+    write_text(dir / "config.yaml",
+               "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" + (dir / "state").string() +
+                   "\"\n  shutdown_grace: 100ms\n"
+                   "defaults:\n  interval: 1h\n  timeout: 30s\n"
+                   "  challenge: {image_file: probe.png, prompt: \"What is shown?\", expect: "
+                   "{words: [octagon]}}\n"
+                   "gateways:\n"
+                   "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none, "
+                   "max_concurrency: 64}\n"
+                   "routes:\n  - matrix: {gateway: gw, models: [" +
+                   models + "]}\n");
+    auto loaded = visionwatch::load_config((dir / "config.yaml").string());
+    for (const auto& e : loaded.errors) {
+      FAIL_CHECK(e.to_string());
+    }
+    REQUIRE(loaded.value);
+    REQUIRE(loaded.value->routes.size() == routes);
+    net::io_context io;
+    visionwatch::service_options opts;
+    opts.handle_signals = false;
+    visionwatch::service svc(io, *loaded.value, opts);
+    const auto before = resident_bytes();
+    svc.start();
+    const auto started = resident_bytes();
+    INFO("resident memory grew by " << (started - before) / 1024 << " KiB at start");
+    // One copy, plus what reading it leaves to the allocator; per route it would be 32.
+    CHECK(started - before < 8 * image_bytes);
+    // A reload reads the file again, once (the old copy lives until the swap).
+    CHECK(svc.apply(*loaded.value).empty());
+    const auto reloaded = resident_bytes();
+    INFO("and by " << (reloaded - before) / 1024 << " KiB after a reload");
+    CHECK(reloaded - before < 8 * image_bytes);
+    svc.request_stop();
+    io.run();
     std::filesystem::remove_all(dir);
   }
 }
