@@ -62,6 +62,30 @@ std::string without_reload_status(const std::string& exposition) {
   return out;
 }
 
+/// Route r1 (model m1) on gateway gw at `base_url`, with the `defaults` flow mapping.
+std::string one_route(const std::filesystem::path& state,
+                      const std::string& base_url,
+                      const std::string& defaults) {
+  return global(state) + "defaults: " + defaults +
+         "\n"
+         "gateways:\n"
+         "  - {name: gw, base_url: \"" +
+         base_url +
+         "\", proxy_url: none}\n"
+         "routes:\n"
+         "  - {name: r1, gateway: gw, model: m1}\n";
+}
+
+/// Checks that no probe of route r1 is counted, under any outcome.
+void check_r1_not_counted(const std::string& exposition) {
+  for (const auto o : visionwatch::all_outcomes) {
+    INFO(to_string(o));
+    CHECK(vt::metric_value(exposition,
+                           "visionwatch_probes_total",
+                           {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
+  }
+}
+
 /// Stops the service and runs its io_context until the shutdown is complete.
 void stop(net::io_context& io, service& svc) {
   svc.request_stop();
@@ -186,14 +210,7 @@ TEST_SUITE("integration") {
       return response_plan::with_action(response_plan::action::hang);
     });
     up.start();
-    const std::string yaml = global(dir) +
-                             "defaults: {interval: 2s, timeout: 2s}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const auto yaml = one_route(dir, up.base_url(), "{interval: 2s, timeout: 2s}");
     std::vector<probe_result> recorded;
     service_options opts;
     opts.handle_signals = false;
@@ -203,13 +220,7 @@ TEST_SUITE("integration") {
     io.run();  // returns once the shutdown the first request triggered is complete
     CHECK(arrived.load());
     CHECK(recorded.empty());
-    const auto m = svc->metrics_registry().render();
-    for (const auto o : visionwatch::all_outcomes) {
-      INFO(to_string(o));
-      CHECK(vt::metric_value(m,
-                             "visionwatch_probes_total",
-                             {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
-    }
+    check_r1_not_counted(svc->metrics_registry().render());
     REQUIRE(refused.size() == 1);
     CHECK(refused[0].find("shutting down") != std::string::npos);
     CHECK(svc->metrics_registry().find_route("other") == std::nullopt);
@@ -232,14 +243,8 @@ TEST_SUITE("integration") {
     });
     up.start();
     // A 1 h interval: the only probe of this test is the one asked for.
-    const std::string yaml = global(dir) +
-                             "defaults: {interval: 1h, timeout: 30s, baseline_interval: 1h}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const auto yaml =
+        one_route(dir, up.base_url(), "{interval: 1h, timeout: 30s, baseline_interval: 1h}");
     std::vector<probe_result> recorded;
     service_options opts;
     opts.handle_signals = false;
@@ -261,13 +266,7 @@ TEST_SUITE("integration") {
     CHECK(res.status == 503);
     CHECK(res.body.find("probe cancelled: shutting down (not recorded)") != std::string::npos);
     CHECK(recorded.empty());
-    const auto m = svc.metrics_registry().render();
-    for (const auto o : visionwatch::all_outcomes) {
-      INFO(to_string(o));
-      CHECK(vt::metric_value(m,
-                             "visionwatch_probes_total",
-                             {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
-    }
+    check_r1_not_counted(svc.metrics_registry().render());
     up.stop();
     std::filesystem::remove_all(dir);
   }
