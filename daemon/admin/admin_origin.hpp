@@ -61,7 +61,8 @@ struct admin_refusal {
   std::string_view rule;
 };
 
-/// The hosts one admin server answers to. Built once from `admin_hosts`; then only read.
+/// The hosts one admin server answers to, built from `admin_hosts` (and the hosts of the public
+/// URLs); read per request, replaced whole when a reload succeeds (admin_server::set_host_policy).
 class admin_host_policy {
  public:
   admin_host_policy() = default;

@@ -287,6 +287,10 @@ net::ip::tcp::endpoint admin_server::local_endpoint() const { return state_->end
 
 unsigned short admin_server::port() const { return state_->endpoint.port(); }
 
+void admin_server::set_host_policy(admin_host_policy hosts) noexcept {
+  state_->host_policy = std::move(hosts);
+}
+
 admin_server_stats admin_server::stats() const {
   auto s = state_->stats;
   s.connections_open = state_->connections.size();

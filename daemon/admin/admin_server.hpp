@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_router.hpp"
 #include "probes/net.hpp"
 
@@ -48,7 +49,7 @@ struct admin_server_options {
   std::string token;
   /// Host names (port optional) the server answers to besides its own address, `localhost`,
   /// `127.0.0.1` and `[::1]` (global.admin_hosts); see admin_origin.hpp. Invalid entries make
-  /// the constructor throw.
+  /// the constructor throw. A reload replaces them with set_host_policy().
   std::vector<std::string> allowed_hosts;
   /// Refuse to start without a token (the daemon sets this for non-loopback listeners).
   bool require_token_for_mutations = false;
@@ -106,6 +107,11 @@ class admin_server {
   [[nodiscard]] unsigned short port() const;
 
   [[nodiscard]] admin_server_stats stats() const;
+
+  /// Replaces the allowed Host names (a reload of global.admin_hosts): requests read after
+  /// this call are checked against `hosts`; one being handled is not affected. Build the
+  /// policy first (its constructor is what can fail), so a reload swaps it in only on success.
+  void set_host_policy(admin_host_policy hosts) noexcept;
 
  private:
   std::shared_ptr<detail::admin_server_state>

@@ -7,7 +7,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <random>
 
-#include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/runtime/alerting.hpp"
 #include "daemon/runtime/media_store.hpp"
@@ -119,12 +118,7 @@ void service::build_admin() {
   admin_server_options opts;
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
-  opts.allowed_hosts = cfg_->global.admin_hosts;
-  for (const auto* url : {&cfg_->global.public_url, &cfg_->global.media_base_url}) {
-    if (auto host = url_host_entry(*url)) {  // the names it is published under
-      opts.allowed_hosts.push_back(std::move(*host));
-    }
-  }
+  opts.allowed_hosts = admin_host_entries(*cfg_);
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();

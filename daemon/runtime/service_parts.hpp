@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/admin/admin_origin.hpp"
 #include "daemon/runtime/service.hpp"
 #include "probes/http_client.hpp"
 #include "probes/redactor.hpp"
@@ -46,8 +47,13 @@ struct service::resources {
   std::map<std::string, std::unique_ptr<route_entry>> fresh;          ///< routes new in this config
   std::map<std::string, scheduler_core::route_id, std::less<>> by_name;  ///< the new index
   std::vector<scheduler_core::route_id> removed;  ///< routes the new config no longer has
+  admin_host_policy admin_hosts;  ///< the Host names the admin server answers to
   scheduler_core::route_id next_route_id = 1;
   std::vector<std::string> errors;
 };
+
+/// The admin server's allowed Host entries for `cfg`: global.admin_hosts plus the hosts of
+/// public_url and media_base_url (the names it is published under).
+std::vector<std::string> admin_host_entries(const config& cfg);
 
 }  // namespace visionwatch

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "daemon/admin/admin_origin.hpp"
+#include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config_capacity.hpp"
 #include "daemon/runtime/alerting.hpp"
 #include "daemon/runtime/sd_notify.hpp"
@@ -57,6 +59,16 @@ route_labels labels_of(const route_config& r, const gateway_apis& apis) {
 
 }  // namespace
 
+std::vector<std::string> admin_host_entries(const config& cfg) {
+  auto out = cfg.global.admin_hosts;
+  for (const auto* url : {&cfg.global.public_url, &cfg.global.media_base_url}) {
+    if (auto host = url_host_entry(*url)) {
+      out.push_back(std::move(*host));
+    }
+  }
+  return out;
+}
+
 service::resources service::prepare(const config& cfg) {
   resources out;
   std::size_t step = 0;
@@ -80,6 +92,8 @@ service::resources service::prepare(const config& cfg) {
       }
     });
   }
+  attempt("global.admin_hosts",
+          [&] { out.admin_hosts = admin_host_policy(admin_host_entries(cfg)); });
   for (const auto& g : cfg.gateways) {
     attempt("gateways." + g.name, [&] {
       const auto it = gateways_.find(g.name);
@@ -99,15 +113,22 @@ service::resources service::prepare(const config& cfg) {
     });
   }
   const auto apis = apis_of(cfg);
+  // Read once per file: the routes of a matrix inherit one image_file (up to 20 MiB) from
+  // defaults, and a copy per route would multiply it by the number of routes.
+  std::unordered_map<std::string_view, std::shared_ptr<const custom_image>> images_by_file;
   for (const auto& r : cfg.routes) {
-    if (!r.settings.challenge.image_file.empty()) {
+    if (const auto& file = r.settings.challenge.image_file; !file.empty()) {
       attempt("routes." + r.name, [&] {
-        std::string error;
-        auto img = load_custom_image(r.settings.challenge.image_file, error);
-        if (!img) {
-          throw std::runtime_error(error);
+        auto& shared = images_by_file[file];
+        if (!shared) {
+          std::string error;
+          auto img = load_custom_image(file, error);
+          if (!img) {
+            throw std::runtime_error(error);
+          }
+          shared = std::make_shared<const custom_image>(std::move(*img));
         }
-        out.images[r.name] = std::make_shared<const custom_image>(std::move(*img));
+        out.images[r.name] = shared;
       });
     }
     // What metrics::add_route would refuse in install().
@@ -176,6 +197,9 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
     }
   }
   core_.set_max_in_flight(std::max<std::size_t>(cfg->global.max_in_flight, 1));
+  if (admin_) {  // at start-up the admin server is built after install, from the same list
+    admin_->set_host_policy(std::move(res.admin_hosts));
+  }
 
   // Routes: same name keeps history, windows and baseline; new ones start; removed ones go.
   const auto now = clock::now();

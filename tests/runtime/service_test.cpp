@@ -1,6 +1,7 @@
 // The service in this process: reload as a transaction (a failure injected at every prepare
 // step leaves the running configuration untouched), shutdown that does not record cut-off
-// probes and refuses reloads, and Retry-After deferral capped and visible.
+// probes (scheduled or on demand) and refuses reloads, and Retry-After deferral capped and
+// visible.
 #include "daemon/runtime/service.hpp"
 
 #include <doctest/doctest.h>
@@ -19,6 +20,7 @@
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/http_get.hpp"
+#include "tests/support/raw_http_client.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/wait_until.hpp"
 
@@ -58,6 +60,30 @@ std::string without_reload_status(const std::string& exposition) {
     }
   }
   return out;
+}
+
+/// Route r1 (model m1) on gateway gw at `base_url`, with the `defaults` flow mapping.
+std::string one_route(const std::filesystem::path& state,
+                      const std::string& base_url,
+                      const std::string& defaults) {
+  return global(state) + "defaults: " + defaults +
+         "\n"
+         "gateways:\n"
+         "  - {name: gw, base_url: \"" +
+         base_url +
+         "\", proxy_url: none}\n"
+         "routes:\n"
+         "  - {name: r1, gateway: gw, model: m1}\n";
+}
+
+/// Checks that no probe of route r1 is counted, under any outcome.
+void check_r1_not_counted(const std::string& exposition) {
+  for (const auto o : visionwatch::all_outcomes) {
+    INFO(to_string(o));
+    CHECK(vt::metric_value(exposition,
+                           "visionwatch_probes_total",
+                           {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
+  }
 }
 
 /// Stops the service and runs its io_context until the shutdown is complete.
@@ -184,14 +210,7 @@ TEST_SUITE("integration") {
       return response_plan::with_action(response_plan::action::hang);
     });
     up.start();
-    const std::string yaml = global(dir) +
-                             "defaults: {interval: 2s, timeout: 2s}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const auto yaml = one_route(dir, up.base_url(), "{interval: 2s, timeout: 2s}");
     std::vector<probe_result> recorded;
     service_options opts;
     opts.handle_signals = false;
@@ -201,18 +220,54 @@ TEST_SUITE("integration") {
     io.run();  // returns once the shutdown the first request triggered is complete
     CHECK(arrived.load());
     CHECK(recorded.empty());
-    const auto m = svc->metrics_registry().render();
-    for (const auto o : visionwatch::all_outcomes) {
-      INFO(to_string(o));
-      CHECK(vt::metric_value(m,
-                             "visionwatch_probes_total",
-                             {{"route", "r1"}, {"outcome", std::string(to_string(o))}}) == 0.0);
-    }
+    check_r1_not_counted(svc->metrics_registry().render());
     REQUIRE(refused.size() == 1);
     CHECK(refused[0].find("shutting down") != std::string::npos);
     CHECK(svc->metrics_registry().find_route("other") == std::nullopt);
     up.stop();
     svc.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("an on-demand probe cut off by shutdown answers 503 and is not recorded") {
+    const auto dir = vt::make_temp_dir("vw-svc");
+    net::io_context io;
+    vt::fake_upstream up;
+    std::promise<void> arrived;
+    std::atomic<bool> first{true};
+    up.set_handler([&](const received_request&) {
+      if (first.exchange(false)) {
+        arrived.set_value();
+      }
+      return response_plan::with_action(response_plan::action::hang);
+    });
+    up.start();
+    // A 1 h interval: the only probe of this test is the one asked for.
+    const auto yaml =
+        one_route(dir, up.base_url(), "{interval: 1h, timeout: 30s, baseline_interval: 1h}");
+    std::vector<probe_result> recorded;
+    service_options opts;
+    opts.handle_signals = false;
+    opts.on_result = [&](const probe_result& r) { recorded.push_back(r); };
+    service svc(io, parse(yaml), opts);
+    svc.start();
+    const auto port = svc.admin_port();
+    std::thread runner([&] { io.run(); });
+    auto answer = std::async(std::launch::async, [port] {
+      return vt::loopback_request(port, "POST", "/api/v1/routes/r1/probe");
+    });
+    const bool started =
+        arrived.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    CHECK(started);
+    net::post(io, [&] { svc.request_stop(); });
+    const auto res = answer.get();
+    runner.join();
+    INFO(res.body);
+    CHECK(res.status == 503);
+    CHECK(res.body.find("probe cancelled: shutting down (not recorded)") != std::string::npos);
+    CHECK(recorded.empty());
+    check_r1_not_counted(svc.metrics_registry().render());
+    up.stop();
     std::filesystem::remove_all(dir);
   }
 
