@@ -35,4 +35,30 @@ std::optional<probe_shape> probe_shape_from_string(std::string_view s) noexcept;
 /// Every spelling, in enum order (for "use one of ..." messages).
 std::vector<std::string_view> probe_shape_names();
 
+struct probe_request;
+struct challenge_options;
+
+/// Shape `system`: the system message sent before the user turn.
+inline constexpr std::string_view shape_system_prompt =
+    "You are a careful assistant. Answer the user's question about the image exactly as asked.";
+/// Shape `tools`: the declared function tool (never needed to answer).
+inline constexpr std::string_view shape_tool_name = "get_current_time";
+inline constexpr std::string_view shape_tool_description =
+    "Returns the current UTC time as an ISO 8601 string.";
+/// Shape `history`: the earlier user turn sent with the images, the assistant's reply to it,
+/// and the prefix put before the question in the last user turn.
+inline constexpr std::string_view shape_history_question =
+    "I am sending you an image. Please look at it carefully; I will ask about it next.";
+inline constexpr std::string_view shape_history_reply =
+    "I have looked at the image. What would you like to know about it?";
+inline constexpr std::string_view shape_history_prefix =
+    "About the image I sent in my first message: ";
+
+/// The request form of `shape`: sets system_prompt (system), declare_tool (tools), or earlier
+/// and the prompt's prefix (history); the other shapes leave the request as it is.
+void apply_shape(probe_shape shape, probe_request& request);
+/// The image of `shape`: the format (jpeg, webp, gif), `transparent` (rgba) or `large`; the
+/// other shapes leave the options as they are.
+void apply_shape(probe_shape shape, challenge_options& options);
+
 }  // namespace visionwatch

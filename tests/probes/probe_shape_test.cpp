@@ -50,3 +50,43 @@ TEST_CASE("only formats a flavour's documentation rejects are unsupported shapes
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("unit") {
+  TEST_CASE("apply_shape sets only its own request fields") {
+    probe_request base;
+    base.prompt = "What number is written in the image? Reply with the digits only.";
+    for (const auto name : probe_shape_names()) {
+      const auto shape = probe_shape_from_string(name).value();
+      probe_request r = base;
+      apply_shape(shape, r);
+      CHECK_MESSAGE(r.system_prompt.empty() == (shape != probe_shape::system), name);
+      CHECK_MESSAGE(r.declare_tool == (shape == probe_shape::tools), name);
+      CHECK_MESSAGE(r.earlier.has_value() == (shape == probe_shape::history), name);
+      if (shape == probe_shape::history) {
+        CHECK(r.prompt == std::string(shape_history_prefix) + base.prompt);
+        CHECK(r.earlier->question == shape_history_question);
+        CHECK(r.earlier->reply == shape_history_reply);
+      } else {
+        CHECK(r.prompt == base.prompt);
+      }
+    }
+  }
+
+  TEST_CASE("apply_shape picks the image format transparency and size") {
+    const auto options_for = [](probe_shape s) {
+      challenge_options o;
+      apply_shape(s, o);
+      return o;
+    };
+    CHECK(options_for(probe_shape::jpeg).format == image_format::jpeg);
+    CHECK(options_for(probe_shape::webp).format == image_format::webp);
+    CHECK(options_for(probe_shape::gif).format == image_format::gif);
+    CHECK(options_for(probe_shape::rgba).transparent);
+    CHECK(options_for(probe_shape::rgba).format == image_format::png);
+    CHECK(options_for(probe_shape::large).large);
+    const auto plain = options_for(probe_shape::tools);
+    CHECK(plain.format == image_format::png);
+    CHECK_FALSE(plain.transparent);
+    CHECK_FALSE(plain.large);
+  }
+}
