@@ -193,6 +193,12 @@ constexpr std::array rows = {
                MetricType::Gauge,
                "route"},
               optional_gauge<&route_series::deferred_until, by_route>),
+    per_route({"visionwatch_route_retry_mode",
+               "1 while the route is in retry mode (its last probe failed: the next one comes "
+               "retry_interval after it), else 0",
+               MetricType::Gauge,
+               "route"},
+              [](auto& out, const route_series& s) { out.value(s.retry_mode ? 1 : 0, s.route()); }),
     per_route({"visionwatch_alerts_firing",
                "1 while the alert rule fires for the route, else 0",
                MetricType::Gauge,
@@ -240,7 +246,8 @@ constexpr std::array rows = {
                  }),
     per_instance({"visionwatch_gateway_probes_skipped_total",
                   "Due probes of the gateway's routes not started, by reason (concurrency: no "
-                  "free slot; overlap: previous probe still running; late: slot passed)",
+                  "free slot; overlap: previous probe still running; late: slot passed; budget: "
+                  "daily budget spent)",
                   MetricType::Counter,
                   "gateway,reason"},
                  [](auto& out, const instance_series& m) {
@@ -252,6 +259,26 @@ constexpr std::array rows = {
                                  {"gateway", name, g.first},
                                  reasons[i]);
                      }
+                   }
+                 }),
+    per_instance({"visionwatch_budget_spent_usd",
+                  "Estimated spend today (UTC) on probes and control requests through the "
+                  "gateway, from usage and route prices",
+                  MetricType::Gauge,
+                  "gateway"},
+                 [](auto& out, const instance_series& m) {
+                   for (const auto& [name, b] : m.gateway_budget) {
+                     out.value(b.spent, {}, {"gateway", name, b.fragment});
+                   }
+                 }),
+    per_instance({"visionwatch_budget_exhausted",
+                  "1 while the gateway's probes are paused until the next UTC day because its "
+                  "daily budget or the global one is spent, else 0",
+                  MetricType::Gauge,
+                  "gateway"},
+                 [](auto& out, const instance_series& m) {
+                   for (const auto& [name, b] : m.gateway_budget) {
+                     out.value(b.exhausted ? 1 : 0, {}, {"gateway", name, b.fragment});
                    }
                  }),
     per_instance({"visionwatch_notifications_total",
