@@ -56,7 +56,8 @@ std::string budget_line(const status_view& s) {
     h += "<span>spent today " + usd(s.spent_today_usd) + " of " + usd(*s.global_daily_usd) +
          " (global budget)</span>";
   }
-  const std::string resume = format_rfc3339(s.budget_resumes_at);
+  const std::string resume =
+      s.budget_resumes_at ? format_rfc3339(*s.budget_resumes_at) : std::string("midnight UTC");
   for (const auto& b : s.budgets) {
     if (!b.paused_by.empty()) {
       h += R"(<span class="badge fail">gateway )" + html_escape(b.gateway) + ": " +
@@ -212,7 +213,8 @@ json status_json(const status_view& s) {
               {"budget",
                {{"daily_usd", opt(s.global_daily_usd)},
                 {"spent_usd", s.spent_today_usd},
-                {"resumes_at", format_rfc3339(s.budget_resumes_at)},
+                {"resumes_at",
+                 s.budget_resumes_at ? json(format_rfc3339(*s.budget_resumes_at)) : json(nullptr)},
                 {"gateways", std::move(budgets)}}},
               {"routes", std::move(routes)}};
 }

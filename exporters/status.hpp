@@ -70,7 +70,8 @@ struct status_view {
   std::vector<budget_view> budgets;
   std::optional<double> global_daily_usd;
   double spent_today_usd = 0;  ///< over every gateway
-  std::chrono::system_clock::time_point budget_resumes_at{};  ///< the next midnight UTC
+  /// The next midnight UTC, when paused gateways resume; set when a budget is configured.
+  std::optional<std::chrono::system_clock::time_point> budget_resumes_at;
   std::vector<route_view> routes;
 };
 
