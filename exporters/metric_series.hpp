@@ -129,7 +129,7 @@ struct receiver_series {
 struct gateway_budget_series {
   std::string fragment;  ///< `gateway=".."`
   double spent = 0;      ///< USD today (UTC)
-  bool exhausted = false;
+  double exhausted = 0;  ///< 1 while a budget pauses the gateway
 };
 
 /// The series of the instance itself: build, scheduler, configuration, receivers.

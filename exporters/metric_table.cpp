@@ -40,6 +40,14 @@ template <std::optional<double> route_series::*member, label_group (route_series
 constexpr auto optional_gauge = [](auto& out, const route_series& s) {
   optional_value(out, s.*member, (s.*labels)());
 };
+/// A per-gateway gauge of the spend guard: `member` of each gateway's budget series.
+template <double gateway_budget_series::*member>
+constexpr auto budget_gauge = [](auto& out, const instance_series& m) {
+  for (const auto& [name, b] : m.gateway_budget) {
+    out.value(b.*member, {}, {"gateway", name, b.fragment});
+  }
+};
+
 constexpr auto by_route = &route_series::route;
 constexpr auto by_route_model = &route_series::route_model;
 
@@ -266,21 +274,13 @@ constexpr std::array rows = {
                   "gateway, from usage and route prices",
                   MetricType::Gauge,
                   "gateway"},
-                 [](auto& out, const instance_series& m) {
-                   for (const auto& [name, b] : m.gateway_budget) {
-                     out.value(b.spent, {}, {"gateway", name, b.fragment});
-                   }
-                 }),
+                 budget_gauge<&gateway_budget_series::spent>),
     per_instance({"visionwatch_budget_exhausted",
                   "1 while the gateway's probes are paused until the next UTC day because its "
                   "daily budget or the global one is spent, else 0",
                   MetricType::Gauge,
                   "gateway"},
-                 [](auto& out, const instance_series& m) {
-                   for (const auto& [name, b] : m.gateway_budget) {
-                     out.value(b.exhausted ? 1 : 0, {}, {"gateway", name, b.fragment});
-                   }
-                 }),
+                 budget_gauge<&gateway_budget_series::exhausted>),
     per_instance({"visionwatch_notifications_total",
                   "Alert notification delivery attempts, by result",
                   MetricType::Counter,

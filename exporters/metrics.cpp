@@ -291,7 +291,7 @@ bool metrics::add_gateway(std::string_view gateway) {
   if (!instance_->gateway_budget.contains(gateway)) {
     instance_->gateway_budget.emplace(
         std::string(gateway),
-        metrics_detail::gateway_budget_series{exposition::label("gateway", gateway), 0, false});
+        metrics_detail::gateway_budget_series{exposition::label("gateway", gateway), 0, 0});
   }
   return true;
 }
@@ -315,7 +315,7 @@ bool metrics::set_gateway_budget(std::string_view gateway, double spent_usd, boo
     return false;
   }
   it->second.spent = std::isfinite(spent_usd) ? spent_usd : 0;
-  it->second.exhausted = exhausted;
+  it->second.exhausted = exhausted ? 1 : 0;
   return true;
 }
 

@@ -341,9 +341,14 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     }
   }
   if (r.cost_usd > 0) {
-    budget_.add(e.cfg->gateway, r.cost_usd, std::chrono::system_clock::now());
+    const auto& gateway = e.cfg->gateway;
+    budget_.add(gateway, r.cost_usd, std::chrono::system_clock::now());
     budget_dirty_ = true;  // saved within a minute, like a baseline
-    apply_budget();
+    if (budget_.limited()) {
+      apply_budget();  // a global budget may pause every gateway
+    } else {
+      metrics_->set_gateway_budget(gateway, budget_.spent(gateway), false);
+    }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
     const auto deferral =

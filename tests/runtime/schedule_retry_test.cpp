@@ -27,6 +27,14 @@ void probe_at(scheduler_core& s,
   s.finished(jobs[0].route);
 }
 
+/// Route 1 on gateway 0, first due at t0, every `interval`; `retry` after a failure.
+scheduler_core one_route(std::chrono::milliseconds interval, std::chrono::milliseconds retry) {
+  scheduler_core s(10);
+  s.add_route(1, 0, interval, 1h, t0, t0 + 1h);
+  s.set_retry_interval(1, retry);
+  return s;
+}
+
 std::size_t count(const std::vector<scheduler_core::skip>& skips, skip_reason reason) {
   std::size_t n = 0;
   for (const auto& k : skips) {
@@ -39,9 +47,7 @@ std::size_t count(const std::vector<scheduler_core::skip>& skips, skip_reason re
 
 TEST_SUITE("unit") {
   TEST_CASE("a failed probe brings the next one forward to retry_interval after the failure") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 5s);
+    auto s = one_route(60s, 5s);
     probe_at(s, t0, true);  // fails at t0 + 1 s
     CHECK(s.retrying(1));
     CHECK(*s.next_wakeup() == t0 + 6s);
@@ -51,9 +57,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a success ends retry mode and the route keeps its phase") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 5s);
+    auto s = one_route(60s, 5s);
     probe_at(s, t0, true);
     probe_at(s, t0 + 6s, false);
     CHECK_FALSE(s.retrying(1));
@@ -64,9 +68,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a route failing for good probes every retry_interval and still meets its slots") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 15s);
+    auto s = one_route(60s, 15s);
     std::vector<scheduler_core::time_point> starts;
     auto t = t0;
     for (int i = 0; i < 9; ++i) {
@@ -91,27 +93,21 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("retry_interval not shorter than the interval is no retry mode") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 60s);
+    auto s = one_route(60s, 60s);
     probe_at(s, t0, true);
     CHECK_FALSE(s.retrying(1));
     CHECK(*s.next_wakeup() == t0 + 60s);
   }
 
   TEST_CASE("a retry due after the slot leaves the slot in place") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 10s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 5s);
+    auto s = one_route(10s, 5s);
     probe_at(s, t0, true, 6s);  // fails at t0 + 6 s: a retry at +11 s would pass the slot
     CHECK(s.retrying(1));
     CHECK(*s.next_wakeup() == t0 + 10s);
   }
 
   TEST_CASE("an on-demand success cancels a pending retry") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 20s);
+    auto s = one_route(60s, 20s);
     probe_at(s, t0, true);
     CHECK(*s.next_wakeup() == t0 + 21s);
     REQUIRE(s.try_start_now(1));
@@ -123,9 +119,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("lifting retry_interval on reload ends retry mode and restores the slot") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 5s);
+    auto s = one_route(60s, 5s);
     probe_at(s, t0, true);
     s.update_route(1, 0, 60s, 1h);
     s.set_retry_interval(1, 60s);
@@ -135,9 +129,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a shorter interval on reload moves the slot behind a pending retry") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 20s);
+    auto s = one_route(60s, 20s);
     probe_at(s, t0, true);  // retry at +21 s, slot +60 s
     s.update_route(1, 0, 10s, 1h);
     s.set_retry_interval(1, 5s);
@@ -147,9 +139,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("Retry-After past the slot wins over a pending retry") {
-    scheduler_core s(10);
-    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
-    s.set_retry_interval(1, 5s);
+    auto s = one_route(60s, 5s);
     probe_at(s, t0, true);
     s.defer(1, t0 + 90s);
     CHECK(s.poll(t0 + 6s).empty());

@@ -82,6 +82,41 @@ class running_service {
   std::thread thread_;
 };
 
+vt::fake_upstream::options pixel_reader() {
+  vt::fake_upstream::options o;
+  o.tesseract = false;  // count challenges only: the pixel reader is enough
+  return o;
+}
+
+/// One test's world: a temporary state directory and a healthy fake upstream.
+struct world {
+  std::filesystem::path dir;
+  vt::fake_upstream up{pixel_reader()};
+
+  explicit world(const std::string& name) : dir(vt::make_temp_dir(name)) {
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+  }
+  ~world() {
+    up.stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+
+  /// `defaults` (YAML lines under `defaults:`), gateway gw on the upstream with
+  /// `gateway_options` added to its mapping, route r1 of model m1, then `rest`.
+  [[nodiscard]] std::string yaml(const std::string& defaults,
+                                 const std::string& gateway_options,
+                                 const std::string& rest = {}) const {
+    return "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" + dir.string() +
+           "\"\n  shutdown_grace: 100ms\ndefaults:\n" + defaults +
+           "gateways:\n  - {name: gw, base_url: \"" + up.base_url() + "\", proxy_url: none" +
+           gateway_options + "}\nroutes:\n  - {name: r1, gateway: gw, model: m1}\n" + rest;
+  }
+};
+
 /// A silent_failure firing for `route` among the sink's requests.
 bool fired(const std::vector<vt::sink_request>& requests, const std::string& route) {
   for (const auto& r : requests) {
@@ -98,36 +133,22 @@ bool fired(const std::vector<vt::sink_request>& requests, const std::string& rou
 
 TEST_SUITE("integration") {
   TEST_CASE("a route that starts failing at interval 60s with retry_interval 5s pages within 15s") {
-    const auto dir = vt::make_temp_dir("vw-retry");
-    vt::fake_upstream::options o;
-    o.tesseract = false;
-    vt::fake_upstream up(o);
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    world w("vw-retry");
+    auto& up = w.up;
     vt::webhook_sink sink;
-    const std::string yaml = "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" +
-                             dir.string() +
-                             "\"\n  shutdown_grace: 100ms\n"
-                             "defaults:\n"
-                             "  interval: 60s\n"
-                             "  timeout: 10s\n"
-                             "  retry_interval: 5s\n"
-                             "  baseline_interval: 1h\n"
-                             "  challenge: {kind: count}\n"
-                             "  alerts:\n"
-                             "    rules:\n"
-                             "      silent_failure: {failure_threshold: 2}\n"
-                             "      route_down: {enabled: false}\n"
-                             "      success_ratio: {enabled: false}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n"
-                             "receivers:\n"
-                             "  - {name: hook, type: webhook, url: \"" +
-                             sink.url() + "\"}\n";
+    const std::string yaml = w.yaml(
+        "  interval: 60s\n"
+        "  timeout: 10s\n"
+        "  retry_interval: 5s\n"
+        "  baseline_interval: 1h\n"
+        "  challenge: {kind: count}\n"
+        "  alerts:\n"
+        "    rules:\n"
+        "      silent_failure: {failure_threshold: 2}\n"
+        "      route_down: {enabled: false}\n"
+        "      success_ratio: {enabled: false}\n",
+        "",
+        "receivers:\n  - {name: hook, type: webhook, url: \"" + sink.url() + "\"}\n");
     running_service svc(parse(yaml));
 
     // Healthy first: not in retry mode.
@@ -158,33 +179,19 @@ TEST_SUITE("integration") {
       return svc.metric("visionwatch_route_retry_mode", {{"route", "r1"}}) == 0.0;
     }));
     CHECK(json::parse(vt::http_get(svc.url() + "api/v1/routes/r1").body)["retry_mode"] == false);
-    up.stop();
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("a tiny budget pauses probing with its metrics and skip counter and nothing failed") {
-    const auto dir = vt::make_temp_dir("vw-budget");
-    vt::fake_upstream::options o;
-    o.tesseract = false;
-    vt::fake_upstream up(o);
-    up.set_behaviour(sim_behaviour::healthy);
-    up.start();
+    world w("vw-budget");
+    const auto& up = w.up;
     // One probe of ~100 prompt tokens at $1,000 per million costs ~$0.1: over the budget.
-    const std::string yaml = "global:\n  listen: \"127.0.0.1:0\"\n  state_dir: \"" +
-                             dir.string() +
-                             "\"\n  shutdown_grace: 100ms\n"
-                             "defaults:\n"
-                             "  interval: 1s\n"
-                             "  timeout: 1s\n"
-                             "  baseline_interval: 1h\n"
-                             "  challenge: {kind: count}\n"
-                             "  price: {input_per_million: 1000, output_per_million: 1000}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none, budget: {daily_usd: 0.01}}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const std::string yaml = w.yaml(
+        "  interval: 1s\n"
+        "  timeout: 1s\n"
+        "  baseline_interval: 1h\n"
+        "  challenge: {kind: count}\n"
+        "  price: {input_per_million: 1000, output_per_million: 1000}\n",
+        ", budget: {daily_usd: 0.01}");
     const auto skipped = [](const running_service& s) {
       return s
           .metric("visionwatch_gateway_probes_skipped_total", {{"gateway", "gw"}, {"reason", "budget"}})
@@ -237,7 +244,5 @@ TEST_SUITE("integration") {
       CHECK(up.request_count() == requests);
       CHECK(failures(svc) == 0.0);
     }
-    up.stop();
-    std::filesystem::remove_all(dir);
   }
 }
