@@ -54,7 +54,7 @@ static_assert(static_cast<std::size_t>(notification_result::dropped) + 1 ==
                   notification_result_count,
               "one result name per notification_result");
 
-static_assert(static_cast<std::size_t>(probe_skip_reason::late) + 1 == probe_skip_reason_count,
+static_assert(static_cast<std::size_t>(probe_skip_reason::budget) + 1 == probe_skip_reason_count,
               "one skip reason label per probe_skip_reason");
 
 static_assert(static_cast<std::size_t>(phase::first_token) + 1 == phase_count,

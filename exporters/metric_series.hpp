@@ -110,6 +110,7 @@ struct route_series {
   std::optional<double> last_success;
   /// Unix time until which a Retry-After defers the route's probes; absent when not deferred.
   std::optional<double> deferred_until;
+  bool retry_mode = false;  ///< the last probe failed: the next comes after retry_interval
   struct alert {
     std::string rule_fragment;  ///< `rule=".."`
     bool firing = false;
@@ -122,6 +123,13 @@ struct receiver_series {
   std::string fragment;  ///< `receiver=".."`
   std::array<std::uint64_t, notification_result_count> results{};
   double queue_depth = 0;
+};
+
+/// A gateway's spend today against its budget.
+struct gateway_budget_series {
+  std::string fragment;  ///< `gateway=".."`
+  double spent = 0;      ///< USD today (UTC)
+  double exhausted = 0;  ///< 1 while a budget pauses the gateway
 };
 
 /// The series of the instance itself: build, scheduler, configuration, receivers.
@@ -144,6 +152,7 @@ struct instance_series {
            std::pair<std::string, std::array<std::uint64_t, probe_skip_reason_count>>,
            std::less<>>
       gateway_skipped;
+  std::map<std::string, gateway_budget_series, std::less<>> gateway_budget;
 };
 
 }  // namespace visionwatch::metrics_detail

@@ -40,6 +40,14 @@ template <std::optional<double> route_series::*member, label_group (route_series
 constexpr auto optional_gauge = [](auto& out, const route_series& s) {
   optional_value(out, s.*member, (s.*labels)());
 };
+/// A per-gateway gauge of the spend guard: `member` of each gateway's budget series.
+template <double gateway_budget_series::*member>
+constexpr auto budget_gauge = [](auto& out, const instance_series& m) {
+  for (const auto& [name, b] : m.gateway_budget) {
+    out.value(b.*member, {}, {"gateway", name, b.fragment});
+  }
+};
+
 constexpr auto by_route = &route_series::route;
 constexpr auto by_route_model = &route_series::route_model;
 
@@ -193,6 +201,12 @@ constexpr std::array rows = {
                MetricType::Gauge,
                "route"},
               optional_gauge<&route_series::deferred_until, by_route>),
+    per_route({"visionwatch_route_retry_mode",
+               "1 while the route is in retry mode (its last probe failed: the next one comes "
+               "retry_interval after it), else 0",
+               MetricType::Gauge,
+               "route"},
+              [](auto& out, const route_series& s) { out.value(s.retry_mode ? 1 : 0, s.route()); }),
     per_route({"visionwatch_alerts_firing",
                "1 while the alert rule fires for the route, else 0",
                MetricType::Gauge,
@@ -240,7 +254,8 @@ constexpr std::array rows = {
                  }),
     per_instance({"visionwatch_gateway_probes_skipped_total",
                   "Due probes of the gateway's routes not started, by reason (concurrency: no "
-                  "free slot; overlap: previous probe still running; late: slot passed)",
+                  "free slot; overlap: previous probe still running; late: slot passed; budget: "
+                  "daily budget spent)",
                   MetricType::Counter,
                   "gateway,reason"},
                  [](auto& out, const instance_series& m) {
@@ -254,6 +269,18 @@ constexpr std::array rows = {
                      }
                    }
                  }),
+    per_instance({"visionwatch_budget_spent_usd",
+                  "Estimated spend today (UTC) on probes and control requests through the "
+                  "gateway, from usage and route prices",
+                  MetricType::Gauge,
+                  "gateway"},
+                 budget_gauge<&gateway_budget_series::spent>),
+    per_instance({"visionwatch_budget_exhausted",
+                  "1 while the gateway's probes are paused until the next UTC day because its "
+                  "daily budget or the global one is spent, else 0",
+                  MetricType::Gauge,
+                  "gateway"},
+                 budget_gauge<&gateway_budget_series::exhausted>),
     per_instance({"visionwatch_notifications_total",
                   "Alert notification delivery attempts, by result",
                   MetricType::Counter,

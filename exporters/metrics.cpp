@@ -83,6 +83,8 @@ std::string_view to_string(probe_skip_reason r) noexcept {
       return "overlap";
     case probe_skip_reason::late:
       return "late";
+    case probe_skip_reason::budget:
+      return "budget";
   }
   return "concurrency";
 }
@@ -286,6 +288,11 @@ bool metrics::add_gateway(std::string_view gateway) {
                                        std::pair{exposition::label("gateway", gateway),
                                                  std::array<std::uint64_t, probe_skip_reason_count>{}});
   }
+  if (!instance_->gateway_budget.contains(gateway)) {
+    instance_->gateway_budget.emplace(
+        std::string(gateway),
+        metrics_detail::gateway_budget_series{exposition::label("gateway", gateway), 0, 0});
+  }
   return true;
 }
 
@@ -295,6 +302,29 @@ bool metrics::remove_gateway(std::string_view gateway) {
     return false;
   }
   instance_->gateway_skipped.erase(it);
+  if (const auto b = instance_->gateway_budget.find(gateway);
+      b != instance_->gateway_budget.end()) {
+    instance_->gateway_budget.erase(b);
+  }
+  return true;
+}
+
+bool metrics::set_gateway_budget(std::string_view gateway, double spent_usd, bool exhausted) {
+  const auto it = instance_->gateway_budget.find(gateway);
+  if (it == instance_->gateway_budget.end()) {
+    return false;
+  }
+  it->second.spent = std::isfinite(spent_usd) ? spent_usd : 0;
+  it->second.exhausted = exhausted ? 1 : 0;
+  return true;
+}
+
+bool metrics::set_retry_mode(route_handle route, bool retrying) {
+  route_series* s = resolve(route);
+  if (s == nullptr) {
+    return false;
+  }
+  s->retry_mode = retrying;
   return true;
 }
 

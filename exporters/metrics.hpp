@@ -68,8 +68,9 @@ enum class probe_skip_reason : std::uint8_t {
   concurrency,  ///< it waited for a slot (max_concurrency or max_in_flight) until its next slot
   overlap,      ///< the route's previous probe was still running
   late,         ///< its slot passed while the process was stopped, suspended or stalled
+  budget,       ///< the gateway's daily budget (or the global one) is spent: probing paused
 };
-inline constexpr std::size_t probe_skip_reason_count = 3;
+inline constexpr std::size_t probe_skip_reason_count = 4;
 std::string_view to_string(probe_skip_reason r) noexcept;
 
 /// Names a route's series inside one `metrics` object. A plain value: copy it into route state.
@@ -126,14 +127,19 @@ class metrics {
   /// Until when a Retry-After defers the route's probes; nullopt: not deferred (no sample).
   bool set_deferred_until(route_handle route,
                           std::optional<std::chrono::system_clock::time_point> until);
-  /// Creates the gateway's skipped-probe counter at 0 (a reload keeps existing counts); false
-  /// for an empty or non-UTF-8 name.
+  /// Whether the route is in retry mode (its last probe failed; the next comes after
+  /// retry_interval).
+  bool set_retry_mode(route_handle route, bool retrying);
+  /// Creates the gateway's skipped-probe counter and budget gauges at 0 (a reload keeps existing
+  /// values); false for an empty or non-UTF-8 name.
   bool add_gateway(std::string_view gateway);
   /// Removes the gateway's series (a reload removed the gateway).
   bool remove_gateway(std::string_view gateway);
   /// Counts a due probe of the gateway's routes that did not start, by reason.
   bool gateway_probe_skipped(std::string_view gateway,
                              probe_skip_reason reason = probe_skip_reason::concurrency);
+  /// The gateway's estimated spend today (UTC) and whether a budget pauses its probes.
+  bool set_gateway_budget(std::string_view gateway, double spent_usd, bool exhausted);
   /// Outcome of a state file write; the timestamp moves only when `ok`.
   void state_saved(bool ok, std::chrono::system_clock::time_point at);
 

@@ -44,6 +44,35 @@ std::string ago(std::chrono::system_clock::time_point now,
   return std::to_string(s / 3600) + " h ago";
 }
 
+std::string usd(double v) { return "$" + fixed(v, v < 1 ? 4 : 2); }
+
+/// The status page's budget line: spend against each budget, paused gateways marked.
+std::string budget_line(const status_view& s) {
+  if (s.budgets.empty()) {
+    return {};
+  }
+  std::string h;
+  if (s.global_daily_usd) {
+    h += "<span>spent today " + usd(s.spent_today_usd) + " of " + usd(*s.global_daily_usd) +
+         " (global budget)</span>";
+  }
+  const std::string resume =
+      s.budget_resumes_at ? format_rfc3339(*s.budget_resumes_at) : std::string("midnight UTC");
+  for (const auto& b : s.budgets) {
+    if (!b.paused_by.empty()) {
+      h += R"(<span class="badge fail">gateway )" + html_escape(b.gateway) + ": " +
+           (b.paused_by == "global" ? std::string("global") : std::string("daily")) +
+           " budget spent (" + usd(b.spent_usd) +
+           (b.daily_usd ? " of " + usd(*b.daily_usd) : std::string()) +
+           "), probes paused until " + resume + "</span>";
+    } else if (b.daily_usd) {
+      h += "<span>gateway " + html_escape(b.gateway) + ": " + usd(b.spent_usd) + " of " +
+           usd(*b.daily_usd) + " today</span>";
+    }
+  }
+  return h;
+}
+
 const char* outcome_class(const probe_result& r) {
   if (r.success()) {
     return "ok";
@@ -148,6 +177,8 @@ json route_json(const route_view& r) {
       {"deferred_until",
        r.deferred_until ? json(format_rfc3339(*r.deferred_until, utc_precision::milliseconds))
                         : json(nullptr)},
+      {"retry_mode", r.retrying},
+      {"retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0},
       {"alerts", std::move(alerts)},
       {"results", std::move(recent)},
   };
@@ -165,12 +196,26 @@ json status_json(const status_view& s) {
                         {"demand", w.demand},
                         {"skipped_probes", w.skipped}});
   }
+  json budgets = json::array();
+  for (const auto& b : s.budgets) {
+    budgets.push_back({{"gateway", b.gateway},
+                       {"spent_usd", b.spent_usd},
+                       {"daily_usd", opt(b.daily_usd)},
+                       {"exhausted", !b.paused_by.empty()},
+                       {"paused_by", b.paused_by.empty() ? json(nullptr) : json(b.paused_by)}});
+  }
   return json{{"version", s.version},
               {"revision", s.revision},
               {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
               {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
               {"config_last_reload_successful", s.last_reload_ok},
               {"gateway_warnings", std::move(warnings)},
+              {"budget",
+               {{"daily_usd", opt(s.global_daily_usd)},
+                {"spent_usd", s.spent_today_usd},
+                {"resumes_at",
+                 s.budget_resumes_at ? json(format_rfc3339(*s.budget_resumes_at)) : json(nullptr)},
+                {"gateways", std::move(budgets)}}},
               {"routes", std::move(routes)}};
 }
 
@@ -222,6 +267,7 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
          std::to_string(w.max_concurrency) + ", " + std::to_string(w.skipped) +
          " probes skipped</span>";
   }
+  h += budget_line(s);
   h += "</header>\n<main>\n";
   for (const auto& r : s.routes) {
     const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
@@ -246,6 +292,11 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
       }
     } else {
       h += "<span class=\"badge muted\">no probe yet</span>";
+    }
+    if (r.retrying) {
+      h += " <span class=\"badge fail\">retry mode: next probe " +
+           fixed(static_cast<double>(r.retry_interval.count()) / 1000.0, 0) +
+           " s after the failure</span>";
     }
     for (const auto& a : r.alerts) {
       if (a.state == "firing") {

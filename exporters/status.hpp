@@ -35,6 +35,9 @@ struct route_view {
   std::uint64_t silent_failures = 0;  ///< in the window
   /// Until when a Retry-After reply defers the route's probes (capped by max_retry_after).
   std::optional<std::chrono::system_clock::time_point> deferred_until;
+  /// Retry mode: the last probe failed, the next comes retry_interval after it.
+  bool retrying = false;
+  std::chrono::milliseconds retry_interval{};
   std::vector<alert_view> alerts;
   std::vector<probe_result> recent;  ///< newest first
 };
@@ -47,6 +50,14 @@ struct gateway_warning {
   std::uint64_t skipped = 0;  ///< due probes of its routes skipped so far
 };
 
+/// A gateway's spend today (UTC) against the budgets (`budget: {daily_usd}`).
+struct budget_view {
+  std::string gateway;
+  double spent_usd = 0;
+  std::optional<double> daily_usd;  ///< the gateway's own budget
+  std::string paused_by;            ///< "" (probing), "gateway" or "global"
+};
+
 struct status_view {
   std::string version;
   std::string revision;
@@ -55,6 +66,12 @@ struct status_view {
   std::string config_path;
   bool last_reload_ok = true;
   std::vector<gateway_warning> gateway_warnings;
+  /// One per gateway when a budget is configured anywhere; empty otherwise.
+  std::vector<budget_view> budgets;
+  std::optional<double> global_daily_usd;
+  double spent_today_usd = 0;  ///< over every gateway
+  /// The next midnight UTC, when paused gateways resume; set when a budget is configured.
+  std::optional<std::chrono::system_clock::time_point> budget_resumes_at;
   std::vector<route_view> routes;
 };
 

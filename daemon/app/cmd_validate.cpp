@@ -1,6 +1,7 @@
 // `visionwatch validate --config FILE`: loads the configuration exactly as `run` would (secrets
-// and image files included) and reports every error at once. Exit 0 and a one-line summary on
-// stdout when valid; exit 2 with one line per error on stderr otherwise.
+// and image files included) and reports every error at once. Exit 0, a one-line summary and the
+// projected daily probes and spend per gateway on stdout when valid; exit 2 with one line per
+// error on stderr otherwise.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/config_capacity.hpp"
+#include "daemon/runtime/spend_projection.hpp"
 
 namespace visionwatch {
 namespace {
@@ -39,6 +41,14 @@ int run_validate(const std::string& path) {
               counted(c.gateways.size(), "gateway", "gateways").c_str(),
               counted(c.routes.size(), "route", "routes").c_str(),
               counted(c.receivers.size(), "receiver", "receivers").c_str());
+  const auto projections = project_daily_spend(c);
+  for (const auto& warning : projection_warnings(c, projections)) {
+    std::fprintf(stderr, "%s: warning: %s\n", path.c_str(), warning.c_str());
+  }
+  std::printf("projected per day (typical tokens of each route's challenge, route prices):\n");
+  for (const auto& p : projections) {
+    std::printf("  %s\n", projection_line(p).c_str());
+  }
   return exit_ok;
 }
 

@@ -3,6 +3,7 @@
 /// keys, wrong types and bad values are errors naming the file, line and path; all errors of a
 /// file are reported together. Secrets are resolved at load time and held only here.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -58,6 +59,9 @@ struct route_settings {
   std::chrono::milliseconds interval{60'000};
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds baseline_interval{3'600'000};
+  /// After a failed probe the next one comes this long after it instead of at the next interval,
+  /// until a probe succeeds (`retry_interval`, at most the interval).
+  std::optional<std::chrono::milliseconds> retry_interval;
   std::size_t window = 100;  ///< probes in the windowed quantiles and ratios
   /// Ask for a streamed reply and measure time to first token (`stream: true`); only for an
   /// api flavour that can stream.
@@ -66,6 +70,20 @@ struct route_settings {
   verdict_checks checks;
   price_config price;
   alert_rules_config alerts;
+
+  /// retry_interval, or when unset a quarter of the interval, at least 30 s and at most the
+  /// interval: a failure is confirmed sooner, and a route failing all day costs at most 4 times
+  /// its usual spend (2 times at the default interval of 60 s).
+  [[nodiscard]] std::chrono::milliseconds effective_retry_interval() const noexcept {
+    return retry_interval.value_or(
+        std::min(interval, std::max(interval / 4, std::chrono::milliseconds(30'000))));
+  }
+};
+
+/// `budget:` on a gateway or in `global`: probes pause for the rest of the UTC day once the
+/// estimated spend reaches daily_usd.
+struct budget_config {
+  std::optional<double> daily_usd;  ///< unset: no limit
 };
 
 struct gateway_config {
@@ -87,6 +105,7 @@ struct gateway_config {
   /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The secret key and the token are
   /// secrets.
   sigv4::credentials aws_credentials;
+  budget_config budget;  ///< this gateway's daily spend limit
 };
 
 struct route_config {
@@ -111,6 +130,7 @@ struct global_config {
   std::chrono::milliseconds shutdown_grace{10'000};
   /// Longest deferral a Retry-After reply may impose on a route (a longer one is capped).
   std::chrono::milliseconds max_retry_after{15 * 60 * 1000};
+  budget_config budget;  ///< the daily spend limit over all gateways
 };
 
 struct config {

@@ -183,7 +183,8 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
                 "anthropic_version",
                 "api_version",
                 "aws_region",
-                "aws_credentials"});
+                "aws_credentials",
+                "budget"});
   if (!m.ok()) {
     return;
   }
@@ -236,10 +237,35 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
       g.client.body_limit = static_cast<std::size_t>(*s);
     }
   }
+  if (const auto* v = m.get("budget")) {
+    parse_budget(reader, *v, m.at("budget"), g.budget);
+  }
   doc.cfg.gateways.push_back(std::move(g));
 }
 
 }  // namespace
+
+void parse_budget(config_reader& reader,
+                  const YAML::Node& n,
+                  const std::string& path,
+                  budget_config& out) {
+  map_reader m(reader, n, path, {"daily_usd"});
+  if (!m.ok()) {
+    return;
+  }
+  const auto* v = m.get("daily_usd");
+  if (v == nullptr) {
+    reader.fail(m.line(), path, "missing required key \"daily_usd\"");
+    return;
+  }
+  if (const auto usd = reader.number(*v, m.at("daily_usd"), 0, 1e9, "0..1000000000 USD")) {
+    if (*usd <= 0) {
+      reader.fail(*v, m.at("daily_usd"), "must be more than 0 (leave budget out for no limit)");
+    } else {
+      out.daily_usd = *usd;
+    }
+  }
+}
 
 void parse_gateways(config_document& doc, const YAML::Node& n) {
   doc.reader.for_each_item(n, "gateways", [&](const YAML::Node& item, const std::string& path) {

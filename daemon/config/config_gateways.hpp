@@ -1,6 +1,6 @@
 #pragma once
 /// The `gateways:` section: where probes are sent, with the API key, extra headers, TLS, proxy
-/// and connection settings of each gateway.
+/// and connection settings of each gateway, and its daily budget.
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,5 +9,11 @@
 namespace visionwatch::config_reading {
 
 void parse_gateways(config_document& doc, const YAML::Node& n);
+
+/// `budget: {daily_usd: X}` (a gateway's or global's), X > 0 USD.
+void parse_budget(config_reader& reader,
+                  const YAML::Node& n,
+                  const std::string& path,
+                  budget_config& out);
 
 }  // namespace visionwatch::config_reading

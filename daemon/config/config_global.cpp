@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/config/config_gateways.hpp"
 #include "daemon/config/config_secrets.hpp"
 
 namespace visionwatch::config_reading {
@@ -168,7 +169,8 @@ void parse_global(config_document& doc, const YAML::Node& n) {
                 "media_base_url",
                 "max_in_flight",
                 "shutdown_grace",
-                "max_retry_after"});
+                "max_retry_after",
+                "budget"});
   if (!m.ok()) {
     return;
   }
@@ -205,6 +207,9 @@ void parse_global(config_document& doc, const YAML::Node& n) {
   m.read_integer("max_in_flight", 1, 100'000, g.max_in_flight);
   m.read_duration("shutdown_grace", g.shutdown_grace);
   m.read_duration("max_retry_after", g.max_retry_after);
+  if (const auto* v = m.get("budget")) {
+    parse_budget(reader, *v, m.at("budget"), g.budget);
+  }
 }
 
 }  // namespace visionwatch::config_reading

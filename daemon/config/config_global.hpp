@@ -1,6 +1,6 @@
 #pragma once
 /// The `global:` section: listen address, state directory, external labels, admin token, public
-/// URLs, in-flight cap and shutdown grace.
+/// URLs, in-flight cap, shutdown grace and the daily budget over all gateways.
 
 #include <yaml-cpp/yaml.h>
 

@@ -294,6 +294,7 @@ void parse_defaults(config_document& doc, const YAML::Node& n) {
                {"interval",
                 "timeout",
                 "baseline_interval",
+                "retry_interval",
                 "window",
                 "stream",
                 "challenge",
@@ -314,6 +315,14 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
   seen.timeout = m.has("timeout");
   m.read_duration("timeout", s.timeout);
   m.read_duration("baseline_interval", s.baseline_interval);
+  seen.retry_interval = m.has("retry_interval");
+  if (seen.retry_interval) {
+    std::chrono::milliseconds retry{0};
+    m.read_duration("retry_interval", retry);
+    if (retry.count() > 0) {
+      s.retry_interval = retry;
+    }
+  }
   m.read_integer("window", 1, 100'000, s.window);
   m.read_boolean("stream", s.stream);
   if (const auto* v = m.get("challenge")) {
@@ -377,6 +386,14 @@ void check_timeout(config_reader& reader,
                 m.at("timeout"),
                 "timeout " + format_duration(s.timeout) + " is longer than interval " +
                     format_duration(s.interval));
+  }
+  if ((seen.interval || seen.retry_interval) && s.retry_interval &&
+      *s.retry_interval > s.interval) {
+    const std::string key = seen.retry_interval ? "retry_interval" : "interval";
+    reader.fail(*m.get(key),
+                m.at("retry_interval"),
+                "retry_interval " + format_duration(*s.retry_interval) +
+                    " is longer than interval " + format_duration(s.interval));
   }
 }
 

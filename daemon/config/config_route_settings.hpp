@@ -1,7 +1,8 @@
 #pragma once
 /// Route settings: the built-in defaults, the `defaults:` section and the same keys on each route
-/// (interval, timeout, baseline_interval, window, challenge, checks, price, alerts). A route starts
-/// from the defaults and overrides field by field; nested maps merge per key.
+/// (interval, timeout, baseline_interval, retry_interval, window, challenge, checks, price,
+/// alerts). A route starts from the defaults and overrides field by field; nested maps merge per
+/// key.
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,6 +14,7 @@ namespace visionwatch::config_reading {
 struct settings_seen {
   bool interval = false;
   bool timeout = false;
+  bool retry_interval = false;
 };
 
 /// The settings before `defaults:` is applied.
@@ -28,7 +30,8 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
 /// decoder in the flavour table). Run once the routes and gateways are all read.
 void check_stream_routes(config_document& doc);
 
-/// Reports a timeout longer than the interval, when either was set at this level.
+/// Reports a timeout or a retry_interval longer than the interval, when either was set at this
+/// level.
 void check_timeout(config_reader& reader,
                    const map_reader& m,
                    const route_settings& s,

@@ -225,6 +225,7 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
                 "interval",
                 "timeout",
                 "baseline_interval",
+                "retry_interval",
                 "window",
                 "stream",
                 "challenge",

@@ -69,6 +69,15 @@ class alerting {
   /// false when the file could not be written.
   bool save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
 
+  /// A section of the state file kept for the service besides alert state (e.g. "budget"):
+  /// as read by start() (null when absent), and set before a save() writes it.
+  [[nodiscard]] const nlohmann::json& saved_section(std::string_view name) const {
+    return store_.section(name);
+  }
+  void set_section(std::string name, nlohmann::json value) {
+    store_.set_section(std::move(name), std::move(value));
+  }
+
   /// Stops the notifiers (a request in progress may finish within `grace`).
   net::awaitable<void> stop(std::chrono::milliseconds grace);
 

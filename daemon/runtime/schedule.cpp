@@ -66,7 +66,13 @@ void scheduler_core::update_route(route_id id,
   interval = std::max(interval, std::chrono::milliseconds(1));
   baseline_interval = std::max(baseline_interval, std::chrono::milliseconds(1));
   if (interval < r.interval) {
-    r.next_probe -= (r.interval - interval);  // never wait longer than the new interval
+    // Never wait longer than the new interval; a pending retry keeps its time.
+    auto& slot = r.resume_slot ? *r.resume_slot : r.next_probe;
+    slot -= (r.interval - interval);
+    if (r.resume_slot && *r.resume_slot <= r.next_probe) {
+      r.next_probe = *r.resume_slot;
+      r.resume_slot.reset();
+    }
   }
   if (baseline_interval < r.baseline_interval) {
     r.next_baseline -= (r.baseline_interval - baseline_interval);
@@ -108,8 +114,12 @@ void scheduler_core::defer(route_id id, time_point t) {
   if (it == routes_.end() || it->second.removed || it->second.next_probe >= t) {
     return;
   }
-  it->second.next_probe = t;
-  push(id, it->second, job_kind::probe);
+  auto& r = it->second;
+  r.next_probe = t;
+  if (r.resume_slot && *r.resume_slot <= t) {
+    r.resume_slot.reset();  // deferred past the slot: the probe after it follows from t
+  }
+  push(id, r, job_kind::probe);
 }
 
 void scheduler_core::request_baseline(route_id id, time_point now) {
@@ -119,6 +129,78 @@ void scheduler_core::request_baseline(route_id id, time_point now) {
   }
   it->second.next_baseline = now;
   push(id, it->second, job_kind::baseline);
+}
+
+void scheduler_core::set_gateway_paused(std::size_t gateway, bool paused, time_point now) {
+  if (gateway >= gateway_paused_.size()) {
+    gateway_paused_.resize(gateway + 1, 0);
+  }
+  const bool was = gateway_paused_[gateway] != 0;
+  gateway_paused_[gateway] = paused ? 1 : 0;
+  if (!was || paused) {
+    return;
+  }
+  // Resumed (once a day at most): control requests missed in the pause run first, so the
+  // probes that follow have a baseline.
+  for (auto& [id, r] : routes_) {
+    if (r.gateway == gateway && r.baseline_missed && !r.removed) {
+      r.baseline_missed = false;
+      r.next_baseline = now;
+      push(id, r, job_kind::baseline);
+    }
+  }
+}
+
+bool scheduler_core::gateway_paused(std::size_t gateway) const noexcept {
+  return gateway < gateway_paused_.size() && gateway_paused_[gateway] != 0;
+}
+
+void scheduler_core::set_retry_interval(route_id id, std::chrono::milliseconds retry_interval) {
+  const auto it = routes_.find(id);
+  if (it == routes_.end() || it->second.removed) {
+    return;
+  }
+  auto& r = it->second;
+  r.retry_interval = retry_interval;
+  if (r.retry_interval >= r.interval || r.retry_interval.count() <= 0) {
+    leave_retry(id, r);
+  }
+}
+
+void scheduler_core::leave_retry(route_id id, route_entry& r) {
+  r.retrying = false;
+  if (r.resume_slot) {
+    r.next_probe = *r.resume_slot;
+    r.resume_slot.reset();
+    push(id, r, job_kind::probe);
+  }
+}
+
+void scheduler_core::record_outcome(route_id id, bool failed, time_point now) {
+  const auto it = routes_.find(id);
+  if (it == routes_.end() || it->second.removed) {
+    return;
+  }
+  auto& r = it->second;
+  if (!failed || r.retry_interval >= r.interval || r.retry_interval.count() <= 0) {
+    leave_retry(id, r);
+    return;
+  }
+  r.retrying = true;
+  // Counted from the end of the failed probe, so a retry never overlaps it.
+  const auto retry_at = now + r.retry_interval;
+  if (retry_at < r.next_probe) {
+    if (!r.resume_slot) {
+      r.resume_slot = r.next_probe;
+    }
+    r.next_probe = retry_at;
+    push(id, r, job_kind::probe);
+  }
+}
+
+bool scheduler_core::retrying(route_id id) const {
+  const auto it = routes_.find(id);
+  return it != routes_.end() && it->second.retrying;
 }
 
 bool scheduler_core::admit(const route_entry& r) const {
@@ -146,12 +228,18 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
         continue;
       }
       // Next slot; slots that passed entirely (process stopped, clock jump) count as skipped.
-      r.next_probe = e.due + r.interval;
+      // A retry ran ahead of the slot: the slot stays, so the route keeps its phase.
+      r.next_probe = r.resume_slot ? *r.resume_slot : e.due + r.interval;
+      r.resume_slot.reset();
       while (r.next_probe <= now) {
         r.next_probe += r.interval;
         skipped_.push_back({e.route, skip_reason::late});
       }
       push(e.route, r, job_kind::probe);
+      if (paused(r)) {
+        skipped_.push_back({e.route, skip_reason::budget});
+        continue;
+      }
       if (r.running || r.probe_waiting) {
         skipped_.push_back({e.route, r.running ? skip_reason::overlap : skip_reason::concurrency});
         continue;
@@ -167,6 +255,10 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
         r.next_baseline += r.baseline_interval;
       }
       push(e.route, r, job_kind::baseline);
+      if (paused(r)) {
+        r.baseline_missed = true;
+        continue;
+      }
       const bool queued = std::any_of(waiting_.begin(), waiting_.end(), [&](const job& j) {
         return j.route == e.route && j.kind == job_kind::baseline;
       });
@@ -185,6 +277,17 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
       continue;
     }
     auto& r = rit->second;
+    if (paused(r)) {
+      // Paused while it waited for a slot.
+      if (it->kind == job_kind::probe) {
+        r.probe_waiting = false;
+        skipped_.push_back({it->route, skip_reason::budget});
+      } else {
+        r.baseline_missed = true;
+      }
+      it = waiting_.erase(it);
+      continue;
+    }
     if (r.running || !admit(r)) {
       ++it;
       continue;
@@ -208,7 +311,8 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
 
 bool scheduler_core::try_start_now(route_id id) {
   const auto it = routes_.find(id);
-  if (it == routes_.end() || it->second.removed || it->second.running || !admit(it->second)) {
+  if (it == routes_.end() || it->second.removed || it->second.running || !admit(it->second) ||
+      paused(it->second)) {
     return false;
   }
   auto& r = it->second;

@@ -1,7 +1,9 @@
 #pragma once
 /// Sans-io scheduling decisions for many routes: when each route is due, which due probes may
 /// start under the global and per-gateway concurrency limits, and which are skipped because the
-/// previous probe of the route still runs. Time is passed in; the coroutine driver
+/// previous probe of the route still runs or the gateway's budget is spent. After a failed probe
+/// a route is in retry mode: its next probe comes retry_interval after the failure, ahead of its
+/// slot, until a probe succeeds. Time is passed in; the coroutine driver
 /// (service::schedule_loop in daemon/runtime/service.cpp) owns the one timer. Not thread-safe
 /// (one io_context thread).
 
@@ -62,8 +64,9 @@ class scheduler_core {
                   ///< max_in_flight)
     overlap,      ///< the route's previous probe was still running (timeout longer than interval)
     late,         ///< the slot passed entirely: the process was stopped, suspended or stalled
+    budget,       ///< the gateway is paused: its daily budget (or the global one) is spent
   };
-  static constexpr std::size_t skip_reason_count = 3;
+  static constexpr std::size_t skip_reason_count = 4;
 
   struct skip {
     route_id route = 0;
@@ -95,6 +98,20 @@ class scheduler_core {
   [[nodiscard]] bool has_route(route_id id) const;
 
   void set_gateway_limit(std::size_t gateway, std::size_t limit);
+  /// Pauses (a spent budget) or resumes a gateway. While paused, due probes of its routes are
+  /// skipped (reason budget), its control requests are not run, and waiting jobs are dropped;
+  /// a route that missed a control request runs one at the first poll after `now` on resume.
+  void set_gateway_paused(std::size_t gateway, bool paused, time_point now);
+  [[nodiscard]] bool gateway_paused(std::size_t gateway) const noexcept;
+
+  /// How soon a failed route is probed again (`retry_interval`); one not shorter than the
+  /// interval means no retry mode. Set after add_route (0 until then) and after each update_route.
+  void set_retry_interval(route_id id, std::chrono::milliseconds retry_interval);
+  /// A probe of the route (scheduled or on demand) finished at `now`. A failure puts the route
+  /// in retry mode: its next probe moves to now + retry_interval when that is sooner than its
+  /// slot. A success ends retry mode; the route resumes its slot (the phase is kept).
+  void record_outcome(route_id id, bool failed, time_point now);
+  [[nodiscard]] bool retrying(route_id id) const;
   void set_max_in_flight(std::size_t n) { max_in_flight_ = n; }
 
   /// Moves a route's next probe no earlier than `t` (429 with Retry-After).
@@ -133,6 +150,11 @@ class scheduler_core {
     bool running = false;
     bool probe_waiting = false;
     bool removed = false;  ///< removed while running: erased when it finishes
+    std::chrono::milliseconds retry_interval{};  ///< < interval: retry mode after a failure
+    bool retrying = false;
+    /// Set while a retry runs ahead of the slot: where the probe schedule resumes after it.
+    std::optional<time_point> resume_slot;
+    bool baseline_missed = false;  ///< a control request not run while the gateway was paused
   };
   struct heap_entry {
     time_point due;
@@ -144,12 +166,18 @@ class scheduler_core {
 
   void push(route_id id, route_entry& r, job_kind kind);
   [[nodiscard]] bool admit(const route_entry& r) const;
+  [[nodiscard]] bool paused(const route_entry& r) const noexcept {
+    return gateway_paused(r.gateway);
+  }
+  /// Ends retry mode; a retry still pending gives way to the slot.
+  void leave_retry(route_id id, route_entry& r);
 
   std::unordered_map<route_id, route_entry> routes_;
   std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap_;
   std::deque<job> waiting_;
   std::vector<std::size_t> gateway_limit_;
   std::vector<std::size_t> gateway_in_flight_;
+  std::vector<std::uint8_t> gateway_paused_;  ///< by gateway index: 1 while paused
   std::size_t max_in_flight_;
   std::size_t in_flight_ = 0;
   std::uint64_t next_generation_ = 1;

@@ -15,6 +15,7 @@
 #include "daemon/runtime/service_parts.hpp"
 #include "daemon/runtime/version.hpp"
 #include "probes/http_client.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
@@ -33,6 +34,8 @@ probe_skip_reason skip_reason_label(scheduler_core::skip_reason r) noexcept {
       return probe_skip_reason::overlap;
     case scheduler_core::skip_reason::late:
       return probe_skip_reason::late;
+    case scheduler_core::skip_reason::budget:
+      return probe_skip_reason::budget;
   }
   return probe_skip_reason::concurrency;
 }
@@ -79,7 +82,7 @@ void service::start() {
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
   warn_capacity();
 
-  // Alert state, pending notifications and usage baselines survive restarts.
+  // Alert state, pending notifications, usage baselines and today's spend survive restarts.
   alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
   for (const auto& [route, b] : alerting_->start()) {
     if (const auto it = by_name_.find(route); it != by_name_.end()) {
@@ -88,6 +91,10 @@ void service::start() {
       metrics_->set_baseline(e.metrics, b.first);
     }
   }
+  if (budget_.restore(alerting_->saved_section("budget"), std::chrono::system_clock::now())) {
+    spdlog::info("budget: ${:.4f} spent today (UTC) before this start", budget_.total());
+  }
+  apply_budget();
 
   build_admin();
   admin_->start();
@@ -153,6 +160,8 @@ status_view service::snapshot() const {
     if (e.deferred_until && *e.deferred_until > v.now) {
       r.deferred_until = e.deferred_until;
     }
+    r.retrying = core_.retrying(id);
+    r.retry_interval = rc.settings.effective_retry_interval();
     r.recent = e.state.recent();
     for (auto& p : r.recent) {
       p.route = rc.name;
@@ -160,7 +169,45 @@ status_view service::snapshot() const {
     r.alerts = alerting_->views(rc.name);
     v.routes.push_back(std::move(r));
   }
+  if (budget_.limited()) {
+    v.global_daily_usd = budget_.global_limit();
+    v.spent_today_usd = budget_.total();
+    v.budget_resumes_at = budget_.resumes_at();
+    for (const auto& [name, g] : gateways_) {
+      const auto why = budget_.paused(name);
+      v.budgets.push_back({name,
+                           budget_.spent(name),
+                           budget_.limit(name),
+                           why == budget_ledger::pause::none      ? ""
+                           : why == budget_ledger::pause::gateway ? "gateway"
+                                                                  : "global"});
+    }
+  }
   return v;
+}
+
+void service::apply_budget() noexcept {
+  const auto now = clock::now();
+  for (const auto& [name, g] : gateways_) {
+    const auto why = budget_.paused(name);
+    const bool paused = why != budget_ledger::pause::none;
+    if (paused != core_.gateway_paused(g->index)) {
+      core_.set_gateway_paused(g->index, paused, now);
+      state_dirty_ = true;  // written within a second: a restart finds the spend that paused it
+      if (paused) {
+        spdlog::warn(
+            "gateway {}: {} budget spent (${:.4f} today): probes and control requests paused "
+            "until {}",
+            name,
+            why == budget_ledger::pause::global ? "the global daily" : "its daily",
+            budget_.spent(name),
+            format_rfc3339(budget_.resumes_at()));
+      } else {
+        spdlog::info("gateway {}: probing resumes (a new UTC day or a larger budget)", name);
+      }
+    }
+    metrics_->set_gateway_budget(name, budget_.spent(name), paused);
+  }
 }
 
 void service::wake() { wake_timer_.cancel(); }
@@ -276,11 +323,25 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
     }
     metrics_->record(e.metrics, r, e.state.figures());
   } else {
+    // A 429 neither starts nor prolongs retry mode: a rate-limited gateway is not probed faster.
+    core_.record_outcome(
+        id, r.result != outcome::ok && r.result != outcome::rate_limited, clock::now());
+    metrics_->set_retry_mode(e.metrics, core_.retrying(id));
     e.state.record(r);
     const auto figures = e.state.figures();
     metrics_->record(e.metrics, r, figures);
     if (alerting_->on_probe(r, figures)) {
       state_dirty_ = true;  // alert state: saved within a second, one write for a burst
+    }
+  }
+  if (r.cost_usd > 0) {
+    const auto& gateway = e.cfg->gateway;
+    budget_.add(gateway, r.cost_usd, std::chrono::system_clock::now());
+    budget_dirty_ = true;  // saved within a minute, like a baseline
+    if (budget_.limited()) {
+      apply_budget();  // a global budget may pause every gateway
+    } else {
+      metrics_->set_gateway_budget(gateway, budget_.spent(gateway), false);
     }
   }
   if (r.retry_after && r.result == outcome::rate_limited) {
@@ -312,6 +373,14 @@ net::awaitable<admin_response> service::probe_now(admin_request req) {
   const auto id = it->second;
   if (stopping_) {
     co_return error_response(http::status::service_unavailable, "shutting down");
+  }
+  const auto& gateway = routes_.at(id)->cfg->gateway;
+  if (const auto g = gateways_.find(gateway);
+      g != gateways_.end() && core_.gateway_paused(g->second->index)) {
+    co_return error_response(http::status::conflict,
+                             "the daily budget of gateway '" + gateway +
+                                 "' is spent: probes resume at " +
+                                 format_rfc3339(budget_.resumes_at()));
   }
   if (!core_.try_start_now(id)) {
     co_return error_response(http::status::conflict,
@@ -355,6 +424,7 @@ void service::save_state() {
       baselines[e->cfg->name] = {*b, *e->state.baseline_at()};
     }
   }
+  alerting_->set_section("budget", budget_.to_json());
   const bool ok = alerting_->save(baselines);
   metrics_->state_saved(ok, std::chrono::system_clock::now());
   last_save_ = clock::now();
@@ -375,6 +445,7 @@ void service::save_state() {
   save_failures_ = 0;
   state_dirty_ = false;
   baselines_dirty_ = false;
+  budget_dirty_ = false;
   queued_at_save_ = alerting_->queued();
 }
 
@@ -391,6 +462,10 @@ net::awaitable<void> service::upkeep_loop() {
     if (ec || stopping_) {
       co_return;
     }
+    if (budget_.roll(std::chrono::system_clock::now())) {
+      apply_budget();  // a new UTC day: paused gateways resume
+      budget_dirty_ = true;
+    }
     if (tick % 5 == 0) {
       // Alertmanager forgets a firing alert 4 resend_intervals after the last send; routes
       // probed less often than resend_interval are re-sent from here.
@@ -403,7 +478,8 @@ net::awaitable<void> service::upkeep_loop() {
       continue;
     }
     const auto since = clock::now() - last_save_;
-    if (state_dirty_ || (baselines_dirty_ && since >= std::chrono::seconds(60)) ||
+    if (state_dirty_ ||
+        ((baselines_dirty_ || budget_dirty_) && since >= std::chrono::seconds(60)) ||
         (alerting_->queued() != queued_at_save_ && since >= std::chrono::seconds(5))) {
       save_state();
     }

@@ -22,6 +22,7 @@
 
 #include "daemon/admin/admin_router.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/runtime/budget.hpp"
 #include "daemon/runtime/probe_runner.hpp"
 #include "daemon/runtime/route_state.hpp"
 #include "daemon/runtime/schedule.hpp"
@@ -93,6 +94,8 @@ class service {
   std::pair<std::size_t, std::size_t> install(std::shared_ptr<const config> cfg,
                                               resources res) noexcept;
   void reload_failed(const std::vector<std::string>& errors);
+  /// Pauses or resumes each gateway's probes from the budget ledger and exports its spend.
+  void apply_budget() noexcept;
   void warn_capacity() const;
   void wake();
   net::awaitable<void> schedule_loop();
@@ -120,6 +123,7 @@ class service {
   std::shared_ptr<const config> cfg_;
   std::unique_ptr<metrics> metrics_;
   scheduler_core core_;
+  budget_ledger budget_;
   std::map<std::string, std::unique_ptr<gateway_entry>> gateways_;
   std::map<scheduler_core::route_id, std::unique_ptr<route_entry>> routes_;
   std::map<std::string, scheduler_core::route_id, std::less<>> by_name_;
@@ -143,6 +147,7 @@ class service {
   scheduler_core::time_point save_retry_at_{};
   bool state_dirty_ = false;        ///< alert state changed since the last save
   bool baselines_dirty_ = false;    ///< a usage baseline changed since the last save
+  bool budget_dirty_ = false;       ///< today's spend changed since the last save
   std::size_t queued_at_save_ = 0;  ///< notifications queued when the state was last saved
   scheduler_core::time_point last_save_{};
   int exit_code_ = 0;

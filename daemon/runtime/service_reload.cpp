@@ -219,8 +219,10 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
       e = routes_.at(res.by_name.find(r.name)->second).get();
       core_.update_route(e->id, gw, s.interval, s.baseline_interval);
     }
+    core_.set_retry_interval(e->id, s.effective_retry_interval());
     e->cfg = &r;
     e->metrics = metrics_->add_route(labels_of(r, apis));  // same labels: same series
+    metrics_->set_retry_mode(e->metrics, core_.retrying(e->id));
     e->state.set_window(s.window);
     const auto image = res.images.find(r.name);
     e->image = image != res.images.end() ? image->second : nullptr;
@@ -235,6 +237,14 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
   gateways_ = std::move(res.gateways);
   next_route_id_ = res.next_route_id;
   cfg_ = std::move(cfg);
+  budget_ledger::limits limits;
+  for (const auto& g : cfg_->gateways) {
+    if (g.budget.daily_usd) {
+      limits.emplace(g.name, *g.budget.daily_usd);
+    }
+  }
+  budget_.set_limits(cfg_->global.budget.daily_usd, std::move(limits));
+  apply_budget();
   return counts;
 }
 

@@ -64,12 +64,12 @@ void write(const fs::path& p, const std::string& text) {
 }  // namespace
 
 TEST_SUITE("integration") {
-  TEST_CASE("validate accepts the example with exit 0 and a one-line summary on stdout") {
+  TEST_CASE("validate accepts the example with exit 0 and its one-line summary first on stdout") {
     const auto dir = test::make_temp_dir("vw-validate");
     const auto example = (test::source_dir() / "examples/visionwatch.yaml").string();
     const auto r = run_binary(dir, {"validate", "--config", example});
     CHECK(r.exit_code == exit_ok);
-    CHECK(r.out == example + ": valid (2 gateways, 4 routes, 2 receivers)\n");
+    CHECK(r.out.starts_with(example + ": valid (2 gateways, 4 routes, 2 receivers)\n"));
     CHECK(r.err.empty());
     fs::remove_all(dir);
   }

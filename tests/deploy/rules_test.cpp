@@ -141,6 +141,7 @@ TEST_SUITE("unit") {
       }
     }
     CHECK(alerts == std::set<std::string>{"VisionwatchAbsent",
+                                          "VisionwatchBudgetExhausted",
                                           "VisionwatchConfigReloadFailed",
                                           "VisionwatchDown",
                                           "VisionwatchLatencyHigh",

@@ -40,6 +40,7 @@ std::string full_exposition() {
   control.tokens.prompt_tokens = 27;
   m.record(h, control, {});
   m.probe_skipped(h);
+  m.add_gateway("g");  // the gateway series: skipped probes, budget
   // A streamed route: time to first token and output speed.
   route_labels streamed{"s", "m", "g", "openai-chat"};
   streamed.stream = true;

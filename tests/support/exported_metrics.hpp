@@ -30,8 +30,9 @@ std::optional<double> metric_value(std::string_view exposition,
 
 /// Every family name (`# TYPE` line) and every sample name (`_bucket`, `_sum`, `_count`
 /// included) in the exposition of a metrics object where every family has a series: a route
-/// with probes recorded (window figures set), a control request, a skipped probe, an alert
-/// series, a receiver with notifications, a scheduler lag observation and a successful reload.
+/// with probes recorded (window figures set), a control request, a skipped probe, a gateway,
+/// an alert series, a receiver with notifications, a scheduler lag observation and a successful
+/// reload.
 std::set<std::string> exported_metric_names();
 /// The subset of those names whose samples carry a `route` label.
 std::set<std::string> route_metric_names();
