@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "daemon/config/config_document.hpp"
+#include "daemon/config/config_yaml_scan.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::config_reading {
@@ -98,6 +100,11 @@ config_reader::config_reader(std::string file, fs::path base_dir, const env_look
     : file_(std::move(file)), base_dir_(std::move(base_dir)), env_(env) {}
 
 std::optional<YAML::Node> config_reader::load(std::string_view text) {
+  // Measured from the parser's events first: the tree itself is what a hostile size would cost.
+  if (auto too_large = yaml_too_large(text, max_written_nodes, max_document_nodes)) {
+    fail(0, "", *too_large);
+    return std::nullopt;
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
