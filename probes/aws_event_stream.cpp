@@ -192,6 +192,32 @@ std::string encode(const message& m) {
   return out;
 }
 
+header make_string_header(std::string name, std::string value) {
+  header h;
+  h.name = std::move(name);
+  h.type = header_type::string;
+  h.bytes = std::move(value);
+  return h;
+}
+
+message event_message(std::string type, std::string payload) {
+  message m;
+  m.headers = {make_string_header(":message-type", "event"),
+               make_string_header(":event-type", std::move(type)),
+               make_string_header(":content-type", "application/json")};
+  m.payload = std::move(payload);
+  return m;
+}
+
+message exception_message(std::string type, std::string payload) {
+  message m;
+  m.headers = {make_string_header(":message-type", "exception"),
+               make_string_header(":exception-type", std::move(type)),
+               make_string_header(":content-type", "application/json")};
+  m.payload = std::move(payload);
+  return m;
+}
+
 bool reader::fail(std::string why) {
   error_ = std::move(why);
   frame_.clear();
