@@ -200,22 +200,29 @@ header make_string_header(std::string name, std::string value) {
   return h;
 }
 
-message event_message(std::string type, std::string payload) {
+namespace {
+
+/// A message of `kind` (`:message-type`) whose `type_header` names `type`, with a JSON payload.
+message typed_message(std::string kind,
+                      std::string type_header,
+                      std::string type,
+                      std::string payload) {
   message m;
-  m.headers = {make_string_header(":message-type", "event"),
-               make_string_header(":event-type", std::move(type)),
+  m.headers = {make_string_header(":message-type", std::move(kind)),
+               make_string_header(std::move(type_header), std::move(type)),
                make_string_header(":content-type", "application/json")};
   m.payload = std::move(payload);
   return m;
 }
 
+}  // namespace
+
+message event_message(std::string type, std::string payload) {
+  return typed_message("event", ":event-type", std::move(type), std::move(payload));
+}
+
 message exception_message(std::string type, std::string payload) {
-  message m;
-  m.headers = {make_string_header(":message-type", "exception"),
-               make_string_header(":exception-type", std::move(type)),
-               make_string_header(":content-type", "application/json")};
-  m.payload = std::move(payload);
-  return m;
+  return typed_message("exception", ":exception-type", std::move(type), std::move(payload));
 }
 
 bool reader::fail(std::string why) {

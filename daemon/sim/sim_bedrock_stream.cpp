@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "probes/aws_event_stream.hpp"
+#include "probes/text_util.hpp"
 
 namespace visionwatch {
 namespace {
@@ -54,15 +55,9 @@ response_plan stream_bedrock_reply(const response_plan& whole, const sim_stream_
     }
   }
 
-  response_plan p = whole;
+  response_plan p = whole;  // the pieces below replace the body
   p.body.clear();
-  p.chunked = false;
-  p.headers.clear();
-  for (const auto& [k, v] : whole.headers) {
-    if (k != "Content-Type" && k != "content-type") {
-      p.headers.emplace_back(k, v);
-    }
-  }
+  std::erase_if(p.headers, [](const auto& h) { return ascii_iequals(h.first, "content-type"); });
   p.headers.emplace_back("Content-Type", "application/vnd.amazon.eventstream");
   p.headers.emplace_back("x-amzn-RequestId", "00000000-0000-4000-8000-000000000001");
 

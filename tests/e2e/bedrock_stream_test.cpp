@@ -12,11 +12,9 @@
 #include "daemon/config/exit_codes.hpp"
 #include "daemon/sim/demo.hpp"
 #include "tests/e2e/e2e_support.hpp"
-#include "tests/support/process.hpp"
 
 namespace {
 
-using namespace std::chrono_literals;
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -71,19 +69,10 @@ TEST_SUITE("e2e") {
     vt::scoped_temp_dir dir("vw-bedrock-stream-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
-    const auto r = vt::run_process({vt::visionwatch_binary().string(),
-                                    "check",
-                                    "--seed",
-                                    "20261126",
-                                    "--config",
-                                    config.string(),
-                                    "--probes",
-                                    "2",
-                                    "--output",
-                                    "json"},
-                                   {std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
-                                    std::string("AWS_SECRET_ACCESS_KEY=") + secret_key},
-                                   120s);
+    const auto r = vt::run_check_json(config,
+                                      2,
+                                      {std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
+                                       std::string("AWS_SECRET_ACCESS_KEY=") + secret_key});
     INFO("stderr:\n" << r.err);
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);  // the error and cut-off routes fail

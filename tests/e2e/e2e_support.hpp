@@ -13,6 +13,7 @@
 #include "daemon/sim/demo.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/exported_metrics.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
@@ -83,6 +84,25 @@ inline const nlohmann::json* check_route(const nlohmann::json& report, std::stri
     }
   }
   return nullptr;
+}
+
+/// `visionwatch check --seed 20261126 --config CONFIG --probes N --output json` (a fixed seed:
+/// the same challenges on every run) with `extra_env` added to the test's environment.
+inline process_result run_check_json(const std::filesystem::path& config,
+                                     int probes,
+                                     const std::vector<std::string>& extra_env = {}) {
+  return run_process({visionwatch_binary().string(),
+                      "check",
+                      "--seed",
+                      "20261126",
+                      "--config",
+                      config.string(),
+                      "--probes",
+                      std::to_string(probes),
+                      "--output",
+                      "json"},
+                     extra_env,
+                     std::chrono::seconds(120));
 }
 
 }  // namespace visionwatch::test
