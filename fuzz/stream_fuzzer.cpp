@@ -1,48 +1,65 @@
 // libFuzzer target for the stream parsers: the SSE reader (probes/sse.hpp), the AWS event stream
-// reader (probes/aws_event_stream.hpp) and the OpenAI chat stream decoder
-// (probes/openai_chat_stream.hpp). Upstream bytes are hostile; any split of them must give the
-// same result as the whole, memory stays within the caps, and nothing throws or crashes.
-// Input layout: byte 0 picks the parser (mod 3), byte 1 the piece size the stream is fed in
-// (1..256); the rest is the stream. A violated invariant traps so libFuzzer keeps the input.
+// reader (probes/aws_event_stream.hpp) and every flavour's stream decoder
+// (probes/stream_decoder.hpp), found through the flavour table (can_stream /
+// make_stream_decoder): a decoder added to the table is fuzzed without a change here. Upstream
+// bytes are hostile; any split of them must give the same result as the whole, memory stays
+// within the caps, and nothing throws or crashes.
+// Input layout:
+//   byte 0   the target: 0 the SSE reader, 1 the AWS event stream reader, 2 + i the stream
+//            decoder of flavour row i (wrapped over the table; a flavour that cannot stream
+//            rejects the input);
+//   byte 1   the response head for a decoder: bits 0-1 the Content-Type (text/event-stream,
+//            application/vnd.amazon.eventstream, application/json, none), bits 2-3 the status
+//            (200, 200, 200, 503), bit 4 the peer closed the stream early;
+//   byte 2   k = byte 2 mod 8 piece sizes follow (each byte + 1, used in turn); k = 0: one piece;
+//   the rest is the body.
+// A violated invariant traps so libFuzzer keeps the input. Seeds: fuzz/corpus/stream/
+// (fuzz/seeds_from_fixtures.py writes every fixture stream there).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "probes/adapter.hpp"
+#include "fuzz/fuzz_checks.hpp"
 #include "probes/aws_event_stream.hpp"
 #include "probes/sse.hpp"
 
 namespace {
 
 using namespace visionwatch;
+using fuzz::require;
 
 /// Small caps so the fuzzer reaches the limits with short inputs.
 constexpr std::size_t event_cap = 4096;
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+/// The fuzzer-chosen split of a body: piece sizes used in turn.
+struct splits {
+  std::string_view sizes;  ///< each byte + 1 is a piece size; empty: one piece
 
-template <class feed_fn>
-void in_pieces(std::string_view s, std::size_t piece, feed_fn feed) {
-  for (std::size_t i = 0; i < s.size(); i += piece) {
-    if (!feed(s.substr(i, piece))) {
-      return;
+  /// Feeds `s` to `feed` piece by piece until it returns false.
+  template <class feed_fn>
+  void feed(std::string_view s, feed_fn feed_piece) const {
+    std::size_t next = 0;
+    while (!s.empty()) {
+      const std::size_t n =
+          sizes.empty() ? s.size() : std::size_t{static_cast<unsigned char>(sizes[next++ % sizes.size()])} + 1;
+      if (!feed_piece(s.substr(0, n))) {
+        return;
+      }
+      s.remove_prefix(std::min(n, s.size()));
     }
   }
-}
+};
 
-void fuzz_sse(std::string_view s, std::size_t piece) {
+void fuzz_sse(std::string_view s, const splits& split_at) {
   sse::reader whole(event_cap);
   std::vector<sse::event> a;
   const bool ok_a = whole.feed(s, a) && whole.finish(a);
   sse::reader split(event_cap);
   std::vector<sse::event> b;
-  in_pieces(s, piece, [&](std::string_view p) { return split.feed(p, b); });
+  split_at.feed(s, [&](std::string_view p) { return split.feed(p, b); });
   const bool ok_b = split.finish(b);
   require(ok_a == ok_b);
   require(whole.error() == split.error());
@@ -53,13 +70,13 @@ void fuzz_sse(std::string_view s, std::size_t piece) {
   }
 }
 
-void fuzz_aws(std::string_view s, std::size_t piece) {
+void fuzz_aws(std::string_view s, const splits& split_at) {
   aws_event_stream::reader whole(event_cap);
   std::vector<aws_event_stream::message> a;
   const bool ok_a = whole.feed(s, a) && whole.finish();
   aws_event_stream::reader split(event_cap);
   std::vector<aws_event_stream::message> b;
-  in_pieces(s, piece, [&](std::string_view p) { return split.feed(p, b); });
+  split_at.feed(s, [&](std::string_view p) { return split.feed(p, b); });
   const bool ok_b = split.finish();
   require(ok_a == ok_b);
   require(whole.error() == split.error());
@@ -74,45 +91,86 @@ void fuzz_aws(std::string_view s, std::size_t piece) {
   }
 }
 
-void fuzz_chat(std::string_view s, std::size_t piece) {
+/// The response head byte 1 describes.
+http_result head_of(std::uint8_t b) {
+  static constexpr std::array<std::string_view, 3> types = {
+      "text/event-stream", "application/vnd.amazon.eventstream", "application/json"};
+  static constexpr std::array<unsigned, 4> statuses = {200, 200, 200, 503};
   http_result head;
-  head.status = 200;
-  head.headers = {{"content-type", "text/event-stream"}};
-  head.streamed = true;
-  auto decoder = make_stream_decoder(api_flavour::openai_chat);
-  require(decoder->on_headers(head.status, head.headers));
+  head.status = statuses[(b >> 2) & 3u];
+  if ((b & 3u) < types.size()) {
+    head.headers = {{"content-type", std::string(types[b & 3u])}};
+  }
+  if ((b & 0x10u) != 0) {
+    head.stream_interrupted = "the connection closed mid-stream (partial message)";
+  }
+  return head;
+}
+
+/// One decoder over the body fed as `split_at` says: the reply, and whether text was reported.
+reply decode(api_flavour flavour,
+             const http_result& head,
+             std::string_view s,
+             const splits& split_at,
+             bool& seen) {
+  auto decoder = make_stream_decoder(flavour);
+  http_result result = head;
+  seen = false;
+  if (decoder->on_headers(head.status, head.headers)) {
+    result.streamed = true;
+    split_at.feed(s, [&](std::string_view p) {
+      const auto progress = decoder->on_body(p);
+      require(!seen || progress.text_seen);  // once seen, text stays seen
+      seen = progress.text_seen;
+      return !progress.stop;
+    });
+  } else {
+    result.body = std::string(s);  // read whole: the flavour's parse_reply
+  }
+  return decoder->finish(result, std::chrono::sys_days{std::chrono::year{2026} / 3 / 1});
+}
+
+int fuzz_decoder(api_flavour flavour, std::uint8_t head_byte, std::string_view s,
+                 const splits& split_at) {
+  if (!can_stream(flavour)) {
+    return -1;  // nothing to fuzz (yet): keep the input out of the corpus
+  }
+  const http_result head = head_of(head_byte);
+  bool seen_whole = false;
+  const reply whole = decode(flavour, head, s, splits{}, seen_whole);
   bool seen = false;
-  in_pieces(s, piece, [&](std::string_view p) {
-    const auto progress = decoder->on_body(p);
-    require(!seen || progress.text_seen);  // once seen, text stays seen
-    seen = progress.text_seen;
-    return !progress.stop;
-  });
-  const reply r = decoder->finish(head, {});
-  require(r.text.size() <= reply_text_limit && r.refusal.size() <= reply_text_limit);
-  require(r.parse_error.size() <= reply_error_limit && r.stream_error.size() <= reply_error_limit);
-  require(r.well_formed || !r.parse_error.empty());
-  require(!seen || !r.text.empty() || !r.well_formed || !r.stream_error.empty());
+  const reply split = decode(flavour, head, s, split_at, seen);
+  fuzz::check_reply(split);
+  fuzz::require_same(whole, split);
+  require(seen == seen_whole);
+  // Reported text is kept (a think block moves to reasoning), unless the stream broke.
+  require(!seen || !split.text.empty() || !split.reasoning.empty() || !split.well_formed ||
+          !split.stream_error.empty());
+  return 0;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) {
-    return 0;
+  if (size < 3) {
+    return -1;
   }
-  const std::string_view s(reinterpret_cast<const char*>(data) + 2, size - 2);
-  const std::size_t piece = std::size_t{data[1]} + 1;
-  switch (data[0] % 3) {
+  const std::size_t k = data[2] % 8u;
+  if (size < 3 + k) {
+    return -1;
+  }
+  const splits split_at{std::string_view(reinterpret_cast<const char*>(data) + 3, k)};
+  const std::string_view s(reinterpret_cast<const char*>(data) + 3 + k, size - 3 - k);
+  const std::size_t flavours = api_flavour_names().size();
+  const std::size_t target = data[0] % (2 + flavours);
+  switch (target) {
     case 0:
-      fuzz_sse(s, piece);
-      break;
+      fuzz_sse(s, split_at);
+      return 0;
     case 1:
-      fuzz_aws(s, piece);
-      break;
+      fuzz_aws(s, split_at);
+      return 0;
     default:
-      fuzz_chat(s, piece);
-      break;
+      return fuzz_decoder(fuzz::flavour_at(target - 2), data[1], s, split_at);
   }
-  return 0;
 }

@@ -6,6 +6,7 @@
 #include "probes/anthropic_messages.hpp"
 #include "probes/azure_openai.hpp"
 #include "probes/bedrock_converse.hpp"
+#include "probes/bedrock_converse_stream.hpp"
 #include "probes/gemini.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/openai_chat_stream.hpp"
@@ -50,7 +51,8 @@ constexpr std::array flavours = {
     flavour_row{api_flavour::bedrock_converse,
                 "bedrock-converse",
                 &bedrock_converse::build_request,
-                &bedrock_converse::parse_reply},
+                &bedrock_converse::parse_reply,
+                &bedrock_converse::make_stream_decoder},
 };
 
 constexpr bool rows_in_enum_order() {

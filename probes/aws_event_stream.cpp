@@ -192,6 +192,39 @@ std::string encode(const message& m) {
   return out;
 }
 
+header make_string_header(std::string name, std::string value) {
+  header h;
+  h.name = std::move(name);
+  h.type = header_type::string;
+  h.bytes = std::move(value);
+  return h;
+}
+
+namespace {
+
+/// A message of `kind` (`:message-type`) whose `type_header` names `type`, with a JSON payload.
+message typed_message(std::string kind,
+                      std::string type_header,
+                      std::string type,
+                      std::string payload) {
+  message m;
+  m.headers = {make_string_header(":message-type", std::move(kind)),
+               make_string_header(std::move(type_header), std::move(type)),
+               make_string_header(":content-type", "application/json")};
+  m.payload = std::move(payload);
+  return m;
+}
+
+}  // namespace
+
+message event_message(std::string type, std::string payload) {
+  return typed_message("event", ":event-type", std::move(type), std::move(payload));
+}
+
+message exception_message(std::string type, std::string payload) {
+  return typed_message("exception", ":exception-type", std::move(type), std::move(payload));
+}
+
 bool reader::fail(std::string why) {
   error_ = std::move(why);
   frame_.clear();

@@ -55,6 +55,15 @@ std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0) noexcept;
 /// Encodes one message (for tests, the fuzzer's seeds and the simulated gateway).
 std::string encode(const message& m);
 
+/// A header of type string.
+header make_string_header(std::string name, std::string value);
+/// An event as AWS services send one: `:message-type` event, `:event-type` `type`,
+/// `:content-type` application/json, the JSON `payload`.
+message event_message(std::string type, std::string payload);
+/// A modelled exception: `:message-type` exception, `:exception-type` `type`, `:content-type`
+/// application/json, `payload` such as {"message": "..."}.
+message exception_message(std::string type, std::string payload);
+
 /// Reads one event stream. Not thread-safe; one per response.
 class reader {
  public:

@@ -16,19 +16,6 @@ namespace {
 constexpr std::size_t max_finish_reason_bytes = 64;
 constexpr std::size_t max_code_bytes = 128;
 
-std::string neutral_stop_reason(std::string_view sr) {
-  if (sr == "end_turn" || sr == "stop_sequence") {
-    return "stop";
-  }
-  if (sr == "max_tokens") {
-    return "length";
-  }
-  if (sr == "guardrail_intervened" || sr == "content_filtered") {
-    return "content_filter";
-  }
-  return one_line_excerpt(sr, max_finish_reason_bytes);
-}
-
 /// ImageBlock.format from a media type: png | jpeg | gif | webp.
 std::string image_format(std::string_view mime) {
   if (mime.starts_with("image/")) {
@@ -65,18 +52,6 @@ bool is_credentials_error(std::string_view code) {
     }
   }
   return false;
-}
-
-void parse_usage(const json& root, usage& u) {
-  const json* us = member(root, "usage");
-  if (us == nullptr || !us->is_object()) {
-    return;
-  }
-  // Images are inside inputTokens: the baseline check does the work.
-  u.prompt_tokens = count_member(*us, "inputTokens");
-  u.completion_tokens = count_member(*us, "outputTokens");
-  u.total_tokens = count_member(*us, "totalTokens");
-  u.cached_tokens = count_member(*us, "cacheReadInputTokens");
 }
 
 void take_content(const json& content, reply& r) {
@@ -127,10 +102,8 @@ std::string parse_output(const json& root, reply& r) {
     }
     take_content(*content, r);
   }
-  if (r.finish_reason == "content_filter" &&
-      r.text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    r.refusal = "the answer was withheld (stopReason " +
-                one_line_excerpt(*string_member(root, "stopReason"), max_finish_reason_bytes) + ")";
+  if (const auto* sr = string_member(root, "stopReason"); sr != nullptr) {
+    note_withheld_answer(r, *sr);
   }
   return {};
 }
@@ -162,8 +135,43 @@ void parse_json_body(std::string_view body, reply& r) {
 
 }  // namespace
 
-std::string endpoint_url(std::string_view base_url, std::string_view model) {
-  return join_url(base_url, "/model/" + percent_encode_segment(model) + "/converse");
+std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
+  return join_url(
+      base_url,
+      "/model/" + percent_encode_segment(model) + (stream ? "/converse-stream" : "/converse"));
+}
+
+std::string neutral_stop_reason(std::string_view sr) {
+  if (sr == "end_turn" || sr == "stop_sequence") {
+    return "stop";
+  }
+  if (sr == "max_tokens") {
+    return "length";
+  }
+  if (sr == "guardrail_intervened" || sr == "content_filtered") {
+    return "content_filter";
+  }
+  return one_line_excerpt(sr, max_finish_reason_bytes);
+}
+
+void parse_usage(const json& holder, usage& u) {
+  const json* us = member(holder, "usage");
+  if (us == nullptr || !us->is_object()) {
+    return;
+  }
+  // Images are inside inputTokens: the baseline check does the work.
+  u.prompt_tokens = count_member(*us, "inputTokens");
+  u.completion_tokens = count_member(*us, "outputTokens");
+  u.total_tokens = count_member(*us, "totalTokens");
+  u.cached_tokens = count_member(*us, "cacheReadInputTokens");
+}
+
+void note_withheld_answer(reply& r, std::string_view stop_reason) {
+  if (r.finish_reason == "content_filter" &&
+      r.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    r.refusal = "the answer was withheld (stopReason " +
+                one_line_excerpt(stop_reason, max_finish_reason_bytes) + ")";
+  }
 }
 
 std::optional<std::string> region_from_url(std::string_view base_url) {
@@ -190,7 +198,7 @@ std::optional<std::string> region_from_url(std::string_view base_url) {
 http_request build_request(const probe_request& request) {
   http_request out;
   out.method = "POST";
-  out.url = endpoint_url(request.base_url, request.model);
+  out.url = endpoint_url(request.base_url, request.model, request.stream);
 
   std::vector<std::string_view> spliced;
   json content = json::array();
@@ -232,7 +240,9 @@ http_request build_request(const probe_request& request) {
   }
 
   set_header(out.headers, "Content-Type", "application/json");
-  set_header(out.headers, "Accept", "application/json");
+  set_header(out.headers,
+             "Accept",
+             request.stream ? "application/vnd.amazon.eventstream" : "application/json");
   set_header(out.headers, "User-Agent", default_user_agent());
   if (!request.api_key.empty()) {
     set_header(out.headers, "Authorization", "Bearer " + request.api_key);

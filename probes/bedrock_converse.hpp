@@ -1,10 +1,12 @@
 #pragma once
-/// The AWS Bedrock Runtime Converse flavour: POST {base_url}/model/{modelId}/converse, signed
-/// with SigV4 (service "bedrock") or sent with a Bedrock API key as `Authorization: Bearer`.
-/// Wire shapes from ../shared/fixtures/api-flavours/bedrock-converse.json. Internal to probes/:
-/// callers go through adapter.hpp.
+/// The AWS Bedrock Runtime Converse flavour: POST {base_url}/model/{modelId}/converse (or
+/// /converse-stream for `stream`), signed with SigV4 (service "bedrock") or sent with a Bedrock
+/// API key as `Authorization: Bearer`. Wire shapes from
+/// ../shared/fixtures/api-flavours/bedrock-converse.json. Internal to probes/: callers go
+/// through adapter.hpp. The stream decoder is bedrock_converse_stream.hpp.
 
 #include <chrono>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +18,10 @@ namespace visionwatch::bedrock_converse {
 /// The SigV4 signing name of Bedrock Runtime (its host name says "bedrock-runtime").
 inline constexpr std::string_view signing_service = "bedrock";
 
-/// "{base_url}/model/{modelId}/converse" with the model id percent-encoded as one path segment
-/// (':' → %3A, '/' of an ARN → %2F), the base_url's query string kept at the end.
-std::string endpoint_url(std::string_view base_url, std::string_view model);
+/// "{base_url}/model/{modelId}/converse" (`stream`: ".../converse-stream") with the model id
+/// percent-encoded as one path segment (':' → %3A, '/' of an ARN → %2F), the base_url's query
+/// string kept at the end.
+std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream = false);
 
 /// The region of a "bedrock-runtime[-fips].<region>.amazonaws.com[.cn]" host in `base_url`.
 std::optional<std::string> region_from_url(std::string_view base_url);
@@ -28,7 +31,8 @@ std::optional<std::string> region_from_url(std::string_view base_url);
 /// what is not an s3:// URI), then the prompt as a text block; inferenceConfig {maxTokens,
 /// temperature} when set. Authentication: `Authorization: Bearer <api_key>` when an API key is
 /// set, else SigV4 over the final headers and body with `aws_credentials`, `aws_region` and
-/// `now`.
+/// `now`. With `stream`: the /converse-stream URL (the signature covers that path) and
+/// `Accept: application/vnd.amazon.eventstream`; the body is the same.
 http_request build_request(const probe_request& request);
 
 /// Never throws. Text from output.message.content[].text (reasoningContent → `reasoning`);
@@ -37,5 +41,18 @@ http_request build_request(const probe_request& request);
 /// the code from the x-amzn-ErrorType header (else the body's __type/code), the body's message;
 /// refused credentials (403) say so in the message.
 reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now);
+
+// ---- Shared with the stream decoder (the metadata event and messageStop carry the same fields)
+
+/// stopReason → the neutral finish reason ("end_turn" → "stop", "max_tokens" → "length", ...).
+std::string neutral_stop_reason(std::string_view stop_reason);
+
+/// Reads `holder.usage` {inputTokens, outputTokens, totalTokens, cacheReadInputTokens} into `u`;
+/// absent usage leaves `u` as it is.
+void parse_usage(const nlohmann::json& holder, usage& u);
+
+/// A content filter that withheld the whole answer (finish reason "content_filter", blank text)
+/// is a refusal naming the stopReason.
+void note_withheld_answer(reply& r, std::string_view stop_reason);
 
 }  // namespace visionwatch::bedrock_converse

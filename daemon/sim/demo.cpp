@@ -81,7 +81,7 @@ response_plan demo_gateway::handle(const received_request& req) {
     b = behaviour_of_model(model);
   }
   if (native) {
-    return respond_native(model_, keys_, req, *native, b);
+    return respond_native(model_, keys_, req, *native, b, stream_options_of_model(model));
   }
   if (!b) {
     if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {

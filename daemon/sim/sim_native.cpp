@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/sim/sim_bedrock_stream.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
 
@@ -384,11 +385,15 @@ std::optional<native_call> native_call_of(const received_request& request) {
       return native_call{native_api::gemini, percent_decode(model)};
     }
   }
-  if (path.ends_with("/converse")) {
-    const auto body = path.substr(0, path.size() - 9);
-    const auto at = body.rfind("/model/");
-    if (at != std::string_view::npos) {
-      return native_call{native_api::bedrock_converse, percent_decode(body.substr(at + 7))};
+  for (const std::string_view op : {"/converse", "/converse-stream"}) {
+    if (path.ends_with(op)) {
+      const auto body = path.substr(0, path.size() - op.size());
+      const auto at = body.rfind("/model/");
+      if (at != std::string_view::npos) {
+        return native_call{native_api::bedrock_converse,
+                           percent_decode(body.substr(at + 7)),
+                           op == "/converse-stream"};
+      }
     }
   }
   return std::nullopt;
@@ -398,7 +403,8 @@ response_plan respond_native(sim_model& model,
                              const native_keys& keys,
                              const received_request& request,
                              const native_call& call,
-                             std::optional<sim_behaviour> behaviour) {
+                             std::optional<sim_behaviour> behaviour,
+                             const sim_stream_options& stream) {
   const bool gemini = call.api == native_api::gemini;
   if (auto refused = gemini ? check_gemini_key(keys, request) : check_bedrock_auth(keys, request)) {
     return *refused;
@@ -438,7 +444,7 @@ response_plan respond_native(sim_model& model,
   response_plan out = gemini ? gemini_reply(*answer, call.model, text, request.request_index)
                              : bedrock_reply(*answer);
   out.delay = plan.delay;
-  return out;
+  return call.stream ? stream_bedrock_reply(out, stream) : out;
 }
 
 }  // namespace visionwatch

@@ -11,6 +11,7 @@
 
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
+#include "daemon/sim/sim_stream.hpp"
 
 namespace visionwatch {
 
@@ -28,21 +29,25 @@ enum class native_api : std::uint8_t { gemini, bedrock_converse };
 /// A native request recognised by its path.
 struct native_call {
   native_api api;
-  std::string model;  ///< percent-decoded from the path
+  std::string model;    ///< percent-decoded from the path
+  bool stream = false;  ///< ".../converse-stream": the reply goes out as an AWS event stream
 };
 
-/// ".../models/{model}:generateContent" or ".../model/{modelId}/converse" (after any base
-/// path); nullopt for anything else (chat completions, the demo's /control).
+/// ".../models/{model}:generateContent" or ".../model/{modelId}/converse[-stream]" (after any
+/// base path); nullopt for anything else (chat completions, the demo's /control).
 std::optional<native_call> native_call_of(const received_request& request);
 
 /// Answers `request` as `model` would answer the equivalent chat request with `behaviour`, or
 /// as the API answers an unknown model when `behaviour` is empty. Wrong credentials get the
 /// real API's answer: Gemini HTTP 400 API_KEY_INVALID, Bedrock HTTP 403
 /// UnrecognizedClientException (unknown key id) or InvalidSignatureException (bad signature).
+/// A Bedrock converse-stream call (signature checked the same way) gets its reply streamed as
+/// `stream` says (daemon/sim/sim_bedrock_stream.hpp).
 response_plan respond_native(sim_model& model,
                              const native_keys& keys,
                              const received_request& request,
                              const native_call& call,
-                             std::optional<sim_behaviour> behaviour);
+                             std::optional<sim_behaviour> behaviour,
+                             const sim_stream_options& stream = {});
 
 }  // namespace visionwatch

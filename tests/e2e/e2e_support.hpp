@@ -4,13 +4,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/sim/demo.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/exported_metrics.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
@@ -59,6 +62,47 @@ inline std::string with_state_dir(std::string yaml, const std::filesystem::path&
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+/// A fresh temporary directory (make_temp_dir), removed with its contents when the test ends.
+struct scoped_temp_dir {
+  std::filesystem::path path;
+  explicit scoped_temp_dir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
+  scoped_temp_dir(const scoped_temp_dir&) = delete;
+  scoped_temp_dir& operator=(const scoped_temp_dir&) = delete;
+  ~scoped_temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// The entry of route `name` in `visionwatch check --output json`'s "routes", or nullptr.
+inline const nlohmann::json* check_route(const nlohmann::json& report, std::string_view name) {
+  for (const auto& r : report.at("routes")) {
+    if (r.at("route") == name) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+/// `visionwatch check --seed 20261126 --config CONFIG --probes N --output json` (a fixed seed:
+/// the same challenges on every run) with `extra_env` added to the test's environment.
+inline process_result run_check_json(const std::filesystem::path& config,
+                                     int probes,
+                                     const std::vector<std::string>& extra_env = {}) {
+  return run_process({visionwatch_binary().string(),
+                      "check",
+                      "--seed",
+                      "20261126",
+                      "--config",
+                      config.string(),
+                      "--probes",
+                      std::to_string(probes),
+                      "--output",
+                      "json"},
+                     extra_env,
+                     std::chrono::seconds(120));
 }
 
 }  // namespace visionwatch::test

@@ -10,14 +10,6 @@ namespace es = visionwatch::aws_event_stream;
 
 namespace {
 
-es::header string_header(std::string name, std::string value) {
-  es::header h;
-  h.name = std::move(name);
-  h.type = es::header_type::string;
-  h.bytes = std::move(value);
-  return h;
-}
-
 /// The Bedrock converse-stream sequence of bedrock-converse.json, framed.
 std::string bedrock_stream() {
   const std::vector<std::pair<std::string, std::string>> events = {
@@ -32,12 +24,7 @@ std::string bedrock_stream() {
   };
   std::string out;
   for (const auto& [type, payload] : events) {
-    es::message m;
-    m.headers = {string_header(":message-type", "event"),
-                 string_header(":event-type", type),
-                 string_header(":content-type", "application/json")};
-    m.payload = payload;
-    out += es::encode(m);
+    out += es::encode(es::event_message(type, payload));
   }
   return out;
 }
@@ -133,7 +120,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a flipped bit anywhere in a frame is a CRC error - never a message") {
     es::message m;
-    m.headers = {string_header(":event-type", "contentBlockDelta")};
+    m.headers = {es::make_string_header(":event-type", "contentBlockDelta")};
     m.payload = R"({"delta":{"text":"x"}})";
     const std::string frame = es::encode(m);
     for (std::size_t i = 0; i < frame.size(); ++i) {
@@ -174,7 +161,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a header that runs past its block is an error") {
     es::message m;
-    m.headers = {string_header("name", "value")};
+    m.headers = {es::make_string_header("name", "value")};
     std::string frame = es::encode(m);
     // Claim a longer string value (byte 12 + 1 + 4 + 1 is the length's high byte).
     frame[12 + 1 + 4 + 1 + 1] = 0x40;

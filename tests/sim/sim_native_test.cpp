@@ -148,6 +148,27 @@ TEST_SUITE("unit") {
               .error_code == "UnrecognizedClientException");
   }
 
+  TEST_CASE("the sim checks SigV4 on converse-stream too and streams the reply") {
+    auto probe = bedrock_probe("http://127.0.0.1:4566/v1");
+    probe.stream = true;
+    const auto req = build_request(api_flavour::bedrock_converse, probe);
+    REQUIRE(native_call_of(as_received(req)));
+    CHECK(native_call_of(as_received(req))->stream);
+    CHECK(native_call_of(as_received(req))->model == "vision-healthy");
+    const auto streamed = answer(req);
+    CHECK(streamed.status == 200);
+    CHECK(streamed.body.empty());
+    CHECK(streamed.pieces.size() > 3);
+
+    auto tampered = req;
+    tampered.url.replace(tampered.url.find("/converse-stream"), 16, "/converse");
+    CHECK(answer(tampered).status == 403);  // the signature covered the stream path
+    probe.aws_credentials.secret_access_key = "not-the-secret";
+    const auto refused = answer(build_request(api_flavour::bedrock_converse, probe));
+    CHECK(refused.status == 403);
+    CHECK(refused.pieces.empty());
+  }
+
   TEST_CASE("the sim's dropped image reads as a no-image claim in both flavours") {
     for (const auto f : {api_flavour::gemini, api_flavour::bedrock_converse}) {
       CAPTURE(to_string(f));
