@@ -28,22 +28,31 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("stream true on a flavour without a stream parser is refused with its line") {
+    // bedrock-converse streams AWS event-stream frames, whose decoder is not in yet; once it is,
+    // every flavour streams and this refusal has no flavour left to test.
     const std::string yaml =
-        "gateways:\n"                                                            // 1
-        "  - {name: gw, base_url: \"https://g/v1\", api: anthropic-messages}\n"  // 2
-        "routes:\n"                                                              // 3
-        "  - {name: plain, gateway: gw, model: m}\n"                             // 4
-        "  - {name: streamed, gateway: gw, model: m, stream: true}\n";           // 5
-    CHECK(errors_of(yaml) ==
+        "gateways:\n"                                                       // 1
+        "  - {name: gw, base_url: \"https://g\", api: bedrock-converse,\n"  // 2
+        "     aws_region: us-east-1}\n"                                     // 3
+        "routes:\n"                                                         // 4
+        "  - {name: plain, gateway: gw, model: m}\n"                        // 5
+        "  - {name: streamed, gateway: gw, model: m, stream: true}\n";      // 6
+    const auto aws = env_of({{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "s"}});
+    CHECK(errors_of(yaml, aws) ==
           std::vector<std::string>{
-              "config.yaml:5: routes.streamed.stream: stream: true, but api "
-              "\"anthropic-messages\" of gateway \"gw\" has no stream parser (streaming: "
-              "openai-chat)"});
-    // The same route on an openai-chat gateway streams.
-    std::string chat = yaml;
-    chat.replace(
-        chat.find("anthropic-messages"), std::string("anthropic-messages").size(), "openai-chat");
-    CHECK(errors_of(chat).empty());
+              "config.yaml:6: routes.streamed.stream: stream: true, but api "
+              "\"bedrock-converse\" of gateway \"gw\" has no stream parser (streaming: "
+              "openai-chat, openai-responses, anthropic-messages, azure-openai, gemini)"});
+    // The same route on a gateway of any SSE flavour streams.
+    for (const std::string api :
+         {"openai-chat", "openai-responses", "anthropic-messages", "azure-openai", "gemini"}) {
+      CAPTURE(api);
+      std::string other = yaml;
+      other.replace(other.find("bedrock-converse,\n     aws_region: us-east-1"),
+                    std::string("bedrock-converse,\n     aws_region: us-east-1").size(),
+                    api + ",\n     max_concurrency: 2");
+      CHECK(errors_of(other, aws).empty());
+    }
   }
 
   TEST_CASE("timeout longer than interval is an error also when inherited") {
