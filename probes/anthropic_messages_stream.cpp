@@ -17,27 +17,9 @@ constexpr std::size_t max_stop_reason_bytes = 64;
 messages_stream_decoder::messages_stream_decoder()
     : sse_reply_stream(&anthropic_messages::parse_reply, "message_stop") {}
 
-bool messages_stream_decoder::take_event(const sse::event& e) {
-  if (done()) {
-    return true;  // nothing after message_stop counts
-  }
-  const std::string_view data = trim(e.data);
-  if (e.type == "error") {
-    return error_event(data);
-  }
-  const auto root = parse_object(data);
-  if (!root) {
-    return false;
-  }
-  const auto* data_type = string_member(*root, "type");
-  const std::string_view type =
-      !e.type.empty() ? std::string_view(e.type)
-                      : (data_type != nullptr ? std::string_view(*data_type) : std::string_view{});
-  if (type == "error") {
-    return error_event(*root, data);
-  }
+bool messages_stream_decoder::take_event(std::string_view type, const json& root) {
   if (type == "message_start") {
-    if (const json* message = member(*root, "message"); message != nullptr) {
+    if (const json* message = member(root, "message"); message != nullptr) {
       if (const auto* model = string_member(*message, "model"); model != nullptr) {
         set_model(*model);
       }
@@ -47,7 +29,7 @@ bool messages_stream_decoder::take_event(const sse::event& e) {
     }
   } else if (type == "content_block_start" || type == "content_block_delta") {
     // A block may start with text already in it; deltas carry the rest.
-    const json* block = member(*root, type == "content_block_start" ? "content_block" : "delta");
+    const json* block = member(root, type == "content_block_start" ? "content_block" : "delta");
     const auto* block_type = block != nullptr ? string_member(*block, "type") : nullptr;
     if (block_type == nullptr) {
       return true;
@@ -62,12 +44,12 @@ bool messages_stream_decoder::take_event(const sse::event& e) {
       }
     }
   } else if (type == "message_delta") {
-    if (const json* delta = member(*root, "delta"); delta != nullptr) {
+    if (const json* delta = member(root, "delta"); delta != nullptr) {
       if (const auto* stop = string_member(*delta, "stop_reason"); stop != nullptr) {
         stop_reason_ = one_line_excerpt(*stop, max_stop_reason_bytes);
       }
     }
-    if (const json* u = member(*root, "usage"); u != nullptr) {
+    if (const json* u = member(root, "usage"); u != nullptr) {
       take_usage(*u);
     }
   } else if (type == "message_stop") {

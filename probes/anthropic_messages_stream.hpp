@@ -26,7 +26,7 @@ class messages_stream_decoder final : public sse_reply_stream {
   messages_stream_decoder();
 
  private:
-  bool take_event(const sse::event& e) override;
+  bool take_event(std::string_view type, const json& root) override;
   void take_usage(const json& usage_object);
   void complete(reply& r) override;
 

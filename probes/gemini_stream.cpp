@@ -2,7 +2,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/gemini.hpp"
-#include "probes/text_util.hpp"
 
 namespace visionwatch::gemini {
 
@@ -11,33 +10,22 @@ using namespace adapter_support;
 gemini_stream_decoder::gemini_stream_decoder()
     : sse_reply_stream(&gemini::parse_reply, "a chunk with finishReason") {}
 
-bool gemini_stream_decoder::take_event(const sse::event& e) {
-  const std::string_view data = trim(e.data);
-  if (e.type == "error") {
-    return error_event(data);
-  }
-  const auto root = parse_object(data);
-  if (!root) {
-    return false;
-  }
-  if (const json* err = member(*root, "error"); err != nullptr && !err->is_null()) {
-    return error_event(*root, data);
-  }
-  if (const json* um = member(*root, "usageMetadata"); um != nullptr && um->is_object()) {
+bool gemini_stream_decoder::take_event(std::string_view /*type*/, const json& root) {
+  if (const json* um = member(root, "usageMetadata"); um != nullptr && um->is_object()) {
     usage u;
-    parse_usage(*root, u);
+    parse_usage(root, u);
     set_usage(u);  // cumulative on every chunk: the last one is the whole
   }
-  const json* candidates = member(*root, "candidates");
+  const json* candidates = member(root, "candidates");
   if ((candidates == nullptr || candidates->is_null()) &&
-      member(*root, "promptFeedback") == nullptr) {
-    if (const auto* mv = string_member(*root, "modelVersion"); mv != nullptr) {
+      member(root, "promptFeedback") == nullptr) {
+    if (const auto* mv = string_member(root, "modelVersion"); mv != nullptr) {
       set_model(*mv);
     }
     return true;  // a usage-only chunk
   }
   reply chunk;
-  if (auto wrong = read_candidates(*root, chunk); !wrong.empty()) {
+  if (auto wrong = read_candidates(root, chunk); !wrong.empty()) {
     return malformed(wrong);
   }
   set_model(chunk.model);

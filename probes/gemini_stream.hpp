@@ -26,7 +26,7 @@ class gemini_stream_decoder final : public sse_reply_stream {
   gemini_stream_decoder();
 
  private:
-  bool take_event(const sse::event& e) override;
+  bool take_event(std::string_view type, const json& root) override;
 };
 
 std::unique_ptr<stream_decoder> make_stream_decoder();

@@ -2,7 +2,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/openai_chat.hpp"
-#include "probes/text_util.hpp"
 
 namespace visionwatch::openai_chat {
 
@@ -11,27 +10,9 @@ using namespace adapter_support;
 chat_stream_decoder::chat_stream_decoder(whole_parser whole)
     : sse_reply_stream(whole != nullptr ? whole : &openai_chat::parse_reply, "data: [DONE]") {}
 
-bool chat_stream_decoder::take_event(const sse::event& e) {
-  if (done()) {
-    return true;  // nothing after [DONE] counts
-  }
-  const std::string_view data = trim(e.data);
-  if (data == "[DONE]") {
-    mark_done();
-    return true;
-  }
-  if (e.type == "error") {
-    // Not OpenAI's own shape, but gateways (LiteLLM, vLLM) send `event: error` too.
-    return error_event(data);
-  }
-  const auto root = parse_object(data);
-  return root && take_chunk(*root);
-}
+void chat_stream_decoder::on_done_marker() { mark_done(); }
 
-bool chat_stream_decoder::take_chunk(const json& root) {
-  if (const json* err = member(root, "error"); err != nullptr && !err->is_null()) {
-    return error_event(root, "an error chunk");
-  }
+bool chat_stream_decoder::take_event(std::string_view /*type*/, const json& root) {
   if (const auto* model = string_member(root, "model"); model != nullptr) {
     set_model(*model);
   }

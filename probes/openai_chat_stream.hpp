@@ -27,8 +27,8 @@ class chat_stream_decoder final : public sse_reply_stream {
   explicit chat_stream_decoder(whole_parser whole = nullptr);
 
  private:
-  bool take_event(const sse::event& e) override;
-  bool take_chunk(const json& root);
+  bool take_event(std::string_view type, const json& root) override;
+  void on_done_marker() override;
 };
 
 std::unique_ptr<stream_decoder> make_stream_decoder();

@@ -2,7 +2,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/openai_responses.hpp"
-#include "probes/text_util.hpp"
 
 namespace visionwatch::openai_responses {
 
@@ -11,26 +10,10 @@ using namespace adapter_support;
 responses_stream_decoder::responses_stream_decoder()
     : sse_reply_stream(&openai_responses::parse_reply, "response.completed") {}
 
-bool responses_stream_decoder::take_event(const sse::event& e) {
-  const std::string_view data = trim(e.data);
-  if (done() || data == "[DONE]") {
-    return true;
-  }
-  const auto root = parse_object(data);
-  if (!root) {
-    return false;
-  }
-  // The event name and data.type agree; a gateway that drops `event:` lines keeps data.type.
-  const auto* data_type = string_member(*root, "type");
-  const std::string_view type =
-      !e.type.empty() ? std::string_view(e.type)
-                      : (data_type != nullptr ? std::string_view(*data_type) : std::string_view{});
-  const json* response = member(*root, "response");
-  if (type == "error") {
-    return error_event(*root, data);
-  }
+bool responses_stream_decoder::take_event(std::string_view type, const json& root) {
+  const json* response = member(root, "response");
   if (type == "response.failed") {
-    return error_event(response != nullptr ? *response : *root, "response.failed");
+    return error_event(response != nullptr ? *response : root, "response.failed");
   }
   if (type == "response.completed" || type == "response.incomplete") {
     if (response == nullptr || !response->is_object()) {
@@ -38,7 +21,7 @@ bool responses_stream_decoder::take_event(const sse::event& e) {
     }
     return take_final(*response);
   }
-  const auto* delta = string_member(*root, "delta");
+  const auto* delta = string_member(root, "delta");
   if (type == "response.output_text.delta" && delta != nullptr) {
     add_text(*delta);
   } else if (type == "response.refusal.delta" && delta != nullptr) {

@@ -25,7 +25,7 @@ class responses_stream_decoder final : public sse_reply_stream {
   responses_stream_decoder();
 
  private:
-  bool take_event(const sse::event& e) override;
+  bool take_event(std::string_view type, const json& root) override;
   bool take_final(const json& response);
 };
 

@@ -60,12 +60,43 @@ bool sse_reply_stream::take_events() {
 
 bool sse_reply_stream::take(const sse::event& e) {
   try {
-    return take_event(e);
+    return take_json(e);
   } catch (const std::exception& ex) {  // only allocation failure is expected here
     broken_ = true;
     reply_.parse_error = std::string("stream chunk failed: ") + ex.what();
     return false;
   }
+}
+
+bool sse_reply_stream::take_json(const sse::event& e) {
+  if (done_) {
+    return true;  // nothing after the final event counts
+  }
+  const std::string_view data = trim(e.data);
+  if (data == "[DONE]") {
+    on_done_marker();
+    return true;
+  }
+  if (e.type == "error") {
+    // Any body: gateways (LiteLLM, vLLM) send text as well as JSON.
+    reply scratch;
+    const auto root = parse_json(data, scratch);
+    return error_event(root ? *root : json(), data);
+  }
+  const auto root = parse_object(data);
+  if (!root) {
+    return false;
+  }
+  // The event name and data.type agree; a gateway that drops `event:` lines keeps data.type.
+  const auto* data_type = string_member(*root, "type");
+  const std::string_view type = !e.type.empty()        ? std::string_view(e.type)
+                                : data_type != nullptr ? std::string_view(*data_type)
+                                                       : std::string_view{};
+  if (const json* err = member(*root, "error");
+      type == "error" || (err != nullptr && !err->is_null())) {
+    return error_event(*root, data);
+  }
+  return take_event(type, *root);
 }
 
 std::optional<sse_reply_stream::json> sse_reply_stream::parse_object(std::string_view data) {
@@ -108,12 +139,6 @@ void sse_reply_stream::set_model(std::string_view model) {
 
 void sse_reply_stream::set_finish_reason(std::string_view reason) {
   reply_.finish_reason = one_line_excerpt(reason, max_finish_reason_bytes);
-}
-
-bool sse_reply_stream::error_event(std::string_view data) {
-  reply scratch;
-  const auto root = parse_json(data, scratch);
-  return error_event(root ? *root : json(), data);
 }
 
 bool sse_reply_stream::error_event(const json& body, std::string_view fallback) {

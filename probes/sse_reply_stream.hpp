@@ -8,8 +8,11 @@
 /// probes/: callers go through adapter.hpp (make_stream_decoder).
 ///
 /// A flavour derives from sse_reply_stream, reads each event in take_event() with the helpers
-/// below, calls mark_done() on its final event and may complete the reply in complete().
-/// finish() then applies the rules every stream shares:
+/// below, calls mark_done() on its final event and may complete the reply in complete(). Before
+/// take_event(), every event goes through the rules every stream shares: nothing after the
+/// final event counts; a `data: [DONE]` line is on_done_marker()'s; `event: error`, a data
+/// `type` "error" or a top-level `error` member is an error event; data that is not a JSON
+/// object makes the reply malformed. finish() then applies the rest:
 /// - broken framing or JSON: `well_formed` false, parse_error "stream: ...";
 /// - an error event: stream_error "error event after HTTP 200: <message> (<code>)";
 /// - no final event before the body ended: stream_error "the stream ended before its final
@@ -45,9 +48,13 @@ class sse_reply_stream : public stream_decoder {
   sse_reply_stream(whole_parser whole, std::string_view final_event)
       : whole_(whole), final_event_(final_event) {}
 
-  /// One event of the stream. False stops reading (after error_event() or malformed()). May
-  /// throw std::bad_alloc: the reply becomes malformed.
-  virtual bool take_event(const sse::event& e) = 0;
+  /// One event of the stream: its `type` (the `event:` field, else the data's "type" member)
+  /// and its data, a JSON object. False stops reading (after error_event() or malformed()).
+  /// May throw std::bad_alloc: the reply becomes malformed.
+  virtual bool take_event(std::string_view type, const json& data) = 0;
+  /// `data: [DONE]`: the final event of the chat flavours; other flavours ignore it (gateways
+  /// add it where the API sends none).
+  virtual void on_done_marker() {}
   /// After the whole stream was read (not after broken framing): the flavour's last touches
   /// (usage assembled from several events, a refusal that needs the whole text).
   virtual void complete(reply& /*r*/) {}
@@ -63,9 +70,8 @@ class sse_reply_stream : public stream_decoder {
   void set_finish_reason(std::string_view reason);
   /// The usage sent so far replaces what came before: streamed counts are cumulative.
   void set_usage(const usage& u) { reply_.tokens = u; }
-  /// An error event after HTTP 200 whose body is `data` (JSON in any error shape, or text).
-  bool error_event(std::string_view data);
-  /// The same for a parsed body; `fallback` is the message when the body names none.
+  /// An error event after HTTP 200 with this body (any error shape); `fallback` is the message
+  /// when the body names none. Returns false.
   bool error_event(const json& body, std::string_view fallback);
   /// Marks the reply malformed: parse_error "stream chunk N: <why>". Returns false.
   bool malformed(std::string_view why);
@@ -75,8 +81,9 @@ class sse_reply_stream : public stream_decoder {
   [[nodiscard]] const reply& partial() const noexcept { return reply_; }
 
  private:
-  /// take_event() guarded: false when the stream must stop.
+  /// The shared rules, then take_event(); false when the stream must stop.
   bool take(const sse::event& e);
+  bool take_json(const sse::event& e);
   /// Dispatches the events in events_; false when the stream must stop.
   bool take_events();
   [[nodiscard]] bool stopped() const noexcept { return broken_ || !reply_.stream_error.empty(); }

@@ -19,18 +19,9 @@ constexpr auto flavour = api_flavour::anthropic_messages;
 
 const json& fixture() { return vt::flavour_fixture("anthropic-messages.json"); }
 
-/// The fixture's stream as the wire carries it; `end_of_ttft` gets the bytes up to the end of
-/// the event the fixture marks `ttft`.
-std::string recorded_stream(std::size_t* end_of_ttft = nullptr) {
-  std::string out;
-  for (const auto& e : fixture().at("stream_events")) {
-    out += vt::sse_event(e.at("event").get<std::string>(), e.at("data"));
-    if (end_of_ttft != nullptr && *end_of_ttft == 0 && e.value("ttft", false)) {
-      *end_of_ttft = out.size();
-    }
-  }
-  return out;
-}
+/// The fixture's stream as the wire carries it.
+vt::wire_stream recorded() { return vt::fixture_stream(fixture().at("stream_events")); }
+std::string recorded_stream() { return recorded().body; }
 
 std::string delta_event(std::string_view type, std::string_view key, std::string_view text) {
   return vt::sse_event(
@@ -42,24 +33,14 @@ std::string delta_event(std::string_view type, std::string_view key, std::string
 
 TEST_SUITE("unit") {
   TEST_CASE("the recorded Messages stream gives text - stop reason - model and usage") {
-    const auto d = vt::decode_stream(flavour, recorded_stream());
-    CHECK(d.r.well_formed);
-    CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
-    CHECK(d.r.text == "Hello there!");
-    CHECK(d.r.finish_reason == "stop");
-    CHECK(d.r.model == "claude-3-opus-latest");
     // input_tokens from message_start; output_tokens the last (cumulative) value of
     // message_delta, which replaces message_start's placeholder 1: never 1 + 6.
-    CHECK(d.r.tokens.prompt_tokens == 11);
-    CHECK(d.r.tokens.completion_tokens == 6);
-    CHECK(d.r.tokens.total_tokens == 17);
+    vt::check_complete(vt::decode_stream(flavour, recorded_stream()),
+                       {"Hello there!", "stop", "claude-3-opus-latest", 11, 6, 17});
   }
 
   TEST_CASE("Messages: the first text is the event marked ttft - not message_start or ping") {
-    std::size_t end_of_ttft = 0;
-    const std::string stream = recorded_stream(&end_of_ttft);
-    REQUIRE(end_of_ttft > 0);
-    CHECK(vt::decode_stream(flavour, stream, 1).first_text_after == end_of_ttft);
+    vt::check_first_text_on_ttft_event(flavour, recorded());
   }
 
   TEST_CASE("the Messages stream decodes the same at every split") {

@@ -19,40 +19,21 @@ constexpr auto flavour = api_flavour::azure_openai;
 
 const json& fixture() { return vt::flavour_fixture("azure-openai-chat.json"); }
 
-/// The fixture's stream on the wire; `end_of_ttft` gets the bytes up to the end of the chunk
-/// the fixture marks `ttft`.
-std::string recorded_stream(std::size_t* end_of_ttft = nullptr) {
-  std::string out;
-  for (const auto& e : fixture().at("stream_events")) {
-    out += e.contains("raw") ? e.at("raw").get<std::string>() + "\n\n"
-                             : vt::sse_event("", e.at("data"));
-    if (end_of_ttft != nullptr && *end_of_ttft == 0 && e.value("ttft", false)) {
-      *end_of_ttft = out.size();
-    }
-  }
-  return out;
-}
+/// The fixture's stream on the wire.
+vt::wire_stream recorded() { return vt::fixture_stream(fixture().at("stream_events")); }
+std::string recorded_stream() { return recorded().body; }
 
 }  // namespace
 
 TEST_SUITE("unit") {
   TEST_CASE("the Azure stream with its empty first chunk gives text - model and usage") {
-    const auto d = vt::decode_stream(flavour, recorded_stream());
-    CHECK(d.r.well_formed);
-    CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
-    CHECK(d.r.text == "A small");
-    CHECK(d.r.finish_reason == "stop");
-    CHECK(d.r.model == "gpt-4o-2024-11-20");  // the first chunk's empty model is no model
-    CHECK(d.r.tokens.prompt_tokens == 110);
-    CHECK(d.r.tokens.completion_tokens == 6);
-    CHECK(d.r.tokens.total_tokens == 116);
+    // The first chunk's empty model is no model.
+    vt::check_complete(vt::decode_stream(flavour, recorded_stream()),
+                       {"A small", "stop", "gpt-4o-2024-11-20", 110, 6, 116});
   }
 
   TEST_CASE("Azure: the first text is the chunk marked ttft - not the filter or role chunks") {
-    std::size_t end_of_ttft = 0;
-    const std::string stream = recorded_stream(&end_of_ttft);
-    REQUIRE(end_of_ttft > 0);
-    CHECK(vt::decode_stream(flavour, stream, 1).first_text_after == end_of_ttft);
+    vt::check_first_text_on_ttft_event(flavour, recorded());
   }
 
   TEST_CASE("the Azure stream decodes the same at every split") {

@@ -23,14 +23,7 @@ nlohmann::json fixture() {
 }
 
 /// The recorded stream of the fixture as the wire carries it: each raw line + a blank line.
-std::string recorded_stream() {
-  std::string out;
-  const auto f = fixture();  // a range-for over a temporary's member would dangle
-  for (const auto& e : f["stream_events"]) {
-    out += e["raw"].get<std::string>() + "\n\n";
-  }
-  return out;
-}
+std::string recorded_stream() { return vt::fixture_stream(fixture()["stream_events"]).body; }
 
 decoded decode(std::string_view body, std::size_t piece = 0, http_result res = streamed_200()) {
   return vt::decode_stream(api_flavour::openai_chat, body, piece, std::move(res));
@@ -40,32 +33,13 @@ decoded decode(std::string_view body, std::size_t piece = 0, http_result res = s
 
 TEST_SUITE("unit") {
   TEST_CASE("the recorded gpt-4o stream gives text - finish reason - model and usage") {
-    const auto d = decode(recorded_stream());
-    CHECK(d.r.well_formed);
-    CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
-    CHECK(d.r.text == "我是助手。");
-    CHECK(d.r.finish_reason == "stop");
-    CHECK(d.r.model == "gpt-4o-2024-05-13");
-    CHECK(d.r.tokens.prompt_tokens == 14);
-    CHECK(d.r.tokens.completion_tokens == 3);
-    CHECK(d.r.tokens.total_tokens == 17);
-    CHECK_FALSE(d.stopped);
+    vt::check_complete(decode(recorded_stream()),
+                       {"我是助手。", "stop", "gpt-4o-2024-05-13", 14, 3, 17});
   }
 
   TEST_CASE("the first text is the chunk marked ttft in the fixture - not the role chunk") {
-    const std::string stream = recorded_stream();
-    const auto events = fixture()["stream_events"];
-    std::size_t end_of_ttft_event = 0;
-    for (const auto& e : events) {
-      end_of_ttft_event += e["raw"].get<std::string>().size() + 2;
-      if (e.value("ttft", false)) {
-        break;
-      }
-    }
-    // Byte by byte: text is seen exactly when the ttft event's blank line has arrived.
-    const auto d = decode(stream, 1);
-    CHECK(d.first_text_after == end_of_ttft_event);
-    CHECK(d.r.text == "我是助手。");
+    vt::check_first_text_on_ttft_event(api_flavour::openai_chat,
+                                       vt::fixture_stream(fixture()["stream_events"]));
   }
 
   TEST_CASE("the stream decodes the same at every split") {

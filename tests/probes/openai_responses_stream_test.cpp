@@ -73,17 +73,9 @@ std::size_t end_of_first(const std::string& stream, const std::string& type) {
 
 TEST_SUITE("unit") {
   TEST_CASE("the recorded Responses stream gives text - finish reason - model and usage") {
-    const auto d = vt::decode_stream(flavour, recorded_stream());
-    CHECK(d.r.well_formed);
-    CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
-    CHECK(d.r.text == "Hi there! How can I assist you today?");
-    CHECK(d.r.finish_reason == "stop");
-    CHECK(d.r.model == "gpt-5.4");
     // Only response.completed carries usage.
-    CHECK(d.r.tokens.prompt_tokens == 37);
-    CHECK(d.r.tokens.completion_tokens == 11);
-    CHECK(d.r.tokens.total_tokens == 48);
-    CHECK_FALSE(d.stopped);
+    vt::check_complete(vt::decode_stream(flavour, recorded_stream()),
+                       {"Hi there! How can I assist you today?", "stop", "gpt-5.4", 37, 11, 48});
   }
 
   TEST_CASE("Responses: the first text is the first output_text delta - not response.created") {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,15 @@ inline http_result streamed_200() {
   r.headers = {{"content-type", "text/event-stream; charset=utf-8"}};
   r.streamed = true;
   return r;
+}
+
+/// One SSE event on the wire: an optional `event:` line, the data, a blank line.
+inline std::string sse_event(std::string_view type, const nlohmann::json& data) {
+  std::string out;
+  if (!type.empty()) {
+    out += "event: " + std::string(type) + "\n";
+  }
+  return out + "data: " + data.dump() + "\n\n";
 }
 
 struct decoded {
@@ -63,6 +73,54 @@ inline decoded decode_stream(api_flavour flavour,
   }
   out.r = d->finish(res, stream_now);
   return out;
+}
+
+/// A fixture's `stream_events` as the wire carries them: a `raw` line, or an event of the
+/// `data` object with its `event` name when it has one; each followed by a blank line.
+struct wire_stream {
+  std::string body;
+  std::size_t end_of_ttft = 0;  ///< bytes up to the end of the event the fixture marks `ttft`
+};
+inline wire_stream fixture_stream(const nlohmann::json& events) {
+  wire_stream out;
+  for (const auto& e : events) {
+    out.body += e.contains("raw") ? e.at("raw").get<std::string>() + "\n\n"
+                                  : sse_event(e.value("event", ""), e.at("data"));
+    if (out.end_of_ttft == 0 && e.value("ttft", false)) {
+      out.end_of_ttft = out.body.size();
+    }
+  }
+  return out;
+}
+
+/// Fed byte by byte, the decoder reports the first text exactly when the event the fixture
+/// marks `ttft` is complete (not on a role chunk, `ping`, `message_start`, ...).
+inline void check_first_text_on_ttft_event(api_flavour flavour, const wire_stream& s) {
+  REQUIRE(s.end_of_ttft > 0);
+  CHECK(decode_stream(flavour, s.body, 1).first_text_after == s.end_of_ttft);
+}
+
+/// What a complete stream must decode to.
+struct expected_reply {
+  std::string text;
+  std::string finish_reason;
+  std::string model;
+  std::optional<long long> prompt_tokens;
+  std::optional<long long> completion_tokens;
+  std::optional<long long> total_tokens;
+};
+
+/// A stream that ended with its final event: well formed, no stream error, read to the end.
+inline void check_complete(const decoded& d, const expected_reply& e) {
+  CHECK(d.r.well_formed);
+  CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
+  CHECK_FALSE(d.stopped);
+  CHECK(d.r.text == e.text);
+  CHECK(d.r.finish_reason == e.finish_reason);
+  CHECK(d.r.model == e.model);
+  CHECK(d.r.tokens.prompt_tokens == e.prompt_tokens);
+  CHECK(d.r.tokens.completion_tokens == e.completion_tokens);
+  CHECK(d.r.tokens.total_tokens == e.total_tokens);
 }
 
 /// `body` split in two at every byte boundary decodes to the same reply as whole.
@@ -122,15 +180,6 @@ inline void check_oversized_event(api_flavour flavour) {
   const reply r = d->finish(streamed_200(), stream_now);
   CHECK_FALSE(r.well_formed);
   CHECK(r.parse_error == "stream: SSE event larger than 1048576 bytes");
-}
-
-/// One SSE event on the wire: an optional `event:` line, the data, a blank line.
-inline std::string sse_event(std::string_view type, const nlohmann::json& data) {
-  std::string out;
-  if (!type.empty()) {
-    out += "event: " + std::string(type) + "\n";
-  }
-  return out + "data: " + data.dump() + "\n\n";
 }
 
 }  // namespace visionwatch::test
