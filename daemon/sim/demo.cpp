@@ -4,7 +4,7 @@
 
 #include "daemon/config/config_values.hpp"
 #include "daemon/sim/sim_flavours.hpp"
-#include "daemon/sim/sim_stream.hpp"
+#include "daemon/sim/sim_native_stream.hpp"
 
 namespace visionwatch {
 namespace {
@@ -80,8 +80,10 @@ response_plan demo_gateway::handle(const received_request& req) {
   } else {
     b = behaviour_of_model(model);
   }
+  // A request that asks for a stream gets the reply streamed in its own flavour.
+  const auto options = stream_options_of_model(model);
   if (native) {
-    return respond_native(model_, keys_, req, *native, b);
+    return stream_reply(req, respond_native(model_, keys_, req, *native, b), options);
   }
   if (!b) {
     if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {
@@ -92,12 +94,7 @@ response_plan demo_gateway::handle(const received_request& req) {
         R"({"error":{"message":"The model does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}})",
         404);
   }
-  auto plan = sim_flavours::respond(model_, req, *b);
-  if (wants_stream(req)) {
-    // A chat completion becomes its SSE stream; other flavours' replies pass unchanged.
-    plan = stream_chat_reply(plan, stream_options_of_model(model));
-  }
-  return plan;
+  return stream_reply(req, sim_flavours::respond(model_, req, *b), options);
 }
 
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& st) {
