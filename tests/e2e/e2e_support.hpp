@@ -11,6 +11,7 @@
 #include "daemon/sim/demo.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/exported_metrics.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
@@ -59,6 +60,38 @@ inline std::string with_state_dir(std::string yaml, const std::filesystem::path&
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+/// A temporary directory, removed with everything in it when it goes out of scope.
+struct scoped_temp_dir {
+  std::filesystem::path path;
+  explicit scoped_temp_dir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
+  scoped_temp_dir(const scoped_temp_dir&) = delete;
+  scoped_temp_dir& operator=(const scoped_temp_dir&) = delete;
+  ~scoped_temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// `visionwatch check --config CONFIG --probes N --output json` with a fixed seed (the same
+/// challenges on every run: a guessing route cannot pass by luck) and `env` (its keys).
+inline process_result check_json(const std::filesystem::path& config,
+                                 int probes,
+                                 const std::vector<std::string>& env = {}) {
+  using namespace std::chrono_literals;
+  return run_process({visionwatch_binary().string(),
+                      "check",
+                      "--seed",
+                      "20261126",
+                      "--config",
+                      config.string(),
+                      "--probes",
+                      std::to_string(probes),
+                      "--output",
+                      "json"},
+                     env,
+                     120s);
 }
 
 }  // namespace visionwatch::test

@@ -18,12 +18,9 @@
 #include "daemon/sim/demo.hpp"
 #include "probes/outcome.hpp"
 #include "tests/e2e/e2e_support.hpp"
-#include "tests/support/process.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -134,14 +131,6 @@ std::string config_yaml(const std::string& base_url) {
   return y;
 }
 
-struct temp_dir {
-  fs::path path = vt::make_temp_dir("vw-matrix-e2e");
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 /// The checks of one probe of route `s` of flavour `f`; `baseline` is the route's text-only
 /// prompt tokens (null when its control request failed).
 void check_probe(const flavour_row& f, const scenario& s, const json& p, const json& baseline) {
@@ -195,22 +184,13 @@ TEST_SUITE("e2e") {
     keys.gemini_api_key = api_key;
     demo_gateway gw(std::chrono::minutes(2), keys, api_key);
     gw.start();
-    temp_dir dir;
+    const vt::scoped_temp_dir dir("vw-matrix-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
-    const auto r = vt::run_process({vt::visionwatch_binary().string(),
-                                    "check",
-                                    "--seed",
-                                    "20261126",
-                                    "--config",
-                                    config.string(),
-                                    "--probes",
-                                    "1",
-                                    "--output",
-                                    "json"},
-                                   {std::string("VW_MATRIX_KEY=") + api_key,
-                                    "VW_MATRIX_WRONG_KEY=sk-wrong-wrong-wrong-0123456789"},
-                                   120s);
+    const auto r = vt::check_json(config,
+                                  1,
+                                  {std::string("VW_MATRIX_KEY=") + api_key,
+                                   "VW_MATRIX_WRONG_KEY=sk-wrong-wrong-wrong-0123456789"});
     INFO("stderr:\n" << r.err);
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
