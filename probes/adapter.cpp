@@ -4,13 +4,16 @@
 #include <cstddef>
 
 #include "probes/anthropic_messages.hpp"
+#include "probes/anthropic_messages_stream.hpp"
 #include "probes/azure_openai.hpp"
 #include "probes/bedrock_converse.hpp"
 #include "probes/bedrock_converse_stream.hpp"
 #include "probes/gemini.hpp"
+#include "probes/gemini_stream.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/openai_chat_stream.hpp"
 #include "probes/openai_responses.hpp"
+#include "probes/openai_responses_stream.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch {
@@ -38,16 +41,23 @@ constexpr std::array flavours = {
     flavour_row{api_flavour::openai_responses,
                 "openai-responses",
                 &openai_responses::build_request,
-                &openai_responses::parse_reply},
+                &openai_responses::parse_reply,
+                &openai_responses::make_stream_decoder},
     flavour_row{api_flavour::anthropic_messages,
                 "anthropic-messages",
                 &anthropic_messages::build_request,
-                &anthropic_messages::parse_reply},
+                &anthropic_messages::parse_reply,
+                &anthropic_messages::make_stream_decoder},
     flavour_row{api_flavour::azure_openai,
                 "azure-openai",
                 &azure_openai::build_request,
-                &azure_openai::parse_reply},
-    flavour_row{api_flavour::gemini, "gemini", &gemini::build_request, &gemini::parse_reply},
+                &azure_openai::parse_reply,
+                &azure_openai::make_stream_decoder},
+    flavour_row{api_flavour::gemini,
+                "gemini",
+                &gemini::build_request,
+                &gemini::parse_reply,
+                &gemini::make_stream_decoder},
     flavour_row{api_flavour::bedrock_converse,
                 "bedrock-converse",
                 &bedrock_converse::build_request,

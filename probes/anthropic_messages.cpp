@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t max_finish_reason_bytes = 64;
 constexpr std::size_t max_code_bytes = 128;
 
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
   const json* us = member(root, "usage");
   if (us == nullptr || !us->is_object()) {
@@ -35,6 +37,24 @@ void parse_usage(const json& root, usage& u) {
     u.total_tokens = *u.prompt_tokens + *u.completion_tokens;  // the API sends no total
   }
 }
+
+void read_stop_reason(std::string_view stop, reply& r) {
+  if (stop == "end_turn" || stop == "stop_sequence") {
+    r.finish_reason = "stop";
+  } else if (stop == "max_tokens") {
+    r.finish_reason = "length";
+  } else if (stop == "refusal") {
+    // The model declined: the refusal is whatever it said, or the stop reason itself.
+    r.finish_reason = "refusal";
+    r.refusal = r.text.find_first_not_of(" \t\r\n") == std::string::npos
+                    ? std::string("stop_reason refusal")
+                    : r.text;
+  } else {
+    r.finish_reason = one_line_excerpt(stop, max_finish_reason_bytes);
+  }
+}
+
+namespace {
 
 /// The spend cap is in error.details.error_code; it names the error better than its type.
 void take_error_details(const json& root, reply& r) {
@@ -83,22 +103,8 @@ std::string parse_message(const json& root, reply& r) {
       break;
     }
   }
-  const auto* stop = string_member(root, "stop_reason");
-  if (stop == nullptr) {
-    return {};
-  }
-  if (*stop == "end_turn" || *stop == "stop_sequence") {
-    r.finish_reason = "stop";
-  } else if (*stop == "max_tokens") {
-    r.finish_reason = "length";
-  } else if (*stop == "refusal") {
-    // The model declined: the refusal is whatever it said, or the stop reason itself.
-    r.finish_reason = "refusal";
-    r.refusal = r.text.find_first_not_of(" \t\r\n") == std::string::npos
-                    ? std::string("stop_reason refusal")
-                    : r.text;
-  } else {
-    r.finish_reason = one_line_excerpt(*stop, max_finish_reason_bytes);
+  if (const auto* stop = string_member(root, "stop_reason"); stop != nullptr) {
+    read_stop_reason(*stop, r);
   }
   return {};
 }
@@ -147,6 +153,9 @@ http_request build_request(const probe_request& request) {
                {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
   if (request.temperature) {
     body["temperature"] = *request.temperature;
+  }
+  if (request.stream) {
+    body["stream"] = true;
   }
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   // Only base64 sources have a "data" key, in image order.

@@ -6,6 +6,7 @@
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
 #include "probes/openai_chat.hpp"
+#include "probes/openai_chat_stream.hpp"
 #include "probes/retry_after.hpp"
 
 namespace visionwatch::azure_openai {
@@ -88,6 +89,11 @@ http_request build_request(const probe_request& request) {
   if (request.temperature) {
     body["temperature"] = *request.temperature;
   }
+  if (request.stream) {
+    // As chat: without include_usage the stream carries no usage (azure-openai-chat.json).
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   flavour_support::splice_strings(out.body, "url", spliced);
   flavour_support::set_headers(request, "api-key", out.headers);
@@ -102,6 +108,10 @@ reply parse_reply(const http_result& result, std::chrono::system_clock::time_poi
   }
   flavour_support::finish_error_reply(result, r);
   return r;
+}
+
+std::unique_ptr<stream_decoder> make_stream_decoder() {
+  return std::make_unique<openai_chat::chat_stream_decoder>(&parse_reply);
 }
 
 }  // namespace visionwatch::azure_openai

@@ -14,7 +14,7 @@ using adapter_support::set_header;
 
 void set_headers(const probe_request& request, std::string_view key_header, header_list& out) {
   set_header(out, "Content-Type", "application/json");
-  set_header(out, "Accept", "application/json");
+  set_header(out, "Accept", request.stream ? "text/event-stream" : "application/json");
   set_header(out, "User-Agent", default_user_agent());
   if (!request.api_key.empty()) {
     if (key_header.empty() || request.bearer_token) {

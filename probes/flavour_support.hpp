@@ -14,7 +14,8 @@
 
 namespace visionwatch::flavour_support {
 
-/// Content-Type, Accept and User-Agent, then the authentication: `Authorization: Bearer <key>`
+/// Content-Type, Accept (`text/event-stream` for a streamed request) and User-Agent, then the
+/// authentication: `Authorization: Bearer <key>`
 /// when `key_header` is empty or the request's key is a bearer token, else `<key_header>: <key>`
 /// (nothing without a key), then `extra_headers`, each replacing a header of the same name.
 void set_headers(const probe_request& request, std::string_view key_header, header_list& out);

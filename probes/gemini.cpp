@@ -75,6 +75,8 @@ void name_auth_failure(const json& root, reply& r) {
   }
 }
 
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
   const json* um = member(root, "usageMetadata");
   if (um == nullptr || !um->is_object()) {
@@ -103,6 +105,8 @@ void parse_usage(const json& root, usage& u) {
   }
 }
 
+namespace {
+
 /// text parts go to the answer, `thought: true` parts to the reasoning.
 void take_parts(const json& parts, reply& r) {
   for (const auto& part : parts) {
@@ -119,8 +123,9 @@ void take_parts(const json& parts, reply& r) {
   }
 }
 
-/// The success shape; an empty string when well formed, else what is wrong.
-std::string parse_candidates(const json& root, reply& r) {
+}  // namespace
+
+std::string read_candidates(const json& root, reply& r) {
   if (!root.is_object()) {
     return type_error("the body", root, "an object");
   }
@@ -175,6 +180,8 @@ std::string parse_candidates(const json& root, reply& r) {
   return {};
 }
 
+namespace {
+
 void parse_json_body(std::string_view body, reply& r) {
   const auto root = parse_json(body, r);
   if (!root) {
@@ -185,7 +192,7 @@ void parse_json_body(std::string_view body, reply& r) {
   const json* candidates = member(obj, "candidates");
   parse_error_body(*root, candidates != nullptr && !candidates->is_null(), r);
   name_auth_failure(*root, r);
-  r.parse_error = parse_candidates(obj, r);
+  r.parse_error = read_candidates(obj, r);
   parse_usage(obj, r.tokens);
   r.well_formed = r.parse_error.empty();
   cap_reply_text(r);
@@ -193,7 +200,7 @@ void parse_json_body(std::string_view body, reply& r) {
 
 }  // namespace
 
-std::string endpoint_url(std::string_view base_url, std::string_view model) {
+std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
   std::string path = "/";
   if (!model.starts_with("models/")) {
     path += "models/";
@@ -210,14 +217,17 @@ std::string endpoint_url(std::string_view base_url, std::string_view model) {
     path += '/';
     rest.remove_prefix(slash + 1);
   }
-  path += ":generateContent";
-  return join_url(base_url, path);
+  if (!stream) {
+    return join_url(base_url, path + ":generateContent");
+  }
+  // Without alt=sse the stream is one JSON array delivered piece by piece, not SSE.
+  return with_query_param(join_url(base_url, path + ":streamGenerateContent"), "alt", "sse");
 }
 
 http_request build_request(const probe_request& request) {
   http_request out;
   out.method = "POST";
-  out.url = endpoint_url(request.base_url, request.model);
+  out.url = endpoint_url(request.base_url, request.model, request.stream);
 
   // Base64 needs no JSON escaping: it is spliced into the serialised body (see openai_chat.cpp).
   std::vector<std::string_view> spliced;
@@ -262,7 +272,7 @@ http_request build_request(const probe_request& request) {
   }
 
   set_header(out.headers, "Content-Type", "application/json");
-  set_header(out.headers, "Accept", "application/json");
+  set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");
   set_header(out.headers, "User-Agent", default_user_agent());
   if (!request.api_key.empty()) {
     set_header(out.headers, "x-goog-api-key", request.api_key);

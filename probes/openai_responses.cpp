@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::size_t max_finish_reason_bytes = 64;
 
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
   const json* us = member(root, "usage");
   if (us == nullptr || !us->is_object()) {
@@ -29,6 +31,8 @@ void parse_usage(const json& root, usage& u) {
     u.cached_tokens = count_member(*details, "cached_tokens");
   }
 }
+
+namespace {
 
 /// Appends the `text` of every part of type `type` in `parts` to `out`.
 void take_texts(const json& parts, std::string_view type, std::string& out) {
@@ -98,8 +102,9 @@ std::string finish_reason_of(std::string_view status, const json& root) {
   return one_line_excerpt(reason, max_finish_reason_bytes);
 }
 
-/// The success shape; an empty string when well formed, else what is wrong.
-std::string parse_response(const json& root, reply& r) {
+}  // namespace
+
+std::string read_response(const json& root, reply& r) {
   if (!root.is_object()) {
     return type_error("the body", root, "an object");
   }
@@ -148,6 +153,8 @@ std::string parse_response(const json& root, reply& r) {
   return {};
 }
 
+namespace {
+
 void parse_json_body(std::string_view body, reply& r) {
   const auto root = parse_json(body, r);
   if (!root) {
@@ -155,7 +162,7 @@ void parse_json_body(std::string_view body, reply& r) {
   }
   const json* output = member(*root, "output");
   parse_error_body(*root, output != nullptr && output->is_array(), r);
-  r.parse_error = parse_response(*root, r);
+  r.parse_error = read_response(*root, r);
   parse_usage(*root, r.tokens);
   r.well_formed = r.parse_error.empty();
   cap_reply_text(r);
@@ -187,6 +194,9 @@ http_request build_request(const probe_request& request) {
   }
   if (request.temperature) {
     body["temperature"] = *request.temperature;
+  }
+  if (request.stream) {
+    body["stream"] = true;  // usage comes in the final response.completed event
   }
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   flavour_support::splice_strings(out.body, "image_url", spliced);

@@ -1,26 +1,27 @@
 #include "daemon/sim/demo.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "daemon/config/config_values.hpp"
 #include "daemon/sim/sim_flavours.hpp"
-#include "daemon/sim/sim_stream.hpp"
+#include "daemon/sim/sim_native_stream.hpp"
 
 namespace visionwatch {
 namespace {
 
 /// How a streamed reply of `model` goes: "vision-stream-error" sends an error event after HTTP
-/// 200, "vision-stream-cut-off" stops mid-body, "vision-slow-first-token" thinks 1.5 s; every
-/// other model streams its first token after 250 ms.
+/// 200, "vision-stream-cut-off" stops mid-body, "vision-slow-first-token" thinks longer; every
+/// other model streams its first token after demo_first_token_delay.
 sim_stream_options stream_options_of_model(std::string_view model) {
   sim_stream_options o;
-  o.first_token_delay = std::chrono::milliseconds(250);
+  o.first_token_delay = demo_first_token_delay;
   if (model == "vision-stream-error") {
     o.ending = sim_stream_ending::error_event;
   } else if (model == "vision-stream-cut-off") {
     o.ending = sim_stream_ending::cut_off;
   } else if (model == "vision-slow-first-token") {
-    o.first_token_delay = std::chrono::milliseconds(1500);
+    o.first_token_delay = demo_slow_first_token_delay;
   }
   return o;
 }
@@ -40,14 +41,24 @@ std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
   return sim_behaviour_from_string(name);
 }
 
+sim_model::options model_options(const std::string& api_key) {
+  sim_model::options o;
+  o.expected_api_key = api_key;
+  return o;
+}
+
 }  // namespace
 
-demo_gateway::demo_gateway(std::chrono::milliseconds period, native_keys keys)
-    : period_(period),
+demo_gateway::demo_gateway(std::chrono::milliseconds period,
+                           native_keys keys,
+                           const std::string& api_key)
+    : model_(model_options(api_key)),
+      period_(period),
       keys_(std::move(keys)),
       server_([this](const received_request& req) { return handle(req); }) {}
 
 response_plan demo_gateway::handle(const received_request& req) {
+  const auto received = std::chrono::steady_clock::now();
   const auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (req.target == "/control" || req.target.starts_with("/control?")) {
     if (req.method != "POST" || !j.is_object() || !j.contains("model") || !j["model"].is_string()) {
@@ -80,10 +91,11 @@ response_plan demo_gateway::handle(const received_request& req) {
   } else {
     b = behaviour_of_model(model);
   }
-  if (native) {
-    return respond_native(model_, keys_, req, *native, b, stream_options_of_model(model));
+  if (native && native->stream) {
+    // Bedrock's ConverseStream: AWS event-stream frames, which respond_native writes itself.
+    return respond_native(native_model_, keys_, req, *native, b, stream_options_of_model(model));
   }
-  if (!b) {
+  if (!native && !b) {
     if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {
       return sim_flavours::error_reply(
           req, 404, "The model does not exist or you do not have access to it.", "not_found");
@@ -92,12 +104,16 @@ response_plan demo_gateway::handle(const received_request& req) {
         R"({"error":{"message":"The model does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}})",
         404);
   }
-  auto plan = sim_flavours::respond(model_, req, *b);
-  if (wants_stream(req)) {
-    // A chat completion becomes its SSE stream; other flavours' replies pass unchanged.
-    plan = stream_chat_reply(plan, stream_options_of_model(model));
-  }
-  return plan;
+  const response_plan whole = native ? respond_native(native_model_, keys_, req, *native, b)
+                                     : sim_flavours::respond(model_, req, *b);
+  // A request that asks for a stream gets the reply streamed in its own flavour, the first
+  // token its delay after the request arrived: reading the image is part of that time.
+  auto options = stream_options_of_model(model);
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - received);
+  options.first_token_delay =
+      std::max(std::chrono::milliseconds(0), options.first_token_delay - spent);
+  return stream_reply(req, whole, options);
 }
 
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& st) {
@@ -128,6 +144,7 @@ std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& 
   - {name: breaks-and-heals, gateway: demo-gateway, model: vision-intermittent, challenge: {kind: digits}}
   - {name: native-anthropic, gateway: demo-anthropic, model: vision-healthy, challenge: {kind: color}}
   - {name: streaming, gateway: demo-gateway, model: vision-healthy, stream: true, challenge: {kind: digits}}
+  - {name: native-streaming, gateway: demo-anthropic, model: vision-healthy, stream: true, challenge: {kind: count}}
 )";
   if (!st.webhook_url.empty() || !st.alertmanager_url.empty()) {
     y += "receivers:\n";

@@ -14,11 +14,18 @@
 
 namespace visionwatch {
 
+/// When the demo's streamed replies send their first token, from the moment the request arrived
+/// (the time the model spends reading the image counts): models "vision-slow-first-token" take
+/// the slow delay.
+inline constexpr std::chrono::milliseconds demo_first_token_delay{250};
+inline constexpr std::chrono::milliseconds demo_slow_first_token_delay{1500};
+
 /// A sim_gateway whose handler maps model "vision-<behaviour>" (e.g. vision-healthy,
-/// vision-drops-image-says-so) to a sim_model behaviour; unknown models get 404 like a real
-/// gateway. A request with `"stream": true` gets its reply as an SSE stream (sim_stream.hpp),
-/// the first token after 250 ms; models "vision-stream-error", "vision-stream-cut-off" and
-/// "vision-slow-first-token" (1.5 s) answer healthy but break or slow the stream. Model "vision-intermittent" drops the image for `period`, then heals for `period`,
+/// vision-drops-image-says-so, vision-rate-limited) to a sim_model behaviour; unknown models get
+/// 404 like a real gateway. A request that asks for a stream gets its reply streamed in its own
+/// flavour (sim_native_stream.hpp), the first token after demo_first_token_delay; models
+/// "vision-stream-error", "vision-stream-cut-off" and "vision-slow-first-token"
+/// (demo_slow_first_token_delay) answer healthy but break or slow the stream. Model "vision-intermittent" drops the image for `period`, then heals for `period`,
 /// and so on, so alerts fire and resolve on their own. A small control endpoint changes any
 /// model's behaviour at run time:
 ///   POST /control  {"model": "vision-healthy", "behaviour": "drops_image_says_so"}
@@ -26,9 +33,11 @@ namespace visionwatch {
 class demo_gateway {
  public:
   /// `keys`: the credentials its native flavours (Gemini, Bedrock Converse; see sim_native.hpp)
-  /// accept; empty ones accept any.
+  /// accept; empty ones accept any. `api_key`: the key the other flavours (chat, Responses,
+  /// Messages, Azure) accept (anything else gets 401); empty accepts any.
   explicit demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2),
-                        native_keys keys = {});
+                        native_keys keys = {},
+                        const std::string& api_key = {});
   void start() { server_.start(); }
   void stop() { server_.stop(); }
   [[nodiscard]] std::string base_url() const { return server_.base_url(); }
@@ -38,6 +47,8 @@ class demo_gateway {
   response_plan handle(const received_request& req);
 
   sim_model model_;  ///< used on the server thread only
+  /// The native APIs' model: they check their own credentials (native_keys), not model_'s key.
+  sim_model native_model_;
   std::chrono::milliseconds period_;
   native_keys keys_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
@@ -54,7 +65,7 @@ struct demo_settings {
 };
 
 /// The demo's configuration: seven routes on the simulated gateway's chat completions API (one
-/// streams) and one on its Anthropic Messages API.
+/// streams) and two on its Anthropic Messages API (one streams).
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
 
 }  // namespace visionwatch

@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 16> behaviour_names = {
+constexpr std::array<std::string_view, 17> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -31,6 +31,7 @@ constexpr std::array<std::string_view, 16> behaviour_names = {
     "hedges_right_answer",
     "claims_image_tokens",
     "keeps_first_image",
+    "rate_limited",
 };
 
 /// The model a `fallback_model` gateway names: another one than the request's.
@@ -229,6 +230,11 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       }
     }
   }
+  if (behaviour == sim_behaviour::rate_limited) {
+    auto plan = openai_error(429, "Rate limit reached for requests", "requests");
+    plan.headers.emplace_back("Retry-After", std::to_string(sim_retry_after.count()));
+    return plan;
+  }
   if (behaviour == sim_behaviour::wrong_types) {
     return response_plan::json(
         json{{"id", "x"}, {"choices", json::array({{{"message", {{"content", 42}}}}})}}.dump());
@@ -407,6 +413,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     case sim_behaviour::keeps_first_image:
     case sim_behaviour::flaky:
     case sim_behaviour::wrong_types:
+    case sim_behaviour::rate_limited:
       break;
   }
   return answer_with(req->image_url ? read() : "OK.", text + image, true);

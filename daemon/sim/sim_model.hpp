@@ -5,6 +5,7 @@
 /// broken routes seen in the wild, would. Used by `visionwatch demo` and by the tests' fake
 /// upstream. Handlers run on the sim gateway's thread; a sim_model is not thread-safe.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,8 +36,12 @@ enum class sim_behaviour : std::uint8_t {
   claims_image_tokens,  ///< the upstream never got the image (text-only prompt_tokens), the
                         ///< gateway reports image_tokens from the tile formula, the answer is
                         ///< right (from its response cache)
-  keeps_first_image,       ///< a conversion that drops every image after the first one
+  keeps_first_image,    ///< a conversion that drops every image after the first one
+  rate_limited,  ///< HTTP 429 "Rate limit reached" with Retry-After: sim_retry_after (seconds)
 };
+
+/// The retry hint of the rate_limited behaviour (Retry-After; Gemini's RetryInfo in the body).
+inline constexpr std::chrono::seconds sim_retry_after{7};
 
 std::string_view to_string(sim_behaviour b) noexcept;
 std::optional<sim_behaviour> sim_behaviour_from_string(std::string_view s) noexcept;

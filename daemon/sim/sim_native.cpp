@@ -378,10 +378,10 @@ response_plan native_error(native_api api, const response_plan& chat) {
 std::optional<native_call> native_call_of(const received_request& request) {
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
-  if (path.ends_with(":generateContent")) {
+  for (const std::string_view method : {":generateContent", ":streamGenerateContent"}) {
     const auto at = path.rfind("/models/");
-    if (at != std::string_view::npos) {
-      const auto model = path.substr(at + 8, path.size() - at - 8 - 16);
+    if (path.ends_with(method) && at != std::string_view::npos) {
+      const auto model = path.substr(at + 8, path.size() - at - 8 - method.size());
       return native_call{native_api::gemini, percent_decode(model)};
     }
   }

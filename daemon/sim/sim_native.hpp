@@ -33,8 +33,9 @@ struct native_call {
   bool stream = false;  ///< ".../converse-stream": the reply goes out as an AWS event stream
 };
 
-/// ".../models/{model}:generateContent" or ".../model/{modelId}/converse[-stream]" (after any
-/// base path); nullopt for anything else (chat completions, the demo's /control).
+/// ".../models/{model}:generateContent" (or :streamGenerateContent, whose reply
+/// sim_native_stream.hpp streams) or ".../model/{modelId}/converse[-stream]" (after any base
+/// path); nullopt for anything else (chat completions, the demo's /control).
 std::optional<native_call> native_call_of(const received_request& request);
 
 /// Answers `request` as `model` would answer the equivalent chat request with `behaviour`, or

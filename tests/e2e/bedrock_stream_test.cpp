@@ -69,7 +69,7 @@ TEST_SUITE("e2e") {
     vt::scoped_temp_dir dir("vw-bedrock-stream-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
-    const auto r = vt::run_check_json(config,
+    const auto r = vt::check_json(config,
                                       2,
                                       {std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
                                        std::string("AWS_SECRET_ACCESS_KEY=") + secret_key});

@@ -64,7 +64,7 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
   out << text;
 }
 
-/// A fresh temporary directory (make_temp_dir), removed with its contents when the test ends.
+/// A temporary directory, removed with everything in it when it goes out of scope.
 struct scoped_temp_dir {
   std::filesystem::path path;
   explicit scoped_temp_dir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
@@ -86,11 +86,12 @@ inline const nlohmann::json* check_route(const nlohmann::json& report, std::stri
   return nullptr;
 }
 
-/// `visionwatch check --seed 20261126 --config CONFIG --probes N --output json` (a fixed seed:
-/// the same challenges on every run) with `extra_env` added to the test's environment.
-inline process_result run_check_json(const std::filesystem::path& config,
-                                     int probes,
-                                     const std::vector<std::string>& extra_env = {}) {
+/// `visionwatch check --config CONFIG --probes N --output json` with a fixed seed (the same
+/// challenges on every run: a guessing route cannot pass by luck) and `env` (its keys).
+inline process_result check_json(const std::filesystem::path& config,
+                                 int probes,
+                                 const std::vector<std::string>& env = {}) {
+  using namespace std::chrono_literals;
   return run_process({visionwatch_binary().string(),
                       "check",
                       "--seed",
@@ -101,8 +102,8 @@ inline process_result run_check_json(const std::filesystem::path& config,
                       std::to_string(probes),
                       "--output",
                       "json"},
-                     extra_env,
-                     std::chrono::seconds(120));
+                     env,
+                     120s);
 }
 
 }  // namespace visionwatch::test

@@ -18,6 +18,7 @@
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
 #include "probes/outcome.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -162,18 +163,7 @@ TEST_SUITE("e2e") {
     CHECK(validate.exit_code == exit_ok);
 
     // A fixed seed: the same challenges on every run, so a guessing route cannot pass by luck.
-    const auto r = vt::run_process({vt::visionwatch_binary().string(),
-                                    "check",
-                                    "--seed",
-                                    "20261126",
-                                    "--config",
-                                    config.string(),
-                                    "--probes",
-                                    std::to_string(probes_per_route),
-                                    "--output",
-                                    "json"},
-                                   {std::string(key_env) + "=" + api_key},
-                                   120s);
+    const auto r = vt::check_json(config, probes_per_route, {std::string(key_env) + "=" + api_key});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
@@ -263,18 +253,7 @@ TEST_SUITE("e2e") {
     s.listen = "127.0.0.1:0";
     s.state_dir = (dir / "state").string();
     std::ofstream(config) << demo_config_yaml(demo.base_url(), s);
-    const auto r = vt::run_process({vt::visionwatch_binary().string(),
-                                    "check",
-                                    "--seed",
-                                    "20261126",
-                                    "--config",
-                                    config.string(),
-                                    "--probes",
-                                    "1",
-                                    "--output",
-                                    "json"},
-                                   {},
-                                   120s);
+    const auto r = vt::check_json(config, 1);
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     const auto j = nlohmann::json::parse(r.out, nullptr, false);
     REQUIRE_FALSE(j.is_discarded());

@@ -116,18 +116,7 @@ TEST_SUITE("e2e") {
     temp_dir dir;
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
-    const auto r = vt::run_process({vt::visionwatch_binary().string(),
-                                    "check",
-                                    "--seed",
-                                    "20261126",
-                                    "--config",
-                                    config.string(),
-                                    "--probes",
-                                    "2",
-                                    "--output",
-                                    "json"},
-                                   {},
-                                   120s);
+    const auto r = vt::check_json(config, 2);
     INFO("stderr:\n" << r.err);
     CHECK(r.exit_code == exit_failed);  // the error and cut routes fail
     const auto j = json::parse(r.out, nullptr, false);

@@ -7,14 +7,15 @@
 #include <vector>
 
 #include "probes/adapter.hpp"
+#include "tests/probes/stream_test_support.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
 namespace vt = visionwatch::test;
+using vt::decoded;
+using vt::streamed_200;
 
 namespace {
-
-const auto fixed_now = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};
 
 nlohmann::json fixture() {
   return nlohmann::json::parse(
@@ -22,102 +23,30 @@ nlohmann::json fixture() {
 }
 
 /// The recorded stream of the fixture as the wire carries it: each raw line + a blank line.
-std::string recorded_stream() {
-  std::string out;
-  const auto f = fixture();  // a range-for over a temporary's member would dangle
-  for (const auto& e : f["stream_events"]) {
-    out += e["raw"].get<std::string>() + "\n\n";
-  }
-  return out;
-}
+std::string recorded_stream() { return vt::fixture_stream(fixture()["stream_events"]).body; }
 
-http_result streamed_200() {
-  http_result r;
-  r.status = 200;
-  r.headers = {{"content-type", "text/event-stream; charset=utf-8"}};
-  r.streamed = true;
-  return r;
-}
-
-struct decoded {
-  reply r;
-  std::size_t first_text_after = 0;  ///< bytes fed when text_seen first held (0: never)
-  bool stopped = false;
-};
-
-/// Feeds `body` to a fresh decoder in pieces of `piece` bytes (0: whole).
 decoded decode(std::string_view body, std::size_t piece = 0, http_result res = streamed_200()) {
-  auto d = make_stream_decoder(api_flavour::openai_chat);
-  REQUIRE(d != nullptr);
-  decoded out;
-  if (d->on_headers(res.status, res.headers)) {
-    std::size_t fed = 0;
-    while (fed < body.size()) {
-      const std::size_t n = piece == 0 ? body.size() : std::min(piece, body.size() - fed);
-      const auto p = d->on_body(body.substr(fed, n));
-      fed += n;
-      if (p.text_seen && out.first_text_after == 0) {
-        out.first_text_after = fed;
-      }
-      if (p.stop) {
-        out.stopped = true;
-        break;
-      }
-    }
-  } else {
-    res.streamed = false;
-    res.body = std::string(body);
-  }
-  out.r = d->finish(res, fixed_now);
-  return out;
+  return vt::decode_stream(api_flavour::openai_chat, body, piece, std::move(res));
 }
 
 }  // namespace
 
 TEST_SUITE("unit") {
   TEST_CASE("the recorded gpt-4o stream gives text - finish reason - model and usage") {
-    const auto d = decode(recorded_stream());
-    CHECK(d.r.well_formed);
-    CHECK_MESSAGE(d.r.stream_error.empty(), d.r.stream_error);
-    CHECK(d.r.text == "我是助手。");
-    CHECK(d.r.finish_reason == "stop");
-    CHECK(d.r.model == "gpt-4o-2024-05-13");
-    CHECK(d.r.tokens.prompt_tokens == 14);
-    CHECK(d.r.tokens.completion_tokens == 3);
-    CHECK(d.r.tokens.total_tokens == 17);
-    CHECK_FALSE(d.stopped);
+    vt::check_complete(decode(recorded_stream()),
+                       {"我是助手。", "stop", "gpt-4o-2024-05-13", 14, 3, 17});
   }
 
   TEST_CASE("the first text is the chunk marked ttft in the fixture - not the role chunk") {
-    const std::string stream = recorded_stream();
-    const auto events = fixture()["stream_events"];
-    std::size_t end_of_ttft_event = 0;
-    for (const auto& e : events) {
-      end_of_ttft_event += e["raw"].get<std::string>().size() + 2;
-      if (e.value("ttft", false)) {
-        break;
-      }
-    }
-    // Byte by byte: text is seen exactly when the ttft event's blank line has arrived.
-    const auto d = decode(stream, 1);
-    CHECK(d.first_text_after == end_of_ttft_event);
-    CHECK(d.r.text == "我是助手。");
+    vt::check_first_text_on_ttft_event(api_flavour::openai_chat,
+                                       vt::fixture_stream(fixture()["stream_events"]));
   }
 
   TEST_CASE("the stream decodes the same at every split") {
     const std::string stream = recorded_stream();
     REQUIRE(stream.size() > 1000);
-    for (std::size_t at = 1; at < stream.size(); ++at) {
-      auto d = make_stream_decoder(api_flavour::openai_chat);
-      REQUIRE(d->on_headers(200, {{"content-type", "text/event-stream"}}));
-      d->on_body(std::string_view(stream).substr(0, at));
-      d->on_body(std::string_view(stream).substr(at));
-      const reply r = d->finish(streamed_200(), fixed_now);
-      REQUIRE(r.well_formed);
-      CHECK(r.stream_error.empty());
-      CHECK(r.text == "我是助手。");
-      CHECK(r.tokens.prompt_tokens == 14);
-    }
+    vt::check_every_split(api_flavour::openai_chat, stream);
+    CHECK(decode(stream).r.text == "我是助手。");
   }
 
   TEST_CASE("a stream cut before [DONE] is a stream error with no usage") {
@@ -171,20 +100,11 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("an endless SSE line is a malformed reply with a clear reason") {
-    auto d = make_stream_decoder(api_flavour::openai_chat);
-    REQUIRE(d->on_headers(200, {}));
-    const std::string piece(64 * 1024, 'x');
-    body_progress p = d->on_body("data: ");
-    int pieces = 0;
-    while (!p.stop && pieces < 100) {
-      p = d->on_body(piece);
-      ++pieces;
-    }
-    CHECK(p.stop);
-    CHECK(pieces <= 17);  // stopped at the 1 MiB cap
-    const reply r = d->finish(streamed_200(), fixed_now);
-    CHECK_FALSE(r.well_formed);
-    CHECK(r.parse_error == "stream: SSE line longer than 1048576 bytes without a newline");
+    vt::check_endless_line(api_flavour::openai_chat);
+  }
+
+  TEST_CASE("an oversized event is a malformed reply with a clear reason") {
+    vt::check_oversized_event(api_flavour::openai_chat);
   }
 
   TEST_CASE("usage repeated on every chunk is taken from the last one - never summed") {
@@ -253,7 +173,7 @@ TEST_SUITE("unit") {
     failed.transport_error = outcome::timeout;
     failed.reason = "deadline of 100 ms passed during transfer (h:1)";
     auto d = make_stream_decoder(api_flavour::openai_chat);
-    const reply r = d->finish(failed, fixed_now);
+    const reply r = d->finish(failed, vt::stream_now);
     CHECK_FALSE(r.well_formed);
     CHECK(r.stream_error.empty());
   }

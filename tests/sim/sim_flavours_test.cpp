@@ -8,6 +8,7 @@
 
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
+#include "tests/sim/sim_test_support.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
@@ -16,22 +17,7 @@ namespace {
 
 constexpr const char* key = "sk-sim-flavour-key-0123";
 
-/// The request as the sim gateway would receive it: origin-form target, lower-case headers.
-received_request as_received(const http_request& req) {
-  received_request out;
-  out.method = req.method;
-  const auto scheme_end = req.url.find("://");
-  out.target = req.url.substr(req.url.find('/', scheme_end + 3));
-  for (const auto& [k, v] : req.headers) {
-    std::string lower = k;
-    for (auto& c : lower) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    out.headers.emplace_back(lower, v);
-  }
-  out.body = req.body;
-  return out;
-}
+using test::as_received;
 
 struct exchange {
   reply rep;
@@ -44,16 +30,7 @@ exchange run(api_flavour f, const probe_request& pr, sim_behaviour b, const std:
   o.expected_api_key = k;
   sim_model model(o);
   const auto plan = sim_flavours::respond(model, as_received(build_request(f, pr)), b);
-  http_result h;
-  h.status = plan.status;
-  h.body = plan.body;
-  for (const auto& [name, value] : plan.headers) {
-    std::string lower = name;
-    for (auto& c : lower) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    h.headers.emplace_back(lower, value);
-  }
+  const http_result h = test::as_result(plan);
   return {parse_reply(f, h), plan.status, json::parse(plan.body, nullptr, false)};
 }
 

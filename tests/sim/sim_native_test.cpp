@@ -9,6 +9,7 @@
 #include "probes/challenge.hpp"
 #include "probes/http_url.hpp"
 #include "probes/text_util.hpp"
+#include "tests/sim/sim_test_support.hpp"
 
 using namespace visionwatch;
 using nlohmann::json;
@@ -17,20 +18,7 @@ namespace {
 
 constexpr const char* secret = "sim-native-test-secret-key-0123456789abcd";
 
-/// The request as the sim gateway would receive it.
-received_request as_received(const http_request& req) {
-  std::string error;
-  const auto t = parse_http_target(req.url, error);
-  REQUIRE(t);
-  received_request r;
-  r.method = req.method;
-  r.target = t->origin_form;
-  for (const auto& [k, v] : req.headers) {
-    r.headers.emplace_back(ascii_lower(k), v);
-  }
-  r.body = req.body;
-  return r;
-}
+using test::as_received;
 
 native_keys keys() {
   native_keys k;
@@ -73,13 +61,7 @@ response_plan answer(const http_request& req, sim_behaviour b = sim_behaviour::h
 }
 
 reply parse_plan(api_flavour f, const response_plan& p) {
-  http_result h;
-  h.status = p.status;
-  h.body = p.body;
-  for (const auto& [k, v] : p.headers) {
-    h.headers.emplace_back(ascii_lower(k), v);
-  }
-  return parse_reply(f, h, std::chrono::system_clock::time_point{});
+  return parse_reply(f, test::as_result(p), std::chrono::system_clock::time_point{});
 }
 
 }  // namespace
