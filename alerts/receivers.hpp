@@ -23,7 +23,8 @@ inline constexpr std::string_view pagerduty_default_url = "https://events.pagerd
 /// PagerDuty rejects summaries longer than this.
 inline constexpr std::size_t pagerduty_summary_limit = 1024;
 
-/// What every receiver shares: the instance's external labels and its public link base.
+/// What every receiver shares: the instance's external labels (without replica labels) and its
+/// public link base.
 struct receiver_context {
   std::map<std::string, std::string> external_labels;
   std::string public_url;  ///< fallback link when a notification has no status_url

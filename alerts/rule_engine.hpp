@@ -26,7 +26,8 @@ struct route_identity {
   std::string model;
   std::string gateway;
   std::string status_url;  ///< link to this route on the status page; may be empty
-  /// The instance's global.external_labels: part of every alert's fingerprint.
+  /// The instance's global.external_labels without its replica labels (global_config::
+  /// alert_labels): part of every alert's fingerprint, the same on both replicas of an HA pair.
   std::map<std::string, std::string> external_labels;
 };
 

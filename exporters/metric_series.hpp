@@ -138,6 +138,10 @@ struct instance_series {
   std::string revision;
   std::string version_fragment;   ///< `version=".."`
   std::string revision_fragment;  ///< `revision=".."`
+  std::string shard = "1";        ///< this instance's shard number, 1..shards
+  std::string shards = "1";       ///< how many shards split the routes
+  std::string shard_fragment = R"(shard="1")";
+  std::string shards_fragment = R"(shards="1")";
   double in_flight = 0;
   histogram_data<lag_bounds.size()> scheduler_lag;
   bool reload_ok = false;

@@ -64,6 +64,17 @@ constexpr std::array rows = {
                              {"version", m.version, m.version_fragment},
                              {"revision", m.revision, m.revision_fragment});
                  }),
+    per_instance({"visionwatch_shard_info",
+                  "This instance's shard: it probes only the routes shard of shards owns (1 of "
+                  "1: every route); value is always 1",
+                  MetricType::Gauge,
+                  "shard,shards"},
+                 [](auto& out, const instance_series& m) {
+                   out.value(1,
+                             {},
+                             {"shard", m.shard, m.shard_fragment},
+                             {"shards", m.shards, m.shards_fragment});
+                 }),
     per_route({"visionwatch_route_info",
                "Configured route with its model, gateway, API flavour and whether it streams; "
                "value is always 1",

@@ -20,7 +20,7 @@ using metrics_detail::receiver_series;
 using metrics_detail::route_series;
 
 // Our label names: an external label with one of these names would make two labels collide.
-constexpr std::array<std::string_view, 15> reserved_label_names = {"route",
+constexpr std::array<std::string_view, 17> reserved_label_names = {"route",
                                                                    "model",
                                                                    "gateway",
                                                                    "api",
@@ -34,6 +34,8 @@ constexpr std::array<std::string_view, 15> reserved_label_names = {"route",
                                                                    "version",
                                                                    "revision",
                                                                    "stream",
+                                                                   "shard",
+                                                                   "shards",
                                                                    "le"};
 
 double unix_seconds(std::chrono::system_clock::time_point t) {
@@ -363,6 +365,13 @@ std::vector<std::pair<double, std::uint64_t>> metrics::scheduler_lag_buckets() c
         cumulative);
   }
   return out;
+}
+
+void metrics::set_shard(std::uint32_t shard, std::uint32_t shards) {
+  instance_->shard = std::to_string(shard);
+  instance_->shards = std::to_string(shards);
+  instance_->shard_fragment = exposition::label("shard", instance_->shard);
+  instance_->shards_fragment = exposition::label("shards", instance_->shards);
 }
 
 void metrics::config_reloaded(bool ok, std::chrono::system_clock::time_point at) {

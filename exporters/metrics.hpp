@@ -91,10 +91,10 @@ class route_handle {
 
 class metrics {
  public:
-  /// `external_labels` are added to every series (e.g. region, shard). Throws
+  /// `external_labels` are added to every series (e.g. region, replica). Throws
   /// std::invalid_argument when a name is not a valid Prometheus label name, is one of ours
   /// (route, model, gateway, api, outcome, reason, phase, rule, receiver, result, version,
-  /// revision, le, quantile), or when a value is empty or not UTF-8.
+  /// revision, shard, shards, stream, le, quantile), or when a value is empty or not UTF-8.
   metrics(const std::map<std::string, std::string>& external_labels,
           std::string_view version,
           std::string_view revision);
@@ -149,6 +149,8 @@ class metrics {
   void observe_scheduler_lag(double seconds);
   /// The scheduler lag histogram as (upper bound, cumulative count), +Inf last (benchmarks).
   [[nodiscard]] std::vector<std::pair<double, std::uint64_t>> scheduler_lag_buckets() const;
+  /// This instance's shard (global.shard or --shard): visionwatch_shard_info{shard, shards}.
+  void set_shard(std::uint32_t shard, std::uint32_t shards);
   /// Outcome of a configuration (re)load; the success timestamp moves only when `ok`.
   void config_reloaded(bool ok, std::chrono::system_clock::time_point at);
 

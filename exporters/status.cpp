@@ -209,6 +209,8 @@ json status_json(const status_view& s) {
               {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
               {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
               {"config_last_reload_successful", s.last_reload_ok},
+              {"shard", s.shard},
+              {"shards", s.shards},
               {"gateway_warnings", std::move(warnings)},
               {"budget",
                {{"daily_usd", opt(s.global_daily_usd)},
@@ -256,6 +258,10 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
   h += "<span>" + std::to_string(s.routes.size()) + " routes · " + std::to_string(healthy) +
        " healthy · " + std::to_string(silent) + " silently failing</span>";
   h += "<span>version " + html_escape(s.version) + " (" + html_escape(s.revision) + ")</span>";
+  if (s.shards > 1) {
+    h += "<span>shard " + std::to_string(s.shard) + " of " + std::to_string(s.shards) +
+         ": the routes it owns</span>";
+  }
   if (!s.last_reload_ok) {
     h += R"(<span class="badge fail">last config reload failed</span>)";
   }

@@ -65,6 +65,9 @@ struct status_view {
   std::chrono::system_clock::time_point now{};
   std::string config_path;
   bool last_reload_ok = true;
+  /// This instance's shard: it shows only the routes `shard` of `shards` owns (1 of 1: all).
+  std::uint32_t shard = 1;
+  std::uint32_t shards = 1;
   std::vector<gateway_warning> gateway_warnings;
   /// One per gateway when a budget is configured anywhere; empty otherwise.
   std::vector<budget_view> budgets;

@@ -38,6 +38,7 @@ void add_check_command(CLI::App& app, cli_context& ctx) {
                   o->media_base_url,
                   "With --media-listen: the URL gateways fetch images from (.../media/); "
                   "default global.media_base_url, else the listen address");
+  add_shard_option(*cmd, o->shard);
   cmd->callback([o, &ctx] { ctx.run = [o] { return run_check(*o); }; });
 }
 

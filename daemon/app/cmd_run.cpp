@@ -16,6 +16,7 @@ namespace {
 struct run_options {
   std::string config_path;
   std::string listen;
+  std::optional<shard_spec> shard;
 };
 
 int run_daemon(const run_options& o) {
@@ -49,6 +50,7 @@ int run_daemon(const run_options& o) {
   if (!o.listen.empty()) {
     opts.listen = o.listen;
   }
+  opts.shard = o.shard;
   service svc(io, std::move(*loaded.value), std::move(opts));
   try {
     svc.start();
@@ -74,6 +76,7 @@ void add_run_command(CLI::App& app, cli_context& ctx) {
       "--listen",
       o->listen,
       "Admin listen address, overrides global.listen (e.g. 127.0.0.1:9464, [::1]:9464)");
+  add_shard_option(*cmd, o->shard);
   cmd->callback([o, &ctx] { ctx.run = [o] { return run_daemon(*o); }; });
 }
 

@@ -4,9 +4,11 @@
 /// command line parsed, then calls it and exits with its return value.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "daemon/config/exit_codes.hpp"
+#include "daemon/config/shard.hpp"
 
 namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;       // NOLINT(readability-identifier-naming): CLI11's class, declared ahead
@@ -27,5 +29,9 @@ void add_validate_command(CLI::App& app, cli_context& ctx);
 void add_run_command(CLI::App& app, cli_context& ctx);
 void add_demo_command(CLI::App& app, cli_context& ctx);
 void add_challenge_command(CLI::App& app, cli_context& ctx);
+
+/// `--shard i/n` on `cmd` (run, check, validate): a bad value is a usage error naming the flag;
+/// a good one lands in `out`, which must outlive parsing.
+void add_shard_option(CLI::App& cmd, std::optional<shard_spec>& out);
 
 }  // namespace visionwatch

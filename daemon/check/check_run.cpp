@@ -166,6 +166,9 @@ int run_check(const check_options& o) {
     }
     return exit_config;
   }
+  *loaded.value = select_shard(std::move(*loaded.value), o.shard);
+  const auto shard = loaded.value->global.shard;
+  const std::string owned = shard.count > 1 ? " owned by shard " + to_string(shard) : "";
   net::io_context io;  // outlives st: the media listener's coroutines run on it
   auto st = std::make_shared<check_state>();
   const bool needs_media =
@@ -189,8 +192,8 @@ int run_check(const check_options& o) {
                                    cfg.routes.end(),
                                    [&](const route_config& r) { return r.name == name; });
     if (!known) {
-      std::cerr << "visionwatch check: --route " << name << ": no such route in " << o.config_path
-                << '\n';
+      std::cerr << "visionwatch check: --route " << name << ": no such route" << owned << " in "
+                << o.config_path << '\n';
       return exit_usage;
     }
   }
@@ -200,7 +203,8 @@ int run_check(const check_options& o) {
     }
   }
   if (st->routes.empty()) {
-    std::cerr << "visionwatch check: no routes configured in " << o.config_path << '\n';
+    std::cerr << "visionwatch check: no routes" << owned << " configured in " << o.config_path
+              << '\n';
     return exit_config;
   }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/shard.hpp"
+
 namespace visionwatch {
 
 struct check_options {
@@ -25,6 +27,8 @@ struct check_options {
   /// global.media_base_url, else the bound address.
   std::string media_listen;
   std::string media_base_url;
+  /// `--shard i/n`: overrides global.shard; only the routes that shard owns are probed.
+  std::optional<shard_spec> shard;
 };
 
 /// Runs the check and prints the scorecard. Returns exit_ok when every route passed,

@@ -14,6 +14,7 @@
 
 #include "alerts/alert_config.hpp"
 #include "daemon/config/config_values.hpp"
+#include "daemon/config/shard.hpp"
 #include "probes/adapter.hpp"
 #include "probes/bearer_token.hpp"
 #include "probes/challenge.hpp"
@@ -131,6 +132,15 @@ struct global_config {
   /// Longest deferral a Retry-After reply may impose on a route (a longer one is capped).
   std::chrono::milliseconds max_retry_after{15 * 60 * 1000};
   budget_config budget;  ///< the daily spend limit over all gateways
+  /// `shard: "i/n"` (or `--shard`): this instance probes only the routes the shard owns
+  /// (daemon/config/shard.hpp); 1/1, the default, owns every route.
+  shard_spec shard;
+  /// External labels that tell the replicas of an HA pair apart (`replica_labels`, default
+  /// [replica]): on every series, like the others, but not on alerts, so both replicas send
+  /// alerts with the same labels and fingerprint and Alertmanager deduplicates them.
+  std::vector<std::string> replica_labels = {"replica"};
+  /// external_labels without the replica labels: the labels every alert carries and hashes.
+  [[nodiscard]] std::map<std::string, std::string> alert_labels() const;
 };
 
 struct config {

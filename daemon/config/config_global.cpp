@@ -13,6 +13,21 @@
 namespace visionwatch::config_reading {
 namespace {
 
+/// A label name the file may set: Prometheus' syntax, and no __ prefix (reserved for
+/// Prometheus' own). Records the error and returns false otherwise.
+bool label_name_ok(config_reader& reader,
+                   const YAML::Node& at,
+                   const std::string& path,
+                   const std::string& name) {
+  if (!valid_label_name(name) || name.rfind("__", 0) == 0) {
+    reader.fail(at,
+                path,
+                quote(name) + " is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, no __ prefix)");
+    return false;
+  }
+  return true;
+}
+
 void parse_external_labels(config_document& doc, const YAML::Node& n, const std::string& path) {
   // Labels visionwatch itself puts on its series; an external label must not shadow them.
   static const std::set<std::string, std::less<>> reserved = {"route",
@@ -27,7 +42,9 @@ void parse_external_labels(config_document& doc, const YAML::Node& n, const std:
                                                               "rule",
                                                               "le",
                                                               "job",
-                                                              "instance"};
+                                                              "instance",
+                                                              "shard",
+                                                              "shards"};
   auto& reader = doc.reader;
   auto entries = reader.entries(n, path);
   if (!entries) {
@@ -35,11 +52,7 @@ void parse_external_labels(config_document& doc, const YAML::Node& n, const std:
   }
   for (const auto& e : *entries) {
     const std::string p = child(path, e.key);
-    if (!valid_label_name(e.key) || e.key.rfind("__", 0) == 0) {
-      reader.fail(
-          e.key_node,
-          p,
-          quote(e.key) + " is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, no __ prefix)");
+    if (!label_name_ok(reader, e.key_node, p, e.key)) {
       continue;
     }
     if (reserved.count(e.key) != 0) {
@@ -151,6 +164,35 @@ void parse_admin_hosts(config_document& doc, const YAML::Node& n, const std::str
   }
 }
 
+void parse_shard_key(config_document& doc, const YAML::Node& n, const std::string& path) {
+  auto& reader = doc.reader;
+  const auto s = reader.scalar(n, path, "a shard i/n");
+  if (!s) {
+    return;
+  }
+  std::string error;
+  if (auto shard = parse_shard(s->value, error)) {
+    doc.cfg.global.shard = *shard;
+  } else {
+    reader.fail(n, path, error);
+  }
+}
+
+void parse_replica_labels(config_document& doc, const YAML::Node& n, const std::string& path) {
+  auto& reader = doc.reader;
+  auto& out = doc.cfg.global.replica_labels;
+  out.clear();
+  reader.for_each_item(n, path, [&](const YAML::Node& item, const std::string& p) {
+    auto v = reader.string(item, p, true);
+    if (!v) {
+      return;
+    }
+    if (label_name_ok(reader, item, p, *v)) {
+      out.push_back(std::move(*v));
+    }
+  });
+}
+
 }  // namespace
 
 void parse_global(config_document& doc, const YAML::Node& n) {
@@ -170,7 +212,9 @@ void parse_global(config_document& doc, const YAML::Node& n) {
                 "max_in_flight",
                 "shutdown_grace",
                 "max_retry_after",
-                "budget"});
+                "budget",
+                "shard",
+                "replica_labels"});
   if (!m.ok()) {
     return;
   }
@@ -210,6 +254,24 @@ void parse_global(config_document& doc, const YAML::Node& n) {
   if (const auto* v = m.get("budget")) {
     parse_budget(reader, *v, m.at("budget"), g.budget);
   }
+  if (const auto* v = m.get("shard")) {
+    parse_shard_key(doc, *v, m.at("shard"));
+  }
+  if (const auto* v = m.get("replica_labels")) {
+    parse_replica_labels(doc, *v, m.at("replica_labels"));
+  }
 }
 
 }  // namespace visionwatch::config_reading
+
+namespace visionwatch {
+
+std::map<std::string, std::string> global_config::alert_labels() const {
+  auto out = external_labels;
+  for (const auto& name : replica_labels) {
+    out.erase(name);
+  }
+  return out;
+}
+
+}  // namespace visionwatch

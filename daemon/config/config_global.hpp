@@ -1,6 +1,7 @@
 #pragma once
-/// The `global:` section: listen address, state directory, external labels, admin token, public
-/// URLs, in-flight cap, shutdown grace and the daily budget over all gateways.
+/// The `global:` section: listen address, state directory, external labels (and which of them
+/// name a replica), admin token, public URLs, in-flight cap, shutdown grace, the daily budget
+/// over all gateways and the shard.
 
 #include <yaml-cpp/yaml.h>
 

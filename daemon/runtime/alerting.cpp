@@ -73,7 +73,7 @@ alerting::alerting(net::any_io_executor executor, metrics& m, const config& cfg)
     : executor_(std::move(executor)),
       metrics_(m),
       cfg_(&cfg),
-      context_{cfg.global.external_labels, cfg.global.public_url},
+      context_{cfg.global.alert_labels(), cfg.global.public_url},
       store_(resolve_state_dir(cfg.global)) {
   router_ = std::make_unique<alert_router>(
       cfg.receivers, [this](const std::string& receiver, const notification& note) {
@@ -115,7 +115,7 @@ route_identity alerting::identity(const route_config& r) const {
     }
     url += "#" + r.name;
   }
-  return route_identity{r.name, r.model, r.gateway, url, cfg_->global.external_labels};
+  return route_identity{r.name, r.model, r.gateway, url, cfg_->global.alert_labels()};
 }
 
 void alerting::spawn_receiver(receiver_entry& e) {
@@ -218,7 +218,7 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
 void alerting::apply(const config& cfg) {
   alert_series_synced_.clear();  // rules may have been reset, alert series removed
   cfg_ = &cfg;
-  context_ = receiver_context{cfg.global.external_labels, cfg.global.public_url};
+  context_ = receiver_context{cfg.global.alert_labels(), cfg.global.public_url};
   // 1. Receivers: new ones start, kept ones take their new settings (URL and secret in the
   //    notifier, TLS and timeout in a new client).
   std::vector<receiver_config> audience = cfg.receivers;

@@ -45,12 +45,13 @@ probe_skip_reason skip_reason_label(scheduler_core::skip_reason r) noexcept {
 service::service(net::io_context& io, config cfg, service_options options)
     : io_(io),
       options_(std::move(options)),
-      cfg_(std::make_shared<const config>(std::move(cfg))),
+      cfg_(std::make_shared<const config>(select_shard(std::move(cfg), options_.shard))),
       core_(std::max<std::size_t>(cfg_->global.max_in_flight, 1)),
       media_(std::make_shared<media_store>()),
       wake_timer_(io),
       drain_timer_(io) {
   metrics_ = std::make_unique<metrics>(cfg_->global.external_labels, version(), revision());
+  metrics_->set_shard(cfg_->global.shard.index, cfg_->global.shard.count);
   std::random_device rd;
   nonce_ = (std::uint64_t{rd()} << 32) ^ rd();
 }
@@ -118,6 +119,10 @@ void service::start() {
                admin_url(),
                routes_.size(),
                gateways_.size());
+  if (cfg_->global.shard.count > 1) {
+    spdlog::info("shard {}: probing only the routes this shard owns",
+                 to_string(cfg_->global.shard));
+  }
   sd::ready("probing " + std::to_string(routes_.size()) + " route(s)");
 }
 
@@ -141,6 +146,8 @@ status_view service::snapshot() const {
   v.now = std::chrono::system_clock::now();
   v.config_path = options_.config_path;
   v.last_reload_ok = last_reload_ok_;
+  v.shard = cfg_->global.shard.index;
+  v.shards = cfg_->global.shard.count;
   v.gateway_warnings = gateway_warnings();
   for (const auto& [name, id] : by_name_) {
     const auto& e = *routes_.at(id);

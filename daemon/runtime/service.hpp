@@ -39,6 +39,7 @@ class alerting;
 struct service_options {
   std::string config_path;            ///< re-read on reload (empty: reload unavailable)
   std::optional<std::string> listen;  ///< overrides global.listen
+  std::optional<shard_spec> shard;    ///< `--shard`: overrides global.shard, at start and reload
   bool handle_signals = true;         ///< SIGHUP reload, SIGTERM/SIGINT stop
   /// Called after every probe result (tests and the demo use it; the daemon logs and exports).
   std::function<void(const probe_result&)> on_result;

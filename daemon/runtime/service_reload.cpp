@@ -91,6 +91,12 @@ service::resources service::prepare(const config& cfg) {
         throw std::runtime_error("changed: that needs a restart");
       }
     });
+    // The labels alerts carry are their identity (fingerprint): stable for the process's life.
+    attempt("global.replica_labels", [&] {
+      if (cfg.global.alert_labels() != cfg_->global.alert_labels()) {
+        throw std::runtime_error("changed the labels alerts carry: that needs a restart");
+      }
+    });
   }
   attempt("global.admin_hosts",
           [&] { out.admin_hosts = admin_host_policy(admin_host_entries(cfg)); });
@@ -298,7 +304,7 @@ std::vector<std::string> service::apply(config next) {
   if (stopping_) {
     return {"shutting down: reload refused"};
   }
-  auto cfg = std::make_shared<const config>(std::move(next));
+  auto cfg = std::make_shared<const config>(select_shard(std::move(next), options_.shard));
   auto res = prepare(*cfg);
   if (!res.errors.empty()) {
     reload_failed(res.errors);
@@ -309,7 +315,13 @@ std::vector<std::string> service::apply(config next) {
                  cfg->global.listen,
                  cfg_->global.listen);
   }
+  if (cfg->global.shard != cfg_->global.shard) {
+    spdlog::info("reload: shard {} becomes shard {}; routes it no longer owns are removed",
+                 to_string(cfg_->global.shard),
+                 to_string(cfg->global.shard));
+  }
   const auto [added, removed] = install(std::move(cfg), std::move(res));
+  metrics_->set_shard(cfg_->global.shard.index, cfg_->global.shard.count);
   try {
     alerting_->apply(*cfg_);
   } catch (const std::exception& e) {

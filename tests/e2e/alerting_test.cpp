@@ -17,6 +17,7 @@
 
 #include "alerts/webhook_signature.hpp"
 #include "daemon/sim/demo.hpp"
+#include "tests/support/alertmanager_server.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_http_client.hpp"
@@ -36,8 +37,6 @@ namespace {
 constexpr const char* webhook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* secret_env_name = "VW_E2E_WEBHOOK_SECRET";
 constexpr const char* test_model = "vision-healthy";
-/// What Alertmanager (and Prometheus) log before the address they bound.
-constexpr const char* alertmanager_listening = "msg=\"Listening on\" address=";
 
 struct e2e_options {
   std::string route = "vision-a";
@@ -174,32 +173,6 @@ struct e2e_world {
     return o;
   }
 };
-
-/// Alertmanager's alerts (GET /api/v2/alerts: only those not yet resolved) for `route`.
-std::vector<json> alertmanager_alerts(std::uint16_t port, const std::string& route) {
-  std::vector<json> out;
-  const auto r = loopback_request(port, "GET", "/api/v2/alerts");
-  const auto j = json::parse(r.body, nullptr, false);
-  if (r.status != 200 || !j.is_array()) {
-    return out;
-  }
-  for (const auto& a : j) {
-    if (a.contains("labels") && a["labels"].value("route", "") == route) {
-      out.push_back(a);
-    }
-  }
-  return out;
-}
-
-/// Alertmanager's webhook notifications (body "status" firing or resolved) the sink got.
-std::size_t alertmanager_notifications(const webhook_sink& sink, const std::string& status) {
-  std::size_t n = 0;
-  for (const auto& r : sink.requests()) {
-    const auto j = json::parse(r.body, nullptr, false);
-    n += j.is_object() && j.value("status", "") == status ? 1 : 0;
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -547,38 +520,9 @@ TEST_SUITE("e2e") {
   TEST_CASE("two instances pushing one failing route to Alertmanager make one alert and one page") {
     e2e_world w;
     webhook_sink am_sink;
-    const fs::path am_binary = fs::exists("/usr/bin/prometheus-alertmanager")
-                                   ? fs::path("/usr/bin/prometheus-alertmanager")
-                                   : fs::path("prometheus-alertmanager");
-    std::ofstream(w.dir / "am.yml") << "route:\n"
-                                       "  receiver: sink\n"
-                                       "  group_by: [route, rule]\n"
-                                       "  group_wait: 1s\n"
-                                       "  group_interval: 1s\n"
-                                       "  repeat_interval: 1h\n"
-                                       "receivers:\n"
-                                       "  - name: sink\n"
-                                       "    webhook_configs:\n"
-                                       "      - url: \""
-                                    << am_sink.url() << "\"\n        send_resolved: true\n";
-    fs::create_directories(w.dir / "am-data");
-    child_process am({am_binary.string(),
-                      "--config.file=" + (w.dir / "am.yml").string(),
-                      "--storage.path=" + (w.dir / "am-data").string(),
-                      "--web.listen-address=127.0.0.1:0",
-                      "--cluster.listen-address="},
-                     w.dir / "alertmanager.log");
-    // Alertmanager binds port 0 and logs the address it got.
-    const auto am_port = am.wait_for_port(alertmanager_listening, after(15s));
-    REQUIRE_MESSAGE(am_port != 0, am.log_tail());
-    REQUIRE_MESSAGE(
-        wait_until(after(15s),
-                   [&] { return loopback_request(am_port, "GET", "/-/ready").status == 200; }),
-        am.log_tail());
-
+    alertmanager_server am(w.dir, am_sink.url());
     const std::string receivers =
-        "  - {name: am, type: alertmanager, url: \"http://127.0.0.1:" + std::to_string(am_port) +
-        "\", resend_interval: 2s}\n";
+        "  - {name: am, type: alertmanager, url: \"" + am.url() + "\", resend_interval: 2s}\n";
     auto o1 = w.opts(receivers);
     o1.state_dir = w.dir / "state-1";
     auto o2 = w.opts(receivers);
@@ -607,7 +551,7 @@ TEST_SUITE("e2e") {
                                                 .value_or(0) >= 1;
                                }),
                     (d1.log_tail() + d2.log_tail()));
-    const auto alerts = alertmanager_alerts(am_port, o1.route);
+    const auto alerts = am.alerts(o1.route);
     REQUIRE(alerts.size() == 1);
     CHECK(alerts[0]["labels"]["alertname"] == "visionwatch_silent_failure");
     CHECK(alerts[0]["labels"]["rule"] == "silent_failure");
@@ -628,7 +572,7 @@ TEST_SUITE("e2e") {
     const auto p2 = pushed(d2);
     REQUIRE(wait_until(after(10s), [&] { return pushed(d1) >= p1 + 1 && pushed(d2) >= p2 + 1; }));
     CHECK(alertmanager_notifications(am_sink, "firing") == 1);
-    CHECK(alertmanager_alerts(am_port, o1.route).size() == 1);
+    CHECK(am.alerts(o1.route).size() == 1);
     const auto page = json::parse(am_sink.requests().front().body);
     REQUIRE(page["alerts"].size() == 1);
     CHECK(page["alerts"][0]["labels"]["route"] == o1.route);
@@ -638,7 +582,7 @@ TEST_SUITE("e2e") {
     REQUIRE_MESSAGE(wait_until(after(20s),
                                [&] {
                                  return alertmanager_notifications(am_sink, "resolved") >= 1 &&
-                                        alertmanager_alerts(am_port, o1.route).empty();
+                                        am.alerts(o1.route).empty();
                                }),
                     (am.log_tail() + d1.log_tail() + d2.log_tail()));
     CHECK(alert_state(d1, o1.route) != "firing");

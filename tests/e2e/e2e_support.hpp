@@ -25,15 +25,18 @@ struct test_route {
   std::string kind = "digits";
 };
 
-/// A configuration with fast probes (1 s interval unless told) against `gateway_url`.
+/// A configuration with fast probes (1 s interval unless told) against `gateway_url`;
+/// `global_extra` and `defaults_extra` are lines added to those sections (indented by two).
 inline std::string e2e_config(const std::string& gateway_url,
                               const std::vector<test_route>& routes,
                               const std::string& global_extra = {},
-                              const std::string& interval = "1s") {
+                              const std::string& interval = "1s",
+                              const std::string& defaults_extra = {}) {
   std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
   y += "defaults:\n  interval: " + interval + "\n  timeout: " + interval +
        "\n  baseline_interval: 10m\n  window: 20\n"
-       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
+       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n" +
+       defaults_extra;
   y += "gateways:\n  - name: sim\n    base_url: \"" + gateway_url +
        "\"\n    api: openai-chat\n    max_concurrency: 16\n    proxy_url: none\n";
   y += "routes:\n";

@@ -601,7 +601,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("external labels are on every series") {
-    metrics m({{"region", "eu-west-1"}, {"shard", "1/2"}}, "0.1.0", "abc");
+    metrics m({{"region", "eu-west-1"}, {"replica", "a"}}, "0.1.0", "abc");
     const auto h = m.add_route(route_a);
     m.record(h, probe(route_a, outcome::refusal), figures());
     m.probe_skipped(h);
@@ -614,7 +614,7 @@ TEST_SUITE("unit") {
     for (const auto& s : e.samples) {
       CHECK_MESSAGE(s.labels.count("region") == 1, s.name);
       CHECK_MESSAGE(s.labels.at("region") == "eu-west-1", s.name);
-      CHECK_MESSAGE(s.labels.at("shard") == "1/2", s.name);
+      CHECK_MESSAGE(s.labels.at("replica") == "a", s.name);
     }
   }
 
@@ -631,6 +631,8 @@ TEST_SUITE("unit") {
                              "result",
                              "version",
                              "revision",
+                             "shard",
+                             "shards",
                              "le",
                              "quantile",
                              "__name__",
