@@ -35,7 +35,7 @@ probe_request digits_probe(api_flavour f, bool stream) {
       f == api_flavour::azure_openai ? "http://127.0.0.1:1/v1/openai" : "http://127.0.0.1:1/v1";
   r.model = "vision-healthy";
   r.prompt = c.question;
-  r.images.push_back(image_part{png_data_url(c.png), "low"});
+  r.images.push_back(image_part{png_data_url(c.image), "low"});
   r.api_key = "k";
   r.stream = stream;
   return r;
