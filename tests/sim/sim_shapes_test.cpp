@@ -295,6 +295,35 @@ TEST_SUITE("unit") {
     CHECK(refused->find("additionalProperties") != std::string::npos);
   }
 
+  TEST_CASE("malformed shape members are read without throwing") {
+    const std::array<const char*, 8> bodies = {
+        R"({"contents":[{"role":"user","parts":"x"},{"parts":[1,null,{"inline_data":7}]}]})",
+        R"({"contents":[{"parts":[{"text":"q"}]}],"systemInstruction":"s","tools":{"a":1}})",
+        R"({"contents":[{"parts":[]}],"tools":[7,{"functionDeclarations":[1,{"name":{}}]}]})",
+        R"({"messages":[{"role":"user","content":"q"}],"system":"s","toolConfig":{"tools":3}})",
+        R"({"messages":[{"role":"user","content":[7,{"image":{"source":"x"}}]}]})",
+        R"({"messages":[{"role":7}],"tools":[{"type":"function","strict":"yes"}],"instructions":3})",
+        R"({"system":[1,{"text":2}],"tools":[{"input_schema":1,"name":[]}],"messages":7})",
+        R"([1,2,3])"};
+    for (const char* text : bodies) {
+      CAPTURE(text);
+      const json body = json::parse(text);
+      std::string error;
+      json chat = {{"messages", json::array()}};
+      CHECK_NOTHROW((void)sim_shapes::chat_from_gemini(body, "m", error));
+      CHECK_NOTHROW((void)sim_shapes::chat_from_bedrock(body, "m", error));
+      CHECK_NOTHROW((void)sim_shapes::add_responses_shape(body, chat));
+      CHECK_NOTHROW((void)sim_shapes::add_anthropic_shape(body, chat));
+      chat_request out;
+      CHECK_NOTHROW(sim_shapes::take_tools(body, out));
+      if (body.is_object() && body.contains("messages") && body["messages"].is_array()) {
+        for (const auto& m : body["messages"]) {
+          CHECK_NOTHROW(sim_shapes::take_message(m, out));
+        }
+      }
+    }
+  }
+
   TEST_CASE("a refused shape is the flavour's HTTP 400 through the sim") {
     // A system message where Anthropic refuses it, sent by hand (the adapter never does).
     auto pr = probe_of(api_flavour::anthropic_messages, probe_shape::plain);
