@@ -12,12 +12,12 @@ json no_arguments() { return {{"type", "object"}, {"properties", json::object()}
 /// openai-chat, azure-openai: `tools[].function {name, description, parameters}` (OpenAI API
 /// reference, Create chat completion: `tools`; ../shared/fixtures/openai-openapi-subset.json
 /// lists `tools` among the request's properties).
-json chat_tool() {
-  return {{"type", "function"},
-          {"function",
-           {{"name", shape_tool_name},
-            {"description", shape_tool_description},
-            {"parameters", no_arguments()}}}};
+json chat_tools() {
+  return json::array({{{"type", "function"},
+                       {"function",
+                        {{"name", shape_tool_name},
+                         {"description", shape_tool_description},
+                         {"parameters", no_arguments()}}}}});
 }
 
 /// openai-responses: the function's members sit beside `type` (API reference, Create a model
@@ -25,29 +25,30 @@ json chat_tool() {
 /// request to normalise the schema into strict mode ("To opt out of strict mode in Responses
 /// ... explicitly set strict: false", OpenAI function calling guide, strict mode), while chat's
 /// default is non-strict; the probe's tool is the same harmless tool in both.
-json responses_tool() {
-  return {{"type", "function"},
-          {"name", shape_tool_name},
-          {"description", shape_tool_description},
-          {"parameters", no_arguments()},
-          {"strict", false}};
+json responses_tools() {
+  return json::array({{{"type", "function"},
+                       {"name", shape_tool_name},
+                       {"description", shape_tool_description},
+                       {"parameters", no_arguments()},
+                       {"strict", false}}});
 }
 
 /// anthropic-messages: `tools[] {name, description, input_schema}` (API reference, Messages:
 /// `tools`; input_schema is required).
-json anthropic_tool() {
-  return {{"name", shape_tool_name},
-          {"description", shape_tool_description},
-          {"input_schema", no_arguments()}};
+json anthropic_tools() {
+  return json::array({{{"name", shape_tool_name},
+                       {"description", shape_tool_description},
+                       {"input_schema", no_arguments()}}});
 }
 
 /// gemini: `tools[].functionDeclarations[] {name, description}` (API reference,
 /// generateContent: Tool, FunctionDeclaration; `parameters` is optional). No `parameters`: an
 /// OBJECT schema without properties is refused with HTTP 400 "parameters.properties: should be
 /// non-empty for OBJECT type" (agno-agi/agno#2112, pipecat-ai/pipecat-flows#110).
-json gemini_tool() {
-  return {{"functionDeclarations",
-           json::array({{{"name", shape_tool_name}, {"description", shape_tool_description}}})}};
+json gemini_tools() {
+  return json::array(
+      {{{"functionDeclarations",
+         json::array({{{"name", shape_tool_name}, {"description", shape_tool_description}}})}}});
 }
 
 /// bedrock-converse: `toolConfig.tools[].toolSpec {name, description, inputSchema: {json}}`
@@ -96,6 +97,44 @@ json turn(api_flavour flavour, bool assistant, json content) {
   return {{"role", assistant ? "assistant" : "user"}, {"content", std::move(content)}};
 }
 
+/// The system prompt as it is: a string member.
+json system_text(const std::string& text) { return text; }
+
+/// gemini: `systemInstruction` is a Content of text parts (API reference, generateContent).
+json gemini_system(const std::string& text) { return {{"parts", json::array({{{"text", text}}})}}; }
+
+/// bedrock-converse: `system` is a list of SystemContentBlock {text} (API reference, Converse).
+json bedrock_system(const std::string& text) { return json::array({{{"text", text}}}); }
+
+/// A flavour's top-level members of the shapes `system` and `tools`.
+struct members {
+  const char* system_key;  ///< nullptr: the system prompt is a message (conversation)
+  json (*system)(const std::string&);
+  const char* tool_key;
+  json (*tools)();
+};
+
+members members_of(api_flavour flavour) {
+  switch (flavour) {
+    case api_flavour::openai_chat:
+    case api_flavour::azure_openai:
+      return {nullptr, system_text, "tools", chat_tools};
+    case api_flavour::openai_responses:
+      // API reference, Create a model response: `instructions`, "a system (or developer)
+      // message inserted into the model's context" (the fixture's reply echoes the member).
+      return {"instructions", system_text, "tools", responses_tools};
+    case api_flavour::anthropic_messages:
+      // API reference, Messages: a top-level `system`; the messages hold user and assistant
+      // turns only (a "system" role there is refused).
+      return {"system", system_text, "tools", anthropic_tools};
+    case api_flavour::gemini:
+      return {"systemInstruction", gemini_system, "tools", gemini_tools};
+    case api_flavour::bedrock_converse:
+      return {"system", bedrock_system, "toolConfig", bedrock_tool_config};
+  }
+  return {nullptr, system_text, "tools", chat_tools};
+}
+
 }  // namespace
 
 std::string_view image_turn_text(const probe_request& request) noexcept {
@@ -121,53 +160,12 @@ json conversation(api_flavour flavour, const probe_request& request, json image_
 }
 
 void add_system_and_tool(api_flavour flavour, const probe_request& request, json& body) {
-  const bool system = !request.system_prompt.empty();
-  switch (flavour) {
-    case api_flavour::openai_chat:
-    case api_flavour::azure_openai:
-      // The system prompt is the first message (conversation).
-      if (request.declare_tool) {
-        body["tools"] = json::array({chat_tool()});
-      }
-      return;
-    case api_flavour::openai_responses:
-      // API reference, Create a model response: `instructions`, "a system (or developer)
-      // message inserted into the model's context" (the fixture's reply echoes the member).
-      if (system) {
-        body["instructions"] = request.system_prompt;
-      }
-      if (request.declare_tool) {
-        body["tools"] = json::array({responses_tool()});
-      }
-      return;
-    case api_flavour::anthropic_messages:
-      // API reference, Messages: a top-level `system`; the messages hold user and assistant
-      // turns only (a "system" role there is refused).
-      if (system) {
-        body["system"] = request.system_prompt;
-      }
-      if (request.declare_tool) {
-        body["tools"] = json::array({anthropic_tool()});
-      }
-      return;
-    case api_flavour::gemini:
-      // API reference, generateContent: `systemInstruction` is a Content of text parts.
-      if (system) {
-        body["systemInstruction"] = {{"parts", json::array({{{"text", request.system_prompt}}})}};
-      }
-      if (request.declare_tool) {
-        body["tools"] = json::array({gemini_tool()});
-      }
-      return;
-    case api_flavour::bedrock_converse:
-      // API reference, Converse: `system` is a list of SystemContentBlock {text}.
-      if (system) {
-        body["system"] = json::array({{{"text", request.system_prompt}}});
-      }
-      if (request.declare_tool) {
-        body["toolConfig"] = bedrock_tool_config();
-      }
-      return;
+  const members m = members_of(flavour);
+  if (!request.system_prompt.empty() && m.system_key != nullptr) {
+    body[m.system_key] = m.system(request.system_prompt);
+  }
+  if (request.declare_tool) {
+    body[m.tool_key] = m.tools();
   }
 }
 

@@ -7,30 +7,16 @@
 
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
-#include "probes/http_url.hpp"
 #include "probes/text_util.hpp"
+#include "tests/support/flavour_cases.hpp"
 
 using namespace visionwatch;
 using nlohmann::json;
+using visionwatch::test::as_received;
 
 namespace {
 
 constexpr const char* secret = "sim-native-test-secret-key-0123456789abcd";
-
-/// The request as the sim gateway would receive it.
-received_request as_received(const http_request& req) {
-  std::string error;
-  const auto t = parse_http_target(req.url, error);
-  REQUIRE(t);
-  received_request r;
-  r.method = req.method;
-  r.target = t->origin_form;
-  for (const auto& [k, v] : req.headers) {
-    r.headers.emplace_back(ascii_lower(k), v);
-  }
-  r.body = req.body;
-  return r;
-}
 
 native_keys keys() {
   native_keys k;

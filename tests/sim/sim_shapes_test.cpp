@@ -14,42 +14,18 @@
 #include "daemon/sim/sim_native.hpp"
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
-#include "probes/http_url.hpp"
 #include "probes/probe_shape.hpp"
 #include "probes/text_util.hpp"
 #include "probes/verdict.hpp"
+#include "tests/support/flavour_cases.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
+using namespace visionwatch::test;
 
 namespace {
 
 constexpr const char* key = "sk-sim-shapes-key-0123456789";
-
-constexpr std::array<api_flavour, 6> every_flavour = {api_flavour::openai_chat,
-                                                      api_flavour::openai_responses,
-                                                      api_flavour::anthropic_messages,
-                                                      api_flavour::azure_openai,
-                                                      api_flavour::gemini,
-                                                      api_flavour::bedrock_converse};
-
-constexpr std::array<probe_shape, 4> request_form_shapes = {
-    probe_shape::plain, probe_shape::system, probe_shape::tools, probe_shape::history};
-
-/// The request as the sim gateway receives it: origin-form target, lower-case header names.
-received_request as_received(const http_request& req) {
-  std::string error;
-  const auto t = parse_http_target(req.url, error);
-  REQUIRE(t);
-  received_request r;
-  r.method = req.method;
-  r.target = t->origin_form;
-  for (const auto& [k, v] : req.headers) {
-    r.headers.emplace_back(ascii_lower(k), v);
-  }
-  r.body = req.body;
-  return r;
-}
 
 /// What the demo gateway does with a request: native paths to sim_native, the rest to
 /// sim_flavours.
@@ -149,7 +125,7 @@ judged_probe probe(api_flavour f, probe_shape shape, sim_behaviour b) {
 TEST_SUITE("unit") {
   TEST_CASE(
       "a healthy sim passes every shape in every flavour - the control differs by the image") {
-    for (const auto f : every_flavour) {
+    for (const auto f : every_flavour()) {
       std::optional<long long> image_growth;
       for (const auto shape : request_form_shapes) {
         CAPTURE(to_string(f));
@@ -174,7 +150,7 @@ TEST_SUITE("unit") {
         std::pair{sim_behaviour::drops_image_with_system, probe_shape::system},
         std::pair{sim_behaviour::drops_earlier_images, probe_shape::history}};
     for (const auto& [behaviour, broken] : breaks) {
-      for (const auto f : every_flavour) {
+      for (const auto f : every_flavour()) {
         for (const auto shape : request_form_shapes) {
           CAPTURE(to_string(behaviour));
           CAPTURE(to_string(f));
