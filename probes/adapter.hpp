@@ -11,7 +11,8 @@
 ///
 /// - `http_request build_request(const probe_request&)`: the URL from `base_url` (tolerating a
 ///   trailing slash), the method, a JSON body with one user message holding the prompt and,
-///   when `image` is set, the image; headers Content-Type, Accept, User-Agent
+///   when `image` is set, the image (the shapes' system prompt, tool and earlier turn in the
+///   flavour's own form: probes/request_shapes.hpp); headers Content-Type, Accept, User-Agent
 ///   (`default_user_agent()`) and the flavour's authentication from `api_key`, then
 ///   `extra_headers`, each replacing a header of the same name (case-insensitive): a header is
 ///   never sent twice. Secrets go only into headers.
@@ -20,7 +21,8 @@
 ///   success body; fills `error_message`/`error_code`/`retry_after` from error bodies and
 ///   headers. `adapter_support::parse_reply_with` and its JSON helpers
 ///   (probes/adapter_support.hpp) do the flavour-independent steps, so the flavour parses only
-///   its own schema (text, refusal, finish reason, usage).
+///   its own schema (text, refusal, finish reason, usage); a tool call is finish reason
+///   `tool_calls` (adapter_support::note_tool_call).
 ///
 /// Then it gets an `api_flavour` enumerator and one row in the flavour table in adapter.cpp
 /// (config name → build_request, parse_reply, make_stream); nothing else changes. A flavour
@@ -84,7 +86,9 @@ struct earlier_turn {
 
 /// What to ask: one user message with the prompt and, unless this is the text-only control
 /// request that measures the usage baseline (no images), the images in order. The shape fields
-/// (system_prompt, declare_tool, earlier) change the request's form, never its question.
+/// (system_prompt, declare_tool, earlier) change the request's form, never its question; the
+/// control request of a shape sets them too, so that only the images differ (their text bills
+/// prompt tokens).
 struct probe_request {
   std::string base_url;  ///< e.g. https://api.openai.com/v1 (no trailing slash needed)
   std::string model;

@@ -361,6 +361,12 @@ void parse_error_body(const json& root, bool has_result, reply& r) {
   }
 }
 
+void note_tool_call(reply& r) {
+  if (r.finish_reason.empty() || r.finish_reason == "stop") {
+    r.finish_reason = tool_calls_finish_reason;
+  }
+}
+
 void append_reasoning(reply& r, std::string_view part) {
   if (part.empty() || r.reasoning.size() > reply_text_limit) {
     return;

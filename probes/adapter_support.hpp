@@ -82,6 +82,15 @@ void parse_error_body(const json& root, bool has_result, reply& r);
 /// reply_error_limit.
 void cap_reply_text(reply& r);
 
+/// The neutral finish reason of a reply that called a tool (chat's own spelling): a tool_calls
+/// message, a function_call output item, a tool_use stop, a functionCall part.
+inline constexpr std::string_view tool_calls_finish_reason = "tool_calls";
+
+/// The reply holds a tool call: a finish reason that says nothing more ("stop" or none) becomes
+/// tool_calls_finish_reason, so the verdict can say why no answer came (a cut or filtered reply
+/// keeps its reason). Flavours whose API names the tool call in the finish reason map it there.
+void note_tool_call(reply& r);
+
 /// Appends `part` to a reply's reasoning (a blank line between parts), stopping at
 /// reply_text_limit.
 void append_reasoning(reply& r, std::string_view part);

@@ -4,6 +4,7 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::anthropic_messages {
@@ -43,6 +44,8 @@ void read_stop_reason(std::string_view stop, reply& r) {
     r.finish_reason = "stop";
   } else if (stop == "max_tokens") {
     r.finish_reason = "length";
+  } else if (stop == "tool_use") {
+    r.finish_reason = tool_calls_finish_reason;
   } else if (stop == "refusal") {
     // The model declined: the refusal is whatever it said, or the stop reason itself.
     r.finish_reason = "refusal";
@@ -147,10 +150,13 @@ http_request build_request(const probe_request& request) {
       content.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}});
     }
   }
-  content.push_back({{"type", "text"}, {"text", request.prompt}});
+  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
+  json messages =
+      request_shapes::conversation(api_flavour::anthropic_messages, request, std::move(content));
   json body = {{"model", request.model},
                {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
-               {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
+               {"messages", std::move(messages)}};
+  request_shapes::add_system_and_tool(api_flavour::anthropic_messages, request, body);
   if (request.temperature) {
     body["temperature"] = *request.temperature;
   }

@@ -7,6 +7,7 @@
 #include "probes/flavour_support.hpp"
 #include "probes/openai_chat.hpp"
 #include "probes/openai_chat_stream.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/retry_after.hpp"
 
 namespace visionwatch::azure_openai {
@@ -71,7 +72,7 @@ http_request build_request(const probe_request& request) {
   std::vector<std::string> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
-  content.push_back({{"type", "text"}, {"text", request.prompt}});
+  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
     const bool plain = is_plain_json_string(image.url);
     spliced.push_back(plain ? image.url : std::string());
@@ -81,7 +82,10 @@ http_request build_request(const probe_request& request) {
     }
     content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
   }
-  json body = {{"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
+  json messages =
+      request_shapes::conversation(api_flavour::azure_openai, request, std::move(content));
+  json body = {{"messages", std::move(messages)}};
+  request_shapes::add_system_and_tool(api_flavour::azure_openai, request, body);
   if (request.max_tokens) {
     body[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
         *request.max_tokens;

@@ -4,6 +4,7 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/http_url.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
 
@@ -148,6 +149,9 @@ std::string neutral_stop_reason(std::string_view sr) {
   if (sr == "max_tokens") {
     return "length";
   }
+  if (sr == "tool_use") {
+    return std::string(tool_calls_finish_reason);
+  }
   if (sr == "guardrail_intervened" || sr == "content_filtered") {
     return "content_filter";
   }
@@ -213,8 +217,11 @@ http_request build_request(const probe_request& request) {
                            {"source", {{"s3Location", {{"uri", image.url}}}}}}}});
     }
   }
-  content.push_back({{"text", request.prompt}});
-  json body = {{"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}};
+  content.push_back({{"text", request_shapes::image_turn_text(request)}});
+  json messages =
+      request_shapes::conversation(api_flavour::bedrock_converse, request, std::move(content));
+  json body = {{"messages", std::move(messages)}};
+  request_shapes::add_system_and_tool(api_flavour::bedrock_converse, request, body);
   json config = json::object();
   if (request.max_tokens) {
     config["maxTokens"] = *request.max_tokens;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/adapter_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::gemini {
@@ -110,6 +111,9 @@ namespace {
 /// text parts go to the answer, `thought: true` parts to the reasoning.
 void take_parts(const json& parts, reply& r) {
   for (const auto& part : parts) {
+    if (member(part, "functionCall") != nullptr || member(part, "function_call") != nullptr) {
+      note_tool_call(r);  // finishReason STOP says nothing more
+    }
     const auto* t = string_member(part, "text");
     if (t == nullptr) {
       continue;  // inline_data, function calls, executable code: not the answer
@@ -244,8 +248,10 @@ http_request build_request(const probe_request& request) {
             {{"mime_type", std::string(image_mime_for_url(image.url))}, {"file_uri", image.url}}}});
     }
   }
-  parts.push_back({{"text", request.prompt}});
-  json body = {{"contents", json::array({{{"role", "user"}, {"parts", std::move(parts)}}})}};
+  parts.push_back({{"text", request_shapes::image_turn_text(request)}});
+  json contents = request_shapes::conversation(api_flavour::gemini, request, std::move(parts));
+  json body = {{"contents", std::move(contents)}};
+  request_shapes::add_system_and_tool(api_flavour::gemini, request, body);
   json config = json::object();
   if (request.max_tokens) {
     config["maxOutputTokens"] = *request.max_tokens;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/adapter_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::openai_chat {
@@ -139,6 +140,13 @@ std::string parse_choice(const json& root, reply& r) {
       return type_error("choices[0].message.content", *content, "string or array");
     }
   }
+  // Some gateways say "stop" beside tool_calls (or the legacy function_call).
+  const json* calls = member(*message, "tool_calls");
+  const json* legacy_call = member(*message, "function_call");
+  if ((calls != nullptr && calls->is_array() && !calls->empty()) ||
+      (legacy_call != nullptr && legacy_call->is_object())) {
+    note_tool_call(r);
+  }
   return {};
 }
 
@@ -174,7 +182,7 @@ http_request build_request(const probe_request& request) {
   std::vector<bool> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
-  content.push_back({{"type", "text"}, {"text", request.prompt}});
+  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
     spliced.push_back(is_plain_json_string(image.url));
     json image_url = {{"url", spliced.back() ? std::string() : image.url}};
@@ -183,8 +191,10 @@ http_request build_request(const probe_request& request) {
     }
     content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
   }
-  json message = {{"role", "user"}, {"content", std::move(content)}};
-  json body = {{"model", request.model}, {"messages", json::array({std::move(message)})}};
+  json messages =
+      request_shapes::conversation(api_flavour::openai_chat, request, std::move(content));
+  json body = {{"model", request.model}, {"messages", std::move(messages)}};
+  request_shapes::add_system_and_tool(api_flavour::openai_chat, request, body);
   if (request.max_tokens) {
     body[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
         *request.max_tokens;

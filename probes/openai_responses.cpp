@@ -4,6 +4,7 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::openai_responses {
@@ -140,6 +141,8 @@ std::string read_response(const json& root, reply& r) {
       if (auto err = take_message(item, i, r); !err.empty()) {
         return err;
       }
+    } else if (*type == "function_call") {
+      note_tool_call(r);  // status "completed" says nothing more
     } else if (*type == "reasoning") {
       // Never the answer: summaries (summary_text) and, from open models, reasoning_text.
       if (const json* summary = member(item, "summary"); summary != nullptr) {
@@ -178,7 +181,7 @@ http_request build_request(const probe_request& request) {
   std::vector<std::string> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
-  content.push_back({{"type", "input_text"}, {"text", request.prompt}});
+  content.push_back({{"type", "input_text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
     const bool plain = is_plain_json_string(image.url);
     spliced.push_back(plain ? image.url : std::string());
@@ -187,8 +190,10 @@ http_request build_request(const probe_request& request) {
                        {"image_url", plain ? std::string() : image.url},
                        {"detail", image.detail.empty() ? std::string("auto") : image.detail}});
   }
-  json input = json::array({{{"role", "user"}, {"content", std::move(content)}}});
+  json input =
+      request_shapes::conversation(api_flavour::openai_responses, request, std::move(content));
   json body = {{"model", request.model}, {"input", std::move(input)}, {"store", false}};
+  request_shapes::add_system_and_tool(api_flavour::openai_responses, request, body);
   if (request.max_tokens) {
     body["max_output_tokens"] = *request.max_tokens;
   }

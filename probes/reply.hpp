@@ -31,7 +31,7 @@ struct reply {
   bool well_formed = false;
   std::string parse_error;
   std::string text;           ///< the assistant's answer, parts concatenated
-  std::string finish_reason;  ///< "stop", "length", "content_filter", ...
+  std::string finish_reason;  ///< "stop", "length", "content_filter", "tool_calls", ...
   std::string refusal;        ///< the API's explicit refusal field, when given
   /// The served model the reply names (chat's `model`, Gemini's `modelVersion`, ...); empty when
   /// the reply names none. Compared with the route's model (`model_mismatch`).

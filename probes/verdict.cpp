@@ -160,6 +160,11 @@ match_status match_final_answer(const answer_expectation& e,
 }
 
 std::string empty_answer_reason(const reply& r, bool reasoned) {
+  if (r.finish_reason == "tool_calls") {
+    // Shape `tools` exists to catch this: an application that declares tools gets no answer.
+    return "empty answer: the model called the declared tool instead of answering "
+           "(finish_reason tool_calls)";
+  }
   if (reasoned) {
     if (r.finish_reason == "length") {
       return "empty answer: the model was still reasoning when the token limit was reached "

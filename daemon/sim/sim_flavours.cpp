@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "daemon/sim/sim_shapes.hpp"
+
 namespace visionwatch::sim_flavours {
 namespace {
 
@@ -110,7 +112,7 @@ std::optional<json> chat_from_responses(const json& j, std::string& error) {
       } else if (content.is_array()) {
         for (const auto& part : content) {
           const std::string type = part.is_object() ? string_or(part, "type") : "";
-          if (type == "input_text") {
+          if (type == "input_text" || type == "output_text") {
             parts.push_back({{"type", "text"}, {"text", string_or(part, "text")}});
           } else if (type == "input_image") {
             json image_url = {{"url", string_or(part, "image_url")}};
@@ -130,6 +132,10 @@ std::optional<json> chat_from_responses(const json& j, std::string& error) {
   json chat = {{"model", j.value("model", json())}, {"messages", std::move(messages)}};
   if (j.contains("max_output_tokens")) {
     chat["max_tokens"] = j["max_output_tokens"];
+  }
+  if (auto refused = sim_shapes::add_responses_shape(j, chat)) {
+    error = std::move(*refused);
+    return std::nullopt;
   }
   return chat;
 }
@@ -173,9 +179,14 @@ std::optional<json> chat_from_anthropic(const json& j, std::string& error) {
     }
     messages.push_back({{"role", string_or(m, "role", "user")}, {"content", parts}});
   }
-  return json{{"model", j.value("model", json())},
-              {"messages", std::move(messages)},
-              {"max_tokens", j["max_tokens"]}};
+  json chat = {{"model", j.value("model", json())},
+               {"messages", std::move(messages)},
+               {"max_tokens", j["max_tokens"]}};
+  if (auto refused = sim_shapes::add_anthropic_shape(j, chat)) {
+    error = std::move(*refused);
+    return std::nullopt;
+  }
+  return chat;
 }
 
 // ---- Chat completion replies into the flavour's reply

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "daemon/sim/sim_shapes.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
 #include "probes/text_util.hpp"
@@ -14,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 17> behaviour_names = {
+constexpr std::array<std::string_view, 20> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -32,6 +33,9 @@ constexpr std::array<std::string_view, 17> behaviour_names = {
     "claims_image_tokens",
     "keeps_first_image",
     "rate_limited",
+    "drops_image_with_tools",
+    "drops_image_with_system",
+    "drops_earlier_images",
 };
 
 /// The model a `fallback_model` gateway names: another one than the request's.
@@ -127,9 +131,14 @@ std::optional<chat_request> parse_chat_request(std::string_view body, std::strin
     return fail("'messages' must be a non-empty array");
   }
   for (const auto& m : j["messages"]) {
-    if (!m.is_object() || m.value("role", "") != "user" || !m.contains("content")) {
+    if (!m.is_object() || !m.contains("content")) {
       continue;
     }
+    if (m.value("role", "") != "user") {
+      sim_shapes::take_message(m, out);  // system, assistant: context of the last user turn
+      continue;
+    }
+    sim_shapes::start_user_turn(out);
     const auto& c = m["content"];
     if (c.is_string()) {
       out.prompt += c.get<std::string>();
@@ -170,6 +179,7 @@ std::optional<chat_request> parse_chat_request(std::string_view body, std::strin
   if (!out.images.empty()) {
     out.png = out.images.front().png;
   }
+  sim_shapes::take_tools(j, out);
   return out;
 }
 
@@ -251,6 +261,9 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       if (behaviour == sim_behaviour::keeps_first_image && !pngs.empty()) {
         break;
       }
+      if (!sim_shapes::image_arrives(behaviour, *req, image)) {
+        continue;
+      }
       std::optional<std::string> png = image.png;
       if (!image.url.starts_with("data:") && opts_.fetch) {
         png = opts_.fetch(image.url);
@@ -258,7 +271,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       pngs.push_back(std::move(png));
     }
   }
-  const long long text = text_tokens(req->prompt);
+  const long long text = sim_shapes::text_tokens(*req);
   long long image = 0;
   for (const auto& png : pngs) {
     image += png ? image_tokens(*png, req->detail) : 0;
@@ -411,6 +424,9 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     }
     case sim_behaviour::healthy:
     case sim_behaviour::keeps_first_image:
+    case sim_behaviour::drops_image_with_tools:
+    case sim_behaviour::drops_image_with_system:
+    case sim_behaviour::drops_earlier_images:
     case sim_behaviour::flaky:
     case sim_behaviour::wrong_types:
     case sim_behaviour::rate_limited:

@@ -36,8 +36,12 @@ enum class sim_behaviour : std::uint8_t {
   claims_image_tokens,  ///< the upstream never got the image (text-only prompt_tokens), the
                         ///< gateway reports image_tokens from the tile formula, the answer is
                         ///< right (from its response cache)
-  keeps_first_image,    ///< a conversion that drops every image after the first one
+  keeps_first_image,        ///< a conversion that drops every image after the first one
   rate_limited,  ///< HTTP 429 "Rate limit reached" with Retry-After: sim_retry_after (seconds)
+  // Break one request shape each (issue 15; daemon/sim/sim_shapes.hpp):
+  drops_image_with_tools,   ///< a request that declares tools loses its images
+  drops_image_with_system,  ///< a request with a system message loses its images
+  drops_earlier_images,     ///< images in user turns before the last one are stripped
 };
 
 /// The retry hint of the rate_limited behaviour (Retry-After; Gemini's RetryInfo in the body).
@@ -51,17 +55,25 @@ struct chat_image {
   std::string url;
   std::string detail;
   std::optional<std::string> png;  ///< decoded data: URL image (remote URLs are not fetched)
+  bool earlier = false;            ///< sent in a user turn before the last one (shape history)
 };
 
 /// The parts of an OpenAI chat completions request a simulated model needs: the text of the
-/// user messages, the image parts in order and, for data: URLs, the decoded image bytes.
+/// last user message, the image parts in order and, for data: URLs, the decoded image bytes,
+/// and what the request shapes add (daemon/sim/sim_shapes.hpp).
 struct chat_request {
   std::string model;
-  std::string prompt;                    ///< every user text part, concatenated
+  std::string prompt;                    ///< the last user message's text parts, concatenated
   std::optional<std::string> image_url;  ///< the last image part's URL (any image at all)
   std::string detail;                    ///< the last image part's detail
   std::optional<std::string> png;        ///< the first image part's decoded data: URL image
   std::vector<chat_image> images;        ///< every image part, in request order
+  std::string system;                    ///< system and developer messages' text
+  std::vector<std::string> tools;        ///< the declared function tools' names
+  std::size_t user_turns = 0;            ///< user messages
+  /// Text the model reads beside the prompt (system, tool declarations, earlier turns): billed
+  /// as prompt tokens too.
+  std::size_t context_bytes = 0;
 };
 /// nullopt (and `*error` set, when given) unless `body` is a chat completions request.
 std::optional<chat_request> parse_chat_request(std::string_view body, std::string* error = nullptr);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/sim/sim_bedrock_stream.hpp"
+#include "daemon/sim/sim_shapes.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
 
@@ -213,73 +214,6 @@ std::optional<response_plan> check_bedrock_auth(const native_keys& keys,
   return std::nullopt;
 }
 
-// ---- Requests: native → chat
-
-/// {"model", "messages": [{"role": "user", "content": [text, image_url...]}]}.
-std::string chat_body(const std::string& model,
-                      const std::string& prompt,
-                      const std::vector<std::string>& image_urls) {
-  json content = json::array({{{"type", "text"}, {"text", prompt}}});
-  for (const auto& url : image_urls) {
-    content.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
-  }
-  return json{{"model", model},
-              {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})}}
-      .dump();
-}
-
-/// The chat body for a Gemini request, or an error message.
-std::optional<std::string> chat_from_gemini(const json& body,
-                                            const std::string& model,
-                                            std::string& error) {
-  if (!body.is_object() || !body.contains("contents") || !body["contents"].is_array() ||
-      body["contents"].empty() || !body["contents"][0].is_object()) {
-    error = "* GenerateContentRequest.contents: contents is not specified";
-    return std::nullopt;
-  }
-  std::string prompt;
-  std::vector<std::string> images;
-  for (const auto& part : body["contents"][0].value("parts", json::array())) {
-    if (part.contains("text") && part["text"].is_string()) {
-      prompt += part["text"].get<std::string>();
-    } else if (part.contains("inline_data")) {
-      const auto& d = part["inline_data"];
-      images.push_back("data:" + d.value("mime_type", "image/png") + ";base64," +
-                       d.value("data", ""));
-    } else if (part.contains("file_data")) {
-      images.push_back(part["file_data"].value("file_uri", ""));
-    }
-  }
-  return chat_body(model, prompt, images);
-}
-
-std::optional<std::string> chat_from_bedrock(const json& body,
-                                             const std::string& model,
-                                             std::string& error) {
-  if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array() ||
-      body["messages"].empty() || !body["messages"][0].is_object()) {
-    error = "1 validation error detected: Value null at 'messages' failed to satisfy constraint";
-    return std::nullopt;
-  }
-  std::string prompt;
-  std::vector<std::string> images;
-  for (const auto& block : body["messages"][0].value("content", json::array())) {
-    if (block.contains("text") && block["text"].is_string()) {
-      prompt += block["text"].get<std::string>();
-    } else if (block.contains("image")) {
-      const auto& img = block["image"];
-      const auto& source = img.value("source", json::object());
-      if (!source.contains("bytes")) {
-        error = "The model does not support images from S3 or URLs; send bytes.";
-        return std::nullopt;
-      }
-      images.push_back("data:image/" + img.value("format", "png") + ";base64," +
-                       source.value("bytes", ""));
-    }
-  }
-  return chat_body(model, prompt, images);
-}
-
 // ---- Replies: chat → native
 
 /// The parts of a chat completion the native replies carry.
@@ -420,8 +354,9 @@ response_plan respond_native(sim_model& model,
   }
   const json body = json::parse(request.body, nullptr, false);
   std::string error;
-  const auto chat = gemini ? chat_from_gemini(body, call.model, error)
-                           : chat_from_bedrock(body, call.model, error);
+  // The whole conversation with the request shapes (daemon/sim/sim_shapes.hpp).
+  const auto chat = gemini ? sim_shapes::chat_from_gemini(body, call.model, error)
+                           : sim_shapes::chat_from_bedrock(body, call.model, error);
   if (!chat) {
     return gemini ? gemini_error(400, error) : bedrock_error(400, "ValidationException", error);
   }
@@ -440,7 +375,7 @@ response_plan respond_native(sim_model& model,
     return native_error(call.api, response_plan::json("{}", 500));
   }
   const auto parsed = parse_chat_request(*chat);
-  const long long text = sim_model::text_tokens(parsed ? parsed->prompt : std::string());
+  const long long text = parsed ? sim_shapes::text_tokens(*parsed) : sim_model::text_tokens("");
   response_plan out = gemini ? gemini_reply(*answer, call.model, text, request.request_index)
                              : bedrock_reply(*answer);
   out.delay = plan.delay;

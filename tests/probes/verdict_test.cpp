@@ -196,7 +196,9 @@ TEST_SUITE("unit") {
           "raise max_tokens)");
     r.finish_reason = "tool_calls";
     v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.reason == "empty answer (finish_reason tool_calls)");
+    CHECK(v.reason ==
+          "empty answer: the model called the declared tool instead of answering "
+          "(finish_reason tool_calls)");
   }
 
   TEST_CASE("a no-image claim is no_image_claim with the answer quoted") {

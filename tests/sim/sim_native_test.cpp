@@ -7,12 +7,13 @@
 
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
-#include "probes/http_url.hpp"
 #include "probes/text_util.hpp"
 #include "tests/sim/sim_test_support.hpp"
+#include "tests/support/flavour_cases.hpp"
 
 using namespace visionwatch;
 using nlohmann::json;
+using visionwatch::test::as_received;
 
 namespace {
 
