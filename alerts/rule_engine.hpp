@@ -5,6 +5,7 @@
 /// with any timeline. State round-trips through JSON and survives a config reload for every
 /// rule whose configuration did not change. Not thread-safe: one owner.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -43,6 +44,10 @@ struct rule_status {
   alert_state state = alert_state::inactive;
   int bad_streak = 0;   ///< consecutive bad evaluations
   int good_streak = 0;  ///< consecutive good evaluations while firing
+  /// silent_failure: each shape's consecutive silent failures, by probe_shape (a route probes
+  /// its shapes in rotation, so one broken shape alternates with working ones); bad_streak is
+  /// the longest of them.
+  std::array<int, probe_shape_count> shape_streaks{};
   wall_time starts_at{};
   std::optional<wall_time> ends_at;
   wall_time last_notified_at{};

@@ -8,6 +8,22 @@
 
 namespace visionwatch {
 
+std::string_view media_extension(std::string_view mime) noexcept {
+  if (mime == "image/png") {
+    return ".png";
+  }
+  if (mime == "image/jpeg") {
+    return ".jpg";
+  }
+  if (mime == "image/webp") {
+    return ".webp";
+  }
+  if (mime == "image/gif") {
+    return ".gif";
+  }
+  return "";
+}
+
 std::string media_store::put(std::string bytes, std::string mime, clock::time_point expires) {
   expire(clock::now());
   std::array<unsigned char, 16> raw{};
@@ -26,8 +42,8 @@ std::string media_store::put(std::string bytes, std::string mime, clock::time_po
 }
 
 const media_store::entry* media_store::find(std::string_view token, clock::time_point now) {
-  if (token.size() > 4 && token.substr(token.size() - 4) == ".png") {
-    token.remove_suffix(4);
+  if (const auto dot = token.rfind('.'); dot != std::string_view::npos) {
+    token = token.substr(0, dot);  // the extension is for the gateway; the token names the image
   }
   const auto it = entries_.find(token);
   if (it == entries_.end() || it->second.expires <= now) {
