@@ -402,6 +402,21 @@ std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
   return events;
 }
 
+void rule_engine::keep_shapes(std::span<const probe_shape> shapes) {
+  for (auto& s : slots_) {
+    if (s.config.kind != alert_rule_kind::silent_failure) {
+      continue;
+    }
+    auto& st = s.status;
+    for (std::size_t i = 0; i < st.shape_streaks.size(); ++i) {
+      if (std::find(shapes.begin(), shapes.end(), static_cast<probe_shape>(i)) == shapes.end()) {
+        st.shape_streaks[i] = 0;
+      }
+    }
+    st.bad_streak = *std::max_element(st.shape_streaks.begin(), st.shape_streaks.end());
+  }
+}
+
 std::vector<notification> rule_engine::firing_notifications() const {
   std::vector<notification> out;
   for (const auto& s : slots_) {

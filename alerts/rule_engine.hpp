@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,10 @@ class rule_engine {
   std::vector<alert_event> reconfigure(route_identity identity,
                                        alert_rules_config rules,
                                        wall_time now);
+
+  /// The route's probe shapes now (a reload may drop some): silent_failure forgets the streaks
+  /// of shapes no longer probed, which could otherwise never end.
+  void keep_shapes(std::span<const probe_shape> shapes);
 
   /// Firing rules that were announced, as notifications (kind firing): for Alertmanager
   /// re-sends and the status page.

@@ -193,6 +193,9 @@ saved_baselines alerting::start() {
       spdlog::warn("restoring alert state: {}", problem);
     }
     log_events(events);
+    for (const auto& r : cfg_->routes) {
+      router_->set_route_shapes(r.name, r.settings.shapes);  // shapes dropped while stopped
+    }
   }
   // The file holds the silences of the last run; config silences come from today's config.
   for (const auto& problem : router_->silences().replace_config_silences(cfg_->silences, now)) {
@@ -272,6 +275,7 @@ void alerting::apply(const config& cfg) {
   for (const auto& r : cfg.routes) {
     names.push_back(r.name);
     auto e = router_->set_route(identity(r), r.settings.alerts, now);
+    router_->set_route_shapes(r.name, r.settings.shapes);
     events.insert(events.end(), e.begin(), e.end());
   }
   auto gone = router_->retain_routes(names, now);

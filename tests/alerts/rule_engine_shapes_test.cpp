@@ -121,4 +121,19 @@ TEST_SUITE("unit") {
     REQUIRE(plain.engine.restore(old).empty());
     CHECK(plain.engine.statuses().at(0).shape_streaks[0] == 1);
   }
+
+  TEST_CASE("a shape dropped by a reload takes its streak along and the firing can resolve") {
+    shapes_driver d;
+    d.feed(probe_shape::tools, outcome::no_image_claim);
+    d.feed(probe_shape::tools, outcome::no_image_claim);
+    REQUIRE(d.silent() == alert_state::firing);
+    const std::vector<probe_shape> plain_only = {probe_shape::plain};
+    d.engine.keep_shapes(plain_only);
+    CHECK(d.engine.statuses().at(0).bad_streak == 0);
+    CHECK(d.feed(probe_shape::plain, outcome::ok).empty());
+    const auto resolved = d.feed(probe_shape::plain, outcome::ok);
+    REQUIRE(resolved.size() == 1);
+    CHECK(resolved[0].note.kind == notification_kind::resolved);
+  }
 }
+
