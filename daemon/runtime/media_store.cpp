@@ -5,21 +5,20 @@
 #include <array>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace visionwatch {
 
 std::string_view media_extension(std::string_view mime) noexcept {
-  if (mime == "image/png") {
-    return ".png";
-  }
-  if (mime == "image/jpeg") {
-    return ".jpg";
-  }
-  if (mime == "image/webp") {
-    return ".webp";
-  }
-  if (mime == "image/gif") {
-    return ".gif";
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 4> extensions = {
+      {{"image/png", ".png"},
+       {"image/jpeg", ".jpg"},
+       {"image/webp", ".webp"},
+       {"image/gif", ".gif"}}};
+  for (const auto& [type, extension] : extensions) {
+    if (type == mime) {
+      return extension;
+    }
   }
   return "";
 }
