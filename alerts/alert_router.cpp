@@ -99,6 +99,12 @@ std::vector<alert_event> alert_router::set_route(route_identity identity,
   return events;
 }
 
+void alert_router::set_route_shapes(std::string_view route, std::span<const probe_shape> shapes) {
+  if (const auto it = engines_.find(route); it != engines_.end()) {
+    it->second.keep_shapes(shapes);
+  }
+}
+
 std::vector<alert_event> alert_router::remove_route(std::string_view route, wall_time now) {
   auto it = engines_.find(route);
   if (it == engines_.end()) {

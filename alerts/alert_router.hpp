@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ class alert_router {
   std::vector<alert_event> set_route(route_identity identity,
                                      alert_rules_config rules,
                                      wall_time now);
+  /// The route's probe shapes (rule_engine::keep_shapes); unknown routes are ignored.
+  void set_route_shapes(std::string_view route, std::span<const probe_shape> shapes);
   /// Forgets a route that left the config; announced alerts of it are resolved.
   std::vector<alert_event> remove_route(std::string_view route, wall_time now);
   /// Routes whose names are not in `keep` are removed (see remove_route).

@@ -285,10 +285,24 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
   }
   const auto v = judge(s.config, result, figures);
   const bool consecutive = consecutive_rule(s.config.kind);
+  // silent_failure counts each shape's streak on its own: the rule fires when any one shape has
+  // failure_threshold silent failures in a row, and resolves once no shape has a streak left.
+  const bool per_shape = s.config.kind == alert_rule_kind::silent_failure;
+  int longest = 0;
+  if (v && per_shape) {
+    const auto i = static_cast<std::size_t>(result.shape);
+    if (i < st.shape_streaks.size()) {
+      st.shape_streaks[i] = v->j == judgement::bad ? st.shape_streaks[i] + 1 : 0;
+    }
+    longest = *std::max_element(st.shape_streaks.begin(), st.shape_streaks.end());
+  }
+  const std::string shape_words = per_shape && result.shape != probe_shape::plain
+                                      ? " with " + std::string(to_string(result.shape))
+                                      : std::string();
   if (v) {
     switch (v->j) {
       case judgement::bad:
-        ++st.bad_streak;
+        st.bad_streak = per_shape ? longest : st.bad_streak + 1;
         st.good_streak = 0;
         if (st.state == alert_state::firing || st.bad_streak >= s.config.failure_threshold) {
           st.value = consecutive ? st.bad_streak : v->value;
@@ -296,7 +310,7 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
                                         (s.config.kind == alert_rule_kind::silent_failure
                                              ? "silent failures"
                                              : "failed probes") +
-                                        ", last: " + v->reason
+                                        shape_words + ", last: " + v->reason
                                   : v->reason;
         }
         if (st.state == alert_state::inactive && st.bad_streak >= s.config.failure_threshold) {
@@ -314,8 +328,10 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
         }
         break;
       case judgement::good:
-        st.bad_streak = 0;
-        if (st.state == alert_state::firing) {
+        st.bad_streak = per_shape ? longest : 0;
+        if (st.state == alert_state::firing && st.bad_streak > 0) {
+          st.good_streak = 0;  // another shape still fails
+        } else if (st.state == alert_state::firing) {
           ++st.good_streak;
           if (st.good_streak >= s.config.success_threshold) {
             st.state = alert_state::resolved;
@@ -334,7 +350,7 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
         }
         break;
       case judgement::break_streak:
-        st.bad_streak = 0;
+        st.bad_streak = per_shape ? longest : 0;
         st.good_streak = 0;
         break;
     }
@@ -384,6 +400,21 @@ std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
   rules_ = std::move(rules);
   slots_ = std::move(fresh);
   return events;
+}
+
+void rule_engine::keep_shapes(std::span<const probe_shape> shapes) {
+  for (auto& s : slots_) {
+    if (s.config.kind != alert_rule_kind::silent_failure) {
+      continue;
+    }
+    auto& st = s.status;
+    for (std::size_t i = 0; i < st.shape_streaks.size(); ++i) {
+      if (std::find(shapes.begin(), shapes.end(), static_cast<probe_shape>(i)) == shapes.end()) {
+        st.shape_streaks[i] = 0;
+      }
+    }
+    st.bad_streak = *std::max_element(st.shape_streaks.begin(), st.shape_streaks.end());
+  }
 }
 
 std::vector<notification> rule_engine::firing_notifications() const {

@@ -5,11 +5,13 @@
 /// with any timeline. State round-trips through JSON and survives a config reload for every
 /// rule whose configuration did not change. Not thread-safe: one owner.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,10 @@ struct rule_status {
   alert_state state = alert_state::inactive;
   int bad_streak = 0;   ///< consecutive bad evaluations
   int good_streak = 0;  ///< consecutive good evaluations while firing
+  /// silent_failure: each shape's consecutive silent failures, by probe_shape (a route probes
+  /// its shapes in rotation, so one broken shape alternates with working ones); bad_streak is
+  /// the longest of them.
+  std::array<int, probe_shape_count> shape_streaks{};
   wall_time starts_at{};
   std::optional<wall_time> ends_at;
   wall_time last_notified_at{};
@@ -78,6 +84,10 @@ class rule_engine {
   std::vector<alert_event> reconfigure(route_identity identity,
                                        alert_rules_config rules,
                                        wall_time now);
+
+  /// The route's probe shapes now (a reload may drop some): silent_failure forgets the streaks
+  /// of shapes no longer probed, which could otherwise never end.
+  void keep_shapes(std::span<const probe_shape> shapes);
 
   /// Firing rules that were announced, as notifications (kind firing): for Alertmanager
   /// re-sends and the status page.

@@ -67,6 +67,12 @@ nlohmann::json rule_engine::to_json() const {
     if (st.ends_at) {
       r["ends_at_ms"] = to_epoch_ms(*st.ends_at);
     }
+    for (std::size_t i = 0; i < st.shape_streaks.size(); ++i) {
+      if (st.shape_streaks[i] != 0) {
+        r["shape_streaks"][std::string(to_string(static_cast<probe_shape>(i)))] =
+            st.shape_streaks[i];
+      }
+    }
     rules.push_back(std::move(r));
   }
   nlohmann::json j = {{"route", identity_.route},
@@ -115,6 +121,15 @@ std::string rule_engine::restore(const nlohmann::json& state) {
       st.reason = r.at("reason").get<std::string>();
       if (auto e = r.find("ends_at_ms"); e != r.end()) {
         st.ends_at = from_epoch_ms(e->get<std::int64_t>());
+      }
+      if (auto streaks = r.find("shape_streaks"); streaks != r.end()) {
+        for (const auto& [name, n] : streaks->items()) {
+          if (const auto shape = probe_shape_from_string(name)) {
+            st.shape_streaks[static_cast<std::size_t>(*shape)] = n.get<int>();
+          }
+        }
+      } else if (*kind == alert_rule_kind::silent_failure) {
+        st.shape_streaks[0] = st.bad_streak;  // saved before shapes: every probe was plain
       }
       it->status = std::move(st);
     }

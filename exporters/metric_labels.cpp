@@ -50,6 +50,9 @@ label_values::label_values() {
     quantiles[i] = make("quantile", quantile_names[i]);
   }
   stream = {make("stream", "false"), make("stream", "true")};
+  for (std::size_t i = 0; i < probe_shape_count; ++i) {
+    shapes[i] = make("shape", to_string(static_cast<probe_shape>(i)));
+  }
   const auto le = [this](std::string_view v) { return make("le", v); };
   duration_le_ = le_labels(duration_bounds, le);
   lag_le_ = le_labels(lag_bounds, le);

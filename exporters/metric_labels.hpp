@@ -15,6 +15,7 @@
 #include "exporters/metrics.hpp"
 #include "probes/http_types.hpp"
 #include "probes/outcome.hpp"
+#include "probes/probe_shape.hpp"
 #include "probes/window_figures.hpp"
 
 namespace visionwatch::metrics_detail {
@@ -79,6 +80,7 @@ struct label_values {
   std::array<label_ref, probe_skip_reason_count> skip_reasons;
   std::array<label_ref, quantile_count> quantiles;
   std::array<label_ref, 2> stream;  ///< `stream="false"`, `stream="true"` (route_info)
+  std::array<label_ref, probe_shape_count> shapes;  ///< `shape=".."`, by probe_shape
   histogram_axis duration;
   histogram_axis lag;
 

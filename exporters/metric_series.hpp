@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "exporters/metric_labels.hpp"
 #include "exporters/metrics.hpp"
@@ -111,6 +112,13 @@ struct route_series {
   /// Unix time until which a Retry-After defers the route's probes; absent when not deferred.
   std::optional<double> deferred_until;
   bool retry_mode = false;  ///< the last probe failed: the next comes after retry_interval
+  /// One per configured shape, in configuration order (routes × shapes series, no more).
+  struct shape_series {
+    probe_shape shape = probe_shape::plain;
+    std::optional<double> success;  ///< the shape's last probe: 1 ok, 0 not; absent until then
+    std::uint64_t failures = 0;     ///< its probes that were not ok
+  };
+  std::vector<shape_series> shapes;
   struct alert {
     std::string rule_fragment;  ///< `rule=".."`
     bool firing = false;

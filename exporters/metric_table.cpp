@@ -29,9 +29,9 @@ constexpr family_row per_instance(family_def def, writer /*write*/) {
 
 /// A gauge that has no sample until its value is known.
 template <class sink>
-void optional_value(sink& out, const std::optional<double>& v, label_group g) {
+void optional_value(sink& out, const std::optional<double>& v, label_group g, label_ref a = {}) {
   if (v) {
-    out.value(*v, g);
+    out.value(*v, g, a);
   }
 }
 
@@ -106,6 +106,29 @@ constexpr std::array rows = {
                 const auto& reasons = label_table().reasons;
                 for (std::size_t i = 0; i < silent_count; ++i) {
                   out.value(static_cast<double>(s.silent[i]), s.route_model(), reasons[i]);
+                }
+              }),
+    per_route({"visionwatch_shape_success",
+               "1 if the last probe of the shape (config shapes) succeeded, else 0",
+               MetricType::Gauge,
+               "route,model,shape"},
+              [](auto& out, const route_series& s) {
+                for (const auto& sh : s.shapes) {
+                  optional_value(out,
+                                 sh.success,
+                                 s.route_model(),
+                                 label_table().shapes[static_cast<std::size_t>(sh.shape)]);
+                }
+              }),
+    per_route({"visionwatch_shape_failures_total",
+               "Probes of the shape (config shapes) that did not succeed",
+               MetricType::Counter,
+               "route,model,shape"},
+              [](auto& out, const route_series& s) {
+                for (const auto& sh : s.shapes) {
+                  out.value(static_cast<double>(sh.failures),
+                            s.route_model(),
+                            label_table().shapes[static_cast<std::size_t>(sh.shape)]);
                 }
               }),
     per_route({"visionwatch_probe_duration_seconds",
@@ -242,20 +265,18 @@ constexpr std::array rows = {
                   MetricType::Gauge,
                   ""},
                  [](auto& out, const instance_series& m) { out.value(m.reload_ok ? 1 : 0); }),
-    per_instance({"visionwatch_config_last_reload_success_timestamp_seconds",
-                  "Unix time of the last successful configuration load",
-                  MetricType::Gauge,
-                  ""},
-                 [](auto& out, const instance_series& m) {
-                   optional_value(out, m.reload_timestamp, {});
-                 }),
-    per_instance({"visionwatch_state_last_save_successful",
-                  "1 if the last write of the state file succeeded, else 0",
-                  MetricType::Gauge,
-                  ""},
-                 [](auto& out, const instance_series& m) {
-                   optional_value(out, m.state_save_ok, {});
-                 }),
+    per_instance(
+        {"visionwatch_config_last_reload_success_timestamp_seconds",
+         "Unix time of the last successful configuration load",
+         MetricType::Gauge,
+         ""},
+        [](auto& out, const instance_series& m) { optional_value(out, m.reload_timestamp, {}); }),
+    per_instance(
+        {"visionwatch_state_last_save_successful",
+         "1 if the last write of the state file succeeded, else 0",
+         MetricType::Gauge,
+         ""},
+        [](auto& out, const instance_series& m) { optional_value(out, m.state_save_ok, {}); }),
     per_instance({"visionwatch_state_last_save_timestamp_seconds",
                   "Unix time of the last successful write of the state file",
                   MetricType::Gauge,

@@ -20,7 +20,8 @@ using metrics_detail::receiver_series;
 using metrics_detail::route_series;
 
 // Our label names: an external label with one of these names would make two labels collide.
-constexpr std::array<std::string_view, 17> reserved_label_names = {"route",
+constexpr std::array<std::string_view, 18> reserved_label_names = {"shape",
+                                                                   "route",
                                                                    "model",
                                                                    "gateway",
                                                                    "api",
@@ -198,10 +199,17 @@ bool metrics::record(route_handle route, const probe_result& result, const windo
     s->cost += result.cost_usd;
   }
   if (result.control) {
-    if (result.success() && result.tokens.prompt_tokens) {
+    // The gauge is the plain request's baseline; other forms' are in the status API.
+    if (result.success() && result.tokens.prompt_tokens && result.shape == probe_shape::plain) {
       s->baseline = static_cast<double>(*result.tokens.prompt_tokens);
     }
     return true;
+  }
+  for (auto& sh : s->shapes) {
+    if (sh.shape == result.shape) {
+      sh.success = result.success() ? 1 : 0;
+      sh.failures += result.success() ? 0 : 1;
+    }
   }
 
   const auto index = static_cast<std::size_t>(result.result);
@@ -259,6 +267,22 @@ bool metrics::set_baseline(route_handle route, long long prompt_tokens) {
     return false;
   }
   s->baseline = static_cast<double>(prompt_tokens);
+  return true;
+}
+
+bool metrics::set_shapes(route_handle route, const std::vector<probe_shape>& shapes) {
+  route_series* s = resolve(route);
+  if (s == nullptr) {
+    return false;
+  }
+  std::vector<route_series::shape_series> next;
+  next.reserve(shapes.size());
+  for (const auto shape : shapes) {
+    const auto kept = std::find_if(
+        s->shapes.begin(), s->shapes.end(), [shape](const auto& x) { return x.shape == shape; });
+    next.push_back(kept != s->shapes.end() ? *kept : route_series::shape_series{shape, {}, 0});
+  }
+  s->shapes = std::move(next);
   return true;
 }
 

@@ -94,7 +94,7 @@ class metrics {
   /// `external_labels` are added to every series (e.g. region, replica). Throws
   /// std::invalid_argument when a name is not a valid Prometheus label name, is one of ours
   /// (route, model, gateway, api, outcome, reason, phase, rule, receiver, result, version,
-  /// revision, shard, shards, stream, le, quantile), or when a value is empty or not UTF-8.
+  /// revision, shard, shards, stream, shape, le, quantile), or when a value is empty or not UTF-8.
   metrics(const std::map<std::string, std::string>& external_labels,
           std::string_view version,
           std::string_view revision);
@@ -115,12 +115,17 @@ class metrics {
   [[nodiscard]] std::optional<route_handle> find_route(std::string_view route) const;
   [[nodiscard]] std::size_t route_count() const noexcept { return by_name_.size(); }
 
-  /// One probe's result. A control request (text-only, measures the usage baseline) sets only
-  /// the baseline gauge (from its prompt tokens, when it succeeded) and adds its cost to
+  /// One probe's result, also into its shape's series when the shape is configured. A control
+  /// request (text-only, measures the usage baseline) sets only the baseline gauge (from its
+  /// prompt tokens, when it succeeded and measured the plain request form) and adds its cost to
   /// cost_usd_total: it is not a probe of the route. Returns false for a stale handle.
   bool record(route_handle route, const probe_result& result, const window_figures& window);
   /// The route's learned usage baseline (prompt tokens of the text-only request).
   bool set_baseline(route_handle route, long long prompt_tokens);
+  /// The route's configured shapes (config `shapes:`): one shape_success gauge (no sample until
+  /// the shape's first probe) and one shape_failures_total counter (from 0) per shape. A shape
+  /// kept by a reload keeps its series; one no longer configured loses them.
+  bool set_shapes(route_handle route, const std::vector<probe_shape>& shapes);
   /// The scheduler skipped a due probe (the previous one was still in flight, or a limit hit).
   bool probe_skipped(route_handle route);
 

@@ -73,11 +73,80 @@ std::string budget_line(const status_view& s) {
   return h;
 }
 
-const char* outcome_class(const probe_result& r) {
-  if (r.success()) {
+const char* outcome_class(outcome o) {
+  if (o == outcome::ok) {
     return "ok";
   }
-  return r.silent() ? "silent" : "fail";
+  return is_silent_failure(o) ? "silent" : "fail";
+}
+
+const char* outcome_class(const probe_result& r) { return outcome_class(r.result); }
+
+/// Whether the page shows the route's shapes as rows: they are more than `[plain]`.
+bool shape_rows(const route_view& r) {
+  return r.shapes.size() > 1 || (r.shapes.size() == 1 && r.shapes.front().shape != "plain");
+}
+
+/// The card's colour: with shape rows, the worst of the shapes' latest outcomes (a route that
+/// fails one shape of several stays marked between that shape's probes); else the last probe's.
+const char* card_class(const route_view& r) {
+  if (shape_rows(r)) {
+    const char* worst = nullptr;
+    for (const auto& sh : r.shapes) {
+      if (!sh.last) {
+        continue;
+      }
+      const char* c = outcome_class(*sh.last);
+      if (worst == nullptr || std::string_view(worst) == "ok" ||
+          (std::string_view(worst) == "silent" && std::string_view(c) == "fail")) {
+        worst = c;
+      }
+    }
+    if (worst != nullptr) {
+      return worst;
+    }
+  }
+  return r.recent.empty() ? "none" : outcome_class(r.recent.front());
+}
+
+/// The route's shapes, one row each: latest outcome (its reason on hover), success in the
+/// window, and the route's summary line above them.
+std::string shapes_html(const route_view& r) {
+  std::string h;
+  if (!r.shapes_summary.empty()) {
+    h += "<div class=\"reason\">" + html_escape(r.shapes_summary) + "</div>";
+  }
+  h += "<table class=\"shapes\">";
+  for (const auto& sh : r.shapes) {
+    h += "<tr><td>shape " + html_escape(sh.shape) + "</td><td>";
+    if (sh.last) {
+      h += "<span class=\"badge ";
+      h += outcome_class(*sh.last);
+      h += "\"";
+      if (!sh.reason.empty()) {
+        h += " title=\"" + html_escape(sh.reason) + "\"";
+      }
+      h += ">" + html_escape(to_string(*sh.last)) + "</span>";
+    } else {
+      h += "<span class=\"badge muted\">no probe yet</span>";
+    }
+    h += "</td><td>" + html_escape(percent_text(sh.success_ratio)) + " of " +
+         std::to_string(sh.window_probes) + "</td></tr>";
+  }
+  return h + "</table>";
+}
+
+json shape_json(const shape_view& sh) {
+  return json{
+      {"shape", sh.shape},
+      {"outcome", sh.last ? json(std::string(to_string(*sh.last))) : json(nullptr)},
+      {"reason", sh.reason.empty() ? json(nullptr) : json(sh.reason)},
+      {"last_at",
+       sh.last_at ? json(format_rfc3339(*sh.last_at, utc_precision::milliseconds)) : json(nullptr)},
+      {"window_probes", sh.window_probes},
+      {"success_ratio", opt(sh.success_ratio)},
+      {"baseline_prompt_tokens", opt(sh.baseline_prompt_tokens)},
+  };
 }
 
 }  // namespace
@@ -115,6 +184,7 @@ json probe_result_json(const probe_result& r) {
       {"sequence", r.sequence},
       {"seed", std::to_string(r.seed)},
       {"kind", r.control ? "control" : (r.custom ? "custom" : std::string(to_string(r.kind)))},
+      {"shape", std::string(to_string(r.shape))},
       {"outcome", std::string(to_string(r.result))},
       {"silent", r.silent()},
       {"reason", r.reason},
@@ -155,6 +225,10 @@ json route_json(const route_view& r) {
   for (const auto& p : r.recent) {
     recent.push_back(probe_result_json(p));
   }
+  json shapes = json::array();
+  for (const auto& sh : r.shapes) {
+    shapes.push_back(shape_json(sh));
+  }
   return json{
       {"route", r.route},
       {"model", r.model},
@@ -163,7 +237,9 @@ json route_json(const route_view& r) {
       {"challenge", r.challenge},
       {"interval_seconds", static_cast<double>(r.interval.count()) / 1000.0},
       {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"baseline_at", r.baseline_at ? json(format_rfc3339(*r.baseline_at, utc_precision::milliseconds)) : json(nullptr)},
+      {"baseline_at",
+       r.baseline_at ? json(format_rfc3339(*r.baseline_at, utc_precision::milliseconds))
+                     : json(nullptr)},
       {"window",
        {{"probes", r.window.probes},
         {"success_ratio", opt(r.window.success_ratio)},
@@ -180,6 +256,8 @@ json route_json(const route_view& r) {
       {"retry_mode", r.retrying},
       {"retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0},
       {"alerts", std::move(alerts)},
+      {"shapes", std::move(shapes)},
+      {"shapes_summary", r.shapes_summary.empty() ? json(nullptr) : json(r.shapes_summary)},
       {"results", std::move(recent)},
   };
 }
@@ -225,12 +303,9 @@ std::string status_html(const status_view& s) {
   std::size_t healthy = 0;
   std::size_t silent = 0;
   for (const auto& r : s.routes) {
-    if (!r.recent.empty() && r.recent.front().success()) {
-      ++healthy;
-    }
-    if (!r.recent.empty() && r.recent.front().silent()) {
-      ++silent;
-    }
+    const std::string_view cls = card_class(r);
+    healthy += cls == "ok" ? 1U : 0U;
+    silent += cls == "silent" ? 1U : 0U;
   }
   std::string h;
   h.reserve(4096 + s.routes.size() * 4096);
@@ -277,16 +352,15 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
   h += "</header>\n<main>\n";
   for (const auto& r : s.routes) {
     const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
-    const char* cls = last ? outcome_class(*last) : "none";
     h += "<section class=\"card ";
-    h += cls;
+    h += card_class(r);
     h += "\"><h2>" + html_escape(r.route) + "</h2>";
     h += "<div class=\"sub\">" + html_escape(r.model) + " via " + html_escape(r.gateway) + " · " +
          html_escape(r.api) + " · " + html_escape(r.challenge) + " every " +
          fixed(static_cast<double>(r.interval.count()) / 1000.0, 0) + " s</div>";
     if (last) {
       h += "<span class=\"badge ";
-      h += cls;
+      h += outcome_class(*last);
       h += "\">" + html_escape(to_string(last->result)) + "</span> <span class=\"sub\">" +
            ago(s.now, last->started_at) + ", HTTP " + std::to_string(last->http_status) +
            ", seed " + std::to_string(last->seed) + "</span>";
@@ -335,12 +409,19 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
         r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
     row("cost per success",
         r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
-    h += "</table><div class=\"dots\">";
+    h += "</table>";
+    if (shape_rows(r)) {
+      h += shapes_html(r);
+    }
+    h += "<div class=\"dots\">";
     for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
       h += "<span class=\"dot ";
       h += outcome_class(*it);
       h += "\" title=\"" + html_escape(to_string(it->result)) + " " +
            fixed(it->latency_seconds, 2) + " s";
+      if (shape_rows(r)) {
+        h += " (" + std::string(to_string(it->shape)) + ")";
+      }
       if (!it->reason.empty()) {
         h += ": " + html_escape(it->reason);
       }

@@ -22,6 +22,17 @@ struct alert_view {
   std::optional<std::chrono::system_clock::time_point> since;
 };
 
+/// One configured shape of a route (config `shapes:`): its latest probe and window figures.
+struct shape_view {
+  std::string shape;
+  std::optional<outcome> last;  ///< the latest probe's outcome; unset until the shape is probed
+  std::string reason;           ///< of that probe, when still among the recent results
+  std::optional<std::chrono::system_clock::time_point> last_at;
+  std::size_t window_probes = 0;  ///< probes of this shape in the route's window
+  std::optional<double> success_ratio;
+  std::optional<long long> baseline_prompt_tokens;  ///< of the shape's request form
+};
+
 struct route_view {
   std::string route;
   std::string model;
@@ -40,6 +51,10 @@ struct route_view {
   std::chrono::milliseconds retry_interval{};
   std::vector<alert_view> alerts;
   std::vector<probe_result> recent;  ///< newest first
+  /// Every configured shape, in configuration order. The page shows them as rows only when
+  /// they are more than `[plain]`.
+  std::vector<shape_view> shapes{};
+  std::string shapes_summary{};  ///< "fails only with tools: no_image_claim", or ""
 };
 
 /// A gateway whose max_concurrency cannot serve its routes' demand (sum of timeout/interval).

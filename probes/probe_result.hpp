@@ -10,6 +10,7 @@
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
 #include "probes/outcome.hpp"
+#include "probes/probe_shape.hpp"
 #include "probes/reply.hpp"
 
 namespace visionwatch {
@@ -35,6 +36,9 @@ struct probe_result {
   challenge_kind kind = challenge_kind::digits;
   bool custom = false;   ///< user-supplied image + expectation instead of a generated challenge
   bool control = false;  ///< the text-only request that measures the usage baseline
+  /// The request form and image of this probe (config `shapes:`); a control request carries
+  /// the shape of the request form it measures (plain, system, tools or history).
+  probe_shape shape = probe_shape::plain;
   outcome result = outcome::ok;
   std::string reason;  ///< empty for ok; one line otherwise
   probe_note note = probe_note::none;

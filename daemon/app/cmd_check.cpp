@@ -14,7 +14,7 @@ void add_check_command(CLI::App& app, cli_context& ctx) {
   cmd->add_option("-c,--config", o->config_path, "Configuration file (YAML or JSON)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("-n,--probes", o->probes, "Image probes per route")
+  cmd->add_option("-n,--probes", o->probes, "Image probes per route and shape")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_option("-r,--route", o->routes, "Only this route (repeatable)");

@@ -64,7 +64,7 @@ int run_demo(demo_settings o) {
   }
   const auto url = svc.admin_url();
   std::printf(
-      "\nvisionwatch demo: seven routes behind a simulated gateway at %s\n"
+      "\nvisionwatch demo: nine routes behind a simulated gateway at %s\n"
       "  healthy               reads the image and answers right\n"
       "  drops-image-says-so   HTTP 200, \"No image provided.\"      -> no_image_claim\n"
       "  drops-image-guesses   HTTP 200, a confident guess           -> wrong_answer\n"
@@ -72,7 +72,9 @@ int run_demo(demo_settings o) {
       "  flaky                 right, but 1 request in 3 fails (503, reset, 429)\n"
       "  breaks-and-heals      drops the image for 2 minutes, then heals for 2 minutes\n"
       "  native-anthropic      healthy, over the Anthropic Messages API (api: "
-      "anthropic-messages)\n\n"
+      "anthropic-messages)\n"
+      "  breaks-with-tools     shapes plain and tools: loses the image only when the request\n"
+      "                        declares a tool -> green for plain, red for tools\n\n"
       "  status page  %s\n  metrics      %smetrics\n  API          %sapi/v1/routes\n\n"
       "Every route is probed every %s; results show within a minute. Ctrl-C stops.\n\n",
       gateway.base_url().c_str(),

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,7 @@
 #include "daemon/runtime/media_store.hpp"
 #include "daemon/runtime/probe_log.hpp"
 #include "daemon/runtime/probe_runner.hpp"
+#include "daemon/runtime/probe_shapes.hpp"
 
 namespace visionwatch {
 namespace {
@@ -122,24 +124,42 @@ probe_job make_job(const check_state& st, std::size_t i) {
   return job;
 }
 
+/// One route: a control request per request form of its shapes (their usage baselines), then
+/// N probes of every shape, the shapes in rotation as the daemon sends them.
 net::awaitable<void> check_route(std::shared_ptr<check_state> st, std::size_t i) {
   probe_job job = make_job(*st, i);
   auto& run = st->runs[i];
+  const auto& shapes = job.route->settings.shapes;
+  run.shapes = shapes;
+  std::array<std::optional<long long>, request_form_count> baselines{};
   job.seed = derive_seed(job.route->name, st->nonce, 0);
-  probe_result control = co_await run_control(job);
-  log_probe(control, *job.route, true);
-  st->tick();
-  if (control.success() && control.tokens.prompt_tokens) {
-    job.baseline_prompt_tokens = control.tokens.prompt_tokens;
-  }
-  run.control = std::move(control);
-  for (int s = 1; s <= st->probes; ++s) {
-    job.sequence = static_cast<std::uint64_t>(s);
-    job.seed = derive_seed(job.route->name, st->nonce, job.sequence);
-    probe_result r = co_await run_probe(job);
-    log_probe(r, *job.route, true);
+  for (const auto form : forms_of(shapes)) {
+    job.shape = shape_of(form);
+    probe_result control = co_await run_control(job);
+    log_probe(control, *job.route, true);
     st->tick();
-    run.probes.push_back(std::move(r));
+    if (control.success() && control.tokens.prompt_tokens) {
+      baselines[static_cast<std::size_t>(form)] = control.tokens.prompt_tokens;
+    }
+    if (!run.control) {
+      run.control = std::move(control);
+    }
+  }
+  std::uint64_t sequence = 0;
+  for (int n = 1; n <= st->probes; ++n) {
+    for (const auto shape : shapes) {
+      job.shape = shape;
+      job.baseline_prompt_tokens = baselines[static_cast<std::size_t>(form_of(shape))];
+      job.sequence = ++sequence;
+      job.seed = derive_seed(job.route->name, st->nonce, job.sequence);
+      probe_result r = co_await run_probe(job);
+      if (!r.success() && names_shapes(shapes)) {
+        r.reason = shape_reason(shape, r.reason, {});
+      }
+      log_probe(r, *job.route, true);
+      st->tick();
+      run.probes.push_back(std::move(r));
+    }
   }
 }
 
@@ -231,7 +251,10 @@ int run_check(const check_options& o) {
 
   st->probes = o.probes;
   st->runs.resize(st->routes.size());
-  st->total = static_cast<int>(st->routes.size()) * (o.probes + 1);
+  for (const auto* r : st->routes) {
+    const auto& shapes = r->settings.shapes;
+    st->total += static_cast<int>(forms_of(shapes).size() + shapes.size() * o.probes);
+  }
   st->nonce =
       o.seed ? *o.seed : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   st->progress = o.output == "table" && isatty(STDERR_FILENO) == 1;

@@ -1,6 +1,7 @@
 #pragma once
-/// `visionwatch check`: N image probes per route, routes concurrently (one worker per gateway
-/// slot), then a scorecard on stdout. The command line lives in daemon/app/cmd_check.cpp.
+/// `visionwatch check`: N image probes per route and shape (config `shapes:`), routes
+/// concurrently (one worker per gateway slot), then a scorecard on stdout. The command line lives
+/// in daemon/app/cmd_check.cpp.
 
 #include <cstdint>
 #include <optional>
@@ -31,8 +32,9 @@ struct check_options {
   std::optional<shard_spec> shard;
 };
 
-/// Runs the check and prints the scorecard. Returns exit_ok when every route passed,
-/// exit_failed when one did not, exit_config / exit_usage for a bad file or route name.
+/// Runs the check and prints the scorecard. Returns exit_ok when every route passed (every
+/// shape of it), exit_failed when one did not, exit_config / exit_usage for a bad file or route
+/// name.
 int run_check(const check_options& o);
 
 }  // namespace visionwatch

@@ -21,6 +21,88 @@ std::string fraction(int num, int den) { return std::to_string(num) + "/" + std:
 
 std::string outcome_label(const probe_result& p) { return std::string(to_string(p.result)); }
 
+/// Whether a set of probes passes, its most frequent failure ("3/3 no_image_claim") and its
+/// distinct failure reasons, most frequent first (at most 3).
+struct set_verdict {
+  int passed = 0;
+  bool pass = false;
+  std::string worst;
+  std::vector<std::string> reasons;
+};
+
+set_verdict judge_set(const std::vector<const probe_result*>& probes, double min_success) {
+  set_verdict v;
+  std::map<std::string, int> failures;  // outcome → count
+  std::map<std::string, int> reasons;
+  for (const auto* p : probes) {
+    v.passed += p->success() ? 1 : 0;
+    if (!p->success()) {
+      ++failures[outcome_label(*p)];
+      ++reasons[p->reason];
+    }
+  }
+  const auto n = static_cast<int>(probes.size());
+  v.pass = n > 0 && static_cast<double>(v.passed) >= min_success * n - 1e-9;
+  if (n == 0) {
+    v.worst = "no probes ran";
+  } else if (!failures.empty()) {
+    const auto worst =
+        std::max_element(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+          return a.second < b.second;
+        });
+    v.worst = fraction(worst->second, n) + " " + worst->first;
+  }
+  std::vector<std::pair<std::string, int>> by_count(reasons.begin(), reasons.end());
+  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second;
+  });
+  for (std::size_t i = 0; i < by_count.size() && i < 3; ++i) {
+    v.reasons.push_back(by_count[i].first);
+  }
+  return v;
+}
+
+/// The route's shapes: the configured ones, else those its probes carry.
+std::vector<probe_shape> shapes_of(const route_run& run) {
+  if (!run.shapes.empty()) {
+    return run.shapes;
+  }
+  std::vector<probe_shape> out;
+  for (const auto& p : run.probes) {
+    if (std::find(out.begin(), out.end(), p.shape) == out.end()) {
+      out.push_back(p.shape);
+    }
+  }
+  return out.empty() ? std::vector<probe_shape>{probe_shape::plain} : out;
+}
+
+/// The route's verdict from its shapes' (several shapes of which some pass: the failing ones
+/// are named) or, for one shape or none passing, from all its probes.
+std::string route_verdict(const route_summary& s, const set_verdict& all) {
+  if (s.pass) {
+    return "PASS";
+  }
+  const bool some_pass = std::any_of(
+      s.shapes.begin(), s.shapes.end(), [](const shape_summary& sh) { return sh.pass; });
+  if (s.shapes.size() < 2 || !some_pass) {
+    return "FAIL: " + all.worst;
+  }
+  std::vector<const shape_summary*> failing;
+  for (const auto& sh : s.shapes) {
+    if (!sh.pass) {
+      failing.push_back(&sh);
+    }
+  }
+  std::string out = "FAIL: fails only with ";
+  for (std::size_t i = 0; i < failing.size(); ++i) {
+    const auto name = std::string(to_string(failing[i]->shape));
+    const auto worst = failing[i]->verdict.substr(std::string_view("FAIL: ").size());
+    out += failing.size() == 1 ? name + ": " + worst
+                               : (i == 0 ? "" : ", ") + name + " (" + worst + ")";
+  }
+  return out;
+}
+
 }  // namespace
 
 route_summary summarize(const route_run& run, double min_success) {
@@ -36,8 +118,6 @@ route_summary summarize(const route_run& run, double min_success) {
   double cost_sum = 0;
   int prompt_n = 0;
   int completion_n = 0;
-  std::map<std::string, int> failures;  // outcome → count
-  std::map<std::string, int> reasons;
   for (const auto& p : run.probes) {
     const bool http_ok =
         !is_transport_error(p.result) && p.http_status >= 200 && p.http_status < 300;
@@ -67,10 +147,6 @@ route_summary summarize(const route_run& run, double min_success) {
       ++completion_n;
     }
     cost_sum += p.cost_usd;
-    if (!p.success()) {
-      ++failures[outcome_label(p)];
-      ++reasons[p.reason];
-    }
   }
   if (!latencies.empty()) {
     std::sort(latencies.begin(), latencies.end());
@@ -100,25 +176,31 @@ route_summary summarize(const route_run& run, double min_success) {
   if (s.probes > 0 && (prompt_n > 0 || cost_sum > 0)) {
     s.cost_per_10k = cost_sum / s.probes * 10'000;
   }
-  s.pass = s.probes > 0 && static_cast<double>(s.passed) >= min_success * s.probes - 1e-9;
-  if (s.pass) {
-    s.verdict = "PASS";
-  } else if (s.probes == 0) {
-    s.verdict = "FAIL: no probes ran";
-  } else {
-    const auto worst =
-        std::max_element(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
-          return a.second < b.second;
-        });
-    s.verdict = "FAIL: " + fraction(worst->second, s.probes) + " " + worst->first;
+  std::vector<const probe_result*> all;
+  for (const auto& p : run.probes) {
+    all.push_back(&p);
   }
-  std::vector<std::pair<std::string, int>> by_count(reasons.begin(), reasons.end());
-  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
-    return a.second > b.second;
-  });
-  for (std::size_t i = 0; i < by_count.size() && i < 3; ++i) {
-    s.reasons.push_back(by_count[i].first);
+  const auto whole = judge_set(all, min_success);
+  for (const auto shape : shapes_of(run)) {
+    std::vector<const probe_result*> mine;
+    for (const auto* p : all) {
+      if (p->shape == shape) {
+        mine.push_back(p);
+      }
+    }
+    auto v = judge_set(mine, min_success);
+    s.shapes.push_back({shape,
+                        static_cast<int>(mine.size()),
+                        v.passed,
+                        v.pass,
+                        v.pass ? "PASS" : "FAIL: " + v.worst,
+                        std::move(v.reasons)});
   }
+  // Every shape must pass: a route that loses the image only with tools fails.
+  s.pass = s.probes > 0 &&
+           std::all_of(s.shapes.begin(), s.shapes.end(), [](const auto& sh) { return sh.pass; });
+  s.verdict = route_verdict(s, whole);
+  s.reasons = whole.reasons;
   return s;
 }
 
@@ -167,6 +249,28 @@ std::string render_table(const std::vector<route_summary>& routes) {
   add("cost per 10k probes", [](const route_summary& s) {
     return s.cost_per_10k ? fmt("$%.2f", *s.cost_per_10k) : std::string("-");
   });
+  // A row per shape, only when some route has more than `[plain]` (the default table is as
+  // it was).
+  std::vector<probe_shape> shapes;
+  for (const auto& s : routes) {
+    for (const auto& sh : s.shapes) {
+      if (std::find(shapes.begin(), shapes.end(), sh.shape) == shapes.end()) {
+        shapes.push_back(sh.shape);
+      }
+    }
+  }
+  if (shapes.size() > 1 || (shapes.size() == 1 && shapes.front() != probe_shape::plain)) {
+    for (const auto shape : shapes) {
+      add("shape " + std::string(to_string(shape)), [shape](const route_summary& s) {
+        for (const auto& sh : s.shapes) {
+          if (sh.shape == shape) {
+            return sh.verdict + " (" + fraction(sh.passed, sh.probes) + " ok)";
+          }
+        }
+        return std::string("-");
+      });
+    }
+  }
   add("verdict", [](const route_summary& s) { return s.verdict; });
 
   std::size_t label_w = 0;
@@ -249,11 +353,22 @@ nlohmann::json render_json(const std::vector<route_summary>& routes,
         {"cost_per_10k_usd", opt(s.cost_per_10k)},
         {"reasons", s.reasons},
     };
+    nlohmann::json shapes = nlohmann::json::array();
+    for (const auto& sh : s.shapes) {
+      shapes.push_back({{"shape", std::string(to_string(sh.shape))},
+                        {"probes", sh.probes},
+                        {"ok", sh.passed},
+                        {"pass", sh.pass},
+                        {"verdict", sh.verdict},
+                        {"reasons", sh.reasons}});
+    }
+    r["shapes"] = std::move(shapes);
     nlohmann::json list = nlohmann::json::array();
     if (i < runs.size()) {
       for (const auto& p : runs[i].probes) {
         list.push_back({{"sequence", p.sequence},
                         {"seed", std::to_string(p.seed)},
+                        {"shape", std::string(to_string(p.shape))},
                         {"outcome", std::string(to_string(p.result))},
                         {"reason", p.reason},
                         {"note",

@@ -15,8 +15,20 @@ struct route_run {
   std::string route;
   std::string model;
   std::string gateway;
-  std::optional<probe_result> control;  ///< the text-only baseline request
-  std::vector<probe_result> probes;
+  std::optional<probe_result> control;  ///< the text-only baseline request (first request form)
+  std::vector<probe_result> probes;     ///< every shape's, each carrying its shape
+  /// The configured shapes, in order; empty: those the probes carry, in order of appearance.
+  std::vector<probe_shape> shapes{};
+};
+
+/// One shape of a route over its N probes (a route passes only when every shape passes).
+struct shape_summary {
+  probe_shape shape = probe_shape::plain;
+  int probes = 0;
+  int passed = 0;  ///< outcome ok
+  bool pass = false;
+  std::string verdict;  ///< "PASS" or "FAIL: 3/3 no_image_claim"
+  std::vector<std::string> reasons;
 };
 
 struct route_summary {
@@ -38,11 +50,15 @@ struct route_summary {
   std::optional<long long> baseline_prompt_tokens;
   std::optional<double> cost_per_10k;  ///< USD, from the average probe cost
   bool pass = false;
-  std::string verdict;               ///< "PASS" or "FAIL: 3/3 no_image_claim"
+  /// "PASS", "FAIL: 3/3 no_image_claim", or with shapes of which some pass, "FAIL: fails only
+  /// with tools: 3/3 no_image_claim".
+  std::string verdict;
   std::vector<std::string> reasons;  ///< distinct failure reasons, most frequent first (≤ 3)
+  std::vector<shape_summary> shapes{};  ///< one per shape, in configuration order
 };
 
-/// A route passes when at least `min_success` of its probes (0..1) are ok.
+/// A route passes when, for each of its shapes, at least `min_success` of the shape's probes
+/// (0..1) are ok.
 route_summary summarize(const route_run& run, double min_success);
 
 std::string render_table(const std::vector<route_summary>& routes);

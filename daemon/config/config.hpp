@@ -19,6 +19,7 @@
 #include "probes/bearer_token.hpp"
 #include "probes/challenge.hpp"
 #include "probes/http_types.hpp"
+#include "probes/probe_shape.hpp"
 #include "probes/verdict.hpp"
 
 namespace visionwatch {
@@ -67,6 +68,9 @@ struct route_settings {
   /// Ask for a streamed reply and measure time to first token (`stream: true`); only for an
   /// api flavour that can stream.
   bool stream = false;
+  /// The request forms and images the route's probes take in rotation, one per interval
+  /// (`shapes:`, docs/configuration.md); `check` runs every one. Never empty, no duplicates.
+  std::vector<probe_shape> shapes{probe_shape::plain};
   challenge_config challenge;
   verdict_checks checks;
   price_config price;

@@ -34,6 +34,9 @@ struct config_document {
   config_reader& reader;
   config& cfg;
   route_settings defaults;  ///< built-in settings with `defaults:` applied
+  int defaults_shapes_line = 0;  ///< line of `defaults.shapes`, for errors of routes inheriting it
+  /// Gateway name -> api flavour, built on first use by check_route_shapes.
+  std::map<std::string, api_flavour, std::less<>> gateway_apis;
 
   // global.listen and the admin token, for the check that a public listener has a token.
   bool listen_loopback = true;

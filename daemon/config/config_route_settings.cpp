@@ -1,5 +1,6 @@
 #include "daemon/config/config_route_settings.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -249,6 +250,55 @@ void parse_checks(config_reader& reader,
   phrases("refusal_phrases", "extra_refusal_phrases", c.refusal_phrases);
 }
 
+/// `shapes: [plain, tools, ...]`: known names, each once, at least one.
+void parse_shapes(config_reader& reader,
+                  const YAML::Node& n,
+                  const std::string& path,
+                  std::vector<probe_shape>& out) {
+  auto list = reader.items(n, path);
+  if (!list) {
+    return;
+  }
+  if (list->empty()) {
+    reader.fail(n, path, "must list at least one shape (plain is today's request)");
+    return;
+  }
+  std::vector<probe_shape> shapes;
+  bool ok = true;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& item = (*list)[i];
+    const auto s = reader.scalar(item, index(path, i), "a shape name");
+    if (!s) {
+      ok = false;
+      continue;
+    }
+    const auto shape = probe_shape_from_string(s->value);
+    if (!shape) {
+      std::string names;
+      for (const auto name : probe_shape_names()) {
+        names += (names.empty() ? "" : ", ") + std::string(name);
+      }
+      reader.fail(item, index(path, i), quote(s->shown) + " is not a shape (use " + names + ")");
+      ok = false;
+    } else if (std::find(shapes.begin(), shapes.end(), *shape) != shapes.end()) {
+      reader.fail(item, index(path, i), quote(s->shown) + " is listed twice");
+      ok = false;
+    } else {
+      shapes.push_back(*shape);
+    }
+  }
+  if (ok) {
+    out = std::move(shapes);
+  }
+}
+
+/// Shapes that change the image, which a user-supplied probe sends as it is.
+bool changes_image(probe_shape s) noexcept {
+  challenge_options o;
+  apply_shape(s, o);
+  return o.format != image_format::png || o.transparent || o.large;
+}
+
 void parse_price(config_reader& reader,
                  const YAML::Node& n,
                  const std::string& path,
@@ -297,6 +347,7 @@ void parse_defaults(config_document& doc, const YAML::Node& n) {
                 "retry_interval",
                 "window",
                 "stream",
+                "shapes",
                 "challenge",
                 "checks",
                 "price",
@@ -304,6 +355,7 @@ void parse_defaults(config_document& doc, const YAML::Node& n) {
   if (m.ok()) {
     const auto seen = parse_settings(doc, m, doc.defaults);
     check_timeout(doc.reader, m, doc.defaults, seen);
+    doc.defaults_shapes_line = seen.shapes_line;
   }
 }
 
@@ -325,6 +377,10 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
   }
   m.read_integer("window", 1, 100'000, s.window);
   m.read_boolean("stream", s.stream);
+  if (const auto* v = m.get("shapes")) {
+    seen.shapes_line = line_of(*v);
+    parse_shapes(reader, *v, m.at("shapes"), s.shapes);
+  }
   if (const auto* v = m.get("challenge")) {
     parse_challenge(reader, *v, m.at("challenge"), s.challenge);
   }
@@ -373,6 +429,42 @@ void check_stream_routes(config_document& doc) {
                     "stream: true, but api " + quote(std::string(to_string(g->api))) +
                         " of gateway " + quote(g->name) + " has no stream parser (streaming: " +
                         names + ")");
+  }
+}
+
+void check_route_shapes(config_document& doc,
+                        const route_settings& s,
+                        const std::string& gateway,
+                        int line,
+                        const std::string& path) {
+  if (s.shapes.size() == 1 && s.shapes.front() == probe_shape::plain) {
+    return;  // every route can send today's request
+  }
+  if (doc.gateway_apis.empty()) {
+    for (const auto& g : doc.cfg.gateways) {
+      doc.gateway_apis.emplace(g.name, g.api);
+    }
+  }
+  const auto g = doc.gateway_apis.find(gateway);
+  for (const auto shape : s.shapes) {
+    const std::string name(to_string(shape));
+    if (s.challenge.custom() && changes_image(shape)) {
+      doc.reader.fail(line,
+                      path,
+                      "shape " + name +
+                          " changes the generated image; a user-supplied probe (image_file or "
+                          "image_url) is sent as it is (its shapes: plain, system, tools, "
+                          "history)");
+    }
+    if (g == doc.gateway_apis.end()) {
+      continue;  // an unknown gateway is reported once, by the reference check
+    }
+    if (const auto why = shape_unsupported(g->second, shape)) {
+      doc.reader.fail(
+          line,
+          path,
+          "shape " + name + " cannot go through gateway " + quote(gateway) + ": " + *why);
+    }
   }
 }
 

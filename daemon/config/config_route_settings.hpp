@@ -15,6 +15,7 @@ struct settings_seen {
   bool interval = false;
   bool timeout = false;
   bool retry_interval = false;
+  int shapes_line = 0;  ///< line of the `shapes:` list at this level; 0: not set here
 };
 
 /// The settings before `defaults:` is applied.
@@ -29,6 +30,15 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
 /// Refuses `stream: true` on a route whose gateway's api flavour cannot stream (no stream
 /// decoder in the flavour table). Run once the routes and gateways are all read.
 void check_stream_routes(config_document& doc);
+
+/// Refuses shapes the route cannot send: a format shape (jpeg, webp, gif, rgba, large) on a
+/// user-supplied image, and a shape the gateway's api flavour rejects (shape_unsupported).
+/// `line`: where the route's shapes were set (the route's, else the defaults', else the route).
+void check_route_shapes(config_document& doc,
+                        const route_settings& s,
+                        const std::string& gateway,
+                        int line,
+                        const std::string& path);
 
 /// Reports a timeout or a retry_interval longer than the interval, when either was set at this
 /// level.

@@ -104,10 +104,17 @@ void check_route_challenge(config_document& doc,
   }
 }
 
+/// Where a route's shapes come from, for check_route_shapes' messages.
+struct shapes_at {
+  int line = 0;
+  std::string path;
+};
+
 void parse_matrix(config_document& doc,
                   const YAML::Node& n,
                   const map_reader& route,
-                  const route_settings& s) {
+                  const route_settings& s,
+                  const shapes_at& shapes) {
   auto& reader = doc.reader;
   const std::string path = route.at("matrix");
   map_reader m(reader, n, path, {"gateway", "gateways", "models"});
@@ -190,6 +197,7 @@ void parse_matrix(config_document& doc,
     return;
   }
   for (const auto& [gateway, gateway_shown] : gateways) {
+    check_route_shapes(doc, s, gateway, shapes.line, shapes.path);
     for (const auto& [model, model_shown] : models) {
       route_config r;
       r.name = expand(name_template, gateway, model);
@@ -228,6 +236,7 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
                 "retry_interval",
                 "window",
                 "stream",
+                "shapes",
                 "challenge",
                 "checks",
                 "price",
@@ -240,6 +249,10 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
   check_timeout(reader, m, s, seen);
   check_route_challenge(
       doc, s.challenge, m.has("challenge") ? line_of(*m.get("challenge")) : m.line(), path);
+  const shapes_at shapes{seen.shapes_line != 0           ? seen.shapes_line
+                         : doc.defaults_shapes_line != 0 ? doc.defaults_shapes_line
+                                                         : m.line(),
+                         m.at("shapes")};
   if (const auto* mx = m.get("matrix")) {
     for (const char* key : {"gateway", "model"}) {
       if (const auto* v = m.get(key)) {
@@ -248,7 +261,7 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
                     std::string("not allowed beside matrix (list ") + key + "s under matrix)");
       }
     }
-    parse_matrix(doc, *mx, m, s);
+    parse_matrix(doc, *mx, m, s, shapes);
     return;
   }
   route_config r;
@@ -264,6 +277,7 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
     if (auto g = reader.string(*v, m.at("gateway"), true)) {
       r.gateway = *g;
       doc.gateway_refs.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
+      check_route_shapes(doc, r.settings, r.gateway, shapes.line, shapes.path);
     }
   } else {
     reader.fail(m.line(), path, "missing required key \"gateway\"");
@@ -292,8 +306,9 @@ std::size_t route_settings_bytes(const route_settings& s) noexcept {
     return n;
   };
   const auto& c = s.challenge;
-  std::size_t n = sizeof(route_settings) + text(c.detail) + text(c.image_file) + text(c.image_url) +
-                  text(c.prompt) + text(c.expect_pattern) + list(c.expect_words);
+  std::size_t n = sizeof(route_settings) + s.shapes.size() * sizeof(probe_shape) + text(c.detail) +
+                  text(c.image_file) + text(c.image_url) + text(c.prompt) + text(c.expect_pattern) +
+                  list(c.expect_words);
   for (const auto& rule : s.alerts.rules) {
     n += sizeof(rule) + text(rule.severity) + text(rule.description) + list(rule.receivers);
   }

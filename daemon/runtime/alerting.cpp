@@ -152,7 +152,7 @@ void alerting::add_receiver(const receiver_config& r) {
   receivers_.emplace(r.name, std::move(e));
 }
 
-std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
+saved_baselines alerting::start() {
   const auto now = wall_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(store_.directory(), ec);
@@ -193,19 +193,38 @@ std::map<std::string, std::pair<long long, wall_time>> alerting::start() {
       spdlog::warn("restoring alert state: {}", problem);
     }
     log_events(events);
+    for (const auto& r : cfg_->routes) {
+      router_->set_route_shapes(r.name, r.settings.shapes);  // shapes dropped while stopped
+    }
   }
   // The file holds the silences of the last run; config silences come from today's config.
   for (const auto& problem : router_->silences().replace_config_silences(cfg_->silences, now)) {
     spdlog::warn("silences: {}", problem);
   }
-  std::map<std::string, std::pair<long long, wall_time>> baselines;
+  saved_baselines baselines;
   const auto& b = store_.section("baselines");
   if (b.is_object()) {
     for (const auto& [route, v] : b.items()) {
-      if (v.is_object() && v.contains("prompt_tokens") && v["prompt_tokens"].is_number_integer() &&
-          v.contains("at") && v["at"].is_number_integer()) {
-        baselines[route] = {v["prompt_tokens"].get<long long>(),
-                            wall_time(std::chrono::seconds(v["at"].get<long long>()))};
+      if (!v.is_object()) {
+        continue;
+      }
+      // plain's baseline at the top (as before shapes), the other request forms under "forms".
+      const auto read = [&](const nlohmann::json& e, request_form form) {
+        if (e.is_object() && e.contains("prompt_tokens") &&
+            e["prompt_tokens"].is_number_integer() && e.contains("at") &&
+            e["at"].is_number_integer()) {
+          baselines[route].push_back({form,
+                                      e["prompt_tokens"].get<long long>(),
+                                      wall_time(std::chrono::seconds(e["at"].get<long long>()))});
+        }
+      };
+      read(v, request_form::plain);
+      if (const auto forms = v.find("forms"); forms != v.end() && forms->is_object()) {
+        for (const auto f : {request_form::system, request_form::tools, request_form::history}) {
+          if (const auto e = forms->find(to_string(f)); e != forms->end()) {
+            read(*e, f);
+          }
+        }
       }
     }
   }
@@ -256,6 +275,7 @@ void alerting::apply(const config& cfg) {
   for (const auto& r : cfg.routes) {
     names.push_back(r.name);
     auto e = router_->set_route(identity(r), r.settings.alerts, now);
+    router_->set_route_shapes(r.name, r.settings.shapes);
     events.insert(events.end(), e.begin(), e.end());
   }
   auto gone = router_->retain_routes(names, now);
@@ -473,7 +493,7 @@ std::size_t alerting::queued() const {
   return n;
 }
 
-bool alerting::save(const std::map<std::string, std::pair<long long, wall_time>>& baselines) {
+bool alerting::save(const saved_baselines& baselines) {
   store_.set_section("alerts", router_->to_json());
   nlohmann::json queues = nlohmann::json::object();
   const auto steady_now = std::chrono::steady_clock::now();
@@ -483,11 +503,20 @@ bool alerting::save(const std::map<std::string, std::pair<long long, wall_time>>
   }
   store_.set_section("notifications", std::move(queues));
   nlohmann::json b = nlohmann::json::object();
-  for (const auto& [route, v] : baselines) {
-    b[route] = {
-        {"prompt_tokens", v.first},
-        {"at",
-         std::chrono::duration_cast<std::chrono::seconds>(v.second.time_since_epoch()).count()}};
+  for (const auto& [route, list] : baselines) {
+    nlohmann::json entry = nlohmann::json::object();
+    for (const auto& v : list) {
+      nlohmann::json e = {
+          {"prompt_tokens", v.prompt_tokens},
+          {"at",
+           std::chrono::duration_cast<std::chrono::seconds>(v.at.time_since_epoch()).count()}};
+      if (v.form == request_form::plain) {
+        entry.update(e);
+      } else {
+        entry["forms"][std::string(to_string(v.form))] = std::move(e);
+      }
+    }
+    b[route] = std::move(entry);
   }
   store_.set_section("baselines", std::move(b));
   if (const auto err = store_.save(wall_clock::now()); !err.empty()) {

@@ -18,11 +18,21 @@
 #include "alerts/notifier.hpp"
 #include "alerts/state_store.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/runtime/probe_shapes.hpp"
 #include "exporters/metrics.hpp"
 #include "exporters/status.hpp"
 #include "probes/net.hpp"
 
 namespace visionwatch {
+
+/// A learned usage baseline of one request form of a route (the state file's "baselines").
+struct saved_baseline {
+  request_form form = request_form::plain;
+  long long prompt_tokens = 0;
+  wall_time at{};
+};
+/// Route name -> its learned baselines.
+using saved_baselines = std::map<std::string, std::vector<saved_baseline>>;
 
 /// Where the state file lives: global.state_dir, else $STATE_DIRECTORY (systemd), else ./state.
 std::filesystem::path resolve_state_dir(const global_config& global);
@@ -37,8 +47,8 @@ class alerting {
   /// notifications and alert state, reconciles the state with the current config as a reload
   /// would (a saved firing of a route or rule no longer configured is resolved), and starts the
   /// notifiers. Queues of receivers no longer configured are dropped, counted and logged.
-  /// Returns the persisted usage baselines: route → (prompt tokens, when learned).
-  std::map<std::string, std::pair<long long, wall_time>> start();
+  /// Returns the persisted usage baselines of every route and request form.
+  saved_baselines start();
 
   /// A reloaded configuration (already validated). Resolves it causes (a route or rule gone)
   /// go to the receivers that had the firing, even ones this reload removes; removed receivers
@@ -67,7 +77,7 @@ class alerting {
   [[nodiscard]] std::size_t queued() const;
   /// Writes the state file; `baselines` from the route states. Errors are logged, not thrown;
   /// false when the file could not be written.
-  bool save(const std::map<std::string, std::pair<long long, wall_time>>& baselines);
+  bool save(const saved_baselines& baselines);
 
   /// A section of the state file kept for the service besides alert state (e.g. "budget"):
   /// as read by start() (null when absent), and set before a save() writes it.

@@ -5,8 +5,23 @@
 #include <array>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace visionwatch {
+
+std::string_view media_extension(std::string_view mime) noexcept {
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 4> extensions = {
+      {{"image/png", ".png"},
+       {"image/jpeg", ".jpg"},
+       {"image/webp", ".webp"},
+       {"image/gif", ".gif"}}};
+  for (const auto& [type, extension] : extensions) {
+    if (type == mime) {
+      return extension;
+    }
+  }
+  return "";
+}
 
 std::string media_store::put(std::string bytes, std::string mime, clock::time_point expires) {
   expire(clock::now());
@@ -26,8 +41,8 @@ std::string media_store::put(std::string bytes, std::string mime, clock::time_po
 }
 
 const media_store::entry* media_store::find(std::string_view token, clock::time_point now) {
-  if (token.size() > 4 && token.substr(token.size() - 4) == ".png") {
-    token.remove_suffix(4);
+  if (const auto dot = token.rfind('.'); dot != std::string_view::npos) {
+    token = token.substr(0, dot);  // the extension is for the gateway; the token names the image
   }
   const auto it = entries_.find(token);
   if (it == entries_.end() || it->second.expires <= now) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "daemon/runtime/probe_shapes.hpp"
 #include "probes/logging.hpp"
 
 namespace visionwatch {
@@ -35,6 +36,10 @@ void log_probe(const probe_result& r, const route_config& route, bool quiet) {
       {"seed", std::to_string(r.seed)},
       {"seq", std::to_string(r.sequence)},
   };
+  // The default route ([plain]) logs as it always did; others name each probe's shape.
+  if (names_shapes(route.settings.shapes) || r.shape != probe_shape::plain) {
+    f.insert(f.begin() + 4, {"shape", std::string(to_string(r.shape))});
+  }
   if (!r.reason.empty()) {
     f.emplace_back("reason", r.reason);
   }

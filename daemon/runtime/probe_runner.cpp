@@ -30,6 +30,7 @@ probe_result start_result(const probe_job& job) {
   r.sequence = job.sequence;
   r.seed = job.seed;
   r.kind = job.route->settings.challenge.kind;
+  r.shape = job.shape;
   r.custom = job.route->settings.challenge.custom();
   r.baseline_prompt_tokens = job.baseline_prompt_tokens;
   r.started_at = std::chrono::system_clock::now();
@@ -193,8 +194,9 @@ net::awaitable<probe_result> run_probe(probe_job job) {
       req.images.push_back(image_part{data_url(job.image->mime, job.image->bytes), ch.detail});
     }
   } else {
-    auto set = make_challenge_set(
-        challenge_options{ch.kind, ch.width, ch.height}, job.seed, std::max(1, ch.images));
+    challenge_options options{ch.kind, ch.width, ch.height};
+    apply_shape(job.shape, options);
+    auto set = make_challenge_set(options, job.seed, std::max(1, ch.images));
     req.prompt = std::move(set.question);
     expect.kind = set.kind;
     expect.answer = set.answer;
@@ -204,15 +206,20 @@ net::awaitable<probe_result> run_probe(probe_job job) {
         media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
     for (auto& c : set.images) {
       if (ch.media == media_mode::remote_url && job.media) {
-        media_tokens.push_back(job.media->put(std::move(c.image), "image/png", expires));
-        req.images.push_back(
-            image_part{job.cfg->global.media_base_url + media_tokens.back() + ".png", ch.detail});
+        media_tokens.push_back(
+            job.media->put(std::move(c.image), std::string(c.media_type), expires));
+        req.images.push_back(image_part{job.cfg->global.media_base_url + media_tokens.back() +
+                                            std::string(media_extension(c.media_type)),
+                                        ch.detail});
       } else {
         req.images.push_back(image_part{data_url(c.media_type, c.image), ch.detail});
       }
     }
   }
 
+  // The request form of the shape (system message, tool, earlier turn), once the prompt is set:
+  // history puts its prefix before the question.
+  apply_shape(job.shape, req);
   // A streamed probe hands the body to the flavour's decoder as it arrives (time to first
   // token); config validation keeps `stream` to flavours that have one.
   req.stream = route.settings.stream && can_stream(job.gateway->api);
@@ -248,9 +255,11 @@ net::awaitable<probe_result> run_control(probe_job job) {
   const auto& ch = job.route->settings.challenge;
   probe_result r = start_result(job);
   r.control = true;
-  // The same prompt as the image probe, so the difference in prompt tokens is the image.
+  // The same prompt and request form as the image probe of this form, so the difference in
+  // prompt tokens is the image.
   std::string prompt = ch.custom() ? ch.prompt : question_for(ch.kind, std::max(1, ch.images));
-  const probe_request req = base_request(job, std::move(prompt));
+  probe_request req = base_request(job, std::move(prompt));
+  apply_shape(job.shape, req);
   http_request http_req = build_request(job.gateway->api, req);
   http_req.timeout = job.route->settings.timeout;
   const std::string signature = request_signature(http_req);

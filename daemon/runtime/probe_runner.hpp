@@ -38,6 +38,10 @@ struct probe_job {
   std::shared_ptr<media_store> media;         ///< set when the route uses media: remote_url
   std::uint64_t sequence = 0;
   std::uint64_t seed = 0;
+  /// The probe's shape (apply_shape on the challenge options and the request); for a control
+  /// request, the shape of the request form it measures.
+  probe_shape shape = probe_shape::plain;
+  /// The usage baseline of the shape's request form (route_state::baseline(form_of(shape))).
   std::optional<long long> baseline_prompt_tokens;
 };
 
@@ -47,8 +51,9 @@ std::optional<custom_image> load_custom_image(const std::string& path, std::stri
 /// The image probe. Never throws for network or reply problems: they become the outcome.
 net::awaitable<probe_result> run_probe(probe_job job);
 
-/// The text-only control request (same prompt, no image). On success the result's
-/// tokens.prompt_tokens is the new baseline; its outcome is ok or the transport/HTTP failure.
+/// The text-only control request (same prompt and request form as job.shape's probes, no
+/// image). On success the result's tokens.prompt_tokens is the new baseline of that form; its
+/// outcome is ok or the transport/HTTP failure.
 net::awaitable<probe_result> run_control(probe_job job);
 
 /// Masks the gateway's configured secrets (api key, the current bearer_token_file token, extra

@@ -13,6 +13,9 @@ namespace {
 constexpr std::int64_t absent = std::numeric_limits<std::int64_t>::min();
 constexpr std::uint8_t success_bit = 1;
 constexpr std::uint8_t silent_bit = 2;
+/// The rest of a window byte holds the probe's shape (probe_shape_count fits in 4 bits).
+constexpr unsigned shape_shift = 2;
+static_assert(probe_shape_count <= 16);
 
 std::int64_t pack(const std::optional<long long>& v) { return v ? *v : absent; }
 std::optional<long long> unpack(std::int64_t v) {
@@ -40,6 +43,7 @@ struct route_state::stored_result {
   outcome result = outcome::ok;
   probe_note note = probe_note::none;
   challenge_kind kind = challenge_kind::digits;
+  probe_shape shape = probe_shape::plain;
   bool custom = false;
   bool control = false;
   bool usage_missing = false;
@@ -70,6 +74,7 @@ struct route_state::stored_result {
     x.result = r.result;
     x.note = r.note;
     x.kind = r.kind;
+    x.shape = r.shape;
     x.custom = r.custom;
     x.control = r.control;
     x.usage_missing = r.usage_missing;
@@ -121,6 +126,7 @@ struct route_state::stored_result {
     r.result = result;
     r.note = note;
     r.kind = kind;
+    r.shape = shape;
     r.custom = custom;
     r.control = control;
     r.usage_missing = usage_missing;
@@ -167,8 +173,16 @@ void route_state::record(const probe_result& r) {
   if (r.phases.first_token) {
     first_token_.add(*r.phases.first_token);
   }
-  flags_.add(
-      static_cast<std::uint8_t>((r.success() ? success_bit : 0U) | (r.silent() ? silent_bit : 0U)));
+  flags_.add(static_cast<std::uint8_t>((r.success() ? success_bit : 0U) |
+                                       (r.silent() ? silent_bit : 0U) |
+                                       (static_cast<unsigned>(r.shape) << shape_shift)));
+  const auto seen = std::find_if(
+      latest_.begin(), latest_.end(), [&r](const auto& l) { return l.first == r.shape; });
+  if (seen != latest_.end()) {
+    seen->second = r.result;
+  } else {
+    latest_.emplace_back(r.shape, r.result);
+  }
   cost_.add(r.cost_usd);
   if (recent_.size() < recent_limit_) {
     recent_.push_back(stored_result::from(r));
@@ -204,18 +218,84 @@ std::optional<probe_result> route_state::last_control() const {
 
 bool route_state::record_baseline(const probe_result& r) {
   last_control_ = std::make_unique<stored_result>(stored_result::from(r));
+  auto& b = baselines_[static_cast<std::size_t>(form_of(r.shape))];
+  b.attempted = r.started_at;
   if (!r.success() || !r.tokens.prompt_tokens) {
     return false;
   }
-  const bool changed = baseline_ != r.tokens.prompt_tokens;
-  baseline_ = r.tokens.prompt_tokens;
-  baseline_at_ = r.started_at;
+  const bool changed = b.tokens != r.tokens.prompt_tokens;
+  b.tokens = r.tokens.prompt_tokens;
+  b.at = r.started_at;
   return changed;
 }
 
-void route_state::restore_baseline(long long tokens, std::chrono::system_clock::time_point at) {
-  baseline_ = tokens;
-  baseline_at_ = at;
+void route_state::restore_baseline(long long tokens,
+                                   std::chrono::system_clock::time_point at,
+                                   request_form form) {
+  baselines_[static_cast<std::size_t>(form)] = {tokens, at, at};
+}
+
+probe_shape route_state::next_shape(std::span<const probe_shape> shapes, bool retry) {
+  if (shapes.empty()) {
+    return probe_shape::plain;
+  }
+  if (retry && recent_size_ > 0) {
+    const auto& last = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
+    if (last.result != outcome::ok &&
+        std::find(shapes.begin(), shapes.end(), last.shape) != shapes.end()) {
+      return last.shape;
+    }
+  }
+  return shapes[rotation_++ % shapes.size()];
+}
+
+request_form route_state::control_form(std::span<const request_form> forms) const {
+  const learned* oldest = nullptr;
+  request_form pick = forms.empty() ? request_form::plain : forms.front();
+  for (const auto f : forms) {
+    const auto& b = baselines_[static_cast<std::size_t>(f)];
+    if (!b.attempted) {
+      return f;
+    }
+    if (oldest == nullptr || *b.attempted < *oldest->attempted) {
+      oldest = &b;
+      pick = f;
+    }
+  }
+  return pick;
+}
+
+bool route_state::unmeasured(std::span<const request_form> forms) const {
+  return std::any_of(forms.begin(), forms.end(), [this](request_form f) {
+    return !baselines_[static_cast<std::size_t>(f)].attempted;
+  });
+}
+
+std::vector<shape_outcome> route_state::latest(std::span<const probe_shape> shapes) const {
+  std::vector<shape_outcome> out;
+  out.reserve(shapes.size());
+  for (const auto s : shapes) {
+    shape_outcome o{s, std::nullopt};
+    for (const auto& [shape, result] : latest_) {
+      if (shape == s) {
+        o.last = result;
+      }
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::pair<std::size_t, std::size_t> route_state::shape_window(probe_shape shape) const {
+  std::size_t probes = 0;
+  std::size_t successes = 0;
+  flags_.for_each([&](std::uint8_t f) {
+    if ((f >> shape_shift) == static_cast<unsigned>(shape)) {
+      ++probes;
+      successes += (f & success_bit) != 0 ? 1U : 0U;
+    }
+  });
+  return {probes, successes};
 }
 
 void route_state::set_window(std::size_t window) {

@@ -1,19 +1,23 @@
 #pragma once
 /// What the daemon remembers about one route across probes and config reloads: the recent results
 /// (for /api/v1/routes and the status page), the windows behind the windowed figures, the learned
-/// text-only usage baseline and the probe sequence. Pure; one io_context thread.
+/// text-only usage baselines (one per request form, daemon/runtime/probe_shapes.hpp), the probe
+/// sequence and the shape rotation, and each shape's latest outcome. Pure; one io_context thread.
 ///
 /// Kept compact because a daemon may watch 10,000 routes: results are stored as fixed-size
 /// records with their three texts (reason, expected answer, answer excerpt) in one allocation,
 /// not as probe_result values (measured: ~450 bytes each plus their strings), and the success
 /// and silent-failure windows hold one byte per probe.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "daemon/runtime/probe_shapes.hpp"
 #include "exporters/sample_window.hpp"
 #include "exporters/status.hpp"
 #include "probes/probe_result.hpp"
@@ -29,19 +33,42 @@ class route_state {
 
   /// An image probe finished.
   void record(const probe_result& r);
-  /// A text-only control request finished: a success with prompt_tokens becomes the baseline.
-  /// Returns true when the baseline changed.
+  /// A text-only control request finished: a success with prompt_tokens becomes the baseline
+  /// of its request form (form_of(r.shape)). Returns true when that baseline changed.
   bool record_baseline(const probe_result& r);
   /// Restores a persisted baseline (state file).
-  void restore_baseline(long long tokens, std::chrono::system_clock::time_point at);
+  void restore_baseline(long long tokens,
+                        std::chrono::system_clock::time_point at,
+                        request_form form = request_form::plain);
+
+  /// The shape of the route's next probe: a retry (the scheduler's probe ahead of the slot after
+  /// a failure) repeats the shape whose probe failed last, so the retry confirms that failure;
+  /// every other probe takes the next of `shapes` in rotation. `shapes` is never empty.
+  probe_shape next_shape(std::span<const probe_shape> shapes, bool retry);
+  /// The request form the next control request should measure: the first of `forms` never
+  /// measured (no control request yet, no restored baseline), else the one whose last control
+  /// request is the oldest, so a form whose control requests keep failing does not keep the
+  /// others from being refreshed.
+  [[nodiscard]] request_form control_form(std::span<const request_form> forms) const;
+  /// Whether one of `forms` was never measured (see control_form).
+  [[nodiscard]] bool unmeasured(std::span<const request_form> forms) const;
+  /// The latest outcome of each of `shapes`, in their order (unset: not probed yet).
+  [[nodiscard]] std::vector<shape_outcome> latest(std::span<const probe_shape> shapes) const;
+  /// Probes and successes of `shape` in the window.
+  [[nodiscard]] std::pair<std::size_t, std::size_t> shape_window(probe_shape shape) const;
 
   /// Window size changed by a reload: keeps the newest samples.
   void set_window(std::size_t window);
 
   std::uint64_t next_sequence() noexcept { return ++sequence_; }
-  [[nodiscard]] std::optional<long long> baseline() const noexcept { return baseline_; }
-  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> baseline_at() const noexcept {
-    return baseline_at_;
+  /// The baseline of `form` (plain: the one the status page and the API show).
+  [[nodiscard]] std::optional<long long> baseline(
+      request_form form = request_form::plain) const noexcept {
+    return baselines_[static_cast<std::size_t>(form)].tokens;
+  }
+  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> baseline_at(
+      request_form form = request_form::plain) const noexcept {
+    return baselines_[static_cast<std::size_t>(form)].at;
   }
   /// The recent image probes, newest first, rebuilt from the records (`route` left empty: the
   /// caller knows it). For the status page and the API, not for the probe path.
@@ -63,10 +90,20 @@ class route_state {
   std::size_t recent_next_ = 0;
   std::size_t recent_size_ = 0;
   std::size_t recent_limit_;
-  std::optional<long long> baseline_;
-  std::optional<std::chrono::system_clock::time_point> baseline_at_;
+  struct learned {
+    std::optional<long long> tokens;
+    std::optional<std::chrono::system_clock::time_point> at;
+    /// The last control request of the form, successful or not (or the restored baseline's
+    /// time).
+    std::optional<std::chrono::system_clock::time_point> attempted;
+  };
+  std::array<learned, request_form_count> baselines_;  ///< by request_form
   std::unique_ptr<stored_result> last_control_;
   std::uint64_t sequence_ = 0;
+  std::uint64_t rotation_ = 0;  ///< probes that took the next shape in rotation
+  /// The latest outcome of each shape probed so far (in the order first probed; at most
+  /// probe_shape_count entries, one for a route of one shape).
+  std::vector<std::pair<probe_shape, outcome>> latest_;
 };
 
 }  // namespace visionwatch

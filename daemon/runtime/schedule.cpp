@@ -229,6 +229,7 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
       }
       // Next slot; slots that passed entirely (process stopped, clock jump) count as skipped.
       // A retry ran ahead of the slot: the slot stays, so the route keeps its phase.
+      const bool retry = r.resume_slot.has_value();
       r.next_probe = r.resume_slot ? *r.resume_slot : e.due + r.interval;
       r.resume_slot.reset();
       while (r.next_probe <= now) {
@@ -240,12 +241,12 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
         skipped_.push_back({e.route, skip_reason::budget});
         continue;
       }
-      if (r.running || r.probe_waiting) {
+      if ((r.running && !r.running_baseline) || r.probe_waiting) {
         skipped_.push_back({e.route, r.running ? skip_reason::overlap : skip_reason::concurrency});
         continue;
       }
       r.probe_waiting = true;
-      waiting_.push_back({e.route, job_kind::probe, e.due});
+      waiting_.push_back({e.route, job_kind::probe, e.due, retry});
     } else {
       if (e.generation != r.baseline_generation) {
         continue;
@@ -293,6 +294,7 @@ std::vector<scheduler_core::job> scheduler_core::poll(time_point now) {
       continue;
     }
     r.running = true;
+    r.running_baseline = it->kind == job_kind::baseline;
     if (it->kind == job_kind::probe) {
       r.probe_waiting = false;
     }
@@ -331,6 +333,7 @@ void scheduler_core::finished(route_id id) {
   }
   auto& r = it->second;
   r.running = false;
+  r.running_baseline = false;
   in_flight_ -= in_flight_ > 0 ? 1 : 0;
   if (r.gateway < gateway_in_flight_.size() && gateway_in_flight_[r.gateway] > 0) {
     --gateway_in_flight_[r.gateway];

@@ -78,6 +78,8 @@ class scheduler_core {
     route_id route = 0;
     job_kind kind = job_kind::probe;
     time_point due{};  ///< when it should have started (lag = start - due)
+    /// A probe of retry mode, ahead of the route's slot (it repeats the shape that failed).
+    bool retry = false;
   };
 
   explicit scheduler_core(std::size_t max_in_flight) : max_in_flight_(max_in_flight) {}
@@ -120,8 +122,10 @@ class scheduler_core {
   void request_baseline(route_id id, time_point now);
 
   /// Everything due at `now`, admitted under the limits, to start now. Due jobs of busy routes
-  /// are skipped (counted by skipped()); jobs over a limit wait, and are skipped if the route's
-  /// next slot arrives first.
+  /// are skipped (counted by skipped()), except a probe due while the route's control request
+  /// runs, which waits for it (a route with several request forms learns their baselines one
+  /// after the other); jobs over a limit wait, and are skipped if the route's next slot arrives
+  /// first.
   std::vector<job> poll(time_point now);
   /// Claims the route's slot for an on-demand probe (POST /api/v1/routes/{name}/probe) when the
   /// route is idle and the limits allow; release it with finished().
@@ -148,6 +152,7 @@ class scheduler_core {
     std::uint64_t probe_generation = 0;  ///< invalidates stale heap entries
     std::uint64_t baseline_generation = 0;
     bool running = false;
+    bool running_baseline = false;  ///< what runs is a control request
     bool probe_waiting = false;
     bool removed = false;  ///< removed while running: erased when it finishes
     std::chrono::milliseconds retry_interval{};  ///< < interval: retry mode after a failure

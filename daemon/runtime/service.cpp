@@ -85,11 +85,15 @@ void service::start() {
 
   // Alert state, pending notifications, usage baselines and today's spend survive restarts.
   alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
-  for (const auto& [route, b] : alerting_->start()) {
+  for (const auto& [route, saved] : alerting_->start()) {
     if (const auto it = by_name_.find(route); it != by_name_.end()) {
       auto& e = *routes_.at(it->second);
-      e.state.restore_baseline(b.first, b.second);
-      metrics_->set_baseline(e.metrics, b.first);
+      for (const auto& b : saved) {
+        e.state.restore_baseline(b.prompt_tokens, b.at, b.form);
+      }
+      if (const auto plain = e.state.baseline()) {
+        metrics_->set_baseline(e.metrics, *plain);
+      }
     }
   }
   if (budget_.restore(alerting_->saved_section("budget"), std::chrono::system_clock::now())) {
@@ -174,6 +178,29 @@ status_view service::snapshot() const {
       p.route = rc.name;
     }
     r.alerts = alerting_->views(rc.name);
+    const auto& shapes = rc.settings.shapes;
+    const auto latest = e.state.latest(shapes);
+    for (const auto& l : latest) {
+      shape_view sv;
+      sv.shape = std::string(to_string(l.shape));
+      sv.last = l.last;
+      const auto newest = std::find_if(
+          r.recent.begin(), r.recent.end(), [&l](const auto& p) { return p.shape == l.shape; });
+      if (newest != r.recent.end()) {
+        sv.reason = newest->reason;
+        sv.last_at = newest->started_at;
+      }
+      const auto [probes, successes] = e.state.shape_window(l.shape);
+      sv.window_probes = probes;
+      if (probes > 0) {
+        sv.success_ratio = static_cast<double>(successes) / static_cast<double>(probes);
+      }
+      sv.baseline_prompt_tokens = e.state.baseline(form_of(l.shape));
+      r.shapes.push_back(std::move(sv));
+    }
+    if (names_shapes(shapes)) {
+      r.shapes_summary = shapes_summary(latest);
+    }
     v.routes.push_back(std::move(r));
   }
   if (budget_.limited()) {
@@ -252,8 +279,9 @@ net::awaitable<void> service::schedule_loop() {
   }
 }
 
-probe_job service::make_job(route_entry& r) const {
+probe_job service::make_job(route_entry& r, probe_shape shape) const {
   probe_job job;
+  job.shape = shape;
   job.cfg = cfg_;
   job.route = r.cfg;
   job.gateway = cfg_->find_gateway(r.cfg->gateway);
@@ -264,7 +292,7 @@ probe_job service::make_job(route_entry& r) const {
   if (r.cfg->settings.challenge.media == media_mode::remote_url) {
     job.media = media_;
   }
-  job.baseline_prompt_tokens = r.state.baseline();
+  job.baseline_prompt_tokens = r.state.baseline(form_of(shape));
   return job;
 }
 
@@ -276,8 +304,11 @@ void service::start_job(const scheduler_core::job& job, scheduler_core::time_poi
   }
   metrics_->observe_scheduler_lag(std::chrono::duration<double>(now - job.due).count());
   auto& r = *it->second;
-  probe_job pj = make_job(r);
   const bool baseline = job.kind == scheduler_core::job_kind::baseline;
+  const auto& shapes = r.cfg->settings.shapes;
+  probe_job pj = make_job(r,
+                          baseline ? shape_of(r.state.control_form(forms_of(shapes)))
+                                   : r.state.next_shape(shapes, job.retry));
   pj.sequence = baseline ? 0 : r.state.next_sequence();
   pj.seed = derive_seed(r.cfg->name, nonce_, pj.sequence);
   auto sig = std::make_shared<net::cancellation_signal>();
@@ -309,26 +340,33 @@ net::awaitable<void> service::probe_task(scheduler_core::route_id id,
     core_.finished(id);
     co_return;
   }
-  on_result(id, r);
+  on_result(id, std::move(r));
   core_.finished(id);
   wake();
 }
 
-void service::on_result(scheduler_core::route_id id, const probe_result& r) {
+probe_result service::on_result(scheduler_core::route_id id, probe_result r) {
   const auto it = routes_.find(id);
   if (it == routes_.end()) {
-    return;  // the route was removed by a reload while the probe ran
+    return r;  // the route was removed by a reload while the probe ran
   }
   auto& e = *it->second;
+  const auto& shapes = e.cfg->settings.shapes;
+  if (!r.control && !r.success() && names_shapes(shapes)) {
+    r.reason = shape_reason(r.shape, r.reason, e.state.latest(shapes));
+  }
   log_probe(r, *e.cfg);
   if (r.control) {
     if (e.state.record_baseline(r)) {
       baselines_dirty_ = true;  // worth keeping, not urgent: saved within a minute
     }
-    if (const auto b = e.state.baseline()) {
-      metrics_->set_baseline(e.metrics, *b);
-    }
     metrics_->record(e.metrics, r, e.state.figures());
+    // A route with several request forms learns the missing ones back to back. A control
+    // request that learned nothing (failed, or no usage) waits for the next control interval
+    // instead: the chain is at most one request per form.
+    if (r.success() && r.tokens.prompt_tokens && e.state.unmeasured(forms_of(shapes))) {
+      core_.request_baseline(id, clock::now());
+    }
   } else {
     // A 429 neither starts nor prolongs retry mode: a rate-limited gateway is not probed faster.
     core_.record_outcome(
@@ -369,6 +407,7 @@ void service::on_result(scheduler_core::route_id id, const probe_result& r) {
   if (options_.on_result) {
     options_.on_result(r);
   }
+  return r;
 }
 
 net::awaitable<admin_response> service::probe_now(admin_request req) {
@@ -380,6 +419,17 @@ net::awaitable<admin_response> service::probe_now(admin_request req) {
   const auto id = it->second;
   if (stopping_) {
     co_return error_response(http::status::service_unavailable, "shutting down");
+  }
+  // ?shape=tools probes that shape; otherwise the next one in rotation.
+  std::optional<probe_shape> shape;
+  if (const auto asked = req.query_param("shape")) {
+    const auto& shapes = routes_.at(id)->cfg->settings.shapes;
+    shape = probe_shape_from_string(*asked);
+    if (!shape || std::find(shapes.begin(), shapes.end(), *shape) == shapes.end()) {
+      co_return error_response(http::status::bad_request,
+                               "route '" + name + "' has no shape '" + asked->substr(0, 64) +
+                                   "' (its shapes: " + shape_list(shapes) + ")");
+    }
   }
   const auto& gateway = routes_.at(id)->cfg->gateway;
   if (const auto g = gateways_.find(gateway);
@@ -395,7 +445,7 @@ net::awaitable<admin_response> service::probe_now(admin_request req) {
                              "try again shortly");
   }
   auto& e = *routes_.at(id);
-  probe_job job = make_job(e);
+  probe_job job = make_job(e, shape ? *shape : e.state.next_shape(e.cfg->settings.shapes, false));
   job.sequence = e.state.next_sequence();
   job.seed = derive_seed(name, nonce_, job.sequence);
   const auto task = next_task_++;
@@ -411,7 +461,7 @@ net::awaitable<admin_response> service::probe_now(admin_request req) {
     co_return error_response(http::status::service_unavailable,
                              "probe cancelled: shutting down (not recorded)");
   }
-  on_result(id, r);
+  r = on_result(id, std::move(r));
   core_.finished(id);
   task_done();
   wake();
@@ -425,10 +475,13 @@ void service::task_done() {
 }
 
 void service::save_state() {
-  std::map<std::string, std::pair<long long, wall_time>> baselines;
+  saved_baselines baselines;
   for (const auto& [id, e] : routes_) {
-    if (const auto b = e->state.baseline(); b && e->state.baseline_at()) {
-      baselines[e->cfg->name] = {*b, *e->state.baseline_at()};
+    for (std::size_t i = 0; i < request_form_count; ++i) {
+      const auto form = static_cast<request_form>(i);
+      if (const auto b = e->state.baseline(form); b && e->state.baseline_at(form)) {
+        baselines[e->cfg->name].push_back({form, *b, *e->state.baseline_at(form)});
+      }
     }
   }
   alerting_->set_section("budget", budget_.to_json());

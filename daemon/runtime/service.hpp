@@ -103,9 +103,12 @@ class service {
   net::awaitable<void> signal_loop();
   net::awaitable<void> shutdown();
   void start_job(const scheduler_core::job& job, scheduler_core::time_point now);
-  probe_job make_job(route_entry& r) const;
+  /// A probe (or control request) of `shape` for the route, with the baseline of its form.
+  probe_job make_job(route_entry& r, probe_shape shape) const;
   net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
-  void on_result(scheduler_core::route_id id, const probe_result& r);
+  /// Records a result; a failed probe of a route with several shapes gets its shape named in
+  /// its reason first (shape_reason). Returns the result as recorded.
+  probe_result on_result(scheduler_core::route_id id, probe_result r);
   net::awaitable<admin_response> probe_now(admin_request req);
   [[nodiscard]] status_view snapshot() const;
   void task_done();

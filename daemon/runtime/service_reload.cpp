@@ -223,11 +223,18 @@ std::pair<std::size_t, std::size_t> service::install(std::shared_ptr<const confi
       routes_.emplace(e->id, std::move(fresh->second));
     } else {
       e = routes_.at(res.by_name.find(r.name)->second).get();
-      core_.update_route(e->id, gw, s.interval, s.baseline_interval);
+      core_.update_route(e->id, gw, s.interval, control_interval(s.baseline_interval, s.shapes));
+      // A request form new to a route whose forms were all measured: learn it now (a route not
+      // measured yet keeps its scheduled first control request, spread over its phase).
+      if (e->state.unmeasured(forms_of(s.shapes)) &&
+          !e->state.unmeasured(forms_of(e->cfg->settings.shapes))) {
+        core_.request_baseline(e->id, now);
+      }
     }
     core_.set_retry_interval(e->id, s.effective_retry_interval());
     e->cfg = &r;
     e->metrics = metrics_->add_route(labels_of(r, apis));  // same labels: same series
+    metrics_->set_shapes(e->metrics, s.shapes);            // kept shapes keep their series
     metrics_->set_retry_mode(e->metrics, core_.retrying(e->id));
     e->state.set_window(s.window);
     const auto image = res.images.find(r.name);
@@ -264,7 +271,7 @@ void service::schedule_new_route(scheduler_core::route_id id,
   core_.add_route(id,
                   gateway,
                   s.interval,
-                  s.baseline_interval,
+                  control_interval(s.baseline_interval, s.shapes),
                   first,
                   first_baseline_time(now, first, s.timeout, s.interval));
 }

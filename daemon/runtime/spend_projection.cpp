@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "daemon/runtime/probe_runner.hpp"
+#include "daemon/runtime/probe_shapes.hpp"
 #include "probes/challenge.hpp"
 
 namespace visionwatch {
@@ -136,8 +137,10 @@ std::vector<gateway_projection> project_daily_spend(const config& cfg) {
     const auto& s = r.settings;
     const auto api = cfg.gateways[it->second].api;
     const double probes = day_ms / static_cast<double>(std::max<long long>(s.interval.count(), 1));
+    // One control request per request form (plain, system, tools, history) per
+    // baseline_interval.
     const double control =
-        day_ms / static_cast<double>(std::max<long long>(s.baseline_interval.count(), 1));
+        day_ms / static_cast<double>(control_interval(s.baseline_interval, s.shapes).count());
     const double worst = worst_case_probes_per_day(s);
     const double per_probe = cost(typical_probe_tokens(s, api), s.price);
     const double per_control = cost(typical_control_tokens(s), s.price);

@@ -35,7 +35,7 @@ double worst_case_probes_per_day(const route_settings& s);
 struct gateway_projection {
   std::string gateway;
   double probes = 0;        ///< image probes a day, every route at its interval
-  double control = 0;       ///< control requests a day (baseline_interval)
+  double control = 0;       ///< control requests a day (one per request form per baseline_interval)
   double worst_probes = 0;  ///< image probes a day if every probe failed (retry_interval)
   double usd = 0;           ///< probes and control requests at their typical tokens
   double worst_usd = 0;     ///< the worst case's probes and the control requests

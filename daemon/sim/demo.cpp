@@ -145,6 +145,7 @@ std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& 
   - {name: native-anthropic, gateway: demo-anthropic, model: vision-healthy, challenge: {kind: color}}
   - {name: streaming, gateway: demo-gateway, model: vision-healthy, stream: true, challenge: {kind: digits}}
   - {name: native-streaming, gateway: demo-anthropic, model: vision-healthy, stream: true, challenge: {kind: count}}
+  - {name: breaks-with-tools, gateway: demo-gateway, model: vision-drops-image-with-tools, shapes: [plain, tools], challenge: {kind: digits}}
 )";
   if (!st.webhook_url.empty() || !st.alertmanager_url.empty()) {
     y += "receivers:\n";

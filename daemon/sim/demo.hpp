@@ -64,8 +64,9 @@ struct demo_settings {
   std::string state_dir;         ///< empty: a fresh temporary directory
 };
 
-/// The demo's configuration: seven routes on the simulated gateway's chat completions API (one
-/// streams) and two on its Anthropic Messages API (one streams).
+/// The demo's configuration: eight routes on the simulated gateway's chat completions API (one
+/// streams; one, breaks-with-tools, probes shapes plain and tools and loses the image only when
+/// the request declares a tool) and two on its Anthropic Messages API (one streams).
 std::string demo_config_yaml(std::string_view gateway_url, const demo_settings& s);
 
 }  // namespace visionwatch

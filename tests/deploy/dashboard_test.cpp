@@ -164,7 +164,9 @@ TEST_SUITE("unit") {
                              "visionwatch_notification_queue_depth",
                              "visionwatch_route_info",
                              "visionwatch_probe_first_token_seconds_bucket",
-                             "visionwatch_probe_output_tokens_per_second"}) {
+                             "visionwatch_probe_output_tokens_per_second",
+                             "visionwatch_shape_failures_total",
+                             "visionwatch_shape_success"}) {
       CHECK_MESSAGE(used.contains(name), name);
     }
   }

@@ -147,6 +147,7 @@ TEST_SUITE("unit") {
                                           "VisionwatchLatencyHigh",
                                           "VisionwatchNotificationsFailing",
                                           "VisionwatchProbesStale",
+                                          "VisionwatchShapeFailing",
                                           "VisionwatchSilentFailures",
                                           "VisionwatchSuccessRatioLow"});
   }

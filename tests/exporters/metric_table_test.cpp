@@ -24,6 +24,7 @@ void fill(metrics& m) {
   for (const route_labels& r : {route_labels{"b", "qwen-vl", "local", "openai-chat", true},
                                 route_labels{"a", "m", "g", "x"}}) {
     const auto h = m.add_route(r);
+    m.set_shapes(h, {visionwatch::probe_shape::plain, visionwatch::probe_shape::tools});
     probe_result p;
     p.route = r.route;
     p.result = r.route == "a" ? outcome::ok : outcome::wrong_answer;  // a last success too

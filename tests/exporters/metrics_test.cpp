@@ -721,6 +721,7 @@ TEST_SUITE("unit") {
     metrics m({{"region", "eu"}}, "0.1.0", "abc");
     const auto a = m.add_route(route_a);
     const auto b = m.add_route({"b", "we\"ird\\model", "gw", "openai-chat"});
+    m.set_shapes(a, {visionwatch::probe_shape::plain, visionwatch::probe_shape::gif});
     m.record(a, probe(route_a, outcome::ok), figures());
     m.record(a, probe(route_a, outcome::no_image_claim, 3.5), figures());
     m.record(b, probe(route_b, outcome::connect_error, 0.002), {});
@@ -821,5 +822,86 @@ TEST_SUITE("integration") {
     CHECK_MESSAGE(WEXITSTATUS(status) == 0, printed);
     CHECK_MESSAGE(printed.empty(), printed);
     std::filesystem::remove_all(dir);
+  }
+}
+
+TEST_SUITE("unit") {
+  TEST_CASE("each configured shape has a success gauge and a failure counter and nothing else") {
+    using visionwatch::probe_shape;
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.record(h, probe(route_a, outcome::ok), figures());
+    const auto plain_only = parse(m.render());
+    CHECK(plain_only.find("visionwatch_shape_success").empty());  // no shapes set: none
+    REQUIRE(m.set_shapes(h, {probe_shape::plain, probe_shape::tools}));
+    auto e = parse(m.render());
+    // Failure counters from 0; success gauges absent until the shape is probed.
+    CHECK(e.value("visionwatch_shape_failures_total",
+                  {{"route", route_a.route}, {"model", "gpt-4o-mini"}, {"shape", "tools"}}) == 0);
+    CHECK(e.value("visionwatch_shape_failures_total", {{"shape", "plain"}}) == 0);
+    CHECK(e.find("visionwatch_shape_success").empty());
+
+    auto tools = probe(route_a, outcome::no_image_claim);
+    tools.shape = probe_shape::tools;
+    const auto before = parse(m.render());
+    m.record(h, tools, figures());
+    m.record(h, probe(route_a, outcome::ok), figures());
+    e = parse(m.render());
+    CHECK(e.value("visionwatch_shape_success", {{"shape", "plain"}}) == 1);
+    CHECK(e.value("visionwatch_shape_success", {{"shape", "tools"}}) == 0);
+    CHECK(e.value("visionwatch_shape_failures_total", {{"shape", "tools"}}) == 1);
+    CHECK(e.value("visionwatch_shape_failures_total", {{"shape", "plain"}}) == 0);
+    // The route's own families count both probes as they always did, with no shape label.
+    CHECK(e.value("visionwatch_probes_total", {{"outcome", "ok"}}) -
+              before.value("visionwatch_probes_total", {{"outcome", "ok"}}) ==
+          1);
+    CHECK(e.value("visionwatch_silent_failures_total", {{"reason", "no_image_claim"}}) == 1);
+    for (const auto& sample : e.samples) {
+      if (!sample.name.starts_with("visionwatch_shape_")) {
+        CHECK_MESSAGE(!sample.labels.contains("shape"), sample.name);
+      }
+    }
+  }
+
+  TEST_CASE("a reload keeps the series of kept shapes and drops removed ones") {
+    using visionwatch::probe_shape;
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    m.set_shapes(h, {probe_shape::plain, probe_shape::tools});
+    auto tools = probe(route_a, outcome::wrong_answer);
+    tools.shape = probe_shape::tools;
+    m.record(h, tools, figures());
+    m.set_shapes(h, {probe_shape::tools, probe_shape::jpeg});
+    const auto e = parse(m.render());
+    CHECK(e.value("visionwatch_shape_failures_total", {{"shape", "tools"}}) == 1);
+    CHECK(e.value("visionwatch_shape_success", {{"shape", "tools"}}) == 0);
+    CHECK(e.value("visionwatch_shape_failures_total", {{"shape", "jpeg"}}) == 0);
+    CHECK(e.find("visionwatch_shape_failures_total", {{"shape", "plain"}}).empty());
+    // A probe of a shape the route no longer has (in flight across the reload) counts nowhere.
+    auto gif = probe(route_a, outcome::empty_answer);
+    gif.shape = probe_shape::gif;
+    m.record(h, gif, figures());
+    CHECK(parse(m.render()).find("visionwatch_shape_failures_total", {{"shape", "gif"}}).empty());
+    CHECK_FALSE(m.set_shapes({}, {probe_shape::plain}));  // a stale handle
+  }
+
+  TEST_CASE("only a control request of the plain form sets the usage baseline gauge") {
+    using visionwatch::probe_shape;
+    metrics m({}, "0.1.0", "abc");
+    const auto h = m.add_route(route_a);
+    auto control = probe(route_a, outcome::ok);
+    control.control = true;
+    control.shape = probe_shape::tools;
+    control.tokens.prompt_tokens = 140;
+    m.record(h, control, figures());
+    CHECK(parse(m.render()).find("visionwatch_usage_baseline_tokens").empty());
+    control.shape = probe_shape::plain;
+    control.tokens.prompt_tokens = 27;
+    m.record(h, control, figures());
+    CHECK(parse(m.render()).value("visionwatch_usage_baseline_tokens", {}) == 27);
+  }
+
+  TEST_CASE("an external label named shape is refused: it would collide") {
+    CHECK_THROWS_AS(metrics({{"shape", "x"}}, "0.1.0", "abc"), std::invalid_argument);
   }
 }

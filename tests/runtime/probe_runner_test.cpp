@@ -14,69 +14,22 @@
 #include "daemon/runtime/media_store.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
+#include "tests/runtime/probe_job_support.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/loopback.hpp"
+#include "tests/support/media_server.hpp"
+#include "tests/support/shape_upstream.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace visionwatch;
 namespace vt = visionwatch::test;
+using vt::make_config;
+using vt::run_one;
 
 constexpr double input_price = 0.40;
 constexpr double output_price = 1.60;
-
-/// One gateway ("fake") and one route ("r", model `model`) with `route_extra` YAML flow-mapping
-/// keys.
-std::shared_ptr<const config> make_config(const std::string& base_url,
-                                          const std::string& route_extra,
-                                          const std::string& global_extra = "",
-                                          const std::string& model = "m") {
-  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
-  y += "defaults:\n  interval: 30s\n  timeout: 10s\n"
-       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
-  y += "gateways:\n  - {name: fake, base_url: \"" + base_url + "\", proxy_url: none}\n";
-  y += "routes:\n  - {name: r, gateway: fake, model: " + model +
-       (route_extra.empty() ? "" : ", " + route_extra) + "}\n";
-  auto loaded = parse_config(y, "probe_runner_test.yaml");
-  for (const auto& e : loaded.errors) {
-    FAIL_CHECK(e.to_string());
-  }
-  REQUIRE(loaded.value);
-  return std::make_shared<const config>(std::move(*loaded.value));
-}
-
-probe_result run_one(bool control,
-                     const std::shared_ptr<const config>& cfg,
-                     std::uint64_t seed,
-                     std::optional<long long> baseline = std::nullopt,
-                     std::shared_ptr<media_store> media = {},
-                     std::shared_ptr<const redactor> redact = {}) {
-  net::io_context io;
-  probe_job job;
-  job.cfg = cfg;
-  job.route = &cfg->routes.at(0);
-  job.gateway = cfg->find_gateway(job.route->gateway);
-  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
-  job.media = std::move(media);
-  job.redact = std::move(redact);
-  job.sequence = 1;
-  job.seed = seed;
-  job.baseline_prompt_tokens = baseline;
-  probe_result out;
-  bool done = false;
-  net::co_spawn(
-      io, control ? run_control(job) : run_probe(job), [&](std::exception_ptr e, probe_result r) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-        out = std::move(r);
-        done = true;
-      });
-  io.run();
-  REQUIRE(done);
-  return out;
-}
 
 /// The text-only baseline, then one image probe that uses it (as the scheduler does).
 struct control_and_probe {
@@ -460,45 +413,18 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("media remote_url publishes the image in the media store and the fake fetches it") {
-    // The admin server serves /media/ in the daemon; here a second sim gateway does, looking the
-    // token up in the same media_store. The store is single-threaded: run_probe puts the image
-    // before it sends the request and removes it after the reply, and the fetch happens in
-    // between on the media server's thread, so the exchange itself orders the three accesses. The
-    // mutex guards what the test reads afterwards.
-    auto media = std::make_shared<media_store>();
-    std::mutex media_mutex;
-    std::size_t fetches = 0;
-    sim_gateway media_server([&](const received_request& req) {
-      const std::lock_guard lock(media_mutex);
-      ++fetches;
-      const std::string_view prefix = "/media/";
-      if (!req.target.starts_with(prefix)) {
-        return response_plan::text(404, "not found");
-      }
-      const auto* e = media->find(std::string_view(req.target).substr(prefix.size()),
-                                  media_store::clock::now());
-      if (e == nullptr) {
-        return response_plan::text(404, "not found");
-      }
-      response_plan p;
-      p.headers.emplace_back("Content-Type", e->mime);
-      p.body = e->bytes;
-      return p;
-    });
-    media_server.start();
-
+    vt::media_server media_server;
     behaving_upstream up(sim_behaviour::healthy);
     const auto cfg = make_config(up.base_url(),
                                  "challenge: {kind: shape, media: remote_url}",
-                                 "  media_base_url: \"" + media_server.origin() + "/media/\"\n");
-    const auto r = run_one(false, cfg, 606, std::nullopt, media);
+                                 "  media_base_url: \"" + media_server.base_url() + "\"\n");
+    const auto r = run_one(false, cfg, 606, std::nullopt, media_server.store());
     CHECK(r.result == outcome::ok);
     CHECK(r.answer_excerpt == r.expected);
-    {
-      const std::lock_guard lock(media_mutex);
-      CHECK(fetches == 1);
-      CHECK(media->size() == 0);  // removed once the probe finished
-    }
+    CHECK(media_server.fetches() == 1);
+    CHECK(media_server.published() == 0);  // removed once the probe finished
+    REQUIRE(media_server.served().size() == 1);
+    CHECK(media_server.served()[0].ends_with(".png image/png"));
     const auto reqs = up.requests();
     REQUIRE(reqs.size() == 1);
     const auto sent = vt::parse_chat_request(reqs[0]);
@@ -594,5 +520,59 @@ TEST_SUITE("integration") {
                               "baseline " +
                               std::to_string(baseline) +
                               " (at least 50 expected): the upstream probably never got the image");
+  }
+}
+
+TEST_SUITE("integration") {
+  TEST_CASE(
+      "a probe of shape history asks about the earlier turn and so does its control request") {
+    vt::fake_upstream up(vt::pixel_reader_options());
+    up.set_behaviour(sim_behaviour::healthy);
+    up.start();
+    const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
+    const auto control = run_one(true, cfg, 5, std::nullopt, {}, {}, probe_shape::history);
+    CHECK(control.control);
+    CHECK(control.shape == probe_shape::history);
+    REQUIRE(control.result == outcome::ok);
+    const auto probe =
+        run_one(false, cfg, 5, control.tokens.prompt_tokens, {}, {}, probe_shape::history);
+    CHECK(probe.shape == probe_shape::history);
+    CHECK(probe.result == outcome::ok);  // the healthy model still reads the image
+    CHECK(probe.baseline_prompt_tokens == control.tokens.prompt_tokens);
+    const auto plain = run_one(true, cfg, 5);
+    CHECK(plain.shape == probe_shape::plain);
+    // Like with like: the history form's control request costs the prefix's tokens too.
+    CHECK(*control.tokens.prompt_tokens > *plain.tokens.prompt_tokens);
+    const auto reqs = up.requests();
+    REQUIRE(reqs.size() == 3);
+    const auto sent_control = vt::parse_chat_request(reqs[0]);
+    const auto sent_probe = vt::parse_chat_request(reqs[1]);
+    const auto sent_plain = vt::parse_chat_request(reqs[2]);
+    REQUIRE((sent_control && sent_probe && sent_plain));
+    CHECK_FALSE(sent_control->image_url);
+    CHECK(sent_control->prompt.find(shape_history_prefix) != std::string::npos);
+    CHECK(sent_probe->image_url);
+    CHECK(sent_probe->prompt.find(shape_history_prefix) != std::string::npos);
+    CHECK(sent_plain->prompt.find(shape_history_prefix) == std::string::npos);
+    up.stop();
+  }
+}
+
+TEST_SUITE("unit") {
+  TEST_CASE("published images end with their type's extension and are found by it") {
+    CHECK(media_extension("image/png") == ".png");
+    CHECK(media_extension("image/jpeg") == ".jpg");
+    CHECK(media_extension("image/webp") == ".webp");
+    CHECK(media_extension("image/gif") == ".gif");
+    CHECK(media_extension("image/heic").empty());
+    media_store store;
+    const auto now = media_store::clock::now();
+    const auto token = store.put("jpeg bytes", "image/jpeg", now + 10s);
+    for (const auto* ext : {"", ".jpg", ".png", ".gif"}) {
+      const auto* e = store.find(token + ext, now);
+      REQUIRE(e != nullptr);
+      CHECK(e->mime == "image/jpeg");
+    }
+    CHECK(store.find("not-a-token.jpg", now) == nullptr);
   }
 }

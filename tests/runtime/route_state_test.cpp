@@ -76,6 +76,7 @@ TEST_SUITE("unit") {
     r.sequence = 42;
     r.seed = 0xfeedfacecafebeefULL;
     r.kind = challenge_kind::shape;
+    r.shape = probe_shape::history;
     r.custom = true;
     r.result = outcome::image_tokens_missing;
     r.reason = "prompt_tokens 310 is not 50 above the baseline 300";
@@ -102,6 +103,7 @@ TEST_SUITE("unit") {
     CHECK(b.sequence == 42);
     CHECK(b.seed == 0xfeedfacecafebeefULL);
     CHECK(b.kind == challenge_kind::shape);
+    CHECK(b.shape == probe_shape::history);
     CHECK(b.custom);
     CHECK_FALSE(b.control);
     CHECK(b.result == outcome::image_tokens_missing);
@@ -195,5 +197,120 @@ TEST_SUITE("unit") {
     REQUIRE(recent.size() == 2);
     CHECK(recent[0].note == probe_note::none);
     CHECK(recent[1].note == probe_note::hedged);
+  }
+
+  TEST_CASE("the shape rotation takes the next shape each probe and wraps") {
+    route_state s;
+    const std::vector<probe_shape> shapes = {
+        probe_shape::plain, probe_shape::tools, probe_shape::jpeg};
+    std::vector<probe_shape> seen;
+    for (int i = 0; i < 7; ++i) {
+      seen.push_back(s.next_shape(shapes, false));
+    }
+    CHECK(seen == std::vector<probe_shape>{probe_shape::plain,
+                                           probe_shape::tools,
+                                           probe_shape::jpeg,
+                                           probe_shape::plain,
+                                           probe_shape::tools,
+                                           probe_shape::jpeg,
+                                           probe_shape::plain});
+    // A reload that changes the list keeps counting (seven picks so far: index 7 % 2).
+    const std::vector<probe_shape> two = {probe_shape::plain, probe_shape::history};
+    CHECK(s.next_shape(two, false) == probe_shape::history);
+    CHECK(s.next_shape(two, false) == probe_shape::plain);
+  }
+
+  TEST_CASE("a retry repeats the shape whose probe failed and does not move the rotation") {
+    route_state s;
+    const std::vector<probe_shape> shapes = {probe_shape::plain, probe_shape::tools};
+    REQUIRE(s.next_shape(shapes, false) == probe_shape::plain);
+    REQUIRE(s.next_shape(shapes, false) == probe_shape::tools);
+    auto failed = result(outcome::no_image_claim, 1, 0);
+    failed.shape = probe_shape::tools;
+    s.record(failed);
+    CHECK(s.next_shape(shapes, true) == probe_shape::tools);
+    CHECK(s.next_shape(shapes, true) == probe_shape::tools);
+    CHECK(s.next_shape(shapes, false) == probe_shape::plain);  // the slot: rotation goes on
+    // A retry after a success, or of a shape no longer configured, takes the rotation.
+    s.record(result(outcome::ok, 1, 0));
+    CHECK(s.next_shape(shapes, true) == probe_shape::tools);
+    s.record(failed);
+    CHECK(s.next_shape(std::vector<probe_shape>{probe_shape::plain}, true) == probe_shape::plain);
+  }
+
+  TEST_CASE("each request form has its own baseline and the control request learns the neediest") {
+    route_state s;
+    const std::vector<request_form> forms = {request_form::plain, request_form::tools};
+    CHECK(s.unmeasured(forms));
+    CHECK(s.control_form(forms) == request_form::plain);
+    auto control = [](probe_shape shape, long long tokens, int minute) {
+      probe_result c = result(outcome::ok, 0.5, 0);
+      c.control = true;
+      c.shape = shape;
+      c.tokens.prompt_tokens = tokens;
+      c.started_at = std::chrono::system_clock::time_point(std::chrono::minutes(minute));
+      return c;
+    };
+    CHECK(s.record_baseline(control(probe_shape::plain, 25, 1)));
+    CHECK(s.control_form(forms) == request_form::tools);  // the missing one first
+    CHECK(s.record_baseline(control(probe_shape::tools, 105, 2)));
+    CHECK_FALSE(s.unmeasured(forms));
+    CHECK(s.baseline() == 25);  // plain's, as the API and the gauge show it
+    CHECK(s.baseline(request_form::tools) == 105);
+    CHECK_FALSE(s.baseline(request_form::system).has_value());
+    CHECK(s.control_form(forms) == request_form::plain);  // then the oldest
+    CHECK(s.record_baseline(control(probe_shape::plain, 26, 3)));
+    CHECK(s.control_form(forms) == request_form::tools);
+    s.restore_baseline(300, std::chrono::system_clock::time_point{}, request_form::history);
+    CHECK(s.baseline(request_form::history) == 300);
+    // A restored baseline counts as measured: no control request rushes to re-learn it.
+    CHECK_FALSE(s.unmeasured(std::vector<request_form>{request_form::history}));
+  }
+
+  TEST_CASE("a form whose control requests fail does not keep the others from being refreshed") {
+    route_state s;
+    const std::vector<request_form> forms = {request_form::plain, request_form::tools};
+    auto control = [](probe_shape shape, outcome o, int minute) {
+      probe_result c = result(o, 0.5, 0);
+      c.control = true;
+      c.shape = shape;
+      c.tokens.prompt_tokens = 25;
+      c.started_at = std::chrono::system_clock::time_point(std::chrono::minutes(minute));
+      return c;
+    };
+    s.record_baseline(control(probe_shape::plain, outcome::ok, 1));
+    REQUIRE(s.control_form(forms) == request_form::tools);
+    CHECK_FALSE(s.record_baseline(control(probe_shape::tools, outcome::http_4xx, 2)));
+    CHECK_FALSE(s.baseline(request_form::tools).has_value());
+    CHECK_FALSE(s.unmeasured(forms));                     // tried: no chained retry
+    CHECK(s.control_form(forms) == request_form::plain);  // the oldest attempt goes next
+    s.record_baseline(control(probe_shape::plain, outcome::ok, 3));
+    CHECK(s.control_form(forms) == request_form::tools);
+  }
+
+  TEST_CASE("each shape's latest outcome and window share are kept") {
+    route_state s(4);
+    auto probe = [](probe_shape shape, outcome o) {
+      auto r = result(o, 1, 0);
+      r.shape = shape;
+      return r;
+    };
+    const std::vector<probe_shape> shapes = {
+        probe_shape::plain, probe_shape::tools, probe_shape::gif};
+    s.record(probe(probe_shape::plain, outcome::ok));
+    s.record(probe(probe_shape::tools, outcome::no_image_claim));
+    s.record(probe(probe_shape::plain, outcome::ok));
+    s.record(probe(probe_shape::tools, outcome::ok));
+    s.record(probe(probe_shape::tools, outcome::wrong_answer));  // pushes the first plain out
+    const auto latest = s.latest(shapes);
+    REQUIRE(latest.size() == 3);
+    CHECK(latest[0].last == outcome::ok);
+    CHECK(latest[1].last == outcome::wrong_answer);
+    CHECK_FALSE(latest[2].last.has_value());
+    CHECK(s.shape_window(probe_shape::plain) == std::pair<std::size_t, std::size_t>{1, 1});
+    CHECK(s.shape_window(probe_shape::tools) == std::pair<std::size_t, std::size_t>{3, 1});
+    CHECK(s.shape_window(probe_shape::gif) == std::pair<std::size_t, std::size_t>{0, 0});
+    CHECK(s.silent_in_window() == 2);  // the shape bits leave the route's figures as they were
+    CHECK(*s.figures().success_ratio == doctest::Approx(0.5));
   }
 }

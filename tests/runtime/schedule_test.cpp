@@ -219,4 +219,45 @@ TEST_SUITE("unit") {
     CHECK(s.in_flight() == 0);
     CHECK_FALSE(s.try_start_now(2));  // unknown route
   }
+
+  TEST_CASE("a probe due while the route's control request runs waits for it - not skipped") {
+    scheduler_core s(10);
+    s.add_route(1, 0, 10s, 1h, t0 + 10s, t0);
+    auto jobs = s.poll(t0);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].kind == job_kind::baseline);
+    // A second control request chained behind the first (another request form to learn).
+    s.finished(1);
+    s.request_baseline(1, t0 + 9s);
+    jobs = s.poll(t0 + 9s);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].kind == job_kind::baseline);
+    CHECK(s.poll(t0 + 10s).empty());  // the probe waits for the control request
+    CHECK(s.take_skipped().empty());
+    s.finished(1);
+    jobs = s.poll(t0 + 11s);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].kind == job_kind::probe);
+    CHECK(jobs[0].due == t0 + 10s);
+    CHECK_FALSE(jobs[0].retry);
+  }
+
+  TEST_CASE("a probe of retry mode ahead of the slot is marked as a retry - the slot's is not") {
+    scheduler_core s(10);
+    s.add_route(1, 0, 60s, 1h, t0, t0 + 1h);
+    s.set_retry_interval(1, 15s);
+    auto jobs = s.poll(t0);
+    REQUIRE(jobs.size() == 1);
+    CHECK_FALSE(jobs[0].retry);
+    s.record_outcome(1, true, t0 + 1s);
+    s.finished(1);
+    jobs = s.poll(t0 + 16s);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].retry);
+    s.record_outcome(1, false, t0 + 17s);
+    s.finished(1);
+    jobs = s.poll(t0 + 60s);
+    REQUIRE(jobs.size() == 1);
+    CHECK_FALSE(jobs[0].retry);
+  }
 }

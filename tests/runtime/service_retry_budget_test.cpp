@@ -16,6 +16,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/service.hpp"
+#include "tests/runtime/running_service.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/http_get.hpp"
@@ -31,56 +32,9 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using visionwatch::outcome;
-using visionwatch::service;
-using visionwatch::service_options;
 using visionwatch::sim_behaviour;
-
-visionwatch::config parse(const std::string& yaml) {
-  auto r = visionwatch::parse_config(yaml, "test.yaml");
-  for (const auto& e : r.errors) {
-    FAIL_CHECK(e.to_string());
-  }
-  REQUIRE(r.value);
-  return std::move(*r.value);
-}
-
-/// A service running its io_context on a thread of its own; stopped in the destructor.
-class running_service {
- public:
-  explicit running_service(visionwatch::config cfg) {
-    service_options opts;
-    opts.handle_signals = false;
-    svc_ = std::make_unique<service>(io_, std::move(cfg), opts);
-    svc_->start();
-    url_ = svc_->admin_url();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~running_service() {
-    net::post(io_, [this] { svc_->request_stop(); });
-    thread_.join();
-  }
-  running_service(const running_service&) = delete;
-  running_service& operator=(const running_service&) = delete;
-
-  [[nodiscard]] const std::string& url() const { return url_; }
-  [[nodiscard]] std::string metrics() const { return vt::http_get(url_ + "metrics").body; }
-  [[nodiscard]] std::optional<double> metric(const std::string& name,
-                                             const std::map<std::string, std::string>& l) const {
-    return vt::metric_value(metrics(), name, l);
-  }
-  /// POST /api/v1/routes/{route}/probe: the status and the JSON body.
-  [[nodiscard]] std::pair<unsigned, json> probe_now(const std::string& route) const {
-    const auto r = vt::loopback_request(
-        vt::port_of_url(url_), "POST", "/api/v1/routes/" + route + "/probe", {}, {}, 20s);
-    return {r.status, json::parse(r.body, nullptr, false)};
-  }
-
- private:
-  net::io_context io_;
-  std::unique_ptr<service> svc_;
-  std::string url_;
-  std::thread thread_;
-};
+using visionwatch::test::parse_config_or_fail;
+using visionwatch::test::running_service;
 
 vt::fake_upstream::options pixel_reader() {
   vt::fake_upstream::options o;
@@ -149,7 +103,7 @@ TEST_SUITE("integration") {
         "      success_ratio: {enabled: false}\n",
         "",
         "receivers:\n  - {name: hook, type: webhook, url: \"" + sink.url() + "\"}\n");
-    running_service svc(parse(yaml));
+    running_service svc(parse_config_or_fail(yaml));
 
     // Healthy first: not in retry mode.
     const auto [ok_status, ok_body] = svc.probe_now("r1");
@@ -209,7 +163,7 @@ TEST_SUITE("integration") {
       return n;
     };
     {
-      running_service svc(parse(yaml));
+      running_service svc(parse_config_or_fail(yaml));
       REQUIRE(vt::wait_until(vt::after(30s), [&] {
         return svc.metric("visionwatch_budget_exhausted", {{"gateway", "gw"}}) == 1.0;
       }));
@@ -237,7 +191,7 @@ TEST_SUITE("integration") {
     }
     // A restart on the same UTC day keeps the spend: paused from the start.
     {
-      running_service svc(parse(yaml));
+      running_service svc(parse_config_or_fail(yaml));
       CHECK(svc.metric("visionwatch_budget_exhausted", {{"gateway", "gw"}}) == 1.0);
       const auto requests = up.request_count();
       REQUIRE(vt::wait_until(vt::after(30s), [&] { return skipped(svc) >= 2; }));

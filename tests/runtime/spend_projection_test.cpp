@@ -113,4 +113,21 @@ TEST_SUITE("unit") {
                                 "the day ends (UTC)"));
     CHECK(warnings[1].find("over global.budget.daily_usd $5.00") != std::string::npos);
   }
+
+  TEST_CASE("each request form of a route's shapes adds its control requests - image shapes none") {
+    config cfg;
+    cfg.gateways.resize(1);
+    cfg.gateways[0].name = "gw";
+    route_config r;
+    r.name = "r1";
+    r.gateway = "gw";
+    r.settings.interval = 60s;
+    r.settings.shapes = {probe_shape::plain, probe_shape::jpeg, probe_shape::rgba};
+    cfg.routes.push_back(r);
+    CHECK(project_daily_spend(cfg)[0].control == doctest::Approx(24));
+    cfg.routes[0].settings.shapes = {probe_shape::plain, probe_shape::tools, probe_shape::history};
+    const auto p = project_daily_spend(cfg)[0];
+    CHECK(p.control == doctest::Approx(72));
+    CHECK(p.probes == doctest::Approx(1440));  // the rotation: one probe per interval still
+  }
 }

@@ -23,6 +23,7 @@ bool ident_char(char c) {
 std::string full_exposition() {
   metrics m({}, "0.0.0", "test");
   const auto h = m.add_route({"r", "m", "g", "openai-chat"});
+  m.set_shapes(h, {probe_shape::plain, probe_shape::tools});
   probe_result p;
   p.route = "r";
   p.result = outcome::ok;

@@ -1,0 +1,60 @@
+#pragma once
+// Shared by the shapes e2e tests: `visionwatch check --output json` on a configuration file, and
+// the check that a route failed exactly one shape.
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+#include "tests/support/test_paths.hpp"
+
+namespace visionwatch::test {
+
+/// Runs `visionwatch check --seed <seed> --config <config> -n <probes> --output json`; the
+/// process result, and its stdout parsed (discarded when it is not JSON).
+struct check_run_json {
+  process_result process;
+  nlohmann::json out;
+};
+
+inline check_run_json run_check_json(const std::filesystem::path& config,
+                                     int probes,
+                                     const std::string& seed,
+                                     std::chrono::seconds within = std::chrono::seconds(180)) {
+  check_run_json r;
+  r.process = run_process({visionwatch_binary().string(),
+                           "check",
+                           "--seed",
+                           seed,
+                           "--config",
+                           config.string(),
+                           "-n",
+                           std::to_string(probes),
+                           "--output",
+                           "json"},
+                          {},
+                          within);
+  r.out = nlohmann::json::parse(r.process.out, nullptr, false);
+  return r;
+}
+
+/// `route` (one element of the JSON's "routes") passed every shape but `broken`, which failed
+/// and is named by the verdict; an empty `broken`: every shape passed.
+inline void check_only_shape_failing(const nlohmann::json& route, const std::string& broken) {
+  CAPTURE(route.at("route").get<std::string>());
+  CHECK(route.at("pass") == broken.empty());
+  for (const auto& sh : route.at("shapes")) {
+    CAPTURE(sh.dump());
+    CHECK(sh.at("pass") == (sh.at("shape") != broken));
+  }
+  if (!broken.empty()) {
+    CHECK(route.at("verdict").get<std::string>().starts_with("FAIL: fails only with " + broken +
+                                                             ": "));
+  }
+}
+
+}  // namespace visionwatch::test

@@ -1,0 +1,74 @@
+#pragma once
+/// The probe runner's tests: a one-route configuration against a gateway URL, and one probe or
+/// control request of it run to completion on an io_context of its own.
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "daemon/config/config.hpp"
+#include "daemon/runtime/media_store.hpp"
+#include "daemon/runtime/probe_runner.hpp"
+
+namespace visionwatch::test {
+
+/// One gateway ("fake") and one route ("r", model `model`) with `route_extra` YAML flow-mapping
+/// keys.
+inline std::shared_ptr<const config> make_config(const std::string& base_url,
+                                                 const std::string& route_extra,
+                                                 const std::string& global_extra = "",
+                                                 const std::string& model = "m") {
+  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
+  y += "defaults:\n  interval: 30s\n  timeout: 10s\n"
+       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
+  y += "gateways:\n  - {name: fake, base_url: \"" + base_url + "\", proxy_url: none}\n";
+  y += "routes:\n  - {name: r, gateway: fake, model: " + model +
+       (route_extra.empty() ? "" : ", " + route_extra) + "}\n";
+  auto loaded = parse_config(y, "probe_runner_test.yaml");
+  for (const auto& e : loaded.errors) {
+    FAIL_CHECK(e.to_string());
+  }
+  REQUIRE(loaded.value);
+  return std::make_shared<const config>(std::move(*loaded.value));
+}
+
+/// Runs the route's control request (`control`) or image probe of `shape` with `seed`.
+inline probe_result run_one(bool control,
+                            const std::shared_ptr<const config>& cfg,
+                            std::uint64_t seed,
+                            std::optional<long long> baseline = std::nullopt,
+                            std::shared_ptr<media_store> media = {},
+                            std::shared_ptr<const redactor> redact = {},
+                            probe_shape shape = probe_shape::plain) {
+  net::io_context io;
+  probe_job job;
+  job.cfg = cfg;
+  job.route = &cfg->routes.at(0);
+  job.gateway = cfg->find_gateway(job.route->gateway);
+  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
+  job.media = std::move(media);
+  job.redact = std::move(redact);
+  job.sequence = 1;
+  job.seed = seed;
+  job.shape = shape;
+  job.baseline_prompt_tokens = baseline;
+  probe_result out;
+  bool done = false;
+  net::co_spawn(
+      io, control ? run_control(job) : run_probe(job), [&](std::exception_ptr e, probe_result r) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+        out = std::move(r);
+        done = true;
+      });
+  io.run();
+  REQUIRE(done);
+  return out;
+}
+
+}  // namespace visionwatch::test
