@@ -270,8 +270,13 @@ struct encode_params {
   int height;
   std::size_t stride;
   int bit_depth;
-  int color_type;  ///< 0 grey, 3 palette
+  int color_type;  ///< 0 grey, 3 palette, 6 RGBA
   std::span<const rgb8> palette;
+
+  /// Bits per pixel: RGBA has four samples of `bit_depth` bits, grey and palette one.
+  [[nodiscard]] std::size_t pixel_bits() const noexcept {
+    return static_cast<std::size_t>(bit_depth) * (color_type == 6 ? 4U : 1U);
+  }
 };
 
 void check_geometry(
@@ -286,8 +291,7 @@ void check_geometry(
 }
 
 std::string encode(const encode_params& p) {
-  const std::size_t row_bytes =
-      (static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.bit_depth) + 7U) / 8U;
+  const std::size_t row_bytes = (static_cast<std::size_t>(p.width) * p.pixel_bits() + 7U) / 8U;
   std::string out;
   // Flat images compress to a few percent of their raw size; this avoids most regrowth.
   out.reserve(row_bytes * static_cast<std::size_t>(p.height) / 16U + 1024U);
@@ -422,6 +426,14 @@ std::string encode_palette(const std::uint8_t* rows,
     throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
   }
   return encode(encode_params{rows, width, height, stride, bit_depth, 3, palette});
+}
+
+std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride) {
+  if (pixels == nullptr || width <= 0 || height <= 0 ||
+      stride < static_cast<std::size_t>(width) * 4U) {
+    throw std::invalid_argument("png encode: invalid image geometry");
+  }
+  return encode(encode_params{pixels, width, height, stride, 8, 6, {}});
 }
 
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride) {

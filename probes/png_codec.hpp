@@ -66,6 +66,10 @@ std::string encode_palette(const std::uint8_t* rows,
                            int bit_depth,
                            std::span<const rgb8> palette);
 
+/// RGBA PNG (colour type 6, 8 bits per sample, straight alpha): four bytes per pixel, rows
+/// `stride` bytes apart. Throws like encode_grey.
+std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride);
+
 /// encode_grey at 8 bits per pixel.
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "daemon/sim/sim_image_faults.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
 #include "probes/text_util.hpp"
@@ -14,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 16> behaviour_names = {
+constexpr std::array<std::string_view, 21> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -31,6 +32,11 @@ constexpr std::array<std::string_view, 16> behaviour_names = {
     "hedges_right_answer",
     "claims_image_tokens",
     "keeps_first_image",
+    "flattens_transparency",
+    "downscales_heavily",
+    "empty_reply_for_jpeg",
+    "empty_reply_for_webp",
+    "empty_reply_for_gif",
 };
 
 /// The model a `fallback_model` gateway names: another one than the request's.
@@ -240,6 +246,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
                      behaviour == sim_behaviour::drops_image_guesses ||
                      behaviour == sim_behaviour::drops_image_pads_usage;
   std::vector<std::optional<std::string>> pngs;
+  bool empty_for_format = false;  // the empty_reply_for_<format> behaviours
   if (!drops) {
     for (const auto& image : req->images) {
       if (behaviour == sim_behaviour::keeps_first_image && !pngs.empty()) {
@@ -248,6 +255,10 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       std::optional<std::string> png = image.png;
       if (!image.url.starts_with("data:") && opts_.fetch) {
         png = opts_.fetch(image.url);
+      }
+      if (png) {  // the image faults of the probe shapes (sim_image_faults.hpp)
+        empty_for_format = empty_for_format || sim_faults::replies_empty_for(behaviour, *png);
+        png = sim_faults::seen_image(behaviour, *png);
       }
       pngs.push_back(std::move(png));
     }
@@ -328,6 +339,9 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     return out;
   };
 
+  if (empty_for_format) {
+    return answer_with("", text + image, true);
+  }
   switch (behaviour) {
     case sim_behaviour::drops_image_says_so:
       return answer_with(req->image_url ? "Please upload an image for analysis. No image provided."
@@ -405,6 +419,11 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     }
     case sim_behaviour::healthy:
     case sim_behaviour::keeps_first_image:
+    case sim_behaviour::flattens_transparency:
+    case sim_behaviour::downscales_heavily:
+    case sim_behaviour::empty_reply_for_jpeg:
+    case sim_behaviour::empty_reply_for_webp:
+    case sim_behaviour::empty_reply_for_gif:
     case sim_behaviour::flaky:
     case sim_behaviour::wrong_types:
       break;

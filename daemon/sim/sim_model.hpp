@@ -36,6 +36,12 @@ enum class sim_behaviour : std::uint8_t {
                         ///< gateway reports image_tokens from the tile formula, the answer is
                         ///< right (from its response cache)
   keeps_first_image,       ///< a conversion that drops every image after the first one
+  // Probe shapes (issue 15; daemon/sim/sim_image_faults.hpp):
+  flattens_transparency,  ///< composites transparency onto black before reading
+  downscales_heavily,     ///< downscales the image to 256 px on the long side before reading
+  empty_reply_for_jpeg,   ///< HTTP 200 with an empty answer, for JPEG images only
+  empty_reply_for_webp,   ///< HTTP 200 with an empty answer, for WebP images only
+  empty_reply_for_gif,    ///< HTTP 200 with an empty answer, for GIF images only
 };
 
 std::string_view to_string(sim_behaviour b) noexcept;
