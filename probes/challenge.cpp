@@ -164,8 +164,9 @@ raster grey_raster(const a8_canvas& canvas, int background_level, int ink_level)
   r.height = canvas.height();
   r.rows = pack_nibbles(canvas, level_table(background_level, ink_level), r.row_bytes);
   r.grey = true;
-  // Seen through: every level is the ink at the coverage that level stands for.
-  const auto ink = static_cast<std::uint8_t>(ink_level * 17);
+  // Seen through: every level is black ink at the coverage that level stands for. Black, not
+  // the drawn grey: flattened onto black (or with alpha dropped) even a dark grey stays
+  // visible to a reader that stretches contrast, as Tesseract does.
   for (int v = 0; v < 16; ++v) {
     const double coverage =
         background_level == ink_level
@@ -174,8 +175,7 @@ raster grey_raster(const a8_canvas& canvas, int background_level, int ink_level)
                          0.0,
                          1.0);
     const auto alpha = static_cast<std::uint8_t>(std::lround(coverage * 255));
-    r.see_through[static_cast<std::size_t>(v)] =
-        alpha == 0 ? rgba8{} : rgba8{ink, ink, ink, alpha};
+    r.see_through[static_cast<std::size_t>(v)] = rgba8{0, 0, 0, alpha};
   }
   return r;
 }

@@ -69,8 +69,9 @@ struct raster {
   std::unique_ptr<std::uint8_t[]> rows;
   bool grey = true;           ///< values are grey levels; otherwise indexes into `palette`
   std::vector<rgb8> palette;  ///< palette rasters: each index's colour (16 at most)
-  /// Shape `rgba`: each value on a transparent background, its ink colour with the ink's
-  /// coverage as alpha (the background value is transparent black).
+  /// Shape `rgba`: each value on a transparent background, its ink colour (black for grey
+  /// rasters, the fill for palette ones) with the ink's coverage as alpha; the background
+  /// value is transparent black.
   std::array<rgba8, 16> see_through{};
 };
 

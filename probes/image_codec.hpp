@@ -70,7 +70,7 @@ using image_decode_result = png_decode_result;
 
 /// JPEG (baseline or progressive, grey or YCbCr) to RGBA8. Errors: not a JPEG, corrupt or
 /// truncated data (libjpeg's warnings count as errors), CMYK, more than `max_pixels` pixels,
-/// more than 1,000 progressive scans.
+/// more than 500 progressive scans.
 image_decode_result decode_jpeg(std::string_view bytes,
                                 std::size_t max_pixels = default_max_png_pixels);
 /// Still WebP (lossy or lossless, with or without alpha) to RGBA8. Animated WebP is refused.

@@ -66,7 +66,7 @@ void install(jpeg_failure& f) {
 /// A hostile progressive JPEG can hold thousands of tiny scans, each a pass over the whole
 /// coefficient buffer (libjpeg-turbo's TJPARAM_SCANLIMIT exists for this). Real encoders write
 /// ten or so.
-constexpr int max_scans = 1000;
+constexpr int max_scans = 500;
 
 void on_progress(j_common_ptr cinfo) {
   if (cinfo->is_decompressor == 0) {

@@ -63,44 +63,43 @@ rgba_image downscale(const rgba_image& image, int width, int height) {
   }
   const auto xs = spans(image.width, width);
   const auto ys = spans(image.height, height);
-  // Separable: rows first into premultiplied doubles, then columns.
   const auto w = static_cast<std::size_t>(width);
-  std::vector<double> rows(w * 4U * static_cast<std::size_t>(image.height));
-  for (int y = 0; y < image.height; ++y) {
-    double* out = rows.data() + static_cast<std::size_t>(y) * w * 4U;
-    for (std::size_t o = 0; o < w; ++o) {
-      const axis_span& s = xs[o];
-      for (std::size_t k = 0; k < s.weights.size(); ++k) {
-        const std::uint8_t* p = image.pixel(s.first + static_cast<int>(k), y);
-        const double a = p[3] * s.weights[k];
-        out[o * 4] += p[0] * a;
-        out[o * 4 + 1] += p[1] * a;
-        out[o * 4 + 2] += p[2] * a;
-        out[o * 4 + 3] += a;
-      }
-    }
-  }
   rgba_image result;
   result.width = width;
   result.height = height;
   result.rgba.resize(w * 4U * static_cast<std::size_t>(height));
-  std::vector<double> acc(w * 4U);
+  // One output row at a time from the input rows it covers (an input row straddling two output
+  // rows is visited twice): premultiplied sums in a single row of floats.
+  std::vector<float> acc(w * 4U);
   for (int y = 0; y < height; ++y) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    const axis_span& s = ys[static_cast<std::size_t>(y)];
-    for (std::size_t k = 0; k < s.weights.size(); ++k) {
-      const double* in = rows.data() + static_cast<std::size_t>(s.first + static_cast<int>(k)) * w * 4U;
-      for (std::size_t i = 0; i < acc.size(); ++i) {
-        acc[i] += in[i] * s.weights[k];
+    std::fill(acc.begin(), acc.end(), 0.0F);
+    const axis_span& row_span = ys[static_cast<std::size_t>(y)];
+    for (std::size_t k = 0; k < row_span.weights.size(); ++k) {
+      const int in_y = row_span.first + static_cast<int>(k);
+      const auto wy = static_cast<float>(row_span.weights[k]);
+      for (std::size_t o = 0; o < w; ++o) {
+        const axis_span& s = xs[o];
+        float* out = acc.data() + o * 4U;
+        const std::uint8_t* p = image.pixel(s.first, in_y);
+        for (std::size_t j = 0; j < s.weights.size(); ++j, p += 4) {
+          const float a = static_cast<float>(p[3]) * static_cast<float>(s.weights[j]) * wy;
+          out[0] += static_cast<float>(p[0]) * a;
+          out[1] += static_cast<float>(p[1]) * a;
+          out[2] += static_cast<float>(p[2]) * a;
+          out[3] += a;
+        }
       }
     }
     std::uint8_t* out = result.rgba.data() + static_cast<std::size_t>(y) * w * 4U;
     for (std::size_t o = 0; o < w; ++o) {
-      const double a = acc[o * 4 + 3];
+      const float a = acc[o * 4 + 3];
+      const auto byte = [](float v) {
+        return static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      };
       for (std::size_t c = 0; c < 3; ++c) {
-        out[o * 4 + c] = a > 0 ? static_cast<std::uint8_t>(std::clamp(std::lround(acc[o * 4 + c] / a), 0L, 255L)) : 0;
+        out[o * 4 + c] = a > 0 ? byte(acc[o * 4 + c] / a) : 0;
       }
-      out[o * 4 + 3] = static_cast<std::uint8_t>(std::clamp(std::lround(a), 0L, 255L));
+      out[o * 4 + 3] = byte(a);
     }
   }
   return result;
