@@ -361,7 +361,7 @@ int large_scene_side(challenge_kind k) noexcept {
     case challenge_kind::color:
       return 300;
     case challenge_kind::shape:
-      return 1100;
+      return 1200;
     case challenge_kind::count:
       return 1400;
   }
@@ -412,12 +412,8 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
   seeded_rng rng(seed ^ splitmix64_mix(static_cast<std::uint64_t>(options.kind) + 1U));
   const challenge_detail::scene where =
       options.large ? challenge_detail::large_scene(options.kind, seed)
-                    : challenge_detail::scene{options.width,
-                                              options.height,
-                                              0,
-                                              0,
-                                              options.width,
-                                              options.height};
+                    : challenge_detail::scene{
+                          options.width, options.height, 0, 0, options.width, options.height};
   challenge_detail::drawn d;
   switch (options.kind) {
     case challenge_kind::digits:

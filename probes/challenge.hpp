@@ -127,7 +127,7 @@ struct challenge {
   std::uint64_t seed = 0;
   std::string image;  ///< the encoded image (PNG unless options.format says otherwise)
   std::string_view media_type = "image/png";  ///< media_type_of(options.format)
-  std::string question;  ///< the prompt sent with the image
+  std::string question;                       ///< the prompt sent with the image
   /// Canonical expected answer, objects in reading order separated by one space: "48213",
   /// "red blue green red", "circle star cross square star", "3 7 1 9".
   std::string answer;

@@ -16,8 +16,8 @@ namespace visionwatch {
 namespace {
 
 int append_to_string(GifFileType* gif, const GifByteType* data, int length) {
-  static_cast<std::string*>(gif->UserData)->append(reinterpret_cast<const char*>(data),
-                                                   static_cast<std::size_t>(length));
+  static_cast<std::string*>(gif->UserData)
+      ->append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
   return length;
 }
 
@@ -30,8 +30,8 @@ struct read_source {
 /// Gives giflib at most what is left; a short read makes it report an error.
 int read_from_source(GifFileType* gif, GifByteType* out, int length) {
   auto* src = static_cast<read_source*>(gif->UserData);
-  const std::size_t take = std::min(static_cast<std::size_t>(std::max(length, 0)),
-                                    src->size - src->pos);
+  const std::size_t take =
+      std::min(static_cast<std::size_t>(std::max(length, 0)), src->size - src->pos);
   std::memcpy(out, src->data + src->pos, take);
   src->pos += take;
   return static_cast<int>(take);

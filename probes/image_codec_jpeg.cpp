@@ -8,10 +8,11 @@
 // caller's frame that the jump does not cross.
 
 // jpeglib.h uses size_t and FILE without including their headers.
+// clang-format off
 #include <cstddef>
 #include <cstdio>
-
 #include <jpeglib.h>
+// clang-format on
 
 #include <array>
 #include <csetjmp>
@@ -33,9 +34,7 @@ struct jpeg_failure {
   std::array<char, JMSG_LENGTH_MAX> warning;  ///< the first warning (corrupt data)
 };
 
-jpeg_failure* failure_of(j_common_ptr cinfo) {
-  return reinterpret_cast<jpeg_failure*>(cinfo->err);
-}
+jpeg_failure* failure_of(j_common_ptr cinfo) { return reinterpret_cast<jpeg_failure*>(cinfo->err); }
 
 [[noreturn]] void on_error(j_common_ptr cinfo) {
   jpeg_failure* f = failure_of(cinfo);
@@ -116,8 +115,8 @@ bool run_compress(compress_guard* g, jpeg_failure* f, const pixel_rows* rows, in
   jpeg_start_compress(cinfo, TRUE);
   while (cinfo->next_scanline < cinfo->image_height) {
     // libjpeg's row type is non-const; it only reads the rows.
-    auto* row = const_cast<JSAMPLE*>(rows->data + static_cast<std::size_t>(cinfo->next_scanline) *
-                                                      rows->stride);
+    auto* row = const_cast<JSAMPLE*>(rows->data +
+                                     static_cast<std::size_t>(cinfo->next_scanline) * rows->stride);
     jpeg_write_scanlines(cinfo, &row, 1);
   }
   jpeg_finish_compress(cinfo);
@@ -173,9 +172,11 @@ image_decode_result fail(std::string reason) {
 }  // namespace
 
 std::string encode_jpeg(const pixel_rows& rows, jpeg_settings settings) {
-  if (rows.data == nullptr || rows.width <= 0 || rows.height <= 0 || rows.width > JPEG_MAX_DIMENSION ||
-      rows.height > JPEG_MAX_DIMENSION || (rows.channels != 1 && rows.channels != 3) ||
-      rows.stride < static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
+  if (rows.data == nullptr || rows.width <= 0 || rows.height <= 0 ||
+      rows.width > JPEG_MAX_DIMENSION || rows.height > JPEG_MAX_DIMENSION ||
+      (rows.channels != 1 && rows.channels != 3) ||
+      rows.stride <
+          static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
     throw std::invalid_argument("jpeg encode: invalid image geometry or channel count");
   }
   if (settings.quality < 1 || settings.quality > 100) {

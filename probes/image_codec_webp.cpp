@@ -37,7 +37,8 @@ std::string encode_webp(const pixel_rows& rows, webp_settings settings) {
   if (rows.data == nullptr || rows.width <= 0 || rows.height <= 0 ||
       rows.width > WEBP_MAX_DIMENSION || rows.height > WEBP_MAX_DIMENSION ||
       (rows.channels != 1 && rows.channels != 3) ||
-      rows.stride < static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
+      rows.stride <
+          static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
     throw std::invalid_argument("webp encode: invalid image geometry or channel count");
   }
   WebPConfig config;
@@ -105,11 +106,8 @@ image_decode_result decode_webp(std::string_view bytes, std::size_t max_pixels) 
   image.width = features.width;
   image.height = features.height;
   image.rgba.resize(static_cast<std::size_t>(pixels) * 4U);
-  if (WebPDecodeRGBAInto(data,
-                         bytes.size(),
-                         image.rgba.data(),
-                         image.rgba.size(),
-                         image.width * 4) == nullptr) {
+  if (WebPDecodeRGBAInto(
+          data, bytes.size(), image.rgba.data(), image.rgba.size(), image.width * 4) == nullptr) {
     return fail("invalid WebP: the image data could not be decoded");
   }
   return image_decode_result{std::move(image), {}};

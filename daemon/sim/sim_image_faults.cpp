@@ -36,10 +36,8 @@ std::vector<axis_span> spans(int in, int out) {
 }
 
 std::string as_png(const rgba_image& image) {
-  return encode_rgba(image.rgba.data(),
-                     image.width,
-                     image.height,
-                     static_cast<std::size_t>(image.width) * 4U);
+  return encode_rgba(
+      image.rgba.data(), image.width, image.height, static_cast<std::size_t>(image.width) * 4U);
 }
 
 }  // namespace
@@ -50,7 +48,8 @@ rgba_image flatten(const rgba_image& image, rgb8 background) {
   for (std::size_t i = 0; i + 3 < out.rgba.size(); i += 4) {
     const int a = out.rgba[i + 3];
     for (std::size_t c = 0; c < 3; ++c) {
-      out.rgba[i + c] = static_cast<std::uint8_t>((out.rgba[i + c] * a + bg[c] * (255 - a) + 127) / 255);
+      out.rgba[i + c] =
+          static_cast<std::uint8_t>((out.rgba[i + c] * a + bg[c] * (255 - a) + 127) / 255);
     }
     out.rgba[i + 3] = 255;
   }

@@ -3,13 +3,14 @@
 // corrupted, oversized, animated, endless progressive scans) that must give an error value,
 // never a crash or an unbounded allocation.
 
+#include "probes/image_codec.hpp"
+
 // jpeglib.h uses size_t and FILE without including their headers.
+// clang-format off
 #include <cstddef>
 #include <cstdio>
-
 #include <jpeglib.h>
-
-#include "probes/image_codec.hpp"
+// clang-format on
 
 #include <doctest/doctest.h>
 
@@ -113,7 +114,8 @@ void check_corruptions(const std::string& bytes, std::uint64_t seed) {
     std::string bad = bytes;
     const int flips = rng.uniform_int(1, 8);
     for (int f = 0; f < flips; ++f) {
-      const auto at = static_cast<std::size_t>(rng.uniform_int(12, static_cast<int>(bad.size()) - 1));
+      const auto at =
+          static_cast<std::size_t>(rng.uniform_int(12, static_cast<int>(bad.size()) - 1));
       bad[at] = static_cast<char>(rng.uniform_int(0, 255));
     }
     const image_decode_result r = decode_image(bad, 1U << 20U);
@@ -203,7 +205,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("GIF keeps every palette colour exactly") {
-    const std::vector<rgb8> palette{{1, 2, 3}, {250, 128, 7}, {0, 0, 0}, {9, 200, 99}, {77, 66, 55}};
+    const std::vector<rgb8> palette{
+        {1, 2, 3}, {250, 128, 7}, {0, 0, 0}, {9, 200, 99}, {77, 66, 55}};
     std::vector<std::uint8_t> idx(40U * 30U);
     for (std::size_t i = 0; i < idx.size(); ++i) {
       idx[i] = static_cast<std::uint8_t>((i * 7 + i / 40) % palette.size());
@@ -291,7 +294,8 @@ TEST_SUITE("unit") {
     CHECK_FALSE(decode_jpeg(small_gif()).image.has_value());
   }
 
-  TEST_CASE("every truncation of a JPEG WebP or GIF gives an error or the first frame - never a crash") {
+  TEST_CASE(
+      "every truncation of a JPEG WebP or GIF gives an error or the first frame - never a crash") {
     check_truncations(small_jpeg(), false);
     check_truncations(small_webp(), false);
     // A GIF's first frame is complete before its trailer: only the last byte may go.
@@ -319,14 +323,16 @@ TEST_SUITE("unit") {
     std::string gif = small_gif();
     put_le16(gif, 6, 0xffff);  // the logical screen: 65535 x 65535
     put_le16(gif, 8, 0xffff);
-    CHECK(decode_gif(gif).error == "GIF too large: 65535x65535 exceeds the limit of 16777216 pixels");
+    CHECK(decode_gif(gif).error ==
+          "GIF too large: 65535x65535 exceeds the limit of 16777216 pixels");
 
     std::string webp = small_webp();
     const std::size_t vp8 = webp.find("\x9d\x01\x2a");  // the VP8 key frame start code
     REQUIRE(vp8 != std::string::npos);
     put_le16(webp, vp8 + 3, 16383);
     put_le16(webp, vp8 + 5, 16383);
-    CHECK(decode_webp(webp).error == "WebP too large: 16383x16383 exceeds the limit of 16777216 pixels");
+    CHECK(decode_webp(webp).error ==
+          "WebP too large: 16383x16383 exceeds the limit of 16777216 pixels");
   }
 
   TEST_CASE("a GIF frame outside its screen or without colours is refused") {
@@ -343,9 +349,10 @@ TEST_SUITE("unit") {
 
   TEST_CASE("an animated WebP is refused") {
     // RIFF, VP8X with the animation flag and a 48 x 32 canvas, an empty ANIM chunk.
-    std::string webp("RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\x02\0\0\0\x2f\0\0\x1f\0\0"
-                     "ANIM\x06\0\0\0\0\0\0\0\0\0",
-                     44);
+    std::string webp(
+        "RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\x02\0\0\0\x2f\0\0\x1f\0\0"
+        "ANIM\x06\0\0\0\0\0\0\0\0\0",
+        44);
     put_le16(webp, 4, static_cast<unsigned>(webp.size() - 8));
     CHECK(decode_webp(webp).error == "animated WebP is not supported");
   }

@@ -108,7 +108,8 @@ TEST_SUITE("unit") {
     rgba_image img = solid(4, 2, {0, 0, 0, 255});
     for (const int x : {2, 3}) {
       for (const int y : {0, 1}) {
-        auto* p = img.rgba.data() + (static_cast<std::size_t>(y) * 4 + static_cast<std::size_t>(x)) * 4;
+        auto* p =
+            img.rgba.data() + (static_cast<std::size_t>(y) * 4 + static_cast<std::size_t>(x)) * 4;
         p[0] = p[1] = p[2] = 255;
       }
     }
