@@ -16,18 +16,13 @@
 #include "probes/challenge.hpp"
 #include "probes/image_codec.hpp"
 #include "probes/image_reader.hpp"
+#include "tests/support/sanitizer.hpp"
 
 using namespace visionwatch;
 
 namespace {
 
-// The debug preset (ASan + UBSan, -O0) runs the pixel loops about ten times slower; it reads a
-// tenth of the seeds (as image_reader_test.cpp does).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int sanitizer_divisor = 10;
-#else
-constexpr int sanitizer_divisor = 1;
-#endif
+using test::sanitizer_divisor;
 
 constexpr std::array<challenge_kind, 4> all_kinds = {
     challenge_kind::digits, challenge_kind::color, challenge_kind::shape, challenge_kind::count};

@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <cctype>
 #include <string>
 #include <vector>
 
@@ -32,23 +31,6 @@ rgba_image solid(int w, int h, std::array<std::uint8_t, 4> px) {
   return img;
 }
 
-/// The request as the sim gateway would receive it: origin-form target, lower-case headers.
-received_request as_received(const http_request& req) {
-  received_request out;
-  out.method = req.method;
-  const auto scheme_end = req.url.find("://");
-  out.target = req.url.substr(req.url.find('/', scheme_end + 3));
-  for (const auto& [k, v] : req.headers) {
-    std::string lower = k;
-    for (auto& c : lower) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    out.headers.emplace_back(lower, v);
-  }
-  out.body = req.body;
-  return out;
-}
-
 /// One digits probe of `shape` (openai-chat, detail low) answered by a sim model behaving as
 /// `behaviour`, judged like the probe runner judges it (the baseline is the text-only prompt).
 verdict probe(probe_shape shape, sim_behaviour behaviour, std::uint64_t seed) {
@@ -63,9 +45,12 @@ verdict probe(probe_shape shape, sim_behaviour behaviour, std::uint64_t seed) {
   pr.max_tokens = 50;
   pr.api_key = "sk-sim-faults-0123";
   apply_shape(shape, pr);
+  received_request request;  // as the sim gateway receives it (the model reads only the body)
+  request.method = "POST";
+  request.target = "/v1/chat/completions";
+  request.body = build_request(api_flavour::openai_chat, pr).body;
   sim_model model;
-  const response_plan plan =
-      model.respond(as_received(build_request(api_flavour::openai_chat, pr)), behaviour);
+  const response_plan plan = model.respond(request, behaviour);
   http_result http;
   http.status = plan.status;
   http.body = plan.body;
