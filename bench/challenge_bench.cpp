@@ -2,6 +2,8 @@
 // reader), at 512x512 unless sizes are given: `challenge_bench [iterations] [width height]`.
 // Prints median and p99 in microseconds and the PNG sizes. Times are thread CPU time, so the
 // figures stay meaningful on a shared, busy machine; wall-clock medians are printed beside them.
+// A second table gives the same per probe shape that changes the image (jpeg, webp, gif, rgba,
+// large): what each encoder costs per probe and how many bytes it sends.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "probes/challenge.hpp"
@@ -38,6 +41,72 @@ summary summarise(std::vector<double>& us) {
                        static_cast<std::size_t>(q * static_cast<double>(us.size())))];
   };
   return summary{at(0.5), at(0.99)};
+}
+
+/// The image shapes: png (the plain probe, for comparison), jpeg, webp, gif, rgba, large.
+struct image_shape {
+  const char* name;
+  visionwatch::challenge_options options;
+};
+
+void print_shapes(int iterations, int width, int height) {
+  using namespace visionwatch;
+  std::vector<image_shape> shapes;
+  for (const auto& [name, format] : {std::pair{"png", image_format::png},
+                                     std::pair{"jpeg", image_format::jpeg},
+                                     std::pair{"webp", image_format::webp},
+                                     std::pair{"gif", image_format::gif}}) {
+    challenge_options o;
+    o.format = format;
+    shapes.push_back({name, o});
+  }
+  challenge_options rgba;
+  rgba.transparent = true;
+  shapes.push_back({"rgba", rgba});
+  challenge_options large;
+  large.large = true;
+  shapes.push_back({"large", large});
+  std::printf("\nper probe shape (%dx%d; large %dx%d), %d challenges per kind and shape\n",
+              width,
+              height,
+              challenge_large_width,
+              challenge_large_height,
+              iterations / 4);
+  std::printf("%-6s %-8s %11s %11s %9s %9s\n",
+              "shape",
+              "kind",
+              "make_med_us",
+              "make_p99_us",
+              "bytes_med",
+              "bytes_max");
+  for (image_shape& shape : shapes) {
+    for (const challenge_kind kind : {challenge_kind::digits,
+                                      challenge_kind::color,
+                                      challenge_kind::shape,
+                                      challenge_kind::count}) {
+      shape.options.kind = kind;
+      shape.options.width = width;
+      shape.options.height = height;
+      make_challenge(shape.options, 0);  // warm-up
+      std::vector<double> make_us;
+      std::vector<double> sizes;
+      for (int i = 0; i < std::max(10, iterations / 4); ++i) {
+        const double c0 = thread_cpu_us();
+        const challenge c = make_challenge(shape.options, static_cast<std::uint64_t>(i));
+        make_us.push_back(thread_cpu_us() - c0);
+        sizes.push_back(static_cast<double>(c.image.size()));
+      }
+      const summary make = summarise(make_us);
+      std::sort(sizes.begin(), sizes.end());
+      std::printf("%-6s %-8s %11.1f %11.1f %9.0f %9.0f\n",
+                  shape.name,
+                  std::string(to_string(kind)).c_str(),
+                  make.median_us,
+                  make.p99_us,
+                  sizes[sizes.size() / 2],
+                  sizes.back());
+    }
+  }
 }
 
 }  // namespace
@@ -111,5 +180,6 @@ int main(int argc, char** argv) {
                 decode.median_us,
                 read.median_us);
   }
+  print_shapes(iterations, width, height);
   return 0;
 }

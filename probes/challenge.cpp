@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -157,20 +158,52 @@ std::unique_ptr<std::uint8_t[]> pack_nibbles(const a8_canvas& canvas,
 
 }  // namespace
 
-std::string encode_coverage_grey(const a8_canvas& canvas, int background_level, int ink_level) {
-  std::size_t row_bytes = 0;
-  const auto rows = pack_nibbles(canvas, level_table(background_level, ink_level), row_bytes);
-  return encode_grey(rows.get(), canvas.width(), canvas.height(), row_bytes, 4);
+raster grey_raster(const a8_canvas& canvas, int background_level, int ink_level) {
+  raster r;
+  r.width = canvas.width();
+  r.height = canvas.height();
+  r.rows = pack_nibbles(canvas, level_table(background_level, ink_level), r.row_bytes);
+  r.grey = true;
+  // Seen through: every level is black ink at the coverage that level stands for. Black, not
+  // the drawn grey: flattened onto black (or with alpha dropped) even a dark grey stays
+  // visible to a reader that stretches contrast, as Tesseract does.
+  for (int v = 0; v < 16; ++v) {
+    const double coverage =
+        background_level == ink_level
+            ? 0.0
+            : std::clamp(static_cast<double>(background_level - v) / (background_level - ink_level),
+                         0.0,
+                         1.0);
+    const auto alpha = static_cast<std::uint8_t>(std::lround(coverage * 255));
+    r.see_through[static_cast<std::size_t>(v)] = rgba8{0, 0, 0, alpha};
+  }
+  return r;
 }
 
-}  // namespace challenge_detail
+std::unique_ptr<a8_canvas> scene::make_canvas() const {
+  auto canvas = std::make_unique<a8_canvas>(canvas_width, canvas_height);
+  cairo_translate(canvas->cr(), x, y);
+  return canvas;
+}
 
-namespace {
-
-using challenge_detail::encode_coverage_grey;
+scene large_scene(challenge_kind kind, std::uint64_t seed) {
+  const int side = large_scene_side(kind);
+  // A generator of its own: the kind's generator, and so the answer, stay as without `large`.
+  seeded_rng rng(splitmix64_mix(seed ^ 0x6c61726765736365ULL));  // "largesce"
+  // At least 5% of the height from every edge, so the border stays background.
+  const int margin = challenge_large_height / 20;
+  return scene{challenge_large_width,
+               challenge_large_height,
+               rng.uniform_int(margin, challenge_large_width - side - margin),
+               rng.uniform_int(margin, challenge_large_height - side - margin),
+               side,
+               side};
+}
 
 // --- digits (the other kinds are rows of objects: challenge_rows.cpp)
 // ----------------------------------------------------------------
+
+namespace {
 
 struct text_layout {
   std::array<double, 6> pen_x{};  // pen position of each digit relative to the ink box's left
@@ -180,16 +213,25 @@ struct text_layout {
   double ink_height = 0;
 };
 
-text_layout layout_digits(cairo_t* cr, const std::string& text, double spacing) {
+/// Pen positions for `text`: each glyph `spacing` after the previous one's advance or, with
+/// `ink_gap` set, its ink exactly `ink_gap` after the previous glyph's ink.
+text_layout layout_digits(cairo_t* cr,
+                          const std::string& text,
+                          double spacing,
+                          std::optional<double> ink_gap = std::nullopt) {
   text_layout l;
   double pen = 0;
   double top = 0;
   double bottom = 0;
+  double previous_ink_right = 0;
   std::array<char, 2> glyph{};
   for (std::size_t i = 0; i < text.size(); ++i) {
     glyph[0] = text[i];
     cairo_text_extents_t e;
     cairo_text_extents(cr, glyph.data(), &e);
+    if (ink_gap && i > 0) {
+      pen = previous_ink_right + *ink_gap - e.x_bearing;
+    }
     l.pen_x[i] = pen;
     if (i == 0) {
       l.ink_left = e.x_bearing;
@@ -199,6 +241,7 @@ text_layout layout_digits(cairo_t* cr, const std::string& text, double spacing) 
     }
     top = std::min(top, e.y_bearing);
     bottom = std::max(bottom, e.y_bearing + e.height);
+    previous_ink_right = pen + e.x_bearing + e.width;
     pen += e.x_advance + spacing;
   }
   l.ink_top = top;
@@ -206,7 +249,11 @@ text_layout layout_digits(cairo_t* cr, const std::string& text, double spacing) 
   return l;
 }
 
-challenge draw_digits(seeded_rng& rng, int width, int height) {
+}  // namespace
+
+drawn draw_digits(seeded_rng& rng, const scene& where, bool large) {
+  const int width = where.width;
+  const int height = where.height;
   const int length = rng.uniform_int(4, 6);
   std::string text;
   text.push_back(static_cast<char>('0' + rng.uniform_int(1, 9)));
@@ -225,17 +272,21 @@ challenge draw_digits(seeded_rng& rng, int width, int height) {
   const double spacing_em = rng.uniform(0.05, 0.09);
   const double jitter_x = rng.uniform(0.3, 0.7);
   const double jitter_y = rng.uniform(0.3, 0.7);
-
-  a8_canvas canvas(width, height);
-  cairo_t* cr = canvas.cr();
-  use_challenge_font(cr, font_px);
-  text_layout layout = layout_digits(cr, text, font_px * spacing_em);
+  const auto canvas = where.make_canvas();
+  cairo_t* cr = canvas->cr();
+  // Shape `large`: the digits' ink a fixed small gap apart, so a heavy downscale runs them
+  // together (docs/challenges.md, "Large images").
+  const auto layout_at = [&](double px) {
+    use_challenge_font(cr, px);
+    return large ? layout_digits(cr, text, 0, px * large_digit_gap_em)
+                 : layout_digits(cr, text, px * spacing_em);
+  };
+  text_layout layout = layout_at(font_px);
   // Shrink to fit 90% of the width and 80% of the height (only narrow or very short images).
   const double fit = std::min(width * 0.9 / layout.ink_width, height * 0.8 / layout.ink_height);
   if (fit < 1.0) {
     font_px = std::floor(font_px * fit);
-    use_challenge_font(cr, font_px);
-    layout = layout_digits(cr, text, font_px * spacing_em);
+    layout = layout_at(font_px);
   }
   const double origin_x = (width - layout.ink_width) * jitter_x - layout.ink_left;
   const double baseline = (height - layout.ink_height) * jitter_y - layout.ink_top;
@@ -245,13 +296,10 @@ challenge draw_digits(seeded_rng& rng, int width, int height) {
     cairo_move_to(cr, std::round(origin_x + layout.pen_x[i]), std::round(baseline));
     cairo_show_text(cr, glyph.data());
   }
-  challenge c;
-  c.image = encode_coverage_grey(canvas, background, ink);
-  c.answer = std::move(text);
-  return c;
+  return drawn{grey_raster(*canvas, background, ink), std::move(text)};
 }
 
-}  // namespace
+}  // namespace challenge_detail
 
 std::string_view question_for(challenge_kind k) noexcept {
   switch (k) {
@@ -303,6 +351,23 @@ int min_side_for(challenge_kind k) noexcept {
   return challenge_min_size;
 }
 
+int large_scene_side(challenge_kind k) noexcept {
+  switch (k) {
+    // Each the smallest square (in steps of 100 px, 20 px for digits) whose objects still read
+    // right in at least 99% of seeds after the smallest documented downscale, OpenAI's 512 px
+    // for detail `low` (tesseract for digits, the pixel reader for the others; docs/challenges.md).
+    case challenge_kind::digits:
+      return 380;
+    case challenge_kind::color:
+      return 300;
+    case challenge_kind::shape:
+      return 1200;
+    case challenge_kind::count:
+      return 1400;
+  }
+  return 600;
+}
+
 double guess_probability(challenge_kind k, int images) noexcept {
   double one = 1;
   switch (k) {
@@ -339,29 +404,37 @@ challenge make_challenge(const challenge_options& options, std::uint64_t seed) {
         std::to_string(min_side) + "x" + std::to_string(min_side) + " pixels (asked for " +
         std::to_string(options.width) + "x" + std::to_string(options.height) + ")");
   }
+  if (options.transparent && options.format != image_format::png) {
+    throw std::invalid_argument("a transparent challenge is a PNG (asked for " +
+                                std::string(to_string(options.format)) + ")");
+  }
   // The kind is mixed in so that the same seed gives unrelated images across kinds.
   seeded_rng rng(seed ^ splitmix64_mix(static_cast<std::uint64_t>(options.kind) + 1U));
-  challenge c;
-  const auto take = [&c](challenge_detail::drawn d) {
-    c.image = std::move(d.png);
-    c.answer = std::move(d.answer);
-  };
+  const challenge_detail::scene where =
+      options.large ? challenge_detail::large_scene(options.kind, seed)
+                    : challenge_detail::scene{
+                          options.width, options.height, 0, 0, options.width, options.height};
+  challenge_detail::drawn d;
   switch (options.kind) {
     case challenge_kind::digits:
-      c = draw_digits(rng, options.width, options.height);
+      d = challenge_detail::draw_digits(rng, where, options.large);
       break;
     case challenge_kind::color:
-      take(challenge_detail::draw_color(rng, options.width, options.height));
+      d = challenge_detail::draw_color(rng, where);
       break;
     case challenge_kind::shape:
-      take(challenge_detail::draw_shape(rng, options.width, options.height));
+      d = challenge_detail::draw_shape(rng, where);
       break;
     case challenge_kind::count:
-      take(challenge_detail::draw_count(rng, options.width, options.height));
+      d = challenge_detail::draw_count(rng, where);
       break;
     default:
       throw std::invalid_argument("unknown challenge kind");
   }
+  challenge c;
+  c.image = challenge_detail::encode_raster(d.image, options);
+  c.media_type = media_type_of(options.format);
+  c.answer = std::move(d.answer);
   c.kind = options.kind;
   c.seed = seed;
   c.question = std::string(question_for(options.kind));

@@ -96,6 +96,18 @@ std::string_view to_string(image_format f) noexcept;
 /// The media type sent with the image: "image/png", "image/jpeg", "image/webp", "image/gif".
 std::string_view media_type_of(image_format f) noexcept;
 
+/// Shape `large`: the image size. Above every provider's downscale threshold (OpenAI: 2048 on
+/// the long side and 768 on the short one, Anthropic: 1568, Gemini: 3072 / 768 tiles) and at
+/// most 3072, so Gemini takes it as it is.
+inline constexpr int challenge_large_width = 2400;
+inline constexpr int challenge_large_height = 1600;
+
+/// Shape `large`: the side of the square a kind's objects are laid out in, somewhere in the
+/// large image: small enough that a downscale to 256 px on the long side loses the answer,
+/// large enough that every documented downscale (down to OpenAI's 512 px of detail `low`)
+/// keeps it (docs/challenges.md, "Large images").
+int large_scene_side(challenge_kind k) noexcept;
+
 struct challenge_options {
   challenge_kind kind = challenge_kind::digits;
   int width = 512;
@@ -115,7 +127,7 @@ struct challenge {
   std::uint64_t seed = 0;
   std::string image;  ///< the encoded image (PNG unless options.format says otherwise)
   std::string_view media_type = "image/png";  ///< media_type_of(options.format)
-  std::string question;  ///< the prompt sent with the image
+  std::string question;                       ///< the prompt sent with the image
   /// Canonical expected answer, objects in reading order separated by one space: "48213",
   /// "red blue green red", "circle star cross square star", "3 7 1 9".
   std::string answer;

@@ -48,21 +48,26 @@ std::vector<slot> place_row(seeded_rng& rng, int n, int width, int height, doubl
   return out;
 }
 
-/// Palette image of objects in several colours: entry 0 is the background; object i owns
+/// Palette raster of objects in several colours: entry 0 is the background; object i owns
 /// entries 1 + 3i .. 3 + 3i, its fill blended over the background at 1/3, 2/3 and full
 /// coverage. Objects never share a column range, so each pixel's object follows from its x.
-std::string encode_objects_palette(const a8_canvas& canvas,
-                                   const std::vector<slot>& slots,
-                                   rgb8 background,
-                                   const std::vector<rgb8>& fills) {
+raster objects_raster(const a8_canvas& canvas,
+                      const scene& where,
+                      const std::vector<slot>& slots,
+                      rgb8 background,
+                      const std::vector<rgb8>& fills) {
   constexpr int steps = 3;
-  std::vector<rgb8> palette{background};
+  raster r;
+  r.grey = false;
+  r.palette.push_back(background);
   for (const rgb8& f : fills) {
     for (int s = 1; s <= steps; ++s) {
       const auto blend = [s](int from, int to) {
         return static_cast<std::uint8_t>((from * (steps - s) + to * s + steps / 2) / steps);
       };
-      palette.push_back(
+      r.see_through[r.palette.size()] =
+          rgba8{f.r, f.g, f.b, static_cast<std::uint8_t>((255 * s + steps / 2) / steps)};
+      r.palette.push_back(
           rgb8{blend(background.r, f.r), blend(background.g, f.g), blend(background.b, f.b)});
     }
   }
@@ -70,21 +75,25 @@ std::string encode_objects_palette(const a8_canvas& canvas,
   const int h = canvas.height();
   std::vector<std::uint8_t> object_of(static_cast<std::size_t>(w), 0);
   for (int x = 0; x < w; ++x) {
+    const double scene_x = x - where.x;  // slots are in scene coordinates
     std::size_t i = 0;
-    while (i + 1 < slots.size() && x >= (slots[i].cx + slots[i + 1].cx) / 2) {
+    while (i + 1 < slots.size() && scene_x >= (slots[i].cx + slots[i + 1].cx) / 2) {
       ++i;
     }
     object_of[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(i);
   }
-  const std::size_t row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
-  std::vector<std::uint8_t> rows(row_bytes * static_cast<std::size_t>(h), 0);
+  r.width = w;
+  r.height = h;
+  r.row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
+  const std::size_t size = r.row_bytes * static_cast<std::size_t>(h);
+  r.rows = std::make_unique<std::uint8_t[]>(size);  // zeroed: entry 0, the background
   const std::uint8_t* src = canvas.data();
   for (int y = 0; y < h; ++y) {
     const std::uint8_t* in = src + static_cast<std::size_t>(y) * canvas.stride();
-    std::uint8_t* out = rows.data() + static_cast<std::size_t>(y) * row_bytes;
+    std::uint8_t* out = r.rows.get() + static_cast<std::size_t>(y) * r.row_bytes;
     for (int x = 0; x < w; ++x) {
       if (in[x] == 0) {
-        continue;  // background: entry 0, and the rows start zeroed
+        continue;  // background: entry 0
       }
       const int level = (in[x] * steps + 127) / 255;
       const int entry =
@@ -93,7 +102,7 @@ std::string encode_objects_palette(const a8_canvas& canvas,
       out[x / 2] = static_cast<std::uint8_t>(out[x / 2] | static_cast<unsigned>(entry) << shift);
     }
   }
-  return encode_palette(rows.data(), w, h, row_bytes, 4, palette);
+  return r;
 }
 
 std::string join(const std::vector<std::string_view>& words) {
@@ -154,7 +163,9 @@ std::vector<point> place_dots(
 
 }  // namespace
 
-drawn draw_color(seeded_rng& rng, int width, int height) {
+drawn draw_color(seeded_rng& rng, const scene& where) {
+  const int width = where.width;
+  const int height = where.height;
   // The answer first: it must not depend on the image size.
   std::vector<std::string_view> names;
   std::vector<rgb8> fills;
@@ -175,14 +186,16 @@ drawn draw_color(seeded_rng& rng, int width, int height) {
   const rgb8 background{clamp_byte(light), clamp_byte(light), clamp_byte(light)};
   const auto slots = place_row(rng, challenge_color_objects, width, height, 0.36);
 
-  a8_canvas canvas(width, height);
+  const auto canvas = where.make_canvas();
   for (std::size_t i = 0; i < slots.size(); ++i) {
-    fill_shape(canvas.cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
+    fill_shape(canvas->cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
   }
-  return drawn{encode_objects_palette(canvas, slots, background, fills), join(names)};
+  return drawn{objects_raster(*canvas, where, slots, background, fills), join(names)};
 }
 
-drawn draw_shape(seeded_rng& rng, int width, int height) {
+drawn draw_shape(seeded_rng& rng, const scene& where) {
+  const int width = where.width;
+  const int height = where.height;
   std::vector<std::string_view> names;
   std::vector<shape_id> shapes;
   for (int i = 0; i < challenge_shape_objects; ++i) {
@@ -194,14 +207,16 @@ drawn draw_shape(seeded_rng& rng, int width, int height) {
   const int ink = rng.uniform_int(0, 3);
   const auto slots = place_row(rng, challenge_shape_objects, width, height, 0.40);
 
-  a8_canvas canvas(width, height);
+  const auto canvas = where.make_canvas();
   for (std::size_t i = 0; i < slots.size(); ++i) {
-    fill_shape(canvas.cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
+    fill_shape(canvas->cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
   }
-  return drawn{encode_coverage_grey(canvas, background, ink), join(names)};
+  return drawn{grey_raster(*canvas, background, ink), join(names)};
 }
 
-drawn draw_count(seeded_rng& rng, int width, int height) {
+drawn draw_count(seeded_rng& rng, const scene& where) {
+  const int width = where.width;
+  const int height = where.height;
   std::array<int, challenge_count_boxes> counts{};
   std::string answer;
   for (int& n : counts) {
@@ -221,8 +236,8 @@ drawn draw_count(seeded_rng& rng, int width, int height) {
   // Dot centres keep a radius plus 4% of the box from the frame's inner edge.
   const double inset = frame + radius + side * 0.04;
 
-  a8_canvas canvas(width, height);
-  cairo_t* cr = canvas.cr();
+  const auto canvas = where.make_canvas();
+  cairo_t* cr = canvas->cr();
   for (int b = 0; b < challenge_count_boxes; ++b) {
     const double free = cell - side;
     const double left = std::round(margin + cell * b + free / 2 + rng.uniform(-free / 4, free / 4));
@@ -244,7 +259,7 @@ drawn draw_count(seeded_rng& rng, int width, int height) {
     }
     cairo_fill(cr);
   }
-  return drawn{encode_coverage_grey(canvas, background, ink), std::move(answer)};
+  return drawn{grey_raster(*canvas, background, ink), std::move(answer)};
 }
 
 }  // namespace visionwatch::challenge_detail

@@ -10,6 +10,7 @@
 
 #include "probes/a8_canvas.hpp"
 #include "probes/challenge_font.hpp"
+#include "probes/image_codec.hpp"
 #include "probes/image_ink.hpp"
 #include "probes/text_util.hpp"
 
@@ -338,7 +339,11 @@ std::optional<std::string> read_digits(const rgba_image& image) {
       glyphs.push_back(&c);
     }
   }
-  if (glyphs.empty() || tallest < 5) {
+  // Like a person (or a vision model), the reader does not guess at digits a few pixels tall:
+  // under 8 px they are illegible. Challenges draw digits 14 px tall and more (96 px images
+  // upward); a large challenge downscaled to 256 px leaves them about 5 px tall.
+  constexpr int min_legible_height = 8;
+  if (glyphs.empty() || tallest < min_legible_height) {
     return std::nullopt;
   }
   std::sort(glyphs.begin(), glyphs.end(), [](const component* a, const component* b) {
@@ -413,26 +418,26 @@ std::optional<challenge_kind> kind_from_question(std::string_view question) noex
   return std::nullopt;
 }
 
-std::optional<std::string> read_challenge(std::string_view png_bytes, std::string_view question) {
+std::optional<std::string> read_challenge(std::string_view image_bytes, std::string_view question) {
   const auto kind = kind_from_question(question);
   if (!kind) {
     return std::nullopt;
   }
-  const png_decode_result decoded = decode_png(png_bytes);
+  const image_decode_result decoded = decode_image(image_bytes);
   if (!decoded.image) {
     return std::nullopt;
   }
   return read_image(*decoded.image, *kind);
 }
 
-std::optional<std::string> read_challenges(const std::vector<std::string_view>& png_bytes,
+std::optional<std::string> read_challenges(const std::vector<std::string_view>& images,
                                            std::string_view question) {
-  if (png_bytes.empty()) {
+  if (images.empty()) {
     return std::nullopt;
   }
   std::string out;
-  for (const auto png : png_bytes) {
-    const auto one = read_challenge(png, question);
+  for (const auto image : images) {
+    const auto one = read_challenge(image, question);
     if (!one) {
       return std::nullopt;
     }

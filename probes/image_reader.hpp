@@ -30,14 +30,14 @@ std::optional<std::string> read_image(const rgba_image& image, challenge_kind ki
 /// "shape", "number"/"digits"); case-insensitive. Works for our questions and close rewordings.
 std::optional<challenge_kind> kind_from_question(std::string_view question) noexcept;
 
-/// decode_png + kind_from_question + read_image. Empty when the PNG is invalid, the question is
-/// not recognised or the image shows nothing.
-std::optional<std::string> read_challenge(std::string_view png_bytes, std::string_view question);
+/// decode_image (PNG, JPEG, WebP or GIF, by sniffing) + kind_from_question + read_image. Empty
+/// when the image is invalid, the question is not recognised or the image shows nothing.
+std::optional<std::string> read_challenge(std::string_view image_bytes, std::string_view question);
 
 /// The answer to a probe of several images: each image read with read_challenge, the answers
 /// joined in image order with one space (as challenge_set::answer). Empty when any image reads
 /// as nothing.
-std::optional<std::string> read_challenges(const std::vector<std::string_view>& png_bytes,
+std::optional<std::string> read_challenges(const std::vector<std::string_view>& images,
                                            std::string_view question);
 
 }  // namespace visionwatch

@@ -3,10 +3,12 @@
 #include <png.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <csetjmp>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 // libpng reports errors by longjmp-ing out of its error callback. The functions below that call
 // setjmp keep only trivially destructible locals in their frames, and no C++ object is created
@@ -177,12 +179,46 @@ void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
   }
 }
 
+/// Run-length codes one line (filter byte + row) of an image with `pixel` bytes per pixel: a
+/// byte equal to the one a pixel back extends a match at that distance, anything else is a
+/// literal. `buf` holds the stream's last `pixel` bytes (-1: before the stream) followed by
+/// room for the line; on return it starts with the new last bytes.
+void put_pixel_runs(bit_writer& bw,
+                    const std::uint8_t* row,
+                    std::size_t line,
+                    std::size_t pixel,
+                    std::vector<int>& buf) {
+  const auto& t = tables();
+  const code distance = distance_code(static_cast<unsigned>(pixel));
+  buf[pixel] = 0;  // the filter byte
+  std::copy(row, row + line - 1, buf.begin() + static_cast<std::ptrdiff_t>(pixel) + 1);
+  std::size_t i = 0;
+  while (i < line) {
+    std::size_t run = 0;
+    while (i + run < line && buf[pixel + i + run] == buf[i + run]) {
+      ++run;
+    }
+    if (run >= min_match) {
+      put_matches(bw, run, distance);
+      i += run;
+      continue;
+    }
+    const code& c = t.literal[static_cast<std::size_t>(buf[pixel + i])];
+    bw.put(c.bits, c.count);
+    ++i;
+  }
+  std::copy(buf.end() - static_cast<std::ptrdiff_t>(pixel), buf.end(), buf.begin());
+}
+
 /// The zlib stream (RFC 1950) of the filtered image: each row prefixed by filter type 0.
+/// `pixel` is the match distance of the run-length coding: 1 for grey and palette rows (any
+/// repeated byte), 4 for RGBA (a repeated pixel).
 void deflate_rows(std::string& out,
                   const std::uint8_t* rows,
                   std::size_t row_bytes,
                   std::size_t stride,
-                  int height) {
+                  int height,
+                  std::size_t pixel) {
   const auto& t = tables();
   out.push_back(static_cast<char>(0x78));  // CM 8, 32 KiB window
   out.push_back(static_cast<char>(0x01));  // fastest, no dictionary; 0x7801 % 31 == 0
@@ -195,6 +231,7 @@ void deflate_rows(std::string& out,
   uLong line_adler = 0;  // Adler-32 of the last line on its own: a repeated line reuses it
   const Bytef zero = 0;
   int prev = -1;  // the last byte of the stream so far; -1 before the first
+  std::vector<int> pixel_buf(pixel > 1 ? line + pixel : 0, -1);
   for (int y = 0; y < height; ++y) {
     const std::uint8_t* row = rows + static_cast<std::size_t>(y) * stride;
     if (y > 0 && line >= min_match && line <= window &&
@@ -205,6 +242,10 @@ void deflate_rows(std::string& out,
     }
     line_adler = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
     adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
+    if (pixel > 1) {
+      put_pixel_runs(bw, row, line, pixel, pixel_buf);
+      continue;
+    }
     // Run-length coding over the filter byte and the row.
     std::size_t i = 0;
     const auto at = [row](std::size_t k) -> int { return k == 0 ? 0 : row[k - 1]; };
@@ -270,8 +311,13 @@ struct encode_params {
   int height;
   std::size_t stride;
   int bit_depth;
-  int color_type;  ///< 0 grey, 3 palette
+  int color_type;  ///< 0 grey, 3 palette, 6 RGBA
   std::span<const rgb8> palette;
+
+  /// Bits per pixel: RGBA has four samples of `bit_depth` bits, grey and palette one.
+  [[nodiscard]] std::size_t pixel_bits() const noexcept {
+    return static_cast<std::size_t>(bit_depth) * (color_type == 6 ? 4U : 1U);
+  }
 };
 
 void check_geometry(
@@ -286,8 +332,7 @@ void check_geometry(
 }
 
 std::string encode(const encode_params& p) {
-  const std::size_t row_bytes =
-      (static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.bit_depth) + 7U) / 8U;
+  const std::size_t row_bytes = (static_cast<std::size_t>(p.width) * p.pixel_bits() + 7U) / 8U;
   std::string out;
   // Flat images compress to a few percent of their raw size; this avoids most regrowth.
   out.reserve(row_bytes * static_cast<std::size_t>(p.height) / 16U + 1024U);
@@ -309,7 +354,7 @@ std::string encode(const encode_params& p) {
     });
   }
   put_chunk(out, "IDAT", [&p, row_bytes](std::string& o) {
-    deflate_rows(o, p.pixels, row_bytes, p.stride, p.height);
+    deflate_rows(o, p.pixels, row_bytes, p.stride, p.height, p.color_type == 6 ? 4U : 1U);
   });
   put_chunk(out, "IEND", [](std::string&) {});
   return out;
@@ -422,6 +467,14 @@ std::string encode_palette(const std::uint8_t* rows,
     throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
   }
   return encode(encode_params{rows, width, height, stride, bit_depth, 3, palette});
+}
+
+std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride) {
+  if (pixels == nullptr || width <= 0 || height <= 0 ||
+      stride < static_cast<std::size_t>(width) * 4U) {
+    throw std::invalid_argument("png encode: invalid image geometry");
+  }
+  return encode(encode_params{pixels, width, height, stride, 8, 6, {}});
 }
 
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride) {

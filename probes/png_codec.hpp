@@ -2,8 +2,8 @@
 /// PNG encoding for challenge images and bounded decoding for anything that reads one back (the
 /// pixel reader, the fake upstream in tests, the demo gateway). Encoding is tuned for flat
 /// images: our own writer (no libpng) codes a row equal to the one above as one back-reference
-/// and any other row with run-length matches, in one fixed-Huffman deflate block; no row
-/// filters, everything in memory. Decoding never
+/// and any other row with run-length matches (of bytes; of whole pixels for RGBA), in one
+/// fixed-Huffman deflate block; no row filters, everything in memory. Decoding never
 /// trusts its input: sizes are checked before any pixel buffer is allocated and libpng errors
 /// become error values. All functions are thread-safe (no shared state).
 
@@ -65,6 +65,10 @@ std::string encode_palette(const std::uint8_t* rows,
                            std::size_t stride,
                            int bit_depth,
                            std::span<const rgb8> palette);
+
+/// RGBA PNG (colour type 6, 8 bits per sample, straight alpha): four bytes per pixel, rows
+/// `stride` bytes apart. Throws like encode_grey.
+std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride);
 
 /// encode_grey at 8 bits per pixel.
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/sim/sim_shapes.hpp"
+#include "daemon/sim/sim_image_faults.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
 #include "probes/text_util.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 20> behaviour_names = {
+constexpr std::array<std::string_view, 25> behaviour_names = {
     "healthy",
     "drops_image_says_so",
     "drops_image_guesses",
@@ -36,6 +37,11 @@ constexpr std::array<std::string_view, 20> behaviour_names = {
     "drops_image_with_tools",
     "drops_image_with_system",
     "drops_earlier_images",
+    "flattens_transparency",
+    "downscales_heavily",
+    "empty_reply_for_jpeg",
+    "empty_reply_for_webp",
+    "empty_reply_for_gif",
 };
 
 /// The model a `fallback_model` gateway names: another one than the request's.
@@ -256,6 +262,7 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
                      behaviour == sim_behaviour::drops_image_guesses ||
                      behaviour == sim_behaviour::drops_image_pads_usage;
   std::vector<std::optional<std::string>> pngs;
+  bool empty_for_format = false;  // the empty_reply_for_<format> behaviours
   if (!drops) {
     for (const auto& image : req->images) {
       if (behaviour == sim_behaviour::keeps_first_image && !pngs.empty()) {
@@ -267,6 +274,10 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
       std::optional<std::string> png = image.png;
       if (!image.url.starts_with("data:") && opts_.fetch) {
         png = opts_.fetch(image.url);
+      }
+      if (png) {  // the image faults of the probe shapes (sim_image_faults.hpp)
+        empty_for_format = empty_for_format || sim_faults::replies_empty_for(behaviour, *png);
+        png = sim_faults::seen_image(behaviour, *png);
       }
       pngs.push_back(std::move(png));
     }
@@ -347,6 +358,9 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     return out;
   };
 
+  if (empty_for_format) {
+    return answer_with("", text + image, true);
+  }
   switch (behaviour) {
     case sim_behaviour::drops_image_says_so:
       return answer_with(req->image_url ? "Please upload an image for analysis. No image provided."
@@ -427,6 +441,11 @@ response_plan sim_model::respond(const received_request& request, sim_behaviour 
     case sim_behaviour::drops_image_with_tools:
     case sim_behaviour::drops_image_with_system:
     case sim_behaviour::drops_earlier_images:
+    case sim_behaviour::flattens_transparency:
+    case sim_behaviour::downscales_heavily:
+    case sim_behaviour::empty_reply_for_jpeg:
+    case sim_behaviour::empty_reply_for_webp:
+    case sim_behaviour::empty_reply_for_gif:
     case sim_behaviour::flaky:
     case sim_behaviour::wrong_types:
     case sim_behaviour::rate_limited:

@@ -42,6 +42,12 @@ enum class sim_behaviour : std::uint8_t {
   drops_image_with_tools,   ///< a request that declares tools loses its images
   drops_image_with_system,  ///< a request with a system message loses its images
   drops_earlier_images,     ///< images in user turns before the last one are stripped
+  // Probe shapes (issue 15; daemon/sim/sim_image_faults.hpp):
+  flattens_transparency,  ///< composites transparency onto black before reading
+  downscales_heavily,     ///< downscales the image to 256 px on the long side before reading
+  empty_reply_for_jpeg,   ///< HTTP 200 with an empty answer, for JPEG images only
+  empty_reply_for_webp,   ///< HTTP 200 with an empty answer, for WebP images only
+  empty_reply_for_gif,    ///< HTTP 200 with an empty answer, for GIF images only
 };
 
 /// The retry hint of the rate_limited behaviour (Retry-After; Gemini's RetryInfo in the body).

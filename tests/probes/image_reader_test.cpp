@@ -11,19 +11,13 @@
 
 #include "probes/challenge.hpp"
 #include "probes/png_codec.hpp"
+#include "tests/support/sanitizer.hpp"
 
 using namespace visionwatch;
 
 namespace {
 
-// The debug preset (ASan + UBSan, -O0) runs the pixel loops about ten times slower. That run is
-// there to catch memory errors, so it reads a tenth of the seeds; the optimised run checks every
-// seed the test names.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int sanitizer_divisor = 10;
-#else
-constexpr int sanitizer_divisor = 1;
-#endif
+using test::sanitizer_divisor;
 
 /// Makes `count` consecutive challenges of `kind` from `first_seed` and reads each back; returns
 /// the failures as "seed: expected -> read" lines.

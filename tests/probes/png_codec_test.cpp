@@ -137,6 +137,48 @@ TEST_SUITE("unit") {
     }
   }
 
+  TEST_CASE("RGBA images decode to exactly the input - pixel runs and repeated rows included") {
+    // RGBA rows are run-length coded a pixel (4 bytes) at a time: runs of equal pixels, runs of
+    // equal bytes that are not whole pixels, transparent and opaque, and repeated rows.
+    seeded_rng rng(20261122);
+    for (const int w : {1, 2, 3, 65, 300, 9000}) {
+      const int h = rng.uniform_int(1, 12);
+      const std::size_t stride = static_cast<std::size_t>(w) * 4U + 3U;
+      std::vector<std::uint8_t> px(stride * static_cast<std::size_t>(h), 0);
+      for (int y = 0; y < h; ++y) {
+        std::uint8_t* row = px.data() + static_cast<std::size_t>(y) * stride;
+        if (y > 0 && rng.uniform_int(0, 2) == 0) {
+          std::copy(row - stride, row - stride + w * 4, row);
+          continue;
+        }
+        int x = 0;
+        while (x < w) {
+          const int run = std::min(w - x, rng.uniform_int(1, 40));
+          std::array<std::uint8_t, 4> p{};
+          for (auto& c : p) {
+            c = static_cast<std::uint8_t>(rng.uniform_int(0, 2) == 0 ? 0 : rng.uniform_int(0, 255));
+          }
+          for (int k = 0; k < run; ++k, ++x) {
+            std::copy(p.begin(), p.end(), row + static_cast<std::ptrdiff_t>(x) * 4);
+          }
+        }
+      }
+      const std::string png = encode_rgba(px.data(), w, h, stride);
+      CHECK(png[25] == 6);  // colour type RGBA
+      const png_decode_result r = decode_png(png);
+      REQUIRE_MESSAGE(r.image.has_value(), "width " << w << ": " << r.error);
+      REQUIRE(r.image->width == w);
+      for (int y = 0; y < h; ++y) {
+        CHECK(std::equal(r.image->pixel(0, y),
+                         r.image->pixel(0, y) + w * 4,
+                         px.data() + static_cast<std::size_t>(y) * stride));
+      }
+    }
+    CHECK_THROWS_AS(encode_rgba(nullptr, 1, 1, 4), std::invalid_argument);
+    const std::array<std::uint8_t, 8> two{};
+    CHECK_THROWS_AS(encode_rgba(two.data(), 2, 1, 7), std::invalid_argument);
+  }
+
   TEST_CASE("a flat image compresses to a few bytes per row") {
     // 512 x 512 background at 4 bits: every row after the first is one back-reference split in
     // two matches (257 bytes), about 3 bytes; with libpng + zlib level 1 this was about 1.2 kB.
