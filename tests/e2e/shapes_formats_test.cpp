@@ -1,8 +1,3 @@
-// WAITS ON h/formats (make_challenge honouring format/transparent/large with the JPEG, WebP and
-// GIF encoders and decoders, and the sim behaviours empty_reply_for_jpeg/webp/gif,
-// flattens_transparency, downscales_heavily). Not built until then: rename this file to
-// shapes_formats_after_merge_test.cpp once that branch and h/shaperun are both merged.
-//
 // End to end: `check` against the sim's image-breaking behaviours (model vision-<behaviour>)
 // fails each route for its one broken image shape and passes plain; a healthy route passes
 // every image shape.

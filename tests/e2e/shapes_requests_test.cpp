@@ -1,8 +1,3 @@
-// WAITS ON h/shapereq (the request shapes: system_prompt, declare_tool and earlier expressed by
-// every flavour's build_request, and the sim behaviours drops_image_with_tools,
-// drops_image_with_system, drops_earlier_images). Not built until then: rename this file to
-// shapes_requests_after_merge_test.cpp once that branch and h/shaperun are both merged.
-//
 // End to end with the sim's own shape-breaking behaviours (model vision-<behaviour>, as the demo
 // selects them): `check` fails each route for its one broken shape and passes plain; the daemon
 // reports tools failing and plain passing with the shape in the reason and plain's metrics as

@@ -1,7 +1,3 @@
-// WAITS ON h/formats (make_challenge encoding JPEG, WebP and GIF with their media types). Not
-// built until then: rename this file to probe_runner_formats_after_merge_test.cpp once that
-// branch and h/shaperun are both merged.
-//
 // The probe runner sends each image shape's image with its true type: inline as
 // data:<media type>, or published in the media store under its type and extension.
 #include <doctest/doctest.h>
