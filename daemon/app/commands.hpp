@@ -27,5 +27,6 @@ void add_validate_command(CLI::App& app, cli_context& ctx);
 void add_run_command(CLI::App& app, cli_context& ctx);
 void add_demo_command(CLI::App& app, cli_context& ctx);
 void add_challenge_command(CLI::App& app, cli_context& ctx);
+void add_config_command(CLI::App& app, cli_context& ctx);
 
 }  // namespace visionwatch

@@ -110,7 +110,7 @@ void parse_matrix(config_document& doc,
                   const route_settings& s) {
   auto& reader = doc.reader;
   const std::string path = route.at("matrix");
-  map_reader m(reader, n, path, {"gateway", "gateways", "models"});
+  map_reader m(reader, n, path, config_fields::matrix());
   if (!m.ok()) {
     return;
   }
@@ -215,23 +215,7 @@ void parse_matrix(config_document& doc,
 
 void parse_route(config_document& doc, const YAML::Node& n, const std::string& path) {
   auto& reader = doc.reader;
-  map_reader m(reader,
-               n,
-               path,
-               {"name",
-                "gateway",
-                "model",
-                "matrix",
-                "interval",
-                "timeout",
-                "baseline_interval",
-                "retry_interval",
-                "window",
-                "stream",
-                "challenge",
-                "checks",
-                "price",
-                "alerts"});
+  map_reader m(reader, n, path, config_fields::route());
   if (!m.ok()) {
     return;
   }
