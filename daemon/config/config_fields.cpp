@@ -69,7 +69,10 @@ std::vector<field> rule_fields(std::optional<field> threshold, bool latency) {
       boolean("enabled",
               "false turns the rule off; a threshold turns latency and cost on unless enabled is "
               "given beside it."),
-      integer("failure_threshold", 1, 1000, "Consecutive bad evaluations to fire."),
+      integer("failure_threshold",
+              1,
+              1000,
+              "Consecutive bad evaluations to fire. Default 2 (route_down 3, others 1)."),
       integer("success_threshold", 1, 1000, "Consecutive good evaluations to resolve. Default 2."),
   };
   if (threshold) {

@@ -27,10 +27,21 @@ const cf::table& sample_table() {
   return t;
 }
 
-std::vector<std::string> error_lines(config_reader& reader) {
-  std::vector<std::string> out;
+/// `yaml` read through sample_table(): the "count" it gave (`count` when none) and the errors.
+struct count_read {
+  int count = 0;
+  std::vector<std::string> errors;
+};
+
+count_read read_count(const char* yaml, int count) {
+  config_reader reader("c.yaml", "", config_testing::no_env);
+  {
+    const map_reader m(reader, YAML::Load(yaml), "s", sample_table());
+    m.read_integer("count", count);
+  }
+  count_read out{count, {}};
   for (const auto& e : reader.take_errors()) {
-    out.push_back(e.to_string());
+    out.errors.push_back(e.to_string());
   }
   return out;
 }
@@ -39,15 +50,9 @@ std::vector<std::string> error_lines(config_reader& reader) {
 
 TEST_SUITE("unit") {
   TEST_CASE("map_reader accepts its table's keys and names the closest one for another") {
-    config_reader reader("c.yaml", "", config_testing::no_env);
-    const auto root = YAML::Load("count: 3\ncuont: 4\ntoken: x\n");
-    int count = 0;
-    {
-      const map_reader m(reader, root, "s", sample_table());
-      m.read_integer("count", count);
-    }
-    CHECK(count == 3);
-    CHECK(error_lines(reader) ==
+    const auto r = read_count("count: 3\ncuont: 4\ntoken: x\n", 0);
+    CHECK(r.count == 3);
+    CHECK(r.errors ==
           std::vector<std::string>{
               "c.yaml:2: s.cuont: unknown key (did you mean count?)",
               "c.yaml:3: s.token: unknown key (secrets are read from token_env, token_file or "
@@ -55,15 +60,9 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("map_reader takes integer bounds from its table") {
-    config_reader reader("c.yaml", "", config_testing::no_env);
-    const auto root = YAML::Load("count: 11\n");
-    int count = 5;
-    {
-      const map_reader m(reader, root, "s", sample_table());
-      m.read_integer("count", count);
-    }
-    CHECK(count == 5);
-    CHECK(error_lines(reader) ==
+    const auto r = read_count("count: 11\n", 5);
+    CHECK(r.count == 5);
+    CHECK(r.errors ==
           std::vector<std::string>{"c.yaml:1: s.count: \"11\" is out of range (1..10)"});
   }
 
