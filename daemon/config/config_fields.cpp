@@ -8,6 +8,7 @@
 
 #include "probes/adapter.hpp"
 #include "probes/challenge.hpp"
+#include "probes/probe_shape.hpp"  // probe_shape_names(), for the shapes: key
 
 namespace visionwatch::config_fields {
 namespace {
