@@ -41,22 +41,23 @@ struct table;
 /// One key of a mapping. Built with the factories below, then narrowed with the modifiers:
 /// `integer("window", 1, 100'000, "...")`, `text("name", "...").needed()`.
 struct field {
+  // Largest members first (no padding to speak of): the tables hold a few hundred of these.
   std::string key;
-  value_type type = value_type::text;
   std::string description;
-  bool required = false;
-  std::string_view required_unless;  ///< required when this other key is absent
-  bool nullable = false;             ///< text, text_map values: null (empty) is allowed
-  double min = 0;                    ///< integer, number, size
-  double max = 0;
-  bool above_min = false;                ///< number: `min` itself is refused
+  std::vector<std::string_view> values;  ///< choice, and list items of type choice
+  std::string_view required_unless;      ///< required when this other key is absent
   std::string_view range_text;           ///< number, size: the range as messages show it
   std::string_view pattern;              ///< text, url, list items, text_map keys (anchored)
-  std::vector<std::string_view> values;  ///< choice, and list items of type choice
-  value_type item = value_type::text;    ///< list
-  std::size_t min_items = 0;             ///< list, map_list
-  bool unique = false;                   ///< list
   const table& (*nested)() = nullptr;    ///< map, map_list
+  double min = 0;                        ///< integer, number, size
+  double max = 0;
+  std::size_t min_items = 0;  ///< list, map_list
+  value_type type = value_type::text;
+  value_type item = value_type::text;  ///< list
+  bool required = false;
+  bool nullable = false;   ///< text, text_map values: null (empty) is allowed
+  bool above_min = false;  ///< number: `min` itself is refused
+  bool unique = false;     ///< list
 
   field needed() &&;
   field needed_unless(std::string_view other) &&;
