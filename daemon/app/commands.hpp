@@ -29,6 +29,7 @@ void add_validate_command(CLI::App& app, cli_context& ctx);
 void add_run_command(CLI::App& app, cli_context& ctx);
 void add_demo_command(CLI::App& app, cli_context& ctx);
 void add_challenge_command(CLI::App& app, cli_context& ctx);
+void add_config_command(CLI::App& app, cli_context& ctx);
 
 /// `--shard i/n` on `cmd` (run, check, validate): a bad value is a usage error naming the flag;
 /// a good one lands in `out`, which must outlive parsing.

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_run_command(app, ctx);
   add_demo_command(app, ctx);
   add_challenge_command(app, ctx);
+  add_config_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -10,83 +10,29 @@
 namespace visionwatch::config_reading {
 namespace {
 
-/// Which rule may carry `threshold`, and in which unit.
-bool rule_has_threshold(alert_rule_kind k) {
-  return k == alert_rule_kind::success_ratio || k == alert_rule_kind::latency ||
-         k == alert_rule_kind::cost;
-}
-
 void parse_rule(config_document& doc,
                 const YAML::Node& n,
                 const std::string& path,
                 alert_rule_config& r) {
   auto& reader = doc.reader;
-  const bool thresholded = rule_has_threshold(r.kind);
-  const bool latency = r.kind == alert_rule_kind::latency;
-  map_reader m = latency       ? map_reader(reader,
-                                      n,
-                                      path,
-                                      {"enabled",
-                                       "failure_threshold",
-                                       "success_threshold",
-                                       "threshold",
-                                       "metric",
-                                       "severity",
-                                       "description",
-                                       "receivers"})
-                 : thresholded ? map_reader(reader,
-                                          n,
-                                          path,
-                                          {"enabled",
-                                           "failure_threshold",
-                                           "success_threshold",
-                                           "threshold",
-                                           "severity",
-                                           "description",
-                                           "receivers"})
-                             : map_reader(reader,
-                                          n,
-                                          path,
-                                          {"enabled",
-                                           "failure_threshold",
-                                           "success_threshold",
-                                           "severity",
-                                           "description",
-                                           "receivers"});
+  map_reader m(reader, n, path, config_fields::rule(r.kind));
   if (!m.ok()) {
     return;
   }
-  for (const char* key : {"failure_threshold", "success_threshold"}) {
-    if (const auto* v = m.get(key)) {
-      if (auto i = reader.integer(*v, m.at(key), 1, 1000)) {
-        (std::string_view(key) == "failure_threshold" ? r.failure_threshold : r.success_threshold) =
-            static_cast<int>(*i);
-      }
-    }
-  }
-  if (const auto* v = m.get("metric")) {
-    if (auto s = reader.scalar(*v, m.at("metric"), "a latency metric")) {
-      if (s->value == "total") {
-        r.metric = latency_metric::total;
-      } else if (s->value == "first_token") {
-        r.metric = latency_metric::first_token;
-      } else {
-        reader.fail(*v,
-                    m.at("metric"),
-                    quote(s->shown) + " is not a latency metric (use total, first_token)");
-      }
-    }
+  m.read_integer("failure_threshold", r.failure_threshold);
+  m.read_integer("success_threshold", r.success_threshold);
+  if (const auto s = m.choice("metric", "a latency metric")) {
+    r.metric = *s == "first_token" ? latency_metric::first_token : latency_metric::total;
   }
   if (const auto* v = m.get("threshold")) {
+    // The kind's table says the unit: a duration for latency, a number (ratio, USD) otherwise.
     std::optional<double> t;
-    if (r.kind == alert_rule_kind::success_ratio) {
-      t = reader.number(*v, m.at("threshold"), 0, 1, "0..1");
-    } else if (r.kind == alert_rule_kind::latency) {
+    if (r.kind == alert_rule_kind::latency) {
       if (auto d = reader.duration(*v, m.at("threshold"))) {
         t = static_cast<double>(d->count()) / 1000.0;
       }
     } else {
-      t = reader.number(*v, m.at("threshold"), 0, 1e6, "0..1000000 USD");
+      t = m.number("threshold");
     }
     if (t) {
       r.threshold = *t;
@@ -105,17 +51,8 @@ void parse_rule(config_document& doc,
       r.threshold <= 0 && !m.has("threshold")) {
     reader.fail(m.line(), path, std::string(to_string(r.kind)) + " needs a threshold");
   }
-  if (const auto* v = m.get("severity")) {
-    if (auto s = reader.scalar(*v, m.at("severity"), "a severity")) {
-      if (s->value == "critical" || s->value == "error" || s->value == "warning" ||
-          s->value == "info") {
-        r.severity = s->value;
-      } else {
-        reader.fail(*v,
-                    m.at("severity"),
-                    quote(s->shown) + " is not a severity (use critical, error, warning, info)");
-      }
-    }
+  if (const auto s = m.choice("severity", "a severity")) {
+    r.severity = *s;
   }
   if (const auto* v = m.get("description")) {
     if (auto s = reader.string(*v, m.at("description"), false)) {
@@ -152,7 +89,7 @@ void parse_alerts(config_document& doc,
                   const std::string& path,
                   alert_rules_config& a) {
   auto& reader = doc.reader;
-  map_reader m(reader, n, path, {"repeat_interval", "rules"});
+  map_reader m(reader, n, path, config_fields::alerts());
   if (!m.ok()) {
     return;
   }
@@ -196,7 +133,7 @@ void parse_silences(config_document& doc, const YAML::Node& n) {
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
     const std::string path = index("silences", i);
-    map_reader m(reader, (*list)[i], path, {"route", "until", "comment"});
+    map_reader m(reader, (*list)[i], path, config_fields::silence());
     if (!m.ok()) {
       continue;
     }

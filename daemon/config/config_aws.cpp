@@ -52,18 +52,7 @@ void parse_credentials_map(config_reader& reader,
                            const YAML::Node& n,
                            const std::string& path,
                            gateway_config& g) {
-  map_reader c(reader,
-               n,
-               path,
-               {"access_key_id_env",
-                "access_key_id_file",
-                "access_key_id_credential",
-                "secret_access_key_env",
-                "secret_access_key_file",
-                "secret_access_key_credential",
-                "session_token_env",
-                "session_token_file",
-                "session_token_credential"});
+  map_reader c(reader, n, path, config_fields::aws_credentials());
   if (!c.ok()) {
     return;
   }

@@ -264,11 +264,7 @@ void read_document(config_reader& reader, const YAML::Node& root, config& cfg) {
                     " YAML nodes (an alias counts each time it is used)");
     return;
   }
-  map_reader top(reader,
-                 root,
-                 "",
-                 {"global", "defaults", "gateways", "routes", "receivers", "silences"},
-                 true);
+  map_reader top(reader, root, "", config_fields::document());
   if (!top.ok()) {
     return;
   }

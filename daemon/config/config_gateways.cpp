@@ -163,28 +163,7 @@ void parse_proxy(config_reader& reader, const map_reader& m, client_options& cli
 
 void parse_gateway(config_document& doc, const YAML::Node& n, const std::string& path) {
   auto& reader = doc.reader;
-  map_reader m(reader,
-               n,
-               path,
-               {"name",
-                "base_url",
-                "api",
-                "api_key_env",
-                "api_key_file",
-                "api_key_credential",
-                "headers",
-                "tls",
-                "proxy_url",
-                "max_concurrency",
-                "keep_alive",
-                "connect_timeout",
-                "max_body",
-                "bearer_token_file",
-                "anthropic_version",
-                "api_version",
-                "aws_region",
-                "aws_credentials",
-                "budget"});
+  map_reader m(reader, n, path, config_fields::gateway());
   if (!m.ok()) {
     return;
   }
@@ -229,13 +208,11 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
             m,
             {g.client.tls.ca_file, g.client.tls.insecure_skip_verify, &g.client.tls.server_name});
   parse_proxy(reader, m, g.client);
-  m.read_integer("max_concurrency", 1, 10'000, g.max_concurrency);
+  m.read_integer("max_concurrency", g.max_concurrency);
   m.read_boolean("keep_alive", g.client.keep_alive);
   m.read_duration("connect_timeout", g.client.connect_timeout);
-  if (const auto* v = m.get("max_body")) {
-    if (auto s = reader.size(*v, m.at("max_body"), 1024, 1ULL << 30, "1KiB..1GiB")) {
-      g.client.body_limit = static_cast<std::size_t>(*s);
-    }
+  if (auto s = m.size("max_body")) {
+    g.client.body_limit = static_cast<std::size_t>(*s);
   }
   if (const auto* v = m.get("budget")) {
     parse_budget(reader, *v, m.at("budget"), g.budget);
@@ -249,7 +226,7 @@ void parse_budget(config_reader& reader,
                   const YAML::Node& n,
                   const std::string& path,
                   budget_config& out) {
-  map_reader m(reader, n, path, {"daily_usd"});
+  map_reader m(reader, n, path, config_fields::budget());
   if (!m.ok()) {
     return;
   }
@@ -258,7 +235,7 @@ void parse_budget(config_reader& reader,
     reader.fail(m.line(), path, "missing required key \"daily_usd\"");
     return;
   }
-  if (const auto usd = reader.number(*v, m.at("daily_usd"), 0, 1e9, "0..1000000000 USD")) {
+  if (const auto usd = m.number("daily_usd")) {
     if (*usd <= 0) {
       reader.fail(*v, m.at("daily_usd"), "must be more than 0 (leave budget out for no limit)");
     } else {

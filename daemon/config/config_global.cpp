@@ -197,24 +197,7 @@ void parse_replica_labels(config_document& doc, const YAML::Node& n, const std::
 
 void parse_global(config_document& doc, const YAML::Node& n) {
   auto& reader = doc.reader;
-  map_reader m(reader,
-               n,
-               "global",
-               {"listen",
-                "state_dir",
-                "external_labels",
-                "admin_token_env",
-                "admin_token_file",
-                "admin_token_credential",
-                "admin_hosts",
-                "public_url",
-                "media_base_url",
-                "max_in_flight",
-                "shutdown_grace",
-                "max_retry_after",
-                "budget",
-                "shard",
-                "replica_labels"});
+  map_reader m(reader, n, "global", config_fields::global());
   if (!m.ok()) {
     return;
   }
@@ -248,7 +231,7 @@ void parse_global(config_document& doc, const YAML::Node& n) {
   }
   m.read_url("public_url", g.public_url);
   m.read_url("media_base_url", g.media_base_url);
-  m.read_integer("max_in_flight", 1, 100'000, g.max_in_flight);
+  m.read_integer("max_in_flight", g.max_in_flight);
   m.read_duration("shutdown_grace", g.shutdown_grace);
   m.read_duration("max_retry_after", g.max_retry_after);
   if (const auto* v = m.get("budget")) {

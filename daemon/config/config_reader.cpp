@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -449,36 +450,32 @@ std::string config_reader::name_error(std::string_view shown, std::string_view w
 map_reader::map_reader(config_reader& reader,
                        const YAML::Node& node,
                        std::string path,
-                       std::initializer_list<std::string_view> allowed,
-                       bool allow_extensions)
-    : reader_(reader), path_(std::move(path)), line_(line_of(node)) {
+                       const config_fields::table& fields)
+    : reader_(reader), fields_(&fields), path_(std::move(path)), line_(line_of(node)) {
   auto all = reader_.entries(node, path_);
   if (!all) {
     return;
   }
   ok_ = true;
   for (auto& e : *all) {
-    const bool known = std::find(allowed.begin(), allowed.end(), e.key) != allowed.end();
-    if (known) {
+    if (fields.find(e.key) != nullptr) {
       entries_.push_back(std::move(e));
       continue;
     }
-    if (allow_extensions && e.key.rfind("x-", 0) == 0) {
+    if (fields.extensions && e.key.rfind("x-", 0) == 0) {
       continue;  // free-form extension keys hold YAML anchors for reuse
     }
     std::string message = "unknown key";
     std::string_view best;
     std::size_t best_distance = 3;
-    for (const auto candidate : allowed) {
-      const auto d = edit_distance(e.key, candidate);
+    for (const auto& candidate : fields.fields) {
+      const auto d = edit_distance(e.key, candidate.key);
       if (d < best_distance && d < e.key.size()) {
-        best = candidate;
+        best = candidate.key;
         best_distance = d;
       }
     }
-    const bool secret_base =
-        std::find(allowed.begin(), allowed.end(), e.key + "_env") != allowed.end();
-    if (secret_base) {
+    if (fields.find(e.key + "_env") != nullptr) {
       // Inline secrets would end up in config backups and diffs; point at the three forms.
       message += " (secrets are read from " + e.key + "_env, " + e.key + "_file or " + e.key +
                  "_credential)";
@@ -487,15 +484,36 @@ map_reader::map_reader(config_reader& reader,
     }
     reader_.fail(e.key_node, child(path_, e.key), std::move(message));
   }
+  looked_up_.assign(entries_.size(), false);
+}
+
+map_reader::~map_reader() {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (!looked_up_[i]) {
+      reader_.note_unread(child(path_, entries_[i].key));
+    }
+  }
 }
 
 const YAML::Node* map_reader::get(std::string_view key) const noexcept {
-  for (const auto& e : entries_) {
-    if (e.key == key) {
-      return &e.value;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].key == key) {
+      looked_up_[i] = true;
+      return &entries_[i].value;
     }
   }
   return nullptr;
+}
+
+const config_fields::field& map_reader::spec(std::string_view key,
+                                             config_fields::value_type type) const {
+  const auto* f = fields_->find(key);
+  if (f == nullptr || f->type != type) {
+    throw std::logic_error("the field table " + std::string(fields_->name) + " has no " +
+                           std::string(config_fields::to_string(type)) + " key " +
+                           std::string(key));
+  }
+  return *f;
 }
 
 std::optional<std::string> map_reader::name(std::string_view what) const {
@@ -515,8 +533,64 @@ std::optional<std::string> map_reader::name(std::string_view what) const {
   return v->value;
 }
 
+std::optional<long long> map_reader::integer(std::string_view key) const {
+  const auto* v = get(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  const auto& f = spec(key, config_fields::value_type::integer);
+  return reader_.integer(*v, at(key), static_cast<long long>(f.min), static_cast<long long>(f.max));
+}
+
+std::optional<double> map_reader::number(std::string_view key) const {
+  const auto* v = get(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  const auto& f = spec(key, config_fields::value_type::number);
+  return reader_.number(*v, at(key), f.min, f.max, f.range_text);
+}
+
+std::optional<std::uint64_t> map_reader::size(std::string_view key) const {
+  const auto* v = get(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  const auto& f = spec(key, config_fields::value_type::size);
+  return reader_.size(*v,
+                      at(key),
+                      static_cast<std::uint64_t>(f.min),
+                      static_cast<std::uint64_t>(f.max),
+                      f.range_text);
+}
+
+std::optional<std::string_view> map_reader::choice(std::string_view key,
+                                                   std::string_view what) const {
+  const auto* v = get(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  const auto& f = spec(key, config_fields::value_type::choice);
+  auto s = reader_.scalar(*v, at(key), what);
+  if (!s) {
+    return std::nullopt;
+  }
+  const auto it = std::find(f.values.begin(), f.values.end(), s->value);
+  if (it == f.values.end()) {
+    std::string names;
+    for (const auto name : f.values) {
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    reader_.fail(
+        *v, at(key), quote(s->shown) + " is not " + std::string(what) + " (use " + names + ")");
+    return std::nullopt;
+  }
+  return *it;
+}
+
 void map_reader::read_duration(std::string_view key, milliseconds& out) const {
   if (const auto* v = get(key)) {
+    (void)spec(key, config_fields::value_type::duration);
     if (auto d = reader_.duration(*v, at(key))) {
       out = *d;
     }
@@ -525,6 +599,7 @@ void map_reader::read_duration(std::string_view key, milliseconds& out) const {
 
 void map_reader::read_whole_seconds(std::string_view key, std::chrono::seconds& out) const {
   if (const auto* v = get(key)) {
+    (void)spec(key, config_fields::value_type::duration);
     if (auto d = reader_.whole_seconds(*v, at(key))) {
       out = *d;
     }
@@ -533,6 +608,7 @@ void map_reader::read_whole_seconds(std::string_view key, std::chrono::seconds& 
 
 void map_reader::read_boolean(std::string_view key, bool& out) const {
   if (const auto* v = get(key)) {
+    (void)spec(key, config_fields::value_type::boolean);
     if (auto b = reader_.boolean(*v, at(key))) {
       out = *b;
     }
@@ -541,6 +617,7 @@ void map_reader::read_boolean(std::string_view key, bool& out) const {
 
 void map_reader::read_string(std::string_view key, std::string& out, bool required) const {
   if (const auto* v = get(key)) {
+    (void)spec(key, config_fields::value_type::text);
     if (auto s = reader_.string(*v, at(key), required)) {
       out = std::move(*s);
     }
@@ -549,18 +626,16 @@ void map_reader::read_string(std::string_view key, std::string& out, bool requir
 
 void map_reader::read_url(std::string_view key, std::string& out) const {
   if (const auto* v = get(key)) {
+    (void)spec(key, config_fields::value_type::url);
     if (auto u = reader_.url(*v, at(key))) {
       out = std::move(*u);
     }
   }
 }
 
-void map_reader::read_number(
-    std::string_view key, double min, double max, std::string_view range_text, double& out) const {
-  if (const auto* v = get(key)) {
-    if (auto d = reader_.number(*v, at(key), min, max, range_text)) {
-      out = *d;
-    }
+void map_reader::read_number(std::string_view key, double& out) const {
+  if (auto d = number(key)) {
+    out = *d;
   }
 }
 

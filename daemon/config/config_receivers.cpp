@@ -68,26 +68,7 @@ void check_kind(config_reader& reader,
 
 void parse_receiver(config_document& doc, const YAML::Node& n, const std::string& path) {
   auto& reader = doc.reader;
-  map_reader m(reader,
-               n,
-               path,
-               {"name",
-                "type",
-                "url",
-                "url_env",
-                "url_file",
-                "url_credential",
-                "secret_env",
-                "secret_file",
-                "secret_credential",
-                "timeout",
-                "max_attempts",
-                "max_age",
-                "min_backoff",
-                "max_backoff",
-                "queue_size",
-                "resend_interval",
-                "tls"});
+  map_reader m(reader, n, path, config_fields::receiver());
   if (!m.ok()) {
     return;
   }
@@ -122,7 +103,7 @@ void parse_receiver(config_document& doc, const YAML::Node& n, const std::string
     check_kind(reader, m, r, url_given, secret.given);
   }
   m.read_duration("timeout", r.timeout);
-  m.read_integer("max_attempts", 1, 1000, r.max_attempts);
+  m.read_integer("max_attempts", r.max_attempts);
   m.read_whole_seconds("max_age", r.max_age);
   m.read_duration("min_backoff", r.min_backoff);
   m.read_duration("max_backoff", r.max_backoff);
@@ -134,7 +115,7 @@ void parse_receiver(config_document& doc, const YAML::Node& n, const std::string
                     " ms) is shorter than min_backoff (" + std::to_string(r.min_backoff.count()) +
                     " ms)");
   }
-  m.read_integer("queue_size", 1, 1'000'000, r.queue_size);
+  m.read_integer("queue_size", r.queue_size);
   m.read_whole_seconds("resend_interval", r.resend_interval);
   parse_tls(reader, m, {r.ca_file, r.insecure_skip_verify});
   // The notifier's own checks (a webhook secret in the Standard Webhooks format, ...): what

@@ -54,7 +54,7 @@ void parse_expect(config_reader& reader,
                   const YAML::Node& n,
                   const std::string& path,
                   challenge_config& c) {
-  map_reader m(reader, n, path, {"pattern", "words"});
+  map_reader m(reader, n, path, config_fields::expect());
   if (!m.ok()) {
     return;
   }
@@ -104,21 +104,7 @@ void parse_challenge(config_reader& reader,
                      const YAML::Node& n,
                      const std::string& path,
                      challenge_config& c) {
-  map_reader m(reader,
-               n,
-               path,
-               {"kind",
-                "width",
-                "height",
-                "images",
-                "media",
-                "detail",
-                "max_tokens",
-                "temperature",
-                "image_file",
-                "image_url",
-                "prompt",
-                "expect"});
+  map_reader m(reader, n, path, config_fields::challenge());
   if (!m.ok()) {
     return;
   }
@@ -149,33 +135,17 @@ void parse_challenge(config_reader& reader,
       }
     }
   }
-  m.read_integer("width", 64, 4096, c.width);
-  m.read_integer("height", 64, 4096, c.height);
-  m.read_integer("images", 1, challenge_max_images, c.images);
-  if (const auto* v = m.get("media")) {
-    if (auto s = reader.scalar(*v, m.at("media"), "a media mode")) {
-      if (s->value == "data_url") {
-        c.media = media_mode::data_url;
-      } else if (s->value == "remote_url") {
-        c.media = media_mode::remote_url;
-      } else {
-        reader.fail(
-            *v, m.at("media"), quote(s->shown) + " is not a media mode (use data_url, remote_url)");
-      }
-    }
+  m.read_integer("width", c.width);
+  m.read_integer("height", c.height);
+  m.read_integer("images", c.images);
+  if (const auto s = m.choice("media", "a media mode")) {
+    c.media = *s == "remote_url" ? media_mode::remote_url : media_mode::data_url;
   }
-  if (const auto* v = m.get("detail")) {
-    if (auto s = reader.scalar(*v, m.at("detail"), "a detail level")) {
-      if (s->value == "low" || s->value == "high" || s->value == "auto") {
-        c.detail = s->value;
-      } else {
-        reader.fail(
-            *v, m.at("detail"), quote(s->shown) + " is not a detail level (use low, high, auto)");
-      }
-    }
+  if (const auto s = m.choice("detail", "a detail level")) {
+    c.detail = *s;
   }
-  m.read_integer("max_tokens", 1, 100'000, c.max_tokens);
-  m.read_number("temperature", 0, 2, "0..2", c.temperature);
+  m.read_integer("max_tokens", c.max_tokens);
+  m.read_number("temperature", c.temperature);
   if (const auto* v = m.get("image_file")) {
     if (auto f = image_file(reader, *v, m.at("image_file"))) {
       c.image_file = *f;
@@ -198,20 +168,11 @@ void parse_checks(config_reader& reader,
                   const YAML::Node& n,
                   const std::string& path,
                   verdict_checks& c) {
-  map_reader m(reader,
-               n,
-               path,
-               {"min_image_tokens",
-                "require_usage",
-                "no_image_phrases",
-                "refusal_phrases",
-                "extra_no_image_phrases",
-                "extra_refusal_phrases",
-                "expect_model"});
+  map_reader m(reader, n, path, config_fields::checks());
   if (!m.ok()) {
     return;
   }
-  m.read_integer("min_image_tokens", 0, 1'000'000, c.min_image_tokens);
+  m.read_integer("min_image_tokens", c.min_image_tokens);
   m.read_boolean("require_usage", c.require_usage);
   if (const auto* v = m.get("expect_model")) {
     // `off` and `false` (YAML's spelling of off) disable the check.
@@ -303,10 +264,10 @@ void parse_price(config_reader& reader,
                  const YAML::Node& n,
                  const std::string& path,
                  price_config& p) {
-  map_reader m(reader, n, path, {"input_per_million", "output_per_million"});
+  map_reader m(reader, n, path, config_fields::price());
   if (m.ok()) {
-    m.read_number("input_per_million", 0, 1e6, "0..1000000 USD", p.input_per_million);
-    m.read_number("output_per_million", 0, 1e6, "0..1000000 USD", p.output_per_million);
+    m.read_number("input_per_million", p.input_per_million);
+    m.read_number("output_per_million", p.output_per_million);
   }
 }
 
@@ -338,20 +299,7 @@ route_settings builtin_settings() {
 }
 
 void parse_defaults(config_document& doc, const YAML::Node& n) {
-  map_reader m(doc.reader,
-               n,
-               "defaults",
-               {"interval",
-                "timeout",
-                "baseline_interval",
-                "retry_interval",
-                "window",
-                "stream",
-                "shapes",
-                "challenge",
-                "checks",
-                "price",
-                "alerts"});
+  map_reader m(doc.reader, n, "defaults", config_fields::defaults());
   if (m.ok()) {
     const auto seen = parse_settings(doc, m, doc.defaults);
     check_timeout(doc.reader, m, doc.defaults, seen);
@@ -375,7 +323,7 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
       s.retry_interval = retry;
     }
   }
-  m.read_integer("window", 1, 100'000, s.window);
+  m.read_integer("window", s.window);
   m.read_boolean("stream", s.stream);
   if (const auto* v = m.get("shapes")) {
     seen.shapes_line = line_of(*v);

@@ -117,7 +117,7 @@ void parse_matrix(config_document& doc,
                   const shapes_at& shapes) {
   auto& reader = doc.reader;
   const std::string path = route.at("matrix");
-  map_reader m(reader, n, path, {"gateway", "gateways", "models"});
+  map_reader m(reader, n, path, config_fields::matrix());
   if (!m.ok()) {
     return;
   }
@@ -223,24 +223,7 @@ void parse_matrix(config_document& doc,
 
 void parse_route(config_document& doc, const YAML::Node& n, const std::string& path) {
   auto& reader = doc.reader;
-  map_reader m(reader,
-               n,
-               path,
-               {"name",
-                "gateway",
-                "model",
-                "matrix",
-                "interval",
-                "timeout",
-                "baseline_interval",
-                "retry_interval",
-                "window",
-                "stream",
-                "shapes",
-                "challenge",
-                "checks",
-                "price",
-                "alerts"});
+  map_reader m(reader, n, path, config_fields::route());
   if (!m.ok()) {
     return;
   }

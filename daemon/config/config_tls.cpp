@@ -7,11 +7,11 @@ void parse_tls(config_reader& reader, const map_reader& parent, tls_fields out) 
   if (v == nullptr) {
     return;
   }
-  const map_reader t =
-      out.server_name != nullptr
-          ? map_reader(
-                reader, *v, parent.at("tls"), {"ca_file", "server_name", "insecure_skip_verify"})
-          : map_reader(reader, *v, parent.at("tls"), {"ca_file", "insecure_skip_verify"});
+  const map_reader t(
+      reader,
+      *v,
+      parent.at("tls"),
+      out.server_name != nullptr ? config_fields::gateway_tls() : config_fields::receiver_tls());
   if (!t.ok()) {
     return;
   }
