@@ -31,6 +31,11 @@ if(NOT EXISTS "${_conf}/visionwatch.yaml.example")
   message(FATAL_ERROR "deb_staging.cmake: no ${_conf}/visionwatch.yaml.example was installed")
 endif()
 file(RENAME "${_conf}/visionwatch.yaml.example" "${_conf}/visionwatch.yaml")
+# Its editor modeline points at the schema the package installs, not at the source tree's docs/.
+file(READ "${_conf}/visionwatch.yaml" _yaml)
+string(REPLACE "$schema=../docs/visionwatch.schema.json"
+               "$schema=/usr/share/visionwatch/visionwatch.schema.json" _yaml "${_yaml}")
+file(WRITE "${_conf}/visionwatch.yaml" "${_yaml}")
 # Everything under /etc is a conffile (Debian Policy 10.7.2): dpkg keeps the admin's edits.
 file(GLOB_RECURSE _etc LIST_DIRECTORIES false RELATIVE "${_root}" "${_root}/etc/*")
 list(SORT _etc)

@@ -5,6 +5,7 @@
 #   /etc/visionwatch/visionwatch.yaml                  conffile: examples/visionwatch.yaml
 #   /etc/visionwatch/probe-images/                     conffiles: the image its own probe reads
 #   /usr/share/visionwatch/{grafana,prometheus}/       deploy/ (docs/deploy.md)
+#   /usr/share/visionwatch/visionwatch.schema.json     the config's JSON Schema (editors)
 #   /usr/share/doc/visionwatch/                        README.md, docs/, copyright, changelog
 #   /usr/share/man/man1/visionwatch.1.gz
 # The install rules below (share/ and doc/) apply to `cmake --install` as well. What only the .deb
@@ -17,6 +18,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/grafana/visionwatch.json
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/prometheus/visionwatch.rules.yml
               ${PROJECT_SOURCE_DIR}/deploy/prometheus/visionwatch.rules.test.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/visionwatch/prometheus)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/visionwatch.schema.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/visionwatch)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
         FILES_MATCHING PATTERN "*.md")

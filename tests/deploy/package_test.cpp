@@ -185,8 +185,13 @@ TEST_SUITE("e2e") {
           test::run_process({"/usr/bin/visionwatch", "validate", "-c", conffile.string()});
       INFO("visionwatch validate: " << report(validated));
       CHECK(validated.exit_code == 0);
-      CHECK(test::read_file(conffile) ==
-            test::read_file(test::source_dir() / "examples/visionwatch.yaml"));
+      // The conffile is the annotated example; its editor modeline names the installed schema.
+      auto example = test::read_file(test::source_dir() / "examples/visionwatch.yaml");
+      const std::string source_schema = "$schema=../docs/visionwatch.schema.json";
+      const auto at = example.find(source_schema);
+      REQUIRE(at != std::string::npos);
+      example.replace(at, source_schema.size(), "$schema=/usr/share/visionwatch/visionwatch.schema.json");
+      CHECK(test::read_file(conffile) == example);
 
       const fs::path unit = "/lib/systemd/system/visionwatch.service";
       CHECK(test::read_file(unit).find("\nExecStart=/usr/bin/visionwatch run --config "
@@ -201,6 +206,7 @@ TEST_SUITE("e2e") {
 
       for (const fs::path p : {"/usr/share/visionwatch/grafana/visionwatch.json",
                                "/usr/share/visionwatch/prometheus/visionwatch.rules.yml",
+                               "/usr/share/visionwatch/visionwatch.schema.json",
                                "/usr/share/doc/visionwatch/copyright",
                                "/usr/share/doc/visionwatch/README.md"}) {
         CHECK_MESSAGE(fs::is_regular_file(p), p);
