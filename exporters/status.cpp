@@ -1,6 +1,7 @@
 #include "exporters/status.hpp"
 #include "probes/utc_time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -87,26 +88,44 @@ bool shape_rows(const route_view& r) {
   return r.shapes.size() > 1 || (r.shapes.size() == 1 && r.shapes.front().shape != "plain");
 }
 
-/// The card's colour: with shape rows, the worst of the shapes' latest outcomes (a route that
-/// fails one shape of several stays marked between that shape's probes); else the last probe's.
-const char* card_class(const route_view& r) {
-  if (shape_rows(r)) {
-    const char* worst = nullptr;
-    for (const auto& sh : r.shapes) {
-      if (!sh.last) {
-        continue;
-      }
-      const char* c = outcome_class(*sh.last);
-      if (worst == nullptr || std::string_view(worst) == "ok" ||
-          (std::string_view(worst) == "silent" && std::string_view(c) == "fail")) {
-        worst = c;
-      }
-    }
-    if (worst != nullptr) {
-      return worst;
-    }
+route_health health_of(const route_view& r) {
+  std::array<std::optional<outcome>, probe_shape_count> latest{};
+  const std::size_t n = std::min(r.shapes.size(), latest.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    latest[i] = r.shapes[i].last;
   }
-  return r.recent.empty() ? "none" : outcome_class(r.recent.front());
+  return route_health_of(shape_rows(r),
+                         std::span(latest.data(), n),
+                         r.recent.empty() ? std::nullopt : std::optional(r.recent.front().result));
+}
+
+/// The row's colour (the CSS classes of the badges and dots).
+const char* health_class(route_health h) {
+  switch (h) {
+    case route_health::error:
+      return "fail";
+    case route_health::silent:
+      return "silent";
+    case route_health::ok:
+      return "ok";
+    case route_health::unprobed:
+      break;
+  }
+  return "none";
+}
+
+alert_level alert_of(const route_view& r) {
+  bool firing = false;
+  bool pending = false;
+  bool silenced = false;
+  for (const auto& a : r.alerts) {
+    if (a.state == "firing") {
+      firing = true;
+      silenced = silenced || a.silenced;
+    }
+    pending = pending || a.pending;
+  }
+  return alert_level_of(firing, pending, silenced);
 }
 
 /// The route's shapes, one row each: latest outcome (its reason on hover), success in the
@@ -218,6 +237,7 @@ json route_json(const route_view& r) {
   for (const auto& a : r.alerts) {
     alerts.push_back({{"rule", a.rule},
                       {"state", a.state},
+                      {"pending", a.pending},
                       {"silenced", a.silenced},
                       {"since", a.since ? json(format_rfc3339(*a.since, utc_precision::milliseconds)) : json(nullptr)}});
   }
@@ -235,6 +255,8 @@ json route_json(const route_view& r) {
       {"gateway", r.gateway},
       {"api", r.api},
       {"challenge", r.challenge},
+      {"state", to_string(health_of(r))},
+      {"alert_state", to_string(alert_of(r))},
       {"interval_seconds", static_cast<double>(r.interval.count()) / 1000.0},
       {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
       {"baseline_at",
@@ -262,7 +284,49 @@ json route_json(const route_view& r) {
   };
 }
 
+route_key key_of(const route_view& r) {
+  route_key k;
+  k.name = r.route;
+  k.gateway = r.gateway;
+  k.model = r.model;
+  k.health = health_of(r);
+  if (!r.recent.empty()) {
+    const auto& last = r.recent.front();
+    k.last = last.result;
+    k.last_at = last.started_at;
+    k.last_latency_seconds = last.latency_seconds;
+  }
+  k.retrying = r.retrying;
+  k.deferred = r.deferred_until.has_value();
+  k.alert = alert_of(r);
+  return k;
+}
+
+namespace {
+
+/// The view's listing; for a view without one, its routes as the whole fleet on one page.
+const route_listing& listing_of(const status_view& s, std::optional<route_listing>& whole) {
+  if (s.listing) {
+    return *s.listing;
+  }
+  auto& l = whole.emplace();
+  for (const auto& r : s.routes) {
+    l.page.counts.add(key_of(r));
+    l.gateways.push_back(r.gateway);
+  }
+  std::sort(l.gateways.begin(), l.gateways.end());
+  l.gateways.erase(std::unique(l.gateways.begin(), l.gateways.end()), l.gateways.end());
+  l.page.matching = s.routes.size();
+  return l;
+}
+
+json cursor_json(const std::optional<std::string>& c) { return c ? json(*c) : json(nullptr); }
+
+}  // namespace
+
 json status_json(const status_view& s) {
+  std::optional<route_listing> whole;
+  const auto& l = listing_of(s, whole);
   json routes = json::array();
   for (const auto& r : s.routes) {
     routes.push_back(route_json(r));
@@ -282,6 +346,12 @@ json status_json(const status_view& s) {
                        {"exhausted", !b.paused_by.empty()},
                        {"paused_by", b.paused_by.empty() ? json(nullptr) : json(b.paused_by)}});
   }
+  json counts = json::object();
+  for (const auto st : all_state_filters) {
+    if (st != state_filter::all) {
+      counts[std::string(to_string(st))] = l.page.counts.of(st);
+    }
+  }
   return json{{"version", s.version},
               {"revision", s.revision},
               {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
@@ -296,42 +366,316 @@ json status_json(const status_view& s) {
                 {"resumes_at",
                  s.budget_resumes_at ? json(format_rfc3339(*s.budget_resumes_at)) : json(nullptr)},
                 {"gateways", std::move(budgets)}}},
+              {"total_routes", l.page.counts.of(state_filter::all)},
+              {"counts", std::move(counts)},
+              {"matching_routes", l.page.matching},
+              {"offset", l.page.offset},
+              {"limit", l.query.limit},
+              {"sort", to_string(l.query.sort)},
+              {"next_cursor", cursor_json(l.page.next_cursor)},
+              {"prev_cursor", cursor_json(l.page.prev_cursor)},
               {"routes", std::move(routes)}};
 }
 
-std::string status_html(const status_view& s) {
-  std::size_t healthy = 0;
-  std::size_t silent = 0;
-  for (const auto& r : s.routes) {
-    const std::string_view cls = card_class(r);
-    healthy += cls == "ok" ? 1U : 0U;
-    silent += cls == "silent" ? 1U : 0U;
-  }
-  std::string h;
-  h.reserve(4096 + s.routes.size() * 4096);
-  h += R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+namespace {
+
+constexpr std::string_view page_start = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8">)";
+constexpr std::string_view page_refresh = R"(<meta http-equiv="refresh" content="10">)";
+constexpr std::string_view page_head = R"(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>visionwatch</title>
 <style>
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:12px 20px;display:flex;gap:24px;align-items:baseline;flex-wrap:wrap}
 header h1{font-size:18px;margin:0}header span{opacity:.8}
-main{padding:16px 20px;display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px}
-.card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:14px 16px;border-top:4px solid #999}
-.card.ok{border-color:#2e9d4f}.card.silent{border-color:#d9822b}.card.fail{border-color:#c23030}
-.card h2{font-size:15px;margin:0 0 2px;word-break:break-all}.sub{color:#5c6370;font-size:12px;margin-bottom:8px}
-table{border-collapse:collapse;width:100%;font-size:13px}td{padding:2px 0}td:last-child{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;border-radius:4px;padding:1px 6px;font-size:12px;font-weight:600;color:#fff}
+main{padding:12px 20px}
+form.filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:end;margin-bottom:10px;font-size:12px;color:#5c6370}
+form.filters label{display:flex;flex-direction:column;gap:2px}form.filters input,form.filters select{font:inherit;font-size:13px}
+.pager{margin:8px 0;color:#5c6370;font-size:13px}.pager a{margin-left:10px}
+table.routes{background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.12);border-radius:6px}
+table.routes th{text-align:left;font-size:12px;color:#5c6370;padding:6px 8px;border-bottom:1px solid #dde0e5;white-space:nowrap}
+table.routes th.sorted a{color:#1d2330;font-weight:700}
+tr.route>td{padding:8px;vertical-align:top;border-bottom:1px solid #eceef1;text-align:left}
+tr.route>td:first-child{border-left:4px solid #999}
+tr.route.ok>td:first-child{border-left-color:#2e9d4f}tr.route.silent>td:first-child{border-left-color:#d9822b}tr.route.fail>td:first-child{border-left-color:#c23030}
+.name{font-weight:600;word-break:break-all}.sub{color:#5c6370;font-size:12px}
+table{border-collapse:collapse;width:100%;font-size:13px}td{padding:2px 0}
+table.figures td:last-child,table.shapes td:last-child{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;border-radius:4px;padding:1px 6px;margin:1px 0;font-size:12px;font-weight:600;color:#fff}
 .badge.ok{background:#2e9d4f}.badge.silent{background:#d9822b}.badge.fail{background:#c23030}.badge.firing{background:#c23030}.badge.muted{background:#8a8f98}
-.reason{margin:8px 0 4px;font-size:12px;color:#333;background:#fbf3e8;border-radius:4px;padding:6px;word-break:break-word}
-.dots{display:flex;flex-wrap:wrap;gap:3px;margin-top:8px}.dot{width:10px;height:10px;border-radius:2px;background:#999}
+.reason{margin:6px 0 2px;font-size:12px;color:#333;background:#fbf3e8;border-radius:4px;padding:6px;word-break:break-word}
+.dots{display:flex;flex-wrap:wrap;gap:3px;margin-top:6px;max-width:300px}.dot{width:10px;height:10px;border-radius:2px;background:#999}
 .dot.ok{background:#2e9d4f}.dot.silent{background:#d9822b}.dot.fail{background:#c23030}
 footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
 </style></head><body>
 <header><h1>visionwatch</h1>)";
-  h += "<span>" + std::to_string(s.routes.size()) + " routes · " + std::to_string(healthy) +
-       " healthy · " + std::to_string(silent) + " silently failing</span>";
+
+/// A link to the page with `q` (and `cursor`), for an href attribute.
+std::string href(const route_query& q, const std::optional<std::string>& cursor = {}) {
+  return html_escape("?" + to_query_string(q, cursor));
+}
+
+/// A labelled <select> of (value, text) options; "" is the first, "any" option's value.
+void select_field(std::string& h,
+                  std::string_view name,
+                  std::string_view label,
+                  std::string_view current,
+                  const std::vector<std::pair<std::string, std::string>>& options) {
+  h += "<label>";
+  h += label;
+  h += " <select name=\"";
+  h += name;
+  h += "\">";
+  for (const auto& [value, text] : options) {
+    h += "<option value=\"" + html_escape(value) + "\"" +
+         (value == current ? " selected" : "") + ">" + html_escape(text) + "</option>";
+  }
+  h += "</select></label>";
+}
+
+void text_field(std::string& h,
+                std::string_view name,
+                std::string_view label,
+                std::string_view value,
+                std::string_view extra = {}) {
+  h += "<label>";
+  h += label;
+  h += " <input name=\"";
+  h += name;
+  h += "\" value=\"" + html_escape(value) + "\"";
+  h += extra;
+  h += "></label>";
+}
+
+/// The filter form: plain GET, so it works without scripts; a new filter starts at page one.
+void filter_form(std::string& h, const route_listing& l) {
+  const auto& q = l.query;
+  h += "<form class=\"filters\" method=\"get\">";
+  std::vector<std::pair<std::string, std::string>> options;
+  for (const auto st : all_state_filters) {
+    options.emplace_back(st == state_filter::all ? "" : std::string(to_string(st)),
+                         std::string(to_string(st)) + " (" +
+                             std::to_string(l.page.counts.of(st)) + ")");
+  }
+  select_field(h, "state", "state", q.state == state_filter::all ? "" : to_string(q.state), options);
+  options = {{"", "any"}};
+  for (const auto& g : l.gateways) {
+    options.emplace_back(g, g);
+  }
+  if (!q.gateway.empty() &&
+      std::find(l.gateways.begin(), l.gateways.end(), q.gateway) == l.gateways.end()) {
+    options.emplace_back(q.gateway, q.gateway);  // keep the asked-for value in the form
+  }
+  select_field(h, "gateway", "gateway", q.gateway, options);
+  text_field(h, "model", "model", q.model);
+  options = {{"", "any"}};
+  for (const auto o : all_outcomes) {
+    options.emplace_back(std::string(to_string(o)), std::string(to_string(o)));
+  }
+  select_field(h, "outcome", "last outcome", q.last_outcome ? to_string(*q.last_outcome) : "", options);
+  options = {{"", "any"}};
+  for (const auto a : {alert_level::firing, alert_level::pending, alert_level::silenced, alert_level::inactive}) {
+    options.emplace_back(std::string(to_string(a)), std::string(to_string(a)));
+  }
+  select_field(h, "alert", "alerts", q.alert ? to_string(*q.alert) : "", options);
+  text_field(h, "q", "route name contains", q.text);
+  options.clear();
+  for (const auto so : {route_sort::status, route_sort::name, route_sort::last_probe, route_sort::latency}) {
+    options.emplace_back(std::string(to_string(so)), std::string(to_string(so)));
+  }
+  select_field(h, "sort", "sort", to_string(q.sort), options);
+  text_field(h,
+             "limit",
+             "per page",
+             std::to_string(q.limit),
+             " type=\"number\" min=\"1\" max=\"" + std::to_string(route_query::max_limit) + "\"");
+  h += "<button type=\"submit\">apply</button> <a href=\"?\">reset</a></form>\n";
+}
+
+/// Where this page sits among the matching routes, and the links to the others.
+std::string pager(const route_listing& l, std::size_t shown) {
+  const auto& p = l.page;
+  std::string h = "<nav class=\"pager\">";
+  if (shown == 0) {
+    h += p.matching == 0 ? "no route matches" : "no route on this page";
+  } else {
+    h += "routes " + std::to_string(p.offset + 1) + "–" + std::to_string(p.offset + shown) +
+         " of " + std::to_string(p.matching) + " matching";
+  }
+  if (p.prev_cursor || (shown == 0 && p.matching > 0)) {
+    h += "<a href=\"" + href(l.query) + "\">« first</a>";
+  }
+  if (p.prev_cursor) {
+    h += "<a href=\"" + href(l.query, p.prev_cursor) + "\">‹ previous</a>";
+  }
+  if (p.next_cursor) {
+    h += "<a href=\"" + href(l.query, p.next_cursor) + "\">next ›</a>";
+  }
+  return h + "</nav>\n";
+}
+
+/// A column head; the sortable ones link to their sort (page one), the current one marked.
+void column_head(std::string& h,
+                 const route_query& q,
+                 std::string_view label,
+                 std::optional<route_sort> sort = {}) {
+  if (!sort) {
+    h += "<th>";
+    h += label;
+    h += "</th>";
+    return;
+  }
+  auto by = q;
+  by.sort = *sort;
+  by.cursor.reset();
+  h += q.sort == *sort ? "<th class=\"sorted\">" : "<th>";
+  h += "<a href=\"" + href(by) + "\">";
+  h += label;
+  h += q.sort == *sort ? " ▾" : "";
+  h += "</a></th>";
+}
+
+/// The first cell: the latest outcome, retry mode, deferral and alerts.
+void state_cell(std::string& h, const route_view& r, const probe_result* last) {
+  h += "<td>";
+  if (last) {
+    h += "<span class=\"badge ";
+    h += outcome_class(*last);
+    h += "\">" + html_escape(to_string(last->result)) + "</span>";
+  } else {
+    h += "<span class=\"badge muted\">no probe yet</span>";
+  }
+  if (r.retrying) {
+    h += " <span class=\"badge fail\">retry mode: next probe " +
+         fixed(static_cast<double>(r.retry_interval.count()) / 1000.0, 0) +
+         " s after the failure</span>";
+  }
+  if (r.deferred_until) {
+    h += " <span class=\"badge muted\">deferred until " + format_rfc3339(*r.deferred_until) +
+         " (Retry-After)</span>";
+  }
+  for (const auto& a : r.alerts) {
+    if (a.state == "firing") {
+      h += " <span class=\"badge " + std::string(a.silenced ? "muted" : "firing") + "\">" +
+           html_escape(a.rule) + (a.silenced ? " (silenced)" : " firing") + "</span>";
+    } else if (a.pending) {
+      h += " <span class=\"badge muted\">" + html_escape(a.rule) + " pending</span>";
+    }
+  }
+  h += "</td>";
+}
+
+/// The recent probes as dots, oldest first, each with its outcome and reason on hover.
+void dots(std::string& h, const route_view& r) {
+  h += "<div class=\"dots\">";
+  for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
+    h += "<span class=\"dot ";
+    h += outcome_class(*it);
+    h += "\" title=\"" + html_escape(to_string(it->result)) + " " + fixed(it->latency_seconds, 2) +
+         " s";
+    if (shape_rows(r)) {
+      h += " (" + std::string(to_string(it->shape)) + ")";
+    }
+    if (!it->reason.empty()) {
+      h += ": " + html_escape(it->reason);
+    }
+    if (it->note != probe_note::none) {
+      h += " (" + std::string(to_string(it->note)) + ")";
+    }
+    h += "\"></span>";
+  }
+  h += "</div>";
+}
+
+/// The window's figures, folded away in the last cell.
+void figures_cell(std::string& h, const route_view& r, const probe_result* last) {
+  h += "<td><details><summary>figures</summary><table class=\"figures\">";
+  auto row = [&h](std::string_view k, const std::string& v) {
+    h += "<tr><td>";
+    h += k;
+    h += "</td><td>" + html_escape(v) + "</td></tr>";
+  };
+  row("success (last " + std::to_string(r.window.probes) + ")",
+      percent_text(r.window.success_ratio));
+  row("silent failures in window", std::to_string(r.silent_failures));
+  row("latency p50 / p90",
+      seconds_text(r.window.latency_p50) + " / " + seconds_text(r.window.latency_p90));
+  row("latency max", seconds_text(r.window.latency_max));
+  if (last && last->phases.first_token) {
+    row("time to first token", seconds_text(last->phases.first_token));
+  }
+  if (last) {
+    row("tokens prompt / completion",
+        (last->tokens.prompt_tokens ? std::to_string(*last->tokens.prompt_tokens) : "–") + " / " +
+            (last->tokens.completion_tokens ? std::to_string(*last->tokens.completion_tokens)
+                                            : "–"));
+  }
+  row("text-only baseline",
+      r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
+  row("cost per success",
+      r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
+  h += "</table></details></td>";
+}
+
+void route_row(std::string& h, const route_view& r, std::chrono::system_clock::time_point now) {
+  const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
+  h += "<tr class=\"route ";
+  h += health_class(health_of(r));
+  h += "\">";
+  state_cell(h, r, last);
+  h += "<td><div class=\"name\">" + html_escape(r.route) + "</div><div class=\"sub\">" +
+       html_escape(r.api) + " · " + html_escape(r.challenge) + " every " +
+       fixed(static_cast<double>(r.interval.count()) / 1000.0, 0) + " s</div>";
+  if (last && !last->reason.empty()) {
+    h += "<div class=\"reason\">" + html_escape(last->reason) + "</div>";
+  }
+  if (last && last->note == probe_note::hedged) {
+    h += "<div class=\"reason\">hedged: the right answer came with a no-image phrase</div>";
+  }
+  if (shape_rows(r)) {
+    h += shapes_html(r);
+  }
+  h += "</td><td>" + html_escape(r.model) + "<div class=\"sub\">via " + html_escape(r.gateway) +
+       "</div></td><td>";
+  if (last) {
+    h += ago(now, last->started_at) + "<div class=\"sub\">HTTP " +
+         std::to_string(last->http_status) + ", seed " + std::to_string(last->seed) + "</div>";
+  } else {
+    h += "–";
+  }
+  h += "</td><td>" + html_escape(percent_text(r.window.success_ratio)) + " of " +
+       std::to_string(r.window.probes);
+  if (r.silent_failures > 0) {
+    h += "<div class=\"sub\">" + std::to_string(r.silent_failures) + " silent</div>";
+  }
+  dots(h, r);
+  h += "</td><td>" + html_escape(seconds_text(r.window.latency_p50)) + " / " +
+       html_escape(seconds_text(r.window.latency_p90));
+  if (last) {
+    h += "<div class=\"sub\">last " + fixed(last->latency_seconds, 2) + " s</div>";
+  }
+  h += "</td>";
+  figures_cell(h, r, last);
+  h += "</tr>\n";
+}
+
+}  // namespace
+
+std::string status_html(const status_view& s) {
+  std::optional<route_listing> whole;
+  const auto& l = listing_of(s, whole);
+  const auto& c = l.page.counts;
+  std::string h;
+  h.reserve(8192 + s.routes.size() * 4096);
+  h += page_start;
+  h += page_refresh;
+  h += page_head;
+  h += "<span>" + std::to_string(c.of(state_filter::all)) + " routes · " +
+       std::to_string(c.of(state_filter::ok)) + " healthy · " +
+       std::to_string(c.of(state_filter::silent)) + " silently failing · " +
+       std::to_string(c.of(state_filter::error)) + " failing with errors · " +
+       std::to_string(c.of(state_filter::unprobed)) + " not probed yet</span>";
   h += "<span>version " + html_escape(s.version) + " (" + html_escape(s.revision) + ")</span>";
   if (s.shards > 1) {
     h += "<span>shard " + std::to_string(s.shard) + " of " + std::to_string(s.shards) +
@@ -350,91 +694,33 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
   }
   h += budget_line(s);
   h += "</header>\n<main>\n";
+  filter_form(h, l);
+  const std::string nav = pager(l, s.routes.size());
+  h += nav;
+  h += "<table class=\"routes\"><thead><tr>";
+  column_head(h, l.query, "state", route_sort::status);
+  column_head(h, l.query, "route", route_sort::name);
+  column_head(h, l.query, "model");
+  column_head(h, l.query, "last probe", route_sort::last_probe);
+  column_head(h, l.query, "success");
+  column_head(h, l.query, "latency p50 / p90", route_sort::latency);
+  column_head(h, l.query, "details");
+  h += "</tr></thead>\n<tbody>\n";
   for (const auto& r : s.routes) {
-    const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
-    h += "<section class=\"card ";
-    h += card_class(r);
-    h += "\"><h2>" + html_escape(r.route) + "</h2>";
-    h += "<div class=\"sub\">" + html_escape(r.model) + " via " + html_escape(r.gateway) + " · " +
-         html_escape(r.api) + " · " + html_escape(r.challenge) + " every " +
-         fixed(static_cast<double>(r.interval.count()) / 1000.0, 0) + " s</div>";
-    if (last) {
-      h += "<span class=\"badge ";
-      h += outcome_class(*last);
-      h += "\">" + html_escape(to_string(last->result)) + "</span> <span class=\"sub\">" +
-           ago(s.now, last->started_at) + ", HTTP " + std::to_string(last->http_status) +
-           ", seed " + std::to_string(last->seed) + "</span>";
-      if (!last->reason.empty()) {
-        h += "<div class=\"reason\">" + html_escape(last->reason) + "</div>";
-      }
-      if (last->note == probe_note::hedged) {
-        h += "<div class=\"reason\">hedged: the right answer came with a no-image phrase</div>";
-      }
-    } else {
-      h += "<span class=\"badge muted\">no probe yet</span>";
-    }
-    if (r.retrying) {
-      h += " <span class=\"badge fail\">retry mode: next probe " +
-           fixed(static_cast<double>(r.retry_interval.count()) / 1000.0, 0) +
-           " s after the failure</span>";
-    }
-    for (const auto& a : r.alerts) {
-      if (a.state == "firing") {
-        h += " <span class=\"badge " + std::string(a.silenced ? "muted" : "firing") + "\">" +
-             html_escape(a.rule) + (a.silenced ? " (silenced)" : " firing") + "</span>";
-      }
-    }
-    h += "<table>";
-    auto row = [&h](std::string_view k, const std::string& v) {
-      h += "<tr><td>";
-      h += k;
-      h += "</td><td>" + html_escape(v) + "</td></tr>";
-    };
-    row("success (last " + std::to_string(r.window.probes) + ")",
-        percent_text(r.window.success_ratio));
-    row("silent failures in window", std::to_string(r.silent_failures));
-    row("latency p50 / p90",
-        seconds_text(r.window.latency_p50) + " / " + seconds_text(r.window.latency_p90));
-    row("latency max", seconds_text(r.window.latency_max));
-    if (last && last->phases.first_token) {
-      row("time to first token", seconds_text(last->phases.first_token));
-    }
-    if (last) {
-      row("tokens prompt / completion",
-          (last->tokens.prompt_tokens ? std::to_string(*last->tokens.prompt_tokens) : "–") + " / " +
-              (last->tokens.completion_tokens ? std::to_string(*last->tokens.completion_tokens)
-                                              : "–"));
-    }
-    row("text-only baseline",
-        r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
-    row("cost per success",
-        r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
-    h += "</table>";
-    if (shape_rows(r)) {
-      h += shapes_html(r);
-    }
-    h += "<div class=\"dots\">";
-    for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
-      h += "<span class=\"dot ";
-      h += outcome_class(*it);
-      h += "\" title=\"" + html_escape(to_string(it->result)) + " " +
-           fixed(it->latency_seconds, 2) + " s";
-      if (shape_rows(r)) {
-        h += " (" + std::string(to_string(it->shape)) + ")";
-      }
-      if (!it->reason.empty()) {
-        h += ": " + html_escape(it->reason);
-      }
-      if (it->note != probe_note::none) {
-        h += " (" + std::string(to_string(it->note)) + ")";
-      }
-      h += "\"></span>";
-    }
-    h += "</div></section>\n";
+    route_row(h, r, s.now);
   }
+  h += "</tbody></table>\n" + nav;
   h += "</main>\n<footer>Started " + format_rfc3339(s.started_at, utc_precision::milliseconds) +
        " · <a href=\"metrics\">/metrics</a> · <a href=\"api/v1/routes\">/api/v1/routes</a>"
        " · refreshes every 10 s</footer>\n</body></html>\n";
+  return h;
+}
+
+std::string status_error_html(std::string_view reason) {
+  std::string h(page_start);
+  h += page_head;
+  h += "</header>\n<main><p class=\"reason\">" + html_escape(reason) +
+       "</p><p><a href=\"?\">the status page without filters</a></p></main>\n</body></html>\n";
   return h;
 }
 

@@ -11,14 +11,16 @@
 #include <vector>
 
 #include "exporters/metrics.hpp"
+#include "exporters/status_query.hpp"
 #include "probes/probe_result.hpp"
 
 namespace visionwatch {
 
 struct alert_view {
   std::string rule;
-  std::string state;  ///< inactive | firing
+  std::string state;  ///< inactive | firing | resolved
   bool silenced = false;
+  bool pending = false;  ///< inactive, but counting failed evaluations toward the threshold
   std::optional<std::chrono::system_clock::time_point> since;
 };
 
@@ -73,6 +75,13 @@ struct budget_view {
   std::string paused_by;            ///< "" (probing), "gateway" or "global"
 };
 
+/// What one page of routes was chosen from.
+struct route_listing {
+  route_query query;
+  route_page page;  ///< its `shown` indexes the daemon's keys; `routes` holds their views
+  std::vector<std::string> gateways;  ///< every gateway's name, for the page's filter
+};
+
 struct status_view {
   std::string version;
   std::string revision;
@@ -91,14 +100,25 @@ struct status_view {
   /// The next midnight UTC, when paused gateways resume; set when a budget is configured.
   std::optional<std::chrono::system_clock::time_point> budget_resumes_at;
   std::vector<route_view> routes;
+  /// Set when `routes` is one page of a query (the daemon's answers); unset, `routes` is the
+  /// whole fleet, shown at once (a view built by hand).
+  std::optional<route_listing> listing;
 };
+
+/// The route's key as a view shows it (health, alert level, latest probe), for views built by
+/// hand; the daemon builds keys from its state without building views.
+route_key key_of(const route_view& r);
 
 nlohmann::json probe_result_json(const probe_result& r);
 nlohmann::json route_json(const route_view& r);
-/// GET /api/v1/routes: {"routes": [...], "version": ..., ...}
+/// GET /api/v1/routes: {"routes": [...], "version": ..., "next_cursor": ..., ...}
 nlohmann::json status_json(const status_view& s);
-/// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself.
+/// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself:
+/// the fleet's counts, a filter form (plain GET, no script), one page of routes as a table
+/// sortable by its column heads, and links to the pages before and after.
 std::string status_html(const status_view& s);
+/// The page's answer to a query it refuses (400): the reason and a link to the unfiltered page.
+std::string status_error_html(std::string_view reason);
 
 std::string html_escape(std::string_view s);
 

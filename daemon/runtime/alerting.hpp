@@ -62,6 +62,9 @@ class alerting {
   void refresh_alertmanager();
   /// Rule states of a route for the status page and /api/v1/routes.
   [[nodiscard]] std::vector<alert_view> views(std::string_view route) const;
+  /// The route's alerts in one word, without building views: what the status page filters
+  /// every route on.
+  [[nodiscard]] alert_level level(std::string_view route) const;
 
   /// Copies delivery counters and queue depths into the metrics (before each scrape).
   void sync_metrics();
