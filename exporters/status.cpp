@@ -1,4 +1,6 @@
 #include "exporters/status.hpp"
+
+#include "exporters/json_text.hpp"
 #include "probes/utc_time.hpp"
 
 #include <algorithm>
@@ -11,12 +13,6 @@ namespace visionwatch {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
 
 std::string fixed(double v, int digits) {
   std::array<char, 48> buf{};
@@ -155,17 +151,126 @@ std::string shapes_html(const route_view& r) {
   return h + "</table>";
 }
 
-json shape_json(const shape_view& sh) {
-  return json{
-      {"shape", sh.shape},
-      {"outcome", sh.last ? json(std::string(to_string(*sh.last))) : json(nullptr)},
-      {"reason", sh.reason.empty() ? json(nullptr) : json(sh.reason)},
-      {"last_at",
-       sh.last_at ? json(format_rfc3339(*sh.last_at, utc_precision::milliseconds)) : json(nullptr)},
-      {"window_probes", sh.window_probes},
-      {"success_ratio", opt(sh.success_ratio)},
-      {"baseline_prompt_tokens", opt(sh.baseline_prompt_tokens)},
-  };
+std::string time_text(std::chrono::system_clock::time_point t) {
+  return format_rfc3339(t, utc_precision::milliseconds);
+}
+
+json_text& optional_time(json_text& w,
+                         std::string_view key,
+                         const std::optional<std::chrono::system_clock::time_point>& t) {
+  return t ? w.field(key, time_text(*t)) : w.key(key).null();
+}
+
+/// An empty text as null.
+json_text& text_or_null(json_text& w, std::string_view key, std::string_view text) {
+  return text.empty() ? w.key(key).null() : w.field(key, text);
+}
+
+void write_shape(json_text& w, const shape_view& sh) {
+  w.begin_object().field("shape", sh.shape);
+  if (sh.last) {
+    w.field("outcome", to_string(*sh.last));
+  } else {
+    w.key("outcome").null();
+  }
+  text_or_null(w, "reason", sh.reason);
+  optional_time(w, "last_at", sh.last_at)
+      .field("window_probes", sh.window_probes)
+      .field("success_ratio", sh.success_ratio)
+      .field("baseline_prompt_tokens", sh.baseline_prompt_tokens)
+      .end_object();
+}
+
+void write_probe(json_text& w, const probe_result& r) {
+  w.begin_object()
+      .field("route", r.route)
+      .field("sequence", r.sequence)
+      .field("seed", std::to_string(r.seed))
+      .field("kind", r.control ? "control" : (r.custom ? "custom" : to_string(r.kind)))
+      .field("shape", to_string(r.shape))
+      .field("outcome", to_string(r.result))
+      .field("silent", r.silent())
+      .field("reason", r.reason);
+  text_or_null(w, "note", to_string(r.note));
+  const auto& p = r.phases;
+  const auto& t = r.tokens;
+  w.field("http_status", r.http_status)
+      .field("latency_seconds", r.latency_seconds)
+      .key("phases")
+      .begin_object()
+      .field("dns", p.dns)
+      .field("connect", p.connect)
+      .field("tls", p.tls)
+      .field("send", p.send)
+      .field("ttfb", p.ttfb)
+      .field("transfer", p.transfer)
+      .field("first_token", p.first_token)
+      .end_object()
+      .key("tokens")
+      .begin_object()
+      .field("prompt", t.prompt_tokens)
+      .field("completion", t.completion_tokens)
+      .field("image", t.image_tokens)
+      .field("cached", t.cached_tokens)
+      .end_object()
+      .field("usage_missing", r.usage_missing)
+      .field("baseline_prompt_tokens", r.baseline_prompt_tokens)
+      .field("cost_usd", r.cost_usd)
+      .field("expected", r.expected)
+      .field("answer", r.answer_excerpt)
+      .field("started_at", time_text(r.started_at))
+      .end_object();
+}
+
+void write_route(json_text& w, const route_view& r) {
+  w.begin_object()
+      .field("route", r.route)
+      .field("model", r.model)
+      .field("gateway", r.gateway)
+      .field("api", r.api)
+      .field("challenge", r.challenge)
+      .field("state", to_string(health_of(r)))
+      .field("alert_state", to_string(alert_of(r)))
+      .field("interval_seconds", static_cast<double>(r.interval.count()) / 1000.0)
+      .field("baseline_prompt_tokens", r.baseline_prompt_tokens);
+  optional_time(w, "baseline_at", r.baseline_at)
+      .key("window")
+      .begin_object()
+      .field("probes", r.window.probes)
+      .field("success_ratio", r.window.success_ratio)
+      .field("silent_failures", r.silent_failures)
+      .key("latency_seconds")
+      .begin_object()
+      .field("p50", r.window.latency_p50)
+      .field("p90", r.window.latency_p90)
+      .field("p99", r.window.latency_p99)
+      .field("max", r.window.latency_max)
+      .end_object()
+      .field("cost_per_success_usd", r.window.cost_per_success_usd)
+      .end_object();
+  optional_time(w, "deferred_until", r.deferred_until)
+      .field("retry_mode", r.retrying)
+      .field("retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0)
+      .key("alerts")
+      .begin_array();
+  for (const auto& a : r.alerts) {
+    w.begin_object()
+        .field("rule", a.rule)
+        .field("state", a.state)
+        .field("pending", a.pending)
+        .field("silenced", a.silenced);
+    optional_time(w, "since", a.since).end_object();
+  }
+  w.end_array().key("shapes").begin_array();
+  for (const auto& sh : r.shapes) {
+    write_shape(w, sh);
+  }
+  w.end_array();
+  text_or_null(w, "shapes_summary", r.shapes_summary).key("results").begin_array();
+  for (const auto& p : r.recent) {
+    write_probe(w, p);
+  }
+  w.end_array().end_object();
 }
 
 }  // namespace
@@ -195,93 +300,6 @@ std::string html_escape(std::string_view s) {
     }
   }
   return out;
-}
-
-json probe_result_json(const probe_result& r) {
-  return json{
-      {"route", r.route},
-      {"sequence", r.sequence},
-      {"seed", std::to_string(r.seed)},
-      {"kind", r.control ? "control" : (r.custom ? "custom" : std::string(to_string(r.kind)))},
-      {"shape", std::string(to_string(r.shape))},
-      {"outcome", std::string(to_string(r.result))},
-      {"silent", r.silent()},
-      {"reason", r.reason},
-      {"note", r.note == probe_note::none ? json(nullptr) : json(to_string(r.note))},
-      {"http_status", r.http_status},
-      {"latency_seconds", r.latency_seconds},
-      {"phases",
-       {{"dns", r.phases.dns},
-        {"connect", r.phases.connect},
-        {"tls", r.phases.tls},
-        {"send", r.phases.send},
-        {"ttfb", r.phases.ttfb},
-        {"transfer", r.phases.transfer},
-        {"first_token", opt(r.phases.first_token)}}},
-      {"tokens",
-       {{"prompt", opt(r.tokens.prompt_tokens)},
-        {"completion", opt(r.tokens.completion_tokens)},
-        {"image", opt(r.tokens.image_tokens)},
-        {"cached", opt(r.tokens.cached_tokens)}}},
-      {"usage_missing", r.usage_missing},
-      {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"cost_usd", r.cost_usd},
-      {"expected", r.expected},
-      {"answer", r.answer_excerpt},
-      {"started_at", format_rfc3339(r.started_at, utc_precision::milliseconds)},
-  };
-}
-
-json route_json(const route_view& r) {
-  json alerts = json::array();
-  for (const auto& a : r.alerts) {
-    alerts.push_back({{"rule", a.rule},
-                      {"state", a.state},
-                      {"pending", a.pending},
-                      {"silenced", a.silenced},
-                      {"since", a.since ? json(format_rfc3339(*a.since, utc_precision::milliseconds)) : json(nullptr)}});
-  }
-  json recent = json::array();
-  for (const auto& p : r.recent) {
-    recent.push_back(probe_result_json(p));
-  }
-  json shapes = json::array();
-  for (const auto& sh : r.shapes) {
-    shapes.push_back(shape_json(sh));
-  }
-  return json{
-      {"route", r.route},
-      {"model", r.model},
-      {"gateway", r.gateway},
-      {"api", r.api},
-      {"challenge", r.challenge},
-      {"state", to_string(health_of(r))},
-      {"alert_state", to_string(alert_of(r))},
-      {"interval_seconds", static_cast<double>(r.interval.count()) / 1000.0},
-      {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"baseline_at",
-       r.baseline_at ? json(format_rfc3339(*r.baseline_at, utc_precision::milliseconds))
-                     : json(nullptr)},
-      {"window",
-       {{"probes", r.window.probes},
-        {"success_ratio", opt(r.window.success_ratio)},
-        {"silent_failures", r.silent_failures},
-        {"latency_seconds",
-         {{"p50", opt(r.window.latency_p50)},
-          {"p90", opt(r.window.latency_p90)},
-          {"p99", opt(r.window.latency_p99)},
-          {"max", opt(r.window.latency_max)}}},
-        {"cost_per_success_usd", opt(r.window.cost_per_success_usd)}}},
-      {"deferred_until",
-       r.deferred_until ? json(format_rfc3339(*r.deferred_until, utc_precision::milliseconds))
-                        : json(nullptr)},
-      {"retry_mode", r.retrying},
-      {"retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0},
-      {"alerts", std::move(alerts)},
-      {"shapes", std::move(shapes)},
-      {"shapes_summary", r.shapes_summary.empty() ? json(nullptr) : json(r.shapes_summary)},
-      {"results", std::move(recent)},
-  };
 }
 
 route_key key_of(const route_view& r) {
@@ -320,62 +338,91 @@ const route_listing& listing_of(const status_view& s, std::optional<route_listin
   return l;
 }
 
-json cursor_json(const std::optional<std::string>& c) { return c ? json(*c) : json(nullptr); }
-
 }  // namespace
 
-json status_json(const status_view& s) {
+std::string route_json_text(const route_view& r) {
+  std::string out;
+  json_text w(out);
+  write_route(w, r);
+  return out;
+}
+
+std::string status_json_text(const status_view& s) {
   std::optional<route_listing> whole;
   const auto& l = listing_of(s, whole);
-  json routes = json::array();
-  for (const auto& r : s.routes) {
-    routes.push_back(route_json(r));
+  std::string out;
+  out.reserve(4096 + s.routes.size() * 16384);
+  json_text w(out);
+  w.begin_object()
+      .field("version", s.version)
+      .field("revision", s.revision)
+      .field("started_at", time_text(s.started_at))
+      .field("now", time_text(s.now))
+      .field("config_last_reload_successful", s.last_reload_ok)
+      .field("shard", s.shard)
+      .field("shards", s.shards)
+      .key("gateway_warnings")
+      .begin_array();
+  for (const auto& g : s.gateway_warnings) {
+    w.begin_object()
+        .field("gateway", g.gateway)
+        .field("max_concurrency", g.max_concurrency)
+        .field("demand", g.demand)
+        .field("skipped_probes", g.skipped)
+        .end_object();
   }
-  json warnings = json::array();
-  for (const auto& w : s.gateway_warnings) {
-    warnings.push_back({{"gateway", w.gateway},
-                        {"max_concurrency", w.max_concurrency},
-                        {"demand", w.demand},
-                        {"skipped_probes", w.skipped}});
+  w.end_array()
+      .key("budget")
+      .begin_object()
+      .field("daily_usd", s.global_daily_usd)
+      .field("spent_usd", s.spent_today_usd);
+  if (s.budget_resumes_at) {
+    w.field("resumes_at", format_rfc3339(*s.budget_resumes_at));
+  } else {
+    w.key("resumes_at").null();
   }
-  json budgets = json::array();
+  w.key("gateways").begin_array();
   for (const auto& b : s.budgets) {
-    budgets.push_back({{"gateway", b.gateway},
-                       {"spent_usd", b.spent_usd},
-                       {"daily_usd", opt(b.daily_usd)},
-                       {"exhausted", !b.paused_by.empty()},
-                       {"paused_by", b.paused_by.empty() ? json(nullptr) : json(b.paused_by)}});
+    w.begin_object()
+        .field("gateway", b.gateway)
+        .field("spent_usd", b.spent_usd)
+        .field("daily_usd", b.daily_usd)
+        .field("exhausted", !b.paused_by.empty());
+    text_or_null(w, "paused_by", b.paused_by).end_object();
   }
-  json counts = json::object();
+  w.end_array().end_object();
+  w.field("total_routes", l.page.counts.of(state_filter::all)).key("counts").begin_object();
   for (const auto st : all_state_filters) {
     if (st != state_filter::all) {
-      counts[std::string(to_string(st))] = l.page.counts.of(st);
+      w.field(to_string(st), l.page.counts.of(st));
     }
   }
-  return json{{"version", s.version},
-              {"revision", s.revision},
-              {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
-              {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
-              {"config_last_reload_successful", s.last_reload_ok},
-              {"shard", s.shard},
-              {"shards", s.shards},
-              {"gateway_warnings", std::move(warnings)},
-              {"budget",
-               {{"daily_usd", opt(s.global_daily_usd)},
-                {"spent_usd", s.spent_today_usd},
-                {"resumes_at",
-                 s.budget_resumes_at ? json(format_rfc3339(*s.budget_resumes_at)) : json(nullptr)},
-                {"gateways", std::move(budgets)}}},
-              {"total_routes", l.page.counts.of(state_filter::all)},
-              {"counts", std::move(counts)},
-              {"matching_routes", l.page.matching},
-              {"offset", l.page.offset},
-              {"limit", l.query.limit},
-              {"sort", to_string(l.query.sort)},
-              {"next_cursor", cursor_json(l.page.next_cursor)},
-              {"prev_cursor", cursor_json(l.page.prev_cursor)},
-              {"routes", std::move(routes)}};
+  w.end_object()
+      .field("matching_routes", l.page.matching)
+      .field("offset", l.page.offset)
+      .field("limit", l.query.limit)
+      .field("sort", to_string(l.query.sort))
+      .field("next_cursor", l.page.next_cursor)
+      .field("prev_cursor", l.page.prev_cursor)
+      .key("routes")
+      .begin_array();
+  for (const auto& r : s.routes) {
+    write_route(w, r);
+  }
+  w.end_array().end_object();
+  return out;
 }
+
+json probe_result_json(const probe_result& r) {
+  std::string out;
+  json_text w(out);
+  write_probe(w, r);
+  return json::parse(out);
+}
+
+json route_json(const route_view& r) { return json::parse(route_json_text(r)); }
+
+json status_json(const status_view& s) { return json::parse(status_json_text(s)); }
 
 namespace {
 

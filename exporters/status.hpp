@@ -109,9 +109,13 @@ struct status_view {
 /// hand; the daemon builds keys from its state without building views.
 route_key key_of(const route_view& r);
 
+/// GET /api/v1/routes: {"routes": [...], "version": ..., "next_cursor": ..., ...}, written
+/// straight as text (json_text); GET /api/v1/routes/{name}: one of its routes.
+std::string status_json_text(const status_view& s);
+std::string route_json_text(const route_view& r);
+/// The same documents as nlohmann values (parsed from the text, so both always agree).
 nlohmann::json probe_result_json(const probe_result& r);
 nlohmann::json route_json(const route_view& r);
-/// GET /api/v1/routes: {"routes": [...], "version": ..., "next_cursor": ..., ...}
 nlohmann::json status_json(const status_view& s);
 /// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself:
 /// the fleet's counts, a filter form (plain GET, no script), one page of routes as a table

@@ -14,6 +14,13 @@ namespace {
 /// Size of one streamed piece of /metrics.
 constexpr std::size_t metrics_piece_bytes = std::size_t{256} * 1024;
 
+/// A 200 with JSON the status writer wrote as text (json_response would parse nothing but
+/// dump a tree; these documents are written straight).
+admin_response json_text_response(std::string body) {
+  body += '\n';
+  return text_response(http::status::ok, std::move(body), "application/json");
+}
+
 /// The route list's query (GET /api/v1/routes and GET /), or why it is refused.
 route_query_result route_query_of(const admin_request& req) {
   const auto params = req.query_params();
@@ -58,7 +65,7 @@ std::vector<admin_endpoint> service::admin_api() {
          if (!q.query) {
            return error_response(http::status::bad_request, q.error);
          }
-         return json_response(http::status::ok, status_json(status_page(*q.query)));
+         return json_text_response(status_json_text(status_page(*q.query)));
        }},
       {http::verb::get,
        "/api/v1/routes/{name}",
@@ -72,7 +79,7 @@ std::vector<admin_endpoint> service::admin_api() {
            return error_response(http::status::not_found,
                                  "no route named '" + std::string(req.param("name")) + "'");
          }
-         return json_response(http::status::ok, route_json(*view));
+         return json_text_response(route_json_text(*view));
        }},
       {http::verb::post,
        "/api/v1/routes/{name}/probe",

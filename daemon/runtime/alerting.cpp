@@ -395,19 +395,23 @@ std::vector<alert_view> alerting::views(std::string_view route) const {
   return out;
 }
 
-alert_level alerting::level(std::string_view route) const {
-  const auto* engine = router_->route(route);
-  if (engine == nullptr) {
-    return alert_level::inactive;
+std::unordered_map<std::string_view, alert_level> alerting::levels() const {
+  std::unordered_map<std::string_view, alert_level> out;
+  const auto now = wall_clock::now();
+  for (const auto& [route, engine] : router_->routes()) {
+    bool firing = false;
+    bool pending = false;
+    engine.for_each_status([&firing, &pending](const rule_status& s) {
+      firing = firing || s.state == alert_state::firing;
+      pending = pending || counting(s);
+    });
+    if (firing || pending) {
+      out.emplace(route,
+                  alert_level_of(
+                      firing, pending, firing && router_->silences().is_silenced(route, now)));
+    }
   }
-  bool firing = false;
-  bool pending = false;
-  for (const auto& s : engine->statuses()) {
-    firing = firing || s.state == alert_state::firing;
-    pending = pending || counting(s);
-  }
-  return alert_level_of(
-      firing, pending, firing && router_->silences().is_silenced(route, wall_clock::now()));
+  return out;
 }
 
 void alerting::sync_metrics() {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -118,8 +119,10 @@ class service {
   // without routes; each route's key (cheap: built for every route a query filters) and view
   // (built only for the routes a page shows).
   [[nodiscard]] status_view status_header() const;
+  /// `alerts`: alerting::levels(), read once per request.
   [[nodiscard]] route_key key_of(const route_entry& e,
-                                 std::chrono::system_clock::time_point now) const;
+                                 std::chrono::system_clock::time_point now,
+                                 const std::unordered_map<std::string_view, alert_level>& alerts) const;
   [[nodiscard]] route_view view_of(const route_entry& e,
                                    std::chrono::system_clock::time_point now) const;
   /// One page of `q`: one pass over every route's key, then views of the page's routes.

@@ -58,7 +58,9 @@ status_view service::status_header() const {
   return v;
 }
 
-route_key service::key_of(const route_entry& e, std::chrono::system_clock::time_point now) const {
+route_key service::key_of(const route_entry& e,
+                          std::chrono::system_clock::time_point now,
+                          const std::unordered_map<std::string_view, alert_level>& alerts) const {
   const auto& rc = *e.cfg;
   route_key k;
   k.name = rc.name;
@@ -85,7 +87,9 @@ route_key service::key_of(const route_entry& e, std::chrono::system_clock::time_
   }
   k.retrying = core_.retrying(e.id);
   k.deferred = e.deferred_until && *e.deferred_until > now;
-  k.alert = alerting_->level(rc.name);
+  if (const auto a = alerts.find(rc.name); a != alerts.end()) {
+    k.alert = a->second;
+  }
   return k;
 }
 
@@ -145,8 +149,9 @@ status_view service::status_page(const route_query& q) const {
   std::vector<const route_entry*> entries;  // beside keys, index for index
   keys.reserve(routes_.size());
   entries.reserve(routes_.size());
+  const auto alerts = alerting_->levels();
   for (const auto& [id, e] : routes_) {
-    keys.push_back(key_of(*e, v.now));
+    keys.push_back(key_of(*e, v.now, alerts));
     entries.push_back(e.get());
   }
   route_listing l{q, select_page(keys, q), {}};
