@@ -302,6 +302,21 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+status_view paged_view(status_view header,
+                       const route_query& q,
+                       std::span<const route_key> keys,
+                       const std::function<route_view(std::size_t)>& view,
+                       std::vector<std::string> gateways) {
+  route_listing l{q, select_page(keys, q), std::move(gateways)};
+  header.routes.clear();
+  header.routes.reserve(l.page.shown.size());
+  for (const auto i : l.page.shown) {
+    header.routes.push_back(view(i));
+  }
+  header.listing = std::move(l);
+  return header;
+}
+
 route_key key_of(const route_view& r) {
   route_key k;
   k.name = r.route;

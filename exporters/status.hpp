@@ -4,8 +4,10 @@
 /// replies or configuration is escaped (JSON by nlohmann, HTML by html_escape).
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +106,15 @@ struct status_view {
   /// whole fleet, shown at once (a view built by hand).
   std::optional<route_listing> listing;
 };
+
+/// `header` (a view without routes) with one page of `q`: select_page over every route's key,
+/// then `view(i)` for the page's routes only (`i` indexes `keys`), in page order. What GET
+/// /api/v1/routes and GET / answer with: the full views of 10,000 routes are never built.
+status_view paged_view(status_view header,
+                       const route_query& q,
+                       std::span<const route_key> keys,
+                       const std::function<route_view(std::size_t)>& view,
+                       std::vector<std::string> gateways);
 
 /// The route's key as a view shows it (health, alert level, latest probe), for views built by
 /// hand; the daemon builds keys from its state without building views.

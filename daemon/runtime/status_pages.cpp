@@ -144,26 +144,27 @@ route_view service::view_of(const route_entry& e, std::chrono::system_clock::tim
 }
 
 status_view service::status_page(const route_query& q) const {
-  auto v = status_header();
+  auto header = status_header();
+  const auto now = header.now;
   std::vector<route_key> keys;
   std::vector<const route_entry*> entries;  // beside keys, index for index
   keys.reserve(routes_.size());
   entries.reserve(routes_.size());
   const auto alerts = alerting_->levels();
   for (const auto& [id, e] : routes_) {
-    keys.push_back(key_of(*e, v.now, alerts));
+    keys.push_back(key_of(*e, now, alerts));
     entries.push_back(e.get());
   }
-  route_listing l{q, select_page(keys, q), {}};
+  std::vector<std::string> gateways;
   for (const auto& [name, g] : gateways_) {
-    l.gateways.push_back(name);
+    gateways.push_back(name);
   }
-  v.routes.reserve(l.page.shown.size());
-  for (const auto i : l.page.shown) {
-    v.routes.push_back(view_of(*entries[i], v.now));
-  }
-  v.listing = std::move(l);
-  return v;
+  return paged_view(
+      std::move(header),
+      q,
+      keys,
+      [this, &entries, now](std::size_t i) { return view_of(*entries[i], now); },
+      std::move(gateways));
 }
 
 std::optional<route_view> service::route_view_of(std::string_view name) const {
