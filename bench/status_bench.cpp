@@ -13,6 +13,7 @@
 // nothing.
 //
 //   status_bench [--routes N] [--repeat N]
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,12 +24,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <pthread.h>
-
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -82,8 +81,8 @@ probe_result result(std::size_t route, std::size_t k, std::chrono::system_clock:
   r.seed = route * 1000 + k;
   r.started_at = now - std::chrono::minutes(60 * (results_per_route - k));
   r.http_status = 200;
-  r.latency_seconds = 0.4 + static_cast<double>((route * 7 + k * 13) % 100) / 50.0 +
-                      (route % 25 == 3 ? 20.0 : 0.0);
+  r.latency_seconds =
+      0.4 + static_cast<double>((route * 7 + k * 13) % 100) / 50.0 + (route % 25 == 3 ? 20.0 : 0.0);
   r.phases = {0.001, 0.01, 0.03, 0.001, r.latency_seconds - 0.1, 0.05, r.latency_seconds, {}};
   r.tokens.prompt_tokens = 310;
   r.tokens.completion_tokens = 4;
@@ -96,8 +95,8 @@ probe_result result(std::size_t route, std::size_t k, std::chrono::system_clock:
   if (route % 20 == 5 || (route % 50 == 7 && last)) {
     r.result = outcome::wrong_answer;
     r.answer_excerpt = "The number in the image is 1234.";
-    r.reason = "answer 'The number in the image is 1234.' does not contain expected '" +
-               r.expected + "'";
+    r.reason =
+        "answer 'The number in the image is 1234.' does not contain expected '" + r.expected + "'";
   } else if (route % 20 == 6) {
     r.result = outcome::http_5xx;
     r.http_status = 502;
@@ -116,8 +115,8 @@ double cpu_ms(clockid_t clock) {
 struct reply {
   int status = 0;
   std::string body;
-  double ms = 0;      ///< wall time, as the client saw it
-  double cpu = 0;     ///< the daemon's io thread CPU time
+  double ms = 0;   ///< wall time, as the client saw it
+  double cpu = 0;  ///< the daemon's io thread CPU time
 };
 
 struct client {
@@ -189,6 +188,7 @@ std::string prev_cursor_of(const std::string& body) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): a benchmark; an error may end it
 int main(int argc, char** argv) {
   std::size_t routes = 10'000;
   int repeat = 15;
@@ -205,8 +205,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(state_dir);
   std::filesystem::create_directories(state_dir);
   auto loaded = parse_config(config_yaml(routes, state_dir.string()), "<bench>");
-  if (!loaded.errors.empty()) {
-    std::fprintf(stderr, "bench config: %s\n", loaded.errors.front().to_string().c_str());
+  if (!loaded.errors.empty() || !loaded.value) {
+    std::fprintf(stderr,
+                 "bench config: %s\n",
+                 loaded.errors.empty() ? "no value" : loaded.errors.front().to_string().c_str());
     return 1;
   }
   net::io_context io(1);
@@ -224,13 +226,14 @@ int main(int argc, char** argv) {
   const double fill_s = std::chrono::duration<double>(steady::now() - fill0).count();
   std::thread server([&io] { io.run(); });
 
-  std::printf("status_bench: %zu routes, %zu results each (recorded in %.1f s), %d requests per "
-              "figure unless stated; wall time per request on one keep-alive connection, CPU time of "
-              "the daemon's io thread\n\n",
-              routes,
-              results_per_route,
-              fill_s,
-              repeat);
+  std::printf(
+      "status_bench: %zu routes, %zu results each (recorded in %.1f s), %d requests per "
+      "figure unless stated; wall time per request on one keep-alive connection, CPU time of "
+      "the daemon's io thread\n\n",
+      routes,
+      results_per_route,
+      fill_s,
+      repeat);
   std::printf("%-56s %5s %9s %9s %9s %8s   %s\n",
               "request",
               "n",

@@ -15,28 +15,15 @@ void json_text::separate() {
   comma_ = true;
 }
 
-json_text& json_text::begin_object() {
+json_text& json_text::open(char bracket) {
   separate();
-  out_ += '{';
+  out_ += bracket;
   comma_ = false;
   return *this;
 }
 
-json_text& json_text::end_object() {
-  out_ += '}';
-  comma_ = true;
-  return *this;
-}
-
-json_text& json_text::begin_array() {
-  separate();
-  out_ += '[';
-  comma_ = false;
-  return *this;
-}
-
-json_text& json_text::end_array() {
-  out_ += ']';
+json_text& json_text::close(char bracket) {
+  out_ += bracket;
   comma_ = true;
   return *this;
 }

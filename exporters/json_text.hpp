@@ -21,10 +21,10 @@ class json_text {
  public:
   explicit json_text(std::string& out) : out_(out) {}
 
-  json_text& begin_object();
-  json_text& end_object();
-  json_text& begin_array();
-  json_text& end_array();
+  json_text& begin_object() { return open('{'); }
+  json_text& end_object() { return close('}'); }
+  json_text& begin_array() { return open('['); }
+  json_text& end_array() { return close(']'); }
   /// An object member's name; the next call writes its value.
   json_text& key(std::string_view k);
 
@@ -33,8 +33,7 @@ class json_text {
   json_text& value(bool b);
   json_text& value(double d);
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  json_text& value(T v) {
+  requires(!std::same_as<T, bool>) json_text& value(T v) {
     separate();
     std::array<char, 24> buf{};
     const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
@@ -56,6 +55,8 @@ class json_text {
 
  private:
   void separate();
+  json_text& open(char bracket);
+  json_text& close(char bracket);
   void string(std::string_view s);
 
   std::string& out_;

@@ -1,13 +1,13 @@
 #include "exporters/status.hpp"
 
-#include "exporters/json_text.hpp"
-#include "probes/utc_time.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+
+#include "exporters/json_text.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
@@ -490,8 +490,8 @@ void select_field(std::string& h,
   h += name;
   h += "\">";
   for (const auto& [value, text] : options) {
-    h += "<option value=\"" + html_escape(value) + "\"" +
-         (value == current ? " selected" : "") + ">" + html_escape(text) + "</option>";
+    h += "<option value=\"" + html_escape(value) + "\"" + (value == current ? " selected" : "") +
+         ">" + html_escape(text) + "</option>";
   }
   h += "</select></label>";
 }
@@ -510,48 +510,62 @@ void text_field(std::string& h,
   h += "></label>";
 }
 
+using option_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One option per value, named and valued by `name(v)`; first an "any" option unless `any` is
+/// false.
+template <typename Values, typename Name>
+option_list options_of(const Values& values, Name name, bool any = true) {
+  option_list out;
+  out.reserve(std::size(values) + 1);
+  if (any) {
+    out.emplace_back("", "any");
+  }
+  for (const auto& v : values) {
+    const std::string n(name(v));
+    out.emplace_back(n, n);
+  }
+  return out;
+}
+
 /// The filter form: plain GET, so it works without scripts; a new filter starts at page one.
 void filter_form(std::string& h, const route_listing& l) {
   const auto& q = l.query;
-  h += "<form class=\"filters\" method=\"get\">";
-  std::vector<std::pair<std::string, std::string>> options;
+  const auto name = [](auto v) { return to_string(v); };
+  h += R"(<form class="filters" method="get">)";
+  option_list states;
+  states.reserve(all_state_filters.size());
   for (const auto st : all_state_filters) {
-    options.emplace_back(st == state_filter::all ? "" : std::string(to_string(st)),
-                         std::string(to_string(st)) + " (" +
-                             std::to_string(l.page.counts.of(st)) + ")");
+    states.emplace_back(
+        st == state_filter::all ? "" : std::string(to_string(st)),
+        std::string(to_string(st)) + " (" + std::to_string(l.page.counts.of(st)) + ")");
   }
-  select_field(h, "state", "state", q.state == state_filter::all ? "" : to_string(q.state), options);
-  options = {{"", "any"}};
-  for (const auto& g : l.gateways) {
-    options.emplace_back(g, g);
-  }
+  select_field(h, "state", "state", q.state == state_filter::all ? "" : to_string(q.state), states);
+  auto gateways = options_of(l.gateways, [](const std::string& g) { return g; });
   if (!q.gateway.empty() &&
       std::find(l.gateways.begin(), l.gateways.end(), q.gateway) == l.gateways.end()) {
-    options.emplace_back(q.gateway, q.gateway);  // keep the asked-for value in the form
+    gateways.emplace_back(q.gateway, q.gateway);  // keep the asked-for value in the form
   }
-  select_field(h, "gateway", "gateway", q.gateway, options);
+  select_field(h, "gateway", "gateway", q.gateway, gateways);
   text_field(h, "model", "model", q.model);
-  options = {{"", "any"}};
-  for (const auto o : all_outcomes) {
-    options.emplace_back(std::string(to_string(o)), std::string(to_string(o)));
-  }
-  select_field(h, "outcome", "last outcome", q.last_outcome ? to_string(*q.last_outcome) : "", options);
-  options = {{"", "any"}};
-  for (const auto a : {alert_level::firing, alert_level::pending, alert_level::silenced, alert_level::inactive}) {
-    options.emplace_back(std::string(to_string(a)), std::string(to_string(a)));
-  }
-  select_field(h, "alert", "alerts", q.alert ? to_string(*q.alert) : "", options);
+  select_field(h,
+               "outcome",
+               "last outcome",
+               q.last_outcome ? to_string(*q.last_outcome) : "",
+               options_of(all_outcomes, name));
+  constexpr std::array alerts = {
+      alert_level::firing, alert_level::pending, alert_level::silenced, alert_level::inactive};
+  select_field(
+      h, "alert", "alerts", q.alert ? to_string(*q.alert) : "", options_of(alerts, name));
   text_field(h, "q", "route name contains", q.text);
-  options.clear();
-  for (const auto so : {route_sort::status, route_sort::name, route_sort::last_probe, route_sort::latency}) {
-    options.emplace_back(std::string(to_string(so)), std::string(to_string(so)));
-  }
-  select_field(h, "sort", "sort", to_string(q.sort), options);
+  constexpr std::array sorts = {
+      route_sort::status, route_sort::name, route_sort::last_probe, route_sort::latency};
+  select_field(h, "sort", "sort", to_string(q.sort), options_of(sorts, name, false));
   text_field(h,
              "limit",
              "per page",
              std::to_string(q.limit),
-             " type=\"number\" min=\"1\" max=\"" + std::to_string(route_query::max_limit) + "\"");
+             R"( type="number" min="1" max=")" + std::to_string(route_query::max_limit) + "\"");
   h += "<button type=\"submit\">apply</button> <a href=\"?\">reset</a></form>\n";
 }
 

@@ -15,8 +15,7 @@ namespace {
 constexpr std::array<std::string_view, 4> health_names = {"error", "silent", "unprobed", "ok"};
 constexpr std::array<std::string_view, 4> alert_names = {
     "inactive", "pending", "firing", "silenced"};
-constexpr std::array<std::string_view, 4> sort_names = {
-    "status", "name", "last_probe", "latency"};
+constexpr std::array<std::string_view, 4> sort_names = {"status", "name", "last_probe", "latency"};
 constexpr std::array<std::string_view, all_state_filters.size()> state_names = {
     "all", "failing", "error", "silent", "unprobed", "ok", "retrying", "deferred"};
 
@@ -36,6 +35,21 @@ std::string joined(const std::array<std::string_view, N>& names) {
     out += n;
   }
   return out;
+}
+
+/// The enumerator named `value` into `out`; false (and `out` untouched) for another name.
+template <typename E, std::size_t N>
+bool read_one_of(const std::array<std::string_view, N>& names, std::string_view value, E& out) {
+  const auto e = enum_from_name<E>(names, value);
+  if (e) {
+    out = *e;
+  }
+  return e.has_value();
+}
+
+template <std::size_t N>
+std::string must_be_one_of(std::string_view what, const std::array<std::string_view, N>& names) {
+  return std::string(what) + " must be one of " + joined(names);
 }
 
 std::string outcome_names() {
@@ -80,12 +94,10 @@ std::optional<T> whole_number(std::string_view s) {
 }
 
 bool contains_ignoring_case(std::string_view haystack, std::string_view needle) noexcept {
-  return std::search(haystack.begin(),
-                     haystack.end(),
-                     needle.begin(),
-                     needle.end(),
-                     [](char a, char b) { return ascii_lower(a) == ascii_lower(b); }) !=
-         haystack.end();
+  return std::search(
+             haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+               return ascii_lower(a) == ascii_lower(b);
+             }) != haystack.end();
 }
 
 bool state_matches(const route_key& k, state_filter s) noexcept {
@@ -200,7 +212,9 @@ std::optional<route_cursor> decode_cursor(std::string_view text) {
 route_query_result parse_route_query(std::span<const std::pair<std::string, std::string>> params) {
   route_query q;
   std::array<bool, param_names.size()> seen{};
-  auto refuse = [](std::string message) { return route_query_result{std::nullopt, std::move(message)}; };
+  auto refuse = [](std::string message) {
+    return route_query_result{std::nullopt, std::move(message)};
+  };
   for (const auto& [name, value] : params) {
     const auto p = enum_from_name<param>(param_names, name);
     if (!p) {
@@ -222,11 +236,10 @@ route_query_result parse_route_query(std::span<const std::pair<std::string, std:
     }
     switch (*p) {
       case param::state:
-        if (const auto s = enum_from_name<state_filter>(state_names, value)) {
-          q.state = *s;
-          break;
+        if (!read_one_of(state_names, value, q.state)) {
+          return refuse(must_be_one_of("state", state_names));
         }
-        return refuse("state must be one of " + joined(state_names));
+        break;
       case param::gateway:
         q.gateway = value;
         break;
@@ -234,24 +247,24 @@ route_query_result parse_route_query(std::span<const std::pair<std::string, std:
         q.model = value;
         break;
       case param::outcome:
-        if ((q.last_outcome = outcome_from_string(value))) {
-          break;
+        q.last_outcome = outcome_from_string(value);
+        if (!q.last_outcome) {
+          return refuse("outcome must be an outcome name: " + outcome_names());
         }
-        return refuse("outcome must be an outcome name: " + outcome_names());
+        break;
       case param::alert:
-        if ((q.alert = enum_from_name<alert_level>(alert_names, value))) {
-          break;
+        if (!read_one_of(alert_names, value, q.alert.emplace())) {
+          return refuse(must_be_one_of("alert", alert_names));
         }
-        return refuse("alert must be one of " + joined(alert_names));
+        break;
       case param::q:
         q.text = value;
         break;
       case param::sort:
-        if (const auto s = enum_from_name<route_sort>(sort_names, value)) {
-          q.sort = *s;
-          break;
+        if (!read_one_of(sort_names, value, q.sort)) {
+          return refuse(must_be_one_of("sort", sort_names));
         }
-        return refuse("sort must be one of " + joined(sort_names));
+        break;
       case param::limit: {
         const auto n = whole_number<std::size_t>(value);
         if (!n || *n < 1 || *n > route_query::max_limit) {
@@ -262,10 +275,11 @@ route_query_result parse_route_query(std::span<const std::pair<std::string, std:
         break;
       }
       case param::cursor:
-        if ((q.cursor = decode_cursor(value))) {
-          break;
+        q.cursor = decode_cursor(value);
+        if (!q.cursor) {
+          return refuse("cursor is not one this server gave out; start again without it");
         }
-        return refuse("cursor is not one this server gave out; start again without it");
+        break;
     }
   }
   if (q.cursor && q.cursor->sort != q.sort) {
@@ -300,8 +314,8 @@ std::string to_query_string(const route_query& q, const std::optional<std::strin
 
 bool matches(const route_key& k, const route_query& q) noexcept {
   return state_matches(k, q.state) && (q.gateway.empty() || k.gateway == q.gateway) &&
-         (q.model.empty() || k.model == q.model) &&
-         (!q.last_outcome || k.last == q.last_outcome) && (!q.alert || k.alert == *q.alert) &&
+         (q.model.empty() || k.model == q.model) && (!q.last_outcome || k.last == q.last_outcome) &&
+         (!q.alert || k.alert == *q.alert) &&
          (q.text.empty() || contains_ignoring_case(k.name, q.text));
 }
 
@@ -358,14 +372,18 @@ route_page select_page(std::span<const route_key> keys, const route_query& q) {
   if (backwards) {
     // The last `n` before the cursor, in order.
     const auto reversed = [](const ranked& a, const ranked& b) { return before(b, a); };
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-                      candidates.end(), reversed);
+    std::partial_sort(candidates.begin(),
+                      candidates.begin() + static_cast<std::ptrdiff_t>(n),
+                      candidates.end(),
+                      reversed);
     candidates.resize(n);
     std::reverse(candidates.begin(), candidates.end());
     page.offset = page.matching - behind - n;
   } else {
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-                      candidates.end(), before);
+    std::partial_sort(candidates.begin(),
+                      candidates.begin() + static_cast<std::ptrdiff_t>(n),
+                      candidates.end(),
+                      before);
     page.offset = behind;
   }
   const bool more_after = backwards ? behind > 0 : candidates.size() > n;

@@ -88,7 +88,7 @@ struct route_key {
   std::string_view gateway;
   std::string_view model;
   route_health health = route_health::unprobed;
-  std::optional<outcome> last;  ///< the latest probe's outcome
+  std::optional<outcome> last;                      ///< the latest probe's outcome
   std::chrono::system_clock::time_point last_at{};  ///< its start; meaningful when `last` is set
   double last_latency_seconds = 0;
   bool retrying = false;

@@ -48,7 +48,8 @@ void for_each_query_pair(std::string_view q, F f) {
       continue;
     }
     const auto eq = pair.find('=');
-    if (!f(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1))) {
+    if (!f(pair.substr(0, eq),
+           eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1))) {
       return;
     }
   }

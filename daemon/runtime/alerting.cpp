@@ -406,9 +406,9 @@ std::unordered_map<std::string_view, alert_level> alerting::levels() const {
       pending = pending || counting(s);
     });
     if (firing || pending) {
-      out.emplace(route,
-                  alert_level_of(
-                      firing, pending, firing && router_->silences().is_silenced(route, now)));
+      out.emplace(
+          route,
+          alert_level_of(firing, pending, firing && router_->silences().is_silenced(route, now)));
     }
   }
   return out;

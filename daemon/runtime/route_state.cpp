@@ -335,9 +335,10 @@ std::optional<route_state::last_brief> route_state::last_probe_brief() const noe
     return std::nullopt;
   }
   const auto& r = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
-  return last_brief{r.result,
-                    std::chrono::system_clock::time_point(std::chrono::system_clock::duration(r.started)),
-                    r.latency};
+  return last_brief{
+      r.result,
+      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(r.started)),
+      r.latency};
 }
 
 }  // namespace visionwatch

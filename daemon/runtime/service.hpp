@@ -120,9 +120,10 @@ class service {
   // (built only for the routes a page shows).
   [[nodiscard]] status_view status_header() const;
   /// `alerts`: alerting::levels(), read once per request.
-  [[nodiscard]] route_key key_of(const route_entry& e,
-                                 std::chrono::system_clock::time_point now,
-                                 const std::unordered_map<std::string_view, alert_level>& alerts) const;
+  [[nodiscard]] route_key key_of(
+      const route_entry& e,
+      std::chrono::system_clock::time_point now,
+      const std::unordered_map<std::string_view, alert_level>& alerts) const;
   [[nodiscard]] route_view view_of(const route_entry& e,
                                    std::chrono::system_clock::time_point now) const;
   /// One page of `q`: one pass over every route's key, then views of the page's routes.

@@ -156,6 +156,7 @@ status_view service::status_page(const route_query& q) const {
     entries.push_back(e.get());
   }
   std::vector<std::string> gateways;
+  gateways.reserve(gateways_.size());
   for (const auto& [name, g] : gateways_) {
     gateways.push_back(name);
   }

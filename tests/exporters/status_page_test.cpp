@@ -160,7 +160,8 @@ TEST_SUITE("unit") {
     // Links keep the filters, change the cursor, and are escaped for the attribute.
     CHECK(html.find(R"(href="?state=failing&amp;q=a%22b%3Cc%3E%26d&amp;cursor=NEXT">next ›</a>)") !=
           std::string::npos);
-    CHECK(html.find(R"(href="?state=failing&amp;q=a%22b%3Cc%3E%26d&amp;cursor=PREV">‹ previous</a>)") !=
+    CHECK(html.find(
+              R"(href="?state=failing&amp;q=a%22b%3Cc%3E%26d&amp;cursor=PREV">‹ previous</a>)") !=
           std::string::npos);
     CHECK(html.find(R"(href="?state=failing&amp;q=a%22b%3Cc%3E%26d">« first</a>)") !=
           std::string::npos);
@@ -172,10 +173,14 @@ TEST_SUITE("unit") {
           std::string::npos);
     CHECK(html.find("<form class=\"filters\" method=\"get\">") != std::string::npos);
     // Column heads sort from page one: no cursor in their links.
-    CHECK(html.find(R"(<th><a href="?state=failing&amp;q=a%22b%3Cc%3E%26d&amp;sort=name">route</a></th>)") !=
-          std::string::npos);
-    CHECK(html.find(R"(<th class="sorted"><a href="?state=failing&amp;q=a%22b%3Cc%3E%26d">state ▾</a></th>)") !=
-          std::string::npos);
+    CHECK(
+        html.find(
+            R"(<th><a href="?state=failing&amp;q=a%22b%3Cc%3E%26d&amp;sort=name">route</a></th>)") !=
+        std::string::npos);
+    CHECK(
+        html.find(
+            R"(<th class="sorted"><a href="?state=failing&amp;q=a%22b%3Cc%3E%26d">state ▾</a></th>)") !=
+        std::string::npos);
     CHECK(html.find("<tr class=\"route fail\">") < html.find("<tr class=\"route ok\">"));
     CHECK(html.find("a\"b<c>") == std::string::npos);
     CHECK(html.find("<script") == std::string::npos);

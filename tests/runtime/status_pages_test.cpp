@@ -174,9 +174,15 @@ TEST_SUITE("integration") {
     }
     CHECK(all.size() == route_count);
     // The existing fields are all still there.
-    for (const auto* key :
-         {"version", "revision", "started_at", "now", "config_last_reload_successful", "shard",
-          "shards", "gateway_warnings", "budget"}) {
+    for (const auto* key : {"version",
+                            "revision",
+                            "started_at",
+                            "now",
+                            "config_last_reload_successful",
+                            "shard",
+                            "shards",
+                            "gateway_warnings",
+                            "budget"}) {
       CHECK(first.contains(key));
     }
   }
