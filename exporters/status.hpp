@@ -1,7 +1,8 @@
 #pragma once
-/// What /api/v1/routes and the HTML status page show: a snapshot of every route's recent results
-/// and window figures, built by the daemon and rendered here. Pure; every string from upstream
-/// replies or configuration is escaped (JSON by nlohmann, HTML by html_escape).
+/// What /api/v1/routes and the HTML status page show: one page of routes (their recent results
+/// and window figures, built by the daemon for the page's routes only) and the fleet's counts,
+/// rendered here. Pure; every string from upstream replies or configuration is escaped (JSON by
+/// json_text, HTML by html_escape).
 
 #include <chrono>
 #include <functional>
