@@ -330,4 +330,15 @@ window_figures route_state::figures() const {
 
 std::uint64_t route_state::silent_in_window() const { return count_flag(flags_, silent_bit); }
 
+std::optional<route_state::last_brief> route_state::last_probe_brief() const noexcept {
+  if (recent_size_ == 0) {
+    return std::nullopt;
+  }
+  const auto& r = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
+  return last_brief{
+      r.result,
+      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(r.started)),
+      r.latency};
+}
+
 }  // namespace visionwatch

@@ -22,10 +22,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::string challenge_name(const challenge_config& ch) {
-  return ch.custom() ? "custom" : std::string(to_string(ch.kind));
-}
-
 probe_skip_reason skip_reason_label(scheduler_core::skip_reason r) noexcept {
   switch (r) {
     case scheduler_core::skip_reason::concurrency:
@@ -140,84 +136,6 @@ void service::build_admin() {
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
   admin_ = std::make_unique<admin_server>(
       io_.get_executor(), std::move(opts), admin_router(admin_api()));
-}
-
-status_view service::snapshot() const {
-  status_view v;
-  v.version = std::string(version());
-  v.revision = std::string(revision());
-  v.started_at = started_at_;
-  v.now = std::chrono::system_clock::now();
-  v.config_path = options_.config_path;
-  v.last_reload_ok = last_reload_ok_;
-  v.shard = cfg_->global.shard.index;
-  v.shards = cfg_->global.shard.count;
-  v.gateway_warnings = gateway_warnings();
-  for (const auto& [name, id] : by_name_) {
-    const auto& e = *routes_.at(id);
-    const auto& rc = *e.cfg;
-    route_view r;
-    r.route = rc.name;
-    r.model = rc.model;
-    r.gateway = rc.gateway;
-    const auto* g = cfg_->find_gateway(rc.gateway);
-    r.api = std::string(to_string(g ? g->api : api_flavour::openai_chat));
-    r.challenge = challenge_name(rc.settings.challenge);
-    r.interval = rc.settings.interval;
-    r.baseline_prompt_tokens = e.state.baseline();
-    r.baseline_at = e.state.baseline_at();
-    r.window = e.state.figures();
-    r.silent_failures = e.state.silent_in_window();
-    if (e.deferred_until && *e.deferred_until > v.now) {
-      r.deferred_until = e.deferred_until;
-    }
-    r.retrying = core_.retrying(id);
-    r.retry_interval = rc.settings.effective_retry_interval();
-    r.recent = e.state.recent();
-    for (auto& p : r.recent) {
-      p.route = rc.name;
-    }
-    r.alerts = alerting_->views(rc.name);
-    const auto& shapes = rc.settings.shapes;
-    const auto latest = e.state.latest(shapes);
-    for (const auto& l : latest) {
-      shape_view sv;
-      sv.shape = std::string(to_string(l.shape));
-      sv.last = l.last;
-      const auto newest = std::find_if(
-          r.recent.begin(), r.recent.end(), [&l](const auto& p) { return p.shape == l.shape; });
-      if (newest != r.recent.end()) {
-        sv.reason = newest->reason;
-        sv.last_at = newest->started_at;
-      }
-      const auto [probes, successes] = e.state.shape_window(l.shape);
-      sv.window_probes = probes;
-      if (probes > 0) {
-        sv.success_ratio = static_cast<double>(successes) / static_cast<double>(probes);
-      }
-      sv.baseline_prompt_tokens = e.state.baseline(form_of(l.shape));
-      r.shapes.push_back(std::move(sv));
-    }
-    if (names_shapes(shapes)) {
-      r.shapes_summary = shapes_summary(latest);
-    }
-    v.routes.push_back(std::move(r));
-  }
-  if (budget_.limited()) {
-    v.global_daily_usd = budget_.global_limit();
-    v.spent_today_usd = budget_.total();
-    v.budget_resumes_at = budget_.resumes_at();
-    for (const auto& [name, g] : gateways_) {
-      const auto why = budget_.paused(name);
-      v.budgets.push_back({name,
-                           budget_.spent(name),
-                           budget_.limit(name),
-                           why == budget_ledger::pause::none      ? ""
-                           : why == budget_ledger::pause::gateway ? "gateway"
-                                                                  : "global"});
-    }
-  }
-  return v;
 }
 
 void service::apply_budget() noexcept {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,10 @@ class service {
   [[nodiscard]] unsigned short admin_port() const;
   [[nodiscard]] std::string admin_url() const;
   [[nodiscard]] const metrics& metrics_registry() const noexcept { return *metrics_; }
+  /// Records `r` as a finished image probe of `route` (its name is set) along the path a
+  /// scheduled probe takes: route state, metrics, alerts, budget, retry mode. Benchmarks and
+  /// tests fill a fleet's history with it. False for a route this instance does not have.
+  bool record_result(std::string_view route, probe_result r);
 
  private:
   struct gateway_entry;
@@ -110,7 +115,20 @@ class service {
   /// its reason first (shape_reason). Returns the result as recorded.
   probe_result on_result(scheduler_core::route_id id, probe_result r);
   net::awaitable<admin_response> probe_now(admin_request req);
-  [[nodiscard]] status_view snapshot() const;
+  // What /api/v1/routes and the status page show (status_pages.cpp): the instance's figures
+  // without routes; each route's key (cheap: built for every route a query filters) and view
+  // (built only for the routes a page shows).
+  [[nodiscard]] status_view status_header() const;
+  /// `alerts`: alerting::levels(), read once per request.
+  [[nodiscard]] route_key key_of(
+      const route_entry& e,
+      std::chrono::system_clock::time_point now,
+      const std::unordered_map<std::string_view, alert_level>& alerts) const;
+  [[nodiscard]] route_view view_of(const route_entry& e,
+                                   std::chrono::system_clock::time_point now) const;
+  /// One page of `q`: one pass over every route's key, then views of the page's routes.
+  [[nodiscard]] status_view status_page(const route_query& q) const;
+  [[nodiscard]] std::optional<route_view> route_view_of(std::string_view name) const;
   void task_done();
   void save_state();
   net::awaitable<void> upkeep_loop();
