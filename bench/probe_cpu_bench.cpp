@@ -5,13 +5,15 @@
 //   probe_cpu_bench --stages        the breakdown only
 //   probe_cpu_bench --run           the daemon run only
 //   options: --routes N (1000), --seconds S (20, measured after --warmup S, 5), --samples N (2000
-//            per stage)
+//            per stage), --alerts (keep the built-in alert rules)
 //
 // The run: a `service` in this process probes N routes (openai-chat, the default digits
 // challenge at 512x512, one image, fresh connections) every second against a canned upstream in
 // a forked child (bench_support: it answers "42" at once, so its CPU is not ours and every probe
 // goes the whole path and ends as wrong_answer), logging at info as the daemon does, to
-// /dev/null. Printed: process CPU / image probes after the warm-up.
+// /dev/null. Printed: process CPU / image probes after the warm-up. Since every probe fails, the
+// alert rules are off unless --alerts: with them the fleet's alerts fire and the run measures
+// a failing fleet's alert upkeep (state file writes) besides the probe path.
 //
 // The breakdown: each stage of one probe run on its own in a loop on this thread, timed with
 // thread CPU time (it holds on a busy machine), median and p99 of samples of a few runs each:
@@ -71,14 +73,21 @@ struct settings {
   int samples = 2000;
   bool stages = true;
   bool run = true;
+  /// Keep the built-in alert rules: every probe of the canned upstream fails (wrong_answer), so
+  /// the rules fire and the run then measures a failing fleet's alert upkeep as well.
+  bool alerts = false;
 };
 
-std::string config_yaml(std::uint16_t port, std::size_t routes) {
+std::string config_yaml(std::uint16_t port, std::size_t routes, bool alerts) {
   std::string y;
   y.reserve(routes * 64 + 1024);
   y += "global:\n  listen: \"127.0.0.1:0\"\n  max_in_flight: 20000\n  shutdown_grace: 1s\n";
   y += "  state_dir: \"" + bench::state_dir() + "\"\n";
   y += "defaults:\n  interval: 1s\n  timeout: 1s\n  baseline_interval: 1h\n";
+  if (!alerts) {
+    y += "  alerts:\n    rules:\n      silent_failure: {enabled: false}\n"
+         "      route_down: {enabled: false}\n      success_ratio: {enabled: false}\n";
+  }
   y += "gateways:\n  - name: sim\n    base_url: \"http://127.0.0.1:" + std::to_string(port) +
        "/v1\"\n    api: openai-chat\n    max_concurrency: 10000\n    proxy_url: none\n";
   y += "routes:\n";
@@ -88,8 +97,8 @@ std::string config_yaml(std::uint16_t port, std::size_t routes) {
   return y;
 }
 
-std::shared_ptr<const config> load(std::uint16_t port, std::size_t routes) {
-  auto loaded = parse_config(config_yaml(port, routes), "<bench>");
+std::shared_ptr<const config> load(const settings& s, std::uint16_t port) {
+  auto loaded = parse_config(config_yaml(port, s.routes, s.alerts), "<bench>");
   if (!loaded.errors.empty()) {
     std::printf("bench config: %s\n", loaded.errors.front().to_string().c_str());
     std::exit(1);
@@ -151,7 +160,7 @@ void quiet_daemon_logging() {
 // --- the breakdown ----------------------------------------------------------------------------
 
 double print_stages(const settings& s, std::uint16_t port) {
-  const auto cfg = load(port, s.routes);
+  const auto cfg = load(s, port);
   const route_config& route = cfg->routes.front();
   const gateway_config& gateway = *cfg->find_gateway(route.gateway);
   const int n = s.samples;
@@ -221,10 +230,9 @@ double print_stages(const settings& s, std::uint16_t port) {
     return build_request(flavour, req);
   };
   std::vector<stage_row> flavour_rows;
-  flavour_rows.push_back(
-      {"  base64 alone (data_url)", per_op(n, 4, [&](int i) {
-         data_url("image/png", pngs[static_cast<std::size_t>(i) % pngs.size()]);
-       })});
+  flavour_rows.push_back({"  base64 alone (data_url)", per_op(n, 4, [&](int i) {
+                            data_url("image/png", pngs[static_cast<std::size_t>(i) % pngs.size()]);
+                          })});
   sample_summary chat_build;
   for (const auto name : api_flavour_names()) {
     const auto flavour = *api_flavour_from_string(name);
@@ -250,9 +258,8 @@ double print_stages(const settings& s, std::uint16_t port) {
     std::exit(1);
   }
 
-  rows.push_back({"reply parsing", per_op(n, 8, [&](int) {
-                    parse_reply(api_flavour::openai_chat, sample_http);
-                  })});
+  rows.push_back({"reply parsing",
+                  per_op(n, 8, [&](int) { parse_reply(api_flavour::openai_chat, sample_http); })});
   const reply rep = parse_reply(api_flavour::openai_chat, sample_http);
   const challenge c = make_challenge({challenge_kind::digits, 512, 512}, 7);
   answer_expectation expect;
@@ -289,9 +296,8 @@ double print_stages(const settings& s, std::uint16_t port) {
                     states[at].record(result);
                     registry.record(handles[at], result, states[at].figures());
                   })});
-  rows.push_back({"log line (info, text, to /dev/null)", per_op(n, 4, [&](int) {
-                    log_probe(result, route);
-                  })});
+  rows.push_back({"log line (info, text, to /dev/null)",
+                  per_op(n, 4, [&](int) { log_probe(result, route); })});
 
   double sum = 0;
   for (const auto& row : rows) {
@@ -327,7 +333,7 @@ struct run_figures {
 };
 
 run_figures run_daemon(const settings& s, std::uint16_t port) {
-  const auto cfg = load(port, s.routes);
+  const auto cfg = load(s, port);
   net::io_context io(1);
   run_figures f;
   std::size_t probes = 0;
@@ -373,10 +379,12 @@ run_figures run_daemon(const settings& s, std::uint16_t port) {
 void print_run(const settings& s, const run_figures& f, double stage_sum_us) {
   const double ms = f.probes ? f.cpu * 1000.0 / static_cast<double>(f.probes) : 0.0;
   std::printf(
-      "\ndaemon run: %zu routes @ 1 s, %.1f s measured after %d s warm-up (load %s)\n"
+      "\ndaemon run: %zu routes @ 1 s, alert rules %s, %.1f s measured after %d s warm-up (load "
+      "%s)\n"
       "  %zu image probes (%.1f/s), %zu control requests; process CPU %.2f s = %.1f%% of a core\n"
       "  CPU per probe: %.3f ms  (target <= %.1f ms: %s)\n",
       s.routes,
+      s.alerts ? "built in (the fleet fails: they fire)" : "off",
       f.seconds,
       s.warmup,
       bench::load_average().c_str(),
@@ -389,10 +397,11 @@ void print_run(const settings& s, const run_figures& f, double stage_sum_us) {
       target_ms,
       ms <= target_ms ? "met" : "not met");
   if (stage_sum_us > 0) {
-    std::printf("  stages' sum %.3f ms: the rest (%.3f ms) is the scheduler, coroutines, "
-                "alerting, budget\n",
-                stage_sum_us / 1000.0,
-                ms - stage_sum_us / 1000.0);
+    std::printf(
+        "  stages' sum %.3f ms: the rest (%.3f ms) is the scheduler, coroutines, "
+        "alerting, budget\n",
+        stage_sum_us / 1000.0,
+        ms - stage_sum_us / 1000.0);
   }
   std::string outcomes;
   for (const auto& [name, count] : f.outcomes) {
@@ -417,6 +426,8 @@ settings parse_args(int argc, char** argv) {
       s.run = false;
     } else if (a == "--run") {
       s.stages = false;
+    } else if (a == "--alerts") {
+      s.alerts = true;
     } else if (a == "--routes") {
       s.routes = static_cast<std::size_t>(std::max(1, value()));
     } else if (a == "--seconds") {
@@ -427,8 +438,8 @@ settings parse_args(int argc, char** argv) {
       s.samples = std::max(20, value());
     } else {
       std::printf(
-          "usage: probe_cpu_bench [--stages | --run] [--routes N] [--seconds S] [--warmup S] "
-          "[--samples N]\n");
+          "usage: probe_cpu_bench [--stages | --run] [--alerts] [--routes N] [--seconds S] "
+          "[--warmup S] [--samples N]\n");
       std::exit(2);
     }
   }
