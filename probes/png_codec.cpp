@@ -66,19 +66,37 @@ class bit_writer {
       grow(std::max(capacity_ * 2, size_ + bytes + sizeof(std::uint32_t)));
     }
   }
+  /// The writer's state in locals, for a hot loop: begin(), put() on the cursor, end().
+  struct cursor {
+    std::uint8_t* out;
+    std::uint64_t acc;
+    unsigned fill;
+
+    /// Appends the low `count` bits of `bits` (count <= 32); room was reserved.
+    void put(std::uint32_t bits, unsigned count) {
+      acc |= static_cast<std::uint64_t>(bits) << fill;
+      fill += count;
+      if (fill >= 32) {
+        for (unsigned i = 0; i < 4; ++i) {
+          out[i] = static_cast<std::uint8_t>(acc >> (8 * i));
+        }
+        out += 4;
+        acc >>= 32;
+        fill -= 32;
+      }
+    }
+  };
+  [[nodiscard]] cursor begin() const { return cursor{buf_.get() + size_, acc_, fill_}; }
+  void end(const cursor& c) {
+    size_ = static_cast<std::size_t>(c.out - buf_.get());
+    acc_ = c.acc;
+    fill_ = c.fill;
+  }
   /// Appends the low `count` bits of `bits` (count <= 32); room was reserved.
   void put(std::uint32_t bits, unsigned count) {
-    acc_ |= static_cast<std::uint64_t>(bits) << fill_;
-    fill_ += count;
-    if (fill_ >= 32) {
-      std::uint8_t* o = buf_.get() + size_;
-      for (unsigned i = 0; i < 4; ++i) {
-        o[i] = static_cast<std::uint8_t>(acc_ >> (8 * i));
-      }
-      size_ += 4;
-      acc_ >>= 32;
-      fill_ -= 32;
-    }
+    cursor c = begin();
+    c.put(bits, count);
+    end(c);
   }
   /// Pads the last byte with zero bits and appends everything to `out`.
   void finish(std::string& out) {
@@ -220,7 +238,8 @@ constexpr std::size_t min_match = 3;
 constexpr std::size_t window = 32768;
 
 /// Emits `total` (>= 3) bytes as matches at `dist`, in pieces of 3..258 bytes.
-void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
+template <class Bits>
+void put_matches(Bits& bw, std::size_t total, const code& dist) {
   const auto& t = tables();
   while (total > 0) {
     std::size_t take = std::min(total, max_match);
@@ -228,8 +247,8 @@ void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
       take = total - min_match;  // leave a piece long enough to be a match
     }
     const code& len = t.length[take];
-    bw.put(len.bits, len.count);
-    bw.put(dist.bits, dist.count);
+    // At most 13 + 18 bits: one put.
+    bw.put(len.bits | dist.bits << len.count, static_cast<unsigned>(len.count) + dist.count);
     total -= take;
   }
 }
@@ -265,14 +284,56 @@ void put_pixel_runs(bit_writer& bw,
   std::copy(buf.end() - static_cast<std::ptrdiff_t>(pixel), buf.end(), buf.begin());
 }
 
+/// The Adler-32 of the zlib stream (RFC 1950) as its two sums, built a whole line at a time.
+struct adler_sums {
+  static constexpr std::uint64_t base = 65521;
+  std::uint64_t a = 1;
+  std::uint64_t b = 0;
+
+  /// Appends `k` (>= 1) copies of a line of `n` bytes whose own sums, started from 0 and 0 and
+  /// reduced, are `s` (the bytes) and `w` (the running totals of `s`).
+  void append(std::uint64_t k, std::uint64_t n, std::uint64_t s, std::uint64_t w) {
+    const std::uint64_t km = k % base;
+    const std::uint64_t nm = n % base;
+    const std::uint64_t pairs = (k * (k - 1) / 2) % base;  // k(k-1)/2 line pairs
+    b = (b + km * nm % base * a + nm * s % base * pairs + km * w) % base;
+    a = (a + km * s) % base;
+  }
+  [[nodiscard]] std::uint32_t value() const { return static_cast<std::uint32_t>(b << 16U | a); }
+};
+
+/// A line's own Adler sums (from 0 and 0, unreduced) while it is coded: `n` bytes of `v` at
+/// once. Within a line of up to max_summed_line bytes neither overflows.
+struct line_sums {
+  std::uint64_t s = 0;
+  std::uint64_t w = 0;
+
+  void add(std::uint8_t v) {
+    s += v;
+    w += s;
+  }
+  void add(std::uint8_t v, std::size_t n) {
+    w += n * s + v * (static_cast<std::uint64_t>(n) * (n + 1) / 2);
+    s += static_cast<std::uint64_t>(n) * v;
+  }
+};
+constexpr std::size_t max_summed_line = std::size_t{1} << 24;
+
 /// Run-length codes one line of a grey or palette image: the filter byte 0, then `row`. A
 /// byte equal to the stream's last one (`prev`, -1 before the stream) starts a match at
 /// distance 1 that runs as far as the line repeats it (3 to 258 bytes a piece; a shorter run
-/// is literals); any other byte is a literal and the new `prev`.
-void put_byte_runs(bit_writer& bw, const std::uint8_t* row, std::size_t row_bytes, int& prev) {
+/// is literals); any other byte is a literal and the new `prev`. Adds the line to `sums`.
+void put_byte_runs(bit_writer& writer,
+                   const std::uint8_t* row,
+                   std::size_t row_bytes,
+                   int& prev,
+                   line_sums& line) {
   const auto& t = tables();
   const code one = distance_code(1);
+  bit_writer::cursor bw = writer.begin();  // in registers for the loop
+  line_sums sums = line;
   const auto put_run = [&](std::uint8_t b, std::size_t run) {
+    sums.add(b, run);
     if (run >= min_match) {
       put_matches(bw, run, one);
       return;
@@ -284,17 +345,19 @@ void put_byte_runs(bit_writer& bw, const std::uint8_t* row, std::size_t row_byte
   };
   // The filter byte: a run of zeros may go on into the row.
   std::size_t i = 0;  // row bytes coded so far
-  if (prev == 0) {
+  int last = prev;
+  if (last == 0) {
     i = run_length(row, row_bytes, 0);
     put_run(0, i + 1);
   } else {
     const code& c = t.literal[0];
     bw.put(c.bits, c.count);
-    prev = 0;
+    sums.add(0);
+    last = 0;
   }
   while (i < row_bytes) {
     const std::uint8_t b = row[i];
-    if (b == prev) {
+    if (b == last) {
       const std::size_t run = run_length(row + i, row_bytes - i, b);
       put_run(b, run);
       i += run;
@@ -302,9 +365,13 @@ void put_byte_runs(bit_writer& bw, const std::uint8_t* row, std::size_t row_byte
     }
     const code& c = t.literal[b];
     bw.put(c.bits, c.count);
-    prev = b;
+    sums.add(b);
+    last = b;
     ++i;
   }
+  writer.end(bw);
+  line = sums;
+  prev = last;
 }
 
 /// The zlib stream (RFC 1950) of the filtered image: each row prefixed by filter type 0.
@@ -326,8 +393,11 @@ void deflate_rows(std::string& out,
   const code row_distance = distance_code(static_cast<unsigned>(std::min(line, window)));
   // A repeated line: a match per 258 bytes at most, under 4 bytes each.
   const std::size_t repeat_bytes = (line / max_match + 2) * 4;
-  uLong adler = adler32(0L, Z_NULL, 0);
-  uLong line_adler = 0;  // Adler-32 of the last line on its own: a repeated line reuses it
+  adler_sums adler;
+  // The last coded line's own sums (reduced), and how many lines since repeated it.
+  std::uint64_t line_s = 0;
+  std::uint64_t line_w = 0;
+  std::uint64_t repeats = 0;
   const Bytef zero = 0;
   int prev = -1;  // the last byte of the stream so far; -1 before the first
   std::vector<int> pixel_buf(pixel > 1 ? line + pixel : 0, -1);
@@ -336,26 +406,45 @@ void deflate_rows(std::string& out,
     const std::uint8_t* row = rows(y);
     if (y > 0 && line >= min_match && line <= window &&
         (row == above || std::memcmp(row, above, row_bytes) == 0)) {
-      adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
+      ++repeats;
       bw.reserve(repeat_bytes);
       put_matches(bw, line, row_distance);  // the stream's last byte is unchanged
       above = row;
       continue;
     }
-    above = row;
-    line_adler = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
-    adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
-    bw.reserve(worst_case_bytes(line));
-    if (pixel > 1) {
-      put_pixel_runs(bw, row, line, pixel, pixel_buf);
-    } else {
-      put_byte_runs(bw, row, row_bytes, prev);
+    if (repeats > 0) {
+      adler.append(repeats, line, line_s, line_w);
+      repeats = 0;
     }
+    above = row;
+    bw.reserve(worst_case_bytes(line));
+    if (pixel == 1 && line <= max_summed_line) {
+      line_sums sums;
+      put_byte_runs(bw, row, row_bytes, prev, sums);
+      line_s = sums.s % adler_sums::base;
+      line_w = sums.w % adler_sums::base;
+    } else {
+      if (pixel > 1) {
+        put_pixel_runs(bw, row, line, pixel, pixel_buf);
+      } else {
+        line_sums ignored;
+        put_byte_runs(bw, row, row_bytes, prev, ignored);
+      }
+      // zlib's Adler-32 of the line from 1: a = 1 + s, b = n + w.
+      const uLong whole = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
+      line_s = ((whole & 0xffffU) + adler_sums::base - 1) % adler_sums::base;
+      line_w = ((whole >> 16U) + adler_sums::base - line % adler_sums::base) % adler_sums::base;
+    }
+    adler.append(1, line, line_s, line_w);
+  }
+  if (repeats > 0) {
+    adler.append(repeats, line, line_s, line_w);
   }
   bw.put(t.end_of_block.bits, t.end_of_block.count);
   bw.finish(out);
+  const std::uint32_t sum = adler.value();
   for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((adler >> shift) & 0xffU));
+    out.push_back(static_cast<char>((sum >> shift) & 0xffU));
   }
 }
 
