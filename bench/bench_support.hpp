@@ -19,6 +19,10 @@ namespace visionwatch::bench {
 /// User + system CPU seconds of this process (every thread) so far.
 double process_cpu_seconds();
 
+/// Context switches of this process so far, voluntary and not: a thread that sleeps until its
+/// next event and wakes for it pays one each way.
+long context_switches();
+
 /// CPU microseconds of the calling thread so far: holds on a busy machine, where wall-clock
 /// time does not.
 double thread_cpu_us();
