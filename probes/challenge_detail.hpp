@@ -2,7 +2,7 @@
 /// Drawing pieces shared by the challenge kinds (challenge.cpp draws digits, challenge_rows.cpp
 /// the rows of objects, challenge_encode.cpp encodes what they drew): shapes, the scene an image
 /// is drawn into, the raster every format is encoded from. Internal to probes/; callers go
-/// through challenge.hpp. Pure and thread-safe.
+/// through challenge.hpp. Pure and thread-safe (the glyph cache locks itself).
 
 #include <cairo.h>
 
