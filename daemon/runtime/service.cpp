@@ -4,6 +4,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <random>
 
@@ -83,23 +84,11 @@ void service::start() {
   metrics_->config_reloaded(true, std::chrono::system_clock::now());
   warn_capacity();
 
-  // Alert state, pending notifications, usage baselines and today's spend survive restarts.
   alerting_ = std::make_unique<alerting>(io_.get_executor(), *metrics_, *cfg_);
-  for (const auto& [route, saved] : alerting_->start()) {
-    if (const auto it = by_name_.find(route); it != by_name_.end()) {
-      auto& e = *routes_.at(it->second);
-      for (const auto& b : saved) {
-        e.state.restore_baseline(b.prompt_tokens, b.at, b.form);
-      }
-      if (const auto plain = e.state.baseline()) {
-        metrics_->set_baseline(e.metrics, *plain);
-      }
-    }
-  }
-  if (budget_.restore(alerting_->saved_section("budget"), std::chrono::system_clock::now())) {
-    spdlog::info("budget: ${:.4f} spent today (UTC) before this start", budget_.total());
-  }
-  apply_budget();
+  // The state file is read by the first handler the io_context runs: READY=1 goes out first
+  // (reading 10,000 routes' state takes up to a few hundred ms after an outage), yet nothing
+  // else runs before it: no probe starts, no request is answered, no state is saved.
+  net::post(io_, [this] { restore_state(); });
 
   build_admin();
   admin_->start();
@@ -128,6 +117,26 @@ void service::start() {
                  to_string(cfg_->global.shard));
   }
   sd::ready("probing " + std::to_string(routes_.size()) + " route(s)");
+}
+
+void service::restore_state() {
+  // Alert state, pending notifications, usage baselines and today's spend survive restarts.
+  for (const auto& [route, saved] : alerting_->start()) {
+    if (const auto it = by_name_.find(route); it != by_name_.end()) {
+      auto& e = *routes_.at(it->second);
+      for (const auto& b : saved) {
+        e.state.restore_baseline(b.prompt_tokens, b.at, b.form);
+      }
+      if (const auto plain = e.state.baseline()) {
+        metrics_->set_baseline(e.metrics, *plain);
+      }
+    }
+  }
+  if (budget_.restore(alerting_->saved_section("budget"), std::chrono::system_clock::now())) {
+    spdlog::info("budget: ${:.4f} spent today (UTC) before this start", budget_.total());
+  }
+  apply_budget();
+  state_restored_ = true;
 }
 
 void service::build_admin() {
@@ -475,6 +484,9 @@ void service::task_done() {
 }
 
 void service::save_state() {
+  if (!state_restored_) {
+    return;  // stopped before the state file was read: the file still holds all there is
+  }
   saved_baselines baselines;
   for (const auto& [id, e] : routes_) {
     for (std::size_t i = 0; i < request_form_count; ++i) {

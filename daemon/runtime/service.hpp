@@ -3,7 +3,8 @@
 /// metrics, the admin server and the probe coroutines, all on one io_context thread. Used by
 /// `visionwatch run` and `visionwatch demo`.
 ///
-/// Lifecycle: start() (listen, READY=1) → probes run on schedule → SIGHUP or POST /-/reload apply
+/// Lifecycle: start() (listen, READY=1; the state file is read by the first handler the
+/// io_context runs) → probes run on schedule → SIGHUP or POST /-/reload apply
 /// a new configuration as a transaction (prepare everything, then swap; any failure leaves the
 /// old one running, unchanged) → SIGTERM or SIGINT stop scheduling and refuse reloads, let
 /// in-flight probes finish within the grace period (probes cut off after it are not recorded),
@@ -82,6 +83,9 @@ class service {
 
   struct resources;
 
+  /// Reads the state file into the running service (alert state, pending notifications,
+  /// baselines, today's spend): the first handler after start().
+  void restore_state();
   void build_admin();
   /// The admin HTTP API, one table of (method, pattern, handler): admin_api.cpp.
   std::vector<admin_endpoint> admin_api();
@@ -142,6 +146,7 @@ class service {
   std::uint64_t nonce_ = 0;
   std::chrono::system_clock::time_point started_at_;
   bool started_ = false;
+  bool state_restored_ = false;  ///< restore_state() ran: save_state() may write
   bool stopping_ = false;
   bool last_reload_ok_ = true;
   /// Set when shutdown cancels the probes still running: their results are not results.
