@@ -340,19 +340,24 @@ void service::start_job(const scheduler_core::job& job, scheduler_core::time_poi
 net::awaitable<void> service::probe_task(scheduler_core::route_id id,
                                          bool baseline,
                                          probe_job job) {
-  // Not a conditional expression: GCC 12 destroys the result of a co_await inside ?: twice.
-  const std::string route = job.route->name;
-  probe_result r;
-  if (baseline) {
-    r = co_await run_control(std::move(job));
-  } else {
-    r = co_await run_probe(std::move(job));
-  }
+  // This frame lives as long as the probe (a hanging one: its whole timeout), so it holds the
+  // operation and its result, little else: one probe_result, not three (a co_await result
+  // assigned to a local kept two more), and the route's name by reference into the config the
+  // probe was made from (a reload may replace cfg_ meanwhile).
+  // The operation is chosen before it is awaited: GCC 12 destroys the result of a co_await
+  // inside ?: twice.
+  const std::shared_ptr<const config> cfg = job.cfg;
+  const std::string& route = job.route->name;
+  auto op = baseline ? run_control(std::move(job)) : run_probe(std::move(job));
+  finish_probe(id, route, co_await std::move(op));
+}
+
+void service::finish_probe(scheduler_core::route_id id, const std::string& route, probe_result r) {
   if (probes_cancelled_) {
     // Cut off by shutdown: not a timeout of the route, so not counted, streaked or saved.
     spdlog::info("route {}: probe cancelled by shutdown; not recorded", route);
     core_.finished(id);
-    co_return;
+    return;
   }
   on_result(id, std::move(r));
   core_.finished(id);

@@ -110,6 +110,8 @@ class service {
   /// A probe (or control request) of `shape` for the route, with the baseline of its form.
   probe_job make_job(route_entry& r, probe_shape shape) const;
   net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
+  /// A scheduled probe's end: records it (unless shutdown cut it off) and frees its slot.
+  void finish_probe(scheduler_core::route_id id, const std::string& route, probe_result r);
   /// Records a result; a failed probe of a route with several shapes gets its shape named in
   /// its reason first (shape_reason). Returns the result as recorded.
   probe_result on_result(scheduler_core::route_id id, probe_result r);
