@@ -395,6 +395,11 @@ net::awaitable<void> run_connection(admin_state_ptr st, std::shared_ptr<admin_co
   // Cancellation after the grace period shows up as operation_aborted error codes (and as
   // exceptions inside handlers), not as an exception at every later co_await here.
   co_await net::this_coro::throw_if_cancelled(false);
+  // Responses go out in whole writes (a header, a body, a streamed piece): Nagle's algorithm
+  // would hold a short write behind the peer's delayed ACK (40 ms) instead, and a gzip-encoded
+  // /metrics is many short writes.
+  boost::system::error_code nodelay_ec;
+  conn->stream.socket().set_option(tcp::no_delay(true), nodelay_ec);
   const auto& o = st->options;
   beast::flat_buffer buffer(o.header_limit + buffer_slack);
   bool first = true;
