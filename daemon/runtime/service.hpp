@@ -3,7 +3,8 @@
 /// metrics, the admin server and the probe coroutines, all on one io_context thread. Used by
 /// `visionwatch run` and `visionwatch demo`.
 ///
-/// Lifecycle: start() (listen, READY=1) → probes run on schedule → SIGHUP or POST /-/reload apply
+/// Lifecycle: start() (listen, READY=1; the state file is read by the first handler the
+/// io_context runs) → probes run on schedule → SIGHUP or POST /-/reload apply
 /// a new configuration as a transaction (prepare everything, then swap; any failure leaves the
 /// old one running, unchanged) → SIGTERM or SIGINT stop scheduling and refuse reloads, let
 /// in-flight probes finish within the grace period (probes cut off after it are not recorded),
@@ -87,6 +88,9 @@ class service {
 
   struct resources;
 
+  /// Reads the state file into the running service (alert state, pending notifications,
+  /// baselines, today's spend): the first handler after start().
+  void restore_state();
   void build_admin();
   /// The admin HTTP API, one table of (method, pattern, handler): admin_api.cpp.
   std::vector<admin_endpoint> admin_api();
@@ -111,6 +115,8 @@ class service {
   /// A probe (or control request) of `shape` for the route, with the baseline of its form.
   probe_job make_job(route_entry& r, probe_shape shape) const;
   net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
+  /// A scheduled probe's end: records it (unless shutdown cut it off) and frees its slot.
+  void finish_probe(scheduler_core::route_id id, const std::string& route, probe_result r);
   /// Records a result; a failed probe of a route with several shapes gets its shape named in
   /// its reason first (shape_reason). Returns the result as recorded.
   probe_result on_result(scheduler_core::route_id id, probe_result r);
@@ -160,6 +166,7 @@ class service {
   std::uint64_t nonce_ = 0;
   std::chrono::system_clock::time_point started_at_;
   bool started_ = false;
+  bool state_restored_ = false;  ///< restore_state() ran: save_state() may write
   bool stopping_ = false;
   bool last_reload_ok_ = true;
   /// Set when shutdown cancels the probes still running: their results are not results.
