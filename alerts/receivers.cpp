@@ -305,6 +305,9 @@ http_request format_request(const receiver_config& receiver,
       r.body = webhook_body(note, context, message_id, now).dump();
       if (!receiver.secret.empty()) {
         const auto key = decode_webhook_secret(receiver.secret);
+        if (!key) {  // check_receiver above has rejected such a secret already
+          throw std::invalid_argument("receiver '" + receiver.name + "': bad webhook secret");
+        }
         const auto timestamp =
             std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
         r.headers.emplace_back("webhook-id", std::string(message_id));

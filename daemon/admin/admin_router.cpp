@@ -309,12 +309,14 @@ admin_router::match_result admin_router::match(admin_request& request) const {
     }
   }
   if (found->prefix) {
-    // The remainder is decoded as a whole so that its own '/' separators survive.
-    std::string_view rest = raw_path.substr(1);
-    for (std::size_t i = 0; i < found->segments.size(); ++i) {
-      rest.remove_prefix(std::min(rest.size(), segments[i].size() + 1));
+    // The remainder: the segments after the pattern's, decoded above, joined by their '/'
+    // separators again (the same string as decoding the remainder whole).
+    for (std::size_t i = found->segments.size(); i < decoded.size(); ++i) {
+      if (i != found->segments.size()) {
+        request.rest += '/';
+      }
+      request.rest += decoded[i];
     }
-    request.rest = *percent_decode(rest);  // every segment decoded above, so this cannot fail
   }
   result.kind = match_kind::matched;
   result.handler = found;

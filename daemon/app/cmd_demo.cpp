@@ -48,7 +48,7 @@ int run_demo(demo_settings o) {
   gateway.start();
   const std::string text = demo_config_yaml(gateway.base_url(), o);
   auto loaded = parse_config(text, "<demo>");
-  if (!loaded.errors.empty()) {
+  if (!loaded.value) {  // set exactly when there are no errors
     for (const auto& e : loaded.errors) {
       std::cerr << e.to_string() << '\n';
     }

@@ -10,7 +10,9 @@
 #include "probes/logging.hpp"
 #include "daemon/runtime/version.hpp"
 
-int main(int argc, char** argv) {
+// A function-try-block: building the command line may throw too (CLI11's construction errors,
+// bad_alloc), and no exception may leave main.
+int main(int argc, char** argv) try {
   using namespace visionwatch;
   CLI::App app{"visionwatch: probes LLM vision routes and proves the model saw the image"};
   app.set_version_flag(
@@ -39,11 +41,9 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help/version (code 0) or the usage error
     return code == 0 ? exit_ok : exit_usage;
   }
-  try {
-    setup_logging(ctx.log_level, ctx.log_format);
-    return ctx.run ? ctx.run() : exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "visionwatch: %s\n", e.what());
-    return exit_runtime;
-  }
+  setup_logging(ctx.log_level, ctx.log_format);
+  return ctx.run ? ctx.run() : exit_usage;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "visionwatch: %s\n", e.what());
+  return visionwatch::exit_runtime;
 }

@@ -180,32 +180,32 @@ net::awaitable<void> gateway_worker(std::shared_ptr<check_state> st,
 
 int run_check(const check_options& o) {
   auto loaded = load_config(o.config_path);
-  if (!loaded.errors.empty()) {
+  if (!loaded.value) {  // set exactly when there are no errors
     for (const auto& e : loaded.errors) {
       std::cerr << e.to_string() << '\n';
     }
     return exit_config;
   }
-  *loaded.value = select_shard(std::move(*loaded.value), o.shard);
-  const auto shard = loaded.value->global.shard;
+  config sharded = select_shard(std::move(*loaded.value), o.shard);
+  const auto shard = sharded.global.shard;
   const std::string owned = shard.count > 1 ? " owned by shard " + to_string(shard) : "";
   net::io_context io;  // outlives st: the media listener's coroutines run on it
   auto st = std::make_shared<check_state>();
   const bool needs_media =
-      std::any_of(loaded.value->routes.begin(), loaded.value->routes.end(), [&](const auto& r) {
+      std::any_of(sharded.routes.begin(), sharded.routes.end(), [&](const auto& r) {
         const bool selected = o.routes.empty() ||
                               std::find(o.routes.begin(), o.routes.end(), r.name) != o.routes.end();
         return selected && serves_media(r);
       });
   if (needs_media) {
-    st->media = start_media(io, o, *loaded.value);
+    st->media = start_media(io, o, sharded);
     if (!st->media) {
       return exit_config;
     }
     // The probes publish their images under this run's listener, not the daemon's.
-    loaded.value->global.media_base_url = st->media->base_url;
+    sharded.global.media_base_url = st->media->base_url;
   }
-  st->cfg = std::make_shared<const config>(std::move(*loaded.value));
+  st->cfg = std::make_shared<const config>(std::move(sharded));
   const config& cfg = *st->cfg;
   for (const auto& name : o.routes) {
     const bool known = std::any_of(cfg.routes.begin(),
@@ -253,7 +253,8 @@ int run_check(const check_options& o) {
   st->runs.resize(st->routes.size());
   for (const auto* r : st->routes) {
     const auto& shapes = r->settings.shapes;
-    st->total += static_cast<int>(forms_of(shapes).size() + shapes.size() * o.probes);
+    const auto probes = static_cast<std::size_t>(o.probes);
+    st->total += static_cast<int>(forms_of(shapes).size() + shapes.size() * probes);
   }
   st->nonce =
       o.seed ? *o.seed : std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);

@@ -95,10 +95,14 @@ std::string route_verdict(const route_summary& s, const set_verdict& all) {
   }
   std::string out = "FAIL: fails only with ";
   for (std::size_t i = 0; i < failing.size(); ++i) {
-    const auto name = std::string(to_string(failing[i]->shape));
-    const auto worst = failing[i]->verdict.substr(std::string_view("FAIL: ").size());
-    out += failing.size() == 1 ? name + ": " + worst
-                               : (i == 0 ? "" : ", ") + name + " (" + worst + ")";
+    const auto name = to_string(failing[i]->shape);
+    const auto worst =
+        std::string_view(failing[i]->verdict).substr(std::string_view("FAIL: ").size());
+    if (failing.size() == 1) {
+      out.append(name).append(": ").append(worst);
+    } else {
+      out.append(i == 0 ? "" : ", ").append(name).append(" (").append(worst).append(")");
+    }
   }
   return out;
 }
@@ -177,6 +181,7 @@ route_summary summarize(const route_run& run, double min_success) {
     s.cost_per_10k = cost_sum / s.probes * 10'000;
   }
   std::vector<const probe_result*> all;
+  all.reserve(run.probes.size());
   for (const auto& p : run.probes) {
     all.push_back(&p);
   }

@@ -7,8 +7,8 @@ namespace visionwatch {
 std::chrono::milliseconds phase_offset(std::string_view route,
                                        std::chrono::milliseconds interval) noexcept {
   std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : route) {
-    h = (h ^ c) * 1099511628211ull;
+  for (const char c : route) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   }
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 1));
   return std::chrono::milliseconds(static_cast<std::int64_t>(h % n));

@@ -230,15 +230,20 @@ std::optional<chat_answer> read_chat_answer(const std::string& body) {
       j["choices"].empty()) {
     return std::nullopt;
   }
-  chat_answer a;
   const auto& choice = j["choices"][0];
-  a.content = choice.contains("message") ? choice["message"].value("content", json()) : json();
-  a.finish_reason = choice.value("finish_reason", "stop");
+  std::optional<long long> prompt_tokens;
+  std::optional<long long> completion_tokens;
   if (j.contains("usage") && j["usage"].is_object()) {
-    a.prompt_tokens = j["usage"].value("prompt_tokens", 0LL);
-    a.completion_tokens = j["usage"].value("completion_tokens", 0LL);
+    prompt_tokens = j["usage"].value("prompt_tokens", 0LL);
+    completion_tokens = j["usage"].value("completion_tokens", 0LL);
   }
-  return a;
+  // Built whole: a default-constructed chat_answer would run json's default constructor, which
+  // is noexcept but reaches a throw that bugprone-exception-escape reports.
+  return chat_answer{
+      choice.contains("message") ? choice["message"].value("content", json()) : json(),
+      choice.value("finish_reason", "stop"),
+      prompt_tokens,
+      completion_tokens};
 }
 
 response_plan gemini_reply(const chat_answer& a,

@@ -137,7 +137,7 @@ std::optional<sse_script> chat_script(const response_plan& whole) {
   usage_chunk["choices"] = json::array();
   usage_chunk["usage"] = j.contains("usage") ? j["usage"] : json(nullptr);
   s.closing.push_back(event(usage_chunk));
-  s.closing.push_back("data: [DONE]\n\n");
+  s.closing.emplace_back("data: [DONE]\n\n");
   return s;
 }
 
