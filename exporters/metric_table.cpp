@@ -144,7 +144,10 @@ constexpr std::array rows = {
                "route,model"},
               [](auto& out, const route_series& s) {
                 if (s.labels.stream) {
-                  out.histogram(s.first_token.view(), label_table().duration, s.route_model());
+                  static const histogram_data<duration_bounds.size()> none;  // no probe yet
+                  out.histogram((s.first_token ? *s.first_token : none).view(),
+                                label_table().duration,
+                                s.route_model());
                 }
               }),
     per_route({"visionwatch_probe_output_tokens_per_second",

@@ -233,7 +233,10 @@ bool metrics::record(route_handle route, const probe_result& result, const windo
       p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.first_token.value_or(0)};
   s->has_first_token = p.first_token.has_value();
   if (p.first_token) {
-    s->first_token.observe(*p.first_token, metrics_detail::duration_bounds);
+    if (!s->first_token) {
+      s->first_token = std::make_unique<decltype(s->first_token)::element_type>();
+    }
+    s->first_token->observe(*p.first_token, metrics_detail::duration_bounds);
     // Output speed once the answer has started: completion tokens over the time after the
     // first token (a stream that ended right at its first token has no rate).
     const double after = p.total - *p.first_token;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -255,6 +256,7 @@ std::size_t count_flag(const ring_window<std::uint8_t>& w, std::uint8_t bit) {
 route_state::route_state(std::size_t window, std::size_t recent)
     : latency_(window),
       cost_(window),
+      window_(static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX))),
       flags_(window),
       recent_limit_(static_cast<std::uint16_t>(std::clamp<std::size_t>(recent, 1, 65535))) {}
 
@@ -267,17 +269,21 @@ void route_state::record(const probe_result& r) {
     latency_.add(r.latency_seconds);
   }
   if (r.phases.first_token) {
-    first_token_.add(*r.phases.first_token);
+    if (!first_token_) {
+      first_token_ = std::make_unique<sample_window>(window_);
+    }
+    first_token_->add(*r.phases.first_token);
   }
   flags_.add(static_cast<std::uint8_t>((r.success() ? success_bit : 0U) |
                                        (r.silent() ? silent_bit : 0U) |
                                        (static_cast<unsigned>(r.shape) << shape_shift)));
-  const auto seen = std::find_if(
-      latest_.begin(), latest_.end(), [&r](const auto& l) { return l.first == r.shape; });
-  if (seen != latest_.end()) {
+  const auto known = latest_.begin() + latest_count_;
+  const auto seen =
+      std::find_if(latest_.begin(), known, [&r](const auto& l) { return l.first == r.shape; });
+  if (seen != known) {
     seen->second = r.result;
-  } else {
-    latest_.emplace_back(r.shape, r.result);
+  } else if (latest_count_ < latest_.size()) {
+    latest_[latest_count_++] = {r.shape, r.result};
   }
   cost_.add(r.cost_usd);
   last_result_ = r.result;
@@ -378,9 +384,9 @@ std::vector<shape_outcome> route_state::latest(std::span<const probe_shape> shap
   out.reserve(shapes.size());
   for (const auto s : shapes) {
     shape_outcome o{s, std::nullopt};
-    for (const auto& [shape, result] : latest_) {
-      if (shape == s) {
-        o.last = result;
+    for (std::size_t i = 0; i < latest_count_; ++i) {
+      if (latest_[i].first == s) {
+        o.last = latest_[i].second;
       }
     }
     out.push_back(o);
@@ -403,7 +409,10 @@ std::pair<std::size_t, std::size_t> route_state::shape_window(probe_shape shape)
 void route_state::set_window(std::size_t window) {
   latency_.set_capacity(window);
   cost_.set_capacity(window);
-  first_token_.set_capacity(window);
+  window_ = static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX));
+  if (first_token_) {
+    first_token_->set_capacity(window);
+  }
   flags_.set_capacity(window);
 }
 
@@ -424,8 +433,8 @@ window_figures route_state::figures() const {
     f.latency_p99 = quantile_of_sorted(sorted, 0.99);
     f.latency_max = sorted.back();
   }
-  if (!first_token_.empty()) {
-    f.first_token_p90 = quantile_of_sorted(first_token_.sorted(), 0.9);
+  if (first_token_ && !first_token_->empty()) {
+    f.first_token_p90 = quantile_of_sorted(first_token_->sorted(), 0.9);
   }
   return f;
 }

@@ -83,7 +83,10 @@ class route_state {
  private:
   sample_window latency_;            ///< seconds, probes that got an HTTP response
   sample_window cost_;               ///< USD per probe, failed probes too
-  sample_window first_token_;        ///< seconds, streamed probes that got text
+  /// Seconds, streamed probes that got text; made with the first one (most routes never
+  /// stream: 180 bytes each saved).
+  std::unique_ptr<sample_window> first_token_;
+  std::uint32_t window_;  ///< the windows' size, for first_token_ when it is made
   ring_window<std::uint8_t> flags_;  ///< one byte per probe: bit 0 success, bit 1 silent
   /// The last recent_limit_ image probes, packed oldest first (route_state.cpp's pack()).
   std::vector<char> recent_;
@@ -102,9 +105,10 @@ class route_state {
   std::vector<char> last_control_;  ///< the last control request, packed; empty until one ran
   std::uint64_t sequence_ = 0;
   std::uint64_t rotation_ = 0;  ///< probes that took the next shape in rotation
-  /// The latest outcome of each shape probed so far (in the order first probed; at most
-  /// probe_shape_count entries, one for a route of one shape).
-  std::vector<std::pair<probe_shape, outcome>> latest_;
+  /// The latest outcome of each shape probed so far, in the order first probed: the first
+  /// latest_count_ entries (in place, not a vector: one for a route of one shape).
+  std::array<std::pair<probe_shape, outcome>, probe_shape_count> latest_{};
+  std::uint8_t latest_count_ = 0;
 };
 
 }  // namespace visionwatch

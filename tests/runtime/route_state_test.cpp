@@ -211,6 +211,25 @@ TEST_SUITE("unit") {
     CHECK(s.recent()[2].answer_excerpt.size() == 129);
   }
 
+  TEST_CASE("time to first token has a window once streamed probes come - of the window's size") {
+    route_state s(10);
+    s.record(result(outcome::ok, 1, 0));
+    CHECK_FALSE(s.figures().first_token_p90.has_value());
+    s.set_window(2);  // before the first streamed probe: its window is made this size
+    for (const double t : {9.0, 1.0, 2.0}) {
+      auto r = result(outcome::ok, 3, 0);
+      r.phases.first_token = t;
+      s.record(r);
+    }
+    REQUIRE(s.figures().first_token_p90.has_value());
+    CHECK(*s.figures().first_token_p90 == doctest::Approx(1.9));  // 1 and 2: 9 is out
+    s.set_window(3);
+    auto r = result(outcome::ok, 3, 0);
+    r.phases.first_token = 3.0;
+    s.record(r);
+    CHECK(*s.figures().first_token_p90 == doctest::Approx(2.8));  // 1, 2, 3
+  }
+
   TEST_CASE("the last control request is kept apart from the image probes") {
     route_state s;
     CHECK_FALSE(s.last_control().has_value());
