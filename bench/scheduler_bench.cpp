@@ -125,21 +125,36 @@ std::pair<double, double> heap_mib() {
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
 double mb(long kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
 
-/// Runs the simulated gateway in a child (see the models below). Returns the child's pid;
-/// `port` receives its port.
-pid_t fork_upstream(std::uint16_t& port) {
+/// A pipe, or exit.
+std::array<int, 2> make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe(fds.data()) != 0) {
     std::perror("pipe");
     std::exit(1);
   }
+  return fds;
+}
+
+/// fork(), or exit; the child dies with the benchmark.
+pid_t fork_child() {
+  std::fflush(stdout);  // or the child's exit flushes the parent's buffered lines again
   const pid_t pid = ::fork();
   if (pid < 0) {
     std::perror("fork");
     std::exit(1);
   }
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  }
+  return pid;
+}
+
+/// Runs the simulated gateway in a child (see the models below). Returns the child's pid;
+/// `port` receives its port.
+pid_t fork_upstream(std::uint16_t& port) {
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
+  if (pid == 0) {
     ::close(fds[0]);
     // "vision-healthy": sim_model reads every image and answers right, with image usage, so
     // the daemon sees a healthy fleet (the steady state the budgets are about). "canned": a
@@ -494,19 +509,9 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
 /// Runs `body` in a child process and returns what it wrote as JSON (the child's memory
 /// and CPU are then the scenario's alone).
 json in_child(const std::function<json()>& body) {
-  std::array<int, 2> fds{};
-  if (::pipe(fds.data()) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  std::fflush(stdout);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::perror("fork");
-    std::exit(1);
-  }
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::close(fds[0]);
     const std::string out = body().dump();
     std::size_t done = 0;
@@ -566,15 +571,9 @@ readiness time_to_ready(std::uint16_t port, std::size_t routes) {
     std::perror("notify socket");
     std::exit(1);
   }
-  std::fflush(stdout);
   const auto t0 = steady::now();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::perror("fork");
-    std::exit(1);
-  }
+  const pid_t pid = fork_child();
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
     CLI::App app;
     cli_context ctx;
