@@ -14,6 +14,7 @@ namespace visionwatch {
 namespace {
 
 using labels_map = std::map<std::string, std::string>;
+using metrics_detail::gauge_value;
 using metrics_detail::instance_series;
 using metrics_detail::lag_bounds;
 using metrics_detail::receiver_series;
@@ -306,7 +307,7 @@ bool metrics::set_deferred_until(route_handle route,
   if (s == nullptr) {
     return false;
   }
-  s->deferred_until = until ? std::optional<double>(unix_seconds(*until)) : std::nullopt;
+  s->deferred_until = until ? gauge_value(unix_seconds(*until)) : gauge_value(std::nullopt);
   return true;
 }
 
