@@ -15,10 +15,10 @@
 //
 // Prints per scenario: probes/s, CPU seconds per 1,000 probes and as a share of one core (whole
 // run, and over the second half, after start-up), RSS (peak sampled every 0.5 s, at the end of
-// the run, after the service stopped, and the high-water mark), malloc's heap in use and free,
-// scheduler lag p99 (the visionwatch_scheduler_lag_seconds histogram over the second half), and
-// /metrics as curl sees it (median of three scrapes after the run, plain and gzip). Then every
-// target next to its figure.
+// the run, after the service stopped and after malloc_trim, and the high-water mark), malloc's
+// heap in use and free, scheduler lag p99 (the visionwatch_scheduler_lag_seconds histogram over
+// the second half), /metrics as curl sees it (median of three scrapes after the run, plain and
+// gzip), and what the recent-results rings add once full. Then every target next to its figure.
 #include <malloc.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -55,6 +55,7 @@
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/config_values.hpp"
+#include "daemon/runtime/heap_trim.hpp"
 #include "daemon/runtime/route_state.hpp"
 #include "daemon/runtime/service.hpp"
 #include "daemon/sim/sim_gateway.hpp"
@@ -300,6 +301,7 @@ struct figures {
   long rss_peak = 0;
   long rss_end = 0;      ///< at the end of the run, probes still running
   long rss_stopped = 0;  ///< after the service stopped and was destroyed
+  long rss_trimmed = 0;  ///< then after malloc_trim (heap_trim.hpp)
   long hwm = 0;
   double heap_used_end = 0;  ///< MiB, at the end of the run
   double heap_free_end = 0;
@@ -340,6 +342,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(figures,
                                    rss_peak,
                                    rss_end,
                                    rss_stopped,
+                                   rss_trimmed,
                                    hwm,
                                    heap_used_end,
                                    heap_free_end,
@@ -493,6 +496,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   scraper.join();
   svc.reset();
   f.rss_stopped = proc_kib("VmRSS:");
+  trim_heap(0);  // what upkeep does within 5 s of a burst of frees, had the service kept running
+  f.rss_trimmed = proc_kib("VmRSS:");
   f.hwm = proc_kib("VmHWM:");
   f.min_latency = f.timeouts ? min_latency : 0.0;
   if (last_image_probe && s.routes > 0) {
@@ -628,12 +633,13 @@ void print(const figures& f) {
                 100.0 * f.steady_cpu / f.steady_seconds,
                 f.steady_probes ? f.steady_cpu / static_cast<double>(f.steady_probes) * 1000.0 : 0.0);
   }
-  std::printf("\n  RSS %.1f MiB before the config, peak %.1f MiB (%.1f MB), %.1f at the end, %.1f stopped; HWM %.1f MiB; heap at the end %.1f MiB in use, %.1f MiB free\n",
+  std::printf("\n  RSS %.1f MiB before the config, peak %.1f MiB (%.1f MB), %.1f at the end, %.1f stopped (%.1f trimmed); HWM %.1f MiB; heap at the end %.1f MiB in use, %.1f MiB free\n",
               mib(f.rss_start),
               mib(f.rss_peak),
               mb(f.rss_peak),
               mib(f.rss_end),
               mib(f.rss_stopped),
+              mib(f.rss_trimmed),
               mib(f.hwm),
               f.heap_used_end,
               f.heap_free_end);
