@@ -437,7 +437,7 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     }
     sampler.expires_after(500ms);
     sampler.async_wait([&](boost::system::error_code ec) {
-      if (!ec) {
+      if (!ec && !stopping) {  // a wait that completed just before cancel() must not re-arm
         sample();
       }
     });
