@@ -280,6 +280,7 @@ scrape curl_metrics(unsigned short port, bool gzip) {
 /// The median (by time) of `n` scrapes.
 scrape median_scrape(unsigned short port, bool gzip, int n) {
   std::vector<scrape> all;
+  all.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     all.push_back(curl_metrics(port, gzip));
   }
@@ -382,8 +383,11 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
       config_yaml(port, s.routes, s.model, s.interval, s.timeout, state_dir() + "/" + s.name),
       "<bench>");
   f.parse_ms = ms_since(parse0);
-  if (!loaded.errors.empty()) {
-    std::fprintf(stderr, "bench config: %s\n", loaded.errors.front().to_string().c_str());
+  if (!loaded.errors.empty() || !loaded.value) {
+    std::fprintf(stderr,
+                 "bench config: %s\n",
+                 loaded.errors.empty() ? "no configuration"
+                                       : loaded.errors.front().to_string().c_str());
     std::exit(1);
   }
   net::io_context io(1);
@@ -585,6 +589,7 @@ readiness time_to_ready(std::uint16_t port, std::size_t routes) {
     add_run_command(app, ctx);
     std::vector<std::string> args = {"visionwatch", "run", "-c", config_path};
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (auto& a : args) {
       argv.push_back(a.data());
     }
@@ -709,10 +714,7 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+int run(std::vector<std::string> args) {
   if (const auto it = std::find(args.begin(), args.end(), "--trace"); it != args.end()) {
     trace = true;
     args.erase(it);
@@ -804,4 +806,14 @@ int main(int argc, char** argv) {
   ::waitpid(upstream, nullptr, 0);
   std::filesystem::remove_all(state_dir());
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scheduler_bench: %s\n", e.what());
+    return 1;
+  }
 }
