@@ -15,10 +15,10 @@
 //
 // Prints per scenario: probes/s, CPU seconds per 1,000 probes and as a share of one core (whole
 // run, and over the second half, after start-up), RSS (peak sampled every 0.5 s, at the end of
-// the run, after the service stopped, and the high-water mark), malloc's heap in use and free,
-// scheduler lag p99 (the visionwatch_scheduler_lag_seconds histogram over the second half), and
-// /metrics as curl sees it (median of three scrapes after the run, plain and gzip). Then every
-// target next to its figure.
+// the run, after the service stopped and after malloc_trim, and the high-water mark), malloc's
+// heap in use and free, scheduler lag p99 (the visionwatch_scheduler_lag_seconds histogram over
+// the second half), /metrics as curl sees it (median of three scrapes after the run, plain and
+// gzip), and what the recent-results rings add once full. Then every target next to its figure.
 #include <malloc.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -55,6 +55,7 @@
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/config_values.hpp"
+#include "daemon/runtime/heap_trim.hpp"
 #include "daemon/runtime/route_state.hpp"
 #include "daemon/runtime/service.hpp"
 #include "daemon/sim/sim_gateway.hpp"
@@ -125,21 +126,36 @@ std::pair<double, double> heap_mib() {
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
 double mb(long kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
 
-/// Runs the simulated gateway in a child (see the models below). Returns the child's pid;
-/// `port` receives its port.
-pid_t fork_upstream(std::uint16_t& port) {
+/// A pipe, or exit.
+std::array<int, 2> make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe(fds.data()) != 0) {
     std::perror("pipe");
     std::exit(1);
   }
+  return fds;
+}
+
+/// fork(), or exit; the child dies with the benchmark.
+pid_t fork_child() {
+  std::fflush(stdout);  // or the child's exit flushes the parent's buffered lines again
   const pid_t pid = ::fork();
   if (pid < 0) {
     std::perror("fork");
     std::exit(1);
   }
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  }
+  return pid;
+}
+
+/// Runs the simulated gateway in a child (see the models below). Returns the child's pid;
+/// `port` receives its port.
+pid_t fork_upstream(std::uint16_t& port) {
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
+  if (pid == 0) {
     ::close(fds[0]);
     // "vision-healthy": sim_model reads every image and answers right, with image usage, so
     // the daemon sees a healthy fleet (the steady state the budgets are about). "canned": a
@@ -264,6 +280,7 @@ scrape curl_metrics(unsigned short port, bool gzip) {
 /// The median (by time) of `n` scrapes.
 scrape median_scrape(unsigned short port, bool gzip, int n) {
   std::vector<scrape> all;
+  all.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     all.push_back(curl_metrics(port, gzip));
   }
@@ -285,6 +302,7 @@ struct figures {
   long rss_peak = 0;
   long rss_end = 0;      ///< at the end of the run, probes still running
   long rss_stopped = 0;  ///< after the service stopped and was destroyed
+  long rss_trimmed = 0;  ///< then after malloc_trim (heap_trim.hpp)
   long hwm = 0;
   double heap_used_end = 0;  ///< MiB, at the end of the run
   double heap_free_end = 0;
@@ -325,6 +343,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(figures,
                                    rss_peak,
                                    rss_end,
                                    rss_stopped,
+                                   rss_trimmed,
                                    hwm,
                                    heap_used_end,
                                    heap_free_end,
@@ -364,8 +383,11 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
       config_yaml(port, s.routes, s.model, s.interval, s.timeout, state_dir() + "/" + s.name),
       "<bench>");
   f.parse_ms = ms_since(parse0);
-  if (!loaded.errors.empty()) {
-    std::fprintf(stderr, "bench config: %s\n", loaded.errors.front().to_string().c_str());
+  if (!loaded.errors.empty() || !loaded.value) {
+    std::fprintf(stderr,
+                 "bench config: %s\n",
+                 loaded.errors.empty() ? "no configuration"
+                                       : loaded.errors.front().to_string().c_str());
     std::exit(1);
   }
   net::io_context io(1);
@@ -419,7 +441,7 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     }
     sampler.expires_after(500ms);
     sampler.async_wait([&](boost::system::error_code ec) {
-      if (!ec) {
+      if (!ec && !stopping) {  // a wait that completed just before cancel() must not re-arm
         sample();
       }
     });
@@ -478,6 +500,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   scraper.join();
   svc.reset();
   f.rss_stopped = proc_kib("VmRSS:");
+  trim_heap(0);  // what upkeep does within 5 s of a burst of frees, had the service kept running
+  f.rss_trimmed = proc_kib("VmRSS:");
   f.hwm = proc_kib("VmHWM:");
   f.min_latency = f.timeouts ? min_latency : 0.0;
   if (last_image_probe && s.routes > 0) {
@@ -494,19 +518,9 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
 /// Runs `body` in a child process and returns what it wrote as JSON (the child's memory
 /// and CPU are then the scenario's alone).
 json in_child(const std::function<json()>& body) {
-  std::array<int, 2> fds{};
-  if (::pipe(fds.data()) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  std::fflush(stdout);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::perror("fork");
-    std::exit(1);
-  }
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::close(fds[0]);
     const std::string out = body().dump();
     std::size_t done = 0;
@@ -566,21 +580,16 @@ readiness time_to_ready(std::uint16_t port, std::size_t routes) {
     std::perror("notify socket");
     std::exit(1);
   }
-  std::fflush(stdout);
   const auto t0 = steady::now();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::perror("fork");
-    std::exit(1);
-  }
+  const pid_t pid = fork_child();
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
     CLI::App app;
     cli_context ctx;
     add_run_command(app, ctx);
     std::vector<std::string> args = {"visionwatch", "run", "-c", config_path};
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (auto& a : args) {
       argv.push_back(a.data());
     }
@@ -629,12 +638,13 @@ void print(const figures& f) {
                 100.0 * f.steady_cpu / f.steady_seconds,
                 f.steady_probes ? f.steady_cpu / static_cast<double>(f.steady_probes) * 1000.0 : 0.0);
   }
-  std::printf("\n  RSS %.1f MiB before the config, peak %.1f MiB (%.1f MB), %.1f at the end, %.1f stopped; HWM %.1f MiB; heap at the end %.1f MiB in use, %.1f MiB free\n",
+  std::printf("\n  RSS %.1f MiB before the config, peak %.1f MiB (%.1f MB), %.1f at the end, %.1f stopped (%.1f trimmed); HWM %.1f MiB; heap at the end %.1f MiB in use, %.1f MiB free\n",
               mib(f.rss_start),
               mib(f.rss_peak),
               mb(f.rss_peak),
               mib(f.rss_end),
               mib(f.rss_stopped),
+              mib(f.rss_trimmed),
               mib(f.hwm),
               f.heap_used_end,
               f.heap_free_end);
@@ -704,10 +714,7 @@ std::string load_average() {
   return a + " " + b + " " + c;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+int run(std::vector<std::string> args) {
   if (const auto it = std::find(args.begin(), args.end(), "--trace"); it != args.end()) {
     trace = true;
     args.erase(it);
@@ -799,4 +806,14 @@ int main(int argc, char** argv) {
   ::waitpid(upstream, nullptr, 0);
   std::filesystem::remove_all(state_dir());
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scheduler_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -27,6 +28,30 @@ inline constexpr std::array<double, 14> duration_bounds = {
 // Scheduler lag: healthy is well under a millisecond; a second means the loop is starved.
 inline constexpr std::array<double, 10> lag_bounds = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+
+/// A gauge's value or none yet, in 8 bytes: std::optional<double> takes 16, and a route has a
+/// dozen such gauges (10,000 routes: 1 MB). "None" is a quiet NaN with a payload no
+/// arithmetic produces; every other double, other NaNs included, is a value.
+class gauge_value {
+ public:
+  gauge_value() = default;
+  // NOLINTBEGIN(google-explicit-constructor): assigned and compared like the optional it replaces
+  gauge_value(std::nullopt_t /*none*/) noexcept {}
+  gauge_value(double v) noexcept : v_(v) {}
+  gauge_value(const std::optional<double>& v) noexcept : v_(v ? *v : none()) {}
+  // NOLINTEND(google-explicit-constructor)
+
+  [[nodiscard]] bool has_value() const noexcept {
+    return std::bit_cast<std::uint64_t>(v_) != none_bits;
+  }
+  explicit operator bool() const noexcept { return has_value(); }
+  double operator*() const noexcept { return v_; }
+
+ private:
+  static constexpr std::uint64_t none_bits = 0x7ff8'dead'beef'0001ULL;
+  static double none() noexcept { return std::bit_cast<double>(none_bits); }
+  double v_ = none();
+};
 
 /// A fixed-bucket histogram's counts as the sinks read them: per bucket (not cumulative), the
 /// last one is +Inf.
@@ -86,36 +111,37 @@ struct route_series {
   std::array<std::uint64_t, silent_count> silent{};
   histogram_data<duration_bounds.size()> duration;
   /// Time to first token of streamed probes, on the duration's buckets.
-  histogram_data<duration_bounds.size()> first_token;
+  /// Made by the first probe that has one (most routes never stream: 136 bytes each saved).
+  std::unique_ptr<histogram_data<duration_bounds.size()>> first_token;
   double cost = 0;
   std::uint64_t skipped = 0;
   // Absent until first known: unknown is no sample, never a misleading 0.
-  std::optional<double> success;
+  gauge_value success;
   /// Window latency at quantile_values; _sum and _count come from `duration`, which observes
   /// the same probes (those that got a response) but over the process life.
-  std::array<std::optional<double>, quantile_count> latency;
-  std::optional<double> success_ratio;
+  std::array<gauge_value, quantile_count> latency;
+  gauge_value success_ratio;
   /// The last probe's phases; phases[first_token] only counts when has_first_token (a
   /// streamed probe that got text).
   std::optional<std::array<double, phase_count>> phases;
   bool has_first_token = false;
   /// Completion tokens per second after the first token, of the last streamed probe that had
   /// both (absent until then).
-  std::optional<double> output_tokens_per_second;
-  std::optional<double> prompt;
-  std::optional<double> completion;
-  std::optional<double> image;
-  std::optional<double> baseline;
-  std::optional<double> cost_per_success;
-  std::optional<double> last_probe;
-  std::optional<double> last_success;
+  gauge_value output_tokens_per_second;
+  gauge_value prompt;
+  gauge_value completion;
+  gauge_value image;
+  gauge_value baseline;
+  gauge_value cost_per_success;
+  gauge_value last_probe;
+  gauge_value last_success;
   /// Unix time until which a Retry-After defers the route's probes; absent when not deferred.
-  std::optional<double> deferred_until;
+  gauge_value deferred_until;
   bool retry_mode = false;  ///< the last probe failed: the next comes after retry_interval
   /// One per configured shape, in configuration order (routes × shapes series, no more).
   struct shape_series {
     probe_shape shape = probe_shape::plain;
-    std::optional<double> success;  ///< the shape's last probe: 1 ok, 0 not; absent until then
+    gauge_value success;  ///< the shape's last probe: 1 ok, 0 not; absent until then
     std::uint64_t failures = 0;     ///< its probes that were not ok
   };
   std::vector<shape_series> shapes;

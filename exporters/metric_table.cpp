@@ -27,16 +27,16 @@ constexpr family_row per_instance(family_def def, writer /*write*/) {
   return row;
 }
 
-/// A gauge that has no sample until its value is known.
-template <class sink>
-void optional_value(sink& out, const std::optional<double>& v, label_group g, label_ref a = {}) {
+/// A gauge that has no sample until its value is known (a gauge_value or an optional).
+template <class sink, class maybe>
+void optional_value(sink& out, const maybe& v, label_group g, label_ref a = {}) {
   if (v) {
     out.value(*v, g, a);
   }
 }
 
 /// Per-route gauges that are absent until known: `member` of route_series, labelled by `labels`.
-template <std::optional<double> route_series::*member, label_group (route_series::*labels)() const>
+template <gauge_value route_series::*member, label_group (route_series::*labels)() const>
 constexpr auto optional_gauge = [](auto& out, const route_series& s) {
   optional_value(out, s.*member, (s.*labels)());
 };
@@ -144,7 +144,10 @@ constexpr std::array rows = {
                "route,model"},
               [](auto& out, const route_series& s) {
                 if (s.labels.stream) {
-                  out.histogram(s.first_token.view(), label_table().duration, s.route_model());
+                  static const histogram_data<duration_bounds.size()> none;  // no probe yet
+                  out.histogram((s.first_token ? *s.first_token : none).view(),
+                                label_table().duration,
+                                s.route_model());
                 }
               }),
     per_route({"visionwatch_probe_output_tokens_per_second",

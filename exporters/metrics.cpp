@@ -14,6 +14,7 @@ namespace visionwatch {
 namespace {
 
 using labels_map = std::map<std::string, std::string>;
+using metrics_detail::gauge_value;
 using metrics_detail::instance_series;
 using metrics_detail::lag_bounds;
 using metrics_detail::receiver_series;
@@ -233,7 +234,10 @@ bool metrics::record(route_handle route, const probe_result& result, const windo
       p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.first_token.value_or(0)};
   s->has_first_token = p.first_token.has_value();
   if (p.first_token) {
-    s->first_token.observe(*p.first_token, metrics_detail::duration_bounds);
+    if (!s->first_token) {
+      s->first_token = std::make_unique<decltype(s->first_token)::element_type>();
+    }
+    s->first_token->observe(*p.first_token, metrics_detail::duration_bounds);
     // Output speed once the answer has started: completion tokens over the time after the
     // first token (a stream that ended right at its first token has no rate).
     const double after = p.total - *p.first_token;
@@ -303,7 +307,7 @@ bool metrics::set_deferred_until(route_handle route,
   if (s == nullptr) {
     return false;
   }
-  s->deferred_until = until ? std::optional<double>(unix_seconds(*until)) : std::nullopt;
+  s->deferred_until = until ? gauge_value(unix_seconds(*until)) : gauge_value(std::nullopt);
   return true;
 }
 

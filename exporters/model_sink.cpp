@@ -36,7 +36,7 @@ void model_sink::histogram(histogram_view h, const histogram_axis& axis, label_g
   }
 }
 
-void model_sink::summary(const std::array<std::optional<double>, quantile_count>& quantiles,
+void model_sink::summary(const std::array<gauge_value, quantile_count>& quantiles,
                          double sum,
                          std::uint64_t count,
                          label_group g) {

@@ -30,7 +30,7 @@ class model_sink {
   void value(double v, label_group g = {}, label_ref a = {}, label_ref b = {});
   void histogram(histogram_view h, const histogram_axis& axis, label_group g = {});
   /// Quantiles that are unset are left out.
-  void summary(const std::array<std::optional<double>, quantile_count>& quantiles,
+  void summary(const std::array<gauge_value, quantile_count>& quantiles,
                double sum,
                std::uint64_t count,
                label_group g);

@@ -25,7 +25,7 @@ void text_sink::histogram(histogram_view h, const histogram_axis& axis, label_gr
       out_, def_->name, "_count", {g.fragment, constant_}, static_cast<double>(h.count));
 }
 
-void text_sink::summary(const std::array<std::optional<double>, quantile_count>& quantiles,
+void text_sink::summary(const std::array<gauge_value, quantile_count>& quantiles,
                         double sum,
                         std::uint64_t count,
                         label_group g) {

@@ -39,7 +39,7 @@ class text_sink {
   }
   void histogram(histogram_view h, const histogram_axis& axis, label_group g = {});
   /// Quantiles that are unset are left out; `sum` and `count` are always written.
-  void summary(const std::array<std::optional<double>, quantile_count>& quantiles,
+  void summary(const std::array<gauge_value, quantile_count>& quantiles,
                double sum,
                std::uint64_t count,
                label_group g);

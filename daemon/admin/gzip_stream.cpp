@@ -104,7 +104,7 @@ void gzip_stream::write(std::string_view in, bool last, std::string& out) {
       // Room for what this call may emit: level 1 shrinks the exposition 20x or more, and the
       // loop takes another round when it does not.
       const std::size_t used = out.size();
-      const std::size_t room = std::max<std::size_t>(take / 8, 16 * 1024);
+      const std::size_t room = std::max<std::size_t>(take / 8, std::size_t{16} * 1024);
       out.resize(used + room);
       z_.next_out = reinterpret_cast<Bytef*>(out.data() + used);  // NOLINT: zlib's byte type
       z_.avail_out = static_cast<uInt>(room);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -10,140 +12,235 @@ namespace visionwatch {
 
 namespace {
 
-constexpr std::int64_t absent = std::numeric_limits<std::int64_t>::min();
 constexpr std::uint8_t success_bit = 1;
 constexpr std::uint8_t silent_bit = 2;
 /// The rest of a window byte holds the probe's shape (probe_shape_count fits in 4 bits).
 constexpr unsigned shape_shift = 2;
 static_assert(probe_shape_count <= 16);
 
-std::int64_t pack(const std::optional<long long>& v) { return v ? *v : absent; }
-std::optional<long long> unpack(std::int64_t v) {
-  return v == absent ? std::nullopt : std::optional<long long>(v);
+// Flags of a packed result (see pack()).
+constexpr std::uint8_t has_cost = 1;
+constexpr std::uint8_t has_retry_after = 2;
+constexpr std::uint8_t is_custom = 4;
+constexpr std::uint8_t is_control = 8;
+constexpr std::uint8_t is_usage_missing = 16;
+
+/// Appends the parts of a packed result.
+class packer {
+ public:
+  explicit packer(std::string& out) : out_(out) {}
+  template <class T>
+  void raw(T v) {
+    std::array<char, sizeof(T)> bytes{};
+    std::memcpy(bytes.data(), &v, sizeof(T));
+    out_.append(bytes.data(), bytes.size());
+  }
+  void varint(std::uint64_t v) {
+    while (v >= 0x80) {
+      out_ += static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    out_ += static_cast<char>(v);
+  }
+  void signed_varint(std::int64_t v) {  // zigzag: small magnitudes, either sign, stay short
+    varint((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+  }
+  void text(std::string_view s) {
+    varint(s.size());
+    out_.append(s);
+  }
+
+ private:
+  std::string& out_;
+};
+
+/// Reads what packer wrote, in the same order. The bytes are ours: no bounds to check.
+class unpacker {
+ public:
+  explicit unpacker(const char* at) : at_(at) {}
+  template <class T>
+  T raw() {
+    T v{};
+    std::memcpy(&v, at_, sizeof(T));
+    at_ += sizeof(T);
+    return v;
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      const auto byte = static_cast<std::uint8_t>(*at_++);
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        return v;
+      }
+    }
+  }
+  std::int64_t signed_varint() {
+    const std::uint64_t v = varint();
+    return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  }
+  std::string text() {
+    const auto size = static_cast<std::size_t>(varint());
+    std::string s(at_, size);
+    at_ += size;
+    return s;
+  }
+  [[nodiscard]] const char* at() const noexcept { return at_; }
+
+ private:
+  const char* at_;
+};
+
+/// Appends `r` (all but its route name) to `out`, prefixed by its length: numbers that are
+/// usually 0 or absent behind presence bits, small integers as varints, the texts with their
+/// lengths. A healthy probe takes about 100 bytes, a third of a probe_result, half of the
+/// fixed-size record with a separate text block this replaced (20 per route: 21 MB at 10,000
+/// routes once every ring is full).
+void pack(const probe_result& r, std::vector<char>& out) {
+  std::string body;
+  body.reserve(128 + r.reason.size() + r.expected.size() + r.answer_excerpt.size());
+  packer w(body);
+  w.raw(static_cast<std::int64_t>(r.started_at.time_since_epoch().count()));
+  w.varint(r.sequence);
+  w.raw(r.seed);
+  w.raw(r.latency_seconds);
+  const bool cost = std::bit_cast<std::uint64_t>(r.cost_usd) != 0;  // -0.0 too
+  std::uint8_t flags = (cost ? has_cost : 0) |
+                       (r.retry_after ? has_retry_after : 0) | (r.custom ? is_custom : 0) |
+                       (r.control ? is_control : 0) | (r.usage_missing ? is_usage_missing : 0);
+  w.raw(flags);
+  if (cost) {
+    w.raw(r.cost_usd);
+  }
+  if (r.retry_after) {
+    w.signed_varint(r.retry_after->count());
+  }
+  // Phases: a bit per phase that is not +0.0 (-0.0 and NaN keep their bits), first_token's bit
+  // for its presence.
+  const auto& p = r.phases;
+  const std::array<double, 7> slices = {p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total};
+  std::uint8_t phase_mask = 0;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    if (std::bit_cast<std::uint64_t>(slices[i]) != 0) {
+      phase_mask |= static_cast<std::uint8_t>(1U << i);
+    }
+  }
+  if (p.first_token) {
+    phase_mask |= 0x80;
+  }
+  w.raw(phase_mask);
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    if ((phase_mask & (1U << i)) != 0) {
+      w.raw(slices[i]);
+    }
+  }
+  if (p.first_token) {
+    w.raw(*p.first_token);
+  }
+  const auto& t = r.tokens;
+  const std::array<const std::optional<long long>*, 6> tokens = {&t.prompt_tokens,
+                                                                &t.completion_tokens,
+                                                                &t.total_tokens,
+                                                                &t.image_tokens,
+                                                                &t.cached_tokens,
+                                                                &r.baseline_prompt_tokens};
+  std::uint8_t token_mask = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i]->has_value()) {
+      token_mask |= static_cast<std::uint8_t>(1U << i);
+    }
+  }
+  w.raw(token_mask);
+  for (const auto* v : tokens) {
+    if (v->has_value()) {
+      w.signed_varint(**v);
+    }
+  }
+  w.varint(std::min(r.http_status, 65535U));
+  w.raw(r.result);
+  w.raw(r.note);
+  w.raw(r.kind);
+  w.raw(r.shape);
+  w.text(r.reason);
+  w.text(r.expected);
+  w.text(r.answer_excerpt);
+  std::string prefix;
+  packer(prefix).varint(body.size());
+  const std::size_t needed = out.size() + prefix.size() + body.size();
+  if (needed > out.capacity()) {
+    // An eighth to spare, not the doubling of push_back: a full ring of 20 results would
+    // otherwise sit in up to twice its size.
+    out.reserve(needed + needed / 8);
+  }
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  out.insert(out.end(), body.begin(), body.end());
+}
+
+/// The packed result at `at` (its length prefix), and where the next one starts.
+std::pair<probe_result, const char*> unpack(const char* at) {
+  unpacker prefix(at);
+  const auto size = prefix.varint();
+  unpacker u(prefix.at());
+  probe_result r;
+  r.started_at = std::chrono::system_clock::time_point(
+      std::chrono::system_clock::duration(u.raw<std::int64_t>()));
+  r.sequence = u.varint();
+  r.seed = u.raw<std::uint64_t>();
+  r.latency_seconds = u.raw<double>();
+  const auto flags = u.raw<std::uint8_t>();
+  if ((flags & has_cost) != 0) {
+    r.cost_usd = u.raw<double>();
+  }
+  if ((flags & has_retry_after) != 0) {
+    r.retry_after = std::chrono::seconds(u.signed_varint());
+  }
+  r.custom = (flags & is_custom) != 0;
+  r.control = (flags & is_control) != 0;
+  r.usage_missing = (flags & is_usage_missing) != 0;
+  const auto phase_mask = u.raw<std::uint8_t>();
+  auto& p = r.phases;
+  const std::array<double*, 7> slices = {
+      &p.dns, &p.connect, &p.tls, &p.send, &p.ttfb, &p.transfer, &p.total};
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    if ((phase_mask & (1U << i)) != 0) {
+      *slices[i] = u.raw<double>();
+    }
+  }
+  if ((phase_mask & 0x80) != 0) {
+    p.first_token = u.raw<double>();
+  }
+  const auto token_mask = u.raw<std::uint8_t>();
+  auto& t = r.tokens;
+  const std::array<std::optional<long long>*, 6> tokens = {&t.prompt_tokens,
+                                                          &t.completion_tokens,
+                                                          &t.total_tokens,
+                                                          &t.image_tokens,
+                                                          &t.cached_tokens,
+                                                          &r.baseline_prompt_tokens};
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if ((token_mask & (1U << i)) != 0) {
+      *tokens[i] = u.signed_varint();
+    }
+  }
+  r.http_status = static_cast<unsigned>(u.varint());
+  r.result = u.raw<outcome>();
+  r.note = u.raw<probe_note>();
+  r.kind = u.raw<challenge_kind>();
+  r.shape = u.raw<probe_shape>();
+  r.reason = u.text();
+  r.expected = u.text();
+  r.answer_excerpt = u.text();
+  return {std::move(r), prefix.at() + size};
+}
+
+/// Where the packed result after the one at `at` starts.
+const char* skip(const char* at) {
+  unpacker prefix(at);
+  const auto size = prefix.varint();
+  return prefix.at() + size;
 }
 
 }  // namespace
-
-/// A probe_result without its route name, its numbers in place and its three texts in one
-/// allocation.
-struct route_state::stored_result {
-  std::int64_t started = 0;  ///< system_clock ticks
-  std::uint64_t sequence = 0;
-  std::uint64_t seed = 0;
-  double latency = 0;
-  double cost = 0;
-  /// dns, connect, tls, send, ttfb, transfer, total, first_token (-1: none)
-  std::array<double, 8> phases{};
-  std::array<std::int64_t, 6> tokens{};  ///< prompt, completion, total, image, cached, baseline
-  std::int64_t retry_after = absent;     ///< seconds
-  std::uint32_t reason_size = 0;
-  std::uint32_t expected_size = 0;
-  std::uint32_t answer_size = 0;
-  std::uint16_t http_status = 0;
-  outcome result = outcome::ok;
-  probe_note note = probe_note::none;
-  challenge_kind kind = challenge_kind::digits;
-  probe_shape shape = probe_shape::plain;
-  bool custom = false;
-  bool control = false;
-  bool usage_missing = false;
-  // NOLINTNEXTLINE(modernize-avoid-c-arrays): one block for three strings keeps a result small
-  std::unique_ptr<char[]> text;  ///< reason, expected, answer excerpt; null when all empty
-
-  static stored_result from(const probe_result& r) {
-    stored_result x;
-    x.started = r.started_at.time_since_epoch().count();
-    x.sequence = r.sequence;
-    x.seed = r.seed;
-    x.latency = r.latency_seconds;
-    x.cost = r.cost_usd;
-    const auto& p = r.phases;
-    x.phases = {
-        p.dns, p.connect, p.tls, p.send, p.ttfb, p.transfer, p.total, p.first_token.value_or(-1)};
-    const auto& t = r.tokens;
-    x.tokens = {pack(t.prompt_tokens),
-                pack(t.completion_tokens),
-                pack(t.total_tokens),
-                pack(t.image_tokens),
-                pack(t.cached_tokens),
-                pack(r.baseline_prompt_tokens)};
-    if (r.retry_after) {
-      x.retry_after = r.retry_after->count();
-    }
-    x.http_status = static_cast<std::uint16_t>(std::min(r.http_status, 65535U));
-    x.result = r.result;
-    x.note = r.note;
-    x.kind = r.kind;
-    x.shape = r.shape;
-    x.custom = r.custom;
-    x.control = r.control;
-    x.usage_missing = r.usage_missing;
-    x.reason_size = static_cast<std::uint32_t>(r.reason.size());
-    x.expected_size = static_cast<std::uint32_t>(r.expected.size());
-    x.answer_size = static_cast<std::uint32_t>(r.answer_excerpt.size());
-    const std::size_t total = r.reason.size() + r.expected.size() + r.answer_excerpt.size();
-    if (total > 0) {
-      // NOLINTNEXTLINE(modernize-avoid-c-arrays): one block for the three strings, as above
-      x.text = std::make_unique_for_overwrite<char[]>(total);
-      char* out = x.text.get();
-      for (const std::string* s : {&r.reason, &r.expected, &r.answer_excerpt}) {
-        if (!s->empty()) {
-          // NOLINTNEXTLINE(bugprone-not-null-terminated-result): sizes are stored, no terminator
-          std::memcpy(out, s->data(), s->size());
-          out += s->size();
-        }
-      }
-    }
-    return x;
-  }
-
-  [[nodiscard]] probe_result to_result() const {
-    probe_result r;
-    r.started_at =
-        std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started));
-    r.sequence = sequence;
-    r.seed = seed;
-    r.latency_seconds = latency;
-    r.cost_usd = cost;
-    r.phases = {phases[0],
-                phases[1],
-                phases[2],
-                phases[3],
-                phases[4],
-                phases[5],
-                phases[6],
-                phases[7] >= 0 ? std::optional<double>(phases[7]) : std::nullopt};
-    r.tokens.prompt_tokens = unpack(tokens[0]);
-    r.tokens.completion_tokens = unpack(tokens[1]);
-    r.tokens.total_tokens = unpack(tokens[2]);
-    r.tokens.image_tokens = unpack(tokens[3]);
-    r.tokens.cached_tokens = unpack(tokens[4]);
-    r.baseline_prompt_tokens = unpack(tokens[5]);
-    if (retry_after != absent) {
-      r.retry_after = std::chrono::seconds(retry_after);
-    }
-    r.http_status = http_status;
-    r.result = result;
-    r.note = note;
-    r.kind = kind;
-    r.shape = shape;
-    r.custom = custom;
-    r.control = control;
-    r.usage_missing = usage_missing;
-    const char* in = text.get();
-    const auto take = [&in](std::uint32_t size) {
-      std::string s(in, in + size);  // size 0 with a null `in` is an empty range
-      in += size;
-      return s;
-    };
-    if (in != nullptr) {
-      r.reason = take(reason_size);
-      r.expected = take(expected_size);
-      r.answer_excerpt = take(answer_size);
-    }
-    return r;
-  }
-};
 
 namespace {
 
@@ -159,8 +256,9 @@ std::size_t count_flag(const ring_window<std::uint8_t>& w, std::uint8_t bit) {
 route_state::route_state(std::size_t window, std::size_t recent)
     : latency_(window),
       cost_(window),
+      window_(static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX))),
       flags_(window),
-      recent_limit_(std::max<std::size_t>(recent, 1)) {}
+      recent_limit_(static_cast<std::uint16_t>(std::clamp<std::size_t>(recent, 1, 65535))) {}
 
 route_state::~route_state() = default;
 route_state::route_state(route_state&&) noexcept = default;
@@ -171,39 +269,42 @@ void route_state::record(const probe_result& r) {
     latency_.add(r.latency_seconds);
   }
   if (r.phases.first_token) {
-    first_token_.add(*r.phases.first_token);
+    if (!first_token_) {
+      first_token_ = std::make_unique<sample_window>(window_);
+    }
+    first_token_->add(*r.phases.first_token);
   }
   flags_.add(static_cast<std::uint8_t>((r.success() ? success_bit : 0U) |
                                        (r.silent() ? silent_bit : 0U) |
                                        (static_cast<unsigned>(r.shape) << shape_shift)));
-  const auto seen = std::find_if(
-      latest_.begin(), latest_.end(), [&r](const auto& l) { return l.first == r.shape; });
-  if (seen != latest_.end()) {
+  const auto known = latest_.begin() + latest_count_;
+  const auto seen =
+      std::find_if(latest_.begin(), known, [&r](const auto& l) { return l.first == r.shape; });
+  if (seen != known) {
     seen->second = r.result;
-  } else {
-    latest_.emplace_back(r.shape, r.result);
+  } else if (latest_count_ < latest_.size()) {
+    latest_[latest_count_++] = {r.shape, r.result};
   }
   cost_.add(r.cost_usd);
-  if (recent_.size() < recent_limit_) {
-    if (recent_.size() == recent_.capacity()) {
-      // Doubling up to the limit, not past it: 20 results in a capacity of 32 would waste
-      // 2.3 KiB per route once the ring is full.
-      recent_.reserve(std::min(std::max<std::size_t>(2 * recent_.capacity(), 1), recent_limit_));
-    }
-    recent_.push_back(stored_result::from(r));
-  } else {
-    recent_[recent_next_] = stored_result::from(r);
+  last_result_ = r.result;
+  last_shape_ = r.shape;
+  if (recent_size_ == recent_limit_) {
+    recent_.erase(recent_.begin(), recent_.begin() + (skip(recent_.data()) - recent_.data()));
+    --recent_size_;
   }
-  recent_next_ = (recent_next_ + 1) % recent_limit_;
-  recent_size_ = std::min(recent_size_ + 1, recent_limit_);
+  pack(r, recent_);
+  ++recent_size_;
 }
 
 std::vector<probe_result> route_state::recent() const {
   std::vector<probe_result> out;
   out.reserve(recent_size_);
-  for (std::size_t i = 1; i <= recent_size_; ++i) {
-    out.push_back(recent_[(recent_next_ + recent_limit_ - i) % recent_limit_].to_result());
+  for (const char* at = recent_.data(); at != recent_.data() + recent_.size();) {
+    auto [r, next] = unpack(at);
+    out.push_back(std::move(r));
+    at = next;
   }
+  std::reverse(out.begin(), out.end());  // newest first
   return out;
 }
 
@@ -211,22 +312,23 @@ std::optional<probe_result> route_state::last() const {
   if (recent_size_ == 0) {
     return std::nullopt;
   }
-  return recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_].to_result();
+  const char* at = recent_.data();
+  for (std::size_t i = 1; i < recent_size_; ++i) {
+    at = skip(at);
+  }
+  return unpack(at).first;
 }
 
 std::optional<probe_result> route_state::last_control() const {
-  if (!last_control_) {
+  if (last_control_.empty()) {
     return std::nullopt;
   }
-  return last_control_->to_result();
+  return unpack(last_control_.data()).first;
 }
 
 bool route_state::record_baseline(const probe_result& r) {
-  if (last_control_) {
-    *last_control_ = stored_result::from(r);
-  } else {
-    last_control_ = std::make_unique<stored_result>(stored_result::from(r));
-  }
+  last_control_.clear();
+  pack(r, last_control_);
   auto& b = baselines_[static_cast<std::size_t>(form_of(r.shape))];
   b.attempted = r.started_at;
   if (!r.success() || !r.tokens.prompt_tokens) {
@@ -248,12 +350,9 @@ probe_shape route_state::next_shape(std::span<const probe_shape> shapes, bool re
   if (shapes.empty()) {
     return probe_shape::plain;
   }
-  if (retry && recent_size_ > 0) {
-    const auto& last = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
-    if (last.result != outcome::ok &&
-        std::find(shapes.begin(), shapes.end(), last.shape) != shapes.end()) {
-      return last.shape;
-    }
+  if (retry && recent_size_ > 0 && last_result_ != outcome::ok &&
+      std::find(shapes.begin(), shapes.end(), last_shape_) != shapes.end()) {
+    return last_shape_;
   }
   return shapes[rotation_++ % shapes.size()];
 }
@@ -285,9 +384,9 @@ std::vector<shape_outcome> route_state::latest(std::span<const probe_shape> shap
   out.reserve(shapes.size());
   for (const auto s : shapes) {
     shape_outcome o{s, std::nullopt};
-    for (const auto& [shape, result] : latest_) {
-      if (shape == s) {
-        o.last = result;
+    for (std::size_t i = 0; i < latest_count_; ++i) {
+      if (latest_[i].first == s) {
+        o.last = latest_[i].second;
       }
     }
     out.push_back(o);
@@ -310,7 +409,10 @@ std::pair<std::size_t, std::size_t> route_state::shape_window(probe_shape shape)
 void route_state::set_window(std::size_t window) {
   latency_.set_capacity(window);
   cost_.set_capacity(window);
-  first_token_.set_capacity(window);
+  window_ = static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX));
+  if (first_token_) {
+    first_token_->set_capacity(window);
+  }
   flags_.set_capacity(window);
 }
 
@@ -331,8 +433,8 @@ window_figures route_state::figures() const {
     f.latency_p99 = quantile_of_sorted(sorted, 0.99);
     f.latency_max = sorted.back();
   }
-  if (!first_token_.empty()) {
-    f.first_token_p90 = quantile_of_sorted(first_token_.sorted(), 0.9);
+  if (first_token_ && !first_token_->empty()) {
+    f.first_token_p90 = quantile_of_sorted(first_token_->sorted(), 0.9);
   }
   return f;
 }

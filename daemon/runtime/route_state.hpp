@@ -4,10 +4,9 @@
 /// text-only usage baselines (one per request form, daemon/runtime/probe_shapes.hpp), the probe
 /// sequence and the shape rotation, and each shape's latest outcome. Pure; one io_context thread.
 ///
-/// Kept compact because a daemon may watch 10,000 routes: results are stored as fixed-size
-/// records with their three texts (reason, expected answer, answer excerpt) in one allocation,
-/// not as probe_result values (measured: ~450 bytes each plus their strings), and the success
-/// and silent-failure windows hold one byte per probe.
+/// Kept compact because a daemon may watch 10,000 routes: the recent results are packed into
+/// one byte string per route (about 100 bytes for a healthy probe; a probe_result is ~450 plus
+/// its strings), and the success and silent-failure windows hold one byte per probe.
 
 #include <array>
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "daemon/runtime/probe_shapes.hpp"
@@ -89,15 +89,19 @@ class route_state {
   [[nodiscard]] std::uint64_t silent_in_window() const;
 
  private:
-  struct stored_result;
-  sample_window latency_;              ///< seconds, probes that got an HTTP response
-  sample_window cost_;                 ///< USD per probe, failed probes too
-  sample_window first_token_;          ///< seconds, streamed probes that got text
-  ring_window<std::uint8_t> flags_;    ///< one byte per probe: bit 0 success, bit 1 silent
-  std::vector<stored_result> recent_;  ///< ring, capacity recent_limit_
-  std::size_t recent_next_ = 0;
-  std::size_t recent_size_ = 0;
-  std::size_t recent_limit_;
+  sample_window latency_;            ///< seconds, probes that got an HTTP response
+  sample_window cost_;               ///< USD per probe, failed probes too
+  /// Seconds, streamed probes that got text; made with the first one (most routes never
+  /// stream: 180 bytes each saved).
+  std::unique_ptr<sample_window> first_token_;
+  std::uint32_t window_;  ///< the windows' size, for first_token_ when it is made
+  ring_window<std::uint8_t> flags_;  ///< one byte per probe: bit 0 success, bit 1 silent
+  /// The last recent_limit_ image probes, packed oldest first (route_state.cpp's pack()).
+  std::vector<char> recent_;
+  std::uint16_t recent_size_ = 0;  ///< results in recent_
+  std::uint16_t recent_limit_;
+  outcome last_result_ = outcome::ok;  ///< the newest image probe's, for next_shape()
+  probe_shape last_shape_ = probe_shape::plain;
   struct learned {
     std::optional<long long> tokens;
     std::optional<std::chrono::system_clock::time_point> at;
@@ -106,12 +110,13 @@ class route_state {
     std::optional<std::chrono::system_clock::time_point> attempted;
   };
   std::array<learned, request_form_count> baselines_;  ///< by request_form
-  std::unique_ptr<stored_result> last_control_;
+  std::vector<char> last_control_;  ///< the last control request, packed; empty until one ran
   std::uint64_t sequence_ = 0;
   std::uint64_t rotation_ = 0;  ///< probes that took the next shape in rotation
-  /// The latest outcome of each shape probed so far (in the order first probed; at most
-  /// probe_shape_count entries, one for a route of one shape).
-  std::vector<std::pair<probe_shape, outcome>> latest_;
+  /// The latest outcome of each shape probed so far, in the order first probed: the first
+  /// latest_count_ entries (in place, not a vector: one for a route of one shape).
+  std::array<std::pair<probe_shape, outcome>, probe_shape_count> latest_{};
+  std::uint8_t latest_count_ = 0;
 };
 
 }  // namespace visionwatch

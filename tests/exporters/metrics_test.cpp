@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -415,6 +416,20 @@ TEST_SUITE("unit") {
     CHECK(e.value("visionwatch_probe_image_tokens", r) == 255);
     CHECK(e.find("visionwatch_cost_per_success_usd").empty());
     CHECK(e.value("visionwatch_probe_success_ratio", r) == 1);
+
+    // A NaN figure is a value (a NaN sample), not an absent one.
+    m.record(h,
+             p,
+             window_figures{std::numeric_limits<double>::quiet_NaN(),
+                            2.0,
+                            3.0,
+                            4.0,
+                            std::numeric_limits<double>::quiet_NaN(),
+                            1.0});
+    const auto nan = parse(m.render());
+    REQUIRE(nan.find("visionwatch_cost_per_success_usd", r).size() == 1);
+    CHECK(std::isnan(nan.find("visionwatch_cost_per_success_usd", r)[0].value));
+    CHECK(nan.find("visionwatch_probe_latency_seconds", {{"quantile", "0.5"}}).size() == 1);
   }
 
   TEST_CASE("a control request updates only the usage baseline and the spend") {

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
+
 using namespace visionwatch;
 
 namespace {
@@ -152,6 +155,79 @@ TEST_SUITE("unit") {
     CHECK(two[0].reason == "wrong answer");
     CHECK(two[1].sequence == 43);
     CHECK(two[1].reason.empty());
+  }
+
+  TEST_CASE("a stored result keeps edge values exactly") {
+    route_state s(100, 3);
+    probe_result r;
+    r.sequence = ~std::uint64_t{0};
+    r.phases.dns = -0.0;  // kept with its sign
+    r.phases.connect = std::numeric_limits<double>::infinity();
+    r.phases.first_token = 0.0;  // present and 0 is not absent
+    r.latency_seconds = std::numeric_limits<double>::quiet_NaN();
+    r.tokens.prompt_tokens = std::numeric_limits<long long>::max();
+    r.tokens.completion_tokens = std::numeric_limits<long long>::min();
+    r.tokens.cached_tokens = -1;
+    r.retry_after = std::chrono::seconds(-5);
+    r.http_status = 70000;  // kept as 65535, as ever
+    r.cost_usd = -0.0;      // not counted as spend anywhere, but kept
+    r.reason = std::string(300, 'x') + std::string(1, '\0') + "end";  // long, NUL inside
+    r.started_at = std::chrono::system_clock::time_point(std::chrono::nanoseconds(-1));
+    s.record(r);
+    const auto b = s.last();
+    REQUIRE(b);
+    CHECK(b->sequence == r.sequence);
+    CHECK(b->phases.dns == 0.0);
+    CHECK(std::signbit(b->phases.dns));
+    CHECK(b->phases.connect == r.phases.connect);
+    REQUIRE(b->phases.first_token.has_value());
+    CHECK(*b->phases.first_token == 0.0);
+    CHECK(std::isnan(b->latency_seconds));
+    CHECK(b->tokens.prompt_tokens == r.tokens.prompt_tokens);
+    CHECK(b->tokens.completion_tokens == r.tokens.completion_tokens);
+    CHECK(b->tokens.cached_tokens == -1);
+    CHECK_FALSE(b->tokens.total_tokens.has_value());
+    REQUIRE(b->retry_after.has_value());
+    CHECK(b->retry_after->count() == -5);
+    CHECK(b->http_status == 65535);
+    CHECK(std::signbit(b->cost_usd));
+    CHECK(b->reason == r.reason);
+    CHECK(b->started_at == r.started_at);
+    // Texts of every length around the one-byte length prefix's limit, in and out of the ring.
+    for (std::size_t n : {0, 1, 127, 128, 129, 16383, 16384}) {
+      probe_result t;
+      t.sequence = n;
+      t.answer_excerpt = std::string(n, 'a');
+      s.record(t);
+      REQUIRE(s.last());
+      CHECK(s.last()->answer_excerpt.size() == n);
+      const auto all = s.recent();
+      REQUIRE_FALSE(all.empty());
+      CHECK(all.size() <= 3);
+      CHECK(all[0].sequence == n);
+    }
+    CHECK(s.recent().size() == 3);
+    CHECK(s.recent()[1].answer_excerpt.size() == 16383);
+    CHECK(s.recent()[2].answer_excerpt.size() == 129);
+  }
+
+  TEST_CASE("time to first token has a window once streamed probes come - of the window's size") {
+    route_state s(10);
+    s.record(result(outcome::ok, 1, 0));
+    CHECK_FALSE(s.figures().first_token_p90.has_value());
+    s.set_window(2);  // before the first streamed probe: its window is made this size
+    for (const double t : {9.0, 1.0, 2.0}) {
+      auto r = result(outcome::ok, 3, 0);
+      r.phases.first_token = t;
+      s.record(r);
+    }
+    REQUIRE(s.figures().first_token_p90.has_value());
+    CHECK(*s.figures().first_token_p90 == doctest::Approx(1.9));  // 1 and 2: 9 is out
+    s.set_window(3);
+    auto r = result(outcome::ok, 3, 0);
+    r.phases.first_token = 3.0;
+    s.record(r);
+    CHECK(*s.figures().first_token_p90 == doctest::Approx(2.8));  // 1, 2, 3
   }
 
   TEST_CASE("the last control request is kept apart from the image probes") {
