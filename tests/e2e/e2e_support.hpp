@@ -67,6 +67,16 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
   out << text;
 }
 
+/// The demo gateway (daemon/sim/demo.hpp), started; its destructor stops it.
+struct started_demo_gateway : demo_gateway {
+  explicit started_demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2),
+                                native_keys keys = {},
+                                const std::string& api_key = {})
+      : demo_gateway(period, std::move(keys), api_key) {
+    start();
+  }
+};
+
 /// A temporary directory, removed with everything in it when it goes out of scope.
 struct scoped_temp_dir {
   std::filesystem::path path;

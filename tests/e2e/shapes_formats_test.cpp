@@ -45,8 +45,7 @@ const std::vector<format_route>& routes() {
 
 TEST_SUITE("e2e") {
   TEST_CASE("check fails each route for its one broken image shape and passes the others") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-e2e-shapes-formats");
     std::string y =
         "defaults:\n  interval: 30s\n  timeout: 20s\n  challenge: {kind: digits}\n"
@@ -57,15 +56,7 @@ TEST_SUITE("e2e") {
            "}\n";
     }
     vt::write_text(dir / "config.yaml", y);
-    const auto r = vt::run_check_json(dir / "config.yaml", 2, "20261203", 300s);
-    INFO("stdout:\n" << r.process.out << "\nstderr:\n" << r.process.err);
-    CHECK(r.process.exit_code == visionwatch::exit_failed);
-    REQUIRE(r.out.is_object());
-    REQUIRE(r.out.at("routes").size() == routes().size());
-    for (std::size_t i = 0; i < routes().size(); ++i) {
-      vt::check_only_shape_failing(r.out.at("routes").at(i), routes()[i].broken);
-    }
-    gw.stop();
+    vt::check_each_fails_only_its_shape(dir / "config.yaml", routes(), 2, "20261203", 300s);
     fs::remove_all(dir);
   }
 }
