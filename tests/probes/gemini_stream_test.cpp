@@ -61,10 +61,12 @@ TEST_SUITE("unit") {
     const auto d = vt::decode_stream(flavour, image_stream(), 7);
     CHECK(d.r.stream_error.empty());
     CHECK(d.r.text == "A small green square.");
-    CHECK(d.r.tokens.prompt_tokens == 270);
-    CHECK(d.r.tokens.image_tokens == 258);
-    CHECK(d.r.tokens.completion_tokens == 6);
-    CHECK(d.r.tokens.total_tokens == 276);
+    vt::check_usage(d.r.tokens,
+                    {.prompt_tokens = 270,
+                     .completion_tokens = 6,
+                     .total_tokens = 276,
+                     .image_tokens = 258,
+                     .cached_tokens = std::nullopt});
   }
 
   TEST_CASE("Gemini: the first text is the first chunk with a text part") {
