@@ -118,12 +118,7 @@ TEST_SUITE("unit") {
     CHECK(r.text == "A small green square on a plain background.");
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "claude-haiku-4-5-20251001");
-    check_usage(r.tokens,
-                {.prompt_tokens = 75,
-                 .completion_tokens = 12,
-                 .total_tokens = 87,
-                 .image_tokens = std::nullopt,
-                 .cached_tokens = 0});
+    check_usage(r.tokens, {75, 12, 87, std::nullopt, 0});
   }
 
   TEST_CASE("cache reads and writes count as input and usage without cache fields parses") {

@@ -94,12 +94,7 @@ TEST_SUITE("unit") {
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square.");
     CHECK(r.finish_reason == "stop");
-    check_usage(r.tokens,
-                {.prompt_tokens = 110,
-                 .completion_tokens = 6,
-                 .total_tokens = 116,
-                 .image_tokens = std::nullopt,
-                 .cached_tokens = 0});
+    check_usage(r.tokens, {110, 6, 116, std::nullopt, 0});
   }
 
   TEST_CASE("a content_filter finish reason on a 200 is kept for the verdict") {

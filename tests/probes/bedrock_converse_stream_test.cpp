@@ -269,12 +269,7 @@ TEST_SUITE("unit") {
     CHECK(d.r.text == "4821");
     CHECK(d.r.finish_reason == "length");
     // Bedrock folds images into inputTokens: no image count.
-    vt::check_usage(d.r.tokens,
-                    {.prompt_tokens = 900,
-                     .completion_tokens = 2,
-                     .total_tokens = 902,
-                     .image_tokens = std::nullopt,
-                     .cached_tokens = 512});
+    vt::check_usage(d.r.tokens, {900, 2, 902, std::nullopt, 512});
   }
 
   TEST_CASE("bedrock stream: reasoning deltas go to reasoning - they are no first token") {

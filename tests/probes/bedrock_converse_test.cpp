@@ -168,12 +168,7 @@ TEST_SUITE("unit") {
     CHECK(r.finish_reason == "stop");
     CHECK(r.model.empty());  // Converse names no served model
     // Images are folded into inputTokens: no image count.
-    check_usage(r.tokens,
-                {.prompt_tokens = 26,
-                 .completion_tokens = 8,
-                 .total_tokens = 34,
-                 .image_tokens = std::nullopt,
-                 .cached_tokens = std::nullopt});
+    check_usage(r.tokens, {26, 8, 34, std::nullopt, std::nullopt});
   }
 
   TEST_CASE("bedrock: stop reasons - reasoning content and cache usage") {

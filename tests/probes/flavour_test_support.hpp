@@ -77,7 +77,8 @@ inline std::string fixture_png_data_url() {
   return "data:image/png;base64," + std::string(fixture_png_base64);
 }
 
-/// Every token count of `got` is `want`'s; a count `want` leaves unset must be unset.
+/// Every token count of `got` is `want`'s ({prompt, completion, total, image, cached}); a count
+/// `want` leaves unset (std::nullopt) must be unset.
 inline void check_usage(const usage& got, const usage& want) {
   CHECK(got.prompt_tokens == want.prompt_tokens);
   CHECK(got.completion_tokens == want.completion_tokens);

@@ -113,24 +113,14 @@ TEST_SUITE("unit") {
     CHECK(r.model == "gemini-2.5-flash");
     // Thinking tokens are billed as output (completion 19: 2 visible + 17 thoughts). Gemini lists
     // every modality: no IMAGE entry means no image was counted (image 0).
-    check_usage(r.tokens,
-                {.prompt_tokens = 3,
-                 .completion_tokens = 19,
-                 .total_tokens = 22,
-                 .image_tokens = 0,
-                 .cached_tokens = std::nullopt});
+    check_usage(r.tokens, {3, 19, 22, 0, std::nullopt});
   }
 
   TEST_CASE("gemini: the image reply reports the IMAGE modality as image tokens") {
     const auto r = parse(200, fixture()["response"]["body_image_illustrative"]);
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square.");
-    check_usage(r.tokens,
-                {.prompt_tokens = 270,
-                 .completion_tokens = 6,
-                 .total_tokens = 276,
-                 .image_tokens = 258,
-                 .cached_tokens = std::nullopt});
+    check_usage(r.tokens, {270, 6, 276, 258, std::nullopt});
   }
 
   TEST_CASE("gemini: usage shapes: none - no details - cached content - junk counts") {

@@ -219,12 +219,7 @@ TEST_SUITE("unit") {
     CHECK(r.parse_error.empty());
     CHECK(r.text == "4821");
     CHECK(r.finish_reason == "stop");
-    check_usage(r.tokens,
-                {.prompt_tokens = 159,
-                 .completion_tokens = 2,
-                 .total_tokens = 161,
-                 .image_tokens = 85,
-                 .cached_tokens = 0});
+    check_usage(r.tokens, {159, 2, 161, 85, 0});
     CHECK(r.error_message.empty());
     CHECK_FALSE(r.retry_after.has_value());
   }

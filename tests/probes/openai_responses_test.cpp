@@ -114,12 +114,7 @@ TEST_SUITE("unit") {
           fixture()["response"]["body"]["output"][0]["content"][0]["text"].get<std::string>());
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "gpt-5.4");
-    check_usage(r.tokens,
-                {.prompt_tokens = 328,
-                 .completion_tokens = 52,
-                 .total_tokens = 380,
-                 .image_tokens = std::nullopt,
-                 .cached_tokens = 0});
+    check_usage(r.tokens, {328, 52, 380, std::nullopt, 0});
   }
 
   TEST_CASE("the streamed final response's usage shape without input_tokens_details parses") {
