@@ -25,36 +25,14 @@ namespace {
 using namespace std::chrono_literals;
 using namespace visionwatch;
 namespace vt = visionwatch::test;
+using vt::behaving_upstream;
+using vt::control_and_probe;
 using vt::make_config;
 using vt::run_one;
+using vt::run_with_baseline;
 
 constexpr double input_price = 0.40;
 constexpr double output_price = 1.60;
-
-/// The text-only baseline, then one image probe that uses it (as the scheduler does).
-struct control_and_probe {
-  probe_result control;
-  probe_result probe;
-};
-
-control_and_probe run_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
-  control_and_probe out;
-  out.control = run_one(true, cfg, seed);
-  std::optional<long long> baseline;
-  if (out.control.success()) {
-    baseline = out.control.tokens.prompt_tokens;
-  }
-  out.probe = run_one(false, cfg, seed, baseline);
-  return out;
-}
-
-/// A fake upstream whose models all behave as `b`, started.
-struct behaving_upstream : vt::fake_upstream {
-  explicit behaving_upstream(sim_behaviour b) {
-    set_behaviour(b);
-    start();
-  }
-};
 
 /// The baseline, then one probe, against a fresh fake upstream whose models behave as `b`.
 control_and_probe run_against(sim_behaviour b, const std::string& route_extra, std::uint64_t seed) {

@@ -13,6 +13,7 @@
 #include "daemon/runtime/probe_runner.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
+#include "tests/runtime/probe_job_support.hpp"
 #include "tests/support/fake_upstream.hpp"
 
 namespace {
@@ -20,65 +21,16 @@ namespace {
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 
-/// One gateway and one route "r" with `route_extra` YAML flow-mapping keys.
-std::shared_ptr<const config> make_config(const std::string& base_url,
-                                          const std::string& route_extra,
-                                          const std::string& global_extra = "") {
-  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
-  y += "defaults:\n  interval: 30s\n  timeout: 10s\n";
-  y += "gateways:\n  - {name: fake, base_url: \"" + base_url + "\", proxy_url: none}\n";
-  y += "routes:\n  - {name: r, gateway: fake, model: m, " + route_extra + "}\n";
-  auto loaded = parse_config(y, "multi_image_probe_test.yaml");
-  for (const auto& e : loaded.errors) {
-    FAIL_CHECK(e.to_string());
-  }
-  REQUIRE(loaded.value);
-  return std::make_shared<const config>(std::move(*loaded.value));
-}
-
-probe_result run_one(bool control,
-                     const std::shared_ptr<const config>& cfg,
-                     std::uint64_t seed,
-                     std::optional<long long> baseline = std::nullopt,
-                     std::shared_ptr<media_store> media = {}) {
-  net::io_context io;
-  probe_job job;
-  job.cfg = cfg;
-  job.route = &cfg->routes.at(0);
-  job.gateway = cfg->find_gateway(job.route->gateway);
-  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
-  job.media = std::move(media);
-  job.sequence = 1;
-  job.seed = seed;
-  job.baseline_prompt_tokens = baseline;
-  probe_result out;
-  bool done = false;
-  net::co_spawn(
-      io, control ? run_control(job) : run_probe(job), [&](std::exception_ptr e, probe_result r) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-        out = std::move(r);
-        done = true;
-      });
-  io.run();
-  REQUIRE(done);
-  return out;
-}
+using vt::behaving_upstream;
+using vt::make_config;
+using vt::run_one;
 
 /// The baseline (control request), then one image probe measured against it.
 probe_result probe_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
-  const probe_result control = run_one(true, cfg, seed);
-  REQUIRE(control.success());
-  return run_one(false, cfg, seed, control.tokens.prompt_tokens);
+  const auto r = vt::run_with_baseline(cfg, seed);
+  REQUIRE(r.control.success());
+  return r.probe;
 }
-
-struct behaving_upstream : vt::fake_upstream {
-  explicit behaving_upstream(sim_behaviour b) {
-    set_behaviour(b);
-    start();
-  }
-};
 
 }  // namespace
 

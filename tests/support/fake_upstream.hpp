@@ -93,4 +93,12 @@ class fake_upstream {
   sim_gateway server_;
 };
 
+/// A fake upstream whose models all behave as `b`, started.
+struct behaving_upstream : fake_upstream {
+  explicit behaving_upstream(sim_behaviour b) {
+    set_behaviour(b);
+    start();
+  }
+};
+
 }  // namespace visionwatch::test
