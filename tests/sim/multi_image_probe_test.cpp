@@ -89,9 +89,7 @@ TEST_SUITE("integration") {
   TEST_CASE("usage must grow by min_image_tokens for every image sent") {
     // A gateway that reads the images right but bills 60 tokens over the text-only prompt: enough
     // for one image at min_image_tokens 50, not for two.
-    vt::fake_upstream::options opts;
-    opts.tesseract = false;
-    vt::fake_upstream up(opts);
+    vt::fake_upstream up(vt::pixel_reader_options());
     up.set_handler([](const received_request& request) {
       const auto req = vt::parse_chat_request(request);
       if (!req) {
