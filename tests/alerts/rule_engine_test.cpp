@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/test_paths.hpp"
 #include "tests/alerts/alert_fixtures.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
@@ -67,6 +67,14 @@ struct driver {
   alert_state state(std::size_t i = 0) const { return engine.statuses().at(i).state; }
 };
 
+/// Feeds one probe of each of `outcomes` in turn; none may announce anything.
+void feed_quietly(driver& d, std::initializer_list<outcome> outcomes) {
+  for (const auto o : outcomes) {
+    CAPTURE(to_string(o));
+    CHECK(d.feed(probe(o)).empty());
+  }
+}
+
 window_figures ratio(double v, std::size_t samples = 100) {
   window_figures f;
   f.probes = samples;
@@ -95,9 +103,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a transport failure breaks a silent failure streak") {
     driver d{rule_engine(identity(), rules_of({rule(alert_rule_kind::silent_failure)}))};
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());
-    CHECK(d.feed(probe(outcome::timeout)).empty());
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());
+    feed_quietly(d, {outcome::wrong_answer, outcome::timeout, outcome::wrong_answer});
     CHECK(d.state() == alert_state::inactive);
     CHECK(d.feed(probe(outcome::empty_answer)).size() == 1);
   }
@@ -109,11 +115,8 @@ TEST_SUITE("unit") {
     d.feed(probe(outcome::wrong_answer));
     const auto fired = d.feed(probe(outcome::wrong_answer));
     REQUIRE(fired.size() == 1);
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());  // flap: the good streak restarts
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::ok)).empty());
+    // Two good probes, a flap that restarts the good streak, two more: still firing.
+    feed_quietly(d, {outcome::ok, outcome::ok, outcome::wrong_answer, outcome::ok, outcome::ok});
     CHECK(d.state() == alert_state::firing);
     const auto resolved = d.feed(probe(outcome::ok));
     REQUIRE(resolved.size() == 1);
@@ -207,7 +210,7 @@ TEST_SUITE("unit") {
     driver d{rule_engine(identity(), rules_of({cfg}))};
     window_figures f;
     f.probes = 50;
-    f.latency_p90 = 30;  // total latency is not what this rule reads
+    f.latency_p90 = 30;                            // total latency is not what this rule reads
     CHECK(d.feed(probe(outcome::ok), f).empty());  // no streamed probe: nothing to judge
     f.first_token_p90 = 2.5;
     const auto events = d.feed(probe(outcome::ok), f);
