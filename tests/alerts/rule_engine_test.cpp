@@ -75,6 +75,22 @@ void feed_quietly(driver& d, std::initializer_list<outcome> outcomes) {
   }
 }
 
+/// The one event of `events`, which must be a resolve.
+alert_event only_resolve(const std::vector<alert_event>& events) {
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].note.kind == notification_kind::resolved);
+  return events[0];
+}
+
+/// `k` with its default threshold replaced and one bad or good evaluation to fire or resolve.
+alert_rule_config one_shot(alert_rule_kind k, double threshold) {
+  auto cfg = default_rule_config(k);
+  cfg.threshold = threshold;
+  cfg.failure_threshold = 1;
+  cfg.success_threshold = 1;
+  return cfg;
+}
+
 window_figures ratio(double v, std::size_t samples = 100) {
   window_figures f;
   f.probes = samples;
@@ -118,15 +134,13 @@ TEST_SUITE("unit") {
     // Two good probes, a flap that restarts the good streak, two more: still firing.
     feed_quietly(d, {outcome::ok, outcome::ok, outcome::wrong_answer, outcome::ok, outcome::ok});
     CHECK(d.state() == alert_state::firing);
-    const auto resolved = d.feed(probe(outcome::ok));
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
-    CHECK(resolved[0].note.status() == alert_status::resolved);
-    CHECK(resolved[0].note.fingerprint == fired[0].note.fingerprint);
-    CHECK(resolved[0].note.starts_at == fired[0].note.starts_at);
-    REQUIRE(resolved[0].note.ends_at.has_value());
-    CHECK(*resolved[0].note.ends_at == d.now);
-    CHECK(resolved[0].note.reason == "3 consecutive successful probes");
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok)));
+    CHECK(resolved.note.status() == alert_status::resolved);
+    CHECK(resolved.note.fingerprint == fired[0].note.fingerprint);
+    CHECK(resolved.note.starts_at == fired[0].note.starts_at);
+    REQUIRE(resolved.note.ends_at.has_value());
+    CHECK(*resolved.note.ends_at == d.now);
+    CHECK(resolved.note.reason == "3 consecutive successful probes");
     CHECK(d.state() == alert_state::resolved);
     CHECK(d.feed(probe(outcome::ok)).empty());
     CHECK(d.state() == alert_state::inactive);
@@ -178,17 +192,11 @@ TEST_SUITE("unit") {
     CHECK(events[0].note.reason == "success ratio 0.8 below 0.9 over 100 probes");
     CHECK(d.feed(probe(outcome::ok), ratio(0.95)).empty());
     CHECK(d.feed(probe(outcome::ok), window_figures{}).empty());  // no figure: no evaluation
-    const auto resolved = d.feed(probe(outcome::ok), ratio(0.9));
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok), ratio(0.9)));
   }
 
   TEST_CASE("latency fires when the windowed p90 is above the threshold") {
-    auto cfg = rule(alert_rule_kind::latency);
-    cfg.threshold = 10;
-    cfg.failure_threshold = 1;
-    cfg.success_threshold = 1;
-    driver d{rule_engine(identity(), rules_of({cfg}))};
+    driver d{rule_engine(identity(), rules_of({one_shot(alert_rule_kind::latency, 10)}))};
     window_figures f;
     f.probes = 50;
     f.latency_p90 = 10.0;
@@ -202,11 +210,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("latency with metric first_token judges the windowed time to first token") {
-    auto cfg = rule(alert_rule_kind::latency);
-    cfg.threshold = 2;
+    auto cfg = one_shot(alert_rule_kind::latency, 2);
     cfg.metric = latency_metric::first_token;
-    cfg.failure_threshold = 1;
-    cfg.success_threshold = 1;
     driver d{rule_engine(identity(), rules_of({cfg}))};
     window_figures f;
     f.probes = 50;
@@ -217,9 +222,7 @@ TEST_SUITE("unit") {
     REQUIRE(events.size() == 1);
     CHECK(events[0].note.reason == "p90 time to first token 2.5s above 2s over 50 probes");
     f.first_token_p90 = 0.4;
-    const auto resolved = d.feed(probe(outcome::ok), f);
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok), f));
   }
 
   TEST_CASE("cost fires when cost per success is above the threshold") {
@@ -297,10 +300,8 @@ TEST_SUITE("unit") {
     }
     SUBCASE("resolving while silenced and never announced stays quiet") {
       d.feed(probe(outcome::ok));
-      const auto resolved = d.feed(probe(outcome::ok));
-      REQUIRE(resolved.size() == 1);
-      CHECK(resolved[0].note.kind == notification_kind::resolved);
-      CHECK(resolved[0].suppressed);
+      const auto resolved = only_resolve(d.feed(probe(outcome::ok)));
+      CHECK(resolved.suppressed);
       CHECK(d.state() == alert_state::resolved);
     }
   }
