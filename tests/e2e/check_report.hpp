@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "probes/outcome.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 
 namespace visionwatch::test {
@@ -28,8 +29,7 @@ struct outcome_route {
 inline std::string routes_yaml(const std::vector<outcome_route>& routes) {
   std::string y = "routes:\n";
   for (const auto& r : routes) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
-         ", challenge: {kind: " + r.kind + "}}\n";
+    y += route_entry(r.name, r.gateway, r.model, "challenge: {kind: " + r.kind + "}");
   }
   return y;
 }

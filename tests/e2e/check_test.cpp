@@ -15,6 +15,7 @@
 #include "daemon/app/commands.hpp"
 #include "daemon/sim/sim_model.hpp"
 #include "tests/e2e/check_report.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
@@ -131,8 +132,7 @@ std::string config_yaml(const vt::fake_upstream& up,
        "/v1\", proxy_url: none}\n";
   y += "routes:\n";
   for (const auto& r : routes) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model + ", " +
-         r.settings + "}\n";
+    y += vt::route_entry(r.name, r.gateway, r.model, r.settings);
   }
   y += extra_routes;
   return y;

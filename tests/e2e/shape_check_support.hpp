@@ -10,10 +10,30 @@
 #include <vector>
 
 #include "daemon/config/exit_codes.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
+
+/// A route of gateway `gateway` probing `model` with `shapes` (a YAML list) that must fail for
+/// its `broken` shape alone (empty: pass every shape).
+struct shape_route {
+  std::string name;
+  std::string gateway;
+  std::string model;
+  std::string shapes;
+  std::string broken;
+};
+
+/// The `routes:` section listing `routes`.
+inline std::string shape_routes_yaml(const std::vector<shape_route>& routes) {
+  std::string y = "routes:\n";
+  for (const auto& r : routes) {
+    y += route_entry(r.name, r.gateway, r.model, "shapes: " + r.shapes);
+  }
+  return y;
+}
 
 /// Runs `visionwatch check --seed <seed> --config <config> -n <probes> --output json`; the
 /// process result, and its stdout parsed (discarded when it is not JSON).
@@ -60,10 +80,9 @@ inline void check_only_shape_failing(const nlohmann::json& route, const std::str
 
 /// Runs check on `config` (`probes` per route, `seed`): it exits 1 and reports `routes` in
 /// order, each failing only its `broken` shape. Returns the report's routes.
-template <class Route>
-nlohmann::json check_each_fails_only_its_shape(
+inline nlohmann::json check_each_fails_only_its_shape(
     const std::filesystem::path& config,
-    const std::vector<Route>& routes,
+    const std::vector<shape_route>& routes,
     int probes,
     const std::string& seed,
     std::chrono::seconds within = std::chrono::seconds(180)) {

@@ -24,14 +24,7 @@ namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-/// A route that must fail for `broken` alone (empty: pass every shape).
-struct shape_route {
-  std::string name;
-  std::string gateway;
-  std::string model;
-  std::string shapes;
-  std::string broken;
-};
+using vt::shape_route;
 
 const std::vector<shape_route>& routes() {
   static const std::vector<shape_route> r = {
@@ -59,12 +52,8 @@ std::string config(const std::string& gateway_url, const std::vector<shape_route
       gateway_url +
       "\", api: openai-chat, proxy_url: none, max_concurrency: 8}\n"
       "  - {name: messages, base_url: \"" +
-      gateway_url + "\", api: anthropic-messages, proxy_url: none, max_concurrency: 8}\nroutes:\n";
-  for (const auto& r : list) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
-         ", shapes: " + r.shapes + "}\n";
-  }
-  return y;
+      gateway_url + "\", api: anthropic-messages, proxy_url: none, max_concurrency: 8}\n";
+  return y + vt::shape_routes_yaml(list);
 }
 
 }  // namespace
