@@ -115,12 +115,10 @@ void check_secrets_absent(const vt::process_result& r) {
 }
 
 native_keys keys() {
-  native_keys k;
-  k.gemini_api_key = gemini_key;
-  k.aws_access_key_id = access_key_id;
-  k.aws_secret_access_key = secret_key;
-  k.bedrock_api_key = bedrock_key;
-  return k;
+  return {.gemini_api_key = gemini_key,
+          .aws_access_key_id = access_key_id,
+          .aws_secret_access_key = secret_key,
+          .bedrock_api_key = bedrock_key};
 }
 
 }  // namespace
@@ -128,8 +126,7 @@ native_keys keys() {
 TEST_SUITE("e2e") {
   TEST_CASE(
       "check classifies healthy - dropped-image and bad-credential Gemini and Bedrock routes") {
-    demo_gateway gw(std::chrono::minutes(2), keys());
-    gw.start();
+    const vt::started_demo_gateway gw(std::chrono::minutes(2), keys());
     check_env env;
     env.write(config_yaml(gw.base_url()));
     const auto r = env.run_json(probes_per_route);

@@ -24,10 +24,8 @@ namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-using vt::shape_route;
-
-const std::vector<shape_route>& routes() {
-  static const std::vector<shape_route> r = {
+const std::vector<vt::shape_route>& routes() {
+  static const std::vector<vt::shape_route> r = {
       {"tools-break", "chat", "vision-drops-image-with-tools", "[plain, tools]", "tools"},
       {"system-breaks", "chat", "vision-drops-image-with-system", "[plain, system]", "system"},
       {"earlier-breaks", "chat", "vision-drops-earlier-images", "[plain, history]", "history"},
@@ -42,7 +40,7 @@ const std::vector<shape_route>& routes() {
   return r;
 }
 
-std::string config(const std::string& gateway_url, const std::vector<shape_route>& list) {
+std::string config(const std::string& gateway_url, const std::vector<vt::shape_route>& list) {
   std::string y =
       "global:\n  listen: \"127.0.0.1:0\"\n"
       "defaults:\n  interval: 1s\n  timeout: 1s\n  baseline_interval: 1h\n"
