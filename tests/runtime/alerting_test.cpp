@@ -19,6 +19,7 @@
 
 #include "daemon/config/config.hpp"
 #include "exporters/metrics.hpp"
+#include "tests/support/run_until.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/webhook_sink.hpp"
 
@@ -114,14 +115,7 @@ struct instance {
 
   /// Runs handlers until `done` holds or 10 s pass.
   bool run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      io.run_one_for(20ms);
-    }
-    return true;
+    return visionwatch::test::run_until(io, done, 10s);
   }
   void feed(const std::string& route, outcome o, int times) {
     for (int i = 0; i < times; ++i) {
