@@ -15,6 +15,7 @@
 #include "probes/image_reader.hpp"
 #include "tests/runtime/probe_job_support.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/media_server.hpp"
 
 namespace {
 
@@ -115,40 +116,18 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("media remote_url serves every image of a multi-image probe") {
-    auto media = std::make_shared<media_store>();
-    std::mutex media_mutex;
-    std::size_t fetches = 0;
-    sim_gateway media_server([&](const received_request& req) {
-      const std::lock_guard lock(media_mutex);
-      ++fetches;
-      const std::string_view prefix = "/media/";
-      const auto* e = req.target.starts_with(prefix)
-                          ? media->find(std::string_view(req.target).substr(prefix.size()),
-                                        media_store::clock::now())
-                          : nullptr;
-      if (e == nullptr) {
-        return response_plan::text(404, "not found");
-      }
-      response_plan p;
-      p.headers.emplace_back("Content-Type", e->mime);
-      p.body = e->bytes;
-      return p;
-    });
-    media_server.start();
+    vt::media_server media;
     behaving_upstream up(sim_behaviour::healthy);
     const auto cfg = make_config(up.base_url(),
                                  "challenge: {kind: color, images: 3, media: remote_url}",
-                                 "  media_base_url: \"" + media_server.origin() + "/media/\"\n");
-    const probe_result r = run_one(false, cfg, 77, std::nullopt, media);
+                                 "  media_base_url: \"" + media.base_url() + "\"\n");
+    const probe_result r = run_one(false, cfg, 77, std::nullopt, media.store());
     CHECK(r.result == outcome::ok);
     CHECK(r.answer_excerpt == r.expected);
     CHECK(r.expected ==
           make_challenge_set(challenge_options{challenge_kind::color, 512, 512}, 77, 3).answer);
-    {
-      const std::lock_guard lock(media_mutex);
-      CHECK(fetches == 3);
-      CHECK(media->size() == 0);  // every image removed once the probe finished
-    }
+    CHECK(media.fetches() == 3);
+    CHECK(media.published() == 0);  // every image removed once the probe finished
     const auto sent = vt::parse_chat_request(up.requests().at(0));
     REQUIRE(sent);
     REQUIRE(sent->images.size() == 3);
