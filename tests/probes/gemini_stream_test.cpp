@@ -123,10 +123,7 @@ TEST_SUITE("unit") {
     const auto d = vt::decode_stream(flavour,
                                      stream.substr(0, stream.find("data: ", 1)) + chunk(error) +
                                          stream.substr(stream.find("data: ", 1)));
-    CHECK(d.stopped);
-    CHECK(d.r.stream_error ==
-          "error event after HTTP 200: " + error.at("error").at("message").get<std::string>() +
-              " (INTERNAL)");
+    vt::check_error_event(d, error.at("error").at("message").get<std::string>() + " (INTERNAL)");
     CHECK(d.r.text == "A small");
     CHECK_FALSE(d.r.tokens.present());
   }

@@ -157,9 +157,8 @@ TEST_SUITE("unit") {
   TEST_CASE("a redirect names its target and is not followed") {
     auto h = http_status(301);
     h.headers = {{"location", "https://new.example/v1/chat/completions"}};
-    const auto v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
     check_verdict(
-        v,
+        judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{}),
         outcome::http_5xx,
         "HTTP 301: redirect to https://new.example/v1/chat/completions (redirects are not "
         "followed; check base_url)");
@@ -180,9 +179,8 @@ TEST_SUITE("unit") {
   TEST_CASE("a 2xx body that is not the expected shape is bad_response") {
     reply r;
     r.parse_error = "choices[0].message.content is a number, expected string or array";
-    const auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
     check_verdict(
-        v,
+        judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}),
         outcome::bad_response,
         "malformed reply: choices[0].message.content is a number, expected string or array");
   }
@@ -293,9 +291,8 @@ TEST_SUITE("unit") {
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
     r.tokens.image_tokens = 0;
     r.tokens.prompt_tokens = 30;
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
     check_verdict(
-        v,
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
         outcome::image_tokens_missing,
         "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
         "processed");
@@ -320,9 +317,8 @@ TEST_SUITE("unit") {
                          {"prompt_tokens_details", {{"cached_tokens", 0}, {"image_tokens", 85}}}}}};
     const reply r = chat_reply(body);
     REQUIRE(r.tokens.image_tokens == 85);
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
     check_verdict(
-        v,
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
         outcome::image_tokens_missing,
         "image_tokens 85 claimed, but prompt_tokens 27 grew only 2 over the text-only baseline "
         "25 (at least 50 expected): the upstream probably never got the image");
@@ -335,9 +331,8 @@ TEST_SUITE("unit") {
     r.tokens.image_tokens = 20;  // a small image on a patch-based model
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
     r.tokens.prompt_tokens = 44;
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
     check_verdict(
-        v,
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
         outcome::image_tokens_missing,
         "image_tokens 20 claimed, but prompt_tokens 44 grew only 19 over the text-only baseline "
         "25 (at least 20 expected): the upstream probably never got the image");
@@ -614,17 +609,16 @@ TEST_SUITE("unit") {
     both.accepted = {"python"};
     CHECK(answer_matches(both, "python"));
 
-    const auto v = judge(http_ok(), answer("Python logo"), w, std::nullopt, verdict_checks{});
-    check_verdict(
-        v, outcome::wrong_answer, "answer 'Python logo' does not match 'GitHub', 'octocat'");
+    check_verdict(judge(http_ok(), answer("Python logo"), w, std::nullopt, verdict_checks{}),
+                  outcome::wrong_answer,
+                  "answer 'Python logo' does not match 'GitHub', 'octocat'");
   }
 
   TEST_CASE("an invalid custom pattern is a wrong answer with a clear reason and never a throw") {
     answer_expectation e;
     e.pattern = "([unclosed";
     CHECK_FALSE(answer_matches(e, "anything"));
-    const auto v = judge(http_ok(), answer("anything"), e, std::nullopt, verdict_checks{});
-    check_verdict(v,
+    check_verdict(judge(http_ok(), answer("anything"), e, std::nullopt, verdict_checks{}),
                   outcome::wrong_answer,
                   "pattern '([unclosed' is not a valid regular expression; answer 'anything' "
                   "not checked");
