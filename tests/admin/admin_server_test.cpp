@@ -68,6 +68,14 @@ raw_response answered(unsigned short port, const std::string& bytes) {
   return *res;
 }
 
+/// Sends `bytes` on `c` and reads the response (`head`: to a HEAD request), which must come.
+raw_response send_and_read(raw_connection& c, const std::string& bytes, bool head = false) {
+  c.send(bytes);
+  auto res = c.read_response(answer_timeout, head);
+  REQUIRE(res.has_value());
+  return *res;
+}
+
 admin_router test_router() {
   admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
@@ -274,18 +282,14 @@ TEST_SUITE("integration") {
   TEST_CASE("HEAD on a GET route sends the headers and Content-Length without the body") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("HEAD", "/metrics"));
-    const auto head = c.read_response(answer_timeout, true);
-    REQUIRE(head);
-    CHECK(head->status == 200);
-    CHECK(head->header("content-length") == "17");
-    CHECK(head->body.empty());
+    const auto head = send_and_read(c, request("HEAD", "/metrics"), true);
+    CHECK(head.status == 200);
+    CHECK(head.header("content-length") == "17");
+    CHECK(head.body.empty());
     // The next response on the same connection starts right away: no stray body bytes.
-    c.send(request("GET", "/metrics"));
-    const auto get = c.read_response(answer_timeout);
-    REQUIRE(get);
-    CHECK(get->status == 200);
-    CHECK(get->body == "visionwatch_up 1\n");
+    const auto get = send_and_read(c, request("GET", "/metrics"));
+    CHECK(get.status == 200);
+    CHECK(get.body == "visionwatch_up 1\n");
     CHECK(c.pending().empty());
   }
 
@@ -438,15 +442,11 @@ TEST_SUITE("integration") {
   TEST_CASE("a handler that throws becomes a 500 and the server keeps serving") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("GET", "/boom"));
-    const auto res = c.read_response(answer_timeout);
-    REQUIRE(res);
-    CHECK(res->status == 500);
-    CHECK(res->body.find("handler bug") == std::string::npos);
-    c.send(request("GET", "/metrics"));
-    const auto next = c.read_response(answer_timeout);
-    REQUIRE(next);
-    CHECK(next->status == 200);
+    const auto res = send_and_read(c, request("GET", "/boom"));
+    CHECK(res.status == 500);
+    CHECK(res.body.find("handler bug") == std::string::npos);
+    const auto next = send_and_read(c, request("GET", "/metrics"));
+    CHECK(next.status == 200);
     CHECK(r.stats().responses[4] == 1);
   }
 
@@ -513,15 +513,11 @@ TEST_SUITE("integration") {
   TEST_CASE("keep-alive serves sequential and pipelined requests on one connection") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("GET", "/metrics"));
-    const auto first = c.read_response(answer_timeout);
-    REQUIRE(first);
-    CHECK(first->status == 200);
-    CHECK(first->header("connection") != "close");
-    c.send(request("GET", "/api/v1/routes/one"));
-    const auto second = c.read_response(answer_timeout);
-    REQUIRE(second);
-    CHECK(nlohmann::json::parse(second->body).at("route") == "one");
+    const auto first = send_and_read(c, request("GET", "/metrics"));
+    CHECK(first.status == 200);
+    CHECK(first.header("connection") != "close");
+    const auto second = send_and_read(c, request("GET", "/api/v1/routes/one"));
+    CHECK(nlohmann::json::parse(second.body).at("route") == "one");
     // Pipelined: three requests in one write, answered in order, the async one in the middle.
     c.send(request("GET", "/api/v1/routes/a") +
            request("POST", "/api/v1/routes/b/probe", bearer(token), "1") +
@@ -545,30 +541,22 @@ TEST_SUITE("integration") {
     });
     admin_server_runner r(test_options(), std::move(router));
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("DELETE", "/api/v1/silences/7", bearer(token)));
-    const auto res = c.read_response(answer_timeout);
-    REQUIRE(res);
-    CHECK(res->status == 204);
-    c.send(request("GET", "/metrics"));
-    const auto next = c.read_response(answer_timeout);
-    REQUIRE(next);
-    CHECK(next->status == 200);  // no stray "ignored" bytes in between
+    const auto res = send_and_read(c, request("DELETE", "/api/v1/silences/7", bearer(token)));
+    CHECK(res.status == 204);
+    const auto next = send_and_read(c, request("GET", "/metrics"));
+    CHECK(next.status == 200);  // no stray "ignored" bytes in between
   }
 
   TEST_CASE("Connection: close and HTTP/1.0 requests are answered - then the connection closes") {
     admin_server_runner r(test_options(), test_router());
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("GET", "/metrics", "Connection: close\r\n"));
-    const auto res = c.read_response(answer_timeout);
-    REQUIRE(res);
-    CHECK(res->status == 200);
-    CHECK(res->header("connection") == "close");
+    const auto res = send_and_read(c, request("GET", "/metrics", "Connection: close\r\n"));
+    CHECK(res.status == 200);
+    CHECK(res.header("connection") == "close");
     CHECK(c.wait_closed(answer_timeout));
     raw_connection old("127.0.0.1", r.port());
-    old.send("GET /metrics HTTP/1.0\r\n\r\n");
-    const auto res10 = old.read_response(answer_timeout);
-    REQUIRE(res10);
-    CHECK(res10->status_line.starts_with("HTTP/1.0 200"));
+    const auto res10 = send_and_read(old, "GET /metrics HTTP/1.0\r\n\r\n");
+    CHECK(res10.status_line.starts_with("HTTP/1.0 200"));
     CHECK(old.wait_closed(answer_timeout));
   }
 
@@ -608,16 +596,14 @@ TEST_SUITE("integration") {
     }
 
     raw_connection c("127.0.0.1", r.port());
-    c.send(request("GET", "/stream"));
-    const auto res = c.read_response(answer_timeout);
-    REQUIRE(res);
-    CHECK(res->status == 200);
-    CHECK(res->header("transfer-encoding") == "chunked");
-    CHECK(res->header("content-length").empty());
-    CHECK(res->header("content-type") == "text/plain; version=0.0.4");
-    CHECK(res->header("x-content-type-options") == "nosniff");
-    CHECK(res->chunks == 40);
-    CHECK(res->body == expected);
+    const auto res = send_and_read(c, request("GET", "/stream"));
+    CHECK(res.status == 200);
+    CHECK(res.header("transfer-encoding") == "chunked");
+    CHECK(res.header("content-length").empty());
+    CHECK(res.header("content-type") == "text/plain; version=0.0.4");
+    CHECK(res.header("x-content-type-options") == "nosniff");
+    CHECK(res.chunks == 40);
+    CHECK(res.body == expected);
     c.send(request("GET", "/small"));  // same connection: the chunked body ended cleanly
     const auto small = c.read_response(answer_timeout);
     REQUIRE(small);
@@ -627,21 +613,17 @@ TEST_SUITE("integration") {
 
     // HTTP/1.0 cannot take chunks: the body runs until the server closes.
     raw_connection old("127.0.0.1", r.port());
-    old.send("GET /stream HTTP/1.0\r\n\r\n");
-    const auto res10 = old.read_response(answer_timeout);
-    REQUIRE(res10);
-    CHECK(res10->status_line.starts_with("HTTP/1.0 200"));
-    CHECK(res10->header("transfer-encoding").empty());
-    CHECK(res10->body == expected);
+    const auto res10 = send_and_read(old, "GET /stream HTTP/1.0\r\n\r\n");
+    CHECK(res10.status_line.starts_with("HTTP/1.0 200"));
+    CHECK(res10.header("transfer-encoding").empty());
+    CHECK(res10.body == expected);
 
     // HEAD: the headers only, and the connection can carry on.
     raw_connection h("127.0.0.1", r.port());
     const int before = pieces_served->load();
-    h.send(request("HEAD", "/stream"));
-    const auto hres = h.read_response(answer_timeout, true);
-    REQUIRE(hres);
-    CHECK(hres->status == 200);
-    CHECK(hres->body.empty());
+    const auto hres = send_and_read(h, request("HEAD", "/stream"), true);
+    CHECK(hres.status == 200);
+    CHECK(hres.body.empty());
     CHECK(pieces_served->load() - before == 1);  // only what it took to choose the framing
     h.send(request("GET", "/small"));
     REQUIRE(h.read_response(answer_timeout));
@@ -693,10 +675,8 @@ TEST_SUITE("integration") {
       return;
     }
     raw_connection c("::1", r->port());
-    c.send(request("GET", "/metrics"));
-    const auto res = c.read_response(answer_timeout);
-    REQUIRE(res);
-    CHECK(res->status == 200);
+    const auto res = send_and_read(c, request("GET", "/metrics"));
+    CHECK(res.status == 200);
   }
 
   TEST_CASE("a port already in use is a start-up error naming the address") {
