@@ -6,6 +6,8 @@
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "probes/logging.hpp"
+
 namespace visionwatch {
 
 notifier::notifier(net::any_io_executor executor,
@@ -40,14 +42,7 @@ void notifier::log(int level,
     log_(level, msg, fields);
     return;
   }
-  std::string line(msg);
-  for (const auto& [k, v] : fields) {
-    line += ' ';
-    line += k;
-    line += '=';
-    line += v;
-  }
-  spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", line);
+  log_event(level, msg, fields);
 }
 
 void notifier::log_dropped(const std::vector<queued_notification>& dropped, std::string_view why) {

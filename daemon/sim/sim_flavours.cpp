@@ -1,5 +1,6 @@
 #include "daemon/sim/sim_flavours.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -33,35 +34,6 @@ std::optional<std::string_view> deployment_segment(std::string_view path) {
     return std::nullopt;
   }
   return path.substr(from, path.size() - tail.size() - from);
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-          return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-          return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-          return c - 'A' + 10;
-        }
-        return -1;
-      };
-      const int hi = hex(s[i + 1]);
-      const int lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
 }
 
 std::string anthropic_error_type(unsigned status, std::string_view openai_type) {
@@ -340,7 +312,7 @@ wire wire_of(const received_request& request) {
 
 std::string model_of(const received_request& request) {
   if (const auto deployment = deployment_segment(path_of(request))) {
-    return percent_decode(*deployment);
+    return percent_decoded(*deployment);
   }
   const auto j = json::parse(request.body, nullptr, false);
   return j.is_object() ? string_or(j, "model") : std::string();
@@ -419,6 +391,23 @@ response_plan respond(sim_model& model, const received_request& request, sim_beh
   }
   chat.body = body->dump();
   return translate(request, w, model.respond(chat, behaviour));
+}
+
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      unsigned v = 0;
+      const auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc{} && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
 }
 
 }  // namespace visionwatch::sim_flavours

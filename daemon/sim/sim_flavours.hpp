@@ -37,4 +37,8 @@ response_plan error_reply(const received_request& request,
 /// are refused as the real APIs refuse them.
 response_plan respond(sim_model& model, const received_request& request, sim_behaviour behaviour);
 
+/// `s` with each valid %XX escape decoded and anything else, a bad escape included, kept as it
+/// is: how a lenient server reads a path segment (also for the native APIs' paths).
+std::string percent_decoded(std::string_view s);
+
 }  // namespace visionwatch::sim_flavours

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/sim/sim_bedrock_stream.hpp"
+#include "daemon/sim/sim_flavours.hpp"
 #include "daemon/sim/sim_shapes.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
@@ -15,23 +16,6 @@ namespace visionwatch {
 namespace {
 
 using nlohmann::json;
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      unsigned v = 0;
-      const auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc{} && p == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
 
 // ---- Errors in each API's shape
 
@@ -321,7 +305,7 @@ std::optional<native_call> native_call_of(const received_request& request) {
     const auto at = path.rfind("/models/");
     if (path.ends_with(method) && at != std::string_view::npos) {
       const auto model = path.substr(at + 8, path.size() - at - 8 - method.size());
-      return native_call{native_api::gemini, percent_decode(model)};
+      return native_call{native_api::gemini, sim_flavours::percent_decoded(model)};
     }
   }
   for (const std::string_view op : {"/converse", "/converse-stream"}) {
@@ -330,7 +314,7 @@ std::optional<native_call> native_call_of(const received_request& request) {
       const auto at = body.rfind("/model/");
       if (at != std::string_view::npos) {
         return native_call{native_api::bedrock_converse,
-                           percent_decode(body.substr(at + 7)),
+                           sim_flavours::percent_decoded(body.substr(at + 7)),
                            op == "/converse-stream"};
       }
     }

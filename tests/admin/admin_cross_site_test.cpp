@@ -60,101 +60,100 @@ admin_server_options options_on(std::string listen, std::vector<std::string> hos
   return o;
 }
 
-/// One request on a fresh connection to `address`: `headers` are whole lines ("Name: v\r\n"),
-/// the Host line included, so each test says exactly what a client sent.
-raw_response send(const std::string& address,
-                  unsigned short port,
-                  std::string_view method,
-                  std::string_view target,
-                  std::string_view headers,
-                  std::string_view body = "") {
-  std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
-  r += headers;
-  r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  r += body;
-  raw_connection c(address, port);
-  c.send(r);
-  auto res = c.read_response(answer_timeout);
-  if (!res) {
-    throw std::runtime_error("no response to " + std::string(method) + " " + std::string(target));
-  }
-  return *res;
-}
-
-std::string host_line(unsigned short port) {
-  return "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-}
-
 constexpr std::string_view json_type = "Content-Type: application/json\r\n";
+
+/// A real admin server on `address` (port 0) in front of a counted_api, and raw requests to it.
+struct counted_server {
+  counted_api api;
+  std::string address;
+  admin_server_runner server;
+  unsigned short port = server.port();
+  std::string p = std::to_string(port);  ///< the port as text, for Host and Origin values
+
+  explicit counted_server(std::string addr = "127.0.0.1", std::vector<std::string> hosts = {})
+      : address(std::move(addr)),
+        server(options_on(
+                   (address.find(':') == std::string::npos ? address : "[" + address + "]") + ":0",
+                   std::move(hosts)),
+               api.router()) {}
+
+  /// One request on a fresh connection: `headers` are whole lines ("Name: v\r\n"), the Host
+  /// line included, so each test says exactly what a client sent.
+  raw_response send(std::string_view method,
+                    std::string_view target,
+                    std::string_view headers,
+                    std::string_view body = "") const {
+    std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
+    r += headers;
+    r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    r += body;
+    raw_connection c(address, port);
+    c.send(r);
+    auto res = c.read_response(answer_timeout);
+    if (!res) {
+      throw std::runtime_error("no response to " + std::string(method) + " " + std::string(target));
+    }
+    return *res;
+  }
+  /// The status of GET /api/v1/routes sent with `Host: host`.
+  unsigned routes_status(const std::string& host) const {
+    return send("GET", "/api/v1/routes", "Host: " + host + "\r\n").status;
+  }
+  /// The Host line naming this server by its listen address.
+  std::string host_line() const { return "Host: 127.0.0.1:" + p + "\r\n"; }
+  /// Headers of a JSON request to this server's own Host, then the `extra` lines.
+  std::string json_headers(std::string_view extra = "") const {
+    return host_line() + std::string(json_type) + std::string(extra);
+  }
+};
 
 }  // namespace
 
 TEST_SUITE("integration") {
   TEST_CASE("a mutation with a foreign Origin is refused with 403 before its handler runs") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
-    const auto res =
-        send("127.0.0.1",
-             port,
-             "POST",
-             "/api/v1/silences",
-             host_line(port) + std::string(json_type) + "Origin: http://evil.example:8080\r\n",
-             silence_body);
+    const counted_server s;
+    const auto res = s.send("POST",
+                            "/api/v1/silences",
+                            s.json_headers("Origin: http://evil.example:8080\r\n"),
+                            silence_body);
     CHECK(res.status == 403);
     CHECK(res.body.find("Origin") != std::string::npos);
     // The same host on another port is another origin: a page on 127.0.0.1:8080 is not the API.
     const auto other_port =
-        send("127.0.0.1",
-             port,
-             "POST",
-             "/-/reload",
-             host_line(port) + std::string(json_type) +
-                 "Origin: http://127.0.0.1:" + std::to_string(port + 1) + "\r\n");
+        s.send("POST",
+               "/-/reload",
+               s.json_headers("Origin: http://127.0.0.1:" + std::to_string(s.port + 1) + "\r\n"));
     CHECK(other_port.status == 403);
-    const auto null_origin = send("127.0.0.1",
-                                  port,
-                                  "DELETE",
-                                  "/api/v1/silences/sil-1",
-                                  host_line(port) + std::string(json_type) + "Origin: null\r\n");
+    const auto null_origin =
+        s.send("DELETE", "/api/v1/silences/sil-1", s.json_headers("Origin: null\r\n"));
     CHECK(null_origin.status == 403);
-    CHECK(*api.calls == 0);
+    CHECK(*s.api.calls == 0);
   }
 
   TEST_CASE("a mutation whose Sec-Fetch-Site is not same-origin is refused with 403") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
+    const counted_server s;
     for (const std::string_view site : {"cross-site", "same-site", "bogus"}) {
       CAPTURE(site);
-      const auto res = send("127.0.0.1",
-                            port,
-                            "POST",
-                            "/api/v1/silences",
-                            host_line(port) + std::string(json_type) +
-                                "Sec-Fetch-Site: " + std::string(site) + "\r\n",
-                            silence_body);
+      const auto res = s.send("POST",
+                              "/api/v1/silences",
+                              s.json_headers("Sec-Fetch-Site: " + std::string(site) + "\r\n"),
+                              silence_body);
       CHECK(res.status == 403);
       CHECK(res.body.find("Sec-Fetch-Site") != std::string::npos);
     }
-    CHECK(*api.calls == 0);
+    CHECK(*s.api.calls == 0);
     // What a browser says for the operator's own typing (none) or the API's own page passes.
     for (const std::string_view site : {"none", "same-origin"}) {
       CAPTURE(site);
-      const auto res = send("127.0.0.1",
-                            port,
-                            "POST",
-                            "/-/reload",
-                            host_line(port) + std::string(json_type) +
-                                "Sec-Fetch-Site: " + std::string(site) + "\r\n");
-      CHECK(res.status == 200);
+      CHECK(s.send("POST",
+                   "/-/reload",
+                   s.json_headers("Sec-Fetch-Site: " + std::string(site) + "\r\n"))
+                .status == 200);
     }
   }
 
   TEST_CASE("a mutation with a text/plain body is refused with 415") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
+    const counted_server s;
     for (const std::string_view type : {"text/plain",
                                         "text/plain;charset=UTF-8",
                                         "application/x-www-form-urlencoded",
@@ -162,182 +161,125 @@ TEST_SUITE("integration") {
                                         "application/jsonp",
                                         "application/json-seq"}) {
       CAPTURE(type);
-      const auto res = send("127.0.0.1",
-                            port,
-                            "POST",
-                            "/api/v1/silences",
-                            host_line(port) + "Content-Type: " + std::string(type) + "\r\n",
-                            silence_body);
+      const auto res = s.send("POST",
+                              "/api/v1/silences",
+                              s.host_line() + "Content-Type: " + std::string(type) + "\r\n",
+                              silence_body);
       CHECK(res.status == 415);
       CHECK(res.body.find("application/json") != std::string::npos);
     }
-    CHECK(*api.calls == 0);
+    CHECK(*s.api.calls == 0);
   }
 
   TEST_CASE("a mutation without a content type is refused with 415 even with an empty body") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
-    CHECK(send("127.0.0.1", port, "POST", "/-/reload", host_line(port)).status == 415);
-    CHECK(send("127.0.0.1", port, "DELETE", "/api/v1/silences/sil-1", host_line(port)).status ==
-          415);
-    CHECK(
-        send("127.0.0.1", port, "POST", "/api/v1/silences", host_line(port), silence_body).status ==
-        415);
-    CHECK(*api.calls == 0);
+    const counted_server s;
+    CHECK(s.send("POST", "/-/reload", s.host_line()).status == 415);
+    CHECK(s.send("DELETE", "/api/v1/silences/sil-1", s.host_line()).status == 415);
+    CHECK(s.send("POST", "/api/v1/silences", s.host_line(), silence_body).status == 415);
+    CHECK(*s.api.calls == 0);
   }
 
   TEST_CASE("a JSON mutation from the same machine without Origin is accepted as curl sends it") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/api/v1/silences",
-               host_line(port) + "Content-Type: application/json; charset=utf-8\r\n",
-               silence_body)
+    const counted_server s;
+    CHECK(s.send("POST",
+                 "/api/v1/silences",
+                 s.host_line() + "Content-Type: application/json; charset=utf-8\r\n",
+                 silence_body)
               .status == 201);
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/-/reload",
-               host_line(port) + "content-type: "
-                                 "Application/JSON\r\n")
-              .status == 200);
-    CHECK(*api.calls == 2);
+    CHECK(
+        s.send("POST", "/-/reload", s.host_line() + "content-type: Application/JSON\r\n").status ==
+        200);
+    CHECK(*s.api.calls == 2);
   }
 
   TEST_CASE("a mutation from the API's own origin is accepted") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
-    const auto p = std::to_string(port);
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/api/v1/silences",
-               host_line(port) + std::string(json_type) + "Origin: http://127.0.0.1:" + p +
-                   "\r\nSec-Fetch-Site: same-origin\r\n",
-               silence_body)
+    const counted_server s;
+    CHECK(s.send("POST",
+                 "/api/v1/silences",
+                 s.json_headers("Origin: http://127.0.0.1:" + s.p +
+                                "\r\nSec-Fetch-Site: same-origin\r\n"),
+                 silence_body)
               .status == 201);
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/-/reload",
-               "Host: localhost:" + p + "\r\n" + std::string(json_type) +
-                   "Origin: http://localhost:" + p + "\r\n")
+    CHECK(s.send("POST",
+                 "/-/reload",
+                 "Host: localhost:" + s.p + "\r\n" + std::string(json_type) +
+                     "Origin: http://localhost:" + s.p + "\r\n")
               .status == 200);
-    CHECK(*api.calls == 2);
+    CHECK(*s.api.calls == 2);
   }
 
   TEST_CASE("a request with a foreign Host header is refused with 403 naming the rule") {
-    counted_api api;
-    admin_server_runner server(options_on("127.0.0.1:0"), api.router());
-    const auto port = server.port();
-    const auto res =
-        send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: evil.example:8080\r\n");
+    const counted_server s;
+    const auto res = s.send("GET", "/api/v1/routes", "Host: evil.example:8080\r\n");
     CHECK(res.status == 403);
     CHECK(res.body.find("Host header 'evil.example:8080' is not an allowed admin host "
                         "(global.admin_hosts)") != std::string::npos);
     // A rebinding page on attacker.example:PORT reaches the right port with the wrong name.
-    CHECK(send("127.0.0.1",
-               port,
-               "GET",
-               "/api/v1/routes",
-               "Host: attacker.example:" + std::to_string(port) + "\r\n")
-              .status == 403);
+    CHECK(s.routes_status("attacker.example:" + s.p) == 403);
     // Loopback names on another port are another origin.
-    CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: localhost:1\r\n").status == 403);
+    CHECK(s.routes_status("localhost:1") == 403);
     // A mutation with a foreign Host is refused too, whatever else it sends.
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/-/reload",
-               "Host: evil.example\r\n" + std::string(json_type))
-              .status == 403);
+    CHECK(s.send("POST", "/-/reload", "Host: evil.example\r\n" + std::string(json_type)).status ==
+          403);
     // An absolute-form target names the host as well (RFC 9112 3.2.2: it overrides Host).
-    CHECK(send("127.0.0.1", port, "GET", "http://evil.example/api/v1/routes", host_line(port))
-              .status == 403);
-    CHECK(*api.calls == 0);
+    CHECK(s.send("GET", "http://evil.example/api/v1/routes", s.host_line()).status == 403);
+    CHECK(*s.api.calls == 0);
     // The listen address, localhost and the loopback literal, with the port or without.
-    const auto p = std::to_string(port);
-    for (const auto& host :
-         std::vector<std::string>{"127.0.0.1:" + p, "127.0.0.1", "localhost:" + p, "LocalHost"}) {
+    for (const auto& host : std::vector<std::string>{
+             "127.0.0.1:" + s.p, "127.0.0.1", "localhost:" + s.p, "LocalHost"}) {
       CAPTURE(host);
-      CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status ==
-            200);
+      CHECK(s.routes_status(host) == 200);
     }
   }
 
   TEST_CASE("names in admin_hosts are allowed Host values with or without a port") {
-    counted_api api;
-    admin_server_runner server(
-        options_on("127.0.0.1:0", {"visionwatch.internal", "Monitor.Example:8443"}), api.router());
-    const auto port = server.port();
-    const auto p = std::to_string(port);
+    const counted_server s("127.0.0.1", {"visionwatch.internal", "Monitor.Example:8443"});
     for (const auto& host : std::vector<std::string>{"visionwatch.internal",
-                                                     "visionwatch.internal:" + p,
+                                                     "visionwatch.internal:" + s.p,
                                                      "VisionWatch.Internal:80",
                                                      "monitor.example:8443"}) {
       CAPTURE(host);
-      CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status ==
-            200);
+      CHECK(s.routes_status(host) == 200);
     }
     // An entry with a port allows that port only.
-    CHECK(
-        send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: monitor.example:9999\r\n").status ==
-        403);
-    CHECK(send("127.0.0.1", port, "GET", "/api/v1/routes", "Host: monitor.example\r\n").status ==
-          403);
-    // A page served under an admin host name is same-origin with the API there.
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/api/v1/silences",
-               "Host: visionwatch.internal:" + p + "\r\n" + std::string(json_type) +
-                   "Origin: http://visionwatch.internal:" + p + "\r\n",
-               silence_body)
+    CHECK(s.routes_status("monitor.example:9999") == 403);
+    CHECK(s.routes_status("monitor.example") == 403);
+    // A page served under an admin host name is same-origin with the API there; behind a TLS
+    // reverse proxy too (https, default port); but not from another admin host's page.
+    const auto internal = [&](const std::string& host, const std::string& origin) {
+      return "Host: " + host + "\r\n" + std::string(json_type) + "Origin: " + origin + "\r\n";
+    };
+    CHECK(s.send("POST",
+                 "/api/v1/silences",
+                 internal("visionwatch.internal:" + s.p, "http://visionwatch.internal:" + s.p),
+                 silence_body)
               .status == 201);
-    // ... behind a TLS reverse proxy too (https, default port).
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/-/reload",
-               "Host: visionwatch.internal\r\n" + std::string(json_type) +
-                   "Origin: https://visionwatch.internal\r\n")
+    CHECK(s.send("POST",
+                 "/-/reload",
+                 internal("visionwatch.internal", "https://visionwatch.internal"))
               .status == 200);
-    // But not from another admin host's page.
-    CHECK(send("127.0.0.1",
-               port,
-               "POST",
-               "/-/reload",
-               "Host: visionwatch.internal:" + p + "\r\n" + std::string(json_type) +
-                   "Origin: https://monitor.example:8443\r\n")
+    CHECK(s.send("POST",
+                 "/-/reload",
+                 internal("visionwatch.internal:" + s.p, "https://monitor.example:8443"))
               .status == 403);
   }
 
   TEST_CASE("an IPv6 loopback listener accepts its bracketed literal as Host") {
-    counted_api api;
-    admin_server_runner server(options_on("[::1]:0"), api.router());
-    const auto port = server.port();
-    const auto p = std::to_string(port);
-    for (const auto& host :
-         std::vector<std::string>{"[::1]:" + p, "[::1]", "[0:0:0:0:0:0:0:1]:" + p, "localhost"}) {
+    const counted_server s("::1");
+    for (const auto& host : std::vector<std::string>{
+             "[::1]:" + s.p, "[::1]", "[0:0:0:0:0:0:0:1]:" + s.p, "localhost"}) {
       CAPTURE(host);
-      CHECK(send("::1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status == 200);
+      CHECK(s.routes_status(host) == 200);
     }
     for (const auto& host :
-         std::vector<std::string>{"::1", "[::1]:1", "[::2]:" + p, "127.0.0.2:" + p}) {
+         std::vector<std::string>{"::1", "[::1]:1", "[::2]:" + s.p, "127.0.0.2:" + s.p}) {
       CAPTURE(host);
-      CHECK(send("::1", port, "GET", "/api/v1/routes", "Host: " + host + "\r\n").status == 403);
+      CHECK(s.routes_status(host) == 403);
     }
-    CHECK(send("::1",
-               port,
-               "POST",
-               "/-/reload",
-               "Host: [::1]:" + p + "\r\n" + std::string(json_type) + "Origin: http://[::1]:" + p +
-                   "\r\n")
+    CHECK(s.send("POST",
+                 "/-/reload",
+                 "Host: [::1]:" + s.p + "\r\n" + std::string(json_type) +
+                     "Origin: http://[::1]:" + s.p + "\r\n")
               .status == 200);
   }
 }

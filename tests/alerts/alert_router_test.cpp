@@ -1,6 +1,7 @@
 #include "alerts/alert_router.hpp"
 
 #include <doctest/doctest.h>
+
 #include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
@@ -50,6 +51,34 @@ alert_rules_config down_rule(std::vector<std::string> receivers = {}) {
 
 route_identity id(std::string route) { return {std::move(route), "m", "g", "", {}}; }
 
+/// A router with one webhook receiver, "hook", delivering into `log`.
+alert_router hook_router(sent_log& log) {
+  return alert_router({receiver("hook", receiver_kind::webhook)}, log.fn());
+}
+
+/// Three timeouts of each of `routes`, `step` apart after t0 (route_down fires on the third).
+struct failed_probes {
+  wall_time last = t0;     ///< when the third timeout came
+  std::size_t events = 0;  ///< the events the router announced for them
+};
+failed_probes fail_three_times(alert_router& router,
+                               const std::vector<std::string>& routes,
+                               std::chrono::seconds step) {
+  failed_probes out;
+  for (int i = 0; i < 3; ++i) {
+    out.last += step;
+    for (const auto& r : routes) {
+      out.events += router.on_probe(probe(r, outcome::timeout), {}, out.last).size();
+    }
+  }
+  return out;
+}
+
+/// The router's state as the state file keeps it.
+nlohmann::json saved_state(const alert_router& router) {
+  return nlohmann::json::parse(router.to_json().dump());
+}
+
 }  // namespace
 
 TEST_SUITE("unit") {
@@ -60,12 +89,7 @@ TEST_SUITE("unit") {
         log.fn());
     router.set_route(id("a"), down_rule(), t0);
     router.set_route(id("b"), down_rule({"pd"}), t0);
-    auto now = t0;
-    for (int i = 0; i < 3; ++i) {
-      now += 1min;
-      router.on_probe(probe("a", outcome::timeout), {}, now);
-      router.on_probe(probe("b", outcome::timeout), {}, now);
-    }
+    const auto now = fail_three_times(router, {"a", "b"}, 1min).last;
     CHECK(log.count("hook", notification_kind::firing) == 1);
     CHECK(log.count("pd", notification_kind::firing) == 2);
     CHECK(router.on_probe(probe("unknown", outcome::timeout), {}, now).empty());
@@ -73,16 +97,10 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a silenced route keeps its state but nothing is delivered") {
     sent_log log;
-    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    auto router = hook_router(log);
     router.set_route(id("a"), down_rule(), t0);
     REQUIRE(router.silences().add("a", t0 + 1h, "maintenance", t0).value);
-    auto now = t0;
-    std::size_t events = 0;
-    for (int i = 0; i < 3; ++i) {
-      now += 1min;
-      events += router.on_probe(probe("a", outcome::timeout), {}, now).size();
-    }
-    CHECK(events == 1);
+    CHECK(fail_three_times(router, {"a"}, 1min).events == 1);
     CHECK(log.sent.empty());
     CHECK(router.suppressed_total() == 1);
     CHECK(router.route("a")->statuses()[0].state == alert_state::firing);
@@ -97,11 +115,7 @@ TEST_SUITE("unit") {
         {receiver("am", receiver_kind::alertmanager), receiver("hook", receiver_kind::webhook)},
         log.fn());
     router.set_route(id("a"), down_rule(), t0);
-    auto now = t0;
-    for (int i = 0; i < 3; ++i) {
-      now += 20s;
-      router.on_probe(probe("a", outcome::timeout), {}, now);
-    }
+    auto now = fail_three_times(router, {"a"}, 20s).last;
     CHECK(log.count("am", notification_kind::firing) == 1);
     now += 30s;
     router.on_probe(probe("a", outcome::timeout), {}, now);
@@ -130,11 +144,7 @@ TEST_SUITE("unit") {
         log.fn());
     router.set_route(id("a"), down_rule(), t0);
     router.set_route(id("quiet"), down_rule(), t0);
-    auto now = t0;
-    for (int i = 0; i < 3; ++i) {
-      now += 10min;
-      router.on_probe(probe("a", outcome::timeout), {}, now);
-    }
+    auto now = fail_three_times(router, {"a"}, 10min).last;
     REQUIRE(log.count("am", notification_kind::firing) == 1);
     router.refresh_alertmanager(now + 30s);
     CHECK(log.count("am", notification_kind::refresh) == 0);  // sent 30 s ago
@@ -166,12 +176,10 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a route removed by a reload resolves its announced alerts") {
     sent_log log;
-    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    auto router = hook_router(log);
     router.set_route(id("a"), down_rule(), t0);
     router.set_route(id("b"), down_rule(), t0);
-    for (int i = 1; i <= 3; ++i) {
-      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
-    }
+    fail_three_times(router, {"a"}, 1min);
     const auto events = router.retain_routes({"b"}, t0 + 5min);
     REQUIRE(events.size() == 1);
     CHECK(events[0].note.kind == notification_kind::resolved);
@@ -182,16 +190,14 @@ TEST_SUITE("unit") {
 
   TEST_CASE("alert state and silences survive a restart through the router") {
     sent_log log;
-    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    auto router = hook_router(log);
     router.set_route(id("a"), down_rule(), t0);
     router.silences().add("b", t0 + 1h, "", t0);
-    for (int i = 1; i <= 3; ++i) {
-      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
-    }
-    const auto saved = nlohmann::json::parse(router.to_json().dump());
+    fail_three_times(router, {"a"}, 1min);
+    const auto saved = saved_state(router);
 
     sent_log log2;
-    alert_router restarted({receiver("hook", receiver_kind::webhook)}, log2.fn());
+    auto restarted = hook_router(log2);
     restarted.set_route(id("a"), down_rule(), t0);
     CHECK(restarted.restore(saved, t0 + 1h).empty());
     CHECK(restarted.silences().is_silenced("b", t0 + 10min));
@@ -202,18 +208,16 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a firing route missing from the config after a restart is resolved at start-up") {
     sent_log log;
-    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    auto router = hook_router(log);
     router.set_route(id("a"), down_rule(), t0);
     router.set_route(id("b"), down_rule(), t0);
-    for (int i = 1; i <= 3; ++i) {
-      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
-    }
+    fail_three_times(router, {"a"}, 1min);
     REQUIRE(log.count("hook", notification_kind::firing) == 1);
     const auto fingerprint = log.sent.at(0).second.fingerprint;
-    const auto saved = nlohmann::json::parse(router.to_json().dump());
+    const auto saved = saved_state(router);
 
     sent_log log2;
-    alert_router restarted({receiver("hook", receiver_kind::webhook)}, log2.fn());
+    auto restarted = hook_router(log2);
     restarted.set_route(id("b"), down_rule(), t0 + 1h);  // route a left the config
     CHECK(restarted.restore(saved, t0 + 1h).empty());
     REQUIRE(log2.count("hook", notification_kind::resolved) == 1);
@@ -225,12 +229,10 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a firing rule disabled while the daemon was stopped is resolved at start-up") {
     sent_log log;
-    alert_router router({receiver("hook", receiver_kind::webhook)}, log.fn());
+    auto router = hook_router(log);
     router.set_route(id("a"), down_rule({"hook"}), t0);
-    for (int i = 1; i <= 3; ++i) {
-      router.on_probe(probe("a", outcome::timeout), {}, t0 + i * 1min);
-    }
-    const auto saved = nlohmann::json::parse(router.to_json().dump());
+    fail_three_times(router, {"a"}, 1min);
+    const auto saved = saved_state(router);
 
     sent_log log2;
     alert_router restarted(

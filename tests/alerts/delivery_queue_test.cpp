@@ -45,6 +45,14 @@ const delivery_verdict ok{delivery_status::delivered, std::nullopt, "HTTP 200"};
 const delivery_verdict retry{delivery_status::retry, std::nullopt, "HTTP 503"};
 const delivery_verdict permanent{delivery_status::permanent, std::nullopt, "HTTP 400"};
 
+/// Enqueues one firing, takes it at s0 and answers it 429 with Retry-After `wait`: the outcome.
+delivery_outcome rate_limit_first(delivery_queue& q, std::chrono::seconds wait) {
+  q.enqueue(note("a"), s0, t0);
+  const auto head = q.take(s0);
+  REQUIRE(head.has_value());
+  return q.on_result(head->id, {delivery_status::retry, wait, "HTTP 429"}, s0);
+}
+
 }  // namespace
 
 TEST_SUITE("unit") {
@@ -101,10 +109,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("Retry-After replaces the computed backoff") {
     auto q = queue();
-    q.enqueue(note("a"), s0, t0);
-    auto head = q.take(s0);
-    const delivery_verdict limited{delivery_status::retry, 45s, "HTTP 429"};
-    CHECK(q.on_result(head->id, limited, s0) == delivery_outcome::retry_scheduled);
+    CHECK(rate_limit_first(q, 45s) == delivery_outcome::retry_scheduled);
     CHECK(q.next_due() == s0 + 45s);
     CHECK_FALSE(q.take(s0 + 44s).has_value());
     CHECK(q.take(s0 + 45s).has_value());
@@ -112,10 +117,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a Retry-After beyond max_age gives up") {
     auto q = queue();
-    q.enqueue(note("a"), s0, t0);
-    auto head = q.take(s0);
-    const delivery_verdict limited{delivery_status::retry, 2h, "HTTP 429"};
-    CHECK(q.on_result(head->id, limited, s0) == delivery_outcome::failed);
+    CHECK(rate_limit_first(q, 2h) == delivery_outcome::failed);
     CHECK(q.empty());
     CHECK(q.counters().failed == 1);
   }

@@ -9,6 +9,8 @@
 #include <deque>
 #include <functional>
 
+#include "tests/support/run_until.hpp"
+
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
@@ -31,17 +33,24 @@ http_result status(unsigned s) {
   return r;
 }
 
-// Runs handlers until `done` holds; a bounded wait on the event, never a sleep.
-bool run_until(net::io_context& ctx, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    ctx.run_one_for(50ms);
+using test::run_until;
+
+/// `n.run()` spawned on `ctx`; finish() stops the notifier and waits until run() has returned.
+struct spawned_run {
+  net::io_context& ctx;
+  notifier& n;
+  bool finished = false;
+
+  spawned_run(net::io_context& c, notifier& notifier_to_run) : ctx(c), n(notifier_to_run) {
+    net::co_spawn(ctx, n.run(), [this](std::exception_ptr) { finished = true; });
   }
-  return true;
-}
+  spawned_run(const spawned_run&) = delete;
+  spawned_run& operator=(const spawned_run&) = delete;
+  void finish() {
+    n.stop();
+    REQUIRE(run_until(ctx, [this] { return finished; }));
+  }
+};
 
 struct fake_receiver {
   std::vector<http_request> sent;
@@ -110,8 +119,7 @@ TEST_SUITE("unit") {
     fake_receiver fake;
     fake.replies = {status(503), status(429), status(204)};
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    spawned_run running(ctx, n);
     n.enqueue(note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     CHECK(n.counters().retry == 2);
@@ -125,8 +133,7 @@ TEST_SUITE("unit") {
       return std::string();
     };
     CHECK(id(fake.sent[0]) == id(fake.sent[2]));
-    n.stop();
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    running.finish();
   }
 
   TEST_CASE("a permanent error is counted failed and the next notification goes out") {
@@ -134,14 +141,12 @@ TEST_SUITE("unit") {
     fake_receiver fake;
     fake.replies = {status(400), status(200)};
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    spawned_run running(ctx, n);
     n.enqueue(note("a"));
     n.enqueue(note("b"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     CHECK(n.counters().failed == 1);
-    n.stop();
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    running.finish();
   }
 
   TEST_CASE("cancelling the run coroutine ends it while idle") {
@@ -180,13 +185,11 @@ TEST_SUITE("unit") {
     for (const auto* route : {"a", "b", "c", "d"}) {
       n.enqueue(note(route));
     }
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    spawned_run running(ctx, n);
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 4; }));
     REQUIRE(fake.sent.size() == 1);
     CHECK(nlohmann::json::parse(fake.sent[0].body).size() == 4);
-    n.stop();
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    running.finish();
   }
 
   TEST_CASE("a retired notifier delivers its queue then ends and drops what its deadline cuts") {
@@ -196,9 +199,8 @@ TEST_SUITE("unit") {
     n.enqueue(note("a"));
     n.enqueue(note("b"));
     n.retire(std::chrono::steady_clock::now() + 1h);
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    spawned_run running(ctx, n);
+    REQUIRE(run_until(ctx, [&] { return running.finished; }));
     CHECK(n.counters().success == 2);
 
     fake_receiver down;
@@ -236,14 +238,12 @@ TEST_SUITE("unit") {
         fake.sender(),
         [] { return 0.5; },
         [&] { return fake.sent.empty() || ++reads_after_send == 1 ? wall : wall - 24h; });
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    spawned_run running(ctx, n);
     n.enqueue(note("a"));
-    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1 || finished; }));
+    REQUIRE(run_until(ctx, [&] { return n.counters().success == 1 || running.finished; }));
     CHECK(n.counters().retry == 1);
     CHECK(n.counters().success == 1);
-    n.stop();
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    running.finish();
   }
 
   TEST_CASE("a wall clock stepped forward a day neither expires nor bursts queued retries") {
@@ -260,14 +260,12 @@ TEST_SUITE("unit") {
         fake.sender(),
         [] { return 0.5; },
         [&] { return fake.sent.empty() ? wall : wall + 24h; });
-    bool finished = false;
-    net::co_spawn(ctx, n.run(), [&](std::exception_ptr) { finished = true; });
+    spawned_run running(ctx, n);
     n.enqueue(note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success + n.counters().failed == 1; }));
     CHECK(n.counters().failed == 0);  // max_age counts elapsed time, not the wall clock's step
     CHECK(n.counters().success == 1);
     CHECK(fake.sent.size() == 2);
-    n.stop();
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+    running.finish();
   }
 }

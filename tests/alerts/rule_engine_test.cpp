@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/test_paths.hpp"
 #include "tests/alerts/alert_fixtures.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
@@ -67,6 +67,30 @@ struct driver {
   alert_state state(std::size_t i = 0) const { return engine.statuses().at(i).state; }
 };
 
+/// Feeds one probe of each of `outcomes` in turn; none may announce anything.
+void feed_quietly(driver& d, std::initializer_list<outcome> outcomes) {
+  for (const auto o : outcomes) {
+    CAPTURE(to_string(o));
+    CHECK(d.feed(probe(o)).empty());
+  }
+}
+
+/// The one event of `events`, which must be a resolve.
+alert_event only_resolve(const std::vector<alert_event>& events) {
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].note.kind == notification_kind::resolved);
+  return events[0];
+}
+
+/// `k` with its default threshold replaced and one bad or good evaluation to fire or resolve.
+alert_rule_config one_shot(alert_rule_kind k, double threshold) {
+  auto cfg = default_rule_config(k);
+  cfg.threshold = threshold;
+  cfg.failure_threshold = 1;
+  cfg.success_threshold = 1;
+  return cfg;
+}
+
 window_figures ratio(double v, std::size_t samples = 100) {
   window_figures f;
   f.probes = samples;
@@ -95,9 +119,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a transport failure breaks a silent failure streak") {
     driver d{rule_engine(identity(), rules_of({rule(alert_rule_kind::silent_failure)}))};
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());
-    CHECK(d.feed(probe(outcome::timeout)).empty());
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());
+    feed_quietly(d, {outcome::wrong_answer, outcome::timeout, outcome::wrong_answer});
     CHECK(d.state() == alert_state::inactive);
     CHECK(d.feed(probe(outcome::empty_answer)).size() == 1);
   }
@@ -109,21 +131,16 @@ TEST_SUITE("unit") {
     d.feed(probe(outcome::wrong_answer));
     const auto fired = d.feed(probe(outcome::wrong_answer));
     REQUIRE(fired.size() == 1);
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::wrong_answer)).empty());  // flap: the good streak restarts
-    CHECK(d.feed(probe(outcome::ok)).empty());
-    CHECK(d.feed(probe(outcome::ok)).empty());
+    // Two good probes, a flap that restarts the good streak, two more: still firing.
+    feed_quietly(d, {outcome::ok, outcome::ok, outcome::wrong_answer, outcome::ok, outcome::ok});
     CHECK(d.state() == alert_state::firing);
-    const auto resolved = d.feed(probe(outcome::ok));
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
-    CHECK(resolved[0].note.status() == alert_status::resolved);
-    CHECK(resolved[0].note.fingerprint == fired[0].note.fingerprint);
-    CHECK(resolved[0].note.starts_at == fired[0].note.starts_at);
-    REQUIRE(resolved[0].note.ends_at.has_value());
-    CHECK(*resolved[0].note.ends_at == d.now);
-    CHECK(resolved[0].note.reason == "3 consecutive successful probes");
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok)));
+    CHECK(resolved.note.status() == alert_status::resolved);
+    CHECK(resolved.note.fingerprint == fired[0].note.fingerprint);
+    CHECK(resolved.note.starts_at == fired[0].note.starts_at);
+    REQUIRE(resolved.note.ends_at.has_value());
+    CHECK(*resolved.note.ends_at == d.now);
+    CHECK(resolved.note.reason == "3 consecutive successful probes");
     CHECK(d.state() == alert_state::resolved);
     CHECK(d.feed(probe(outcome::ok)).empty());
     CHECK(d.state() == alert_state::inactive);
@@ -175,17 +192,11 @@ TEST_SUITE("unit") {
     CHECK(events[0].note.reason == "success ratio 0.8 below 0.9 over 100 probes");
     CHECK(d.feed(probe(outcome::ok), ratio(0.95)).empty());
     CHECK(d.feed(probe(outcome::ok), window_figures{}).empty());  // no figure: no evaluation
-    const auto resolved = d.feed(probe(outcome::ok), ratio(0.9));
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok), ratio(0.9)));
   }
 
   TEST_CASE("latency fires when the windowed p90 is above the threshold") {
-    auto cfg = rule(alert_rule_kind::latency);
-    cfg.threshold = 10;
-    cfg.failure_threshold = 1;
-    cfg.success_threshold = 1;
-    driver d{rule_engine(identity(), rules_of({cfg}))};
+    driver d{rule_engine(identity(), rules_of({one_shot(alert_rule_kind::latency, 10)}))};
     window_figures f;
     f.probes = 50;
     f.latency_p90 = 10.0;
@@ -199,24 +210,19 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("latency with metric first_token judges the windowed time to first token") {
-    auto cfg = rule(alert_rule_kind::latency);
-    cfg.threshold = 2;
+    auto cfg = one_shot(alert_rule_kind::latency, 2);
     cfg.metric = latency_metric::first_token;
-    cfg.failure_threshold = 1;
-    cfg.success_threshold = 1;
     driver d{rule_engine(identity(), rules_of({cfg}))};
     window_figures f;
     f.probes = 50;
-    f.latency_p90 = 30;  // total latency is not what this rule reads
+    f.latency_p90 = 30;                            // total latency is not what this rule reads
     CHECK(d.feed(probe(outcome::ok), f).empty());  // no streamed probe: nothing to judge
     f.first_token_p90 = 2.5;
     const auto events = d.feed(probe(outcome::ok), f);
     REQUIRE(events.size() == 1);
     CHECK(events[0].note.reason == "p90 time to first token 2.5s above 2s over 50 probes");
     f.first_token_p90 = 0.4;
-    const auto resolved = d.feed(probe(outcome::ok), f);
-    REQUIRE(resolved.size() == 1);
-    CHECK(resolved[0].note.kind == notification_kind::resolved);
+    const auto resolved = only_resolve(d.feed(probe(outcome::ok), f));
   }
 
   TEST_CASE("cost fires when cost per success is above the threshold") {
@@ -294,10 +300,8 @@ TEST_SUITE("unit") {
     }
     SUBCASE("resolving while silenced and never announced stays quiet") {
       d.feed(probe(outcome::ok));
-      const auto resolved = d.feed(probe(outcome::ok));
-      REQUIRE(resolved.size() == 1);
-      CHECK(resolved[0].note.kind == notification_kind::resolved);
-      CHECK(resolved[0].suppressed);
+      const auto resolved = only_resolve(d.feed(probe(outcome::ok)));
+      CHECK(resolved.suppressed);
       CHECK(d.state() == alert_state::resolved);
     }
   }

@@ -30,37 +30,29 @@ TEST_SUITE("unit") {
     const auto dir = test::make_temp_dir("vw-tls");
     // A real CA: validation loads it as the TLS client will.
     write_file(dir, "ca.pem", test::read_file(test::test_certificates().ca_cert));
+    // The same gateway with bad headers, then with good ones.
+    const auto yaml = [](const std::string& headers) {
+      return "gateways:\n"
+             "  - name: gw\n"
+             "    base_url: https://gw/v1\n"
+             "    headers: {" +
+             headers +
+             "}\n"
+             "    tls: {ca_file: ca.pem, server_name: api.internal, insecure_skip_verify: true}\n"
+             "    proxy_url: http://proxy:3128\n"
+             "    keep_alive: true\n"
+             "    connect_timeout: 2s\n"
+             "    max_body: 512KiB\n"
+             "    max_concurrency: 9\n"
+             "routes: [{name: r, gateway: gw, model: m}]\n";
+    };
+    const auto config_path = (dir / "c.yaml").string();
     const auto r = parse_config(
-        "gateways:\n"
-        "  - name: gw\n"
-        "    base_url: https://gw/v1\n"
-        "    headers: {X-Title: visionwatch, Host: evil, \"bad header\": x}\n"
-        "    tls: {ca_file: ca.pem, server_name: api.internal, insecure_skip_verify: true}\n"
-        "    proxy_url: http://proxy:3128\n"
-        "    keep_alive: true\n"
-        "    connect_timeout: 2s\n"
-        "    max_body: 512KiB\n"
-        "    max_concurrency: 9\n"
-        "routes: [{name: r, gateway: gw, model: m}]\n",
-        (dir / "c.yaml").string(),
-        no_env);
+        yaml("X-Title: visionwatch, Host: evil, \"bad header\": x"), config_path, no_env);
     REQUIRE(r.errors.size() == 2);
     CHECK(r.errors[0].message == "the Host header is set by visionwatch");
     CHECK(r.errors[1].message == "\"bad header\" is not a valid header name");
-    const auto ok = parse_config(
-        "gateways:\n"
-        "  - name: gw\n"
-        "    base_url: https://gw/v1\n"
-        "    headers: {X-Title: visionwatch}\n"
-        "    tls: {ca_file: ca.pem, server_name: api.internal, insecure_skip_verify: true}\n"
-        "    proxy_url: http://proxy:3128\n"
-        "    keep_alive: true\n"
-        "    connect_timeout: 2s\n"
-        "    max_body: 512KiB\n"
-        "    max_concurrency: 9\n"
-        "routes: [{name: r, gateway: gw, model: m}]\n",
-        (dir / "c.yaml").string(),
-        no_env);
+    const auto ok = parse_config(yaml("X-Title: visionwatch"), config_path, no_env);
     REQUIRE(ok.value);
     const auto& g = ok.value->gateways[0];
     CHECK(g.headers == header_list{{"X-Title", "visionwatch"}});

@@ -115,6 +115,19 @@ std::size_t count_event(const std::vector<sink_note>& ns, const std::string& eve
   return n;
 }
 
+/// Which sink requests count: those it answered 2xx, or every attempt.
+constexpr bool only_delivered = true;
+constexpr bool every_attempt = false;
+
+/// Waits until the sink holds a silent_failure notification of `event`.
+bool sink_has(const webhook_sink& sink,
+              const std::string& event,
+              bool delivered_only,
+              deadline_type deadline) {
+  return sink.wait_for(
+      [&](const auto& rs) { return count_event(notes(rs, delivered_only), event) >= 1; }, deadline);
+}
+
 /// The silent_failure alert of `route` as /api/v1/routes shows it, or null.
 json route_alert(const daemon_process& d, const std::string& route) {
   const auto r = d.get("/api/v1/routes");
@@ -143,6 +156,18 @@ double silent_failures(const daemon_process& d, const std::string& route) {
   return d.metric("visionwatch_silent_failures_total", {{"route", route}}).value_or(0);
 }
 
+double ok_probes(const daemon_process& d, const std::string& route) {
+  return d.metric("visionwatch_probes_total", {{"route", route}, {"outcome", "ok"}}).value_or(0);
+}
+
+/// visionwatch_notifications_total of `receiver` and `result` (success, retry, ...).
+double notifications(const daemon_process& d,
+                     const std::string& receiver,
+                     const std::string& result) {
+  return d.metric("visionwatch_notifications_total", {{"receiver", receiver}, {"result", result}})
+      .value_or(0);
+}
+
 /// One test's world: a temp directory, the demo gateway and a webhook sink.
 struct e2e_world {
   fs::path dir = make_temp_dir("vw-e2e-alerting");
@@ -166,6 +191,13 @@ struct e2e_world {
                           dir / (name + ".log"),
                           {std::string(secret_env_name) + "=" + webhook_secret});
   }
+  /// Breaks the route, starts `d` and waits until the incident's first firing reaches the sink
+  /// (accepted, or with every_attempt only tried, for a sink that answers errors).
+  void start_failing(daemon_process& d, bool delivered_only) {
+    set_behaviour(gateway, "drops_image_says_so");
+    REQUIRE_MESSAGE(d.start(), d.log_tail());
+    REQUIRE_MESSAGE(sink_has(sink, "firing", delivered_only, after(10s)), d.log_tail());
+  }
   e2e_options opts(const std::string& receivers = {}) {
     e2e_options o;
     o.state_dir = dir / "state";
@@ -183,10 +215,7 @@ TEST_SUITE("e2e") {
     auto d = w.daemon(o);
     REQUIRE_MESSAGE(d.start(), d.log_tail());
     // Healthy first: the route probes fine and nothing is sent.
-    REQUIRE(wait_until(after(10s), [&] {
-      return d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}})
-                 .value_or(0) >= 1;
-    }));
+    REQUIRE(wait_until(after(10s), [&] { return ok_probes(d, o.route) >= 1; }));
     CHECK(w.sink.count() == 0);
     const std::map<std::string, std::string> firing_series = {{"route", o.route},
                                                               {"rule", "silent_failure"}};
@@ -194,10 +223,7 @@ TEST_SUITE("e2e") {
 
     set_behaviour(w.gateway, "drops_image_says_so");
     // Two 1 s intervals make two bad probes; the rest is scheduling slack on a loaded machine.
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(6s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "firing", only_delivered, after(6s)), d.log_tail());
     CHECK(d.metric("visionwatch_alerts_firing", firing_series) == 1.0);
     const auto rs = w.sink.delivered();
     const auto& req = rs.front();
@@ -252,23 +278,13 @@ TEST_SUITE("e2e") {
   TEST_CASE("healing the route sends resolved for the same incident after two good probes") {
     e2e_world w;
     const auto o = w.opts();
-    set_behaviour(w.gateway, "drops_image_says_so");
     auto d = w.daemon(o);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    w.start_failing(d, only_delivered);
     CHECK(alert_state(d, o.route) == "firing");
-    const auto ok_before =
-        d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}}).value_or(0);
+    const auto ok_before = ok_probes(d, o.route);
 
     set_behaviour(w.gateway, std::nullopt);
-    REQUIRE_MESSAGE(
-        w.sink.wait_for(
-            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
-            after(10s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(10s)), d.log_tail());
     const auto ns = notes(w.sink.delivered(), true);
     REQUIRE(ns.size() == 2);
     CHECK(ns[0].event() == "firing");
@@ -278,8 +294,7 @@ TEST_SUITE("e2e") {
     CHECK(ns[1].body["starts_at"] == ns[0].body["starts_at"]);
     CHECK(ns[1].body["ends_at"].is_string());
     // Hysteresis: at least success_threshold (2) good probes came before the resolve.
-    const auto ok_after =
-        d.metric("visionwatch_probes_total", {{"route", o.route}, {"outcome", "ok"}}).value_or(0);
+    const auto ok_after = ok_probes(d, o.route);
     CHECK(ok_after - ok_before >= 2);
     CHECK(alert_state(d, o.route) != "firing");
     CHECK(d.stop() == 0);
@@ -293,10 +308,7 @@ TEST_SUITE("e2e") {
     REQUIRE_MESSAGE(d.start(), d.log_tail());
     set_behaviour(w.gateway, "drops_image_says_so");
     // The firing is tried and refused.
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, false), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "firing", every_attempt, after(10s)), d.log_tail());
     // Heal while the receiver is still down: the resolve queues behind the firing.
     set_behaviour(w.gateway, std::nullopt);
     REQUIRE(wait_until(after(10s), [&] {
@@ -304,17 +316,11 @@ TEST_SUITE("e2e") {
       return a.is_object() && a.value("state", "") != "firing";
     }));
     // The daemon's view (the sink's delivered() can only be empty while it answers 503).
-    CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
-              .value_or(0) == 0);
-    CHECK(d.metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "retry"}})
-              .value_or(0) > 0);
+    CHECK(notifications(d, "hook", "success") == 0);
+    CHECK(notifications(d, "hook", "retry") > 0);
 
     w.sink.answer_with(200);
-    REQUIRE_MESSAGE(
-        w.sink.wait_for(
-            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
-            after(20s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(20s)), d.log_tail());
     const auto ns = notes(w.sink.delivered(), true);
     REQUIRE(ns.size() == 2);
     CHECK(ns[0].event() == "firing");
@@ -328,11 +334,7 @@ TEST_SUITE("e2e") {
     }
     // The sink records a request before it answers; the daemon counts the success once the
     // answer is back.
-    const auto successes = [&] {
-      return d
-          .metric("visionwatch_notifications_total", {{"receiver", "hook"}, {"result", "success"}})
-          .value_or(0);
-    };
+    const auto successes = [&] { return notifications(d, "hook", "success"); };
     CHECK(wait_until(after(10s), [&] { return successes() >= 2; }));
     CHECK(successes() == 2);
     CHECK(d.stop() == 0);
@@ -341,13 +343,8 @@ TEST_SUITE("e2e") {
   TEST_CASE("a restart mid-incident continues the incident without a second firing") {
     e2e_world w;
     const auto o = w.opts();
-    set_behaviour(w.gateway, "drops_image_says_so");
     auto d = w.daemon(o);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    w.start_failing(d, only_delivered);
     const auto fingerprint = notes(w.sink.delivered(), true).front().fingerprint();
     CHECK(d.stop() == 0);
 
@@ -369,13 +366,8 @@ TEST_SUITE("e2e") {
   TEST_CASE("kill -9 mid-incident then a restart delivers exactly one firing and one resolve") {
     e2e_world w;
     const auto o = w.opts();
-    set_behaviour(w.gateway, "drops_image_says_so");
     auto d = w.daemon(o);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    w.start_failing(d, only_delivered);
     // The state file is the only thing that survives SIGKILL: wait (no event exists for a file
     // write) until it holds the firing alert and an empty queue, as the daemon writes within
     // seconds of each change.
@@ -397,11 +389,7 @@ TEST_SUITE("e2e") {
 
     set_behaviour(w.gateway, std::nullopt);  // healed while the daemon was down
     REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for(
-            [](const auto& rs) { return count_event(notes(rs, true), "resolved") >= 1; },
-            after(15s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(15s)), d.log_tail());
     const auto all = notes(w.sink.delivered(), true);
     CHECK(count_event(all, "firing") == 1);
     CHECK(count_event(all, "resolved") == 1);
@@ -414,13 +402,8 @@ TEST_SUITE("e2e") {
     e2e_world w;
     const auto o = w.opts();
     w.sink.answer_with(503);
-    set_behaviour(w.gateway, "drops_image_says_so");
     auto d = w.daemon(o);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, false), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    w.start_failing(d, every_attempt);
     const auto fingerprint = notes(w.sink.requests(), false).front().fingerprint();
     // Still queued when the daemon stops: what the restart must deliver.
     CHECK(d.metric("visionwatch_notification_queue_depth", {{"receiver", "hook"}}).value_or(0) >=
@@ -429,10 +412,7 @@ TEST_SUITE("e2e") {
 
     w.sink.answer_with(200);
     REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(15s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "firing", only_delivered, after(15s)), d.log_tail());
     const auto delivered = notes(w.sink.delivered(), true);
     REQUIRE(delivered.size() == 1);
     CHECK(delivered[0].fingerprint() == fingerprint);
@@ -510,10 +490,7 @@ TEST_SUITE("e2e") {
     CHECK(d.del("/api/v1/silences/sil-999999").status == 404);
     CHECK(json::parse(d.get("/api/v1/silences").body)["silences"].empty());
     // The silence is gone while the rule still fires: the firing goes out at the next probe.
-    REQUIRE_MESSAGE(
-        w.sink.wait_for([](const auto& rs) { return count_event(notes(rs, true), "firing") >= 1; },
-                        after(10s)),
-        d.log_tail());
+    REQUIRE_MESSAGE(sink_has(w.sink, "firing", only_delivered, after(10s)), d.log_tail());
     CHECK(d.stop() == 0);
   }
 
@@ -543,12 +520,8 @@ TEST_SUITE("e2e") {
                     (d1.log_tail() + d2.log_tail()));
     REQUIRE_MESSAGE(wait_until(after(10s),
                                [&] {
-                                 return d1.metric("visionwatch_notifications_total",
-                                                  {{"receiver", "am"}, {"result", "success"}})
-                                                .value_or(0) >= 1 &&
-                                        d2.metric("visionwatch_notifications_total",
-                                                  {{"receiver", "am"}, {"result", "success"}})
-                                                .value_or(0) >= 1;
+                                 return notifications(d1, "am", "success") >= 1 &&
+                                        notifications(d2, "am", "success") >= 1;
                                }),
                     (d1.log_tail() + d2.log_tail()));
     const auto alerts = am.alerts(o1.route);
@@ -563,11 +536,7 @@ TEST_SUITE("e2e") {
         am.log_tail());
     // Both instances keep re-sending (resend_interval 2 s): wait for more pushes from each, then
     // the group must still have been paged exactly once.
-    const auto pushed = [&](const daemon_process& d) {
-      return d
-          .metric("visionwatch_notifications_total", {{"receiver", "am"}, {"result", "success"}})
-          .value_or(0);
-    };
+    const auto pushed = [&](const daemon_process& d) { return notifications(d, "am", "success"); };
     const auto p1 = pushed(d1);
     const auto p2 = pushed(d2);
     REQUIRE(wait_until(after(10s), [&] { return pushed(d1) >= p1 + 1 && pushed(d2) >= p2 + 1; }));

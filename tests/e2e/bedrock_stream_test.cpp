@@ -75,15 +75,14 @@ TEST_SUITE("e2e") {
     native_keys keys;
     keys.aws_access_key_id = access_key_id;
     keys.aws_secret_access_key = secret_key;
-    demo_gateway gw(std::chrono::minutes(2), keys);
-    gw.start();
+    const vt::started_demo_gateway gw(std::chrono::minutes(2), keys);
     vt::scoped_temp_dir dir("vw-bedrock-stream-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
     const auto r = vt::check_json(config,
-                                      2,
-                                      {std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
-                                       std::string("AWS_SECRET_ACCESS_KEY=") + secret_key});
+                                  2,
+                                  {std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
+                                   std::string("AWS_SECRET_ACCESS_KEY=") + secret_key});
     INFO("stderr:\n" << r.err);
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);  // the error and cut-off routes fail

@@ -14,6 +14,8 @@
 
 #include "daemon/app/commands.hpp"
 #include "daemon/sim/sim_model.hpp"
+#include "tests/e2e/check_report.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
@@ -41,79 +43,32 @@ struct expected_route {
 };
 
 const std::vector<expected_route>& all_routes() {
+  // One route a row.
+  // clang-format off
   static const std::vector<expected_route> routes = {
       {"healthy-digits", "healthy", "challenge: {kind: digits}", outcome::ok, true, "fake"},
       {"healthy-color", "healthy", "challenge: {kind: color}", outcome::ok, true, "fake"},
       {"healthy-shape", "healthy", "challenge: {kind: shape}", outcome::ok, true, "fake"},
       {"slow", "slow", "challenge: {kind: count}", outcome::ok, true, "fake"},
       {"no-usage", "no_usage", "challenge: {kind: count}", outcome::ok, true, "fake"},
-      {"no-usage-required",
-       "no_usage",
-       "challenge: {kind: count}, checks: {require_usage: true}",
-       outcome::image_tokens_missing,
-       false,
-       "fake"},
-      {"says-no-image",
-       "drops_image_says_so",
-       "challenge: {kind: count}",
-       outcome::no_image_claim,
-       false,
-       "fake"},
-      {"guesses",
-       "drops_image_guesses",
-       "challenge: {kind: digits}",
-       outcome::wrong_answer,
-       false,
-       "fake"},
-      {"pads-usage",
-       "drops_image_pads_usage",
-       "challenge: {kind: digits}",
-       outcome::wrong_answer,
-       false,
-       "fake"},
+      {"no-usage-required", "no_usage", "challenge: {kind: count}, checks: {require_usage: true}", outcome::image_tokens_missing, false, "fake"},
+      {"says-no-image", "drops_image_says_so", "challenge: {kind: count}", outcome::no_image_claim, false, "fake"},
+      {"guesses", "drops_image_guesses", "challenge: {kind: digits}", outcome::wrong_answer, false, "fake"},
+      {"pads-usage", "drops_image_pads_usage", "challenge: {kind: digits}", outcome::wrong_answer, false, "fake"},
       {"refuses", "refuses", "challenge: {kind: shape}", outcome::refusal, false, "fake"},
       {"empty", "empty_answer", "challenge: {kind: color}", outcome::empty_answer, false, "fake"},
-      {"wrong-types",
-       "wrong_types",
-       "challenge: {kind: count}",
-       outcome::bad_response,
-       false,
-       "fake"},
-      {"rate-limited",
-       "fault-429",
-       "challenge: {kind: count}",
-       outcome::rate_limited,
-       false,
-       "fake"},
+      {"wrong-types", "wrong_types", "challenge: {kind: count}", outcome::bad_response, false, "fake"},
+      {"rate-limited", "fault-429", "challenge: {kind: count}", outcome::rate_limited, false, "fake"},
       {"server-error", "fault-500", "challenge: {kind: count}", outcome::http_5xx, false, "fake"},
-      {"unknown-model",
-       "no-such-model",
-       "challenge: {kind: count}",
-       outcome::http_4xx,
-       false,
-       "fake"},
+      {"unknown-model", "no-such-model", "challenge: {kind: count}", outcome::http_4xx, false, "fake"},
       {"html-page", "fault-html", "challenge: {kind: count}", outcome::bad_response, false, "fake"},
-      {"hangs",
-       "fault-hang",
-       "interval: 1s, timeout: 400ms, challenge: {kind: count}",
-       outcome::timeout,
-       false,
-       "fake"},
-      {"resets",
-       "fault-reset",
-       "challenge: {kind: count}",
-       outcome::connection_reset,
-       false,
-       "fake"},
-      {"huge-body",
-       "fault-huge",
-       "challenge: {kind: count}",
-       outcome::body_too_large,
-       false,
-       "fake"},
+      {"hangs", "fault-hang", "interval: 1s, timeout: 400ms, challenge: {kind: count}", outcome::timeout, false, "fake"},
+      {"resets", "fault-reset", "challenge: {kind: count}", outcome::connection_reset, false, "fake"},
+      {"huge-body", "fault-huge", "challenge: {kind: count}", outcome::body_too_large, false, "fake"},
       {"no-key", "healthy", "challenge: {kind: color}", outcome::http_4xx, false, "fake-no-key"},
       {"refused", "healthy", "challenge: {kind: count}", outcome::connect_error, false, "closed"},
   };
+  // clang-format on
   return routes;
 }
 
@@ -177,30 +132,11 @@ std::string config_yaml(const vt::fake_upstream& up,
        "/v1\", proxy_url: none}\n";
   y += "routes:\n";
   for (const auto& r : routes) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model + ", " +
-         r.settings + "}\n";
+    y += vt::route_entry(r.name, r.gateway, r.model, r.settings);
   }
   y += extra_routes;
   return y;
 }
-
-struct check_env {
-  fs::path dir = vt::make_temp_dir("vw-check-e2e");
-  fs::path config = dir / "visionwatch.yaml";
-
-  void write(const std::string& yaml) const { std::ofstream(config) << yaml; }
-  vt::process_result run(std::vector<std::string> args) const {
-    // A fixed seed: the same challenges on every run, so no assertion depends on luck (a guessing
-    // route cannot pass by chance, and any failure reproduces).
-    std::vector<std::string> argv = {vt::visionwatch_binary().string(), "check", "--seed", "20261125"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return vt::run_process(argv, {std::string(key_env) + "=" + api_key}, 120s);
-  }
-  ~check_env() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
 
 /// Splits a scorecard line into its cells: columns are separated by two or more spaces.
 std::vector<std::string> cells(const std::string& line) {
@@ -277,15 +213,8 @@ bool is_2xx_outcome(outcome o) {
 
 std::string fraction(int n) { return std::to_string(n) + "/" + std::to_string(probes_per_route); }
 
-/// `text` with the test key replaced, for failure messages: a failing leak check must not print
-/// the key itself.
-std::string redacted(std::string text) {
-  const std::string key = api_key;
-  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
-    text.replace(at, key.size(), "<redacted>");
-  }
-  return text;
-}
+/// `text` with the test key replaced, for failure messages.
+std::string redacted(const std::string& text) { return vt::redacted(text, {api_key}); }
 
 /// The request carried the gateway's key (compared without printing either side).
 bool carries_key(const visionwatch::received_request& req) {
@@ -299,21 +228,55 @@ void check_secret_absent(const vt::process_result& r) {
   CHECK(r.err.find("VWTESTSECRET") == std::string::npos);
 }
 
+/// One test's world: the fake upstream scripted with every model above and started, and a
+/// directory for the configuration.
+struct check_env {
+  vt::fake_upstream up{keyed()};
+  fs::path dir = vt::make_temp_dir("vw-check-e2e");
+  fs::path config = dir / "visionwatch.yaml";
+
+  check_env() {
+    script(up);
+    up.start();
+  }
+  check_env(const check_env&) = delete;
+  check_env& operator=(const check_env&) = delete;
+  ~check_env() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  void write(const std::string& yaml) const { std::ofstream(config) << yaml; }
+  /// The configuration of `routes` (and `extra_routes`) against the fake.
+  void write_routes(const std::vector<expected_route>& routes,
+                    const std::string& extra_routes = "") const {
+    write(config_yaml(up, routes, extra_routes));
+  }
+  /// `visionwatch check --seed S --config CONFIG args...` with the key in the environment.
+  vt::process_result run(const std::vector<std::string>& args) const {
+    // A fixed seed: the same challenges on every run, so no assertion depends on luck (a guessing
+    // route cannot pass by chance, and any failure reproduces).
+    std::vector<std::string> argv = {vt::visionwatch_binary().string(),
+                                     "check",
+                                     "--seed",
+                                     "20261125",
+                                     "--config",
+                                     config.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vt::run_process(argv, {std::string(key_env) + "=" + api_key}, 120s);
+  }
+};
+
 }  // namespace
 
 TEST_SUITE("e2e") {
   TEST_CASE("check prints a scorecard with one column per route and exits 1 when a route fails") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
     // The cached route: its first probe may be right, every later one answers the first image.
-    env.write(config_yaml(up,
-                          all_routes(),
-                          "  - {name: cached, gateway: fake, model: cached, challenge: {kind: "
-                          "digits}}\n"));
-    const auto r =
-        env.run({"--config", env.config.string(), "-n", std::to_string(probes_per_route)});
+    env.write_routes(all_routes(),
+                     "  - {name: cached, gateway: fake, model: cached, challenge: {kind: "
+                     "digits}}\n");
+    const auto r = env.run({"-n", std::to_string(probes_per_route)});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
@@ -377,7 +340,7 @@ TEST_SUITE("e2e") {
 
     // The key went to the gateway on every request of the keyed gateway.
     std::size_t keyed = 0;
-    for (const auto& req : up.requests()) {
+    for (const auto& req : env.up.requests()) {
       if (carries_key(req)) {
         ++keyed;
       }
@@ -386,22 +349,13 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("check --output json reports every probe outcome per route") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
-    env.write(config_yaml(up, all_routes()));
-    const auto r = env.run({"--config",
-                            env.config.string(),
-                            "--probes",
-                            std::to_string(probes_per_route),
-                            "--output",
-                            "json"});
+    env.write_routes(all_routes());
+    const auto r = env.run({"--probes", std::to_string(probes_per_route), "--output", "json"});
     INFO("stderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
     check_secret_absent(r);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     CHECK(j.at("passed") == false);
     const auto& routes = j.at("routes");
     REQUIRE(routes.size() == all_routes().size());
@@ -435,9 +389,6 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("check exits 0 when every route passes") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
     std::vector<expected_route> healthy;
     for (const auto& e : all_routes()) {
@@ -445,8 +396,8 @@ TEST_SUITE("e2e") {
         healthy.push_back(e);
       }
     }
-    env.write(config_yaml(up, healthy));
-    const auto r = env.run({"--config", env.config.string(), "-n", "2"});
+    env.write_routes(healthy);
+    const auto r = env.run({"-n", "2"});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_ok);
     check_secret_absent(r);
@@ -455,22 +406,18 @@ TEST_SUITE("e2e") {
     CHECK(rows.at("verdict") == std::vector<std::string>(healthy.size(), "PASS"));
     CHECK(r.out.find("failure reasons:") == std::string::npos);
     // Control plus two probes per route, each carrying the key.
-    CHECK(up.request_count() == healthy.size() * 3);
-    for (const auto& req : up.requests()) {
+    CHECK(env.up.request_count() == healthy.size() * 3);
+    for (const auto& req : env.up.requests()) {
       CHECK(carries_key(req));
     }
   }
 
   TEST_CASE("check --seed draws the same challenges on every run and an unseeded run differs") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
-    env.write(config_yaml(up, all_routes()));
+    env.write_routes(all_routes());
     const auto seeds_of = [](const vt::process_result& r) {
       std::vector<std::string> out;
-      const auto j = nlohmann::json::parse(r.out, nullptr, false);
-      REQUIRE_FALSE(j.is_discarded());
+      const auto j = vt::report_of(r);
       for (const auto& jr : j.at("routes")) {
         for (const auto& p : jr.at("results")) {
           out.push_back(jr.at("route").get<std::string>() + "/" + p.at("seed").get<std::string>());
@@ -478,65 +425,54 @@ TEST_SUITE("e2e") {
       }
       return out;
     };
-    const std::vector<std::string> json = {"--config", env.config.string(), "--output", "json"};
-    const auto first = seeds_of(env.run(json));
-    const auto second = seeds_of(env.run(json));
+    const auto first = seeds_of(env.run({"--output", "json"}));
+    const auto second = seeds_of(env.run({"--output", "json"}));
     REQUIRE(first.size() == all_routes().size() * 3);
     CHECK(first == second);
-    std::vector<std::string> unseeded = {vt::visionwatch_binary().string(), "check"};
-    unseeded.insert(unseeded.end(), json.begin(), json.end());
-    const auto other = seeds_of(vt::run_process(unseeded, {std::string(key_env) + "=" + api_key}, 120s));
+    const auto other = seeds_of(vt::run_process({vt::visionwatch_binary().string(),
+                                                 "check",
+                                                 "--config",
+                                                 env.config.string(),
+                                                 "--output",
+                                                 "json"},
+                                                {std::string(key_env) + "=" + api_key},
+                                                120s));
     CHECK(other.size() == first.size());
     CHECK(other != first);
   }
 
   TEST_CASE("check --route runs only the named routes") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
-    env.write(config_yaml(up, all_routes()));
-    const auto r = env.run({"--config",
-                            env.config.string(),
-                            "-n",
-                            "1",
-                            "--route",
-                            "healthy-color",
-                            "--route",
-                            "says-no-image",
-                            "-o",
-                            "json"});
+    env.write_routes(all_routes());
+    const auto r =
+        env.run({"-n", "1", "--route", "healthy-color", "--route", "says-no-image", "-o", "json"});
     CHECK(r.exit_code == exit_failed);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     REQUIRE(j.at("routes").size() == 2);
     CHECK(j["routes"][0].at("route") == "healthy-color");
     CHECK(j["routes"][0].at("pass") == true);
     CHECK(j["routes"][1].at("route") == "says-no-image");
     CHECK(j["routes"][1].at("verdict") == "FAIL: 1/1 no_image_claim");
-    CHECK(up.request_count() == 4);
+    CHECK(env.up.request_count() == 4);
   }
 
   TEST_CASE("check exits 64 for an unknown --route and 2 for an invalid configuration") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.start();
     check_env env;
-    env.write(config_yaml(up, all_routes()));
-    const auto unknown = env.run({"--config", env.config.string(), "--route", "nope"});
+    env.write_routes(all_routes());
+    const auto unknown = env.run({"--route", "nope"});
     CHECK(unknown.exit_code == exit_usage);
     CHECK(unknown.err.find("nope") != std::string::npos);
     CHECK(unknown.out.empty());
 
     env.write("routes:\n  - {name: a, gateway: missing, model: m, intervall: 5s}\n");
-    const auto invalid = env.run({"--config", env.config.string()});
+    const auto invalid = env.run({});
     CHECK(invalid.exit_code == exit_config);
     CHECK(invalid.err.find("visionwatch.yaml") != std::string::npos);
     CHECK(invalid.out.empty());
-    CHECK(up.request_count() == 0);
+    CHECK(env.up.request_count() == 0);
 
     // A key variable that is not set is a configuration error that names it, not its value.
-    env.write(config_yaml(up, all_routes()));
+    env.write_routes(all_routes());
     const auto no_env = vt::run_process(
         {vt::visionwatch_binary().string(), "check", "--config", env.config.string()},
         {std::string(key_env) + "="},
@@ -549,16 +485,13 @@ TEST_SUITE("e2e") {
   TEST_CASE(
       "check serves remote_url challenge images itself and a provider that never fetches the URL "
       "fails") {
-    vt::fake_upstream up(keyed());
-    script(up);  // "healthy" fetches a remote image with a real GET
+    check_env env;  // "healthy" fetches a remote image with a real GET
     // A gateway that forwards the URL to a provider that never fetches it: the model sees no
     // image (seen on a real gateway).
-    up.set_handler("never-fetches",
-                   [model = std::make_shared<sim_model>()](const received_request& req) {
-                     return model->respond(req, sim_behaviour::healthy);
-                   });
-    up.start();
-    check_env env;
+    env.up.set_handler("never-fetches",
+                       [model = std::make_shared<sim_model>()](const received_request& req) {
+                         return model->respond(req, sim_behaviour::healthy);
+                       });
     const std::vector<expected_route> routes = {
         {"remote",
          "healthy",
@@ -575,13 +508,12 @@ TEST_SUITE("e2e") {
     };
     // media_base_url names the daemon's listener (nothing listens on port 9): check uses its own.
     env.write("global:\n  media_base_url: \"http://127.0.0.1:9/media/\"\n" +
-              config_yaml(up, routes));
-    const auto r = env.run({"--config", env.config.string(), "-n", "2", "-o", "json"});
+              config_yaml(env.up, routes));
+    const auto r = env.run({"-n", "2", "-o", "json"});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
     check_secret_absent(r);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     REQUIRE(j.at("routes").size() == 2);
     CHECK(j["routes"][0].at("pass") == true);
     for (const auto& p : j["routes"][0].at("results")) {
@@ -591,7 +523,7 @@ TEST_SUITE("e2e") {
     CHECK(j["routes"][1].at("verdict") == "FAIL: 2/2 no_image_claim");
     // Every image probe sent a URL on check's own loopback listener, not the daemon's.
     int image_probes = 0;
-    for (const auto& req : up.requests()) {
+    for (const auto& req : env.up.requests()) {
       const auto chat = vt::parse_chat_request(req);
       REQUIRE(chat);
       if (chat->image_url) {
@@ -607,22 +539,18 @@ TEST_SUITE("e2e") {
 
   TEST_CASE(
       "check reports a fallback model as model_mismatch and a hedged right answer as a note") {
-    vt::fake_upstream up(keyed());
-    script(up);
-    up.set_behaviour("gpt-4o", sim_behaviour::fallback_model);
-    up.set_behaviour("hedging", sim_behaviour::hedges_right_answer);
-    up.start();
     check_env env;
+    env.up.set_behaviour("gpt-4o", sim_behaviour::fallback_model);
+    env.up.set_behaviour("hedging", sim_behaviour::hedges_right_answer);
     const std::vector<expected_route> routes = {
         {"fallback", "gpt-4o", "challenge: {kind: digits}", outcome::model_mismatch, false, "fake"},
         {"hedges", "hedging", "challenge: {kind: digits}", outcome::ok, true, "fake"},
     };
-    env.write(config_yaml(up, routes));
-    const auto r = env.run({"--config", env.config.string(), "-n", "2", "-o", "json"});
+    env.write_routes(routes);
+    const auto r = env.run({"-n", "2", "-o", "json"});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     REQUIRE(j.at("routes").size() == 2);
     const auto& fallback = j["routes"][0];
     CHECK(fallback.at("verdict") == "FAIL: 2/2 model_mismatch");

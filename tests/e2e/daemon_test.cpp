@@ -59,6 +59,10 @@ struct running_daemon {
       return v && *v >= at_least;
     });
   }
+  /// Polls until route `route` has at least `at_least` ok probes.
+  bool wait_ok_probes(const std::string& route, double at_least) {
+    return wait_metric("visionwatch_probes_total", {{"route", route}, {"outcome", "ok"}}, at_least);
+  }
   json route(const std::string& name) {
     const auto r = proc->get("/api/v1/routes/" + name);
     return r.status == 200 ? json::parse(r.body, nullptr, false) : json();
@@ -83,8 +87,7 @@ const std::vector<vt::test_route> three_routes = {
 
 TEST_SUITE("e2e") {
   TEST_CASE("metrics show a healthy route as ok and a dropping route as no_image_claim") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(vt::e2e_config(gw.base_url(), three_routes));
     REQUIRE(d.wait_metric("visionwatch_probes_total",
                           {{"route", "drops-image-says-so"}, {"outcome", "no_image_claim"}},
@@ -111,19 +114,16 @@ TEST_SUITE("e2e") {
               m,
               "visionwatch_route_info",
               {{"route", "healthy"}, {"model", "vision-healthy"}, {"gateway", "sim"}}) == 1.0);
-    gw.stop();
   }
 
   TEST_CASE(
       "the routes API lists recent results with outcome - reason - phases - tokens and cost") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(vt::e2e_config(gw.base_url(), three_routes));
     REQUIRE(d.wait_metric("visionwatch_probes_total",
                           {{"route", "drops-image-says-so"}, {"outcome", "no_image_claim"}},
                           2));
-    REQUIRE(
-        d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 2));
+    REQUIRE(d.wait_ok_probes("healthy", 2));
     const auto res = d.proc->get("/api/v1/routes");
     REQUIRE(res.status == 200);
     CHECK(res.header("content-type").starts_with("application/json"));
@@ -162,12 +162,10 @@ TEST_SUITE("e2e") {
         CHECK(r["window"]["silent_failures"].get<int>() >= 1);
       }
     }
-    gw.stop();
   }
 
   TEST_CASE("POST probe returns a fresh result and 404 for an unknown route") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(vt::e2e_config(gw.base_url(), three_routes, {}, "30s"));
     // The start-up baseline request occupies the route (409) until it is done.
     REQUIRE(d.wait_metric("visionwatch_usage_baseline_tokens", {{"route", "healthy"}}, 1));
@@ -188,12 +186,10 @@ TEST_SUITE("e2e") {
     CHECK(found);
     CHECK(d.proc->post("/api/v1/routes/no-such-route/probe").status == 404);
     CHECK(d.proc->get("/api/v1/routes/no-such-route").status == 404);
-    gw.stop();
   }
 
   TEST_CASE("the status page is HTML naming every route") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(vt::e2e_config(gw.base_url(), three_routes));
     const auto res = d.proc->get("/");
     REQUIRE(res.status == 200);
@@ -202,15 +198,13 @@ TEST_SUITE("e2e") {
     for (const auto& r : three_routes) {
       CHECK(res.body.find(r.name) != std::string::npos);
     }
-    gw.stop();
   }
 
   TEST_CASE("SIGHUP reload adds and removes routes and keeps an unchanged route's history") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(
         vt::e2e_config(gw.base_url(), {{"keep", "vision-healthy"}, {"gone", "vision-healthy"}}));
-    REQUIRE(d.wait_metric("visionwatch_probes_total", {{"route", "keep"}, {"outcome", "ok"}}, 2));
+    REQUIRE(d.wait_ok_probes("keep", 2));
     REQUIRE(d.wait_metric("visionwatch_usage_baseline_tokens", {{"route", "keep"}}, 1));
     const auto before = d.route("keep");
     const auto seq_before = max_sequence(before);
@@ -226,7 +220,7 @@ TEST_SUITE("e2e") {
       return m.find("route=\"added\"") != std::string::npos &&
              m.find("route=\"gone\"") == std::string::npos;
     }));
-    REQUIRE(d.wait_metric("visionwatch_probes_total", {{"route", "added"}, {"outcome", "ok"}}, 1));
+    REQUIRE(d.wait_ok_probes("added", 1));
     CHECK(vt::metric_value(d.metrics(), "visionwatch_config_last_reload_successful", {}) == 1.0);
     // The kept route goes on counting from where it was.
     REQUIRE(vt::wait_until(vt::after(20s),
@@ -236,16 +230,13 @@ TEST_SUITE("e2e") {
     CHECK(later["baseline_prompt_tokens"] == baseline);
     CHECK(d.proc->get("/api/v1/routes/gone").status == 404);
     CHECK(d.proc->log().find("1 added, 1 removed") != std::string::npos);
-    gw.stop();
   }
 
   TEST_CASE("an invalid reload is rejected with errors and the old configuration keeps running") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto good = vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy"}});
     running_daemon d(good);
-    REQUIRE(
-        d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 1));
+    REQUIRE(d.wait_ok_probes("healthy", 1));
 
     d.rewrite(vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy", "no-such-kind"}}) +
               "  - {name: orphan, gateway: missing-gateway, model: m}\n");
@@ -263,13 +254,11 @@ TEST_SUITE("e2e") {
     const auto ok = vt::metric_value(
         d.metrics(), "visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}});
     REQUIRE(ok);
-    CHECK(d.wait_metric(
-        "visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, *ok + 1));
+    CHECK(d.wait_ok_probes("healthy", *ok + 1));
 
     d.rewrite(good);
     CHECK(d.proc->post("/-/reload").status == 200);
     CHECK(vt::metric_value(d.metrics(), "visionwatch_config_last_reload_successful", {}) == 1.0);
-    gw.stop();
   }
 
   TEST_CASE("SIGTERM waits for the in-flight probe and exits 0 within the grace period") {
@@ -297,12 +286,10 @@ TEST_SUITE("e2e") {
     CHECK(done != std::string::npos);  // the probe finished and was logged before the exit
     CHECK(stopped != std::string::npos);
     CHECK(log.find("cancelling") == std::string::npos);
-    gw.stop();
   }
 
   TEST_CASE("bad HTTP requests get 4xx and the daemon keeps serving") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     running_daemon d(vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy"}}, {}, "30s"));
     const auto port = d.proc->port();
     auto raw = [&](const std::string& bytes) {
@@ -322,12 +309,10 @@ TEST_SUITE("e2e") {
     CHECK(d.proc->running());
     CHECK(d.proc->get("/metrics").status == 200);
     CHECK(d.proc->get("/-/healthy").status == 200);
-    gw.stop();
   }
 
   TEST_CASE("on a non-loopback listener mutating endpoints need the bearer token") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const std::string token = "e2e-secret-token-5f1c";
     running_daemon d(
         vt::e2e_config(
@@ -342,7 +327,6 @@ TEST_SUITE("e2e") {
     CHECK(d.proc->get("/metrics").status == 200);  // reads stay open for Prometheus
     CHECK(d.proc->log().find(token) == std::string::npos);
     CHECK(d.metrics().find(token) == std::string::npos);
-    gw.stop();
   }
 
   TEST_CASE("run refuses a non-loopback --listen without an admin token") {
@@ -351,23 +335,20 @@ TEST_SUITE("e2e") {
         dir / "config.yaml",
         vt::with_state_dir(vt::e2e_config("http://127.0.0.1:9/v1", {{"healthy", "vision-healthy"}}),
                            dir / "state"));
-    vt::daemon_process p(
-        {"run", "--config", (dir / "config.yaml").string(), "--listen", "0.0.0.0:0"},
-        dir / "daemon.log");
-    const auto code = p.wait_exit(vt::after(20s));
-    INFO(p.log());
-    REQUIRE(code.has_value());
-    CHECK(*code == 64);
-    CHECK(p.log().find("admin_token") != std::string::npos);
-
-    vt::daemon_process bad(
-        {"run", "--config", (dir / "config.yaml").string(), "--listen", "localhost:80"},
-        dir / "bad.log");
-    const auto bad_code = bad.wait_exit(vt::after(20s));
-    INFO(bad.log());
-    REQUIRE(bad_code.has_value());
-    CHECK(*bad_code == 64);
-    CHECK(bad.log().find("localhost:80") != std::string::npos);
+    // Each listener exits 64 with a log naming what is wrong: no token for 0.0.0.0, and a host
+    // name where an address belongs.
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {"0.0.0.0:0", "admin_token"}, {"localhost:80", "localhost:80"}};
+    for (const auto& [listen, named] : refused) {
+      CAPTURE(listen);
+      vt::daemon_process p({"run", "--config", (dir / "config.yaml").string(), "--listen", listen},
+                           dir / ("daemon-" + named + ".log"));
+      const auto code = p.wait_exit(vt::after(20s));
+      INFO(p.log());
+      REQUIRE(code.has_value());
+      CHECK(*code == 64);
+      CHECK(p.log().find(named) != std::string::npos);
+    }
     std::filesystem::remove_all(dir);
   }
 
@@ -421,12 +402,10 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("SIGHUP with a model name that is not UTF-8 is rejected and the daemon keeps running") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto good = vt::e2e_config(gw.base_url(), {{"healthy", "vision-healthy"}});
     running_daemon d(good);
-    REQUIRE(
-        d.wait_metric("visionwatch_probes_total", {{"route", "healthy"}, {"outcome", "ok"}}, 1));
+    REQUIRE(d.wait_ok_probes("healthy", 1));
     d.rewrite(vt::e2e_config(gw.base_url(), {{"healthy", "vision-\xff"}}));
     d.proc->signal(SIGHUP);
     REQUIRE(d.proc->wait_for_log("reload rejected", vt::after(20s)));
@@ -441,12 +420,10 @@ TEST_SUITE("e2e") {
     CHECK(vt::metric_value(d.metrics(),
                            "visionwatch_route_info",
                            {{"route", "healthy"}, {"model", "vision-healthy"}}) == 1.0);
-    gw.stop();
   }
 
   TEST_CASE("a state file that cannot be written shows in metrics and is retried until it works") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto state = vt::make_temp_dir("vw-state");
     // The state store writes state.json.tmp and renames it: a directory in its place makes every
     // write fail, for root as well (no tmpfs mount or chmod needed).
@@ -467,7 +444,6 @@ TEST_SUITE("e2e") {
                          [&] { return value("visionwatch_state_last_save_successful") == 1.0; }));
     CHECK(value("visionwatch_state_last_save_timestamp_seconds").value_or(0) > 0);
     CHECK(std::filesystem::exists(state / "state.json"));
-    gw.stop();
     std::filesystem::remove_all(state);
   }
 

@@ -25,6 +25,15 @@ struct test_route {
   std::string kind = "digits";
 };
 
+/// One entry of a `routes:` list: route `name` of `gateway` probing `model`, with `keys` (more
+/// YAML flow-mapping keys).
+inline std::string route_entry(const std::string& name,
+                               const std::string& gateway,
+                               const std::string& model,
+                               const std::string& keys) {
+  return "  - {name: " + name + ", gateway: " + gateway + ", model: " + model + ", " + keys + "}\n";
+}
+
 /// A configuration with fast probes (1 s interval unless told) against `gateway_url`;
 /// `global_extra` and `defaults_extra` are lines added to those sections (indented by two).
 inline std::string e2e_config(const std::string& gateway_url,
@@ -41,8 +50,7 @@ inline std::string e2e_config(const std::string& gateway_url,
        "\"\n    api: openai-chat\n    max_concurrency: 16\n    proxy_url: none\n";
   y += "routes:\n";
   for (const auto& r : routes) {
-    y += "  - {name: " + r.name + ", gateway: sim, model: " + r.model +
-         ", challenge: {kind: " + r.kind + "}}\n";
+    y += route_entry(r.name, "sim", r.model, "challenge: {kind: " + r.kind + "}");
   }
   return y;
 }
@@ -66,6 +74,16 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << text;
 }
+
+/// The demo gateway (daemon/sim/demo.hpp), started; its destructor stops it.
+struct started_demo_gateway : demo_gateway {
+  explicit started_demo_gateway(std::chrono::milliseconds period = std::chrono::minutes(2),
+                                native_keys keys = {},
+                                const std::string& api_key = {})
+      : demo_gateway(period, std::move(keys), api_key) {
+    start();
+  }
+};
 
 /// A temporary directory, removed with everything in it when it goes out of scope.
 struct scoped_temp_dir {

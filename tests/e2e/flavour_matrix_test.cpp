@@ -182,8 +182,7 @@ TEST_SUITE("e2e") {
   TEST_CASE("check classifies every flavour's healthy - failing and streamed routes") {
     native_keys keys;
     keys.gemini_api_key = api_key;
-    demo_gateway gw(std::chrono::minutes(2), keys, api_key);
-    gw.start();
+    const vt::started_demo_gateway gw(std::chrono::minutes(2), keys, api_key);
     const vt::scoped_temp_dir dir("vw-matrix-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));

@@ -18,6 +18,7 @@
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
 #include "probes/outcome.hpp"
+#include "tests/e2e/check_report.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
@@ -82,17 +83,9 @@ class flavoured_gateway {
   sim_gateway server_;
 };
 
-struct expected_route {
-  std::string name;
-  std::string gateway;
-  std::string model;
-  std::string kind;
-  outcome result;
-};
-
 /// Every flavour's gateway, each with a healthy route and two image-dropping routes.
-std::vector<expected_route> all_routes() {
-  std::vector<expected_route> out;
+std::vector<vt::outcome_route> all_routes() {
+  std::vector<vt::outcome_route> out;
   for (const std::string gw : {"chat", "responses", "anthropic", "azure", "azure-entra"}) {
     out.push_back({gw + "-healthy", gw, "vision-healthy", "digits", outcome::ok});
     out.push_back({gw + "-healthy-color", gw, "vision-healthy", "color", outcome::ok});
@@ -128,21 +121,10 @@ std::string config_yaml(const std::string& base, const fs::path& token_file) {
               token_file.string() + "\"");
   gateway("anthropic-no-key", base, "api: anthropic-messages");
   gateway("azure-no-key", base + "/openai", "api: azure-openai, api_version: 2024-02-01");
-  y += "routes:\n";
-  for (const auto& r : all_routes()) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
-         ", challenge: {kind: " + r.kind + "}}\n";
-  }
-  return y;
+  return y + vt::routes_yaml(all_routes());
 }
 
-std::string redacted(std::string text) {
-  const std::string key = api_key;
-  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
-    text.replace(at, key.size(), "<redacted>");
-  }
-  return text;
-}
+std::string redacted(const std::string& text) { return vt::redacted(text, {api_key}); }
 
 }  // namespace
 
@@ -170,30 +152,17 @@ TEST_SUITE("e2e") {
     CHECK(r.out.find("VWFLAVOURSECRET") == std::string::npos);
     CHECK(r.err.find("VWFLAVOURSECRET") == std::string::npos);
 
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    const auto& routes = j.at("routes");
-    const auto expected = all_routes();
-    REQUIRE(routes.size() == expected.size());
-    for (std::size_t i = 0; i < routes.size(); ++i) {
-      const auto& e = expected[i];
-      const auto& jr = routes[i];
-      CAPTURE(e.name);
-      REQUIRE(jr.at("route") == e.name);
-      REQUIRE(jr.at("results").size() == static_cast<std::size_t>(probes_per_route));
-      for (const auto& p : jr.at("results")) {
-        CAPTURE(p.dump());
-        CHECK(p.at("outcome") == std::string(to_string(e.result)));
-        if (e.result == outcome::ok) {
-          CHECK(p.at("answer") == p.at("expected"));
-        }
-        if (e.result == outcome::http_4xx) {
-          CHECK(p.at("http_status") == 401);
-          CHECK(p.at("reason").get<std::string>().find("the API key or token was refused") !=
-                std::string::npos);
-        }
-      }
-    }
+    vt::check_probe_outcomes(
+        vt::report_of(r).at("routes"),
+        all_routes(),
+        probes_per_route,
+        [](const auto& e, const nlohmann::json& p) {
+          if (e.result == outcome::http_4xx) {
+            CHECK(p.at("http_status") == 401);
+            CHECK(p.at("reason").get<std::string>().find("the API key or token was refused") !=
+                  std::string::npos);
+          }
+        });
 
     // Each flavour's authentication and required parameters on the wire.
     std::map<std::string, int> seen;
@@ -255,8 +224,7 @@ TEST_SUITE("e2e") {
     std::ofstream(config) << demo_config_yaml(demo.base_url(), s);
     const auto r = vt::check_json(config, 1);
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     bool found = false;
     for (const auto& jr : j.at("routes")) {
       if (jr.at("route") == "native-anthropic") {

@@ -15,6 +15,8 @@
 
 #include "daemon/app/commands.hpp"
 #include "daemon/sim/demo.hpp"
+#include "tests/e2e/check_report.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -32,36 +34,23 @@ constexpr const char* session_token = "VWTESTSECRETsessiontoken0123456789";
 constexpr const char* bedrock_key = "ABSKVWTESTSECRETbedrockapikey0123";
 constexpr int probes_per_route = 2;
 
-struct expected_route {
-  std::string name;
-  std::string gateway;
-  std::string model;
-  std::string kind;
-  outcome result;
-};
-
-const std::vector<expected_route>& all_routes() {
-  static const std::vector<expected_route> routes = {
+const std::vector<vt::outcome_route>& all_routes() {
+  // One route a row.
+  // clang-format off
+  static const std::vector<vt::outcome_route> routes = {
       {"gemini-healthy", "gemini", "vision-healthy", "digits", outcome::ok},
       {"gemini-healthy-color", "gemini", "vision-healthy", "color", outcome::ok},
-      {"gemini-says-no-image",
-       "gemini",
-       "vision-drops-image-says-so",
-       "count",
-       outcome::no_image_claim},
+      {"gemini-says-no-image", "gemini", "vision-drops-image-says-so", "count", outcome::no_image_claim},
       {"gemini-guesses", "gemini", "vision-drops-image-guesses", "digits", outcome::wrong_answer},
       {"gemini-bad-key", "gemini-bad-key", "vision-healthy", "shape", outcome::http_4xx},
       {"bedrock-healthy", "bedrock", "vision-healthy", "digits", outcome::ok},
       {"bedrock-healthy-shape", "bedrock", "vision-healthy", "shape", outcome::ok},
-      {"bedrock-says-no-image",
-       "bedrock",
-       "vision-drops-image-says-so",
-       "count",
-       outcome::no_image_claim},
+      {"bedrock-says-no-image", "bedrock", "vision-drops-image-says-so", "count", outcome::no_image_claim},
       {"bedrock-guesses", "bedrock", "vision-drops-image-guesses", "color", outcome::wrong_answer},
       {"bedrock-bad-secret", "bedrock-bad-secret", "vision-healthy", "count", outcome::http_4xx},
       {"bedrock-api-key", "bedrock-api-key", "vision-healthy", "color", outcome::ok},
   };
+  // clang-format on
   return routes;
 }
 
@@ -82,48 +71,31 @@ std::string config_yaml(const std::string& base_url) {
        "AWS_ACCESS_KEY_ID, secret_access_key_env: VW_WRONG_SECRET}}\n";
   y += "  - {name: bedrock-api-key, api: bedrock-converse, base_url: \"" + base_url +
        "\", aws_region: eu-west-3, api_key_env: VW_BEDROCK_KEY, proxy_url: none}\n";
-  y += "routes:\n";
-  for (const auto& r : all_routes()) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
-         ", challenge: {kind: " + r.kind + "}}\n";
-  }
-  return y;
+  return y + vt::routes_yaml(all_routes());
 }
 
+/// A directory for the configuration; check runs on it with every key in the environment.
 struct check_env {
-  fs::path dir = vt::make_temp_dir("vw-native-e2e");
-  fs::path config = dir / "visionwatch.yaml";
+  vt::scoped_temp_dir dir{"vw-native-e2e"};
+  fs::path config = dir.path / "visionwatch.yaml";
 
-  void write(const std::string& yaml) const { std::ofstream(config) << yaml; }
-  vt::process_result run(std::vector<std::string> args) const {
-    // A fixed seed: the same challenges on every run.
-    std::vector<std::string> argv = {
-        vt::visionwatch_binary().string(), "check", "--seed", "20261126"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return vt::run_process(argv,
-                           {std::string("VW_GEMINI_KEY=") + gemini_key,
-                            "VW_GEMINI_WRONG=AIzaWRONGwrongWRONGwrong0123456789",
-                            std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
-                            std::string("AWS_SECRET_ACCESS_KEY=") + secret_key,
-                            std::string("AWS_SESSION_TOKEN=") + session_token,
-                            "VW_WRONG_SECRET=wrongSECRETwrongSECRETwrongSECRETwrong123",
-                            std::string("VW_BEDROCK_KEY=") + bedrock_key},
-                           120s);
-  }
-  ~check_env() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+  void write(const std::string& yaml) const { vt::write_text(config, yaml); }
+  vt::process_result run_json(int probes) const {
+    return vt::check_json(config,
+                          probes,
+                          {std::string("VW_GEMINI_KEY=") + gemini_key,
+                           "VW_GEMINI_WRONG=AIzaWRONGwrongWRONGwrong0123456789",
+                           std::string("AWS_ACCESS_KEY_ID=") + access_key_id,
+                           std::string("AWS_SECRET_ACCESS_KEY=") + secret_key,
+                           std::string("AWS_SESSION_TOKEN=") + session_token,
+                           "VW_WRONG_SECRET=wrongSECRETwrongSECRETwrongSECRETwrong123",
+                           std::string("VW_BEDROCK_KEY=") + bedrock_key});
   }
 };
 
 /// `text` with the test secrets replaced, for failure messages.
-std::string redacted(std::string text) {
-  for (const std::string s : {gemini_key, secret_key, session_token, bedrock_key}) {
-    for (auto at = text.find(s); at != std::string::npos; at = text.find(s, at)) {
-      text.replace(at, s.size(), "<redacted>");
-    }
-  }
-  return text;
+std::string redacted(const std::string& text) {
+  return vt::redacted(text, {gemini_key, secret_key, session_token, bedrock_key});
 }
 
 void check_secrets_absent(const vt::process_result& r) {
@@ -143,12 +115,10 @@ void check_secrets_absent(const vt::process_result& r) {
 }
 
 native_keys keys() {
-  native_keys k;
-  k.gemini_api_key = gemini_key;
-  k.aws_access_key_id = access_key_id;
-  k.aws_secret_access_key = secret_key;
-  k.bedrock_api_key = bedrock_key;
-  return k;
+  return {.gemini_api_key = gemini_key,
+          .aws_access_key_id = access_key_id,
+          .aws_secret_access_key = secret_key,
+          .bedrock_api_key = bedrock_key};
 }
 
 }  // namespace
@@ -156,42 +126,28 @@ native_keys keys() {
 TEST_SUITE("e2e") {
   TEST_CASE(
       "check classifies healthy - dropped-image and bad-credential Gemini and Bedrock routes") {
-    demo_gateway gw(std::chrono::minutes(2), keys());
-    gw.start();
+    const vt::started_demo_gateway gw(std::chrono::minutes(2), keys());
     check_env env;
     env.write(config_yaml(gw.base_url()));
-    const auto r = env.run({"--config",
-                            env.config.string(),
-                            "--probes",
-                            std::to_string(probes_per_route),
-                            "--output",
-                            "json"});
+    const auto r = env.run_json(probes_per_route);
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
     check_secrets_absent(r);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     const auto& routes = j.at("routes");
-    REQUIRE(routes.size() == all_routes().size());
+    vt::check_probe_outcomes(
+        routes, all_routes(), probes_per_route, [](const auto& e, const nlohmann::json& p) {
+          if (e.result == outcome::ok) {
+            CHECK(p.at("http_status") == 200);
+            CHECK(p.at("prompt_tokens").get<long long>() > 0);
+          }
+        });
     for (std::size_t i = 0; i < routes.size(); ++i) {
-      const auto& e = all_routes()[i];
-      const auto& jr = routes[i];
-      CAPTURE(e.name);
-      CHECK(jr.at("route") == e.name);
-      REQUIRE(jr.at("results").size() == static_cast<std::size_t>(probes_per_route));
-      for (const auto& p : jr.at("results")) {
-        CAPTURE(p.dump());
-        CHECK(p.at("outcome") == std::string(to_string(e.result)));
-        if (e.result == outcome::ok) {
-          CHECK(p.at("answer") == p.at("expected"));
-          CHECK(p.at("http_status") == 200);
-          CHECK(p.at("prompt_tokens").get<long long>() > 0);
-        }
-      }
-      if (e.result == outcome::ok) {
+      if (all_routes()[i].result == outcome::ok) {
+        CAPTURE(all_routes()[i].name);
         // The control request learned the text-only baseline from the native usage.
-        CHECK(jr.at("baseline_prompt_tokens").is_number());
+        CHECK(routes[i].at("baseline_prompt_tokens").is_number());
       }
     }
     const auto reason_of = [&](std::size_t i) {
@@ -224,12 +180,11 @@ TEST_SUITE("e2e") {
     env.write("gateways:\n  - {name: bedrock, api: bedrock-converse, base_url: \"" + gw.base_url() +
               "\", aws_region: eu-west-3, proxy_url: none}\n"
               "routes:\n  - {name: echo, gateway: bedrock, model: m, challenge: {kind: count}}\n");
-    const auto r = env.run({"--config", env.config.string(), "-n", "1", "-o", "json"});
+    const auto r = env.run_json(1);
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
     check_secrets_absent(r);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     const std::string reason = j.at("routes")[0].at("results")[0].at("reason");
     CHECK(reason.starts_with("HTTP 403: authentication failed, AWS refused the credentials"));
     CHECK(reason.find("denied: signature *** secret *** token ***") != std::string::npos);
@@ -265,12 +220,11 @@ TEST_SUITE("e2e") {
         "  - {name: g, gateway: gemini, model: gemini-2.5-flash, challenge: {kind: count}}\n"
         "  - {name: b, gateway: bedrock, model: \"anthropic.claude-3-haiku-20240307-v1:0\", "
         "challenge: {kind: count}}\n");
-    const auto r = env.run({"--config", env.config.string(), "-n", "1", "-o", "json"});
+    const auto r = env.run_json(1);
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK(r.exit_code == exit_failed);
     check_secrets_absent(r);
-    const auto j = nlohmann::json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
+    const auto j = vt::report_of(r);
     const auto& g = j.at("routes")[0].at("results")[0];
     CHECK(g.at("outcome") == "rate_limited");
     CHECK(g.at("reason").get<std::string>().find("retry after 47s") != std::string::npos);

@@ -20,9 +20,14 @@ using namespace std::chrono_literals;
 
 /// The proxy variables of a shell that exported only a scheme-less HTTPS_PROXY (whatever the
 /// test's own environment holds).
-const std::vector<std::string> proxy_env = {
-    "HTTPS_PROXY=127.0.0.1:3128", "https_proxy=", "HTTP_PROXY=", "http_proxy=", "ALL_PROXY=",
-    "all_proxy=",                 "NO_PROXY=",    "no_proxy="};
+const std::vector<std::string> proxy_env = {"HTTPS_PROXY=127.0.0.1:3128",
+                                            "https_proxy=",
+                                            "HTTP_PROXY=",
+                                            "http_proxy=",
+                                            "ALL_PROXY=",
+                                            "all_proxy=",
+                                            "NO_PROXY=",
+                                            "no_proxy="};
 
 /// A plain-http gateway (the simulated one) using the environment's proxies (no proxy_url), and
 /// optionally an https gateway that would go through HTTPS_PROXY.
@@ -48,15 +53,14 @@ std::string config_yaml(const std::string& plain_url, const fs::path& state, boo
 TEST_SUITE("e2e") {
   TEST_CASE("a scheme-less HTTPS_PROXY lets validate and check and run start") {
     const auto dir = vt::make_temp_dir("vw-proxy-env");
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto binary = vt::visionwatch_binary().string();
 
     // validate: the https gateway's proxy parses as curl reads it.
     const auto both = dir / "both.yaml";
     vt::write_text(both, config_yaml(gw.base_url(), dir / "state", true));
-    const auto validated = vt::run_process({binary, "validate", "--config", both.string()},
-                                           proxy_env);
+    const auto validated =
+        vt::run_process({binary, "validate", "--config", both.string()}, proxy_env);
     INFO(validated.out << validated.err);
     CHECK(validated.exit_code == visionwatch::exit_ok);
 
@@ -77,7 +81,6 @@ TEST_SUITE("e2e") {
                  .value_or(0) >= 1;
     }));
     CHECK(daemon.stop() == 0);
-    gw.stop();
     fs::remove_all(dir);
   }
 }

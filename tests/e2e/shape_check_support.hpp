@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the shapes e2e tests: `visionwatch check --output json` on a configuration file, and
-// the check that a route failed exactly one shape.
+// the checks that a route failed exactly one shape.
 
 #include <doctest/doctest.h>
 
@@ -9,10 +9,31 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/exit_codes.hpp"
+#include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
+
+/// A route of gateway `gateway` probing `model` with `shapes` (a YAML list) that must fail for
+/// its `broken` shape alone (empty: pass every shape).
+struct shape_route {
+  std::string name;
+  std::string gateway;
+  std::string model;
+  std::string shapes;
+  std::string broken;
+};
+
+/// The `routes:` section listing `routes`.
+inline std::string shape_routes_yaml(const std::vector<shape_route>& routes) {
+  std::string y = "routes:\n";
+  for (const auto& r : routes) {
+    y += route_entry(r.name, r.gateway, r.model, "shapes: " + r.shapes);
+  }
+  return y;
+}
 
 /// Runs `visionwatch check --seed <seed> --config <config> -n <probes> --output json`; the
 /// process result, and its stdout parsed (discarded when it is not JSON).
@@ -55,6 +76,25 @@ inline void check_only_shape_failing(const nlohmann::json& route, const std::str
     CHECK(route.at("verdict").get<std::string>().starts_with("FAIL: fails only with " + broken +
                                                              ": "));
   }
+}
+
+/// Runs check on `config` (`probes` per route, `seed`): it exits 1 and reports `routes` in
+/// order, each failing only its `broken` shape. Returns the report's routes.
+inline nlohmann::json check_each_fails_only_its_shape(
+    const std::filesystem::path& config,
+    const std::vector<shape_route>& routes,
+    int probes,
+    const std::string& seed,
+    std::chrono::seconds within = std::chrono::seconds(180)) {
+  const auto r = run_check_json(config, probes, seed, within);
+  INFO("stdout:\n" << r.process.out << "\nstderr:\n" << r.process.err);
+  CHECK(r.process.exit_code == exit_failed);
+  REQUIRE(r.out.is_object());
+  REQUIRE(r.out.at("routes").size() == routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    check_only_shape_failing(r.out.at("routes").at(i), routes[i].broken);
+  }
+  return r.out.at("routes");
 }
 
 }  // namespace visionwatch::test

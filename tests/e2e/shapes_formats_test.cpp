@@ -15,57 +15,30 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
-namespace {
-
 namespace fs = std::filesystem;
 namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
-using nlohmann::json;
-
-struct format_route {
-  std::string name;
-  std::string model;
-  std::string shapes;
-  std::string broken;  ///< the one shape that must fail; empty: every shape passes
-};
-
-const std::vector<format_route>& routes() {
-  static const std::vector<format_route> r = {
-      {"jpeg-empty", "vision-empty-reply-for-jpeg", "[plain, jpeg]", "jpeg"},
-      {"webp-empty", "vision-empty-reply-for-webp", "[plain, webp]", "webp"},
-      {"gif-empty", "vision-empty-reply-for-gif", "[plain, gif]", "gif"},
-      {"flattened", "vision-flattens-transparency", "[plain, rgba]", "rgba"},
-      {"downscaled", "vision-downscales-heavily", "[plain, large]", "large"},
-      {"every-format", "vision-healthy", "[plain, jpeg, webp, gif, rgba, large]", ""},
-  };
-  return r;
-}
-
-}  // namespace
 
 TEST_SUITE("e2e") {
   TEST_CASE("check fails each route for its one broken image shape and passes the others") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    // Each route's model breaks one image format; the last one reads every format.
+    const std::vector<vt::shape_route> routes = {
+        {"jpeg-empty", "sim", "vision-empty-reply-for-jpeg", "[plain, jpeg]", "jpeg"},
+        {"webp-empty", "sim", "vision-empty-reply-for-webp", "[plain, webp]", "webp"},
+        {"gif-empty", "sim", "vision-empty-reply-for-gif", "[plain, gif]", "gif"},
+        {"flattened", "sim", "vision-flattens-transparency", "[plain, rgba]", "rgba"},
+        {"downscaled", "sim", "vision-downscales-heavily", "[plain, large]", "large"},
+        {"every-format", "sim", "vision-healthy", "[plain, jpeg, webp, gif, rgba, large]", ""},
+    };
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-e2e-shapes-formats");
-    std::string y =
+    const std::string y =
         "defaults:\n  interval: 30s\n  timeout: 20s\n  challenge: {kind: digits}\n"
         "gateways:\n  - {name: sim, base_url: \"" +
-        gw.base_url() + "\", proxy_url: none, max_concurrency: 8}\nroutes:\n";
-    for (const auto& r : routes()) {
-      y += "  - {name: " + r.name + ", gateway: sim, model: " + r.model + ", shapes: " + r.shapes +
-           "}\n";
-    }
+        gw.base_url() + "\", proxy_url: none, max_concurrency: 8}\n" +
+        vt::shape_routes_yaml(routes);
     vt::write_text(dir / "config.yaml", y);
-    const auto r = vt::run_check_json(dir / "config.yaml", 2, "20261203", 300s);
-    INFO("stdout:\n" << r.process.out << "\nstderr:\n" << r.process.err);
-    CHECK(r.process.exit_code == visionwatch::exit_failed);
-    REQUIRE(r.out.is_object());
-    REQUIRE(r.out.at("routes").size() == routes().size());
-    for (std::size_t i = 0; i < routes().size(); ++i) {
-      vt::check_only_shape_failing(r.out.at("routes").at(i), routes()[i].broken);
-    }
-    gw.stop();
+    vt::check_each_fails_only_its_shape(dir / "config.yaml", routes, 2, "20261203", 300s);
     fs::remove_all(dir);
   }
 }

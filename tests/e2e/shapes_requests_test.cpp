@@ -24,17 +24,8 @@ namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-/// A route that must fail for `broken` alone (empty: pass every shape).
-struct shape_route {
-  std::string name;
-  std::string gateway;
-  std::string model;
-  std::string shapes;
-  std::string broken;
-};
-
-const std::vector<shape_route>& routes() {
-  static const std::vector<shape_route> r = {
+const std::vector<vt::shape_route>& routes() {
+  static const std::vector<vt::shape_route> r = {
       {"tools-break", "chat", "vision-drops-image-with-tools", "[plain, tools]", "tools"},
       {"system-breaks", "chat", "vision-drops-image-with-system", "[plain, system]", "system"},
       {"earlier-breaks", "chat", "vision-drops-earlier-images", "[plain, history]", "history"},
@@ -49,7 +40,7 @@ const std::vector<shape_route>& routes() {
   return r;
 }
 
-std::string config(const std::string& gateway_url, const std::vector<shape_route>& list) {
+std::string config(const std::string& gateway_url, const std::vector<vt::shape_route>& list) {
   std::string y =
       "global:\n  listen: \"127.0.0.1:0\"\n"
       "defaults:\n  interval: 1s\n  timeout: 1s\n  baseline_interval: 1h\n"
@@ -59,42 +50,30 @@ std::string config(const std::string& gateway_url, const std::vector<shape_route
       gateway_url +
       "\", api: openai-chat, proxy_url: none, max_concurrency: 8}\n"
       "  - {name: messages, base_url: \"" +
-      gateway_url + "\", api: anthropic-messages, proxy_url: none, max_concurrency: 8}\nroutes:\n";
-  for (const auto& r : list) {
-    y += "  - {name: " + r.name + ", gateway: " + r.gateway + ", model: " + r.model +
-         ", shapes: " + r.shapes + "}\n";
-  }
-  return y;
+      gateway_url + "\", api: anthropic-messages, proxy_url: none, max_concurrency: 8}\n";
+  return y + vt::shape_routes_yaml(list);
 }
 
 }  // namespace
 
 TEST_SUITE("e2e") {
   TEST_CASE("check fails each route for its one broken request shape and passes the others") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-e2e-shapes-req");
     const auto file = dir / "config.yaml";
     vt::write_text(file, config(gw.base_url(), routes()));
-    const auto r = vt::run_check_json(file, 2, "20261202");
-    INFO("stdout:\n" << r.process.out << "\nstderr:\n" << r.process.err);
-    CHECK(r.process.exit_code == visionwatch::exit_failed);
-    REQUIRE(r.out.is_object());
-    REQUIRE(r.out.at("routes").size() == routes().size());
-    for (std::size_t i = 0; i < routes().size(); ++i) {
-      vt::check_only_shape_failing(r.out.at("routes").at(i), routes()[i].broken);
-      for (const auto& sh : r.out.at("routes").at(i).at("shapes")) {
+    for (const auto& route : vt::check_each_fails_only_its_shape(file, routes(), 2, "20261202")) {
+      CAPTURE(route.at("route").get<std::string>());
+      for (const auto& sh : route.at("shapes")) {
         CHECK(sh.at("probes") == 2);
       }
     }
-    gw.stop();
     fs::remove_all(dir);
   }
 
   TEST_CASE(
       "the daemon reports tools failing and plain passing - named - plain metrics as before") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-e2e-shapes-daemon");
     const auto file = dir / "config.yaml";
     vt::write_text(
@@ -123,7 +102,6 @@ TEST_SUITE("e2e") {
     CHECK(d.metric("visionwatch_probe_success", {{"route", "plain-only"}}) == 1.0);
     d.signal(SIGTERM);
     CHECK(d.wait_exit(vt::after(20s)) == 0);
-    gw.stop();
     fs::remove_all(dir);
   }
 

@@ -103,8 +103,7 @@ double am_pushes(const vt::daemon_process& d) {
 
 TEST_SUITE("e2e") {
   TEST_CASE("three shards scraped by Prometheus show each of 30 routes exactly once") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-shards");
     std::vector<vt::test_route> routes;
     std::set<std::string> names;
@@ -163,13 +162,11 @@ TEST_SUITE("e2e") {
     for (auto& d : shards) {
       CHECK(d->stop() == 0);
     }
-    gw.stop();
     std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("an HA pair of one shard in two regions makes one Alertmanager alert and one page") {
-    visionwatch::demo_gateway gw;
-    gw.start();
+    const vt::started_demo_gateway gw;
     const auto dir = vt::make_temp_dir("vw-ha-pair");
     vt::webhook_sink sink;
     vt::alertmanager_server am(dir, sink.url());
@@ -237,7 +234,6 @@ TEST_SUITE("e2e") {
 
     CHECK(eu->stop() == 0);
     CHECK(us->stop() == 0);
-    gw.stop();
     std::filesystem::remove_all(dir);
   }
 }

@@ -118,11 +118,7 @@ TEST_SUITE("unit") {
     CHECK(r.text == "A small green square on a plain background.");
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "claude-haiku-4-5-20251001");
-    CHECK(r.tokens.prompt_tokens == 75);
-    CHECK(r.tokens.completion_tokens == 12);
-    CHECK(r.tokens.total_tokens == 87);
-    CHECK(r.tokens.cached_tokens == 0);
-    CHECK_FALSE(r.tokens.image_tokens.has_value());
+    check_usage(r.tokens, {75, 12, 87, std::nullopt, 0});
   }
 
   TEST_CASE("cache reads and writes count as input and usage without cache fields parses") {

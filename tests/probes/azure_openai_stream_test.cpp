@@ -53,9 +53,7 @@ TEST_SUITE("unit") {
     const std::string stream = recorded_stream();
     const auto cut = stream.find("data: ", stream.find("A small"));
     const auto d = vt::decode_stream(flavour, stream.substr(0, cut) + vt::sse_event("", error));
-    CHECK(d.stopped);
-    CHECK(d.r.stream_error ==
-          "error event after HTTP 200: " + error.at("error").at("message").get<std::string>());
+    vt::check_error_event(d, error.at("error").at("message").get<std::string>());
   }
 
   TEST_CASE("Azure: an error status goes through Azure's parser - the hint in its message") {

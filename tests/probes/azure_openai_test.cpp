@@ -94,10 +94,7 @@ TEST_SUITE("unit") {
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square.");
     CHECK(r.finish_reason == "stop");
-    CHECK(r.tokens.prompt_tokens == 110);
-    CHECK(r.tokens.completion_tokens == 6);
-    CHECK(r.tokens.total_tokens == 116);
-    CHECK(r.tokens.cached_tokens == 0);
+    check_usage(r.tokens, {110, 6, 116, std::nullopt, 0});
   }
 
   TEST_CASE("a content_filter finish reason on a 200 is kept for the verdict") {

@@ -8,28 +8,19 @@
 #include "probes/adapter.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
+#include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/reply_invariants.hpp"
-#include "tests/support/test_paths.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
+using namespace visionwatch::test;
 using namespace std::chrono;
 
 namespace {
 
-const json& fixture() {
-  static const json f =
-      json::parse(test::read_file(test::fixtures_dir() / "api-flavours" / "bedrock-converse.json"));
-  return f;
-}
+const json& fixture() { return test::flavour_fixture("bedrock-converse.json"); }
 
 const json& worked() { return fixture()["sigv4"]["worked_example"]; }
-
-std::string fixture_png_base64() {
-  return fixture()["request"]["body_base64_image"]["messages"][0]["content"][0]["image"]["source"]
-                  ["bytes"]
-                      .get<std::string>();
-}
 
 const auto signing_time = sys_days{year{2026} / 8 / 22} + hours{12};
 
@@ -38,7 +29,7 @@ probe_request signed_request() {
   r.base_url = "https://bedrock-runtime.us-east-1.amazonaws.com";
   r.model = "anthropic.claude-3-haiku-20240307-v1:0";
   r.prompt = "What is in this image? Answer in one short sentence.";
-  r.images.push_back(image_part{"data:image/png;base64," + fixture_png_base64(), ""});
+  r.images.push_back(image_part{fixture_png_data_url(), ""});
   r.max_tokens = 64;
   r.now = signing_time;
   r.aws_region = "us-east-1";
@@ -48,29 +39,9 @@ probe_request signed_request() {
   return r;
 }
 
-std::string header_value(const http_request& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (ascii_iequals(k, name)) {
-      return v;
-    }
-  }
-  return "<absent>";
-}
-
-std::size_t header_count(const http_request& req, std::string_view name) {
-  std::size_t n = 0;
-  for (const auto& [k, v] : req.headers) {
-    n += ascii_iequals(k, name) ? 1 : 0;
-  }
-  return n;
-}
-
 reply parse(unsigned status, const json& body, header_list headers = {}) {
-  http_result r;
-  r.status = status;
-  r.body = body.dump();
-  r.headers = std::move(headers);
-  return bedrock_converse::parse_reply(r, signing_time);
+  return bedrock_converse::parse_reply(response(status, body.dump(), std::move(headers)),
+                                       signing_time);
 }
 
 /// The signature a server computes from what it received (the request as sent).
@@ -196,10 +167,8 @@ TEST_SUITE("unit") {
     CHECK(r.text == "A small green square.");
     CHECK(r.finish_reason == "stop");
     CHECK(r.model.empty());  // Converse names no served model
-    CHECK(r.tokens.prompt_tokens == 26);
-    CHECK(r.tokens.completion_tokens == 8);
-    CHECK(r.tokens.total_tokens == 34);
-    CHECK_FALSE(r.tokens.image_tokens);  // images are folded into inputTokens
+    // Images are folded into inputTokens: no image count.
+    check_usage(r.tokens, {26, 8, 34, std::nullopt, std::nullopt});
   }
 
   TEST_CASE("bedrock: stop reasons - reasoning content and cache usage") {

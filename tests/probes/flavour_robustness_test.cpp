@@ -65,26 +65,17 @@ void check_invariants(const sample& s, const std::string& body) {
 void for_each_type_swap(json& j, const std::function<void()>& visit) {
   static const std::vector<json> swaps = {
       nullptr, 42, -1, 1.5, "x", json::array(), json::object(), true};
-  if (j.is_object()) {
-    for (auto& [k, v] : j.items()) {
-      const json saved = v;
-      for (const auto& s : swaps) {
-        v = s;
-        visit();
-      }
-      v = saved;
-      for_each_type_swap(v, visit);
+  if (!j.is_structured()) {
+    return;
+  }
+  for (auto& v : j) {  // an object's values or an array's elements
+    const json saved = v;
+    for (const auto& s : swaps) {
+      v = s;
+      visit();
     }
-  } else if (j.is_array()) {
-    for (auto& v : j) {
-      const json saved = v;
-      for (const auto& s : swaps) {
-        v = s;
-        visit();
-      }
-      v = saved;
-      for_each_type_swap(v, visit);
-    }
+    v = saved;
+    for_each_type_swap(v, visit);
   }
 }
 

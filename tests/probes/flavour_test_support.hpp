@@ -1,8 +1,12 @@
 #pragma once
-// Shared by the native flavour tests (openai_responses_test, anthropic_messages_test,
-// azure_openai_test): the api-flavours fixtures, header look-ups and canned responses.
+// Shared by the flavour tests (openai_chat_test, openai_responses_test, anthropic_messages_test,
+// azure_openai_test, gemini_test, bedrock_converse_test, sigv4_test): the api-flavours fixtures,
+// header look-ups, canned responses and usage checks.
+
+#include <doctest/doctest.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -27,22 +31,28 @@ inline const nlohmann::json& flavour_fixture(const std::string& name) {
 }
 
 /// The value of header `name` (case-insensitive), or "<absent>".
-inline std::string header_value(const http_request& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
+inline std::string header_value(const header_list& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
     if (ascii_iequals(k, name)) {
       return v;
     }
   }
   return "<absent>";
 }
+inline std::string header_value(const http_request& req, std::string_view name) {
+  return header_value(req.headers, name);
+}
 
 /// How often header `name` (case-insensitive) is set.
-inline std::size_t header_count(const http_request& req, std::string_view name) {
+inline std::size_t header_count(const header_list& headers, std::string_view name) {
   std::size_t n = 0;
-  for (const auto& [k, v] : req.headers) {
+  for (const auto& [k, v] : headers) {
     n += ascii_iequals(k, name) ? 1 : 0;
   }
   return n;
+}
+inline std::size_t header_count(const http_request& req, std::string_view name) {
+  return header_count(req.headers, name);
 }
 
 /// A response as the HTTP client hands it over (header names lower-cased).
@@ -65,6 +75,16 @@ inline constexpr std::string_view fixture_png_base64 =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
 inline std::string fixture_png_data_url() {
   return "data:image/png;base64," + std::string(fixture_png_base64);
+}
+
+/// Every token count of `got` is `want`'s ({prompt, completion, total, image, cached}); a count
+/// `want` leaves unset (std::nullopt) must be unset.
+inline void check_usage(const usage& got, const usage& want) {
+  CHECK(got.prompt_tokens == want.prompt_tokens);
+  CHECK(got.completion_tokens == want.completion_tokens);
+  CHECK(got.total_tokens == want.total_tokens);
+  CHECK(got.image_tokens == want.image_tokens);
+  CHECK(got.cached_tokens == want.cached_tokens);
 }
 
 /// A key that must never appear in a request body.

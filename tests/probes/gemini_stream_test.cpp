@@ -61,10 +61,7 @@ TEST_SUITE("unit") {
     const auto d = vt::decode_stream(flavour, image_stream(), 7);
     CHECK(d.r.stream_error.empty());
     CHECK(d.r.text == "A small green square.");
-    CHECK(d.r.tokens.prompt_tokens == 270);
-    CHECK(d.r.tokens.image_tokens == 258);
-    CHECK(d.r.tokens.completion_tokens == 6);
-    CHECK(d.r.tokens.total_tokens == 276);
+    vt::check_usage(d.r.tokens, {270, 6, 276, 258, std::nullopt});
   }
 
   TEST_CASE("Gemini: the first text is the first chunk with a text part") {
@@ -161,10 +158,7 @@ TEST_SUITE("unit") {
     const auto d = vt::decode_stream(flavour,
                                      stream.substr(0, stream.find("data: ", 1)) + chunk(error) +
                                          stream.substr(stream.find("data: ", 1)));
-    CHECK(d.stopped);
-    CHECK(d.r.stream_error ==
-          "error event after HTTP 200: " + error.at("error").at("message").get<std::string>() +
-              " (INTERNAL)");
+    vt::check_error_event(d, error.at("error").at("message").get<std::string>() + " (INTERNAL)");
     CHECK(d.r.text == "A small");
     CHECK_FALSE(d.r.tokens.present());
   }

@@ -7,64 +7,31 @@
 
 #include "probes/adapter.hpp"
 #include "probes/text_util.hpp"
+#include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/reply_invariants.hpp"
-#include "tests/support/test_paths.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
+using namespace visionwatch::test;
 using std::chrono::seconds;
 
 namespace {
 
-const json& fixture() {
-  static const json f = json::parse(
-      test::read_file(test::fixtures_dir() / "api-flavours" / "gemini-generatecontent.json"));
-  return f;
-}
-
-/// The fixture's 1x1 PNG, as the probe runner would pass it (a data: URL).
-std::string fixture_png_base64() {
-  return fixture()["request"]["body_base64_image"]["contents"][0]["parts"][0]["inline_data"]["data"]
-      .get<std::string>();
-}
+const json& fixture() { return test::flavour_fixture("gemini-generatecontent.json"); }
 
 probe_request image_request() {
   probe_request r;
   r.base_url = "https://generativelanguage.googleapis.com/v1beta";
   r.model = "gemini-2.5-flash";
   r.prompt = "What is in this image? Answer in one short sentence.";
-  r.images.push_back(image_part{"data:image/png;base64," + fixture_png_base64(), "low"});
+  r.images.push_back(image_part{fixture_png_data_url(), "low"});
   r.max_tokens = 256;
   r.api_key = "AIzaTESTSECRETgemini0123456789";
   return r;
 }
 
-std::string header_value(const http_request& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (ascii_iequals(k, name)) {
-      return v;
-    }
-  }
-  return "<absent>";
-}
-
-std::size_t header_count(const http_request& req, std::string_view name) {
-  std::size_t n = 0;
-  for (const auto& [k, v] : req.headers) {
-    n += ascii_iequals(k, name) ? 1 : 0;
-  }
-  return n;
-}
-
-const auto fixed_now =
-    std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + std::chrono::hours{12};
-
 reply parse(unsigned status, const json& body, header_list headers = {}) {
-  http_result r;
-  r.status = status;
-  r.body = body.dump();
-  r.headers = std::move(headers);
-  return gemini::parse_reply(r, fixed_now);
+  return gemini::parse_reply(response(status, body.dump(), std::move(headers)), fixed_now);
 }
 
 }  // namespace
@@ -144,22 +111,16 @@ TEST_SUITE("unit") {
     CHECK(r.text == "Hello!");
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "gemini-2.5-flash");
-    CHECK(r.tokens.prompt_tokens == 3);
-    // Thinking tokens are billed as output: 2 visible + 17 thoughts.
-    CHECK(r.tokens.completion_tokens == 19);
-    CHECK(r.tokens.total_tokens == 22);
-    // Gemini lists every modality: no IMAGE entry means no image was counted.
-    CHECK(r.tokens.image_tokens == 0);
+    // Thinking tokens are billed as output (completion 19: 2 visible + 17 thoughts). Gemini lists
+    // every modality: no IMAGE entry means no image was counted (image 0).
+    check_usage(r.tokens, {3, 19, 22, 0, std::nullopt});
   }
 
   TEST_CASE("gemini: the image reply reports the IMAGE modality as image tokens") {
     const auto r = parse(200, fixture()["response"]["body_image_illustrative"]);
     CHECK(r.well_formed);
     CHECK(r.text == "A small green square.");
-    CHECK(r.tokens.prompt_tokens == 270);
-    CHECK(r.tokens.completion_tokens == 6);
-    CHECK(r.tokens.total_tokens == 276);
-    CHECK(r.tokens.image_tokens == 258);
+    check_usage(r.tokens, {270, 6, 276, 258, std::nullopt});
   }
 
   TEST_CASE("gemini: usage shapes: none - no details - cached content - junk counts") {

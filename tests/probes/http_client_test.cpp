@@ -110,6 +110,20 @@ std::unique_ptr<sim_gateway> serve(response_plan plan, sim_gateway::options o = 
   return gw;
 }
 
+/// A GET with the default options to a fresh gateway answering `plan`.
+http_result fetch_from(response_plan plan) {
+  const auto gw = serve(std::move(plan));
+  return fetch(base_options(), get(gw->base_url()));
+}
+
+/// A plan that sends `bytes` as they are (no status line or headers of its own), then closes.
+response_plan raw_plan(std::string bytes) {
+  response_plan plan;
+  plan.kind = response_plan::action::raw;
+  plan.body = std::move(bytes);
+  return plan;
+}
+
 sim_gateway::options tls_gateway_options() {
   const auto& pki = vt::test_certificates();
   sim_gateway::options o;
@@ -231,11 +245,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a close-delimited body is read to the end") {
-    response_plan plan;
-    plan.kind = response_plan::action::raw;
-    plan.body = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end";
-    auto gw = serve(plan);
-    const auto r = fetch(base_options(), get(gw->base_url()));
+    const auto r =
+        fetch_from(raw_plan("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"));
     REQUIRE_MESSAGE(r.ok(), r.reason);
     CHECK(r.body == "until the end");
   }
@@ -398,8 +409,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a 200 MiB body is refused as body_too_large") {
-    auto gw = serve(response_plan::huge_body(200ull * 1024 * 1024));
-    const auto r = fetch(base_options(), get(gw->base_url()));
+    const auto r = fetch_from(response_plan::huge_body(200ull * 1024 * 1024));
     check_outcome(r, outcome::body_too_large, "response body exceeds 4194304 bytes");
     CHECK(r.body.empty());
   }
@@ -417,8 +427,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("an oversized response header is body_too_large") {
-    auto gw = serve(response_plan::oversized_header(70'000));
-    check_outcome(fetch(base_options(), get(gw->base_url())),
+    check_outcome(fetch_from(response_plan::oversized_header(70'000)),
                   outcome::body_too_large,
                   "response header exceeds 65536 bytes");
   }
@@ -431,35 +440,26 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a garbage status line is a protocol_error") {
-    auto gw = serve(response_plan::malformed());
-    check_outcome(fetch(base_options(), get(gw->base_url())),
-                  outcome::protocol_error,
-                  "invalid HTTP response");
+    check_outcome(
+        fetch_from(response_plan::malformed()), outcome::protocol_error, "invalid HTTP response");
   }
 
   TEST_CASE("a bad chunk is a protocol_error") {
-    response_plan plan;
-    plan.kind = response_plan::action::raw;
-    plan.body = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n";
-    auto gw = serve(plan);
-    check_outcome(fetch(base_options(), get(gw->base_url())),
-                  outcome::protocol_error,
-                  "invalid HTTP response");
+    check_outcome(
+        fetch_from(raw_plan(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")),
+        outcome::protocol_error,
+        "invalid HTTP response");
   }
 
   TEST_CASE("a connection closed without a response is connection_reset") {
-    auto gw = serve(response_plan::with_action(response_plan::action::close));
-    check_outcome(fetch(base_options(), get(gw->base_url())),
+    check_outcome(fetch_from(response_plan::with_action(response_plan::action::close)),
                   outcome::connection_reset,
                   "connection closed before the response");
   }
 
   TEST_CASE("a body cut short is connection_reset") {
-    response_plan plan;
-    plan.kind = response_plan::action::raw;
-    plan.body = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this";
-    auto gw = serve(plan);
-    check_outcome(fetch(base_options(), get(gw->base_url())),
+    check_outcome(fetch_from(raw_plan("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")),
                   outcome::connection_reset,
                   "connection closed mid-response");
   }

@@ -71,11 +71,8 @@ TEST_SUITE("unit") {
         "request.\",\"type\":\"server_error\",\"code\":null}}\n\n"
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}]}\n\n";
     const auto d = decode(stream);
-    CHECK(d.stopped);
-    CHECK(d.r.well_formed);
-    CHECK(d.r.stream_error ==
-          "error event after HTTP 200: The server had an error while processing your request. "
-          "(server_error)");
+    vt::check_error_event(d,
+                          "The server had an error while processing your request. (server_error)");
     CHECK(d.r.text.empty());
     CHECK(d.first_text_after == 0);
   }

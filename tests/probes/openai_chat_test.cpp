@@ -7,10 +7,11 @@
 
 #include "probes/adapter.hpp"
 #include "probes/text_util.hpp"
-#include "tests/support/test_paths.hpp"
+#include "tests/probes/flavour_test_support.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
+using namespace visionwatch::test;
 using std::chrono::seconds;
 
 namespace {
@@ -38,30 +39,6 @@ probe_request image_request() {
   return r;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-std::string header_value(const http_request& req, std::string_view name) {
-  for (const auto& [k, v] : req.headers) {
-    if (lower(k) == lower(std::string(name))) {
-      return v;
-    }
-  }
-  return "<absent>";
-}
-
-std::size_t header_count(const http_request& req, std::string_view lower_name) {
-  std::size_t n = 0;
-  for (const auto& [k, v] : req.headers) {
-    n += lower(k) == lower_name ? 1 : 0;
-  }
-  return n;
-}
-
 /// Checks `value` against a schema object from the fixture: required keys present, declared
 /// property types and enums respected (the subset of JSON Schema the request parts use).
 void check_against(const json& value, const json& sch, const std::string& where) {
@@ -87,17 +64,6 @@ void check_against(const json& value, const json& sch, const std::string& where)
     CHECK(value.is_number_integer());
   }
 }
-
-http_result response(unsigned status, std::string body, header_list headers = {}) {
-  http_result r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
-
-const auto fixed_now =
-    std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + std::chrono::hours{12};
 
 reply parse(unsigned status, std::string body, header_list headers = {}) {
   return openai_chat::parse_reply(response(status, std::move(body), std::move(headers)), fixed_now);
@@ -253,11 +219,7 @@ TEST_SUITE("unit") {
     CHECK(r.parse_error.empty());
     CHECK(r.text == "4821");
     CHECK(r.finish_reason == "stop");
-    CHECK(r.tokens.prompt_tokens == 159);
-    CHECK(r.tokens.completion_tokens == 2);
-    CHECK(r.tokens.total_tokens == 161);
-    CHECK(r.tokens.image_tokens == 85);
-    CHECK(r.tokens.cached_tokens == 0);
+    check_usage(r.tokens, {159, 2, 161, 85, 0});
     CHECK(r.error_message.empty());
     CHECK_FALSE(r.retry_after.has_value());
   }
@@ -395,7 +357,7 @@ TEST_SUITE("unit") {
       header_list headers;
       if (e.contains("headers")) {
         for (const auto& [k, v] : e["headers"].items()) {
-          headers.emplace_back(lower(k), v.get<std::string>());
+          headers.emplace_back(k, v.get<std::string>());  // response() lower-cases names
         }
       }
       const auto r = parse(e["http_status"].get<unsigned>(), e["body"].dump(), std::move(headers));

@@ -121,9 +121,7 @@ TEST_SUITE("unit") {
         vt::sse_event("response.output_text.delta",
                       {{"type", "response.output_text.delta"}, {"delta", "late"}});
     const auto d = vt::decode_stream(flavour, stream);
-    CHECK(d.stopped);
-    CHECK(d.r.stream_error == "error event after HTTP 200: " +
-                                  in_stream.at("message").get<std::string>() + " (server_error)");
+    vt::check_error_event(d, in_stream.at("message").get<std::string>() + " (server_error)");
     CHECK(d.r.text == "48");
     CHECK_FALSE(d.r.tokens.present());
   }

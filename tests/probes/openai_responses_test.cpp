@@ -114,11 +114,7 @@ TEST_SUITE("unit") {
           fixture()["response"]["body"]["output"][0]["content"][0]["text"].get<std::string>());
     CHECK(r.finish_reason == "stop");
     CHECK(r.model == "gpt-5.4");
-    CHECK(r.tokens.prompt_tokens == 328);
-    CHECK(r.tokens.completion_tokens == 52);
-    CHECK(r.tokens.total_tokens == 380);
-    CHECK(r.tokens.cached_tokens == 0);
-    CHECK_FALSE(r.tokens.image_tokens.has_value());
+    check_usage(r.tokens, {328, 52, 380, std::nullopt, 0});
   }
 
   TEST_CASE("the streamed final response's usage shape without input_tokens_details parses") {

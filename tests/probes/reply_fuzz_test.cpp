@@ -13,6 +13,7 @@
 #include "probes/retry_after.hpp"
 #include "probes/text_util.hpp"
 #include "probes/verdict.hpp"
+#include "tests/probes/reply_invariants.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
@@ -49,10 +50,6 @@ bool one_line(std::string_view s) {
   return s.find('\n') == std::string_view::npos && s.find('\r') == std::string_view::npos;
 }
 
-bool sane_count(const std::optional<long long>& v) {
-  return !v || (*v >= 0 && *v <= max_token_count);
-}
-
 /// Parses and judges one response; returns false (after CHECKs) when an invariant breaks.
 void check_one(unsigned status, const std::string& body, header_list headers = {}) {
   http_result h;
@@ -62,22 +59,11 @@ void check_one(unsigned status, const std::string& body, header_list headers = {
   reply r;
   REQUIRE_NOTHROW(r = parse_reply(api_flavour::openai_chat, h, fixed_now));
 
-  const bool ok =
-      r.well_formed == r.parse_error.empty() && r.text.size() <= reply_text_limit &&
-      is_valid_utf8(r.text) && r.refusal.size() <= reply_text_limit && is_valid_utf8(r.refusal) &&
-      r.error_message.size() <= reply_error_limit && is_valid_utf8(r.error_message) &&
-      one_line(r.error_message) && r.parse_error.size() <= reply_error_limit &&
-      is_valid_utf8(r.parse_error) && one_line(r.parse_error) && is_valid_utf8(r.error_code) &&
-      one_line(r.error_code) && is_valid_utf8(r.finish_reason) &&
-      sane_count(r.tokens.prompt_tokens) && sane_count(r.tokens.completion_tokens) &&
-      sane_count(r.tokens.total_tokens) && sane_count(r.tokens.image_tokens) &&
-      sane_count(r.tokens.cached_tokens) &&
-      (!r.retry_after || (r.retry_after->count() >= 0 && *r.retry_after <= max_retry_after));
-  if (!ok) {
+  if (!test::reply_invariants_hold(r)) {
     CAPTURE(status);
     CAPTURE(one_line_excerpt(body, 400));
     CAPTURE(r.parse_error);
-    CHECK(ok);
+    CHECK(test::reply_invariants_hold(r));
   }
 
   answer_expectation e;
@@ -100,22 +86,6 @@ void check_one(unsigned status, const std::string& body, header_list headers = {
     CAPTURE(to_string(v.result));
     CAPTURE(v.reason);
     CHECK(v_ok);
-  }
-}
-
-/// Every JSON pointer in `j`, containers included.
-void collect_pointers(const json& j,
-                      const json::json_pointer& at,
-                      std::vector<json::json_pointer>& out) {
-  out.push_back(at);
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) {
-      collect_pointers(v, at / k, out);
-    }
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) {
-      collect_pointers(j[i], at / i, out);
-    }
   }
 }
 
@@ -153,7 +123,7 @@ TEST_SUITE("unit") {
     for (const std::string* body : {&healthy_body, &parts_body, &gemini_error, &anthropic_error}) {
       const json doc = json::parse(*body);
       std::vector<json::json_pointer> pointers;
-      collect_pointers(doc, json::json_pointer{}, pointers);
+      test::collect_pointers(doc, json::json_pointer{}, pointers);
       for (const auto& p : pointers) {
         for (const auto& rep : replacements) {
           json mutated = doc;

@@ -27,14 +27,16 @@ inline bool reply_invariants_hold(const reply& r) {
          is_valid_utf8(r.refusal) && r.reasoning.size() <= reply_text_limit &&
          is_valid_utf8(r.reasoning) && r.error_message.size() <= reply_error_limit &&
          is_valid_utf8(r.error_message) && one_line(r.error_message) &&
-         r.parse_error.size() <= reply_error_limit && one_line(r.parse_error) &&
-         is_valid_utf8(r.error_code) && one_line(r.error_code) && is_valid_utf8(r.model) &&
-         one_line(r.model) && is_valid_utf8(r.finish_reason) && sane(r.tokens.prompt_tokens) &&
-         sane(r.tokens.completion_tokens) && sane(r.tokens.total_tokens) &&
-         sane(r.tokens.image_tokens) && sane(r.tokens.cached_tokens) &&
+         r.parse_error.size() <= reply_error_limit && is_valid_utf8(r.parse_error) &&
+         one_line(r.parse_error) && is_valid_utf8(r.error_code) && one_line(r.error_code) &&
+         is_valid_utf8(r.model) && one_line(r.model) && is_valid_utf8(r.finish_reason) &&
+         sane(r.tokens.prompt_tokens) && sane(r.tokens.completion_tokens) &&
+         sane(r.tokens.total_tokens) && sane(r.tokens.image_tokens) &&
+         sane(r.tokens.cached_tokens) &&
          (!r.retry_after || (r.retry_after->count() >= 0 && *r.retry_after <= max_retry_after));
 }
 
+/// Every JSON pointer in `j`, containers included.
 inline void collect_pointers(const nlohmann::json& j,
                              const nlohmann::json::json_pointer& at,
                              std::vector<nlohmann::json::json_pointer>& out) {

@@ -7,19 +7,16 @@
 #include <string>
 
 #include "probes/text_util.hpp"
-#include "tests/support/test_paths.hpp"
+#include "tests/probes/flavour_test_support.hpp"
 
 using nlohmann::json;
 using namespace visionwatch;
+using namespace visionwatch::test;
 using namespace std::chrono;
 
 namespace {
 
-const json& bedrock_fixture() {
-  static const json f =
-      json::parse(test::read_file(test::fixtures_dir() / "api-flavours" / "bedrock-converse.json"));
-  return f;
-}
+const json& bedrock_fixture() { return test::flavour_fixture("bedrock-converse.json"); }
 
 const json& worked() { return bedrock_fixture().at("sigv4").at("worked_example"); }
 
@@ -32,23 +29,6 @@ sigv4::credentials example_credentials() {
   return {worked().at("credentials").at("access_key").get<std::string>(),
           worked().at("credentials").at("secret_key").get<std::string>(),
           ""};
-}
-
-std::string header_value(const header_list& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (ascii_iequals(k, name)) {
-      return v;
-    }
-  }
-  return "<absent>";
-}
-
-std::size_t header_count(const header_list& headers, std::string_view name) {
-  std::size_t n = 0;
-  for (const auto& [k, v] : headers) {
-    n += ascii_iequals(k, name) ? 1 : 0;
-  }
-  return n;
 }
 
 }  // namespace

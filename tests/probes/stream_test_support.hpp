@@ -123,6 +123,14 @@ inline void check_complete(const decoded& d, const expected_reply& e) {
   CHECK(d.r.tokens.total_tokens == e.total_tokens);
 }
 
+/// An error event after HTTP 200: the decoder stopped reading and the well-formed reply carries
+/// `message` as its stream error.
+inline void check_error_event(const decoded& d, const std::string& message) {
+  CHECK(d.stopped);
+  CHECK(d.r.well_formed);
+  CHECK(d.r.stream_error == "error event after HTTP 200: " + message);
+}
+
 /// `body` split in two at every byte boundary decodes to the same reply as whole.
 inline void check_every_split(api_flavour flavour, std::string_view body) {
   const reply whole = decode_stream(flavour, body).r;

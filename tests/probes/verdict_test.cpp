@@ -13,6 +13,12 @@ using namespace visionwatch;
 
 namespace {
 
+/// `v` is `result` with exactly `reason`.
+void check_verdict(const verdict& v, outcome result, std::string_view reason) {
+  CHECK(v.result == result);
+  CHECK(v.reason == reason);
+}
+
 const json& real_replies() {
   static const json s = json::parse(test::read_file(test::fixtures_dir() / "real-replies.json"));
   return s;
@@ -113,13 +119,11 @@ TEST_SUITE("unit") {
     h.transport_error = outcome::connect_error;
     h.reason = "connect to 127.0.0.1:9: connection refused";
     auto v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::connect_error);
-    CHECK(v.reason == "connect to 127.0.0.1:9: connection refused");
+    check_verdict(v, outcome::connect_error, "connect to 127.0.0.1:9: connection refused");
     h.reason.clear();
     h.transport_error = outcome::timeout;
     v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::timeout);
-    CHECK(v.reason == "timeout");
+    check_verdict(v, outcome::timeout, "timeout");
   }
 
   TEST_CASE("HTTP statuses map to rate_limited or http_4xx or http_5xx with the error message") {
@@ -127,26 +131,24 @@ TEST_SUITE("unit") {
     r.error_message = "No endpoints found that support image input";
     r.error_code = "404";
     auto v = judge(http_status(404), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::http_4xx);
-    CHECK(v.reason == "HTTP 404: No endpoints found that support image input");
+    check_verdict(v, outcome::http_4xx, "HTTP 404: No endpoints found that support image input");
 
     r.error_message = "Rate limit reached ...";
     r.error_code = "rate_limit_exceeded";
     r.retry_after = std::chrono::seconds{20};
     v = judge(http_status(429), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::rate_limited);
-    CHECK(v.reason == "HTTP 429: Rate limit reached ... (rate_limit_exceeded); retry after 20s");
+    check_verdict(v,
+                  outcome::rate_limited,
+                  "HTTP 429: Rate limit reached ... (rate_limit_exceeded); retry after 20s");
 
     r = reply{};
     r.error_message = "Overloaded";
     r.error_code = "overloaded_error";
     v = judge(http_status(529), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::http_5xx);
-    CHECK(v.reason == "HTTP 529: Overloaded (overloaded_error)");
+    check_verdict(v, outcome::http_5xx, "HTTP 529: Overloaded (overloaded_error)");
 
     v = judge(http_status(500), reply{}, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::http_5xx);
-    CHECK(v.reason == "HTTP 500");
+    check_verdict(v, outcome::http_5xx, "HTTP 500");
 
     v = judge(http_status(101), reply{}, digits_4821, std::nullopt, verdict_checks{});
     CHECK(v.result == outcome::http_5xx);
@@ -155,11 +157,11 @@ TEST_SUITE("unit") {
   TEST_CASE("a redirect names its target and is not followed") {
     auto h = http_status(301);
     h.headers = {{"location", "https://new.example/v1/chat/completions"}};
-    const auto v = judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::http_5xx);
-    CHECK(v.reason ==
-          "HTTP 301: redirect to https://new.example/v1/chat/completions (redirects are not "
-          "followed; check base_url)");
+    check_verdict(
+        judge(h, reply{}, digits_4821, std::nullopt, verdict_checks{}),
+        outcome::http_5xx,
+        "HTTP 301: redirect to https://new.example/v1/chat/completions (redirects are not "
+        "followed; check base_url)");
   }
 
   TEST_CASE("error messages in reasons are bounded to one line and never show API keys") {
@@ -177,23 +179,23 @@ TEST_SUITE("unit") {
   TEST_CASE("a 2xx body that is not the expected shape is bad_response") {
     reply r;
     r.parse_error = "choices[0].message.content is a number, expected string or array";
-    const auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::bad_response);
-    CHECK(v.reason ==
-          "malformed reply: choices[0].message.content is a number, expected string or array");
+    check_verdict(
+        judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}),
+        outcome::bad_response,
+        "malformed reply: choices[0].message.content is a number, expected string or array");
   }
 
   TEST_CASE("no text and no refusal is empty_answer and finish_reason length is explained") {
     auto r = answer("  \n ");
     auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::empty_answer);
-    CHECK(v.reason == "empty answer");
+    check_verdict(v, outcome::empty_answer, "empty answer");
     r.finish_reason = "length";
     v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::empty_answer);
-    CHECK(v.reason ==
-          "empty answer (finish_reason length: the token limit was reached before any text; "
-          "raise max_tokens)");
+    check_verdict(
+        v,
+        outcome::empty_answer,
+        "empty answer (finish_reason length: the token limit was reached before any text; "
+        "raise max_tokens)");
     r.finish_reason = "tool_calls";
     v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
     CHECK(v.reason ==
@@ -203,8 +205,9 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a no-image claim is no_image_claim with the answer quoted") {
     const auto v = judge_text("Please upload an image for analysis. No image provided.");
-    CHECK(v.result == outcome::no_image_claim);
-    CHECK(v.reason == "no-image claim: 'Please upload an image for analysis. No image provided.'");
+    check_verdict(v,
+                  outcome::no_image_claim,
+                  "no-image claim: 'Please upload an image for analysis. No image provided.'");
   }
 
   TEST_CASE(
@@ -226,18 +229,16 @@ TEST_SUITE("unit") {
     auto r = answer("");
     r.refusal = "I can't help with that.";
     auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::refusal);
-    CHECK(v.reason == "refusal: 'I can't help with that.'");
+    check_verdict(v, outcome::refusal, "refusal: 'I can't help with that.'");
 
     r = answer("");
     r.finish_reason = "content_filter";
     v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::refusal);
-    CHECK(v.reason == "refusal: finish_reason content_filter");
+    check_verdict(v, outcome::refusal, "refusal: finish_reason content_filter");
 
     v = judge_text("I’m sorry, but I can’t assist with identifying that.");
-    CHECK(v.result == outcome::refusal);
-    CHECK(v.reason == "refusal: 'I’m sorry, but I can’t assist with identifying that.'");
+    check_verdict(
+        v, outcome::refusal, "refusal: 'I’m sorry, but I can’t assist with identifying that.'");
   }
 
   TEST_CASE("a refusal phrase next to the right answer does not make it a refusal") {
@@ -247,11 +248,11 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a wrong answer quotes answer and expectation") {
     auto v = judge_text("1234");
-    CHECK(v.result == outcome::wrong_answer);
-    CHECK(v.reason == "answer '1234' does not contain expected '4821'");
+    check_verdict(v, outcome::wrong_answer, "answer '1234' does not contain expected '4821'");
     v = judge_text("either 4821 or 1234");
-    CHECK(v.result == outcome::wrong_answer);
-    CHECK(v.reason == "answer 'either 4821 or 1234' names several candidates, expected '4821'");
+    check_verdict(v,
+                  outcome::wrong_answer,
+                  "answer 'either 4821 or 1234' names several candidates, expected '4821'");
   }
 
   TEST_CASE("a wrong answer wins over missing image tokens") {
@@ -264,8 +265,9 @@ TEST_SUITE("unit") {
   TEST_CASE("usage: the fixture's 27-token no-image reply fails against a text-only baseline") {
     // The prompt alone costs about 25 tokens; the healthy route used 159 for the same prompt.
     auto v = judge(http_ok(), answer("4821", 27), digits_4821, 25, verdict_checks{});
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason == "prompt_tokens 27 < baseline 25 + 50: the image was probably not processed");
+    check_verdict(v,
+                  outcome::image_tokens_missing,
+                  "prompt_tokens 27 < baseline 25 + 50: the image was probably not processed");
     v = judge(http_ok(), answer("4821", 159), digits_4821, 25, verdict_checks{});
     CHECK(v.result == outcome::ok);
   }
@@ -274,8 +276,9 @@ TEST_SUITE("unit") {
     verdict_checks checks;
     checks.min_image_tokens = 100;
     auto v = judge(http_ok(), answer("4821", 96), digits_4821, 80, checks);
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason == "prompt_tokens 96 < baseline 80 + 100: the image was probably not processed");
+    check_verdict(v,
+                  outcome::image_tokens_missing,
+                  "prompt_tokens 96 < baseline 80 + 100: the image was probably not processed");
     v = judge(http_ok(), answer("4821", 431), digits_4821, 80, checks);
     CHECK(v.result == outcome::ok);
   }
@@ -288,11 +291,11 @@ TEST_SUITE("unit") {
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
     r.tokens.image_tokens = 0;
     r.tokens.prompt_tokens = 30;
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason ==
-          "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
-          "processed");
+    check_verdict(
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        outcome::image_tokens_missing,
+        "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
+        "processed");
   }
 
   TEST_CASE(
@@ -314,11 +317,11 @@ TEST_SUITE("unit") {
                          {"prompt_tokens_details", {{"cached_tokens", 0}, {"image_tokens", 85}}}}}};
     const reply r = chat_reply(body);
     REQUIRE(r.tokens.image_tokens == 85);
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason ==
-          "image_tokens 85 claimed, but prompt_tokens 27 grew only 2 over the text-only baseline "
-          "25 (at least 50 expected): the upstream probably never got the image");
+    check_verdict(
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        outcome::image_tokens_missing,
+        "image_tokens 85 claimed, but prompt_tokens 27 grew only 2 over the text-only baseline "
+        "25 (at least 50 expected): the upstream probably never got the image");
   }
 
   TEST_CASE(
@@ -328,11 +331,11 @@ TEST_SUITE("unit") {
     r.tokens.image_tokens = 20;  // a small image on a patch-based model
     CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
     r.tokens.prompt_tokens = 44;
-    const auto v = judge(http_ok(), r, digits_4821, 25, verdict_checks{});
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason ==
-          "image_tokens 20 claimed, but prompt_tokens 44 grew only 19 over the text-only baseline "
-          "25 (at least 20 expected): the upstream probably never got the image");
+    check_verdict(
+        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        outcome::image_tokens_missing,
+        "image_tokens 20 claimed, but prompt_tokens 44 grew only 19 over the text-only baseline "
+        "25 (at least 20 expected): the upstream probably never got the image");
     CHECK(judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}).result == outcome::ok);
     verdict_checks off;
     off.min_image_tokens = 0;
@@ -362,8 +365,8 @@ TEST_SUITE("unit") {
     verdict_checks strict;
     strict.require_usage = true;
     v = judge(http_ok(), answer("4821", std::nullopt), digits_4821, 25, strict);
-    CHECK(v.result == outcome::image_tokens_missing);
-    CHECK(v.reason == "no usage in the reply and require_usage is set");
+    check_verdict(
+        v, outcome::image_tokens_missing, "no usage in the reply and require_usage is set");
     CHECK(v.usage_missing);
     v = judge(http_ok(), answer("1234", std::nullopt), digits_4821, 25, verdict_checks{});
     CHECK(v.result == outcome::wrong_answer);
@@ -467,6 +470,8 @@ TEST_SUITE("unit") {
       bool match;
     };
     using k = challenge_kind;
+    // One case a row.
+    // clang-format off
     const row rows[] = {
         // digits: accepted spellings
         {k::digits, "4821", "4821", true},
@@ -514,10 +519,7 @@ TEST_SUITE("unit") {
         {k::color, "red blue green red", "red\nblue\ngreen\nred", true},
         {k::color, "red blue green red", "From left to right: red, blue, green, red.", true},
         {k::color, "red blue green red", "crimson, navy, green, scarlet", true},
-        {k::color,
-         "red blue green red",
-         "A red circle, a blue square, a green triangle and a red square on a white background",
-         true},
+        {k::color, "red blue green red", "A red circle, a blue square, a green triangle and a red square on a white background", true},
         {k::color, "red blue green red", "Red, blue, green, red, on a gray background", true},
         {k::color, "red blue green red", "red blue green red; the background is black", true},
         {k::color, "gray purple blue black", "grey violet navy black", true},
@@ -535,39 +537,18 @@ TEST_SUITE("unit") {
         {k::color, "red blue green red", "red blue green red red", false},
         // shapes: five in a row
         {k::shape, "circle star cross square triangle", "circle star cross square triangle", true},
-        {k::shape,
-         "circle star cross square triangle",
-         "Circle, star, cross, square, triangle.",
-         true},
-        {k::shape,
-         "circle star cross square triangle",
-         "round, pentagram, +, square, triangular",
-         true},
-        {k::shape,
-         "circle star cross square triangle",
-         "1. circle\n2. star\n3. plus sign\n4. square\n5. triangle",
-         true},
-        {k::shape,
-         "circle star cross square triangle",
-         "A disk, a five-pointed star, a cross, a square and a triangle",
-         true},
+        {k::shape, "circle star cross square triangle", "Circle, star, cross, square, triangle.", true},
+        {k::shape, "circle star cross square triangle", "round, pentagram, +, square, triangular", true},
+        {k::shape, "circle star cross square triangle", "1. circle\n2. star\n3. plus sign\n4. square\n5. triangle", true},
+        {k::shape, "circle star cross square triangle", "A disk, a five-pointed star, a cross, a square and a triangle", true},
         {k::shape, "star star star star triangle", "four stars and a triangle", true},
         {k::shape, "star star star star triangle", "star, star, star, star, triangle", true},
-        {k::shape,
-         "circle star cross square triangle",
-         "circle star cross rectangle triangle",
-         false},
+        {k::shape, "circle star cross square triangle", "circle star cross rectangle triangle", false},
         {k::shape, "circle star cross square triangle", "oval star cross square triangle", false},
         {k::shape, "circle star cross square triangle", "circle star cross triangle square", false},
         {k::shape, "circle star cross square triangle", "circle star cross square", false},
-        {k::shape,
-         "circle star cross square triangle",
-         "circle or square, star, cross, square, triangle",
-         false},
-        {k::shape,
-         "circle star cross square triangle",
-         "circle starfish cross square triangle",
-         false},
+        {k::shape, "circle star cross square triangle", "circle or square, star, cross, square, triangle", false},
+        {k::shape, "circle star cross square triangle", "circle starfish cross square triangle", false},
         {k::shape, "star star star star triangle", "three stars and a triangle", false},
         // counts: four boxes, left to right
         {k::count, "7 3 1 9", "7 3 1 9", true},
@@ -594,6 +575,7 @@ TEST_SUITE("unit") {
         {k::count, "7 3 1 9 2 2 5 6", "Image 1: 7 3 1 9\nImage 2: 2 2 5 6", true},
         {k::count, "7 3 1 9 2 2 5 6", "7 3 1 9", false},
     };
+    // clang-format on
     int matches = 0;
     int rejections = 0;
     for (const auto& r : rows) {
@@ -627,20 +609,19 @@ TEST_SUITE("unit") {
     both.accepted = {"python"};
     CHECK(answer_matches(both, "python"));
 
-    const auto v = judge(http_ok(), answer("Python logo"), w, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::wrong_answer);
-    CHECK(v.reason == "answer 'Python logo' does not match 'GitHub', 'octocat'");
+    check_verdict(judge(http_ok(), answer("Python logo"), w, std::nullopt, verdict_checks{}),
+                  outcome::wrong_answer,
+                  "answer 'Python logo' does not match 'GitHub', 'octocat'");
   }
 
   TEST_CASE("an invalid custom pattern is a wrong answer with a clear reason and never a throw") {
     answer_expectation e;
     e.pattern = "([unclosed";
     CHECK_FALSE(answer_matches(e, "anything"));
-    const auto v = judge(http_ok(), answer("anything"), e, std::nullopt, verdict_checks{});
-    CHECK(v.result == outcome::wrong_answer);
-    CHECK(v.reason ==
-          "pattern '([unclosed' is not a valid regular expression; answer 'anything' "
-          "not checked");
+    check_verdict(judge(http_ok(), answer("anything"), e, std::nullopt, verdict_checks{}),
+                  outcome::wrong_answer,
+                  "pattern '([unclosed' is not a valid regular expression; answer 'anything' "
+                  "not checked");
   }
 
   TEST_CASE("a long reply against a backtracking pattern neither crashes nor throws") {
@@ -676,9 +657,9 @@ TEST_SUITE("unit") {
     const auto r = chat_reply(chat_body({{"content", "4821"}}, "gpt-4o-mini-2024-07-18"));
     REQUIRE(r.model == "gpt-4o-mini-2024-07-18");
     const auto v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
-    CHECK(v.result == outcome::model_mismatch);
-    CHECK(v.reason ==
-          "the reply names model 'gpt-4o-mini-2024-07-18', not the route's model 'gpt-4o'");
+    check_verdict(v,
+                  outcome::model_mismatch,
+                  "the reply names model 'gpt-4o-mini-2024-07-18', not the route's model 'gpt-4o'");
     CHECK(is_silent_failure(v.result));
   }
 
@@ -686,10 +667,10 @@ TEST_SUITE("unit") {
     auto r = chat_reply(
         chat_body({{"content", "I'm sorry, there is no image attached."}}, "gpt-3.5-turbo-0125"));
     auto v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
-    CHECK(v.result == outcome::model_mismatch);
-    CHECK(v.reason ==
-          "the reply names model 'gpt-3.5-turbo-0125', not the route's model 'gpt-4o' (the "
-          "answer: no_image_claim)");
+    check_verdict(v,
+                  outcome::model_mismatch,
+                  "the reply names model 'gpt-3.5-turbo-0125', not the route's model 'gpt-4o' (the "
+                  "answer: no_image_claim)");
     r = chat_reply(chat_body({{"content", ""}}, "gpt-3.5-turbo"));
     v = judge(http_ok(), r, for_model(digits_4821, "gpt-4o"), 27, verdict_checks{});
     CHECK(v.result == outcome::model_mismatch);
@@ -748,14 +729,16 @@ TEST_SUITE("unit") {
     CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
     checks.expect_model = expect_model("gpt-4.1");
     auto v = judge(http_ok(), r, e, 27, checks);
-    CHECK(v.result == outcome::model_mismatch);
-    CHECK(v.reason == "the reply names model 'gpt-4o-2024-11-20', not expect_model 'gpt-4.1'");
+    check_verdict(v,
+                  outcome::model_mismatch,
+                  "the reply names model 'gpt-4o-2024-11-20', not expect_model 'gpt-4.1'");
     checks.expect_model = expect_model("re:^gpt-4o-(2024|2025)");
     CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
     checks.expect_model = expect_model("re:mini$");
     v = judge(http_ok(), r, e, 27, checks);
-    CHECK(v.result == outcome::model_mismatch);
-    CHECK(v.reason == "the reply names model 'gpt-4o-2024-11-20', not expect_model re:mini$");
+    check_verdict(v,
+                  outcome::model_mismatch,
+                  "the reply names model 'gpt-4o-2024-11-20', not expect_model re:mini$");
     checks.expect_model = expect_model("off");
     CHECK(judge(http_ok(), r, e, 27, checks).result == outcome::ok);
   }
@@ -798,8 +781,8 @@ TEST_SUITE("unit") {
     CHECK(v.result == outcome::ok);
     // The final answer still counts: a claim there fails.
     v = judge_text("<think>Let me look.</think>I don't see an image in your message.");
-    CHECK(v.result == outcome::no_image_claim);
-    CHECK(v.reason == "no-image claim: 'I don't see an image in your message.'");
+    check_verdict(
+        v, outcome::no_image_claim, "no-image claim: 'I don't see an image in your message.'");
   }
 
   TEST_CASE("a reasoning field beside a right answer is ok and its doubts are no claim") {
@@ -821,10 +804,10 @@ TEST_SUITE("unit") {
     CHECK(r.text.empty());
     CHECK_FALSE(r.reasoning.empty());
     auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
-    CHECK(v.result == outcome::empty_answer);
-    CHECK(v.reason ==
-          "empty answer: the model was still reasoning when the token limit was reached "
-          "(finish_reason length); raise max_tokens");
+    check_verdict(v,
+                  outcome::empty_answer,
+                  "empty answer: the model was still reasoning when the token limit was reached "
+                  "(finish_reason length); raise max_tokens");
     r = chat_reply(chat_body(
         {{"content", nullptr}, {"reasoning_content", "I cannot see the image, let me think"}},
         "gpt-4o-2024-08-06",
@@ -834,8 +817,7 @@ TEST_SUITE("unit") {
     CHECK(v.reason.ends_with("raise max_tokens"));
     // An unclosed think with no answer and a normal stop: empty, never a no-image claim.
     v = judge_text("<think>there is no image here, I think");
-    CHECK(v.result == outcome::empty_answer);
-    CHECK(v.reason == "empty answer: only reasoning, no final answer");
+    check_verdict(v, outcome::empty_answer, "empty answer: only reasoning, no final answer");
   }
 
   // ---- hedges

@@ -19,6 +19,7 @@
 
 #include "daemon/config/config.hpp"
 #include "exporters/metrics.hpp"
+#include "tests/support/run_until.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/webhook_sink.hpp"
 
@@ -31,6 +32,14 @@ using namespace visionwatch::test;
 namespace {
 
 struct setup {
+  /// A fresh state directory named after `prefix`, the receivers and the routes.
+  setup(const std::string& prefix,
+        std::string receivers_yaml,
+        std::vector<std::string> names = {"vision-a"})
+      : state_dir(make_temp_dir(prefix)),
+        routes(std::move(names)),
+        receivers(std::move(receivers_yaml)) {}
+
   fs::path state_dir;
   std::vector<std::string> routes = {"vision-a"};
   std::string receivers;  ///< YAML list items under `receivers:`
@@ -106,14 +115,7 @@ struct instance {
 
   /// Runs handlers until `done` holds or 10 s pass.
   bool run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      io.run_one_for(20ms);
-    }
-    return true;
+    return visionwatch::test::run_until(io, done, 10s);
   }
   void feed(const std::string& route, outcome o, int times) {
     for (int i = 0; i < times; ++i) {
@@ -168,10 +170,7 @@ std::size_t count(const webhook_sink& sink, const std::string& route, const std:
 TEST_SUITE("integration") {
   TEST_CASE("a route removed while the daemon was stopped gets its resolve at start-up") {
     webhook_sink sink;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-restart");
-    s.routes = {"vision-a", "vision-b"};
-    s.receivers = hook("hook", sink.url());
+    setup s("vw-alerting-restart", hook("hook", sink.url()), {"vision-a", "vision-b"});
     std::string fingerprint;
     {
       instance one(make_config(s));
@@ -189,10 +188,7 @@ TEST_SUITE("integration") {
 
   TEST_CASE("a config silence changed across a restart follows the new config") {
     webhook_sink sink;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-silence");
-    s.routes = {"vision-a", "vision-b"};
-    s.receivers = hook("hook", sink.url());
+    setup s("vw-alerting-silence", hook("hook", sink.url()), {"vision-a", "vision-b"});
     s.silences = "  - {route: vision-a, until: \"2200-01-01T00:00:00Z\", comment: old}\n";
     {
       instance one(make_config(s));
@@ -212,9 +208,7 @@ TEST_SUITE("integration") {
   TEST_CASE("a receiver removed by a reload delivers its pending queue before it retires") {
     webhook_sink kept;
     webhook_sink removed;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-retire");
-    s.receivers = hook("kept", kept.url()) + hook("gone", removed.url());
+    setup s("vw-alerting-retire", hook("kept", kept.url()) + hook("gone", removed.url()));
     instance one(make_config(s));
     removed.answer_with(503);  // the firing waits in gone's queue, retrying
     one.feed("vision-a", outcome::timeout, 2);
@@ -231,10 +225,9 @@ TEST_SUITE("integration") {
 
   TEST_CASE("a removed receiver that cannot deliver counts its queue as dropped") {
     webhook_sink removed;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-drop");
     // More attempts than the drain window holds: the deadline, not max_attempts, ends it.
-    s.receivers = hook("gone", removed.url(), 1000) + hook("kept", removed.url() + "?kept");
+    setup s("vw-alerting-drop",
+            hook("gone", removed.url(), 1000) + hook("kept", removed.url() + "?kept"));
     instance one(make_config(s));
     removed.answer_with(503);
     one.feed("vision-a", outcome::timeout, 2);
@@ -247,9 +240,7 @@ TEST_SUITE("integration") {
 
   TEST_CASE("editing a rule description keeps the fingerprint and sends no resolve") {
     webhook_sink sink;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-edit");
-    s.receivers = hook("hook", sink.url());
+    setup s("vw-alerting-edit", hook("hook", sink.url()));
     instance one(make_config(s));
     one.feed("vision-a", outcome::timeout, 2);
     REQUIRE(one.run_until([&] { return count(sink, "vision-a", "firing") == 1; }));
@@ -265,9 +256,7 @@ TEST_SUITE("integration") {
 
   TEST_CASE("two instances with the same labels give an alert the same fingerprint") {
     webhook_sink sink;
-    setup s;
-    s.state_dir = make_temp_dir("vw-alerting-ha-1");
-    s.receivers = hook("hook", sink.url());
+    setup s("vw-alerting-ha-1", hook("hook", sink.url()));
     setup peer = s;
     peer.state_dir = make_temp_dir("vw-alerting-ha-2");
     instance one(make_config(s));

@@ -14,6 +14,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/probe_runner.hpp"
 #include "daemon/sim/sim_gateway.hpp"
+#include "tests/runtime/probe_job_support.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {
@@ -21,29 +22,6 @@ namespace {
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 namespace fs = std::filesystem;
-
-probe_result run_one(const std::shared_ptr<const config>& cfg) {
-  net::io_context io;
-  probe_job job;
-  job.cfg = cfg;
-  job.route = &cfg->routes.at(0);
-  job.gateway = cfg->find_gateway(job.route->gateway);
-  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
-  job.sequence = 1;
-  job.seed = 5;
-  probe_result out;
-  bool done = false;
-  net::co_spawn(io, run_probe(job), [&](std::exception_ptr e, probe_result r) {
-    if (e) {
-      std::rethrow_exception(e);
-    }
-    out = std::move(r);
-    done = true;
-  });
-  io.run();
-  REQUIRE(done);
-  return out;
-}
 
 }  // namespace
 
@@ -74,14 +52,14 @@ TEST_SUITE("integration") {
     REQUIRE(loaded.value);
     const auto cfg = std::make_shared<const config>(std::move(*loaded.value));
 
-    auto r = run_one(cfg);
+    auto r = vt::run_one(false, cfg, 5);
     CHECK(r.result == outcome::http_4xx);
     CHECK(r.reason.find("the API key or token was refused") != std::string::npos);
     CHECK(r.reason.find("eyJfirst.token-AAAA") == std::string::npos);
 
     // The sidecar refreshes the token: the next probe sends the new one, and masks it.
     std::ofstream(token, std::ios::trunc) << "eyJsecond.token-BBBBBB\n";
-    r = run_one(cfg);
+    r = vt::run_one(false, cfg, 5);
     CHECK(r.reason.find("eyJsecond.token-BBBBBB") == std::string::npos);
 
     std::lock_guard lock(mutex);

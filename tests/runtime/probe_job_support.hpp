@@ -1,6 +1,7 @@
 #pragma once
-/// The probe runner's tests: a one-route configuration against a gateway URL, and one probe or
-/// control request of it run to completion on an io_context of its own.
+/// The probe runner's tests (and the sim's multi-image and the bearer-token runner tests): a
+/// one-route configuration against a gateway URL, and one probe or control request of it run to
+/// completion on an io_context of its own.
 
 #include <doctest/doctest.h>
 
@@ -68,6 +69,24 @@ inline probe_result run_one(bool control,
       });
   io.run();
   REQUIRE(done);
+  return out;
+}
+
+/// The text-only baseline, then one image probe that uses it (as the scheduler does).
+struct control_and_probe {
+  probe_result control;
+  probe_result probe;
+};
+
+inline control_and_probe run_with_baseline(const std::shared_ptr<const config>& cfg,
+                                           std::uint64_t seed) {
+  control_and_probe out;
+  out.control = run_one(true, cfg, seed);
+  std::optional<long long> baseline;
+  if (out.control.success()) {
+    baseline = out.control.tokens.prompt_tokens;
+  }
+  out.probe = run_one(false, cfg, seed, baseline);
   return out;
 }
 

@@ -25,36 +25,20 @@ namespace {
 using namespace std::chrono_literals;
 using namespace visionwatch;
 namespace vt = visionwatch::test;
+using vt::behaving_upstream;
+using vt::control_and_probe;
 using vt::make_config;
 using vt::run_one;
+using vt::run_with_baseline;
 
 constexpr double input_price = 0.40;
 constexpr double output_price = 1.60;
 
-/// The text-only baseline, then one image probe that uses it (as the scheduler does).
-struct control_and_probe {
-  probe_result control;
-  probe_result probe;
-};
-
-control_and_probe run_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
-  control_and_probe out;
-  out.control = run_one(true, cfg, seed);
-  std::optional<long long> baseline;
-  if (out.control.success()) {
-    baseline = out.control.tokens.prompt_tokens;
-  }
-  out.probe = run_one(false, cfg, seed, baseline);
-  return out;
+/// One image probe (or with `control`, the control request) of a count challenge, seed 1,
+/// against `up`.
+probe_result count_probe(const vt::fake_upstream& up, bool control = false) {
+  return run_one(control, make_config(up.base_url(), "challenge: {kind: count}"), 1);
 }
-
-/// A fake upstream whose models all behave as `b`, started.
-struct behaving_upstream : vt::fake_upstream {
-  explicit behaving_upstream(sim_behaviour b) {
-    set_behaviour(b);
-    start();
-  }
-};
 
 /// The baseline, then one probe, against a fresh fake upstream whose models behave as `b`.
 control_and_probe run_against(sim_behaviour b, const std::string& route_extra, std::uint64_t seed) {
@@ -292,24 +276,18 @@ TEST_SUITE("integration") {
 
   TEST_CASE("a 200 reply with content of the wrong type is bad_response") {
     behaving_upstream up(sim_behaviour::wrong_types);
-    const auto cfg = make_config(up.base_url(), "challenge: {kind: count}");
-    CHECK(run_one(true, cfg, 1).result == outcome::bad_response);
-    const auto r = run_one(false, cfg, 1);
+    CHECK(count_probe(up, true).result == outcome::bad_response);
+    const auto r = count_probe(up);
     CHECK(r.result == outcome::bad_response);
     CHECK(r.http_status == 200);
   }
 
   TEST_CASE("a 429 with Retry-After is rate_limited and carries retry_after") {
-    vt::fake_upstream up;
-    up.set_handler([](const received_request&) {
-      auto plan = response_plan::json(
-          R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":null}})",
-          429);
-      plan.headers.emplace_back("Retry-After", "7");
-      return plan;
-    });
-    up.start();
-    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    auto plan = response_plan::json(
+        R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":null}})",
+        429);
+    plan.headers.emplace_back("Retry-After", "7");
+    const auto r = count_probe(vt::answering_upstream(plan));
     CHECK(r.result == outcome::rate_limited);
     CHECK(r.http_status == 429);
     REQUIRE(r.retry_after);
@@ -323,11 +301,10 @@ TEST_SUITE("integration") {
                                  500);
     });
     up.start();
-    const auto r500 = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    const auto r500 = count_probe(up);
     CHECK(r500.result == outcome::http_5xx);
     CHECK(r500.http_status == 500);
-    CHECK(run_one(true, make_config(up.base_url(), "challenge: {kind: count}"), 1).result ==
-          outcome::http_5xx);
+    CHECK(count_probe(up, true).result == outcome::http_5xx);
 
     // Any other model is unknown to the fake: 404 model_not_found, like a real gateway.
     const auto cfg404 = make_config(up.base_url(), "challenge: {kind: count}", "", "no-such-model");
@@ -337,25 +314,16 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("an HTML page with status 200 is bad_response") {
-    vt::fake_upstream up;
-    up.set_handler([](const received_request&) {
-      response_plan p;
-      p.headers.emplace_back("Content-Type", "text/html");
-      p.body = "<html><body><h1>Welcome to nginx!</h1></body></html>";
-      return p;
-    });
-    up.start();
-    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    response_plan page;
+    page.headers.emplace_back("Content-Type", "text/html");
+    page.body = "<html><body><h1>Welcome to nginx!</h1></body></html>";
+    const auto r = count_probe(vt::answering_upstream(page));
     CHECK(r.result == outcome::bad_response);
     CHECK(r.http_status == 200);
   }
 
   TEST_CASE("a gateway that never answers is a timeout at the route deadline") {
-    vt::fake_upstream up;
-    up.set_handler([](const received_request&) {
-      return response_plan::with_action(response_plan::action::hang);
-    });
-    up.start();
+    vt::answering_upstream up(response_plan::with_action(response_plan::action::hang));
     const auto cfg =
         make_config(up.base_url(), "interval: 1s, timeout: 300ms, challenge: {kind: count}");
     const auto r = run_one(false, cfg, 1);
@@ -365,21 +333,14 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a connection reset mid-exchange is connection_reset") {
-    vt::fake_upstream up;
-    up.set_handler([](const received_request&) {
-      return response_plan::with_action(response_plan::action::reset);
-    });
-    up.start();
-    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    const auto r = count_probe(
+        vt::answering_upstream(response_plan::with_action(response_plan::action::reset)));
     CHECK(r.result == outcome::connection_reset);
   }
 
   TEST_CASE("a 200 MiB body is body_too_large") {
-    vt::fake_upstream up;
-    up.set_handler(
-        [](const received_request&) { return response_plan::huge_body(200ull * 1024 * 1024); });
-    up.start();
-    const auto r = run_one(false, make_config(up.base_url(), "challenge: {kind: count}"), 1);
+    const auto r =
+        count_probe(vt::answering_upstream(response_plan::huge_body(200ull * 1024 * 1024)));
     CHECK(r.result == outcome::body_too_large);
   }
 
@@ -440,11 +401,7 @@ TEST_SUITE("integration") {
   // ---- issue 11: the judge's rows, through the sim gateway's behaviours
 
   TEST_CASE("a fallback model named in the reply is model_mismatch naming both models") {
-    vt::fake_upstream::options o;
-    o.tesseract = false;
-    vt::fake_upstream up(o);
-    up.set_behaviour(sim_behaviour::fallback_model);
-    up.start();
+    behaving_upstream up(sim_behaviour::fallback_model, vt::pixel_reader_options());
     const auto cfg = make_config(up.base_url(), "challenge: {kind: digits}", "", "gpt-4o");
     const auto [control, probe] = run_with_baseline(cfg, 41);
     CHECK(control.result == outcome::ok);
@@ -456,11 +413,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("expect_model accepts a gateway that names the base model of a deployment") {
-    vt::fake_upstream::options o;
-    o.tesseract = false;
-    vt::fake_upstream up(o);
-    up.set_behaviour(sim_behaviour::fallback_model);  // names gpt-4o-mini-2024-07-18
-    up.start();
+    // The fallback names gpt-4o-mini-2024-07-18.
+    behaving_upstream up(sim_behaviour::fallback_model, vt::pixel_reader_options());
     auto cfg = make_config(up.base_url(),
                            "challenge: {kind: digits}, checks: {expect_model: gpt-4o-mini}",
                            "",
@@ -490,11 +444,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a right answer wrapped in a hedge about the image is ok with the note hedged") {
-    vt::fake_upstream::options o;
-    o.tesseract = false;
-    vt::fake_upstream up(o);
-    up.set_behaviour(sim_behaviour::hedges_right_answer);
-    up.start();
+    behaving_upstream up(sim_behaviour::hedges_right_answer, vt::pixel_reader_options());
     const auto [control, probe] =
         run_with_baseline(make_config(up.base_url(), "challenge: {kind: digits}"), 44);
     CHECK(control.result == outcome::ok);

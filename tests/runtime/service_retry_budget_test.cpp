@@ -36,16 +36,10 @@ using visionwatch::sim_behaviour;
 using visionwatch::test::parse_config_or_fail;
 using visionwatch::test::running_service;
 
-vt::fake_upstream::options pixel_reader() {
-  vt::fake_upstream::options o;
-  o.tesseract = false;  // count challenges only: the pixel reader is enough
-  return o;
-}
-
 /// One test's world: a temporary state directory and a healthy fake upstream.
 struct world {
   std::filesystem::path dir;
-  vt::fake_upstream up{pixel_reader()};
+  vt::fake_upstream up{vt::pixel_reader_options()};
 
   explicit world(const std::string& name) : dir(vt::make_temp_dir(name)) {
     up.set_behaviour(sim_behaviour::healthy);
@@ -123,9 +117,8 @@ TEST_SUITE("integration") {
     CHECK(route["retry_interval_seconds"] == 5.0);
     CHECK(vt::http_get(svc.url()).body.find("retry mode") != std::string::npos);
 
-    CHECK_MESSAGE(
-        sink.wait_for([](const auto& rs) { return fired(rs, "r1"); }, failed_at + 15s),
-        "no firing within 15 s of the first failure (the interval is 60 s)");
+    CHECK_MESSAGE(sink.wait_for([](const auto& rs) { return fired(rs, "r1"); }, failed_at + 15s),
+                  "no firing within 15 s of the first failure (the interval is 60 s)");
 
     // Healed: the next retry succeeds and the route leaves retry mode.
     up.set_behaviour(sim_behaviour::healthy);
@@ -148,7 +141,8 @@ TEST_SUITE("integration") {
         ", budget: {daily_usd: 0.01}");
     const auto skipped = [](const running_service& s) {
       return s
-          .metric("visionwatch_gateway_probes_skipped_total", {{"gateway", "gw"}, {"reason", "budget"}})
+          .metric("visionwatch_gateway_probes_skipped_total",
+                  {{"gateway", "gw"}, {"reason", "budget"}})
           .value_or(-1);
     };
     const auto failures = [](const running_service& s) {

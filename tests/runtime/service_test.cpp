@@ -62,18 +62,30 @@ std::string without_reload_status(const std::string& exposition) {
   return out;
 }
 
-/// Route r1 (model m1) on gateway gw at `base_url`, with the `defaults` flow mapping.
-std::string one_route(const std::filesystem::path& state,
-                      const std::string& base_url,
-                      const std::string& defaults) {
-  return global(state) + "defaults: " + defaults +
-         "\n"
-         "gateways:\n"
-         "  - {name: gw, base_url: \"" +
-         base_url +
-         "\", proxy_url: none}\n"
-         "routes:\n"
-         "  - {name: r1, gateway: gw, model: m1}\n";
+/// Routes r1 .. r<routes> (models m1 ..) on gateway gw at `base_url` (with `gateway_extra`
+/// flow-mapping keys), the `defaults` flow mapping, and `global_extra` lines under global.
+std::string config_yaml(const std::filesystem::path& state,
+                        const std::string& base_url,
+                        const std::string& defaults,
+                        int routes = 1,
+                        const std::string& gateway_extra = "",
+                        const std::string& global_extra = "") {
+  std::string y = global(state, global_extra) + "defaults: " + defaults +
+                  "\ngateways:\n  - {name: gw, base_url: \"" + base_url + "\", proxy_url: none" +
+                  gateway_extra + "}\nroutes:\n";
+  for (int i = 1; i <= routes; ++i) {
+    const auto n = std::to_string(i);
+    y += "  - {name: r" + n + ", gateway: gw, model: m" + n + "}\n";
+  }
+  return y;
+}
+
+/// Options of a service under test: no signal handlers, every result to `on_result`.
+service_options test_options(std::function<void(const probe_result&)> on_result = {}) {
+  service_options opts;
+  opts.handle_signals = false;
+  opts.on_result = std::move(on_result);
+  return opts;
 }
 
 /// Checks that no probe of route r1 is counted, under any outcome.
@@ -120,8 +132,7 @@ TEST_SUITE("integration") {
         "  - {name: r3, gateway: gw2, model: m3}\n";
     net::io_context io;
     std::size_t fail_at = std::numeric_limits<std::size_t>::max();
-    service_options opts;
-    opts.handle_signals = false;
+    auto opts = test_options();
     opts.prepare_step = [&fail_at](std::size_t step) {
       if (step == fail_at) {
         throw std::runtime_error("injected failure");
@@ -165,17 +176,9 @@ TEST_SUITE("integration") {
   TEST_CASE(
       "a route label that is not UTF-8 is refused by apply and the old config keeps running") {
     const auto dir = vt::make_temp_dir("vw-svc");
-    const std::string yaml =
-        global(dir) +
-        "defaults: {interval: 1h, timeout: 30s}\n"
-        "gateways:\n"
-        "  - {name: gw, base_url: \"http://127.0.0.1:9/v1\", proxy_url: none}\n"
-        "routes:\n"
-        "  - {name: r1, gateway: gw, model: m1}\n";
+    const auto yaml = config_yaml(dir, "http://127.0.0.1:9/v1", "{interval: 1h, timeout: 30s}");
     net::io_context io;
-    service_options opts;
-    opts.handle_signals = false;
-    service svc(io, parse(yaml), opts);
+    service svc(io, parse(yaml), test_options());
     svc.start();
     const auto before = without_reload_status(svc.metrics_registry().render());
     auto bad = parse(yaml);
@@ -210,11 +213,9 @@ TEST_SUITE("integration") {
       return response_plan::with_action(response_plan::action::hang);
     });
     up.start();
-    const auto yaml = one_route(dir, up.base_url(), "{interval: 2s, timeout: 2s}");
+    const auto yaml = config_yaml(dir, up.base_url(), "{interval: 2s, timeout: 2s}");
     std::vector<probe_result> recorded;
-    service_options opts;
-    opts.handle_signals = false;
-    opts.on_result = [&](const probe_result& r) { recorded.push_back(r); };
+    const auto opts = test_options([&](const probe_result& r) { recorded.push_back(r); });
     svc = std::make_unique<service>(io, parse(yaml), opts);
     svc->start();
     io.run();  // returns once the shutdown the first request triggered is complete
@@ -244,11 +245,9 @@ TEST_SUITE("integration") {
     up.start();
     // A 1 h interval: the only probe of this test is the one asked for.
     const auto yaml =
-        one_route(dir, up.base_url(), "{interval: 1h, timeout: 30s, baseline_interval: 1h}");
+        config_yaml(dir, up.base_url(), "{interval: 1h, timeout: 30s, baseline_interval: 1h}");
     std::vector<probe_result> recorded;
-    service_options opts;
-    opts.handle_signals = false;
-    opts.on_result = [&](const probe_result& r) { recorded.push_back(r); };
+    const auto opts = test_options([&](const probe_result& r) { recorded.push_back(r); });
     service svc(io, parse(yaml), opts);
     svc.start();
     const auto port = svc.admin_port();
@@ -280,26 +279,21 @@ TEST_SUITE("integration") {
       return plan;
     });
     up.start();
-    const std::string yaml = global(dir, "  max_retry_after: 5m\n") +
-                             "defaults: {interval: 2s, timeout: 2s, baseline_interval: 1h}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n";
+    const auto yaml = config_yaml(dir,
+                                  up.base_url(),
+                                  "{interval: 2s, timeout: 2s, baseline_interval: 1h}",
+                                  1,
+                                  "",
+                                  "  max_retry_after: 5m\n");
     net::io_context io;
     std::promise<void> limited;
     bool signalled = false;
-    service_options opts;
-    opts.handle_signals = false;
-    opts.on_result = [&](const probe_result& r) {
-      if (r.result == outcome::rate_limited && !signalled) {
-        signalled = true;
-        limited.set_value();
-      }
-    };
-    service svc(io, parse(yaml), opts);
+    service svc(io, parse(yaml), test_options([&](const probe_result& r) {
+                  if (r.result == outcome::rate_limited && !signalled) {
+                    signalled = true;
+                    limited.set_value();
+                  }
+                }));
     svc.start();
     const auto url = svc.admin_url();
     std::thread runner([&] { io.run(); });
@@ -335,20 +329,13 @@ TEST_SUITE("integration") {
       return response_plan::with_action(response_plan::action::hang);
     });
     up.start();
-    const std::string yaml = global(dir) +
-                             "defaults: {interval: 1s, timeout: 1s, baseline_interval: 1h}\n"
-                             "gateways:\n"
-                             "  - {name: gw, base_url: \"" +
-                             up.base_url() +
-                             "\", proxy_url: none, max_concurrency: 1}\n"
-                             "routes:\n"
-                             "  - {name: r1, gateway: gw, model: m1}\n"
-                             "  - {name: r2, gateway: gw, model: m2}\n"
-                             "  - {name: r3, gateway: gw, model: m3}\n";
+    const auto yaml = config_yaml(dir,
+                                  up.base_url(),
+                                  "{interval: 1s, timeout: 1s, baseline_interval: 1h}",
+                                  3,
+                                  ", max_concurrency: 1");
     net::io_context io;
-    service_options opts;
-    opts.handle_signals = false;
-    service svc(io, parse(yaml), opts);
+    service svc(io, parse(yaml), test_options());
     svc.start();
     const auto url = svc.admin_url();
     std::thread runner([&] { io.run(); });

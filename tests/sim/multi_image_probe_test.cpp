@@ -13,72 +13,25 @@
 #include "daemon/runtime/probe_runner.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
+#include "tests/runtime/probe_job_support.hpp"
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/media_server.hpp"
 
 namespace {
 
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 
-/// One gateway and one route "r" with `route_extra` YAML flow-mapping keys.
-std::shared_ptr<const config> make_config(const std::string& base_url,
-                                          const std::string& route_extra,
-                                          const std::string& global_extra = "") {
-  std::string y = "global:\n  listen: \"127.0.0.1:0\"\n" + global_extra;
-  y += "defaults:\n  interval: 30s\n  timeout: 10s\n";
-  y += "gateways:\n  - {name: fake, base_url: \"" + base_url + "\", proxy_url: none}\n";
-  y += "routes:\n  - {name: r, gateway: fake, model: m, " + route_extra + "}\n";
-  auto loaded = parse_config(y, "multi_image_probe_test.yaml");
-  for (const auto& e : loaded.errors) {
-    FAIL_CHECK(e.to_string());
-  }
-  REQUIRE(loaded.value);
-  return std::make_shared<const config>(std::move(*loaded.value));
-}
-
-probe_result run_one(bool control,
-                     const std::shared_ptr<const config>& cfg,
-                     std::uint64_t seed,
-                     std::optional<long long> baseline = std::nullopt,
-                     std::shared_ptr<media_store> media = {}) {
-  net::io_context io;
-  probe_job job;
-  job.cfg = cfg;
-  job.route = &cfg->routes.at(0);
-  job.gateway = cfg->find_gateway(job.route->gateway);
-  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
-  job.media = std::move(media);
-  job.sequence = 1;
-  job.seed = seed;
-  job.baseline_prompt_tokens = baseline;
-  probe_result out;
-  bool done = false;
-  net::co_spawn(
-      io, control ? run_control(job) : run_probe(job), [&](std::exception_ptr e, probe_result r) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-        out = std::move(r);
-        done = true;
-      });
-  io.run();
-  REQUIRE(done);
-  return out;
-}
+using vt::behaving_upstream;
+using vt::make_config;
+using vt::run_one;
 
 /// The baseline (control request), then one image probe measured against it.
 probe_result probe_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
-  const probe_result control = run_one(true, cfg, seed);
-  REQUIRE(control.success());
-  return run_one(false, cfg, seed, control.tokens.prompt_tokens);
+  const auto r = vt::run_with_baseline(cfg, seed);
+  REQUIRE(r.control.success());
+  return r.probe;
 }
-
-struct behaving_upstream : vt::fake_upstream {
-  explicit behaving_upstream(sim_behaviour b) {
-    set_behaviour(b);
-    start();
-  }
-};
 
 }  // namespace
 
@@ -137,9 +90,7 @@ TEST_SUITE("integration") {
   TEST_CASE("usage must grow by min_image_tokens for every image sent") {
     // A gateway that reads the images right but bills 60 tokens over the text-only prompt: enough
     // for one image at min_image_tokens 50, not for two.
-    vt::fake_upstream::options opts;
-    opts.tesseract = false;
-    vt::fake_upstream up(opts);
+    vt::fake_upstream up(vt::pixel_reader_options());
     up.set_handler([](const received_request& request) {
       const auto req = vt::parse_chat_request(request);
       if (!req) {
@@ -165,40 +116,18 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("media remote_url serves every image of a multi-image probe") {
-    auto media = std::make_shared<media_store>();
-    std::mutex media_mutex;
-    std::size_t fetches = 0;
-    sim_gateway media_server([&](const received_request& req) {
-      const std::lock_guard lock(media_mutex);
-      ++fetches;
-      const std::string_view prefix = "/media/";
-      const auto* e = req.target.starts_with(prefix)
-                          ? media->find(std::string_view(req.target).substr(prefix.size()),
-                                        media_store::clock::now())
-                          : nullptr;
-      if (e == nullptr) {
-        return response_plan::text(404, "not found");
-      }
-      response_plan p;
-      p.headers.emplace_back("Content-Type", e->mime);
-      p.body = e->bytes;
-      return p;
-    });
-    media_server.start();
+    vt::media_server media;
     behaving_upstream up(sim_behaviour::healthy);
     const auto cfg = make_config(up.base_url(),
                                  "challenge: {kind: color, images: 3, media: remote_url}",
-                                 "  media_base_url: \"" + media_server.origin() + "/media/\"\n");
-    const probe_result r = run_one(false, cfg, 77, std::nullopt, media);
+                                 "  media_base_url: \"" + media.base_url() + "\"\n");
+    const probe_result r = run_one(false, cfg, 77, std::nullopt, media.store());
     CHECK(r.result == outcome::ok);
     CHECK(r.answer_excerpt == r.expected);
     CHECK(r.expected ==
           make_challenge_set(challenge_options{challenge_kind::color, 512, 512}, 77, 3).answer);
-    {
-      const std::lock_guard lock(media_mutex);
-      CHECK(fetches == 3);
-      CHECK(media->size() == 0);  // every image removed once the probe finished
-    }
+    CHECK(media.fetches() == 3);
+    CHECK(media.published() == 0);  // every image removed once the probe finished
     const auto sent = vt::parse_chat_request(up.requests().at(0));
     REQUIRE(sent);
     REQUIRE(sent->images.size() == 3);

@@ -93,4 +93,28 @@ class fake_upstream {
   sim_gateway server_;
 };
 
+/// The fake's options for count, colour and shape challenges or exact reading: the pixel reader
+/// for digits too, no Tesseract.
+inline fake_upstream::options pixel_reader_options() {
+  fake_upstream::options o;
+  o.tesseract = false;
+  return o;
+}
+
+/// A fake upstream whose models all behave as `b`, started.
+struct behaving_upstream : fake_upstream {
+  explicit behaving_upstream(sim_behaviour b, options opts = {}) : fake_upstream(std::move(opts)) {
+    set_behaviour(b);
+    start();
+  }
+};
+
+/// A fake upstream answering every request with `plan`, started.
+struct answering_upstream : fake_upstream {
+  explicit answering_upstream(response_plan plan) {
+    set_handler([plan = std::move(plan)](const received_request&) { return plan; });
+    start();
+  }
+};
+
 }  // namespace visionwatch::test

@@ -13,13 +13,6 @@
 
 namespace visionwatch::test {
 
-/// The fake's options for count challenges: the pixel reader, no Tesseract.
-inline fake_upstream::options pixel_reader_options() {
-  fake_upstream::options o;
-  o.tesseract = false;
-  return o;
-}
-
 /// The handler: drops_image_says_so for a request with an image and the history prefix,
 /// healthy for the rest (control requests included). Runs on the gateway's thread only.
 inline sim_gateway::handler drops_earlier_turn_images() {
