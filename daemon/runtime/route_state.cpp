@@ -445,11 +445,22 @@ std::optional<route_state::last_brief> route_state::last_probe_brief() const noe
   if (recent_size_ == 0) {
     return std::nullopt;
   }
-  const auto& r = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
+  const char* at = recent_.data();
+  for (std::size_t i = 1; i < recent_size_; ++i) {
+    at = skip(at);
+  }
+  // The packed head (pack()): start, sequence, seed, latency; the outcome is last_result_.
+  unpacker prefix(at);
+  prefix.varint();
+  unpacker u(prefix.at());
+  const auto started = u.raw<std::int64_t>();
+  u.varint();
+  u.raw<std::uint64_t>();
+  const auto latency = u.raw<double>();
   return last_brief{
-      r.result,
-      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(r.started)),
-      r.latency};
+      last_result_,
+      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started)),
+      latency};
 }
 
 }  // namespace visionwatch

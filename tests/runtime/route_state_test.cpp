@@ -45,6 +45,27 @@ TEST_SUITE("unit") {
     CHECK(s.last()->sequence == 5);
   }
 
+  TEST_CASE("the last probe's brief is the newest image probe's outcome - start and latency") {
+    route_state s(100, 3);
+    CHECK_FALSE(s.last_probe_brief().has_value());
+    for (std::uint64_t i = 1; i <= 5; ++i) {  // the ring wraps: the brief must follow it
+      auto r = result(i % 2 == 0 ? outcome::wrong_answer : outcome::ok, 0.25 * static_cast<double>(i), 0, i);
+      r.started_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000 + i));
+      r.reason = std::string(static_cast<std::size_t>(i) * 40, 'x');  // entries of unequal size
+      s.record(r);
+      const auto brief = s.last_probe_brief();
+      REQUIRE(brief.has_value());
+      CHECK(brief->result == r.result);
+      CHECK(brief->started_at == r.started_at);
+      CHECK(brief->latency_seconds == r.latency_seconds);
+    }
+    auto control = result(outcome::connect_error, 9.0, 0, 6);
+    control.control = true;
+    s.record_baseline(control);  // a control request does not change the brief
+    CHECK(s.last_probe_brief()->result == outcome::ok);
+    CHECK(s.last_probe_brief()->latency_seconds == 1.25);
+  }
+
   TEST_CASE("only a successful control request with usage sets the baseline") {
     route_state s;
     probe_result c = result(outcome::http_5xx, 1, 0);
