@@ -1,6 +1,7 @@
 #include "daemon/runtime/probe_runner.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -151,13 +152,22 @@ double probe_cost(const usage& u, const price_config& price) noexcept {
 }
 
 std::optional<custom_image> load_custom_image(const std::string& path, std::string& error) {
+  // The configuration checked the file, but it may have been replaced since: never open a
+  // FIFO (it would block) and never read more than the limit (/dev/zero has no end).
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = "cannot read image_file " + path + ": " + (ec ? ec.message() : "not a regular file");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot read image_file " + path;
     return std::nullopt;
   }
   custom_image img;
-  img.bytes.assign(std::istreambuf_iterator<char>(in), {});
+  img.bytes.resize(max_custom_image_bytes + 1);
+  in.read(img.bytes.data(), static_cast<std::streamsize>(img.bytes.size()));
+  img.bytes.resize(static_cast<std::size_t>(in.gcount()));
   if (img.bytes.size() > max_custom_image_bytes) {
     error = "image_file " + path + " is larger than 20 MiB";
     return std::nullopt;

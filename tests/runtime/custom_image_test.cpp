@@ -1,0 +1,59 @@
+// load_custom_image: a user-supplied probe image read at start-up and on reload.
+#include "daemon/runtime/probe_runner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/support/test_paths.hpp"
+
+using namespace visionwatch;
+
+TEST_SUITE("unit") {
+  TEST_CASE("a custom image is read by its magic bytes - PNG and JPEG") {
+    const auto dir = visionwatch::test::make_temp_dir("vw-custom-image");
+    const std::string png = "\x89PNG\r\n\x1a\n rest";
+    std::ofstream(dir / "a.png", std::ios::binary) << png;
+    std::ofstream(dir / "a.jpg", std::ios::binary) << std::string("\xff\xd8\xff\xe0", 4);
+    std::ofstream(dir / "a.gif", std::ios::binary) << "GIF89a";
+    std::string error;
+    const auto p = load_custom_image((dir / "a.png").string(), error);
+    REQUIRE(p.has_value());
+    CHECK(p->mime == "image/png");
+    CHECK(p->bytes == png);
+    const auto j = load_custom_image((dir / "a.jpg").string(), error);
+    REQUIRE(j.has_value());
+    CHECK(j->mime == "image/jpeg");
+    CHECK_FALSE(load_custom_image((dir / "a.gif").string(), error).has_value());
+    CHECK(error == "image_file " + (dir / "a.gif").string() + " is neither PNG nor JPEG");
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a custom image replaced by something endless or blocking is refused - not read") {
+    // The configuration checked the file; it may be another by the time it is loaded.
+    std::string error;
+    CHECK_FALSE(load_custom_image("/dev/zero", error).has_value());  // used to read forever
+    CHECK(error == "cannot read image_file /dev/zero: not a regular file");
+
+    const auto dir = visionwatch::test::make_temp_dir("vw-custom-image");
+    const auto fifo = (dir / "fifo.png").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_FALSE(load_custom_image(fifo, error).has_value());  // opening it would block
+    CHECK(error == "cannot read image_file " + fifo + ": not a regular file");
+
+    const auto big = (dir / "big.png").string();
+    {
+      std::ofstream out(big, std::ios::binary);
+      out << "\x89PNG\r\n\x1a\n";
+      out.seekp(std::streamoff{20} * 1024 * 1024 + 1);  // sparse: 20 MiB and 2 bytes
+      out << 'x';
+    }
+    CHECK_FALSE(load_custom_image(big, error).has_value());
+    CHECK(error == "image_file " + big + " is larger than 20 MiB");
+    std::filesystem::remove_all(dir);
+  }
+}
