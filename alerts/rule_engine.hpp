@@ -94,6 +94,14 @@ class rule_engine {
   [[nodiscard]] std::vector<notification> firing_notifications() const;
 
   [[nodiscard]] std::vector<rule_status> statuses() const;
+  /// Calls `f(const rule_status&)` for each rule in configuration order, copying nothing (the
+  /// status page reads every route's rules on each request).
+  template <typename F>
+  void for_each_status(F&& f) const {
+    for (const auto& s : slots_) {
+      f(s.status);
+    }
+  }
   [[nodiscard]] const route_identity& identity() const noexcept { return identity_; }
   [[nodiscard]] const alert_rules_config& rules() const noexcept { return rules_; }
   [[nodiscard]] const std::optional<probe_snapshot>& last_failure() const noexcept {

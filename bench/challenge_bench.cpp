@@ -10,38 +10,20 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "probes/challenge.hpp"
 #include "probes/image_reader.hpp"
 #include "probes/png_codec.hpp"
 
 namespace {
 
+using visionwatch::bench::summarise;
+using visionwatch::bench::thread_cpu_us;
 using clock_type = std::chrono::steady_clock;
-
-double thread_cpu_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-struct summary {
-  double median_us;
-  double p99_us;
-};
-
-summary summarise(std::vector<double>& us) {
-  std::sort(us.begin(), us.end());
-  const auto at = [&](double q) {
-    return us[std::min(us.size() - 1,
-                       static_cast<std::size_t>(q * static_cast<double>(us.size())))];
-  };
-  return summary{at(0.5), at(0.99)};
-}
 
 /// The image shapes: png (the plain probe, for comparison), jpeg, webp, gif, rgba, large.
 struct image_shape {
@@ -96,13 +78,13 @@ void print_shapes(int iterations, int width, int height) {
         make_us.push_back(thread_cpu_us() - c0);
         sizes.push_back(static_cast<double>(c.image.size()));
       }
-      const summary make = summarise(make_us);
+      const visionwatch::bench::sample_summary make = summarise(make_us);
       std::sort(sizes.begin(), sizes.end());
       std::printf("%-6s %-8s %11.1f %11.1f %9.0f %9.0f\n",
                   shape.name,
                   std::string(to_string(kind)).c_str(),
-                  make.median_us,
-                  make.p99_us,
+                  make.median,
+                  make.p99,
                   sizes[sizes.size() / 2],
                   sizes.back());
     }
@@ -164,21 +146,21 @@ int main(int argc, char** argv) {
         }
       }
     }
-    const summary make = summarise(make_us);
-    const summary wall = summarise(wall_us);
+    const visionwatch::bench::sample_summary make = summarise(make_us);
+    const visionwatch::bench::sample_summary wall = summarise(wall_us);
     std::sort(sizes.begin(), sizes.end());
-    const summary decode = summarise(decode_us);
-    const summary read = summarise(read_us);
+    const visionwatch::bench::sample_summary decode = summarise(decode_us);
+    const visionwatch::bench::sample_summary read = summarise(read_us);
     std::printf("%-8s %11.1f %11.1f %12.1f %9.0f %9.0f %9.0f %13.1f %11.1f\n",
                 std::string(to_string(kind)).c_str(),
-                make.median_us,
-                make.p99_us,
-                wall.median_us,
+                make.median,
+                make.p99,
+                wall.median,
                 sizes.front(),
                 sizes[sizes.size() / 2],
                 sizes.back(),
-                decode.median_us,
-                read.median_us);
+                decode.median,
+                read.median);
   }
   print_shapes(iterations, width, height);
   return 0;

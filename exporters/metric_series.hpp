@@ -120,10 +120,12 @@ struct route_series {
   };
   std::vector<shape_series> shapes;
   struct alert {
-    std::string rule_fragment;  ///< `rule=".."`
+    const rule_label* rule = nullptr;  ///< owned by metrics, shared by every route
     bool firing = false;
   };
-  std::map<std::string, alert, std::less<>> alerts;
+  /// Sorted by rule name. A vector of pointers to shared labels, not a map of strings: every
+  /// route has a series per rule (10,000 routes x 3 rules were 4 MB as map nodes).
+  std::vector<alert> alerts;
 };
 
 /// The notification series of one receiver.

@@ -246,8 +246,9 @@ constexpr std::array rows = {
                MetricType::Gauge,
                "route,rule"},
               [](auto& out, const route_series& s) {
-                for (const auto& [rule, a] : s.alerts) {
-                  out.value(a.firing ? 1 : 0, s.route(), {"rule", rule, a.rule_fragment});
+                for (const auto& a : s.alerts) {
+                  out.value(
+                      a.firing ? 1 : 0, s.route(), {"rule", a.rule->name, a.rule->fragment});
                 }
               }),
     per_instance(

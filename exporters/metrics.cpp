@@ -170,6 +170,7 @@ route_handle metrics::add_route(const route_labels& labels) {
   slot& target = slots_[index];
   target.series = std::move(s);
   by_name_.emplace(labels.route, index);
+  order_stale_ = true;
   return route_handle{index, target.generation};
 }
 
@@ -186,6 +187,7 @@ bool metrics::remove_route(std::string_view route) {
   }
   free_slots_.push_back(it->second);
   by_name_.erase(it);
+  order_stale_ = true;
   return true;
 }
 
@@ -411,12 +413,21 @@ bool metrics::set_alert_firing(std::string_view route, std::string_view rule, bo
     return false;
   }
   route_series& s = *slots_[it->second].series;
-  auto a = s.alerts.find(rule);
-  if (a == s.alerts.end()) {
-    a = s.alerts.emplace(std::string(rule), route_series::alert{exposition::label("rule", rule)})
-            .first;
+  auto a = std::lower_bound(s.alerts.begin(), s.alerts.end(), rule, [](const auto& x, auto name) {
+    return x.rule->name < name;
+  });
+  if (a == s.alerts.end() || a->rule->name != rule) {
+    auto label = rule_labels_.find(rule);
+    if (label == rule_labels_.end()) {
+      label = rule_labels_
+                  .emplace(std::string(rule),
+                           metrics_detail::rule_label{std::string(rule),
+                                                      exposition::label("rule", rule)})
+                  .first;
+    }
+    a = s.alerts.insert(a, route_series::alert{&label->second});
   }
-  a->second.firing = firing;
+  a->firing = firing;
   return true;
 }
 

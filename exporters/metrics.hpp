@@ -38,6 +38,12 @@ namespace visionwatch {
 
 namespace metrics_detail {
 struct route_series;
+/// An alert rule's name and its pre-rendered `rule=".."` fragment, owned by `metrics` (one per
+/// rule name, never removed: rule names are a small set) and shared by every route's series.
+struct rule_label {
+  std::string name;
+  std::string fragment;
+};
 struct receiver_series;
 struct instance_series;
 }  // namespace metrics_detail
@@ -204,6 +210,9 @@ class metrics {
   };
 
   [[nodiscard]] route_series* resolve(route_handle h) const noexcept;
+  /// The live slots in route name order, rebuilt after routes were added or removed: a render
+  /// walks a vector, not the tree (40 families x 10,000 routes).
+  [[nodiscard]] const std::vector<std::uint32_t>& render_order() const;
   receiver_series* find_or_add_receiver(std::string_view receiver);
 
   std::map<std::string, std::string> external_;
@@ -214,6 +223,10 @@ class metrics {
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;  ///< render order
+  mutable std::vector<std::uint32_t> order_;  ///< by_name_'s slots, see render_order()
+  mutable bool order_stale_ = true;
+  /// The alert rules' labels, shared by the routes' alerts_firing series.
+  std::map<std::string, metrics_detail::rule_label, std::less<>> rule_labels_;
   mutable std::size_t last_render_size_ = 0;
 };
 

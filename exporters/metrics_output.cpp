@@ -3,7 +3,9 @@
 
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <limits>
+#include <string_view>
 
 #include "exporters/metric_table.hpp"
 #include "exporters/metrics.hpp"
@@ -29,38 +31,34 @@ void metrics::render(std::string& out) const {
 
 bool metrics::render_piece(render_cursor& cursor, std::string& out, std::size_t budget) const {
   const auto rows = family_table();
+  const auto& order = render_order();
   const std::size_t start = out.size();
   metrics_detail::text_sink sink(out, constant_);
   // One family at a time: all samples of a family must form one group in the exposition. A
-  // family without samples is left out, its HELP and TYPE included.
+  // family without samples is left out, its HELP and TYPE included (the sink writes them before
+  // the first sample).
   for (; cursor.stage < rows.size(); ++cursor.stage) {
     const metrics_detail::family_row& row = rows[cursor.stage];
-    sink.family(row.def);
+    sink.family(row.def, cursor.header);
     if (!row.per_route()) {
-      const std::size_t mark = out.size();
-      sink.header();
-      const std::size_t samples_at = out.size();
       row.instance_text(sink, *instance_);
-      if (out.size() == samples_at) {
-        out.resize(mark);
-      }
       continue;
     }
-    auto it = cursor.after ? by_name_.upper_bound(*cursor.after) : by_name_.begin();
-    for (; it != by_name_.end(); ++it) {
-      const std::size_t mark = out.size();
-      if (!cursor.header) {
-        sink.header();
-      }
-      const std::size_t samples_at = out.size();
-      row.route_text(sink, *slots_[it->second].series);
-      if (out.size() == samples_at) {
-        out.resize(mark);  // nothing for this route: no header on its account either
-        continue;
-      }
-      cursor.header = true;
+    auto it = order.begin();
+    if (cursor.after) {
+      it = std::upper_bound(order.begin(),
+                            order.end(),
+                            std::string_view(*cursor.after),
+                            [this](std::string_view name, std::uint32_t index) {
+                              return name < slots_[index].series->labels.route;
+                            });
+    }
+    for (; it != order.end(); ++it) {
+      const route_series& series = *slots_[*it].series;
+      row.route_text(sink, series);
       if (out.size() - start >= budget) {
-        cursor.after = it->first;
+        cursor.after = series.labels.route;
+        cursor.header = sink.header_written();
         return true;
       }
     }
@@ -68,6 +66,18 @@ bool metrics::render_piece(render_cursor& cursor, std::string& out, std::size_t 
     cursor.header = false;
   }
   return false;
+}
+
+const std::vector<std::uint32_t>& metrics::render_order() const {
+  if (order_stale_) {
+    order_.clear();
+    order_.reserve(by_name_.size());
+    for (const auto& [name, index] : by_name_) {
+      order_.push_back(index);
+    }
+    order_stale_ = false;
+  }
+  return order_;
 }
 
 std::vector<prometheus::MetricFamily> metrics::collect() const {

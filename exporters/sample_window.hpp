@@ -31,7 +31,7 @@ class ring_window {
     if (vals.size() > capacity) {
       vals.erase(vals.begin(), vals.end() - static_cast<std::ptrdiff_t>(capacity));
     }
-    ring_.assign(capacity, T{});
+    ring_ = std::vector<T>(capacity);  // not assign(): that keeps a larger window's storage
     std::copy(vals.begin(), vals.end(), ring_.begin());
     size_ = vals.size();
     next_ = size_ % capacity;

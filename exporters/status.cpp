@@ -1,21 +1,18 @@
 #include "exporters/status.hpp"
-#include "probes/utc_time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
+#include "exporters/json_text.hpp"
+#include "probes/utc_time.hpp"
+
 namespace visionwatch {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
 
 std::string fixed(double v, int digits) {
   std::array<char, 48> buf{};
@@ -87,26 +84,44 @@ bool shape_rows(const route_view& r) {
   return r.shapes.size() > 1 || (r.shapes.size() == 1 && r.shapes.front().shape != "plain");
 }
 
-/// The card's colour: with shape rows, the worst of the shapes' latest outcomes (a route that
-/// fails one shape of several stays marked between that shape's probes); else the last probe's.
-const char* card_class(const route_view& r) {
-  if (shape_rows(r)) {
-    const char* worst = nullptr;
-    for (const auto& sh : r.shapes) {
-      if (!sh.last) {
-        continue;
-      }
-      const char* c = outcome_class(*sh.last);
-      if (worst == nullptr || std::string_view(worst) == "ok" ||
-          (std::string_view(worst) == "silent" && std::string_view(c) == "fail")) {
-        worst = c;
-      }
-    }
-    if (worst != nullptr) {
-      return worst;
-    }
+route_health health_of(const route_view& r) {
+  std::array<std::optional<outcome>, probe_shape_count> latest{};
+  const std::size_t n = std::min(r.shapes.size(), latest.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    latest[i] = r.shapes[i].last;
   }
-  return r.recent.empty() ? "none" : outcome_class(r.recent.front());
+  return route_health_of(shape_rows(r),
+                         std::span(latest.data(), n),
+                         r.recent.empty() ? std::nullopt : std::optional(r.recent.front().result));
+}
+
+/// The row's colour (the CSS classes of the badges and dots).
+const char* health_class(route_health h) {
+  switch (h) {
+    case route_health::error:
+      return "fail";
+    case route_health::silent:
+      return "silent";
+    case route_health::ok:
+      return "ok";
+    case route_health::unprobed:
+      break;
+  }
+  return "none";
+}
+
+alert_level alert_of(const route_view& r) {
+  bool firing = false;
+  bool pending = false;
+  bool silenced = false;
+  for (const auto& a : r.alerts) {
+    if (a.state == "firing") {
+      firing = true;
+      silenced = silenced || a.silenced;
+    }
+    pending = pending || a.pending;
+  }
+  return alert_level_of(firing, pending, silenced);
 }
 
 /// The route's shapes, one row each: latest outcome (its reason on hover), success in the
@@ -136,17 +151,126 @@ std::string shapes_html(const route_view& r) {
   return h + "</table>";
 }
 
-json shape_json(const shape_view& sh) {
-  return json{
-      {"shape", sh.shape},
-      {"outcome", sh.last ? json(std::string(to_string(*sh.last))) : json(nullptr)},
-      {"reason", sh.reason.empty() ? json(nullptr) : json(sh.reason)},
-      {"last_at",
-       sh.last_at ? json(format_rfc3339(*sh.last_at, utc_precision::milliseconds)) : json(nullptr)},
-      {"window_probes", sh.window_probes},
-      {"success_ratio", opt(sh.success_ratio)},
-      {"baseline_prompt_tokens", opt(sh.baseline_prompt_tokens)},
-  };
+std::string time_text(std::chrono::system_clock::time_point t) {
+  return format_rfc3339(t, utc_precision::milliseconds);
+}
+
+json_text& optional_time(json_text& w,
+                         std::string_view key,
+                         const std::optional<std::chrono::system_clock::time_point>& t) {
+  return t ? w.field(key, time_text(*t)) : w.key(key).null();
+}
+
+/// An empty text as null.
+json_text& text_or_null(json_text& w, std::string_view key, std::string_view text) {
+  return text.empty() ? w.key(key).null() : w.field(key, text);
+}
+
+void write_shape(json_text& w, const shape_view& sh) {
+  w.begin_object().field("shape", sh.shape);
+  if (sh.last) {
+    w.field("outcome", to_string(*sh.last));
+  } else {
+    w.key("outcome").null();
+  }
+  text_or_null(w, "reason", sh.reason);
+  optional_time(w, "last_at", sh.last_at)
+      .field("window_probes", sh.window_probes)
+      .field("success_ratio", sh.success_ratio)
+      .field("baseline_prompt_tokens", sh.baseline_prompt_tokens)
+      .end_object();
+}
+
+void write_probe(json_text& w, const probe_result& r) {
+  w.begin_object()
+      .field("route", r.route)
+      .field("sequence", r.sequence)
+      .field("seed", std::to_string(r.seed))
+      .field("kind", r.control ? "control" : (r.custom ? "custom" : to_string(r.kind)))
+      .field("shape", to_string(r.shape))
+      .field("outcome", to_string(r.result))
+      .field("silent", r.silent())
+      .field("reason", r.reason);
+  text_or_null(w, "note", to_string(r.note));
+  const auto& p = r.phases;
+  const auto& t = r.tokens;
+  w.field("http_status", r.http_status)
+      .field("latency_seconds", r.latency_seconds)
+      .key("phases")
+      .begin_object()
+      .field("dns", p.dns)
+      .field("connect", p.connect)
+      .field("tls", p.tls)
+      .field("send", p.send)
+      .field("ttfb", p.ttfb)
+      .field("transfer", p.transfer)
+      .field("first_token", p.first_token)
+      .end_object()
+      .key("tokens")
+      .begin_object()
+      .field("prompt", t.prompt_tokens)
+      .field("completion", t.completion_tokens)
+      .field("image", t.image_tokens)
+      .field("cached", t.cached_tokens)
+      .end_object()
+      .field("usage_missing", r.usage_missing)
+      .field("baseline_prompt_tokens", r.baseline_prompt_tokens)
+      .field("cost_usd", r.cost_usd)
+      .field("expected", r.expected)
+      .field("answer", r.answer_excerpt)
+      .field("started_at", time_text(r.started_at))
+      .end_object();
+}
+
+void write_route(json_text& w, const route_view& r) {
+  w.begin_object()
+      .field("route", r.route)
+      .field("model", r.model)
+      .field("gateway", r.gateway)
+      .field("api", r.api)
+      .field("challenge", r.challenge)
+      .field("state", to_string(health_of(r)))
+      .field("alert_state", to_string(alert_of(r)))
+      .field("interval_seconds", static_cast<double>(r.interval.count()) / 1000.0)
+      .field("baseline_prompt_tokens", r.baseline_prompt_tokens);
+  optional_time(w, "baseline_at", r.baseline_at)
+      .key("window")
+      .begin_object()
+      .field("probes", r.window.probes)
+      .field("success_ratio", r.window.success_ratio)
+      .field("silent_failures", r.silent_failures)
+      .key("latency_seconds")
+      .begin_object()
+      .field("p50", r.window.latency_p50)
+      .field("p90", r.window.latency_p90)
+      .field("p99", r.window.latency_p99)
+      .field("max", r.window.latency_max)
+      .end_object()
+      .field("cost_per_success_usd", r.window.cost_per_success_usd)
+      .end_object();
+  optional_time(w, "deferred_until", r.deferred_until)
+      .field("retry_mode", r.retrying)
+      .field("retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0)
+      .key("alerts")
+      .begin_array();
+  for (const auto& a : r.alerts) {
+    w.begin_object()
+        .field("rule", a.rule)
+        .field("state", a.state)
+        .field("pending", a.pending)
+        .field("silenced", a.silenced);
+    optional_time(w, "since", a.since).end_object();
+  }
+  w.end_array().key("shapes").begin_array();
+  for (const auto& sh : r.shapes) {
+    write_shape(w, sh);
+  }
+  w.end_array();
+  text_or_null(w, "shapes_summary", r.shapes_summary).key("results").begin_array();
+  for (const auto& p : r.recent) {
+    write_probe(w, p);
+  }
+  w.end_array().end_object();
 }
 
 }  // namespace
@@ -178,160 +302,456 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
-json probe_result_json(const probe_result& r) {
-  return json{
-      {"route", r.route},
-      {"sequence", r.sequence},
-      {"seed", std::to_string(r.seed)},
-      {"kind", r.control ? "control" : (r.custom ? "custom" : std::string(to_string(r.kind)))},
-      {"shape", std::string(to_string(r.shape))},
-      {"outcome", std::string(to_string(r.result))},
-      {"silent", r.silent()},
-      {"reason", r.reason},
-      {"note", r.note == probe_note::none ? json(nullptr) : json(to_string(r.note))},
-      {"http_status", r.http_status},
-      {"latency_seconds", r.latency_seconds},
-      {"phases",
-       {{"dns", r.phases.dns},
-        {"connect", r.phases.connect},
-        {"tls", r.phases.tls},
-        {"send", r.phases.send},
-        {"ttfb", r.phases.ttfb},
-        {"transfer", r.phases.transfer},
-        {"first_token", opt(r.phases.first_token)}}},
-      {"tokens",
-       {{"prompt", opt(r.tokens.prompt_tokens)},
-        {"completion", opt(r.tokens.completion_tokens)},
-        {"image", opt(r.tokens.image_tokens)},
-        {"cached", opt(r.tokens.cached_tokens)}}},
-      {"usage_missing", r.usage_missing},
-      {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"cost_usd", r.cost_usd},
-      {"expected", r.expected},
-      {"answer", r.answer_excerpt},
-      {"started_at", format_rfc3339(r.started_at, utc_precision::milliseconds)},
-  };
+status_view paged_view(status_view header,
+                       const route_query& q,
+                       std::span<const route_key> keys,
+                       const std::function<route_view(std::size_t)>& view,
+                       std::vector<std::string> gateways) {
+  route_listing l{q, select_page(keys, q), std::move(gateways)};
+  header.routes.clear();
+  header.routes.reserve(l.page.shown.size());
+  for (const auto i : l.page.shown) {
+    header.routes.push_back(view(i));
+  }
+  header.listing = std::move(l);
+  return header;
 }
 
-json route_json(const route_view& r) {
-  json alerts = json::array();
-  for (const auto& a : r.alerts) {
-    alerts.push_back({{"rule", a.rule},
-                      {"state", a.state},
-                      {"silenced", a.silenced},
-                      {"since", a.since ? json(format_rfc3339(*a.since, utc_precision::milliseconds)) : json(nullptr)}});
+route_key key_of(const route_view& r) {
+  route_key k;
+  k.name = r.route;
+  k.gateway = r.gateway;
+  k.model = r.model;
+  k.health = health_of(r);
+  if (!r.recent.empty()) {
+    const auto& last = r.recent.front();
+    k.last = last.result;
+    k.last_at = last.started_at;
+    k.last_latency_seconds = last.latency_seconds;
   }
-  json recent = json::array();
-  for (const auto& p : r.recent) {
-    recent.push_back(probe_result_json(p));
-  }
-  json shapes = json::array();
-  for (const auto& sh : r.shapes) {
-    shapes.push_back(shape_json(sh));
-  }
-  return json{
-      {"route", r.route},
-      {"model", r.model},
-      {"gateway", r.gateway},
-      {"api", r.api},
-      {"challenge", r.challenge},
-      {"interval_seconds", static_cast<double>(r.interval.count()) / 1000.0},
-      {"baseline_prompt_tokens", opt(r.baseline_prompt_tokens)},
-      {"baseline_at",
-       r.baseline_at ? json(format_rfc3339(*r.baseline_at, utc_precision::milliseconds))
-                     : json(nullptr)},
-      {"window",
-       {{"probes", r.window.probes},
-        {"success_ratio", opt(r.window.success_ratio)},
-        {"silent_failures", r.silent_failures},
-        {"latency_seconds",
-         {{"p50", opt(r.window.latency_p50)},
-          {"p90", opt(r.window.latency_p90)},
-          {"p99", opt(r.window.latency_p99)},
-          {"max", opt(r.window.latency_max)}}},
-        {"cost_per_success_usd", opt(r.window.cost_per_success_usd)}}},
-      {"deferred_until",
-       r.deferred_until ? json(format_rfc3339(*r.deferred_until, utc_precision::milliseconds))
-                        : json(nullptr)},
-      {"retry_mode", r.retrying},
-      {"retry_interval_seconds", static_cast<double>(r.retry_interval.count()) / 1000.0},
-      {"alerts", std::move(alerts)},
-      {"shapes", std::move(shapes)},
-      {"shapes_summary", r.shapes_summary.empty() ? json(nullptr) : json(r.shapes_summary)},
-      {"results", std::move(recent)},
-  };
+  k.retrying = r.retrying;
+  k.deferred = r.deferred_until.has_value();
+  k.alert = alert_of(r);
+  return k;
 }
 
-json status_json(const status_view& s) {
-  json routes = json::array();
+namespace {
+
+/// The view's listing; for a view without one, its routes as the whole fleet on one page.
+const route_listing& listing_of(const status_view& s, std::optional<route_listing>& whole) {
+  if (s.listing) {
+    return *s.listing;
+  }
+  auto& l = whole.emplace();
   for (const auto& r : s.routes) {
-    routes.push_back(route_json(r));
+    l.page.counts.add(key_of(r));
+    l.gateways.push_back(r.gateway);
   }
-  json warnings = json::array();
-  for (const auto& w : s.gateway_warnings) {
-    warnings.push_back({{"gateway", w.gateway},
-                        {"max_concurrency", w.max_concurrency},
-                        {"demand", w.demand},
-                        {"skipped_probes", w.skipped}});
+  std::sort(l.gateways.begin(), l.gateways.end());
+  l.gateways.erase(std::unique(l.gateways.begin(), l.gateways.end()), l.gateways.end());
+  l.page.matching = s.routes.size();
+  return l;
+}
+
+}  // namespace
+
+std::string route_json_text(const route_view& r) {
+  std::string out;
+  json_text w(out);
+  write_route(w, r);
+  return out;
+}
+
+std::string status_json_text(const status_view& s) {
+  std::optional<route_listing> whole;
+  const auto& l = listing_of(s, whole);
+  std::string out;
+  out.reserve(4096 + s.routes.size() * 16384);
+  json_text w(out);
+  w.begin_object()
+      .field("version", s.version)
+      .field("revision", s.revision)
+      .field("started_at", time_text(s.started_at))
+      .field("now", time_text(s.now))
+      .field("config_last_reload_successful", s.last_reload_ok)
+      .field("shard", s.shard)
+      .field("shards", s.shards)
+      .key("gateway_warnings")
+      .begin_array();
+  for (const auto& g : s.gateway_warnings) {
+    w.begin_object()
+        .field("gateway", g.gateway)
+        .field("max_concurrency", g.max_concurrency)
+        .field("demand", g.demand)
+        .field("skipped_probes", g.skipped)
+        .end_object();
   }
-  json budgets = json::array();
+  w.end_array()
+      .key("budget")
+      .begin_object()
+      .field("daily_usd", s.global_daily_usd)
+      .field("spent_usd", s.spent_today_usd);
+  if (s.budget_resumes_at) {
+    w.field("resumes_at", format_rfc3339(*s.budget_resumes_at));
+  } else {
+    w.key("resumes_at").null();
+  }
+  w.key("gateways").begin_array();
   for (const auto& b : s.budgets) {
-    budgets.push_back({{"gateway", b.gateway},
-                       {"spent_usd", b.spent_usd},
-                       {"daily_usd", opt(b.daily_usd)},
-                       {"exhausted", !b.paused_by.empty()},
-                       {"paused_by", b.paused_by.empty() ? json(nullptr) : json(b.paused_by)}});
+    w.begin_object()
+        .field("gateway", b.gateway)
+        .field("spent_usd", b.spent_usd)
+        .field("daily_usd", b.daily_usd)
+        .field("exhausted", !b.paused_by.empty());
+    text_or_null(w, "paused_by", b.paused_by).end_object();
   }
-  return json{{"version", s.version},
-              {"revision", s.revision},
-              {"started_at", format_rfc3339(s.started_at, utc_precision::milliseconds)},
-              {"now", format_rfc3339(s.now, utc_precision::milliseconds)},
-              {"config_last_reload_successful", s.last_reload_ok},
-              {"shard", s.shard},
-              {"shards", s.shards},
-              {"gateway_warnings", std::move(warnings)},
-              {"budget",
-               {{"daily_usd", opt(s.global_daily_usd)},
-                {"spent_usd", s.spent_today_usd},
-                {"resumes_at",
-                 s.budget_resumes_at ? json(format_rfc3339(*s.budget_resumes_at)) : json(nullptr)},
-                {"gateways", std::move(budgets)}}},
-              {"routes", std::move(routes)}};
+  w.end_array().end_object();
+  w.field("total_routes", l.page.counts.of(state_filter::all)).key("counts").begin_object();
+  for (const auto st : all_state_filters) {
+    if (st != state_filter::all) {
+      w.field(to_string(st), l.page.counts.of(st));
+    }
+  }
+  w.end_object()
+      .field("matching_routes", l.page.matching)
+      .field("offset", l.page.offset)
+      .field("limit", l.query.limit)
+      .field("sort", to_string(l.query.sort))
+      .field("next_cursor", l.page.next_cursor)
+      .field("prev_cursor", l.page.prev_cursor)
+      .key("routes")
+      .begin_array();
+  for (const auto& r : s.routes) {
+    write_route(w, r);
+  }
+  w.end_array().end_object();
+  return out;
 }
 
-std::string status_html(const status_view& s) {
-  std::size_t healthy = 0;
-  std::size_t silent = 0;
-  for (const auto& r : s.routes) {
-    const std::string_view cls = card_class(r);
-    healthy += cls == "ok" ? 1U : 0U;
-    silent += cls == "silent" ? 1U : 0U;
-  }
-  std::string h;
-  h.reserve(4096 + s.routes.size() * 4096);
-  h += R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+json probe_result_json(const probe_result& r) {
+  std::string out;
+  json_text w(out);
+  write_probe(w, r);
+  return json::parse(out);
+}
+
+json route_json(const route_view& r) { return json::parse(route_json_text(r)); }
+
+json status_json(const status_view& s) { return json::parse(status_json_text(s)); }
+
+namespace {
+
+constexpr std::string_view page_start = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8">)";
+constexpr std::string_view page_refresh = R"(<meta http-equiv="refresh" content="10">)";
+constexpr std::string_view page_head = R"(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>visionwatch</title>
 <style>
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:12px 20px;display:flex;gap:24px;align-items:baseline;flex-wrap:wrap}
 header h1{font-size:18px;margin:0}header span{opacity:.8}
-main{padding:16px 20px;display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px}
-.card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:14px 16px;border-top:4px solid #999}
-.card.ok{border-color:#2e9d4f}.card.silent{border-color:#d9822b}.card.fail{border-color:#c23030}
-.card h2{font-size:15px;margin:0 0 2px;word-break:break-all}.sub{color:#5c6370;font-size:12px;margin-bottom:8px}
-table{border-collapse:collapse;width:100%;font-size:13px}td{padding:2px 0}td:last-child{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;border-radius:4px;padding:1px 6px;font-size:12px;font-weight:600;color:#fff}
+main{padding:12px 20px}
+form.filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:end;margin-bottom:10px;font-size:12px;color:#5c6370}
+form.filters label{display:flex;flex-direction:column;gap:2px}form.filters input,form.filters select{font:inherit;font-size:13px}
+.pager{margin:8px 0;color:#5c6370;font-size:13px}.pager a{margin-left:10px}
+table.routes{background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.12);border-radius:6px}
+table.routes th{text-align:left;font-size:12px;color:#5c6370;padding:6px 8px;border-bottom:1px solid #dde0e5;white-space:nowrap}
+table.routes th.sorted a{color:#1d2330;font-weight:700}
+tr.route>td{padding:8px;vertical-align:top;border-bottom:1px solid #eceef1;text-align:left}
+tr.route>td:first-child{border-left:4px solid #999}
+tr.route.ok>td:first-child{border-left-color:#2e9d4f}tr.route.silent>td:first-child{border-left-color:#d9822b}tr.route.fail>td:first-child{border-left-color:#c23030}
+.name{font-weight:600;word-break:break-all}.sub{color:#5c6370;font-size:12px}
+table{border-collapse:collapse;width:100%;font-size:13px}td{padding:2px 0}
+table.figures td:last-child,table.shapes td:last-child{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;border-radius:4px;padding:1px 6px;margin:1px 0;font-size:12px;font-weight:600;color:#fff}
 .badge.ok{background:#2e9d4f}.badge.silent{background:#d9822b}.badge.fail{background:#c23030}.badge.firing{background:#c23030}.badge.muted{background:#8a8f98}
-.reason{margin:8px 0 4px;font-size:12px;color:#333;background:#fbf3e8;border-radius:4px;padding:6px;word-break:break-word}
-.dots{display:flex;flex-wrap:wrap;gap:3px;margin-top:8px}.dot{width:10px;height:10px;border-radius:2px;background:#999}
+.reason{margin:6px 0 2px;font-size:12px;color:#333;background:#fbf3e8;border-radius:4px;padding:6px;word-break:break-word}
+.dots{display:flex;flex-wrap:wrap;gap:3px;margin-top:6px;max-width:300px}.dot{width:10px;height:10px;border-radius:2px;background:#999}
 .dot.ok{background:#2e9d4f}.dot.silent{background:#d9822b}.dot.fail{background:#c23030}
 footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
 </style></head><body>
 <header><h1>visionwatch</h1>)";
-  h += "<span>" + std::to_string(s.routes.size()) + " routes · " + std::to_string(healthy) +
-       " healthy · " + std::to_string(silent) + " silently failing</span>";
+
+/// A link to the page with `q` (and `cursor`), for an href attribute.
+std::string href(const route_query& q, const std::optional<std::string>& cursor = {}) {
+  return html_escape("?" + to_query_string(q, cursor));
+}
+
+/// A labelled <select> of (value, text) options; "" is the first, "any" option's value.
+void select_field(std::string& h,
+                  std::string_view name,
+                  std::string_view label,
+                  std::string_view current,
+                  const std::vector<std::pair<std::string, std::string>>& options) {
+  h += "<label>";
+  h += label;
+  h += " <select name=\"";
+  h += name;
+  h += "\">";
+  for (const auto& [value, text] : options) {
+    h += "<option value=\"" + html_escape(value) + "\"" + (value == current ? " selected" : "") +
+         ">" + html_escape(text) + "</option>";
+  }
+  h += "</select></label>";
+}
+
+void text_field(std::string& h,
+                std::string_view name,
+                std::string_view label,
+                std::string_view value,
+                std::string_view extra = {}) {
+  h += "<label>";
+  h += label;
+  h += " <input name=\"";
+  h += name;
+  h += "\" value=\"" + html_escape(value) + "\"";
+  h += extra;
+  h += "></label>";
+}
+
+using option_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One option per value, named and valued by `name(v)`; first an "any" option unless `any` is
+/// false.
+template <typename Values, typename Name>
+option_list options_of(const Values& values, Name name, bool any = true) {
+  option_list out;
+  out.reserve(std::size(values) + 1);
+  if (any) {
+    out.emplace_back("", "any");
+  }
+  for (const auto& v : values) {
+    const std::string n(name(v));
+    out.emplace_back(n, n);
+  }
+  return out;
+}
+
+/// The filter form: plain GET, so it works without scripts; a new filter starts at page one.
+void filter_form(std::string& h, const route_listing& l) {
+  const auto& q = l.query;
+  const auto name = [](auto v) { return to_string(v); };
+  h += R"(<form class="filters" method="get">)";
+  option_list states;
+  states.reserve(all_state_filters.size());
+  for (const auto st : all_state_filters) {
+    states.emplace_back(
+        st == state_filter::all ? "" : std::string(to_string(st)),
+        std::string(to_string(st)) + " (" + std::to_string(l.page.counts.of(st)) + ")");
+  }
+  select_field(h, "state", "state", q.state == state_filter::all ? "" : to_string(q.state), states);
+  auto gateways = options_of(l.gateways, [](const std::string& g) { return g; });
+  if (!q.gateway.empty() &&
+      std::find(l.gateways.begin(), l.gateways.end(), q.gateway) == l.gateways.end()) {
+    gateways.emplace_back(q.gateway, q.gateway);  // keep the asked-for value in the form
+  }
+  select_field(h, "gateway", "gateway", q.gateway, gateways);
+  text_field(h, "model", "model", q.model);
+  select_field(h,
+               "outcome",
+               "last outcome",
+               q.last_outcome ? to_string(*q.last_outcome) : "",
+               options_of(all_outcomes, name));
+  constexpr std::array alerts = {
+      alert_level::firing, alert_level::pending, alert_level::silenced, alert_level::inactive};
+  select_field(
+      h, "alert", "alerts", q.alert ? to_string(*q.alert) : "", options_of(alerts, name));
+  text_field(h, "q", "route name contains", q.text);
+  constexpr std::array sorts = {
+      route_sort::status, route_sort::name, route_sort::last_probe, route_sort::latency};
+  select_field(h, "sort", "sort", to_string(q.sort), options_of(sorts, name, false));
+  text_field(h,
+             "limit",
+             "per page",
+             std::to_string(q.limit),
+             R"( type="number" min="1" max=")" + std::to_string(route_query::max_limit) + "\"");
+  h += "<button type=\"submit\">apply</button> <a href=\"?\">reset</a></form>\n";
+}
+
+/// Where this page sits among the matching routes, and the links to the others.
+std::string pager(const route_listing& l, std::size_t shown) {
+  const auto& p = l.page;
+  std::string h = "<nav class=\"pager\">";
+  if (shown == 0) {
+    h += p.matching == 0 ? "no route matches" : "no route on this page";
+  } else {
+    h += "routes " + std::to_string(p.offset + 1) + "–" + std::to_string(p.offset + shown) +
+         " of " + std::to_string(p.matching) + " matching";
+  }
+  if (p.prev_cursor || (shown == 0 && p.matching > 0)) {
+    h += "<a href=\"" + href(l.query) + "\">« first</a>";
+  }
+  if (p.prev_cursor) {
+    h += "<a href=\"" + href(l.query, p.prev_cursor) + "\">‹ previous</a>";
+  }
+  if (p.next_cursor) {
+    h += "<a href=\"" + href(l.query, p.next_cursor) + "\">next ›</a>";
+  }
+  return h + "</nav>\n";
+}
+
+/// A column head; the sortable ones link to their sort (page one), the current one marked.
+void column_head(std::string& h,
+                 const route_query& q,
+                 std::string_view label,
+                 std::optional<route_sort> sort = {}) {
+  if (!sort) {
+    h += "<th>";
+    h += label;
+    h += "</th>";
+    return;
+  }
+  auto by = q;
+  by.sort = *sort;
+  by.cursor.reset();
+  h += q.sort == *sort ? "<th class=\"sorted\">" : "<th>";
+  h += "<a href=\"" + href(by) + "\">";
+  h += label;
+  h += q.sort == *sort ? " ▾" : "";
+  h += "</a></th>";
+}
+
+/// The first cell: the latest outcome, retry mode, deferral and alerts.
+void state_cell(std::string& h, const route_view& r, const probe_result* last) {
+  h += "<td>";
+  if (last) {
+    h += "<span class=\"badge ";
+    h += outcome_class(*last);
+    h += "\">" + html_escape(to_string(last->result)) + "</span>";
+  } else {
+    h += "<span class=\"badge muted\">no probe yet</span>";
+  }
+  if (r.retrying) {
+    h += " <span class=\"badge fail\">retry mode: next probe " +
+         fixed(static_cast<double>(r.retry_interval.count()) / 1000.0, 0) +
+         " s after the failure</span>";
+  }
+  if (r.deferred_until) {
+    h += " <span class=\"badge muted\">deferred until " + format_rfc3339(*r.deferred_until) +
+         " (Retry-After)</span>";
+  }
+  for (const auto& a : r.alerts) {
+    if (a.state == "firing") {
+      h += " <span class=\"badge " + std::string(a.silenced ? "muted" : "firing") + "\">" +
+           html_escape(a.rule) + (a.silenced ? " (silenced)" : " firing") + "</span>";
+    } else if (a.pending) {
+      h += " <span class=\"badge muted\">" + html_escape(a.rule) + " pending</span>";
+    }
+  }
+  h += "</td>";
+}
+
+/// The recent probes as dots, oldest first, each with its outcome and reason on hover.
+void dots(std::string& h, const route_view& r) {
+  h += "<div class=\"dots\">";
+  for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
+    h += "<span class=\"dot ";
+    h += outcome_class(*it);
+    h += "\" title=\"" + html_escape(to_string(it->result)) + " " + fixed(it->latency_seconds, 2) +
+         " s";
+    if (shape_rows(r)) {
+      h += " (" + std::string(to_string(it->shape)) + ")";
+    }
+    if (!it->reason.empty()) {
+      h += ": " + html_escape(it->reason);
+    }
+    if (it->note != probe_note::none) {
+      h += " (" + std::string(to_string(it->note)) + ")";
+    }
+    h += "\"></span>";
+  }
+  h += "</div>";
+}
+
+/// The window's figures, folded away in the last cell.
+void figures_cell(std::string& h, const route_view& r, const probe_result* last) {
+  h += "<td><details><summary>figures</summary><table class=\"figures\">";
+  auto row = [&h](std::string_view k, const std::string& v) {
+    h += "<tr><td>";
+    h += k;
+    h += "</td><td>" + html_escape(v) + "</td></tr>";
+  };
+  row("success (last " + std::to_string(r.window.probes) + ")",
+      percent_text(r.window.success_ratio));
+  row("silent failures in window", std::to_string(r.silent_failures));
+  row("latency p50 / p90",
+      seconds_text(r.window.latency_p50) + " / " + seconds_text(r.window.latency_p90));
+  row("latency max", seconds_text(r.window.latency_max));
+  if (last && last->phases.first_token) {
+    row("time to first token", seconds_text(last->phases.first_token));
+  }
+  if (last) {
+    row("tokens prompt / completion",
+        (last->tokens.prompt_tokens ? std::to_string(*last->tokens.prompt_tokens) : "–") + " / " +
+            (last->tokens.completion_tokens ? std::to_string(*last->tokens.completion_tokens)
+                                            : "–"));
+  }
+  row("text-only baseline",
+      r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
+  row("cost per success",
+      r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
+  h += "</table></details></td>";
+}
+
+void route_row(std::string& h, const route_view& r, std::chrono::system_clock::time_point now) {
+  const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
+  h += "<tr class=\"route ";
+  h += health_class(health_of(r));
+  h += "\">";
+  state_cell(h, r, last);
+  h += "<td><div class=\"name\">" + html_escape(r.route) + "</div><div class=\"sub\">" +
+       html_escape(r.api) + " · " + html_escape(r.challenge) + " every " +
+       fixed(static_cast<double>(r.interval.count()) / 1000.0, 0) + " s</div>";
+  if (last && !last->reason.empty()) {
+    h += "<div class=\"reason\">" + html_escape(last->reason) + "</div>";
+  }
+  if (last && last->note == probe_note::hedged) {
+    h += "<div class=\"reason\">hedged: the right answer came with a no-image phrase</div>";
+  }
+  if (shape_rows(r)) {
+    h += shapes_html(r);
+  }
+  h += "</td><td>" + html_escape(r.model) + "<div class=\"sub\">via " + html_escape(r.gateway) +
+       "</div></td><td>";
+  if (last) {
+    h += ago(now, last->started_at) + "<div class=\"sub\">HTTP " +
+         std::to_string(last->http_status) + ", seed " + std::to_string(last->seed) + "</div>";
+  } else {
+    h += "–";
+  }
+  h += "</td><td>" + html_escape(percent_text(r.window.success_ratio)) + " of " +
+       std::to_string(r.window.probes);
+  if (r.silent_failures > 0) {
+    h += "<div class=\"sub\">" + std::to_string(r.silent_failures) + " silent</div>";
+  }
+  dots(h, r);
+  h += "</td><td>" + html_escape(seconds_text(r.window.latency_p50)) + " / " +
+       html_escape(seconds_text(r.window.latency_p90));
+  if (last) {
+    h += "<div class=\"sub\">last " + fixed(last->latency_seconds, 2) + " s</div>";
+  }
+  h += "</td>";
+  figures_cell(h, r, last);
+  h += "</tr>\n";
+}
+
+}  // namespace
+
+std::string status_html(const status_view& s) {
+  std::optional<route_listing> whole;
+  const auto& l = listing_of(s, whole);
+  const auto& c = l.page.counts;
+  std::string h;
+  h.reserve(8192 + s.routes.size() * 4096);
+  h += page_start;
+  h += page_refresh;
+  h += page_head;
+  h += "<span>" + std::to_string(c.of(state_filter::all)) + " routes · " +
+       std::to_string(c.of(state_filter::ok)) + " healthy · " +
+       std::to_string(c.of(state_filter::silent)) + " silently failing · " +
+       std::to_string(c.of(state_filter::error)) + " failing with errors · " +
+       std::to_string(c.of(state_filter::unprobed)) + " not probed yet</span>";
   h += "<span>version " + html_escape(s.version) + " (" + html_escape(s.revision) + ")</span>";
   if (s.shards > 1) {
     h += "<span>shard " + std::to_string(s.shard) + " of " + std::to_string(s.shards) +
@@ -350,91 +770,33 @@ footer{padding:8px 20px 20px;color:#5c6370;font-size:12px}
   }
   h += budget_line(s);
   h += "</header>\n<main>\n";
+  filter_form(h, l);
+  const std::string nav = pager(l, s.routes.size());
+  h += nav;
+  h += "<table class=\"routes\"><thead><tr>";
+  column_head(h, l.query, "state", route_sort::status);
+  column_head(h, l.query, "route", route_sort::name);
+  column_head(h, l.query, "model");
+  column_head(h, l.query, "last probe", route_sort::last_probe);
+  column_head(h, l.query, "success");
+  column_head(h, l.query, "latency p50 / p90", route_sort::latency);
+  column_head(h, l.query, "details");
+  h += "</tr></thead>\n<tbody>\n";
   for (const auto& r : s.routes) {
-    const probe_result* last = r.recent.empty() ? nullptr : &r.recent.front();
-    h += "<section class=\"card ";
-    h += card_class(r);
-    h += "\"><h2>" + html_escape(r.route) + "</h2>";
-    h += "<div class=\"sub\">" + html_escape(r.model) + " via " + html_escape(r.gateway) + " · " +
-         html_escape(r.api) + " · " + html_escape(r.challenge) + " every " +
-         fixed(static_cast<double>(r.interval.count()) / 1000.0, 0) + " s</div>";
-    if (last) {
-      h += "<span class=\"badge ";
-      h += outcome_class(*last);
-      h += "\">" + html_escape(to_string(last->result)) + "</span> <span class=\"sub\">" +
-           ago(s.now, last->started_at) + ", HTTP " + std::to_string(last->http_status) +
-           ", seed " + std::to_string(last->seed) + "</span>";
-      if (!last->reason.empty()) {
-        h += "<div class=\"reason\">" + html_escape(last->reason) + "</div>";
-      }
-      if (last->note == probe_note::hedged) {
-        h += "<div class=\"reason\">hedged: the right answer came with a no-image phrase</div>";
-      }
-    } else {
-      h += "<span class=\"badge muted\">no probe yet</span>";
-    }
-    if (r.retrying) {
-      h += " <span class=\"badge fail\">retry mode: next probe " +
-           fixed(static_cast<double>(r.retry_interval.count()) / 1000.0, 0) +
-           " s after the failure</span>";
-    }
-    for (const auto& a : r.alerts) {
-      if (a.state == "firing") {
-        h += " <span class=\"badge " + std::string(a.silenced ? "muted" : "firing") + "\">" +
-             html_escape(a.rule) + (a.silenced ? " (silenced)" : " firing") + "</span>";
-      }
-    }
-    h += "<table>";
-    auto row = [&h](std::string_view k, const std::string& v) {
-      h += "<tr><td>";
-      h += k;
-      h += "</td><td>" + html_escape(v) + "</td></tr>";
-    };
-    row("success (last " + std::to_string(r.window.probes) + ")",
-        percent_text(r.window.success_ratio));
-    row("silent failures in window", std::to_string(r.silent_failures));
-    row("latency p50 / p90",
-        seconds_text(r.window.latency_p50) + " / " + seconds_text(r.window.latency_p90));
-    row("latency max", seconds_text(r.window.latency_max));
-    if (last && last->phases.first_token) {
-      row("time to first token", seconds_text(last->phases.first_token));
-    }
-    if (last) {
-      row("tokens prompt / completion",
-          (last->tokens.prompt_tokens ? std::to_string(*last->tokens.prompt_tokens) : "–") + " / " +
-              (last->tokens.completion_tokens ? std::to_string(*last->tokens.completion_tokens)
-                                              : "–"));
-    }
-    row("text-only baseline",
-        r.baseline_prompt_tokens ? std::to_string(*r.baseline_prompt_tokens) + " tokens" : "–");
-    row("cost per success",
-        r.window.cost_per_success_usd ? "$" + fixed(*r.window.cost_per_success_usd, 6) : "–");
-    h += "</table>";
-    if (shape_rows(r)) {
-      h += shapes_html(r);
-    }
-    h += "<div class=\"dots\">";
-    for (auto it = r.recent.rbegin(); it != r.recent.rend(); ++it) {
-      h += "<span class=\"dot ";
-      h += outcome_class(*it);
-      h += "\" title=\"" + html_escape(to_string(it->result)) + " " +
-           fixed(it->latency_seconds, 2) + " s";
-      if (shape_rows(r)) {
-        h += " (" + std::string(to_string(it->shape)) + ")";
-      }
-      if (!it->reason.empty()) {
-        h += ": " + html_escape(it->reason);
-      }
-      if (it->note != probe_note::none) {
-        h += " (" + std::string(to_string(it->note)) + ")";
-      }
-      h += "\"></span>";
-    }
-    h += "</div></section>\n";
+    route_row(h, r, s.now);
   }
+  h += "</tbody></table>\n" + nav;
   h += "</main>\n<footer>Started " + format_rfc3339(s.started_at, utc_precision::milliseconds) +
        " · <a href=\"metrics\">/metrics</a> · <a href=\"api/v1/routes\">/api/v1/routes</a>"
        " · refreshes every 10 s</footer>\n</body></html>\n";
+  return h;
+}
+
+std::string status_error_html(std::string_view reason) {
+  std::string h(page_start);
+  h += page_head;
+  h += "</header>\n<main><p class=\"reason\">" + html_escape(reason) +
+       "</p><p><a href=\"?\">the status page without filters</a></p></main>\n</body></html>\n";
   return h;
 }
 

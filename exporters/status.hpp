@@ -1,24 +1,29 @@
 #pragma once
-/// What /api/v1/routes and the HTML status page show: a snapshot of every route's recent results
-/// and window figures, built by the daemon and rendered here. Pure; every string from upstream
-/// replies or configuration is escaped (JSON by nlohmann, HTML by html_escape).
+/// What /api/v1/routes and the HTML status page show: one page of routes (their recent results
+/// and window figures, built by the daemon for the page's routes only) and the fleet's counts,
+/// rendered here. Pure; every string from upstream replies or configuration is escaped (JSON by
+/// json_text, HTML by html_escape).
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "exporters/metrics.hpp"
+#include "exporters/status_query.hpp"
 #include "probes/probe_result.hpp"
 
 namespace visionwatch {
 
 struct alert_view {
   std::string rule;
-  std::string state;  ///< inactive | firing
+  std::string state;  ///< inactive | firing | resolved
   bool silenced = false;
+  bool pending = false;  ///< inactive, but counting failed evaluations toward the threshold
   std::optional<std::chrono::system_clock::time_point> since;
 };
 
@@ -73,6 +78,13 @@ struct budget_view {
   std::string paused_by;            ///< "" (probing), "gateway" or "global"
 };
 
+/// What one page of routes was chosen from.
+struct route_listing {
+  route_query query;
+  route_page page;  ///< its `shown` indexes the daemon's keys; `routes` holds their views
+  std::vector<std::string> gateways;  ///< every gateway's name, for the page's filter
+};
+
 struct status_view {
   std::string version;
   std::string revision;
@@ -91,14 +103,38 @@ struct status_view {
   /// The next midnight UTC, when paused gateways resume; set when a budget is configured.
   std::optional<std::chrono::system_clock::time_point> budget_resumes_at;
   std::vector<route_view> routes;
+  /// Set when `routes` is one page of a query (the daemon's answers); unset, `routes` is the
+  /// whole fleet, shown at once (a view built by hand).
+  std::optional<route_listing> listing;
 };
 
+/// `header` (a view without routes) with one page of `q`: select_page over every route's key,
+/// then `view(i)` for the page's routes only (`i` indexes `keys`), in page order. What GET
+/// /api/v1/routes and GET / answer with: the full views of 10,000 routes are never built.
+status_view paged_view(status_view header,
+                       const route_query& q,
+                       std::span<const route_key> keys,
+                       const std::function<route_view(std::size_t)>& view,
+                       std::vector<std::string> gateways);
+
+/// The route's key as a view shows it (health, alert level, latest probe), for views built by
+/// hand; the daemon builds keys from its state without building views.
+route_key key_of(const route_view& r);
+
+/// GET /api/v1/routes: {"routes": [...], "version": ..., "next_cursor": ..., ...}, written
+/// straight as text (json_text); GET /api/v1/routes/{name}: one of its routes.
+std::string status_json_text(const status_view& s);
+std::string route_json_text(const route_view& r);
+/// The same documents as nlohmann values (parsed from the text, so both always agree).
 nlohmann::json probe_result_json(const probe_result& r);
 nlohmann::json route_json(const route_view& r);
-/// GET /api/v1/routes: {"routes": [...], "version": ..., ...}
 nlohmann::json status_json(const status_view& s);
-/// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself.
+/// GET /: a self-contained page (inline CSS, no scripts or external assets), refreshes itself:
+/// the fleet's counts, a filter form (plain GET, no script), one page of routes as a table
+/// sortable by its column heads, and links to the pages before and after.
 std::string status_html(const status_view& s);
+/// The page's answer to a query it refuses (400): the reason and a link to the unfiltered page.
+std::string status_error_html(std::string_view reason);
 
 std::string html_escape(std::string_view s);
 

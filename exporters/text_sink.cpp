@@ -4,11 +4,13 @@
 
 namespace visionwatch::metrics_detail {
 
-void text_sink::header() {
+void text_sink::write_header() {
   exposition::append_family_header(out_, def_->name, def_->help, type_name(def_->type));
+  header_due_ = false;
 }
 
 void text_sink::histogram(histogram_view h, const histogram_axis& axis, label_group g) {
+  begin_sample();
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < h.counts.size(); ++i) {
     cumulative += h.counts[i];
@@ -27,6 +29,7 @@ void text_sink::summary(const std::array<std::optional<double>, quantile_count>&
                         double sum,
                         std::uint64_t count,
                         label_group g) {
+  begin_sample();
   const auto& q = label_table().quantiles;
   for (std::size_t i = 0; i < quantile_count; ++i) {
     if (quantiles[i]) {

@@ -21,13 +21,19 @@ class text_sink {
   /// `constant`: the pre-rendered external labels, appended to every sample.
   text_sink(std::string& out, std::string_view constant) : out_(out), constant_(constant) {}
 
-  /// Later samples belong to `def` (which must outlive them).
-  void family(const family_def& def) noexcept { def_ = &def; }
-  /// The current family's HELP and TYPE lines.
-  void header();
+  /// Later samples belong to `def` (which must outlive them). Its HELP and TYPE lines go out
+  /// just before its first sample, so a family without samples leaves no trace; with
+  /// `header_written` (the family continues from an earlier piece) they do not go out again.
+  void family(const family_def& def, bool header_written = false) noexcept {
+    def_ = &def;
+    header_due_ = !header_written;
+  }
+  /// Whether the current family's HELP and TYPE lines are out.
+  [[nodiscard]] bool header_written() const noexcept { return !header_due_; }
   std::string& buffer() noexcept { return out_; }
 
   void value(double v, label_group g = {}, label_ref a = {}, label_ref b = {}) {
+    begin_sample();
     exposition::append_sample(
         out_, def_->name, {g.fragment, a.fragment, b.fragment, constant_}, v);
   }
@@ -39,9 +45,17 @@ class text_sink {
                label_group g);
 
  private:
+  void begin_sample() {
+    if (header_due_) {
+      write_header();
+    }
+  }
+  void write_header();
+
   std::string& out_;
   std::string_view constant_;
   const family_def* def_ = nullptr;
+  bool header_due_ = false;
 };
 
 }  // namespace visionwatch::metrics_detail

@@ -4,7 +4,8 @@
 // header and body caps (a read error becomes status_for_read_error's answer), the version and
 // Host checks, admin_router::match over the daemon's API table (the patterns of
 // daemon/runtime/admin_api.cpp, in its order), the bearer token check for mutating methods; then
-// the API's own parsing: {name}/{id}/`*` parameters, query parameters, and the POST
+// the API's own parsing: {name}/{id}/`*` parameters, query parameters (GET /api/v1/routes and
+// GET /: the route list's query, its cursor and one page of a small fleet), and the POST
 // /api/v1/silences body through the daemon's real alerting::add_silence.
 // Invariants (a violation traps so libFuzzer keeps the input): nothing throws; a bad request has
 // a reason; a match fills the path, decoded parameters free of control bytes, and a rest that
@@ -26,6 +27,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/alerting.hpp"
 #include "exporters/metrics.hpp"
+#include "exporters/status_query.hpp"
 
 namespace {
 
@@ -75,13 +77,40 @@ daemon_parts& parts() {
 }
 
 admin_response reads_query(const admin_request& req) {
-  // The API takes no query parameters today; decoding them must still be safe.
+  // These endpoints take no query parameters; decoding them must still be safe.
   for (const std::string_view name : {"route", "format", "", "name"}) {
     if (const auto v = req.query_param(name)) {
       require(clean(*v));
     }
   }
   return text_response(http::status::ok, "ok\n");
+}
+
+/// GET /api/v1/routes and GET /: the route list's query as the daemon reads it (a 400 has a
+/// reason), its link form read back the same, and one page of a small fleet from its cursor.
+admin_response route_list(const admin_request& req) {
+  const auto params = req.query_params();
+  if (!params) {
+    return error_response(http::status::bad_request, "invalid percent-encoding in the query");
+  }
+  const auto q = parse_route_query(*params);
+  if (!q.query) {
+    require(!q.error.empty());
+    return error_response(http::status::bad_request, q.error);
+  }
+  admin_request again;
+  again.query = to_query_string(*q.query, q.query->cursor ? encode_cursor(*q.query->cursor) : "");
+  const auto back = again.query_params();
+  require(back && parse_route_query(*back).query);
+  std::vector<route_key> keys(3);
+  keys[0].name = "vision";
+  keys[1].name = "team/gpt-4o";
+  keys[1].health = route_health::error;
+  keys[2].name = "a:b";
+  const auto page = select_page(keys, *q.query);
+  require(page.shown.size() <= q.query->limit && page.matching <= keys.size());
+  require(!page.next_cursor || decode_cursor(*page.next_cursor));
+  return json_response(http::status::ok, {{"routes", page.shown.size()}});
 }
 
 admin_response named_route(const admin_request& req) {
@@ -120,7 +149,7 @@ const admin_router& router() {
       {http::verb::get, "/metrics", reads_query},
       {http::verb::get, "/-/healthy", reads_query},
       {http::verb::get, "/-/ready", reads_query},
-      {http::verb::get, "/api/v1/routes", reads_query},
+      {http::verb::get, "/api/v1/routes", route_list},
       {http::verb::get, "/api/v1/routes/{name}", named_route},
       {http::verb::post, "/api/v1/routes/{name}/probe", named_route},
       {http::verb::post, "/-/reload", reads_query},
@@ -131,7 +160,7 @@ const admin_router& router() {
        }},
       {http::verb::post, "/api/v1/silences", add_silence},
       {http::verb::delete_, "/api/v1/silences/{id}", remove_silence},
-      {http::verb::get, "/", reads_query},
+      {http::verb::get, "/", route_list},
       {http::verb::get,
        "/media/*",
        [](const admin_request& req) { return text_response(http::status::ok, req.rest); }},

@@ -141,10 +141,14 @@ std::unique_ptr<stream_decoder> make_stream_decoder(api_flavour flavour) {
 }
 
 std::string data_url(std::string_view mime, std::string_view bytes) {
-  std::string out = "data:";
+  constexpr std::string_view scheme = "data:";
+  constexpr std::string_view encoding = ";base64,";
+  std::string out;
+  out.reserve(scheme.size() + mime.size() + encoding.size() + 4 * ((bytes.size() + 2) / 3) + 1);
+  out += scheme;
   out += mime;
-  out += ";base64,";
-  out += base64_encode(bytes);
+  out += encoding;
+  base64_append(out, bytes);  // straight into the URL
   return out;
 }
 

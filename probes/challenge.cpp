@@ -1,5 +1,9 @@
 #include "probes/challenge.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -108,61 +112,95 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
   return any == 0;
 }
 
-/// Packs the canvas into 4-bit PNG rows, two pixels per byte, through `level`. Most of an image
-/// is untouched background, so blocks of eight zero-coverage pixels take a shortcut. Every
-/// output byte is written, so the buffer is not zeroed first.
-std::unique_ptr<std::uint8_t[]> pack_nibbles(const a8_canvas& canvas,
-                                             const std::array<std::uint8_t, 256>& level,
-                                             std::size_t& row_bytes) {
-  const int w = canvas.width();
-  const int h = canvas.height();
-  row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
-  auto out =
-      std::make_unique_for_overwrite<std::uint8_t[]>(row_bytes * static_cast<std::size_t>(h));
-  const std::uint8_t* src = canvas.data();
-  const std::size_t stride = canvas.stride();
-  const auto pair = [&level](std::uint8_t left, std::uint8_t right) {
-    return static_cast<std::uint8_t>(level[left] << 4U | level[right]);
+/// The levels of 2n coverage bytes from `in`, packed two to a byte into `out`: what
+/// level_table(from, to) gives, computed rather than looked up so that it runs 32 pixels at a
+/// time (level * 255 + 127 stays under 2^13, and (v + 1 + (v >> 8)) >> 8 is v / 255 below
+/// 65535). Blocks without ink take a shortcut.
+void pack_pairs(const std::uint8_t* in, std::uint8_t* out, std::size_t n, int from, int to) {
+  const auto base = static_cast<std::uint16_t>(from * 255 + 127);
+  const auto delta = static_cast<std::uint16_t>(to - from);  // modulo 2^16 when negative
+  const auto level = [base, delta](std::uint8_t coverage) {
+    const auto v = static_cast<std::uint16_t>(base + delta * coverage);
+    return static_cast<std::uint16_t>((v + 1U + (v >> 8U)) >> 8U);
   };
-  const std::uint8_t background_pair = pair(0, 0);
-  for (int y = 0; y < h; ++y) {
-    const std::uint8_t* in = src + static_cast<std::size_t>(y) * stride;
-    std::uint8_t* o = out.get() + static_cast<std::size_t>(y) * row_bytes;
-    if (all_zero(in, static_cast<std::size_t>(w))) {  // a background row: most of them
-      std::memset(o, background_pair, static_cast<std::size_t>(w) / 2U);
-      if (w % 2 != 0) {
-        o[row_bytes - 1] = static_cast<std::uint8_t>(level[0] << 4U);
-      }
+  std::size_t k = 0;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i base8 = _mm_set1_epi16(static_cast<short>(base));
+  const __m128i delta8 = _mm_set1_epi16(static_cast<short>(delta));
+  const __m128i one = _mm_set1_epi16(1);
+  const __m128i low16 = _mm_set1_epi32(0xffff);
+  const auto background = static_cast<char>(level(0) << 4U | level(0));
+  // Eight coverage bytes (as 16-bit lanes) to four packed bytes (as 32-bit lanes).
+  const auto pairs_of = [&](__m128i coverage) {
+    __m128i v = _mm_add_epi16(base8, _mm_mullo_epi16(delta8, coverage));
+    v = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(v, one), _mm_srli_epi16(v, 8)), 8);
+    return _mm_or_si128(_mm_slli_epi32(_mm_and_si128(v, low16), 4), _mm_srli_epi32(v, 16));
+  };
+  for (; k + 16 <= n; k += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 2 * k));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 2 * k + 16));
+    __m128i packed;
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(a, b), zero)) == 0xffff) {
+      packed = _mm_set1_epi8(background);
+    } else {
+      const __m128i front = _mm_packs_epi32(pairs_of(_mm_unpacklo_epi8(a, zero)),
+                                            pairs_of(_mm_unpackhi_epi8(a, zero)));
+      const __m128i back = _mm_packs_epi32(pairs_of(_mm_unpacklo_epi8(b, zero)),
+                                           pairs_of(_mm_unpackhi_epi8(b, zero)));
+      packed = _mm_packus_epi16(front, back);
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k), packed);
+  }
+#endif
+  for (; k < n; ++k) {
+    out[k] = static_cast<std::uint8_t>(level(in[2 * k]) << 4U | level(in[2 * k + 1]));
+  }
+}
+
+/// Packs the coverage's rows into 4-bit PNG rows, two pixels per byte, levels on the line from
+/// `from` (coverage 0) to `to` (255), into `r` (its band: the coverage's rows; its background
+/// row: coverage 0). Rows without ink take a shortcut. Every output byte is written, so the
+/// buffer is not zeroed first.
+void pack_nibbles(const coverage_rows& coverage, int from, int to, raster& r) {
+  const std::array<std::uint8_t, 256> level = level_table(from, to);
+  const int w = coverage.width;
+  r.width = w;
+  r.height = coverage.height;
+  r.row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
+  r.top = coverage.top;
+  r.rows_held = coverage.rows;
+  r.rows = std::make_unique_for_overwrite<std::uint8_t[]>(r.row_bytes *
+                                                          static_cast<std::size_t>(coverage.rows));
+  const auto background_pair = static_cast<std::uint8_t>(level[0] << 4U | level[0]);
+  const auto pairs = static_cast<std::size_t>(w) / 2U;
+  const auto background = [&](std::uint8_t* o) {
+    std::memset(o, background_pair, pairs);
+    if (w % 2 != 0) {
+      o[r.row_bytes - 1] = static_cast<std::uint8_t>(level[0] << 4U);
+    }
+  };
+  r.background_row.resize(r.row_bytes);
+  background(r.background_row.data());
+  for (int y = 0; y < coverage.rows; ++y) {
+    const std::uint8_t* in = coverage.data + static_cast<std::size_t>(y) * coverage.stride;
+    std::uint8_t* o = r.rows.get() + static_cast<std::size_t>(y) * r.row_bytes;
+    if (all_zero(in, static_cast<std::size_t>(w))) {  // a background row
+      background(o);
       continue;
     }
-    int x = 0;
-    for (; x + 8 <= w; x += 8) {
-      std::uint64_t block = 0;
-      std::memcpy(&block, in + x, sizeof block);
-      std::uint8_t* dst = o + x / 2;
-      if (block == 0) {
-        std::memset(dst, background_pair, 4);
-        continue;
-      }
-      for (int k = 0; k < 8; k += 2) {
-        dst[k / 2] = pair(in[x + k], in[x + k + 1]);
-      }
-    }
-    for (; x < w; x += 2) {
-      const std::uint8_t right = x + 1 < w ? level[in[x + 1]] : 0;
-      o[x / 2] = static_cast<std::uint8_t>(level[in[x]] << 4U | right);
+    pack_pairs(in, o, pairs, from, to);
+    if (w % 2 != 0) {
+      o[r.row_bytes - 1] = static_cast<std::uint8_t>(level[in[w - 1]] << 4U);
     }
   }
-  return out;
 }
 
 }  // namespace
 
-raster grey_raster(const a8_canvas& canvas, int background_level, int ink_level) {
+raster grey_raster(const coverage_rows& drawing, int background_level, int ink_level) {
   raster r;
-  r.width = canvas.width();
-  r.height = canvas.height();
-  r.rows = pack_nibbles(canvas, level_table(background_level, ink_level), r.row_bytes);
+  pack_nibbles(drawing, background_level, ink_level, r);
   r.grey = true;
   // Seen through: every level is black ink at the coverage that level stands for. Black, not
   // the drawn grey: flattened onto black (or with alpha dropped) even a dark grey stays
@@ -180,10 +218,30 @@ raster grey_raster(const a8_canvas& canvas, int background_level, int ink_level)
   return r;
 }
 
-std::unique_ptr<a8_canvas> scene::make_canvas() const {
-  auto canvas = std::make_unique<a8_canvas>(canvas_width, canvas_height);
-  cairo_translate(canvas->cr(), x, y);
-  return canvas;
+std::vector<const std::uint8_t*> raster::row_pointers() const {
+  std::vector<const std::uint8_t*> out(static_cast<std::size_t>(height));
+  for (int y = 0; y < height; ++y) {
+    out[static_cast<std::size_t>(y)] = row(y);
+  }
+  return out;
+}
+
+band_canvas::band_canvas(
+    int canvas_width, int canvas_height, int scene_x, int scene_y, int top, int rows)
+    : canvas_(canvas_width, rows), canvas_height_(canvas_height), top_(top) {
+  cairo_translate(canvas_.cr(), scene_x, scene_y - top);
+}
+
+coverage_rows band_canvas::coverage() const noexcept {
+  return coverage_rows{
+      canvas_.data(), canvas_.stride(), canvas_.width(), canvas_height_, top_, canvas_.height()};
+}
+
+bool band_canvas::ink_at_cut() const noexcept {
+  const coverage_rows c = coverage();
+  const auto width = static_cast<std::size_t>(c.width);
+  return (c.top > 0 && !all_zero(c.row(c.top), width)) ||
+         (c.top + c.rows < c.height && !all_zero(c.row(c.top + c.rows - 1), width));
 }
 
 scene large_scene(challenge_kind kind, std::uint64_t seed) {
@@ -213,9 +271,27 @@ struct text_layout {
   double ink_height = 0;
 };
 
+/// A digit's metrics at the size being laid out: from the glyph cache, or from cairo on `cr`
+/// (whose font is set to that size). The same numbers either way: the cache measured them with
+/// cairo.
+struct digit_metrics {
+  const digit_glyphs* glyphs = nullptr;
+  cairo_t* cr = nullptr;
+
+  cairo_text_extents_t operator()(char digit) const {
+    if (glyphs != nullptr) {
+      return glyphs->digits[static_cast<std::size_t>(digit - '0')].extents;
+    }
+    const std::array<char, 2> text = {digit, '\0'};
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, text.data(), &e);
+    return e;
+  }
+};
+
 /// Pen positions for `text`: each glyph `spacing` after the previous one's advance or, with
 /// `ink_gap` set, its ink exactly `ink_gap` after the previous glyph's ink.
-text_layout layout_digits(cairo_t* cr,
+text_layout layout_digits(const digit_metrics& metrics,
                           const std::string& text,
                           double spacing,
                           std::optional<double> ink_gap = std::nullopt) {
@@ -224,11 +300,8 @@ text_layout layout_digits(cairo_t* cr,
   double top = 0;
   double bottom = 0;
   double previous_ink_right = 0;
-  std::array<char, 2> glyph{};
   for (std::size_t i = 0; i < text.size(); ++i) {
-    glyph[0] = text[i];
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, glyph.data(), &e);
+    const cairo_text_extents_t e = metrics(text[i]);
     if (ink_gap && i > 0) {
       pen = previous_ink_right + *ink_gap - e.x_bearing;
     }
@@ -249,54 +322,203 @@ text_layout layout_digits(cairo_t* cr,
   return l;
 }
 
+/// What the generator chose for a digits image; drawing it consumes no more randomness.
+struct digit_plan {
+  std::string text;
+  int background = 15;
+  int ink = 0;
+  double font_px = 0;  ///< before shrinking to fit; always a whole number
+  double spacing_em = 0;
+  double jitter_x = 0;
+  double jitter_y = 0;
+  bool large = false;
+};
+
+/// Where the digits go: the font size after shrinking to fit, each glyph's pen position (whole
+/// pixels, scene coordinates) and the baseline.
+struct digit_placement {
+  double font_px = 0;
+  std::array<int, 6> pen_x{};
+  int baseline = 0;
+};
+
+/// Lays the plan out in a scene `width` x `height`. `set_size(px)` selects the font size and
+/// returns the metrics at it, or nullopt when it cannot (no cached glyphs): then so does this.
+template <class SetSize>
+std::optional<digit_placement> place_digits(const digit_plan& p,
+                                            int width,
+                                            int height,
+                                            SetSize&& set_size) {
+  // Shape `large`: the digits' ink a fixed small gap apart, so a heavy downscale runs them
+  // together (docs/challenges.md, "Large images").
+  const auto layout_at = [&](double px) -> std::optional<text_layout> {
+    const std::optional<digit_metrics> metrics = set_size(px);
+    if (!metrics) {
+      return std::nullopt;
+    }
+    return p.large ? layout_digits(*metrics, p.text, 0, px * large_digit_gap_em)
+                   : layout_digits(*metrics, p.text, px * p.spacing_em);
+  };
+  digit_placement out;
+  out.font_px = p.font_px;
+  std::optional<text_layout> layout = layout_at(out.font_px);
+  if (!layout) {
+    return std::nullopt;
+  }
+  // Shrink to fit 90% of the width and 80% of the height (only narrow or very short images).
+  const double fit = std::min(width * 0.9 / layout->ink_width, height * 0.8 / layout->ink_height);
+  if (fit < 1.0) {
+    out.font_px = std::floor(out.font_px * fit);
+    layout = layout_at(out.font_px);
+    if (!layout) {
+      return std::nullopt;
+    }
+  }
+  const double origin_x = (width - layout->ink_width) * p.jitter_x - layout->ink_left;
+  const double baseline = (height - layout->ink_height) * p.jitter_y - layout->ink_top;
+  for (std::size_t i = 0; i < p.text.size(); ++i) {
+    out.pen_x[i] = static_cast<int>(std::round(origin_x + layout->pen_x[i]));
+  }
+  out.baseline = static_cast<int>(std::round(baseline));
+  return out;
+}
+
+/// The reference drawing: cairo lays out and draws every glyph on the whole canvas.
+raster draw_digits_with_cairo(const digit_plan& p, const scene& where) {
+  const band_canvas canvas(
+      where.canvas_width, where.canvas_height, where.x, where.y, 0, where.canvas_height);
+  cairo_t* cr = canvas.cr();
+  const auto placed = place_digits(p, where.width, where.height, [cr](double px) {
+    use_challenge_font(cr, px);
+    return std::optional<digit_metrics>(digit_metrics{nullptr, cr});
+  });
+  std::array<char, 2> glyph{};
+  for (std::size_t i = 0; i < p.text.size(); ++i) {
+    glyph[0] = p.text[i];
+    cairo_move_to(cr, placed->pen_x[i], placed->baseline);
+    cairo_show_text(cr, glyph.data());
+  }
+  return grey_raster(canvas.coverage(), p.background, p.ink);
+}
+
+/// The fast drawing: the cached glyph masks copied into the rows they cover, which is what
+/// cairo's OVER gives on an empty canvas as long as no two glyphs' ink meets. Nullopt when
+/// the size is not cached or two glyphs' ink meets (cairo composites that).
+std::optional<raster> draw_digits_from_cache(const digit_plan& p, const scene& where) {
+  std::shared_ptr<const digit_glyphs> glyphs;
+  const auto placed = place_digits(
+      p, where.width, where.height, [&glyphs](double px) -> std::optional<digit_metrics> {
+        glyphs = cached_digit_glyphs(static_cast<int>(px));
+        if (!glyphs || static_cast<double>(static_cast<int>(px)) != px) {
+          return std::nullopt;
+        }
+        return digit_metrics{glyphs.get(), nullptr};
+      });
+  if (!placed) {
+    return std::nullopt;
+  }
+  const auto mask_of = [&](std::size_t i) -> const glyph_mask& {
+    return glyphs->digits[static_cast<std::size_t>(p.text[i] - '0')];
+  };
+  // The band: every canvas row a mask covers.
+  const int canvas_w = where.canvas_width;
+  const int canvas_h = where.canvas_height;
+  int top = canvas_h;
+  int bottom = 0;
+  for (std::size_t i = 0; i < p.text.size(); ++i) {
+    const glyph_mask& g = mask_of(i);
+    if (g.height > 0) {
+      const int y = where.y + placed->baseline + g.top;
+      top = std::min(top, std::max(0, y));
+      bottom = std::max(bottom, std::min(canvas_h, y + g.height));
+    }
+  }
+  if (bottom <= top) {
+    top = bottom = 0;
+  }
+  const auto stride = static_cast<std::size_t>(canvas_w);
+  std::vector<std::uint8_t> band(stride * static_cast<std::size_t>(bottom - top), 0);
+  // Masks whose boxes meet nowhere are copied row by row (under each box the band is still
+  // empty); otherwise pixel by pixel, giving up where ink would meet ink.
+  bool boxes_apart = true;
+  for (std::size_t i = 1; i < p.text.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const glyph_mask& a = mask_of(i);
+      const glyph_mask& b = mask_of(j);
+      const int ax = placed->pen_x[i] + a.left;
+      const int bx = placed->pen_x[j] + b.left;
+      const int ay = a.top;  // same baseline: the rows' offsets compare directly
+      const int by = b.top;
+      if (ax < bx + b.width && bx < ax + a.width && ay < by + b.height && by < ay + a.height) {
+        boxes_apart = false;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < p.text.size(); ++i) {
+    const glyph_mask& g = mask_of(i);
+    const int x0 = where.x + placed->pen_x[i] + g.left;
+    const int y0 = where.y + placed->baseline + g.top;
+    const int from_x = std::max(0, -x0);
+    const int to_x = std::min(g.width, canvas_w - x0);
+    if (to_x <= from_x) {
+      continue;  // wholly left or right of the canvas
+    }
+    for (int gy = std::max(0, top - y0); gy < g.height && y0 + gy < bottom; ++gy) {
+      const std::uint8_t* in = g.row(gy);
+      std::uint8_t* out = band.data() + static_cast<std::size_t>(y0 + gy - top) * stride;
+      if (boxes_apart) {
+        std::memcpy(out + x0 + from_x, in + from_x, static_cast<std::size_t>(to_x - from_x));
+        continue;
+      }
+      for (int gx = from_x; gx < to_x; ++gx) {
+        const std::uint8_t m = in[gx];
+        if (m == 0) {
+          continue;  // OVER with no coverage leaves the pixel as it is
+        }
+        std::uint8_t& px = out[x0 + gx];
+        if (px != 0) {
+          return std::nullopt;  // ink meets ink: OVER, not a copy
+        }
+        px = m;
+      }
+    }
+  }
+  return grey_raster(coverage_rows{band.data(), stride, canvas_w, canvas_h, top, bottom - top},
+                     p.background,
+                     p.ink);
+}
+
 }  // namespace
 
-drawn draw_digits(seeded_rng& rng, const scene& where, bool large) {
+drawn draw_digits(seeded_rng& rng, const scene& where, bool large, draw_path path) {
   const int width = where.width;
   const int height = where.height;
+  digit_plan p;
+  p.large = large;
   const int length = rng.uniform_int(4, 6);
-  std::string text;
-  text.push_back(static_cast<char>('0' + rng.uniform_int(1, 9)));
+  p.text.push_back(static_cast<char>('0' + rng.uniform_int(1, 9)));
   for (int i = 1; i < length; ++i) {
-    text.push_back(static_cast<char>('0' + rng.uniform_int(0, 9)));
+    p.text.push_back(static_cast<char>('0' + rng.uniform_int(0, 9)));
   }
   // Grey levels 0..15 (x17 = 8-bit grey): background 238 or 255, ink 0, 17 or 34.
-  const int background = rng.uniform_int(14, 15);
-  const int ink = rng.uniform_int(0, 2);
+  p.background = rng.uniform_int(14, 15);
+  p.ink = rng.uniform_int(0, 2);
   // 85 to 95 px at 512: six bold digits fill about 80% of the width. Measured with Tesseract
   // (psm 7, digits whitelist) over 2,500 seeds: 100-110 px read 98.8% exactly (a leading 8
   // becomes 6), 88-98 px 99.8%, 85-95 px 99.96%; 70-90 px was no better (99.8%). Letter spacing
   // (0.05 to 0.18 em) and wider margins made no difference.
   const double side = std::min(width, height);
-  double font_px = std::round(side * rng.uniform_int(85, 95) / 512.0);
-  const double spacing_em = rng.uniform(0.05, 0.09);
-  const double jitter_x = rng.uniform(0.3, 0.7);
-  const double jitter_y = rng.uniform(0.3, 0.7);
-  const auto canvas = where.make_canvas();
-  cairo_t* cr = canvas->cr();
-  // Shape `large`: the digits' ink a fixed small gap apart, so a heavy downscale runs them
-  // together (docs/challenges.md, "Large images").
-  const auto layout_at = [&](double px) {
-    use_challenge_font(cr, px);
-    return large ? layout_digits(cr, text, 0, px * large_digit_gap_em)
-                 : layout_digits(cr, text, px * spacing_em);
-  };
-  text_layout layout = layout_at(font_px);
-  // Shrink to fit 90% of the width and 80% of the height (only narrow or very short images).
-  const double fit = std::min(width * 0.9 / layout.ink_width, height * 0.8 / layout.ink_height);
-  if (fit < 1.0) {
-    font_px = std::floor(font_px * fit);
-    layout = layout_at(font_px);
+  p.font_px = std::round(side * rng.uniform_int(85, 95) / 512.0);
+  p.spacing_em = rng.uniform(0.05, 0.09);
+  p.jitter_x = rng.uniform(0.3, 0.7);
+  p.jitter_y = rng.uniform(0.3, 0.7);
+  if (path == draw_path::fast) {
+    if (auto r = draw_digits_from_cache(p, where)) {
+      return drawn{std::move(*r), std::move(p.text)};
+    }
   }
-  const double origin_x = (width - layout.ink_width) * jitter_x - layout.ink_left;
-  const double baseline = (height - layout.ink_height) * jitter_y - layout.ink_top;
-  std::array<char, 2> glyph{};
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    glyph[0] = text[i];
-    cairo_move_to(cr, std::round(origin_x + layout.pen_x[i]), std::round(baseline));
-    cairo_show_text(cr, glyph.data());
-  }
-  return drawn{grey_raster(*canvas, background, ink), std::move(text)};
+  raster r = draw_digits_with_cairo(p, where);
+  return drawn{std::move(r), std::move(p.text)};
 }
 
 }  // namespace challenge_detail

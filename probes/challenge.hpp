@@ -1,8 +1,9 @@
 #pragma once
 /// Seeded image challenges: a 64-bit seed gives a PNG, a question and the expected answer.
 /// Pure and deterministic: the same seed gives the same bytes on every host (the font is
-/// embedded in the executable; cairo, FreeType and zlib are Debian 12's). Thread-safe (no shared
-/// mutable state). docs/challenges.md describes the images.
+/// embedded in the executable; cairo, FreeType and zlib are Debian 12's). Thread-safe: the one
+/// shared state, the glyph masks rendered once per size, is behind a mutex. docs/challenges.md
+/// describes the images.
 
 #include <array>
 #include <cstdint>

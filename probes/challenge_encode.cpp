@@ -23,7 +23,7 @@ std::vector<std::uint8_t> expand(const raster& r,
   std::vector<std::uint8_t> out(w * Channels * static_cast<std::size_t>(r.height));
   std::uint8_t* o = out.data();
   for (int y = 0; y < r.height; ++y) {
-    const std::uint8_t* in = r.rows.get() + static_cast<std::size_t>(y) * r.row_bytes;
+    const std::uint8_t* in = r.row(y);
     for (std::size_t x = 0; x < w; ++x) {
       const unsigned shift = x % 2 == 0 ? 4U : 0U;
       const auto& px = lookup[(in[x / 2] >> shift) & 0x0fU];
@@ -64,9 +64,11 @@ std::string encode_raster(const raster& r, const challenge_options& options) {
   const auto colours = colours_of(r);
   const auto w = static_cast<std::size_t>(r.width);
   switch (options.format) {
-    case image_format::png:
-      return r.grey ? encode_grey(r.rows.get(), r.width, r.height, r.row_bytes, 4)
-                    : encode_palette(r.rows.get(), r.width, r.height, r.row_bytes, 4, r.palette);
+    case image_format::png: {
+      const auto rows = r.row_pointers();
+      const packed_rows packed{rows, r.width, 4};
+      return r.grey ? encode_grey(packed) : encode_palette(packed, r.palette);
+    }
     case image_format::gif: {
       std::array<std::array<std::uint8_t, 1>, 16> index{};
       for (std::size_t v = 0; v < index.size(); ++v) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <numbers>
 #include <vector>
@@ -51,7 +52,7 @@ std::vector<slot> place_row(seeded_rng& rng, int n, int width, int height, doubl
 /// Palette raster of objects in several colours: entry 0 is the background; object i owns
 /// entries 1 + 3i .. 3 + 3i, its fill blended over the background at 1/3, 2/3 and full
 /// coverage. Objects never share a column range, so each pixel's object follows from its x.
-raster objects_raster(const a8_canvas& canvas,
+raster objects_raster(const coverage_rows& coverage,
                       const scene& where,
                       const std::vector<slot>& slots,
                       rgb8 background,
@@ -71,8 +72,7 @@ raster objects_raster(const a8_canvas& canvas,
           rgb8{blend(background.r, f.r), blend(background.g, f.g), blend(background.b, f.b)});
     }
   }
-  const int w = canvas.width();
-  const int h = canvas.height();
+  const int w = coverage.width;
   std::vector<std::uint8_t> object_of(static_cast<std::size_t>(w), 0);
   for (int x = 0; x < w; ++x) {
     const double scene_x = x - where.x;  // slots are in scene coordinates
@@ -83,26 +83,49 @@ raster objects_raster(const a8_canvas& canvas,
     object_of[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(i);
   }
   r.width = w;
-  r.height = h;
+  r.height = coverage.height;
   r.row_bytes = (static_cast<std::size_t>(w) + 1U) / 2U;
-  const std::size_t size = r.row_bytes * static_cast<std::size_t>(h);
-  r.rows = std::make_unique<std::uint8_t[]>(size);  // zeroed: entry 0, the background
-  const std::uint8_t* src = canvas.data();
-  for (int y = 0; y < h; ++y) {
-    const std::uint8_t* in = src + static_cast<std::size_t>(y) * canvas.stride();
+  r.top = coverage.top;
+  r.rows_held = coverage.rows;
+  r.background_row.assign(r.row_bytes, 0);  // entry 0, the background
+  const std::size_t size = r.row_bytes * static_cast<std::size_t>(coverage.rows);
+  r.rows = std::make_unique<std::uint8_t[]>(size);  // zeroed: entry 0
+  for (int y = 0; y < coverage.rows; ++y) {
+    const std::uint8_t* in = coverage.data + static_cast<std::size_t>(y) * coverage.stride;
     std::uint8_t* out = r.rows.get() + static_cast<std::size_t>(y) * r.row_bytes;
-    for (int x = 0; x < w; ++x) {
-      if (in[x] == 0) {
-        continue;  // background: entry 0
+    int x = 0;
+    while (x < w) {
+      if (x % 8 == 0 && x + 8 <= w) {
+        std::uint64_t block = 0;
+        std::memcpy(&block, in + x, sizeof block);
+        if (block == 0) {
+          x += 8;  // background: entry 0
+          continue;
+        }
       }
-      const int level = (in[x] * steps + 127) / 255;
-      const int entry =
-          level == 0 ? 0 : 1 + object_of[static_cast<std::size_t>(x)] * steps + level - 1;
-      const unsigned shift = x % 2 == 0 ? 4U : 0U;
-      out[x / 2] = static_cast<std::uint8_t>(out[x / 2] | static_cast<unsigned>(entry) << shift);
+      if (in[x] != 0) {
+        const int level = (in[x] * steps + 127) / 255;
+        const int entry =
+            level == 0 ? 0 : 1 + object_of[static_cast<std::size_t>(x)] * steps + level - 1;
+        const unsigned shift = x % 2 == 0 ? 4U : 0U;
+        out[x / 2] = static_cast<std::uint8_t>(out[x / 2] | static_cast<unsigned>(entry) << shift);
+      }
+      ++x;
     }
   }
   return r;
+}
+
+/// Scene rows a row of objects covers: every shape fits in [cy - radius, cy + 1.1 radius]
+/// (fill_shape: the star's centre is 0.1 radius low).
+std::pair<double, double> rows_of(const std::vector<slot>& slots) {
+  double top = 1e300;
+  double bottom = -1e300;
+  for (const slot& s : slots) {
+    top = std::min(top, s.cy - s.radius);
+    bottom = std::max(bottom, s.cy + 1.1 * s.radius);
+  }
+  return {top, bottom};
 }
 
 std::string join(const std::vector<std::string_view>& words) {
@@ -163,7 +186,7 @@ std::vector<point> place_dots(
 
 }  // namespace
 
-drawn draw_color(seeded_rng& rng, const scene& where) {
+drawn draw_color(seeded_rng& rng, const scene& where, draw_path path) {
   const int width = where.width;
   const int height = where.height;
   // The answer first: it must not depend on the image size.
@@ -186,14 +209,16 @@ drawn draw_color(seeded_rng& rng, const scene& where) {
   const rgb8 background{clamp_byte(light), clamp_byte(light), clamp_byte(light)};
   const auto slots = place_row(rng, challenge_color_objects, width, height, 0.36);
 
-  const auto canvas = where.make_canvas();
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    fill_shape(canvas->cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
-  }
-  return drawn{objects_raster(*canvas, where, slots, background, fills), join(names)};
+  const auto [top, bottom] = rows_of(slots);
+  const auto canvas = where.draw(top, bottom, path, [&](cairo_t* cr) {
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      fill_shape(cr, shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
+    }
+  });
+  return drawn{objects_raster(canvas->coverage(), where, slots, background, fills), join(names)};
 }
 
-drawn draw_shape(seeded_rng& rng, const scene& where) {
+drawn draw_shape(seeded_rng& rng, const scene& where, draw_path path) {
   const int width = where.width;
   const int height = where.height;
   std::vector<std::string_view> names;
@@ -207,14 +232,16 @@ drawn draw_shape(seeded_rng& rng, const scene& where) {
   const int ink = rng.uniform_int(0, 3);
   const auto slots = place_row(rng, challenge_shape_objects, width, height, 0.40);
 
-  const auto canvas = where.make_canvas();
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    fill_shape(canvas->cr(), shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
-  }
-  return drawn{grey_raster(*canvas, background, ink), join(names)};
+  const auto [top, bottom] = rows_of(slots);
+  const auto canvas = where.draw(top, bottom, path, [&](cairo_t* cr) {
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      fill_shape(cr, shapes[i], slots[i].cx, slots[i].cy, slots[i].radius);
+    }
+  });
+  return drawn{grey_raster(canvas->coverage(), background, ink), join(names)};
 }
 
-drawn draw_count(seeded_rng& rng, const scene& where) {
+drawn draw_count(seeded_rng& rng, const scene& where, draw_path path) {
   const int width = where.width;
   const int height = where.height;
   std::array<int, challenge_count_boxes> counts{};
@@ -235,31 +262,33 @@ drawn draw_count(seeded_rng& rng, const scene& where) {
   const double radius = side * rng.uniform(0.06, 0.075);
   // Dot centres keep a radius plus 4% of the box from the frame's inner edge.
   const double inset = frame + radius + side * 0.04;
-
-  const auto canvas = where.make_canvas();
-  cairo_t* cr = canvas->cr();
-  for (int b = 0; b < challenge_count_boxes; ++b) {
+  // Every box's place and dots first (in the generator's order), then the drawing.
+  std::array<double, challenge_count_boxes> lefts{};
+  std::array<std::vector<point>, challenge_count_boxes> dots;
+  for (std::size_t b = 0; b < lefts.size(); ++b) {
     const double free = cell - side;
-    const double left = std::round(margin + cell * b + free / 2 + rng.uniform(-free / 4, free / 4));
-    // The frame: an outer square minus an inner one, on whole pixels so its edges stay crisp.
-    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-    cairo_rectangle(cr, left, top, side, side);
-    cairo_rectangle(cr, left + frame, top + frame, side - 2 * frame, side - 2 * frame);
-    cairo_fill(cr);
-    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-    const auto dots = place_dots(rng,
-                                 counts[static_cast<std::size_t>(b)],
-                                 radius,
-                                 left + inset,
-                                 top + inset,
-                                 side - 2 * inset);
-    for (const point& d : dots) {
-      cairo_new_sub_path(cr);
-      cairo_arc(cr, d.x, d.y, radius, 0, 2 * pi);
-    }
-    cairo_fill(cr);
+    lefts[b] = std::round(margin + cell * static_cast<double>(b) + free / 2 +
+                          rng.uniform(-free / 4, free / 4));
+    dots[b] = place_dots(rng, counts[b], radius, lefts[b] + inset, top + inset, side - 2 * inset);
   }
-  return drawn{grey_raster(*canvas, background, ink), std::move(answer)};
+
+  const auto canvas = where.draw(top, top + side, path, [&](cairo_t* cr) {
+    for (std::size_t b = 0; b < lefts.size(); ++b) {
+      const double left = lefts[b];
+      // The frame: an outer square minus an inner one, on whole pixels so its edges stay crisp.
+      cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+      cairo_rectangle(cr, left, top, side, side);
+      cairo_rectangle(cr, left + frame, top + frame, side - 2 * frame, side - 2 * frame);
+      cairo_fill(cr);
+      cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+      for (const point& d : dots[b]) {
+        cairo_new_sub_path(cr);
+        cairo_arc(cr, d.x, d.y, radius, 0, 2 * pi);
+      }
+      cairo_fill(cr);
+    }
+  });
+  return drawn{grey_raster(canvas->coverage(), background, ink), std::move(answer)};
 }
 
 }  // namespace visionwatch::challenge_detail

@@ -7,6 +7,18 @@ namespace visionwatch::gemini {
 
 using namespace adapter_support;
 
+namespace {
+
+/// Whether candidates[0] names a finishReason: the chunk that ends the stream (read_candidates
+/// has checked the shape).
+bool has_finish_reason(const json& root) {
+  const json* candidates = member(root, "candidates");
+  return candidates != nullptr && candidates->is_array() && !candidates->empty() &&
+         string_member(candidates->front(), "finishReason") != nullptr;
+}
+
+}  // namespace
+
 gemini_stream_decoder::gemini_stream_decoder()
     : sse_reply_stream(&gemini::parse_reply, "a chunk with finishReason") {}
 
@@ -36,7 +48,14 @@ bool gemini_stream_decoder::take_event(std::string_view /*type*/, const json& ro
       partial().text.find_first_not_of(" \t\r\n") == std::string::npos) {
     add_refusal(chunk.refusal);
   }
-  if (!chunk.finish_reason.empty()) {
+  // A function call comes in a chunk of its own; the last chunk then says only STOP.
+  tool_called_ = tool_called_ || chunk.finish_reason == tool_calls_finish_reason;
+  // The chunk with a finishReason ends the stream, as does a blocked prompt (no candidates).
+  if (has_finish_reason(root) ||
+      (!chunk.finish_reason.empty() && chunk.finish_reason != tool_calls_finish_reason)) {
+    if (tool_called_) {
+      note_tool_call(chunk);
+    }
     set_finish_reason(chunk.finish_reason);
     mark_done();
   }

@@ -8,6 +8,8 @@
 /// What it reads, chunk by chunk, with gemini's whole-body reader (read_candidates):
 /// - text parts of candidates[0] (thought parts go to the reasoning: with thinking on, the time
 ///   to first token includes all the thinking);
+/// - a `functionCall` part in any chunk: the reply is a tool call (finish reason `tool_calls`,
+///   as in the whole-body reader), though the final chunk says only STOP;
 /// - `finishReason` (the final chunk), a blocked prompt (promptFeedback.blockReason) as the
 ///   refusal, `modelVersion`;
 /// - `usageMetadata` on every chunk, cumulative: the last chunk's is the usage (with the IMAGE
@@ -27,6 +29,8 @@ class gemini_stream_decoder final : public sse_reply_stream {
 
  private:
   bool take_event(std::string_view type, const json& root) override;
+
+  bool tool_called_ = false;  ///< a chunk carried a functionCall part
 };
 
 std::unique_ptr<stream_decoder> make_stream_decoder();

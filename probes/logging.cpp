@@ -1,5 +1,4 @@
 #include "probes/logging.hpp"
-#include "probes/utc_time.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -8,46 +7,103 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "probes/text_util.hpp"
+#include "probes/utc_time.hpp"
 
 namespace visionwatch {
 namespace {
 
 bool g_json = false;  // set once at start-up, before any coroutine runs
 
-/// JSON line formatter: {"ts":..., "level":..., "msg":...}. The payload is escaped, and a payload
-/// that is already a JSON object (from log_event) is merged in as fields.
+/// Appends `s` as the inside of a JSON string: '"', '\\' and control characters escaped (the
+/// short forms, else \u00xx, as nlohmann::json writes them), invalid UTF-8 as U+FFFD, the rest
+/// as it is.
+void append_json_escaped(std::string& out, std::string_view s) {
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  std::size_t i = 0;
+  const auto flush = [&] { out.append(s.substr(plain, i - plain)); };
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const utf8_decoded d = decode_utf8(s, i);
+      if (!d.valid) {
+        flush();
+        append_utf8(out, U'\uFFFD');
+        plain = i + d.length;
+      }
+      i += d.length;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    flush();
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        constexpr std::string_view hex = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[c >> 4U];
+        out += hex[c & 0x0fU];
+      }
+    }
+    plain = ++i;
+  }
+  flush();
+}
+
+/// JSON line formatter: {"ts":..., "level":..., "msg":...}. A plain payload becomes "msg"; a
+/// log_line's (record separator + the members of an object, already escaped) is spliced in
+/// as it is: each line is formatted once.
 class json_formatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
-    nlohmann::json line;
-    line["ts"] = format_rfc3339(msg.time, utc_precision::milliseconds);
-    line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
-                                spdlog::level::to_string_view(msg.level).size());
+    std::string line = R"({"ts":")";
+    line += format_rfc3339(msg.time, utc_precision::milliseconds);
+    line += R"(","level":")";
+    const auto level = spdlog::level::to_string_view(msg.level);
+    line.append(level.data(), level.size());
+    line += "\",";
     if (!payload.empty() && payload.front() == '\x1e') {
-      // log_event's structured form: record separator + JSON object.
-      auto fields = nlohmann::json::parse(payload.substr(1), nullptr, false);
-      if (fields.is_object()) {
-        line.update(fields);
-      } else {
-        line["msg"] = std::string(payload.substr(1));
-      }
+      line += payload.substr(1);
     } else {
-      line["msg"] = std::string(payload);
+      line += R"("msg":")";
+      append_json_escaped(line, payload);
+      line += '"';
     }
-    const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    dest.append(text.data(), text.data() + text.size());
-    dest.push_back('\n');
+    line += "}\n";
+    dest.append(line.data(), line.data() + line.size());
   }
   [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<json_formatter>();
   }
-
- private:
 };
 
 /// `<N>` syslog priority prefix that journald reads off each stderr line (sd-daemon(3)), so
@@ -105,6 +161,10 @@ bool stderr_is_journal() {
 }  // namespace
 
 void setup_logging(std::string_view level, std::string_view format) {
+  setup_logging(level, format, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
+void setup_logging(std::string_view level, std::string_view format, spdlog::sink_ptr sink) {
   const auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {
     throw std::invalid_argument("unknown log level '" + std::string(level) +
@@ -114,7 +174,6 @@ void setup_logging(std::string_view level, std::string_view format) {
     throw std::invalid_argument("unknown log format '" + std::string(format) +
                                 "' (use text or json)");
   }
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("visionwatch", sink);
   g_json = format == "json";
   if (g_json) {
@@ -135,39 +194,90 @@ void setup_logging(std::string_view level, std::string_view format) {
 bool json_logging() noexcept { return g_json; }
 
 void log_event(int spdlog_level, std::string_view msg, const log_fields& fields) {
-  const auto lvl = static_cast<spdlog::level::level_enum>(spdlog_level);
-  if (!spdlog::should_log(lvl)) {
+  log_line line(spdlog_level, msg);
+  if (!line.enabled()) {
     return;
   }
-  if (g_json) {
-    nlohmann::json obj;
-    obj["msg"] = std::string(msg);
-    for (const auto& [k, v] : fields) {
-      obj[k] = v;
-    }
-    spdlog::log(lvl, "\x1e{}", obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return;
-  }
-  std::string line(msg);
   for (const auto& [k, v] : fields) {
-    line += ' ';
-    line += k;
-    line += '=';
-    const bool quote = v.empty() || v.find_first_of(" \"=") != std::string::npos;
-    if (quote) {
-      line += '"';
-      for (char c : v) {
-        if (c == '"' || c == '\\') {
-          line += '\\';
-        }
-        line += (c == '\n' || c == '\r') ? ' ' : c;
-      }
-      line += '"';
-    } else {
-      line += v;
-    }
+    line.field(k, v);
   }
-  spdlog::log(lvl, "{}", line);
+  line.emit();
+}
+
+log_line::log_line(int spdlog_level, std::string_view msg)
+    : level_(spdlog_level),
+      enabled_(spdlog::should_log(static_cast<spdlog::level::level_enum>(spdlog_level))),
+      json_(g_json) {
+  if (!enabled_) {
+    return;
+  }
+  text_.reserve(384);  // a probe's line, in one allocation
+  if (json_) {
+    text_ += "\x1e\"msg\":\"";
+    append_json_escaped(text_, msg);
+    text_ += '"';
+  } else {
+    text_ += msg;
+  }
+}
+
+log_line& log_line::field(std::string_view key, std::string_view value) {
+  if (!enabled_) {
+    return *this;
+  }
+  if (json_) {
+    text_ += ",\"";
+    append_json_escaped(text_, key);
+    text_ += "\":\"";
+    append_json_escaped(text_, value);
+    text_ += '"';
+    return *this;
+  }
+  text_ += ' ';
+  text_ += key;
+  text_ += '=';
+  if (!value.empty() && value.find_first_of(" \"=") == std::string_view::npos) {
+    text_ += value;
+    return *this;
+  }
+  text_ += '"';
+  for (const char c : value) {
+    if (c == '"' || c == '\\') {
+      text_ += '\\';
+    }
+    text_ += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  text_ += '"';
+  return *this;
+}
+
+log_line& log_line::field(std::string_view key, std::int64_t value) {
+  std::array<char, 24> buf{};
+  const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), value).ptr;
+  return field(key, std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())));
+}
+
+log_line& log_line::field(std::string_view key, std::uint64_t value) {
+  std::array<char, 24> buf{};
+  const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), value).ptr;
+  return field(key, std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())));
+}
+
+log_line& log_line::field(std::string_view key, double value, int decimals) {
+  std::array<char, 64> buf{};
+  const auto [end, ec] =
+      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed, decimals);
+  if (ec != std::errc{}) {
+    return field(key, std::string_view("-"));  // beyond 10^60: never a latency or a price
+  }
+  return field(key, std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())));
+}
+
+void log_line::emit() {
+  if (enabled_) {
+    spdlog::default_logger_raw()->log(static_cast<spdlog::level::level_enum>(level_),
+                                      spdlog::string_view_t(text_.data(), text_.size()));
+  }
 }
 
 }  // namespace visionwatch

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <csetjmp>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -52,39 +54,110 @@ void on_warning(png_structp /*png*/, png_const_charp /*msg*/) {
 // No row filters (flat areas gain nothing from them). libpng decodes the result in the tests,
 // which also compare its size with zlib's.
 
-/// LSB-first bit packer for deflate.
+/// LSB-first bit packer for deflate, into a buffer of its own that grows on demand: callers
+/// reserve() room for a row's worst case, so put() itself never checks for room.
 class bit_writer {
  public:
-  explicit bit_writer(std::string& out) : out_(out) {}
+  explicit bit_writer(std::size_t capacity) { grow(capacity); }
 
-  /// Appends the low `count` bits of `bits` (count <= 32).
-  void put(std::uint32_t bits, unsigned count) {
-    acc_ |= static_cast<std::uint64_t>(bits) << fill_;
-    fill_ += count;
-    if (fill_ >= 32) {
-      std::array<char, 4> word{};
-      for (int i = 0; i < 4; ++i) {
-        word[i] = static_cast<char>(acc_ >> (8 * i));
-      }
-      out_.append(word.data(), word.size());
-      acc_ >>= 32;
-      fill_ -= 32;
+  /// Room for `bytes` more output bytes.
+  void reserve(std::size_t bytes) {
+    if (capacity_ - size_ < bytes + sizeof(std::uint32_t)) {
+      grow(std::max(capacity_ * 2, size_ + bytes + sizeof(std::uint32_t)));
     }
   }
-  /// Pads the last byte with zero bits.
-  void flush() {
+  /// The writer's state in locals, for a hot loop: begin(), put() on the cursor, end().
+  struct cursor {
+    std::uint8_t* out;
+    std::uint64_t acc;
+    unsigned fill;
+
+    /// Appends the low `count` bits of `bits` (count <= 32); room was reserved.
+    void put(std::uint32_t bits, unsigned count) {
+      acc |= static_cast<std::uint64_t>(bits) << fill;
+      fill += count;
+      if (fill >= 32) {
+        for (unsigned i = 0; i < 4; ++i) {
+          out[i] = static_cast<std::uint8_t>(acc >> (8 * i));
+        }
+        out += 4;
+        acc >>= 32;
+        fill -= 32;
+      }
+    }
+  };
+  [[nodiscard]] cursor begin() const { return cursor{buf_.get() + size_, acc_, fill_}; }
+  void end(const cursor& c) {
+    size_ = static_cast<std::size_t>(c.out - buf_.get());
+    acc_ = c.acc;
+    fill_ = c.fill;
+  }
+  /// Appends the low `count` bits of `bits` (count <= 32); room was reserved.
+  void put(std::uint32_t bits, unsigned count) {
+    cursor c = begin();
+    c.put(bits, count);
+    end(c);
+  }
+  /// Pads the last byte with zero bits and appends everything to `out`.
+  void finish(std::string& out) {
+    reserve(8);
     while (fill_ > 0) {
-      out_.push_back(static_cast<char>(acc_ & 0xffU));
+      buf_[size_++] = static_cast<std::uint8_t>(acc_ & 0xffU);
       acc_ >>= 8;
       fill_ = fill_ > 8 ? fill_ - 8 : 0;
     }
+    out.append(reinterpret_cast<const char*>(buf_.get()), size_);
   }
 
  private:
-  std::string& out_;
+  void grow(std::size_t capacity) {
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    if (size_ > 0) {
+      std::memcpy(bigger.get(), buf_.get(), size_);
+    }
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<std::uint8_t[]> buf_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;
   std::uint64_t acc_ = 0;
   unsigned fill_ = 0;
 };
+
+/// Bytes a line of `line` bytes can take at most: 9 bits per literal.
+constexpr std::size_t worst_case_bytes(std::size_t line) { return line + line / 8 + 16; }
+
+/// The rows of an image: base + y * stride, or one pointer per row (rows may share one).
+struct row_source {
+  const std::uint8_t* base = nullptr;
+  std::size_t stride = 0;
+  const std::uint8_t* const* pointers = nullptr;
+
+  [[nodiscard]] const std::uint8_t* operator()(int y) const noexcept {
+    return pointers != nullptr ? pointers[y] : base + static_cast<std::size_t>(y) * stride;
+  }
+};
+
+/// How many of the `n` bytes at `p` equal `b`, from the first: eight at a time.
+std::size_t run_length(const std::uint8_t* p, std::size_t n, std::uint8_t b) noexcept {
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    const std::uint64_t pattern = 0x0101010101010101ULL * b;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p + i, sizeof word);
+      if (const std::uint64_t diff = word ^ pattern; diff != 0) {
+        return i + static_cast<std::size_t>(std::countr_zero(diff)) / 8U;
+      }
+    }
+  }
+  while (i < n && p[i] == b) {
+    ++i;
+  }
+  return i;
+}
 
 /// A code ready for bit_writer::put: Huffman code bit-reversed, extra bits above it.
 struct code {
@@ -165,7 +238,8 @@ constexpr std::size_t min_match = 3;
 constexpr std::size_t window = 32768;
 
 /// Emits `total` (>= 3) bytes as matches at `dist`, in pieces of 3..258 bytes.
-void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
+template <class Bits>
+void put_matches(Bits& bw, std::size_t total, const code& dist) {
   const auto& t = tables();
   while (total > 0) {
     std::size_t take = std::min(total, max_match);
@@ -173,8 +247,8 @@ void put_matches(bit_writer& bw, std::size_t total, const code& dist) {
       take = total - min_match;  // leave a piece long enough to be a match
     }
     const code& len = t.length[take];
-    bw.put(len.bits, len.count);
-    bw.put(dist.bits, dist.count);
+    // At most 13 + 18 bits: one put.
+    bw.put(len.bits | dist.bits << len.count, static_cast<unsigned>(len.count) + dist.count);
     total -= take;
   }
 }
@@ -210,73 +284,167 @@ void put_pixel_runs(bit_writer& bw,
   std::copy(buf.end() - static_cast<std::ptrdiff_t>(pixel), buf.end(), buf.begin());
 }
 
+/// The Adler-32 of the zlib stream (RFC 1950) as its two sums, built a whole line at a time.
+struct adler_sums {
+  static constexpr std::uint64_t base = 65521;
+  std::uint64_t a = 1;
+  std::uint64_t b = 0;
+
+  /// Appends `k` (>= 1) copies of a line of `n` bytes whose own sums, started from 0 and 0 and
+  /// reduced, are `s` (the bytes) and `w` (the running totals of `s`).
+  void append(std::uint64_t k, std::uint64_t n, std::uint64_t s, std::uint64_t w) {
+    const std::uint64_t km = k % base;
+    const std::uint64_t nm = n % base;
+    const std::uint64_t pairs = (k * (k - 1) / 2) % base;  // k(k-1)/2 line pairs
+    b = (b + km * nm % base * a + nm * s % base * pairs + km * w) % base;
+    a = (a + km * s) % base;
+  }
+  [[nodiscard]] std::uint32_t value() const { return static_cast<std::uint32_t>(b << 16U | a); }
+};
+
+/// A line's own Adler sums (from 0 and 0, unreduced) while it is coded: `n` bytes of `v` at
+/// once. Within a line of up to max_summed_line bytes neither overflows.
+struct line_sums {
+  std::uint64_t s = 0;
+  std::uint64_t w = 0;
+
+  void add(std::uint8_t v) {
+    s += v;
+    w += s;
+  }
+  void add(std::uint8_t v, std::size_t n) {
+    w += n * s + v * (static_cast<std::uint64_t>(n) * (n + 1) / 2);
+    s += static_cast<std::uint64_t>(n) * v;
+  }
+};
+constexpr std::size_t max_summed_line = std::size_t{1} << 24;
+
+/// Run-length codes one line of a grey or palette image: the filter byte 0, then `row`. A
+/// byte equal to the stream's last one (`prev`, -1 before the stream) starts a match at
+/// distance 1 that runs as far as the line repeats it (3 to 258 bytes a piece; a shorter run
+/// is literals); any other byte is a literal and the new `prev`. Adds the line to `sums`.
+void put_byte_runs(bit_writer& writer,
+                   const std::uint8_t* row,
+                   std::size_t row_bytes,
+                   int& prev,
+                   line_sums& line) {
+  const auto& t = tables();
+  const code one = distance_code(1);
+  bit_writer::cursor bw = writer.begin();  // in registers for the loop
+  line_sums sums = line;
+  const auto put_run = [&](std::uint8_t b, std::size_t run) {
+    sums.add(b, run);
+    if (run >= min_match) {
+      put_matches(bw, run, one);
+      return;
+    }
+    const code& c = t.literal[b];
+    for (std::size_t k = 0; k < run; ++k) {
+      bw.put(c.bits, c.count);
+    }
+  };
+  // The filter byte: a run of zeros may go on into the row.
+  std::size_t i = 0;  // row bytes coded so far
+  int last = prev;
+  if (last == 0) {
+    i = run_length(row, row_bytes, 0);
+    put_run(0, i + 1);
+  } else {
+    const code& c = t.literal[0];
+    bw.put(c.bits, c.count);
+    sums.add(0);
+    last = 0;
+  }
+  while (i < row_bytes) {
+    const std::uint8_t b = row[i];
+    if (b == last) {
+      const std::size_t run = run_length(row + i, row_bytes - i, b);
+      put_run(b, run);
+      i += run;
+      continue;
+    }
+    const code& c = t.literal[b];
+    bw.put(c.bits, c.count);
+    sums.add(b);
+    last = b;
+    ++i;
+  }
+  writer.end(bw);
+  line = sums;
+  prev = last;
+}
+
 /// The zlib stream (RFC 1950) of the filtered image: each row prefixed by filter type 0.
 /// `pixel` is the match distance of the run-length coding: 1 for grey and palette rows (any
 /// repeated byte), 4 for RGBA (a repeated pixel).
 void deflate_rows(std::string& out,
-                  const std::uint8_t* rows,
+                  const row_source& rows,
                   std::size_t row_bytes,
-                  std::size_t stride,
                   int height,
                   std::size_t pixel) {
   const auto& t = tables();
   out.push_back(static_cast<char>(0x78));  // CM 8, 32 KiB window
   out.push_back(static_cast<char>(0x01));  // fastest, no dictionary; 0x7801 % 31 == 0
-  bit_writer bw(out);
-  bw.put(0b011, 3);                        // BFINAL 1, BTYPE 01 (fixed Huffman)
   const std::size_t line = row_bytes + 1;  // filter byte + row
+  // Flat images compress to a few percent of their raw size; this avoids most regrowth.
+  bit_writer bw(line * static_cast<std::size_t>(height) / 16U + 1024U);
+  bw.reserve(1);
+  bw.put(0b011, 3);  // BFINAL 1, BTYPE 01 (fixed Huffman)
   const code row_distance = distance_code(static_cast<unsigned>(std::min(line, window)));
-  const code one = distance_code(1);
-  uLong adler = adler32(0L, Z_NULL, 0);
-  uLong line_adler = 0;  // Adler-32 of the last line on its own: a repeated line reuses it
+  // A repeated line: a match per 258 bytes at most, under 4 bytes each.
+  const std::size_t repeat_bytes = (line / max_match + 2) * 4;
+  adler_sums adler;
+  // The last coded line's own sums (reduced), and how many lines since repeated it.
+  std::uint64_t line_s = 0;
+  std::uint64_t line_w = 0;
+  std::uint64_t repeats = 0;
   const Bytef zero = 0;
   int prev = -1;  // the last byte of the stream so far; -1 before the first
   std::vector<int> pixel_buf(pixel > 1 ? line + pixel : 0, -1);
+  const std::uint8_t* above = nullptr;
   for (int y = 0; y < height; ++y) {
-    const std::uint8_t* row = rows + static_cast<std::size_t>(y) * stride;
+    const std::uint8_t* row = rows(y);
     if (y > 0 && line >= min_match && line <= window &&
-        std::memcmp(row, row - stride, row_bytes) == 0) {
-      adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
+        (row == above || std::memcmp(row, above, row_bytes) == 0)) {
+      ++repeats;
+      bw.reserve(repeat_bytes);
       put_matches(bw, line, row_distance);  // the stream's last byte is unchanged
+      above = row;
       continue;
     }
-    line_adler = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
-    adler = adler32_combine(adler, line_adler, static_cast<z_off_t>(line));
-    if (pixel > 1) {
-      put_pixel_runs(bw, row, line, pixel, pixel_buf);
-      continue;
+    if (repeats > 0) {
+      adler.append(repeats, line, line_s, line_w);
+      repeats = 0;
     }
-    // Run-length coding over the filter byte and the row.
-    std::size_t i = 0;
-    const auto at = [row](std::size_t k) -> int { return k == 0 ? 0 : row[k - 1]; };
-    while (i < line) {
-      const int b = at(i);
-      if (b == prev) {
-        std::size_t run = 1;
-        while (i + run < line && at(i + run) == b) {
-          ++run;
-        }
-        if (run >= min_match) {
-          put_matches(bw, run, one);
-        } else {
-          for (std::size_t k = 0; k < run; ++k) {
-            const code& c = t.literal[static_cast<std::size_t>(b)];
-            bw.put(c.bits, c.count);
-          }
-        }
-        i += run;
-        continue;
+    above = row;
+    bw.reserve(worst_case_bytes(line));
+    if (pixel == 1 && line <= max_summed_line) {
+      line_sums sums;
+      put_byte_runs(bw, row, row_bytes, prev, sums);
+      line_s = sums.s % adler_sums::base;
+      line_w = sums.w % adler_sums::base;
+    } else {
+      if (pixel > 1) {
+        put_pixel_runs(bw, row, line, pixel, pixel_buf);
+      } else {
+        line_sums ignored;
+        put_byte_runs(bw, row, row_bytes, prev, ignored);
       }
-      const code& c = t.literal[static_cast<std::size_t>(b)];
-      bw.put(c.bits, c.count);
-      prev = b;
-      ++i;
+      // zlib's Adler-32 of the line from 1: a = 1 + s, b = n + w.
+      const uLong whole = adler32(adler32(1L, &zero, 1), row, static_cast<uInt>(row_bytes));
+      line_s = ((whole & 0xffffU) + adler_sums::base - 1) % adler_sums::base;
+      line_w = ((whole >> 16U) + adler_sums::base - line % adler_sums::base) % adler_sums::base;
     }
+    adler.append(1, line, line_s, line_w);
+  }
+  if (repeats > 0) {
+    adler.append(repeats, line, line_s, line_w);
   }
   bw.put(t.end_of_block.bits, t.end_of_block.count);
-  bw.flush();
+  bw.finish(out);
+  const std::uint32_t sum = adler.value();
   for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((adler >> shift) & 0xffU));
+    out.push_back(static_cast<char>((sum >> shift) & 0xffU));
   }
 }
 
@@ -306,10 +474,9 @@ void put_chunk(std::string& out, const char (&type)[5], Fill&& fill) {
 }
 
 struct encode_params {
-  const std::uint8_t* pixels;
+  row_source rows;
   int width;
   int height;
-  std::size_t stride;
   int bit_depth;
   int color_type;  ///< 0 grey, 3 palette, 6 RGBA
   std::span<const rgb8> palette;
@@ -328,6 +495,27 @@ void check_geometry(
   if (pixels == nullptr || width <= 0 || height <= 0 ||
       stride < (static_cast<std::size_t>(width) * static_cast<std::size_t>(bit_depth) + 7U) / 8U) {
     throw std::invalid_argument("png encode: invalid image geometry");
+  }
+}
+
+void check_rows(const packed_rows& image) {
+  const auto height = static_cast<int>(std::min<std::size_t>(image.rows.size(), 0x7fffffff));
+  check_geometry(image.rows.empty() ? nullptr : image.rows.front(),
+                 image.width,
+                 height,
+                 (static_cast<std::size_t>(std::max(image.width, 0)) *
+                      static_cast<std::size_t>(std::max(image.bit_depth, 0)) +
+                  7U) /
+                     8U,
+                 image.bit_depth);
+  if (std::find(image.rows.begin(), image.rows.end(), nullptr) != image.rows.end()) {
+    throw std::invalid_argument("png encode: invalid image geometry");
+  }
+}
+
+void check_palette(std::span<const rgb8> palette, int bit_depth) {
+  if (palette.empty() || palette.size() > (std::size_t{1} << static_cast<unsigned>(bit_depth))) {
+    throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
   }
 }
 
@@ -354,7 +542,7 @@ std::string encode(const encode_params& p) {
     });
   }
   put_chunk(out, "IDAT", [&p, row_bytes](std::string& o) {
-    deflate_rows(o, p.pixels, row_bytes, p.stride, p.height, p.color_type == 6 ? 4U : 1U);
+    deflate_rows(o, p.rows, row_bytes, p.height, p.color_type == 6 ? 4U : 1U);
   });
   put_chunk(out, "IEND", [](std::string&) {});
   return out;
@@ -453,7 +641,17 @@ png_decode_result fail(std::string reason) {
 std::string encode_grey(
     const std::uint8_t* rows, int width, int height, std::size_t stride, int bit_depth) {
   check_geometry(rows, width, height, stride, bit_depth);
-  return encode(encode_params{rows, width, height, stride, bit_depth, 0, {}});
+  return encode(encode_params{{rows, stride, nullptr}, width, height, bit_depth, 0, {}});
+}
+
+std::string encode_grey(const packed_rows& image) {
+  check_rows(image);
+  return encode(encode_params{{nullptr, 0, image.rows.data()},
+                              image.width,
+                              static_cast<int>(image.rows.size()),
+                              image.bit_depth,
+                              0,
+                              {}});
 }
 
 std::string encode_palette(const std::uint8_t* rows,
@@ -463,10 +661,19 @@ std::string encode_palette(const std::uint8_t* rows,
                            int bit_depth,
                            std::span<const rgb8> palette) {
   check_geometry(rows, width, height, stride, bit_depth);
-  if (palette.empty() || palette.size() > (std::size_t{1} << static_cast<unsigned>(bit_depth))) {
-    throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
-  }
-  return encode(encode_params{rows, width, height, stride, bit_depth, 3, palette});
+  check_palette(palette, bit_depth);
+  return encode(encode_params{{rows, stride, nullptr}, width, height, bit_depth, 3, palette});
+}
+
+std::string encode_palette(const packed_rows& image, std::span<const rgb8> palette) {
+  check_rows(image);
+  check_palette(palette, image.bit_depth);
+  return encode(encode_params{{nullptr, 0, image.rows.data()},
+                              image.width,
+                              static_cast<int>(image.rows.size()),
+                              image.bit_depth,
+                              3,
+                              palette});
 }
 
 std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride) {
@@ -474,7 +681,7 @@ std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::
       stride < static_cast<std::size_t>(width) * 4U) {
     throw std::invalid_argument("png encode: invalid image geometry");
   }
-  return encode(encode_params{pixels, width, height, stride, 8, 6, {}});
+  return encode(encode_params{{pixels, stride, nullptr}, width, height, 8, 6, {}});
 }
 
 std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride) {

@@ -66,6 +66,20 @@ std::string encode_palette(const std::uint8_t* rows,
                            int bit_depth,
                            std::span<const rgb8> palette);
 
+/// A packed image given as one pointer per row, each row packed as encode_grey describes (at
+/// `bit_depth` 1, 2, 4 or 8). Rows may share a pointer: a row with the same pointer as the row
+/// above is coded as a repeat without comparing bytes (a drawn image's background rows).
+struct packed_rows {
+  std::span<const std::uint8_t* const> rows;  ///< top to bottom; the height is rows.size()
+  int width = 0;
+  int bit_depth = 8;
+};
+
+/// encode_grey and encode_palette from row pointers; the same bytes as from a buffer holding
+/// the same rows. Throw like them, and for a null row.
+std::string encode_grey(const packed_rows& image);
+std::string encode_palette(const packed_rows& image, std::span<const rgb8> palette);
+
 /// RGBA PNG (colour type 6, 8 bits per sample, straight alpha): four bytes per pixel, rows
 /// `stride` bytes apart. Throws like encode_grey.
 std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride);

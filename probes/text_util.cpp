@@ -344,12 +344,18 @@ const unsigned char* base64_bytes_of(std::string_view s) {
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+  std::string out;
+  base64_append(out, bytes);
+  return out;
+}
+
+void base64_append(std::string& out, std::string_view bytes) {
+  const std::size_t at = out.size();
+  out.resize(at + 4 * ((bytes.size() + 2) / 3) + 1);  // EVP_EncodeBlock adds a NUL
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at),
                                 base64_bytes_of(bytes),
                                 static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  out.resize(at + static_cast<std::size_t>(n));
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

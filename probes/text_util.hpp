@@ -75,6 +75,8 @@ bool all_digits(std::string_view s) noexcept;
 
 /// Standard base64 with padding (RFC 4648), via OpenSSL.
 std::string base64_encode(std::string_view bytes);
+/// The same, appended to `out` (no string of its own: a data URL is built in place).
+void base64_append(std::string& out, std::string_view bytes);
 /// Decodes padded standard base64; nullopt for any other input.
 std::optional<std::string> base64_decode(std::string_view text);
 

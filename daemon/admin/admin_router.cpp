@@ -36,6 +36,25 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
+/// Calls `f(name, value)` with each raw `name=value` pair of a query (empty pairs skipped; no
+/// `=`: an empty value) until it returns false.
+template <typename F>
+void for_each_query_pair(std::string_view q, F f) {
+  while (!q.empty()) {
+    const auto amp = q.find('&');
+    const auto pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    const auto eq = pair.find('=');
+    if (!f(pair.substr(0, eq),
+           eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1))) {
+      return;
+    }
+  }
+}
+
 bool is_param(std::string_view segment) noexcept {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -122,22 +141,31 @@ std::string_view admin_request::param(std::string_view name) const {
 }
 
 std::optional<std::string> admin_request::query_param(std::string_view name) const {
-  std::string_view q = query;
-  while (!q.empty()) {
-    const auto amp = q.find('&');
-    const auto pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    const auto eq = pair.find('=');
-    const auto key = percent_decode(pair.substr(0, eq), true);
-    if (!key || *key != name) {
-      continue;
+  std::optional<std::string> found;
+  for_each_query_pair(query, [&found, name](std::string_view key, std::string_view value) {
+    if (percent_decode(key, true) != name) {
+      return true;
     }
-    if (eq == std::string_view::npos) {
-      return std::string{};
+    found = percent_decode(value, true);
+    return false;
+  });
+  return found;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> admin_request::query_params()
+    const {
+  std::vector<std::pair<std::string, std::string>> out;
+  bool valid = true;
+  for_each_query_pair(query, [&out, &valid](std::string_view key, std::string_view value) {
+    auto k = percent_decode(key, true);
+    auto v = percent_decode(value, true);
+    valid = k && v;
+    if (valid) {
+      out.emplace_back(std::move(*k), std::move(*v));
     }
-    return percent_decode(pair.substr(eq + 1), true);
-  }
-  return std::nullopt;
+    return valid;
+  });
+  return valid ? std::optional(std::move(out)) : std::nullopt;
 }
 
 admin_response text_response(http::status status, std::string body, std::string_view content_type) {

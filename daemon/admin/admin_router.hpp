@@ -46,6 +46,11 @@ struct admin_request {
   /// First decoded query parameter of that name (`+` is a space), or nullopt when absent or when
   /// its encoding is invalid.
   [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+  /// Every query parameter, decoded (`+` is a space), in request order, repeats included; a
+  /// name without `=` has an empty value. nullopt when any name or value has an invalid
+  /// encoding (see percent_decode).
+  [[nodiscard]] std::optional<std::vector<std::pair<std::string, std::string>>> query_params()
+      const;
 };
 
 using sync_admin_handler = std::function<admin_response(const admin_request&)>;

@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "daemon/admin/admin_writer.hpp"
+#include "daemon/admin/gzip_stream.hpp"
 #include "probes/logging.hpp"
 
 namespace visionwatch {
@@ -38,6 +39,16 @@ constexpr std::size_t buffer_slack = std::size_t{16} * 1024;
 constexpr std::size_t read_chunk = 4096;
 
 bool is_safe_method(http::verb v) noexcept { return v == http::verb::get || v == http::verb::head; }
+
+/// Whether the request's Accept-Encoding fields (all of them) accept gzip.
+bool accepts_gzip(const http::request<http::string_body>& request) {
+  std::string joined;
+  const auto [first, last] = request.equal_range(http::field::accept_encoding);
+  for (auto it = first; it != last; ++it) {
+    joined.append(it->value().data(), it->value().size()).push_back(',');
+  }
+  return visionwatch::accepts_gzip(joined);
+}
 
 std::array<unsigned char, EVP_MAX_MD_SIZE> sha256(std::string_view data, unsigned& size) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -335,6 +346,7 @@ net::awaitable<bool> serve_request(admin_server_state& st,
 
   const bool client_keep_alive = parser.get().keep_alive();
   request.message = parser.release();
+  const bool gzip = accepts_gzip(request.message);
   const std::string method(request.message.method_string());
   const std::string path = request.path;
   unsigned status = 0;
@@ -350,7 +362,8 @@ net::awaitable<bool> serve_request(admin_server_state& st,
     }
     const bool keep = client_keep_alive && !st.stopping;
     status = streamed.next ? streamed.head.result_int() : 500;
-    stay_open = co_await write_streamed(st, conn, std::move(streamed), version, head, keep);
+    stay_open =
+        co_await write_streamed(st, conn, std::move(streamed), version, head, keep, gzip);
   } else {
     auto res = co_await call_handler(*match.handler, std::move(request));
     const bool keep = client_keep_alive && !st.stopping;  // stop() may have come meanwhile
@@ -382,6 +395,11 @@ net::awaitable<void> run_connection(admin_state_ptr st, std::shared_ptr<admin_co
   // Cancellation after the grace period shows up as operation_aborted error codes (and as
   // exceptions inside handlers), not as an exception at every later co_await here.
   co_await net::this_coro::throw_if_cancelled(false);
+  // Responses go out in whole writes (a header, a body, a streamed piece): Nagle's algorithm
+  // would hold a short write behind the peer's delayed ACK (40 ms) instead, and a gzip-encoded
+  // /metrics is many short writes.
+  boost::system::error_code nodelay_ec;
+  conn->stream.socket().set_option(tcp::no_delay(true), nodelay_ec);
   const auto& o = st->options;
   beast::flat_buffer buffer(o.header_limit + buffer_slack);
   bool first = true;

@@ -7,10 +7,12 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 
+#include "daemon/admin/gzip_stream.hpp"
 #include "probes/logging.hpp"
 
 namespace visionwatch::detail {
@@ -71,8 +73,11 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
                                     streamed_response res,
                                     unsigned version,
                                     bool head,
-                                    bool keep_alive) {
+                                    bool keep_alive,
+                                    bool gzip) {
   std::string piece;
+  std::string compressed;  // one piece's gzip output, reused for every piece
+  std::optional<gzip_stream> zip;
   bool more = false;
   bool failed = false;
   try {
@@ -80,6 +85,12 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
       throw std::runtime_error("no body producer");
     }
     more = res.next(piece);
+    if (gzip) {
+      zip.emplace();
+      if (!more || !head) {  // a HEAD of a chunked body needs none of it
+        zip->write(piece, !more, compressed);
+      }
+    }
   } catch (const std::exception& e) {
     log_event(spdlog::level::err, "admin stream failed", {{"error", e.what()}});
     failed = true;
@@ -93,8 +104,15 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
                             false);
     co_return false;
   }
+  // The same URL answers in two encodings: a cache must key on Accept-Encoding.
+  res.head.set(http::field::vary, "Accept-Encoding");
+  if (zip) {
+    res.head.set(http::field::content_encoding, "gzip");
+  }
+  // From here on, the bytes to send of the current piece.
+  std::string& body = zip ? compressed : piece;
   if (!more) {  // it all fit in one piece: an ordinary response with Content-Length
-    res.head.body() = std::move(piece);
+    res.head.body() = std::move(body);
     const bool written =
         co_await write_response(st, conn, std::move(res.head), version, head, keep_alive);
     co_return written&& keep_alive;
@@ -114,15 +132,16 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
     co_return chunked&& keep_alive;
   }
   for (;;) {
-    if (!piece.empty()) {
+    // Never an empty chunk: that would be the last one. (deflate may emit nothing for a piece.)
+    if (!body.empty()) {
       conn.stream.expires_after(st.options.write_timeout);
       boost::system::error_code ec;
       if (chunked) {
         std::tie(ec, std::ignore) = co_await net::async_write(
-            conn.stream, http::make_chunk(net::buffer(piece)), use_nothrow);
+            conn.stream, http::make_chunk(net::buffer(body)), use_nothrow);
       } else {
         std::tie(ec, std::ignore) =
-            co_await net::async_write(conn.stream, net::buffer(piece), use_nothrow);
+            co_await net::async_write(conn.stream, net::buffer(body), use_nothrow);
       }
       if (ec) {
         co_return false;
@@ -132,8 +151,12 @@ net::awaitable<bool> write_streamed(admin_server_state& st,
       break;
     }
     piece.clear();
+    compressed.clear();
     try {
       more = res.next(piece);
+      if (zip) {
+        zip->write(piece, !more, compressed);
+      }
     } catch (const std::exception& e) {
       // Headers are out: all that can be done is to cut the body short, which the client sees
       // as a truncated response (no last chunk), never as a complete one.

@@ -23,13 +23,16 @@ net::awaitable<bool> write_response(admin_server_state& st,
 /// write deadline, so a reader that stalls is cut off while memory stays at one piece. A body
 /// that fits its first piece goes out with Content-Length, a longer one chunked (HTTP/1.1) or
 /// until close (HTTP/1.0); a producer that throws before anything is written becomes a 500.
-/// Returns false when the connection must be closed: a write failed, the producer threw, or the
-/// body was delimited by closing.
+/// With `gzip` (the client accepts it) the body is gzip-compressed piece by piece
+/// (Content-Encoding: gzip); either way the response says `Vary: Accept-Encoding`. Returns
+/// false when the connection must be closed: a write failed, the producer threw, or the body
+/// was delimited by closing.
 net::awaitable<bool> write_streamed(admin_server_state& st,
                                     admin_connection& conn,
                                     streamed_response res,
                                     unsigned version,
                                     bool head,
-                                    bool keep_alive);
+                                    bool keep_alive,
+                                    bool gzip);
 
 }  // namespace visionwatch::detail

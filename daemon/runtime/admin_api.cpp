@@ -14,6 +14,22 @@ namespace {
 /// Size of one streamed piece of /metrics.
 constexpr std::size_t metrics_piece_bytes = std::size_t{256} * 1024;
 
+/// A 200 with JSON the status writer wrote as text (json_response would parse nothing but
+/// dump a tree; these documents are written straight).
+admin_response json_text_response(std::string body) {
+  body += '\n';
+  return text_response(http::status::ok, std::move(body), "application/json");
+}
+
+/// The route list's query (GET /api/v1/routes and GET /), or why it is refused.
+route_query_result route_query_of(const admin_request& req) {
+  const auto params = req.query_params();
+  if (!params) {
+    return {std::nullopt, "invalid percent-encoding in the query"};
+  }
+  return parse_route_query(*params);
+}
+
 }  // namespace
 
 std::vector<admin_endpoint> service::admin_api() {
@@ -41,22 +57,29 @@ std::vector<admin_endpoint> service::admin_api() {
          return stopping_ ? text_response(http::status::service_unavailable, "stopping\n")
                           : text_response(http::status::ok, "ready\n");
        }},
+      // One page of routes: a pass over every route's key, views of the page's routes only.
       {http::verb::get,
        "/api/v1/routes",
-       [this](const admin_request&) {
-         return json_response(http::status::ok, status_json(snapshot()));
+       [this](const admin_request& req) {
+         const auto q = route_query_of(req);
+         if (!q.query) {
+           return error_response(http::status::bad_request, q.error);
+         }
+         return json_text_response(status_json_text(status_page(*q.query)));
        }},
       {http::verb::get,
        "/api/v1/routes/{name}",
        [this](const admin_request& req) {
-         const auto view = snapshot();
-         for (const auto& r : view.routes) {
-           if (r.route == req.param("name")) {
-             return json_response(http::status::ok, route_json(r));
-           }
+         if (!req.query.empty()) {
+           return error_response(http::status::bad_request,
+                                 "this endpoint takes no query parameters");
          }
-         return error_response(http::status::not_found,
-                               "no route named '" + std::string(req.param("name")) + "'");
+         const auto view = route_view_of(req.param("name"));
+         if (!view) {
+           return error_response(http::status::not_found,
+                                 "no route named '" + std::string(req.param("name")) + "'");
+         }
+         return json_text_response(route_json_text(*view));
        }},
       {http::verb::post,
        "/api/v1/routes/{name}/probe",
@@ -104,9 +127,14 @@ std::vector<admin_endpoint> service::admin_api() {
        }},
       {http::verb::get,
        "/",
-       [this](const admin_request&) {
+       [this](const admin_request& req) {
+         const auto q = route_query_of(req);
+         if (!q.query) {
+           return text_response(
+               http::status::bad_request, status_error_html(q.error), "text/html; charset=utf-8");
+         }
          return text_response(
-             http::status::ok, status_html(snapshot()), "text/html; charset=utf-8");
+             http::status::ok, status_html(status_page(*q.query)), "text/html; charset=utf-8");
        }},
       {http::verb::get,
        "/media/*",

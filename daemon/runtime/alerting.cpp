@@ -365,6 +365,15 @@ bool alerting::on_probe(const probe_result& r, const window_figures& f) {
   return !events.empty();
 }
 
+namespace {
+
+/// Pending: not firing, but counting failed evaluations toward the rule's threshold.
+bool counting(const rule_status& s) noexcept {
+  return s.state != alert_state::firing && s.bad_streak > 0;
+}
+
+}  // namespace
+
 std::vector<alert_view> alerting::views(std::string_view route) const {
   std::vector<alert_view> out;
   const auto* engine = router_->route(route);
@@ -377,10 +386,30 @@ std::vector<alert_view> alerting::views(std::string_view route) const {
     v.rule = std::string(to_string(s.kind));
     v.state = std::string(to_string(s.state));
     v.silenced = silenced;
+    v.pending = counting(s);
     if (s.state == alert_state::firing) {
       v.since = s.starts_at;
     }
     out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::unordered_map<std::string_view, alert_level> alerting::levels() const {
+  std::unordered_map<std::string_view, alert_level> out;
+  const auto now = wall_clock::now();
+  for (const auto& [route, engine] : router_->routes()) {
+    bool firing = false;
+    bool pending = false;
+    engine.for_each_status([&firing, &pending](const rule_status& s) {
+      firing = firing || s.state == alert_state::firing;
+      pending = pending || counting(s);
+    });
+    if (firing || pending) {
+      out.emplace(
+          route,
+          alert_level_of(firing, pending, firing && router_->silences().is_silenced(route, now)));
+    }
   }
   return out;
 }

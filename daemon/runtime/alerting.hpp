@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -62,6 +63,10 @@ class alerting {
   void refresh_alertmanager();
   /// Rule states of a route for the status page and /api/v1/routes.
   [[nodiscard]] std::vector<alert_view> views(std::string_view route) const;
+  /// The alert level of every route whose alerts are not at rest (firing, pending or
+  /// silenced; the others are inactive), by name, without building views: what the status page
+  /// filters every route on. The names point into the rules, valid until the next apply().
+  [[nodiscard]] std::unordered_map<std::string_view, alert_level> levels() const;
 
   /// Copies delivery counters and queue depths into the metrics (before each scrape).
   void sync_metrics();

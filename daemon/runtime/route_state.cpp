@@ -185,6 +185,11 @@ void route_state::record(const probe_result& r) {
   }
   cost_.add(r.cost_usd);
   if (recent_.size() < recent_limit_) {
+    if (recent_.size() == recent_.capacity()) {
+      // Doubling up to the limit, not past it: 20 results in a capacity of 32 would waste
+      // 2.3 KiB per route once the ring is full.
+      recent_.reserve(std::min(std::max<std::size_t>(2 * recent_.capacity(), 1), recent_limit_));
+    }
     recent_.push_back(stored_result::from(r));
   } else {
     recent_[recent_next_] = stored_result::from(r);
@@ -217,7 +222,11 @@ std::optional<probe_result> route_state::last_control() const {
 }
 
 bool route_state::record_baseline(const probe_result& r) {
-  last_control_ = std::make_unique<stored_result>(stored_result::from(r));
+  if (last_control_) {
+    *last_control_ = stored_result::from(r);
+  } else {
+    last_control_ = std::make_unique<stored_result>(stored_result::from(r));
+  }
   auto& b = baselines_[static_cast<std::size_t>(form_of(r.shape))];
   b.attempted = r.started_at;
   if (!r.success() || !r.tokens.prompt_tokens) {
@@ -329,5 +338,16 @@ window_figures route_state::figures() const {
 }
 
 std::uint64_t route_state::silent_in_window() const { return count_flag(flags_, silent_bit); }
+
+std::optional<route_state::last_brief> route_state::last_probe_brief() const noexcept {
+  if (recent_size_ == 0) {
+    return std::nullopt;
+  }
+  const auto& r = recent_[(recent_next_ + recent_limit_ - 1) % recent_limit_];
+  return last_brief{
+      r.result,
+      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(r.started)),
+      r.latency};
+}
 
 }  // namespace visionwatch

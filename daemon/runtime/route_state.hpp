@@ -76,6 +76,14 @@ class route_state {
   /// The newest image probe, if any.
   [[nodiscard]] std::optional<probe_result> last() const;
   [[nodiscard]] std::optional<probe_result> last_control() const;
+  /// The newest image probe's outcome, start and latency, without rebuilding the result: what
+  /// the status page filters and sorts every route on (daemon/runtime/status_pages.cpp).
+  struct last_brief {
+    outcome result = outcome::ok;
+    std::chrono::system_clock::time_point started_at{};
+    double latency_seconds = 0;
+  };
+  [[nodiscard]] std::optional<last_brief> last_probe_brief() const noexcept;
 
   [[nodiscard]] window_figures figures() const;
   [[nodiscard]] std::uint64_t silent_in_window() const;

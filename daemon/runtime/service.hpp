@@ -3,7 +3,8 @@
 /// metrics, the admin server and the probe coroutines, all on one io_context thread. Used by
 /// `visionwatch run` and `visionwatch demo`.
 ///
-/// Lifecycle: start() (listen, READY=1) → probes run on schedule → SIGHUP or POST /-/reload apply
+/// Lifecycle: start() (listen, READY=1; the state file is read by the first handler the
+/// io_context runs) → probes run on schedule → SIGHUP or POST /-/reload apply
 /// a new configuration as a transaction (prepare everything, then swap; any failure leaves the
 /// old one running, unchanged) → SIGTERM or SIGINT stop scheduling and refuse reloads, let
 /// in-flight probes finish within the grace period (probes cut off after it are not recorded),
@@ -17,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,6 +77,10 @@ class service {
   [[nodiscard]] unsigned short admin_port() const;
   [[nodiscard]] std::string admin_url() const;
   [[nodiscard]] const metrics& metrics_registry() const noexcept { return *metrics_; }
+  /// Records `r` as a finished image probe of `route` (its name is set) along the path a
+  /// scheduled probe takes: route state, metrics, alerts, budget, retry mode. Benchmarks and
+  /// tests fill a fleet's history with it. False for a route this instance does not have.
+  bool record_result(std::string_view route, probe_result r);
 
  private:
   struct gateway_entry;
@@ -82,6 +88,9 @@ class service {
 
   struct resources;
 
+  /// Reads the state file into the running service (alert state, pending notifications,
+  /// baselines, today's spend): the first handler after start().
+  void restore_state();
   void build_admin();
   /// The admin HTTP API, one table of (method, pattern, handler): admin_api.cpp.
   std::vector<admin_endpoint> admin_api();
@@ -106,11 +115,26 @@ class service {
   /// A probe (or control request) of `shape` for the route, with the baseline of its form.
   probe_job make_job(route_entry& r, probe_shape shape) const;
   net::awaitable<void> probe_task(scheduler_core::route_id id, bool baseline, probe_job job);
+  /// A scheduled probe's end: records it (unless shutdown cut it off) and frees its slot.
+  void finish_probe(scheduler_core::route_id id, const std::string& route, probe_result r);
   /// Records a result; a failed probe of a route with several shapes gets its shape named in
   /// its reason first (shape_reason). Returns the result as recorded.
   probe_result on_result(scheduler_core::route_id id, probe_result r);
   net::awaitable<admin_response> probe_now(admin_request req);
-  [[nodiscard]] status_view snapshot() const;
+  // What /api/v1/routes and the status page show (status_pages.cpp): the instance's figures
+  // without routes; each route's key (cheap: built for every route a query filters) and view
+  // (built only for the routes a page shows).
+  [[nodiscard]] status_view status_header() const;
+  /// `alerts`: alerting::levels(), read once per request.
+  [[nodiscard]] route_key key_of(
+      const route_entry& e,
+      std::chrono::system_clock::time_point now,
+      const std::unordered_map<std::string_view, alert_level>& alerts) const;
+  [[nodiscard]] route_view view_of(const route_entry& e,
+                                   std::chrono::system_clock::time_point now) const;
+  /// One page of `q`: one pass over every route's key, then views of the page's routes.
+  [[nodiscard]] status_view status_page(const route_query& q) const;
+  [[nodiscard]] std::optional<route_view> route_view_of(std::string_view name) const;
   void task_done();
   void save_state();
   net::awaitable<void> upkeep_loop();
@@ -142,6 +166,7 @@ class service {
   std::uint64_t nonce_ = 0;
   std::chrono::system_clock::time_point started_at_;
   bool started_ = false;
+  bool state_restored_ = false;  ///< restore_state() ran: save_state() may write
   bool stopping_ = false;
   bool last_reload_ok_ = true;
   /// Set when shutdown cancels the probes still running: their results are not results.

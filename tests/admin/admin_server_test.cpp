@@ -16,10 +16,12 @@
 
 #include "tests/admin/admin_test_endpoints.hpp"
 #include "tests/support/admin_server_runner.hpp"
+#include "tests/support/gunzip.hpp"
 #include "tests/support/raw_http_client.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
+using namespace std::string_view_literals;
 using visionwatch::test::admin_server_runner;
 using visionwatch::test::raw_connection;
 using visionwatch::test::raw_response;
@@ -61,6 +63,19 @@ std::optional<raw_response> exchange(unsigned short port, const std::string& byt
   return c.read_response(answer_timeout);
 }
 
+/// The streamed body of /stream below: 40 pieces of 1,000 bytes each.
+std::string streamed_body() {
+  std::string body;
+  for (int i = 0; i < 40; ++i) {
+    body.append(1000, static_cast<char>('a' + i % 26));
+  }
+  return body;
+}
+
+/// test_router() with two streamed endpoints: /stream (streamed_body(), counting the pieces it
+/// makes in `pieces_served`) and /small (one piece).
+admin_router streaming_router(std::shared_ptr<std::atomic<int>> pieces_served);
+
 admin_router test_router() {
   admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
@@ -80,6 +95,26 @@ admin_router test_router() {
     throw std::runtime_error("handler bug");
   });
   return r;
+}
+
+admin_router streaming_router(std::shared_ptr<std::atomic<int>> pieces_served) {
+  admin_router router = test_router();
+  router.add_stream(http::verb::get, "/stream", [pieces_served](const admin_request&) {
+    auto n = std::make_shared<int>(0);
+    return streamed_response{text_response(http::status::ok, {}, "text/plain; version=0.0.4"),
+                             [n, pieces_served](std::string& out) {
+                               out.append(1000, static_cast<char>('a' + *n % 26));
+                               ++*pieces_served;
+                               return ++*n < 40;
+                             }};
+  });
+  router.add_stream(http::verb::get, "/small", [](const admin_request&) {
+    return streamed_response{text_response(http::status::ok, {}), [](std::string& out) {
+                               out += "all in one\n";
+                               return false;
+                             }};
+  });
+  return router;
 }
 
 /// An async handler that sets `started`, waits `delay` on the server's io_context, then answers
@@ -594,24 +629,8 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a streamed body goes out chunked - whole - and the connection stays usable") {
-    // 40 pieces of 1,000 bytes each; the body is their concatenation.
     auto pieces_served = std::make_shared<std::atomic<int>>(0);
-    admin_router router = test_router();
-    router.add_stream(http::verb::get, "/stream", [pieces_served](const admin_request&) {
-      auto n = std::make_shared<int>(0);
-      return streamed_response{text_response(http::status::ok, {}, "text/plain; version=0.0.4"),
-                               [n, pieces_served](std::string& out) {
-                                 out.append(1000, static_cast<char>('a' + *n % 26));
-                                 ++*pieces_served;
-                                 return ++*n < 40;
-                               }};
-    });
-    router.add_stream(http::verb::get, "/small", [](const admin_request&) {
-      return streamed_response{text_response(http::status::ok, {}), [](std::string& out) {
-                                 out += "all in one\n";
-                                 return false;
-                               }};
-    });
+    admin_router router = streaming_router(pieces_served);
     router.add_stream(http::verb::get, "/breaks", [](const admin_request&) {
       auto n = std::make_shared<int>(0);
       return streamed_response{text_response(http::status::ok, {}), [n](std::string& out) {
@@ -623,10 +642,7 @@ TEST_SUITE("integration") {
                                }};
     });
     admin_server_runner r(test_options(), std::move(router));
-    std::string expected;
-    for (int i = 0; i < 40; ++i) {
-      expected.append(1000, static_cast<char>('a' + i % 26));
-    }
+    const std::string expected = streamed_body();
 
     raw_connection c("127.0.0.1", r.port());
     c.send(request("GET", "/stream"));
@@ -676,6 +692,70 @@ TEST_SUITE("integration") {
     const auto after = exchange(r.port(), request("GET", "/small"));
     REQUIRE(after);
     CHECK(after->status == 200);
+  }
+
+  TEST_CASE("a client that accepts gzip gets a streamed body gzip-compressed - others as it is") {
+    auto pieces_served = std::make_shared<std::atomic<int>>(0);
+    admin_server_runner r(test_options(), streaming_router(pieces_served));
+    const std::string expected = streamed_body();
+    constexpr std::string_view accept = "Accept-Encoding: gzip\r\n";
+
+    // Chunked: pieces compressed as they come; the chunks inflate to the whole body.
+    raw_connection c("127.0.0.1", r.port());
+    c.send(request("GET", "/stream", accept));
+    const auto zipped = c.read_response(answer_timeout);
+    REQUIRE(zipped);
+    CHECK(zipped->status == 200);
+    CHECK(zipped->header("content-encoding") == "gzip");
+    CHECK(zipped->header("vary") == "Accept-Encoding");
+    CHECK(zipped->header("transfer-encoding") == "chunked");
+    CHECK(zipped->header("content-type") == "text/plain; version=0.0.4");
+    CHECK(zipped->body.size() < expected.size() / 10);
+    CHECK(visionwatch::test::gunzip(zipped->body) == expected);
+
+    // One piece: an ordinary response, its Content-Length the compressed size. Same connection.
+    c.send(request("GET", "/small", "Accept-Encoding: deflate, gzip;q=0.8\r\n"));
+    const auto small = c.read_response(answer_timeout);
+    REQUIRE(small);
+    CHECK(small->header("content-encoding") == "gzip");
+    CHECK(small->header("content-length") == std::to_string(small->body.size()));
+    CHECK(small->chunks == 0);
+    CHECK(visionwatch::test::gunzip(small->body) == "all in one\n");
+
+    // HEAD: the GET's headers, no body; the connection carries on.
+    c.send(request("HEAD", "/small", accept));
+    const auto head_small = c.read_response(answer_timeout, true);
+    REQUIRE(head_small);
+    CHECK(head_small->header("content-encoding") == "gzip");
+    CHECK(head_small->header("content-length") == small->header("content-length"));
+    CHECK(head_small->body.empty());
+    c.send(request("HEAD", "/stream", accept));
+    const auto head_stream = c.read_response(answer_timeout, true);
+    REQUIRE(head_stream);
+    CHECK(head_stream->header("content-encoding") == "gzip");
+    CHECK(head_stream->header("vary") == "Accept-Encoding");
+    CHECK(head_stream->header("transfer-encoding") == "chunked");
+    CHECK(head_stream->body.empty());
+
+    // Without Accept-Encoding, or with gzip refused: identity, and still Vary.
+    for (const std::string_view headers : {std::string_view{}, "Accept-Encoding: gzip;q=0\r\n"sv,
+                                           "Accept-Encoding: br\r\n"sv}) {
+      CAPTURE(headers);
+      c.send(request("GET", "/stream", headers));
+      const auto plain = c.read_response(answer_timeout);
+      REQUIRE(plain);
+      CHECK(plain->header("content-encoding").empty());
+      CHECK(plain->header("vary") == "Accept-Encoding");
+      CHECK(plain->body == expected);
+    }
+
+    // HTTP/1.0: compressed, and delimited by the close.
+    raw_connection old("127.0.0.1", r.port());
+    old.send("GET /stream HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n");
+    const auto res10 = old.read_response(answer_timeout);
+    REQUIRE(res10);
+    CHECK(res10->header("content-encoding") == "gzip");
+    CHECK(visionwatch::test::gunzip(res10->body) == expected);
   }
 
   TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {

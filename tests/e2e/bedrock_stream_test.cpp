@@ -24,7 +24,7 @@ constexpr const char* secret_key = "VWSTREAMSECRET/K7MDENG+bPxRfiCYEXAMPLE1";
 /// The demo gateway's first-token delays (demo.hpp): every model, and vision-slow-first-token.
 constexpr double first_token_delay = 0.250;
 constexpr double slow_first_token_delay = 1.500;
-/// The bound: TTFT within 50 ms of the server's first-token delay.
+/// The bound: TTFT within 50 ms of the server's first-token delay (after the first byte).
 constexpr double ttft_slack = 0.050;
 
 /// One Bedrock gateway streaming by default; max_concurrency 1 so the sim (one thread) never
@@ -48,12 +48,23 @@ std::string config_yaml(const std::string& base_url) {
          "challenge: {kind: shape}}\n";
 }
 
+/// The sim sends the head and messageStart at once and the first text `delay` later: from the
+/// first response byte, the measured first token is the sim's delay plus our reading of one
+/// frame. Timed from the first byte (not from the start) so that the connection's set-up, which
+/// a loaded machine stretches, is not counted against the measurement.
 void check_ttft(const json& probe, double delay) {
-  REQUIRE(probe.at("phases").at("first_token").is_number());
-  const double ttft = probe.at("phases").at("first_token").get<double>();
-  MESSAGE("Bedrock streamed TTFT " << ttft << " s against a sim delay of " << delay << " s");
+  const json& phases = probe.at("phases");
+  REQUIRE(phases.at("first_token").is_number());
+  const double ttft = phases.at("first_token").get<double>();
+  double before_first_byte = 0;
+  for (const char* p : {"dns", "connect", "tls", "send", "ttfb"}) {
+    before_first_byte += phases.at(p).get<double>();
+  }
+  MESSAGE("Bedrock streamed TTFT " << ttft << " s (" << ttft - before_first_byte
+                                   << " s after the first byte) against a sim delay of " << delay
+                                   << " s");
   CHECK(ttft >= delay);
-  CHECK(ttft <= delay + ttft_slack);
+  CHECK(ttft - before_first_byte <= delay + ttft_slack);
   CHECK(ttft <= probe.at("latency_seconds").get<double>());
 }
 

@@ -505,6 +505,32 @@ TEST_SUITE("unit") {
     }
   }
 
+  TEST_CASE("a route's alert series are one per rule in rule name order and follow each change") {
+    metrics m({}, "0.1.0", "abc");
+    m.add_route(route_a);
+    m.add_route(route_b);
+    for (const char* rule : {"success_ratio", "route_down", "silent_failure"}) {
+      CHECK(m.set_alert_firing(route_a.route, rule, false));
+    }
+    CHECK(m.set_alert_firing(route_b.route, "route_down", true));
+    CHECK(m.set_alert_firing(route_a.route, "route_down", true));
+    CHECK(m.set_alert_firing(route_a.route, "success_ratio", true));
+    CHECK(m.set_alert_firing(route_a.route, "success_ratio", false));
+    const auto e = parse(m.render());
+    const auto a = e.find("visionwatch_alerts_firing", {{"route", route_a.route}});
+    REQUIRE(a.size() == 3);
+    CHECK(a[0].labels.at("rule") == "route_down");
+    CHECK(a[0].value == 1);
+    CHECK(a[1].labels.at("rule") == "silent_failure");
+    CHECK(a[1].value == 0);
+    CHECK(a[2].labels.at("rule") == "success_ratio");
+    CHECK(a[2].value == 0);
+    const auto b = e.find("visionwatch_alerts_firing", {{"route", route_b.route}});
+    REQUIRE(b.size() == 1);
+    CHECK(b[0].labels.at("rule") == "route_down");
+    CHECK(b[0].value == 1);
+  }
+
   TEST_CASE("render_piece pieces concatenate to render - and stay valid across route changes") {
     metrics m({{"region", "eu"}}, "0.1.0", "abc");
     std::vector<route_labels> routes;

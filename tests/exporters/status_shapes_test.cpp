@@ -84,7 +84,7 @@ TEST_SUITE("unit") {
     CHECK(html.find("shape tools") != std::string::npos);
     CHECK(html.find("fails only with tools: no_image_claim") != std::string::npos);
     // The last probe (plain) passed, but the card shows the failing shape's colour.
-    CHECK(html.find("<section class=\"card silent\">") != std::string::npos);
+    CHECK(html.find("<tr class=\"route silent\">") != std::string::npos);
     CHECK(html.find("0 healthy · 1 silently failing") != std::string::npos);
     CHECK(html.find("0.0 % of 5") != std::string::npos);
     CHECK(html.find("(tools)") != std::string::npos);  // the dots name their shape
@@ -100,7 +100,7 @@ TEST_SUITE("unit") {
     CHECK(html.find("shape plain") == std::string::npos);
     CHECK(html.find("class=\"shapes\"") == std::string::npos);
     CHECK(html.find("(plain)") == std::string::npos);
-    CHECK(html.find("<section class=\"card ok\">") != std::string::npos);
+    CHECK(html.find("<tr class=\"route ok\">") != std::string::npos);
     // Without any shape list (a view built before shapes) the page is the same.
     auto bare = s;
     bare.routes[0].shapes.clear();
@@ -115,7 +115,7 @@ TEST_SUITE("unit") {
     r.recent.pop_back();
     r.shapes_summary.clear();
     const auto html = status_html(s);
-    CHECK(html.find("<section class=\"card ok\">") != std::string::npos);
+    CHECK(html.find("<tr class=\"route ok\">") != std::string::npos);
     CHECK(html.find("no probe yet") != std::string::npos);
     CHECK(status_json(s)["routes"][0]["shapes"][1]["outcome"].is_null());
   }

@@ -97,6 +97,41 @@ TEST_SUITE("unit") {
     CHECK(d.r.tokens.completion_tokens == 2043);
   }
 
+  TEST_CASE("Gemini: a functionCall chunk before the finishReason chunk makes the reply a tool call") {
+    // Gemini streams a function call as its own chunk; the last chunk only says STOP.
+    const std::string call = chunk(
+        {{"candidates",
+          json::array({{{"content",
+                         {{"role", "model"},
+                          {"parts",
+                           json::array({{{"functionCall",
+                                          {{"name", "get_current_time"}, {"args", json::object()}}}}})}}}}})},
+         {"usageMetadata", {{"promptTokenCount", 300}}}});
+    const std::string stop = chunk(
+        {{"candidates",
+          json::array({{{"content", {{"role", "model"}, {"parts", json::array({{{"text", ""}}})}}},
+                        {"finishReason", "STOP"}}})},
+         {"usageMetadata", {{"promptTokenCount", 300}, {"candidatesTokenCount", 5}}}});
+    for (const std::size_t piece : {std::size_t{0}, std::size_t{1}}) {
+      const auto d = vt::decode_stream(flavour, call + stop, piece);
+      CHECK(d.r.stream_error.empty());
+      CHECK(d.r.text.empty());
+      CHECK(d.r.finish_reason == "tool_calls");
+      // The stream goes on to its last chunk: the usage is the last chunk's.
+      CHECK(d.r.tokens.completion_tokens == 5);
+    }
+    // A call and STOP in one chunk read the same.
+    const auto one = vt::decode_stream(
+        flavour,
+        chunk({{"candidates",
+                json::array({{{"content",
+                               {{"parts",
+                                 json::array({{{"functionCall", {{"name", "get_current_time"}}}}})}}},
+                              {"finishReason", "STOP"}}})}}));
+    CHECK(one.r.stream_error.empty());
+    CHECK(one.r.finish_reason == "tool_calls");
+  }
+
   TEST_CASE("the Gemini stream decodes the same at every split") {
     vt::check_every_split(flavour, image_stream());
     vt::check_every_split(flavour, single_chunk_stream());

@@ -179,6 +179,50 @@ TEST_SUITE("unit") {
     CHECK_THROWS_AS(encode_rgba(two.data(), 2, 1, 7), std::invalid_argument);
   }
 
+  TEST_CASE("rows given by pointer encode to the bytes of a buffer holding them") {
+    // A band of varied rows between background rows that share one pointer, as a drawn
+    // challenge hands them over: the same PNG as from one buffer, grey and palette alike.
+    seeded_rng rng(20260301);
+    const int w = 37;  // 4 bits: 19 bytes a row, the last byte half used
+    const std::size_t row_bytes = 19;
+    const int h = 40;
+    std::vector<std::uint8_t> buffer(row_bytes * h, 0x77);
+    for (int y = 12; y < 25; ++y) {
+      for (std::size_t x = 0; x < row_bytes; ++x) {
+        buffer[static_cast<std::size_t>(y) * row_bytes + x] =
+            static_cast<std::uint8_t>(rng.uniform_int(0, 3) == 0 ? rng.uniform_int(0, 255) : 0x77);
+      }
+    }
+    const std::vector<std::uint8_t> background(row_bytes, 0x77);
+    std::vector<const std::uint8_t*> pointers;
+    for (int y = 0; y < h; ++y) {
+      pointers.push_back(y >= 12 && y < 25 ? buffer.data() + static_cast<std::size_t>(y) * row_bytes
+                                           : background.data());
+    }
+    const packed_rows packed{pointers, w, 4};
+    CHECK(encode_grey(packed) == encode_grey(buffer.data(), w, h, row_bytes, 4));
+    std::vector<rgb8> palette;
+    for (int i = 0; i < 16; ++i) {
+      palette.push_back(
+          rgb8{static_cast<std::uint8_t>(i * 16), 40, static_cast<std::uint8_t>(255 - i)});
+    }
+    CHECK(encode_palette(packed, palette) ==
+          encode_palette(buffer.data(), w, h, row_bytes, 4, palette));
+  }
+
+  TEST_CASE("rows given by pointer refuse a null row and impossible geometry") {
+    const std::vector<std::uint8_t> row(4, 0);
+    const std::vector<const std::uint8_t*> with_null = {row.data(), nullptr};
+    CHECK_THROWS_AS(encode_grey(packed_rows{with_null, 8, 4}), std::invalid_argument);
+    const std::vector<const std::uint8_t*> none;
+    CHECK_THROWS_AS(encode_grey(packed_rows{none, 8, 4}), std::invalid_argument);
+    const std::vector<const std::uint8_t*> one = {row.data()};
+    CHECK_THROWS_AS(encode_grey(packed_rows{one, 0, 4}), std::invalid_argument);
+    CHECK_THROWS_AS(encode_grey(packed_rows{one, 8, 3}), std::invalid_argument);
+    CHECK_THROWS_AS(encode_palette(packed_rows{one, 8, 4}, std::span<const rgb8>{}),
+                    std::invalid_argument);
+  }
+
   TEST_CASE("a flat image compresses to a few bytes per row") {
     // 512 x 512 background at 4 bits: every row after the first is one back-reference split in
     // two matches (257 bytes), about 3 bytes; with libpng + zlib level 1 this was about 1.2 kB.

@@ -89,4 +89,15 @@ TEST_SUITE("unit") {
     CHECK_FALSE(base64_decode("Z=g=").has_value());
     CHECK_FALSE(base64_decode("Zg-_").has_value());
   }
+
+  TEST_CASE("base64_append encodes after what the string already holds") {
+    std::string url = "data:image/png;base64,";
+    base64_append(url, "alice:s:cret");
+    CHECK(url == "data:image/png;base64,YWxpY2U6czpjcmV0");
+    base64_append(url, "f");
+    CHECK(url == "data:image/png;base64,YWxpY2U6czpjcmV0Zg==");
+    std::string empty;
+    base64_append(empty, "");
+    CHECK(empty.empty());
+  }
 }
