@@ -61,6 +61,7 @@ std::optional<std::vector<std::string>> tesseract_all(const std::vector<std::str
   }
   const fs::path dir = pattern;
   std::vector<std::ofstream> lists;
+  lists.reserve(tesseract_processes);
   for (int p = 0; p < tesseract_processes; ++p) {
     lists.emplace_back(dir / ("list" + std::to_string(p) + ".txt"));
   }

@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <memory>
 #include <string>
@@ -280,7 +281,7 @@ double print_stages(const settings& s, std::uint16_t port) {
   job.sequence = 1;
   job.seed = 7;
   job.baseline_prompt_tokens = 280;
-  const probe_result result = run_on<probe_result>(io, [&] { return run_probe(job); });
+  const auto result = run_on<probe_result>(io, [&] { return run_probe(job); });
 
   // Metrics and route state: round the routes as the daemon does (their series are not all in
   // the cache).
@@ -463,7 +464,7 @@ settings parse_args(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const settings s = parse_args(argc, argv);
   rlimit nofile{};
   ::getrlimit(RLIMIT_NOFILE, &nofile);
@@ -486,4 +487,7 @@ int main(int argc, char** argv) {
   bench::stop_upstream(upstream);
   bench::remove_state_dir();
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "probe_cpu_bench: %s\n", e.what());
+  return 1;
 }

@@ -26,7 +26,7 @@ std::string expand(std::string_view t, std::string_view gateway, std::string_vie
   return out;
 }
 
-std::string mib(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+std::string mib(std::size_t bytes) { return std::to_string(bytes / (std::size_t{1024} * 1024)) + " MiB"; }
 
 const std::string settings_budget_hint =
     "more than " + mib(max_route_settings_bytes) +
