@@ -16,7 +16,6 @@
 using namespace visionwatch;
 using namespace visionwatch::config_testing;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 TEST_SUITE("unit") {
   TEST_CASE("stream defaults to false - is inherited from defaults and set per route") {
@@ -154,7 +153,7 @@ TEST_SUITE("unit") {
     CHECK(r1.checks.refusal_phrases.size() == default_refusal_phrases().size() + 1);
     CHECK(r1.price.input_per_million == 0.4);
     CHECK(r1.price.output_per_million == 2.0);
-    CHECK(r1.alerts.repeat_interval == seconds{3600});
+    CHECK(r1.alerts.repeat_interval == std::chrono::seconds{3600});
     const auto rule = [](const route_settings& s, alert_rule_kind k) {
       return *std::find_if(s.alerts.rules.begin(),
                            s.alerts.rules.end(),
