@@ -11,6 +11,7 @@
 #include "daemon/config/config.hpp"
 #include "probes/adapter.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -195,7 +196,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("custom probes need prompt and expect and a readable PNG or JPEG of at most 20 MiB") {
-    const auto dir = test::make_temp_dir("vw-img");
+    const test::scoped_temp_dir tmp("vw-img");
+    const auto& dir = tmp.path;
     write_file(dir, "ok.png", png_magic);
     write_file(dir, "ok.jpg", std::string("\xff\xd8\xff\xe0", 4) + "JFIF");
     write_file(dir, "fake.png", "GIF89a not a png");
@@ -252,7 +254,6 @@ TEST_SUITE("unit") {
               file + ":14: routes[6].challenge: image_url needs media: remote_url (the gateway "
                      "fetches the image)",
           });
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("remote_url media needs global.media_base_url for generated challenges") {
