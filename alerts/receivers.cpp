@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "alerts/webhook_signature.hpp"
+#include "probes/markup_escape.hpp"
 #include "probes/retry_after.hpp"
 #include "probes/utc_time.hpp"
 
@@ -29,26 +30,7 @@ std::string headline(const notification& note) {
 }
 
 // Slack mrkdwn treats &, < and > as control characters.
-std::string slack_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string slack_escape(std::string_view s) { return escape_markup(s, "&<>"); }
 
 std::string printable_excerpt(std::string_view body) {
   std::string out = truncate_utf8(body, 200);

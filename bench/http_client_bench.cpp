@@ -38,6 +38,25 @@ struct run_stats {
   double ttfb_sum = 0;
 };
 
+/// The benchmark's client options: the sim gateway is on loopback, no proxy from the
+/// environment.
+client_options client_options_for(bool keep_alive) {
+  client_options o;
+  o.use_env_proxy = false;
+  o.keep_alive = keep_alive;
+  return o;
+}
+
+/// One GET of `url` through `client`: "status N", or the transport error and its reason.
+net::awaitable<std::string> get_outcome(http_client* client, std::string url) {
+  http_request r;
+  r.method = "GET";
+  r.url = std::move(url);
+  const auto res = co_await client->send(r);
+  co_return res.ok() ? "status " + std::to_string(res.status)
+                     : std::string(to_string(*res.transport_error)) + ": " + res.reason;
+}
+
 /// `workers` coroutines, each with its own client, send requests back to back for `duration`
 /// or until `max_requests` were sent.
 run_stats run(std::string url,  // by value: the check counts the coroutine lambdas inside
@@ -47,9 +66,7 @@ run_stats run(std::string url,  // by value: the check counts the coroutine lamb
               std::size_t max_requests) {
   net::io_context ioc(1);
   run_stats stats;
-  client_options o;
-  o.use_env_proxy = false;
-  o.keep_alive = keep_alive;
+  const auto o = client_options_for(keep_alive);
   std::vector<std::unique_ptr<http_client>> clients;
   // Set just before run(): client construction is not part of the measurement.
   clock_type::time_point end;
@@ -124,21 +141,13 @@ int main() {  // NOLINT(bugprone-exception-escape): a benchmark; an error may en
   const long rss_before = proc_status_kib("VmRSS");
   const long hwm_before = proc_status_kib("VmHWM");
   net::io_context ioc;
-  client_options o;
-  o.use_env_proxy = false;
+  const auto o = client_options_for(false);
   http_client client(ioc.get_executor(), o);
-  http_request r;
-  r.method = "GET";
-  r.url = huge.base_url();
   std::string outcome_text;
-  net::co_spawn(ioc, client.send(r), [&](std::exception_ptr e, http_result res) {
-    if (e) {
-      outcome_text = "exception";
-      return;
-    }
-    outcome_text = res.ok() ? "status " + std::to_string(res.status)
-                            : std::string(to_string(*res.transport_error)) + ": " + res.reason;
-  });
+  net::co_spawn(
+      ioc, get_outcome(&client, huge.base_url()), [&](std::exception_ptr e, std::string text) {
+        outcome_text = e ? std::string("exception") : std::move(text);
+      });
   ioc.run();
   std::printf("\n200 MiB response body (cap %zu bytes): %s\n", o.body_limit, outcome_text.c_str());
   std::printf("VmRSS  before %7ld KiB  after %7ld KiB\n", rss_before, proc_status_kib("VmRSS"));

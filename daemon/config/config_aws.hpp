@@ -7,7 +7,6 @@
 /// Values never appear in a message.
 
 #include "daemon/config/config_document.hpp"
-#include "daemon/config/config_reader.hpp"
 
 namespace visionwatch::config_reading {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "daemon/config/config.hpp"
-#include "daemon/config/config_reader.hpp"
+#include "daemon/config/config_map_reader.hpp"
 
 namespace visionwatch::config_reading {
 

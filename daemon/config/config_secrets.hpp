@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/config/config_reader.hpp"
+#include "daemon/config/config_map_reader.hpp"
 
 namespace visionwatch::config_reading {
 

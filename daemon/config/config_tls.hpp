@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "daemon/config/config_reader.hpp"
+#include "daemon/config/config_map_reader.hpp"
 
 namespace visionwatch::config_reading {
 

@@ -17,9 +17,6 @@
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
-using visionwatch::test::admin_server_runner;
-using visionwatch::test::raw_connection;
-using visionwatch::test::raw_response;
 
 namespace {
 
@@ -66,7 +63,7 @@ constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 struct counted_server {
   counted_api api;
   std::string address;
-  admin_server_runner server;
+  test::admin_server_runner server;
   unsigned short port = server.port();
   std::string p = std::to_string(port);  ///< the port as text, for Host and Origin values
 
@@ -79,15 +76,15 @@ struct counted_server {
 
   /// One request on a fresh connection: `headers` are whole lines ("Name: v\r\n"), the Host
   /// line included, so each test says exactly what a client sent.
-  raw_response send(std::string_view method,
-                    std::string_view target,
-                    std::string_view headers,
-                    std::string_view body = "") const {
+  test::raw_response send(std::string_view method,
+                          std::string_view target,
+                          std::string_view headers,
+                          std::string_view body = "") const {
     std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
     r += headers;
     r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
     r += body;
-    raw_connection c(address, port);
+    test::raw_connection c(address, port);
     c.send(r);
     auto res = c.read_response(answer_timeout);
     if (!res) {

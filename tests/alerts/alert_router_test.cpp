@@ -32,7 +32,7 @@ struct sent_log {
   alert_router::deliver_function fn() {
     return [this](const std::string& r, const notification& n) { sent.emplace_back(r, n); };
   }
-  std::size_t count(std::string_view receiver, notification_kind kind) const {
+  [[nodiscard]] std::size_t count(std::string_view receiver, notification_kind kind) const {
     std::size_t n = 0;
     for (const auto& [r, note] : sent) {
       n += r == receiver && note.kind == kind ? 1 : 0;

@@ -38,7 +38,7 @@ delivery_policy policy(std::size_t capacity = 10) {
 }
 
 delivery_queue queue(std::size_t capacity = 10, double jitter = 1.0) {
-  return delivery_queue(policy(capacity), [jitter] { return jitter; });
+  return {policy(capacity), [jitter] { return jitter; }};
 }
 
 const delivery_verdict ok{delivery_status::delivered, std::nullopt, "HTTP 200"};
@@ -301,6 +301,7 @@ TEST_SUITE("unit") {
     CHECK(batch[0].note.kind == notification_kind::resolved);  // the latest state won
     CHECK(q.take_batch(s0).empty());                           // one request in flight
     std::vector<std::uint64_t> ids;
+    ids.reserve(batch.size());
     for (const auto& b : batch) {
       ids.push_back(b.id);
     }

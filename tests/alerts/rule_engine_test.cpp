@@ -64,7 +64,7 @@ struct driver {
     now += step;
     return engine.evaluate(r, f, now, silenced);
   }
-  alert_state state(std::size_t i = 0) const { return engine.statuses().at(i).state; }
+  [[nodiscard]] alert_state state(std::size_t i = 0) const { return engine.statuses().at(i).state; }
 };
 
 /// Feeds one probe of each of `outcomes` in turn; none may announce anything.

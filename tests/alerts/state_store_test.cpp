@@ -82,9 +82,9 @@ TEST_SUITE("unit") {
 
   TEST_CASE("a corrupt state file is set aside with a timestamped name and loading starts clean") {
     const auto dir = test::make_temp_dir("vw-state");
-    for (const std::string bad : {"{\"version\": 1, \"sections\": {\"a\": ",
+    for (const std::string bad : {R"({"version": 1, "sections": {"a": )",
                                   "[1, 2]",
-                                  "{\"version\": 99, \"sections\": {}}",
+                                  R"({"version": 99, "sections": {}})",
                                   "\xff\xfe garbage"}) {
       CAPTURE(bad);
       write(dir / "state.json", bad);

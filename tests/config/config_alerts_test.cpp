@@ -38,14 +38,14 @@ TEST_SUITE("unit") {
                            "        route_down: {threshold: 3, failure_threshold: 0}\n"
                            "        flapping: {}\n") ==
           std::vector<std::string>{
-              "config.yaml:10: routes[0].alerts.rules.success_ratio.threshold: \"1.5\" is out "
-              "of range (0..1)",
+              ("config.yaml:10: routes[0].alerts.rules.success_ratio.threshold: \"1.5\" is out "
+               "of range (0..1)"),
               "config.yaml:11: routes[0].alerts.rules.latency: latency needs a threshold",
               "config.yaml:12: routes[0].alerts.rules.route_down.threshold: unknown key",
-              "config.yaml:12: routes[0].alerts.rules.route_down.failure_threshold: \"0\" is out "
-              "of range (1..1000)",
-              "config.yaml:13: routes[0].alerts.rules.flapping: unknown alert rule (use "
-              "silent_failure, route_down, success_ratio, latency, cost)"});
+              ("config.yaml:12: routes[0].alerts.rules.route_down.failure_threshold: \"0\" is out "
+               "of range (1..1000)"),
+              ("config.yaml:13: routes[0].alerts.rules.flapping: unknown alert rule (use "
+               "silent_failure, route_down, success_ratio, latency, cost)")});
   }
 
   TEST_CASE("rule receivers must exist and description placeholders must be known") {

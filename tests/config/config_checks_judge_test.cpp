@@ -8,6 +8,7 @@
 
 #include "daemon/config/config.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -55,7 +56,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a custom expect.pattern is compiled once at load and shared by copies") {
-    const auto dir = test::make_temp_dir("vw-pattern");
+    const test::scoped_temp_dir tmp("vw-pattern");
+    const auto& dir = tmp.path;
     write_file(dir, "ok.png", png_magic);
     const auto file = write_file(dir,
                                  "c.yaml",
@@ -81,6 +83,5 @@ TEST_SUITE("unit") {
                                    "config.yaml:8: routes[0].challenge: a user-supplied probe "
                                    "(image_file or image_url) needs expect.pattern or "
                                    "expect.words"});
-    std::filesystem::remove_all(dir);
   }
 }

@@ -159,6 +159,7 @@ parsed parse(const std::string& text) {
 
 std::vector<std::string> lines_of(const std::vector<config_error>& errors) {
   std::vector<std::string> out;
+  out.reserve(errors.size());
   for (const auto& e : errors) {
     out.push_back(e.to_string());
   }
@@ -220,6 +221,7 @@ std::vector<sample> samples(const cf::field& f) {
       return {{"2030-01-01T00:00:00Z", true}, {"tomorrow", false}};
     case cf::value_type::choice: {
       std::vector<sample> out;
+      out.reserve(f.values.size() + 1);
       for (const auto v : f.values) {
         out.push_back({std::string(v), true});
       }

@@ -7,6 +7,7 @@
 
 #include "daemon/config/config.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_ca.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -27,7 +28,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("gateway headers and TLS and proxy settings reach client_options") {
-    const auto dir = test::make_temp_dir("vw-tls");
+    const test::scoped_temp_dir tmp("vw-tls");
+    const auto& dir = tmp.path;
     // A real CA: validation loads it as the TLS client will.
     write_file(dir, "ca.pem", test::read_file(test::test_certificates().ca_cert));
     // The same gateway with bad headers, then with good ones.
@@ -65,7 +67,6 @@ TEST_SUITE("unit") {
     CHECK(g.client.connect_timeout == milliseconds{2000});
     CHECK(g.client.body_limit == 512U * 1024);
     CHECK(g.max_concurrency == 9);
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("one gateway of each native flavour validates with its options and defaults") {
@@ -132,7 +133,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("bearer_token_file is read at load - exclusive with api_key and Authorization") {
-    const auto dir = test::make_temp_dir("vw-bearer");
+    const test::scoped_temp_dir tmp("vw-bearer");
+    const auto& dir = tmp.path;
     write_file(dir, "token", "  eyJhbGciOi.token-value-123\n");
     write_file(dir, "empty", "\n");
     write_file(dir, "two-lines", "abc-token\nHost: evil\n");
@@ -183,6 +185,5 @@ TEST_SUITE("unit") {
     for (const auto& m : messages) {
       CHECK(m.find("abc-token") == std::string::npos);
     }
-    std::filesystem::remove_all(dir);
   }
 }

@@ -20,13 +20,13 @@ TEST_SUITE("unit") {
                     "  - {name: pd, type: pagerduty}\n"                                 // 11
                     "  - {name: w, type: webhook, url: \"https://w/\", resend_interval: 1m}\n") ==
           std::vector<std::string>{
-              "config.yaml:9: receivers[0]: webhook receivers need url (or url_env, url_file, "
-              "url_credential)",
+              ("config.yaml:9: receivers[0]: webhook receivers need url (or url_env, url_file, "
+               "url_credential)"),
               "config.yaml:10: receivers[1].name: receiver \"a\" is already defined at line 9",
               "config.yaml:10: receivers[1].secret_env: environment variable X is not set",
               "config.yaml:10: receivers[1].secret_env: slack receivers take no secret",
-              "config.yaml:11: receivers[2]: pagerduty receivers need the routing key as "
-              "secret_env, secret_file or secret_credential",
+              ("config.yaml:11: receivers[2]: pagerduty receivers need the routing key as "
+               "secret_env, secret_file or secret_credential"),
               "config.yaml:12: receivers[3].resend_interval: only alertmanager receivers re-send"});
   }
 

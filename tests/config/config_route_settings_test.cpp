@@ -11,12 +11,12 @@
 #include "daemon/config/config.hpp"
 #include "probes/adapter.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
 using namespace visionwatch::config_testing;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 TEST_SUITE("unit") {
   TEST_CASE("stream defaults to false - is inherited from defaults and set per route") {
@@ -154,7 +154,7 @@ TEST_SUITE("unit") {
     CHECK(r1.checks.refusal_phrases.size() == default_refusal_phrases().size() + 1);
     CHECK(r1.price.input_per_million == 0.4);
     CHECK(r1.price.output_per_million == 2.0);
-    CHECK(r1.alerts.repeat_interval == seconds{3600});
+    CHECK(r1.alerts.repeat_interval == std::chrono::seconds{3600});
     const auto rule = [](const route_settings& s, alert_rule_kind k) {
       return *std::find_if(s.alerts.rules.begin(),
                            s.alerts.rules.end(),
@@ -196,7 +196,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("custom probes need prompt and expect and a readable PNG or JPEG of at most 20 MiB") {
-    const auto dir = test::make_temp_dir("vw-img");
+    const test::scoped_temp_dir tmp("vw-img");
+    const auto& dir = tmp.path;
     write_file(dir, "ok.png", png_magic);
     write_file(dir, "ok.jpg", std::string("\xff\xd8\xff\xe0", 4) + "JFIF");
     write_file(dir, "fake.png", "GIF89a not a png");
@@ -253,7 +254,6 @@ TEST_SUITE("unit") {
               file + ":14: routes[6].challenge: image_url needs media: remote_url (the gateway "
                      "fetches the image)",
           });
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("remote_url media needs global.media_base_url for generated challenges") {

@@ -6,6 +6,7 @@
 
 #include "daemon/config/config.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -26,7 +27,8 @@ TEST_SUITE("unit") {
 
   TEST_CASE(
       "secrets come from env or file or systemd credential with one trailing newline stripped") {
-    const auto dir = test::make_temp_dir("vw-secret");
+    const test::scoped_temp_dir tmp("vw-secret");
+    const auto& dir = tmp.path;
     write_file(dir, "key.txt", "file-key\n");
     write_file(dir, "hook", "whsec_abc\n\n");
     write_file(dir, "empty", "");
@@ -76,12 +78,12 @@ TEST_SUITE("unit") {
               file + ":7: gateways[5].api_key_file: cannot read " + dir.string() +
                   "/subdir: is a directory",
               file + ":8: gateways[6].api_key_file: cannot read /dev/null: not a regular file"});
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("secret values never appear in any error message") {
     const std::string secret = "sk-VWTESTSECRET-0123456789";
-    const auto dir = test::make_temp_dir("vw-leak");
+    const test::scoped_temp_dir tmp("vw-leak");
+    const auto& dir = tmp.path;
     write_file(dir, "key", secret + "\n");
     const auto env = env_of({{"LEAK", secret}, {"LEAK_URL", "https://user:" + secret + "@h/"}});
     const std::string yaml =
@@ -112,6 +114,5 @@ TEST_SUITE("unit") {
       CAPTURE(text);
       CHECK(text.find("VWTESTSECRET") == std::string::npos);
     }
-    std::filesystem::remove_all(dir);
   }
 }

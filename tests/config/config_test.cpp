@@ -11,6 +11,7 @@
 
 #include "daemon/config/config_document.hpp"
 #include "tests/config/config_test_support.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -77,7 +78,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the production example validates once its secrets exist") {
-    const auto dir = test::make_temp_dir("vw-prod");
+    const test::scoped_temp_dir tmp("vw-prod");
+    const auto& dir = tmp.path;
     write_file(dir, "admin-token", "admin-secret\n");
     write_file(dir, "openai-api-key", "sk-openai\r\n");
     write_file(dir, "pd-routing-key", "pd-key");
@@ -102,7 +104,6 @@ TEST_SUITE("unit") {
     CHECK(c.receivers[1].url == "https://hooks.slack.com/services/T/B/X");
     CHECK(c.receivers[2].secret == "pd-key");
     CHECK(c.receivers[2].url == "https://events.pagerduty.com/v2/enqueue");
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("error format is file:line: path: message and omits :line when unknown") {
@@ -190,10 +191,10 @@ TEST_SUITE("unit") {
     REQUIRE(r.errors.size() == 1);
     CHECK(r.errors[0].to_string() ==
           "/nonexistent/visionwatch.yaml: cannot read: No such file or directory");
-    const auto dir = test::make_temp_dir("vw-cfg");
+    const test::scoped_temp_dir tmp("vw-cfg");
+    const auto& dir = tmp.path;
     CHECK(load_config(dir.string(), no_env).errors.at(0).to_string() ==
           dir.string() + ": cannot read: is a directory");
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("enums: challenge kind and media and detail and receiver type and severity") {
@@ -382,7 +383,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a gateway CA file that is not PEM is an error of validate with its line") {
-    const auto dir = test::make_temp_dir("vw-pem");
+    const test::scoped_temp_dir tmp("vw-pem");
+    const auto& dir = tmp.path;
     const auto ca = write_file(dir, "ca.pem", "this is not a certificate\n");
     const auto errors = errors_of(
         "gateways:\n"                            // 1
@@ -409,7 +411,6 @@ TEST_SUITE("unit") {
     CHECK(errors[1] ==
           "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
           "least one CA certificate");
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("a proxy URL the client would refuse is an error of validate") {

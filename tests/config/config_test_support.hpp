@@ -43,6 +43,7 @@ inline const env_lookup no_env = env_of({});
 inline std::vector<std::string> errors_of(const std::string& yaml, const env_lookup& env = no_env) {
   const auto r = parse_config(yaml, "config.yaml", env);
   std::vector<std::string> out;
+  out.reserve(r.errors.size());
   for (const auto& e : r.errors) {
     out.push_back(e.to_string());
   }

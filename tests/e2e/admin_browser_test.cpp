@@ -68,15 +68,6 @@ struct browser_run {
   }
 };
 
-/// A temp dir removed on every path out of the test.
-struct scratch_dir {
-  std::filesystem::path path = vt::make_temp_dir("vw-e2e-browser");
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 }  // namespace
 
 TEST_SUITE("e2e") {
@@ -87,7 +78,7 @@ TEST_SUITE("e2e") {
 
     visionwatch::demo_gateway gw;
     gw.start();
-    const scratch_dir scratch;
+    const vt::scoped_temp_dir scratch("vw-e2e-browser");
     const auto& dir = scratch.path;
     const auto config = dir / "config.yaml";
     vt::write_text(config,

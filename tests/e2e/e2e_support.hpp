@@ -14,6 +14,7 @@
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
@@ -82,18 +83,6 @@ struct started_demo_gateway : demo_gateway {
                                 const std::string& api_key = {})
       : demo_gateway(period, std::move(keys), api_key) {
     start();
-  }
-};
-
-/// A temporary directory, removed with everything in it when it goes out of scope.
-struct scoped_temp_dir {
-  std::filesystem::path path;
-  explicit scoped_temp_dir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
-  scoped_temp_dir(const scoped_temp_dir&) = delete;
-  scoped_temp_dir& operator=(const scoped_temp_dir&) = delete;
-  ~scoped_temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
   }
 };
 

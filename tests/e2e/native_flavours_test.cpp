@@ -22,10 +22,9 @@
 
 namespace {
 
-namespace fs = std::filesystem;
+namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
 using namespace visionwatch;
-namespace vt = visionwatch::test;
 
 constexpr const char* gemini_key = "AIzaVWTESTSECRETgemini0123456789abcd";
 constexpr const char* access_key_id = "AKIAVWTESTEXAMPLE123";
@@ -77,7 +76,7 @@ std::string config_yaml(const std::string& base_url) {
 /// A directory for the configuration; check runs on it with every key in the environment.
 struct check_env {
   vt::scoped_temp_dir dir{"vw-native-e2e"};
-  fs::path config = dir.path / "visionwatch.yaml";
+  std::filesystem::path config = dir.path / "visionwatch.yaml";
 
   void write(const std::string& yaml) const { vt::write_text(config, yaml); }
   vt::process_result run_json(int probes) const {

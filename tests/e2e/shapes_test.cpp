@@ -27,7 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
-using nlohmann::json;
 using visionwatch::sim_behaviour;
 
 /// Model "drops-earlier" loses the image when the question refers to an earlier turn; every

@@ -91,14 +91,6 @@ std::string config_yaml(const std::string& base_url, const std::string& global =
   return y;
 }
 
-struct temp_dir {
-  std::filesystem::path path = vt::make_temp_dir("vw-stream-e2e");
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 const json* route_of(const json& j, const std::string& name) {
   for (const auto& r : j.at("routes")) {
     if (r.at("route") == name) {
@@ -113,7 +105,7 @@ const json* route_of(const json& j, const std::string& name) {
 TEST_SUITE("e2e") {
   TEST_CASE("check classifies streamed routes and measures time to first token") {
     streaming_gateway gw;
-    temp_dir dir;
+    const vt::scoped_temp_dir dir("vw-stream-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config, config_yaml(gw.base_url()));
     const auto r = vt::check_json(config, 2);
@@ -181,7 +173,7 @@ TEST_SUITE("e2e") {
 
   TEST_CASE("a slow first token shows in the daemon's metrics") {
     streaming_gateway gw;
-    temp_dir dir;
+    const vt::scoped_temp_dir dir("vw-stream-e2e");
     const auto config = dir.path / "visionwatch.yaml";
     vt::write_text(config,
                    config_yaml(gw.base_url(),

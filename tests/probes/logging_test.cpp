@@ -1,8 +1,6 @@
 #include "probes/logging.hpp"
 
 #include <doctest/doctest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -11,34 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/captured_log.hpp"
+
 using namespace visionwatch;
 
 namespace {
 
-/// Routes the default logger to a string for the test's life, in `format`; puts the previous
-/// logger back after.
-class captured_log {
- public:
-  explicit captured_log(std::string_view format, std::string_view level = "info")
-      : previous_(spdlog::default_logger()) {
-    setup_logging(level, format, std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-  }
-  captured_log(const captured_log&) = delete;
-  captured_log& operator=(const captured_log&) = delete;
-  ~captured_log() {
-    // Text mode again, then the previous logger; the registry lets go of ours and its sink.
-    setup_logging("info", "text", std::make_shared<spdlog::sinks::null_sink_mt>());
-    spdlog::set_default_logger(previous_);
-    if (previous_->name() != "visionwatch") {
-      spdlog::drop("visionwatch");
-    }
-  }
-  [[nodiscard]] std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using visionwatch::test::captured_log;
 
 /// The text after the timestamp and level of the first line ("2026-...Z info probe a=b").
 std::string message_of(const std::string& line) {

@@ -23,7 +23,6 @@
 #include "tests/support/test_paths.hpp"
 #include "tests/support/webhook_sink.hpp"
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 using namespace visionwatch;
@@ -40,7 +39,7 @@ struct setup {
         routes(std::move(names)),
         receivers(std::move(receivers_yaml)) {}
 
-  fs::path state_dir;
+  std::filesystem::path state_dir;
   std::vector<std::string> routes = {"vision-a"};
   std::string receivers;  ///< YAML list items under `receivers:`
   std::string silences;   ///< YAML list items under `silences:` (may be empty)

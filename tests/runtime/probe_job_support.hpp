@@ -1,7 +1,7 @@
 #pragma once
 /// The probe runner's tests (and the sim's multi-image and the bearer-token runner tests): a
 /// one-route configuration against a gateway URL, and one probe or control request of it run to
-/// completion on an io_context of its own.
+/// completion on an io_context of its own (its images published by a media server when asked).
 
 #include <doctest/doctest.h>
 
@@ -14,6 +14,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/media_store.hpp"
 #include "daemon/runtime/probe_runner.hpp"
+#include "tests/support/media_server.hpp"
 
 namespace visionwatch::test {
 
@@ -88,6 +89,18 @@ inline control_and_probe run_with_baseline(const std::shared_ptr<const config>& 
   }
   out.probe = run_one(false, cfg, seed, baseline);
   return out;
+}
+
+/// One image probe of a route whose images `media` publishes: `media: remote_url` is added to
+/// the challenge's `challenge_keys` and global.media_base_url points at the media server.
+inline probe_result run_with_remote_media(const media_server& media,
+                                          const std::string& base_url,
+                                          const std::string& challenge_keys,
+                                          std::uint64_t seed) {
+  const auto cfg = make_config(base_url,
+                               "challenge: {" + challenge_keys + ", media: remote_url}",
+                               "  media_base_url: \"" + media.base_url() + "\"\n");
+  return run_one(false, cfg, seed, std::nullopt, media.store());
 }
 
 }  // namespace visionwatch::test

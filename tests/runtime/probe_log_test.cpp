@@ -1,8 +1,6 @@
 #include "daemon/runtime/probe_log.hpp"
 
 #include <doctest/doctest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
@@ -11,32 +9,13 @@
 #include <string>
 
 #include "probes/logging.hpp"
+#include "tests/support/captured_log.hpp"
 
 using namespace visionwatch;
 
 namespace {
 
-/// Logs of `format` into a string while it lives; the previous logger is put back after.
-class captured_log {
- public:
-  explicit captured_log(std::string_view format) : previous_(spdlog::default_logger()) {
-    setup_logging("debug", format, std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-  }
-  captured_log(const captured_log&) = delete;
-  captured_log& operator=(const captured_log&) = delete;
-  ~captured_log() {
-    setup_logging("info", "text", std::make_shared<spdlog::sinks::null_sink_mt>());
-    spdlog::set_default_logger(previous_);
-    if (previous_->name() != "visionwatch") {
-      spdlog::drop("visionwatch");
-    }
-  }
-  [[nodiscard]] std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using visionwatch::test::captured_log;
 
 probe_result failed_probe() {
   probe_result r;
@@ -66,7 +45,7 @@ route_config route() {
 
 TEST_SUITE("unit") {
   TEST_CASE("the probe log line carries every field in its fixed order") {
-    const captured_log log("text");
+    const captured_log log("text", "debug");
     log_probe(failed_probe(), route());
     const std::string text = log.text();
     CHECK(text.find(" warning probe route=vision-1 model=gpt-4o-mini gateway=openrouter "
@@ -78,7 +57,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the probe log line in json mode has the same fields as strings") {
-    const captured_log log("json");
+    const captured_log log("json", "debug");
     probe_result r = failed_probe();
     r.phases.first_token = 0.25;
     log_probe(r, route());
@@ -93,7 +72,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a control request logs as baseline and a quiet probe at debug") {
-    const captured_log log("text");
+    const captured_log log("text", "debug");
     probe_result r = failed_probe();
     r.control = true;
     r.result = outcome::ok;

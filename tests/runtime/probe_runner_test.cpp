@@ -30,6 +30,7 @@ using vt::control_and_probe;
 using vt::make_config;
 using vt::run_one;
 using vt::run_with_baseline;
+using vt::run_with_remote_media;
 
 constexpr double input_price = 0.40;
 constexpr double output_price = 1.60;
@@ -376,10 +377,7 @@ TEST_SUITE("integration") {
   TEST_CASE("media remote_url publishes the image in the media store and the fake fetches it") {
     vt::media_server media_server;
     behaving_upstream up(sim_behaviour::healthy);
-    const auto cfg = make_config(up.base_url(),
-                                 "challenge: {kind: shape, media: remote_url}",
-                                 "  media_base_url: \"" + media_server.base_url() + "\"\n");
-    const auto r = run_one(false, cfg, 606, std::nullopt, media_server.store());
+    const auto r = run_with_remote_media(media_server, up.base_url(), "kind: shape", 606);
     CHECK(r.result == outcome::ok);
     CHECK(r.answer_excerpt == r.expected);
     CHECK(media_server.fetches() == 1);

@@ -28,7 +28,6 @@
 namespace {
 
 namespace vt = visionwatch::test;
-namespace net = boost::asio;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using visionwatch::outcome;

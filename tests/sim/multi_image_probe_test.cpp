@@ -25,6 +25,7 @@ namespace vt = visionwatch::test;
 using vt::behaving_upstream;
 using vt::make_config;
 using vt::run_one;
+using vt::run_with_remote_media;
 
 /// The baseline (control request), then one image probe measured against it.
 probe_result probe_with_baseline(const std::shared_ptr<const config>& cfg, std::uint64_t seed) {
@@ -118,10 +119,8 @@ TEST_SUITE("integration") {
   TEST_CASE("media remote_url serves every image of a multi-image probe") {
     vt::media_server media;
     behaving_upstream up(sim_behaviour::healthy);
-    const auto cfg = make_config(up.base_url(),
-                                 "challenge: {kind: color, images: 3, media: remote_url}",
-                                 "  media_base_url: \"" + media.base_url() + "\"\n");
-    const probe_result r = run_one(false, cfg, 77, std::nullopt, media.store());
+    const probe_result r =
+        run_with_remote_media(media, up.base_url(), "kind: color, images: 3", 77);
     CHECK(r.result == outcome::ok);
     CHECK(r.answer_excerpt == r.expected);
     CHECK(r.expected ==

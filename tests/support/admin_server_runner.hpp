@@ -23,7 +23,7 @@ class admin_server_runner {
   admin_server_runner(const admin_server_runner&) = delete;
   admin_server_runner& operator=(const admin_server_runner&) = delete;
 
-  unsigned short port() const noexcept { return port_; }
+  [[nodiscard]] unsigned short port() const noexcept { return port_; }
   /// A snapshot taken on the io thread.
   admin_server_stats stats();
   /// Runs admin_server::stop(grace) on the io thread and blocks until it returns.

@@ -22,7 +22,7 @@ struct raw_response {
   std::size_t chunks = 0;  ///< data chunks of a chunked body (0: not chunked)
 
   /// Header value by lower-case name, or empty.
-  std::string header(const std::string& lower_name) const;
+  [[nodiscard]] std::string header(const std::string& lower_name) const;
 };
 
 class raw_connection {
@@ -47,7 +47,7 @@ class raw_connection {
   /// True when the peer has closed (EOF/reset) by now, without waiting.
   bool closed_now();
   /// Bytes read but not yet consumed by read_response.
-  const std::string& pending() const noexcept { return buffer_; }
+  [[nodiscard]] const std::string& pending() const noexcept { return buffer_; }
 
  private:
   /// One recv with a deadline: >0 bytes, 0 on EOF/reset, -1 on timeout.

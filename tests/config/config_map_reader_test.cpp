@@ -1,6 +1,6 @@
 // map_reader against its field table: the table is the allow-list and gives the bounds; a read
 // of a key as another type than the table's is a bug; keys nobody looks up can be collected.
-#include "daemon/config/config_reader.hpp"
+#include "daemon/config/config_map_reader.hpp"
 
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
