@@ -346,7 +346,9 @@ net::awaitable<bool> serve_request(admin_server_state& st,
 
   const bool client_keep_alive = parser.get().keep_alive();
   request.message = parser.release();
-  const bool gzip = accepts_gzip(request.message);
+  // gzip does not pay on loopback (admin_server_options::gzip_loopback).
+  const bool gzip = accepts_gzip(request.message) &&
+                    (st.options.gzip_loopback || !conn.remote.address().is_loopback());
   const std::string method(request.message.method_string());
   const std::string path = request.path;
   unsigned status = 0;

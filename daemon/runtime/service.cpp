@@ -145,6 +145,7 @@ void service::build_admin() {
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
   opts.allowed_hosts = admin_host_entries(*cfg_);
+  opts.gzip_loopback = options_.gzip_loopback;
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
