@@ -236,12 +236,3 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
-
-int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "scheduler_bench: %s\n", e.what());
-    return 1;
-  }
-}

@@ -169,11 +169,15 @@ struct http_client::impl {
                                  const http_target& t,
                                  std::chrono::milliseconds budget,
                                  http_result& result);
+  /// The request's deadline and the budget it came from (for the reason of a timeout).
+  struct time_limit {
+    clock_type::time_point deadline;
+    std::chrono::milliseconds budget;
+  };
   net::awaitable<exchange_result> exchange(connection& c,
                                            http::request<http::string_body>& req,
                                            const http_target& t,
-                                           clock_type::time_point deadline,
-                                           std::chrono::milliseconds budget,
+                                           time_limit limit,
                                            body_sink* sink,
                                            phase_clock& clock,
                                            http_result& result);
@@ -361,11 +365,12 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     connection& c,
     http::request<http::string_body>& req,
     const http_target& t,
-    clock_type::time_point deadline,
-    std::chrono::milliseconds budget,
+    time_limit limit,
     body_sink* sink,
     phase_clock& clock,
     http_result& result) {
+  const auto deadline = limit.deadline;
+  const auto budget = limit.budget;
   exchange_result out;
   c.tcp().expires_at(deadline);
   auto on_error = [&](const error_code& ec, bool got_bytes) -> net::awaitable<void> {
@@ -420,7 +425,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   const bool head = req.method() == http::verb::head;
   if (sink != nullptr) {
     const auto streamed =
-        co_await read_streamed_response(c.stream, c.buffer, options, head, *sink, clock, result);
+        co_await read_streamed_response(c.stream, c.buffer, options, head, {*sink, clock, result});
     if (streamed.ec) {
       co_await on_error(streamed.ec, true);
       co_return out;
@@ -431,14 +436,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   }
   for (;;) {
     http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
-    // The parser rejects a Content-Length above the cap before the body reserves any memory,
-    // and counts chunked and close-delimited bodies as they arrive.
-    parser.body_limit(std::uint64_t{options.body_limit});
-    if (head) {
-      parser.skip(true);
-    }
+    limit_response_parser(parser, options, head);
     auto [ec, n] = co_await std::visit(
         [&](auto& s) { return http::async_read(s, c.buffer, parser, use_nothrow); }, c.stream);
     if (ec) {
@@ -446,18 +444,11 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
       co_return out;
     }
     auto& msg = parser.get();
-    const unsigned status = msg.result_int();
-    // Interim answers (100 Continue, 103 Early Hints) precede the real one.
-    if (status >= 100 && status < 200 && status != 101) {
+    if (!take_final_head(msg, result)) {
       continue;
     }
-    result.status = status;
-    result.headers.clear();
-    for (const auto& f : msg) {
-      result.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
-    }
     result.body = std::move(msg.body());
-    out.keep_alive = msg.keep_alive() && status != 101;
+    out.keep_alive = msg.keep_alive() && result.status != 101;
     out.done = true;
     co_return out;
   }
@@ -535,7 +526,7 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   if (options.keep_alive && idle && idle->key == key) {
     conn = std::move(idle);
     result.reused_connection = true;
-    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
+    ex = co_await exchange(*conn, req, *t, {deadline, budget}, request.sink, clock, result);
     if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
       // The server closed the idle connection before our request reached it: one fresh try.
       conn.reset();
@@ -555,7 +546,7 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
       clock.finish(result.phases);
       co_return result;
     }
-    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
+    ex = co_await exchange(*conn, req, *t, {deadline, budget}, request.sink, clock, result);
   }
   clock.finish(result.phases);
   if (!ex.done) {

@@ -365,7 +365,7 @@ net::awaitable<bool> serve_request(admin_server_state& st,
     const bool keep = client_keep_alive && !st.stopping;
     status = streamed.next ? streamed.head.result_int() : 500;
     stay_open =
-        co_await write_streamed(st, conn, std::move(streamed), version, head, keep, gzip);
+        co_await write_streamed(st, conn, std::move(streamed), {version, head, keep, gzip});
   } else {
     auto res = co_await call_handler(*match.handler, std::move(request));
     const bool keep = client_keep_alive && !st.stopping;  // stop() may have come meanwhile
