@@ -209,6 +209,10 @@ std::string render_template(std::string_view tmpl, const notification& note) {
 }
 
 rule_engine::rule_engine(route_identity identity, alert_rules_config rules)
+    : rule_engine(std::move(identity),
+                  std::make_shared<const alert_rules_config>(std::move(rules))) {}
+
+rule_engine::rule_engine(route_identity identity, std::shared_ptr<const alert_rules_config> rules)
     : identity_(std::move(identity)), rules_(std::move(rules)), slots_(make_slots(*rules_)) {}
 
 std::vector<rule_engine::slot> rule_engine::make_slots(const alert_rules_config& rules) {
