@@ -517,54 +517,65 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   req.body() = std::move(request.body);
   req.prepare_payload();
   req.keep_alive(options.keep_alive);
+  // `req` has its own copies now: a request waiting for its answer holds them once.
+  body_sink* const sink = request.sink;
+  request = http_request{};
 
   const std::string key = (t->https ? "https://" : "http://") + t->host_port + " via " +
                           (proxy ? proxy->display() : std::string("direct"));
 
+  // After a cancellation, asio would throw at our next co_await; outcomes are values here, so
+  // turn that off for the request and give the caller its own setting back at the one exit
+  // below (here rather than in a wrapper coroutine: a frame less for each request in flight).
+  const bool throw_before = co_await net::this_coro::throw_if_cancelled();
+  co_await net::this_coro::throw_if_cancelled(false);
   std::unique_ptr<connection> conn;
   exchange_result ex;
-  if (options.keep_alive && idle && idle->key == key) {
-    conn = std::move(idle);
-    result.reused_connection = true;
-    ex = co_await exchange(*conn, req, *t, {deadline, budget}, request.sink, clock, result);
-    if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
-      // The server closed the idle connection before our request reached it: one fresh try.
-      conn.reset();
-      result.transport_error.reset();
-      result.reason.clear();
-      result.reused_connection = false;
-    } else if (!ex.done) {
-      conn.reset();
-      clock.finish(result.phases);
-      co_return result;
+  do {  // `break` ends the request with `result` as it is
+    if (options.keep_alive && idle && idle->key == key) {
+      conn = std::move(idle);
+      result.reused_connection = true;
+      ex = co_await exchange(*conn, req, *t, {deadline, budget}, sink, clock, result);
+      if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
+        // The server closed the idle connection before our request reached it: one fresh try.
+        conn.reset();
+        result.transport_error.reset();
+        result.reason.clear();
+        result.reused_connection = false;
+      } else if (!ex.done) {
+        conn.reset();
+        clock.finish(result.phases);
+        break;
+      }
     }
-  }
-  if (!ex.done) {
-    conn = make_connection(t->https);
-    conn->key = key;
-    if (!co_await open(*conn, *t, proxy, deadline, budget, clock, result)) {
-      clock.finish(result.phases);
-      co_return result;
+    if (!ex.done) {
+      conn = make_connection(t->https);
+      conn->key = key;
+      if (!co_await open(*conn, *t, proxy, deadline, budget, clock, result)) {
+        clock.finish(result.phases);
+        break;
+      }
+      ex = co_await exchange(*conn, req, *t, {deadline, budget}, sink, clock, result);
     }
-    ex = co_await exchange(*conn, req, *t, {deadline, budget}, request.sink, clock, result);
-  }
-  clock.finish(result.phases);
-  if (!ex.done) {
-    co_return result;
-  }
-  if (proxy && !t->https && result.status == 407) {
-    // Only a proxy answers 407: the request never reached the gateway.
-    set_failure(result,
-                outcome::connect_error,
-                "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
-    result.body.clear();
-    co_return result;
-  }
-  if (options.keep_alive && ex.keep_alive && !idle) {
-    idle = std::move(conn);
-  } else {
-    co_await close_gracefully(*conn, deadline);
-  }
+    clock.finish(result.phases);
+    if (!ex.done) {
+      break;
+    }
+    if (proxy && !t->https && result.status == 407) {
+      // Only a proxy answers 407: the request never reached the gateway.
+      set_failure(result,
+                  outcome::connect_error,
+                  "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
+      result.body.clear();
+      break;
+    }
+    if (options.keep_alive && ex.keep_alive && !idle) {
+      idle = std::move(conn);
+    } else {
+      co_await close_gracefully(*conn, deadline);
+    }
+  } while (false);
+  co_await net::this_coro::throw_if_cancelled(throw_before);
   co_return result;
 }
 
@@ -574,13 +585,7 @@ http_client::http_client(net::any_io_executor executor, client_options options)
 http_client::~http_client() = default;
 
 net::awaitable<http_result> http_client::send(http_request request) {
-  // After a cancellation, asio would throw at our next co_await; outcomes are values here, so
-  // turn that off for the request and give the caller its own setting back.
-  const bool throw_before = co_await net::this_coro::throw_if_cancelled();
-  co_await net::this_coro::throw_if_cancelled(false);
-  auto result = co_await impl_->send(std::move(request));
-  co_await net::this_coro::throw_if_cancelled(throw_before);
-  co_return result;
+  return impl_->send(std::move(request));
 }
 
 const client_options& http_client::options() const noexcept { return impl_->options; }

@@ -273,19 +273,27 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   co_return finish_probe(p, job, http);
 }
 
-net::awaitable<probe_result> run_control(probe_job job) {
+prepared_probe prepare_control(const probe_job& job) {
   const auto& ch = job.route->settings.challenge;
-  probe_result r = start_result(job);
-  r.control = true;
+  prepared_probe p;
+  p.result = start_result(job);
+  p.result.control = true;
   // The same prompt and request form as the image probe of this form, so the difference in
   // prompt tokens is the image.
   std::string prompt = ch.custom() ? ch.prompt : question_for(ch.kind, std::max(1, ch.images));
   probe_request req = base_request(job, std::move(prompt));
   apply_shape(job.shape, req);
-  http_request http_req = build_request(job.gateway->api, req);
-  http_req.timeout = job.route->settings.timeout;
-  const std::string signature = request_signature(http_req);
-  const http_result http = co_await job.client->send(std::move(http_req));
+  p.sent_key = req.api_key;
+  p.request = build_request(job.gateway->api, req);
+  p.request.timeout = job.route->settings.timeout;
+  p.signature = request_signature(p.request);
+  return p;
+}
+
+namespace {
+
+probe_result finish_control(prepared_probe& p, const probe_job& job, const http_result& http) {
+  probe_result& r = p.result;
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
   const verdict v = judge_control(http, rep);
@@ -295,8 +303,16 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, job, req.api_key, signature);
-  co_return r;
+  redact_result(r, job, p.sent_key, p.signature);
+  return std::move(r);
+}
+
+}  // namespace
+
+net::awaitable<probe_result> run_control(probe_job job) {
+  prepared_probe p = prepare_control(job);  // as run_probe: little crosses the exchange
+  const http_result http = co_await job.client->send(std::move(p.request));
+  co_return finish_control(p, job, http);
 }
 
 }  // namespace visionwatch

@@ -66,6 +66,8 @@ struct prepared_probe {
 
 /// Draws and encodes the challenge and builds the request (run_probe's first half).
 prepared_probe prepare_probe(const probe_job& job);
+/// The control request's (run_control's first half; no image, no expectation).
+prepared_probe prepare_control(const probe_job& job);
 
 /// The image probe. Never throws for network or reply problems: they become the outcome.
 net::awaitable<probe_result> run_probe(probe_job job);
