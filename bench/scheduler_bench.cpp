@@ -94,6 +94,13 @@ void print(const figures& f) {
                 mib(f.rss_peak + f.rings_full_kib),
                 mb(f.rss_peak + f.rings_full_kib));
   }
+  if (!f.timeout_phases.empty()) {
+    std::string phases;
+    for (const auto& [phase, n] : f.timeout_phases) {
+      phases += " " + phase + "=" + std::to_string(n);
+    }
+    std::printf("  timeouts by the phase the deadline passed in:%s\n", phases.c_str());
+  }
   if (f.timeouts > 0 || f.peak_in_flight > 0) {
     std::printf("  %zu requests (image and control) timed out before the end, latency %.2f..%.2f s; peak %zu in flight at once, %.1f KiB RSS each above the start\n",
                 f.timeouts,

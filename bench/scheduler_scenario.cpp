@@ -189,6 +189,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(figures,
                                    gzip,
                                    scrapes,
                                    timeouts,
+                                   timeout_phases,
                                    min_latency,
                                    max_latency,
                                    peak_in_flight,
@@ -226,6 +227,10 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     }
     if (r.result == outcome::timeout && !stopping) {  // not the ones cancelled at the end
       ++f.timeouts;
+      const auto during = r.reason.find("during ");
+      ++f.timeout_phases[during == std::string::npos
+                             ? std::string("other")
+                             : r.reason.substr(during + 7, r.reason.find(' ', during + 7) - during - 7)];
       min_latency = std::min(min_latency, r.latency_seconds);
       f.max_latency = std::max(f.max_latency, r.latency_seconds);
     }

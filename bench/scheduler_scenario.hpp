@@ -47,6 +47,8 @@ struct figures {
   scrape gzip;
   std::size_t scrapes = 0;
   std::size_t timeouts = 0;  ///< requests that timed out before the end (hang)
+  /// Those by the phase their deadline passed in (connect: the gateway had not accepted yet).
+  std::map<std::string, std::size_t> timeout_phases;
   double min_latency = 0;
   double max_latency = 0;
   std::size_t peak_in_flight = 0;

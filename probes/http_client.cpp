@@ -389,6 +389,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     out.retryable = result.reused_connection && !got_bytes && ec != beast::error::timeout;
   };
 
+  const bool head = req.method() == http::verb::head;
   clock.enter(phase::send);
   auto [wec, wn] = co_await std::visit(
       [&](auto& s) { return http::async_write(s, req, use_nothrow); }, c.stream);
@@ -398,8 +399,11 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   }
   if (!result.reused_connection) {
     // Only a request on a reused idle connection is ever sent again (see send()); any other
-    // frees its body (the encoded image, most of a probe's memory) while it waits.
+    // frees its body (the encoded image, most of a probe's memory) and its header fields while
+    // it waits.
+    // (A swap, not an assignment: libstdc++ keeps the buffer of a string assigned an empty one.)
     std::string().swap(req.body());
+    req.clear();
   }
 
   clock.enter(phase::ttfb);
@@ -422,7 +426,6 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   }
 
   clock.enter(phase::transfer);
-  const bool head = req.method() == http::verb::head;
   if (sink != nullptr) {
     const auto streamed =
         co_await read_streamed_response(c.stream, c.buffer, options, head, {*sink, clock, result});
