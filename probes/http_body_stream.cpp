@@ -80,6 +80,31 @@ net::awaitable<streamed_read> read_streamed_response(any_http_stream& stream,
     co_return out;
   }
 }
+net::awaitable<streamed_read> read_whole_response(any_http_stream& stream,
+                                                  beast::flat_buffer& buffer,
+                                                  const client_options& options,
+                                                  bool head,
+                                                  http_result& result) {
+  streamed_read out;
+  for (;;) {
+    http::response_parser<http::string_body> parser;
+    limit_response_parser(parser, options, head);
+    auto [ec, n] = co_await std::visit(
+        [&](auto& s) { return http::async_read(s, buffer, parser, use_nothrow); }, stream);
+    if (ec) {
+      out.ec = ec;
+      co_return out;
+    }
+    auto& msg = parser.get();
+    if (!take_final_head(msg, result)) {
+      continue;
+    }
+    result.body = std::move(msg.body());
+    out.keep_alive = msg.keep_alive() && result.status != 101;
+    out.done = true;
+    co_return out;
+  }
+}
 // NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 
 }  // namespace visionwatch

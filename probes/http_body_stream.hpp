@@ -1,7 +1,8 @@
 #pragma once
 /// The http client's reading of a streamed response (http_request::sink set): the head, then
 /// the body piece by piece as it arrives, handed to the sink, with the same header cap, body cap
-/// and deadline as a whole-body read. Internal to probes/ (http_client.cpp calls it).
+/// and deadline as a whole-body read; and the whole-body read itself. Internal to probes/
+/// (http_client.cpp calls them).
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -76,6 +77,13 @@ net::awaitable<streamed_read> read_streamed_response(any_http_stream& stream,
                                                      const client_options& options,
                                                      bool head,
                                                      streamed_read_target to);
+/// Reads the final response (skipping 1xx interim ones) whole into `result`: status, headers
+/// and body, under the header and body caps; a failure comes back in `ec`.
+net::awaitable<streamed_read> read_whole_response(any_http_stream& stream,
+                                                  beast::flat_buffer& buffer,
+                                                  const client_options& options,
+                                                  bool head,
+                                                  http_result& result);
 // NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 
 }  // namespace visionwatch

@@ -426,35 +426,23 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   }
 
   clock.enter(phase::transfer);
+  // The response parsers live in frames of their own, made once the answer has begun: a
+  // request waiting for its first byte holds none. (No co_await inside ?: here: GCC 12
+  // destroys such a result twice.)
+  streamed_read read;
   if (sink != nullptr) {
-    const auto streamed =
-        co_await read_streamed_response(c.stream, c.buffer, options, head, {*sink, clock, result});
-    if (streamed.ec) {
-      co_await on_error(streamed.ec, true);
-      co_return out;
-    }
-    out.keep_alive = streamed.keep_alive;
-    out.done = true;
+    read = co_await read_streamed_response(
+        c.stream, c.buffer, options, head, {*sink, clock, result});
+  } else {
+    read = co_await read_whole_response(c.stream, c.buffer, options, head, result);
+  }
+  if (read.ec) {
+    co_await on_error(read.ec, true);
     co_return out;
   }
-  for (;;) {
-    http::response_parser<http::string_body> parser;
-    limit_response_parser(parser, options, head);
-    auto [ec, n] = co_await std::visit(
-        [&](auto& s) { return http::async_read(s, c.buffer, parser, use_nothrow); }, c.stream);
-    if (ec) {
-      co_await on_error(ec, true);
-      co_return out;
-    }
-    auto& msg = parser.get();
-    if (!take_final_head(msg, result)) {
-      continue;
-    }
-    result.body = std::move(msg.body());
-    out.keep_alive = msg.keep_alive() && result.status != 101;
-    out.done = true;
-    co_return out;
-  }
+  out.keep_alive = read.keep_alive;
+  out.done = true;
+  co_return out;
 }
 
 net::awaitable<void> http_client::impl::close_gracefully(connection& c,
