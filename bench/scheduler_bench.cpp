@@ -77,7 +77,7 @@ void print(const figures& f) {
               f.parse_ms,
               f.start_ms,
               f.lag.c_str());
-  std::printf("  /metrics (median of 3): without Accept-Encoding %.1f ms, %zu B (HTTP %d); asking for gzip as Prometheus does %.1f ms, %zu B (HTTP %d, Content-Encoding %s); %zu scrapes during the run\n",
+  std::printf("  /metrics (median of 5): without Accept-Encoding %.1f ms, %zu B (HTTP %d); asking for gzip as Prometheus does %.1f ms, %zu B (HTTP %d, Content-Encoding %s); %zu scrapes during the run\n",
               f.plain.ms,
               f.plain.bytes,
               f.plain.status,

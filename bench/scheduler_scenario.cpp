@@ -290,8 +290,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
         next += 15s;
       }
     }
-    f.plain = median_scrape(admin_port, false, 3);
-    f.gzip = median_scrape(admin_port, true, 3);
+    f.plain = median_scrape(admin_port, false, 5);
+    f.gzip = median_scrape(admin_port, true, 5);
     net::post(io, [&] {
       sampler.cancel();
       stopping = true;

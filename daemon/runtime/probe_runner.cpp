@@ -237,7 +237,7 @@ prepared_probe prepare_probe(const probe_job& job) {
 namespace {
 
 /// The verdict on the reply of a prepared probe (after the exchange).
-probe_result finish_probe(prepared_probe& p, const probe_job& job, const http_result& http) {
+probe_result judge_image(prepared_probe& p, const probe_job& job, const http_result& http) {
   if (job.media) {
     for (const auto& token : p.media_tokens) {
       job.media->remove(token);
@@ -270,7 +270,7 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   // plain functions, so 10,000 waiting probes do not each hold their locals.
   prepared_probe p = prepare_probe(job);
   const http_result http = co_await job.client->send(std::move(p.request));
-  co_return finish_probe(p, job, http);
+  co_return judge_prepared(p, job, http);
 }
 
 prepared_probe prepare_control(const probe_job& job) {
@@ -292,7 +292,9 @@ prepared_probe prepare_control(const probe_job& job) {
 
 namespace {
 
-probe_result finish_control(prepared_probe& p, const probe_job& job, const http_result& http) {
+probe_result judge_control_reply(prepared_probe& p,
+                                  const probe_job& job,
+                                  const http_result& http) {
   probe_result& r = p.result;
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
@@ -309,10 +311,14 @@ probe_result finish_control(prepared_probe& p, const probe_job& job, const http_
 
 }  // namespace
 
+probe_result judge_prepared(prepared_probe& p, const probe_job& job, const http_result& http) {
+  return p.result.control ? judge_control_reply(p, job, http) : judge_image(p, job, http);
+}
+
 net::awaitable<probe_result> run_control(probe_job job) {
   prepared_probe p = prepare_control(job);  // as run_probe: little crosses the exchange
   const http_result http = co_await job.client->send(std::move(p.request));
-  co_return finish_control(p, job, http);
+  co_return judge_prepared(p, job, http);
 }
 
 }  // namespace visionwatch

@@ -68,6 +68,8 @@ struct prepared_probe {
 prepared_probe prepare_probe(const probe_job& job);
 /// The control request's (run_control's first half; no image, no expectation).
 prepared_probe prepare_control(const probe_job& job);
+/// The second half of either: the verdict on the reply `http` to `p.request`, redacted.
+probe_result judge_prepared(prepared_probe& p, const probe_job& job, const http_result& http);
 
 /// The image probe. Never throws for network or reply problems: they become the outcome.
 net::awaitable<probe_result> run_probe(probe_job job);
