@@ -17,7 +17,7 @@
 // run, and over the second half, after start-up), RSS (peak sampled every 0.5 s, at the end of
 // the run, after the service stopped and after malloc_trim, and the high-water mark), malloc's
 // heap in use and free, scheduler lag p99 (the visionwatch_scheduler_lag_seconds histogram over
-// the second half), /metrics as curl sees it (median of three scrapes after the run, plain and
+// the second half), /metrics as curl sees it (median of five scrapes after the run, plain and
 // gzip), and what the recent-results rings add once full. Then every target next to its figure.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>

@@ -278,7 +278,7 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   sample();
   // Prometheus' part: a gzip scrape every 15 s from another process; the daemon serves it on
   // its io thread, so its cost is in the CPU figure. After the run, the figures for /metrics:
-  // three scrapes each way, probes still running.
+  // five scrapes each way, probes still running.
   std::atomic<bool> measured{false};
   std::thread scraper([&] {
     auto next = steady::now() + 15s;

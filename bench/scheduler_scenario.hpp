@@ -69,8 +69,8 @@ struct scenario {
   bool trace = false;  ///< print RSS, heap and probes in flight every 0.5 s
 };
 
-/// Runs the scenario in this process: `routes` routes of `model` for `duration`, then three
-/// plain and three gzip-asking scrapes, then stops the service.
+/// Runs the scenario in this process: `routes` routes of `model` for `duration`, then five
+/// plain and five gzip-asking scrapes, then stops the service.
 figures run_scenario(const scenario& s, std::uint16_t port);
 /// The same in a child process (its memory and CPU are then the scenario's alone).
 figures run_in_child(const scenario& s, std::uint16_t port);
