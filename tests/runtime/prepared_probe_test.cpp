@@ -26,12 +26,7 @@ TEST_SUITE("prepared probe") {
   TEST_CASE("a prepared digits probe holds its image only in the request body") {
     const auto cfg = test::make_config("http://127.0.0.1:9", "");
     net::io_context io;
-    probe_job job;
-    job.cfg = cfg;
-    job.route = &cfg->routes.at(0);
-    job.gateway = cfg->find_gateway(job.route->gateway);
-    job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
-    job.seed = 7;
+    const probe_job job = test::first_route_job(io, cfg, 7);
     prepared_probe p = prepare_probe(job);
     CHECK(p.request.body.find("base64,") != std::string::npos);
     CHECK(p.request.body.size() > 1000);  // the encoded PNG is in the body
