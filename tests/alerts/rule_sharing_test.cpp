@@ -27,7 +27,7 @@ alert_rules_config rules_with_threshold(int failures) {
   return rules;
 }
 
-TEST_SUITE("rule sharing") {
+TEST_SUITE("unit") {
   TEST_CASE("routes with equal rules share one copy and routes with other rules do not") {
     alert_router router({}, [](const std::string&, const notification&) {});
     router.set_route(id("a"), rules_with_threshold(2), test::t0);

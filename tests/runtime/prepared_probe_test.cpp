@@ -22,7 +22,7 @@ std::size_t held_besides_request(const prepared_probe& p) {
   return n;
 }
 
-TEST_SUITE("prepared probe") {
+TEST_SUITE("unit") {
   TEST_CASE("a prepared digits probe holds its image only in the request body") {
     const auto cfg = test::make_config("http://127.0.0.1:9", "");
     net::io_context io;
