@@ -85,9 +85,50 @@ void alert_router::refresh_alertmanager(const rule_engine& engine, wall_time now
   }
 }
 
+namespace {
+
+std::size_t hash_rules(const alert_rules_config& rules) {
+  std::size_t h = std::hash<long long>{}(rules.repeat_interval.count());
+  const auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  for (const auto& r : rules.rules) {
+    mix(static_cast<std::size_t>(r.kind));
+    mix(static_cast<std::size_t>(r.enabled));
+    mix(static_cast<std::size_t>(r.failure_threshold));
+    mix(static_cast<std::size_t>(r.success_threshold));
+    mix(std::hash<double>{}(r.threshold));
+    mix(std::hash<std::string>{}(r.severity));
+    mix(std::hash<std::string>{}(r.description));
+    for (const auto& name : r.receivers) {
+      mix(std::hash<std::string>{}(name));
+    }
+    mix(static_cast<std::size_t>(r.min_samples));
+    mix(static_cast<std::size_t>(r.metric));
+  }
+  return h;
+}
+
+}  // namespace
+
+std::shared_ptr<const alert_rules_config> alert_router::intern(alert_rules_config rules) {
+  if (rule_sets_.size() > 2 * engines_.size() + 16) {
+    std::erase_if(rule_sets_, [](const auto& entry) { return entry.second.use_count() == 1; });
+  }
+  const auto h = hash_rules(rules);
+  for (auto [it, end] = rule_sets_.equal_range(h); it != end; ++it) {
+    if (it->second->rules == rules.rules &&
+        it->second->repeat_interval == rules.repeat_interval) {
+      return it->second;
+    }
+  }
+  auto shared = std::make_shared<const alert_rules_config>(std::move(rules));
+  rule_sets_.emplace(h, shared);
+  return shared;
+}
+
 std::vector<alert_event> alert_router::set_route(route_identity identity,
-                                                 alert_rules_config rules,
+                                                 alert_rules_config rules_config,
                                                  wall_time now) {
+  auto rules = intern(std::move(rules_config));
   auto it = engines_.find(identity.route);
   if (it == engines_.end()) {
     auto name = identity.route;

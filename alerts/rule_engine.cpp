@@ -209,7 +209,11 @@ std::string render_template(std::string_view tmpl, const notification& note) {
 }
 
 rule_engine::rule_engine(route_identity identity, alert_rules_config rules)
-    : identity_(std::move(identity)), rules_(std::move(rules)), slots_(make_slots(rules_)) {}
+    : rule_engine(std::move(identity),
+                  std::make_shared<const alert_rules_config>(std::move(rules))) {}
+
+rule_engine::rule_engine(route_identity identity, std::shared_ptr<const alert_rules_config> rules)
+    : identity_(std::move(identity)), rules_(std::move(rules)), slots_(make_slots(*rules_)) {}
 
 std::vector<rule_engine::slot> rule_engine::make_slots(const alert_rules_config& rules) {
   std::vector<slot> slots;
@@ -220,8 +224,8 @@ std::vector<rule_engine::slot> rule_engine::make_slots(const alert_rules_config&
     // One rule per kind: a later duplicate replaces an earlier one (config validation rejects
     // duplicates; this keeps the engine well-defined regardless).
     auto same = std::find_if(
-        slots.begin(), slots.end(), [&](const slot& s) { return s.config.kind == c.kind; });
-    slot s{c, rule_status{}};
+        slots.begin(), slots.end(), [&](const slot& s) { return s.config->kind == c.kind; });
+    slot s{&c, rule_status{}};
     s.status.kind = c.kind;
     if (same != slots.end()) {
       *same = std::move(s);
@@ -238,19 +242,19 @@ notification rule_engine::make_note(const slot& s, notification_kind kind) const
   n.route = identity_.route;
   n.model = identity_.model;
   n.gateway = identity_.gateway;
-  n.rule = s.config.kind;
-  n.severity = s.config.severity;
+  n.rule = s.config->kind;
+  n.severity = s.config->severity;
   n.reason = s.status.reason;
   n.value = s.status.value;
-  n.threshold = consecutive_rule(s.config.kind) ? s.config.failure_threshold : s.config.threshold;
+  n.threshold = consecutive_rule(s.config->kind) ? s.config->failure_threshold : s.config->threshold;
   n.last_failure = last_failure_;
   n.starts_at = s.status.starts_at;
   n.ends_at = s.status.ends_at;
   n.status_url = identity_.status_url;
   n.fingerprint = s.status.fingerprint;
-  n.receivers = s.config.receivers;
+  n.receivers = s.config->receivers;
   n.summary = render_template(
-      s.config.description.empty() ? default_template(s.config.kind) : s.config.description, n);
+      s.config->description.empty() ? default_template(s.config->kind) : s.config->description, n);
   return n;
 }
 
@@ -283,11 +287,11 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
   if (st.state == alert_state::resolved) {
     st.state = alert_state::inactive;
   }
-  const auto v = judge(s.config, result, figures);
-  const bool consecutive = consecutive_rule(s.config.kind);
+  const auto v = judge(*s.config, result, figures);
+  const bool consecutive = consecutive_rule(s.config->kind);
   // silent_failure counts each shape's streak on its own: the rule fires when any one shape has
   // failure_threshold silent failures in a row, and resolves once no shape has a streak left.
-  const bool per_shape = s.config.kind == alert_rule_kind::silent_failure;
+  const bool per_shape = s.config->kind == alert_rule_kind::silent_failure;
   int longest = 0;
   if (v && per_shape) {
     const auto i = static_cast<std::size_t>(result.shape);
@@ -304,21 +308,21 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
       case judgement::bad:
         st.bad_streak = per_shape ? longest : st.bad_streak + 1;
         st.good_streak = 0;
-        if (st.state == alert_state::firing || st.bad_streak >= s.config.failure_threshold) {
+        if (st.state == alert_state::firing || st.bad_streak >= s.config->failure_threshold) {
           st.value = consecutive ? st.bad_streak : v->value;
           st.reason = consecutive ? std::to_string(st.bad_streak) + " consecutive " +
-                                        (s.config.kind == alert_rule_kind::silent_failure
+                                        (s.config->kind == alert_rule_kind::silent_failure
                                              ? "silent failures"
                                              : "failed probes") +
                                         shape_words + ", last: " + v->reason
                                   : v->reason;
         }
-        if (st.state == alert_state::inactive && st.bad_streak >= s.config.failure_threshold) {
+        if (st.state == alert_state::inactive && st.bad_streak >= s.config->failure_threshold) {
           st.state = alert_state::firing;
           st.starts_at = now;
           st.ends_at.reset();
           st.fingerprint =
-              make_fingerprint(identity_.route, s.config.kind, identity_.external_labels);
+              make_fingerprint(identity_.route, s.config->kind, identity_.external_labels);
           st.notified = !silenced;
           if (st.notified) {
             st.last_notified_at = now;
@@ -333,7 +337,7 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
           st.good_streak = 0;  // another shape still fails
         } else if (st.state == alert_state::firing) {
           ++st.good_streak;
-          if (st.good_streak >= s.config.success_threshold) {
+          if (st.good_streak >= s.config->success_threshold) {
             st.state = alert_state::resolved;
             st.ends_at = now;
             st.value = consecutive ? st.good_streak : v->value;
@@ -363,8 +367,8 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
     st.notified = true;
     st.last_notified_at = now;
     events.push_back({make_note(s, notification_kind::firing), false});
-  } else if (rules_.repeat_interval.count() > 0 &&
-             now - st.last_notified_at >= rules_.repeat_interval) {
+  } else if (rules_->repeat_interval.count() > 0 &&
+             now - st.last_notified_at >= rules_->repeat_interval) {
     st.last_notified_at = now;
     events.push_back({make_note(s, notification_kind::reminder), false});
   }
@@ -374,13 +378,20 @@ std::vector<alert_event> rule_engine::evaluate_slot(slot& s,
 std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
                                                   alert_rules_config rules,
                                                   wall_time now) {
+  return reconfigure(
+      std::move(identity), std::make_shared<const alert_rules_config>(std::move(rules)), now);
+}
+
+std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
+                                                  std::shared_ptr<const alert_rules_config> rules,
+                                                  wall_time now) {
   std::vector<alert_event> events;
-  auto fresh = make_slots(rules);
+  auto fresh = make_slots(*rules);
   for (auto& old : slots_) {
     auto match = std::find_if(fresh.begin(), fresh.end(), [&](const slot& s) {
-      return s.config.kind == old.config.kind;
+      return s.config->kind == old.config->kind;
     });
-    if (match != fresh.end() && same_evaluation(match->config, old.config)) {
+    if (match != fresh.end() && same_evaluation(*match->config, *old.config)) {
       match->status = old.status;
       if (old.status.state == alert_state::firing && old.status.notified) {
         receivers_changed(old, *match, now, events);
@@ -404,7 +415,7 @@ std::vector<alert_event> rule_engine::reconfigure(route_identity identity,
 
 void rule_engine::keep_shapes(std::span<const probe_shape> shapes) {
   for (auto& s : slots_) {
-    if (s.config.kind != alert_rule_kind::silent_failure) {
+    if (s.config->kind != alert_rule_kind::silent_failure) {
       continue;
     }
     auto& st = s.status;
@@ -451,8 +462,8 @@ void rule_engine::receivers_changed(const slot& old,
                                     const slot& now_slot,
                                     wall_time now,
                                     std::vector<alert_event>& events) const {
-  const auto& before = old.config.receivers;
-  const auto& after = now_slot.config.receivers;
+  const auto& before = old.config->receivers;
+  const auto& after = now_slot.config->receivers;
   // An empty list means every receiver; the engine does not know them all, so only explicit
   // lists are compared (the router's receivers then stay the audience of the incident).
   if (before == after || before.empty() || after.empty()) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -69,6 +70,8 @@ struct alert_event {
 class rule_engine {
  public:
   rule_engine(route_identity identity, alert_rules_config rules);
+  /// Shares `rules` (many routes with the same rules share one copy: alert_router interns them).
+  rule_engine(route_identity identity, std::shared_ptr<const alert_rules_config> rules);
 
   /// One probe of this route. Control probes (text-only baseline requests) are ignored.
   std::vector<alert_event> evaluate(const probe_result& result,
@@ -83,6 +86,9 @@ class rule_engine {
   /// resolved event says so.
   std::vector<alert_event> reconfigure(route_identity identity,
                                        alert_rules_config rules,
+                                       wall_time now);
+  std::vector<alert_event> reconfigure(route_identity identity,
+                                       std::shared_ptr<const alert_rules_config> rules,
                                        wall_time now);
 
   /// The route's probe shapes now (a reload may drop some): silent_failure forgets the streaks
@@ -103,7 +109,11 @@ class rule_engine {
     }
   }
   [[nodiscard]] const route_identity& identity() const noexcept { return identity_; }
-  [[nodiscard]] const alert_rules_config& rules() const noexcept { return rules_; }
+  [[nodiscard]] const alert_rules_config& rules() const noexcept { return *rules_; }
+  /// The shared rules themselves (two engines given equal interned rules hold the same object).
+  [[nodiscard]] const std::shared_ptr<const alert_rules_config>& shared_rules() const noexcept {
+    return rules_;
+  }
   [[nodiscard]] const std::optional<probe_snapshot>& last_failure() const noexcept {
     return last_failure_;
   }
@@ -131,7 +141,7 @@ class rule_engine {
 
  private:
   struct slot {
-    alert_rule_config config;
+    const alert_rule_config* config;  ///< points into *rules_ (shared, never copied per route)
     rule_status status;
   };
 
@@ -147,7 +157,7 @@ class rule_engine {
                          std::vector<alert_event>& events) const;
 
   route_identity identity_;
-  alert_rules_config rules_;
+  std::shared_ptr<const alert_rules_config> rules_;
   std::vector<slot> slots_;
   std::optional<probe_snapshot> last_failure_;
 };

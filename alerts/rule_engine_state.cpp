@@ -63,7 +63,7 @@ nlohmann::json rule_engine::to_json() const {
                         {"fingerprint", st.fingerprint},
                         {"value", st.value},
                         {"reason", st.reason},
-                        {"config", rule_config_json(s.config)}};
+                        {"config", rule_config_json(*s.config)}};
     if (st.ends_at) {
       r["ends_at_ms"] = to_epoch_ms(*st.ends_at);
     }
@@ -81,7 +81,7 @@ nlohmann::json rule_engine::to_json() const {
                         {"gateway", identity_.gateway},
                         {"status_url", identity_.status_url},
                         {"labels", identity_.external_labels}}},
-                      {"repeat_interval_s", rules_.repeat_interval.count()},
+                      {"repeat_interval_s", rules_->repeat_interval.count()},
                       {"rules", std::move(rules)}};
   if (last_failure_) {
     j["last_failure"] = *last_failure_;
@@ -90,7 +90,7 @@ nlohmann::json rule_engine::to_json() const {
 }
 
 std::string rule_engine::restore(const nlohmann::json& state) {
-  auto restored = make_slots(rules_);
+  auto restored = make_slots(*rules_);
   std::optional<probe_snapshot> last_failure;
   try {
     for (const auto& r : state.at("rules")) {
@@ -99,7 +99,7 @@ std::string rule_engine::restore(const nlohmann::json& state) {
         throw std::invalid_argument("unknown rule '" + r.at("rule").get<std::string>() + "'");
       }
       auto it = std::find_if(
-          restored.begin(), restored.end(), [&](const slot& s) { return s.config.kind == *kind; });
+          restored.begin(), restored.end(), [&](const slot& s) { return s.config->kind == *kind; });
       if (it == restored.end()) {
         continue;  // no longer configured
       }
@@ -137,7 +137,7 @@ std::string rule_engine::restore(const nlohmann::json& state) {
       last_failure = lf->get<probe_snapshot>();
     }
   } catch (const std::exception& e) {
-    slots_ = make_slots(rules_);
+    slots_ = make_slots(*rules_);
     last_failure_.reset();
     return "alert state of route '" + identity_.route + "': " + e.what();
   }

@@ -36,8 +36,10 @@ double thread_cpu_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
-long proc_kib(const char* field) {
-  std::ifstream in("/proc/self/status");
+namespace {
+
+long status_kib(const std::string& path, const char* field) {
+  std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
     if (line.starts_with(field)) {
@@ -45,6 +47,14 @@ long proc_kib(const char* field) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+long proc_kib(const char* field) { return status_kib("/proc/self/status", field); }
+
+long proc_kib(const char* field, pid_t pid) {
+  return status_kib("/proc/" + std::to_string(pid) + "/status", field);
 }
 
 std::string load_average() {
@@ -71,13 +81,17 @@ void remove_state_dir() {
   std::filesystem::remove_all(state_dir(), ec);
 }
 
-pid_t fork_upstream(std::uint16_t& port,
-                    const std::function<sim_gateway::handler()>& make_handler) {
+std::array<int, 2> make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe(fds.data()) != 0) {
     std::perror("pipe");
     std::exit(1);
   }
+  return fds;
+}
+
+pid_t fork_child() {
+  std::fflush(stdout);
   const pid_t pid = ::fork();
   if (pid < 0) {
     std::perror("fork");
@@ -85,6 +99,15 @@ pid_t fork_upstream(std::uint16_t& port,
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark
+  }
+  return pid;
+}
+
+pid_t fork_upstream(std::uint16_t& port,
+                    const std::function<sim_gateway::handler()>& make_handler) {
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
+  if (pid == 0) {
     ::close(fds[0]);
     sim_gateway gw(make_handler());
     gw.start();
@@ -103,6 +126,43 @@ pid_t fork_upstream(std::uint16_t& port,
   }
   ::close(fds[0]);
   return pid;
+}
+
+std::string output_of_child(const std::function<std::string()>& body) {
+  const auto fds = make_pipe();
+  const pid_t pid = fork_child();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const std::string out = body();
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const auto n = ::write(fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) {
+        std::_Exit(1);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const auto n = ::read(fds[0], buf.data(), buf.size());
+    if (n <= 0) {
+      break;
+    }
+    text.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty()) {
+    std::fprintf(stderr, "benchmark child failed (status %d)\n", status);
+    std::exit(1);
+  }
+  return text;
 }
 
 void stop_upstream(pid_t pid) {

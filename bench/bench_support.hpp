@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,12 @@ double thread_cpu_us();
 
 /// A field of /proc/self/status in KiB ("VmRSS:", "VmHWM:"); 0 if absent.
 long proc_kib(const char* field);
+/// The same field of another process (a child's RSS).
+long proc_kib(const char* field, pid_t pid);
+
+/// KiB as MiB and as MB (the targets are in MB, /proc in KiB).
+inline double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+inline double mb(long kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
 
 /// The 1, 5 and 15 minute load averages as /proc/loadavg gives them ("5.37 3.94 2.82").
 std::string load_average();
@@ -53,6 +60,15 @@ inline constexpr std::string_view canned_chat_completion =
 pid_t fork_upstream(std::uint16_t& port, const std::function<sim_gateway::handler()>& make_handler);
 /// SIGTERM to the child, then waits for it.
 void stop_upstream(pid_t pid);
+
+/// A pipe, or exit.
+std::array<int, 2> make_pipe();
+/// fork(), or exit; the child dies with the benchmark (stdout is flushed first, so the child's
+/// exit does not print the parent's buffered lines again).
+pid_t fork_child();
+/// Runs `body` in a child process and returns what it wrote (the child's memory and CPU are
+/// then its alone); exits when the child fails or writes nothing.
+std::string output_of_child(const std::function<std::string()>& body);
 
 /// Median and 99th percentile of samples (sorts them); zeros for none.
 struct sample_summary {

@@ -12,26 +12,24 @@ namespace {
 
 /// One read's worth of body: small enough that an event is handed on as soon as it arrives,
 /// big enough that a fast stream costs few calls.
-constexpr std::size_t stream_chunk = 16 * 1024;
+constexpr std::size_t stream_chunk = std::size_t{16} * 1024;
 
 }  // namespace
 
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters): awaited directly by
+// impl::send, which owns them.
 net::awaitable<streamed_read> read_streamed_response(any_http_stream& stream,
                                                      beast::flat_buffer& buffer,
                                                      const client_options& options,
                                                      bool head,
-                                                     body_sink& sink,
-                                                     phase_clock& clock,
-                                                     http_result& result) {
+                                                     streamed_read_target to) {
+  body_sink& sink = to.sink;
+  phase_clock& clock = to.clock;
+  http_result& result = to.result;
   streamed_read out;
   for (;;) {
     http::response_parser<http::buffer_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(std::uint64_t{options.body_limit});
-    if (head) {
-      parser.skip(true);
-    }
+    limit_response_parser(parser, options, head);
     auto [hec, hn] = co_await std::visit(
         [&](auto& s) { return http::async_read_header(s, buffer, parser, use_nothrow); }, stream);
     if (hec) {
@@ -39,16 +37,10 @@ net::awaitable<streamed_read> read_streamed_response(any_http_stream& stream,
       co_return out;
     }
     auto& msg = parser.get();
-    const unsigned status = msg.result_int();
-    // Interim answers (100 Continue, 103 Early Hints) have no body and precede the real one.
-    if (status >= 100 && status < 200 && status != 101) {
-      continue;
+    if (!take_final_head(msg, result)) {
+      continue;  // an interim answer has no body
     }
-    result.status = status;
-    result.headers.clear();
-    for (const auto& f : msg) {
-      result.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
-    }
+    const unsigned status = result.status;
     const bool to_sink = sink.on_headers(status, result.headers) && !parser.is_done();
     result.streamed = to_sink;
     std::string chunk(stream_chunk, '\0');
@@ -88,5 +80,31 @@ net::awaitable<streamed_read> read_streamed_response(any_http_stream& stream,
     co_return out;
   }
 }
+net::awaitable<streamed_read> read_whole_response(any_http_stream& stream,
+                                                  beast::flat_buffer& buffer,
+                                                  const client_options& options,
+                                                  bool head,
+                                                  http_result& result) {
+  streamed_read out;
+  for (;;) {
+    http::response_parser<http::string_body> parser;
+    limit_response_parser(parser, options, head);
+    auto [ec, n] = co_await std::visit(
+        [&](auto& s) { return http::async_read(s, buffer, parser, use_nothrow); }, stream);
+    if (ec) {
+      out.ec = ec;
+      co_return out;
+    }
+    auto& msg = parser.get();
+    if (!take_final_head(msg, result)) {
+      continue;
+    }
+    result.body = std::move(msg.body());
+    out.keep_alive = msg.keep_alive() && result.status != 101;
+    out.done = true;
+    co_return out;
+  }
+}
+// NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
 
 }  // namespace visionwatch

@@ -169,11 +169,15 @@ struct http_client::impl {
                                  const http_target& t,
                                  std::chrono::milliseconds budget,
                                  http_result& result);
+  /// The request's deadline and the budget it came from (for the reason of a timeout).
+  struct time_limit {
+    clock_type::time_point deadline;
+    std::chrono::milliseconds budget;
+  };
   net::awaitable<exchange_result> exchange(connection& c,
                                            http::request<http::string_body>& req,
                                            const http_target& t,
-                                           clock_type::time_point deadline,
-                                           std::chrono::milliseconds budget,
+                                           time_limit limit,
                                            body_sink* sink,
                                            phase_clock& clock,
                                            http_result& result);
@@ -361,11 +365,12 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     connection& c,
     http::request<http::string_body>& req,
     const http_target& t,
-    clock_type::time_point deadline,
-    std::chrono::milliseconds budget,
+    time_limit limit,
     body_sink* sink,
     phase_clock& clock,
     http_result& result) {
+  const auto deadline = limit.deadline;
+  const auto budget = limit.budget;
   exchange_result out;
   c.tcp().expires_at(deadline);
   auto on_error = [&](const error_code& ec, bool got_bytes) -> net::awaitable<void> {
@@ -384,6 +389,7 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
     out.retryable = result.reused_connection && !got_bytes && ec != beast::error::timeout;
   };
 
+  const bool head = req.method() == http::verb::head;
   clock.enter(phase::send);
   auto [wec, wn] = co_await std::visit(
       [&](auto& s) { return http::async_write(s, req, use_nothrow); }, c.stream);
@@ -393,70 +399,50 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
   }
   if (!result.reused_connection) {
     // Only a request on a reused idle connection is ever sent again (see send()); any other
-    // frees its body (the encoded image, most of a probe's memory) while it waits.
+    // frees its body (the encoded image, most of a probe's memory) and its header fields while
+    // it waits.
+    // (A swap, not an assignment: libstdc++ keeps the buffer of a string assigned an empty one.)
     std::string().swap(req.body());
+    req.clear();
   }
 
   clock.enter(phase::ttfb);
   if (c.buffer.size() == 0) {
-    // One raw read marks the first response byte; the parser then starts from the buffer. A
-    // small one: the buffer is allocated while the request waits, possibly for its whole
-    // deadline, and 10,000 waiting probes with 64 KiB each came to 640 MiB.
-    const auto room = std::min(first_read_chunk, c.buffer.max_size() - c.buffer.size());
+    // One raw read marks the first response byte; the parser then starts from the buffer. It
+    // reads one byte into the frame, so a request waiting for its answer (possibly for its
+    // whole deadline) holds no read buffer: 10,000 waiting probes with 4 KiB each came to
+    // 40 MiB (64 KiB each, earlier, to 640 MiB). The buffer gets its first small chunk once
+    // the answer is there, and the parser reads the rest into that chunk.
+    char first = 0;
     auto [rec, rn] = co_await std::visit(
-        [&](auto& s) { return s.async_read_some(c.buffer.prepare(room), use_nothrow); }, c.stream);
+        [&](auto& s) { return s.async_read_some(net::buffer(&first, 1), use_nothrow); },
+        c.stream);
     if (rec) {
       co_await on_error(rec, false);
       co_return out;
     }
-    c.buffer.commit(rn);
+    const auto room = std::min(first_read_chunk, c.buffer.max_size() - c.buffer.size());
+    c.buffer.commit(net::buffer_copy(c.buffer.prepare(room), net::buffer(&first, rn)));
   }
 
   clock.enter(phase::transfer);
-  const bool head = req.method() == http::verb::head;
+  // The response parsers live in frames of their own, made once the answer has begun: a
+  // request waiting for its first byte holds none. (No co_await inside ?: here: GCC 12
+  // destroys such a result twice.)
+  streamed_read read;
   if (sink != nullptr) {
-    const auto streamed =
-        co_await read_streamed_response(c.stream, c.buffer, options, head, *sink, clock, result);
-    if (streamed.ec) {
-      co_await on_error(streamed.ec, true);
-      co_return out;
-    }
-    out.keep_alive = streamed.keep_alive;
-    out.done = true;
+    read = co_await read_streamed_response(
+        c.stream, c.buffer, options, head, {*sink, clock, result});
+  } else {
+    read = co_await read_whole_response(c.stream, c.buffer, options, head, result);
+  }
+  if (read.ec) {
+    co_await on_error(read.ec, true);
     co_return out;
   }
-  for (;;) {
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
-    // The parser rejects a Content-Length above the cap before the body reserves any memory,
-    // and counts chunked and close-delimited bodies as they arrive.
-    parser.body_limit(std::uint64_t{options.body_limit});
-    if (head) {
-      parser.skip(true);
-    }
-    auto [ec, n] = co_await std::visit(
-        [&](auto& s) { return http::async_read(s, c.buffer, parser, use_nothrow); }, c.stream);
-    if (ec) {
-      co_await on_error(ec, true);
-      co_return out;
-    }
-    auto& msg = parser.get();
-    const unsigned status = msg.result_int();
-    // Interim answers (100 Continue, 103 Early Hints) precede the real one.
-    if (status >= 100 && status < 200 && status != 101) {
-      continue;
-    }
-    result.status = status;
-    result.headers.clear();
-    for (const auto& f : msg) {
-      result.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
-    }
-    result.body = std::move(msg.body());
-    out.keep_alive = msg.keep_alive() && status != 101;
-    out.done = true;
-    co_return out;
-  }
+  out.keep_alive = read.keep_alive;
+  out.done = true;
+  co_return out;
 }
 
 net::awaitable<void> http_client::impl::close_gracefully(connection& c,
@@ -522,54 +508,65 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   req.body() = std::move(request.body);
   req.prepare_payload();
   req.keep_alive(options.keep_alive);
+  // `req` has its own copies now: a request waiting for its answer holds them once.
+  body_sink* const sink = request.sink;
+  request = http_request{};
 
   const std::string key = (t->https ? "https://" : "http://") + t->host_port + " via " +
                           (proxy ? proxy->display() : std::string("direct"));
 
+  // After a cancellation, asio would throw at our next co_await; outcomes are values here, so
+  // turn that off for the request and give the caller its own setting back at the one exit
+  // below (here rather than in a wrapper coroutine: a frame less for each request in flight).
+  const bool throw_before = co_await net::this_coro::throw_if_cancelled();
+  co_await net::this_coro::throw_if_cancelled(false);
   std::unique_ptr<connection> conn;
   exchange_result ex;
-  if (options.keep_alive && idle && idle->key == key) {
-    conn = std::move(idle);
-    result.reused_connection = true;
-    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
-    if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
-      // The server closed the idle connection before our request reached it: one fresh try.
-      conn.reset();
-      result.transport_error.reset();
-      result.reason.clear();
-      result.reused_connection = false;
-    } else if (!ex.done) {
-      conn.reset();
-      clock.finish(result.phases);
-      co_return result;
+  do {  // `break` ends the request with `result` as it is
+    if (options.keep_alive && idle && idle->key == key) {
+      conn = std::move(idle);
+      result.reused_connection = true;
+      ex = co_await exchange(*conn, req, *t, {deadline, budget}, sink, clock, result);
+      if (!ex.done && ex.retryable && clock_type::now() < deadline && !co_await is_cancelled()) {
+        // The server closed the idle connection before our request reached it: one fresh try.
+        conn.reset();
+        result.transport_error.reset();
+        result.reason.clear();
+        result.reused_connection = false;
+      } else if (!ex.done) {
+        conn.reset();
+        clock.finish(result.phases);
+        break;
+      }
     }
-  }
-  if (!ex.done) {
-    conn = make_connection(t->https);
-    conn->key = key;
-    if (!co_await open(*conn, *t, proxy, deadline, budget, clock, result)) {
-      clock.finish(result.phases);
-      co_return result;
+    if (!ex.done) {
+      conn = make_connection(t->https);
+      conn->key = key;
+      if (!co_await open(*conn, *t, proxy, deadline, budget, clock, result)) {
+        clock.finish(result.phases);
+        break;
+      }
+      ex = co_await exchange(*conn, req, *t, {deadline, budget}, sink, clock, result);
     }
-    ex = co_await exchange(*conn, req, *t, deadline, budget, request.sink, clock, result);
-  }
-  clock.finish(result.phases);
-  if (!ex.done) {
-    co_return result;
-  }
-  if (proxy && !t->https && result.status == 407) {
-    // Only a proxy answers 407: the request never reached the gateway.
-    set_failure(result,
-                outcome::connect_error,
-                "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
-    result.body.clear();
-    co_return result;
-  }
-  if (options.keep_alive && ex.keep_alive && !idle) {
-    idle = std::move(conn);
-  } else {
-    co_await close_gracefully(*conn, deadline);
-  }
+    clock.finish(result.phases);
+    if (!ex.done) {
+      break;
+    }
+    if (proxy && !t->https && result.status == 407) {
+      // Only a proxy answers 407: the request never reached the gateway.
+      set_failure(result,
+                  outcome::connect_error,
+                  "proxy returned 407 (authentication required) (proxy " + proxy->display() + ")");
+      result.body.clear();
+      break;
+    }
+    if (options.keep_alive && ex.keep_alive && !idle) {
+      idle = std::move(conn);
+    } else {
+      co_await close_gracefully(*conn, deadline);
+    }
+  } while (false);
+  co_await net::this_coro::throw_if_cancelled(throw_before);
   co_return result;
 }
 
@@ -579,13 +576,7 @@ http_client::http_client(net::any_io_executor executor, client_options options)
 http_client::~http_client() = default;
 
 net::awaitable<http_result> http_client::send(http_request request) {
-  // After a cancellation, asio would throw at our next co_await; outcomes are values here, so
-  // turn that off for the request and give the caller its own setting back.
-  const bool throw_before = co_await net::this_coro::throw_if_cancelled();
-  co_await net::this_coro::throw_if_cancelled(false);
-  auto result = co_await impl_->send(std::move(request));
-  co_await net::this_coro::throw_if_cancelled(throw_before);
-  co_return result;
+  return impl_->send(std::move(request));
 }
 
 const client_options& http_client::options() const noexcept { return impl_->options; }

@@ -62,6 +62,11 @@ struct admin_server_options {
   std::chrono::milliseconds idle_timeout{60'000};   ///< keep-alive wait for the next request
   /// Open connections served at once. Beyond: answered 503 and closed (counted).
   std::size_t max_connections = 64;
+  /// gzip for a client on a loopback address (127.0.0.0/8, ::1) that asks for it. Off: there
+  /// it never pays (a 10,000-route /metrics: 59 MB plain in about 60 ms, gzip about 0.7 s of
+  /// deflate on the io thread under load), so a local Prometheus gets the plain text whatever
+  /// its Accept-Encoding; remote scrapers still get gzip when they ask (it pays on a network).
+  bool gzip_loopback = false;
 };
 
 /// Plain counters for self-observability; the daemon exports them as metrics.

@@ -346,7 +346,9 @@ net::awaitable<bool> serve_request(admin_server_state& st,
 
   const bool client_keep_alive = parser.get().keep_alive();
   request.message = parser.release();
-  const bool gzip = accepts_gzip(request.message);
+  // gzip does not pay on loopback (admin_server_options::gzip_loopback).
+  const bool gzip = accepts_gzip(request.message) &&
+                    (st.options.gzip_loopback || !conn.remote.address().is_loopback());
   const std::string method(request.message.method_string());
   const std::string path = request.path;
   unsigned status = 0;
@@ -363,7 +365,7 @@ net::awaitable<bool> serve_request(admin_server_state& st,
     const bool keep = client_keep_alive && !st.stopping;
     status = streamed.next ? streamed.head.result_int() : 500;
     stay_open =
-        co_await write_streamed(st, conn, std::move(streamed), version, head, keep, gzip);
+        co_await write_streamed(st, conn, std::move(streamed), {version, head, keep, gzip});
   } else {
     auto res = co_await call_handler(*match.handler, std::move(request));
     const bool keep = client_keep_alive && !st.stopping;  // stop() may have come meanwhile

@@ -71,10 +71,8 @@ net::awaitable<bool> write_response(admin_server_state& st,
 net::awaitable<bool> write_streamed(admin_server_state& st,
                                     admin_connection& conn,
                                     streamed_response res,
-                                    unsigned version,
-                                    bool head,
-                                    bool keep_alive,
-                                    bool gzip) {
+                                    stream_framing framing) {
+  const auto [version, head, keep_alive, gzip] = framing;
   std::string piece;
   std::string compressed;  // one piece's gzip output, reused for every piece
   std::optional<gzip_stream> zip;

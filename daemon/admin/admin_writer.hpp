@@ -27,12 +27,15 @@ net::awaitable<bool> write_response(admin_server_state& st,
 /// (Content-Encoding: gzip); either way the response says `Vary: Accept-Encoding`. Returns
 /// false when the connection must be closed: a write failed, the producer threw, or the body
 /// was delimited by closing.
+struct stream_framing {
+  unsigned version = 11;  ///< the request's HTTP version (10 or 11)
+  bool head = false;      ///< a HEAD request: the headers only
+  bool keep_alive = false;
+  bool gzip = false;  ///< compress (the client accepts it and it pays: admin_session decides)
+};
 net::awaitable<bool> write_streamed(admin_server_state& st,
                                     admin_connection& conn,
                                     streamed_response res,
-                                    unsigned version,
-                                    bool head,
-                                    bool keep_alive,
-                                    bool gzip);
+                                    stream_framing framing);
 
 }  // namespace visionwatch::detail

@@ -91,7 +91,7 @@ gzip_stream::~gzip_stream() { deflateEnd(&z_); }
 
 void gzip_stream::write(std::string_view in, bool last, std::string& out) {
   // zlib's API is not const-correct: next_in is only read.
-  z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));  // NOLINT
+  z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   std::size_t left = in.size();
   for (;;) {
     // avail_in is 32 bits: a larger input goes in several calls.
@@ -106,7 +106,7 @@ void gzip_stream::write(std::string_view in, bool last, std::string& out) {
       const std::size_t used = out.size();
       const std::size_t room = std::max<std::size_t>(take / 8, std::size_t{16} * 1024);
       out.resize(used + room);
-      z_.next_out = reinterpret_cast<Bytef*>(out.data() + used);  // NOLINT: zlib's byte type
+      z_.next_out = reinterpret_cast<Bytef*>(out.data() + used);  // zlib's byte type
       z_.avail_out = static_cast<uInt>(room);
       r = deflate(&z_, flush);
       out.resize(out.size() - z_.avail_out);

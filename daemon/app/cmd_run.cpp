@@ -21,7 +21,9 @@ struct run_options {
 
 int run_daemon(const run_options& o) {
   auto loaded = load_config(o.config_path);
-  if (!loaded.errors.empty()) {
+  // load_config sets value only without errors; testing the optional itself lets the checks
+  // below dereference it (as cmd_validate does).
+  if (!loaded.value || !loaded.errors.empty()) {
     for (const auto& e : loaded.errors) {
       std::cerr << e.to_string() << '\n';
     }

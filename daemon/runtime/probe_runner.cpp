@@ -184,20 +184,20 @@ std::optional<custom_image> load_custom_image(const std::string& path, std::stri
   return img;
 }
 
-net::awaitable<probe_result> run_probe(probe_job job) {
+prepared_probe prepare_probe(const probe_job& job) {
   const auto& route = *job.route;
   const auto& ch = route.settings.challenge;
-  probe_result r = start_result(job);
-
-  answer_expectation expect;
-  expect.model = route.model;
+  prepared_probe p;
+  p.result = start_result(job);
+  p.expect.model = route.model;
+  // `req` (with the encoded images) ends with this function: only the request built from it
+  // holds the image while the probe waits, and the client frees that body once it is sent.
   probe_request req = base_request(job, ch.custom() ? ch.prompt : std::string{});
-  std::vector<std::string> media_tokens;
   if (ch.custom()) {
-    expect.pattern = ch.expect_pattern;
-    expect.compiled_pattern = ch.expect_regex;
-    expect.accepted = ch.expect_words;
-    r.expected = describe_expectation(ch);
+    p.expect.pattern = ch.expect_pattern;
+    p.expect.compiled_pattern = ch.expect_regex;
+    p.expect.accepted = ch.expect_words;
+    p.result.expected = describe_expectation(ch);
     if (ch.media == media_mode::remote_url && !ch.image_url.empty()) {
       req.images.push_back(image_part{ch.image_url, ch.detail});
     } else if (job.image) {
@@ -208,17 +208,17 @@ net::awaitable<probe_result> run_probe(probe_job job) {
     apply_shape(job.shape, options);
     auto set = make_challenge_set(options, job.seed, std::max(1, ch.images));
     req.prompt = std::move(set.question);
-    expect.kind = set.kind;
-    expect.answer = set.answer;
-    r.expected = set.answer;
+    p.expect.kind = set.kind;
+    p.expect.answer = set.answer;
+    p.result.expected = set.answer;
     // The image must outlive the gateway's fetch, which happens within the probe's deadline.
     const auto expires =
         media_store::clock::now() + route.settings.timeout + std::chrono::seconds(5);
     for (auto& c : set.images) {
       if (ch.media == media_mode::remote_url && job.media) {
-        media_tokens.push_back(
+        p.media_tokens.push_back(
             job.media->put(std::move(c.image), std::string(c.media_type), expires));
-        req.images.push_back(image_part{job.cfg->global.media_base_url + media_tokens.back() +
+        req.images.push_back(image_part{job.cfg->global.media_base_url + p.media_tokens.back() +
                                             std::string(media_extension(c.media_type)),
                                         ch.detail});
       } else {
@@ -233,47 +233,79 @@ net::awaitable<probe_result> run_probe(probe_job job) {
   // A streamed probe hands the body to the flavour's decoder as it arrives (time to first
   // token); config validation keeps `stream` to flavours that have one.
   req.stream = route.settings.stream && can_stream(job.gateway->api);
-  const auto decoder = req.stream ? make_stream_decoder(job.gateway->api) : nullptr;
-  const std::string sent_key = req.api_key;
-  http_request http_req = build_request(job.gateway->api, req);
-  http_req.timeout = route.settings.timeout;
-  http_req.sink = decoder.get();
-  const std::string signature = request_signature(http_req);
-  const http_result http = co_await job.client->send(std::move(http_req));
-  for (const auto& token : media_tokens) {
-    job.media->remove(token);
+  if (req.stream) {
+    p.decoder = make_stream_decoder(job.gateway->api);
   }
+  p.sent_key = req.api_key;
+  p.request = build_request(job.gateway->api, req);
+  p.request.timeout = route.settings.timeout;
+  p.request.sink = p.decoder.get();
+  p.signature = request_signature(p.request);
+  return p;
+}
 
-  const reply rep = decoder ? decoder->finish(http, std::chrono::system_clock::now())
-                            : parse_reply(job.gateway->api, http);
+namespace {
+
+/// The verdict on the reply of a prepared probe (after the exchange).
+probe_result judge_image(prepared_probe& p, const probe_job& job, const http_result& http) {
+  if (job.media) {
+    for (const auto& token : p.media_tokens) {
+      job.media->remove(token);
+    }
+  }
+  const auto& route = *job.route;
+  const auto& ch = route.settings.challenge;
+  probe_result& r = p.result;
+  const reply rep = p.decoder ? p.decoder->finish(http, std::chrono::system_clock::now())
+                              : parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, route.settings.price);
   // The usage check expects the prompt to grow by min_image_tokens for each image sent.
   verdict_checks checks = route.settings.checks;
   if (!ch.custom() && ch.images > 1) {
     checks.min_image_tokens = saturating_mul_images(checks.min_image_tokens, ch.images);
   }
-  const verdict v = judge(http, rep, expect, job.baseline_prompt_tokens, checks);
+  const verdict v = judge(http, rep, p.expect, job.baseline_prompt_tokens, checks);
   r.result = v.result;
   r.reason = v.reason;
   r.note = v.note;
   r.usage_missing = v.usage_missing;
-  redact_result(r, job, sent_key, signature);
-  co_return r;
+  redact_result(r, job, p.sent_key, p.signature);
+  return std::move(r);
 }
 
-net::awaitable<probe_result> run_control(probe_job job) {
+}  // namespace
+
+net::awaitable<probe_result> run_probe(probe_job job) {
+  // The frame keeps what crosses the exchange only: drawing, encoding and judging happen in
+  // plain functions, so 10,000 waiting probes do not each hold their locals.
+  prepared_probe p = prepare_probe(job);
+  const http_result http = co_await job.client->send(std::move(p.request));
+  co_return judge_prepared(p, job, http);
+}
+
+prepared_probe prepare_control(const probe_job& job) {
   const auto& ch = job.route->settings.challenge;
-  probe_result r = start_result(job);
-  r.control = true;
+  prepared_probe p;
+  p.result = start_result(job);
+  p.result.control = true;
   // The same prompt and request form as the image probe of this form, so the difference in
   // prompt tokens is the image.
   std::string prompt = ch.custom() ? ch.prompt : question_for(ch.kind, std::max(1, ch.images));
   probe_request req = base_request(job, std::move(prompt));
   apply_shape(job.shape, req);
-  http_request http_req = build_request(job.gateway->api, req);
-  http_req.timeout = job.route->settings.timeout;
-  const std::string signature = request_signature(http_req);
-  const http_result http = co_await job.client->send(std::move(http_req));
+  p.sent_key = req.api_key;
+  p.request = build_request(job.gateway->api, req);
+  p.request.timeout = job.route->settings.timeout;
+  p.signature = request_signature(p.request);
+  return p;
+}
+
+namespace {
+
+probe_result judge_control_reply(prepared_probe& p,
+                                  const probe_job& job,
+                                  const http_result& http) {
+  probe_result& r = p.result;
   const reply rep = parse_reply(job.gateway->api, http);
   fill_from_reply(r, http, rep, job.route->settings.price);
   const verdict v = judge_control(http, rep);
@@ -283,8 +315,20 @@ net::awaitable<probe_result> run_control(probe_job job) {
   if (v.result == outcome::ok && v.usage_missing) {
     r.reason = "no usage in the control reply: the baseline cannot be learned";
   }
-  redact_result(r, job, req.api_key, signature);
-  co_return r;
+  redact_result(r, job, p.sent_key, p.signature);
+  return std::move(r);
+}
+
+}  // namespace
+
+probe_result judge_prepared(prepared_probe& p, const probe_job& job, const http_result& http) {
+  return p.result.control ? judge_control_reply(p, job, http) : judge_image(p, job, http);
+}
+
+net::awaitable<probe_result> run_control(probe_job job) {
+  prepared_probe p = prepare_control(job);  // as run_probe: little crosses the exchange
+  const http_result http = co_await job.client->send(std::move(p.request));
+  co_return judge_prepared(p, job, http);
 }
 
 }  // namespace visionwatch

@@ -7,12 +7,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/config/config.hpp"
+#include "probes/adapter.hpp"
 #include "probes/http_client.hpp"
 #include "probes/net.hpp"
 #include "probes/probe_result.hpp"
 #include "probes/redactor.hpp"
+#include "probes/verdict.hpp"
 
 namespace visionwatch {
 
@@ -47,6 +50,26 @@ struct probe_job {
 
 /// Reads a custom probe image and detects its type; std::nullopt and `error` set on failure.
 std::optional<custom_image> load_custom_image(const std::string& path, std::string& error);
+
+/// An image probe ready to send: what it keeps while the request is in flight. The encoded image
+/// is only in `request.body` (the probe_request it was built from is gone), and http_client
+/// frees that once the request is written.
+struct prepared_probe {
+  probe_result result;  ///< started: route, seed, shape, expected answer
+  answer_expectation expect;
+  std::vector<std::string> media_tokens;  ///< media_store entries to remove after the exchange
+  std::unique_ptr<stream_decoder> decoder;  ///< set for a streamed probe; request.sink points here
+  std::string sent_key;   ///< the key or token the request carries (for redaction)
+  std::string signature;  ///< a SigV4 signature of this request, if any (for redaction)
+  http_request request;
+};
+
+/// Draws and encodes the challenge and builds the request (run_probe's first half).
+prepared_probe prepare_probe(const probe_job& job);
+/// The control request's (run_control's first half; no image, no expectation).
+prepared_probe prepare_control(const probe_job& job);
+/// The second half of either: the verdict on the reply `http` to `p.request`, redacted.
+probe_result judge_prepared(prepared_probe& p, const probe_job& job, const http_result& http);
 
 /// The image probe. Never throws for network or reply problems: they become the outcome.
 net::awaitable<probe_result> run_probe(probe_job job);

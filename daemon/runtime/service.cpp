@@ -145,6 +145,7 @@ void service::build_admin() {
   opts.listen = options_.listen.value_or(cfg_->global.listen);
   opts.token = cfg_->global.admin_token;
   opts.allowed_hosts = admin_host_entries(*cfg_);
+  opts.gzip_loopback = options_.gzip_loopback;
   const auto parsed = parse_listen_endpoint(opts.listen);
   opts.require_token_for_mutations =
       parsed.endpoint.has_value() && !parsed.endpoint->address().is_loopback();
@@ -258,16 +259,15 @@ void service::start_job(const scheduler_core::job& job, scheduler_core::time_poi
 net::awaitable<void> service::probe_task(scheduler_core::route_id id,
                                          bool baseline,
                                          probe_job job) {
-  // This frame lives as long as the probe (a hanging one: its whole timeout), so it holds the
-  // operation and its result, little else: one probe_result, not three (a co_await result
-  // assigned to a local kept two more), and the route's name by reference into the config the
-  // probe was made from (a reload may replace cfg_ meanwhile).
-  // The operation is chosen before it is awaited: GCC 12 destroys the result of a co_await
-  // inside ?: twice.
-  const std::shared_ptr<const config> cfg = job.cfg;
+  // This frame lives as long as the probe (a hanging one: its whole timeout). The probe is
+  // prepared, sent and judged here rather than in run_probe's frame below this one (which
+  // held a copy of the job and a probe_result more): a waiting probe holds its prepared state,
+  // and the route's name by reference into the config the job keeps alive (a reload may
+  // replace cfg_ meanwhile).
   const std::string& route = job.route->name;
-  auto op = baseline ? run_control(std::move(job)) : run_probe(std::move(job));
-  finish_probe(id, route, co_await std::move(op));
+  prepared_probe p = baseline ? prepare_control(job) : prepare_probe(job);
+  const http_result http = co_await job.client->send(std::move(p.request));
+  finish_probe(id, route, judge_prepared(p, job, http));
 }
 
 void service::finish_probe(scheduler_core::route_id id, const std::string& route, probe_result r) {

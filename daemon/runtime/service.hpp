@@ -43,6 +43,8 @@ struct service_options {
   std::optional<std::string> listen;  ///< overrides global.listen
   std::optional<shard_spec> shard;    ///< `--shard`: overrides global.shard, at start and reload
   bool handle_signals = true;         ///< SIGHUP reload, SIGTERM/SIGINT stop
+  /// admin_server_options::gzip_loopback (tests: gzip over loopback).
+  bool gzip_loopback = false;
   /// Called after every probe result (tests and the demo use it; the daemon logs and exports).
   std::function<void(const probe_result&)> on_result;
   /// Tests: called with 0, 1, 2, ... before each step of preparing a configuration (start and

@@ -288,6 +288,7 @@ std::vector<std::string> service::reload() {
   auto loaded = load_config(options_.config_path);
   if (!loaded.errors.empty()) {
     std::vector<std::string> errors;
+    errors.reserve(loaded.errors.size());
     for (const auto& e : loaded.errors) {
       errors.push_back(e.to_string());
     }

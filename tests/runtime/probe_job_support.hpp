@@ -38,6 +38,20 @@ inline std::shared_ptr<const config> make_config(const std::string& base_url,
   return std::make_shared<const config>(std::move(*loaded.value));
 }
 
+/// A job for the configuration's one route, its client on `io`.
+inline probe_job first_route_job(net::io_context& io,
+                                 const std::shared_ptr<const config>& cfg,
+                                 std::uint64_t seed) {
+  probe_job job;
+  job.cfg = cfg;
+  job.route = &cfg->routes.at(0);
+  job.gateway = cfg->find_gateway(job.route->gateway);
+  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
+  job.sequence = 1;
+  job.seed = seed;
+  return job;
+}
+
 /// Runs the route's control request (`control`) or image probe of `shape` with `seed`.
 inline probe_result run_one(bool control,
                             const std::shared_ptr<const config>& cfg,
@@ -47,15 +61,9 @@ inline probe_result run_one(bool control,
                             std::shared_ptr<const redactor> redact = {},
                             probe_shape shape = probe_shape::plain) {
   net::io_context io;
-  probe_job job;
-  job.cfg = cfg;
-  job.route = &cfg->routes.at(0);
-  job.gateway = cfg->find_gateway(job.route->gateway);
-  job.client = std::make_shared<http_client>(io.get_executor(), job.gateway->client);
+  probe_job job = first_route_job(io, cfg, seed);
   job.media = std::move(media);
   job.redact = std::move(redact);
-  job.sequence = 1;
-  job.seed = seed;
   job.shape = shape;
   job.baseline_prompt_tokens = baseline;
   probe_result out;

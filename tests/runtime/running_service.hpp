@@ -36,9 +36,10 @@ inline config parse_config_or_fail(const std::string& yaml) {
 
 class running_service {
  public:
-  explicit running_service(config cfg) {
+  explicit running_service(config cfg, bool gzip_loopback = false) {
     service_options opts;
     opts.handle_signals = false;
+    opts.gzip_loopback = gzip_loopback;
     svc_ = std::make_unique<service>(io_, std::move(cfg), opts);
     svc_->start();
     url_ = svc_->admin_url();

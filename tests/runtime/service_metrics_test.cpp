@@ -35,7 +35,7 @@ std::string config_text(const std::filesystem::path& state, int routes) {
 TEST_SUITE("integration") {
   TEST_CASE("GET /metrics with Accept-Encoding gzip inflates to exactly the plain exposition") {
     const auto state = vt::make_temp_dir("vw-metrics-gzip");
-    vt::running_service svc(vt::parse_config_or_fail(config_text(state, 150)));
+    vt::running_service svc(vt::parse_config_or_fail(config_text(state, 150)), true);
     const auto port = vt::port_of_url(svc.url());
     const std::map<std::string, std::string> gzip = {{"Accept-Encoding", "gzip"}};
 
@@ -67,6 +67,19 @@ TEST_SUITE("integration") {
     CHECK(head.status == 200);
     CHECK(head.header("content-encoding") == "gzip");
     CHECK(head.body.empty());
+    std::filesystem::remove_all(state);
+  }
+
+  TEST_CASE("a loopback scraper that asks for gzip gets the plain exposition by default") {
+    const auto state = vt::make_temp_dir("vw-metrics-loopback");
+    vt::running_service svc(vt::parse_config_or_fail(config_text(state, 20)));
+    const auto port = vt::port_of_url(svc.url());
+    const auto zipped =
+        vt::loopback_request(port, "GET", "/metrics", {}, {{"Accept-Encoding", "gzip"}});
+    CHECK(zipped.status == 200);
+    CHECK(zipped.header("content-encoding").empty());
+    CHECK(zipped.header("vary") == "Accept-Encoding");
+    CHECK(zipped.body.find("# TYPE visionwatch_") != std::string::npos);
     std::filesystem::remove_all(state);
   }
 }
