@@ -1,7 +1,7 @@
 // JPEG through libjpeg-turbo's libjpeg API (image_codec.hpp).
 //
 // libjpeg reports errors through error_exit, which by default prints and calls exit(); ours
-// records the message and longjmp-s back, as png_codec.cpp does for libpng. The functions that
+// records the message and longjmp-s back, as png_decode.cpp does for libpng. The functions that
 // call setjmp keep only trivially destructible locals, and no C++ object is created between
 // setjmp and a libjpeg call that can fail, so the jump never skips a destructor: every object
 // with one (strings, the pixel vector, the guards that destroy the libjpeg structs) lives in a
