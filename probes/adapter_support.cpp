@@ -207,23 +207,7 @@ bool is_plain_json_string(std::string_view s) noexcept {
   return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), plain);
 }
 
-std::string percent_encode_segment(std::string_view s) {
-  constexpr std::string_view digits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += digits[b >> 4];
-      out += digits[b & 0x0F];
-    }
-  }
-  return out;
-}
+std::string percent_encode_segment(std::string_view s) { return percent_encode(s); }
 
 std::optional<data_url_parts> split_data_url(std::string_view url) noexcept {
   if (!url.starts_with("data:")) {
@@ -314,6 +298,58 @@ std::optional<long long> count_member(const json& obj, std::string_view key) {
 std::string type_error(std::string_view path, const json& j, std::string_view expected) {
   return std::string(path) + " is " + (j.is_array() || j.is_object() ? "an " : "a ") +
          j.type_name() + ", expected " + std::string(expected);
+}
+
+const json* object_member(const json& obj, std::string_view key) {
+  const json* m = member(obj, key);
+  return m != nullptr && m->is_object() ? m : nullptr;
+}
+
+void take_model(const json& root, std::string_view key, reply& r) {
+  if (const auto* m = string_member(root, key); m != nullptr) {
+    r.model = one_line_excerpt(*m, reply_model_limit);
+  }
+}
+
+std::string missing_member_error(std::string_view key, const reply& r) {
+  std::string out = "no \"" + std::string(key) + "\" in the body";
+  if (!r.error_message.empty()) {
+    out += "; error: " + r.error_message;
+  }
+  return out;
+}
+
+const json* payload_member(const json& root,
+                           std::string_view key,
+                           const reply& r,
+                           std::string& error) {
+  if (!root.is_object()) {
+    error = type_error("the body", root, "an object");
+    return nullptr;
+  }
+  const json* m = member(root, key);
+  if (m == nullptr || m->is_null()) {
+    error = missing_member_error(key, r);
+    return nullptr;
+  }
+  return m;
+}
+
+void parse_json_reply(std::string_view body,
+                      reply& r,
+                      std::string_view payload_key,
+                      std::string (*read_payload)(const json& root, reply& r),
+                      void (*read_usage)(const json& root, usage& u)) {
+  const auto root = parse_json(body, r);
+  if (!root) {
+    return;
+  }
+  const json* payload = member(*root, payload_key);
+  parse_error_body(*root, payload != nullptr && payload->is_array(), r);
+  r.parse_error = read_payload(*root, r);
+  read_usage(*root, r.tokens);
+  r.well_formed = r.parse_error.empty();
+  cap_reply_text(r);
 }
 
 std::optional<json> parse_json(std::string_view body, reply& r) {

@@ -36,7 +36,8 @@ std::string with_query_param(std::string url, std::string_view name, std::string
 bool is_plain_json_string(std::string_view s) noexcept;
 
 /// `s` with every byte other than RFC 3986 unreserved characters percent-encoded (upper-case
-/// hex): a value placed in one URL path segment (a model id with ':' or '/').
+/// hex; text_util's percent_encode): a value placed in one URL path segment (a model id with
+/// ':' or '/').
 std::string percent_encode_segment(std::string_view s);
 
 /// The parts of a base64 data: URL ("data:image/png;base64,AAAA").
@@ -108,5 +109,36 @@ std::optional<long long> token_count(const json& j);
 
 /// "choices is a string, expected array": the parse_error for a value of the wrong type.
 std::string type_error(std::string_view path, const json& j, std::string_view expected);
+
+/// The longest finish reason a flavour keeps in its API's own spelling (one line).
+inline constexpr std::size_t finish_reason_limit = 64;
+
+/// The member `key` when it is an object, else nullptr: a usage block ("usage") that is absent
+/// or null leaves the counts missing (the verdict records usage_missing).
+const json* object_member(const json& obj, std::string_view key);
+
+/// The served model named by the member `key` ("model", "modelVersion") into `r.model`, one
+/// line; nothing when there is no such string.
+void take_model(const json& root, std::string_view key, reply& r);
+
+/// "no \"output\" in the body", followed by "; error: <error_message>" when the body carried one.
+std::string missing_member_error(std::string_view key, const reply& r);
+
+/// A flavour reader's first step: the body is an object with a non-null member `key` (its
+/// success payload). The member, or nullptr with `error` saying what is wrong.
+const json* payload_member(const json& root,
+                           std::string_view key,
+                           const reply& r,
+                           std::string& error);
+
+/// A JSON reply body read the way most flavours read it: parse_json; the error fields
+/// (parse_error_body; the member `payload_key` being an array means a success payload);
+/// `read_payload`, whose message becomes `r.parse_error`; `read_usage` into `r.tokens`; then
+/// cap_reply_text.
+void parse_json_reply(std::string_view body,
+                      reply& r,
+                      std::string_view payload_key,
+                      std::string (*read_payload)(const json& root, reply& r),
+                      void (*read_usage)(const json& root, usage& u));
 
 }  // namespace visionwatch::adapter_support

@@ -20,9 +20,9 @@ class answer_pattern {
   /// True when the pattern occurs in the first 512 bytes of `text` (answers to "reply with one
   /// word" are short; std::regex has no time limit). nullopt when matching itself failed
   /// (error_complexity, error_stack): the caller treats the pattern as unusable.
-  std::optional<bool> search(std::string_view text) const;
+  [[nodiscard]] std::optional<bool> search(std::string_view text) const;
 
-  const std::string& source() const noexcept { return source_; }
+  [[nodiscard]] const std::string& source() const noexcept { return source_; }
 
   ~answer_pattern();
   answer_pattern(const answer_pattern&) = delete;

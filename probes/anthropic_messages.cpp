@@ -13,14 +13,13 @@ using namespace adapter_support;
 
 namespace {
 
-constexpr std::size_t max_finish_reason_bytes = 64;
 constexpr std::size_t max_code_bytes = 128;
 
 }  // namespace
 
 void parse_usage(const json& root, usage& u) {
-  const json* us = member(root, "usage");
-  if (us == nullptr || !us->is_object()) {
+  const json* us = object_member(root, "usage");
+  if (us == nullptr) {
     return;
   }
   // input_tokens leaves out cache reads and writes; the prompt is all three. Images are folded
@@ -53,7 +52,7 @@ void read_stop_reason(std::string_view stop, reply& r) {
                     ? std::string("stop_reason refusal")
                     : r.text;
   } else {
-    r.finish_reason = one_line_excerpt(stop, max_finish_reason_bytes);
+    r.finish_reason = one_line_excerpt(stop, finish_reason_limit);
   }
 }
 
@@ -72,18 +71,12 @@ void take_error_details(const json& root, reply& r) {
 }
 
 std::string parse_message(const json& root, reply& r) {
-  if (!root.is_object()) {
-    return type_error("the body", root, "an object");
-  }
-  if (const auto* m = string_member(root, "model"); m != nullptr) {
-    r.model = one_line_excerpt(*m, 256);
-  }
-  const json* content = member(root, "content");
-  if (content == nullptr || content->is_null()) {
-    if (!r.error_message.empty()) {
-      return "no \"content\" in the body; error: " + r.error_message;
-    }
-    return "no \"content\" in the body";
+  take_error_details(root, r);
+  take_model(root, "model", r);
+  std::string error;
+  const json* content = payload_member(root, "content", r, error);
+  if (content == nullptr) {
+    return error;
   }
   if (!content->is_array()) {
     return type_error("content", *content, "array");
@@ -113,17 +106,7 @@ std::string parse_message(const json& root, reply& r) {
 }
 
 void parse_json_body(std::string_view body, reply& r) {
-  const auto root = parse_json(body, r);
-  if (!root) {
-    return;
-  }
-  const json* content = member(*root, "content");
-  parse_error_body(*root, content != nullptr && content->is_array(), r);
-  take_error_details(*root, r);
-  r.parse_error = parse_message(*root, r);
-  parse_usage(*root, r.tokens);
-  r.well_formed = r.parse_error.empty();
-  cap_reply_text(r);
+  parse_json_reply(body, r, "content", parse_message, parse_usage);
 }
 
 }  // namespace
@@ -134,13 +117,13 @@ http_request build_request(const probe_request& request) {
   out.url = join_url(request.base_url, "/messages");
 
   // Image blocks first (the API's advice), then the prompt.
-  std::vector<std::string> spliced;
+  std::vector<std::string_view> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
   for (const auto& image : request.images) {
-    if (const auto parts = flavour_support::split_data_url(image.url)) {
+    if (const auto parts = split_data_url(image.url)) {
       const bool plain = is_plain_json_string(parts->base64);
-      spliced.push_back(plain ? std::string(parts->base64) : std::string());
+      spliced.push_back(plain ? parts->base64 : std::string_view());
       content.push_back({{"type", "image"},
                          {"source",
                           {{"type", "base64"},
@@ -157,13 +140,7 @@ http_request build_request(const probe_request& request) {
                {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
                {"messages", std::move(messages)}};
   request_shapes::add_system_and_tool(api_flavour::anthropic_messages, request, body);
-  if (request.temperature) {
-    body["temperature"] = *request.temperature;
-  }
-  if (request.stream) {
-    body["stream"] = true;
-  }
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.body = flavour_support::serialise_body(std::move(body), request);
   // Only base64 sources have a "data" key, in image order.
   flavour_support::splice_strings(out.body, "data", spliced);
 

@@ -43,7 +43,7 @@ std::int64_t signed_n(std::uint64_t v, std::size_t n) noexcept {
 }
 
 std::string hex32(std::uint32_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
+  static constexpr std::string_view digits = "0123456789abcdef";
   std::string s = "0x";
   for (int shift = 28; shift >= 0; shift -= 4) {
     s += digits[(v >> shift) & 0xF];

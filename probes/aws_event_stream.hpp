@@ -40,14 +40,14 @@ struct message {
   std::string payload;
   /// The value of the first string header with this name (":message-type", ":event-type",
   /// ":exception-type"), or empty.
-  std::string_view string_header(std::string_view name) const noexcept;
+  [[nodiscard]] std::string_view string_header(std::string_view name) const noexcept;
 };
 
 /// The smallest frame: prelude and message CRC, no headers, no payload.
 inline constexpr std::size_t min_message_bytes = 16;
 /// The default cap on one message. AWS allows 16 MiB + headers; a probe's events are a few
 /// hundred bytes, so a bigger one is garbage or hostile.
-inline constexpr std::size_t default_max_message_bytes = 1024 * 1024;
+inline constexpr std::size_t default_max_message_bytes = std::size_t{1024} * 1024;
 
 /// CRC32 (IEEE, zlib's) of `bytes` continuing from `crc`.
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0) noexcept;
@@ -76,7 +76,7 @@ class reader {
   /// The end of the stream: false (error() says so) when it stops inside a message.
   bool finish();
   /// Why the stream is broken; empty while it is fine.
-  const std::string& error() const noexcept { return error_; }
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
  private:
   bool fail(std::string why);

@@ -16,25 +16,6 @@ using namespace adapter_support;
 
 namespace {
 
-/// A deployment name as one path segment: unreserved characters as they are, the rest
-/// percent-encoded (a name with '/' or '?' must not change the URL's structure).
-std::string path_segment(std::string_view s) {
-  static constexpr std::string_view hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 0xF];
-    }
-  }
-  return out;
-}
-
 /// Azure repeats the delay in the 429 message: "... Please retry after 86400 seconds. ...".
 std::optional<std::chrono::seconds> message_retry_hint(std::string_view message) {
   static constexpr std::string_view marker = "retry after ";
@@ -55,8 +36,9 @@ std::optional<std::chrono::seconds> message_retry_hint(std::string_view message)
 }  // namespace
 
 std::string endpoint_url(const probe_request& request) {
-  const std::string url = join_url(
-      request.base_url, "/deployments/" + path_segment(request.model) + "/chat/completions");
+  const std::string url =
+      join_url(request.base_url,
+               "/deployments/" + percent_encode_segment(request.model) + "/chat/completions");
   return with_query_param(url,
                           "api-version",
                           request.api_version.empty() ? default_azure_api_version
@@ -68,38 +50,8 @@ http_request build_request(const probe_request& request) {
   out.method = "POST";
   out.url = endpoint_url(request);
 
-  // Chat's message shape; no `model`: the deployment in the path selects it.
-  std::vector<std::string> spliced;
-  spliced.reserve(request.images.size());
-  json content = json::array();
-  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
-  for (const auto& image : request.images) {
-    const bool plain = is_plain_json_string(image.url);
-    spliced.push_back(plain ? image.url : std::string());
-    json image_url = {{"url", plain ? std::string() : image.url}};
-    if (!image.detail.empty()) {
-      image_url["detail"] = image.detail;
-    }
-    content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
-  }
-  json messages =
-      request_shapes::conversation(api_flavour::azure_openai, request, std::move(content));
-  json body = {{"messages", std::move(messages)}};
-  request_shapes::add_system_and_tool(api_flavour::azure_openai, request, body);
-  if (request.max_tokens) {
-    body[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
-        *request.max_tokens;
-  }
-  if (request.temperature) {
-    body["temperature"] = *request.temperature;
-  }
-  if (request.stream) {
-    // As chat: without include_usage the stream carries no usage (azure-openai-chat.json).
-    body["stream"] = true;
-    body["stream_options"] = {{"include_usage", true}};
-  }
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  flavour_support::splice_strings(out.body, "url", spliced);
+  // Chat's body; no `model`: the deployment in the path selects it.
+  out.body = openai_chat::request_body(request, api_flavour::azure_openai, false);
   flavour_support::set_headers(request, "api-key", out.headers);
   return out;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/adapter_support.hpp"
+#include "probes/flavour_support.hpp"
 #include "probes/http_url.hpp"
 #include "probes/request_shapes.hpp"
 #include "probes/sigv4.hpp"
@@ -14,7 +15,6 @@ using namespace adapter_support;
 
 namespace {
 
-constexpr std::size_t max_finish_reason_bytes = 64;
 constexpr std::size_t max_code_bytes = 128;
 
 /// ImageBlock.format from a media type: png | jpeg | gif | webp.
@@ -73,15 +73,10 @@ void take_content(const json& content, reply& r) {
 }
 
 std::string parse_output(const json& root, reply& r) {
-  if (!root.is_object()) {
-    return type_error("the body", root, "an object");
-  }
-  const json* output = member(root, "output");
-  if (output == nullptr || output->is_null()) {
-    if (!r.error_message.empty()) {
-      return "no \"output\" in the body; error: " + r.error_message;
-    }
-    return "no \"output\" in the body";
+  std::string error;
+  const json* output = payload_member(root, "output", r, error);
+  if (output == nullptr) {
+    return error;
   }
   if (!output->is_object()) {
     return type_error("output", *output, "object");
@@ -155,12 +150,12 @@ std::string neutral_stop_reason(std::string_view sr) {
   if (sr == "guardrail_intervened" || sr == "content_filtered") {
     return "content_filter";
   }
-  return one_line_excerpt(sr, max_finish_reason_bytes);
+  return one_line_excerpt(sr, finish_reason_limit);
 }
 
 void parse_usage(const json& holder, usage& u) {
-  const json* us = member(holder, "usage");
-  if (us == nullptr || !us->is_object()) {
+  const json* us = object_member(holder, "usage");
+  if (us == nullptr) {
     return;
   }
   // Images are inside inputTokens: the baseline check does the work.
@@ -174,7 +169,7 @@ void note_withheld_answer(reply& r, std::string_view stop_reason) {
   if (r.finish_reason == "content_filter" &&
       r.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     r.refusal = "the answer was withheld (stopReason " +
-                one_line_excerpt(stop_reason, max_finish_reason_bytes) + ")";
+                one_line_excerpt(stop_reason, finish_reason_limit) + ")";
   }
 }
 
@@ -233,18 +228,8 @@ http_request build_request(const probe_request& request) {
     body["inferenceConfig"] = std::move(config);
   }
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  // `"bytes":""` can only be an image source's key, in image order.
-  static constexpr std::string_view bytes_key = R"("bytes":")";
-  std::size_t from = 0;
-  for (const auto b64 : spliced) {
-    const auto at = out.body.find(bytes_key, from);
-    if (at == std::string::npos) {
-      break;
-    }
-    from = at + bytes_key.size();
-    out.body.insert(from, b64);
-    from += b64.size();
-  }
+  // Only a base64 image source has a "bytes" key, in image order.
+  flavour_support::splice_strings(out.body, "bytes", spliced);
 
   set_header(out.headers, "Content-Type", "application/json");
   set_header(out.headers,

@@ -1,8 +1,9 @@
 #pragma once
-/// Drawing pieces shared by the challenge kinds (challenge.cpp draws digits, challenge_rows.cpp
-/// the rows of objects, challenge_encode.cpp encodes what they drew): shapes, the scene an image
-/// is drawn into, the raster every format is encoded from. Internal to probes/; callers go
-/// through challenge.hpp. Pure and thread-safe (the glyph cache locks itself).
+/// Drawing pieces shared by the challenge kinds (challenge_digits.cpp draws digits,
+/// challenge_rows.cpp the rows of objects and their shapes, challenge_raster.cpp the band canvas
+/// and the raster, challenge_encode.cpp encodes what they drew): shapes, the scene an image is
+/// drawn into, the raster every format is encoded from. Internal to probes/; callers go through
+/// challenge.hpp. Pure and thread-safe (the glyph cache locks itself).
 
 #include <cairo.h>
 
@@ -137,8 +138,9 @@ struct raster {
   int width = 0;
   int height = 0;
   std::size_t row_bytes = 0;
-  int top = 0;                               ///< first row stored in `rows`
-  int rows_held = 0;                         ///< rows stored in `rows`
+  int top = 0;        ///< first row stored in `rows`
+  int rows_held = 0;  ///< rows stored in `rows`
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): one byte block, not zeroed where all is written
   std::unique_ptr<std::uint8_t[]> rows;      ///< rows top .. top + rows_held - 1
   std::vector<std::uint8_t> background_row;  ///< row_bytes of the background value
   bool grey = true;           ///< values are grey levels; otherwise indexes into `palette`

@@ -13,6 +13,7 @@
 
 #include "probes/a8_canvas.hpp"
 
+// NOLINTNEXTLINE(modernize-avoid-c-arrays): defined so by the generated font source
 extern const unsigned char visionwatch_font_dejavu_sans_bold[];
 extern const std::size_t visionwatch_font_dejavu_sans_bold_size;
 
@@ -118,7 +119,7 @@ struct glyph_cache {
 };
 
 glyph_cache& cache() {
-  static glyph_cache* instance = new glyph_cache;  // never destroyed, like the font
+  static auto* instance = new glyph_cache;  // never destroyed, like the font
   return *instance;
 }
 

@@ -1,6 +1,7 @@
 // The kinds drawn as a row of objects read left to right: colour (four filled shapes), shape
 // (five shapes) and count (four boxes of dots). Several independent objects per image make a
-// blind guess pass about once in thousands of probes (challenge.hpp, guess_probability).
+// blind guess pass about once in thousands of probes (challenge.hpp, guess_probability). The five
+// shapes themselves (fill_shape) are drawn here too.
 
 #include <algorithm>
 #include <array>
@@ -17,6 +18,25 @@ namespace visionwatch::challenge_detail {
 namespace {
 
 constexpr double pi = std::numbers::pi;
+
+// --- geometry, all relative to a centre and an outer radius R --------------------------------
+
+void path_polygon(cairo_t* cr, double cx, double cy, double radius, int corners, double inner) {
+  // Corners start at the top; with `inner` > 0, every other vertex sits at inner * radius (star).
+  const int vertices = inner > 0 ? corners * 2 : corners;
+  for (int i = 0; i < vertices; ++i) {
+    const double r = (inner > 0 && i % 2 == 1) ? radius * inner : radius;
+    const double a = -pi / 2 + 2 * pi * i / vertices;
+    const double x = cx + r * std::cos(a);
+    const double y = cy + r * std::sin(a);
+    if (i == 0) {
+      cairo_move_to(cr, x, y);
+    } else {
+      cairo_line_to(cr, x, y);
+    }
+  }
+  cairo_close_path(cr);
+}
 
 std::uint8_t clamp_byte(int v) noexcept { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
 
@@ -89,6 +109,7 @@ raster objects_raster(const coverage_rows& coverage,
   r.rows_held = coverage.rows;
   r.background_row.assign(r.row_bytes, 0);  // entry 0, the background
   const std::size_t size = r.row_bytes * static_cast<std::size_t>(coverage.rows);
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): raster::rows is a byte block (challenge_detail.hpp)
   r.rows = std::make_unique<std::uint8_t[]>(size);  // zeroed: entry 0
   for (int y = 0; y < coverage.rows; ++y) {
     const std::uint8_t* in = coverage.data + static_cast<std::size_t>(y) * coverage.stride;
@@ -185,6 +206,37 @@ std::vector<point> place_dots(
 }
 
 }  // namespace
+
+void fill_shape(cairo_t* cr, shape_id shape, double cx, double cy, double radius) {
+  switch (shape) {
+    case shape_id::circle:
+      cairo_arc(cr, cx, cy, radius * 0.92, 0, 2 * pi);
+      break;
+    case shape_id::square: {
+      const double half = radius * 0.8;
+      cairo_rectangle(cr, cx - half, cy - half, 2 * half, 2 * half);
+      break;
+    }
+    case shape_id::triangle:
+      // Equilateral, pointing up, centroid lowered so the bounding box is centred.
+      path_polygon(cr, cx, cy + radius * 0.25, radius, 3, 0);
+      break;
+    case shape_id::star:
+      // Five points; inner radius 0.42 keeps the arms thick enough to read at small sizes.
+      path_polygon(cr, cx, cy + radius * 0.1, radius, 5, 0.42);
+      break;
+    case shape_id::cross: {
+      // A plus sign (Greek cross): arms a third of its span wide.
+      const double half = radius * 0.85;
+      const double arm = half / 3;
+      cairo_rectangle(cr, cx - half, cy - arm, 2 * half, 2 * arm);
+      cairo_rectangle(cr, cx - arm, cy - half, 2 * arm, 2 * half);
+      cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+      break;
+    }
+  }
+  cairo_fill(cr);
+}
 
 drawn draw_color(seeded_rng& rng, const scene& where, draw_path path) {
   const int width = where.width;

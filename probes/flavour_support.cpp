@@ -28,9 +28,19 @@ void set_headers(const probe_request& request, std::string_view key_header, head
   }
 }
 
+std::string serialise_body(nlohmann::json body, const probe_request& request) {
+  if (request.temperature) {
+    body["temperature"] = *request.temperature;
+  }
+  if (request.stream) {
+    body["stream"] = true;
+  }
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void splice_strings(std::string& body,
                     std::string_view key,
-                    const std::vector<std::string>& values) {
+                    const std::vector<std::string_view>& values) {
   // `"key":"` can only be the key itself: the same bytes inside a string would be escaped.
   std::string needle = "\"";
   needle += key;
@@ -47,22 +57,6 @@ void splice_strings(std::string& body,
       from += value.size();
     }
   }
-}
-
-std::optional<data_url_parts> split_data_url(std::string_view url) noexcept {
-  if (!url.starts_with("data:")) {
-    return std::nullopt;
-  }
-  const auto comma = url.find(',');
-  if (comma == std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string_view meta = url.substr(5, comma - 5);
-  if (!meta.ends_with(";base64")) {
-    return std::nullopt;
-  }
-  meta.remove_suffix(7);
-  return data_url_parts{meta, url.substr(comma + 1)};
 }
 
 bool quota_exhausted(unsigned status, const reply& r) {

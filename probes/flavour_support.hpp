@@ -1,11 +1,12 @@
 #pragma once
-/// Request and error-reply steps the native flavours (openai-responses, anthropic-messages,
-/// azure-openai) share beyond adapter_support: the common headers and the flavour's
-/// authentication, splicing data URLs into a serialised body, reading a data: URL, and the
-/// error conventions (a refused key says so; a spend or quota 429 carries no retry hint).
-/// Internal to probes/. Pure, no I/O.
+/// Request and error-reply steps the flavours share beyond adapter_support: the common headers
+/// and the flavour's authentication, serialising a body and splicing data URLs into it, and the
+/// native flavours' (openai-responses, anthropic-messages, azure-openai) error conventions (a
+/// refused key says so; a spend or quota 429 carries no retry hint). Internal to probes/. Pure,
+/// no I/O.
 
-#include <optional>
+#include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,20 +21,19 @@ namespace visionwatch::flavour_support {
 /// (nothing without a key), then `extra_headers`, each replacing a header of the same name.
 void set_headers(const probe_request& request, std::string_view key_header, header_list& out);
 
+/// `body` as sent, with the request's `temperature` and `stream: true` when it asks for them
+/// (OpenAI's and Anthropic's spelling). A prompt with invalid UTF-8 is sent with U+FFFD
+/// instead of throwing.
+std::string serialise_body(nlohmann::json body, const probe_request& request);
+
 /// Inserts `values[i]` into the i-th `"key":""` of `body` (a serialised JSON whose `key` members
-/// appear in the values' order); an empty value leaves its occurrence as it is. A data URL is
+/// appear in the values' order; `"key":"` can only be the key itself, as the same bytes inside a
+/// string would be escaped); an empty value leaves its occurrence as it is. A data URL is
 /// hundreds of kilobytes of base64 that needs no escaping (adapter_support::is_plain_json_string),
 /// so it skips the serialiser's per-byte work.
 void splice_strings(std::string& body,
                     std::string_view key,
-                    const std::vector<std::string>& values);
-
-/// The parts of "data:<mime>;base64,<data>"; nullopt for any other URL.
-struct data_url_parts {
-  std::string_view mime;
-  std::string_view base64;
-};
-std::optional<data_url_parts> split_data_url(std::string_view url) noexcept;
+                    const std::vector<std::string_view>& values);
 
 /// True for a 429 that says a spend or quota limit is reached (OpenAI `insufficient_quota`,
 /// Anthropic `enforced_spend_limit_reached`, billing messages): retrying soon does not help.

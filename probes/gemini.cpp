@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/adapter_support.hpp"
+#include "probes/flavour_support.hpp"
 #include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
@@ -11,8 +12,6 @@ namespace visionwatch::gemini {
 using namespace adapter_support;
 
 namespace {
-
-constexpr std::size_t max_finish_reason_bytes = 64;
 
 /// Gemini's FinishReason in the neutral spelling the verdict reads.
 std::string neutral_finish_reason(std::string_view fr) {
@@ -34,7 +33,7 @@ std::string neutral_finish_reason(std::string_view fr) {
       return "content_filter";
     }
   }
-  return ascii_lower(one_line_excerpt(fr, max_finish_reason_bytes));
+  return ascii_lower(one_line_excerpt(fr, finish_reason_limit));
 }
 
 /// ErrorInfo reasons that mean the key (or token) itself was refused.
@@ -79,8 +78,8 @@ void name_auth_failure(const json& root, reply& r) {
 }  // namespace
 
 void parse_usage(const json& root, usage& u) {
-  const json* um = member(root, "usageMetadata");
-  if (um == nullptr || !um->is_object()) {
+  const json* um = object_member(root, "usageMetadata");
+  if (um == nullptr) {
     return;
   }
   u.prompt_tokens = count_member(*um, "promptTokenCount");
@@ -133,9 +132,7 @@ std::string read_candidates(const json& root, reply& r) {
   if (!root.is_object()) {
     return type_error("the body", root, "an object");
   }
-  if (const auto* mv = string_member(root, "modelVersion"); mv != nullptr) {
-    r.model = one_line_excerpt(*mv, 256);
-  }
+  take_model(root, "modelVersion", r);
   const json* candidates = member(root, "candidates");
   if (candidates == nullptr || candidates->is_null() ||
       (candidates->is_array() && candidates->empty())) {
@@ -146,11 +143,9 @@ std::string read_candidates(const json& root, reply& r) {
       r.refusal = "the prompt was blocked (blockReason " + one_line_excerpt(*block, 64) + ")";
       return {};
     }
-    if (!r.error_message.empty()) {
-      return "no \"candidates\" in the body; error: " + r.error_message;
-    }
-    return candidates != nullptr && candidates->is_array() ? "candidates is empty"
-                                                           : "no \"candidates\" in the body";
+    return candidates != nullptr && candidates->is_array() && r.error_message.empty()
+               ? "candidates is empty"
+               : missing_member_error("candidates", r);
   }
   if (!candidates->is_array()) {
     return type_error("candidates", *candidates, "array");
@@ -161,7 +156,7 @@ std::string read_candidates(const json& root, reply& r) {
   }
   std::string raw_finish;
   if (const auto* fr = string_member(candidate, "finishReason"); fr != nullptr) {
-    raw_finish = one_line_excerpt(*fr, max_finish_reason_bytes);
+    raw_finish = one_line_excerpt(*fr, finish_reason_limit);
     r.finish_reason = neutral_finish_reason(*fr);
   }
   // A candidate stopped by a filter may have no content at all: well formed, no text.
@@ -263,19 +258,8 @@ http_request build_request(const probe_request& request) {
     body["generationConfig"] = std::move(config);
   }
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  // `"data":""` can only be the key of an inline_data (the same bytes inside a string would be
-  // escaped), in image order; file_data parts have no "data" key.
-  static constexpr std::string_view data_key = R"("data":")";
-  std::size_t from = 0;
-  for (const auto b64 : spliced) {
-    const auto at = out.body.find(data_key, from);
-    if (at == std::string::npos) {
-      break;
-    }
-    from = at + data_key.size();
-    out.body.insert(from, b64);
-    from += b64.size();
-  }
+  // Only inline_data parts have a "data" key, in image order (file_data parts have none).
+  flavour_support::splice_strings(out.body, "data", spliced);
 
   set_header(out.headers, "Content-Type", "application/json");
   set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");

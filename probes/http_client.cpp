@@ -378,14 +378,10 @@ net::awaitable<http_client::impl::exchange_result> http_client::impl::exchange(
       set_failure(result, outcome::timeout, "cancelled");
       co_return;
     }
-    map_exchange_error(ec,
-                       clock.current(),
-                       got_bytes,
-                       t.host_port,
-                       budget,
-                       options.body_limit,
-                       options.header_limit,
-                       result);
+    map_exchange_error(
+        ec,
+        {clock.current(), got_bytes, t.host_port, budget, options.body_limit, options.header_limit},
+        result);
     out.retryable = result.reused_connection && !got_bytes && ec != beast::error::timeout;
   };
 

@@ -1,7 +1,7 @@
 // JPEG through libjpeg-turbo's libjpeg API (image_codec.hpp).
 //
 // libjpeg reports errors through error_exit, which by default prints and calls exit(); ours
-// records the message and longjmp-s back, as png_codec.cpp does for libpng. The functions that
+// records the message and longjmp-s back, as png_decode.cpp does for libpng. The functions that
 // call setjmp keep only trivially destructible locals, and no C++ object is created between
 // setjmp and a libjpeg call that can fail, so the jump never skips a destructor: every object
 // with one (strings, the pixel vector, the guards that destroy the libjpeg structs) lives in a
@@ -84,13 +84,13 @@ void on_progress(j_common_ptr cinfo) {
 struct compress_guard {
   jpeg_compress_struct cinfo{};
   unsigned char* out = nullptr;
-  unsigned long size = 0;  // NOLINT(google-runtime-int): jpeg_mem_dest's type
+  unsigned long size = 0;  // jpeg_mem_dest's type
   compress_guard() = default;
   compress_guard(const compress_guard&) = delete;
   compress_guard& operator=(const compress_guard&) = delete;
   ~compress_guard() {
     jpeg_destroy_compress(&cinfo);  // a no-op before jpeg_create_compress
-    std::free(out);                 // NOLINT(cppcoreguidelines-no-malloc): libjpeg's malloc
+    std::free(out);                 // libjpeg allocated it with malloc
   }
 };
 
@@ -145,7 +145,7 @@ bool run_header(jpeg_decompress_struct* cinfo,
   cinfo->progress = progress;
   jpeg_mem_src(cinfo,
                reinterpret_cast<const unsigned char*>(bytes.data()),
-               static_cast<unsigned long>(bytes.size()));  // NOLINT(google-runtime-int)
+               static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(cinfo, TRUE);
   return true;
 }
@@ -188,7 +188,7 @@ std::string encode_jpeg(const pixel_rows& rows, jpeg_settings settings) {
   if (!run_compress(&guard, &failure, &rows, settings.quality)) {
     throw std::runtime_error(std::string("jpeg encode: ") + failure.text.data());
   }
-  return std::string(reinterpret_cast<const char*>(guard.out), guard.size);
+  return {reinterpret_cast<const char*>(guard.out), guard.size};
 }
 
 image_decode_result decode_jpeg(std::string_view bytes, std::size_t max_pixels) {

@@ -77,7 +77,7 @@ std::string encode_webp(const pixel_rows& rows, webp_settings settings) {
     throw std::runtime_error("webp encode: libwebp error " +
                              std::to_string(static_cast<int>(guard.picture.error_code)));
   }
-  return std::string(reinterpret_cast<const char*>(guard.writer.mem), guard.writer.size);
+  return {reinterpret_cast<const char*>(guard.writer.mem), guard.writer.size};
 }
 
 image_decode_result decode_webp(std::string_view bytes, std::size_t max_pixels) {

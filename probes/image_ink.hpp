@@ -86,8 +86,8 @@ struct component {
   int y1 = -1;
   int area = 0;
   std::vector<std::size_t> runs;  // indexes into labelling::runs, top to bottom
-  int width() const noexcept { return x1 - x0 + 1; }
-  int height() const noexcept { return y1 - y0 + 1; }
+  [[nodiscard]] int width() const noexcept { return x1 - x0 + 1; }
+  [[nodiscard]] int height() const noexcept { return y1 - y0 + 1; }
 };
 
 struct labelling {

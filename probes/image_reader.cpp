@@ -28,13 +28,24 @@ void sort_left_to_right(std::vector<component>& objects) {
   });
 }
 
-std::string join(const std::vector<std::string>& words) {
+/// `word(item)` for each of `items`, separated by spaces: the reply a model gives for a row.
+template <class Items, class Word>
+std::string join_words(const Items& items, Word&& word) {
   std::string out;
-  for (const auto& w : words) {
+  for (const auto& item : items) {
     out += out.empty() ? "" : " ";
-    out += w;
+    out += word(item);
   }
   return out;
+}
+
+/// The image's ink (find_ink) labelled into components; nullopt when there is no ink.
+std::optional<labelling> label_image_ink(const rgba_image& image) {
+  const auto plane = find_ink(image);
+  if (!plane) {
+    return std::nullopt;
+  }
+  return label_ink(image, *plane);
 }
 
 /// Boxes are the components whose bounding box is at least half as large (on its longer side)
@@ -42,11 +53,11 @@ std::string join(const std::vector<std::string>& words) {
 /// its centre. Specks (under a quarter of the largest dot) and dots outside every box are
 /// ignored.
 std::optional<std::string> read_count(const rgba_image& image) {
-  const auto plane = find_ink(image);
-  if (!plane) {
+  const std::optional<labelling> ink = label_image_ink(image);
+  if (!ink) {
     return std::nullopt;
   }
-  const labelling l = label_ink(image, *plane);
+  const labelling& l = *ink;
   int extent = 0;
   for (const component& c : l.components) {
     extent = std::max({extent, c.width(), c.height()});
@@ -71,11 +82,7 @@ std::optional<std::string> read_count(const rgba_image& image) {
       }
     }
   }
-  std::vector<std::string> words;
-  for (const int n : counts) {
-    words.push_back(std::to_string(n));
-  }
-  return join(words);
+  return join_words(counts, [](int n) { return std::to_string(n); });
 }
 
 /// One blob's shape from its fill ratio and top/bottom balance.
@@ -106,21 +113,16 @@ std::string_view classify_shape(const labelling& l, const component& blob) {
 }
 
 std::optional<std::string> read_shape(const rgba_image& image) {
-  const auto plane = find_ink(image);
-  if (!plane) {
+  const std::optional<labelling> ink = label_image_ink(image);
+  if (!ink) {
     return std::nullopt;
   }
-  const labelling l = label_ink(image, *plane);
-  std::vector<component> objects = significant(l.components);
+  std::vector<component> objects = significant(ink->components);
   if (objects.empty()) {
     return std::nullopt;
   }
   sort_left_to_right(objects);
-  std::vector<std::string> words;
-  for (const component& c : objects) {
-    words.emplace_back(classify_shape(l, c));
-  }
-  return join(words);
+  return join_words(objects, [&ink](const component& c) { return classify_shape(*ink, c); });
 }
 
 constexpr std::uint32_t pack_rgb(rgb c) noexcept {
@@ -181,8 +183,10 @@ std::string_view object_colour(const rgba_image& image,
 std::optional<std::string> read_color(const rgba_image& image) {
   const std::size_t n =
       static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height);
+  const auto border_pixels = border_indexes(image.width, image.height);
   std::vector<std::uint32_t> border;
-  for (const std::size_t i : border_indexes(image.width, image.height)) {
+  border.reserve(border_pixels.size());
+  for (const std::size_t i : border_pixels) {
     border.push_back(pack_rgb(pixel_rgb(image.rgba.data() + i * 4U)));
   }
   const std::uint32_t bg_packed = mode_of(std::move(border));
@@ -207,11 +211,8 @@ std::optional<std::string> read_color(const rgba_image& image) {
     return std::nullopt;
   }
   sort_left_to_right(objects);
-  std::vector<std::string> words;
-  for (const component& c : objects) {
-    words.emplace_back(object_colour(image, l, c));
-  }
-  return join(words);
+  return join_words(objects,
+                    [&image, &l](const component& c) { return object_colour(image, l, c); });
 }
 
 // --- digits ---------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ void spread(double p, double scale, int cells, F&& add) {
 
 descriptor describe(const labelling& l, const component& c, int grid_w, int grid_h) {
   descriptor d;
-  d.cells.assign(static_cast<std::size_t>(grid_w * grid_h), 0.0);
+  d.cells.assign(static_cast<std::size_t>(grid_w) * static_cast<std::size_t>(grid_h), 0.0);
   const double sx = static_cast<double>(grid_w) / c.width();
   const double sy = static_cast<double>(grid_h) / c.height();
   for (const std::size_t i : c.runs) {
@@ -306,9 +307,11 @@ std::array<glyph_template, 10> digit_templates(int digit_height) {
     const std::uint8_t* data = canvas.data();
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        luma[static_cast<std::size_t>(y * w + x)] = static_cast<std::uint8_t>(
-            255 -
-            data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)]);
+        luma[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+             static_cast<std::size_t>(x)] =
+            static_cast<std::uint8_t>(
+                255 -
+                data[static_cast<std::size_t>(y) * canvas.stride() + static_cast<std::size_t>(x)]);
       }
     }
     glyph_template& t = out[static_cast<std::size_t>(digit)];
@@ -322,11 +325,11 @@ std::array<glyph_template, 10> digit_templates(int digit_height) {
 }
 
 std::optional<std::string> read_digits(const rgba_image& image) {
-  const auto plane = find_ink(image);
-  if (!plane) {
+  const std::optional<labelling> ink = label_image_ink(image);
+  if (!ink) {
     return std::nullopt;
   }
-  const labelling l = label_ink(image, *plane);
+  const labelling& l = *ink;
   int tallest = 0;
   for (const component& c : l.components) {
     tallest = std::max(tallest, c.height());

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/adapter_support.hpp"
+#include "probes/flavour_support.hpp"
 #include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
@@ -10,16 +11,10 @@ namespace visionwatch::openai_chat {
 
 using namespace adapter_support;
 
-namespace {
-
-constexpr std::size_t max_finish_reason_bytes = 64;
-
-}  // namespace
-
 void parse_usage(const json& root, usage& u) {
-  const json* us = member(root, "usage");
-  if (us == nullptr || !us->is_object()) {
-    return;  // absent or null: the verdict records usage_missing
+  const json* us = object_member(root, "usage");
+  if (us == nullptr) {
+    return;
   }
   u.prompt_tokens = count_member(*us, "prompt_tokens");
   u.completion_tokens = count_member(*us, "completion_tokens");
@@ -80,15 +75,10 @@ void take_content_parts(const json& parts, reply& r) {
 /// The success shape: choices[0].message.{content, refusal} and choices[0].finish_reason.
 /// Returns an empty string when well formed, else what is wrong.
 std::string parse_choice(const json& root, reply& r) {
-  if (!root.is_object()) {
-    return type_error("the body", root, "an object");
-  }
-  const json* choices = member(root, "choices");
-  if (choices == nullptr || choices->is_null()) {
-    if (!r.error_message.empty()) {
-      return "no \"choices\" in the body; error: " + r.error_message;
-    }
-    return "no \"choices\" in the body";
+  std::string error;
+  const json* choices = payload_member(root, "choices", r, error);
+  if (choices == nullptr) {
+    return error;
   }
   if (!choices->is_array()) {
     return type_error("choices", *choices, "array");
@@ -101,7 +91,7 @@ std::string parse_choice(const json& root, reply& r) {
     return type_error("choices[0]", choice, "object");
   }
   if (const auto* fr = string_member(choice, "finish_reason"); fr != nullptr) {
-    r.finish_reason = one_line_excerpt(*fr, max_finish_reason_bytes);
+    r.finish_reason = one_line_excerpt(*fr, finish_reason_limit);
   }
   const json* message = member(choice, "message");
   if (message == nullptr || message->is_null()) {
@@ -172,68 +162,47 @@ std::string endpoint_url(std::string_view base_url) {
   return join_url(base_url, "/chat/completions");
 }
 
-http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
-  out.url = endpoint_url(request.base_url);
-
+std::string request_body(const probe_request& request, api_flavour flavour, bool name_model) {
   // A data URL is hundreds of kilobytes of base64, which needs no JSON escaping: it is spliced
   // into the serialised body instead of going through the serialiser's per-byte escaping.
-  std::vector<bool> spliced;
+  std::vector<std::string_view> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
   content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
-    spliced.push_back(is_plain_json_string(image.url));
-    json image_url = {{"url", spliced.back() ? std::string() : image.url}};
+    const bool plain = is_plain_json_string(image.url);
+    spliced.emplace_back(plain ? std::string_view(image.url) : std::string_view());
+    json image_url = {{"url", plain ? std::string() : image.url}};
     if (!image.detail.empty()) {
       image_url["detail"] = image.detail;
     }
     content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
   }
-  json messages =
-      request_shapes::conversation(api_flavour::openai_chat, request, std::move(content));
-  json body = {{"model", request.model}, {"messages", std::move(messages)}};
-  request_shapes::add_system_and_tool(api_flavour::openai_chat, request, body);
+  json body = {{"messages", request_shapes::conversation(flavour, request, std::move(content))}};
+  if (name_model) {
+    body["model"] = request.model;
+  }
+  request_shapes::add_system_and_tool(flavour, request, body);
   if (request.max_tokens) {
     body[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
         *request.max_tokens;
   }
-  if (request.temperature) {
-    body["temperature"] = *request.temperature;
-  }
   if (request.stream) {
     // Without include_usage the stream carries no usage at all (openai-chat-stream.json).
-    body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};
   }
-  // `replace`: a prompt with invalid UTF-8 is sent with U+FFFD instead of throwing.
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  // `"url":` followed by a string can only be the key itself (the same bytes inside a string
-  // would be escaped), and the images' url keys appear in content order.
-  static constexpr std::string_view url_key = R"("url":")";
-  std::size_t from = 0;
-  for (std::size_t i = 0; i < request.images.size(); ++i) {
-    const auto at = out.body.find(url_key, from);
-    if (at == std::string::npos) {
-      break;
-    }
-    from = at + url_key.size();
-    if (spliced[i]) {
-      out.body.insert(from, request.images[i].url);
-      from += request.images[i].url.size();
-    }
-  }
+  std::string out = flavour_support::serialise_body(std::move(body), request);
+  // `"url":` followed by a string can only be the key itself, in content order.
+  flavour_support::splice_strings(out, "url", spliced);
+  return out;
+}
 
-  set_header(out.headers, "Content-Type", "application/json");
-  set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");
-  set_header(out.headers, "User-Agent", default_user_agent());
-  if (!request.api_key.empty()) {
-    set_header(out.headers, "Authorization", "Bearer " + request.api_key);
-  }
-  for (const auto& [name, value] : request.extra_headers) {
-    set_header(out.headers, name, value);
-  }
+http_request build_request(const probe_request& request) {
+  http_request out;
+  out.method = "POST";
+  out.url = endpoint_url(request.base_url);
+  out.body = request_body(request, api_flavour::openai_chat, true);
+  flavour_support::set_headers(request, "", out.headers);
   return out;
 }
 

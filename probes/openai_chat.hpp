@@ -4,10 +4,9 @@
 /// OpenAI-compatible endpoint). Internal to probes/: callers go through adapter.hpp.
 
 #include <chrono>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "probes/adapter.hpp"
 
@@ -18,6 +17,11 @@ namespace visionwatch::openai_chat {
 std::string endpoint_url(std::string_view base_url);
 
 http_request build_request(const probe_request& request);
+
+/// The serialised chat completions body, shared with azure_openai (whose deployment in the path
+/// selects the model, so `name_model` false leaves out `model`): the conversation with the
+/// image parts, max tokens, temperature, and a stream that reports usage.
+std::string request_body(const probe_request& request, api_flavour flavour, bool name_model);
 
 /// Reads `root.usage` (chat's names, Anthropic-style names, prompt_tokens_details) into `u`;
 /// absent or null usage leaves `u` as it is. Shared with the stream decoder.

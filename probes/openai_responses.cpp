@@ -11,16 +11,10 @@ namespace visionwatch::openai_responses {
 
 using namespace adapter_support;
 
-namespace {
-
-constexpr std::size_t max_finish_reason_bytes = 64;
-
-}  // namespace
-
 void parse_usage(const json& root, usage& u) {
-  const json* us = member(root, "usage");
-  if (us == nullptr || !us->is_object()) {
-    return;  // absent or null: the verdict records usage_missing
+  const json* us = object_member(root, "usage");
+  if (us == nullptr) {
+    return;
   }
   // input_tokens counts text, image and cached tokens alike: images show only as its growth
   // over the control request (the baseline check).
@@ -98,26 +92,19 @@ std::string finish_reason_of(std::string_view status, const json& root) {
     return "length";
   }
   if (reason.empty()) {
-    return one_line_excerpt(status, max_finish_reason_bytes);
+    return one_line_excerpt(status, finish_reason_limit);
   }
-  return one_line_excerpt(reason, max_finish_reason_bytes);
+  return one_line_excerpt(reason, finish_reason_limit);
 }
 
 }  // namespace
 
 std::string read_response(const json& root, reply& r) {
-  if (!root.is_object()) {
-    return type_error("the body", root, "an object");
-  }
-  if (const auto* m = string_member(root, "model"); m != nullptr) {
-    r.model = one_line_excerpt(*m, 256);
-  }
-  const json* output = member(root, "output");
-  if (output == nullptr || output->is_null()) {
-    if (!r.error_message.empty()) {
-      return "no \"output\" in the body; error: " + r.error_message;
-    }
-    return "no \"output\" in the body";
+  take_model(root, "model", r);
+  std::string error;
+  const json* output = payload_member(root, "output", r, error);
+  if (output == nullptr) {
+    return error;
   }
   if (!output->is_array()) {
     return type_error("output", *output, "array");
@@ -159,16 +146,7 @@ std::string read_response(const json& root, reply& r) {
 namespace {
 
 void parse_json_body(std::string_view body, reply& r) {
-  const auto root = parse_json(body, r);
-  if (!root) {
-    return;
-  }
-  const json* output = member(*root, "output");
-  parse_error_body(*root, output != nullptr && output->is_array(), r);
-  r.parse_error = read_response(*root, r);
-  parse_usage(*root, r.tokens);
-  r.well_formed = r.parse_error.empty();
-  cap_reply_text(r);
+  parse_json_reply(body, r, "output", read_response, parse_usage);
 }
 
 }  // namespace
@@ -178,13 +156,13 @@ http_request build_request(const probe_request& request) {
   out.method = "POST";
   out.url = join_url(request.base_url, "/responses");
 
-  std::vector<std::string> spliced;
+  std::vector<std::string_view> spliced;
   spliced.reserve(request.images.size());
   json content = json::array();
   content.push_back({{"type", "input_text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
     const bool plain = is_plain_json_string(image.url);
-    spliced.push_back(plain ? image.url : std::string());
+    spliced.emplace_back(plain ? std::string_view(image.url) : std::string_view());
     // The schema requires detail: "auto" unless the route says otherwise.
     content.push_back({{"type", "input_image"},
                        {"image_url", plain ? std::string() : image.url},
@@ -197,13 +175,8 @@ http_request build_request(const probe_request& request) {
   if (request.max_tokens) {
     body["max_output_tokens"] = *request.max_tokens;
   }
-  if (request.temperature) {
-    body["temperature"] = *request.temperature;
-  }
-  if (request.stream) {
-    body["stream"] = true;  // usage comes in the final response.completed event
-  }
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  // A stream's usage comes in the final response.completed event.
+  out.body = flavour_support::serialise_body(std::move(body), request);
   flavour_support::splice_strings(out.body, "image_url", spliced);
   flavour_support::set_headers(request, "", out.headers);
   return out;

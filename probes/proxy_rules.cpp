@@ -128,7 +128,8 @@ std::string proxy_endpoint::display() const {
 proxy_endpoint parse_proxy_url(std::string_view url_in) {
   // Like curl: a value without a scheme ("127.0.0.1:3128", "user:pass@proxy:3128") is http.
   const bool has_scheme = url_in.find("://") != std::string_view::npos;
-  const std::string with_scheme = has_scheme ? std::string(url_in) : "http://" + std::string(url_in);
+  const std::string with_scheme =
+      has_scheme ? std::string(url_in) : "http://" + std::string(url_in);
   const std::string_view url = with_scheme;
   auto r = boost::urls::parse_uri(url);
   if (!r) {
@@ -254,7 +255,7 @@ proxy_rules proxy_rules::make(const std::string& explicit_url,
 
 proxy_rules proxy_rules::make(const std::string& explicit_url, bool use_env) {
   return make(explicit_url, use_env, [](const char* name) -> std::optional<std::string> {
-    const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once at start-up
+    const char* v = std::getenv(name);  // read once, at start-up
     if (v == nullptr) {
       return std::nullopt;
     }

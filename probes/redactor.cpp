@@ -16,27 +16,6 @@ constexpr std::size_t min_tail_prefix = 4;
 /// URL path segments and query values at least this long are treated as tokens.
 constexpr std::size_t min_url_token = 16;
 
-bool unreserved(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-std::string percent_encode(std::string_view s) {
-  constexpr std::string_view hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    if (unreserved(c)) {
-      out += c;
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out += '%';
-      out += hex[b >> 4];
-      out += hex[b & 0xF];
-    }
-  }
-  return out;
-}
-
 /// JSON string escaping as serializers write it; `escape_slash` for those that write "\/".
 std::string json_escape(std::string_view s, bool escape_slash) {
   constexpr std::string_view hex = "0123456789abcdef";
@@ -103,8 +82,9 @@ void redactor::add_form(std::string form) {
       std::find(needles_.begin(), needles_.end(), form) != needles_.end()) {
     return;
   }
-  const auto at = std::find_if(
-      needles_.begin(), needles_.end(), [&](const std::string& n) { return n.size() < form.size(); });
+  const auto at = std::find_if(needles_.begin(), needles_.end(), [&](const std::string& n) {
+    return n.size() < form.size();
+  });
   needles_.insert(at, std::move(form));
 }
 

@@ -42,7 +42,7 @@ struct lookup_slots {
   }
 };
 lookup_slots& slots() {
-  static auto* s = new lookup_slots();  // NOLINT(cppcoreguidelines-owning-memory)
+  static auto* s = new lookup_slots();  // never destroyed: lookup threads may outlive main
   return *s;
 }
 
@@ -96,7 +96,11 @@ void start_lookup(const std::shared_ptr<lookup_state>& st,
     deliver(st, executor, life, {net::error::host_not_found_try_again, {}});
     return;
   }
-  std::thread([st, executor, life, host = std::move(host), service = std::move(service),
+  std::thread([st,
+               executor,
+               life,
+               host = std::move(host),
+               service = std::move(service),
                lookup = std::move(lookup)] {
     lookup_answer answer;
     try {

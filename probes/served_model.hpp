@@ -34,14 +34,14 @@ class model_expectation {
   static std::optional<model_expectation> parse(std::string_view spec, std::string& error);
 
   /// True when `served` fits. An empty `served` (the reply names no model) always fits.
-  bool accepts(std::string_view served, std::string_view route_model) const;
+  [[nodiscard]] bool accepts(std::string_view served, std::string_view route_model) const;
 
   /// "the route's model 'gpt-4o'", "a name starting with 'gpt-4o'", "a name matching /^gpt/".
-  std::string describe(std::string_view route_model) const;
+  [[nodiscard]] std::string describe(std::string_view route_model) const;
 
-  mode kind() const noexcept { return mode_; }
+  [[nodiscard]] mode kind() const noexcept { return mode_; }
   /// The prefix or the regex source, as configured (without `re:`).
-  const std::string& text() const noexcept { return text_; }
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
  private:
   struct compiled;

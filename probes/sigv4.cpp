@@ -31,11 +31,6 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-bool is_unreserved(unsigned char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
 /// RFC 3986 5.2.4 plus what AWS requires besides: empty segments ("//") are dropped too.
 std::string remove_dot_segments(std::string_view path) {
   if (path.empty()) {
@@ -142,21 +137,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string canonical_uri(std::string_view path) {
-  const std::string normalised = remove_dot_segments(path);
-  constexpr std::string_view digits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(normalised.size());
-  for (const char c : normalised) {
-    const auto b = static_cast<unsigned char>(c);
-    if (is_unreserved(b) || c == '/') {
-      out += c;
-    } else {
-      out += '%';
-      out += digits[b >> 4];
-      out += digits[b & 0x0F];
-    }
-  }
-  return out;
+  return percent_encode(remove_dot_segments(path), "/");
 }
 
 bool is_unsigned_header(std::string_view name) noexcept {

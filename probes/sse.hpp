@@ -23,7 +23,7 @@ struct event {
 /// The default cap on one event (data and current line together): a probe's whole reply is a
 /// few kilobytes, the biggest real events (a Responses `response.completed` that repeats the
 /// whole answer) stay far below it.
-inline constexpr std::size_t default_max_event_bytes = 1024 * 1024;
+inline constexpr std::size_t default_max_event_bytes = std::size_t{1024} * 1024;
 
 /// Reads one SSE stream. Not thread-safe; one per response.
 class reader {
@@ -43,7 +43,7 @@ class reader {
 
   /// Why the stream is broken ("SSE line longer than 1048576 bytes without a newline"); empty
   /// while it is fine.
-  const std::string& error() const noexcept { return error_; }
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
  private:
   bool feed_lines(std::string_view bytes, std::vector<event>& out);

@@ -11,8 +11,6 @@ namespace {
 
 using namespace adapter_support;
 
-constexpr std::size_t max_finish_reason_bytes = 64;
-
 /// Appends `piece` to a reply field, stopping a little past the cap (cap_reply_text cuts it
 /// on a code point boundary at the end): a stream of any length keeps bounded memory.
 void append_capped(std::string& to, std::string_view piece) {
@@ -138,7 +136,7 @@ void sse_reply_stream::set_model(std::string_view model) {
 }
 
 void sse_reply_stream::set_finish_reason(std::string_view reason) {
-  reply_.finish_reason = one_line_excerpt(reason, max_finish_reason_bytes);
+  reply_.finish_reason = one_line_excerpt(reason, finish_reason_limit);
 }
 
 bool sse_reply_stream::error_event(const json& body, std::string_view fallback) {

@@ -1,9 +1,9 @@
 #include "probes/text_util.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
-
-#include <openssl/evp.h>
 
 namespace visionwatch {
 namespace {
@@ -323,6 +323,24 @@ std::string_view trim(std::string_view s, std::string_view chars) noexcept {
     return {};
   }
   return s.substr(first, s.find_last_not_of(chars) - first + 1);
+}
+
+std::string percent_encode(std::string_view s, std::string_view keep) {
+  constexpr std::string_view hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 0x0F];
+    }
+  }
+  return out;
 }
 
 bool all_digits(std::string_view s) noexcept {

@@ -73,6 +73,11 @@ std::string_view trim(std::string_view s, std::string_view chars = ascii_space) 
 /// Non-empty and only '0'-'9'.
 bool all_digits(std::string_view s) noexcept;
 
+/// `s` with every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~) and those in
+/// `keep` percent-encoded, in upper-case hex: a URL path segment, a form value, or with
+/// `keep` "/" a whole path.
+std::string percent_encode(std::string_view s, std::string_view keep = {});
+
 /// Standard base64 with padding (RFC 4648), via OpenSSL.
 std::string base64_encode(std::string_view bytes);
 /// The same, appended to `out` (no string of its own: a data URL is built in place).

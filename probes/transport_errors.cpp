@@ -31,31 +31,27 @@ bool is_closed(const error_code& ec) {
          ec == ssl::error::stream_truncated;
 }
 
-void map_exchange_error(const error_code& ec,
-                        phase p,
-                        bool got_bytes,
-                        const std::string& host_port,
-                        std::chrono::milliseconds budget,
-                        std::size_t body_limit,
-                        std::size_t header_limit,
-                        http_result& r) {
-  const auto& hp = host_port;
+void map_exchange_error(const error_code& ec, const exchange_failure& failure, http_result& r) {
+  const phase p = failure.at;
+  const std::string& hp = failure.host_port;
   if (ec == beast::error::timeout) {
-    set_failure(r, outcome::timeout, deadline_reason(budget, p, hp));
+    set_failure(r, outcome::timeout, deadline_reason(failure.budget, p, hp));
   } else if (ec == http::error::body_limit) {
-    set_failure(r,
-                outcome::body_too_large,
-                "response body exceeds " + std::to_string(body_limit) + " bytes (" + hp + ")");
+    set_failure(
+        r,
+        outcome::body_too_large,
+        "response body exceeds " + std::to_string(failure.body_limit) + " bytes (" + hp + ")");
   } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    set_failure(r,
-                outcome::body_too_large,
-                "response header exceeds " + std::to_string(header_limit) + " bytes (" + hp + ")");
+    set_failure(
+        r,
+        outcome::body_too_large,
+        "response header exceeds " + std::to_string(failure.header_limit) + " bytes (" + hp + ")");
   } else if (is_closed(ec) || ec == http::error::partial_message) {
     set_failure(r,
                 outcome::connection_reset,
-                std::string(p == phase::send ? "connection closed while sending the request"
-                            : got_bytes      ? "connection closed mid-response"
-                                             : "connection closed before the response") +
+                std::string(p == phase::send    ? "connection closed while sending the request"
+                            : failure.got_bytes ? "connection closed mid-response"
+                                                : "connection closed before the response") +
                     " (" + hp + ")");
   } else if (is_reset(ec)) {
     set_failure(r,

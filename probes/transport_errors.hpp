@@ -22,16 +22,21 @@ bool is_reset(const boost::system::error_code& ec);
 /// The peer closed the connection (EOF, HTTP end of stream, TLS close without close_notify).
 bool is_closed(const boost::system::error_code& ec);
 
+/// Where and under which limits an exchange failed: what map_exchange_error's reason names.
+struct exchange_failure {
+  phase at = phase::send;  ///< the phase the operation failed in
+  bool got_bytes = false;  ///< some response bytes had arrived
+  const std::string& host_port;
+  std::chrono::milliseconds budget{};  ///< the probe's deadline, named by a timeout
+  std::size_t body_limit = 0;
+  std::size_t header_limit = 0;
+};
+
 /// Maps a failed send/ttfb/transfer operation (not a cancellation) to an outcome and reason:
 /// timeout, body_too_large (body or header over its cap), connection_reset, protocol_error
-/// (an invalid HTTP response) or tls_error. `got_bytes`: some response bytes had arrived.
+/// (an invalid HTTP response) or tls_error.
 void map_exchange_error(const boost::system::error_code& ec,
-                        phase p,
-                        bool got_bytes,
-                        const std::string& host_port,
-                        std::chrono::milliseconds budget,
-                        std::size_t body_limit,
-                        std::size_t header_limit,
+                        const exchange_failure& failure,
                         http_result& r);
 
 }  // namespace visionwatch

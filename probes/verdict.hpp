@@ -29,7 +29,7 @@ const std::vector<std::string>& default_refusal_phrases();
 class phrase_list {
  public:
   phrase_list() : phrase_list(std::vector<std::string>{}) {}
-  phrase_list(std::vector<std::string> items);  // NOLINT(google-explicit-constructor)
+  phrase_list(std::vector<std::string> items);  // implicit on purpose: a vector is a list
   phrase_list(std::initializer_list<std::string> items)
       : phrase_list(std::vector<std::string>(items)) {}
 

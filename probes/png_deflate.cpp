@@ -1,48 +1,14 @@
-#include "probes/png_codec.hpp"
+#include "probes/png_deflate.hpp"
 
-#include <png.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <csetjmp>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
 #include <vector>
 
-// libpng reports errors by longjmp-ing out of its error callback. The functions below that call
-// setjmp keep only trivially destructible locals in their frames, and no C++ object is created
-// between setjmp and a libpng call that can fail, so the jump never skips a destructor. Every
-// object with a destructor (the output string, the pixel vector, the png_struct guard) lives in a
-// caller's frame that the jump does not cross.
-
-namespace visionwatch {
-namespace {
-
-/// Filled by on_error; a plain array so the context stays trivially destructible.
-struct error_message {
-  std::array<char, 160> text{};
-
-  void set(const char* msg) noexcept {
-    std::strncpy(text.data(), msg != nullptr ? msg : "unknown libpng error", text.size() - 1);
-    text.back() = '\0';
-  }
-};
-
-void on_error(png_structp png, png_const_charp msg) {
-  static_cast<error_message*>(png_get_error_ptr(png))->set(msg);
-  png_longjmp(png, 1);
-}
-
-void on_warning(png_structp /*png*/, png_const_charp /*msg*/) {
-  // Warnings (unknown ancillary chunks, benign CRC errors in them) do not stop a decode.
-}
-
-// ---------------------------------------------------------------------------------------------
-// Encoding
-//
 // Our own writer, not libpng's: challenge images are flat backgrounds with a band of
 // antialiased ink, and most of the cost of libpng + zlib (even at level 1 with Z_RLE) went to
 // scanning background rows byte by byte. This writer emits one zlib stream with a single
@@ -53,6 +19,9 @@ void on_warning(png_structp /*png*/, png_const_charp /*msg*/) {
 //     distance 1 (3 to 258 bytes), anything else is a literal.
 // No row filters (flat areas gain nothing from them). libpng decodes the result in the tests,
 // which also compare its size with zlib's.
+
+namespace visionwatch::png_detail {
+namespace {
 
 /// LSB-first bit packer for deflate, into a buffer of its own that grows on demand: callers
 /// reserve() room for a row's worst case, so put() itself never checks for room.
@@ -111,6 +80,7 @@ class bit_writer {
 
  private:
   void grow(std::size_t capacity) {
+    // NOLINTNEXTLINE(modernize-avoid-c-arrays): not zeroed; only written bytes are read
     auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
     if (size_ > 0) {
       std::memcpy(bigger.get(), buf_.get(), size_);
@@ -119,6 +89,7 @@ class bit_writer {
     capacity_ = capacity;
   }
 
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): see grow(): not zeroed, only written bytes are read
   std::unique_ptr<std::uint8_t[]> buf_;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
@@ -128,17 +99,6 @@ class bit_writer {
 
 /// Bytes a line of `line` bytes can take at most: 9 bits per literal.
 constexpr std::size_t worst_case_bytes(std::size_t line) { return line + line / 8 + 16; }
-
-/// The rows of an image: base + y * stride, or one pointer per row (rows may share one).
-struct row_source {
-  const std::uint8_t* base = nullptr;
-  std::size_t stride = 0;
-  const std::uint8_t* const* pointers = nullptr;
-
-  [[nodiscard]] const std::uint8_t* operator()(int y) const noexcept {
-    return pointers != nullptr ? pointers[y] : base + static_cast<std::size_t>(y) * stride;
-  }
-};
 
 /// How many of the `n` bytes at `p` equal `b`, from the first: eight at a time.
 std::size_t run_length(const std::uint8_t* p, std::size_t n, std::uint8_t b) noexcept {
@@ -374,9 +334,8 @@ void put_byte_runs(bit_writer& writer,
   prev = last;
 }
 
-/// The zlib stream (RFC 1950) of the filtered image: each row prefixed by filter type 0.
-/// `pixel` is the match distance of the run-length coding: 1 for grey and palette rows (any
-/// repeated byte), 4 for RGBA (a repeated pixel).
+}  // namespace
+
 void deflate_rows(std::string& out,
                   const row_source& rows,
                   std::size_t row_bytes,
@@ -448,309 +407,4 @@ void deflate_rows(std::string& out,
   }
 }
 
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((v >> shift) & 0xffU));
-  }
-}
-
-/// Appends a chunk whose data `fill` appends to `out`; writes length and CRC around it.
-template <class Fill>
-void put_chunk(std::string& out, const char (&type)[5], Fill&& fill) {
-  const std::size_t length_at = out.size();
-  put_u32(out, 0);
-  out.append(type, 4);
-  fill(out);
-  const std::size_t data_size = out.size() - length_at - 8;
-  if (data_size > 0x7fffffffU) {
-    throw std::runtime_error("png encode: image data too large for one chunk");
-  }
-  for (int i = 0; i < 4; ++i) {
-    out[length_at + static_cast<std::size_t>(i)] =
-        static_cast<char>((data_size >> (24 - 8 * i)) & 0xffU);
-  }
-  const auto* typed = reinterpret_cast<const Bytef*>(out.data() + length_at + 4);
-  put_u32(out, static_cast<std::uint32_t>(crc32(0L, typed, static_cast<uInt>(data_size + 4))));
-}
-
-struct encode_params {
-  row_source rows;
-  int width;
-  int height;
-  int bit_depth;
-  int color_type;  ///< 0 grey, 3 palette, 6 RGBA
-  std::span<const rgb8> palette;
-
-  /// Bits per pixel: RGBA has four samples of `bit_depth` bits, grey and palette one.
-  [[nodiscard]] std::size_t pixel_bits() const noexcept {
-    return static_cast<std::size_t>(bit_depth) * (color_type == 6 ? 4U : 1U);
-  }
-};
-
-void check_geometry(
-    const std::uint8_t* pixels, int width, int height, std::size_t stride, int bit_depth) {
-  if (bit_depth != 1 && bit_depth != 2 && bit_depth != 4 && bit_depth != 8) {
-    throw std::invalid_argument("png encode: bit depth must be 1, 2, 4 or 8");
-  }
-  if (pixels == nullptr || width <= 0 || height <= 0 ||
-      stride < (static_cast<std::size_t>(width) * static_cast<std::size_t>(bit_depth) + 7U) / 8U) {
-    throw std::invalid_argument("png encode: invalid image geometry");
-  }
-}
-
-void check_rows(const packed_rows& image) {
-  const auto height = static_cast<int>(std::min<std::size_t>(image.rows.size(), 0x7fffffff));
-  check_geometry(image.rows.empty() ? nullptr : image.rows.front(),
-                 image.width,
-                 height,
-                 (static_cast<std::size_t>(std::max(image.width, 0)) *
-                      static_cast<std::size_t>(std::max(image.bit_depth, 0)) +
-                  7U) /
-                     8U,
-                 image.bit_depth);
-  if (std::find(image.rows.begin(), image.rows.end(), nullptr) != image.rows.end()) {
-    throw std::invalid_argument("png encode: invalid image geometry");
-  }
-}
-
-void check_palette(std::span<const rgb8> palette, int bit_depth) {
-  if (palette.empty() || palette.size() > (std::size_t{1} << static_cast<unsigned>(bit_depth))) {
-    throw std::invalid_argument("png encode: a palette has 1 to 2^bit_depth colours");
-  }
-}
-
-std::string encode(const encode_params& p) {
-  const std::size_t row_bytes = (static_cast<std::size_t>(p.width) * p.pixel_bits() + 7U) / 8U;
-  std::string out;
-  // Flat images compress to a few percent of their raw size; this avoids most regrowth.
-  out.reserve(row_bytes * static_cast<std::size_t>(p.height) / 16U + 1024U);
-  out.append("\x89PNG\r\n\x1a\n", 8);
-  put_chunk(out, "IHDR", [&p](std::string& o) {
-    put_u32(o, static_cast<std::uint32_t>(p.width));
-    put_u32(o, static_cast<std::uint32_t>(p.height));
-    o.push_back(static_cast<char>(p.bit_depth));
-    o.push_back(static_cast<char>(p.color_type));
-    o.append(3, '\0');  // deflate, adaptive filtering (method 0), no interlace
-  });
-  if (!p.palette.empty()) {
-    put_chunk(out, "PLTE", [&p](std::string& o) {
-      for (const auto& c : p.palette) {
-        o.push_back(static_cast<char>(c.r));
-        o.push_back(static_cast<char>(c.g));
-        o.push_back(static_cast<char>(c.b));
-      }
-    });
-  }
-  put_chunk(out, "IDAT", [&p, row_bytes](std::string& o) {
-    deflate_rows(o, p.rows, row_bytes, p.height, p.color_type == 6 ? 4U : 1U);
-  });
-  put_chunk(out, "IEND", [](std::string&) {});
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding
-
-struct read_source {
-  const unsigned char* data = nullptr;
-  std::size_t size = 0;
-  std::size_t pos = 0;
-};
-
-void on_read(png_structp png, png_bytep out, std::size_t length) {
-  auto* src = static_cast<read_source*>(png_get_io_ptr(png));
-  if (length > src->size - src->pos) {
-    png_error(png, "truncated PNG data");
-  }
-  std::memcpy(out, src->data + src->pos, length);
-  src->pos += length;
-}
-
-struct header_info {
-  png_uint_32 width;
-  png_uint_32 height;
-  std::size_t rowbytes;
-};
-
-/// Reads the chunks up to the first IDAT: the size is known before anything big is allocated.
-bool run_header(png_structp png, png_infop info, header_info* out) {
-  if (setjmp(png_jmpbuf(png))) {
-    return false;
-  }
-  png_read_info(png, info);
-  out->width = png_get_image_width(png, info);
-  out->height = png_get_image_height(png, info);
-  return true;
-}
-
-/// Sets the transforms that turn any PNG into RGBA8 (this allocates libpng's row buffers).
-bool run_transforms(png_structp png, png_infop info, header_info* out) {
-  if (setjmp(png_jmpbuf(png))) {
-    return false;
-  }
-  const png_byte color_type = png_get_color_type(png, info);
-  const png_byte bit_depth = png_get_bit_depth(png, info);
-  if (color_type == PNG_COLOR_TYPE_PALETTE) {
-    png_set_palette_to_rgb(png);
-  }
-  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) {
-    png_set_expand_gray_1_2_4_to_8(png);
-  }
-  if (png_get_valid(png, info, PNG_INFO_tRNS) != 0) {
-    png_set_tRNS_to_alpha(png);
-  }
-  if (bit_depth == 16) {
-    png_set_strip_16(png);
-  }
-  if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) {
-    png_set_gray_to_rgb(png);
-  }
-  // Adds opaque alpha to RGB, grey and palette rows; a no-op when tRNS already supplied alpha.
-  png_set_filler(png, 0xff, PNG_FILLER_AFTER);
-  png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  out->rowbytes = png_get_rowbytes(png, info);
-  return true;
-}
-
-bool run_pixels(png_structp png, png_infop info, png_bytepp rows) {
-  if (setjmp(png_jmpbuf(png))) {
-    return false;
-  }
-  png_read_image(png, rows);
-  // Reads the chunks after the image data, so a file cut after its last IDAT is an error too.
-  png_read_end(png, info);
-  return true;
-}
-
-struct read_guard {
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  read_guard(const read_guard&) = delete;
-  read_guard& operator=(const read_guard&) = delete;
-  read_guard() = default;
-  ~read_guard() { png_destroy_read_struct(&png, info != nullptr ? &info : nullptr, nullptr); }
-};
-
-png_decode_result fail(std::string reason) {
-  return png_decode_result{std::nullopt, std::move(reason)};
-}
-
-}  // namespace
-
-std::string encode_grey(
-    const std::uint8_t* rows, int width, int height, std::size_t stride, int bit_depth) {
-  check_geometry(rows, width, height, stride, bit_depth);
-  return encode(encode_params{{rows, stride, nullptr}, width, height, bit_depth, 0, {}});
-}
-
-std::string encode_grey(const packed_rows& image) {
-  check_rows(image);
-  return encode(encode_params{{nullptr, 0, image.rows.data()},
-                              image.width,
-                              static_cast<int>(image.rows.size()),
-                              image.bit_depth,
-                              0,
-                              {}});
-}
-
-std::string encode_palette(const std::uint8_t* rows,
-                           int width,
-                           int height,
-                           std::size_t stride,
-                           int bit_depth,
-                           std::span<const rgb8> palette) {
-  check_geometry(rows, width, height, stride, bit_depth);
-  check_palette(palette, bit_depth);
-  return encode(encode_params{{rows, stride, nullptr}, width, height, bit_depth, 3, palette});
-}
-
-std::string encode_palette(const packed_rows& image, std::span<const rgb8> palette) {
-  check_rows(image);
-  check_palette(palette, image.bit_depth);
-  return encode(encode_params{{nullptr, 0, image.rows.data()},
-                              image.width,
-                              static_cast<int>(image.rows.size()),
-                              image.bit_depth,
-                              3,
-                              palette});
-}
-
-std::string encode_rgba(const std::uint8_t* pixels, int width, int height, std::size_t stride) {
-  if (pixels == nullptr || width <= 0 || height <= 0 ||
-      stride < static_cast<std::size_t>(width) * 4U) {
-    throw std::invalid_argument("png encode: invalid image geometry");
-  }
-  return encode(encode_params{{pixels, stride, nullptr}, width, height, 8, 6, {}});
-}
-
-std::string encode_grey8(const std::uint8_t* pixels, int width, int height, std::size_t stride) {
-  return encode_grey(pixels, width, height, stride, 8);
-}
-
-std::string encode_palette8(const std::uint8_t* pixels,
-                            int width,
-                            int height,
-                            std::size_t stride,
-                            std::span<const rgb8> palette) {
-  return encode_palette(pixels, width, height, stride, 8, palette);
-}
-
-png_decode_result decode_png(std::string_view bytes, std::size_t max_pixels) {
-  constexpr std::size_t signature_size = 8;
-  if (bytes.size() < signature_size ||
-      png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, signature_size) != 0) {
-    return fail("not a PNG (bad signature)");
-  }
-  error_message error;
-  read_source source{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 0};
-  read_guard guard;
-  guard.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_error, on_warning);
-  if (guard.png == nullptr) {
-    return fail("cannot create libpng reader");
-  }
-  guard.info = png_create_info_struct(guard.png);
-  if (guard.info == nullptr) {
-    return fail("cannot create libpng info");
-  }
-  png_set_read_fn(guard.png, &source, on_read);
-  // Bound what libpng itself may allocate for ancillary chunks (text, ICC profiles) and
-  // their number, so a hostile file cannot make the header read expensive.
-  png_set_chunk_malloc_max(guard.png, 4U * 1024U * 1024U);
-  png_set_chunk_cache_max(guard.png, 128);
-
-  header_info header{};
-  if (!run_header(guard.png, guard.info, &header)) {
-    return fail(std::string("invalid PNG: ") + error.text.data());
-  }
-  const auto pixels = static_cast<std::uint64_t>(header.width) * header.height;
-  if (header.width == 0 || header.height == 0) {
-    return fail("invalid PNG: zero width or height");
-  }
-  if (pixels > max_pixels) {
-    return fail("PNG too large: " + std::to_string(header.width) + "x" +
-                std::to_string(header.height) + " exceeds the limit of " +
-                std::to_string(max_pixels) + " pixels");
-  }
-  if (!run_transforms(guard.png, guard.info, &header)) {
-    return fail(std::string("invalid PNG: ") + error.text.data());
-  }
-  if (header.rowbytes != static_cast<std::size_t>(header.width) * 4U) {
-    return fail("unsupported PNG pixel layout");
-  }
-
-  rgba_image image;
-  image.width = static_cast<int>(header.width);
-  image.height = static_cast<int>(header.height);
-  image.rgba.resize(static_cast<std::size_t>(pixels) * 4U);
-  std::vector<png_bytep> rows(header.height);
-  for (png_uint_32 y = 0; y < header.height; ++y) {
-    rows[y] = image.rgba.data() + static_cast<std::size_t>(y) * header.rowbytes;
-  }
-  if (!run_pixels(guard.png, guard.info, rows.data())) {
-    return fail(std::string("invalid PNG: ") + error.text.data());
-  }
-  return png_decode_result{std::move(image), {}};
-}
-
-}  // namespace visionwatch
+}  // namespace visionwatch::png_detail
