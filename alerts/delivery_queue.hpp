@@ -65,10 +65,10 @@ enum class delivery_outcome : std::uint8_t {
 
 /// Monotonic counters the daemon exports as notifications_total{receiver,result}.
 struct delivery_counters {
-  std::uint64_t success = 0;
-  std::uint64_t retry = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t dropped = 0;
+  std::uint64_t success = 0;  ///< delivered
+  std::uint64_t retry = 0;    ///< attempts that failed and will be retried
+  std::uint64_t failed = 0;   ///< given up (permanent error, max_attempts or max_age)
+  std::uint64_t dropped = 0;  ///< never sent: the queue was full or the receiver removed
 };
 
 class delivery_queue {
