@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <bit>
+#include <climits>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -49,6 +50,23 @@ class packer {
     varint(s.size());
     out_.append(s);
   }
+  /// A time in seconds, losslessly: the probe's timings come from steady_clock nanoseconds
+  /// (duration<double>(ns).count(), which is ns / 1e9), so one that is a whole number of
+  /// nanoseconds whose quotient gives back the very same bits is stored as a varint of twice
+  /// the nanoseconds (4 bytes up to 134 ms); anything else (-0.0, NaN, infinities, other
+  /// fractions) as the marker 1 and the raw double.
+  void seconds(double v) {
+    if (v >= 0 && v < 1e9) {
+      const auto ns = static_cast<std::uint64_t>(std::llround(v * 1e9));
+      if (std::bit_cast<std::uint64_t>(static_cast<double>(ns) / 1e9) ==
+          std::bit_cast<std::uint64_t>(v)) {
+        varint(ns << 1);
+        return;
+      }
+    }
+    varint(1);
+    raw(v);
+  }
 
  private:
   std::string& out_;
@@ -85,6 +103,14 @@ class unpacker {
     at_ += size;
     return s;
   }
+  /// What packer::seconds() wrote.
+  double seconds() {
+    const std::uint64_t v = varint();
+    if (v == 1) {
+      return raw<double>();
+    }
+    return static_cast<double>(v >> 1) / 1e9;
+  }
   [[nodiscard]] const char* at() const noexcept { return at_; }
 
  private:
@@ -103,7 +129,7 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(static_cast<std::int64_t>(r.started_at.time_since_epoch().count()));
   w.varint(r.sequence);
   w.raw(r.seed);
-  w.raw(r.latency_seconds);
+  w.seconds(r.latency_seconds);
   const bool cost = std::bit_cast<std::uint64_t>(r.cost_usd) != 0;  // -0.0 too
   std::uint8_t flags = (cost ? has_cost : 0) |
                        (r.retry_after ? has_retry_after : 0) | (r.custom ? is_custom : 0) |
@@ -131,11 +157,11 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(phase_mask);
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if ((phase_mask & (1U << i)) != 0) {
-      w.raw(slices[i]);
+      w.seconds(slices[i]);
     }
   }
   if (p.first_token) {
-    w.raw(*p.first_token);
+    w.seconds(*p.first_token);
   }
   const auto& t = r.tokens;
   const std::array<const std::optional<long long>*, 6> tokens = {&t.prompt_tokens,
@@ -186,7 +212,7 @@ std::pair<probe_result, const char*> unpack(const char* at) {
       std::chrono::system_clock::duration(u.raw<std::int64_t>()));
   r.sequence = u.varint();
   r.seed = u.raw<std::uint64_t>();
-  r.latency_seconds = u.raw<double>();
+  r.latency_seconds = u.seconds();
   const auto flags = u.raw<std::uint8_t>();
   if ((flags & has_cost) != 0) {
     r.cost_usd = u.raw<double>();
@@ -203,11 +229,11 @@ std::pair<probe_result, const char*> unpack(const char* at) {
       &p.dns, &p.connect, &p.tls, &p.send, &p.ttfb, &p.transfer, &p.total};
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if ((phase_mask & (1U << i)) != 0) {
-      *slices[i] = u.raw<double>();
+      *slices[i] = u.seconds();
     }
   }
   if ((phase_mask & 0x80) != 0) {
-    p.first_token = u.raw<double>();
+    p.first_token = u.seconds();
   }
   const auto token_mask = u.raw<std::uint8_t>();
   auto& t = r.tokens;
@@ -456,7 +482,7 @@ std::optional<route_state::last_brief> route_state::last_probe_brief() const noe
   const auto started = u.raw<std::int64_t>();
   u.varint();
   u.raw<std::uint64_t>();
-  const auto latency = u.raw<double>();
+  const auto latency = u.seconds();
   return last_brief{
       last_result_,
       std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started)),
