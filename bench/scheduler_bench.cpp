@@ -91,6 +91,10 @@ void print(const figures& f) {
               f.gzip.status,
               f.gzip.encoding.c_str(),
               f.scrapes);
+  if (f.route_state_full_bytes > 0) {
+    std::printf("  a route state holding 20 copies of the last image probe: %.0f B of heap\n",
+                f.route_state_full_bytes);
+  }
   if (f.rings_full_kib > 0) {
     std::printf("  recent results: %.1f per route at the end; all 20 (after 20 probes per route) add %.1f MiB: "
                 "RSS peak at that steady state %.1f MiB (%.1f MB)\n",

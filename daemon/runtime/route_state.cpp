@@ -25,6 +25,8 @@ constexpr std::uint8_t has_retry_after = 2;
 constexpr std::uint8_t is_custom = 4;
 constexpr std::uint8_t is_control = 8;
 constexpr std::uint8_t is_usage_missing = 16;
+/// The answer excerpt is the expected answer (a right answer, most probes): stored once.
+constexpr std::uint8_t excerpt_is_expected = 32;
 
 /// Appends the parts of a packed result.
 class packer {
@@ -133,7 +135,8 @@ void pack(const probe_result& r, std::vector<char>& out) {
   const bool cost = std::bit_cast<std::uint64_t>(r.cost_usd) != 0;  // -0.0 too
   std::uint8_t flags = (cost ? has_cost : 0) |
                        (r.retry_after ? has_retry_after : 0) | (r.custom ? is_custom : 0) |
-                       (r.control ? is_control : 0) | (r.usage_missing ? is_usage_missing : 0);
+                       (r.control ? is_control : 0) | (r.usage_missing ? is_usage_missing : 0) |
+                       (r.answer_excerpt == r.expected ? excerpt_is_expected : 0);
   w.raw(flags);
   if (cost) {
     w.raw(r.cost_usd);
@@ -189,14 +192,18 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(r.shape);
   w.text(r.reason);
   w.text(r.expected);
-  w.text(r.answer_excerpt);
+  if ((flags & excerpt_is_expected) == 0) {
+    w.text(r.answer_excerpt);
+  }
   std::string prefix;
   packer(prefix).varint(body.size());
   const std::size_t needed = out.size() + prefix.size() + body.size();
   if (needed > out.capacity()) {
-    // An eighth to spare, not the doubling of push_back: a full ring of 20 results would
-    // otherwise sit in up to twice its size.
-    out.reserve(needed + needed / 8);
+    // A thirty-second to spare, not the doubling of push_back: a full ring of 20 results would
+    // otherwise sit in up to twice its size. Once the ring is full a result replaces one of
+    // about its size, so the spare (about 2 results' worth of size jitter) rarely runs out, and
+    // when it does the copy is a kilobyte or two.
+    out.reserve(needed + needed / 32);
   }
   out.insert(out.end(), prefix.begin(), prefix.end());
   out.insert(out.end(), body.begin(), body.end());
@@ -255,7 +262,7 @@ std::pair<probe_result, const char*> unpack(const char* at) {
   r.shape = u.raw<probe_shape>();
   r.reason = u.text();
   r.expected = u.text();
-  r.answer_excerpt = u.text();
+  r.answer_excerpt = (flags & excerpt_is_expected) != 0 ? r.expected : u.text();
   return {std::move(r), prefix.at() + size};
 }
 

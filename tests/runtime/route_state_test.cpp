@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
 #include <vector>
 
 using namespace visionwatch;
@@ -276,6 +278,25 @@ TEST_SUITE("unit") {
       REQUIRE(r.phases.first_token.has_value());
       CHECK(bits(*r.phases.first_token) == bits(values[i]));
       CHECK(bits(r.phases.dns) == bits(0.0));
+    }
+  }
+
+  TEST_CASE("a stored result keeps its answer excerpt whether it is the expected answer or not") {
+    route_state s(100, 4);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"52511", "52511"}, {"52511", "5251"}, {"", "x"}, {"", ""}};
+    for (const auto& [expected, excerpt] : cases) {
+      probe_result r;
+      r.expected = expected;
+      r.answer_excerpt = excerpt;
+      s.record(r);
+    }
+    const auto all = s.recent();
+    REQUIRE(all.size() == cases.size());
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const auto& r = all[cases.size() - 1 - i];  // newest first
+      CHECK(r.expected == cases[i].first);
+      CHECK(r.answer_excerpt == cases[i].second);
     }
   }
 
