@@ -195,7 +195,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(figures,
                                    peak_in_flight,
                                    rss_at_peak,
                                    rings_full_kib,
-                                   results_per_route)
+                                   results_per_route,
+                                   route_state_full_bytes)
 
 figures run_scenario(const scenario& s, std::uint16_t port) {
   figures f;
@@ -337,7 +338,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     constexpr std::size_t ring = 20;  // route_state's recent results
     f.results_per_route = static_cast<double>(f.probes) / static_cast<double>(s.routes);
     const auto now = static_cast<std::size_t>(std::min<double>(std::round(f.results_per_route), ring));
-    const double extra = route_state_bytes(*last_image_probe, ring, 20) -
+    f.route_state_full_bytes = route_state_bytes(*last_image_probe, ring, 20);
+    const double extra = f.route_state_full_bytes -
                          route_state_bytes(*last_image_probe, now, 20);
     f.rings_full_kib = std::lround(extra * static_cast<double>(s.routes) / 1024.0);
   }

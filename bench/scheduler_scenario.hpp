@@ -57,6 +57,8 @@ struct figures {
   /// the end of this run: measured on route states holding copies of a real result.
   long rings_full_kib = 0;
   double results_per_route = 0;
+  /// Heap bytes of one route state holding 20 copies of the run's last image probe.
+  double route_state_full_bytes = 0;
 };
 
 struct scenario {

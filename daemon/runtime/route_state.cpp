@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <bit>
+#include <climits>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -24,6 +25,8 @@ constexpr std::uint8_t has_retry_after = 2;
 constexpr std::uint8_t is_custom = 4;
 constexpr std::uint8_t is_control = 8;
 constexpr std::uint8_t is_usage_missing = 16;
+/// The answer excerpt is the expected answer (a right answer, most probes): stored once.
+constexpr std::uint8_t excerpt_is_expected = 32;
 
 /// Appends the parts of a packed result.
 class packer {
@@ -48,6 +51,23 @@ class packer {
   void text(std::string_view s) {
     varint(s.size());
     out_.append(s);
+  }
+  /// A time in seconds, losslessly: the probe's timings come from steady_clock nanoseconds
+  /// (duration<double>(ns).count(), which is ns / 1e9), so one that is a whole number of
+  /// nanoseconds whose quotient gives back the very same bits is stored as a varint of twice
+  /// the nanoseconds (4 bytes up to 134 ms); anything else (-0.0, NaN, infinities, other
+  /// fractions) as the marker 1 and the raw double.
+  void seconds(double v) {
+    if (v >= 0 && v < 1e9) {
+      const auto ns = static_cast<std::uint64_t>(std::llround(v * 1e9));
+      if (std::bit_cast<std::uint64_t>(static_cast<double>(ns) / 1e9) ==
+          std::bit_cast<std::uint64_t>(v)) {
+        varint(ns << 1);
+        return;
+      }
+    }
+    varint(1);
+    raw(v);
   }
 
  private:
@@ -85,6 +105,14 @@ class unpacker {
     at_ += size;
     return s;
   }
+  /// What packer::seconds() wrote.
+  double seconds() {
+    const std::uint64_t v = varint();
+    if (v == 1) {
+      return raw<double>();
+    }
+    return static_cast<double>(v >> 1) / 1e9;
+  }
   [[nodiscard]] const char* at() const noexcept { return at_; }
 
  private:
@@ -93,9 +121,10 @@ class unpacker {
 
 /// Appends `r` (all but its route name) to `out`, prefixed by its length: numbers that are
 /// usually 0 or absent behind presence bits, small integers as varints, the texts with their
-/// lengths. A healthy probe takes about 100 bytes, a third of a probe_result, half of the
-/// fixed-size record with a separate text block this replaced (20 per route: 21 MB at 10,000
-/// routes once every ring is full).
+/// lengths, the timings as whole nanoseconds when that is exact (packer::seconds()), a right
+/// answer once. A healthy probe takes about 65 bytes (100 before those two), a sixth of a
+/// probe_result, a third of the fixed-size record with a separate text block this replaced (20
+/// per route: 21 MB at 10,000 routes once every ring is full).
 void pack(const probe_result& r, std::vector<char>& out) {
   std::string body;
   body.reserve(128 + r.reason.size() + r.expected.size() + r.answer_excerpt.size());
@@ -103,11 +132,12 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(static_cast<std::int64_t>(r.started_at.time_since_epoch().count()));
   w.varint(r.sequence);
   w.raw(r.seed);
-  w.raw(r.latency_seconds);
+  w.seconds(r.latency_seconds);
   const bool cost = std::bit_cast<std::uint64_t>(r.cost_usd) != 0;  // -0.0 too
   std::uint8_t flags = (cost ? has_cost : 0) |
                        (r.retry_after ? has_retry_after : 0) | (r.custom ? is_custom : 0) |
-                       (r.control ? is_control : 0) | (r.usage_missing ? is_usage_missing : 0);
+                       (r.control ? is_control : 0) | (r.usage_missing ? is_usage_missing : 0) |
+                       (r.answer_excerpt == r.expected ? excerpt_is_expected : 0);
   w.raw(flags);
   if (cost) {
     w.raw(r.cost_usd);
@@ -131,11 +161,11 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(phase_mask);
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if ((phase_mask & (1U << i)) != 0) {
-      w.raw(slices[i]);
+      w.seconds(slices[i]);
     }
   }
   if (p.first_token) {
-    w.raw(*p.first_token);
+    w.seconds(*p.first_token);
   }
   const auto& t = r.tokens;
   const std::array<const std::optional<long long>*, 6> tokens = {&t.prompt_tokens,
@@ -163,14 +193,18 @@ void pack(const probe_result& r, std::vector<char>& out) {
   w.raw(r.shape);
   w.text(r.reason);
   w.text(r.expected);
-  w.text(r.answer_excerpt);
+  if ((flags & excerpt_is_expected) == 0) {
+    w.text(r.answer_excerpt);
+  }
   std::string prefix;
   packer(prefix).varint(body.size());
   const std::size_t needed = out.size() + prefix.size() + body.size();
   if (needed > out.capacity()) {
-    // An eighth to spare, not the doubling of push_back: a full ring of 20 results would
-    // otherwise sit in up to twice its size.
-    out.reserve(needed + needed / 8);
+    // A thirty-second to spare, not the doubling of push_back: a full ring of 20 results would
+    // otherwise sit in up to twice its size. Once the ring is full a result replaces one of
+    // about its size, so the spare (about 2 results' worth of size jitter) rarely runs out, and
+    // when it does the copy is a kilobyte or two.
+    out.reserve(needed + needed / 32);
   }
   out.insert(out.end(), prefix.begin(), prefix.end());
   out.insert(out.end(), body.begin(), body.end());
@@ -186,7 +220,7 @@ std::pair<probe_result, const char*> unpack(const char* at) {
       std::chrono::system_clock::duration(u.raw<std::int64_t>()));
   r.sequence = u.varint();
   r.seed = u.raw<std::uint64_t>();
-  r.latency_seconds = u.raw<double>();
+  r.latency_seconds = u.seconds();
   const auto flags = u.raw<std::uint8_t>();
   if ((flags & has_cost) != 0) {
     r.cost_usd = u.raw<double>();
@@ -203,11 +237,11 @@ std::pair<probe_result, const char*> unpack(const char* at) {
       &p.dns, &p.connect, &p.tls, &p.send, &p.ttfb, &p.transfer, &p.total};
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if ((phase_mask & (1U << i)) != 0) {
-      *slices[i] = u.raw<double>();
+      *slices[i] = u.seconds();
     }
   }
   if ((phase_mask & 0x80) != 0) {
-    p.first_token = u.raw<double>();
+    p.first_token = u.seconds();
   }
   const auto token_mask = u.raw<std::uint8_t>();
   auto& t = r.tokens;
@@ -229,7 +263,7 @@ std::pair<probe_result, const char*> unpack(const char* at) {
   r.shape = u.raw<probe_shape>();
   r.reason = u.text();
   r.expected = u.text();
-  r.answer_excerpt = u.text();
+  r.answer_excerpt = (flags & excerpt_is_expected) != 0 ? r.expected : u.text();
   return {std::move(r), prefix.at() + size};
 }
 
@@ -456,7 +490,7 @@ std::optional<route_state::last_brief> route_state::last_probe_brief() const noe
   const auto started = u.raw<std::int64_t>();
   u.varint();
   u.raw<std::uint64_t>();
-  const auto latency = u.raw<double>();
+  const auto latency = u.seconds();
   return last_brief{
       last_result_,
       std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started)),

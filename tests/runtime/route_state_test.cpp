@@ -2,8 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace visionwatch;
 
@@ -230,6 +236,68 @@ TEST_SUITE("unit") {
     CHECK(s.recent().size() == 3);
     CHECK(s.recent()[1].answer_excerpt.size() == 16383);
     CHECK(s.recent()[2].answer_excerpt.size() == 129);
+  }
+
+  TEST_CASE("a stored result keeps every timing bit for bit whether the clock made it or not") {
+    // Timings from the probe's clock are whole nanoseconds (stored short); the others keep
+    // their raw bits: both must come back identical, in the ring and as the last probe's brief.
+    const std::vector<double> values = {
+        std::chrono::duration<double>(std::chrono::nanoseconds(1)).count(),
+        std::chrono::duration<double>(std::chrono::nanoseconds(12'345'678)).count(),
+        std::chrono::duration<double>(std::chrono::nanoseconds(999'999'999'999'999'999)).count(),
+        std::chrono::duration<double>(std::chrono::seconds(10)).count(),
+        0.1,
+        1.0 / 3.0,
+        1e-300,
+        std::numeric_limits<double>::denorm_min(),
+        std::numeric_limits<double>::max(),
+        -std::numeric_limits<double>::infinity(),
+        -1.5e-9,
+        1e9,
+        std::nextafter(1e9, 0.0),
+        std::nextafter(0.004, 1.0)};
+    auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v); };
+    route_state s(100, static_cast<std::size_t>(values.size()));
+    for (const double v : values) {
+      probe_result r;
+      r.latency_seconds = v;
+      r.phases.total = v;
+      r.phases.ttfb = v;
+      r.phases.first_token = v;
+      s.record(r);
+      REQUIRE(s.last_probe_brief());
+      CHECK(bits(s.last_probe_brief()->latency_seconds) == bits(v));
+    }
+    const auto all = s.recent();
+    REQUIRE(all.size() == values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto& r = all[values.size() - 1 - i];  // newest first
+      CHECK(bits(r.latency_seconds) == bits(values[i]));
+      CHECK(bits(r.phases.total) == bits(values[i]));
+      CHECK(bits(r.phases.ttfb) == bits(values[i]));
+      REQUIRE(r.phases.first_token.has_value());
+      CHECK(bits(*r.phases.first_token) == bits(values[i]));
+      CHECK(bits(r.phases.dns) == bits(0.0));
+    }
+  }
+
+  TEST_CASE("a stored result keeps its answer excerpt whether it is the expected answer or not") {
+    route_state s(100, 4);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"52511", "52511"}, {"52511", "5251"}, {"", "x"}, {"", ""}};
+    for (const auto& [expected, excerpt] : cases) {
+      probe_result r;
+      r.expected = expected;
+      r.answer_excerpt = excerpt;
+      s.record(r);
+    }
+    const auto all = s.recent();
+    REQUIRE(all.size() == cases.size());
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const auto& r = all[cases.size() - 1 - i];  // newest first
+      CHECK(r.expected == cases[i].first);
+      CHECK(r.answer_excerpt == cases[i].second);
+    }
   }
 
   TEST_CASE("time to first token has a window once streamed probes come - of the window's size") {
