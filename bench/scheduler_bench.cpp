@@ -9,7 +9,8 @@
 //                            10,000 routes @ 60 s for 130 s; 10,000 hanging probes, 10 s timeout;
 //                            10,000 routes @ 60 s for 60 s against the canned upstream (the
 //                            /metrics targets are judged on it: the daemon's scrape latency,
-//                            not the simulator's image reading; a failing fleet, pessimistic)
+//                            not the simulator's image reading; every route sends one
+//                            user-supplied image whose answer the upstream returns: healthy)
 //   scheduler_bench --quick  start to READY with 10,000 routes; 2,000 routes @ 12 s for 40 s (the
 //                            probe rate of 10,000 @ 60 s); 2,000 hanging probes, 5 s timeout
 //   scheduler_bench --only ROUTES INTERVAL SECONDS [vision-healthy|canned|hang]
@@ -211,9 +212,9 @@ int run(std::vector<std::string> args) {
       scenarios.push_back({"1,000 routes @ 5 s", 1000, "vision-healthy", "5s", "5s", 30s});
       scenarios.push_back({"10,000 routes @ 60 s", 10000, "vision-healthy", "60s", "10s", 130s});
       // /metrics at 10,000 routes @ 60 s with an upstream that costs next to nothing: the
-      // daemon's scrape latency, not the simulator's image reading on the same two cores. The
-      // canned answer fails every probe (model_mismatch), so the daemon also retries and
-      // raises alerts: a heavier load than a healthy fleet's, the figure is pessimistic.
+      // daemon's scrape latency, not the simulator's image reading on the same two cores. Every
+      // route sends one user-supplied image whose answer the canned upstream returns, so the
+      // fleet is healthy (scheduler_scenario.cpp, canned_probe).
       scenarios.push_back({"10,000 routes @ 60 s (canned)", 10000, "canned", "60s", "10s", 60s});
       // Last: the hanging requests leave the simulated upstream's connections full, and a
       // scenario after it would only time out connecting.

@@ -35,6 +35,7 @@
 #include "daemon/runtime/service.hpp"
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
+#include "probes/challenge.hpp"
 #include "probes/logging.hpp"
 
 namespace visionwatch::bench {
@@ -43,6 +44,31 @@ namespace {
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
+
+/// The "canned" scenario's probe: one real 512x512 digits challenge, sent by every route as a
+/// user-supplied image (so the upstream knows the answer without reading pixels).
+const challenge& canned_probe() {
+  static const challenge c = make_challenge(challenge_options{}, 42);
+  return c;
+}
+
+/// The canned upstream's reply: the right answer and, for the image request, usage above the
+/// text-only control request's.
+std::string canned_completion(bool image) {
+  const json reply = {
+      {"id", "chatcmpl-bench"},
+      {"object", "chat.completion"},
+      {"created", 1700000000},
+      {"model", "canned"},
+      {"choices",
+       json::array({{{"index", 0},
+                     {"message", {{"role", "assistant"}, {"content", canned_probe().answer}}},
+                     {"finish_reason", "stop"}}})},
+      {"usage",
+       {{"prompt_tokens", image ? 1125 : 40}, {"completion_tokens", 3},
+        {"total_tokens", image ? 1128 : 43}}}};
+  return reply.dump();
+}
 
 double ms_since(steady::time_point t0) {
   return std::chrono::duration<double, std::milli>(steady::now() - t0).count();
@@ -90,6 +116,14 @@ std::string config_yaml(std::uint16_t port,
   y += "  state_dir: \"" + dir + "\"\n";
   y += "defaults:\n  interval: " + interval + "\n  timeout: " + timeout +
        "\n  baseline_interval: 1h\n  window: 20\n";
+  if (model == "canned") {
+    // A user-supplied probe whose answer the canned upstream knows: the fleet is healthy
+    // (right answers, image usage above the baseline) without the upstream reading pixels.
+    const std::string image = dir + "/canned-probe.png";
+    std::ofstream(image, std::ios::binary) << canned_probe().image;
+    y += "  challenge: {image_file: \"" + image + "\", prompt: \"" + canned_probe().question +
+         "\", expect: {words: [\"" + canned_probe().answer + "\"]}}\n";
+  }
   y += "gateways:\n  - name: sim\n    base_url: \"http://127.0.0.1:" + std::to_string(port) +
        "/v1\"\n    api: openai-chat\n    max_concurrency: 10000\n    proxy_url: none\n";
   y += "routes:\n";
@@ -406,17 +440,21 @@ readiness time_to_ready(std::uint16_t port, std::size_t routes) {
 pid_t fork_sim_upstream(std::uint16_t& port) {
   return fork_upstream(port, [] {
     // "vision-healthy": sim_model reads every image and answers right, with image usage, so
-    // the daemon sees a healthy fleet (the steady state the budgets are about). "canned": a
-    // fixed completion that skips the pixel reading (the upstream is then never the
-    // bottleneck), which ends every probe as wrong_answer after the full path. "hang": never
-    // answers.
+    // the daemon sees a healthy fleet (the steady state the budgets are about). "canned": every
+    // route sends one user-supplied image (canned_probe) whose answer the upstream returns at
+    // once, without reading pixels (the upstream is then never the bottleneck): a healthy
+    // fleet. "hang": never answers.
     return sim_gateway::handler(
         [model = std::make_shared<sim_model>()](const received_request& req) {
           if (req.body.find(R"("model":"hang")") != std::string::npos) {
             return response_plan::with_action(response_plan::action::hang);
           }
           if (req.body.find(R"("model":"canned")") != std::string::npos) {
-            return response_plan::json(std::string(canned_chat_completion));
+            // The right answer; the image request's usage is above the control request's.
+            const bool image = req.body.find("data:image/") != std::string::npos;
+            static const std::string with_image = canned_completion(true);
+            static const std::string text_only = canned_completion(false);
+            return response_plan::json(image ? with_image : text_only);
           }
           return model->respond(req, sim_behaviour::healthy);
         });
