@@ -315,4 +315,6 @@ std::optional<admin_refusal> admin_host_policy::check(const http::request_header
   return std::nullopt;
 }
 
+bool is_loopback_client(const net::ip::address& remote) { return unmapped(remote).is_loopback(); }
+
 }  // namespace visionwatch

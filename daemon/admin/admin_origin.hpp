@@ -53,6 +53,10 @@ std::optional<std::string> url_host_entry(std::string_view url);
 /// parameters such as `; charset=utf-8` allowed).
 bool is_json_content_type(std::string_view value);
 
+/// Whether a client connected from a loopback address (127.0.0.0/8, ::1, or either as an
+/// IPv4-mapped IPv6 address, as a [::] listener sees IPv4 clients).
+bool is_loopback_client(const boost::asio::ip::address& remote);
+
 /// Why a request is refused: its status (403 or 415), a short message for the client that names
 /// the rule, and the rule's id for the log ("host", "origin", "sec-fetch-site", "content-type").
 struct admin_refusal {

@@ -18,6 +18,7 @@
 #include <string>
 #include <variant>
 
+#include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_writer.hpp"
 #include "daemon/admin/gzip_stream.hpp"
 #include "probes/logging.hpp"
@@ -348,7 +349,7 @@ net::awaitable<bool> serve_request(admin_server_state& st,
   request.message = parser.release();
   // gzip does not pay on loopback (admin_server_options::gzip_loopback).
   const bool gzip = accepts_gzip(request.message) &&
-                    (st.options.gzip_loopback || !conn.remote.address().is_loopback());
+                    (st.options.gzip_loopback || !is_loopback_client(conn.remote.address()));
   const std::string method(request.message.method_string());
   const std::string path = request.path;
   unsigned status = 0;

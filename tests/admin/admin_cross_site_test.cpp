@@ -324,6 +324,17 @@ TEST_SUITE("unit") {
     CHECK_FALSE(url_host_entry("https://bad host/"));
   }
 
+  TEST_CASE("a loopback client is one on 127/8 or ::1 - also as an IPv4-mapped address") {
+    using boost::asio::ip::make_address;
+    CHECK(is_loopback_client(make_address("127.0.0.1")));
+    CHECK(is_loopback_client(make_address("127.1.2.3")));
+    CHECK(is_loopback_client(make_address("::1")));
+    CHECK(is_loopback_client(make_address("::ffff:127.0.0.1")));  // a [::] listener's IPv4 peer
+    CHECK_FALSE(is_loopback_client(make_address("::ffff:192.0.2.7")));
+    CHECK_FALSE(is_loopback_client(make_address("192.0.2.7")));
+    CHECK_FALSE(is_loopback_client(make_address("2001:db8::1")));
+  }
+
   TEST_CASE("content types other than application/json are not JSON") {
     CHECK(is_json_content_type("application/json"));
     CHECK(is_json_content_type("application/json; charset=utf-8"));
