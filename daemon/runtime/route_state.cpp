@@ -211,16 +211,21 @@ void pack(const probe_result& r, std::vector<char>& out) {
 }
 
 /// The packed result at `at` (its length prefix), and where the next one starts.
-std::pair<probe_result, const char*> unpack(const char* at) {
-  unpacker prefix(at);
-  const auto size = prefix.varint();
-  unpacker u(prefix.at());
-  probe_result r;
+/// The packed result's head (pack()'s first fields): what last_probe_brief() reads alone.
+void unpack_head(unpacker& u, probe_result& r) {
   r.started_at = std::chrono::system_clock::time_point(
       std::chrono::system_clock::duration(u.raw<std::int64_t>()));
   r.sequence = u.varint();
   r.seed = u.raw<std::uint64_t>();
   r.latency_seconds = u.seconds();
+}
+
+std::pair<probe_result, const char*> unpack(const char* at) {
+  unpacker prefix(at);
+  const auto size = prefix.varint();
+  unpacker u(prefix.at());
+  probe_result r;
+  unpack_head(u, r);
   const auto flags = u.raw<std::uint8_t>();
   if ((flags & has_cost) != 0) {
     r.cost_usd = u.raw<double>();
@@ -342,15 +347,19 @@ std::vector<probe_result> route_state::recent() const {
   return out;
 }
 
-std::optional<probe_result> route_state::last() const {
-  if (recent_size_ == 0) {
-    return std::nullopt;
-  }
+const char* route_state::newest_packed() const noexcept {
   const char* at = recent_.data();
   for (std::size_t i = 1; i < recent_size_; ++i) {
     at = skip(at);
   }
-  return unpack(at).first;
+  return at;
+}
+
+std::optional<probe_result> route_state::last() const {
+  if (recent_size_ == 0) {
+    return std::nullopt;
+  }
+  return unpack(newest_packed()).first;
 }
 
 std::optional<probe_result> route_state::last_control() const {
@@ -479,22 +488,13 @@ std::optional<route_state::last_brief> route_state::last_probe_brief() const noe
   if (recent_size_ == 0) {
     return std::nullopt;
   }
-  const char* at = recent_.data();
-  for (std::size_t i = 1; i < recent_size_; ++i) {
-    at = skip(at);
-  }
-  // The packed head (pack()): start, sequence, seed, latency; the outcome is last_result_.
-  unpacker prefix(at);
+  // The packed head only; the outcome is last_result_.
+  unpacker prefix(newest_packed());
   prefix.varint();
   unpacker u(prefix.at());
-  const auto started = u.raw<std::int64_t>();
-  u.varint();
-  u.raw<std::uint64_t>();
-  const auto latency = u.seconds();
-  return last_brief{
-      last_result_,
-      std::chrono::system_clock::time_point(std::chrono::system_clock::duration(started)),
-      latency};
+  probe_result head;
+  unpack_head(u, head);
+  return last_brief{last_result_, head.started_at, head.latency_seconds};
 }
 
 }  // namespace visionwatch

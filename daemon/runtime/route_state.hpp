@@ -101,6 +101,8 @@ class route_state {
   std::vector<char> recent_;
   std::uint16_t recent_size_ = 0;  ///< results in recent_
   std::uint16_t recent_limit_;
+  /// Where the newest packed result starts (recent_size_ > 0).
+  [[nodiscard]] const char* newest_packed() const noexcept;
   outcome last_result_ = outcome::ok;  ///< the newest image probe's, for next_shape()
   probe_shape last_shape_ = probe_shape::plain;
   struct learned {
