@@ -236,24 +236,19 @@ int run_check(const check_options& o) {
     std::cerr << "visionwatch check: " << e.what() << '\n';
     return exit_config;
   }
-  // Routes that name one image_file share one loaded copy (as the daemon's do).
-  std::map<std::string, std::shared_ptr<const custom_image>, std::less<>> by_file;
+  custom_image_files images;  // routes that name one image_file share one loaded copy
   for (const auto* r : st->routes) {
-    const auto& ch = r->settings.challenge;
-    if (ch.image_file.empty()) {
+    const auto& file = r->settings.challenge.image_file;
+    if (file.empty()) {
       continue;
     }
-    auto& shared = by_file[ch.image_file];
+    std::string error;
+    auto shared = images.get(file, error);
     if (!shared) {
-      std::string error;
-      auto img = load_custom_image(ch.image_file, error);
-      if (!img) {
-        std::cerr << "visionwatch check: routes." << r->name << ": " << error << '\n';
-        return exit_config;
-      }
-      shared = std::make_shared<const custom_image>(std::move(*img));
+      std::cerr << "visionwatch check: routes." << r->name << ": " << error << '\n';
+      return exit_config;
     }
-    st->images.emplace(r->name, shared);
+    st->images.emplace(r->name, std::move(shared));
   }
 
   st->probes = o.probes;

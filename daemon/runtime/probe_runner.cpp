@@ -275,6 +275,20 @@ probe_result judge_image(prepared_probe& p, const probe_job& job, const http_res
 
 }  // namespace
 
+std::shared_ptr<const custom_image> custom_image_files::get(const std::string& path,
+                                                            std::string& error) {
+  auto& shared = by_path_[path];
+  if (!shared) {
+    auto img = load_custom_image(path, error);
+    if (!img) {
+      by_path_.erase(path);
+      return nullptr;
+    }
+    shared = std::make_shared<const custom_image>(std::move(*img));
+  }
+  return shared;
+}
+
 net::awaitable<probe_result> run_probe(probe_job job) {
   // The frame keeps what crosses the exchange only: drawing, encoding and judging happen in
   // plain functions, so 10,000 waiting probes do not each hold their locals.

@@ -4,6 +4,8 @@
 /// baseline. Called from the scheduler and from `visionwatch check`, on the io_context thread.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +52,17 @@ struct probe_job {
 
 /// Reads a custom probe image and detects its type; std::nullopt and `error` set on failure.
 std::optional<custom_image> load_custom_image(const std::string& path, std::string& error);
+
+/// Custom images loaded once per file: the routes of a matrix inherit one image_file (up to
+/// 20 MiB) from defaults, and a copy per route would multiply it by the number of routes.
+class custom_image_files {
+ public:
+  /// The image in `path`, read on the first call for it; nullptr and `error` set on failure.
+  std::shared_ptr<const custom_image> get(const std::string& path, std::string& error);
+
+ private:
+  std::map<std::string, std::shared_ptr<const custom_image>, std::less<>> by_path_;
+};
 
 /// An image probe ready to send: what it keeps while the request is in flight. The encoded image
 /// is only in `request.body` (the probe_request it was built from is gone), and http_client

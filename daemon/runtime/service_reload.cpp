@@ -119,22 +119,16 @@ service::resources service::prepare(const config& cfg) {
     });
   }
   const auto apis = apis_of(cfg);
-  // Read once per file: the routes of a matrix inherit one image_file (up to 20 MiB) from
-  // defaults, and a copy per route would multiply it by the number of routes.
-  std::unordered_map<std::string_view, std::shared_ptr<const custom_image>> images_by_file;
+  custom_image_files images;  // read once per file
   for (const auto& r : cfg.routes) {
     if (const auto& file = r.settings.challenge.image_file; !file.empty()) {
       attempt("routes." + r.name, [&] {
-        auto& shared = images_by_file[file];
+        std::string error;
+        auto shared = images.get(file, error);
         if (!shared) {
-          std::string error;
-          auto img = load_custom_image(file, error);
-          if (!img) {
-            throw std::runtime_error(error);
-          }
-          shared = std::make_shared<const custom_image>(std::move(*img));
+          throw std::runtime_error(error);
         }
-        out.images[r.name] = shared;
+        out.images[r.name] = std::move(shared);
       });
     }
     // What metrics::add_route would refuse in install().

@@ -56,4 +56,22 @@ TEST_SUITE("unit") {
     CHECK(error == "image_file " + big + " is larger than 20 MiB");
     std::filesystem::remove_all(dir);
   }
+
+  TEST_CASE("custom images are read once per file and a failure is reported each time") {
+    const auto dir = visionwatch::test::make_temp_dir("vw-custom-image");
+    std::ofstream(dir / "a.png", std::ios::binary) << "\x89PNG\r\n\x1a\n rest";
+    custom_image_files files;
+    std::string error;
+    const auto first = files.get((dir / "a.png").string(), error);
+    REQUIRE(first != nullptr);
+    std::filesystem::remove(dir / "a.png");  // a second read would now fail
+    CHECK(files.get((dir / "a.png").string(), error) == first);
+    const auto missing = (dir / "none.png").string();
+    CHECK(files.get(missing, error) == nullptr);
+    CHECK(error.starts_with("cannot read image_file " + missing));
+    error.clear();
+    CHECK(files.get(missing, error) == nullptr);
+    CHECK_FALSE(error.empty());
+    std::filesystem::remove_all(dir);
+  }
 }
