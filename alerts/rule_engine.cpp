@@ -217,6 +217,10 @@ rule_engine::rule_engine(route_identity identity, std::shared_ptr<const alert_ru
 
 std::vector<rule_engine::slot> rule_engine::make_slots(const alert_rules_config& rules) {
   std::vector<slot> slots;
+  // Exact capacity: push_back's doubling left 4 slots for the 3 default rules, 168 bytes a
+  // route for nothing (1.7 MB at 10,000 routes; the engine keeps its slots for its lifetime).
+  slots.reserve(static_cast<std::size_t>(std::count_if(
+      rules.rules.begin(), rules.rules.end(), [](const auto& c) { return c.enabled; })));
   for (const auto& c : rules.rules) {
     if (!c.enabled) {
       continue;

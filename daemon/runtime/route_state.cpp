@@ -294,7 +294,6 @@ std::size_t count_flag(const ring_window<std::uint8_t>& w, std::uint8_t bit) {
 
 route_state::route_state(std::size_t window, std::size_t recent)
     : latency_(window),
-      cost_(window),
       window_(static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX))),
       flags_(window),
       recent_limit_(static_cast<std::uint16_t>(std::clamp<std::size_t>(recent, 1, 65535))) {}
@@ -324,7 +323,12 @@ void route_state::record(const probe_result& r) {
   } else if (latest_count_ < latest_.size()) {
     latest_[latest_count_++] = {r.shape, r.result};
   }
-  cost_.add(r.cost_usd);
+  if (cost_) {
+    cost_->add(r.cost_usd);
+  } else if (r.cost_usd != 0.0) {  // NaN too; -0.0 adds nothing to a sum, like 0.0
+    cost_ = std::make_unique<sample_window>(window_);
+    cost_->add(r.cost_usd);
+  }
   last_result_ = r.result;
   last_shape_ = r.shape;
   if (recent_size_ == recent_limit_) {
@@ -451,8 +455,10 @@ std::pair<std::size_t, std::size_t> route_state::shape_window(probe_shape shape)
 
 void route_state::set_window(std::size_t window) {
   latency_.set_capacity(window);
-  cost_.set_capacity(window);
   window_ = static_cast<std::uint32_t>(std::min<std::size_t>(window, UINT32_MAX));
+  if (cost_) {
+    cost_->set_capacity(window);
+  }
   if (first_token_) {
     first_token_->set_capacity(window);
   }
@@ -466,7 +472,7 @@ window_figures route_state::figures() const {
     const auto successes = count_flag(flags_, success_bit);
     f.success_ratio = static_cast<double>(successes) / static_cast<double>(f.probes);
     if (successes > 0) {
-      f.cost_per_success_usd = cost_.sum() / static_cast<double>(successes);
+      f.cost_per_success_usd = (cost_ ? cost_->sum() : 0.0) / static_cast<double>(successes);
     }
   }
   if (!latency_.empty()) {  // one sort for all four (this runs on every probe)

@@ -91,11 +91,14 @@ class route_state {
 
  private:
   sample_window latency_;            ///< seconds, probes that got an HTTP response
-  sample_window cost_;               ///< USD per probe, failed probes too
+  /// USD per probe, failed probes too; made with the first cost that is not zero (a route of a
+  /// gateway without prices never has one: 200 bytes each saved). Until then every cost in
+  /// the window was zero, so the sum it gives is the one a window of zeros would give.
+  std::unique_ptr<sample_window> cost_;
   /// Seconds, streamed probes that got text; made with the first one (most routes never
   /// stream: 180 bytes each saved).
   std::unique_ptr<sample_window> first_token_;
-  std::uint32_t window_;  ///< the windows' size, for first_token_ when it is made
+  std::uint32_t window_;  ///< the windows' size, for first_token_ and cost_ when made
   ring_window<std::uint8_t> flags_;  ///< one byte per probe: bit 0 success, bit 1 silent
   /// The last recent_limit_ image probes, packed oldest first (route_state.cpp's pack()).
   std::vector<char> recent_;

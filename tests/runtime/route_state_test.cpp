@@ -478,4 +478,24 @@ TEST_SUITE("unit") {
     CHECK(s.silent_in_window() == 2);  // the shape bits leave the route's figures as they were
     CHECK(*s.figures().success_ratio == doctest::Approx(0.5));
   }
+
+  TEST_CASE("the cost window starts with the first cost that is not zero and keeps the window's span") {
+    route_state s(3);
+    s.record(result(outcome::ok, 1, 0));
+    CHECK(*s.figures().cost_per_success_usd == 0.0);  // unpriced: zero per success, not absent
+    s.set_window(2);  // before any cost: the window made later takes this size
+    s.record(result(outcome::ok, 1, -0.0));
+    CHECK(*s.figures().cost_per_success_usd == 0.0);
+    CHECK_FALSE(std::signbit(*s.figures().cost_per_success_usd));  // as a sum of zeros from 0
+    s.record(result(outcome::ok, 1, 0.04));
+    CHECK(*s.figures().cost_per_success_usd == doctest::Approx(0.02));  // 0.04 over 2 successes
+    s.record(result(outcome::ok, 1, 0));
+    CHECK(*s.figures().cost_per_success_usd == doctest::Approx(0.02));  // still in the window of 2
+    s.record(result(outcome::ok, 1, 0));
+    CHECK(*s.figures().cost_per_success_usd == 0.0);  // pushed out after two more probes
+    s.set_window(3);
+    s.record(result(outcome::ok, 1, 0.03));
+    s.record(result(outcome::connect_error, 0.001, 0.03));
+    CHECK(*s.figures().cost_per_success_usd == doctest::Approx(0.03));  // 0.06 over 2 successes
+  }
 }
