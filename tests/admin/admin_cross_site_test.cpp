@@ -27,7 +27,7 @@ constexpr std::string_view silence_body = R"({"route":"*","until":"2099-01-01T00
 struct counted_api {
   std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
 
-  admin_router router() const {
+  [[nodiscard]] admin_router router() const {
     auto n = calls;
     admin_router r;
     r.add(http::verb::post, "/api/v1/silences", [n](const admin_request&) {
@@ -76,10 +76,10 @@ struct counted_server {
 
   /// One request on a fresh connection: `headers` are whole lines ("Name: v\r\n"), the Host
   /// line included, so each test says exactly what a client sent.
-  test::raw_response send(std::string_view method,
-                          std::string_view target,
-                          std::string_view headers,
-                          std::string_view body = "") const {
+  [[nodiscard]] test::raw_response send(std::string_view method,
+                                        std::string_view target,
+                                        std::string_view headers,
+                                        std::string_view body = "") const {
     std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
     r += headers;
     r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
@@ -93,13 +93,13 @@ struct counted_server {
     return *res;
   }
   /// The status of GET /api/v1/routes sent with `Host: host`.
-  unsigned routes_status(const std::string& host) const {
+  [[nodiscard]] unsigned routes_status(const std::string& host) const {
     return send("GET", "/api/v1/routes", "Host: " + host + "\r\n").status;
   }
   /// The Host line naming this server by its listen address.
-  std::string host_line() const { return "Host: 127.0.0.1:" + p + "\r\n"; }
+  [[nodiscard]] std::string host_line() const { return "Host: 127.0.0.1:" + p + "\r\n"; }
   /// Headers of a JSON request to this server's own Host, then the `extra` lines.
-  std::string json_headers(std::string_view extra = "") const {
+  [[nodiscard]] std::string json_headers(std::string_view extra = "") const {
     return host_line() + std::string(json_type) + std::string(extra);
   }
 };
@@ -314,34 +314,64 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the host of a public URL becomes an admin host entry") {
-    CHECK(url_host_entry("https://vw.example.com/") == "vw.example.com");
-    CHECK(url_host_entry("https://vw.example.com/media/") == "vw.example.com");
-    CHECK(url_host_entry("http://watch.example:8080?x") == "watch.example:8080");
-    CHECK(url_host_entry("https://user:secret@vw.example.com/x") == "vw.example.com");
-    CHECK(url_host_entry("http://[fd00::1]:9464/") == "[fd00::1]:9464");
-    CHECK_FALSE(url_host_entry(""));
-    CHECK_FALSE(url_host_entry("ftp://vw.example.com/"));
-    CHECK_FALSE(url_host_entry("https://bad host/"));
+    struct url_case {
+      std::string_view url;
+      std::string_view entry;
+    };
+    for (const auto& c : {
+             url_case{"https://vw.example.com/", "vw.example.com"},
+             url_case{"https://vw.example.com/media/", "vw.example.com"},
+             url_case{"http://watch.example:8080?x", "watch.example:8080"},
+             url_case{"https://user:secret@vw.example.com/x", "vw.example.com"},
+             url_case{"http://[fd00::1]:9464/", "[fd00::1]:9464"},
+         }) {
+      CAPTURE(c.url);
+      CHECK(url_host_entry(c.url) == c.entry);
+    }
+    for (const char* no_host : {"", "ftp://vw.example.com/", "https://bad host/"}) {
+      CAPTURE(no_host);
+      CHECK_FALSE(url_host_entry(no_host));
+    }
   }
 
   TEST_CASE("a loopback client is one on 127/8 or ::1 - also as an IPv4-mapped address") {
     using boost::asio::ip::make_address;
-    CHECK(is_loopback_client(make_address("127.0.0.1")));
-    CHECK(is_loopback_client(make_address("127.1.2.3")));
-    CHECK(is_loopback_client(make_address("::1")));
-    CHECK(is_loopback_client(make_address("::ffff:127.0.0.1")));  // a [::] listener's IPv4 peer
-    CHECK_FALSE(is_loopback_client(make_address("::ffff:192.0.2.7")));
-    CHECK_FALSE(is_loopback_client(make_address("192.0.2.7")));
-    CHECK_FALSE(is_loopback_client(make_address("2001:db8::1")));
+    for (const char* loopback : {
+             "127.0.0.1",
+             "127.1.2.3",
+             "::1",
+             "::ffff:127.0.0.1",  // a [::] listener's IPv4 peer
+         }) {
+      CAPTURE(loopback);
+      CHECK(is_loopback_client(make_address(loopback)));
+    }
+    for (const char* other : {
+             "::ffff:192.0.2.7",
+             "192.0.2.7",
+             "2001:db8::1",
+         }) {
+      CAPTURE(other);
+      CHECK_FALSE(is_loopback_client(make_address(other)));
+    }
   }
 
   TEST_CASE("content types other than application/json are not JSON") {
-    CHECK(is_json_content_type("application/json"));
-    CHECK(is_json_content_type("application/json; charset=utf-8"));
-    CHECK(is_json_content_type("  Application/JSON ;charset=UTF-8"));
-    CHECK_FALSE(is_json_content_type(""));
-    CHECK_FALSE(is_json_content_type("text/plain"));
-    CHECK_FALSE(is_json_content_type("application/jsonx"));
-    CHECK_FALSE(is_json_content_type("application/json, text/plain"));
+    for (const char* json_type : {
+             "application/json",
+             "application/json; charset=utf-8",
+             "  Application/JSON ;charset=UTF-8",
+         }) {
+      CAPTURE(json_type);
+      CHECK(is_json_content_type(json_type));
+    }
+    for (const char* other_type : {
+             "",
+             "text/plain",
+             "application/jsonx",
+             "application/json, text/plain",
+         }) {
+      CAPTURE(other_type);
+      CHECK_FALSE(is_json_content_type(other_type));
+    }
   }
 }

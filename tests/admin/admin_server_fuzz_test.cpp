@@ -27,18 +27,19 @@ constexpr std::uint64_t seed = 0x5eed'a11e'0f'f00dULL;
 constexpr int cases = 3000;
 constexpr auto answer_timeout = 5s;
 
+/// Stands in for a probe: suspends on the io_context, then answers with the route's name.
+net::awaitable<admin_response> probe_handler(admin_request req) {
+  net::steady_timer timer(co_await net::this_coro::executor, 1ms);
+  co_await timer.async_wait(net::use_awaitable);
+  co_return json_response(http::status::ok, {{"probed", req.param("name")}});
+}
+
 admin_router fuzz_router() {
   admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
     return text_response(http::status::ok, "visionwatch_up 1\n");
   });
-  r.add_async(http::verb::post,
-              "/api/v1/routes/{name}/probe",
-              [](admin_request req) -> net::awaitable<admin_response> {
-                net::steady_timer timer(co_await net::this_coro::executor, 1ms);
-                co_await timer.async_wait(net::use_awaitable);
-                co_return json_response(http::status::ok, {{"probed", req.param("name")}});
-              });
+  r.add_async(http::verb::post, "/api/v1/routes/{name}/probe", probe_handler);
   r.add(http::verb::delete_, "/api/v1/silences/{id}", [](const admin_request&) {
     return json_response(http::status::ok, {{"deleted", true}});
   });
@@ -49,26 +50,27 @@ const std::vector<std::string> corpus = {
     "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n",
     "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n",
     "GET /api/v1/routes/team%2Fgpt-4o HTTP/1.1\r\nHost: localhost\r\nUser-Agent: fuzz\r\n\r\n",
-    "POST /api/v1/routes/vision/probe HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"matchers\":{\"route\":\"a\"}}",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n "
-    "world\r\n0\r\nTrailer: x\r\n\r\n",
-    "DELETE /api/v1/silences/42 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json\r\n\r\n",
-    "POST /-/reload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json; charset=utf-8\r\nContent-Length: 0\r\n\r\n",
+    ("POST /api/v1/routes/vision/probe HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
+    ("POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n"
+     "{\"matchers\":{\"route\":\"a\"}}"),
+    ("POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n"),
+    ("DELETE /api/v1/silences/42 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json\r\n\r\n"),
+    ("POST /-/reload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json; charset=utf-8\r\nContent-Length: 0\r\n\r\n"),
     "GET /media/0123456789abcdef.png HTTP/1.0\r\n\r\n",
-    "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/routes/x HTTP/1.1\r\nHost: "
-    "localhost\r\n\r\n",
-    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
-    "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+    ("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/routes/x HTTP/1.1\r\nHost: "
+     "localhost\r\n\r\n"),
+    ("POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer tok\r\n"
+     "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"),
     "GET http://localhost/metrics?x=%41 HTTP/1.1\r\nHost: localhost\r\n\r\n",
     // Browser-ish requests: the cross-site rules (403, 415) get mutated too.
-    "POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n"
-    "Sec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+    ("POST /api/v1/silences HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n"
+     "Sec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}"),
     "GET /metrics HTTP/1.1\r\nHost: [::1]:9464\r\n\r\n",
 };
 

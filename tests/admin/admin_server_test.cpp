@@ -91,21 +91,21 @@ raw_response send_and_read(raw_connection& c, const std::string& bytes, bool hea
   return *res;
 }
 
+/// Stands in for a probe: the handler really suspends on the io_context, then answers with the
+/// route's name and the request's body.
+net::awaitable<admin_response> probe_handler(admin_request req) {
+  net::steady_timer timer(co_await net::this_coro::executor, 20ms);
+  co_await timer.async_wait(net::use_awaitable);
+  co_return json_response(http::status::ok,
+                          {{"probed", req.param("name")}, {"body", req.message.body()}});
+}
+
 admin_router test_router() {
   admin_router r(visionwatch::test::common_test_endpoints());
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
     return text_response(http::status::ok, "visionwatch_up 1\n", "text/plain; version=0.0.4");
   });
-  r.add_async(http::verb::post,
-              "/api/v1/routes/{name}/probe",
-              [](admin_request req) -> net::awaitable<admin_response> {
-                // Stands in for a probe: the handler really suspends on the io_context.
-                net::steady_timer timer(co_await net::this_coro::executor, 20ms);
-                co_await timer.async_wait(net::use_awaitable);
-                co_return json_response(
-                    http::status::ok,
-                    {{"probed", req.param("name")}, {"body", req.message.body()}});
-              });
+  r.add_async(http::verb::post, "/api/v1/routes/{name}/probe", probe_handler);
   r.add(http::verb::get, "/boom", [](const admin_request&) -> admin_response {
     throw std::runtime_error("handler bug");
   });
@@ -134,14 +134,20 @@ admin_router streaming_router(std::shared_ptr<std::atomic<int>> pieces_served) {
 
 /// An async handler that sets `started`, waits `delay` on the server's io_context, then answers
 /// 200 with `body`.
+net::awaitable<admin_response> wait_then_answer(std::shared_ptr<std::atomic<bool>> started,
+                                                std::chrono::steady_clock::duration delay,
+                                                std::string body) {
+  *started = true;
+  net::steady_timer timer(co_await net::this_coro::executor, delay);
+  co_await timer.async_wait(net::use_awaitable);
+  co_return text_response(http::status::ok, body);
+}
+
 async_admin_handler waiting_handler(std::shared_ptr<std::atomic<bool>> started,
                                     std::chrono::steady_clock::duration delay,
                                     std::string body) {
-  return [started, delay, body](admin_request) -> net::awaitable<admin_response> {
-    *started = true;
-    net::steady_timer timer(co_await net::this_coro::executor, delay);
-    co_await timer.async_wait(net::use_awaitable);
-    co_return text_response(http::status::ok, body);
+  return [started, delay, body](const admin_request&) {
+    return wait_then_answer(started, delay, body);
   };
 }
 
@@ -241,17 +247,28 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("bearer tokens match only exactly - with a case-insensitive scheme") {
-    CHECK(bearer_token_matches("Bearer s3cret", "s3cret"));
-    CHECK(bearer_token_matches("bearer s3cret", "s3cret"));
-    CHECK(bearer_token_matches("BEARER s3cret", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Bearer s3cre", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Bearer s3cret ", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Bearer s3cretX", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Basic s3cret", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("s3cret", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Bearer ", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("", "s3cret"));
-    CHECK_FALSE(bearer_token_matches("Bearer ", ""));  // no token configured: nothing matches
+    struct header_case {
+      std::string_view header;
+      std::string_view token;
+      bool matches;
+    };
+    for (const auto& c : {
+             header_case{"Bearer s3cret", "s3cret", true},
+             header_case{"bearer s3cret", "s3cret", true},
+             header_case{"BEARER s3cret", "s3cret", true},
+             header_case{"Bearer s3cre", "s3cret", false},
+             header_case{"Bearer s3cret ", "s3cret", false},
+             header_case{"Bearer s3cretX", "s3cret", false},
+             header_case{"Basic s3cret", "s3cret", false},
+             header_case{"s3cret", "s3cret", false},
+             header_case{"Bearer ", "s3cret", false},
+             header_case{"", "s3cret", false},
+             header_case{"Bearer ", "", false},  // no token configured: nothing matches
+         }) {
+      CAPTURE(c.header);
+      CAPTURE(c.token);
+      CHECK(bearer_token_matches(c.header, c.token) == c.matches);
+    }
   }
 
   TEST_CASE("the server refuses to construct without a required token or with a bad address") {
@@ -436,11 +453,12 @@ TEST_SUITE("integration") {
 
   TEST_CASE("malformed requests get a 400 and the server keeps serving") {
     // The start of a TLS ClientHello: someone pointed https:// at the plain-HTTP port.
-    static constexpr char tls_hello[] =
-        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n";
+    // A TLS ClientHello's first bytes, NULs included (the literal's full length).
+    static constexpr std::string_view tls_hello =
+        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n"sv;
     admin_server_runner r(test_options(), test_router());
     for (const std::string& bad : {
-             std::string(tls_hello, sizeof tls_hello - 1),
+             std::string(tls_hello),
              std::string("GET\r\n\r\n"),
              std::string("G(T /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"),
              std::string("GET /metrics HTTP/1.x\r\nHost: localhost\r\n\r\n"),

@@ -1,14 +1,22 @@
 #pragma once
-/// Shared fixtures of the alerts tests: the fixed wall-clock start and a fully filled firing
-/// notification (every field set, a last failure with usage and the largest seed).
+/// Shared fixtures of the alerts tests: the fixed wall-clock start, a plain route identity and
+/// a fully filled firing notification (every field set, a last failure with usage and the
+/// largest seed).
+
+#include <string>
+#include <utility>
 
 #include "alerts/notification.hpp"
+#include "alerts/rule_engine.hpp"
 
 namespace visionwatch::test {
 
 using namespace std::chrono_literals;
 
 inline const wall_time t0 = from_epoch_ms(1'800'000'000'000);  // 2027-01-15T08:00:00.000Z
+
+/// A route of model "m" on gateway "g", without a status link or external labels.
+inline route_identity route_id(std::string route) { return {std::move(route), "m", "g", "", {}}; }
 
 inline notification firing_note() {
   notification n;

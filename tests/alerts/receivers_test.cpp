@@ -2,9 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include "probes/retry_after.hpp"
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <utility>
 
 #include "alerts/webhook_signature.hpp"
+#include "probes/retry_after.hpp"
 #include "tests/alerts/alert_fixtures.hpp"
 
 using namespace visionwatch;
@@ -30,6 +33,17 @@ receiver_config receiver(receiver_kind kind, std::string url, std::string key = 
   r.url = std::move(url);
   r.secret = std::move(key);
   return r;
+}
+
+/// Checks that `doc` holds each value at its JSON pointer ("/payload/severity").
+void check_fields(const nlohmann::json& doc,
+                  std::initializer_list<std::pair<const char*, nlohmann::json>> fields) {
+  for (const auto& [pointer, value] : fields) {
+    CAPTURE(pointer);
+    const nlohmann::json::json_pointer at(pointer);
+    REQUIRE(doc.contains(at));
+    CHECK(doc.at(at) == value);
+  }
 }
 
 std::string header(const http_request& r, std::string_view name) {
@@ -158,18 +172,21 @@ TEST_SUITE("unit") {
     const auto trigger = format_request(r, firing_note(), context(), "m", t0);
     CHECK(trigger.url == "https://events.pagerduty.com/v2/enqueue");
     const auto t = nlohmann::json::parse(trigger.body);
-    CHECK(t["routing_key"] == "R0UTINGKEY");
-    CHECK(t["event_action"] == "trigger");
-    CHECK(t["dedup_key"] == firing_note().fingerprint);
-    CHECK(t["payload"]["summary"] == "vision-a answers but does not see the image");
-    CHECK(t["payload"]["severity"] == "critical");
-    CHECK(t["payload"]["source"] == "vision-a");
-    CHECK(t["payload"]["component"] == "gpt-4o-mini");
-    CHECK(t["payload"]["group"] == "openrouter");
-    CHECK(t["payload"]["class"] == "silent_failure");
-    CHECK(t["payload"]["custom_details"]["last_probe"]["outcome"] == "no_image_claim");
-    CHECK(t["payload"]["custom_details"]["labels"]["region"] == "eu-west");
-    CHECK(t["links"][0]["href"] == "https://watch.example/routes/vision-a");
+    check_fields(t,
+                 {
+                     {"/routing_key", "R0UTINGKEY"},
+                     {"/event_action", "trigger"},
+                     {"/dedup_key", firing_note().fingerprint},
+                     {"/payload/summary", "vision-a answers but does not see the image"},
+                     {"/payload/severity", "critical"},
+                     {"/payload/source", "vision-a"},
+                     {"/payload/component", "gpt-4o-mini"},
+                     {"/payload/group", "openrouter"},
+                     {"/payload/class", "silent_failure"},
+                     {"/payload/custom_details/last_probe/outcome", "no_image_claim"},
+                     {"/payload/custom_details/labels/region", "eu-west"},
+                     {"/links/0/href", "https://watch.example/routes/vision-a"},
+                 });
 
     const auto resolve =
         nlohmann::json::parse(format_request(r, resolved_note(), context(), "m", t0).body);
@@ -190,12 +207,17 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("severities map onto PagerDuty's four levels") {
-    CHECK(pagerduty_severity("critical") == "critical");
-    CHECK(pagerduty_severity("error") == "error");
-    CHECK(pagerduty_severity("warning") == "warning");
-    CHECK(pagerduty_severity("warn") == "warning");
-    CHECK(pagerduty_severity("info") == "info");
-    CHECK(pagerduty_severity("page") == "error");
+    for (const auto& [ours, theirs] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"critical", "critical"},
+             {"error", "error"},
+             {"warning", "warning"},
+             {"warn", "warning"},
+             {"info", "info"},
+             {"page", "error"},
+         }) {
+      CAPTURE(ours);
+      CHECK(pagerduty_severity(ours) == theirs);
+    }
   }
 
   TEST_CASE("Alertmanager gets labels and annotations and endsAt four resend intervals ahead") {
@@ -208,15 +230,18 @@ TEST_SUITE("unit") {
     REQUIRE(b.is_array());
     REQUIRE(b.size() == 1);
     const auto& a = b[0];
-    CHECK(a["labels"]["alertname"] == "visionwatch_silent_failure");
-    CHECK(a["labels"]["route"] == "vision-a");  // our label wins over the external one
-    CHECK(a["labels"]["model"] == "gpt-4o-mini");
-    CHECK(a["labels"]["gateway"] == "openrouter");
-    CHECK(a["labels"]["rule"] == "silent_failure");
-    CHECK(a["labels"]["severity"] == "critical");
-    CHECK(a["labels"]["region"] == "eu-west");
-    CHECK(a["annotations"]["summary"] == "vision-a answers but does not see the image");
-    CHECK(a["annotations"]["reason"] == firing_note().reason);
+    check_fields(a,
+                 {
+                     {"/labels/alertname", "visionwatch_silent_failure"},
+                     {"/labels/route", "vision-a"},  // our label wins over the external one
+                     {"/labels/model", "gpt-4o-mini"},
+                     {"/labels/gateway", "openrouter"},
+                     {"/labels/rule", "silent_failure"},
+                     {"/labels/severity", "critical"},
+                     {"/labels/region", "eu-west"},
+                     {"/annotations/summary", "vision-a answers but does not see the image"},
+                     {"/annotations/reason", firing_note().reason},
+                 });
     CHECK(a["annotations"]["description"].get<std::string>().find("seed 18446744073709551615") !=
           std::string::npos);
     CHECK(a["startsAt"] == "2027-01-15T08:00:00.000Z");

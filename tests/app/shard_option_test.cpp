@@ -28,7 +28,7 @@ fs::path write_config(const fs::path& dir, const std::string& global = {}) {
   for (const auto& n : names) {
     y += "  - {name: " + n + ", gateway: gw, model: m}\n";
   }
-  const auto p = dir / "config.yaml";
+  auto p = dir / "config.yaml";
   std::ofstream(p) << y;
   return p;
 }

@@ -31,7 +31,7 @@ std::string systemd_analyze() {
 
 /// The unit as the install rule writes it, with ExecStart in `bindir` (absolute, or under prefix).
 fs::path generate_unit(const fs::path& dir, const std::string& prefix, const std::string& bindir) {
-  const auto output = dir / "visionwatch.service";
+  auto output = dir / "visionwatch.service";
   const auto r = run_process(
       {cmake_command().string(),
        "-DVISIONWATCH_UNIT_TEMPLATE=" + (source_dir() / "systemd/visionwatch.service.in").string(),

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 #include "tests/config/config_test_support.hpp"
@@ -28,16 +29,27 @@ config with_routes(const std::string& routes) {
 
 TEST_SUITE("unit") {
   TEST_CASE("a route's demand is its timeout over its interval") {
-    route_settings s;
-    s.interval = 60s;
-    s.timeout = 15s;
-    CHECK(route_demand(s) == doctest::Approx(0.25));
-    s.timeout = 60s;
-    CHECK(route_demand(s) == doctest::Approx(1.0));
-    s.timeout = 120s;  // a route never overlaps itself: at most one probe in flight
-    CHECK(route_demand(s) == doctest::Approx(1.0));
-    s.interval = 0s;
-    CHECK(route_demand(s) == 0.0);
+    struct demand_case {
+      std::chrono::seconds interval;
+      std::chrono::seconds timeout;
+      double demand;
+    };
+    for (const auto& c : {
+             demand_case{60s, 15s, 0.25},
+             demand_case{60s, 60s, 1.0},
+             demand_case{60s, 120s, 1.0},  // a route never overlaps itself: one probe in flight
+         }) {
+      CAPTURE(c.interval.count());
+      CAPTURE(c.timeout.count());
+      route_settings s;
+      s.interval = c.interval;
+      s.timeout = c.timeout;
+      CHECK(route_demand(s) == doctest::Approx(c.demand));
+    }
+    route_settings unscheduled;
+    unscheduled.interval = 0s;
+    unscheduled.timeout = 120s;
+    CHECK(route_demand(unscheduled) == 0.0);
   }
 
   TEST_CASE("a gateway whose routes need more probes at once than max_concurrency falls short") {

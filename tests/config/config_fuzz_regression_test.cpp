@@ -39,7 +39,7 @@ TEST_SUITE("unit") {
   TEST_CASE("a silence until a time beyond the clock range means until the last day") {
     const auto cfg = parse_ok(base + "silences:\n  - {route: r1, until: \"4198-12-01T00:00:00Z\"}\n");
     REQUIRE(cfg.silences.size() == 1);
-    CHECK(cfg.silences[0].until > std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 200));
+    CHECK(cfg.silences[0].until > std::chrono::system_clock::now() + std::chrono::days(365 * 200));
   }
 
   TEST_CASE("config errors never carry control bytes from the file") {

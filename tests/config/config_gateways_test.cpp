@@ -135,9 +135,10 @@ TEST_SUITE("unit") {
   TEST_CASE("bearer_token_file is read at load - exclusive with api_key and Authorization") {
     const test::scoped_temp_dir tmp("vw-bearer");
     const auto& dir = tmp.path;
-    write_file(dir, "token", "  eyJhbGciOi.token-value-123\n");
-    write_file(dir, "empty", "\n");
-    write_file(dir, "two-lines", "abc-token\nHost: evil\n");
+    write_files(dir,
+                {{"token", "  eyJhbGciOi.token-value-123\n"},
+                 {"empty", "\n"},
+                 {"two-lines", "abc-token\nHost: evil\n"}});
     const std::string file = (dir / "c.yaml").string();
     const auto ok = parse_config(
         "gateways:\n"

@@ -67,12 +67,12 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("timeout longer than interval is an error also when inherited") {
-    CHECK(errors_of(base + "    interval: 10s\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].timeout: timeout 30s is longer than interval 10s"});
-    CHECK(errors_of("defaults: {interval: 1m, timeout: 1m30s}\n" + base) ==
-          std::vector<std::string>{
-              "config.yaml:1: defaults.timeout: timeout 1m30s is longer than interval 1m"});
+    check_error_cases({
+        {base + "    interval: 10s\n",
+         {"config.yaml:8: routes[0].timeout: timeout 30s is longer than interval 10s"}},
+        {"defaults: {interval: 1m, timeout: 1m30s}\n" + base,
+         {"config.yaml:1: defaults.timeout: timeout 1m30s is longer than interval 1m"}},
+    });
   }
 
   TEST_CASE("image size is limited to 64..4096 and numbers to their ranges") {
@@ -89,31 +89,29 @@ TEST_SUITE("unit") {
     CHECK(parse_ok("defaults: {challenge: {images: 2}}\n" + base)
               .routes[0]
               .settings.challenge.images == 2);
-    CHECK(errors_of(base + "    challenge: {images: 0}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].challenge.images: \"0\" is out of range (1..4)"});
-    CHECK(errors_of(base + "    challenge: {images: 5}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].challenge.images: \"5\" is out of range (1..4)"});
-    CHECK(errors_of(base +
-                    "    challenge: {images: 2, media: remote_url, image_url: \"https://i/x.png\", "
-                    "prompt: p, expect: {words: [w]}}\n"
-                    "global: {media_base_url: \"https://vw.example/media/\"}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].challenge.images: images applies only to generated "
-              "challenges"});
+    check_error_cases({
+        {base + "    challenge: {images: 0}\n",
+         {R"(config.yaml:8: routes[0].challenge.images: "0" is out of range (1..4))"}},
+        {base + "    challenge: {images: 5}\n",
+         {R"(config.yaml:8: routes[0].challenge.images: "5" is out of range (1..4))"}},
+        {base + "    challenge: {images: 2, media: remote_url, image_url: \"https://i/x.png\", "
+                "prompt: p, expect: {words: [w]}}\n"
+                "global: {media_base_url: \"https://vw.example/media/\"}\n",
+         {"config.yaml:8: routes[0].challenge.images: images applies only to generated "
+          "challenges"}},
+    });
   }
 
   TEST_CASE("each kind refuses images smaller than its minimum size") {
-    CHECK(errors_of(base + "    challenge: {kind: count, width: 1024, height: 200}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].challenge: count challenges need width and height of at "
-              "least 256 pixels (got 1024x200)"});
-    CHECK(errors_of("defaults: {challenge: {width: 128, height: 128}}\n" + base +
-                    "    challenge: {kind: shape}\n") ==
-          std::vector<std::string>{
-              "config.yaml:9: routes[0].challenge: shape challenges need width and height of at "
-              "least 256 pixels (got 128x128)"});
+    check_error_cases({
+        {base + "    challenge: {kind: count, width: 1024, height: 200}\n",
+         {"config.yaml:8: routes[0].challenge: count challenges need width and height of at "
+          "least 256 pixels (got 1024x200)"}},
+        {"defaults: {challenge: {width: 128, height: 128}}\n" + base +
+             "    challenge: {kind: shape}\n",
+         {"config.yaml:9: routes[0].challenge: shape challenges need width and height of at "
+          "least 256 pixels (got 128x128)"}},
+    });
     CHECK(parse_ok(base + "    challenge: {kind: color, width: 128, height: 128}\n")
               .routes[0]
               .settings.challenge.width == 128);
@@ -204,7 +202,7 @@ TEST_SUITE("unit") {
     {
       std::ofstream big(dir / "big.png", std::ios::binary);
       big << png_magic;
-      big.seekp(20 * 1024 * 1024 + 1);
+      big.seekp(std::streamoff{20} * 1024 * 1024 + 1);
       big << 'x';
     }
     const auto file = (dir / "c.yaml").string();

@@ -119,7 +119,7 @@ TEST_SUITE("unit") {
     for (const auto& r : cfg.routes) {
       held += config_reading::route_settings_bytes(r.settings);
     }
-    CHECK(held >= 3'000 * 2'000);
+    CHECK(held >= std::size_t{3'000} * 2'000);
     CHECK(held <= config_reading::max_route_settings_bytes);
     // One route's count grows with its texts.
     route_settings s;

@@ -29,9 +29,7 @@ TEST_SUITE("unit") {
       "secrets come from env or file or systemd credential with one trailing newline stripped") {
     const test::scoped_temp_dir tmp("vw-secret");
     const auto& dir = tmp.path;
-    write_file(dir, "key.txt", "file-key\n");
-    write_file(dir, "hook", "whsec_abc\n\n");
-    write_file(dir, "empty", "");
+    write_files(dir, {{"key.txt", "file-key\n"}, {"hook", "whsec_abc\n\n"}, {"empty", ""}});
     std::filesystem::create_directory(dir / "subdir");
     const std::string yaml =
         "gateways:\n"

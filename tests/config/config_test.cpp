@@ -72,7 +72,7 @@ TEST_SUITE("unit") {
     REQUIRE(c.receivers.size() == 2);
     CHECK(c.receivers[0].kind == receiver_kind::alertmanager);
     CHECK(c.receivers[0].resend_interval == seconds{60});
-    CHECK(c.receivers[1].max_age == seconds{24 * 3600});
+    CHECK(c.receivers[1].max_age == seconds{std::chrono::hours{24}});
     REQUIRE(c.silences.size() == 1);
     CHECK(c.silences[0].route == "octagon");
   }
@@ -80,9 +80,10 @@ TEST_SUITE("unit") {
   TEST_CASE("the production example validates once its secrets exist") {
     const test::scoped_temp_dir tmp("vw-prod");
     const auto& dir = tmp.path;
-    write_file(dir, "admin-token", "admin-secret\n");
-    write_file(dir, "openai-api-key", "sk-openai\r\n");
-    write_file(dir, "pd-routing-key", "pd-key");
+    write_files(dir,
+                {{"admin-token", "admin-secret\n"},
+                 {"openai-api-key", "sk-openai\r\n"},
+                 {"pd-routing-key", "pd-key"}});
     const auto env = env_of({{"CREDENTIALS_DIRECTORY", dir.string()},
                              {"OPENROUTER_API_KEY", "sk-or"},
                              {"VW_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
@@ -148,14 +149,14 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("wrong types and duplicate keys are errors") {
-    CHECK(errors_of(base + "    challenge: [digits]\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].challenge: expected a mapping, got a list"});
-    CHECK(errors_of(base + "    model: n\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[0].model: duplicate key (first at line 7)"});
-    CHECK(errors_of("routes: {a: 1}\ngateways: []\n") ==
-          std::vector<std::string>{"config.yaml:1: routes: expected a list, got a mapping"});
+    check_error_cases({
+        {base + "    challenge: [digits]\n",
+         {"config.yaml:8: routes[0].challenge: expected a mapping, got a list"}},
+        {base + "    model: n\n",
+         {"config.yaml:8: routes[0].model: duplicate key (first at line 7)"}},
+        {"routes: {a: 1}\ngateways: []\n",
+         {"config.yaml:1: routes: expected a list, got a mapping"}},
+    });
     CHECK(errors_of(base + "    gateway2: x\n    checks: {require_usage: yes}\n") ==
           std::vector<std::string>{
               "config.yaml:8: routes[0].gateway2: unknown key (did you mean gateway?)",
@@ -403,14 +404,12 @@ TEST_SUITE("unit") {
         "\"}\n"  // 10
         "routes:\n"
         "  - {name: r1, gateway: gw, model: m}\n");
-    INFO(errors);
-    REQUIRE(errors.size() == 2);
-    CHECK(errors[0] ==
-          "config.yaml:5: gateways.gw.tls.ca_file: is not a PEM file with at least "
-          "one CA certificate");
-    CHECK(errors[1] ==
-          "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
-          "least one CA certificate");
+    CHECK(errors == std::vector<std::string>{
+                        "config.yaml:5: gateways.gw.tls.ca_file: is not a PEM file with at least "
+                        "one CA certificate",
+                        "config.yaml:10: receivers.hook.tls.ca_file: is not a PEM file with at "
+                        "least one CA certificate",
+                    });
   }
 
   TEST_CASE("a proxy URL the client would refuse is an error of validate") {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,6 +52,20 @@ inline std::vector<std::string> errors_of(const std::string& yaml, const env_loo
   return out;
 }
 
+/// A configuration text and the error lines it must give (none: it loads).
+struct error_case {
+  std::string yaml;
+  std::vector<std::string> errors;
+};
+
+/// Checks each case's error lines, naming the text of a case that fails.
+inline void check_error_cases(std::initializer_list<error_case> cases) {
+  for (const auto& c : cases) {
+    CAPTURE(c.yaml);
+    CHECK(errors_of(c.yaml) == c.errors);
+  }
+}
+
 inline config parse_ok(const std::string& yaml, const env_lookup& env = no_env) {
   auto r = parse_config(yaml, "config.yaml", env);
   for (const auto& e : r.errors) {
@@ -76,6 +91,14 @@ inline std::string write_file(const std::filesystem::path& dir,
   const auto p = dir / name;
   std::ofstream(p, std::ios::binary) << content;
   return p.string();
+}
+
+/// Writes each {name, content} into `dir` (secret files, certificates, tokens).
+inline void write_files(const std::filesystem::path& dir,
+                        std::initializer_list<std::pair<std::string, std::string>> files) {
+  for (const auto& [name, content] : files) {
+    write_file(dir, name, content);
+  }
 }
 
 inline const std::string png_magic("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/deploy/deploy_support.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
@@ -69,11 +70,6 @@ test::process_result validate(const std::filesystem::path& document) {
   }
   return test::run_process(
       {"python3", "-m", "jsonschema", "-i", document.string(), schema_file().string()});
-}
-
-std::string report(const test::process_result& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
-         "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }
 
 }  // namespace
@@ -175,7 +171,7 @@ TEST_SUITE("unit") {
 TEST_SUITE("integration") {
   TEST_CASE("the dashboard validates against the Grafana dashboard JSON schema") {
     const auto r = validate(dashboard_file());
-    CHECK_MESSAGE(r.exit_code == 0, report(r));
+    CHECK_MESSAGE(r.exit_code == 0, test::process_report(r));
   }
 
   TEST_CASE("the schema validation rejects a dashboard with import inputs") {
@@ -186,8 +182,8 @@ TEST_SUITE("integration") {
     const auto file = dir / "dashboard.json";
     std::ofstream(file, std::ios::binary) << d.dump(2);
     const auto r = validate(file);
-    CHECK_MESSAGE(r.exit_code != 0, report(r));
-    CHECK_MESSAGE((r.out + r.err).find("__inputs") != std::string::npos, report(r));
+    CHECK_MESSAGE(r.exit_code != 0, test::process_report(r));
+    CHECK_MESSAGE((r.out + r.err).find("__inputs") != std::string::npos, test::process_report(r));
     std::filesystem::remove_all(dir);
   }
 }

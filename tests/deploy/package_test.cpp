@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/runtime/version.hpp"
+#include "tests/deploy/deploy_support.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -22,11 +23,6 @@ namespace test = visionwatch::test;
 
 constexpr const char* package = "visionwatch";
 const fs::path conffile = "/etc/visionwatch/visionwatch.yaml";
-
-std::string report(const test::process_result& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
-         "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -95,7 +91,7 @@ struct cleanup {
     if (!package_status().empty()) {
       const auto r = test::run_process({"dpkg", "--purge", package});
       if (r.exit_code != 0) {
-        MESSAGE("cleanup: dpkg --purge visionwatch failed: " << report(r));
+        MESSAGE("cleanup: dpkg --purge visionwatch failed: " << test::process_report(r));
       }
     }
     std::error_code ignored;
@@ -128,7 +124,7 @@ TEST_SUITE("e2e") {
                                           "--no-lintian"},
                                          {},
                                          std::chrono::minutes(5));
-    INFO("scripts/package: " << report(built));
+    INFO("scripts/package: " << test::process_report(built));
     REQUIRE(built.exit_code == 0);
     const auto out = lines(built.out);
     REQUIRE(out.size() == 1);  // the path of the .deb, nothing else on stdout
@@ -141,7 +137,7 @@ TEST_SUITE("e2e") {
 
     {  // the control data: Depends from dpkg-shlibdeps, the section, the conffile
       const auto fields = test::run_process({"dpkg-deb", "--field", deb.string()});
-      INFO(report(fields));
+      INFO(test::process_report(fields));
       CHECK(fields.out.find("\nDepends: ") != std::string::npos);
       CHECK(fields.out.find("libc6 (>= ") != std::string::npos);  // versioned: shlibdeps, not typed
       CHECK(fields.out.find("\nSection: net\n") != std::string::npos);
@@ -155,7 +151,7 @@ TEST_SUITE("e2e") {
     {  // lintian: warnings are listed, errors fail
       const auto r = test::run_process(
           {"lintian", "--no-tag-display-limit", deb.string()}, {}, std::chrono::minutes(3));
-      INFO("lintian: " << report(r));
+      INFO("lintian: " << test::process_report(r));
       REQUIRE(r.exit_code >= 0);  // it ran (exit 1 means an error tag, checked line by line)
       std::vector<std::string> errors;
       for (const auto& line : lines(r.out)) {
@@ -172,18 +168,18 @@ TEST_SUITE("e2e") {
     {  // dpkg -i, the installed files at work, dpkg -r, dpkg -P
       const auto installed = test::run_process({"dpkg", "--install", deb.string()},
                                                {"DEBIAN_FRONTEND=noninteractive"});
-      INFO("dpkg -i: " << report(installed));
+      INFO("dpkg -i: " << test::process_report(installed));
       REQUIRE(installed.exit_code == 0);
       REQUIRE(package_status() == "install ok installed");
 
       const auto version = test::run_process({"/usr/bin/visionwatch", "--version"});
-      INFO("visionwatch --version: " << report(version));
+      INFO("visionwatch --version: " << test::process_report(version));
       CHECK(version.exit_code == 0);
       CHECK(version.out.starts_with("visionwatch " + std::string(visionwatch::version())));
 
       const auto validated =
           test::run_process({"/usr/bin/visionwatch", "validate", "-c", conffile.string()});
-      INFO("visionwatch validate: " << report(validated));
+      INFO("visionwatch validate: " << test::process_report(validated));
       CHECK(validated.exit_code == 0);
       // The conffile is the annotated example; its editor modeline names the installed schema.
       auto example = test::read_file(test::source_dir() / "examples/visionwatch.yaml");
@@ -200,7 +196,7 @@ TEST_SUITE("e2e") {
       // not the host's man pages or the targets it is ordered after.
       const auto verified = test::run_process(
           {"systemd-analyze", "verify", "--man=no", "--recursive-errors=no", unit.string()});
-      INFO("systemd-analyze verify: " << report(verified));
+      INFO("systemd-analyze verify: " << test::process_report(verified));
       CHECK(verified.exit_code == 0);
       CHECK(verified.err.empty());
 
@@ -218,7 +214,7 @@ TEST_SUITE("e2e") {
       REQUIRE(owned.size() > 10);
 
       const auto removed = test::run_process({"dpkg", "--remove", package});
-      INFO("dpkg -r: " << report(removed));
+      INFO("dpkg -r: " << test::process_report(removed));
       REQUIRE(removed.exit_code == 0);
       CHECK(package_status() == "deinstall ok config-files");
       // What is still there: the conffiles, their directories, and directories other packages own
@@ -244,7 +240,7 @@ TEST_SUITE("e2e") {
       }
 
       const auto purged = test::run_process({"dpkg", "--purge", package});
-      INFO("dpkg -P: " << report(purged));
+      INFO("dpkg -P: " << test::process_report(purged));
       REQUIRE(purged.exit_code == 0);
       CHECK(package_status().empty());
       CHECK_FALSE(fs::exists(conffile.parent_path()));

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "tests/deploy/deploy_support.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
@@ -43,11 +44,6 @@ std::vector<rule> load_rules() {
     }
   }
   return out;
-}
-
-std::string promtool_report(const test::process_result& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
-         "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }
 
 }  // namespace
@@ -178,15 +174,15 @@ TEST_SUITE("integration") {
   TEST_CASE("promtool check rules accepts the rules file") {
     REQUIRE_MESSAGE(test::find_in_path("promtool"), "promtool is not installed");
     const auto r = test::run_process({"promtool", "check", "rules", rules_file().string()});
-    CHECK_MESSAGE(r.exit_code == 0, promtool_report(r));
-    CHECK_MESSAGE(r.out.find("SUCCESS") != std::string::npos, promtool_report(r));
+    CHECK_MESSAGE(r.exit_code == 0, test::process_report(r));
+    CHECK_MESSAGE(r.out.find("SUCCESS") != std::string::npos, test::process_report(r));
   }
 
   TEST_CASE("promtool test rules passes the alert and recording rule unit tests") {
     REQUIRE_MESSAGE(test::find_in_path("promtool"), "promtool is not installed");
     const auto r = test::run_process({"promtool", "test", "rules", rules_test_file().string()});
-    CHECK_MESSAGE(r.exit_code == 0, promtool_report(r));
-    CHECK_MESSAGE(r.out.find("SUCCESS") != std::string::npos, promtool_report(r));
+    CHECK_MESSAGE(r.exit_code == 0, test::process_report(r));
+    CHECK_MESSAGE(r.out.find("SUCCESS") != std::string::npos, test::process_report(r));
   }
 
   TEST_CASE("promtool test rules fails when an alert threshold no longer matches its test") {
@@ -206,7 +202,7 @@ TEST_SUITE("integration") {
     }
     const auto r = test::run_process(
         {"promtool", "test", "rules", (dir / "visionwatch.rules.test.yml").string()});
-    CHECK_MESSAGE(r.exit_code != 0, promtool_report(r));
+    CHECK_MESSAGE(r.exit_code != 0, test::process_report(r));
     CHECK((r.out + r.err).find("VisionwatchProbesStale") != std::string::npos);
     std::filesystem::remove_all(dir);
   }

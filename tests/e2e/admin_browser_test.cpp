@@ -3,10 +3,10 @@
 // requests" (no-cors, text/plain), which a browser sends without asking. Headless Debian
 // chromium runs the page; the daemon must refuse both, and must have seen both.
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>

@@ -89,8 +89,8 @@ void set_behaviour(const demo_gateway& g, const std::optional<std::string>& beha
 struct sink_note {
   json body;
   unsigned answered = 0;
-  std::string event() const { return body.value("event", ""); }
-  std::string fingerprint() const { return body.value("fingerprint", ""); }
+  [[nodiscard]] std::string event() const { return body.value("event", ""); }
+  [[nodiscard]] std::string fingerprint() const { return body.value("fingerprint", ""); }
 };
 
 std::vector<sink_note> notes(const std::vector<sink_request>& rs, bool delivered_only) {
@@ -204,6 +204,25 @@ struct e2e_world {
     o.receivers = receivers.empty() ? webhook_receiver(sink) : receivers;
     return o;
   }
+  /// Waits until the incident's resolve reaches the sink (accepted) and checks that what was
+  /// delivered is one incident: its firing, then its resolve, with one fingerprint.
+  std::vector<sink_note> delivered_incident(const daemon_process& d, deadline_type deadline) {
+    REQUIRE_MESSAGE(sink_has(sink, "resolved", only_delivered, deadline), d.log_tail());
+    auto ns = notes(sink.delivered(), true);
+    REQUIRE(ns.size() == 2);
+    CHECK(ns[0].event() == "firing");
+    CHECK(ns[1].event() == "resolved");
+    CHECK(ns[1].fingerprint() == ns[0].fingerprint());
+    return ns;
+  }
+};
+
+/// A world whose route is broken, its daemon started and the incident's first firing delivered.
+struct failing_route {
+  e2e_world w;
+  e2e_options o = w.opts();
+  daemon_process d = w.daemon(o);
+  failing_route() { w.start_failing(d, only_delivered); }
 };
 
 }  // namespace
@@ -276,21 +295,14 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("healing the route sends resolved for the same incident after two good probes") {
-    e2e_world w;
-    const auto o = w.opts();
-    auto d = w.daemon(o);
-    w.start_failing(d, only_delivered);
+    failing_route f;
+    auto& [w, o, d] = f;
     CHECK(alert_state(d, o.route) == "firing");
     const auto ok_before = ok_probes(d, o.route);
 
     set_behaviour(w.gateway, std::nullopt);
-    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(10s)), d.log_tail());
-    const auto ns = notes(w.sink.delivered(), true);
-    REQUIRE(ns.size() == 2);
-    CHECK(ns[0].event() == "firing");
-    CHECK(ns[1].event() == "resolved");
+    const auto ns = w.delivered_incident(d, after(10s));
     CHECK(ns[1].body["status"] == "resolved");
-    CHECK(ns[1].fingerprint() == ns[0].fingerprint());
     CHECK(ns[1].body["starts_at"] == ns[0].body["starts_at"]);
     CHECK(ns[1].body["ends_at"].is_string());
     // Hysteresis: at least success_threshold (2) good probes came before the resolve.
@@ -320,12 +332,7 @@ TEST_SUITE("e2e") {
     CHECK(notifications(d, "hook", "retry") > 0);
 
     w.sink.answer_with(200);
-    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(20s)), d.log_tail());
-    const auto ns = notes(w.sink.delivered(), true);
-    REQUIRE(ns.size() == 2);
-    CHECK(ns[0].event() == "firing");
-    CHECK(ns[1].event() == "resolved");
-    CHECK(ns[0].fingerprint() == ns[1].fingerprint());
+    const auto ns = w.delivered_incident(d, after(20s));
     // Every attempt of one message carries the same id (receivers deduplicate on it).
     for (const auto& attempt : notes(w.sink.requests(), false)) {
       if (attempt.event() == "firing") {
@@ -341,10 +348,8 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("a restart mid-incident continues the incident without a second firing") {
-    e2e_world w;
-    const auto o = w.opts();
-    auto d = w.daemon(o);
-    w.start_failing(d, only_delivered);
+    failing_route f;
+    auto& [w, o, d] = f;
     const auto fingerprint = notes(w.sink.delivered(), true).front().fingerprint();
     CHECK(d.stop() == 0);
 
@@ -364,10 +369,8 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("kill -9 mid-incident then a restart delivers exactly one firing and one resolve") {
-    e2e_world w;
-    const auto o = w.opts();
-    auto d = w.daemon(o);
-    w.start_failing(d, only_delivered);
+    failing_route f;
+    auto& [w, o, d] = f;
     // The state file is the only thing that survives SIGKILL: wait (no event exists for a file
     // write) until it holds the firing alert and an empty queue, as the daemon writes within
     // seconds of each change.
@@ -389,12 +392,7 @@ TEST_SUITE("e2e") {
 
     set_behaviour(w.gateway, std::nullopt);  // healed while the daemon was down
     REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(sink_has(w.sink, "resolved", only_delivered, after(15s)), d.log_tail());
-    const auto all = notes(w.sink.delivered(), true);
-    CHECK(count_event(all, "firing") == 1);
-    CHECK(count_event(all, "resolved") == 1);
-    REQUIRE(all.size() == 2);
-    CHECK(all[0].fingerprint() == all[1].fingerprint());
+    w.delivered_incident(d, after(15s));
     CHECK(d.stop() == 0);
   }
 

@@ -253,7 +253,7 @@ struct check_env {
     write(config_yaml(up, routes, extra_routes));
   }
   /// `visionwatch check --seed S --config CONFIG args...` with the key in the environment.
-  vt::process_result run(const std::vector<std::string>& args) const {
+  [[nodiscard]] vt::process_result run(const std::vector<std::string>& args) const {
     // A fixed seed: the same challenges on every run, so no assertion depends on luck (a guessing
     // route cannot pass by chance, and any failure reproduces).
     std::vector<std::string> argv = {vt::visionwatch_binary().string(),

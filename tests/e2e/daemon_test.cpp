@@ -301,8 +301,8 @@ TEST_SUITE("e2e") {
     const auto garbage = raw("\x16\x03\x01 this is not http\r\n\r\n");
     CHECK(garbage >= 400);
     CHECK(garbage < 500);
-    CHECK(raw("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') +
-              "\r\n\r\n") == 431);
+    CHECK(raw("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " +
+              std::string(std::size_t{64} * 1024, 'a') + "\r\n\r\n") == 431);
     CHECK(raw("GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 404);
     CHECK(raw("DELETE /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 405);
     CHECK(raw("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n") == 400);

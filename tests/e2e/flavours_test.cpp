@@ -48,8 +48,8 @@ class flavoured_gateway {
       : model_(keyed()), server_([this](const received_request& req) { return handle(req); }) {
     server_.start();
   }
-  std::string base_url() const { return server_.base_url(); }
-  std::vector<received_request> requests() const {
+  [[nodiscard]] std::string base_url() const { return server_.base_url(); }
+  [[nodiscard]] std::vector<received_request> requests() const {
     std::lock_guard lock(mutex_);
     return requests_;
   }

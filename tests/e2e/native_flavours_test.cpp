@@ -79,7 +79,7 @@ struct check_env {
   std::filesystem::path config = dir.path / "visionwatch.yaml";
 
   void write(const std::string& yaml) const { vt::write_text(config, yaml); }
-  vt::process_result run_json(int probes) const {
+  [[nodiscard]] vt::process_result run_json(int probes) const {
     return vt::check_json(config,
                           probes,
                           {std::string("VW_GEMINI_KEY=") + gemini_key,
@@ -113,6 +113,27 @@ void check_secrets_absent(const vt::process_result& r) {
   CHECK_FALSE(std::regex_search(r.err, signature));
 }
 
+/// One `check --output json` run that must fail (exit 1) without leaking a secret: the process
+/// and its report.
+struct failed_check {
+  vt::process_result result;
+  nlohmann::json report;
+  /// Its output with the secrets replaced, for failure messages.
+  [[nodiscard]] std::string transcript() const {
+    return "stdout:\n" + redacted(result.out) + "\nstderr:\n" + redacted(result.err);
+  }
+};
+
+failed_check run_failing(const check_env& env, int probes) {
+  failed_check c{env.run_json(probes), {}};
+  INFO(c.transcript());
+  CHECK_FALSE(c.result.timed_out);
+  CHECK(c.result.exit_code == exit_failed);
+  check_secrets_absent(c.result);
+  c.report = vt::report_of(c.result);
+  return c;
+}
+
 native_keys keys() {
   return {.gemini_api_key = gemini_key,
           .aws_access_key_id = access_key_id,
@@ -128,12 +149,9 @@ TEST_SUITE("e2e") {
     const vt::started_demo_gateway gw(std::chrono::minutes(2), keys());
     check_env env;
     env.write(config_yaml(gw.base_url()));
-    const auto r = env.run_json(probes_per_route);
-    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
-    CHECK_FALSE(r.timed_out);
-    CHECK(r.exit_code == exit_failed);
-    check_secrets_absent(r);
-    const auto j = vt::report_of(r);
+    const auto run = run_failing(env, probes_per_route);
+    INFO(run.transcript());
+    const auto& j = run.report;
     const auto& routes = j.at("routes");
     vt::check_probe_outcomes(
         routes, all_routes(), probes_per_route, [](const auto& e, const nlohmann::json& p) {
@@ -179,11 +197,9 @@ TEST_SUITE("e2e") {
     env.write("gateways:\n  - {name: bedrock, api: bedrock-converse, base_url: \"" + gw.base_url() +
               "\", aws_region: eu-west-3, proxy_url: none}\n"
               "routes:\n  - {name: echo, gateway: bedrock, model: m, challenge: {kind: count}}\n");
-    const auto r = env.run_json(1);
-    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
-    CHECK(r.exit_code == exit_failed);
-    check_secrets_absent(r);
-    const auto j = vt::report_of(r);
+    const auto run = run_failing(env, 1);
+    INFO(run.transcript());
+    const auto& j = run.report;
     const std::string reason = j.at("routes")[0].at("results")[0].at("reason");
     CHECK(reason.starts_with("HTTP 403: authentication failed, AWS refused the credentials"));
     CHECK(reason.find("denied: signature *** secret *** token ***") != std::string::npos);
@@ -219,11 +235,9 @@ TEST_SUITE("e2e") {
         "  - {name: g, gateway: gemini, model: gemini-2.5-flash, challenge: {kind: count}}\n"
         "  - {name: b, gateway: bedrock, model: \"anthropic.claude-3-haiku-20240307-v1:0\", "
         "challenge: {kind: count}}\n");
-    const auto r = env.run_json(1);
-    INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
-    CHECK(r.exit_code == exit_failed);
-    check_secrets_absent(r);
-    const auto j = vt::report_of(r);
+    const auto run = run_failing(env, 1);
+    INFO(run.transcript());
+    const auto& j = run.report;
     const auto& g = j.at("routes")[0].at("results")[0];
     CHECK(g.at("outcome") == "rate_limited");
     CHECK(g.at("reason").get<std::string>().find("retry after 47s") != std::string::npos);

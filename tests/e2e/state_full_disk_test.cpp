@@ -65,7 +65,7 @@ int fill(const fs::path& path) {
   if (fd < 0) {
     return errno;
   }
-  const std::string chunk(16 * 1024, 'x');
+  const std::string chunk(std::size_t{16} * 1024, 'x');
   int stopped_by = 0;
   for (;;) {
     const auto n = ::write(fd, chunk.data(), chunk.size());

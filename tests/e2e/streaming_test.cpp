@@ -37,7 +37,7 @@ class streaming_gateway {
   streaming_gateway() : server_([this](const received_request& r) { return handle(r); }) {
     server_.start();
   }
-  std::string base_url() const { return server_.base_url(); }
+  [[nodiscard]] std::string base_url() const { return server_.base_url(); }
   /// Models whose requests asked for `stream: true` with `stream_options.include_usage`.
   std::vector<std::string> streamed_models() {
     std::lock_guard lock(mutex_);

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/test_paths.hpp"
@@ -46,7 +47,8 @@ struct exposition {
   std::vector<std::string> family_order;
   std::vector<sample> samples;
 
-  std::vector<sample> find(const std::string& name, const label_set& subset = {}) const {
+  [[nodiscard]] std::vector<sample> find(const std::string& name,
+                                         const label_set& subset = {}) const {
     std::vector<sample> out;
     for (const auto& s : samples) {
       if (s.name != name) {
@@ -63,7 +65,7 @@ struct exposition {
     }
     return out;
   }
-  double value(const std::string& name, const label_set& subset) const {
+  [[nodiscard]] double value(const std::string& name, const label_set& subset) const {
     const auto found = find(name, subset);
     if (found.size() != 1) {
       throw std::runtime_error(name + ": " + std::to_string(found.size()) + " matching samples");
@@ -71,7 +73,7 @@ struct exposition {
     return found.front().value;
   }
   /// "name{k=v,...}" -> value, for diffs.
-  std::map<std::string, double> by_key() const {
+  [[nodiscard]] std::map<std::string, double> by_key() const {
     std::map<std::string, double> out;
     for (const auto& s : samples) {
       std::string key = s.name + "{";
@@ -276,27 +278,37 @@ TEST_SUITE("unit") {
       total += s.value;
     }
     CHECK(total == 1);
-    CHECK(after.value("visionwatch_silent_failures_total",
-                      {{"route", route_a.route}, {"reason", "wrong_answer"}}) == 1);
-    CHECK(after.value("visionwatch_silent_failures_total",
-                      {{"route", route_a.route}, {"reason", "refusal"}}) == 0);
-    CHECK(after.value("visionwatch_probe_success", r) == 0);
-    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
-                      {{"route", route_a.route}, {"le", "1"}}) == 0);
-    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
-                      {{"route", route_a.route}, {"le", "2"}}) == 1);
-    CHECK(after.value("visionwatch_probe_duration_seconds_bucket",
-                      {{"route", route_a.route}, {"le", "+Inf"}}) == 1);
-    CHECK(after.value("visionwatch_probe_duration_seconds_sum", r) == 1.25);
+    /// One series of route a (`label`, when set, also names it) and its exact value.
+    struct series {
+      std::string name;
+      std::pair<std::string, std::string> label;
+      double value;
+    };
+    for (const auto& s : std::vector<series>{
+             {"visionwatch_silent_failures_total", {"reason", "wrong_answer"}, 1},
+             {"visionwatch_silent_failures_total", {"reason", "refusal"}, 0},
+             {"visionwatch_probe_success", {}, 0},
+             {"visionwatch_probe_duration_seconds_bucket", {"le", "1"}, 0},
+             {"visionwatch_probe_duration_seconds_bucket", {"le", "2"}, 1},
+             {"visionwatch_probe_duration_seconds_bucket", {"le", "+Inf"}, 1},
+             {"visionwatch_probe_duration_seconds_sum", {}, 1.25},
+             {"visionwatch_probe_prompt_tokens", {}, 310},
+             {"visionwatch_probe_latency_seconds", {"quantile", "0.9"}, 2.0},
+             {"visionwatch_probe_success_ratio", {}, 0.75},
+             {"visionwatch_last_probe_timestamp_seconds", {}, 1'700'000'001.25},
+         }) {
+      auto labels = r;
+      if (!s.label.first.empty()) {
+        labels.insert(s.label);
+      }
+      CAPTURE(s.name);
+      CAPTURE(s.label.second);
+      CHECK(after.value(s.name, labels) == s.value);
+    }
     CHECK(after.value("visionwatch_probe_phase_seconds",
                       {{"route", route_a.route}, {"phase", "ttfb"}}) == doctest::Approx(1.05));
     CHECK(after.find("visionwatch_probe_phase_seconds", r).size() == 6);
-    CHECK(after.value("visionwatch_probe_prompt_tokens", r) == 310);
     CHECK(after.value("visionwatch_cost_usd_total", r) == doctest::Approx(0.0005));
-    CHECK(after.value("visionwatch_probe_latency_seconds",
-                      {{"route", route_a.route}, {"quantile", "0.9"}}) == 2.0);
-    CHECK(after.value("visionwatch_probe_success_ratio", r) == 0.75);
-    CHECK(after.value("visionwatch_last_probe_timestamp_seconds", r) == 1'700'000'001.25);
     CHECK(after.find("visionwatch_last_success_timestamp_seconds").empty());
   }
 
@@ -576,7 +588,7 @@ TEST_SUITE("unit") {
       }
       CHECK(joined == whole);
       if (budget == 1) {
-        CHECK(pieces > 40 * 10);  // one route and family per piece
+        CHECK(pieces > std::size_t{40} * 10);  // one route and family per piece
       }
     }
 

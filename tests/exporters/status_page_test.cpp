@@ -95,13 +95,9 @@ TEST_SUITE("unit") {
 
   TEST_CASE("the JSON names each route's state and alert state and counts the fleet by state") {
     auto r = view("a", outcome::no_image_claim);
-    alert_view firing;
-    firing.rule = "silent_failure";
-    firing.state = "firing";
-    alert_view counting;
-    counting.rule = "success_ratio";
-    counting.state = "inactive";
-    counting.pending = true;
+    // {rule, state, silenced, pending, since}
+    alert_view firing{"silent_failure", "firing", false, false, std::nullopt};
+    const alert_view counting{"success_ratio", "inactive", false, true, std::nullopt};
     r.alerts = {firing, counting};
     r.retrying = true;
     route_page p;

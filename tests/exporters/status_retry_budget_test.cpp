@@ -1,7 +1,10 @@
 // Retry mode and the spend guard as the status page, /api/v1/routes and /metrics show them.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "exporters/metrics.hpp"
 #include "exporters/status.hpp"
@@ -72,24 +75,36 @@ TEST_SUITE("unit") {
     metrics m({}, "0.1.0", "abc");
     const auto h = m.add_route({"r1", "m", "gw", "openai-chat"});
     REQUIRE(m.add_gateway("gw"));
+    /// Each series, its value while nothing happened and after retry mode, spend and a skip.
+    struct series {
+      std::string_view name;
+      std::map<std::string, std::string> labels;
+      double before;
+      double after;
+    };
+    const std::vector<series> all = {
+        {"visionwatch_route_retry_mode", {{"route", "r1"}}, 0.0, 1.0},
+        {"visionwatch_budget_spent_usd", {{"gateway", "gw"}}, 0.0, 1.25},
+        {"visionwatch_budget_exhausted", {{"gateway", "gw"}}, 0.0, 1.0},
+        {"visionwatch_gateway_probes_skipped_total",
+         {{"gateway", "gw"}, {"reason", "budget"}},
+         0.0,
+         1.0},
+    };
     auto text = m.render();
-    CHECK(test::metric_value(text, "visionwatch_route_retry_mode", {{"route", "r1"}}) == 0.0);
-    CHECK(test::metric_value(text, "visionwatch_budget_spent_usd", {{"gateway", "gw"}}) == 0.0);
-    CHECK(test::metric_value(text, "visionwatch_budget_exhausted", {{"gateway", "gw"}}) == 0.0);
-    CHECK(test::metric_value(text,
-                             "visionwatch_gateway_probes_skipped_total",
-                             {{"gateway", "gw"}, {"reason", "budget"}}) == 0.0);
+    for (const auto& s : all) {
+      CAPTURE(s.name);
+      CHECK(test::metric_value(text, s.name, s.labels) == s.before);
+    }
     CHECK(m.set_retry_mode(h, true));
     CHECK(m.set_gateway_budget("gw", 1.25, true));
     CHECK(m.gateway_probe_skipped("gw", probe_skip_reason::budget));
     CHECK_FALSE(m.set_gateway_budget("unknown", 1, true));
     text = m.render();
-    CHECK(test::metric_value(text, "visionwatch_route_retry_mode", {{"route", "r1"}}) == 1.0);
-    CHECK(test::metric_value(text, "visionwatch_budget_spent_usd", {{"gateway", "gw"}}) == 1.25);
-    CHECK(test::metric_value(text, "visionwatch_budget_exhausted", {{"gateway", "gw"}}) == 1.0);
-    CHECK(test::metric_value(text,
-                             "visionwatch_gateway_probes_skipped_total",
-                             {{"gateway", "gw"}, {"reason", "budget"}}) == 1.0);
+    for (const auto& s : all) {
+      CAPTURE(s.name);
+      CHECK(test::metric_value(text, s.name, s.labels) == s.after);
+    }
     REQUIRE(m.remove_gateway("gw"));
     text = m.render();
     CHECK(test::metric_value(text, "visionwatch_budget_spent_usd", {{"gateway", "gw"}}) ==
