@@ -321,6 +321,7 @@ std::string missing_member_error(std::string_view key, const reply& r) {
 
 const json* payload_member(const json& root,
                            std::string_view key,
+                           json::value_t type,
                            const reply& r,
                            std::string& error) {
   if (!root.is_object()) {
@@ -332,22 +333,66 @@ const json* payload_member(const json& root,
     error = missing_member_error(key, r);
     return nullptr;
   }
+  if (m->type() != type) {
+    error = type_error(key, *m, type == json::value_t::object ? "object" : "array");
+    return nullptr;
+  }
   return m;
 }
 
-void parse_json_reply(std::string_view body,
-                      reply& r,
-                      std::string_view payload_key,
-                      std::string (*read_payload)(const json& root, reply& r),
-                      void (*read_usage)(const json& root, usage& u)) {
+const json* read_usage_counts(const json& root, const usage_fields& fields, usage& u) {
+  const json* block = object_member(root, fields.block);
+  if (block == nullptr) {
+    return nullptr;
+  }
+  u.prompt_tokens = count_member(*block, fields.prompt);
+  u.completion_tokens = count_member(*block, fields.completion);
+  u.total_tokens = count_member(*block, fields.total);
+  const json* cached_in = fields.details.empty() ? block : object_member(*block, fields.details);
+  if (cached_in != nullptr) {
+    u.cached_tokens = count_member(*cached_in, fields.cached);
+  }
+  return block;
+}
+
+void take_typed_parts(const json& parts, std::initializer_list<typed_part> kinds, reply& r) {
+  for (const auto& part : parts) {
+    const auto* type = string_member(part, "type");
+    if (type == nullptr) {
+      continue;
+    }
+    for (const typed_part& kind : kinds) {
+      if (*type == kind.type) {
+        if (const auto* t = string_member(part, kind.key); t != nullptr) {
+          r.*kind.into += *t;
+        }
+        break;
+      }
+    }
+    if (r.text.size() > reply_text_limit) {
+      break;
+    }
+  }
+}
+
+void parse_json_reply(std::string_view body, reply& r, const json_reply_reader& reader) {
   const auto root = parse_json(body, r);
   if (!root) {
     return;
   }
-  const json* payload = member(*root, payload_key);
-  parse_error_body(*root, payload != nullptr && payload->is_array(), r);
-  r.parse_error = read_payload(*root, r);
-  read_usage(*root, r.tokens);
+  const json& obj = reader.unwrap_one_element_array && root->is_array() && root->size() == 1
+                        ? root->front()
+                        : *root;
+  const json* payload = member(obj, reader.payload_key);
+  const bool has_payload =
+      payload != nullptr &&
+      (reader.payload == payload_test::array ? payload->is_array() : !payload->is_null());
+  parse_error_body(*root, has_payload, r);
+  if (reader.read_errors != nullptr) {
+    reader.read_errors(*root, has_payload, r);
+  }
+  r.parse_error = reader.read_payload(obj, r);
+  reader.read_usage(obj, r.tokens);
   r.well_formed = r.parse_error.empty();
   cap_reply_text(r);
 }

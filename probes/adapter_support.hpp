@@ -3,6 +3,8 @@
 /// own schema. Internal to probes/: callers go through adapter.hpp. Pure, no I/O.
 
 #include <chrono>
+#include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -125,20 +127,66 @@ void take_model(const json& root, std::string_view key, reply& r);
 std::string missing_member_error(std::string_view key, const reply& r);
 
 /// A flavour reader's first step: the body is an object with a non-null member `key` (its
-/// success payload). The member, or nullptr with `error` saying what is wrong.
-const json* payload_member(const json& root,
-                           std::string_view key,
-                           const reply& r,
-                           std::string& error);
+/// success payload) of type `type` (json::value_t::array or object). The member, or nullptr
+/// with `error` saying what is wrong ("no \"choices\" in the body", "output is a string,
+/// expected object").
+const json* payload_member(
+    const json& root, std::string_view key, json::value_t type, const reply& r, std::string& error);
 
-/// A JSON reply body read the way most flavours read it: parse_json; the error fields
-/// (parse_error_body; the member `payload_key` being an array means a success payload);
-/// `read_payload`, whose message becomes `r.parse_error`; `read_usage` into `r.tokens`; then
-/// cap_reply_text.
-void parse_json_reply(std::string_view body,
-                      reply& r,
-                      std::string_view payload_key,
-                      std::string (*read_payload)(const json& root, reply& r),
-                      void (*read_usage)(const json& root, usage& u));
+/// Where a flavour's usage block keeps the counts most flavours have.
+struct usage_fields {
+  std::string_view block;       ///< "usage", "usageMetadata"
+  std::string_view prompt;      ///< "prompt_tokens", "input_tokens", "promptTokenCount", ...
+  std::string_view completion;  ///< "completion_tokens", "output_tokens", ...
+  std::string_view total;       ///< "total_tokens", "totalTokenCount", ...
+  /// The object inside the block that holds the cached count ("prompt_tokens_details"), or
+  /// empty when the block itself holds it.
+  std::string_view details = {};
+  std::string_view cached;  ///< "cached_tokens", "cacheReadInputTokens", ...
+};
+
+/// Reads the prompt, completion, total and cached counts named by `fields` into `u` (cached
+/// stays missing when `details` is not an object). The usage block (for the flavour's own
+/// counts: image, thinking), or nullptr, `u` untouched, when `root` has no such object (the
+/// verdict records usage_missing).
+const json* read_usage_counts(const json& root, const usage_fields& fields, usage& u);
+
+/// One type of part a flavour reads from a content array: the string member `key` of each part
+/// whose "type" is `type` is appended to the reply's `into` (text, refusal, reasoning).
+struct typed_part {
+  std::string_view type;
+  std::string_view key;
+  std::string reply::*into;
+};
+
+/// Appends the parts of the array `parts` by their "type", as `kinds` says; parts of other types
+/// or without one are skipped. Stops once the text passes reply_text_limit (the rest would be
+/// cut anyway).
+void take_typed_parts(const json& parts, std::initializer_list<typed_part> kinds, reply& r);
+
+/// What makes a member a success payload: any value but null, or an array.
+enum class payload_test : std::uint8_t { not_null, array };
+
+/// What a flavour's JSON reply holds and how its parts are read (parse_json_reply).
+struct json_reply_reader {
+  /// The member holding the success payload ("choices", "output", "content", "candidates").
+  std::string_view payload_key;
+  /// A body with a success payload holds no error, so its top-level "message" belongs to the
+  /// payload (parse_error_body).
+  payload_test payload = payload_test::not_null;
+  /// Reads the payload into the reply; what is wrong with it, or empty when well formed.
+  std::string (*read_payload)(const json& root, reply& r) = nullptr;
+  void (*read_usage)(const json& root, usage& u) = nullptr;
+  /// The flavour's own error fields, read after parse_error_body's; none when nullptr.
+  void (*read_errors)(const json& root, bool has_payload, reply& r) = nullptr;
+  /// A body that is a one-element array is read as its element (Gemini wraps errors, and its
+  /// non-SSE stream form, so); the error fields are read from the body as it is.
+  bool unwrap_one_element_array = false;
+};
+
+/// A JSON reply body read the way every flavour reads it: parse_json; the error fields
+/// (parse_error_body, then `reader.read_errors`); `reader.read_payload`, whose message becomes
+/// `r.parse_error`; `reader.read_usage` into `r.tokens`; then cap_reply_text.
+void parse_json_reply(std::string_view body, reply& r, const json_reply_reader& reader);
 
 }  // namespace visionwatch::adapter_support

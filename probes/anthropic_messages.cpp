@@ -74,31 +74,12 @@ std::string parse_message(const json& root, reply& r) {
   take_error_details(root, r);
   take_model(root, "model", r);
   std::string error;
-  const json* content = payload_member(root, "content", r, error);
+  const json* content = payload_member(root, "content", json::value_t::array, r, error);
   if (content == nullptr) {
     return error;
   }
-  if (!content->is_array()) {
-    return type_error("content", *content, "array");
-  }
-  for (const auto& block : *content) {
-    const auto* type = string_member(block, "type");
-    if (type == nullptr) {
-      continue;
-    }
-    if (*type == "text") {
-      if (const auto* t = string_member(block, "text"); t != nullptr) {
-        r.text += *t;
-      }
-    } else if (*type == "thinking") {
-      if (const auto* t = string_member(block, "thinking"); t != nullptr) {
-        r.reasoning += *t;
-      }
-    }
-    if (r.text.size() > reply_text_limit) {
-      break;
-    }
-  }
+  take_typed_parts(
+      *content, {{"text", "text", &reply::text}, {"thinking", "thinking", &reply::reasoning}}, r);
   if (const auto* stop = string_member(root, "stop_reason"); stop != nullptr) {
     read_stop_reason(*stop, r);
   }
@@ -106,29 +87,26 @@ std::string parse_message(const json& root, reply& r) {
 }
 
 void parse_json_body(std::string_view body, reply& r) {
-  parse_json_reply(body, r, "content", parse_message, parse_usage);
+  parse_json_reply(body, r, {"content", payload_test::array, parse_message, parse_usage});
 }
 
 }  // namespace
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = join_url(request.base_url, "/messages");
 
   // Image blocks first (the API's advice), then the prompt.
-  std::vector<std::string_view> spliced;
-  spliced.reserve(request.images.size());
+  // Only base64 sources have a "data" key, in image order.
+  flavour_support::spliced_values data("data", request.images.size());
   json content = json::array();
   for (const auto& image : request.images) {
     if (const auto parts = split_data_url(image.url)) {
-      const bool plain = is_plain_json_string(parts->base64);
-      spliced.push_back(plain ? parts->base64 : std::string_view());
       content.push_back({{"type", "image"},
                          {"source",
                           {{"type", "base64"},
                            {"media_type", parts->mime},
-                           {"data", plain ? std::string() : std::string(parts->base64)}}}});
+                           {"data", data.hold(parts->base64)}}}});
     } else {
       content.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}});
     }
@@ -141,8 +119,7 @@ http_request build_request(const probe_request& request) {
                {"messages", std::move(messages)}};
   request_shapes::add_system_and_tool(api_flavour::anthropic_messages, request, body);
   out.body = flavour_support::serialise_body(std::move(body), request);
-  // Only base64 sources have a "data" key, in image order.
-  flavour_support::splice_strings(out.body, "data", spliced);
+  data.splice_into(out.body);
 
   flavour_support::set_headers(request, "x-api-key", out.headers);
   // Before the extra headers, which may pin another version: set it where no header has it.

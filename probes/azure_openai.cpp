@@ -46,8 +46,7 @@ std::string endpoint_url(const probe_request& request) {
 }
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = endpoint_url(request);
 
   // Chat's body; no `model`: the deployment in the path selects it.

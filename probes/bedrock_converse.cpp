@@ -17,6 +17,9 @@ namespace {
 
 constexpr std::size_t max_code_bytes = 128;
 
+constexpr usage_fields usage_names = {
+    "usage", "inputTokens", "outputTokens", "totalTokens", {}, "cacheReadInputTokens"};
+
 /// ImageBlock.format from a media type: png | jpeg | gif | webp.
 std::string image_format(std::string_view mime) {
   if (mime.starts_with("image/")) {
@@ -74,12 +77,9 @@ void take_content(const json& content, reply& r) {
 
 std::string parse_output(const json& root, reply& r) {
   std::string error;
-  const json* output = payload_member(root, "output", r, error);
+  const json* output = payload_member(root, "output", json::value_t::object, r, error);
   if (output == nullptr) {
     return error;
-  }
-  if (!output->is_object()) {
-    return type_error("output", *output, "object");
   }
   if (const auto* sr = string_member(root, "stopReason"); sr != nullptr) {
     r.finish_reason = neutral_stop_reason(*sr);
@@ -104,29 +104,24 @@ std::string parse_output(const json& root, reply& r) {
   return {};
 }
 
-void parse_json_body(std::string_view body, reply& r) {
-  const auto root = parse_json(body, r);
-  if (!root) {
+/// AWS's capitalised "Message" and the __type code of rest-json errors.
+void read_aws_error(const json& root, bool has_output, reply& r) {
+  if (has_output) {
     return;
   }
-  const json* output = member(*root, "output");
-  const bool has_output = output != nullptr && !output->is_null();
-  parse_error_body(*root, has_output, r);
-  if (!has_output) {
-    // AWS's capitalised variant and the __type code of rest-json errors.
-    if (r.error_message.empty()) {
-      if (const auto* m = string_member(*root, "Message"); m != nullptr) {
-        r.error_message = one_line_excerpt(*m, reply_error_limit);
-      }
-    }
-    if (const auto* type = string_member(*root, "__type"); type != nullptr) {
-      r.error_code = bare_error_code(*type);
+  if (r.error_message.empty()) {
+    if (const auto* m = string_member(root, "Message"); m != nullptr) {
+      r.error_message = one_line_excerpt(*m, reply_error_limit);
     }
   }
-  r.parse_error = parse_output(*root, r);
-  parse_usage(*root, r.tokens);
-  r.well_formed = r.parse_error.empty();
-  cap_reply_text(r);
+  if (const auto* type = string_member(root, "__type"); type != nullptr) {
+    r.error_code = bare_error_code(*type);
+  }
+}
+
+void parse_json_body(std::string_view body, reply& r) {
+  parse_json_reply(
+      body, r, {"output", payload_test::not_null, parse_output, parse_usage, read_aws_error});
 }
 
 }  // namespace
@@ -154,15 +149,8 @@ std::string neutral_stop_reason(std::string_view sr) {
 }
 
 void parse_usage(const json& holder, usage& u) {
-  const json* us = object_member(holder, "usage");
-  if (us == nullptr) {
-    return;
-  }
   // Images are inside inputTokens: the baseline check does the work.
-  u.prompt_tokens = count_member(*us, "inputTokens");
-  u.completion_tokens = count_member(*us, "outputTokens");
-  u.total_tokens = count_member(*us, "totalTokens");
-  u.cached_tokens = count_member(*us, "cacheReadInputTokens");
+  read_usage_counts(holder, usage_names, u);
 }
 
 void note_withheld_answer(reply& r, std::string_view stop_reason) {
@@ -195,17 +183,17 @@ std::optional<std::string> region_from_url(std::string_view base_url) {
 }
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  std::vector<std::string_view> spliced;
+  // Only a base64 image source has a "bytes" key, in image order.
+  flavour_support::spliced_values bytes("bytes", request.images.size());
   json content = json::array();
   for (const auto& image : request.images) {
     if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
-      spliced.push_back(d->base64);
       content.push_back(
-          {{"image", {{"format", image_format(d->mime)}, {"source", {{"bytes", ""}}}}}});
+          {{"image",
+            {{"format", image_format(d->mime)}, {"source", {{"bytes", bytes.hold(d->base64)}}}}}});
     } else {
       content.push_back({{"image",
                           {{"format", image_format(image_mime_for_url(image.url))},
@@ -217,31 +205,12 @@ http_request build_request(const probe_request& request) {
       request_shapes::conversation(api_flavour::bedrock_converse, request, std::move(content));
   json body = {{"messages", std::move(messages)}};
   request_shapes::add_system_and_tool(api_flavour::bedrock_converse, request, body);
-  json config = json::object();
-  if (request.max_tokens) {
-    config["maxTokens"] = *request.max_tokens;
-  }
-  if (request.temperature) {
-    config["temperature"] = *request.temperature;
-  }
-  if (!config.empty()) {
-    body["inferenceConfig"] = std::move(config);
-  }
+  flavour_support::add_inference_config(body, "inferenceConfig", "maxTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  // Only a base64 image source has a "bytes" key, in image order.
-  flavour_support::splice_strings(out.body, "bytes", spliced);
+  bytes.splice_into(out.body);
 
-  set_header(out.headers, "Content-Type", "application/json");
-  set_header(out.headers,
-             "Accept",
-             request.stream ? "application/vnd.amazon.eventstream" : "application/json");
-  set_header(out.headers, "User-Agent", default_user_agent());
-  if (!request.api_key.empty()) {
-    set_header(out.headers, "Authorization", "Bearer " + request.api_key);
-  }
-  for (const auto& [name, value] : request.extra_headers) {
-    set_header(out.headers, name, value);
-  }
+  // A Bedrock API key is a bearer token.
+  flavour_support::set_headers(request, "", out.headers, "application/vnd.amazon.eventstream");
   if (request.api_key.empty() && !request.aws_credentials.access_key_id.empty()) {
     // Last: the signature covers the final headers (extra ones included) and body.
     sigv4::sign_request(out,

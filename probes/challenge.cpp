@@ -5,6 +5,7 @@
 #include "probes/challenge.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -32,91 +33,80 @@ scene large_scene(challenge_kind kind, std::uint64_t seed) {
 
 }  // namespace challenge_detail
 
-std::string_view question_for(challenge_kind k) noexcept {
-  switch (k) {
-    case challenge_kind::digits:
-      return digits_question;
-    case challenge_kind::color:
-      return color_question;
-    case challenge_kind::shape:
-      return shape_question;
-    case challenge_kind::count:
-      return count_question;
-  }
-  return digits_question;
+namespace {
+
+/// What differs between the kinds, one row per challenge_kind in enum order.
+struct kind_traits {
+  std::string_view question;      ///< the prompt for one image
+  std::string_view set_question;  ///< the prompt for several images
+  int min_side;                   ///< the smallest width and height it is drawn at
+  /// Shape `large`: the side of the square its objects are laid out in. Each the smallest
+  /// square (in steps of 100 px, 20 px for digits) whose objects still read right in at least
+  /// 99% of seeds after the smallest documented downscale, OpenAI's 512 px for detail `low`
+  /// (tesseract for digits, the pixel reader for the others; docs/challenges.md).
+  int large_scene_side;
+  double guess_per_object;  ///< the chance of the best guess at one object
+  int objects;              ///< the objects an image holds that are guessed independently
+};
+
+constexpr std::array<kind_traits, challenge_kind_count> kinds = {{
+    // Lengths 4, 5 and 6 are equally likely; a leading digit 1-9, then 0-9. The likeliest
+    // single answer is any 4-digit number.
+    {digits_question,
+     "Each image shows a number. Reply with the numbers in image order, separated by spaces.",
+     challenge_min_size,
+     380,
+     1.0 / 3.0 / 9000.0,
+     1},
+    {color_question,
+     "Each image shows four shapes in a row. Name the colour of each shape from left to right, "
+     "image by image in image order, separated by spaces.",
+     128,
+     300,
+     1.0 / static_cast<double>(challenge_colors.size()),
+     challenge_color_objects},
+    {shape_question,
+     "Each image shows five shapes in a row. Name each shape from left to right (circle, "
+     "square, triangle, star or cross), image by image in image order, separated by spaces.",
+     256,
+     1200,
+     1.0 / static_cast<double>(challenge_shapes.size()),
+     challenge_shape_objects},
+    {count_question,
+     "Each image shows four boxes in a row. How many dots are in each box? Reply with four "
+     "numbers per image from left to right, image by image in image order, separated by spaces.",
+     256,
+     1400,
+     1.0 / challenge_max_dots,
+     challenge_count_boxes},
+}};
+static_assert(static_cast<std::size_t>(challenge_kind::count) + 1 == challenge_kind_count);
+
+/// A value outside the enum (a cast, never a parsed name).
+constexpr kind_traits unknown_kind = {
+    digits_question, kinds[0].set_question, challenge_min_size, 600, 1.0, 1};
+
+const kind_traits& traits_of(challenge_kind k) noexcept {
+  const auto i = static_cast<std::size_t>(k);
+  return i < kinds.size() ? kinds[i] : unknown_kind;
 }
+
+}  // namespace
+
+std::string_view question_for(challenge_kind k) noexcept { return traits_of(k).question; }
 
 std::string question_for(challenge_kind k, int images) {
-  if (images <= 1) {
-    return std::string(question_for(k));
-  }
-  switch (k) {
-    case challenge_kind::digits:
-      break;
-    case challenge_kind::color:
-      return "Each image shows four shapes in a row. Name the colour of each shape from left to "
-             "right, image by image in image order, separated by spaces.";
-    case challenge_kind::shape:
-      return "Each image shows five shapes in a row. Name each shape from left to right (circle, "
-             "square, triangle, star or cross), image by image in image order, separated by "
-             "spaces.";
-    case challenge_kind::count:
-      return "Each image shows four boxes in a row. How many dots are in each box? Reply with "
-             "four numbers per image from left to right, image by image in image order, "
-             "separated by spaces.";
-  }
-  return "Each image shows a number. Reply with the numbers in image order, separated by "
-         "spaces.";
+  const kind_traits& t = traits_of(k);
+  return std::string(images <= 1 ? t.question : t.set_question);
 }
 
-int min_side_for(challenge_kind k) noexcept {
-  switch (k) {
-    case challenge_kind::digits:
-      return challenge_min_size;
-    case challenge_kind::color:
-      return 128;
-    case challenge_kind::shape:
-    case challenge_kind::count:
-      return 256;
-  }
-  return challenge_min_size;
-}
+int min_side_for(challenge_kind k) noexcept { return traits_of(k).min_side; }
 
-int large_scene_side(challenge_kind k) noexcept {
-  switch (k) {
-    // Each the smallest square (in steps of 100 px, 20 px for digits) whose objects still read
-    // right in at least 99% of seeds after the smallest documented downscale, OpenAI's 512 px
-    // for detail `low` (tesseract for digits, the pixel reader for the others; docs/challenges.md).
-    case challenge_kind::digits:
-      return 380;
-    case challenge_kind::color:
-      return 300;
-    case challenge_kind::shape:
-      return 1200;
-    case challenge_kind::count:
-      return 1400;
-  }
-  return 600;
-}
+int large_scene_side(challenge_kind k) noexcept { return traits_of(k).large_scene_side; }
 
 double guess_probability(challenge_kind k, int images) noexcept {
-  double one = 1;
-  switch (k) {
-    case challenge_kind::digits:
-      // Lengths 4, 5 and 6 are equally likely; a leading digit 1-9, then 0-9. The likeliest
-      // single answer is any 4-digit number.
-      one = 1.0 / 3.0 / 9000.0;
-      break;
-    case challenge_kind::color:
-      one = std::pow(1.0 / static_cast<double>(challenge_colors.size()), challenge_color_objects);
-      break;
-    case challenge_kind::shape:
-      one = std::pow(1.0 / static_cast<double>(challenge_shapes.size()), challenge_shape_objects);
-      break;
-    case challenge_kind::count:
-      one = std::pow(1.0 / challenge_max_dots, challenge_count_boxes);
-      break;
-  }
+  const kind_traits& t = traits_of(k);
+  const double one = std::pow(t.guess_per_object, t.objects);
   return std::pow(one, std::max(1, images));
 }
 

@@ -21,6 +21,9 @@ enum class challenge_kind : std::uint8_t {
   count,   ///< four outlined boxes in a row, each holding 1 to 9 separated dots
 };
 
+/// The number of kinds: the size of every table indexed by challenge_kind.
+inline constexpr std::size_t challenge_kind_count = 4;
+
 std::string_view to_string(challenge_kind k) noexcept;
 std::optional<challenge_kind> challenge_kind_from_string(std::string_view s) noexcept;
 

@@ -13,7 +13,7 @@
 namespace visionwatch {
 namespace {
 
-constexpr std::array<std::string_view, 4> challenge_kind_names = {
+constexpr std::array<std::string_view, challenge_kind_count> challenge_kind_names = {
     "digits", "color", "shape", "count"};
 
 constexpr std::array<std::string_view, 4> image_format_names = {"png", "jpeg", "webp", "gif"};

@@ -12,9 +12,12 @@ namespace visionwatch::flavour_support {
 
 using adapter_support::set_header;
 
-void set_headers(const probe_request& request, std::string_view key_header, header_list& out) {
+void set_headers(const probe_request& request,
+                 std::string_view key_header,
+                 header_list& out,
+                 std::string_view stream_accept) {
   set_header(out, "Content-Type", "application/json");
-  set_header(out, "Accept", request.stream ? "text/event-stream" : "application/json");
+  set_header(out, "Accept", request.stream ? stream_accept : "application/json");
   set_header(out, "User-Agent", default_user_agent());
   if (!request.api_key.empty()) {
     if (key_header.empty() || request.bearer_token) {
@@ -37,6 +40,30 @@ std::string serialise_body(nlohmann::json body, const probe_request& request) {
   }
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+void add_inference_config(nlohmann::json& body,
+                          std::string_view key,
+                          std::string_view max_tokens_key,
+                          const probe_request& request) {
+  nlohmann::json config = nlohmann::json::object();
+  if (request.max_tokens) {
+    config[max_tokens_key] = *request.max_tokens;
+  }
+  if (request.temperature) {
+    config["temperature"] = *request.temperature;
+  }
+  if (!config.empty()) {
+    body[key] = std::move(config);
+  }
+}
+
+std::string spliced_values::hold(std::string_view value) {
+  const bool plain = adapter_support::is_plain_json_string(value);
+  values_.push_back(plain ? value : std::string_view());
+  return plain ? std::string() : std::string(value);
+}
+
+void spliced_values::splice_into(std::string& body) const { splice_strings(body, key_, values_); }
 
 void splice_strings(std::string& body,
                     std::string_view key,

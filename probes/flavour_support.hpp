@@ -19,12 +19,44 @@ namespace visionwatch::flavour_support {
 /// authentication: `Authorization: Bearer <key>`
 /// when `key_header` is empty or the request's key is a bearer token, else `<key_header>: <key>`
 /// (nothing without a key), then `extra_headers`, each replacing a header of the same name.
-void set_headers(const probe_request& request, std::string_view key_header, header_list& out);
+/// `stream_accept` is what a streamed request accepts (Bedrock: its event stream).
+void set_headers(const probe_request& request,
+                 std::string_view key_header,
+                 header_list& out,
+                 std::string_view stream_accept = "text/event-stream");
 
 /// `body` as sent, with the request's `temperature` and `stream: true` when it asks for them
 /// (OpenAI's and Anthropic's spelling). A prompt with invalid UTF-8 is sent with U+FFFD
 /// instead of throwing.
 std::string serialise_body(nlohmann::json body, const probe_request& request);
+
+/// Adds the object `key` ("generationConfig", "inferenceConfig") holding the request's
+/// `max_tokens` (as `max_tokens_key`) and `temperature` when it asks for either: Gemini's and
+/// Bedrock's spelling of what serialise_body sends at the top level for OpenAI and Anthropic.
+void add_inference_config(nlohmann::json& body,
+                          std::string_view key,
+                          std::string_view max_tokens_key,
+                          const probe_request& request);
+
+/// The long strings of a request body (data URLs, base64 image bytes) under the member `key`,
+/// in body order. Each is held empty while the body is built and spliced into the serialised
+/// body afterwards when it needs no JSON escaping (adapter_support::is_plain_json_string):
+/// hundreds of kilobytes of base64 skip the serialiser's per-byte work.
+class spliced_values {
+ public:
+  spliced_values(std::string_view key, std::size_t count) : key_(key) { values_.reserve(count); }
+
+  /// What the body holds for `value`: "" when it is spliced in later, else `value` itself (it
+  /// goes through the serialiser). `value` must outlive splice_into().
+  std::string hold(std::string_view value);
+
+  /// Splices the held values into `body`, the serialised JSON (splice_strings).
+  void splice_into(std::string& body) const;
+
+ private:
+  std::string_view key_;
+  std::vector<std::string_view> values_;
+};
 
 /// Inserts `values[i]` into the i-th `"key":""` of `body` (a serialised JSON whose `key` members
 /// appear in the values' order; `"key":"` can only be the key itself, as the same bytes inside a

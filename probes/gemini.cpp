@@ -13,6 +13,13 @@ using namespace adapter_support;
 
 namespace {
 
+constexpr usage_fields usage_names = {"usageMetadata",
+                                      "promptTokenCount",
+                                      "candidatesTokenCount",
+                                      "totalTokenCount",
+                                      {},
+                                      "cachedContentTokenCount"};
+
 /// Gemini's FinishReason in the neutral spelling the verdict reads.
 std::string neutral_finish_reason(std::string_view fr) {
   if (fr == "STOP") {
@@ -45,7 +52,7 @@ bool is_key_refused(std::string_view reason) {
 
 /// Gemini answers a bad key with HTTP 400 INVALID_ARGUMENT: only the ErrorInfo reason tells an
 /// authentication failure from a bad request, so the message says it in words.
-void name_auth_failure(const json& root, reply& r) {
+void name_auth_failure(const json& root, bool /*has_candidates*/, reply& r) {
   const json* obj = root.is_array() && !root.empty() ? &root.front() : &root;
   const json* error = member(*obj, "error");
   if (error == nullptr || !error->is_object()) {
@@ -78,19 +85,15 @@ void name_auth_failure(const json& root, reply& r) {
 }  // namespace
 
 void parse_usage(const json& root, usage& u) {
-  const json* um = object_member(root, "usageMetadata");
+  const json* um = read_usage_counts(root, usage_names, u);
   if (um == nullptr) {
     return;
   }
-  u.prompt_tokens = count_member(*um, "promptTokenCount");
   // Thinking tokens are billed as output but are not inside candidatesTokenCount; completion
   // tokens include them, as OpenAI's completion_tokens include reasoning tokens.
-  u.completion_tokens = count_member(*um, "candidatesTokenCount");
   if (const auto thoughts = count_member(*um, "thoughtsTokenCount")) {
     u.completion_tokens = u.completion_tokens.value_or(0) + *thoughts;
   }
-  u.total_tokens = count_member(*um, "totalTokenCount");
-  u.cached_tokens = count_member(*um, "cachedContentTokenCount");
   if (const json* details = member(*um, "promptTokensDetails");
       details != nullptr && details->is_array()) {
     // Every modality is listed: no IMAGE entry means no image was counted.
@@ -182,19 +185,14 @@ std::string read_candidates(const json& root, reply& r) {
 namespace {
 
 void parse_json_body(std::string_view body, reply& r) {
-  const auto root = parse_json(body, r);
-  if (!root) {
-    return;
-  }
-  // One-element array wrapping (seen on errors, and the non-SSE stream form).
-  const json& obj = root->is_array() && root->size() == 1 ? root->front() : *root;
-  const json* candidates = member(obj, "candidates");
-  parse_error_body(*root, candidates != nullptr && !candidates->is_null(), r);
-  name_auth_failure(*root, r);
-  r.parse_error = read_candidates(obj, r);
-  parse_usage(obj, r.tokens);
-  r.well_formed = r.parse_error.empty();
-  cap_reply_text(r);
+  parse_json_reply(body,
+                   r,
+                   {"candidates",
+                    payload_test::not_null,
+                    read_candidates,
+                    parse_usage,
+                    name_auth_failure,
+                    /*unwrap_one_element_array=*/true});
 }
 
 }  // namespace
@@ -224,19 +222,17 @@ std::string endpoint_url(std::string_view base_url, std::string_view model, bool
 }
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  // Base64 needs no JSON escaping: it is spliced into the serialised body (see openai_chat.cpp).
-  std::vector<std::string_view> spliced;
+  // Only inline_data parts have a "data" key, in image order (file_data parts have none).
+  flavour_support::spliced_values data("data", request.images.size());
   json parts = json::array();
   for (const auto& image : request.images) {
     if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
-      spliced.push_back(d->base64);
-      parts.push_back(
-          {{"inline_data",
-            {{"mime_type", d->mime.empty() ? "image/png" : std::string(d->mime)}, {"data", ""}}}});
+      parts.push_back({{"inline_data",
+                        {{"mime_type", d->mime.empty() ? "image/png" : std::string(d->mime)},
+                         {"data", data.hold(d->base64)}}}});
     } else {
       parts.push_back(
           {{"file_data",
@@ -247,19 +243,9 @@ http_request build_request(const probe_request& request) {
   json contents = request_shapes::conversation(api_flavour::gemini, request, std::move(parts));
   json body = {{"contents", std::move(contents)}};
   request_shapes::add_system_and_tool(api_flavour::gemini, request, body);
-  json config = json::object();
-  if (request.max_tokens) {
-    config["maxOutputTokens"] = *request.max_tokens;
-  }
-  if (request.temperature) {
-    config["temperature"] = *request.temperature;
-  }
-  if (!config.empty()) {
-    body["generationConfig"] = std::move(config);
-  }
+  flavour_support::add_inference_config(body, "generationConfig", "maxOutputTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  // Only inline_data parts have a "data" key, in image order (file_data parts have none).
-  flavour_support::splice_strings(out.body, "data", spliced);
+  data.splice_into(out.body);
 
   set_header(out.headers, "Content-Type", "application/json");
   set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");

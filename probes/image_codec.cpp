@@ -2,6 +2,17 @@
 
 namespace visionwatch {
 
+image_decode_result decode_failure(std::string reason) {
+  return image_decode_result{std::nullopt, std::move(reason)};
+}
+
+bool encodable(const pixel_rows& rows, int max_dimension) noexcept {
+  return rows.data != nullptr && rows.width > 0 && rows.height > 0 && rows.width <= max_dimension &&
+         rows.height <= max_dimension && (rows.channels == 1 || rows.channels == 3) &&
+         rows.stride >=
+             static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels);
+}
+
 std::optional<image_format> sniff_image_format(std::string_view bytes) noexcept {
   if (bytes.starts_with("\x89PNG\r\n\x1a\n")) {
     return image_format::png;

@@ -31,6 +31,10 @@ struct pixel_rows {
   int channels = 1;
 };
 
+/// The check every encoder makes first: `rows` has pixels, 1 to `max_dimension` of them on each
+/// side, grey or RGB, and rows at least width * channels bytes apart.
+bool encodable(const pixel_rows& rows, int max_dimension) noexcept;
+
 /// The settings challenges are encoded with. Chosen by measurement (docs/challenges.md, "Image
 /// formats"): tesseract reads at least 99% of 500 digits challenges in each format
 /// (tests/probes/challenge_ocr_test.cpp) and the encode stays cheap
@@ -67,6 +71,9 @@ std::optional<image_format> sniff_image_format(std::string_view bytes) noexcept;
 
 /// Decoded image or a human-readable reason (the same type decode_png returns).
 using image_decode_result = png_decode_result;
+
+/// A failed decode: no image, `reason` saying why.
+image_decode_result decode_failure(std::string reason);
 
 /// JPEG (baseline or progressive, grey or YCbCr) to RGBA8. Errors: not a JPEG, corrupt or
 /// truncated data (libjpeg's warnings count as errors), CMYK, more than `max_pixels` pixels,

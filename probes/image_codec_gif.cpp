@@ -72,10 +72,6 @@ struct file_guard {
   }
 };
 
-image_decode_result fail(std::string reason) {
-  return image_decode_result{std::nullopt, std::move(reason)};
-}
-
 }  // namespace
 
 std::string encode_gif(const std::uint8_t* indexes,
@@ -137,37 +133,38 @@ std::string encode_gif(const std::uint8_t* indexes,
 
 image_decode_result decode_gif(std::string_view bytes, std::size_t max_pixels) {
   if (!bytes.starts_with("GIF87a") && !bytes.starts_with("GIF89a")) {
-    return fail("not a GIF (bad signature)");
+    return decode_failure("not a GIF (bad signature)");
   }
   read_source source{reinterpret_cast<const GifByteType*>(bytes.data()), bytes.size(), 0};
   int error = 0;
   file_guard<DGifCloseFile> file;
   file.gif = DGifOpen(&source, read_from_source, &error);
   if (file.gif == nullptr) {
-    return fail("invalid GIF: " + gif_error(error));
+    return decode_failure("invalid GIF: " + gif_error(error));
   }
   GifFileType* gif = file.gif;
   const int screen_w = gif->SWidth;
   const int screen_h = gif->SHeight;
   if (screen_w <= 0 || screen_h <= 0) {
-    return fail("invalid GIF: zero width or height");
+    return decode_failure("invalid GIF: zero width or height");
   }
   const auto pixels = static_cast<std::uint64_t>(screen_w) * static_cast<std::uint64_t>(screen_h);
   if (pixels > max_pixels) {
-    return fail("GIF too large: " + std::to_string(screen_w) + "x" + std::to_string(screen_h) +
-                " exceeds the limit of " + std::to_string(max_pixels) + " pixels");
+    return decode_failure("GIF too large: " + std::to_string(screen_w) + "x" +
+                          std::to_string(screen_h) + " exceeds the limit of " +
+                          std::to_string(max_pixels) + " pixels");
   }
   int transparent = NO_TRANSPARENT_COLOR;
   while (true) {
     GifRecordType type = UNDEFINED_RECORD_TYPE;
     if (DGifGetRecordType(gif, &type) == GIF_ERROR) {
-      return fail("invalid GIF: " + gif_error(gif->Error));
+      return decode_failure("invalid GIF: " + gif_error(gif->Error));
     }
     if (type == EXTENSION_RECORD_TYPE) {
       int code = 0;
       GifByteType* block = nullptr;
       if (DGifGetExtension(gif, &code, &block) == GIF_ERROR) {
-        return fail("invalid GIF: " + gif_error(gif->Error));
+        return decode_failure("invalid GIF: " + gif_error(gif->Error));
       }
       GraphicsControlBlock gcb{};
       if (code == GRAPHICS_EXT_FUNC_CODE && block != nullptr &&
@@ -176,30 +173,30 @@ image_decode_result decode_gif(std::string_view bytes, std::size_t max_pixels) {
       }
       while (block != nullptr) {
         if (DGifGetExtensionNext(gif, &block) == GIF_ERROR) {
-          return fail("invalid GIF: " + gif_error(gif->Error));
+          return decode_failure("invalid GIF: " + gif_error(gif->Error));
         }
       }
       continue;
     }
     if (type == TERMINATE_RECORD_TYPE) {
-      return fail("invalid GIF: no image");
+      return decode_failure("invalid GIF: no image");
     }
     if (type != IMAGE_DESC_RECORD_TYPE) {
-      return fail("invalid GIF: unknown record");
+      return decode_failure("invalid GIF: unknown record");
     }
     if (DGifGetImageDesc(gif) == GIF_ERROR) {
-      return fail("invalid GIF: " + gif_error(gif->Error));
+      return decode_failure("invalid GIF: " + gif_error(gif->Error));
     }
     break;
   }
   const GifImageDesc& frame = gif->Image;
   if (frame.Width <= 0 || frame.Height <= 0 || frame.Left < 0 || frame.Top < 0 ||
       frame.Left + frame.Width > screen_w || frame.Top + frame.Height > screen_h) {
-    return fail("invalid GIF: the first frame lies outside the screen");
+    return decode_failure("invalid GIF: the first frame lies outside the screen");
   }
   const ColorMapObject* map = frame.ColorMap != nullptr ? frame.ColorMap : gif->SColorMap;
   if (map == nullptr || map->Colors == nullptr || map->ColorCount <= 0) {
-    return fail("invalid GIF: no colour map");
+    return decode_failure("invalid GIF: no colour map");
   }
   rgba_image image;
   image.width = screen_w;
@@ -233,7 +230,7 @@ image_decode_result decode_gif(std::string_view bytes, std::size_t max_pixels) {
     const int every = frame.Interlace ? step[static_cast<std::size_t>(pass)] : 1;
     for (int y = first; y < frame.Height; y += every) {
       if (DGifGetLine(gif, line.data(), frame.Width) == GIF_ERROR) {
-        return fail("invalid GIF: " + gif_error(gif->Error));
+        return decode_failure("invalid GIF: " + gif_error(gif->Error));
       }
       put_row(y);
     }

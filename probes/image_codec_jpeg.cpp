@@ -165,18 +165,10 @@ bool run_pixels(jpeg_decompress_struct* cinfo, jpeg_failure* f, std::uint8_t* ou
   return true;
 }
 
-image_decode_result fail(std::string reason) {
-  return image_decode_result{std::nullopt, std::move(reason)};
-}
-
 }  // namespace
 
 std::string encode_jpeg(const pixel_rows& rows, jpeg_settings settings) {
-  if (rows.data == nullptr || rows.width <= 0 || rows.height <= 0 ||
-      rows.width > JPEG_MAX_DIMENSION || rows.height > JPEG_MAX_DIMENSION ||
-      (rows.channels != 1 && rows.channels != 3) ||
-      rows.stride <
-          static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
+  if (!encodable(rows, JPEG_MAX_DIMENSION)) {
     throw std::invalid_argument("jpeg encode: invalid image geometry or channel count");
   }
   if (settings.quality < 1 || settings.quality > 100) {
@@ -193,7 +185,7 @@ std::string encode_jpeg(const pixel_rows& rows, jpeg_settings settings) {
 
 image_decode_result decode_jpeg(std::string_view bytes, std::size_t max_pixels) {
   if (!bytes.starts_with("\xff\xd8\xff")) {
-    return fail("not a JPEG (bad signature)");
+    return decode_failure("not a JPEG (bad signature)");
   }
   jpeg_failure failure;
   install(failure);
@@ -201,27 +193,28 @@ image_decode_result decode_jpeg(std::string_view bytes, std::size_t max_pixels) 
   progress.progress_monitor = on_progress;
   decompress_guard guard;
   if (!run_header(&guard.cinfo, &failure, &progress, bytes)) {
-    return fail(std::string("invalid JPEG: ") + failure.text.data());
+    return decode_failure(std::string("invalid JPEG: ") + failure.text.data());
   }
   const JDIMENSION width = guard.cinfo.image_width;
   const JDIMENSION height = guard.cinfo.image_height;
   if (width == 0 || height == 0) {
-    return fail("invalid JPEG: zero width or height");
+    return decode_failure("invalid JPEG: zero width or height");
   }
   const auto pixels = static_cast<std::uint64_t>(width) * height;
   if (pixels > max_pixels) {
-    return fail("JPEG too large: " + std::to_string(width) + "x" + std::to_string(height) +
-                " exceeds the limit of " + std::to_string(max_pixels) + " pixels");
+    return decode_failure("JPEG too large: " + std::to_string(width) + "x" +
+                          std::to_string(height) + " exceeds the limit of " +
+                          std::to_string(max_pixels) + " pixels");
   }
   rgba_image image;
   image.width = static_cast<int>(width);
   image.height = static_cast<int>(height);
   image.rgba.resize(static_cast<std::size_t>(pixels) * 4U);
   if (!run_pixels(&guard.cinfo, &failure, image.rgba.data())) {
-    return fail(std::string("invalid JPEG: ") + failure.text.data());
+    return decode_failure(std::string("invalid JPEG: ") + failure.text.data());
   }
   if (failure.mgr.num_warnings > 0) {
-    return fail(std::string("corrupt JPEG: ") + failure.warning.data());
+    return decode_failure(std::string("corrupt JPEG: ") + failure.warning.data());
   }
   return image_decode_result{std::move(image), {}};
 }

@@ -27,18 +27,10 @@ struct webp_encode_guard {
   }
 };
 
-image_decode_result fail(std::string reason) {
-  return image_decode_result{std::nullopt, std::move(reason)};
-}
-
 }  // namespace
 
 std::string encode_webp(const pixel_rows& rows, webp_settings settings) {
-  if (rows.data == nullptr || rows.width <= 0 || rows.height <= 0 ||
-      rows.width > WEBP_MAX_DIMENSION || rows.height > WEBP_MAX_DIMENSION ||
-      (rows.channels != 1 && rows.channels != 3) ||
-      rows.stride <
-          static_cast<std::size_t>(rows.width) * static_cast<std::size_t>(rows.channels)) {
+  if (!encodable(rows, WEBP_MAX_DIMENSION)) {
     throw std::invalid_argument("webp encode: invalid image geometry or channel count");
   }
   WebPConfig config;
@@ -82,25 +74,25 @@ std::string encode_webp(const pixel_rows& rows, webp_settings settings) {
 
 image_decode_result decode_webp(std::string_view bytes, std::size_t max_pixels) {
   if (bytes.size() < 12 || !bytes.starts_with("RIFF") || bytes.substr(8, 4) != "WEBP") {
-    return fail("not a WebP (bad signature)");
+    return decode_failure("not a WebP (bad signature)");
   }
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   WebPBitstreamFeatures features;
   if (WebPGetFeatures(data, bytes.size(), &features) != VP8_STATUS_OK) {
-    return fail("invalid WebP: unreadable header");
+    return decode_failure("invalid WebP: unreadable header");
   }
   if (features.has_animation != 0) {
-    return fail("animated WebP is not supported");
+    return decode_failure("animated WebP is not supported");
   }
   if (features.width <= 0 || features.height <= 0) {
-    return fail("invalid WebP: zero width or height");
+    return decode_failure("invalid WebP: zero width or height");
   }
   const auto pixels =
       static_cast<std::uint64_t>(features.width) * static_cast<std::uint64_t>(features.height);
   if (pixels > max_pixels) {
-    return fail("WebP too large: " + std::to_string(features.width) + "x" +
-                std::to_string(features.height) + " exceeds the limit of " +
-                std::to_string(max_pixels) + " pixels");
+    return decode_failure("WebP too large: " + std::to_string(features.width) + "x" +
+                          std::to_string(features.height) + " exceeds the limit of " +
+                          std::to_string(max_pixels) + " pixels");
   }
   rgba_image image;
   image.width = features.width;
@@ -108,7 +100,7 @@ image_decode_result decode_webp(std::string_view bytes, std::size_t max_pixels) 
   image.rgba.resize(static_cast<std::size_t>(pixels) * 4U);
   if (WebPDecodeRGBAInto(
           data, bytes.size(), image.rgba.data(), image.rgba.size(), image.width * 4) == nullptr) {
-    return fail("invalid WebP: the image data could not be decoded");
+    return decode_failure("invalid WebP: the image data could not be decoded");
   }
   return image_decode_result{std::move(image), {}};
 }

@@ -106,6 +106,12 @@ class json_formatter final : public spdlog::formatter {
   }
 };
 
+/// The syslog priority digit of each spdlog level, indexed by spdlog::level::level_enum:
+/// trace and debug 7 (debug), info 6, warn 4 (warning), err 3, critical (and off) 2 (crit).
+constexpr std::array<char, spdlog::level::n_levels> journald_priority = {
+    '7', '7', '6', '4', '3', '2', '2'};
+static_assert(spdlog::level::trace == 0 && spdlog::level::err == 4 && spdlog::level::n_levels == 7);
+
 /// `<N>` syslog priority prefix that journald reads off each stderr line (sd-daemon(3)), so
 /// `journalctl -p warning` filters by level.
 class journald_priority_flag final : public spdlog::custom_flag_formatter {
@@ -113,24 +119,8 @@ class journald_priority_flag final : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& msg,
               const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    char p = '6';
-    switch (msg.level) {
-      case spdlog::level::trace:
-      case spdlog::level::debug:
-        p = '7';
-        break;
-      case spdlog::level::info:
-        p = '6';
-        break;
-      case spdlog::level::warn:
-        p = '4';
-        break;
-      case spdlog::level::err:
-        p = '3';
-        break;
-      default:
-        p = '2';
-    }
+    const auto i = static_cast<std::size_t>(msg.level);
+    const char p = i < journald_priority.size() ? journald_priority[i] : '2';
     const std::array<char, 3> text = {'<', p, '>'};
     dest.append(text.data(), text.data() + text.size());
   }

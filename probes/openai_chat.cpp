@@ -11,13 +11,23 @@ namespace visionwatch::openai_chat {
 
 using namespace adapter_support;
 
+namespace {
+
+constexpr usage_fields usage_names = {"usage",
+                                      "prompt_tokens",
+                                      "completion_tokens",
+                                      "total_tokens",
+                                      "prompt_tokens_details",
+                                      "cached_tokens"};
+
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
-  const json* us = object_member(root, "usage");
+  // Gemini's OpenAI-compatible endpoint sends "prompt_tokens_details": null.
+  const json* us = read_usage_counts(root, usage_names, u);
   if (us == nullptr) {
     return;
   }
-  u.prompt_tokens = count_member(*us, "prompt_tokens");
-  u.completion_tokens = count_member(*us, "completion_tokens");
   // Anthropic-style names, as some gateways pass them through unchanged.
   if (!u.prompt_tokens) {
     u.prompt_tokens = count_member(*us, "input_tokens");
@@ -25,12 +35,8 @@ void parse_usage(const json& root, usage& u) {
   if (!u.completion_tokens) {
     u.completion_tokens = count_member(*us, "output_tokens");
   }
-  u.total_tokens = count_member(*us, "total_tokens");
-  // Gemini's OpenAI-compatible endpoint sends "prompt_tokens_details": null.
-  if (const json* details = member(*us, "prompt_tokens_details");
-      details != nullptr && details->is_object()) {
+  if (const json* details = object_member(*us, "prompt_tokens_details"); details != nullptr) {
     u.image_tokens = count_member(*details, "image_tokens");
-    u.cached_tokens = count_member(*details, "cached_tokens");
   }
 }
 
@@ -75,13 +81,11 @@ void take_content_parts(const json& parts, reply& r) {
 /// The success shape: choices[0].message.{content, refusal} and choices[0].finish_reason.
 /// Returns an empty string when well formed, else what is wrong.
 std::string parse_choice(const json& root, reply& r) {
+  take_model(root, "model", r);  // the served model
   std::string error;
-  const json* choices = payload_member(root, "choices", r, error);
+  const json* choices = payload_member(root, "choices", json::value_t::array, r, error);
   if (choices == nullptr) {
     return error;
-  }
-  if (!choices->is_array()) {
-    return type_error("choices", *choices, "array");
   }
   if (choices->empty()) {
     return "choices is empty";
@@ -141,19 +145,7 @@ std::string parse_choice(const json& root, reply& r) {
 }
 
 void parse_json_body(std::string_view body, reply& r) {
-  const auto root = parse_json(body, r);
-  if (!root) {
-    return;
-  }
-  const json* choices = member(*root, "choices");
-  parse_error_body(*root, choices != nullptr && !choices->is_null(), r);
-  if (const auto* model = string_member(*root, "model"); model != nullptr) {
-    r.model = *model;  // the served model; capped by cap_reply_text
-  }
-  r.parse_error = parse_choice(*root, r);
-  parse_usage(*root, r.tokens);
-  r.well_formed = r.parse_error.empty();
-  cap_reply_text(r);
+  parse_json_reply(body, r, {"choices", payload_test::not_null, parse_choice, parse_usage});
 }
 
 }  // namespace
@@ -163,16 +155,12 @@ std::string endpoint_url(std::string_view base_url) {
 }
 
 std::string request_body(const probe_request& request, api_flavour flavour, bool name_model) {
-  // A data URL is hundreds of kilobytes of base64, which needs no JSON escaping: it is spliced
-  // into the serialised body instead of going through the serialiser's per-byte escaping.
-  std::vector<std::string_view> spliced;
-  spliced.reserve(request.images.size());
+  // `"url":` followed by a string can only be the key itself, in content order.
+  flavour_support::spliced_values urls("url", request.images.size());
   json content = json::array();
   content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
-    const bool plain = is_plain_json_string(image.url);
-    spliced.emplace_back(plain ? std::string_view(image.url) : std::string_view());
-    json image_url = {{"url", plain ? std::string() : image.url}};
+    json image_url = {{"url", urls.hold(image.url)}};
     if (!image.detail.empty()) {
       image_url["detail"] = image.detail;
     }
@@ -192,14 +180,12 @@ std::string request_body(const probe_request& request, api_flavour flavour, bool
     body["stream_options"] = {{"include_usage", true}};
   }
   std::string out = flavour_support::serialise_body(std::move(body), request);
-  // `"url":` followed by a string can only be the key itself, in content order.
-  flavour_support::splice_strings(out, "url", spliced);
+  urls.splice_into(out);
   return out;
 }
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = endpoint_url(request.base_url);
   out.body = request_body(request, api_flavour::openai_chat, true);
   flavour_support::set_headers(request, "", out.headers);

@@ -11,20 +11,21 @@ namespace visionwatch::openai_responses {
 
 using namespace adapter_support;
 
+namespace {
+
+constexpr usage_fields usage_names = {"usage",
+                                      "input_tokens",
+                                      "output_tokens",
+                                      "total_tokens",
+                                      "input_tokens_details",
+                                      "cached_tokens"};
+
+}  // namespace
+
 void parse_usage(const json& root, usage& u) {
-  const json* us = object_member(root, "usage");
-  if (us == nullptr) {
-    return;
-  }
   // input_tokens counts text, image and cached tokens alike: images show only as its growth
   // over the control request (the baseline check).
-  u.prompt_tokens = count_member(*us, "input_tokens");
-  u.completion_tokens = count_member(*us, "output_tokens");
-  u.total_tokens = count_member(*us, "total_tokens");
-  if (const json* details = member(*us, "input_tokens_details");
-      details != nullptr && details->is_object()) {
-    u.cached_tokens = count_member(*details, "cached_tokens");
-  }
+  read_usage_counts(root, usage_names, u);
 }
 
 namespace {
@@ -55,24 +56,9 @@ std::string take_message(const json& item, std::size_t index, reply& r) {
   if (!content->is_array()) {
     return type_error("output[" + std::to_string(index) + "].content", *content, "array");
   }
-  for (const auto& part : *content) {
-    const auto* type = string_member(part, "type");
-    if (type == nullptr) {
-      continue;
-    }
-    if (*type == "output_text") {
-      if (const auto* t = string_member(part, "text"); t != nullptr) {
-        r.text += *t;
-      }
-    } else if (*type == "refusal") {
-      if (const auto* t = string_member(part, "refusal"); t != nullptr) {
-        r.refusal += *t;
-      }
-    }
-    if (r.text.size() > reply_text_limit) {
-      break;
-    }
-  }
+  take_typed_parts(*content,
+                   {{"output_text", "text", &reply::text}, {"refusal", "refusal", &reply::refusal}},
+                   r);
   return {};
 }
 
@@ -102,12 +88,9 @@ std::string finish_reason_of(std::string_view status, const json& root) {
 std::string read_response(const json& root, reply& r) {
   take_model(root, "model", r);
   std::string error;
-  const json* output = payload_member(root, "output", r, error);
+  const json* output = payload_member(root, "output", json::value_t::array, r, error);
   if (output == nullptr) {
     return error;
-  }
-  if (!output->is_array()) {
-    return type_error("output", *output, "array");
   }
   const auto* status = string_member(root, "status");
   if (status != nullptr && *status != "completed" && *status != "incomplete") {
@@ -146,26 +129,22 @@ std::string read_response(const json& root, reply& r) {
 namespace {
 
 void parse_json_body(std::string_view body, reply& r) {
-  parse_json_reply(body, r, "output", read_response, parse_usage);
+  parse_json_reply(body, r, {"output", payload_test::array, read_response, parse_usage});
 }
 
 }  // namespace
 
 http_request build_request(const probe_request& request) {
-  http_request out;
-  out.method = "POST";
+  http_request out;  // a POST
   out.url = join_url(request.base_url, "/responses");
 
-  std::vector<std::string_view> spliced;
-  spliced.reserve(request.images.size());
+  flavour_support::spliced_values urls("image_url", request.images.size());
   json content = json::array();
   content.push_back({{"type", "input_text"}, {"text", request_shapes::image_turn_text(request)}});
   for (const auto& image : request.images) {
-    const bool plain = is_plain_json_string(image.url);
-    spliced.emplace_back(plain ? std::string_view(image.url) : std::string_view());
     // The schema requires detail: "auto" unless the route says otherwise.
     content.push_back({{"type", "input_image"},
-                       {"image_url", plain ? std::string() : image.url},
+                       {"image_url", urls.hold(image.url)},
                        {"detail", image.detail.empty() ? std::string("auto") : image.detail}});
   }
   json input =
@@ -177,7 +156,7 @@ http_request build_request(const probe_request& request) {
   }
   // A stream's usage comes in the final response.completed event.
   out.body = flavour_support::serialise_body(std::move(body), request);
-  flavour_support::splice_strings(out.body, "image_url", spliced);
+  urls.splice_into(out.body);
   flavour_support::set_headers(request, "", out.headers);
   return out;
 }

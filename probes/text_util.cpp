@@ -21,6 +21,30 @@ bool is_line_noise(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
+/// The well-formed UTF-8 sequences by lead byte (The Unicode Standard, table 3-7): how many
+/// continuation bytes follow, the lead's payload bits, and the range of the first continuation
+/// byte (narrower after E0 and F0, which would be overlong, ED, which would be a surrogate, and
+/// F4, which would pass U+10FFFF). Every later continuation byte is 80..BF.
+struct utf8_lead {
+  unsigned char first;  ///< the lead bytes first..last
+  unsigned char last;
+  std::size_t need;
+  unsigned char payload_mask;
+  unsigned char lo;
+  unsigned char hi;
+};
+
+constexpr std::array<utf8_lead, 8> utf8_leads = {{
+    {0xC2, 0xDF, 1, 0x1F, 0x80, 0xBF},
+    {0xE0, 0xE0, 2, 0x0F, 0xA0, 0xBF},
+    {0xE1, 0xEC, 2, 0x0F, 0x80, 0xBF},
+    {0xED, 0xED, 2, 0x0F, 0x80, 0x9F},
+    {0xEE, 0xEF, 2, 0x0F, 0x80, 0xBF},
+    {0xF0, 0xF0, 3, 0x07, 0x90, 0xBF},
+    {0xF1, 0xF3, 3, 0x07, 0x80, 0xBF},
+    {0xF4, 0xF4, 3, 0x07, 0x80, 0x8F},
+}};
+
 }  // namespace
 
 utf8_decoded decode_utf8(std::string_view text, std::size_t pos) noexcept {
@@ -28,32 +52,16 @@ utf8_decoded decode_utf8(std::string_view text, std::size_t pos) noexcept {
   if (b0 < 0x80) {
     return {b0, 1, true};
   }
-  std::size_t need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  char32_t cp = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-    cp = b0 & 0x1Fu;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    cp = b0 & 0x0Fu;
-    if (b0 == 0xE0) {
-      lo = 0xA0;  // overlong
-    } else if (b0 == 0xED) {
-      hi = 0x9F;  // surrogates
-    }
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    cp = b0 & 0x07u;
-    if (b0 == 0xF0) {
-      lo = 0x90;  // overlong
-    } else if (b0 == 0xF4) {
-      hi = 0x8F;  // above U+10FFFF
-    }
-  } else {
+  const auto* lead = std::find_if(utf8_leads.begin(), utf8_leads.end(), [b0](const utf8_lead& l) {
+    return b0 >= l.first && b0 <= l.last;
+  });
+  if (lead == utf8_leads.end()) {
     return {0xFFFD, 1, false};
   }
+  const std::size_t need = lead->need;
+  const unsigned char lo = lead->lo;
+  const unsigned char hi = lead->hi;
+  char32_t cp = b0 & lead->payload_mask;
   for (std::size_t k = 1; k <= need; ++k) {
     if (pos + k >= text.size()) {
       return {0xFFFD, k, false};

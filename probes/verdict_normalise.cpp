@@ -1,6 +1,7 @@
 #include "probes/verdict_normalise.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "probes/reply.hpp"
 #include "probes/text_util.hpp"
@@ -9,6 +10,24 @@ namespace visionwatch::verdict_detail {
 namespace {
 
 constexpr char32_t drop = 0xFFFFFFFF;
+
+/// Runs of characters read as another run: first..last become to, to + 1, ...
+struct shifted_range {
+  char32_t first;
+  char32_t last;
+  char32_t to;
+};
+
+constexpr std::array<shifted_range, 7> shifted_ranges = {{
+    {0x400, 0x40F, 0x450},  // Cyrillic capitals with a mark (Ѐ..Џ) to small (ѐ..џ)
+    {0xFF21, 0xFF3A, 'a'},  // fullwidth A..Z
+    {0xFF41, 0xFF5A, 'a'},  // fullwidth a..z
+    {0xFF10, 0xFF19, '0'},  // fullwidth digits
+    // Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu) and Devanagari digits read as 0-9.
+    {0x660, 0x669, '0'},
+    {0x6F0, 0x6F9, '0'},
+    {0x966, 0x96F, '0'},
+}};
 
 char32_t fold(char32_t cp) noexcept {
   if (cp >= 'A' && cp <= 'Z') {
@@ -24,27 +43,10 @@ char32_t fold(char32_t cp) noexcept {
       (cp >= 0x410 && cp <= 0x42F)) {
     return cp + 0x20;
   }
-  if (cp >= 0x400 && cp <= 0x40F) {
-    return cp + 0x50;
-  }
-  if (cp >= 0xFF21 && cp <= 0xFF3A) {
-    return cp - 0xFF21 + 'a';
-  }
-  if (cp >= 0xFF41 && cp <= 0xFF5A) {
-    return cp - 0xFF41 + 'a';
-  }
-  if (cp >= 0xFF10 && cp <= 0xFF19) {
-    return cp - 0xFF10 + '0';
-  }
-  // Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu) and Devanagari digits read as 0-9.
-  if (cp >= 0x660 && cp <= 0x669) {
-    return cp - 0x660 + '0';
-  }
-  if (cp >= 0x6F0 && cp <= 0x6F9) {
-    return cp - 0x6F0 + '0';
-  }
-  if (cp >= 0x966 && cp <= 0x96F) {
-    return cp - 0x966 + '0';
+  for (const shifted_range& r : shifted_ranges) {
+    if (cp >= r.first && cp <= r.last) {
+      return cp - r.first + r.to;
+    }
   }
   switch (cp) {
     case 0x2018:
