@@ -46,6 +46,26 @@ struct alert_rule_config {
 /// The documented defaults for one rule kind (thresholds, hysteresis, severity).
 alert_rule_config default_rule_config(alert_rule_kind kind);
 
+/// A rule kind's documented defaults (default_rule_config fills them in).
+struct alert_rule_defaults {
+  int failure_threshold = 2;
+  int success_threshold = 2;
+  double threshold = 0;  ///< ratio (success_ratio), seconds (latency) or USD (cost)
+  std::string_view severity = "critical";
+};
+
+/// Everything fixed about one rule kind, in one row of a table indexed by the kind: its name in
+/// the config, its one-line summary (config docs), its default alert text and its defaults.
+struct alert_rule_traits {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view default_template;  ///< {route} {model} {gateway} {rule} {reason} {value}
+  alert_rule_defaults defaults;
+};
+
+/// The row of `kind`; null for a value outside the enum (a cast, never a parsed name).
+const alert_rule_traits* traits_of(alert_rule_kind kind) noexcept;
+
 struct alert_rules_config {
   std::vector<alert_rule_config> rules;  ///< one per kind at most
   std::chrono::seconds repeat_interval{4 * 3600};

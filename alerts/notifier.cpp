@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <iterator>
 
 #include "probes/logging.hpp"
 
@@ -37,7 +38,15 @@ notifier::notifier(net::any_io_executor executor,
 
 void notifier::log(int level,
                    std::string_view msg,
-                   std::vector<std::pair<std::string, std::string>> fields) {
+                   const notification& note,
+                   std::vector<std::pair<std::string, std::string>> more) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"receiver", receiver_.name},
+      {"route", note.route},
+      {"rule", std::string(to_string(note.rule))},
+      {"event", std::string(to_string(note.kind))}};
+  fields.insert(
+      fields.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   if (log_) {
     log_(level, msg, fields);
     return;
@@ -49,12 +58,8 @@ void notifier::log_dropped(const std::vector<queued_notification>& dropped, std:
   for (const auto& d : dropped) {
     log(spdlog::level::warn,
         "notification dropped",
-        {{"receiver", receiver_.name},
-         {"route", d.note.route},
-         {"rule", std::string(to_string(d.note.rule))},
-         {"event", std::string(to_string(d.note.kind))},
-         {"fingerprint", d.note.fingerprint},
-         {"why", std::string(why)}});
+        d.note,
+        {{"fingerprint", d.note.fingerprint}, {"why", std::string(why)}});
   }
 }
 
@@ -96,11 +101,8 @@ net::awaitable<void> notifier::run() {
     for (const auto& e : queue_.expire(now)) {
       log(spdlog::level::err,
           "notification failed",
-          {{"receiver", receiver_.name},
-           {"route", e.note.route},
-           {"rule", std::string(to_string(e.note.rule))},
-           {"event", std::string(to_string(e.note.kind))},
-           {"attempts", std::to_string(e.attempts)},
+          e.note,
+          {{"attempts", std::to_string(e.attempts)},
            {"error",
             "older than max_age" + (e.last_error.empty() ? "" : "; last: " + e.last_error)}});
     }
@@ -131,24 +133,22 @@ net::awaitable<void> notifier::run() {
       verdict.reason = receiver_redactor(receiver_).redact(verdict.reason);
       const auto outcome = queue_.on_result(ids, verdict, after);
       std::vector<std::pair<std::string, std::string>> fields = {
-          {"receiver", receiver_.name},
-          {"route", item.note.route},
-          {"rule", std::string(to_string(item.note.rule))},
-          {"event", std::string(to_string(item.note.kind))},
-          {"attempt", std::to_string(item.attempts + 1)},
-          {"result", verdict.reason}};
+          {"attempt", std::to_string(item.attempts + 1)}, {"result", verdict.reason}};
       if (batch.size() > 1) {
         fields.emplace_back("batch", std::to_string(batch.size()));
       }
       switch (outcome) {
         case delivery_outcome::delivered:
-          log(spdlog::level::info, "notification delivered", std::move(fields));
+          log(spdlog::level::info, "notification delivered", item.note, std::move(fields));
           break;
         case delivery_outcome::retry_scheduled:
-          log(spdlog::level::warn, "notification delivery failed, will retry", std::move(fields));
+          log(spdlog::level::warn,
+              "notification delivery failed, will retry",
+              item.note,
+              std::move(fields));
           break;
         case delivery_outcome::failed:
-          log(spdlog::level::err, "notification failed, giving up", std::move(fields));
+          log(spdlog::level::err, "notification failed, giving up", item.note, std::move(fields));
           break;
         case delivery_outcome::stale:
           break;

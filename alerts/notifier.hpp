@@ -73,9 +73,11 @@ class notifier {
 
  private:
   void log_dropped(const std::vector<queued_notification>& dropped, std::string_view why);
+  /// Logs `msg` about `note`: the receiver, route, rule and event, then `more`.
   void log(int level,
            std::string_view msg,
-           std::vector<std::pair<std::string, std::string>> fields);
+           const notification& note,
+           std::vector<std::pair<std::string, std::string>> more);
 
   receiver_config receiver_;
   receiver_context context_;

@@ -87,15 +87,10 @@ std::string_view pagerduty_severity(std::string_view severity) noexcept {
 }
 
 std::string_view to_string(delivery_status s) noexcept {
-  switch (s) {
-    case delivery_status::delivered:
-      return "delivered";
-    case delivery_status::retry:
-      return "retry";
-    case delivery_status::permanent:
-      return "permanent";
-  }
-  return "permanent";
+  static constexpr std::array<std::string_view, 3> names = {"delivered", "retry", "permanent"};
+  static_assert(static_cast<std::size_t>(delivery_status::permanent) + 1 == names.size());
+  const auto i = static_cast<std::size_t>(s);
+  return names[i < names.size() ? i : names.size() - 1];
 }
 
 std::string check_receiver(const receiver_config& receiver) {

@@ -115,19 +115,8 @@ std::optional<rule_verdict> judge(const alert_rule_config& c,
 }
 
 std::string default_template(alert_rule_kind k) {
-  switch (k) {
-    case alert_rule_kind::silent_failure:
-      return "{route} ({model} via {gateway}) answers but does not see the image: {reason}";
-    case alert_rule_kind::route_down:
-      return "{route} ({model} via {gateway}) is down: {reason}";
-    case alert_rule_kind::success_ratio:
-      return "{route} ({model} via {gateway}): {reason}";
-    case alert_rule_kind::latency:
-      return "{route} ({model} via {gateway}) is slow: {reason}";
-    case alert_rule_kind::cost:
-      return "{route} ({model} via {gateway}) costs too much: {reason}";
-  }
-  return "{route}: {rule}: {reason}";
+  const auto* t = traits_of(k);
+  return std::string(t ? t->default_template : "{route}: {rule}: {reason}");
 }
 
 probe_snapshot snapshot_of(const probe_result& r) {

@@ -55,6 +55,8 @@ static_assert(static_cast<std::size_t>(notification_result::dropped) + 1 ==
                   notification_result_count,
               "one result name per notification_result");
 
+inline constexpr std::array<std::string_view, probe_skip_reason_count> skip_reason_names = {
+    "concurrency", "overlap", "late", "budget"};
 static_assert(static_cast<std::size_t>(probe_skip_reason::budget) + 1 == probe_skip_reason_count,
               "one skip reason label per probe_skip_reason");
 

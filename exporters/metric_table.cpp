@@ -1,6 +1,8 @@
 #include "exporters/metric_table.hpp"
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 
 namespace visionwatch::metrics_detail {
 
@@ -32,6 +34,19 @@ template <class sink, class maybe>
 void optional_value(sink& out, const maybe& v, label_group g, label_ref a = {}) {
   if (v) {
     out.value(*v, g, a);
+  }
+}
+
+/// A counter with one series per value of an enum: `counts[i]` labelled `labels[i]` (the enum's
+/// array of label_table()), after the group `g` and the label `owner` (empty: none).
+template <class sink, std::size_t n>
+void per_value(sink& out,
+               const std::array<std::uint64_t, n>& counts,
+               const std::array<label_ref, n>& labels,
+               label_group g,
+               label_ref owner = {}) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out.value(static_cast<double>(counts[i]), g, owner, labels[i]);
   }
 }
 
@@ -88,10 +103,7 @@ constexpr std::array rows = {
                MetricType::Counter,
                "route,model,outcome"},
               [](auto& out, const route_series& s) {
-                const auto& outcomes = label_table().outcomes;
-                for (std::size_t i = 0; i < outcome_count; ++i) {
-                  out.value(static_cast<double>(s.probes[i]), s.route_model(), outcomes[i]);
-                }
+                per_value(out, s.probes, label_table().outcomes, s.route_model());
               }),
     per_route({"visionwatch_probe_success",
                "1 if the last probe of the route succeeded, else 0",
@@ -103,10 +115,7 @@ constexpr std::array rows = {
                MetricType::Counter,
                "route,model,reason"},
               [](auto& out, const route_series& s) {
-                const auto& reasons = label_table().reasons;
-                for (std::size_t i = 0; i < silent_count; ++i) {
-                  out.value(static_cast<double>(s.silent[i]), s.route_model(), reasons[i]);
-                }
+                per_value(out, s.silent, label_table().reasons, s.route_model());
               }),
     per_route({"visionwatch_shape_success",
                "1 if the last probe of the shape (config shapes) succeeded, else 0",
@@ -288,23 +297,18 @@ constexpr std::array rows = {
                  [](auto& out, const instance_series& m) {
                    optional_value(out, m.state_save_timestamp, {});
                  }),
-    per_instance({"visionwatch_gateway_probes_skipped_total",
-                  "Due probes of the gateway's routes not started, by reason (concurrency: no "
-                  "free slot; overlap: previous probe still running; late: slot passed; budget: "
-                  "daily budget spent)",
-                  MetricType::Counter,
-                  "gateway,reason"},
-                 [](auto& out, const instance_series& m) {
-                   const auto& reasons = label_table().skip_reasons;
-                   for (const auto& [name, g] : m.gateway_skipped) {
-                     for (std::size_t i = 0; i < probe_skip_reason_count; ++i) {
-                       out.value(static_cast<double>(g.second[i]),
-                                 {},
-                                 {"gateway", name, g.first},
-                                 reasons[i]);
-                     }
-                   }
-                 }),
+    per_instance(
+        {"visionwatch_gateway_probes_skipped_total",
+         "Due probes of the gateway's routes not started, by reason (concurrency: no "
+         "free slot; overlap: previous probe still running; late: slot passed; budget: "
+         "daily budget spent)",
+         MetricType::Counter,
+         "gateway,reason"},
+        [](auto& out, const instance_series& m) {
+          for (const auto& [name, g] : m.gateway_skipped) {
+            per_value(out, g.second, label_table().skip_reasons, {}, {"gateway", name, g.first});
+          }
+        }),
     per_instance({"visionwatch_budget_spent_usd",
                   "Estimated spend today (UTC) on probes and control requests through the "
                   "gateway, from usage and route prices",
@@ -317,21 +321,16 @@ constexpr std::array rows = {
                   MetricType::Gauge,
                   "gateway"},
                  budget_gauge<&gateway_budget_series::exhausted>),
-    per_instance({"visionwatch_notifications_total",
-                  "Alert notification delivery attempts, by result",
-                  MetricType::Counter,
-                  "receiver,result"},
-                 [](auto& out, const instance_series& m) {
-                   const auto& results = label_table().results;
-                   for (const auto& [name, r] : m.receivers) {
-                     for (std::size_t i = 0; i < notification_result_count; ++i) {
-                       out.value(static_cast<double>(r->results[i]),
-                                 {},
-                                 {"receiver", name, r->fragment},
-                                 results[i]);
-                     }
-                   }
-                 }),
+    per_instance(
+        {"visionwatch_notifications_total",
+         "Alert notification delivery attempts, by result",
+         MetricType::Counter,
+         "receiver,result"},
+        [](auto& out, const instance_series& m) {
+          for (const auto& [name, r] : m.receivers) {
+            per_value(out, r->results, label_table().results, {}, {"receiver", name, r->fragment});
+          }
+        }),
     per_instance({"visionwatch_notification_queue_depth",
                   "Notifications waiting for delivery to the receiver",
                   MetricType::Gauge,

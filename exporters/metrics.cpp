@@ -80,17 +80,8 @@ std::string join_fragments(const labels_map& labels) {
 }  // namespace
 
 std::string_view to_string(probe_skip_reason r) noexcept {
-  switch (r) {
-    case probe_skip_reason::concurrency:
-      return "concurrency";
-    case probe_skip_reason::overlap:
-      return "overlap";
-    case probe_skip_reason::late:
-      return "late";
-    case probe_skip_reason::budget:
-      return "budget";
-  }
-  return "concurrency";
+  const auto i = static_cast<std::size_t>(r);
+  return metrics_detail::skip_reason_names[i < probe_skip_reason_count ? i : 0];
 }
 
 std::string_view to_string(notification_result r) noexcept {

@@ -86,17 +86,11 @@ const char* outcome_class(const probe_result& r) { return outcome_class(r.result
 
 /// The row's colour (the CSS classes of the badges and dots).
 const char* health_class(route_health h) {
-  switch (h) {
-    case route_health::error:
-      return "fail";
-    case route_health::silent:
-      return "silent";
-    case route_health::ok:
-      return "ok";
-    case route_health::unprobed:
-      break;
-  }
-  return "none";
+  // Indexed by route_health: error, silent, unprobed, ok.
+  static constexpr std::array<const char*, 4> classes = {"fail", "silent", "none", "ok"};
+  static_assert(static_cast<std::size_t>(route_health::ok) + 1 == classes.size());
+  const auto i = static_cast<std::size_t>(h);
+  return i < classes.size() ? classes[i] : "none";
 }
 
 /// The route's shapes, one row each: latest outcome (its reason on hover), success in the

@@ -37,19 +37,18 @@ std::string joined(const std::array<std::string_view, N>& names) {
   return out;
 }
 
-/// The enumerator named `value` into `out`; false (and `out` untouched) for another name.
+/// Reads `value` into `out` when it is one of `names`; otherwise the refusal of parameter `key`.
 template <typename E, std::size_t N>
-bool read_one_of(const std::array<std::string_view, N>& names, std::string_view value, E& out) {
+std::optional<std::string> read_one_of(std::string_view key,
+                                       const std::array<std::string_view, N>& names,
+                                       std::string_view value,
+                                       E& out) {
   const auto e = enum_from_name<E>(names, value);
-  if (e) {
-    out = *e;
+  if (!e) {
+    return std::string(key) + " must be one of " + joined(names);
   }
-  return e.has_value();
-}
-
-template <std::size_t N>
-std::string must_be_one_of(std::string_view what, const std::array<std::string_view, N>& names) {
-  return std::string(what) + " must be one of " + joined(names);
+  out = *e;
+  return std::nullopt;
 }
 
 std::string outcome_names() {
@@ -234,11 +233,10 @@ route_query_result parse_route_query(std::span<const std::pair<std::string, std:
     if (value.empty()) {
       continue;  // an HTML form sends its empty fields
     }
+    std::optional<std::string> problem;
     switch (*p) {
       case param::state:
-        if (!read_one_of(state_names, value, q.state)) {
-          return refuse(must_be_one_of("state", state_names));
-        }
+        problem = read_one_of(shown, state_names, value, q.state);
         break;
       case param::gateway:
         q.gateway = value;
@@ -249,37 +247,37 @@ route_query_result parse_route_query(std::span<const std::pair<std::string, std:
       case param::outcome:
         q.last_outcome = outcome_from_string(value);
         if (!q.last_outcome) {
-          return refuse("outcome must be an outcome name: " + outcome_names());
+          problem = "outcome must be an outcome name: " + outcome_names();
         }
         break;
       case param::alert:
-        if (!read_one_of(alert_names, value, q.alert.emplace())) {
-          return refuse(must_be_one_of("alert", alert_names));
-        }
+        problem = read_one_of(shown, alert_names, value, q.alert.emplace());
         break;
       case param::q:
         q.text = value;
         break;
       case param::sort:
-        if (!read_one_of(sort_names, value, q.sort)) {
-          return refuse(must_be_one_of("sort", sort_names));
-        }
+        problem = read_one_of(shown, sort_names, value, q.sort);
         break;
       case param::limit: {
         const auto n = whole_number<std::size_t>(value);
         if (!n || *n < 1 || *n > route_query::max_limit) {
-          return refuse("limit must be a whole number from 1 to " +
-                        std::to_string(route_query::max_limit));
+          problem =
+              "limit must be a whole number from 1 to " + std::to_string(route_query::max_limit);
+        } else {
+          q.limit = *n;
         }
-        q.limit = *n;
         break;
       }
       case param::cursor:
         q.cursor = decode_cursor(value);
         if (!q.cursor) {
-          return refuse("cursor is not one this server gave out; start again without it");
+          problem = "cursor is not one this server gave out; start again without it";
         }
         break;
+    }
+    if (problem) {
+      return refuse(std::move(*problem));
     }
   }
   if (q.cursor && q.cursor->sort != q.sort) {

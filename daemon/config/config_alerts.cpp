@@ -138,43 +138,31 @@ void parse_silences(config_document& doc, const YAML::Node& n) {
       continue;
     }
     silence_config s;
-    bool ok = true;
-    if (const auto* v = m.get("route")) {
-      if (auto r = reader.string(*v, m.at("route"), true)) {
-        s.route = *r;
-        if (doc.route_names.count(*r) == 0) {
-          reader.fail(*v, m.at("route"), "unknown route " + quote(v->Scalar()));
-        }
-      } else {
-        ok = false;
+    const auto* route = m.required("route");
+    const auto name = route ? reader.string(*route, m.at("route"), true) : std::nullopt;
+    if (name) {
+      s.route = *name;
+      if (doc.route_names.count(*name) == 0) {
+        reader.fail(*route, m.at("route"), "unknown route " + quote(route->Scalar()));
       }
-    } else {
-      reader.fail(m.line(), path, "missing required key \"route\"");
-      ok = false;
     }
-    if (const auto* v = m.get("until")) {
-      if (auto t = reader.scalar(*v, m.at("until"), "a time")) {
-        if (auto tp = parse_rfc3339(t->value)) {
-          s.until = *tp;
-        } else {
-          reader.fail(*v,
-                      m.at("until"),
-                      quote(t->shown) + " is not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
-          ok = false;
-        }
-      } else {
-        ok = false;
-      }
-    } else {
-      reader.fail(m.line(), path, "missing required key \"until\"");
-      ok = false;
+    const auto* until = m.required("until");
+    const auto written = until ? reader.scalar(*until, m.at("until"), "a time") : std::nullopt;
+    const auto time = written ? parse_rfc3339(written->value) : std::nullopt;
+    if (written && !time) {
+      reader.fail(*until,
+                  m.at("until"),
+                  quote(written->shown) + " is not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)");
+    }
+    if (time) {
+      s.until = *time;
     }
     if (const auto* v = m.get("comment")) {
       if (auto c = reader.string(*v, m.at("comment"), false)) {
         s.comment = *c;
       }
     }
-    if (ok) {
+    if (name && time) {
       doc.cfg.silences.push_back(std::move(s));
     }
   }

@@ -1,7 +1,10 @@
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "alerts/alert_config.hpp"
 #include "daemon/config/config_fields.hpp"
 #include "daemon/config/config_fields_support.hpp"
 
@@ -69,35 +72,19 @@ const table& cost_rule() {
 
 using table_function = const table& (*)();
 
+/// Each rule kind's field table, indexed by the kind.
+constexpr std::array<table_function, 5> rule_tables = {
+    plain_rule, plain_rule, success_ratio_rule, latency_rule, cost_rule};
+static_assert(static_cast<std::size_t>(alert_rule_kind::cost) + 1 == rule_tables.size());
+
 table_function rule_table(alert_rule_kind kind) {
-  switch (kind) {
-    case alert_rule_kind::success_ratio:
-      return success_ratio_rule;
-    case alert_rule_kind::latency:
-      return latency_rule;
-    case alert_rule_kind::cost:
-      return cost_rule;
-    case alert_rule_kind::silent_failure:
-    case alert_rule_kind::route_down:
-      break;
-  }
-  return plain_rule;
+  const auto i = static_cast<std::size_t>(kind);
+  return i < rule_tables.size() ? rule_tables[i] : plain_rule;
 }
 
 std::string_view rule_summary(alert_rule_kind kind) {
-  switch (kind) {
-    case alert_rule_kind::silent_failure:
-      return "Consecutive silent failures (HTTP 2xx, but wrong). On by default.";
-    case alert_rule_kind::route_down:
-      return "Consecutive failures of any kind. On by default.";
-    case alert_rule_kind::success_ratio:
-      return "Success ratio over the window below threshold. On by default.";
-    case alert_rule_kind::latency:
-      return "Windowed p90 latency above threshold; off until a threshold is set.";
-    case alert_rule_kind::cost:
-      return "Windowed USD per successful probe above threshold; off until a threshold is set.";
-  }
-  return "";
+  const auto* t = traits_of(kind);
+  return t ? t->summary : "";
 }
 
 }  // namespace

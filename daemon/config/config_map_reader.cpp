@@ -83,10 +83,17 @@ const config_fields::field& map_reader::spec(std::string_view key,
   return *f;
 }
 
-std::optional<std::string> map_reader::name(std::string_view what) const {
-  const YAML::Node* n = get("name");
+const YAML::Node* map_reader::required(std::string_view key) const {
+  const YAML::Node* n = get(key);
   if (n == nullptr) {
-    reader_.fail(line(), path(), "missing required key \"name\"");
+    reader_.fail(line(), path(), "missing required key \"" + std::string(key) + "\"");
+  }
+  return n;
+}
+
+std::optional<std::string> map_reader::name(std::string_view what) const {
+  const YAML::Node* n = required("name");
+  if (n == nullptr) {
     return std::nullopt;
   }
   auto v = reader_.scalar(*n, at("name"), "a name");

@@ -42,6 +42,10 @@ class map_reader {
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   [[nodiscard]] int line() const noexcept { return line_; }
 
+  /// The value of a key the mapping must have; nullptr when absent (recorded as "missing
+  /// required key").
+  [[nodiscard]] const YAML::Node* required(std::string_view key) const;
+
   /// The "name" key, required, checked against the name syntax; `what` is "route", "gateway"...
   [[nodiscard]] std::optional<std::string> name(std::string_view what) const;
 

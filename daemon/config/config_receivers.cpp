@@ -79,20 +79,11 @@ void parse_receiver(config_document& doc, const YAML::Node& n, const std::string
     doc.declare(doc.receiver_lines, m, "receiver", *name);
   }
   bool kind_ok = false;
-  if (const auto* v = m.get("type")) {
-    if (auto s = reader.scalar(*v, m.at("type"), "a receiver type")) {
-      if (auto k = receiver_kind_from_string(s->value)) {
-        r.kind = *k;
-        kind_ok = true;
-      } else {
-        reader.fail(*v,
-                    m.at("type"),
-                    quote(s->shown) +
-                        " is not a receiver type (use webhook, slack, pagerduty, alertmanager)");
-      }
+  if (m.required("type") != nullptr) {
+    if (const auto type = m.choice("type", "a receiver type")) {
+      r.kind = *receiver_kind_from_string(*type);
+      kind_ok = true;
     }
-  } else {
-    reader.fail(m.line(), path, "missing required key \"type\"");
   }
   const bool url_given = parse_receiver_url(reader, m, r);
   auto secret = read_secret(reader, m, "secret", true);

@@ -149,7 +149,7 @@ void parse_matrix(config_document& doc,
     reader.fail(m.line(), path, R"(missing required key "gateway" (or "gateways"))");
   }
   std::vector<std::pair<std::string, std::string>> models;  // value, as written
-  if (const auto* v = m.get("models")) {
+  if (const auto* v = m.required("models")) {
     if (auto list = reader.items(*v, m.at("models"))) {
       for (std::size_t i = 0; i < list->size(); ++i) {
         if (auto model = reader.string((*list)[i], index(m.at("models"), i), true)) {
@@ -160,8 +160,6 @@ void parse_matrix(config_document& doc,
         reader.fail(*v, m.at("models"), "must list at least one model");
       }
     }
-  } else {
-    reader.fail(m.line(), path, "missing required key \"models\"");
   }
   std::string name_template = "{gateway}/{model}";
   std::string name_template_shown = name_template;
@@ -256,21 +254,17 @@ void parse_route(config_document& doc, const YAML::Node& n, const std::string& p
   } else {
     ok = false;
   }
-  if (const auto* v = m.get("gateway")) {
+  if (const auto* v = m.required("gateway")) {
     if (auto g = reader.string(*v, m.at("gateway"), true)) {
       r.gateway = *g;
       doc.gateway_refs.push_back(reference{*g, v->Scalar(), m.at("gateway"), line_of(*v)});
       check_route_shapes(doc, r.settings, r.gateway, shapes.line, shapes.path);
     }
-  } else {
-    reader.fail(m.line(), path, "missing required key \"gateway\"");
   }
-  if (const auto* v = m.get("model")) {
+  if (const auto* v = m.required("model")) {
     if (auto model = reader.string(*v, m.at("model"), true)) {
       r.model = *model;
     }
-  } else {
-    reader.fail(m.line(), path, "missing required key \"model\"");
   }
   if (ok) {
     add_route(doc, std::move(r), m.get("name")->Scalar(), path, line_of(*m.get("name")));

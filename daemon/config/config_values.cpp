@@ -157,30 +157,22 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) noexcept {
   using namespace std::chrono;
   std::size_t pos = 0;
-  const auto y = fixed_digits(s, pos, 4);
-  if (!y || !expect_char(s, pos, "-")) {
-    return std::nullopt;
+  // YYYY-MM-DDTHH:MM:SS: each field's digits and the separator after it.
+  struct part {
+    std::size_t digits;
+    std::string_view then;  ///< any one of these characters; empty: none
+  };
+  static constexpr std::array<part, 6> parts = {
+      {{4, "-"}, {2, "-"}, {2, "Tt"}, {2, ":"}, {2, ":"}, {2, ""}}};
+  std::array<int, parts.size()> fields{};
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto n = fixed_digits(s, pos, parts[i].digits);
+    if (!n || (!parts[i].then.empty() && !expect_char(s, pos, parts[i].then))) {
+      return std::nullopt;
+    }
+    fields[i] = *n;
   }
-  const auto mo = fixed_digits(s, pos, 2);
-  if (!mo || !expect_char(s, pos, "-")) {
-    return std::nullopt;
-  }
-  const auto d = fixed_digits(s, pos, 2);
-  if (!d || !expect_char(s, pos, "Tt")) {
-    return std::nullopt;
-  }
-  const auto h = fixed_digits(s, pos, 2);
-  if (!h || !expect_char(s, pos, ":")) {
-    return std::nullopt;
-  }
-  const auto mi = fixed_digits(s, pos, 2);
-  if (!mi || !expect_char(s, pos, ":")) {
-    return std::nullopt;
-  }
-  const auto sec = fixed_digits(s, pos, 2);
-  if (!sec) {
-    return std::nullopt;
-  }
+  const auto [y, mo, d, h, mi, sec] = fields;
   std::int64_t frac_ms = 0;
   if (expect_char(s, pos, ".")) {
     const std::size_t start = pos;
@@ -216,12 +208,12 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     return std::nullopt;
   }
   const year_month_day date{
-      year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+      year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   // Second 60 is a leap second; it is valid RFC 3339 and is folded into the next second.
-  if (!date.ok() || *h > 23 || *mi > 59 || *sec > 60) {
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) {
     return std::nullopt;
   }
-  const auto t = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*sec} + milliseconds{frac_ms} -
+  const auto t = sys_days{date} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{frac_ms} -
                  minutes{offset_minutes};
   // system_clock counts nanoseconds in 64 bits (years 1678 to 2261). A date before is no date a
   // silence or a reply can mean: refused. A date after means "never": clamped to the last

@@ -62,6 +62,27 @@ std::string string_or(const json& j, std::string_view key, std::string fallback 
 
 // ---- Requests into chat completions
 
+json text_part(json text) { return {{"type", "text"}, {"text", std::move(text)}}; }
+
+/// One input message as a chat message: a string content is one text part; each block of an
+/// array content goes through `part_of(type, block)`, which gives its chat part or null (left out).
+template <class convert>
+json chat_message(const json& m, convert part_of) {
+  json parts = json::array();
+  const auto& content = m["content"];
+  if (content.is_string()) {
+    parts.push_back(text_part(content));
+  } else if (content.is_array()) {
+    for (const auto& block : content) {
+      const std::string type = block.is_object() ? string_or(block, "type") : "";
+      if (json part = part_of(type, block); !part.is_null()) {
+        parts.push_back(std::move(part));
+      }
+    }
+  }
+  return {{"role", string_or(m, "role", "user")}, {"content", std::move(parts)}};
+}
+
 /// Responses: input[] of {role, content: [input_text | input_image]} (or a plain string input).
 std::optional<json> chat_from_responses(const json& j, std::string& error) {
   json messages = json::array();
@@ -77,25 +98,19 @@ std::optional<json> chat_from_responses(const json& j, std::string& error) {
       if (!item.is_object() || !item.contains("content")) {
         continue;
       }
-      json parts = json::array();
-      const auto& content = item["content"];
-      if (content.is_string()) {
-        parts.push_back({{"type", "text"}, {"text", content}});
-      } else if (content.is_array()) {
-        for (const auto& part : content) {
-          const std::string type = part.is_object() ? string_or(part, "type") : "";
-          if (type == "input_text" || type == "output_text") {
-            parts.push_back({{"type", "text"}, {"text", string_or(part, "text")}});
-          } else if (type == "input_image") {
-            json image_url = {{"url", string_or(part, "image_url")}};
-            if (const auto detail = string_or(part, "detail"); !detail.empty()) {
-              image_url["detail"] = detail;
-            }
-            parts.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
-          }
+      messages.push_back(chat_message(item, [](const std::string& type, const json& part) {
+        if (type == "input_text" || type == "output_text") {
+          return text_part(string_or(part, "text"));
         }
-      }
-      messages.push_back({{"role", string_or(item, "role", "user")}, {"content", parts}});
+        if (type != "input_image") {
+          return json();
+        }
+        json image_url = {{"url", string_or(part, "image_url")}};
+        if (const auto detail = string_or(part, "detail"); !detail.empty()) {
+          image_url["detail"] = detail;
+        }
+        return json{{"type", "image_url"}, {"image_url", std::move(image_url)}};
+      }));
     }
   } else {
     error = "Invalid type for 'input': expected a string or an array.";
@@ -128,28 +143,20 @@ std::optional<json> chat_from_anthropic(const json& j, std::string& error) {
     if (!m.is_object() || !m.contains("content")) {
       continue;
     }
-    json parts = json::array();
-    const auto& content = m["content"];
-    if (content.is_string()) {
-      parts.push_back({{"type", "text"}, {"text", content}});
-    } else if (content.is_array()) {
-      for (const auto& block : content) {
-        const std::string type = block.is_object() ? string_or(block, "type") : "";
-        if (type == "text") {
-          parts.push_back({{"type", "text"}, {"text", string_or(block, "text")}});
-        } else if (type == "image" && block.contains("source") && block["source"].is_object()) {
-          const auto& src = block["source"];
-          std::string url;
-          if (string_or(src, "type") == "base64") {
-            url = "data:" + string_or(src, "media_type") + ";base64," + string_or(src, "data");
-          } else {
-            url = string_or(src, "url");
-          }
-          parts.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
-        }
+    messages.push_back(chat_message(m, [](const std::string& type, const json& block) {
+      if (type == "text") {
+        return text_part(string_or(block, "text"));
       }
-    }
-    messages.push_back({{"role", string_or(m, "role", "user")}, {"content", parts}});
+      if (type != "image" || !block.contains("source") || !block["source"].is_object()) {
+        return json();
+      }
+      const auto& src = block["source"];
+      const std::string url =
+          string_or(src, "type") == "base64"
+              ? "data:" + string_or(src, "media_type") + ";base64," + string_or(src, "data")
+              : string_or(src, "url");
+      return json{{"type", "image_url"}, {"image_url", {{"url", url}}}};
+    }));
   }
   json chat = {{"model", j.value("model", json())},
                {"messages", std::move(messages)},

@@ -1,5 +1,6 @@
 #include "daemon/sim/sim_native.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -19,44 +20,35 @@ using nlohmann::json;
 
 // ---- Errors in each API's shape
 
-std::string_view google_status(unsigned status) {
-  switch (status) {
-    case 400:
-      return "INVALID_ARGUMENT";
-    case 401:
-      return "UNAUTHENTICATED";
-    case 403:
-      return "PERMISSION_DENIED";
-    case 404:
-      return "NOT_FOUND";
-    case 429:
-      return "RESOURCE_EXHAUSTED";
-    case 503:
-      return "UNAVAILABLE";
-    default:
-      return "INTERNAL";
-  }
-}
+/// How each native API names an HTTP error status: Gemini's error `status`, Bedrock's error type.
+/// An empty name: the API has none of its own for that status and uses its name for any other.
+struct status_name {
+  unsigned status;
+  std::string_view gemini;
+  std::string_view bedrock;
+};
+constexpr std::array<status_name, 6> status_names = {{
+    {400, "INVALID_ARGUMENT", "ValidationException"},
+    {401, "UNAUTHENTICATED", ""},
+    {403, "PERMISSION_DENIED", "AccessDeniedException"},
+    {404, "NOT_FOUND", "ResourceNotFoundException"},
+    {429, "RESOURCE_EXHAUSTED", "ThrottlingException"},
+    {503, "UNAVAILABLE", "ServiceUnavailableException"},
+}};
+constexpr status_name any_other_status = {0, "INTERNAL", "InternalServerException"};
 
-std::string_view aws_error_type(unsigned status) {
-  switch (status) {
-    case 400:
-      return "ValidationException";
-    case 403:
-      return "AccessDeniedException";
-    case 404:
-      return "ResourceNotFoundException";
-    case 429:
-      return "ThrottlingException";
-    case 503:
-      return "ServiceUnavailableException";
-    default:
-      return "InternalServerException";
+std::string_view name_of(unsigned status, std::string_view status_name::*api) {
+  for (const auto& row : status_names) {
+    if (row.status == status && !(row.*api).empty()) {
+      return row.*api;
+    }
   }
+  return any_other_status.*api;
 }
 
 response_plan gemini_error(unsigned status, std::string_view message, json details = nullptr) {
-  json e = {{"code", status}, {"message", message}, {"status", google_status(status)}};
+  json e = {
+      {"code", status}, {"message", message}, {"status", name_of(status, &status_name::gemini)}};
   if (!details.is_null()) {
     e["details"] = std::move(details);
   }
@@ -280,7 +272,7 @@ response_plan native_error(native_api api, const response_plan& chat) {
     message = j["error"].value("message", message);
   }
   if (api == native_api::bedrock_converse) {
-    auto p = bedrock_error(chat.status, aws_error_type(chat.status), message);
+    auto p = bedrock_error(chat.status, name_of(chat.status, &status_name::bedrock), message);
     p.delay = chat.delay;
     return p;
   }
