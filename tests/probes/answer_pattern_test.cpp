@@ -48,16 +48,16 @@ TEST_SUITE("unit") {
 
   TEST_CASE("ordinary answer patterns stay accepted") {
     for (const char* p : {"python",
-                          "^(python|py)\\b",
+                          R"(^(python|py)\b)",
                           "octag(on|onal)",
-                          "\\b4\\s*,?\\s*821\\b",
+                          R"(\b4\s*,?\s*821\b)",
                           "(cat|dog)s?",
                           "(ab)+",
                           "(a?b)?",
                           "[(+*]+",
-                          "\\(x+\\)+",
-                          "colou?r\\s+(red|blue)",
-                          "(?:[0-9]{1,3}\\.){3}[0-9]{1,3}",
+                          R"(\(x+\)+)",
+                          R"(colou?r\s+(red|blue))",
+                          R"((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
                           "(a{2,3}){5}",
                           "a{1000}"}) {
       CAPTURE(p);

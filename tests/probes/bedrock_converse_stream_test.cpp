@@ -172,7 +172,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("bedrock stream: a frame over the 1 MiB cap is refused at its prelude") {
-    es::message big = es::event_message("contentBlockDelta", std::string(1024 * 1024, ' '));
+    es::message big =
+        es::event_message("contentBlockDelta", std::string(std::size_t{1024} * 1024, ' '));
     const std::string stream = text_delta("48") + es::encode(big);
     const auto d = decode(stream, 4096);
     CHECK(d.stopped);

@@ -63,6 +63,7 @@ void add_pages(const std::string& tsv, std::vector<std::string>& pages, std::siz
 /// What Tesseract (psm 7, digits whitelist) reads in each image, in order, with spaces removed.
 std::vector<std::string> tesseract_read(const fs::path& dir, const std::vector<fs::path>& images) {
   std::vector<std::size_t> first;  // the first image of each process: contiguous blocks
+  first.reserve(processes);
   for (int p = 0; p < processes; ++p) {
     first.push_back(images.size() * static_cast<std::size_t>(p) / processes);
     std::ofstream list(dir / ("list" + std::to_string(p) + ".txt"));
@@ -72,6 +73,7 @@ std::vector<std::string> tesseract_read(const fs::path& dir, const std::vector<f
     }
   }
   std::vector<std::future<int>> runs;
+  runs.reserve(processes);
   for (int p = 0; p < processes; ++p) {
     const std::string n = std::to_string(p);
     runs.push_back(std::async(std::launch::async,
@@ -122,6 +124,7 @@ int exact_reads(const challenge_options& options, const view& see, expect expect
   const fs::path dir = test::make_temp_dir("visionwatch-ocr");
   std::vector<std::string> answers;
   std::vector<fs::path> files;
+  files.reserve(challenges);
   for (int i = 0; i < challenges; ++i) {
     const challenge c = make_challenge(options, static_cast<std::uint64_t>(i));
     // Tesseract (Leptonica) recognises the format from the bytes, not the name.

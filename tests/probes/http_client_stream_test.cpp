@@ -36,7 +36,7 @@ class recording_sink final : public body_sink {
     text = text || bytes.find("TEXT") != std::string_view::npos;
     return {text, stop_after_pieces != 0 && pieces.size() >= stop_after_pieces};
   }
-  std::string all() const {
+  [[nodiscard]] std::string all() const {
     std::string out;
     for (const auto& p : pieces) {
       out += p;
@@ -51,22 +51,28 @@ client_options options() {
   return o;
 }
 
+/// Sends `req` through a client of its own on a private io_context (by value: the function
+/// that holds the coroutine owns what it awaits).
+http_result send_one(client_options o, http_request req) {
+  net::io_context ioc;
+  http_client client(ioc.get_executor(), o);
+  http_result out;
+  net::co_spawn(
+      ioc, [&]() -> net::awaitable<void> { out = co_await client.send(req); }, rethrow_on_error);
+  ioc.run();
+  return out;
+}
+
 http_result fetch(const sim_gateway& gw,
                   body_sink& sink,
                   client_options o = options(),
                   std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
-  net::io_context ioc;
-  http_client client(ioc.get_executor(), o);
-  http_result out;
   http_request req;
   req.url = gw.base_url() + "/chat/completions";
   req.body = "{}";
   req.sink = &sink;
   req.timeout = timeout;
-  net::co_spawn(
-      ioc, [&]() -> net::awaitable<void> { out = co_await client.send(req); }, rethrow_on_error);
-  ioc.run();
-  return out;
+  return send_one(std::move(o), std::move(req));
 }
 
 std::unique_ptr<sim_gateway> serve(response_plan plan) {
@@ -134,12 +140,13 @@ TEST_SUITE("integration") {
 
   TEST_CASE("the body cap holds for a stream") {
     std::vector<response_plan::timed_piece> parts;
+    parts.reserve(40);
     for (int i = 0; i < 40; ++i) {
       parts.push_back({0ms, std::string(1024, 'x')});
     }
     auto gw = serve(pieces(parts));
     auto o = options();
-    o.body_limit = 16 * 1024;
+    o.body_limit = std::size_t{16} * 1024;
     recording_sink sink;
     const auto r = fetch(*gw, sink, o);
     REQUIRE_FALSE(r.ok());
@@ -149,6 +156,7 @@ TEST_SUITE("integration") {
 
   TEST_CASE("the total deadline holds for a stream that never ends") {
     std::vector<response_plan::timed_piece> parts;
+    parts.reserve(100);
     for (int i = 0; i < 100; ++i) {
       parts.push_back({50ms, "data: TEXT\n\n"});
     }

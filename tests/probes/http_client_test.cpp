@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -52,7 +53,7 @@ http_request get(std::string url) {
 }
 
 /// Sends the requests one after another through one client on a private io_context.
-std::vector<http_result> fetch_all(const client_options& o, std::vector<http_request> reqs) {
+std::vector<http_result> fetch_all(client_options o, std::vector<http_request> reqs) {
   net::io_context ioc;
   http_client client(ioc.get_executor(), o);
   std::vector<http_result> out;
@@ -316,7 +317,7 @@ TEST_SUITE("integration") {
     for (int i = 0; i < 16 && !full; ++i) {
       const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
       fillers.push_back(c);
-      ::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      (void)::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);  // non-blocking
       pollfd pfd{c, POLLOUT, 0};
       full = ::poll(&pfd, 1, 200) == 0;
     }
@@ -361,8 +362,8 @@ TEST_SUITE("integration") {
     // How the peer ended the connection: 0 for FIN, ECONNRESET for a reset, -1 for silence.
     const auto serve_once = [listener](bool answer) {
       const int c = ::accept(listener, nullptr, nullptr);
-      char buf[4096];
-      (void)::recv(c, buf, sizeof buf, 0);  // the request
+      std::array<char, 4096> buf{};
+      (void)::recv(c, buf.data(), buf.size(), 0);  // the request
       if (answer) {
         const std::string_view res =
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
@@ -371,7 +372,7 @@ TEST_SUITE("integration") {
       pollfd p{c, POLLIN, 0};
       int how = -1;
       if (::poll(&p, 1, 5000) == 1) {
-        const auto n = ::recv(c, buf, sizeof buf, 0);
+        const auto n = ::recv(c, buf.data(), buf.size(), 0);
         how = n == 0 ? 0 : (n < 0 ? errno : -2);
       }
       ::close(c);
@@ -415,12 +416,12 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("a chunked body over the cap is body_too_large") {
-    auto plan = response_plan::json(std::string(2 * 1024 * 1024, 'c'));
+    auto plan = response_plan::json(std::string(std::size_t{2} * 1024 * 1024, 'c'));
     plan.chunked = true;
-    plan.chunk_size = 64 * 1024;
+    plan.chunk_size = std::size_t{64} * 1024;
     auto gw = serve(plan);
     auto o = base_options();
-    o.body_limit = 1024 * 1024;
+    o.body_limit = std::size_t{1024} * 1024;
     check_outcome(fetch(o, get(gw->base_url())),
                   outcome::body_too_large,
                   "response body exceeds 1048576 bytes");

@@ -45,14 +45,15 @@ std::vector<std::uint8_t> card(int channels) {
 }
 
 pixel_rows rows_of(const std::vector<std::uint8_t>& px, int channels) {
-  return pixel_rows{px.data(), 48, 32, static_cast<std::size_t>(48 * channels), channels};
+  return pixel_rows{
+      px.data(), 48, 32, std::size_t{48} * static_cast<std::size_t>(channels), channels};
 }
 
 std::string small_jpeg() { return encode_jpeg(rows_of(card(1), 1)); }
 std::string small_webp() { return encode_webp(rows_of(card(3), 3)); }
 std::string small_gif() {
   const std::vector<rgb8> palette{{255, 255, 255}, {10, 20, 30}, {200, 0, 0}};
-  std::vector<std::uint8_t> idx(48 * 32);
+  std::vector<std::uint8_t> idx(std::size_t{48} * 32);
   for (std::size_t i = 0; i < idx.size(); ++i) {
     idx[i] = static_cast<std::uint8_t>(i % 7 == 0 ? 1 : i % 11 == 0 ? 2 : 0);
   }
@@ -128,6 +129,7 @@ void check_corruptions(const std::string& bytes, std::uint64_t seed) {
 /// allows (ac = 63: 704 scans). Missing coefficients are zero, so any `ac` is a valid file.
 std::string progressive_jpeg(int ac) {
   std::vector<jpeg_scan_info> script;
+  script.reserve(static_cast<std::size_t>(ac + 1) * 11);  // 11 successive approximations each
   for (int k = 0; k <= ac; ++k) {
     for (int al = 10; al >= 0; --al) {
       script.push_back(jpeg_scan_info{1, {0, 0, 0, 0}, k, k, al == 10 ? 0 : al + 1, al});
@@ -150,7 +152,8 @@ std::string progressive_jpeg(int ac) {
   cinfo.num_scans = static_cast<int>(script.size());
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
-    auto* row = const_cast<JSAMPLE*>(px.data() + cinfo.next_scanline * 48U);
+    auto* row =
+        const_cast<JSAMPLE*>(px.data() + static_cast<std::size_t>(cinfo.next_scanline) * 48U);
     jpeg_write_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_compress(&cinfo);
@@ -188,7 +191,7 @@ TEST_SUITE("unit") {
       rgba_image drawn;
       drawn.width = 48;
       drawn.height = 32;
-      for (std::size_t i = 0; i < 48U * 32U; ++i) {
+      for (std::size_t i = 0; i < std::size_t{48} * 32; ++i) {
         for (int c = 0; c < 3; ++c) {
           drawn.rgba.push_back(px[i * static_cast<std::size_t>(channels) +
                                   static_cast<std::size_t>(channels == 1 ? 0 : c)]);
@@ -207,7 +210,7 @@ TEST_SUITE("unit") {
   TEST_CASE("GIF keeps every palette colour exactly") {
     const std::vector<rgb8> palette{
         {1, 2, 3}, {250, 128, 7}, {0, 0, 0}, {9, 200, 99}, {77, 66, 55}};
-    std::vector<std::uint8_t> idx(40U * 30U);
+    std::vector<std::uint8_t> idx(std::size_t{40} * 30);
     for (std::size_t i = 0; i < idx.size(); ++i) {
       idx[i] = static_cast<std::uint8_t>((i * 7 + i / 40) % palette.size());
     }

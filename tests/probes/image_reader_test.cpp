@@ -49,7 +49,7 @@ rgba_image blank(int w, int h, std::uint8_t grey) {
   rgba_image img;
   img.width = w;
   img.height = h;
-  img.rgba.assign(static_cast<std::size_t>(w * h * 4), grey);
+  img.rgba.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4, grey);
   for (std::size_t i = 3; i < img.rgba.size(); i += 4) {
     img.rgba[i] = 255;
   }
@@ -149,6 +149,7 @@ TEST_SUITE("unit") {
       CAPTURE(to_string(kind));
       const challenge_set set = make_challenge_set(challenge_options{kind, 512, 512}, 2024, 4);
       std::vector<std::string_view> pngs;
+      pngs.reserve(set.images.size());
       for (const auto& c : set.images) {
         pngs.emplace_back(c.image);
       }

@@ -52,7 +52,9 @@ void check_against(const json& value, const json& sch, const std::string& where)
     const json props = sch.value("properties", json::object());
     for (const auto& [key, v] : value.items()) {
       REQUIRE_MESSAGE(props.contains(key), "key not in schema: " << key);
-      check_against(v, props[key], where + "." + key);
+      std::string child = where;
+      child.append(".").append(key);
+      check_against(v, props[key], child);
     }
   } else if (type == "string") {
     CHECK(value.is_string());

@@ -74,10 +74,10 @@ TEST_SUITE("unit") {
     CHECK(r.error.empty());
     CHECK(r.image->width == w);
     CHECK(r.image->height == h);
-    REQUIRE(r.image->rgba.size() == static_cast<std::size_t>(w * h * 4));
+    REQUIRE(r.image->rgba.size() == static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        const std::uint8_t v = px[static_cast<std::size_t>(y * 40 + x)];
+        const std::uint8_t v = px[(static_cast<std::size_t>(y) * 40) + static_cast<std::size_t>(x)];
         const std::uint8_t* p = r.image->pixel(x, y);
         CHECK(p[0] == v);
         CHECK(p[1] == v);
@@ -148,7 +148,7 @@ TEST_SUITE("unit") {
       for (int y = 0; y < h; ++y) {
         std::uint8_t* row = px.data() + static_cast<std::size_t>(y) * stride;
         if (y > 0 && rng.uniform_int(0, 2) == 0) {
-          std::copy(row - stride, row - stride + w * 4, row);
+          std::copy(row - stride, row - stride + static_cast<std::ptrdiff_t>(w) * 4, row);
           continue;
         }
         int x = 0;
@@ -170,7 +170,7 @@ TEST_SUITE("unit") {
       REQUIRE(r.image->width == w);
       for (int y = 0; y < h; ++y) {
         CHECK(std::equal(r.image->pixel(0, y),
-                         r.image->pixel(0, y) + w * 4,
+                         r.image->pixel(0, y) + static_cast<std::ptrdiff_t>(w) * 4,
                          px.data() + static_cast<std::size_t>(y) * stride));
       }
     }
@@ -195,6 +195,7 @@ TEST_SUITE("unit") {
     }
     const std::vector<std::uint8_t> background(row_bytes, 0x77);
     std::vector<const std::uint8_t*> pointers;
+    pointers.reserve(static_cast<std::size_t>(h));
     for (int y = 0; y < h; ++y) {
       pointers.push_back(y >= 12 && y < 25 ? buffer.data() + static_cast<std::size_t>(y) * row_bytes
                                            : background.data());
@@ -202,6 +203,7 @@ TEST_SUITE("unit") {
     const packed_rows packed{pointers, w, 4};
     CHECK(encode_grey(packed) == encode_grey(buffer.data(), w, h, row_bytes, 4));
     std::vector<rgb8> palette;
+    palette.reserve(16);
     for (int i = 0; i < 16; ++i) {
       palette.push_back(
           rgb8{static_cast<std::uint8_t>(i * 16), 40, static_cast<std::uint8_t>(255 - i)});
@@ -226,7 +228,7 @@ TEST_SUITE("unit") {
   TEST_CASE("a flat image compresses to a few bytes per row") {
     // 512 x 512 background at 4 bits: every row after the first is one back-reference split in
     // two matches (257 bytes), about 3 bytes; with libpng + zlib level 1 this was about 1.2 kB.
-    std::vector<std::uint8_t> rows(256U * 512U, 0xEE);
+    std::vector<std::uint8_t> rows(std::size_t{256} * 512, 0xEE);
     const std::string png = encode_grey(rows.data(), 512, 512, 256, 4);
     const png_decode_result r = decode_png(png);
     REQUIRE_MESSAGE(r.image.has_value(), r.error);

@@ -1,10 +1,13 @@
 #include "probes/proxy_rules.hpp"
-#include "probes/text_util.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <stdexcept>
+
+#include "probes/text_util.hpp"
 
 using visionwatch::no_proxy_matches;
 using visionwatch::parse_proxy_url;
@@ -18,6 +21,23 @@ proxy_rules::env_lookup fake_env(std::map<std::string, std::string> vars) {
     }
     return std::nullopt;
   };
+}
+
+/// One NO_PROXY question: does `list` send `host`:`port` direct?
+struct no_proxy_case {
+  const char* list;
+  const char* host;
+  std::uint16_t port;
+  bool matches;
+};
+
+void check_no_proxy(std::initializer_list<no_proxy_case> cases) {
+  for (const auto& c : cases) {
+    CAPTURE(c.list);
+    CAPTURE(c.host);
+    CAPTURE(c.port);
+    CHECK(no_proxy_matches(c.list, c.host, c.port) == c.matches);
+  }
 }
 }  // namespace
 
@@ -58,50 +78,60 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("NO_PROXY domain entries match the domain and its subdomains only") {
-    CHECK(no_proxy_matches("example.com", "example.com", 443));
-    CHECK(no_proxy_matches("example.com", "api.example.com", 443));
-    CHECK(no_proxy_matches(".example.com", "api.example.com", 443));
-    CHECK(no_proxy_matches("*.example.com", "a.b.example.com", 443));
-    CHECK(no_proxy_matches("EXAMPLE.com", "Api.Example.COM.", 443));
-    CHECK_FALSE(no_proxy_matches("example.com", "badexample.com", 443));
-    CHECK_FALSE(no_proxy_matches("example.com", "example.org", 443));
-    CHECK_FALSE(no_proxy_matches("api.example.com", "example.com", 443));
+    check_no_proxy({
+        {"example.com", "example.com", 443, true},
+        {"example.com", "api.example.com", 443, true},
+        {".example.com", "api.example.com", 443, true},
+        {"*.example.com", "a.b.example.com", 443, true},
+        {"EXAMPLE.com", "Api.Example.COM.", 443, true},
+        {"example.com", "badexample.com", 443, false},
+        {"example.com", "example.org", 443, false},
+        {"api.example.com", "example.com", 443, false},
+    });
   }
 
   TEST_CASE("NO_PROXY lists are comma separated with spaces and empty entries ignored") {
-    CHECK(no_proxy_matches(" foo.internal , ,localhost", "localhost", 80));
-    CHECK(no_proxy_matches("foo.internal,localhost", "bar.foo.internal", 80));
-    CHECK_FALSE(no_proxy_matches("foo.internal,localhost", "gateway.example", 80));
-    CHECK_FALSE(no_proxy_matches("", "localhost", 80));
+    check_no_proxy({
+        {" foo.internal , ,localhost", "localhost", 80, true},
+        {"foo.internal,localhost", "bar.foo.internal", 80, true},
+        {"foo.internal,localhost", "gateway.example", 80, false},
+        {"", "localhost", 80, false},
+    });
   }
 
   TEST_CASE("NO_PROXY star matches every host") {
-    CHECK(no_proxy_matches("*", "anything.example", 443));
-    CHECK(no_proxy_matches("foo, *", "10.1.2.3", 443));
+    check_no_proxy({
+        {"*", "anything.example", 443, true},
+        {"foo, *", "10.1.2.3", 443, true},
+    });
   }
 
   TEST_CASE("NO_PROXY entries with a port match only that port") {
-    CHECK(no_proxy_matches("example.com:8443", "api.example.com", 8443));
-    CHECK_FALSE(no_proxy_matches("example.com:8443", "api.example.com", 443));
-    CHECK(no_proxy_matches("127.0.0.1:8080", "127.0.0.1", 8080));
-    CHECK_FALSE(no_proxy_matches("127.0.0.1:8080", "127.0.0.1", 8081));
-    CHECK(no_proxy_matches("[::1]:8443", "::1", 8443));
-    CHECK_FALSE(no_proxy_matches("[::1]:8443", "::1", 443));
+    check_no_proxy({
+        {"example.com:8443", "api.example.com", 8443, true},
+        {"example.com:8443", "api.example.com", 443, false},
+        {"127.0.0.1:8080", "127.0.0.1", 8080, true},
+        {"127.0.0.1:8080", "127.0.0.1", 8081, false},
+        {"[::1]:8443", "::1", 8443, true},
+        {"[::1]:8443", "::1", 443, false},
+    });
   }
 
   TEST_CASE("NO_PROXY IP entries and networks match IP literal hosts") {
-    CHECK(no_proxy_matches("127.0.0.1", "127.0.0.1", 80));
-    CHECK_FALSE(no_proxy_matches("127.0.0.1", "127.0.0.2", 80));
-    CHECK(no_proxy_matches("10.0.0.0/8", "10.200.3.4", 80));
-    CHECK_FALSE(no_proxy_matches("10.0.0.0/8", "11.0.0.1", 80));
-    CHECK(no_proxy_matches("::1", "::1", 80));
-    CHECK(no_proxy_matches("::1", "[::1]", 80));
-    CHECK(no_proxy_matches("0:0::1", "::1", 80));
-    CHECK(no_proxy_matches("fd00::/8", "fd12::5", 80));
-    CHECK_FALSE(no_proxy_matches("fd00::/8", "fe80::1", 80));
-    // An IP entry never matches a name and a name never matches an IP.
-    CHECK_FALSE(no_proxy_matches("127.0.0.1", "localhost", 80));
-    CHECK_FALSE(no_proxy_matches("localhost", "127.0.0.1", 80));
+    check_no_proxy({
+        {"127.0.0.1", "127.0.0.1", 80, true},
+        {"127.0.0.1", "127.0.0.2", 80, false},
+        {"10.0.0.0/8", "10.200.3.4", 80, true},
+        {"10.0.0.0/8", "11.0.0.1", 80, false},
+        {"::1", "::1", 80, true},
+        {"::1", "[::1]", 80, true},
+        {"0:0::1", "::1", 80, true},
+        {"fd00::/8", "fd12::5", 80, true},
+        {"fd00::/8", "fe80::1", 80, false},
+        // An IP entry never matches a name and a name never matches an IP.
+        {"127.0.0.1", "localhost", 80, false},
+        {"localhost", "127.0.0.1", 80, false},
+    });
   }
 
   TEST_CASE("environment proxies are chosen per scheme and upper case wins") {

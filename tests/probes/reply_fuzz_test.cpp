@@ -4,6 +4,7 @@
 // must give one bounded line. (fuzz/reply_fuzzer.cpp runs the same checks under libFuzzer.)
 #include <doctest/doctest.h>
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -139,25 +140,25 @@ TEST_SUITE("unit") {
     std::mt19937_64 rng(20260301);
     const std::vector<std::string> seeds = {
         healthy_body, parts_body, gemini_error, anthropic_error};
-    const std::string interesting[] = {"\"",
-                                       "\\",
-                                       "{",
-                                       "}",
-                                       "[",
-                                       "]",
-                                       ",",
-                                       ":",
-                                       "\\u0000",
-                                       "\\ud800",
-                                       "1e400",
-                                       "-0",
-                                       "1180591620717411303424",
-                                       "null",
-                                       "\xff",
-                                       "\xc3",
-                                       "\xed\xa0\x80",
-                                       std::string(1, '\0'),
-                                       "\xf4\x90\x80\x80"};
+    const auto interesting = std::to_array<std::string>({"\"",
+                                                         "\\",
+                                                         "{",
+                                                         "}",
+                                                         "[",
+                                                         "]",
+                                                         ",",
+                                                         ":",
+                                                         "\\u0000",
+                                                         "\\ud800",
+                                                         "1e400",
+                                                         "-0",
+                                                         "1180591620717411303424",
+                                                         "null",
+                                                         "\xff",
+                                                         "\xc3",
+                                                         "\xed\xa0\x80",
+                                                         std::string(1, '\0'),
+                                                         "\xf4\x90\x80\x80"});
     for (int iteration = 0; iteration < 6000; ++iteration) {
       std::string body = seeds[rng() % seeds.size()];
       const int edits = 1 + static_cast<int>(rng() % 4);
@@ -171,15 +172,16 @@ TEST_SUITE("unit") {
             body.erase(pos, 1 + rng() % 8);
             break;
           case 2:
-            body.insert(pos, interesting[rng() % std::size(interesting)]);
+            body.insert(pos, interesting[rng() % interesting.size()]);
             break;
           default:
             body.insert(pos, body.substr(rng() % body.size(), rng() % 32));
             break;
         }
       }
-      const unsigned statuses[] = {200, 200, 200, 204, 301, 400, 404, 429, 500, 529, 0, 999};
-      check_one(statuses[rng() % std::size(statuses)], body);
+      constexpr auto statuses =
+          std::to_array<unsigned>({200, 200, 200, 204, 301, 400, 404, 429, 500, 529, 0, 999});
+      check_one(statuses[rng() % statuses.size()], body);
     }
   }
 
@@ -236,14 +238,14 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("fuzz: invalid UTF-8 and NUL bytes in every string") {
-    const std::string bad[] = {"\xff",
-                               "\xc0\xaf",
-                               "\xed\xa0\x80",
-                               "\xe2\x82",
-                               std::string(1, '\0'),
-                               "\\u0000",
-                               "\\udc00",
-                               "\x7f\x80\x9f"};
+    const auto bad = std::to_array<std::string>({"\xff",
+                                                 "\xc0\xaf",
+                                                 "\xed\xa0\x80",
+                                                 "\xe2\x82",
+                                                 std::string(1, '\0'),
+                                                 "\\u0000",
+                                                 "\\udc00",
+                                                 "\x7f\x80\x9f"});
     for (const auto& b : bad) {
       std::string body = healthy_body;
       for (std::size_t pos = body.find('"'); pos != std::string::npos;

@@ -10,7 +10,8 @@ using std::chrono::system_clock;
 
 namespace {
 system_clock::time_point at(int y, unsigned m, unsigned d, int hh, int mm, int ss) {
-  return system_clock::time_point{std::chrono::sys_days{std::chrono::year{y} / m / d}} +
+  return system_clock::time_point{std::chrono::sys_days{
+             std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}}} +
          std::chrono::hours{hh} + std::chrono::minutes{mm} + seconds{ss};
 }
 }  // namespace

@@ -157,7 +157,7 @@ inline void check_every_split(api_flavour flavour, std::string_view body) {
 inline void check_endless_line(api_flavour flavour) {
   auto d = make_stream_decoder(flavour);
   REQUIRE(d->on_headers(200, {}));
-  const std::string piece(64 * 1024, 'x');
+  const std::string piece(std::size_t{64} * 1024, 'x');
   body_progress p = d->on_body("data: ");
   int pieces = 0;
   while (!p.stop && pieces < 100) {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "probes/openai_chat.hpp"
@@ -57,6 +59,12 @@ answer_expectation expect(challenge_kind kind, std::string value) {
 }
 
 const answer_expectation digits_4821 = expect(challenge_kind::digits, "4821");
+
+/// The verdict on `r`, a reply to the digits challenge "4821" over HTTP 200, with the default
+/// checks and the text-only `baseline` prompt tokens.
+verdict judge_4821(const reply& r, std::optional<long long> baseline) {
+  return judge(http_ok(), r, digits_4821, baseline, verdict_checks{});
+}
 
 /// A chat completion body as a real route sends it, parsed by the chat adapter.
 reply chat_reply(const json& body) {
@@ -180,24 +188,24 @@ TEST_SUITE("unit") {
     reply r;
     r.parse_error = "choices[0].message.content is a number, expected string or array";
     check_verdict(
-        judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}),
+        judge_4821(r, std::nullopt),
         outcome::bad_response,
         "malformed reply: choices[0].message.content is a number, expected string or array");
   }
 
   TEST_CASE("no text and no refusal is empty_answer and finish_reason length is explained") {
     auto r = answer("  \n ");
-    auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    auto v = judge_4821(r, std::nullopt);
     check_verdict(v, outcome::empty_answer, "empty answer");
     r.finish_reason = "length";
-    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    v = judge_4821(r, std::nullopt);
     check_verdict(
         v,
         outcome::empty_answer,
         "empty answer (finish_reason length: the token limit was reached before any text; "
         "raise max_tokens)");
     r.finish_reason = "tool_calls";
-    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    v = judge_4821(r, std::nullopt);
     CHECK(v.reason ==
           "empty answer: the model called the declared tool instead of answering "
           "(finish_reason tool_calls)");
@@ -228,12 +236,12 @@ TEST_SUITE("unit") {
   TEST_CASE("the API refusal field and content_filter and refusal phrases are refusal") {
     auto r = answer("");
     r.refusal = "I can't help with that.";
-    auto v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    auto v = judge_4821(r, std::nullopt);
     check_verdict(v, outcome::refusal, "refusal: 'I can't help with that.'");
 
     r = answer("");
     r.finish_reason = "content_filter";
-    v = judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{});
+    v = judge_4821(r, std::nullopt);
     check_verdict(v, outcome::refusal, "refusal: finish_reason content_filter");
 
     v = judge_text("I’m sorry, but I can’t assist with identifying that.");
@@ -288,11 +296,11 @@ TEST_SUITE("unit") {
       "and 0 falls back to the baseline") {
     auto r = answer("4821", 112);
     r.tokens.image_tokens = 85;
-    CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
+    CHECK(judge_4821(r, 25).result == outcome::ok);
     r.tokens.image_tokens = 0;
     r.tokens.prompt_tokens = 30;
     check_verdict(
-        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        judge_4821(r, 25),
         outcome::image_tokens_missing,
         "prompt_tokens 30 < baseline 25 + 50 (image_tokens 0): the image was probably not "
         "processed");
@@ -318,7 +326,7 @@ TEST_SUITE("unit") {
     const reply r = chat_reply(body);
     REQUIRE(r.tokens.image_tokens == 85);
     check_verdict(
-        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        judge_4821(r, 25),
         outcome::image_tokens_missing,
         "image_tokens 85 claimed, but prompt_tokens 27 grew only 2 over the text-only baseline "
         "25 (at least 50 expected): the upstream probably never got the image");
@@ -329,14 +337,14 @@ TEST_SUITE("unit") {
       "trusts the claim") {
     auto r = answer("4821", 45);
     r.tokens.image_tokens = 20;  // a small image on a patch-based model
-    CHECK(judge(http_ok(), r, digits_4821, 25, verdict_checks{}).result == outcome::ok);
+    CHECK(judge_4821(r, 25).result == outcome::ok);
     r.tokens.prompt_tokens = 44;
     check_verdict(
-        judge(http_ok(), r, digits_4821, 25, verdict_checks{}),
+        judge_4821(r, 25),
         outcome::image_tokens_missing,
         "image_tokens 20 claimed, but prompt_tokens 44 grew only 19 over the text-only baseline "
         "25 (at least 20 expected): the upstream probably never got the image");
-    CHECK(judge(http_ok(), r, digits_4821, std::nullopt, verdict_checks{}).result == outcome::ok);
+    CHECK(judge_4821(r, std::nullopt).result == outcome::ok);
     verdict_checks off;
     off.min_image_tokens = 0;
     r.tokens.prompt_tokens = 25;
@@ -472,7 +480,7 @@ TEST_SUITE("unit") {
     using k = challenge_kind;
     // One case a row.
     // clang-format off
-    const row rows[] = {
+    const auto rows = std::to_array<row>({
         // digits: accepted spellings
         {k::digits, "4821", "4821", true},
         {k::digits, "4821", "4821.", true},
@@ -574,7 +582,7 @@ TEST_SUITE("unit") {
         {k::count, "7 3 1 9 2 2 5 6", "7 3 1 9 2 2 5 6", true},
         {k::count, "7 3 1 9 2 2 5 6", "Image 1: 7 3 1 9\nImage 2: 2 2 5 6", true},
         {k::count, "7 3 1 9 2 2 5 6", "7 3 1 9", false},
-    };
+    });
     // clang-format on
     int matches = 0;
     int rejections = 0;
@@ -681,24 +689,35 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("served model names match across provider prefixes - snapshots - versions and case") {
-    CHECK(same_model("gpt-4o-2024-08-06", "gpt-4o"));
-    CHECK(same_model("gpt-4o", "openai/gpt-4o"));
-    CHECK(same_model("openai/gpt-4o-2024-11-20", "gpt-4o"));
-    CHECK(same_model("GPT-4o", "gpt-4o"));
-    CHECK(same_model("gpt-4-0613", "gpt-4"));
-    CHECK(same_model("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"));
-    CHECK(same_model("claude-3-5-sonnet-20241022", "claude-3-5-sonnet-latest"));
-    CHECK(same_model("claude-haiku-4-5-20251001", "claude-haiku-4-5"));
-    CHECK(same_model("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet-v2"));
-    CHECK(same_model("gemini-2.0-flash-001", "gemini-2.0-flash"));
-    CHECK(same_model("models/gemini-2.0-flash", "gemini-2.0-flash"));
-    CHECK(same_model("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku"));
-    CHECK(same_model("llava:latest", "llava"));
-    CHECK_FALSE(same_model("gpt-4o-mini", "gpt-4o"));
-    CHECK_FALSE(same_model("gpt-4o-mini-2024-07-18", "gpt-4o"));
-    CHECK_FALSE(same_model("gpt-3.5-turbo", "gpt-4o"));
-    CHECK_FALSE(same_model("claude-3-haiku-20240307", "claude-3-5-sonnet-20241022"));
-    CHECK_FALSE(same_model("gemini-1.5-flash-002", "gemini-2.0-flash"));
+    struct served_case {
+      const char* served;
+      const char* route;
+      bool same;
+    };
+    for (const auto& c : std::initializer_list<served_case>{
+             {"gpt-4o-2024-08-06", "gpt-4o", true},
+             {"gpt-4o", "openai/gpt-4o", true},
+             {"openai/gpt-4o-2024-11-20", "gpt-4o", true},
+             {"GPT-4o", "gpt-4o", true},
+             {"gpt-4-0613", "gpt-4", true},
+             {"gpt-4.1-mini-2025-04-14", "gpt-4.1-mini", true},
+             {"claude-3-5-sonnet-20241022", "claude-3-5-sonnet-latest", true},
+             {"claude-haiku-4-5-20251001", "claude-haiku-4-5", true},
+             {"claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet-v2", true},
+             {"gemini-2.0-flash-001", "gemini-2.0-flash", true},
+             {"models/gemini-2.0-flash", "gemini-2.0-flash", true},
+             {"anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku", true},
+             {"llava:latest", "llava", true},
+             {"gpt-4o-mini", "gpt-4o", false},
+             {"gpt-4o-mini-2024-07-18", "gpt-4o", false},
+             {"gpt-3.5-turbo", "gpt-4o", false},
+             {"claude-3-haiku-20240307", "claude-3-5-sonnet-20241022", false},
+             {"gemini-1.5-flash-002", "gemini-2.0-flash", false},
+         }) {
+      CAPTURE(c.served);
+      CAPTURE(c.route);
+      CHECK(same_model(c.served, c.route) == c.same);
+    }
   }
 
   TEST_CASE("a reply without a model or with the route's snapshot is not a mismatch") {
@@ -764,7 +783,7 @@ TEST_SUITE("unit") {
           "1234 or 4821. Reading carefully: 4, 8, 2, 1.\n</think>\n\n4821"}}));
     CHECK(r.text == "4821");
     CHECK(r.reasoning.find("I don't see an image") != std::string::npos);
-    const auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    const auto v = judge_4821(r, 27);
     CHECK(v.result == outcome::ok);
     CHECK(v.note == probe_note::none);
   }
@@ -792,7 +811,7 @@ TEST_SUITE("unit") {
                      {field, "The image did not come through? No: I can read 4821 in it."}}));
       CHECK(r.text == "4821");
       CHECK(r.reasoning == "The image did not come through? No: I can read 4821 in it.");
-      CHECK(judge(http_ok(), r, digits_4821, 27, verdict_checks{}).result == outcome::ok);
+      CHECK(judge_4821(r, 27).result == outcome::ok);
     }
   }
 
@@ -803,7 +822,7 @@ TEST_SUITE("unit") {
         "length"));
     CHECK(r.text.empty());
     CHECK_FALSE(r.reasoning.empty());
-    auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    auto v = judge_4821(r, 27);
     check_verdict(v,
                   outcome::empty_answer,
                   "empty answer: the model was still reasoning when the token limit was reached "
@@ -812,7 +831,7 @@ TEST_SUITE("unit") {
         {{"content", nullptr}, {"reasoning_content", "I cannot see the image, let me think"}},
         "gpt-4o-2024-08-06",
         "length"));
-    v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    v = judge_4821(r, 27);
     CHECK(v.result == outcome::empty_answer);
     CHECK(v.reason.ends_with("raise max_tokens"));
     // An unclosed think with no answer and a normal stop: empty, never a no-image claim.
@@ -827,7 +846,7 @@ TEST_SUITE("unit") {
         chat_body({{"content",
                     "The image is quite small and low resolution, so I can't see the image in full "
                     "detail, but the number appears to be 4821."}}));
-    const auto v = judge(http_ok(), r, digits_4821, 27, verdict_checks{});
+    const auto v = judge_4821(r, 27);
     CHECK(v.result == outcome::ok);
     CHECK(v.reason.empty());
     CHECK(v.note == probe_note::hedged);

@@ -105,8 +105,13 @@ struct instance {
     a->start();
   }
   ~instance() {
-    if (a) {
+    if (!a) {
+      return;
+    }
+    try {
       shut_down();
+    } catch (...) {  // a destructor must not throw: the test fails instead
+      FAIL_CHECK("the alerting did not shut down cleanly");
     }
   }
   instance(const instance&) = delete;
@@ -149,8 +154,10 @@ struct instance {
 };
 
 std::vector<json> bodies(const webhook_sink& sink) {
+  const auto delivered = sink.delivered();
   std::vector<json> out;
-  for (const auto& r : sink.delivered()) {
+  out.reserve(delivered.size());
+  for (const auto& r : delivered) {
     out.push_back(json::parse(r.body, nullptr, false));
   }
   return out;

@@ -2,6 +2,7 @@
 // data:<media type>, or published in the media store under its type and extension.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
 
 #include "daemon/runtime/media_store.hpp"
@@ -22,12 +23,12 @@ struct format_case {
   std::string extension;
 };
 
-const format_case cases[] = {
+const auto cases = std::to_array<format_case>({
     {probe_shape::jpeg, "image/jpeg", ".jpg"},
     {probe_shape::webp, "image/webp", ".webp"},
     {probe_shape::gif, "image/gif", ".gif"},
     {probe_shape::rgba, "image/png", ".png"},
-};
+});
 
 }  // namespace
 

@@ -369,6 +369,7 @@ TEST_SUITE("unit") {
     const std::vector<probe_shape> shapes = {
         probe_shape::plain, probe_shape::tools, probe_shape::jpeg};
     std::vector<probe_shape> seen;
+    seen.reserve(7);
     for (int i = 0; i < 7; ++i) {
       seen.push_back(s.next_shape(shapes, false));
     }

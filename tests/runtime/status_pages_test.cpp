@@ -112,6 +112,7 @@ class fleet_service {
 
 std::vector<std::string> route_names(const json& page) {
   std::vector<std::string> out;
+  out.reserve(page["routes"].size());
   for (const auto& r : page["routes"]) {
     out.push_back(r.value("route", ""));
   }

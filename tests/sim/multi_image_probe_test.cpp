@@ -101,6 +101,7 @@ TEST_SUITE("integration") {
         return vt::chat_completion(req->model, "OK.", 100);
       }
       std::vector<std::string_view> pngs;
+      pngs.reserve(req->images.size());
       for (const auto& image : req->images) {
         pngs.emplace_back(image.png ? std::string_view(*image.png) : std::string_view());
       }

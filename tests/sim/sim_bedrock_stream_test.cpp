@@ -40,6 +40,7 @@ std::vector<std::string> frame_types(const response_plan& p) {
   REQUIRE(r.feed(body_of(p), frames));
   REQUIRE(r.finish());
   std::vector<std::string> out;
+  out.reserve(frames.size());
   for (const auto& f : frames) {
     const auto type = f.string_header(":event-type");
     out.emplace_back(type.empty() ? f.string_header(":exception-type") : type);

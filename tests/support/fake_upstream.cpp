@@ -1,9 +1,9 @@
 #include "tests/support/fake_upstream.hpp"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>

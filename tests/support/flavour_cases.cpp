@@ -8,8 +8,10 @@
 namespace visionwatch::test {
 
 std::vector<api_flavour> every_flavour() {
+  const auto names = api_flavour_names();
   std::vector<api_flavour> out;
-  for (const auto name : api_flavour_names()) {
+  out.reserve(names.size());
+  for (const auto name : names) {
     out.push_back(api_flavour_from_string(name).value());
   }
   return out;

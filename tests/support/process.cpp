@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -11,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -27,8 +27,8 @@ struct pipe_fds {
   int read = -1;
   int write = -1;
   pipe_fds() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     }
     read = fds[0];
@@ -150,8 +150,8 @@ void child_process::read_output(int out_fd, int err_fd) {
       if (fds[i].fd < 0 || fds[i].revents == 0) {
         continue;
       }
-      char buf[4096];
-      const auto got = ::read(fds[i].fd, buf, sizeof buf);
+      std::array<char, 4096> buf{};
+      const auto got = ::read(fds[i].fd, buf.data(), buf.size());
       if (got < 0 && errno == EINTR) {
         continue;
       }
@@ -161,7 +161,7 @@ void child_process::read_output(int out_fd, int err_fd) {
         --open_fds;
         continue;
       }
-      const std::string_view chunk(buf, static_cast<std::size_t>(got));
+      const std::string_view chunk(buf.data(), static_cast<std::size_t>(got));
       if (log_.is_open()) {
         log_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
         log_.flush();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -90,15 +91,15 @@ long raw_connection::read_some(std::chrono::steady_clock::time_point deadline) {
       }
       return 0;
     }
-    char chunk[4096];
-    const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
+    std::array<char, 4096> chunk{};
+    const auto n = ::recv(fd_, chunk.data(), chunk.size(), 0);
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
       return 0;  // EOF or reset: the peer is gone either way
     }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    buffer_.append(chunk.data(), static_cast<std::size_t>(n));
     return n;
   }
 }

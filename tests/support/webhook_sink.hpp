@@ -28,7 +28,7 @@ struct sink_request {
   unsigned answered = 0;  ///< the status the sink replied with
   std::chrono::steady_clock::time_point at;
 
-  std::string header(std::string_view lower_name) const;
+  [[nodiscard]] std::string header(std::string_view lower_name) const;
 };
 
 class webhook_sink {
