@@ -219,6 +219,7 @@ TEST_SUITE("unit") {
         "prompt: p, expect: {pattern: \"(un\"}}}\n";  // 14
     const auto r = parse_config(yaml, file, no_env);
     std::vector<std::string> errors;
+    errors.reserve(r.errors.size());
     for (const auto& e : r.errors) {
       errors.push_back(e.to_string());
     }

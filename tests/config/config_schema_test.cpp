@@ -81,6 +81,7 @@ TEST_SUITE("unit") {
         CHECK(!value["description"].get<std::string>().empty());
       }
       std::vector<std::string> expected;
+      expected.reserve(t->fields.size());
       for (const auto& f : t->fields) {
         expected.push_back(f.key);
       }

@@ -62,6 +62,7 @@ TEST_SUITE("unit") {
         file,
         no_env);
     std::vector<std::string> errors;
+    errors.reserve(r.errors.size());
     for (const auto& e : r.errors) {
       errors.push_back(e.to_string());
     }

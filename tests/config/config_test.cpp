@@ -137,12 +137,12 @@ TEST_SUITE("unit") {
         "    window: many\n");                           // 11
     CHECK(errors ==
           std::vector<std::string>{
-              "config.yaml:1: global.listen: \"nowhere\" is not a listen address (use "
-              "127.0.0.1:9464 or [::1]:9464)",
+              ("config.yaml:1: global.listen: \"nowhere\" is not a listen address (use "
+               "127.0.0.1:9464 or [::1]:9464)"),
               "config.yaml:1: global.max_in_flight: \"0\" is out of range (1..100000)",
               "config.yaml:4: gateways[0].base_url: must be an http or https URL",
-              "config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat, "
-              "openai-responses, anthropic-messages, azure-openai, gemini, bedrock-converse)",
+              ("config.yaml:5: gateways[0].api: \"grpc\" is not an API flavour (use openai-chat, "
+               "openai-responses, anthropic-messages, azure-openai, gemini, bedrock-converse)"),
               "config.yaml:10: routes[0].intervl: unknown key (did you mean interval?)",
               "config.yaml:11: routes[0].window: \"many\" is not an integer",
           });

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <string>
 
 #include "daemon/config/config.hpp"
@@ -30,8 +31,8 @@ std::string flow_list(std::size_t n) {
 
 /// How much a child process's peak RSS (KiB) grows while it parses `text` as a configuration.
 long child_peak_rss_kib(const std::string& text, bool& refused) {
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
+  std::array<int, 2> pipe_fds{};
+  REQUIRE(::pipe(pipe_fds.data()) == 0);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -43,13 +44,15 @@ long child_peak_rss_kib(const std::string& text, bool& refused) {
     const auto r = parse_config(text, "config.yaml");
     struct rusage after {};
     ::getrusage(RUSAGE_SELF, &after);
-    const long report[2] = {r.errors.empty() ? 0L : 1L, after.ru_maxrss - before.ru_maxrss};
-    (void)!::write(pipe_fds[1], report, sizeof report);
+    const std::array<long, 2> report = {r.errors.empty() ? 0L : 1L,
+                                        after.ru_maxrss - before.ru_maxrss};
+    (void)!::write(pipe_fds[1], report.data(), sizeof report);
     ::_exit(0);
   }
   ::close(pipe_fds[1]);
-  long report[2] = {0, -1};
-  REQUIRE(::read(pipe_fds[0], report, sizeof report) == static_cast<ssize_t>(sizeof report));
+  std::array<long, 2> report = {0, -1};
+  REQUIRE(::read(pipe_fds[0], report.data(), sizeof report) ==
+          static_cast<ssize_t>(sizeof report));
   ::close(pipe_fds[0]);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
@@ -18,13 +20,15 @@ namespace {
 
 /// 10,000 route names shaped like real ones: team, model, gateway, a number.
 std::vector<std::string> route_names() {
-  static const char* const models[] = {"gpt-4o-mini", "claude-sonnet", "gemini-flash", "llava"};
-  static const char* const gateways[] = {"openai", "litellm-eu", "bedrock", "vertex", "azure"};
+  static constexpr std::array<const char*, 4> models = {
+      "gpt-4o-mini", "claude-sonnet", "gemini-flash", "llava"};
+  static constexpr std::array<const char*, 5> gateways = {
+      "openai", "litellm-eu", "bedrock", "vertex", "azure"};
   std::vector<std::string> out;
   out.reserve(10'000);
-  for (int i = 0; i < 10'000; ++i) {
-    out.push_back("team-" + std::to_string(i % 37) + "/" + models[i % 4] + "@" + gateways[i % 5] +
-                  "-" + std::to_string(i));
+  for (std::size_t i = 0; i < 10'000; ++i) {
+    out.push_back("team-" + std::to_string(i % 37) + "/" + models[i % models.size()] + "@" +
+                  gateways[i % gateways.size()] + "-" + std::to_string(i));
   }
   return out;
 }
@@ -152,6 +156,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("the shards of a configuration split its routes: each route on exactly one") {
     std::vector<std::string> names;
+    names.reserve(30);
     for (int i = 0; i < 30; ++i) {
       names.push_back("r" + std::to_string(i));
     }

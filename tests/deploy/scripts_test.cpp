@@ -21,8 +21,17 @@ TEST_SUITE("unit") {
 
   TEST_CASE("scripts/test runs both presets and the CI runs scripts/test") {
     const std::string script = test::read_file(test::source_dir() / "scripts/test");
-    CHECK(script.find("run_suite default") != std::string::npos);
-    CHECK(script.find("run_suite debug") != std::string::npos);
+    for (const char* step : {"build_preset default",
+                             "run_tests default",
+                             "build_preset debug",
+                             "run_tests debug",
+                             "scripts/lint --all build/default",
+                             "bash scripts/fuzz"}) {
+      CAPTURE(step);
+      CHECK(script.find(step) != std::string::npos);
+    }
+    // The lint result fails the run: the script waits for the background run and exits with it.
+    CHECK(script.find("exit \"$lint_status\"") != std::string::npos);
     const std::string ci = test::read_file(test::source_dir() / ".ci/run");
     CHECK(ci.find("\nscripts/test\n") != std::string::npos);
     const std::string readme = test::read_file(test::source_dir() / "README.md");

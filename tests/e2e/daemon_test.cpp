@@ -1,7 +1,7 @@
 // End to end: the real `visionwatch run` and `visionwatch demo` binaries against a simulated
 // gateway in this process, driven over HTTP and signals.
 #include <doctest/doctest.h>
-#include <signal.h>
+#include <csignal>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -209,7 +209,7 @@ TEST_SUITE("e2e") {
     const auto before = d.route("keep");
     const auto seq_before = max_sequence(before);
     const auto count_before = before["results"].size();
-    const auto baseline = before["baseline_prompt_tokens"];
+    const auto& baseline = before["baseline_prompt_tokens"];
     REQUIRE(baseline.is_number());
 
     d.rewrite(

@@ -128,7 +128,11 @@ std::string config_yaml(const std::string& upstream_url,
        "\n    headers: {X-Custom-Auth: \"${" + header_env + "}\"}\n";
   y += "routes:\n";
   for (const auto& m : models) {
-    y += "  - {name: " + m + ", gateway: leaky, model: " + m + ", challenge: {kind: digits}}\n";
+    y += "  - {name: ";
+    y += m;
+    y += ", gateway: leaky, model: ";
+    y += m;
+    y += ", challenge: {kind: digits}}\n";
   }
   y += "receivers:\n  - {name: hook, type: webhook, url: \"" + receiver_url + "/" +
        receiver_token + "\", secret_env: " + receiver_env + "}\n";

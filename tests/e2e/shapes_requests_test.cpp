@@ -3,7 +3,7 @@
 // reports tools failing and plain passing with the shape in the reason and plain's metrics as
 // they were; the demo shows breaks-with-tools green for plain and red for tools.
 #include <doctest/doctest.h>
-#include <signal.h>
+#include <csignal>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>

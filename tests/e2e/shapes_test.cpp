@@ -5,7 +5,7 @@
 // exports the failing shape. The same tests for the tools shape against the sim's own
 // behaviour are in shapes_after_merge.cpp (enabled once the request shapes are merged).
 #include <doctest/doctest.h>
-#include <signal.h>
+#include <csignal>
 
 #include <filesystem>
 #include <memory>

@@ -122,8 +122,8 @@ TEST_SUITE("e2e") {
                               "private",
                               "sh",
                               "-c",
-                              "mount -t tmpfs -o size=$1,mode=0700 tmpfs \"$2\" && "
-                              "exec \"$3\" run --config \"$4\"",
+                              ("mount -t tmpfs -o size=$1,mode=0700 tmpfs \"$2\" && "
+                               "exec \"$3\" run --config \"$4\""),
                               "sh",
                               tmpfs_size,
                               state.string(),

@@ -78,7 +78,10 @@ struct exposition {
     for (const auto& s : samples) {
       std::string key = s.name + "{";
       for (const auto& [k, v] : s.labels) {
-        key += k + "=" + v + ",";
+        key += k;
+        key += '=';
+        key += v;
+        key += ',';
       }
       out[key + "}"] = s.value;
     }
@@ -91,10 +94,10 @@ double parse_value(const std::string& text) {
     return std::nan("");
   }
   if (text == "+Inf") {
-    return INFINITY;
+    return std::numeric_limits<double>::infinity();
   }
   if (text == "-Inf") {
-    return -INFINITY;
+    return -std::numeric_limits<double>::infinity();
   }
   std::size_t used = 0;
   const double v = std::stod(text, &used);

@@ -103,6 +103,7 @@ fleet sample(std::size_t n) {
 
 std::vector<std::string> names_of(const fleet& f, const route_page& p) {
   std::vector<std::string> out;
+  out.reserve(p.shown.size());
   for (const auto i : p.shown) {
     out.push_back(f.routes[i].name);
   }

@@ -320,7 +320,7 @@ TEST_SUITE("unit") {
     }
     double digits_best = 0;
     for (const auto& [length, n] : lengths) {
-      CHECK(n < static_cast<double>(seeds / 3) * 1.2);
+      CHECK(n < static_cast<double>(seeds) / 3 * 1.2);
       double p = 1.0 / static_cast<double>(lengths.size());
       for (std::size_t i = 0; i < length; ++i) {
         p /= static_cast<double>(digit_values[i].size());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <utility>
@@ -221,7 +222,8 @@ TEST_SUITE("unit") {
     CHECK(b->reason == r.reason);
     CHECK(b->started_at == r.started_at);
     // Texts of every length around the one-byte length prefix's limit, in and out of the ring.
-    for (std::size_t n : {0, 1, 127, 128, 129, 16383, 16384}) {
+    for (const std::size_t n :
+       std::initializer_list<std::size_t>{0, 1, 127, 128, 129, 16383, 16384}) {
       probe_result t;
       t.sequence = n;
       t.answer_excerpt = std::string(n, 'a');

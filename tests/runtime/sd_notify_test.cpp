@@ -94,7 +94,7 @@ class notify_listener {
   }
 
   env_guard& env() { return env_; }
-  const fs::path& path() const { return path_; }
+  [[nodiscard]] const fs::path& path() const { return path_; }
 
   /// The next datagram, or nullopt when none is queued. sd_notify's sendmsg() has queued the
   /// datagram by the time it returns, so there is nothing to wait for.

@@ -3,6 +3,7 @@
 // an image_file that many routes inherit is loaded once, not once per route.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -74,14 +75,14 @@ class open_counter {
   /// Opens since the last call.
   int opens() {
     int n = 0;
-    alignas(inotify_event) char buf[4096];
+    alignas(inotify_event) std::array<char, 4096> buf{};
     for (;;) {
-      const auto got = ::read(fd_, buf, sizeof buf);
+      const auto got = ::read(fd_, buf.data(), buf.size());
       if (got <= 0) {
         return n;
       }
       for (long i = 0; i < got;) {
-        const auto* e = reinterpret_cast<const inotify_event*>(buf + i);
+        const auto* e = reinterpret_cast<const inotify_event*>(buf.data() + i);
         n += (e->mask & IN_OPEN) != 0 ? 1 : 0;
         i += static_cast<long>(sizeof(inotify_event) + e->len);
       }

@@ -70,12 +70,21 @@ std::string config_yaml(const std::filesystem::path& state,
                         int routes = 1,
                         const std::string& gateway_extra = "",
                         const std::string& global_extra = "") {
-  std::string y = global(state, global_extra) + "defaults: " + defaults +
-                  "\ngateways:\n  - {name: gw, base_url: \"" + base_url + "\", proxy_url: none" +
-                  gateway_extra + "}\nroutes:\n";
+  std::string y = global(state, global_extra);
+  y += "defaults: ";
+  y += defaults;
+  y += "\ngateways:\n  - {name: gw, base_url: \"";
+  y += base_url;
+  y += "\", proxy_url: none";
+  y += gateway_extra;
+  y += "}\nroutes:\n";
   for (int i = 1; i <= routes; ++i) {
     const auto n = std::to_string(i);
-    y += "  - {name: r" + n + ", gateway: gw, model: m" + n + "}\n";
+    y += "  - {name: r";
+    y += n;
+    y += ", gateway: gw, model: m";
+    y += n;
+    y += "}\n";
   }
   return y;
 }

@@ -37,7 +37,7 @@ TEST_SUITE("unit") {
     CHECK(typical_probe_tokens(sized(512, 512), api_flavour::azure_openai).prompt ==
           digits_text + 255);
     CHECK(typical_probe_tokens(sized(1024, 1024), api_flavour::openai_responses).prompt ==
-          digits_text + 85 + 4 * 170);
+          digits_text + 85 + 4LL * 170);
     // Anthropic and Bedrock: w*h/750, capped near 1600.
     CHECK(typical_probe_tokens(sized(512, 512), api_flavour::anthropic_messages).prompt ==
           digits_text + 350);
@@ -46,7 +46,7 @@ TEST_SUITE("unit") {
     // Gemini: 258 up to 384 px, else per tile of min side / 1.5 (960x540: 6 tiles).
     CHECK(typical_probe_tokens(sized(384, 384), api_flavour::gemini).prompt == digits_text + 258);
     CHECK(typical_probe_tokens(sized(960, 540), api_flavour::gemini).prompt ==
-          digits_text + 6 * 258);
+          digits_text + 6LL * 258);
     // Two images: twice the image tokens, and the multi-image question.
     auto two = sized(512, 512, "low");
     two.challenge.images = 2;
@@ -95,8 +95,8 @@ TEST_SUITE("unit") {
     CHECK(p[0].probes == doctest::Approx(1440));
     CHECK(p[0].control == doctest::Approx(24));
     CHECK(p[0].worst_probes == doctest::Approx(2880));
-    const double probe = (digits_text + 85) + 2 * 10;
-    const double control = digits_text + 2 * 10;
+    const double probe = (digits_text + 85) + 2LL * 10;
+    const double control = digits_text + 2LL * 10;
     CHECK(p[0].usd == doctest::Approx(1440 * probe + 24 * control));
     CHECK(p[0].worst_usd == doctest::Approx(2880 * probe + 24 * control));
     CHECK(p[0].priced);

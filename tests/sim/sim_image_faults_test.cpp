@@ -98,7 +98,7 @@ TEST_SUITE("unit") {
         p[0] = p[1] = p[2] = 255;
       }
     }
-    auto* red = img.rgba.data() + (4U + 3U) * 4U;
+    auto* red = img.rgba.data() + (std::size_t{4} + 3) * 4;
     red[0] = 255;
     red[1] = red[2] = red[3] = 0;
     const rgba_image half = sim_faults::downscale(img, 2, 1);

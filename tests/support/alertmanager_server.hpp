@@ -22,13 +22,13 @@ class alertmanager_server {
   /// Throws std::runtime_error with the log tail when it does not come up within 15 s.
   alertmanager_server(const std::filesystem::path& dir, const std::string& webhook_url);
 
-  std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   /// "http://127.0.0.1:PORT": what an `alertmanager` receiver's url is set to.
-  std::string url() const;
+  [[nodiscard]] std::string url() const;
   /// Its active alerts (GET /api/v2/alerts: those not resolved) whose `route` label is
   /// `route`; empty when the request fails.
-  std::vector<nlohmann::json> alerts(const std::string& route) const;
-  std::string log_tail() const { return process_->log_tail(); }
+  [[nodiscard]] std::vector<nlohmann::json> alerts(const std::string& route) const;
+  [[nodiscard]] std::string log_tail() const { return process_->log_tail(); }
 
  private:
   std::uint16_t port_ = 0;

@@ -52,25 +52,30 @@ class daemon_process {
   int stop();
 
   /// The admin port read from the log (0 before wait_ready() succeeded).
-  std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
   /// One request on a fresh connection (loopback_request); status 0 when the daemon did not
   /// answer within `timeout`.
-  raw_response request(const std::string& method,
-                       const std::string& target,
-                       const std::string& body = {},
-                       const std::map<std::string, std::string>& headers = {},
-                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
-  raw_response get(const std::string& target) const { return request("GET", target); }
-  raw_response post(const std::string& target, const std::string& body = {}) const {
+  [[nodiscard]] raw_response request(
+      const std::string& method,
+      const std::string& target,
+      const std::string& body = {},
+      const std::map<std::string, std::string>& headers = {},
+      std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  [[nodiscard]] raw_response get(const std::string& target) const {
+    return request("GET", target);
+  }
+  [[nodiscard]] raw_response post(const std::string& target, const std::string& body = {}) const {
     return request("POST", target, body);
   }
-  raw_response del(const std::string& target) const { return request("DELETE", target); }
+  [[nodiscard]] raw_response del(const std::string& target) const {
+    return request("DELETE", target);
+  }
 
   /// The sum of the /metrics samples named `name` whose labels include all of `labels`
   /// (metric_value); nullopt when /metrics fails or no sample matches.
-  std::optional<double> metric(const std::string& name,
-                               const std::map<std::string, std::string>& labels = {}) const;
+  [[nodiscard]] std::optional<double> metric(
+      const std::string& name, const std::map<std::string, std::string>& labels = {}) const;
 
   /// Sends `signo` (SIGHUP, SIGTERM...) to the daemon.
   void signal(int signo) { child_->signal(signo); }
@@ -79,15 +84,15 @@ class daemon_process {
   std::optional<int> wait_exit(deadline_type deadline) { return child_->wait(deadline); }
   /// Waits until the current run's output contains `text` (woken by each write); false when
   /// the deadline passes or the daemon closed its output first.
-  bool wait_for_log(std::string_view text, deadline_type deadline) const {
+  [[nodiscard]] bool wait_for_log(std::string_view text, deadline_type deadline) const {
     return child_ && child_->wait_for_output(deadline, [text](const std::string& out) {
       return out.find(text) != std::string::npos;
     });
   }
   /// Everything the current run wrote to stdout and stderr so far.
-  std::string log() const { return child_ ? child_->output() : std::string(); }
+  [[nodiscard]] std::string log() const { return child_ ? child_->output() : std::string(); }
   /// Its last `max_bytes`, for failure messages.
-  std::string log_tail(std::size_t max_bytes = 6000) const {
+  [[nodiscard]] std::string log_tail(std::size_t max_bytes = 6000) const {
     return child_ ? child_->log_tail(max_bytes) : std::string();
   }
 

@@ -46,7 +46,7 @@ class temp_png {
   }
   temp_png(const temp_png&) = delete;
   temp_png& operator=(const temp_png&) = delete;
-  const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
   std::string path_;

@@ -15,7 +15,7 @@ std::optional<std::string> gunzip(std::string_view body) {
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   z.avail_in = static_cast<uInt>(body.size());
   std::string out;
-  std::array<char, 64 * 1024> buffer{};
+  std::array<char, std::size_t{64} * 1024> buffer{};
   int r = Z_OK;
   while (r == Z_OK) {
     z.next_out = reinterpret_cast<Bytef*>(buffer.data());

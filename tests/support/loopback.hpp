@@ -21,7 +21,7 @@ class closed_port {
   closed_port(const closed_port&) = delete;
   closed_port& operator=(const closed_port&) = delete;
 
-  std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
  private:
   int fd_ = -1;

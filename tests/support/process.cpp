@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -128,9 +130,13 @@ child_process::child_process(std::vector<std::string> argv,
 }
 
 child_process::~child_process() {
-  stop();
-  // The reader ends at EOF, which comes once the child and anything it started are gone.
-  reader_.join();
+  try {
+    stop();
+    // The reader ends at EOF, which comes once the child and anything it started are gone.
+    reader_.join();
+  } catch (...) {  // a destructor must not throw: the test fails instead
+    FAIL_CHECK("a child process could not be stopped");
+  }
   if (pidfd_ >= 0) {
     ::close(pidfd_);
   }

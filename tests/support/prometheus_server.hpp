@@ -22,11 +22,11 @@ class prometheus_server {
   /// up within 30 s.
   prometheus_server(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets);
 
-  std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   /// The result of an instant query (`data.result`: an array of {metric, value}); an empty
   /// array when the query fails.
-  nlohmann::json query(const std::string& promql) const;
-  std::string log_tail() const { return process_->log_tail(); }
+  [[nodiscard]] nlohmann::json query(const std::string& promql) const;
+  [[nodiscard]] std::string log_tail() const { return process_->log_tail(); }
   void stop() { process_->stop(); }
 
  private:

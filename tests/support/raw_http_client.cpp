@@ -234,7 +234,10 @@ raw_response loopback_request(std::uint16_t port,
                     "\r\nConnection: close\r\n";
   bool has_type = false;
   for (const auto& [name, value] : headers) {
-    req += name + ": " + value + "\r\n";
+    req += name;
+    req += ": ";
+    req += value;
+    req += "\r\n";
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
       return static_cast<char>(std::tolower(c));

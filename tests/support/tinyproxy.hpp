@@ -25,12 +25,13 @@ class tinyproxy {
   explicit tinyproxy(options opts);
   tinyproxy() : tinyproxy(options{}) {}
 
-  std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   /// "http://127.0.0.1:PORT" (no credentials).
-  std::string url() const;
+  [[nodiscard]] std::string url() const;
   /// "http://user:password@127.0.0.1:PORT".
-  std::string url_with_credentials(const std::string& user, const std::string& password) const;
-  std::string log_tail() const { return process_->log_tail(); }
+  [[nodiscard]] std::string url_with_credentials(const std::string& user,
+                                                 const std::string& password) const;
+  [[nodiscard]] std::string log_tail() const { return process_->log_tail(); }
 
  private:
   std::uint16_t port_ = 0;
