@@ -210,7 +210,6 @@ void pack(const probe_result& r, std::vector<char>& out) {
   out.insert(out.end(), body.begin(), body.end());
 }
 
-/// The packed result at `at` (its length prefix), and where the next one starts.
 /// The packed result's head (pack()'s first fields): what last_probe_brief() reads alone.
 void unpack_head(unpacker& u, probe_result& r) {
   r.started_at = std::chrono::system_clock::time_point(
@@ -220,6 +219,7 @@ void unpack_head(unpacker& u, probe_result& r) {
   r.latency_seconds = u.seconds();
 }
 
+/// The packed result at `at` (its length prefix), and where the next one starts.
 std::pair<probe_result, const char*> unpack(const char* at) {
   unpacker prefix(at);
   const auto size = prefix.varint();
