@@ -30,6 +30,12 @@ long context_switches() {
   return u.ru_nvcsw + u.ru_nivcsw;
 }
 
+long thread_context_switches() {
+  rusage u{};
+  ::getrusage(RUSAGE_THREAD, &u);
+  return u.ru_nvcsw + u.ru_nivcsw;
+}
+
 double thread_cpu_us() {
   timespec ts{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

@@ -23,6 +23,8 @@ double process_cpu_seconds();
 /// Context switches of this process so far, voluntary and not: a thread that sleeps until its
 /// next event and wakes for it pays one each way.
 long context_switches();
+/// The same for the calling thread alone (the io thread, without the scraper's or curl's).
+long thread_context_switches();
 
 /// CPU microseconds of the calling thread so far: holds on a busy machine, where wall-clock
 /// time does not.

@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/alloc_counter.hpp"
 #include "bench/bench_support.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/probe_log.hpp"
@@ -62,7 +63,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace visionwatch;
-using bench::sample_summary;
 using bench::thread_cpu_us;
 
 constexpr double target_ms = 0.2;
@@ -107,15 +107,24 @@ std::shared_ptr<const config> load(const settings& s, std::uint16_t port) {
   return std::make_shared<const config>(std::move(*loaded.value));
 }
 
+/// A stage's CPU microseconds per call (median, p99) and its allocations per call (operator
+/// new, bench/alloc_counter.hpp).
+struct op_cost {
+  double median = 0;
+  double p99 = 0;
+  double allocations = 0;
+};
+
 /// Per-operation CPU microseconds of `op(i)`: `samples` samples of `batch` calls each.
 template <class Op>
-sample_summary per_op(int samples, int batch, Op&& op) {
+op_cost per_op(int samples, int batch, Op&& op) {
   std::vector<double> us;
   us.reserve(static_cast<std::size_t>(samples));
   int i = 0;
   for (int k = 0; k < std::max(1, samples / 20); ++k) {
     op(i++);  // warm-up
   }
+  const auto allocations0 = bench::allocations();
   for (int s = 0; s < samples; ++s) {
     const double t0 = thread_cpu_us();
     for (int b = 0; b < batch; ++b) {
@@ -123,7 +132,11 @@ sample_summary per_op(int samples, int batch, Op&& op) {
     }
     us.push_back((thread_cpu_us() - t0) / batch);
   }
-  return bench::summarise(us);
+  const auto allocated = bench::allocations() - allocations0;
+  const auto summary = bench::summarise(us);
+  return {summary.median,
+          summary.p99,
+          static_cast<double>(allocated) / static_cast<double>(samples * batch)};
 }
 
 /// Runs `make()`'s coroutine to completion on `io`; returns its result.
@@ -141,11 +154,15 @@ T run_on(net::io_context& io, Make&& make) {
 
 struct stage_row {
   std::string name;
-  sample_summary us;
+  op_cost us;
 };
 
 void print_row(const stage_row& row) {
-  std::printf("  %-52s %9.1f %9.1f\n", row.name.c_str(), row.us.median, row.us.p99);
+  std::printf("  %-52s %9.1f %9.1f %9.1f\n",
+              row.name.c_str(),
+              row.us.median,
+              row.us.p99,
+              row.us.allocations);
 }
 
 /// Points the log at /dev/null (stderr) as the daemon's default (info, text) would write it.
@@ -169,7 +186,11 @@ double print_stages(const settings& s, std::uint16_t port) {
   std::printf("\nper-stage CPU, each stage alone in a loop (thread CPU, %d samples; load %s)\n",
               n,
               bench::load_average().c_str());
-  std::printf("  %-52s %9s %9s\n", "stage (digits 512x512, openai-chat)", "median_us", "p99_us");
+  std::printf("  %-52s %9s %9s %9s\n",
+              "stage (digits 512x512, openai-chat)",
+              "median_us",
+              "p99_us",
+              "allocs");
 
   // Drawing and encoding, per kind: the run uses digits.
   using namespace challenge_detail;
@@ -191,8 +212,8 @@ double print_stages(const settings& s, std::uint16_t port) {
     return draw_count(rng, where);
   };
   std::vector<stage_row> kind_rows;
-  sample_summary digits_draw;
-  sample_summary digits_encode;
+  op_cost digits_draw;
+  op_cost digits_encode;
   for (const auto kind : kinds) {
     const auto drawing = per_op(n, 1, [&](int i) { draw(kind, static_cast<std::uint64_t>(i)); });
     std::vector<drawn> drawings;
@@ -234,7 +255,7 @@ double print_stages(const settings& s, std::uint16_t port) {
   flavour_rows.push_back({"  base64 alone (data_url)", per_op(n, 4, [&](int i) {
                             data_url("image/png", pngs[static_cast<std::size_t>(i) % pngs.size()]);
                           })});
-  sample_summary chat_build;
+  op_cost chat_build;
   for (const auto name : api_flavour_names()) {
     const auto flavour = *api_flavour_from_string(name);
     const auto us = per_op(n, 4, [&](int i) { build_for(flavour, i); });
@@ -336,6 +357,7 @@ struct run_figures {
   std::size_t probes = 0;
   std::size_t controls = 0;
   long switches = 0;  ///< context switches of the process (the io thread waking and sleeping)
+  std::uint64_t allocations = 0;  ///< operator new calls of the process
   std::map<outcome, std::size_t> outcomes;
 };
 
@@ -359,6 +381,7 @@ run_figures run_daemon(const settings& s, std::uint16_t port) {
   svc.start();
   double cpu0 = 0;
   long switches0 = 0;
+  std::uint64_t allocations0 = 0;
   std::size_t probes0 = 0;
   std::size_t controls0 = 0;
   auto t0 = std::chrono::steady_clock::now();
@@ -367,6 +390,7 @@ run_figures run_daemon(const settings& s, std::uint16_t port) {
   warm.async_wait([&](boost::system::error_code) {
     cpu0 = bench::process_cpu_seconds();
     switches0 = bench::context_switches();
+    allocations0 = bench::allocations();
     probes0 = probes;
     controls0 = controls;
     t0 = std::chrono::steady_clock::now();
@@ -376,6 +400,7 @@ run_figures run_daemon(const settings& s, std::uint16_t port) {
   stop.async_wait([&](boost::system::error_code) {
     f.cpu = bench::process_cpu_seconds() - cpu0;
     f.switches = bench::context_switches() - switches0;
+    f.allocations = bench::allocations() - allocations0;
     f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     f.probes = probes - probes0;
     f.controls = controls - controls0;
@@ -418,6 +443,10 @@ void print_run(const settings& s, const run_figures& f, double stage_sum_us) {
         switches);
   } else {
     std::printf("  %.1f context switches per probe\n", switches);
+  }
+  if (f.probes > 0) {
+    std::printf("  %.0f allocations per probe (operator new, control requests included)\n",
+                static_cast<double>(f.allocations) / static_cast<double>(f.probes));
   }
   std::string outcomes;
   for (const auto& [result, count] : f.outcomes) {

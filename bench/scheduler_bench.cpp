@@ -66,6 +66,12 @@ void print(const figures& f) {
                 f.steady_cpu,
                 100.0 * f.steady_cpu / f.steady_seconds,
                 f.steady_probes ? f.steady_cpu / static_cast<double>(f.steady_probes) * 1000.0 : 0.0);
+    if (f.steady_probes > 0) {
+      const auto probes = static_cast<double>(f.steady_probes);
+      std::printf("\n  second half, per probe: %.2f context switches of the io thread, %.0f allocations (operator new, the whole process)",
+                  static_cast<double>(f.steady_switches) / probes,
+                  static_cast<double>(f.steady_allocations) / probes);
+    }
   }
   std::printf("\n  RSS %.1f MiB before the config, peak %.1f MiB (%.1f MB), %.1f at the end, %.1f stopped (%.1f trimmed); HWM %.1f MiB; heap at the end %.1f MiB in use, %.1f MiB free\n",
               mib(f.rss_start),

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/alloc_counter.hpp"
 #include "bench/bench_support.hpp"
 #include "daemon/app/commands.hpp"
 #include "daemon/config/config.hpp"
@@ -208,6 +209,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(figures,
                                    steady_cpu,
                                    steady_seconds,
                                    steady_probes,
+                                   steady_switches,
+                                   steady_allocations,
                                    rss_start,
                                    rss_peak,
                                    rss_end,
@@ -336,6 +339,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   // After start-up: the lag histogram's growth and the CPU over the second half of the run.
   std::vector<std::pair<double, std::uint64_t>> lag_half;
   double cpu_half = 0;
+  long switches_half = 0;
+  std::uint64_t allocations_half = 0;
   std::size_t probes_half = 0;
   steady::time_point t_half;
   net::steady_timer half(io);
@@ -343,6 +348,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   half.async_wait([&](boost::system::error_code) {
     lag_half = svc->metrics_registry().scheduler_lag_buckets();
     cpu_half = process_cpu_seconds();
+    switches_half = thread_context_switches();
+    allocations_half = allocations();
     probes_half = f.probes;
     t_half = steady::now();
   });
@@ -358,6 +365,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     f.steady_cpu = process_cpu_seconds() - cpu_half;
     f.steady_seconds = std::chrono::duration<double>(steady::now() - t_half).count();
     f.steady_probes = f.probes - probes_half;
+    f.steady_switches = thread_context_switches() - switches_half;
+    f.steady_allocations = allocations() - allocations_half;
     measured = true;
   });
   io.run();

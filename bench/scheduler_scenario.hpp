@@ -32,6 +32,10 @@ struct figures {
   double steady_cpu = 0;  ///< second half of the run, after start-up
   double steady_seconds = 0;
   std::size_t steady_probes = 0;
+  /// Over the second half too: the io thread's context switches (it sleeps until its next event
+  /// and wakes for it) and the process's allocations (operator new, bench/alloc_counter.hpp).
+  long steady_switches = 0;
+  std::uint64_t steady_allocations = 0;
   long rss_start = 0;  ///< before the configuration was parsed
   long rss_peak = 0;
   long rss_end = 0;      ///< at the end of the run, probes still running

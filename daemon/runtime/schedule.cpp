@@ -22,6 +22,11 @@ std::chrono::milliseconds delay_to_slot(std::int64_t now_unix_ms,
   return std::chrono::milliseconds(pos == 0 ? 0 : n - pos);
 }
 
+std::chrono::milliseconds start_slack_for(std::chrono::milliseconds shortest,
+                                          std::chrono::milliseconds cap) noexcept {
+  return std::clamp(shortest / 100, std::chrono::milliseconds(0), cap);
+}
+
 void scheduler_core::push(route_id id, route_entry& r, job_kind kind) {
   if (kind == job_kind::probe) {
     r.probe_generation = next_generation_++;
@@ -347,7 +352,7 @@ std::optional<scheduler_core::time_point> scheduler_core::next_wakeup() const {
   if (heap_.empty()) {
     return std::nullopt;
   }
-  return heap_.top().due;
+  return heap_.top().due + start_slack_;
 }
 
 bool scheduler_core::busy(route_id id) const {

@@ -279,7 +279,15 @@ void service::finish_probe(scheduler_core::route_id id, const std::string& route
   }
   on_result(id, std::move(r));
   core_.finished(id);
-  wake();
+  // The scheduler loop polls again only when this finish changes what it waits for: a job that
+  // waited for the freed slot, or a next probe sooner than its timer (retry mode). Otherwise it
+  // sleeps on (a poll per finished probe was a timer cancel and a loop turn each).
+  const auto next = core_.next_wakeup();
+  if (core_.waiting() > 0 || (next && *next < wake_timer_.expiry())) {
+    wake();
+  } else {
+    metrics_->set_in_flight(core_.in_flight());
+  }
 }
 
 probe_result service::on_result(scheduler_core::route_id id, probe_result r) {
