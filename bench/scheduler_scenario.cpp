@@ -246,6 +246,8 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
       config_yaml(port, s.routes, s.model, s.interval, s.timeout, state_dir() + "/" + s.name),
       "<bench>");
   f.parse_ms = ms_since(parse0);
+  const long rss_parsed = proc_kib("VmRSS:");
+  const long hwm_parsed = proc_kib("VmHWM:");
   if (!loaded.errors.empty() || !loaded.value) {
     std::fprintf(stderr,
                  "bench config: %s\n",
@@ -286,6 +288,13 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   const auto admin_port = svc->admin_port();
   if (s.trace) {
     std::printf("  admin API at %s\n", svc->admin_url().c_str());
+    // Which start-up step sets the high-water mark (VmHWM): the configuration's parse, the
+    // service's construction or its start.
+    std::printf("  start-up: RSS / HWM %.1f / %.1f MiB after the parse, %.1f / %.1f after the service's construction and start\n",
+                mib(rss_parsed),
+                mib(hwm_parsed),
+                mib(proc_kib("VmRSS:")),
+                mib(proc_kib("VmHWM:")));
   }
   net::steady_timer sampler(io);
   std::function<void()> sample = [&] {

@@ -508,8 +508,13 @@ net::awaitable<http_result> http_client::impl::send(http_request request) {
   body_sink* const sink = request.sink;
   request = http_request{};
 
-  const std::string key = (t->https ? "https://" : "http://") + t->host_port + " via " +
-                          (proxy ? proxy->display() : std::string("direct"));
+  // What an idle connection serves; only a keep-alive client keeps one (two allocations fewer
+  // per request without).
+  std::string key;
+  if (options.keep_alive) {
+    key = (t->https ? "https://" : "http://") + t->host_port + " via " +
+          (proxy ? proxy->display() : std::string("direct"));
+  }
 
   // After a cancellation, asio would throw at our next co_await; outcomes are values here, so
   // turn that off for the request and give the caller its own setting back at the one exit
