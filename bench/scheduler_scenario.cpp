@@ -248,6 +248,7 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
   f.parse_ms = ms_since(parse0);
   const long rss_parsed = proc_kib("VmRSS:");
   const long hwm_parsed = proc_kib("VmHWM:");
+  const auto heap_parsed = heap_mib();
   if (!loaded.errors.empty() || !loaded.value) {
     std::fprintf(stderr,
                  "bench config: %s\n",
@@ -290,9 +291,11 @@ figures run_scenario(const scenario& s, std::uint16_t port) {
     std::printf("  admin API at %s\n", svc->admin_url().c_str());
     // Which start-up step sets the high-water mark (VmHWM): the configuration's parse, the
     // service's construction or its start.
-    std::printf("  start-up: RSS / HWM %.1f / %.1f MiB after the parse, %.1f / %.1f after the service's construction and start\n",
+    std::printf("  start-up: RSS / HWM %.1f / %.1f MiB after the parse (heap %.1f MiB in use, %.1f free), %.1f / %.1f after the service's construction and start\n",
                 mib(rss_parsed),
                 mib(hwm_parsed),
+                heap_parsed.first,
+                heap_parsed.second,
                 mib(proc_kib("VmRSS:")),
                 mib(proc_kib("VmHWM:")));
   }
