@@ -69,7 +69,7 @@ TEST_SUITE("unit") {
     CHECK(s.poll(t0 + 60s + 3ms).size() == 1);  // still due at its slot when polled there
   }
 
-  TEST_CASE("10,000 routes at 60 s need fewer wakeups with the slack - none started late") {
+  TEST_CASE("ten thousand routes at 60 s need fewer wakeups with the slack - none started late") {
     const auto wakeups = [](std::chrono::milliseconds slack) {
       scheduler_core s(20'000);
       s.set_start_slack(slack);

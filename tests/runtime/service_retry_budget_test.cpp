@@ -4,6 +4,7 @@
 // without a single failure recorded. Every wait has a deadline.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,8 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/config/config.hpp"
+#include "daemon/config/config_values.hpp"
 #include "daemon/runtime/service.hpp"
 #include "tests/runtime/running_service.hpp"
 #include "tests/support/exported_metrics.hpp"
@@ -191,5 +194,45 @@ TEST_SUITE("integration") {
       CHECK(up.request_count() == requests);
       CHECK(failures(svc) == 0.0);
     }
+  }
+}
+
+TEST_SUITE("integration") {
+  // A finished probe wakes the scheduler loop only when it changes what the loop waits for
+  // (service.cpp, finish_probe): the retry of a failed scheduled probe is sooner than the loop's
+  // timer (the route's next slot), so it must wake it, or the retry waits for the slot.
+  TEST_CASE("a failed scheduled probe is retried after retry_interval and not at the next slot") {
+    world w("vw-retry-scheduled");
+    w.up.set_behaviour(sim_behaviour::drops_image_says_so);
+    running_service svc(parse_config_or_fail(w.yaml("  interval: 8s\n"
+                                                    "  timeout: 2s\n"
+                                                    "  retry_interval: 1s\n"
+                                                    "  baseline_interval: 1h\n"
+                                                    "  challenge: {kind: count}\n"
+                                                    "  alerts:\n"
+                                                    "    rules:\n"
+                                                    "      silent_failure: {enabled: false}\n"
+                                                    "      route_down: {enabled: false}\n"
+                                                    "      success_ratio: {enabled: false}\n",
+                                                    "")));
+    std::vector<std::chrono::system_clock::time_point> started;
+    CHECK(vt::wait_until(vt::after(30s), [&] {
+      started.clear();
+      const auto route = svc.route("r1");
+      if (!route.is_object() || !route.contains("results")) {
+        return false;
+      }
+      for (const auto& r : route["results"]) {
+        if (const auto at = visionwatch::parse_rfc3339(r.value("started_at", "")); at) {
+          started.push_back(*at);
+        }
+      }
+      return started.size() >= 2;
+    }));
+    REQUIRE(started.size() >= 2);
+    std::sort(started.begin(), started.end());
+    const auto gap = started[1] - started[0];
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(gap).count());
+    CHECK(gap < 5s);  // the retry 1 s after the failure; the next slot would be 8 s after it
   }
 }
