@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "probes/adapter_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/retry_after.hpp"
 #include "probes/text_util.hpp"
 
@@ -64,6 +65,23 @@ std::string spliced_values::hold(std::string_view value) {
 }
 
 void spliced_values::splice_into(std::string& body) const { splice_strings(body, key_, values_); }
+
+nlohmann::json image_conversation(api_flavour flavour,
+                                  const probe_request& request,
+                                  const image_turn_form& form,
+                                  spliced_values& held) {
+  nlohmann::json text = {{"text", request_shapes::image_turn_text(request)}};
+  if (!form.text_type.empty()) {
+    text["type"] = form.text_type;
+  }
+  nlohmann::json content = nlohmann::json::array();
+  for (const auto& image : request.images) {
+    content.push_back(form.image(image, held));
+  }
+  content.insert(form.place == prompt_place::before_images ? content.cbegin() : content.cend(),
+                 std::move(text));
+  return request_shapes::conversation(flavour, request, std::move(content));
+}
 
 void splice_strings(std::string& body,
                     std::string_view key,
