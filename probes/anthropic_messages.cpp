@@ -101,10 +101,6 @@ json image_block(const image_part& image, flavour_support::spliced_values& data)
   return {{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}};
 }
 
-// Image blocks first (the API's advice), then the prompt.
-constexpr flavour_support::image_turn_form image_turn{
-    "text", flavour_support::prompt_place::after_images, image_block};
-
 }  // namespace
 
 http_request build_request(const probe_request& request) {
@@ -113,7 +109,7 @@ http_request build_request(const probe_request& request) {
 
   flavour_support::spliced_values data("data", request.images.size());
   json messages = flavour_support::image_conversation(
-      api_flavour::anthropic_messages, request, image_turn, data);
+      api_flavour::anthropic_messages, request, image_block, data);
   json body = {{"model", request.model},
                {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
                {"messages", std::move(messages)}};

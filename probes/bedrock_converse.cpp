@@ -42,9 +42,6 @@ json image_block(const image_part& image, flavour_support::spliced_values& bytes
             {"source", {{"s3Location", {{"uri", image.url}}}}}}}};
 }
 
-constexpr flavour_support::image_turn_form image_turn{
-    "", flavour_support::prompt_place::after_images, image_block};
-
 /// "ThrottlingException:http://internal.amazon.com/coral/..." or
 /// "com.amazon.coral.service#ValidationException" → the bare code.
 std::string bare_error_code(std::string_view raw) {
@@ -203,7 +200,7 @@ http_request build_request(const probe_request& request) {
   flavour_support::spliced_values bytes("bytes", request.images.size());
   json body = {{"messages",
                 flavour_support::image_conversation(
-                    api_flavour::bedrock_converse, request, image_turn, bytes)}};
+                    api_flavour::bedrock_converse, request, image_block, bytes)}};
   request_shapes::add_system_and_tool(api_flavour::bedrock_converse, request, body);
   flavour_support::add_inference_config(body, "inferenceConfig", "maxTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -68,19 +68,14 @@ void spliced_values::splice_into(std::string& body) const { splice_strings(body,
 
 nlohmann::json image_conversation(api_flavour flavour,
                                   const probe_request& request,
-                                  const image_turn_form& form,
+                                  image_part_writer image,
                                   spliced_values& held) {
-  nlohmann::json text = {{"text", request_shapes::image_turn_text(request)}};
-  if (!form.text_type.empty()) {
-    text["type"] = form.text_type;
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& i : request.images) {
+    images.push_back(image(i, held));
   }
-  nlohmann::json content = nlohmann::json::array();
-  for (const auto& image : request.images) {
-    content.push_back(form.image(image, held));
-  }
-  content.insert(form.place == prompt_place::before_images ? content.cbegin() : content.cend(),
-                 std::move(text));
-  return request_shapes::conversation(flavour, request, std::move(content));
+  return request_shapes::conversation(
+      flavour, request, request_shapes::image_turn(flavour, request, std::move(images)));
 }
 
 void splice_strings(std::string& body,

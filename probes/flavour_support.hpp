@@ -6,7 +6,6 @@
 /// no I/O.
 
 #include <chrono>
-#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -59,30 +58,16 @@ class spliced_values {
   std::vector<std::string_view> values_;
 };
 
-/// Where an image turn puts its text part (the prompt) among the image parts.
-enum class prompt_place : std::uint8_t {
-  before_images,  ///< openai-chat, azure-openai, openai-responses
-  after_images,   ///< anthropic-messages (the API's advice), gemini, bedrock-converse
-};
+/// Writes one image's part in a flavour's form; its long string (data URL, base64) goes through
+/// `held.hold()`.
+using image_part_writer = nlohmann::json (*)(const image_part& image, spliced_values& held);
 
-/// How a flavour writes the content of its image turn: the row each flavour's build_request
-/// hands to image_conversation.
-struct image_turn_form {
-  /// The "type" of the text part ("text", "input_text"); empty: a bare {"text": ...} (Gemini,
-  /// Bedrock).
-  std::string_view text_type;
-  prompt_place place = prompt_place::before_images;
-  /// One image's part; its long string (data URL, base64) goes through `held.hold()`.
-  nlohmann::json (*image)(const image_part& image, spliced_values& held) = nullptr;
-};
-
-/// The flavour's turns (request_shapes::conversation) around the image turn `form` describes:
-/// one part per image of the request, in order, and the text part holding
-/// request_shapes::image_turn_text, before or after them. Long strings are held by `held`,
-/// to be spliced into the serialised body.
+/// The flavour's turns (request_shapes::conversation) around its image turn
+/// (request_shapes::image_turn): `image` writes each of the request's images in order, holding
+/// its long strings in `held`, to be spliced into the serialised body.
 nlohmann::json image_conversation(api_flavour flavour,
                                   const probe_request& request,
-                                  const image_turn_form& form,
+                                  image_part_writer image,
                                   spliced_values& held);
 
 /// Inserts `values[i]` into the i-th `"key":""` of `body` (a serialised JSON whose `key` members

@@ -206,9 +206,6 @@ json image_data_part(const image_part& image, flavour_support::spliced_values& d
            {{"mime_type", std::string(image_mime_for_url(image.url))}, {"file_uri", image.url}}}};
 }
 
-constexpr flavour_support::image_turn_form image_turn{
-    "", flavour_support::prompt_place::after_images, image_data_part};
-
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
@@ -242,7 +239,7 @@ http_request build_request(const probe_request& request) {
   flavour_support::spliced_values data("data", request.images.size());
   json body = {
       {"contents",
-       flavour_support::image_conversation(api_flavour::gemini, request, image_turn, data)}};
+       flavour_support::image_conversation(api_flavour::gemini, request, image_data_part, data)}};
   request_shapes::add_system_and_tool(api_flavour::gemini, request, body);
   flavour_support::add_inference_config(body, "generationConfig", "maxOutputTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);

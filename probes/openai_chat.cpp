@@ -157,9 +157,6 @@ json image_url_part(const image_part& image, flavour_support::spliced_values& ur
   return {{"type", "image_url"}, {"image_url", std::move(image_url)}};
 }
 
-constexpr flavour_support::image_turn_form image_turn{
-    "text", flavour_support::prompt_place::before_images, image_url_part};
-
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url) {
@@ -170,7 +167,7 @@ std::string request_body(const probe_request& request, api_flavour flavour, bool
   // `"url":` followed by a string can only be the key itself, in content order.
   flavour_support::spliced_values urls("url", request.images.size());
   json body = {
-      {"messages", flavour_support::image_conversation(flavour, request, image_turn, urls)}};
+      {"messages", flavour_support::image_conversation(flavour, request, image_url_part, urls)}};
   if (name_model) {
     body["model"] = request.model;
   }

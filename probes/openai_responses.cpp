@@ -139,9 +139,6 @@ json input_image(const image_part& image, flavour_support::spliced_values& urls)
           {"detail", image.detail.empty() ? std::string("auto") : image.detail}};
 }
 
-constexpr flavour_support::image_turn_form image_turn{
-    "input_text", flavour_support::prompt_place::before_images, input_image};
-
 }  // namespace
 
 http_request build_request(const probe_request& request) {
@@ -149,8 +146,8 @@ http_request build_request(const probe_request& request) {
   out.url = join_url(request.base_url, "/responses");
 
   flavour_support::spliced_values urls("image_url", request.images.size());
-  json input =
-      flavour_support::image_conversation(api_flavour::openai_responses, request, image_turn, urls);
+  json input = flavour_support::image_conversation(
+      api_flavour::openai_responses, request, input_image, urls);
   json body = {{"model", request.model}, {"input", std::move(input)}, {"store", false}};
   request_shapes::add_system_and_tool(api_flavour::openai_responses, request, body);
   if (request.max_tokens) {

@@ -37,6 +37,15 @@ using json = nlohmann::json;
 /// prompt.
 std::string_view image_turn_text(const probe_request& request) noexcept;
 
+/// One text part in the flavour's form: {"type": "text", "text"} (chat, Anthropic),
+/// {"type": "input_text", "text"} (Responses), {"text"} (Gemini, Bedrock).
+json text_part(api_flavour flavour, std::string_view text);
+
+/// The content of the image turn: `images` (the flavour's image parts, in image order) with the
+/// text part of image_turn_text before them (OpenAI's flavours) or after them (Anthropic's
+/// advice; Gemini and Bedrock alike).
+json image_turn(api_flavour flavour, const probe_request& request, json images);
+
 /// The flavour's turns (`messages`, `input` or `contents`): the system message first where the
 /// flavour puts it among the messages (openai-chat, azure-openai), then the user turn holding
 /// `image_turn` (its content: the images and image_turn_text), and for shape `history` the
