@@ -1,9 +1,10 @@
 #pragma once
 /// The request shapes `system`, `tools` and `history` (probes/probe_shape.hpp) in each API
-/// flavour's own wire format. A flavour's build_request builds the content of its image turn
-/// (the images and image_turn_text) as it always has; `conversation` puts that turn into the
-/// flavour's message list and `add_system_and_tool` adds the top-level members, so the shapes'
-/// JSON lives here and each flavour file changes by a call or two. Internal to probes/. Pure.
+/// flavour's own wire format. A flavour's build_request writes its image parts (through
+/// flavour_support::image_conversation); `image_turn` adds the text part beside them,
+/// `conversation` puts that turn into the flavour's message list and `add_system_and_tool` adds
+/// the top-level members, so the shapes' JSON lives here and each flavour file changes by a
+/// call or two. Internal to probes/. Pure.
 ///
 /// The forms, from each provider's API reference (cited beside each one in request_shapes.cpp):
 ///
