@@ -167,22 +167,26 @@ void from_json(const nlohmann::json& j, probe_snapshot& p) {
   p.tokens.cached_tokens = get_optional(tokens, "cached");
 }
 
+nlohmann::json alert_fields(const notification& n) {
+  return {{"route", n.route},
+          {"model", n.model},
+          {"gateway", n.gateway},
+          {"rule", to_string(n.rule)},
+          {"reason", n.reason},
+          {"value", n.value},
+          {"threshold", n.threshold}};
+}
+
 void to_json(nlohmann::json& j, const notification& n) {
-  j = nlohmann::json{{"version", notification_version},
-                     {"kind", to_string(n.kind)},
-                     {"route", n.route},
-                     {"model", n.model},
-                     {"gateway", n.gateway},
-                     {"rule", to_string(n.rule)},
-                     {"severity", n.severity},
-                     {"summary", n.summary},
-                     {"reason", n.reason},
-                     {"value", n.value},
-                     {"threshold", n.threshold},
-                     {"starts_at_ms", to_epoch_ms(n.starts_at)},
-                     {"status_url", n.status_url},
-                     {"fingerprint", n.fingerprint},
-                     {"receivers", n.receivers}};
+  j = alert_fields(n);
+  j.update({{"version", notification_version},
+            {"kind", to_string(n.kind)},
+            {"severity", n.severity},
+            {"summary", n.summary},
+            {"starts_at_ms", to_epoch_ms(n.starts_at)},
+            {"status_url", n.status_url},
+            {"fingerprint", n.fingerprint},
+            {"receivers", n.receivers}});
   if (n.last_failure) {
     j["last_failure"] = *n.last_failure;
   }

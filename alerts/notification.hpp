@@ -94,6 +94,11 @@ std::string truncate_utf8(std::string_view s, std::size_t limit);
 std::int64_t to_epoch_ms(wall_time t) noexcept;
 wall_time from_epoch_ms(std::int64_t ms) noexcept;
 
+/// What alerted and why (route, model, gateway, rule, reason, value, threshold) as every JSON
+/// form of a notification spells it: the persistence form, the webhook body and PagerDuty's
+/// custom_details each add their own members to this object.
+nlohmann::json alert_fields(const notification& n);
+
 /// Persistence form. from_json throws nlohmann::json::exception (or std::invalid_argument) on a
 /// malformed document; callers treat that as corrupt state.
 void to_json(nlohmann::json& j, const notification& n);

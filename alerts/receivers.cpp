@@ -127,26 +127,24 @@ nlohmann::json webhook_body(const notification& note,
                             std::string_view message_id,
                             wall_time now) {
   const auto link = link_of(note, context);
-  return {{"version", notification_version},
-          {"id", message_id},
-          {"event", to_string(note.kind)},
-          {"status", to_string(note.status())},
-          {"route", note.route},
-          {"model", note.model},
-          {"gateway", note.gateway},
-          {"rule", to_string(note.rule)},
-          {"severity", note.severity},
-          {"summary", note.summary},
-          {"reason", note.reason},
-          {"value", note.value},
-          {"threshold", note.threshold},
-          {"starts_at", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
-          {"ends_at", note.ends_at ? nlohmann::json(format_rfc3339(*note.ends_at, utc_precision::milliseconds)) : nullptr},
-          {"sent_at", format_rfc3339(now, utc_precision::milliseconds)},
-          {"fingerprint", note.fingerprint},
-          {"status_url", link.empty() ? nlohmann::json(nullptr) : nlohmann::json(link)},
-          {"labels", context.external_labels},
-          {"last_probe", last_probe_json(note)}};
+  nlohmann::json body = alert_fields(note);
+  body.update(
+      {{"version", notification_version},
+       {"id", message_id},
+       {"event", to_string(note.kind)},
+       {"status", to_string(note.status())},
+       {"severity", note.severity},
+       {"summary", note.summary},
+       {"starts_at", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
+       {"ends_at",
+        note.ends_at ? nlohmann::json(format_rfc3339(*note.ends_at, utc_precision::milliseconds))
+                     : nullptr},
+       {"sent_at", format_rfc3339(now, utc_precision::milliseconds)},
+       {"fingerprint", note.fingerprint},
+       {"status_url", link.empty() ? nlohmann::json(nullptr) : nlohmann::json(link)},
+       {"labels", context.external_labels},
+       {"last_probe", last_probe_json(note)}});
+  return body;
 }
 
 nlohmann::json slack_body(const notification& note, const receiver_context& context) {
@@ -193,15 +191,9 @@ nlohmann::json pagerduty_body(const notification& note,
     return {
         {"routing_key", routing_key}, {"event_action", "resolve"}, {"dedup_key", note.fingerprint}};
   }
-  nlohmann::json details = {{"route", note.route},
-                            {"model", note.model},
-                            {"gateway", note.gateway},
-                            {"rule", to_string(note.rule)},
-                            {"reason", note.reason},
-                            {"value", note.value},
-                            {"threshold", note.threshold},
-                            {"starts_at", format_rfc3339(note.starts_at, utc_precision::milliseconds)},
-                            {"last_probe", last_probe_json(note)}};
+  nlohmann::json details = alert_fields(note);
+  details["starts_at"] = format_rfc3339(note.starts_at, utc_precision::milliseconds);
+  details["last_probe"] = last_probe_json(note);
   for (const auto& [k, v] : context.external_labels) {
     details["labels"][k] = v;
   }

@@ -92,13 +92,6 @@ std::optional<T> whole_number(std::string_view s) {
   return v;
 }
 
-bool contains_ignoring_case(std::string_view haystack, std::string_view needle) noexcept {
-  return std::search(
-             haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
-               return ascii_lower(a) == ascii_lower(b);
-             }) != haystack.end();
-}
-
 bool state_matches(const route_key& k, state_filter s) noexcept {
   switch (s) {
     case state_filter::all:
@@ -313,8 +306,7 @@ std::string to_query_string(const route_query& q, const std::optional<std::strin
 bool matches(const route_key& k, const route_query& q) noexcept {
   return state_matches(k, q.state) && (q.gateway.empty() || k.gateway == q.gateway) &&
          (q.model.empty() || k.model == q.model) && (!q.last_outcome || k.last == q.last_outcome) &&
-         (!q.alert || k.alert == *q.alert) &&
-         (q.text.empty() || contains_ignoring_case(k.name, q.text));
+         (!q.alert || k.alert == *q.alert) && (q.text.empty() || ascii_icontains(k.name, q.text));
 }
 
 std::int64_t sort_rank(const route_key& k, route_sort sort) noexcept {

@@ -90,30 +90,26 @@ void parse_json_body(std::string_view body, reply& r) {
   parse_json_reply(body, r, {"content", payload_test::array, parse_message, parse_usage});
 }
 
+/// A base64 source (only it has a "data" key) or a URL source.
+json image_block(const image_part& image, flavour_support::spliced_values& data) {
+  if (const auto parts = split_data_url(image.url)) {
+    return {
+        {"type", "image"},
+        {"source",
+         {{"type", "base64"}, {"media_type", parts->mime}, {"data", data.hold(parts->base64)}}}};
+  }
+  return {{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}};
+}
+
 }  // namespace
 
 http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = join_url(request.base_url, "/messages");
 
-  // Image blocks first (the API's advice), then the prompt.
-  // Only base64 sources have a "data" key, in image order.
   flavour_support::spliced_values data("data", request.images.size());
-  json content = json::array();
-  for (const auto& image : request.images) {
-    if (const auto parts = split_data_url(image.url)) {
-      content.push_back({{"type", "image"},
-                         {"source",
-                          {{"type", "base64"},
-                           {"media_type", parts->mime},
-                           {"data", data.hold(parts->base64)}}}});
-    } else {
-      content.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", image.url}}}});
-    }
-  }
-  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
-  json messages =
-      request_shapes::conversation(api_flavour::anthropic_messages, request, std::move(content));
+  json messages = flavour_support::image_conversation(
+      api_flavour::anthropic_messages, request, image_block, data);
   json body = {{"model", request.model},
                {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
                {"messages", std::move(messages)}};

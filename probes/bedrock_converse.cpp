@@ -31,6 +31,17 @@ std::string image_format(std::string_view mime) {
   return mime.empty() ? std::string("png") : ascii_lower(mime);
 }
 
+/// An ImageBlock: base64 bytes (only they have a "bytes" key) or an S3 location.
+json image_block(const image_part& image, flavour_support::spliced_values& bytes) {
+  if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
+    return {{"image",
+             {{"format", image_format(d->mime)}, {"source", {{"bytes", bytes.hold(d->base64)}}}}}};
+  }
+  return {{"image",
+           {{"format", image_format(image_mime_for_url(image.url))},
+            {"source", {{"s3Location", {{"uri", image.url}}}}}}}};
+}
+
 /// "ThrottlingException:http://internal.amazon.com/coral/..." or
 /// "com.amazon.coral.service#ValidationException" → the bare code.
 std::string bare_error_code(std::string_view raw) {
@@ -186,24 +197,10 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  // Only a base64 image source has a "bytes" key, in image order.
   flavour_support::spliced_values bytes("bytes", request.images.size());
-  json content = json::array();
-  for (const auto& image : request.images) {
-    if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
-      content.push_back(
-          {{"image",
-            {{"format", image_format(d->mime)}, {"source", {{"bytes", bytes.hold(d->base64)}}}}}});
-    } else {
-      content.push_back({{"image",
-                          {{"format", image_format(image_mime_for_url(image.url))},
-                           {"source", {{"s3Location", {{"uri", image.url}}}}}}}});
-    }
-  }
-  content.push_back({{"text", request_shapes::image_turn_text(request)}});
-  json messages =
-      request_shapes::conversation(api_flavour::bedrock_converse, request, std::move(content));
-  json body = {{"messages", std::move(messages)}};
+  json body = {{"messages",
+                flavour_support::image_conversation(
+                    api_flavour::bedrock_converse, request, image_block, bytes)}};
   request_shapes::add_system_and_tool(api_flavour::bedrock_converse, request, body);
   flavour_support::add_inference_config(body, "inferenceConfig", "maxTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "probes/adapter_support.hpp"
+#include "probes/request_shapes.hpp"
 #include "probes/retry_after.hpp"
 #include "probes/text_util.hpp"
 
@@ -64,6 +65,18 @@ std::string spliced_values::hold(std::string_view value) {
 }
 
 void spliced_values::splice_into(std::string& body) const { splice_strings(body, key_, values_); }
+
+nlohmann::json image_conversation(api_flavour flavour,
+                                  const probe_request& request,
+                                  image_part_writer image,
+                                  spliced_values& held) {
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& i : request.images) {
+    images.push_back(image(i, held));
+  }
+  return request_shapes::conversation(
+      flavour, request, request_shapes::image_turn(flavour, request, std::move(images)));
+}
 
 void splice_strings(std::string& body,
                     std::string_view key,

@@ -58,6 +58,18 @@ class spliced_values {
   std::vector<std::string_view> values_;
 };
 
+/// Writes one image's part in a flavour's form; its long string (data URL, base64) goes through
+/// `held.hold()`.
+using image_part_writer = nlohmann::json (*)(const image_part& image, spliced_values& held);
+
+/// The flavour's turns (request_shapes::conversation) around its image turn
+/// (request_shapes::image_turn): `image` writes each of the request's images in order, holding
+/// its long strings in `held`, to be spliced into the serialised body.
+nlohmann::json image_conversation(api_flavour flavour,
+                                  const probe_request& request,
+                                  image_part_writer image,
+                                  spliced_values& held);
+
 /// Inserts `values[i]` into the i-th `"key":""` of `body` (a serialised JSON whose `key` members
 /// appear in the values' order; `"key":"` can only be the key itself, as the same bytes inside a
 /// string would be escaped); an empty value leaves its occurrence as it is. A data URL is

@@ -195,6 +195,17 @@ void parse_json_body(std::string_view body, reply& r) {
                     /*unwrap_one_element_array=*/true});
 }
 
+/// An inline_data part (only it has a "data" key) or a file_data part naming the URL.
+json image_data_part(const image_part& image, flavour_support::spliced_values& data) {
+  if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
+    return {{"inline_data",
+             {{"mime_type", d->mime.empty() ? "image/png" : std::string(d->mime)},
+              {"data", data.hold(d->base64)}}}};
+  }
+  return {{"file_data",
+           {{"mime_type", std::string(image_mime_for_url(image.url))}, {"file_uri", image.url}}}};
+}
+
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
@@ -225,23 +236,10 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  // Only inline_data parts have a "data" key, in image order (file_data parts have none).
   flavour_support::spliced_values data("data", request.images.size());
-  json parts = json::array();
-  for (const auto& image : request.images) {
-    if (const auto d = split_data_url(image.url); d && is_plain_json_string(d->base64)) {
-      parts.push_back({{"inline_data",
-                        {{"mime_type", d->mime.empty() ? "image/png" : std::string(d->mime)},
-                         {"data", data.hold(d->base64)}}}});
-    } else {
-      parts.push_back(
-          {{"file_data",
-            {{"mime_type", std::string(image_mime_for_url(image.url))}, {"file_uri", image.url}}}});
-    }
-  }
-  parts.push_back({{"text", request_shapes::image_turn_text(request)}});
-  json contents = request_shapes::conversation(api_flavour::gemini, request, std::move(parts));
-  json body = {{"contents", std::move(contents)}};
+  json body = {
+      {"contents",
+       flavour_support::image_conversation(api_flavour::gemini, request, image_data_part, data)}};
   request_shapes::add_system_and_tool(api_flavour::gemini, request, body);
   flavour_support::add_inference_config(body, "generationConfig", "maxOutputTokens", request);
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -376,13 +376,6 @@ std::optional<std::string> read_digits(const rgba_image& image) {
   return text;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) noexcept {
-  return std::search(
-             haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
-               return ascii_lower(a) == ascii_lower(b);
-             }) != haystack.end();
-}
-
 }  // namespace
 
 std::optional<std::string> read_image(const rgba_image& image, challenge_kind kind) {
@@ -406,16 +399,16 @@ std::optional<std::string> read_image(const rgba_image& image, challenge_kind ki
 
 std::optional<challenge_kind> kind_from_question(std::string_view question) noexcept {
   // Order matters: the colour question also says "shape".
-  if (contains(question, "colour") || contains(question, "color")) {
+  if (ascii_icontains(question, "colour") || ascii_icontains(question, "color")) {
     return challenge_kind::color;
   }
-  if (contains(question, "how many") || contains(question, "dots")) {
+  if (ascii_icontains(question, "how many") || ascii_icontains(question, "dots")) {
     return challenge_kind::count;
   }
-  if (contains(question, "shape")) {
+  if (ascii_icontains(question, "shape")) {
     return challenge_kind::shape;
   }
-  if (contains(question, "number") || contains(question, "digit")) {
+  if (ascii_icontains(question, "number") || ascii_icontains(question, "digit")) {
     return challenge_kind::digits;
   }
   return std::nullopt;

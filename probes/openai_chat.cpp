@@ -148,6 +148,15 @@ void parse_json_body(std::string_view body, reply& r) {
   parse_json_reply(body, r, {"choices", payload_test::not_null, parse_choice, parse_usage});
 }
 
+/// `detail` only when the route sets it.
+json image_url_part(const image_part& image, flavour_support::spliced_values& urls) {
+  json image_url = {{"url", urls.hold(image.url)}};
+  if (!image.detail.empty()) {
+    image_url["detail"] = image.detail;
+  }
+  return {{"type", "image_url"}, {"image_url", std::move(image_url)}};
+}
+
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url) {
@@ -157,16 +166,8 @@ std::string endpoint_url(std::string_view base_url) {
 std::string request_body(const probe_request& request, api_flavour flavour, bool name_model) {
   // `"url":` followed by a string can only be the key itself, in content order.
   flavour_support::spliced_values urls("url", request.images.size());
-  json content = json::array();
-  content.push_back({{"type", "text"}, {"text", request_shapes::image_turn_text(request)}});
-  for (const auto& image : request.images) {
-    json image_url = {{"url", urls.hold(image.url)}};
-    if (!image.detail.empty()) {
-      image_url["detail"] = image.detail;
-    }
-    content.push_back({{"type", "image_url"}, {"image_url", std::move(image_url)}});
-  }
-  json body = {{"messages", request_shapes::conversation(flavour, request, std::move(content))}};
+  json body = {
+      {"messages", flavour_support::image_conversation(flavour, request, image_url_part, urls)}};
   if (name_model) {
     body["model"] = request.model;
   }

@@ -132,6 +132,13 @@ void parse_json_body(std::string_view body, reply& r) {
   parse_json_reply(body, r, {"output", payload_test::array, read_response, parse_usage});
 }
 
+/// The schema requires detail: "auto" unless the route says otherwise.
+json input_image(const image_part& image, flavour_support::spliced_values& urls) {
+  return {{"type", "input_image"},
+          {"image_url", urls.hold(image.url)},
+          {"detail", image.detail.empty() ? std::string("auto") : image.detail}};
+}
+
 }  // namespace
 
 http_request build_request(const probe_request& request) {
@@ -139,16 +146,8 @@ http_request build_request(const probe_request& request) {
   out.url = join_url(request.base_url, "/responses");
 
   flavour_support::spliced_values urls("image_url", request.images.size());
-  json content = json::array();
-  content.push_back({{"type", "input_text"}, {"text", request_shapes::image_turn_text(request)}});
-  for (const auto& image : request.images) {
-    // The schema requires detail: "auto" unless the route says otherwise.
-    content.push_back({{"type", "input_image"},
-                       {"image_url", urls.hold(image.url)},
-                       {"detail", image.detail.empty() ? std::string("auto") : image.detail}});
-  }
-  json input =
-      request_shapes::conversation(api_flavour::openai_responses, request, std::move(content));
+  json input = flavour_support::image_conversation(
+      api_flavour::openai_responses, request, input_image, urls);
   json body = {{"model", request.model}, {"input", std::move(input)}, {"store", false}};
   request_shapes::add_system_and_tool(api_flavour::openai_responses, request, body);
   if (request.max_tokens) {

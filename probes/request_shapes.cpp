@@ -62,30 +62,22 @@ json bedrock_tool_config() {
                            {"inputSchema", {{"json", no_arguments()}}}}}}})}};
 }
 
+/// OpenAI's flavours: the prompt stands before the images, and an assistant's reply is sent back
+/// as string content.
+bool openai_form(api_flavour flavour) noexcept {
+  return flavour == api_flavour::openai_chat || flavour == api_flavour::azure_openai ||
+         flavour == api_flavour::openai_responses;
+}
+
 /// A text-only turn's content in the flavour's form; the assistant's reply as the flavour's own
-/// SDKs send a previous answer back.
+/// SDKs send a previous answer back: chat's assistant content is a string; so is a responses
+/// input item's, the documented way to replay an answer without storing responses (OpenAI
+/// guide, Conversation state).
 json text_content(api_flavour flavour, std::string_view text, bool assistant) {
-  switch (flavour) {
-    case api_flavour::openai_chat:
-    case api_flavour::azure_openai:
-      if (assistant) {
-        return text;  // chat's assistant content is a string
-      }
-      return json::array({{{"type", "text"}, {"text", text}}});
-    case api_flavour::openai_responses:
-      // Input items {role, content}; an assistant item with string content is the documented
-      // way to replay an answer without storing responses (OpenAI guide, Conversation state).
-      if (assistant) {
-        return text;
-      }
-      return json::array({{{"type", "input_text"}, {"text", text}}});
-    case api_flavour::anthropic_messages:
-      return json::array({{{"type", "text"}, {"text", text}}});
-    case api_flavour::gemini:
-    case api_flavour::bedrock_converse:
-      return json::array({{{"text", text}}});
+  if (assistant && openai_form(flavour)) {
+    return text;
   }
-  return json::array();
+  return json::array({text_part(flavour, text)});
 }
 
 /// One turn: Gemini's {role: user | model, parts}, everyone else's {role: user | assistant,
@@ -140,6 +132,27 @@ members members_of(api_flavour flavour) {
 std::string_view image_turn_text(const probe_request& request) noexcept {
   return request.earlier ? std::string_view(request.earlier->question)
                          : std::string_view(request.prompt);
+}
+
+json text_part(api_flavour flavour, std::string_view text) {
+  switch (flavour) {
+    case api_flavour::openai_chat:
+    case api_flavour::azure_openai:
+    case api_flavour::anthropic_messages:
+      return {{"type", "text"}, {"text", text}};
+    case api_flavour::openai_responses:
+      return {{"type", "input_text"}, {"text", text}};
+    case api_flavour::gemini:
+    case api_flavour::bedrock_converse:
+      return {{"text", text}};
+  }
+  return {{"text", text}};
+}
+
+json image_turn(api_flavour flavour, const probe_request& request, json images) {
+  images.insert(openai_form(flavour) ? images.cbegin() : images.cend(),
+                text_part(flavour, image_turn_text(request)));
+  return images;
 }
 
 json conversation(api_flavour flavour, const probe_request& request, json image_turn) {

@@ -1,9 +1,10 @@
 #pragma once
 /// The request shapes `system`, `tools` and `history` (probes/probe_shape.hpp) in each API
-/// flavour's own wire format. A flavour's build_request builds the content of its image turn
-/// (the images and image_turn_text) as it always has; `conversation` puts that turn into the
-/// flavour's message list and `add_system_and_tool` adds the top-level members, so the shapes'
-/// JSON lives here and each flavour file changes by a call or two. Internal to probes/. Pure.
+/// flavour's own wire format. A flavour's build_request writes its image parts (through
+/// flavour_support::image_conversation); `image_turn` adds the text part beside them,
+/// `conversation` puts that turn into the flavour's message list and `add_system_and_tool` adds
+/// the top-level members, so the shapes' JSON lives here and each flavour file changes by a
+/// call or two. Internal to probes/. Pure.
 ///
 /// The forms, from each provider's API reference (cited beside each one in request_shapes.cpp):
 ///
@@ -36,6 +37,15 @@ using json = nlohmann::json;
 /// The text sent beside the images: the earlier turn's question for shape `history`, else the
 /// prompt.
 std::string_view image_turn_text(const probe_request& request) noexcept;
+
+/// One text part in the flavour's form: {"type": "text", "text"} (chat, Anthropic),
+/// {"type": "input_text", "text"} (Responses), {"text"} (Gemini, Bedrock).
+json text_part(api_flavour flavour, std::string_view text);
+
+/// The content of the image turn: `images` (the flavour's image parts, in image order) with the
+/// text part of image_turn_text before them (OpenAI's flavours) or after them (Anthropic's
+/// advice; Gemini and Bedrock alike).
+json image_turn(api_flavour flavour, const probe_request& request, json images);
 
 /// The flavour's turns (`messages`, `input` or `contents`): the system message first where the
 /// flavour puts it among the messages (openai-chat, azure-openai), then the user turn holding

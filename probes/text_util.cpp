@@ -325,6 +325,13 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+bool ascii_icontains(std::string_view haystack, std::string_view needle) noexcept {
+  return std::search(
+             haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+               return ascii_lower(a) == ascii_lower(b);
+             }) != haystack.end();
+}
+
 std::string_view trim(std::string_view s, std::string_view chars) noexcept {
   const auto first = s.find_first_not_of(chars);
   if (first == std::string_view::npos) {

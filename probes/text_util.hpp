@@ -62,6 +62,8 @@ constexpr char ascii_lower(char c) noexcept {
 std::string ascii_lower(std::string_view s);
 /// Equal ignoring ASCII case ("Content-Type" == "content-type").
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+/// `needle` occurs in `haystack`, ignoring ASCII case (an empty needle always does).
+bool ascii_icontains(std::string_view haystack, std::string_view needle) noexcept;
 
 /// ASCII white space (what std::isspace accepts in the C locale).
 inline constexpr std::string_view ascii_space = " \t\n\v\f\r";

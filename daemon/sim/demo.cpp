@@ -8,28 +8,27 @@
 #include "daemon/sim/sim_native_stream.hpp"
 
 namespace visionwatch {
-namespace {
 
-/// How a streamed reply of `model` goes: "vision-stream-error" sends an error event after HTTP
-/// 200, "vision-stream-cut-off" stops mid-body, "vision-slow-first-token" thinks longer; every
-/// other model streams its first token after demo_first_token_delay.
-sim_stream_options stream_options_of_model(std::string_view model) {
+sim_stream_options stream_options_of_model(std::string_view model,
+                                           const sim_stream_models& models) {
   sim_stream_options o;
-  o.first_token_delay = demo_first_token_delay;
-  if (model == "vision-stream-error") {
+  o.first_token_delay = models.first_token_delay;
+  if (model == models.error_event) {
     o.ending = sim_stream_ending::error_event;
-  } else if (model == "vision-stream-cut-off") {
+  } else if (model == models.cut_off) {
     o.ending = sim_stream_ending::cut_off;
-  } else if (model == "vision-slow-first-token") {
-    o.first_token_delay = demo_slow_first_token_delay;
+  } else if (model == models.slow) {
+    o.first_token_delay = models.slow_first_token_delay;
   }
   return o;
 }
 
+namespace {
+
 std::optional<sim_behaviour> behaviour_of_model(std::string_view model) {
-  if (model == "vision-stream-error" || model == "vision-stream-cut-off" ||
-      model == "vision-slow-first-token") {
-    return sim_behaviour::healthy;  // the stream options above break it
+  const auto& m = demo_stream_models;
+  if (model == m.error_event || model == m.cut_off || model == m.slow) {
+    return sim_behaviour::healthy;  // their stream options break it
   }
   if (!model.starts_with("vision-")) {
     return std::nullopt;
@@ -93,7 +92,8 @@ response_plan demo_gateway::handle(const received_request& req) {
   }
   if (native && native->stream) {
     // Bedrock's ConverseStream: AWS event-stream frames, which respond_native writes itself.
-    return respond_native(native_model_, keys_, req, *native, b, stream_options_of_model(model));
+    return respond_native(
+        native_model_, keys_, req, *native, b, stream_options_of_model(model, demo_stream_models));
   }
   if (!native && !b) {
     if (sim_flavours::wire_of(req) != sim_flavours::wire::openai_chat) {
@@ -108,7 +108,7 @@ response_plan demo_gateway::handle(const received_request& req) {
                                      : sim_flavours::respond(model_, req, *b);
   // A request that asks for a stream gets the reply streamed in its own flavour, the first
   // token its delay after the request arrived: reading the image is part of that time.
-  auto options = stream_options_of_model(model);
+  auto options = stream_options_of_model(model, demo_stream_models);
   const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - received);
   options.first_token_delay =

@@ -11,6 +11,7 @@
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
 #include "daemon/sim/sim_native.hpp"
+#include "daemon/sim/sim_stream.hpp"
 
 namespace visionwatch {
 
@@ -19,6 +20,25 @@ namespace visionwatch {
 /// the slow delay.
 inline constexpr std::chrono::milliseconds demo_first_token_delay{250};
 inline constexpr std::chrono::milliseconds demo_slow_first_token_delay{1500};
+
+/// The models of a simulated gateway whose streamed replies break or slow down, and the delays
+/// of its first token: the demo's (demo_stream_models) or a test's own.
+struct sim_stream_models {
+  std::string_view error_event;  ///< sends an error event after HTTP 200
+  std::string_view cut_off;      ///< stops mid-body
+  std::string_view slow;         ///< thinks longer: its first token after slow_first_token_delay
+  std::chrono::milliseconds first_token_delay;  ///< every other model's
+  std::chrono::milliseconds slow_first_token_delay;
+};
+
+inline constexpr sim_stream_models demo_stream_models{"vision-stream-error",
+                                                      "vision-stream-cut-off",
+                                                      "vision-slow-first-token",
+                                                      demo_first_token_delay,
+                                                      demo_slow_first_token_delay};
+
+/// How a streamed reply of `model` goes, as `models` says.
+sim_stream_options stream_options_of_model(std::string_view model, const sim_stream_models& models);
 
 /// A sim_gateway whose handler maps model "vision-<behaviour>" (e.g. vision-healthy,
 /// vision-drops-image-says-so, vision-rate-limited) to a sim_model behaviour; unknown models get

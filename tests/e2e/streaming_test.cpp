@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/config/exit_codes.hpp"
+#include "daemon/sim/demo.hpp"
 #include "daemon/sim/sim_gateway.hpp"
 #include "daemon/sim/sim_model.hpp"
 #include "daemon/sim/sim_stream.hpp"
@@ -26,6 +27,8 @@ using nlohmann::json;
 
 constexpr auto first_token_delay = 300ms;
 constexpr auto slow_first_token_delay = 1200ms;
+constexpr sim_stream_models stream_models{
+    "stream-error", "stream-cut", "stream-slow", first_token_delay, slow_first_token_delay};
 /// How far above the server's delay a measured TTFT may be: loopback, the request and the
 /// role chunk take milliseconds; the slack keeps a loaded 2-core CI machine from failing it.
 constexpr double ttft_slack_seconds = 0.25;
@@ -56,16 +59,7 @@ class streaming_gateway {
       std::lock_guard lock(mutex_);
       streamed_.push_back(model);
     }
-    sim_stream_options o;
-    o.first_token_delay = first_token_delay;
-    if (model == "stream-error") {
-      o.ending = sim_stream_ending::error_event;
-    } else if (model == "stream-cut") {
-      o.ending = sim_stream_ending::cut_off;
-    } else if (model == "stream-slow") {
-      o.first_token_delay = slow_first_token_delay;
-    }
-    return stream_chat_reply(plan, o);
+    return stream_chat_reply(plan, stream_options_of_model(model, stream_models));
   }
 
   sim_model model_;  ///< gateway thread only
