@@ -56,6 +56,14 @@ inline std::size_t header_count(const http_request& req, std::string_view name) 
   return header_count(req.headers, name);
 }
 
+/// `req` sets header `name` (case-insensitive) exactly once, to `value`.
+inline void check_header_once(const http_request& req,
+                              std::string_view name,
+                              std::string_view value) {
+  CHECK(header_count(req, name) == 1);
+  CHECK(header_value(req, name) == value);
+}
+
 /// A response as the HTTP client hands it over (header names lower-cased).
 inline http_result response(unsigned status, std::string body, header_list headers = {}) {
   http_result r;
