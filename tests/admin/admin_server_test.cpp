@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "tests/admin/admin_test_endpoints.hpp"
@@ -171,24 +172,29 @@ admin_server_options test_options() {
 
 TEST_SUITE("unit") {
   TEST_CASE("listen addresses parse for IPv4 - IPv6 - wildcard and port 0") {
-    const auto a = parse_listen_endpoint("127.0.0.1:9464");
-    REQUIRE(a.endpoint);
-    CHECK(a.endpoint->address().to_string() == "127.0.0.1");
-    CHECK(a.endpoint->port() == 9464);
-    const auto b = parse_listen_endpoint("[::1]:9464");
-    REQUIRE(b.endpoint);
-    CHECK(b.endpoint->address().is_v6());
-    CHECK(b.endpoint->address().is_loopback());
-    const auto c = parse_listen_endpoint("0.0.0.0:9464");
-    REQUIRE(c.endpoint);
-    CHECK(c.endpoint->address().is_unspecified());
-    const auto d = parse_listen_endpoint("[::]:9464");
-    REQUIRE(d.endpoint);
-    CHECK(d.endpoint->address().is_v6());
-    CHECK(d.endpoint->address().is_unspecified());
-    const auto e = parse_listen_endpoint("127.0.0.1:0");
-    REQUIRE(e.endpoint);
-    CHECK(e.endpoint->port() == 0);
+    struct good {
+      std::string_view input;
+      std::string_view address;
+      unsigned short port;
+      bool v6;
+      bool loopback;
+      bool unspecified;
+    };
+    for (const auto& c : {good{"127.0.0.1:9464", "127.0.0.1", 9464, false, true, false},
+                          good{"[::1]:9464", "::1", 9464, true, true, false},
+                          good{"0.0.0.0:9464", "0.0.0.0", 9464, false, false, true},
+                          good{"[::]:9464", "::", 9464, true, false, true},
+                          good{"127.0.0.1:0", "127.0.0.1", 0, false, true, false}}) {
+      CAPTURE(c.input);
+      const auto parsed = parse_listen_endpoint(c.input);
+      REQUIRE(parsed.endpoint);
+      const auto address = parsed.endpoint->address();
+      CHECK(address.to_string() == c.address);
+      CHECK(parsed.endpoint->port() == c.port);
+      CHECK(address.is_v6() == c.v6);
+      CHECK(address.is_loopback() == c.loopback);
+      CHECK(address.is_unspecified() == c.unspecified);
+    }
   }
 
   TEST_CASE("bad listen addresses get an error naming the input and the fix") {
@@ -718,8 +724,8 @@ TEST_SUITE("integration") {
     CHECK(head_stream->body.empty());
 
     // Without Accept-Encoding, or with gzip refused: identity, and still Vary.
-    for (const std::string_view headers : {std::string_view{}, "Accept-Encoding: gzip;q=0\r\n"sv,
-                                           "Accept-Encoding: br\r\n"sv}) {
+    for (const std::string_view headers :
+         {std::string_view{}, "Accept-Encoding: gzip;q=0\r\n"sv, "Accept-Encoding: br\r\n"sv}) {
       CAPTURE(headers);
       c.send(request("GET", "/stream", headers));
       const auto plain = c.read_response(answer_timeout);

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/exported_metrics.hpp"
 #include "tests/support/test_paths.hpp"
 
 using visionwatch::metrics;
@@ -51,15 +52,7 @@ struct exposition {
                                          const label_set& subset = {}) const {
     std::vector<sample> out;
     for (const auto& s : samples) {
-      if (s.name != name) {
-        continue;
-      }
-      bool match = true;
-      for (const auto& [k, v] : subset) {
-        const auto it = s.labels.find(k);
-        match = match && it != s.labels.end() && it->second == v;
-      }
-      if (match) {
+      if (s.name == name && visionwatch::test::has_labels(s.labels, subset)) {
         out.push_back(s);
       }
     }

@@ -20,14 +20,11 @@ const json& fixture() { return flavour_fixture("anthropic-messages.json"); }
 /// The probe_request the fixture's base64 request was made from.
 probe_request fixture_request() {
   const json& body = fixture()["request"]["body_base64_image"];
-  probe_request r;
-  r.base_url = "https://api.anthropic.com/v1";
-  r.model = body["model"];
-  r.prompt = body["messages"][0]["content"][1]["text"];
-  r.images.push_back(image_part{fixture_png_data_url(), "low"});
-  r.max_tokens = body["max_tokens"].get<int>();
-  r.api_key = std::string(test_key);
-  return r;
+  return one_image_request("https://api.anthropic.com/v1",
+                           body["model"],
+                           body["messages"][0]["content"][1]["text"],
+                           image_part{fixture_png_data_url(), "low"},
+                           body["max_tokens"].get<int>());
 }
 
 reply parse(unsigned status, const json& body, header_list headers = {}) {
@@ -40,9 +37,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 TEST_SUITE("unit") {
   TEST_CASE("the messages image request is the fixture's request - byte for byte as JSON") {
     const http_request req = anthropic_messages::build_request(fixture_request());
-    CHECK(req.method == "POST");
-    CHECK(req.url == fixture()["request"]["url"].get<std::string>());
-    CHECK(json::parse(req.body) == fixture()["request"]["body_base64_image"]);
+    check_fixture_request(req, fixture()["request"]);
     CHECK(req.body.find(std::string("\"data\":\"") + std::string(fixture_png_base64) + "\"") !=
           std::string::npos);
     CHECK(header_value(req, "x-api-key") == test_key);
@@ -94,10 +89,8 @@ TEST_SUITE("unit") {
     CHECK(header_value(anthropic_messages::build_request(r), "anthropic-version") == "2024-01-01");
     r.extra_headers = {{"Anthropic-Version", "2025-01-01"}, {"X-Api-Key", "other-key-123"}};
     auto req = anthropic_messages::build_request(r);
-    CHECK(header_count(req, "anthropic-version") == 1);
-    CHECK(header_value(req, "anthropic-version") == "2025-01-01");
-    CHECK(header_count(req, "x-api-key") == 1);
-    CHECK(header_value(req, "x-api-key") == "other-key-123");
+    check_header_once(req, "anthropic-version", "2025-01-01");
+    check_header_once(req, "x-api-key", "other-key-123");
     r.extra_headers.clear();
     r.bearer_token = true;
     req = anthropic_messages::build_request(r);

@@ -40,6 +40,23 @@ std::vector<es::message> read_split(std::string_view s, std::size_t at, std::str
   return out;
 }
 
+/// `bytes` followed by their CRC-32, big-endian, as a prelude or a message ends on the wire.
+std::string with_crc(std::string bytes) {
+  const std::uint32_t crc = es::crc32(bytes);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    bytes += static_cast<char>((crc >> shift) & 0xFF);
+  }
+  return bytes;
+}
+
+/// The error of a fresh reader that must refuse `bytes`.
+std::string refusal_of(std::string_view bytes) {
+  es::reader r;
+  std::vector<es::message> out;
+  CHECK_FALSE(r.feed(bytes, out));
+  return r.error();
+}
+
 }  // namespace
 
 TEST_SUITE("unit") {
@@ -149,15 +166,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a prelude whose lengths cannot hold a message is refused even with a good CRC") {
-    std::string prelude("\x00\x00\x00\x08\x00\x00\x00\x00", 8);
-    const std::uint32_t crc = es::crc32(prelude);
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      prelude += static_cast<char>((crc >> shift) & 0xFF);
-    }
-    es::reader r;
-    std::vector<es::message> out;
-    CHECK_FALSE(r.feed(prelude, out));
-    CHECK(r.error().find("cannot hold its headers") != std::string::npos);
+    const std::string prelude = with_crc(std::string("\x00\x00\x00\x08\x00\x00\x00\x00", 8));
+    CHECK(refusal_of(prelude).find("cannot hold its headers") != std::string::npos);
   }
 
   TEST_CASE("a header that runs past its block is an error") {
@@ -166,16 +176,9 @@ TEST_SUITE("unit") {
     std::string frame = es::encode(m);
     // Claim a longer string value (byte 12 + 1 + 4 + 1 is the length's high byte).
     frame[12 + 1 + 4 + 1 + 1] = 0x40;
-    // Recompute both CRCs so only the header is wrong.
-    std::string fixed = frame.substr(0, frame.size() - 4);
-    const std::uint32_t crc = es::crc32(fixed);
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      fixed += static_cast<char>((crc >> shift) & 0xFF);
-    }
-    es::reader r;
-    std::vector<es::message> out;
-    CHECK_FALSE(r.feed(fixed, out));
-    CHECK(r.error() == "event stream header 'name' runs past its block");
+    // Recompute the message CRC so only the header is wrong.
+    const std::string fixed = with_crc(frame.substr(0, frame.size() - 4));
+    CHECK(refusal_of(fixed) == "event stream header 'name' runs past its block");
   }
 
   TEST_CASE("a stream that stops inside a frame is an error at finish") {

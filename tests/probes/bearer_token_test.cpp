@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/support/test_paths.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 
 using namespace visionwatch;
 namespace fs = std::filesystem;
@@ -17,15 +17,31 @@ void write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
 }
 
+/// `p`'s name once `text` is written to it.
+std::string written(const fs::path& p, const std::string& text) {
+  write(p, text);
+  return p.string();
+}
+
+/// A token file in a directory of its own (removed with the test) that first holds `first`, and
+/// the bearer_token_file reading it, loaded without an error.
+struct token_file {
+  test::scoped_temp_dir dir{"vw-token"};
+  fs::path path = dir.path / "token";
+  bearer_token_file file;
+
+  explicit token_file(const std::string& first) : file(written(path, first)) {
+    REQUIRE_FALSE(file.load().has_value());
+  }
+};
+
 }  // namespace
 
 TEST_SUITE("unit") {
   TEST_CASE("a bearer token file is trimmed and re-read when its size or mtime changes") {
-    const auto dir = test::make_temp_dir("vw-token");
-    const auto path = dir / "token";
-    write(path, "token-one\n");
-    bearer_token_file f(path.string());
-    REQUIRE_FALSE(f.load().has_value());
+    token_file t("token-one\n");
+    const auto& path = t.path;
+    auto& f = t.file;
     CHECK(f.current() == "token-one");
 
     write(path, "token-number-two\n");  // another size
@@ -35,15 +51,12 @@ TEST_SUITE("unit") {
     write(path, "token-number-six\n");
     fs::last_write_time(path, fs::last_write_time(path) + std::chrono::seconds(5));
     CHECK(f.current() == "token-number-six");
-    fs::remove_all(dir);
   }
 
   TEST_CASE("an unusable refresh keeps the last good token and is retried on the next call") {
-    const auto dir = test::make_temp_dir("vw-token");
-    const auto path = dir / "token";
-    write(path, "good-token\n");
-    bearer_token_file f(path.string());
-    REQUIRE_FALSE(f.load().has_value());
+    token_file t("good-token\n");
+    const auto& path = t.path;
+    auto& f = t.file;
 
     write(path, "");  // a sidecar between truncate and write
     CHECK(f.current() == "good-token");
@@ -56,11 +69,11 @@ TEST_SUITE("unit") {
 
     write(path, std::string(bearer_token_file::max_token_bytes + 1, 'a'));
     CHECK(f.current() == "fresh-token-1");
-    fs::remove_all(dir);
   }
 
   TEST_CASE("load names the file and the problem - never the content") {
-    const auto dir = test::make_temp_dir("vw-token");
+    const test::scoped_temp_dir tmp("vw-token");
+    const auto& dir = tmp.path;
     bearer_token_file missing((dir / "none").string());
     CHECK(missing.load() ==
           "bearer_token_file " + (dir / "none").string() + " is not a readable regular file");
@@ -71,6 +84,5 @@ TEST_SUITE("unit") {
     REQUIRE(error.has_value());
     CHECK(error->find("secret-part") == std::string::npos);
     CHECK(two.current().empty());
-    fs::remove_all(dir);
   }
 }

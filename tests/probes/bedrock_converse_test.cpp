@@ -25,12 +25,13 @@ const json& worked() { return fixture()["sigv4"]["worked_example"]; }
 const auto signing_time = sys_days{year{2026} / 8 / 22} + hours{12};
 
 probe_request signed_request() {
-  probe_request r;
-  r.base_url = "https://bedrock-runtime.us-east-1.amazonaws.com";
-  r.model = "anthropic.claude-3-haiku-20240307-v1:0";
-  r.prompt = "What is in this image? Answer in one short sentence.";
-  r.images.push_back(image_part{fixture_png_data_url(), ""});
-  r.max_tokens = 64;
+  // Bedrock signs with AWS credentials: no API key.
+  auto r = one_image_request("https://bedrock-runtime.us-east-1.amazonaws.com",
+                             "anthropic.claude-3-haiku-20240307-v1:0",
+                             "What is in this image? Answer in one short sentence.",
+                             image_part{fixture_png_data_url(), ""},
+                             64,
+                             "");
   r.now = signing_time;
   r.aws_region = "us-east-1";
   r.aws_credentials = {worked()["credentials"]["access_key"].get<std::string>(),
@@ -61,9 +62,8 @@ std::string server_side_authorization(const http_request& req, const sigv4::cred
 TEST_SUITE("unit") {
   TEST_CASE("bedrock: the image request is the fixture's body at the fixture's encoded URL") {
     const auto req = bedrock_converse::build_request(signed_request());
-    CHECK(req.method == "POST");
-    CHECK(req.url == fixture()["request"]["url"].get<std::string>());
-    CHECK(req.body == fixture()["request"]["body_base64_image"].dump());
+    check_fixture_request(req, fixture()["request"]);
+    CHECK(req.body == fixture()["request"]["body_base64_image"].dump());  // byte for byte too
   }
 
   TEST_CASE("bedrock: SigV4 headers as the fixture shows - signing the final headers and body") {

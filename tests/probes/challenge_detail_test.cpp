@@ -1,6 +1,8 @@
 // The challenge's two drawing paths (probes/challenge_detail.hpp): the fast one (a band of rows,
 // digits from cached glyph masks) must give exactly the pixels of the reference one (cairo on
 // the whole canvas), so a seed keeps its image whichever path drew it.
+#include "probes/challenge_detail.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -8,9 +10,9 @@
 #include <string>
 
 #include "probes/challenge.hpp"
-#include "probes/challenge_detail.hpp"
 #include "probes/challenge_font.hpp"
 #include "probes/seeded_rng.hpp"
+#include "tests/probes/challenge_kinds.hpp"
 
 using namespace visionwatch;
 using namespace visionwatch::challenge_detail;
@@ -75,10 +77,7 @@ int differing(challenge_kind kind, int width, int height, int seeds, bool large 
 
 TEST_SUITE("unit") {
   TEST_CASE("the fast drawing gives the whole-canvas drawing's pixels for every kind") {
-    for (const auto kind : {challenge_kind::digits,
-                            challenge_kind::color,
-                            challenge_kind::shape,
-                            challenge_kind::count}) {
+    for (const auto kind : test::every_challenge_kind) {
       CAPTURE(to_string(kind));
       CHECK(differing(kind, 512, 512, 200) == 0);
       CHECK(differing(kind, 300, 256, 50) == 0);
@@ -91,10 +90,7 @@ TEST_SUITE("unit") {
     CHECK(differing(challenge_kind::digits, 64, 64, 200) == 0);
     CHECK(differing(challenge_kind::digits, 2000, 300, 20) == 0);
     CHECK(differing(challenge_kind::color, 128, 128, 100) == 0);
-    for (const auto kind : {challenge_kind::digits,
-                            challenge_kind::color,
-                            challenge_kind::shape,
-                            challenge_kind::count}) {
+    for (const auto kind : test::every_challenge_kind) {
       CAPTURE(to_string(kind));
       CHECK(differing(kind, 0, 0, 8, true) == 0);
     }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "probes/adapter.hpp"
 #include "probes/text_util.hpp"
@@ -55,6 +56,14 @@ inline std::size_t header_count(const http_request& req, std::string_view name) 
   return header_count(req.headers, name);
 }
 
+/// `req` sets header `name` (case-insensitive) exactly once, to `value`.
+inline void check_header_once(const http_request& req,
+                              std::string_view name,
+                              std::string_view value) {
+  CHECK(header_count(req, name) == 1);
+  CHECK(header_value(req, name) == value);
+}
+
 /// A response as the HTTP client hands it over (header names lower-cased).
 inline http_result response(unsigned status, std::string body, header_list headers = {}) {
   http_result r;
@@ -89,5 +98,31 @@ inline void check_usage(const usage& got, const usage& want) {
 
 /// A key that must never appear in a request body.
 inline constexpr std::string_view test_key = "sk-flavour-test-secret-0123";
+
+/// A probe of one image, the request every flavour test starts from (a fixture's request or a
+/// small one of the test's own); the fields it leaves alone keep probe_request's defaults.
+inline probe_request one_image_request(std::string base_url,
+                                       std::string model,
+                                       std::string prompt,
+                                       image_part image,
+                                       int max_tokens,
+                                       std::string api_key = std::string(test_key)) {
+  probe_request r;
+  r.base_url = std::move(base_url);
+  r.model = std::move(model);
+  r.prompt = std::move(prompt);
+  r.images.push_back(std::move(image));
+  r.max_tokens = max_tokens;
+  r.api_key = std::move(api_key);
+  return r;
+}
+
+/// `req` is the fixture's image request (its `request` object): a POST to its `url` whose body
+/// is, as JSON, its `body_base64_image`.
+inline void check_fixture_request(const http_request& req, const nlohmann::json& fixture_request) {
+  CHECK(req.method == "POST");
+  CHECK(req.url == fixture_request.at("url").get<std::string>());
+  CHECK(nlohmann::json::parse(req.body) == fixture_request.at("body_base64_image"));
+}
 
 }  // namespace visionwatch::test

@@ -20,14 +20,12 @@ namespace {
 const json& fixture() { return test::flavour_fixture("gemini-generatecontent.json"); }
 
 probe_request image_request() {
-  probe_request r;
-  r.base_url = "https://generativelanguage.googleapis.com/v1beta";
-  r.model = "gemini-2.5-flash";
-  r.prompt = "What is in this image? Answer in one short sentence.";
-  r.images.push_back(image_part{fixture_png_data_url(), "low"});
-  r.max_tokens = 256;
-  r.api_key = "AIzaTESTSECRETgemini0123456789";
-  return r;
+  return one_image_request("https://generativelanguage.googleapis.com/v1beta",
+                           "gemini-2.5-flash",
+                           "What is in this image? Answer in one short sentence.",
+                           image_part{fixture_png_data_url(), "low"},
+                           256,
+                           "AIzaTESTSECRETgemini0123456789");
 }
 
 reply parse(unsigned status, const json& body, header_list headers = {}) {
@@ -99,8 +97,7 @@ TEST_SUITE("unit") {
     auto r = image_request();
     r.extra_headers = {{"X-Goog-Api-Key", "other"}, {"X-Team", "vision"}};
     const auto req = gemini::build_request(r);
-    CHECK(header_count(req, "x-goog-api-key") == 1);
-    CHECK(header_value(req, "x-goog-api-key") == "other");
+    check_header_once(req, "x-goog-api-key", "other");
     CHECK(header_value(req, "x-team") == "vision");
   }
 

@@ -24,6 +24,8 @@
 #include "probes/challenge.hpp"
 #include "probes/png_codec.hpp"
 #include "probes/seeded_rng.hpp"
+#include "tests/probes/challenge_kinds.hpp"
+#include "tests/probes/corrupted_bytes.hpp"
 
 using namespace visionwatch;
 
@@ -112,13 +114,7 @@ void check_truncations(const std::string& bytes, bool tail_optional) {
 void check_corruptions(const std::string& bytes, std::uint64_t seed) {
   seeded_rng rng(seed);
   for (int round = 0; round < 300; ++round) {
-    std::string bad = bytes;
-    const int flips = rng.uniform_int(1, 8);
-    for (int f = 0; f < flips; ++f) {
-      const auto at =
-          static_cast<std::size_t>(rng.uniform_int(12, static_cast<int>(bad.size()) - 1));
-      bad[at] = static_cast<char>(rng.uniform_int(0, 255));
-    }
+    const std::string bad = test::corrupted(bytes, rng, 8, 12);
     const image_decode_result r = decode_image(bad, 1U << 20U);
     CHECK((r.image.has_value() || !r.error.empty()));
   }
@@ -226,10 +222,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("every challenge format decodes to the pixels of the PNG within lossy tolerance") {
-    for (const challenge_kind kind : {challenge_kind::digits,
-                                      challenge_kind::color,
-                                      challenge_kind::shape,
-                                      challenge_kind::count}) {
+    for (const challenge_kind kind : test::every_challenge_kind) {
       for (const image_format format :
            {image_format::jpeg, image_format::webp, image_format::gif}) {
         CAPTURE(to_string(kind));

@@ -11,6 +11,7 @@
 
 #include "probes/challenge.hpp"
 #include "probes/png_codec.hpp"
+#include "tests/probes/challenge_kinds.hpp"
 #include "tests/support/sanitizer.hpp"
 
 using namespace visionwatch;
@@ -64,10 +65,7 @@ TEST_SUITE("unit") {
     CHECK(kind_from_question(color_question) == challenge_kind::color);
     CHECK(kind_from_question(shape_question) == challenge_kind::shape);
     CHECK(kind_from_question(count_question) == challenge_kind::count);
-    for (const challenge_kind kind : {challenge_kind::digits,
-                                      challenge_kind::color,
-                                      challenge_kind::shape,
-                                      challenge_kind::count}) {
+    for (const challenge_kind kind : test::every_challenge_kind) {
       for (int images = 1; images <= challenge_max_images; ++images) {
         CHECK(kind_from_question(question_for(kind, images)) == kind);
       }
@@ -142,10 +140,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("several images read back in image order") {
-    for (const challenge_kind kind : {challenge_kind::digits,
-                                      challenge_kind::color,
-                                      challenge_kind::shape,
-                                      challenge_kind::count}) {
+    for (const challenge_kind kind : test::every_challenge_kind) {
       CAPTURE(to_string(kind));
       const challenge_set set = make_challenge_set(challenge_options{kind, 512, 512}, 2024, 4);
       std::vector<std::string_view> pngs;

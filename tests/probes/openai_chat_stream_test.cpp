@@ -32,23 +32,6 @@ decoded decode(std::string_view body, std::size_t piece = 0, http_result res = s
 }  // namespace
 
 TEST_SUITE("unit") {
-  TEST_CASE("the recorded gpt-4o stream gives text - finish reason - model and usage") {
-    vt::check_complete(decode(recorded_stream()),
-                       {"我是助手。", "stop", "gpt-4o-2024-05-13", 14, 3, 17});
-  }
-
-  TEST_CASE("the first text is the chunk marked ttft in the fixture - not the role chunk") {
-    vt::check_first_text_on_ttft_event(api_flavour::openai_chat,
-                                       vt::fixture_stream(fixture()["stream_events"]));
-  }
-
-  TEST_CASE("the stream decodes the same at every split") {
-    const std::string stream = recorded_stream();
-    REQUIRE(stream.size() > 1000);
-    vt::check_every_split(api_flavour::openai_chat, stream);
-    CHECK(decode(stream).r.text == "我是助手。");
-  }
-
   TEST_CASE("a stream cut before [DONE] is a stream error with no usage") {
     const std::string stream = recorded_stream();
     const auto cut = stream.substr(0, stream.find("data: [DONE]"));
@@ -94,14 +77,6 @@ TEST_SUITE("unit") {
     const auto d = decode("data: {\"choices\":\"x\"}\n\ndata: [DONE]\n\n");
     CHECK_FALSE(d.r.well_formed);
     CHECK(d.r.parse_error == "stream: stream chunk 1: choices is a string, expected array");
-  }
-
-  TEST_CASE("an endless SSE line is a malformed reply with a clear reason") {
-    vt::check_endless_line(api_flavour::openai_chat);
-  }
-
-  TEST_CASE("an oversized event is a malformed reply with a clear reason") {
-    vt::check_oversized_event(api_flavour::openai_chat);
   }
 
   TEST_CASE("usage repeated on every chunk is taken from the last one - never summed") {
@@ -176,15 +151,11 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the request asks for a stream with usage - and only when told to") {
-    probe_request req;
-    req.base_url = "https://api.openai.com/v1";
-    req.model = "gpt-4.1-mini";
-    req.prompt = "p";
-    const auto plain = nlohmann::json::parse(build_request(api_flavour::openai_chat, req).body);
+    const auto [plain_request, streamed] = vt::build_stream_requests(
+        api_flavour::openai_chat, "https://api.openai.com/v1", "gpt-4.1-mini");
+    const auto plain = nlohmann::json::parse(plain_request.body);
     CHECK_FALSE(plain.contains("stream"));
     CHECK_FALSE(plain.contains("stream_options"));
-    req.stream = true;
-    const http_request streamed = build_request(api_flavour::openai_chat, req);
     const auto body = nlohmann::json::parse(streamed.body);
     const auto additions = fixture()["request"]["body_additions"];
     CHECK(body["stream"] == additions["stream"]);
@@ -193,7 +164,6 @@ TEST_SUITE("unit") {
     for (const auto& [k, v] : streamed.headers) {
       accept_sse = accept_sse || (k == "Accept" && v == "text/event-stream");
     }
-    CHECK(accept_sse);
-    CHECK(can_stream(api_flavour::openai_chat));
+    CHECK(accept_sse);  // with the exact spelling "Accept"
   }
 }

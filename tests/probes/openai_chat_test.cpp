@@ -28,14 +28,13 @@ const json& real_replies() {
 }
 
 probe_request image_request() {
-  probe_request r;
-  r.base_url = "https://gateway.example/v1";
-  r.model = "gpt-4.1-mini";
-  r.prompt = "What number is written in the image? Reply with the digits only.";
-  r.images.push_back(image_part{png_data_url("\x89PNG fake"), "low"});
-  r.max_tokens = 50;
+  auto r = one_image_request("https://gateway.example/v1",
+                             "gpt-4.1-mini",
+                             "What number is written in the image? Reply with the digits only.",
+                             image_part{png_data_url("\x89PNG fake"), "low"},
+                             50,
+                             "sk-test-secret");
   r.temperature = 0.0;
-  r.api_key = "sk-test-secret";
   return r;
 }
 
@@ -192,12 +191,9 @@ TEST_SUITE("unit") {
                        {"authorization", "Basic abc"},
                        {"x-title", "second"}};
     req = openai_chat::build_request(r);
-    CHECK(header_count(req, "user-agent") == 1);
-    CHECK(header_value(req, "User-Agent") == "probe/1");
-    CHECK(header_count(req, "authorization") == 1);
-    CHECK(header_value(req, "Authorization") == "Basic abc");
-    CHECK(header_count(req, "x-title") == 1);
-    CHECK(header_value(req, "X-Title") == "second");
+    check_header_once(req, "User-Agent", "probe/1");
+    check_header_once(req, "Authorization", "Basic abc");
+    check_header_once(req, "X-Title", "second");
   }
 
   TEST_CASE("png_data_url encodes base64 with padding") {

@@ -19,14 +19,11 @@ const json& fixture() { return flavour_fixture("openai-responses.json"); }
 /// The probe_request the fixture's base64 request was made from.
 probe_request fixture_request() {
   const json& body = fixture()["request"]["body_base64_image"];
-  probe_request r;
-  r.base_url = "https://api.openai.com/v1";
-  r.model = body["model"];
-  r.prompt = body["input"][0]["content"][0]["text"];
-  r.images.push_back(image_part{body["input"][0]["content"][1]["image_url"], "low"});
-  r.max_tokens = body["max_output_tokens"].get<int>();
-  r.api_key = std::string(test_key);
-  return r;
+  return one_image_request("https://api.openai.com/v1",
+                           body["model"],
+                           body["input"][0]["content"][0]["text"],
+                           image_part{body["input"][0]["content"][1]["image_url"], "low"},
+                           body["max_output_tokens"].get<int>());
 }
 
 reply parse(unsigned status, const json& body, header_list headers = {}) {
@@ -39,9 +36,7 @@ reply parse(unsigned status, const json& body, header_list headers = {}) {
 TEST_SUITE("unit") {
   TEST_CASE("the responses image request is the fixture's request - byte for byte as JSON") {
     const http_request req = openai_responses::build_request(fixture_request());
-    CHECK(req.method == "POST");
-    CHECK(req.url == fixture()["request"]["url"].get<std::string>());
-    CHECK(json::parse(req.body) == fixture()["request"]["body_base64_image"]);
+    check_fixture_request(req, fixture()["request"]);
     // The data URL is spliced into the body unchanged.
     CHECK(req.body.find("\"image_url\":\"" + fixture_png_data_url() + "\"") != std::string::npos);
     CHECK(header_value(req, "Authorization") == "Bearer " + std::string(test_key));
@@ -98,10 +93,8 @@ TEST_SUITE("unit") {
     auto r = fixture_request();
     r.extra_headers = {{"authorization", "Bearer other"}, {"user-agent", "probe/1"}};
     const http_request req = openai_responses::build_request(r);
-    CHECK(header_count(req, "authorization") == 1);
-    CHECK(header_value(req, "Authorization") == "Bearer other");
-    CHECK(header_count(req, "user-agent") == 1);
-    CHECK(header_value(req, "User-Agent") == "probe/1");
+    check_header_once(req, "Authorization", "Bearer other");
+    check_header_once(req, "User-Agent", "probe/1");
     r.api_key.clear();
     r.extra_headers.clear();
     CHECK(header_count(openai_responses::build_request(r), "authorization") == 0);

@@ -11,6 +11,7 @@
 
 #include "probes/challenge.hpp"
 #include "probes/seeded_rng.hpp"
+#include "tests/probes/corrupted_bytes.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -368,14 +369,7 @@ TEST_SUITE("unit") {
     seeded_rng rng(99);
     int errors = 0;
     for (int round = 0; round < 3000; ++round) {
-      std::string bad = png;
-      const int flips = rng.uniform_int(1, 4);
-      for (int i = 0; i < flips; ++i) {
-        const auto at =
-            static_cast<std::size_t>(rng.uniform_int(8, static_cast<int>(bad.size()) - 1));
-        bad[at] = static_cast<char>(rng.uniform_int(0, 255));
-      }
-      const png_decode_result r = decode_png(bad);
+      const png_decode_result r = decode_png(test::corrupted(png, rng, 4, 8));
       if (r.image) {
         CHECK(r.image->rgba.size() == static_cast<std::size_t>(r.image->width) *
                                           static_cast<std::size_t>(r.image->height) * 4U);

@@ -22,14 +22,8 @@ namespace {
 
 /// One image probe with short texts, so the expected bodies below stay readable.
 probe_request small_request() {
-  probe_request r;
-  r.base_url = "https://gw.example/v1";
-  r.model = "m";
-  r.prompt = "Which number?";
-  r.images.push_back(image_part{fixture_png_data_url(), "low"});
-  r.max_tokens = 50;
-  r.api_key = std::string(test_key);
-  return r;
+  return one_image_request(
+      "https://gw.example/v1", "m", "Which number?", image_part{fixture_png_data_url(), "low"}, 50);
 }
 
 probe_request with_system() {

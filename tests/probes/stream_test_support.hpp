@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "probes/adapter.hpp"
+#include "tests/probes/flavour_test_support.hpp"
 
 namespace visionwatch::test {
 
@@ -98,6 +99,29 @@ inline wire_stream fixture_stream(const nlohmann::json& events) {
 inline void check_first_text_on_ttft_event(api_flavour flavour, const wire_stream& s) {
   REQUIRE(s.end_of_ttft > 0);
   CHECK(decode_stream(flavour, s.body, 1).first_text_after == s.end_of_ttft);
+}
+
+/// `flavour`'s request for a text-only probe (prompt "p") of `model` at `base_url`, built
+/// without and with probe_request::stream. The flavour can stream, and the streamed request
+/// accepts text/event-stream.
+struct stream_requests {
+  http_request plain;
+  http_request streamed;
+};
+inline stream_requests build_stream_requests(api_flavour flavour,
+                                             const std::string& base_url,
+                                             const std::string& model) {
+  probe_request req;
+  req.base_url = base_url;
+  req.model = model;
+  req.prompt = "p";
+  stream_requests out;
+  out.plain = build_request(flavour, req);
+  req.stream = true;
+  out.streamed = build_request(flavour, req);
+  CHECK(can_stream(flavour));
+  CHECK(header_value(out.streamed, "Accept") == "text/event-stream");
+  return out;
 }
 
 /// What a complete stream must decode to.

@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,27 +33,40 @@ inline config parse_config_or_fail(const std::string& yaml) {
   return std::move(*r.value);
 }
 
-class running_service {
+/// A started service whose io_context runs on a thread of its own; the destructor asks the
+/// service to stop on that thread and joins it (a service that does not stop fails the test).
+/// Whatever touches the service's state goes through io() (boost::asio::post).
+class service_thread {
  public:
-  explicit running_service(config cfg, bool gzip_loopback = false) {
-    service_options opts;
-    opts.handle_signals = false;
-    opts.gzip_loopback = gzip_loopback;
-    svc_ = std::make_unique<service>(io_, std::move(cfg), opts);
-    svc_->start();
-    url_ = svc_->admin_url();
+  service_thread(config cfg, service_options opts) : svc_(io_, std::move(cfg), std::move(opts)) {
+    svc_.start();
     thread_ = std::thread([this] { io_.run(); });
   }
-  ~running_service() {
+  ~service_thread() {
     try {
-      boost::asio::post(io_, [this] { svc_->request_stop(); });
+      boost::asio::post(io_, [this] { svc_.request_stop(); });
       thread_.join();
     } catch (...) {  // a destructor must not throw: the test fails instead
       FAIL_CHECK("the service did not stop cleanly");
     }
   }
-  running_service(const running_service&) = delete;
-  running_service& operator=(const running_service&) = delete;
+  service_thread(const service_thread&) = delete;
+  service_thread& operator=(const service_thread&) = delete;
+
+  [[nodiscard]] boost::asio::io_context& io() { return io_; }
+  [[nodiscard]] service& svc() { return svc_; }
+  [[nodiscard]] const service& svc() const { return svc_; }
+
+ private:
+  boost::asio::io_context io_;
+  service svc_;
+  std::thread thread_;
+};
+
+class running_service {
+ public:
+  explicit running_service(config cfg, bool gzip_loopback = false)
+      : svc_(std::move(cfg), options(gzip_loopback)), url_(svc_.svc().admin_url()) {}
 
   [[nodiscard]] const std::string& url() const { return url_; }
   [[nodiscard]] std::string metrics() const { return http_get(url_ + "metrics").body; }
@@ -79,10 +91,14 @@ class running_service {
   }
 
  private:
-  boost::asio::io_context io_;
-  std::unique_ptr<service> svc_;
+  static service_options options(bool gzip_loopback) {
+    service_options o;
+    o.handle_signals = false;
+    o.gzip_loopback = gzip_loopback;
+    return o;
+  }
+  service_thread svc_;
   std::string url_;
-  std::thread thread_;
 };
 
 }  // namespace visionwatch::test

@@ -4,19 +4,17 @@
 // option (service_options::shard) wins over the file at start and on every reload.
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "daemon/config/config.hpp"
 #include "daemon/config/shard.hpp"
 #include "daemon/runtime/service.hpp"
+#include "tests/runtime/running_service.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/raw_http_client.hpp"
 #include "tests/support/test_paths.hpp"
@@ -26,7 +24,6 @@
 namespace {
 
 namespace vt = visionwatch::test;
-namespace net = boost::asio;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -94,25 +91,11 @@ std::set<std::string> exported_routes(const std::string& exposition) {
 
 /// One service on its own io thread, driven over its admin API.
 struct running_service {
-  net::io_context io;
-  visionwatch::service svc;
-  std::thread runner;
+  vt::service_thread runner;
+  visionwatch::service& svc;
 
   running_service(const std::filesystem::path& file, visionwatch::service_options opts)
-      : svc(io, load(file), with_path(std::move(opts), file)) {
-    svc.start();
-    runner = std::thread([this] { io.run(); });
-  }
-  ~running_service() {
-    try {
-      net::post(io, [this] { svc.request_stop(); });
-      runner.join();
-    } catch (...) {  // a destructor must not throw: the test fails instead
-      FAIL_CHECK("the service did not stop cleanly");
-    }
-  }
-  running_service(const running_service&) = delete;
-  running_service& operator=(const running_service&) = delete;
+      : runner(load(file), with_path(std::move(opts), file)), svc(runner.svc()) {}
 
   static visionwatch::config load(const std::filesystem::path& file) {
     auto loaded = visionwatch::load_config(file.string());

@@ -17,10 +17,12 @@
 #include <thread>
 
 #include "daemon/config/config.hpp"
+#include "tests/runtime/running_service.hpp"
 #include "tests/support/exported_metrics.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/http_get.hpp"
 #include "tests/support/raw_http_client.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 #include "tests/support/wait_until.hpp"
 
@@ -118,7 +120,8 @@ void stop(net::io_context& io, service& svc) {
 
 TEST_SUITE("integration") {
   TEST_CASE("a failure at any step of preparing a reload leaves the running config untouched") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     const std::string old_yaml =
         global(dir) +
         "defaults: {interval: 1h, timeout: 30s}\n"
@@ -179,12 +182,12 @@ TEST_SUITE("integration") {
     CHECK(vt::metric_value(
               after, "visionwatch_gateway_probes_skipped_total", {{"gateway", "gw2"}}) == 0.0);
     stop(io, svc);
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE(
       "a route label that is not UTF-8 is refused by apply and the old config keeps running") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     const auto yaml = config_yaml(dir, "http://127.0.0.1:9/v1", "{interval: 1h, timeout: 30s}");
     net::io_context io;
     service svc(io, parse(yaml), test_options());
@@ -199,11 +202,11 @@ TEST_SUITE("integration") {
     CHECK(errors[0].find("not valid UTF-8") != std::string::npos);
     CHECK(without_reload_status(svc.metrics_registry().render()) == before);
     stop(io, svc);
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("a probe cut off by shutdown is not recorded and a reload during shutdown is refused") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     net::io_context io;
     vt::fake_upstream up;
     std::atomic<bool> arrived{false};
@@ -236,11 +239,11 @@ TEST_SUITE("integration") {
     CHECK(svc->metrics_registry().find_route("other") == std::nullopt);
     up.stop();
     svc.reset();
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("an on-demand probe cut off by shutdown answers 503 and is not recorded") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     net::io_context io;
     vt::fake_upstream up;
     std::promise<void> arrived;
@@ -276,11 +279,11 @@ TEST_SUITE("integration") {
     CHECK(recorded.empty());
     check_r1_not_counted(svc.metrics_registry().render());
     up.stop();
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("a long Retry-After is capped by max_retry_after and shown in metrics and the API") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     vt::fake_upstream up;
     up.set_handler([](const received_request&) {
       auto plan = response_plan::json(R"({"error":{"message":"Rate limit reached"}})", 429);
@@ -294,18 +297,15 @@ TEST_SUITE("integration") {
                                   1,
                                   "",
                                   "  max_retry_after: 5m\n");
-    net::io_context io;
     std::promise<void> limited;
     bool signalled = false;
-    service svc(io, parse(yaml), test_options([&](const probe_result& r) {
-                  if (r.result == outcome::rate_limited && !signalled) {
-                    signalled = true;
-                    limited.set_value();
-                  }
-                }));
-    svc.start();
-    const auto url = svc.admin_url();
-    std::thread runner([&] { io.run(); });
+    const vt::service_thread running(parse(yaml), test_options([&](const probe_result& r) {
+                                       if (r.result == outcome::rate_limited && !signalled) {
+                                         signalled = true;
+                                         limited.set_value();
+                                       }
+                                     }));
+    const auto url = running.svc().admin_url();
     const bool seen =
         limited.get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
     CHECK(seen);
@@ -323,14 +323,11 @@ TEST_SUITE("integration") {
           nlohmann::json::parse(vt::http_get(url + "api/v1/routes/r1").body, nullptr, false);
       CHECK(route["deferred_until"].is_string());
     }
-    net::post(io, [&] { svc.request_stop(); });
-    runner.join();
-    up.stop();
-    std::filesystem::remove_all(dir);
   }
 
   TEST_CASE("a starved gateway's skipped probes are counted as concurrency and shown on the page") {
-    const auto dir = vt::make_temp_dir("vw-svc");
+    const vt::scoped_temp_dir tmp("vw-svc");
+    const auto& dir = tmp.path;
     vt::fake_upstream up;
     // Every probe takes its whole timeout: with max_concurrency 1, one of three routes probes
     // at a time and the others' due probes wait until their next slot, then are skipped.
@@ -343,11 +340,8 @@ TEST_SUITE("integration") {
                                   "{interval: 1s, timeout: 1s, baseline_interval: 1h}",
                                   3,
                                   ", max_concurrency: 1");
-    net::io_context io;
-    service svc(io, parse(yaml), test_options());
-    svc.start();
-    const auto url = svc.admin_url();
-    std::thread runner([&] { io.run(); });
+    const vt::service_thread running(parse(yaml), test_options());
+    const auto url = running.svc().admin_url();
     auto skipped = [&](const std::string& reason) {
       return vt::metric_value(vt::http_get(url + "metrics").body,
                               "visionwatch_gateway_probes_skipped_total",
@@ -377,9 +371,5 @@ TEST_SUITE("integration") {
     const auto page = vt::http_get(url).body;
     CHECK(page.find("gateway gw: routes need 3.0 concurrent probes, max_concurrency 1") !=
           std::string::npos);
-    net::post(io, [&] { svc.request_stop(); });
-    runner.join();
-    up.stop();
-    std::filesystem::remove_all(dir);
   }
 }

@@ -5,7 +5,6 @@
 // them while a test runs.
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
@@ -15,12 +14,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "daemon/runtime/service.hpp"
 #include "tests/runtime/running_service.hpp"
 #include "tests/support/raw_http_client.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 #include "tests/support/test_paths.hpp"
 
 namespace {
@@ -58,23 +57,8 @@ std::string config_text(const std::filesystem::path& state) {
 class fleet_service {
  public:
   fleet_service()
-      : dir_(vt::make_temp_dir("vw-status-pages")),
-        svc_(io_, vt::parse_config_or_fail(config_text(dir_ / "state")), options()) {
-    svc_.start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~fleet_service() {
-    try {
-      net::post(io_, [this] { svc_.request_stop(); });
-      thread_.join();
-    } catch (...) {  // a destructor must not throw: the test fails instead
-      FAIL_CHECK("the service did not stop cleanly");
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  fleet_service(const fleet_service&) = delete;
-  fleet_service& operator=(const fleet_service&) = delete;
+      : dir_("vw-status-pages"),
+        svc_(vt::parse_config_or_fail(config_text(dir_.path / "state")), options()) {}
 
   /// A finished probe of route `i` with `o`, recorded on the service's thread.
   void record(std::size_t i, outcome o) {
@@ -88,13 +72,13 @@ class fleet_service {
     }
     std::promise<bool> done;
     auto recorded = done.get_future();
-    net::post(io_, [&] { done.set_value(svc_.record_result(name_of(i), r)); });
+    net::post(svc_.io(), [&] { done.set_value(svc_.svc().record_result(name_of(i), r)); });
     REQUIRE(recorded.wait_for(10s) == std::future_status::ready);
     CHECK(recorded.get());
   }
 
   [[nodiscard]] vt::raw_response get(const std::string& target) const {
-    return vt::loopback_request(svc_.admin_port(), "GET", target);
+    return vt::loopback_request(svc_.svc().admin_port(), "GET", target);
   }
   [[nodiscard]] json get_json(const std::string& target) const {
     const auto r = get(target);
@@ -108,10 +92,8 @@ class fleet_service {
     o.handle_signals = false;
     return o;
   }
-  std::filesystem::path dir_;
-  net::io_context io_;
-  visionwatch::service svc_;
-  std::thread thread_;
+  vt::scoped_temp_dir dir_;  // removed after the service below has stopped
+  vt::service_thread svc_;
 };
 
 std::vector<std::string> route_names(const json& page) {

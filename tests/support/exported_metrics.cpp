@@ -1,5 +1,6 @@
 #include "tests/support/exported_metrics.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -129,20 +130,20 @@ std::vector<metric_sample> parse_exposition(std::string_view exposition) {
   return out;
 }
 
+bool has_labels(const std::map<std::string, std::string>& labels,
+                const std::map<std::string, std::string>& subset) {
+  return std::all_of(subset.begin(), subset.end(), [&](const auto& pair) {
+    const auto it = labels.find(pair.first);
+    return it != labels.end() && it->second == pair.second;
+  });
+}
+
 std::optional<double> metric_value(std::string_view exposition,
                                    std::string_view name,
                                    const std::map<std::string, std::string>& labels) {
   std::optional<double> sum;
   for (const auto& s : parse_exposition(exposition)) {
-    if (s.name != name) {
-      continue;
-    }
-    bool all = true;
-    for (const auto& [k, v] : labels) {
-      const auto it = s.labels.find(k);
-      all = all && it != s.labels.end() && it->second == v;
-    }
-    if (all) {
+    if (s.name == name && has_labels(s.labels, labels)) {
       sum = sum.value_or(0) + s.value;
     }
   }

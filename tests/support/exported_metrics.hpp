@@ -19,6 +19,11 @@ struct metric_sample {
   double value = 0;
 };
 
+/// `labels` holds every pair of `subset` (and maybe others): the sample is one of the series
+/// `subset` selects.
+bool has_labels(const std::map<std::string, std::string>& labels,
+                const std::map<std::string, std::string>& subset);
+
 /// Every sample of `exposition`; comment lines and lines that do not parse are skipped.
 std::vector<metric_sample> parse_exposition(std::string_view exposition);
 
