@@ -18,7 +18,6 @@ namespace {
 /// Real replies nest about 6 levels deep. The limit is checked before parsing so a hostile body
 /// (100,000 nested arrays) costs one linear scan, not a deep tree.
 constexpr int max_json_depth = 64;
-constexpr std::size_t max_code_bytes = 128;
 constexpr std::size_t body_quote_bytes = 48;
 
 /// Offset where nesting first exceeds `limit`, if it does. Brackets inside strings don't count.

@@ -17,6 +17,9 @@ namespace visionwatch::adapter_support {
 
 using json = nlohmann::json;
 
+/// Bytes of an upstream error code kept in a probe result (a code longer than a name is cut).
+inline constexpr std::size_t max_code_bytes = 128;
+
 // ---- Requests
 
 /// Sets or replaces a header, matching names case-insensitively: a header is never sent twice.

@@ -11,12 +11,6 @@ namespace visionwatch::anthropic_messages {
 
 using namespace adapter_support;
 
-namespace {
-
-constexpr std::size_t max_code_bytes = 128;
-
-}  // namespace
-
 void parse_usage(const json& root, usage& u) {
   const json* us = object_member(root, "usage");
   if (us == nullptr) {

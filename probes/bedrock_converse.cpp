@@ -15,8 +15,6 @@ using namespace adapter_support;
 
 namespace {
 
-constexpr std::size_t max_code_bytes = 128;
-
 constexpr usage_fields usage_names = {
     "usage", "inputTokens", "outputTokens", "totalTokens", {}, "cacheReadInputTokens"};
 

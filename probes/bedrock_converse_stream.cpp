@@ -12,8 +12,6 @@ namespace {
 
 using namespace adapter_support;
 
-constexpr std::size_t max_code_bytes = 128;
-
 /// Appends a delta to a reply field, stopping a little past the cap (cap_reply_text cuts it on
 /// a code point boundary at the end): a stream of any length keeps bounded memory.
 void append_delta(std::string& to, std::string_view piece) {

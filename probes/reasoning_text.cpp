@@ -1,5 +1,7 @@
 #include "probes/reasoning_text.hpp"
 
+#include "probes/text_util.hpp"
+
 #include <array>
 #include <cstddef>
 
@@ -38,20 +40,11 @@ std::size_t find_tag(std::string_view hay, std::string_view needle, std::size_t 
   return std::string_view::npos;
 }
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+/// The white space a reply's text is trimmed of (no vertical tab or form feed).
+constexpr std::string_view reply_space = " \t\n\r";
 
 void append(std::string& out, std::string_view part, std::string_view separator) {
-  part = trim(part);
+  part = trim(part, reply_space);
   if (part.empty()) {
     return;
   }
@@ -88,7 +81,7 @@ bool has_thinking_tags(std::string_view text) noexcept {
 split_text split_reasoning(std::string_view text) {
   split_text out;
   if (!has_thinking_tags(text)) {
-    out.answer = std::string(trim(text));
+    out.answer = std::string(trim(text, reply_space));
     return out;
   }
   std::size_t pos = 0;

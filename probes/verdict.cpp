@@ -20,26 +20,26 @@ constexpr std::size_t excerpt_bytes = 120;
 // ---------------------------------------------------------------------------------------------
 // Reasons
 
-std::string quoted(std::string_view text, std::size_t max_bytes = excerpt_bytes) {
+std::string in_quotes(std::string_view text, std::size_t max_bytes = excerpt_bytes) {
   return "'" + one_line_excerpt(text, max_bytes) + "'";
 }
 
 std::string wrong_answer_reason(const answer_expectation& e,
                                 std::string_view text,
                                 match_status status) {
-  const std::string answer = "answer " + quoted(text);
+  const std::string answer = "answer " + in_quotes(text);
   if (status == match_status::bad_pattern) {
-    return "pattern " + quoted(e.pattern) + " is not a valid regular expression; " + answer +
+    return "pattern " + in_quotes(e.pattern) + " is not a valid regular expression; " + answer +
            " not checked";
   }
   if (!e.pattern.empty() || !e.accepted.empty()) {
     std::string want;
     if (!e.pattern.empty()) {
-      want = "pattern " + quoted(e.pattern);
+      want = "pattern " + in_quotes(e.pattern);
     }
     for (std::size_t i = 0; i < e.accepted.size() && i < 5; ++i) {
       want += want.empty() ? "" : (i == 0 ? " or " : ", ");
-      want += quoted(e.accepted[i], 40);
+      want += in_quotes(e.accepted[i], 40);
     }
     if (e.accepted.size() > 5) {
       want += ", ...";
@@ -47,9 +47,9 @@ std::string wrong_answer_reason(const answer_expectation& e,
     return answer + " does not match " + want;
   }
   if (status == match_status::several) {
-    return answer + " names several candidates, expected " + quoted(e.answer, 40);
+    return answer + " names several candidates, expected " + in_quotes(e.answer, 40);
   }
-  return answer + " does not contain expected " + quoted(e.answer, 40);
+  return answer + " does not contain expected " + in_quotes(e.answer, 40);
 }
 
 std::string http_reason(const http_result& http, const reply& r) {
@@ -264,20 +264,20 @@ verdict judge_answer(const reply& r,
     // A right answer outranks a hedge: an exact answer to a generated (guess-proof) challenge
     // cannot come from a model that did not see the image.
     if (!(generated && m == match_status::match && is_blank(r.refusal) && !filtered)) {
-      return fail(outcome::no_image_claim, "no-image claim: " + quoted(answer), v);
+      return fail(outcome::no_image_claim, "no-image claim: " + in_quotes(answer), v);
     }
     v.note = probe_note::hedged;
   }
   if (has_phrase(normalize(r.refusal), no_image)) {
-    return fail(outcome::no_image_claim, "no-image claim: " + quoted(r.refusal), v);
+    return fail(outcome::no_image_claim, "no-image claim: " + in_quotes(r.refusal), v);
   }
   if (!is_blank(r.refusal)) {
-    return fail(outcome::refusal, "refusal: " + quoted(r.refusal), v);
+    return fail(outcome::refusal, "refusal: " + in_quotes(r.refusal), v);
   }
   if (filtered) {
     std::string reason = "refusal: finish_reason content_filter";
     if (!is_blank(answer)) {
-      reason += ", answer " + quoted(answer);
+      reason += ", answer " + in_quotes(answer);
     }
     return fail(outcome::refusal, std::move(reason), v);
   }
@@ -286,7 +286,7 @@ verdict judge_answer(const reply& r,
   // it reads 4821" did answer.
   if (*m != match_status::match || !expected) {
     if (has_phrase(text, checks.refusal_phrases.normalized())) {
-      return fail(outcome::refusal, "refusal: " + quoted(answer), v);
+      return fail(outcome::refusal, "refusal: " + in_quotes(answer), v);
     }
   }
   if (*m != match_status::match) {

@@ -1,5 +1,7 @@
 #include "daemon/admin/admin_origin.hpp"
 
+#include "probes/text_util.hpp"
+
 #include <boost/beast/core/string.hpp>
 #include <charconv>
 #include <stdexcept>
@@ -8,26 +10,6 @@ namespace visionwatch {
 namespace {
 
 constexpr std::size_t max_shown = 100;  // of a client's header value echoed in a refusal
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool valid_dns_name(std::string_view name) {
   if (name.empty() || name.size() > 253) {
@@ -188,7 +170,7 @@ std::optional<host_and_port> parse_host_and_port(std::string_view text) {
   if (host.ends_with('.')) {
     host.remove_suffix(1);
   }
-  out.host = lower(host);
+  out.host = ascii_lower(host);
   if (host.find_first_not_of("0123456789.") == std::string_view::npos) {
     boost::system::error_code ec;
     const auto v4 = net::ip::make_address_v4(out.host, ec);
@@ -219,7 +201,7 @@ std::optional<std::string> url_host_entry(std::string_view url) {
 }
 
 bool is_json_content_type(std::string_view value) {
-  return beast::iequals(trim(value.substr(0, value.find(';'))), "application/json");
+  return beast::iequals(trim(value.substr(0, value.find(';')), http_ows), "application/json");
 }
 
 admin_host_policy::admin_host_policy(const std::vector<std::string>& admin_hosts) {
@@ -299,7 +281,7 @@ std::optional<admin_refusal> admin_host_policy::check(const http::request_header
     }
   }
   if (const auto site = header.find("Sec-Fetch-Site"); site != header.end()) {
-    const auto v = trim(site->value());
+    const auto v = trim(site->value(), http_ows);
     if (!beast::iequals(v, "same-origin") && !beast::iequals(v, "none")) {
       return forbidden("Sec-Fetch-Site '" + shown(v) +
                            "': only the admin server's own pages may change anything",

@@ -12,15 +12,17 @@
 
 #include "daemon/admin/admin_origin.hpp"
 #include "daemon/admin/admin_server.hpp"
+#include "tests/admin/admin_test_endpoints.hpp"
 #include "tests/support/admin_server_runner.hpp"
 #include "tests/support/raw_http_client.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
+using visionwatch::test::answer_timeout;
+using visionwatch::test::json_type;
 
 namespace {
 
-constexpr auto answer_timeout = 5s;
 constexpr std::string_view silence_body = R"({"route":"*","until":"2099-01-01T00:00:00Z"})";
 
 /// Counts the calls that got through to a handler: a refused request must never reach one.
@@ -56,8 +58,6 @@ admin_server_options options_on(std::string listen, std::vector<std::string> hos
   o.allowed_hosts = std::move(hosts);
   return o;
 }
-
-constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 
 /// A real admin server on `address` (port 0) in front of a counted_api, and raw requests to it.
 struct counted_server {

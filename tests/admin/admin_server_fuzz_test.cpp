@@ -19,16 +19,16 @@
 using namespace visionwatch;
 using namespace std::chrono_literals;
 using visionwatch::test::admin_server_runner;
+using visionwatch::test::answer_timeout;
 using visionwatch::test::raw_connection;
 
 namespace {
 
-constexpr std::uint64_t seed = 0x5eed'a11e'0f'f00dULL;
+constexpr std::uint64_t fuzz_seed = 0x5eed'a11e'0f'f00dULL;
 constexpr int cases = 3000;
-constexpr auto answer_timeout = 5s;
 
 /// Stands in for a probe: suspends on the io_context, then answers with the route's name.
-net::awaitable<admin_response> probe_handler(admin_request req) {
+net::awaitable<admin_response> name_echo_probe(admin_request req) {
   net::steady_timer timer(co_await net::this_coro::executor, 1ms);
   co_await timer.async_wait(net::use_awaitable);
   co_return json_response(http::status::ok, {{"probed", req.param("name")}});
@@ -39,7 +39,7 @@ admin_router fuzz_router() {
   r.add(http::verb::get, "/metrics", [](const admin_request&) {
     return text_response(http::status::ok, "visionwatch_up 1\n");
   });
-  r.add_async(http::verb::post, "/api/v1/routes/{name}/probe", probe_handler);
+  r.add_async(http::verb::post, "/api/v1/routes/{name}/probe", name_echo_probe);
   r.add(http::verb::delete_, "/api/v1/silences/{id}", [](const admin_request&) {
     return json_response(http::status::ok, {{"deleted", true}});
   });
@@ -189,7 +189,7 @@ TEST_SUITE("integration") {
         100, 200, 201, 400, 401, 403, 404, 405, 413, 415, 431, 505};
     std::map<unsigned, int> seen;
     int closed_silently = 0;
-    mutator m(seed);
+    mutator m(fuzz_seed);
     for (int i = 0; i < cases; ++i) {
       const std::string bytes = m.next();
       CAPTURE(i);

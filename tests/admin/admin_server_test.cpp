@@ -22,6 +22,8 @@
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
+using visionwatch::test::answer_timeout;
+using visionwatch::test::json_type;
 using namespace std::string_view_literals;
 using visionwatch::test::admin_server_runner;
 using visionwatch::test::raw_connection;
@@ -29,10 +31,7 @@ using visionwatch::test::raw_response;
 
 namespace {
 
-// Bound for an answer that should come at once; reaching it is a failure, not a timing goal.
-constexpr auto answer_timeout = 5s;
 constexpr std::string_view token = "s3cret-admin-token";
-constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 
 std::string request(std::string_view method,
                     std::string_view target,

@@ -1,13 +1,20 @@
 #pragma once
 /// Endpoints that the admin server tests and the admin fuzz test both serve: stand-ins for the
-/// daemon's reload, route, silence and media endpoints, answering what they received.
+/// daemon's reload, route, silence and media endpoints, answering what they received; and the
+/// constants those tests share.
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "daemon/admin/admin_router.hpp"
 
 namespace visionwatch::test {
+
+/// Bound for an answer that should come at once; reaching it is a failure, not a timing goal.
+inline constexpr auto answer_timeout = std::chrono::seconds(5);
+inline constexpr std::string_view json_type = "Content-Type: application/json\r\n";
 
 inline std::vector<admin_endpoint> common_test_endpoints() {
   return {

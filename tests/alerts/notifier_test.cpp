@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-notification note(std::string route) {
+notification down_note(std::string route) {
   notification n;
   n.route = std::move(route);
   n.rule = alert_rule_kind::route_down;
@@ -93,8 +93,8 @@ TEST_SUITE("unit") {
         std::rethrow_exception(e);
       }
     });
-    n.enqueue(note("a"));
-    n.enqueue(note("b"));
+    n.enqueue(down_note("a"));
+    n.enqueue(down_note("b"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 2; }));
     REQUIRE(fake.sent.size() == 2);
     CHECK(nlohmann::json::parse(fake.sent[0].body)["route"] == "a");
@@ -108,7 +108,7 @@ TEST_SUITE("unit") {
     CHECK(n.depth() == 0);
 
     // Enqueueing wakes the idle loop.
-    n.enqueue(note("c"));
+    n.enqueue(down_note("c"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 3; }));
     n.stop();
     REQUIRE(run_until(ctx, [&] { return finished; }));
@@ -120,7 +120,7 @@ TEST_SUITE("unit") {
     fake.replies = {status(503), status(429), status(204)};
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
     spawned_run running(ctx, n);
-    n.enqueue(note("a"));
+    n.enqueue(down_note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     CHECK(n.counters().retry == 2);
     REQUIRE(fake.sent.size() == 3);
@@ -142,8 +142,8 @@ TEST_SUITE("unit") {
     fake.replies = {status(400), status(200)};
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.0; });
     spawned_run running(ctx, n);
-    n.enqueue(note("a"));
-    n.enqueue(note("b"));
+    n.enqueue(down_note("a"));
+    n.enqueue(down_note("b"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     CHECK(n.counters().failed == 1);
     running.finish();
@@ -158,7 +158,7 @@ TEST_SUITE("unit") {
     net::co_spawn(ctx, n.run(), net::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr) {
                     finished = true;
                   }));
-    n.enqueue(note("a"));
+    n.enqueue(down_note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1; }));
     signal.emit(net::cancellation_type::terminal);
     REQUIRE(run_until(ctx, [&] { return finished; }));
@@ -183,7 +183,7 @@ TEST_SUITE("unit") {
     notifier n(ctx.get_executor(), am, {}, fake.sender(), [] { return 0.5; });
     // Queued before the loop runs, as after an outage: one request carries them all.
     for (const auto* route : {"a", "b", "c", "d"}) {
-      n.enqueue(note(route));
+      n.enqueue(down_note(route));
     }
     spawned_run running(ctx, n);
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 4; }));
@@ -196,8 +196,8 @@ TEST_SUITE("unit") {
     net::io_context ctx;
     fake_receiver fake;
     notifier n(ctx.get_executor(), webhook(), {}, fake.sender(), [] { return 0.5; });
-    n.enqueue(note("a"));
-    n.enqueue(note("b"));
+    n.enqueue(down_note("a"));
+    n.enqueue(down_note("b"));
     n.retire(std::chrono::steady_clock::now() + 1h);
     spawned_run running(ctx, n);
     REQUIRE(run_until(ctx, [&] { return running.finished; }));
@@ -211,7 +211,7 @@ TEST_SUITE("unit") {
     r.max_attempts = 1000;
     net::io_context ctx2;  // ctx ran out of work and stopped
     notifier m(ctx2.get_executor(), r, {}, down.sender(), [] { return 0.5; });
-    m.enqueue(note("a"));
+    m.enqueue(down_note("a"));
     m.retire(std::chrono::steady_clock::now() + 200ms);
     bool ended = false;
     net::co_spawn(ctx2, m.run(), [&](std::exception_ptr) { ended = true; });
@@ -239,7 +239,7 @@ TEST_SUITE("unit") {
         [] { return 0.5; },
         [&] { return fake.sent.empty() || ++reads_after_send == 1 ? wall : wall - 24h; });
     spawned_run running(ctx, n);
-    n.enqueue(note("a"));
+    n.enqueue(down_note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success == 1 || running.finished; }));
     CHECK(n.counters().retry == 1);
     CHECK(n.counters().success == 1);
@@ -261,7 +261,7 @@ TEST_SUITE("unit") {
         [] { return 0.5; },
         [&] { return fake.sent.empty() ? wall : wall + 24h; });
     spawned_run running(ctx, n);
-    n.enqueue(note("a"));
+    n.enqueue(down_note("a"));
     REQUIRE(run_until(ctx, [&] { return n.counters().success + n.counters().failed == 1; }));
     CHECK(n.counters().failed == 0);  // max_age counts elapsed time, not the wall clock's step
     CHECK(n.counters().success == 1);

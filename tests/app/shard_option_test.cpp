@@ -33,12 +33,6 @@ fs::path write_config(const fs::path& dir, const std::string& global = {}) {
   return p;
 }
 
-vt::process_result run_binary(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {vt::visionwatch_binary().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return vt::run_process(argv, {}, std::chrono::seconds(60));
-}
-
 /// The "  name" lines validate prints under "shard i/n owns ...", in order.
 std::string owned_listing(std::uint32_t shard, std::uint32_t shards) {
   std::string out;
@@ -60,19 +54,19 @@ TEST_SUITE("integration") {
     const auto dir = vt::make_temp_dir("vw-shard-cli");
     const auto plain = write_config(dir);
     for (std::uint32_t i = 1; i <= 3; ++i) {
-      const auto r =
-          run_binary({"validate", "--config", plain.string(), "--shard", std::to_string(i) + "/3"});
+      const auto r = vt::run_visionwatch(
+          {"validate", "--config", plain.string(), "--shard", std::to_string(i) + "/3"});
       INFO(r.err);
       CHECK(r.exit_code == visionwatch::exit_ok);
       CHECK(r.out.find(owned_listing(i, 3)) != std::string::npos);
     }
     // Without a shard nothing is listed; global.shard lists; --shard overrides it.
-    CHECK(run_binary({"validate", "--config", plain.string()}).out.find(" owns ") ==
+    CHECK(vt::run_visionwatch({"validate", "--config", plain.string()}).out.find(" owns ") ==
           std::string::npos);
     const auto sharded = write_config(dir, "  shard: \"2/2\"\n");
-    CHECK(run_binary({"validate", "--config", sharded.string()}).out.find(owned_listing(2, 2)) !=
-          std::string::npos);
-    CHECK(run_binary({"validate", "--config", sharded.string(), "--shard", "1/2"})
+    CHECK(vt::run_visionwatch({"validate", "--config", sharded.string()})
+              .out.find(owned_listing(2, 2)) != std::string::npos);
+    CHECK(vt::run_visionwatch({"validate", "--config", sharded.string(), "--shard", "1/2"})
               .out.find(owned_listing(1, 2)) != std::string::npos);
     fs::remove_all(dir);
   }
@@ -82,16 +76,17 @@ TEST_SUITE("integration") {
     const auto plain = write_config(dir);
     for (const char* command : {"validate", "check", "run"}) {
       CAPTURE(command);
-      const auto r = run_binary({command, "--config", plain.string(), "--shard", "4/3"});
+      const auto r = vt::run_visionwatch({command, "--config", plain.string(), "--shard", "4/3"});
       CHECK(r.exit_code == visionwatch::exit_usage);
       CHECK(r.err.find("--shard: \"4/3\": the shard number must be between 1 and 3") !=
             std::string::npos);
-      const auto word = run_binary({command, "--config", plain.string(), "--shard", "two"});
+      const auto word =
+          vt::run_visionwatch({command, "--config", plain.string(), "--shard", "two"});
       CHECK(word.exit_code == visionwatch::exit_usage);
       CHECK(word.err.find("--shard: \"two\" is not a shard i/n") != std::string::npos);
     }
     const auto bad = write_config(dir, "  shard: \"0/2\"\n");
-    const auto r = run_binary({"validate", "--config", bad.string()});
+    const auto r = vt::run_visionwatch({"validate", "--config", bad.string()});
     CHECK(r.exit_code == visionwatch::exit_config);
     CHECK(r.err.find(bad.string() + ":3: global.shard: \"0/2\": the shard number must be between "
                                     "1 and 2") != std::string::npos);
@@ -101,7 +96,7 @@ TEST_SUITE("integration") {
   TEST_CASE("check --shard probes only the routes that shard owns") {
     const auto dir = vt::make_temp_dir("vw-shard-check");
     const auto config = write_config(dir);
-    const auto r = run_binary(
+    const auto r = vt::run_visionwatch(
         {"check", "--config", config.string(), "--shard", "2/3", "-n", "1", "-o", "json"});
     INFO(r.err);
     CHECK(r.exit_code == visionwatch::exit_failed);  // nobody listens: every probe fails
@@ -110,8 +105,8 @@ TEST_SUITE("integration") {
       const bool listed = r.out.find("\"" + n + "\"") != std::string::npos;
       CHECK(listed == (visionwatch::shard_owner(n, 3) == 2));
     }
-    const auto none =
-        run_binary({"check", "--config", config.string(), "--shard", "2/3", "--route", "nope"});
+    const auto none = vt::run_visionwatch(
+        {"check", "--config", config.string(), "--shard", "2/3", "--route", "nope"});
     CHECK(none.exit_code == visionwatch::exit_usage);
     CHECK(none.err.find("no such route owned by shard 2/3") != std::string::npos);
     fs::remove_all(dir);

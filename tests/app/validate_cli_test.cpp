@@ -1,61 +1,20 @@
 // Runs the real `visionwatch validate` binary: exit codes, where output goes, and that secret
 // values never reach stdout or stderr.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "daemon/app/commands.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace visionwatch;
-
-struct run_result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs the binary with `args`, stdout and stderr captured to files in `dir`.
-run_result run_binary(const fs::path& dir, const std::vector<std::string>& args) {
-  const auto out_path = (dir / "stdout").string();
-  const auto err_path = (dir / "stderr").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(
-      &actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(
-      &actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const std::string binary = test::visionwatch_binary().string();
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const auto& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  run_result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = test::read_file(out_path);
-  r.err = test::read_file(err_path);
-  return r;
-}
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
@@ -67,7 +26,7 @@ TEST_SUITE("integration") {
   TEST_CASE("validate accepts the example with exit 0 and its one-line summary first on stdout") {
     const auto dir = test::make_temp_dir("vw-validate");
     const auto example = (test::source_dir() / "examples/visionwatch.yaml").string();
-    const auto r = run_binary(dir, {"validate", "--config", example});
+    const auto r = test::run_visionwatch({"validate", "--config", example});
     CHECK(r.exit_code == exit_ok);
     CHECK(r.out.starts_with(example + ": valid (2 gateways, 4 routes, 2 receivers)\n"));
     CHECK(r.err.empty());
@@ -83,13 +42,14 @@ TEST_SUITE("integration") {
           "routes:\n"
           "  - {name: r1, gateway: gw, model: m, interval: 5x}\n"
           "  - {name: r2, gateway: nope, model: m}\n");
-    const auto r = run_binary(dir, {"validate", "--config", file});
+    const auto r = test::run_visionwatch({"validate", "--config", file});
     CHECK(r.exit_code == exit_config);
     CHECK(r.out.empty());
     CHECK(r.err == file + ":4: routes[0].interval: \"5x\" is not a duration (use 30s, 5m, 1h)\n" +
                        file + ":5: routes[1].gateway: unknown gateway \"nope\" (defined: gw)\n" +
                        file + ": invalid (2 errors)\n");
-    const auto missing = run_binary(dir, {"validate", "--config", (dir / "none.yaml").string()});
+    const auto missing =
+        test::run_visionwatch({"validate", "--config", (dir / "none.yaml").string()});
     CHECK(missing.exit_code == exit_config);
     CHECK(missing.err.find("cannot read: No such file or directory") != std::string::npos);
     fs::remove_all(dir);
@@ -97,10 +57,10 @@ TEST_SUITE("integration") {
 
   TEST_CASE("validate --help describes the command and a missing --config is a usage error") {
     const auto dir = test::make_temp_dir("vw-validate");
-    const auto help = run_binary(dir, {"validate", "--help"});
+    const auto help = test::run_visionwatch({"validate", "--help"});
     CHECK(help.exit_code == exit_ok);
     CHECK(help.out.find("--config") != std::string::npos);
-    const auto usage = run_binary(dir, {"validate"});
+    const auto usage = test::run_visionwatch({"validate"});
     CHECK(usage.exit_code == exit_usage);
     CHECK(usage.err.find("--config is required") != std::string::npos);
     fs::remove_all(dir);
@@ -122,7 +82,7 @@ TEST_SUITE("integration") {
           "  - {name: \"${VW_TEST_LEAK} r\", gateway: gw, model: m, window: \"${VW_TEST_LEAK}\"}\n"
           "receivers:\n"
           "  - {name: s, type: slack, url_env: VW_TEST_LEAK}\n");
-    const auto r = run_binary(dir, {"validate", "--config", file});
+    const auto r = test::run_visionwatch({"validate", "--config", file});
     unsetenv("VW_TEST_LEAK");
     CHECK(r.exit_code == exit_config);
     CHECK(r.err.find("invalid (") != std::string::npos);

@@ -70,7 +70,7 @@ struct fleet {
 
 /// n routes "r000", "r001", ...: every 7th fails loudly, every 5th silently (35: loudly), every
 /// 11th was never probed; gateways g0..g2, models m0..m3.
-fleet sample(std::size_t n) {
+fleet sample_fleet(std::size_t n) {
   fleet f;
   for (std::size_t i = 0; i < n; ++i) {
     fleet::route r;
@@ -336,7 +336,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the default order is errors then silent failures then unprobed then healthy") {
-    auto f = sample(60);
+    auto f = sample_fleet(60);
     route_query q;
     q.limit = 60;
     const auto keys = f.keys();
@@ -356,7 +356,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("walking next_cursor shows every route once in order and prev_cursor goes back") {
-    auto f = sample(250);
+    auto f = sample_fleet(250);
     for (const auto sort :
          {route_sort::status, route_sort::name, route_sort::last_probe, route_sort::latency}) {
       CAPTURE(to_string(sort));
@@ -393,7 +393,7 @@ TEST_SUITE("unit") {
   TEST_CASE("routes that do not change are shown once while others change between pages") {
     std::mt19937_64 rng(7);
     for (int round = 0; round < 20; ++round) {
-      auto f = sample(300);
+      auto f = sample_fleet(300);
       std::set<std::string> changed;
       std::size_t added = 0;
       route_query q;
@@ -422,7 +422,7 @@ TEST_SUITE("unit") {
       for (const auto& n : seen) {
         ++times[n];
       }
-      for (const auto& r : sample(300).routes) {
+      for (const auto& r : sample_fleet(300).routes) {
         if (!changed.contains(r.name)) {
           CAPTURE(r.name);
           CHECK(times[r.name] == 1);
@@ -432,7 +432,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("filters combine and the counts stay those of the whole fleet") {
-    auto f = sample(231);
+    auto f = sample_fleet(231);
     const auto keys = f.keys();
     auto count = [&](const route_query& q) { return select_page(keys, q).matching; };
     auto manual = [&](auto pred) {
@@ -481,7 +481,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the other sorts put the newest or slowest first and unprobed routes last") {
-    auto f = sample(40);
+    auto f = sample_fleet(40);
     const auto keys = f.keys();
     route_query q;
     q.limit = 40;
@@ -509,7 +509,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE(
       "no route matching gives an empty page without cursors and so does a cursor past the end") {
-    auto f = sample(20);
+    auto f = sample_fleet(20);
     const auto keys = f.keys();
     route_query q;
     q.gateway = "nowhere";

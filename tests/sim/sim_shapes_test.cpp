@@ -25,26 +25,26 @@ using namespace visionwatch::test;
 
 namespace {
 
-constexpr const char* key = "sk-sim-shapes-key-0123456789";
+constexpr const char* shapes_key = "sk-sim-shapes-key-0123456789";
 
 /// What the demo gateway does with a request: native paths to sim_native, the rest to
 /// sim_flavours.
 response_plan answer(sim_model& model, const received_request& r, sim_behaviour b) {
   native_keys keys;
-  keys.gemini_api_key = key;
-  keys.bedrock_api_key = key;
+  keys.gemini_api_key = shapes_key;
+  keys.bedrock_api_key = shapes_key;
   if (const auto call = native_call_of(r)) {
     return respond_native(model, keys, r, *call, b);
   }
   return sim_flavours::respond(model, r, b);
 }
 
-struct exchange {
+struct shape_exchange {
   unsigned status = 0;
   reply rep;
 };
 
-exchange run(api_flavour f, const probe_request& pr, sim_behaviour b) {
+shape_exchange run_shape(api_flavour f, const probe_request& pr, sim_behaviour b) {
   sim_model model;
   const response_plan plan = answer(model, as_received(build_request(f, pr)), b);
   http_result h;
@@ -85,7 +85,7 @@ probe_request probe_of(api_flavour f, probe_shape shape, bool images = true) {
     r.images.push_back(image_part{data_url(digits().media_type, digits().image), ""});
   }
   r.max_tokens = 50;
-  r.api_key = key;
+  r.api_key = shapes_key;
   apply_shape(shape, r);
   return r;
 }
@@ -99,10 +99,10 @@ struct judged_probe {
 
 /// The control request of the shape (the baseline), then the image probe judged against it.
 judged_probe probe(api_flavour f, probe_shape shape, sim_behaviour b) {
-  const exchange control = run(f, probe_of(f, shape, false), b);
+  const shape_exchange control = run_shape(f, probe_of(f, shape, false), b);
   REQUIRE(control.status == 200);
   REQUIRE(control.rep.tokens.prompt_tokens);
-  const exchange x = run(f, probe_of(f, shape), b);
+  const shape_exchange x = run_shape(f, probe_of(f, shape), b);
   REQUIRE(x.status == 200);
   REQUIRE(x.rep.well_formed);
   REQUIRE(x.rep.tokens.prompt_tokens);

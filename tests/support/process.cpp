@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include "tests/support/test_paths.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -336,6 +338,13 @@ process_result run_process(const std::vector<std::string>& argv,
   result.out = child.out();
   result.err = child.err();
   return result;
+}
+
+process_result run_visionwatch(const std::vector<std::string>& args,
+                               std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv{visionwatch_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, {}, timeout);
 }
 
 std::optional<std::filesystem::path> find_in_path(std::string_view name) {

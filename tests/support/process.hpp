@@ -109,6 +109,11 @@ process_result run_process(const std::vector<std::string>& argv,
                            const std::vector<std::string>& extra_env = {},
                            std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
+/// Runs the visionwatch binary under test (test_paths.hpp) with `args` to completion, as
+/// run_process does.
+process_result run_visionwatch(const std::vector<std::string>& args,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 /// The first executable `name` in PATH, or nullopt.
 std::optional<std::filesystem::path> find_in_path(std::string_view name);
 
