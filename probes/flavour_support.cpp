@@ -150,4 +150,12 @@ void finish_error_reply(const http_result& result, reply& r) {
   }
 }
 
+reply parse_native_reply(const http_result& result,
+                         std::chrono::system_clock::time_point now,
+                         void (*parse_body)(std::string_view body, reply& r)) {
+  reply r = adapter_support::parse_reply_with(result, now, parse_body);
+  finish_error_reply(result, r);
+  return r;
+}
+
 }  // namespace visionwatch::flavour_support

@@ -93,4 +93,10 @@ void read_retry_after_ms(const http_result& result, reply& r);
 /// instead of being deferred as for a short rate limit, see docs/configuration.md).
 void finish_error_reply(const http_result& result, reply& r);
 
+/// A native flavour's whole parse_reply: adapter_support::parse_reply_with over `parse_body`,
+/// then finish_error_reply.
+reply parse_native_reply(const http_result& result,
+                         std::chrono::system_clock::time_point now,
+                         void (*parse_body)(std::string_view body, reply& r));
+
 }  // namespace visionwatch::flavour_support

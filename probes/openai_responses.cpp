@@ -161,9 +161,7 @@ http_request build_request(const probe_request& request) {
 }
 
 reply parse_reply(const http_result& result, std::chrono::system_clock::time_point now) {
-  reply r = parse_reply_with(result, now, parse_json_body);
-  flavour_support::finish_error_reply(result, r);
-  return r;
+  return flavour_support::parse_native_reply(result, now, parse_json_body);
 }
 
 }  // namespace visionwatch::openai_responses

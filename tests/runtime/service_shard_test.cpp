@@ -90,11 +90,11 @@ std::set<std::string> exported_routes(const std::string& exposition) {
 }
 
 /// One service on its own io thread, driven over its admin API.
-struct running_service {
+struct shard_service {
   vt::service_thread runner;
   visionwatch::service& svc;
 
-  running_service(const std::filesystem::path& file, visionwatch::service_options opts)
+  shard_service(const std::filesystem::path& file, visionwatch::service_options opts)
       : runner(load(file), with_path(std::move(opts), file)), svc(runner.svc()) {}
 
   static visionwatch::config load(const std::filesystem::path& file) {
@@ -138,7 +138,7 @@ TEST_SUITE("integration") {
     REQUIRE_FALSE(first.empty());
     REQUIRE_FALSE(second.empty());
 
-    running_service s(file, {});
+    shard_service s(file, {});
     CHECK(s.api_routes() == first);
     CHECK(s.routes_json().value("shard", 0) == 1);
     CHECK(s.routes_json().value("shards", 0) == 2);
@@ -181,7 +181,7 @@ TEST_SUITE("integration") {
     std::ofstream(file, std::ios::trunc) << config_text(dir / "state", "1/2", sink.url());
     visionwatch::service_options opts;
     opts.shard = visionwatch::shard_spec{2, 2};
-    running_service s(file, std::move(opts));
+    shard_service s(file, std::move(opts));
     CHECK(s.api_routes() == owned_by(2, 2));
     std::ofstream(file, std::ios::trunc) << config_text(dir / "state", "1/3", sink.url());
     REQUIRE(vt::loopback_request(s.svc.admin_port(), "POST", "/-/reload").status == 200);

@@ -96,7 +96,7 @@ class fleet_service {
   vt::service_thread svc_;
 };
 
-std::vector<std::string> route_names(const json& page) {
+std::vector<std::string> page_route_names(const json& page) {
   std::vector<std::string> out;
   out.reserve(page["routes"].size());
   for (const auto& r : page["routes"]) {
@@ -116,7 +116,7 @@ std::vector<std::string> walk(const fleet_service& s, const std::string& query, 
     target += "&cursor=";
     target += cursor;
     const auto page = s.get_json(target);
-    for (const auto& n : route_names(page)) {
+    for (const auto& n : page_route_names(page)) {
       seen.push_back(n);
     }
     if (!page["next_cursor"].is_string()) {
@@ -142,7 +142,7 @@ TEST_SUITE("integration") {
     CHECK(first["matching_routes"] == route_count);
     CHECK(first["limit"] == 100);
     REQUIRE(first["routes"].size() == 100);
-    const auto names = route_names(first);
+    const auto names = page_route_names(first);
     CHECK(names[0] == name_of(7));  // the error, then the silent failure
     CHECK(names[1] == name_of(42));
     CHECK(first["routes"][0]["state"] == "error");
@@ -160,7 +160,7 @@ TEST_SUITE("integration") {
     CHECK(second["next_cursor"].is_null());
     CHECK(second["routes"].back()["route"] == name_of(3));  // the healthy one last
     std::set<std::string> all(names.begin(), names.end());
-    for (const auto& n : route_names(second)) {
+    for (const auto& n : page_route_names(second)) {
       CHECK(all.insert(n).second);
     }
     CHECK(all.size() == route_count);
