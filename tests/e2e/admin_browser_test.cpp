@@ -18,6 +18,8 @@
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 
+namespace admin_browser_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -177,3 +179,5 @@ TEST_SUITE("e2e") {
     gw.stop();
   }
 }
+
+}  // namespace admin_browser_test

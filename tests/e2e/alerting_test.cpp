@@ -25,6 +25,8 @@
 #include "tests/support/wait_until.hpp"
 #include "tests/support/webhook_sink.hpp"
 
+namespace alerting_test {
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -560,3 +562,5 @@ TEST_SUITE("e2e") {
     CHECK(d2.stop() == 0);
   }
 }
+
+}  // namespace alerting_test

@@ -13,6 +13,8 @@
 #include "daemon/sim/demo.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
+namespace bedrock_stream_test {
+
 namespace {
 
 using namespace visionwatch;
@@ -147,3 +149,5 @@ TEST_SUITE("e2e") {
     }
   }
 }
+
+}  // namespace bedrock_stream_test

@@ -21,6 +21,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace check_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -569,3 +571,5 @@ TEST_SUITE("e2e") {
     }
   }
 }
+
+}  // namespace check_test

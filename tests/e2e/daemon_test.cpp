@@ -14,6 +14,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/raw_http_client.hpp"
 
+namespace daemon_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -463,3 +465,5 @@ TEST_SUITE("e2e") {
     std::filesystem::remove_all(dir);
   }
 }
+
+}  // namespace daemon_test

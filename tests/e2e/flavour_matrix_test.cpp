@@ -19,6 +19,8 @@
 #include "probes/outcome.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
+namespace flavour_matrix_test {
+
 namespace {
 
 using namespace visionwatch;
@@ -211,3 +213,5 @@ TEST_SUITE("e2e") {
     }
   }
 }
+
+}  // namespace flavour_matrix_test

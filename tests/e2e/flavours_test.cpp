@@ -23,6 +23,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace flavours_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -238,3 +240,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir);
   }
 }
+
+}  // namespace flavours_test

@@ -20,6 +20,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace native_flavours_test {
+
 namespace {
 
 namespace vt = visionwatch::test;
@@ -247,3 +249,5 @@ TEST_SUITE("e2e") {
           "HTTP 429: Too many tokens, please wait before trying again. (ThrottlingException)");
   }
 }
+
+}  // namespace native_flavours_test

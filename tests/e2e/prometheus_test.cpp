@@ -10,6 +10,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/prometheus_server.hpp"
 
+namespace prometheus_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -96,3 +98,5 @@ TEST_SUITE("e2e") {
     CHECK(r.err.empty());
   }
 }
+
+}  // namespace prometheus_test

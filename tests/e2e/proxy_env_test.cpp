@@ -12,6 +12,8 @@
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 
+namespace proxy_env_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -84,3 +86,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir);
   }
 }
+
+}  // namespace proxy_env_test

@@ -18,6 +18,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/wait_until.hpp"
 
+namespace redaction_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -239,3 +241,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir, ec);
   }
 }
+
+}  // namespace redaction_test

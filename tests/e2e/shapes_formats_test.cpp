@@ -15,6 +15,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace shapes_formats_test {
+
 namespace fs = std::filesystem;
 namespace vt = visionwatch::test;
 using namespace std::chrono_literals;
@@ -42,3 +44,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir);
   }
 }
+
+}  // namespace shapes_formats_test

@@ -17,6 +17,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace shapes_requests_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -123,3 +125,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir);
   }
 }
+
+}  // namespace shapes_requests_test

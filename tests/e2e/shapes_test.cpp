@@ -22,6 +22,8 @@
 #include "tests/support/shape_upstream.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace shapes_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -160,3 +162,5 @@ TEST_SUITE("e2e") {
     CHECK(d.wait_exit(vt::after(20s)) == 0);
   }
 }
+
+}  // namespace shapes_test

@@ -20,6 +20,8 @@
 #include "tests/support/wait_until.hpp"
 #include "tests/support/webhook_sink.hpp"
 
+namespace shard_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -237,3 +239,5 @@ TEST_SUITE("e2e") {
     std::filesystem::remove_all(dir);
   }
 }
+
+}  // namespace shard_test

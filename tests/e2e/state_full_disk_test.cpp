@@ -23,6 +23,8 @@
 #include "tests/support/raw_http_client.hpp"
 #include "tests/support/wait_until.hpp"
 
+namespace state_full_disk_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -186,3 +188,5 @@ TEST_SUITE("e2e") {
     fs::remove_all(dir);
   }
 }
+
+}  // namespace state_full_disk_test

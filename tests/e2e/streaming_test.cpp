@@ -18,6 +18,8 @@
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/process.hpp"
 
+namespace streaming_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -224,3 +226,5 @@ TEST_SUITE("e2e") {
     proc.stop();
   }
 }
+
+}  // namespace streaming_test

@@ -4,6 +4,8 @@
 
 #include <string>
 
+namespace adapter_support_test {
+
 using namespace visionwatch;
 using adapter_support::is_plain_json_string;
 
@@ -29,3 +31,5 @@ TEST_SUITE("unit") {
     CHECK(is_plain_json_string("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA+/=="));
   }
 }
+
+}  // namespace adapter_support_test

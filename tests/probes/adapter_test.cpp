@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+namespace adapter_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -48,3 +50,5 @@ TEST_SUITE("unit") {
     CHECK(rep.text == "4821");
   }
 }
+
+}  // namespace adapter_test

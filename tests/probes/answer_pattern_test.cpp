@@ -8,6 +8,8 @@
 #include "probes/reply.hpp"
 #include "probes/verdict.hpp"
 
+namespace answer_pattern_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -78,3 +80,5 @@ TEST_SUITE("unit") {
     CHECK(answer_matches(e, std::string(100, 'a') + "c"));
   }
 }
+
+}  // namespace answer_pattern_test

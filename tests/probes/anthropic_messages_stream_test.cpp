@@ -9,6 +9,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/stream_test_support.hpp"
 
+namespace anthropic_messages_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -143,3 +145,5 @@ TEST_SUITE("unit") {
     CHECK(vt::header_value(streamed, "anthropic-version") == "2023-06-01");
   }
 }
+
+}  // namespace anthropic_messages_stream_test

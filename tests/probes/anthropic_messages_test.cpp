@@ -8,6 +8,8 @@
 #include "probes/verdict.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace anthropic_messages_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -225,3 +227,5 @@ TEST_SUITE("unit") {
           "https://api.anthropic.com/v1/messages");
   }
 }
+
+}  // namespace anthropic_messages_test

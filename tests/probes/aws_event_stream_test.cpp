@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+namespace aws_event_stream_test {
+
 using namespace visionwatch;
 namespace es = visionwatch::aws_event_stream;
 
@@ -191,3 +193,5 @@ TEST_SUITE("unit") {
     CHECK(r.error().find("ended inside a message") != std::string::npos);
   }
 }
+
+}  // namespace aws_event_stream_test

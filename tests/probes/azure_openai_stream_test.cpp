@@ -9,6 +9,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/stream_test_support.hpp"
 
+namespace azure_openai_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -69,3 +71,5 @@ TEST_SUITE("unit") {
           "2024-10-21");
   }
 }
+
+}  // namespace azure_openai_stream_test

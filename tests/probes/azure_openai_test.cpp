@@ -7,6 +7,8 @@
 
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace azure_openai_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -132,3 +134,5 @@ TEST_SUITE("unit") {
           std::string::npos);
   }
 }
+
+}  // namespace azure_openai_test

@@ -8,6 +8,8 @@
 
 #include "tests/support/scoped_temp_dir.hpp"
 
+namespace bearer_token_test {
+
 using namespace visionwatch;
 namespace fs = std::filesystem;
 
@@ -86,3 +88,5 @@ TEST_SUITE("unit") {
     CHECK(two.current().empty());
   }
 }
+
+}  // namespace bearer_token_test

@@ -11,6 +11,8 @@
 #include "probes/sigv4.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace bedrock_converse_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 namespace es = visionwatch::aws_event_stream;
@@ -384,3 +386,5 @@ TEST_SUITE("unit") {
     CHECK(can_stream(api_flavour::bedrock_converse));
   }
 }
+
+}  // namespace bedrock_converse_stream_test

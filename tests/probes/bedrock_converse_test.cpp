@@ -11,6 +11,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/reply_invariants.hpp"
 
+namespace bedrock_converse_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -260,3 +262,5 @@ TEST_SUITE("unit") {
     test::check_mutations(api_flavour::bedrock_converse, fixture()["errors"]["403_real"]["body"]);
   }
 }
+
+}  // namespace bedrock_converse_test

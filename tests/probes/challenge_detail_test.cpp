@@ -14,6 +14,8 @@
 #include "probes/seeded_rng.hpp"
 #include "tests/probes/challenge_kinds.hpp"
 
+namespace challenge_detail_test {
+
 using namespace visionwatch;
 using namespace visionwatch::challenge_detail;
 
@@ -136,3 +138,5 @@ TEST_SUITE("unit") {
     CHECK(cached_digit_glyphs(max_cached_glyph_size + 1) == nullptr);
   }
 }
+
+}  // namespace challenge_detail_test

@@ -22,6 +22,8 @@
 #include "probes/image_codec.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace challenge_ocr_test {
+
 using namespace visionwatch;
 namespace fs = std::filesystem;
 
@@ -232,3 +234,5 @@ TEST_SUITE("integration") {
                       expect::lost) <= lost);
   }
 }
+
+}  // namespace challenge_ocr_test

@@ -18,6 +18,8 @@
 #include "probes/image_reader.hpp"
 #include "tests/support/sanitizer.hpp"
 
+namespace challenge_shapes_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -239,3 +241,5 @@ TEST_SUITE("integration") {
     CHECK(exact_reads(large(challenge_kind::digits), 500, heavy) == 0);
   }
 }
+
+}  // namespace challenge_shapes_test

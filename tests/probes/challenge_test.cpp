@@ -15,6 +15,8 @@
 #include "probes/png_codec.hpp"
 #include "probes/seeded_rng.hpp"
 
+namespace challenge_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -375,3 +377,5 @@ TEST_SUITE("unit") {
     }
   }
 }
+
+}  // namespace challenge_test

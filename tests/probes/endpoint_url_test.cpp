@@ -6,6 +6,8 @@
 #include "probes/adapter.hpp"
 #include "probes/adapter_support.hpp"
 
+namespace endpoint_url_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -60,3 +62,5 @@ TEST_SUITE("unit") {
     CHECK(with_query_param("https://x/a", "v", "a b&c") == "https://x/a?v=a%20b%26c");
   }
 }
+
+}  // namespace endpoint_url_test

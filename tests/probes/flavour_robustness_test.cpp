@@ -14,6 +14,8 @@
 #include "probes/text_util.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace flavour_robustness_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -118,3 +120,5 @@ TEST_SUITE("unit") {
     }
   }
 }
+
+}  // namespace flavour_robustness_test

@@ -9,6 +9,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/stream_test_support.hpp"
 
+namespace gemini_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -209,3 +211,5 @@ TEST_SUITE("unit") {
         "https://gw.example/gemini/models/gemini-2.5-flash:streamGenerateContent?tenant=a&alt=sse");
   }
 }
+
+}  // namespace gemini_stream_test

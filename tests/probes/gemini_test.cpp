@@ -10,6 +10,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/reply_invariants.hpp"
 
+namespace gemini_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -250,3 +252,5 @@ TEST_SUITE("unit") {
     }
   }
 }
+
+}  // namespace gemini_test

@@ -13,6 +13,8 @@
 #include "probes/adapter.hpp"
 #include "probes/http_client.hpp"
 
+namespace http_client_stream_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -231,3 +233,5 @@ TEST_SUITE("integration") {
           "(server_error)");
   }
 }
+
+}  // namespace http_client_stream_test

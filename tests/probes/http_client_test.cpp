@@ -29,6 +29,8 @@
 #include "tests/support/test_paths.hpp"
 #include "tests/support/tinyproxy.hpp"
 
+namespace http_client_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -837,3 +839,5 @@ TEST_SUITE("integration") {
     CHECK(r.body == "hello");
   }
 }
+
+}  // namespace http_client_test

@@ -4,6 +4,8 @@
 
 #include <string>
 
+namespace http_url_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -49,3 +51,5 @@ TEST_SUITE("unit") {
     CHECK(error == "invalid port");
   }
 }
+
+}  // namespace http_url_test

@@ -27,6 +27,8 @@
 #include "tests/probes/challenge_kinds.hpp"
 #include "tests/probes/corrupted_bytes.hpp"
 
+namespace image_codec_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -359,3 +361,5 @@ TEST_SUITE("unit") {
     CHECK(decode_jpeg(progressive_jpeg(5)).image.has_value());  // 66 scans
   }
 }
+
+}  // namespace image_codec_test

@@ -14,6 +14,8 @@
 #include "tests/probes/challenge_kinds.hpp"
 #include "tests/support/sanitizer.hpp"
 
+namespace image_reader_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -181,3 +183,5 @@ TEST_SUITE("integration") {
     check_round_trip(challenge_kind::digits, 1000);
   }
 }
+
+}  // namespace image_reader_test

@@ -11,6 +11,8 @@
 
 #include "tests/support/captured_log.hpp"
 
+namespace logging_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -97,3 +99,5 @@ TEST_SUITE("unit") {
     CHECK(log.text().empty());
   }
 }
+
+}  // namespace logging_test

@@ -10,6 +10,8 @@
 #include "tests/probes/stream_test_support.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace openai_chat_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using vt::decoded;
@@ -167,3 +169,5 @@ TEST_SUITE("unit") {
     CHECK(accept_sse);  // with the exact spelling "Accept"
   }
 }
+
+}  // namespace openai_chat_stream_test

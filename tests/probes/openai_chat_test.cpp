@@ -9,6 +9,8 @@
 #include "probes/text_util.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace openai_chat_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -542,3 +544,5 @@ TEST_SUITE("unit") {
     CHECK(is_valid_utf8(r.reasoning));
   }
 }
+
+}  // namespace openai_chat_test

@@ -9,6 +9,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/stream_test_support.hpp"
 
+namespace openai_responses_stream_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 using nlohmann::json;
@@ -222,3 +224,5 @@ TEST_SUITE("unit") {
     CHECK(streamed.url == "https://api.openai.com/v1/responses");
   }
 }
+
+}  // namespace openai_responses_stream_test

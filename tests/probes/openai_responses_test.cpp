@@ -7,6 +7,8 @@
 
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace openai_responses_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -223,3 +225,5 @@ TEST_SUITE("unit") {
               .well_formed);
   }
 }
+
+}  // namespace openai_responses_test

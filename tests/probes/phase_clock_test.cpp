@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+namespace phase_clock_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -30,3 +32,5 @@ TEST_SUITE("unit") {
     CHECK(t.connect == 0);
   }
 }
+
+}  // namespace phase_clock_test

@@ -14,6 +14,8 @@
 #include "tests/probes/corrupted_bytes.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace png_codec_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -418,3 +420,5 @@ TEST_SUITE("unit") {
     CHECK_FALSE(decode_png(header_only_png(0x80000000U, 1)).image.has_value());
   }
 }
+
+}  // namespace png_codec_test

@@ -6,6 +6,8 @@
 #include "probes/challenge.hpp"
 #include "probes/probe_shape.hpp"
 
+namespace probe_shape_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -90,3 +92,5 @@ TEST_SUITE("unit") {
     CHECK_FALSE(plain.large);
   }
 }
+
+}  // namespace probe_shape_test

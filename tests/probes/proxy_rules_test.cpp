@@ -9,6 +9,8 @@
 
 #include "probes/text_util.hpp"
 
+namespace proxy_rules_test {
+
 using visionwatch::no_proxy_matches;
 using visionwatch::parse_proxy_url;
 using visionwatch::proxy_rules;
@@ -229,3 +231,5 @@ TEST_SUITE("unit") {
                     std::invalid_argument);
   }
 }
+
+}  // namespace proxy_rules_test

@@ -6,6 +6,8 @@
 
 #include "probes/text_util.hpp"
 
+namespace redactor_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -85,3 +87,5 @@ TEST_SUITE("unit") {
     CHECK(r("got " + google_key).find(google_key) == std::string::npos);
   }
 }
+
+}  // namespace redactor_test

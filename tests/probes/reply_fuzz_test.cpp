@@ -16,6 +16,8 @@
 #include "probes/verdict.hpp"
 #include "tests/probes/reply_invariants.hpp"
 
+namespace reply_fuzz_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 
@@ -266,3 +268,5 @@ TEST_SUITE("unit") {
                                 5));
   }
 }
+
+}  // namespace reply_fuzz_test

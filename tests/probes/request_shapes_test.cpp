@@ -14,6 +14,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/support/flavour_cases.hpp"
 
+namespace request_shapes_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -349,3 +351,5 @@ TEST_SUITE("unit") {
     }
   }
 }
+
+}  // namespace request_shapes_test

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+namespace resolver_test {
+
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
@@ -125,3 +127,5 @@ TEST_SUITE("unit") {
     CHECK(ns->drained(5s));
   }
 }
+
+}  // namespace resolver_test

@@ -4,6 +4,8 @@
 
 #include "probes/utc_time.hpp"
 
+namespace retry_after_test {
+
 using namespace visionwatch;
 using std::chrono::seconds;
 using std::chrono::system_clock;
@@ -88,3 +90,5 @@ TEST_SUITE("unit") {
     CHECK(saturating_add(now, std::chrono::milliseconds::min()) == system_clock::time_point{});
   }
 }
+
+}  // namespace retry_after_test

@@ -9,6 +9,8 @@
 #include "probes/text_util.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace sigv4_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -152,3 +154,5 @@ TEST_SUITE("unit") {
     CHECK(header_count(req.headers, "authorization") == 0);
   }
 }
+
+}  // namespace sigv4_test

@@ -10,6 +10,8 @@
 #include "tests/probes/flavour_test_support.hpp"
 #include "tests/probes/stream_test_support.hpp"
 
+namespace sse_flavours_test {
+
 using namespace visionwatch;
 namespace vt = visionwatch::test;
 
@@ -81,3 +83,5 @@ TEST_SUITE("unit") {
     }
   }
 }
+
+}  // namespace sse_flavours_test

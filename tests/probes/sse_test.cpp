@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+namespace sse_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -153,3 +155,5 @@ TEST_SUITE("unit") {
     CHECK(out.size() == 1000);
   }
 }
+
+}  // namespace sse_test

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+namespace text_util_test {
+
 using namespace visionwatch;
 
 TEST_SUITE("unit") {
@@ -101,3 +103,5 @@ TEST_SUITE("unit") {
     CHECK(empty.empty());
   }
 }
+
+}  // namespace text_util_test

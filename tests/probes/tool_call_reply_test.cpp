@@ -12,6 +12,8 @@
 #include "probes/verdict.hpp"
 #include "tests/probes/flavour_test_support.hpp"
 
+namespace tool_call_reply_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 using namespace visionwatch::test;
@@ -185,3 +187,5 @@ TEST_SUITE("unit") {
     CHECK(judged(r).reason.find("called the declared tool") != std::string::npos);
   }
 }
+
+}  // namespace tool_call_reply_test

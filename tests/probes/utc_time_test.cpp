@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+namespace utc_time_test {
+
 using namespace visionwatch;
 using namespace std::chrono_literals;
 
@@ -37,3 +39,5 @@ TEST_SUITE("unit") {
     CHECK(format_compact_utc(t0 + 1500ms) == "20270115T080001Z");
   }
 }
+
+}  // namespace utc_time_test

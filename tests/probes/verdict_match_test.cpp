@@ -9,6 +9,8 @@
 
 #include "probes/verdict.hpp"
 
+namespace verdict_match_test {
+
 using namespace visionwatch;
 
 namespace {
@@ -138,3 +140,5 @@ TEST_SUITE("unit") {
     });
   }
 }
+
+}  // namespace verdict_match_test

@@ -10,6 +10,8 @@
 #include "probes/text_util.hpp"
 #include "tests/support/test_paths.hpp"
 
+namespace verdict_test {
+
 using nlohmann::json;
 using namespace visionwatch;
 
@@ -876,3 +878,5 @@ TEST_SUITE("unit") {
     CHECK(v.result == outcome::image_tokens_missing);
   }
 }
+
+}  // namespace verdict_test
