@@ -24,13 +24,11 @@ void write(const fs::path& p, const std::string& text) {
 
 TEST_SUITE("integration") {
   TEST_CASE("validate accepts the example with exit 0 and its one-line summary first on stdout") {
-    const auto dir = test::make_temp_dir("vw-validate");
     const auto example = (test::source_dir() / "examples/visionwatch.yaml").string();
     const auto r = test::run_visionwatch({"validate", "--config", example});
     CHECK(r.exit_code == exit_ok);
     CHECK(r.out.starts_with(example + ": valid (2 gateways, 4 routes, 2 receivers)\n"));
     CHECK(r.err.empty());
-    fs::remove_all(dir);
   }
 
   TEST_CASE("validate reports every error on stderr and exits 2") {
@@ -56,14 +54,12 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("validate --help describes the command and a missing --config is a usage error") {
-    const auto dir = test::make_temp_dir("vw-validate");
     const auto help = test::run_visionwatch({"validate", "--help"});
     CHECK(help.exit_code == exit_ok);
     CHECK(help.out.find("--config") != std::string::npos);
     const auto usage = test::run_visionwatch({"validate"});
     CHECK(usage.exit_code == exit_usage);
     CHECK(usage.err.find("--config is required") != std::string::npos);
-    fs::remove_all(dir);
   }
 
   TEST_CASE("validate never prints secret values from env or files") {
