@@ -41,14 +41,28 @@ class fd_guard {
 state_store::state_store(std::filesystem::path directory)
     : directory_(std::move(directory)), file_(directory_ / "state.json") {}
 
-const nlohmann::json& state_store::section(std::string_view name) const {
-  static const nlohmann::json null_value;
+namespace {
+// Invalid UTF-8 in a section is replaced rather than failing the whole save.
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+nlohmann::json state_store::section(std::string_view name) const {
   const auto it = sections_.find(name);
-  return it == sections_.end() ? null_value : it->second;
+  if (it == sections_.end()) {
+    return nullptr;
+  }
+  auto value = nlohmann::json::parse(it->second, nullptr, false);
+  return value.is_discarded() ? nlohmann::json() : value;  // set_section_text's contract broken
 }
 
-void state_store::set_section(std::string name, nlohmann::json value) {
-  sections_[std::move(name)] = std::move(value);
+void state_store::set_section(std::string name, const nlohmann::json& value) {
+  sections_[std::move(name)] = json_text(value);
+}
+
+void state_store::set_section_text(std::string name, std::string json_text) {
+  sections_[std::move(name)] = std::move(json_text);
 }
 
 void state_store::remove_section(std::string_view name) {
@@ -71,7 +85,7 @@ state_store::load_report state_store::load(wall_time now) {
   }
   report.found = true;
   std::string problem;
-  std::map<std::string, nlohmann::json, std::less<>> loaded;
+  std::map<std::string, std::string, std::less<>> loaded;
   const auto size = std::filesystem::file_size(file_, ec);
   if (ec) {
     problem = "cannot read: " + ec.message();
@@ -98,8 +112,8 @@ state_store::load_report state_store::load(wall_time now) {
       } else if (!doc.contains("sections") || !doc["sections"].is_object()) {
         problem = "no sections object";
       } else {
-        for (auto& [k, v] : doc["sections"].items()) {
-          loaded.emplace(k, std::move(v));
+        for (const auto& [k, v] : doc["sections"].items()) {
+          loaded.emplace(k, json_text(v));
         }
       }
     }
@@ -122,15 +136,6 @@ state_store::load_report state_store::load(wall_time now) {
 }
 
 std::string state_store::save(wall_time now) const {
-  nlohmann::json doc = {{"version", format_version},
-                        {"saved_at", format_rfc3339(now, utc_precision::milliseconds)},
-                        {"sections", nlohmann::json::object()}};
-  for (const auto& [k, v] : sections_) {
-    doc["sections"][k] = v;
-  }
-  // Invalid UTF-8 in a section is replaced rather than failing the whole save.
-  const auto text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);
   if (ec) {
@@ -142,18 +147,50 @@ std::string state_store::save(wall_time now) const {
   if (fd.get() < 0) {
     return "cannot write " + tmp.string() + ": " + errno_text(errno);
   }
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const auto n = ::write(fd.get(), text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
+  // The document nlohmann's dump() made of {"version", "saved_at", "sections"} (keys in order),
+  // written piece by piece: a section's text as it is kept, the glue between them in a small
+  // buffer.
+  std::string glue = R"({"saved_at":)" +
+                     json_text(format_rfc3339(now, utc_precision::milliseconds)) +
+                     R"(,"sections":{)";
+  bool first = true;
+  const auto write_all = [&](std::string_view text) -> int {
+    while (!text.empty()) {
+      const auto n = ::write(fd.get(), text.data(), text.size());
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return errno;
       }
-      const auto e = errno;
-      ::unlink(tmp.c_str());
-      return "cannot write " + tmp.string() + ": " + errno_text(e);
+      text.remove_prefix(static_cast<std::size_t>(n));
     }
-    written += static_cast<std::size_t>(n);
+    return 0;
+  };
+  int error = 0;
+  for (const auto& [name, text] : sections_) {
+    if (!first) {
+      glue += ',';
+    }
+    first = false;
+    glue += json_text(name);
+    glue += ':';
+    error = write_all(glue);
+    if (error == 0) {
+      error = write_all(text);
+    }
+    if (error != 0) {
+      break;
+    }
+    glue.clear();
+  }
+  if (error == 0) {
+    glue += R"(},"version":)" + std::to_string(format_version) + "}";
+    error = write_all(glue);
+  }
+  if (error != 0) {
+    ::unlink(tmp.c_str());
+    return "cannot write " + tmp.string() + ": " + errno_text(error);
   }
   if (::fsync(fd.get()) != 0) {
     const auto e = errno;

@@ -32,16 +32,24 @@ class state_store {
   /// Reads the file into memory, replacing every section. `now` names a set-aside file.
   load_report load(wall_time now);
 
-  /// The section, or null when absent.
-  [[nodiscard]] const nlohmann::json& section(std::string_view name) const;
-  void set_section(std::string name, nlohmann::json value);
+  /// The section as load() read it or a setter set it; null when absent. Parsed from the
+  /// section's text on each call: read at start-up, never per probe.
+  [[nodiscard]] nlohmann::json section(std::string_view name) const;
+  /// Sets a section. The store keeps it as its JSON text, not as a tree: at 10,000 routes the
+  /// tree of the baselines is about seven times its text, and the text is what save() writes.
+  void set_section(std::string name, const nlohmann::json& value);
+  /// Sets a section from JSON text the caller rendered: exactly one JSON value, written the way
+  /// nlohmann's `dump()` writes it (no spaces, keys in order), so the file reads the same as with
+  /// set_section(). A large section is thus written without ever being a tree.
+  void set_section_text(std::string name, std::string json_text);
   void remove_section(std::string_view name);
-  [[nodiscard]] const std::map<std::string, nlohmann::json, std::less<>>& sections()
-      const noexcept {
+  /// Every section's name and JSON text, in name order.
+  [[nodiscard]] const std::map<std::string, std::string, std::less<>>& sections() const noexcept {
     return sections_;
   }
 
-  /// Writes every section atomically. Empty on success, otherwise the error (with errno text).
+  /// Writes every section atomically, each straight from its text (no copy of the whole file
+  /// in memory). Empty on success, otherwise the error (with errno text).
   [[nodiscard]] std::string save(wall_time now) const;
 
   [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
@@ -50,7 +58,7 @@ class state_store {
  private:
   std::filesystem::path directory_;
   std::filesystem::path file_;
-  std::map<std::string, nlohmann::json, std::less<>> sections_;
+  std::map<std::string, std::string, std::less<>> sections_;  ///< name -> JSON text
 };
 
 }  // namespace visionwatch

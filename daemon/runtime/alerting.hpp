@@ -35,6 +35,10 @@ struct saved_baseline {
 /// Route name -> its learned baselines.
 using saved_baselines = std::map<std::string, std::vector<saved_baseline>>;
 
+/// The state file's "baselines" section as JSON text: an object of route name -> the plain
+/// form's `prompt_tokens` and `at` (Unix seconds), the other forms under "forms".
+std::string baselines_json_text(const saved_baselines& baselines);
+
 /// Where the state file lives: global.state_dir, else $STATE_DIRECTORY (systemd), else ./state.
 std::filesystem::path resolve_state_dir(const global_config& global);
 
@@ -86,7 +90,7 @@ class alerting {
 
   /// A section of the state file kept for the service besides alert state (e.g. "budget"):
   /// as read by start() (null when absent), and set before a save() writes it.
-  [[nodiscard]] const nlohmann::json& saved_section(std::string_view name) const {
+  [[nodiscard]] nlohmann::json saved_section(std::string_view name) const {
     return store_.section(name);
   }
   void set_section(std::string name, nlohmann::json value) {

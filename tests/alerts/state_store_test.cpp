@@ -48,6 +48,42 @@ TEST_SUITE("unit") {
     fs::remove_all(dir);
   }
 
+  TEST_CASE("the file is written byte for byte as the dump of one document") {
+    // save() streams each section's text; the file must read exactly as the one-tree dump
+    // it replaces: keys in order, no spaces, invalid UTF-8 replaced, numbers as dump writes them.
+    const auto dir = test::make_temp_dir("vw-state");
+    state_store s(dir);
+    const nlohmann::json alerts = {{"routes", {{"z", 1}, {"a", {1.5, -0.0, 1e300}}}},
+                                   {"silences", nlohmann::json::array()}};
+    const nlohmann::json odd = {{"name", std::string("bad \xff utf8 \"quoted\"\n")}, {"\u00e9", true}};
+    const std::string baselines_text = R"({"r1":{"at":1,"prompt_tokens":2}})";
+    s.set_section("alerts", alerts);
+    s.set_section("odd", odd);
+    s.set_section_text("baselines", baselines_text);
+    s.set_section("b\"quoted", nullptr);
+    REQUIRE(s.save(t0).empty());
+    const nlohmann::json doc = {
+        {"version", state_store::format_version},
+        {"saved_at", "2027-01-15T08:00:00.000Z"},
+        {"sections",
+         {{"alerts", alerts},
+          {"odd", odd},
+          {"baselines", nlohmann::json::parse(baselines_text)},
+          {"b\"quoted", nullptr}}}};
+    CHECK(test::read_file(dir / "state.json") ==
+          doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    // What the store keeps is the text; a section reads back as the value it was set to.
+    CHECK(s.sections().at("baselines") == baselines_text);
+    CHECK(s.section("alerts") == alerts);
+    CHECK(s.section("baselines")["r1"]["prompt_tokens"] == 2);
+
+    state_store empty(dir / "empty");
+    REQUIRE(empty.save(t0).empty());
+    CHECK(test::read_file(dir / "empty" / "state.json") ==
+          R"({"saved_at":"2027-01-15T08:00:00.000Z","sections":{},"version":1})");
+    fs::remove_all(dir);
+  }
+
   TEST_CASE("a missing state file is a clean start and not an error") {
     const auto dir = test::make_temp_dir("vw-state");
     state_store s(dir);
