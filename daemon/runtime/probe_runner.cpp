@@ -1,6 +1,7 @@
 #include "daemon/runtime/probe_runner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -164,14 +165,19 @@ std::optional<custom_image> load_custom_image(const std::string& path, std::stri
     error = "cannot read image_file " + path;
     return std::nullopt;
   }
+  // Read in pieces up to one byte over the limit, then fit: the image is kept for the life of
+  // the configuration, and a buffer of the limit would keep 20 MiB of it resident.
   custom_image img;
-  img.bytes.resize(max_custom_image_bytes + 1);
-  in.read(img.bytes.data(), static_cast<std::streamsize>(img.bytes.size()));
-  img.bytes.resize(static_cast<std::size_t>(in.gcount()));
+  std::array<char, 64 * 1024> piece{};
+  while (img.bytes.size() <= max_custom_image_bytes &&
+         in.read(piece.data(), static_cast<std::streamsize>(piece.size())).gcount() > 0) {
+    img.bytes.append(piece.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (img.bytes.size() > max_custom_image_bytes) {
     error = "image_file " + path + " is larger than 20 MiB";
     return std::nullopt;
   }
+  img.bytes.shrink_to_fit();
   const std::string_view b(img.bytes);
   if (b.starts_with("\x89PNG\r\n\x1a\n")) {
     img.mime = "image/png";

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -54,6 +55,24 @@ TEST_SUITE("unit") {
     }
     CHECK_FALSE(load_custom_image(big, error).has_value());
     CHECK(error == "image_file " + big + " is larger than 20 MiB");
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("a custom image holds the memory of its size - not of the 20 MiB limit") {
+    // It used to be read into a buffer of the limit, which kept 20 MiB of zeroed (resident)
+    // capacity for each image_file for the life of the configuration.
+    const auto dir = visionwatch::test::make_temp_dir("vw-custom-image");
+    for (const std::size_t size : {std::size_t{12}, std::size_t{64} * 1024, std::size_t{300'001}}) {
+      CAPTURE(size);
+      std::string png = "\x89PNG\r\n\x1a\n";
+      png.resize(size, 'p');
+      std::ofstream(dir / "a.png", std::ios::binary) << png;
+      std::string error;
+      const auto img = load_custom_image((dir / "a.png").string(), error);
+      REQUIRE(img.has_value());
+      CHECK(img->bytes == png);
+      CHECK(img->bytes.capacity() <= std::max<std::size_t>(size, 15));
+    }
     std::filesystem::remove_all(dir);
   }
 
