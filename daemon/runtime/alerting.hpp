@@ -93,8 +93,8 @@ class alerting {
   [[nodiscard]] nlohmann::json saved_section(std::string_view name) const {
     return store_.section(name);
   }
-  void set_section(std::string name, nlohmann::json value) {
-    store_.set_section(std::move(name), std::move(value));
+  void set_section(std::string name, const nlohmann::json& value) {
+    store_.set_section(std::move(name), value);
   }
 
   /// Stops the notifiers (a request in progress may finish within `grace`).

@@ -168,7 +168,7 @@ std::optional<custom_image> load_custom_image(const std::string& path, std::stri
   // Read in pieces up to one byte over the limit, then fit: the image is kept for the life of
   // the configuration, and a buffer of the limit would keep 20 MiB of it resident.
   custom_image img;
-  std::array<char, 64 * 1024> piece{};
+  std::array<char, std::size_t{64} * 1024> piece{};
   while (img.bytes.size() <= max_custom_image_bytes &&
          in.read(piece.data(), static_cast<std::streamsize>(piece.size())).gcount() > 0) {
     img.bytes.append(piece.data(), static_cast<std::size_t>(in.gcount()));
