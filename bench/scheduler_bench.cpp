@@ -242,8 +242,11 @@ int run(std::vector<std::string> args) {
     const double steady_share = 100.0 * fleet_run.steady_cpu / std::max(fleet_run.steady_seconds, 1e-9);
     std::vector<target_row> rows = {
         {"CPU after start-up, " + fleet_run.name, "<= 6%", figure("%.1f%% of one core", steady_share), steady_share <= 6.0},
-        {"RSS peak, " + fleet_run.name, "<= 90 MB", figure("%.1f MB", mb(fleet_run.rss_peak)) + figure(" (%.1f MiB)", mib(fleet_run.rss_peak)), mb(fleet_run.rss_peak) <= 90.0},
-        {"RSS peak once every route holds 20 results (projected)", "<= 90 MB", figure("%.1f MB", mb(fleet_run.rss_peak + fleet_run.rings_full_kib)), mb(fleet_run.rss_peak + fleet_run.rings_full_kib) <= 90.0},
+        // Judged on the kernel's high-water mark (VmHWM), which a burst between two samples
+        // also sets; the sampled peak is shown beside it.
+        {"RSS high-water mark, " + fleet_run.name, "<= 90 MB", figure("%.1f MB", mb(fleet_run.hwm)) + figure(" (%.1f MiB; sampled peak", mib(fleet_run.hwm)) + figure(" %.1f MB)", mb(fleet_run.rss_peak)), mb(fleet_run.hwm) <= 90.0},
+        {"RSS high-water mark once every route holds 20 results (projected)", "<= 90 MB", figure("%.1f MB", mb(fleet_run.hwm + fleet_run.rings_full_kib)), mb(fleet_run.hwm + fleet_run.rings_full_kib) <= 90.0},
+        {"RSS high-water mark, " + canned.name, "<= 90 MB", figure("%.1f MB", mb(canned.hwm)) + figure(" (sampled peak %.1f MB)", mb(canned.rss_peak)), mb(canned.hwm) <= 90.0},
         {"/metrics, plain, " + canned.name, "<= 60 ms", figure("%.1f ms", canned.plain.ms) + figure(", %.1f MB", static_cast<double>(canned.plain.bytes) / 1e6), canned.plain.status == 200 && canned.plain.ms <= 60.0},
         {"/metrics as a loopback Prometheus gets it, " + canned.name, "<= 60 ms", figure("%.1f ms", canned.gzip.ms) + figure(", %.1f MB ", static_cast<double>(canned.gzip.bytes) / 1e6) + canned.gzip.encoding, canned.gzip.status == 200 && canned.gzip.ms <= 60.0},
         {"  (informational) /metrics plain, simulator reading images: " + fleet_run.name, "-", figure("%.1f ms", fleet_run.plain.ms), true},
