@@ -73,15 +73,23 @@ std::vector<std::string> silence_store::replace_config_silences(
   return problems;
 }
 
+nlohmann::json silence_json(const silence& s,
+                            std::pair<std::string_view, nlohmann::json> starts_at,
+                            std::pair<std::string_view, nlohmann::json> until) {
+  nlohmann::json out = {{"id", s.id},
+                        {"route", s.route},
+                        {"comment", s.comment},
+                        {"source", s.source == silence_source::config ? "config" : "api"}};
+  out[starts_at.first] = std::move(starts_at.second);
+  out[until.first] = std::move(until.second);
+  return out;
+}
+
 nlohmann::json silence_store::to_json() const {
   auto list = nlohmann::json::array();
   for (const auto& s : silences_) {
-    list.push_back({{"id", s.id},
-                    {"route", s.route},
-                    {"starts_at_ms", to_epoch_ms(s.starts_at)},
-                    {"until_ms", to_epoch_ms(s.until)},
-                    {"comment", s.comment},
-                    {"source", s.source == silence_source::config ? "config" : "api"}});
+    list.push_back(silence_json(
+        s, {"starts_at_ms", to_epoch_ms(s.starts_at)}, {"until_ms", to_epoch_ms(s.until)}));
   }
   return {{"next_id", next_id_}, {"silences", std::move(list)}};
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "alerts/alert_config.hpp"
@@ -27,6 +28,13 @@ struct silence {
   std::string comment;
   silence_source source = silence_source::api;
 };
+
+/// `s` as JSON with its two times as given ({key, value}): the state file's epoch milliseconds
+/// (silence_store::to_json) and the admin API's RFC 3339 text (alerting) spell the other members
+/// alike (id, route, comment, source "config" or "api").
+nlohmann::json silence_json(const silence& s,
+                            std::pair<std::string_view, nlohmann::json> starts_at,
+                            std::pair<std::string_view, nlohmann::json> until);
 
 /// add() result: the silence, or why it was refused.
 struct silence_result {

@@ -4,7 +4,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
-#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::anthropic_messages {
@@ -101,15 +100,11 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = join_url(request.base_url, "/messages");
 
-  flavour_support::spliced_values data("data", request.images.size());
-  json messages = flavour_support::image_conversation(
-      api_flavour::anthropic_messages, request, image_block, data);
-  json body = {{"model", request.model},
-               {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)},
-               {"messages", std::move(messages)}};
-  request_shapes::add_system_and_tool(api_flavour::anthropic_messages, request, body);
-  out.body = flavour_support::serialise_body(std::move(body), request);
-  data.splice_into(out.body);
+  out.body = flavour_support::image_request_body(
+      {api_flavour::anthropic_messages, "messages", image_block, "data"},
+      request,
+      {{"model", request.model},
+       {"max_tokens", request.max_tokens.value_or(default_anthropic_max_tokens)}});
 
   flavour_support::set_headers(request, "x-api-key", out.headers);
   // Before the extra headers, which may pin another version: set it where no header has it.

@@ -5,7 +5,6 @@
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
 #include "probes/http_url.hpp"
-#include "probes/request_shapes.hpp"
 #include "probes/sigv4.hpp"
 #include "probes/text_util.hpp"
 
@@ -39,6 +38,14 @@ json image_block(const image_part& image, flavour_support::spliced_values& bytes
            {{"format", image_format(image_mime_for_url(image.url))},
             {"source", {{"s3Location", {{"uri", image.url}}}}}}}};
 }
+
+/// The turns under "messages", each image's bytes under "bytes", max tokens and temperature in
+/// inferenceConfig.
+constexpr flavour_support::body_spelling converse_body{api_flavour::bedrock_converse,
+                                                       "messages",
+                                                       image_block,
+                                                       "bytes",
+                                                       {"inferenceConfig", "maxTokens"}};
 
 /// "ThrottlingException:http://internal.amazon.com/coral/..." or
 /// "com.amazon.coral.service#ValidationException" → the bare code.
@@ -195,14 +202,7 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  flavour_support::spliced_values bytes("bytes", request.images.size());
-  json body = {{"messages",
-                flavour_support::image_conversation(
-                    api_flavour::bedrock_converse, request, image_block, bytes)}};
-  request_shapes::add_system_and_tool(api_flavour::bedrock_converse, request, body);
-  flavour_support::add_inference_config(body, "inferenceConfig", "maxTokens", request);
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  bytes.splice_into(out.body);
+  out.body = flavour_support::image_request_body(converse_body, request);
 
   // A Bedrock API key is a bearer token.
   flavour_support::set_headers(request, "", out.headers, "application/vnd.amazon.eventstream");

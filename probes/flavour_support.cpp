@@ -78,6 +78,27 @@ nlohmann::json image_conversation(api_flavour flavour,
       flavour, request, request_shapes::image_turn(flavour, request, std::move(images)));
 }
 
+std::string image_request_body(const body_spelling& spelling,
+                               const probe_request& request,
+                               nlohmann::json members) {
+  spliced_values held(spelling.held_key, request.images.size());
+  nlohmann::json body = nlohmann::json::object();
+  body[spelling.conversation_key] =
+      image_conversation(spelling.flavour, request, spelling.image, held);
+  request_shapes::add_system_and_tool(spelling.flavour, request, body);
+  body.update(members);
+  std::string out;
+  const auto& config = spelling.inference_config;
+  if (config.key.empty()) {
+    out = serialise_body(std::move(body), request);
+  } else {
+    add_inference_config(body, config.key, config.max_tokens_key, request);
+    out = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  held.splice_into(out);
+  return out;
+}
+
 void splice_strings(std::string& body,
                     std::string_view key,
                     const std::vector<std::string_view>& values) {

@@ -70,6 +70,33 @@ nlohmann::json image_conversation(api_flavour flavour,
                                   image_part_writer image,
                                   spliced_values& held);
 
+/// How a flavour spells its request body around the conversation: the member holding it, how
+/// each image is written and the member of each image's long string (spliced in), and where the
+/// sampling settings go.
+struct body_spelling {
+  api_flavour flavour;
+  std::string_view conversation_key;  ///< "messages", "input", "contents"
+  image_part_writer image;
+  std::string_view held_key;  ///< "url", "image_url", "data", "bytes"
+  /// Gemini's and Bedrock's object for max_tokens and temperature (add_inference_config).
+  struct config_object {
+    std::string_view key;  ///< "generationConfig", "inferenceConfig"; empty: none
+    std::string_view max_tokens_key;
+  };
+  /// Without one: serialise_body's top-level temperature and stream, and max tokens among the
+  /// flavour's own members.
+  config_object inference_config = {};
+};
+
+/// A flavour's serialised request body: `{conversation_key: image_conversation(...)}`, the system
+/// prompt and tool (request_shapes::add_system_and_tool), the flavour's own `members` (model, max
+/// tokens, ...) merged in, the sampling settings where `spelling` puts them, then each image's
+/// long string spliced in. The members are those of a JSON object, so the order they are added in
+/// does not change the bytes.
+std::string image_request_body(const body_spelling& spelling,
+                               const probe_request& request,
+                               nlohmann::json members = nlohmann::json::object());
+
 /// Inserts `values[i]` into the i-th `"key":""` of `body` (a serialised JSON whose `key` members
 /// appear in the values' order; `"key":"` can only be the key itself, as the same bytes inside a
 /// string would be escaped); an empty value leaves its occurrence as it is. A data URL is

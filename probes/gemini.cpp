@@ -4,7 +4,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
-#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::gemini {
@@ -206,6 +205,14 @@ json image_data_part(const image_part& image, flavour_support::spliced_values& d
            {{"mime_type", std::string(image_mime_for_url(image.url))}, {"file_uri", image.url}}}};
 }
 
+/// The turns under "contents", each image's base64 under "data", max tokens and temperature in
+/// generationConfig.
+constexpr flavour_support::body_spelling gemini_body{api_flavour::gemini,
+                                                     "contents",
+                                                     image_data_part,
+                                                     "data",
+                                                     {"generationConfig", "maxOutputTokens"}};
+
 }  // namespace
 
 std::string endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
@@ -236,14 +243,7 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = endpoint_url(request.base_url, request.model, request.stream);
 
-  flavour_support::spliced_values data("data", request.images.size());
-  json body = {
-      {"contents",
-       flavour_support::image_conversation(api_flavour::gemini, request, image_data_part, data)}};
-  request_shapes::add_system_and_tool(api_flavour::gemini, request, body);
-  flavour_support::add_inference_config(body, "generationConfig", "maxOutputTokens", request);
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  data.splice_into(out.body);
+  out.body = flavour_support::image_request_body(gemini_body, request);
 
   set_header(out.headers, "Content-Type", "application/json");
   set_header(out.headers, "Accept", request.stream ? "text/event-stream" : "application/json");

@@ -52,12 +52,7 @@ std::optional<labelling> label_image_ink(const rgba_image& image) {
 /// as the largest one's; every other significant blob is a dot, counted in the box that holds
 /// its centre. Specks (under a quarter of the largest dot) and dots outside every box are
 /// ignored.
-std::optional<std::string> read_count(const rgba_image& image) {
-  const std::optional<labelling> ink = label_image_ink(image);
-  if (!ink) {
-    return std::nullopt;
-  }
-  const labelling& l = *ink;
+std::optional<std::string> read_count(const labelling& l) {
   int extent = 0;
   for (const component& c : l.components) {
     extent = std::max({extent, c.width(), c.height()});
@@ -112,17 +107,13 @@ std::string_view classify_shape(const labelling& l, const component& blob) {
   return top_share < 0.4 ? "triangle" : "cross";
 }
 
-std::optional<std::string> read_shape(const rgba_image& image) {
-  const std::optional<labelling> ink = label_image_ink(image);
-  if (!ink) {
-    return std::nullopt;
-  }
-  std::vector<component> objects = significant(ink->components);
+std::optional<std::string> read_shape(const labelling& l) {
+  std::vector<component> objects = significant(l.components);
   if (objects.empty()) {
     return std::nullopt;
   }
   sort_left_to_right(objects);
-  return join_words(objects, [&ink](const component& c) { return classify_shape(*ink, c); });
+  return join_words(objects, [&l](const component& c) { return classify_shape(l, c); });
 }
 
 constexpr std::uint32_t pack_rgb(rgb c) noexcept {
@@ -324,12 +315,7 @@ std::array<glyph_template, 10> digit_templates(int digit_height) {
   return out;
 }
 
-std::optional<std::string> read_digits(const rgba_image& image) {
-  const std::optional<labelling> ink = label_image_ink(image);
-  if (!ink) {
-    return std::nullopt;
-  }
-  const labelling& l = *ink;
+std::optional<std::string> read_digits(const labelling& l) {
   int tallest = 0;
   for (const component& c : l.components) {
     tallest = std::max(tallest, c.height());
@@ -384,15 +370,23 @@ std::optional<std::string> read_image(const rgba_image& image, challenge_kind ki
           static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 4U) {
     return std::nullopt;
   }
+  if (kind == challenge_kind::color) {
+    return read_color(image);
+  }
+  // Digits, shapes and counts are read from the image's ink, labelled into components.
+  const std::optional<labelling> ink = label_image_ink(image);
+  if (!ink) {
+    return std::nullopt;
+  }
   switch (kind) {
     case challenge_kind::digits:
-      return read_digits(image);
-    case challenge_kind::color:
-      return read_color(image);
+      return read_digits(*ink);
     case challenge_kind::shape:
-      return read_shape(image);
+      return read_shape(*ink);
     case challenge_kind::count:
-      return read_count(image);
+      return read_count(*ink);
+    case challenge_kind::color:
+      break;  // read above, from the colours
   }
   return std::nullopt;
 }

@@ -4,7 +4,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
-#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::openai_chat {
@@ -164,25 +163,21 @@ std::string endpoint_url(std::string_view base_url) {
 }
 
 std::string request_body(const probe_request& request, api_flavour flavour, bool name_model) {
-  // `"url":` followed by a string can only be the key itself, in content order.
-  flavour_support::spliced_values urls("url", request.images.size());
-  json body = {
-      {"messages", flavour_support::image_conversation(flavour, request, image_url_part, urls)}};
+  json members = json::object();
   if (name_model) {
-    body["model"] = request.model;
+    members["model"] = request.model;
   }
-  request_shapes::add_system_and_tool(flavour, request, body);
   if (request.max_tokens) {
-    body[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
+    members[request.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
         *request.max_tokens;
   }
   if (request.stream) {
     // Without include_usage the stream carries no usage at all (openai-chat-stream.json).
-    body["stream_options"] = {{"include_usage", true}};
+    members["stream_options"] = {{"include_usage", true}};
   }
-  std::string out = flavour_support::serialise_body(std::move(body), request);
-  urls.splice_into(out);
-  return out;
+  // `"url":` followed by a string can only be the key itself, in content order.
+  return flavour_support::image_request_body(
+      {flavour, "messages", image_url_part, "url"}, request, std::move(members));
 }
 
 http_request build_request(const probe_request& request) {

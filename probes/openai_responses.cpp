@@ -4,7 +4,6 @@
 
 #include "probes/adapter_support.hpp"
 #include "probes/flavour_support.hpp"
-#include "probes/request_shapes.hpp"
 #include "probes/text_util.hpp"
 
 namespace visionwatch::openai_responses {
@@ -145,17 +144,15 @@ http_request build_request(const probe_request& request) {
   http_request out;  // a POST
   out.url = join_url(request.base_url, "/responses");
 
-  flavour_support::spliced_values urls("image_url", request.images.size());
-  json input = flavour_support::image_conversation(
-      api_flavour::openai_responses, request, input_image, urls);
-  json body = {{"model", request.model}, {"input", std::move(input)}, {"store", false}};
-  request_shapes::add_system_and_tool(api_flavour::openai_responses, request, body);
+  json members = {{"model", request.model}, {"store", false}};
   if (request.max_tokens) {
-    body["max_output_tokens"] = *request.max_tokens;
+    members["max_output_tokens"] = *request.max_tokens;
   }
   // A stream's usage comes in the final response.completed event.
-  out.body = flavour_support::serialise_body(std::move(body), request);
-  urls.splice_into(out.body);
+  out.body = flavour_support::image_request_body(
+      {api_flavour::openai_responses, "input", input_image, "image_url"},
+      request,
+      std::move(members));
   flavour_support::set_headers(request, "", out.headers);
   return out;
 }

@@ -48,26 +48,19 @@ void parse_region(config_reader& reader, const map_reader& m, gateway_config& g)
 }
 
 /// `aws_credentials: {access_key_id_*, secret_access_key_*, session_token_*}`.
-void parse_credentials_map(config_reader& reader,
-                           const YAML::Node& n,
-                           const std::string& path,
-                           gateway_config& g) {
-  map_reader c(reader, n, path, config_fields::aws_credentials());
-  if (!c.ok()) {
-    return;
-  }
+void parse_credentials_map(config_reader& reader, const map_reader& c, gateway_config& g) {
   auto id = read_secret(reader, c, "access_key_id", true);
   auto secret = read_secret(reader, c, "secret_access_key", true);
   auto token = read_secret(reader, c, "session_token", true);
   if (!id.given) {
     reader.fail(c.line(),
-                path,
+                c.path(),
                 "missing access_key_id_env, access_key_id_file or "
                 "access_key_id_credential");
   }
   if (!secret.given) {
     reader.fail(c.line(),
-                path,
+                c.path(),
                 "missing secret_access_key_env, secret_access_key_file or "
                 "secret_access_key_credential");
   }
@@ -112,7 +105,9 @@ void parse_aws(config_reader& reader, const map_reader& m, bool api_key_given, g
                   "set either api_key_* (a Bedrock API key) or aws_credentials, not both");
       return;
     }
-    parse_credentials_map(reader, *v, m.at("aws_credentials"), g);
+    if (const auto c = m.nested("aws_credentials", config_fields::aws_credentials())) {
+      parse_credentials_map(reader, *c, g);
+    }
   } else if (!api_key_given) {
     credentials_from_env(reader, m, g);
   }

@@ -24,6 +24,15 @@ void collect(const table& t, std::vector<const table*>& out, std::set<const tabl
   }
 }
 
+/// A field of `type` under `key`: what text() and every other kind start from.
+field of_type(std::string_view key, value_type type, std::string description) {
+  field f;
+  f.key = key;
+  f.type = type;
+  f.description = std::move(description);
+  return f;
+}
+
 }  // namespace
 
 std::vector<field> joined(std::initializer_list<std::vector<field>> parts) {
@@ -65,30 +74,24 @@ std::string_view to_string(value_type t) noexcept {
 
 // --- field and table ---------------------------------------------------------------------------
 
-field field::needed() && {
-  required = true;
+template <class Member, class Value>
+field field::with(Member field::*member, Value value) && {
+  this->*member = value;
   return std::move(*this);
 }
+
+field field::needed() && { return std::move(*this).with(&field::required, true); }
 field field::needed_unless(std::string_view other) && {
-  required_unless = other;
-  return std::move(*this);
+  return std::move(*this).with(&field::required_unless, other);
 }
-field field::or_null() && {
-  nullable = true;
-  return std::move(*this);
-}
+field field::or_null() && { return std::move(*this).with(&field::nullable, true); }
 field field::matching(std::string_view regex) && {
-  pattern = regex;
-  return std::move(*this);
+  return std::move(*this).with(&field::pattern, regex);
 }
 field field::at_least(std::size_t items) && {
-  min_items = items;
-  return std::move(*this);
+  return std::move(*this).with(&field::min_items, items);
 }
-field field::excluding_min() && {
-  above_min = true;
-  return std::move(*this);
-}
+field field::excluding_min() && { return std::move(*this).with(&field::above_min, true); }
 
 const field* table::find(std::string_view key) const noexcept {
   const auto it =
@@ -97,20 +100,13 @@ const field* table::find(std::string_view key) const noexcept {
 }
 
 field text(std::string_view key, std::string description) {
-  field f;
-  f.key = key;
-  f.type = value_type::text;
-  f.description = std::move(description);
-  return f;
+  return of_type(key, value_type::text, std::move(description));
 }
 field boolean(std::string_view key, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::boolean;
-  return f;
+  return of_type(key, value_type::boolean, std::move(description));
 }
 field integer(std::string_view key, long long min, long long max, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::integer;
+  auto f = of_type(key, value_type::integer, std::move(description));
   f.min = static_cast<double>(min);
   f.max = static_cast<double>(max);
   return f;
@@ -120,17 +116,14 @@ field number(std::string_view key,
              double max,
              std::string_view range_text,
              std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::number;
+  auto f = of_type(key, value_type::number, std::move(description));
   f.min = min;
   f.max = max;
   f.range_text = range_text;
   return f;
 }
 field duration(std::string_view key, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::duration;
-  return f;
+  return of_type(key, value_type::duration, std::move(description));
 }
 field size(std::string_view key,
            double min,
@@ -142,25 +135,18 @@ field size(std::string_view key,
   return f;
 }
 field url(std::string_view key, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::url;
-  return f;
+  return of_type(key, value_type::url, std::move(description));
 }
 field time(std::string_view key, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::time;
-  return f;
+  return of_type(key, value_type::time, std::move(description));
 }
 field choice(std::string_view key, std::vector<std::string_view> values, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::choice;
+  auto f = of_type(key, value_type::choice, std::move(description));
   f.values = std::move(values);
   return f;
 }
 field list(std::string_view key, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::list;
-  return f;
+  return of_type(key, value_type::list, std::move(description));
 }
 field choice_list(std::string_view key,
                   std::vector<std::string_view> values,
@@ -172,8 +158,7 @@ field choice_list(std::string_view key,
   return f;
 }
 field map(std::string_view key, const table& (*nested)(), std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::map;
+  auto f = of_type(key, value_type::map, std::move(description));
   f.nested = nested;
   return f;
 }
@@ -183,8 +168,7 @@ field map_list(std::string_view key, const table& (*nested)(), std::string descr
   return f;
 }
 field text_map(std::string_view key, std::string_view key_pattern, std::string description) {
-  auto f = text(key, std::move(description));
-  f.type = value_type::text_map;
+  auto f = of_type(key, value_type::text_map, std::move(description));
   f.pattern = key_pattern;
   return f;
 }

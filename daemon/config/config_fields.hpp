@@ -65,6 +65,11 @@ struct field {
   field matching(std::string_view regex) &&;
   field at_least(std::size_t items) &&;
   field excluding_min() &&;
+
+ private:
+  /// What each modifier does: sets `member` to `value` and hands the field on.
+  template <class Member, class Value>
+  field with(Member field::*member, Value value) &&;
 };
 
 /// One mapping: its name (the schema's definition name), what it is, and its keys in the order

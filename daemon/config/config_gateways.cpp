@@ -196,22 +196,15 @@ void parse_gateway(config_document& doc, const YAML::Node& n, const std::string&
   if (auto s = m.size("max_body")) {
     g.client.body_limit = static_cast<std::size_t>(*s);
   }
-  if (const auto* v = m.get("budget")) {
-    parse_budget(reader, *v, m.at("budget"), g.budget);
+  if (const auto b = m.nested("budget", config_fields::budget())) {
+    parse_budget(reader, *b, g.budget);
   }
   doc.cfg.gateways.push_back(std::move(g));
 }
 
 }  // namespace
 
-void parse_budget(config_reader& reader,
-                  const YAML::Node& n,
-                  const std::string& path,
-                  budget_config& out) {
-  map_reader m(reader, n, path, config_fields::budget());
-  if (!m.ok()) {
-    return;
-  }
+void parse_budget(config_reader& reader, const map_reader& m, budget_config& out) {
   const auto* v = m.required("daily_usd");
   if (v == nullptr) {
     return;

@@ -10,10 +10,8 @@ namespace visionwatch::config_reading {
 
 void parse_gateways(config_document& doc, const YAML::Node& n);
 
-/// `budget: {daily_usd: X}` (a gateway's or global's), X > 0 USD.
-void parse_budget(config_reader& reader,
-                  const YAML::Node& n,
-                  const std::string& path,
-                  budget_config& out);
+/// `budget: {daily_usd: X}` (a gateway's or global's), X > 0 USD: `m` reads the mapping
+/// (map_reader::nested with config_fields::budget()).
+void parse_budget(config_reader& reader, const map_reader& m, budget_config& out);
 
 }  // namespace visionwatch::config_reading

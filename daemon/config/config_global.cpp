@@ -234,8 +234,8 @@ void parse_global(config_document& doc, const YAML::Node& n) {
   m.read_integer("max_in_flight", g.max_in_flight);
   m.read_duration("shutdown_grace", g.shutdown_grace);
   m.read_duration("max_retry_after", g.max_retry_after);
-  if (const auto* v = m.get("budget")) {
-    parse_budget(reader, *v, m.at("budget"), g.budget);
+  if (const auto b = m.nested("budget", config_fields::budget())) {
+    parse_budget(reader, *b, g.budget);
   }
   if (const auto* v = m.get("shard")) {
     parse_shard_key(doc, *v, m.at("shard"));

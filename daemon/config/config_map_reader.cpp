@@ -91,6 +91,19 @@ const YAML::Node* map_reader::required(std::string_view key) const {
   return n;
 }
 
+std::optional<map_reader> map_reader::nested(std::string_view key,
+                                             const config_fields::table& fields) const {
+  const YAML::Node* n = get(key);
+  if (n == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<map_reader> out(std::in_place, reader_, *n, at(key), fields);
+  if (!out->ok()) {
+    out.reset();
+  }
+  return out;
+}
+
 std::optional<std::string> map_reader::name(std::string_view what) const {
   const YAML::Node* n = required("name");
   if (n == nullptr) {

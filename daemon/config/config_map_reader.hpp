@@ -46,6 +46,12 @@ class map_reader {
   /// required key").
   [[nodiscard]] const YAML::Node* required(std::string_view key) const;
 
+  /// The present key `key` as a mapping read against `fields` (a section's nested mapping:
+  /// `budget`, `expect`, ...); nullopt when absent or not a mapping (recorded). Its unread keys
+  /// are noted when the returned reader is destroyed.
+  [[nodiscard]] std::optional<map_reader> nested(std::string_view key,
+                                                 const config_fields::table& fields) const;
+
   /// The "name" key, required, checked against the name syntax; `what` is "route", "gateway"...
   [[nodiscard]] std::optional<std::string> name(std::string_view what) const;
 

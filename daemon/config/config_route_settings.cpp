@@ -50,16 +50,9 @@ std::optional<std::string> image_file(config_reader& reader,
   return f;
 }
 
-void parse_expect(config_reader& reader,
-                  const YAML::Node& n,
-                  const std::string& path,
-                  challenge_config& c) {
-  map_reader m(reader, n, path, config_fields::expect());
-  if (!m.ok()) {
-    return;
-  }
+void parse_expect(config_reader& reader, const map_reader& m, challenge_config& c) {
   if (!m.has("pattern") && !m.has("words")) {
-    reader.fail(m.line(), path, "set pattern or words");
+    reader.fail(m.line(), m.path(), "set pattern or words");
     return;
   }
   // expect is one definition of a right answer: it replaces an inherited one as a whole.
@@ -100,14 +93,7 @@ void parse_expect(config_reader& reader,
   }
 }
 
-void parse_challenge(config_reader& reader,
-                     const YAML::Node& n,
-                     const std::string& path,
-                     challenge_config& c) {
-  map_reader m(reader, n, path, config_fields::challenge());
-  if (!m.ok()) {
-    return;
-  }
+void parse_challenge(config_reader& reader, const map_reader& m, challenge_config& c) {
   if (m.has("image_file") && m.has("image_url")) {
     reader.fail(*m.get("image_url"), m.at("image_url"), "set either image_file or image_url");
   }
@@ -159,19 +145,12 @@ void parse_challenge(config_reader& reader,
     }
   }
   m.read_string("prompt", c.prompt, true);
-  if (const auto* v = m.get("expect")) {
-    parse_expect(reader, *v, m.at("expect"), c);
+  if (const auto e = m.nested("expect", config_fields::expect())) {
+    parse_expect(reader, *e, c);
   }
 }
 
-void parse_checks(config_reader& reader,
-                  const YAML::Node& n,
-                  const std::string& path,
-                  verdict_checks& c) {
-  map_reader m(reader, n, path, config_fields::checks());
-  if (!m.ok()) {
-    return;
-  }
+void parse_checks(config_reader& reader, const map_reader& m, verdict_checks& c) {
   m.read_integer("min_image_tokens", c.min_image_tokens);
   m.read_boolean("require_usage", c.require_usage);
   if (const auto* v = m.get("expect_model")) {
@@ -260,15 +239,9 @@ bool changes_image(probe_shape s) noexcept {
   return o.format != image_format::png || o.transparent || o.large;
 }
 
-void parse_price(config_reader& reader,
-                 const YAML::Node& n,
-                 const std::string& path,
-                 price_config& p) {
-  map_reader m(reader, n, path, config_fields::price());
-  if (m.ok()) {
-    m.read_number("input_per_million", p.input_per_million);
-    m.read_number("output_per_million", p.output_per_million);
-  }
+void parse_price(const map_reader& m, price_config& p) {
+  m.read_number("input_per_million", p.input_per_million);
+  m.read_number("output_per_million", p.output_per_million);
 }
 
 }  // namespace
@@ -329,14 +302,14 @@ settings_seen parse_settings(config_document& doc, const map_reader& m, route_se
     seen.shapes_line = line_of(*v);
     parse_shapes(reader, *v, m.at("shapes"), s.shapes);
   }
-  if (const auto* v = m.get("challenge")) {
-    parse_challenge(reader, *v, m.at("challenge"), s.challenge);
+  if (const auto e = m.nested("challenge", config_fields::challenge())) {
+    parse_challenge(reader, *e, s.challenge);
   }
-  if (const auto* v = m.get("checks")) {
-    parse_checks(reader, *v, m.at("checks"), s.checks);
+  if (const auto e = m.nested("checks", config_fields::checks())) {
+    parse_checks(reader, *e, s.checks);
   }
-  if (const auto* v = m.get("price")) {
-    parse_price(reader, *v, m.at("price"), s.price);
+  if (const auto e = m.nested("price", config_fields::price())) {
+    parse_price(*e, s.price);
   }
   if (const auto* v = m.get("alerts")) {
     parse_alerts(doc, *v, m.at("alerts"), s.alerts);

@@ -447,12 +447,8 @@ void alerting::sync_metrics() {
 nlohmann::json alerting::silences_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : router_->silences().list()) {
-    out.push_back({{"id", s.id},
-                   {"route", s.route},
-                   {"starts_at", format_rfc3339(s.starts_at)},
-                   {"until", format_rfc3339(s.until)},
-                   {"comment", s.comment},
-                   {"source", s.source == silence_source::config ? "config" : "api"}});
+    out.push_back(silence_json(
+        s, {"starts_at", format_rfc3339(s.starts_at)}, {"until", format_rfc3339(s.until)}));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 /// garbage, oversized header, huge body). It runs on its own thread and io_context; every public
 /// member is safe to call from any thread. The handler runs on the server thread.
 
+#include <boost/core/noncopyable.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -79,7 +80,7 @@ struct response_plan {
   static response_plan huge_body(std::uint64_t bytes);
 };
 
-class sim_gateway {
+class sim_gateway : boost::noncopyable {
  public:
   using handler = std::function<response_plan(const received_request&)>;
 
@@ -96,8 +97,6 @@ class sim_gateway {
   explicit sim_gateway(handler h = {});
   sim_gateway(handler h, options opts);
   ~sim_gateway();
-  sim_gateway(const sim_gateway&) = delete;
-  sim_gateway& operator=(const sim_gateway&) = delete;
 
   /// Binds address:0, listens and starts the server thread; returns once connections are
   /// accepted. Throws std::runtime_error for a bind failure or an unreadable cert/key (naming

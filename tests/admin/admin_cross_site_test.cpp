@@ -15,6 +15,7 @@
 #include "tests/admin/admin_test_endpoints.hpp"
 #include "tests/support/admin_server_runner.hpp"
 #include "tests/support/raw_http_client.hpp"
+#include "tests/support/yes_no_cases.hpp"
 
 using namespace visionwatch;
 using namespace std::chrono_literals;
@@ -356,22 +357,17 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("content types other than application/json are not JSON") {
-    for (const char* json_type : {
-             "application/json",
-             "application/json; charset=utf-8",
-             "  Application/JSON ;charset=UTF-8",
-         }) {
-      CAPTURE(json_type);
-      CHECK(is_json_content_type(json_type));
-    }
-    for (const char* other_type : {
-             "",
-             "text/plain",
-             "application/jsonx",
-             "application/json, text/plain",
-         }) {
-      CAPTURE(other_type);
-      CHECK_FALSE(is_json_content_type(other_type));
-    }
+    test::check_yes_no(is_json_content_type,
+                       {
+                           "application/json",
+                           "application/json; charset=utf-8",
+                           "  Application/JSON ;charset=UTF-8",
+                       },
+                       {
+                           "",
+                           "text/plain",
+                           "application/jsonx",
+                           "application/json, text/plain",
+                       });
   }
 }

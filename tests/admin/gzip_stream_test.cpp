@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "tests/support/gunzip.hpp"
+#include "tests/support/yes_no_cases.hpp"
 
 namespace {
 
 using visionwatch::accepts_gzip;
 using visionwatch::gzip_stream;
+using visionwatch::test::check_yes_no;
 using visionwatch::test::gunzip;
 
 /// `pieces` through one gzip_stream, the last one ending it.
@@ -42,39 +44,33 @@ std::string exposition_like(std::size_t lines, std::uint32_t seed) {
 
 TEST_SUITE("unit") {
   TEST_CASE("Accept-Encoding values that accept gzip and values that do not") {
-    for (const char* accepted : {
-             "gzip",                     // what Prometheus sends
-             "deflate, gzip, br, zstd",  // curl --compressed
-             "GZIP",
-             "x-gzip",
-             " br ;q=1 , gzip;q=0.5",
-             "gzip;Q=0.001",
-             "gzip;level=1",  // another parameter is not a weight
-             "*",
-             "identity;q=0, *;q=0.1",
-             "gzip;q=0,gzip",  // named twice: the higher weight counts
-             "gzip,",
-         }) {
-      CAPTURE(accepted);
-      CHECK(accepts_gzip(accepted));
-    }
-
-    for (const char* refused : {
-             "",
-             "identity",
-             "br, zstd, deflate",
-             "gzip;q=0",
-             "gzip;q=0.000",
-             "gzip;q=0, *",  // named with 0: the wildcard does not revive it
-             "*;q=0",
-             "gzip;q=2",  // out of range: malformed, so 0
-             "gzip;q=high",
-             "gzipper",
-             "x-gzip-ish, gzi",
-         }) {
-      CAPTURE(refused);
-      CHECK_FALSE(accepts_gzip(refused));
-    }
+    check_yes_no(accepts_gzip,
+                 {
+                     "gzip",                     // what Prometheus sends
+                     "deflate, gzip, br, zstd",  // curl --compressed
+                     "GZIP",
+                     "x-gzip",
+                     " br ;q=1 , gzip;q=0.5",
+                     "gzip;Q=0.001",
+                     "gzip;level=1",  // another parameter is not a weight
+                     "*",
+                     "identity;q=0, *;q=0.1",
+                     "gzip;q=0,gzip",  // named twice: the higher weight counts
+                     "gzip,",
+                 },
+                 {
+                     "",
+                     "identity",
+                     "br, zstd, deflate",
+                     "gzip;q=0",
+                     "gzip;q=0.000",
+                     "gzip;q=0, *",  // named with 0: the wildcard does not revive it
+                     "*;q=0",
+                     "gzip;q=2",  // out of range: malformed, so 0
+                     "gzip;q=high",
+                     "gzipper",
+                     "x-gzip-ish, gzi",
+                 });
   }
 
   TEST_CASE("a body compressed piece by piece inflates to exactly the pieces joined") {

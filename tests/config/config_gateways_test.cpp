@@ -133,13 +133,11 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("bearer_token_file is read at load - exclusive with api_key and Authorization") {
-    const test::scoped_temp_dir tmp("vw-bearer");
-    const auto& dir = tmp.path;
-    write_files(dir,
-                {{"token", "  eyJhbGciOi.token-value-123\n"},
-                 {"empty", "\n"},
-                 {"two-lines", "abc-token\nHost: evil\n"}});
-    const std::string file = (dir / "c.yaml").string();
+    const temp_files tmp("vw-bearer",
+                         {{"token", "  eyJhbGciOi.token-value-123\n"},
+                          {"empty", "\n"},
+                          {"two-lines", "abc-token\nHost: evil\n"}});
+    const std::string file = (tmp.path / "c.yaml").string();
     const auto ok = parse_config(
         "gateways:\n"
         "  - {name: gw, base_url: \"https://res.openai.azure.com/openai\", api: azure-openai,"
@@ -150,7 +148,7 @@ TEST_SUITE("unit") {
     REQUIRE(ok.value);
     const auto& g = ok.value->gateways[0];
     REQUIRE(g.bearer_token);
-    CHECK(g.bearer_token->path() == (dir / "token").string());
+    CHECK(g.bearer_token->path() == (tmp.path / "token").string());
     CHECK(g.bearer_token->current() == "eyJhbGciOi.token-value-123");
     CHECK(g.api_key.empty());
 
@@ -179,9 +177,9 @@ TEST_SUITE("unit") {
           "bearer_token_file) or an Authorization header, not both");
     CHECK(messages[2].starts_with("gateways[2].bearer_token_file: "));
     CHECK(messages[3] == "gateways[3].bearer_token_file: bearer_token_file " +
-                             (dir / "empty").string() + " is empty");
+                             (tmp.path / "empty").string() + " is empty");
     CHECK(messages[4] == "gateways[4].bearer_token_file: bearer_token_file " +
-                             (dir / "two-lines").string() +
+                             (tmp.path / "two-lines").string() +
                              " holds more than one line or a control character");
     for (const auto& m : messages) {
       CHECK(m.find("abc-token") == std::string::npos);

@@ -16,8 +16,7 @@ using std::chrono::milliseconds;
 
 TEST_SUITE("unit") {
   TEST_CASE("retry_interval is read from defaults and routes and a route may override it") {
-    const auto c = parse_ok("defaults: {retry_interval: 10s}\n" + base +
-                            "  - {name: r2, gateway: gw, model: m, retry_interval: 5s}\n");
+    const auto c = parse_defaults_and_override("retry_interval: 10s", "retry_interval: 5s");
     CHECK(c.routes[0].settings.retry_interval == milliseconds(10s));
     CHECK(c.routes[1].settings.effective_retry_interval() == 5s);
   }

@@ -20,8 +20,7 @@ using std::chrono::milliseconds;
 
 TEST_SUITE("unit") {
   TEST_CASE("stream defaults to false - is inherited from defaults and set per route") {
-    const auto c = parse_ok("defaults: {stream: true}\n" + base +
-                            "  - {name: r2, gateway: gw, model: m, stream: false}\n");
+    const auto c = parse_defaults_and_override("stream: true", "stream: false");
     CHECK(c.routes[0].settings.stream);
     CHECK_FALSE(c.routes[1].settings.stream);
     CHECK_FALSE(parse_ok(base).routes[0].settings.stream);

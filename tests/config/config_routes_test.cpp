@@ -25,16 +25,16 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("routes must reference defined gateways and name required keys") {
-    CHECK(errors_of(base + "  - {name: r2, gateway: gw2, model: m}\n  - {name: r3}\n") ==
-          std::vector<std::string>{
-              "config.yaml:8: routes[1].gateway: unknown gateway \"gw2\" (defined: gw)",
-              "config.yaml:9: routes[2]: missing required key \"gateway\"",
-              "config.yaml:9: routes[2]: missing required key \"model\""});
-    CHECK(errors_of("gateways:\n  - name: gw\n  - {name: gw, base_url: \"http://x/\"}\n"
-                    "routes: [{name: r, gateway: gw, model: m}]\n") ==
-          std::vector<std::string>{
-              "config.yaml:2: gateways[0]: missing required key \"base_url\"",
-              "config.yaml:3: gateways[1].name: gateway \"gw\" is already defined at line 2"});
+    check_error_cases({
+        {base + "  - {name: r2, gateway: gw2, model: m}\n  - {name: r3}\n",
+         {"config.yaml:8: routes[1].gateway: unknown gateway \"gw2\" (defined: gw)",
+          "config.yaml:9: routes[2]: missing required key \"gateway\"",
+          "config.yaml:9: routes[2]: missing required key \"model\""}},
+        {"gateways:\n  - name: gw\n  - {name: gw, base_url: \"http://x/\"}\n"
+         "routes: [{name: r, gateway: gw, model: m}]\n",
+         {"config.yaml:2: gateways[0]: missing required key \"base_url\"",
+          "config.yaml:3: gateways[1].name: gateway \"gw\" is already defined at line 2"}},
+    });
   }
 
   TEST_CASE("matrix routes expand over gateways and models with a name template") {

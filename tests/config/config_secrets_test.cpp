@@ -27,10 +27,9 @@ TEST_SUITE("unit") {
 
   TEST_CASE(
       "secrets come from env or file or systemd credential with one trailing newline stripped") {
-    const test::scoped_temp_dir tmp("vw-secret");
-    const auto& dir = tmp.path;
-    write_files(dir, {{"key.txt", "file-key\n"}, {"hook", "whsec_abc\n\n"}, {"empty", ""}});
-    std::filesystem::create_directory(dir / "subdir");
+    const temp_files tmp("vw-secret",
+                         {{"key.txt", "file-key\n"}, {"hook", "whsec_abc\n\n"}, {"empty", ""}});
+    std::filesystem::create_directory(tmp.path / "subdir");
     const std::string yaml =
         "gateways:\n"
         "  - {name: a, base_url: \"https://a/\", api_key_env: A_KEY}\n"
@@ -39,10 +38,10 @@ TEST_SUITE("unit") {
         "routes: [{name: r, gateway: a, model: m}]\n"
         "receivers:\n"
         "  - {name: s, type: slack, url_credential: slack}\n";
-    write_file(dir, "slack", "https://hooks.slack.com/services/T/B/C\n");
-    const auto file = (dir / "c.yaml").string();
+    write_file(tmp.path, "slack", "https://hooks.slack.com/services/T/B/C\n");
+    const auto file = (tmp.path / "c.yaml").string();
     auto r = parse_config(
-        yaml, file, env_of({{"A_KEY", "env-key"}, {"CREDENTIALS_DIRECTORY", dir.string()}}));
+        yaml, file, env_of({{"A_KEY", "env-key"}, {"CREDENTIALS_DIRECTORY", tmp.path.string()}}));
     REQUIRE(r.value);
     CHECK(r.value->gateways[0].api_key == "env-key");
     CHECK(r.value->gateways[1].api_key == "file-key");
@@ -69,12 +68,12 @@ TEST_SUITE("unit") {
     CHECK(errors ==
           std::vector<std::string>{
               file + ":2: gateways[0].api_key_env: environment variable A_KEY is not set",
-              file + ":3: gateways[1].api_key_file: " + dir.string() + "/empty is empty",
+              file + ":3: gateways[1].api_key_file: " + tmp.path.string() + "/empty is empty",
               file + ":4: gateways[2].api_key_credential: CREDENTIALS_DIRECTORY is not set "
                      "(api_key_credential needs systemd LoadCredential= or SetCredential=)",
               file + ":5: gateways[3].api_key_file: the secret contains a line break or NUL byte",
               file + ":6: gateways[4].api_key_file: set only one of api_key_env, api_key_file",
-              file + ":7: gateways[5].api_key_file: cannot read " + dir.string() +
+              file + ":7: gateways[5].api_key_file: cannot read " + tmp.path.string() +
                   "/subdir: is a directory",
               file + ":8: gateways[6].api_key_file: cannot read /dev/null: not a regular file"});
   }

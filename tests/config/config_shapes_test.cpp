@@ -38,8 +38,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("shapes are read from defaults and a route's own list replaces them") {
     const auto c =
-        parse_ok("defaults: {shapes: [plain, tools]}\n" + base +
-                 "  - {name: r2, gateway: gw, model: m, shapes: [history, jpeg, rgba]}\n");
+        parse_defaults_and_override("shapes: [plain, tools]", "shapes: [history, jpeg, rgba]");
     CHECK(c.routes[0].settings.shapes ==
           std::vector<probe_shape>{probe_shape::plain, probe_shape::tools});
     CHECK(c.routes[1].settings.shapes ==

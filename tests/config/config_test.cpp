@@ -78,13 +78,11 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the production example validates once its secrets exist") {
-    const test::scoped_temp_dir tmp("vw-prod");
-    const auto& dir = tmp.path;
-    write_files(dir,
-                {{"admin-token", "admin-secret\n"},
-                 {"openai-api-key", "sk-openai\r\n"},
-                 {"pd-routing-key", "pd-key"}});
-    const auto env = env_of({{"CREDENTIALS_DIRECTORY", dir.string()},
+    const temp_files tmp("vw-prod",
+                         {{"admin-token", "admin-secret\n"},
+                          {"openai-api-key", "sk-openai\r\n"},
+                          {"pd-routing-key", "pd-key"}});
+    const auto env = env_of({{"CREDENTIALS_DIRECTORY", tmp.path.string()},
                              {"OPENROUTER_API_KEY", "sk-or"},
                              {"VW_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
                              {"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/X"}});

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/config/config.hpp"
+#include "tests/support/scoped_temp_dir.hpp"
 
 namespace doctest {
 /// Error lists print one per line when a comparison fails.
@@ -85,6 +86,14 @@ inline const std::string base =
     "    gateway: gw\n"                      // 6
     "    model: m\n";                        // 7
 
+/// `base` whose `defaults:` section holds `defaults_keys` (YAML flow-mapping keys), plus a second
+/// route r2 setting `route_keys`: routes[0] inherits the defaults, routes[1] overrides them.
+inline config parse_defaults_and_override(const std::string& defaults_keys,
+                                          const std::string& route_keys) {
+  return parse_ok("defaults: {" + defaults_keys + "}\n" + base +
+                  "  - {name: r2, gateway: gw, model: m, " + route_keys + "}\n");
+}
+
 inline std::string write_file(const std::filesystem::path& dir,
                               const std::string& name,
                               const std::string& content) {
@@ -100,6 +109,16 @@ inline void write_files(const std::filesystem::path& dir,
     write_file(dir, name, content);
   }
 }
+
+/// A temporary directory holding `files` ({name, content}: secret files, certificates, tokens),
+/// removed with this object.
+struct temp_files : test::scoped_temp_dir {
+  temp_files(const std::string& prefix,
+             std::initializer_list<std::pair<std::string, std::string>> files)
+      : scoped_temp_dir(prefix) {
+    write_files(path, files);
+  }
+};
 
 inline const std::string png_magic("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
 

@@ -22,9 +22,7 @@ namespace admin_browser_test {
 
 namespace {
 
-using namespace std::chrono_literals;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 constexpr std::string_view settled_marker = "hostile-page-settled";
 

@@ -227,6 +227,14 @@ struct failing_route {
   failing_route() { w.start_failing(d, only_delivered); }
 };
 
+/// A world whose receiver is down (answers 503) and its daemon, not started.
+struct receiver_outage {
+  e2e_world w;
+  e2e_options o = w.opts();
+  daemon_process d = w.daemon(o);
+  receiver_outage() { w.sink.answer_with(503); }
+};
+
 }  // namespace
 
 TEST_SUITE("e2e") {
@@ -315,38 +323,35 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("a receiver outage delays notifications but loses none and keeps their order") {
-    e2e_world w;
-    const auto o = w.opts();
-    w.sink.answer_with(503);
-    auto d = w.daemon(o);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    set_behaviour(w.gateway, "drops_image_says_so");
+    receiver_outage f;
+    REQUIRE_MESSAGE(f.d.start(), f.d.log_tail());
+    set_behaviour(f.w.gateway, "drops_image_says_so");
     // The firing is tried and refused.
-    REQUIRE_MESSAGE(sink_has(w.sink, "firing", every_attempt, after(10s)), d.log_tail());
+    REQUIRE_MESSAGE(sink_has(f.w.sink, "firing", every_attempt, after(10s)), f.d.log_tail());
     // Heal while the receiver is still down: the resolve queues behind the firing.
-    set_behaviour(w.gateway, std::nullopt);
+    set_behaviour(f.w.gateway, std::nullopt);
     REQUIRE(wait_until(after(10s), [&] {
-      const auto a = route_alert(d, o.route);
+      const auto a = route_alert(f.d, f.o.route);
       return a.is_object() && a.value("state", "") != "firing";
     }));
     // The daemon's view (the sink's delivered() can only be empty while it answers 503).
-    CHECK(notifications(d, "hook", "success") == 0);
-    CHECK(notifications(d, "hook", "retry") > 0);
+    CHECK(notifications(f.d, "hook", "success") == 0);
+    CHECK(notifications(f.d, "hook", "retry") > 0);
 
-    w.sink.answer_with(200);
-    const auto ns = w.delivered_incident(d, after(20s));
+    f.w.sink.answer_with(200);
+    const auto ns = f.w.delivered_incident(f.d, after(20s));
     // Every attempt of one message carries the same id (receivers deduplicate on it).
-    for (const auto& attempt : notes(w.sink.requests(), false)) {
+    for (const auto& attempt : notes(f.w.sink.requests(), false)) {
       if (attempt.event() == "firing") {
         CHECK(attempt.body["id"] == ns[0].body["id"]);
       }
     }
     // The sink records a request before it answers; the daemon counts the success once the
     // answer is back.
-    const auto successes = [&] { return notifications(d, "hook", "success"); };
+    const auto successes = [&] { return notifications(f.d, "hook", "success"); };
     CHECK(wait_until(after(10s), [&] { return successes() >= 2; }));
     CHECK(successes() == 2);
-    CHECK(d.stop() == 0);
+    CHECK(f.d.stop() == 0);
   }
 
   TEST_CASE("a restart mid-incident continues the incident without a second firing") {
@@ -399,24 +404,21 @@ TEST_SUITE("e2e") {
   }
 
   TEST_CASE("a firing still pending at shutdown is delivered after the restart") {
-    e2e_world w;
-    const auto o = w.opts();
-    w.sink.answer_with(503);
-    auto d = w.daemon(o);
-    w.start_failing(d, every_attempt);
-    const auto fingerprint = notes(w.sink.requests(), false).front().fingerprint();
+    receiver_outage f;
+    f.w.start_failing(f.d, every_attempt);
+    const auto fingerprint = notes(f.w.sink.requests(), false).front().fingerprint();
     // Still queued when the daemon stops: what the restart must deliver.
-    CHECK(d.metric("visionwatch_notification_queue_depth", {{"receiver", "hook"}}).value_or(0) >=
+    CHECK(f.d.metric("visionwatch_notification_queue_depth", {{"receiver", "hook"}}).value_or(0) >=
           1);
-    CHECK(d.stop() == 0);
+    CHECK(f.d.stop() == 0);
 
-    w.sink.answer_with(200);
-    REQUIRE_MESSAGE(d.start(), d.log_tail());
-    REQUIRE_MESSAGE(sink_has(w.sink, "firing", only_delivered, after(15s)), d.log_tail());
-    const auto delivered = notes(w.sink.delivered(), true);
+    f.w.sink.answer_with(200);
+    REQUIRE_MESSAGE(f.d.start(), f.d.log_tail());
+    REQUIRE_MESSAGE(sink_has(f.w.sink, "firing", only_delivered, after(15s)), f.d.log_tail());
+    const auto delivered = notes(f.w.sink.delivered(), true);
     REQUIRE(delivered.size() == 1);
     CHECK(delivered[0].fingerprint() == fingerprint);
-    CHECK(d.stop() == 0);
+    CHECK(f.d.stop() == 0);
   }
 
   TEST_CASE("a corrupt state file is moved aside and the daemon starts clean") {

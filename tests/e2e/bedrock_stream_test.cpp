@@ -17,9 +17,7 @@ namespace bedrock_stream_test {
 
 namespace {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 constexpr const char* access_key_id = "AKIAVWSTREAMEXAMPLE1";
 constexpr const char* secret_key = "VWSTREAMSECRET/K7MDENG+bPxRfiCYEXAMPLE1";

@@ -25,13 +25,9 @@ namespace check_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-using namespace visionwatch;
-namespace vt = visionwatch::test;
+using namespace visionwatch::e2e_test_names;
 
-constexpr const char* api_key = "sk-VWTESTSECRET-0123456789";
-constexpr const char* key_env = "VW_E2E_CHECK_API_KEY";
+constexpr vt::env_secret api_key{"VW_E2E_CHECK_API_KEY", "sk-VWTESTSECRET-0123456789"};
 constexpr int probes_per_route = 2;
 
 /// One route of the scorecard and what every one of its probes must come out as.
@@ -127,7 +123,7 @@ std::string config_yaml(const vt::fake_upstream& up,
       "defaults:\n  interval: 30s\n  timeout: 10s\n"
       "  price: {input_per_million: 0.40, output_per_million: 1.60}\n";
   y += "gateways:\n";
-  y += "  - {name: fake, base_url: \"" + up.base_url() + "\", api_key_env: " + key_env +
+  y += "  - {name: fake, base_url: \"" + up.base_url() + "\", api_key_env: " + api_key.name +
        ", proxy_url: none, max_concurrency: 32}\n";
   y += "  - {name: fake-no-key, base_url: \"" + up.base_url() + "\", proxy_url: none}\n";
   y += "  - {name: closed, base_url: \"http://127.0.0.1:" + std::to_string(refused_port()) +
@@ -190,7 +186,7 @@ std::map<std::string, std::vector<std::string>> table_rows(const std::string& te
 /// probe_runner_test with fixed seeds).
 vt::fake_upstream::options keyed() {
   vt::fake_upstream::options o;
-  o.expected_api_key = api_key;
+  o.expected_api_key = api_key.value;
   o.tesseract = false;
   return o;
 }
@@ -216,16 +212,16 @@ bool is_2xx_outcome(outcome o) {
 std::string fraction(int n) { return std::to_string(n) + "/" + std::to_string(probes_per_route); }
 
 /// `text` with the test key replaced, for failure messages.
-std::string redacted(const std::string& text) { return vt::redacted(text, {api_key}); }
+std::string redacted(const std::string& text) { return vt::redacted(text, {api_key.value}); }
 
 /// The request carried the gateway's key (compared without printing either side).
 bool carries_key(const visionwatch::received_request& req) {
-  return req.header("authorization") == std::string("Bearer ") + api_key;
+  return req.header("authorization") == std::string("Bearer ") + api_key.value;
 }
 
 void check_secret_absent(const vt::process_result& r) {
-  CHECK(r.out.find(api_key) == std::string::npos);
-  CHECK(r.err.find(api_key) == std::string::npos);
+  CHECK(r.out.find(api_key.value) == std::string::npos);
+  CHECK(r.err.find(api_key.value) == std::string::npos);
   CHECK(r.out.find("VWTESTSECRET") == std::string::npos);
   CHECK(r.err.find("VWTESTSECRET") == std::string::npos);
 }
@@ -265,7 +261,7 @@ struct check_env {
                                      "--config",
                                      config.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return vt::run_process(argv, {std::string(key_env) + "=" + api_key}, 120s);
+    return vt::run_process(argv, {api_key.assignment()}, 120s);
   }
 };
 
@@ -437,7 +433,7 @@ TEST_SUITE("e2e") {
                                                  env.config.string(),
                                                  "--output",
                                                  "json"},
-                                                {std::string(key_env) + "=" + api_key},
+                                                {api_key.assignment()},
                                                 120s));
     CHECK(other.size() == first.size());
     CHECK(other != first);
@@ -477,10 +473,10 @@ TEST_SUITE("e2e") {
     env.write_routes(all_routes());
     const auto no_env = vt::run_process(
         {vt::visionwatch_binary().string(), "check", "--config", env.config.string()},
-        {std::string(key_env) + "="},
+        {std::string(api_key.name) + "="},
         60s);
     CHECK(no_env.exit_code == exit_config);
-    CHECK(no_env.err.find(key_env) != std::string::npos);
+    CHECK(no_env.err.find(api_key.name) != std::string::npos);
   }
   // ---- issue 11
 

@@ -18,9 +18,7 @@ namespace daemon_test {
 
 namespace {
 
-using namespace std::chrono_literals;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 /// A started daemon on a config file in a fresh temp dir, plus the dir.
 struct running_daemon {

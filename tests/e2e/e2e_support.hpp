@@ -1,7 +1,8 @@
 #pragma once
-// Shared by the e2e tests: a simulated gateway on its own thread and configuration files for
-// `visionwatch run` pointing at it.
+// Shared by the e2e tests: a simulated gateway on its own thread, configuration files for
+// `visionwatch run` pointing at it, and the names the test files open with.
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,15 @@
 #include "tests/support/test_paths.hpp"
 
 namespace visionwatch::test {
+
+/// A secret a test hands the binary in the environment variable `name`, as an operator would.
+struct env_secret {
+  const char* name;
+  const char* value;
+
+  /// `NAME=value`: an entry of run_process's environment.
+  [[nodiscard]] std::string assignment() const { return std::string(name) + "=" + value; }
+};
 
 /// One route of a test configuration: `name` probes model `model` with challenge `kind`.
 struct test_route {
@@ -117,3 +127,14 @@ inline process_result check_json(const std::filesystem::path& config,
 }
 
 }  // namespace visionwatch::test
+
+/// The names an e2e test opens with, taken in by one `using namespace
+/// visionwatch::e2e_test_names;` inside the file's own namespace: visionwatch, visionwatch::test
+/// as `vt`, std::filesystem as `fs`, the chrono literals and nlohmann's json.
+namespace visionwatch::e2e_test_names {
+using namespace visionwatch;
+namespace vt = visionwatch::test;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+}  // namespace visionwatch::e2e_test_names

@@ -23,9 +23,7 @@ namespace flavour_matrix_test {
 
 namespace {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 constexpr const char* api_key = "sk-VWMATRIXSECRET-0123456789";
 

@@ -27,18 +27,14 @@ namespace flavours_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-using namespace visionwatch;
-namespace vt = visionwatch::test;
+using namespace visionwatch::e2e_test_names;
 
-constexpr const char* api_key = "sk-VWFLAVOURSECRET-0123456789";
-constexpr const char* key_env = "VW_E2E_FLAVOUR_KEY";
+constexpr vt::env_secret api_key{"VW_E2E_FLAVOUR_KEY", "sk-VWFLAVOURSECRET-0123456789"};
 constexpr int probes_per_route = 2;
 
 sim_model::options keyed() {
   sim_model::options o;
-  o.expected_api_key = api_key;
+  o.expected_api_key = api_key.value;
   return o;
 }
 
@@ -111,7 +107,7 @@ std::string config_yaml(const std::string& base, const fs::path& token_file) {
   auto gateway = [&](const std::string& name, const std::string& url, const std::string& rest) {
     y += "  - {name: " + name + ", base_url: \"" + url + "\", proxy_url: none, " + rest + "}\n";
   };
-  const std::string key = std::string("api_key_env: ") + key_env;
+  const std::string key = std::string("api_key_env: ") + api_key.name;
   gateway("chat", base, "api: openai-chat, " + key);
   gateway("responses", base + "/", "api: openai-responses, " + key);
   gateway("anthropic", base, "api: anthropic-messages, anthropic_version: \"2023-06-01\", " + key);
@@ -126,7 +122,7 @@ std::string config_yaml(const std::string& base, const fs::path& token_file) {
   return y + vt::routes_yaml(all_routes());
 }
 
-std::string redacted(const std::string& text) { return vt::redacted(text, {api_key}); }
+std::string redacted(const std::string& text) { return vt::redacted(text, {api_key.value}); }
 
 }  // namespace
 
@@ -135,19 +131,19 @@ TEST_SUITE("e2e") {
     flavoured_gateway gw;
     const fs::path dir = vt::make_temp_dir("vw-flavours-e2e");
     const fs::path token = dir / "entra-token";
-    std::ofstream(token) << api_key << "\n";  // the sidecar's token: the key the sim accepts
+    std::ofstream(token) << api_key.value << "\n";  // the sidecar's token: the key the sim accepts
     const fs::path config = dir / "visionwatch.yaml";
     std::ofstream(config) << config_yaml(gw.base_url(), token);
 
     const auto validate = vt::run_process(
         {vt::visionwatch_binary().string(), "validate", "--config", config.string()},
-        {std::string(key_env) + "=" + api_key},
+        {api_key.assignment()},
         60s);
     INFO("validate:\n" << redacted(validate.out) << redacted(validate.err));
     CHECK(validate.exit_code == exit_ok);
 
     // A fixed seed: the same challenges on every run, so a guessing route cannot pass by luck.
-    const auto r = vt::check_json(config, probes_per_route, {std::string(key_env) + "=" + api_key});
+    const auto r = vt::check_json(config, probes_per_route, {api_key.assignment()});
     INFO("stdout:\n" << redacted(r.out) << "\nstderr:\n" << redacted(r.err));
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == exit_failed);
@@ -177,17 +173,17 @@ TEST_SUITE("e2e") {
         if (req.header("x-api-key").empty()) {
           ++seen["anthropic-no-key"];
         } else {
-          CHECK(req.header("x-api-key") == api_key);
+          CHECK(req.header("x-api-key") == api_key.value);
           ++seen["anthropic"];
         }
       } else if (target.starts_with("/v1/responses")) {
-        CHECK(req.header("authorization") == std::string("Bearer ") + api_key);
+        CHECK(req.header("authorization") == std::string("Bearer ") + api_key.value);
         ++seen["responses"];
       } else if (target.starts_with("/v1/openai/deployments/")) {
         if (target.ends_with("/chat/completions?api-version=2024-06-01")) {
           // bearer_token_file: the Entra ID token as Authorization, never api-key.
           CHECK(req.header("api-key").empty());
-          CHECK(req.header("authorization") == std::string("Bearer ") + api_key);
+          CHECK(req.header("authorization") == std::string("Bearer ") + api_key.value);
           ++seen["azure-entra"];
         } else if (target.ends_with("/chat/completions?api-version=2024-02-01")) {
           CHECK(req.header("api-key").empty());
@@ -195,7 +191,7 @@ TEST_SUITE("e2e") {
           ++seen["azure-no-key"];
         } else {
           CHECK(target.ends_with("/chat/completions?api-version=2024-10-21"));
-          CHECK(req.header("api-key") == api_key);
+          CHECK(req.header("api-key") == api_key.value);
           CHECK(req.header("authorization").empty());
           ++seen["azure"];
         }

@@ -24,9 +24,7 @@ namespace native_flavours_test {
 
 namespace {
 
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
-using namespace visionwatch;
+using namespace visionwatch::e2e_test_names;
 
 constexpr const char* gemini_key = "AIzaVWTESTSECRETgemini0123456789abcd";
 constexpr const char* access_key_id = "AKIAVWTESTEXAMPLE123";

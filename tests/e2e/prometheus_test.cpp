@@ -14,9 +14,7 @@ namespace prometheus_test {
 
 namespace {
 
-using namespace std::chrono_literals;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 const std::vector<vt::test_route> routes = {
     {"healthy", "vision-healthy", "digits"},

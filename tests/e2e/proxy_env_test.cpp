@@ -16,9 +16,7 @@ namespace proxy_env_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
+using namespace visionwatch::e2e_test_names;
 
 /// The proxy variables of a shell that exported only a scheme-less HTTPS_PROXY (whatever the
 /// test's own environment holds).

@@ -22,27 +22,22 @@ namespace redaction_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-using namespace visionwatch;
-namespace vt = visionwatch::test;
+using namespace visionwatch::e2e_test_names;
 
 // The gateway's own secrets: shapes no pattern knows.
-constexpr const char* custom_key = "hunter2-custom-token-xyz";
-constexpr const char* header_secret = "hdr-secret-value-7731";
-constexpr const char* key_env = "VW_E2E_REDACT_KEY";
-constexpr const char* header_env = "VW_E2E_REDACT_HEADER";
-// The receiver's own secrets.
-constexpr const char* routing_key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr vt::env_secret custom_key{"VW_E2E_REDACT_KEY", "hunter2-custom-token-xyz"};
+constexpr vt::env_secret header_secret{"VW_E2E_REDACT_HEADER", "hdr-secret-value-7731"};
+// The receiver's own secrets: the routing key is its signing secret.
+constexpr vt::env_secret routing_key{"VW_E2E_REDACT_RECEIVER_SECRET",
+                                     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
 constexpr const char* receiver_token = "rcvtoken0123456789abcdefXYZ";
-constexpr const char* receiver_env = "VW_E2E_REDACT_RECEIVER_SECRET";
 
 /// Every key that must never come out.
 const std::vector<std::string>& planted() {
   static const std::vector<std::string> keys = {
-      custom_key,
-      header_secret,
-      routing_key,
+      custom_key.value,
+      header_secret.value,
+      routing_key.value,
       receiver_token,
       "sk-proj-Zx81LmQ2vN7bT4cK9wR3yU6pA0sD5fG",
       "AIzaSyD3f9Xk2LmQ7rTvW8yZ1aB4cE6gH0jK5nP",
@@ -61,7 +56,7 @@ const std::vector<std::string>& planted() {
 std::string leaky_text() {
   std::string s = "Incorrect API key provided:";
   for (const auto& k : planted()) {
-    if (k != routing_key && k != receiver_token) {
+    if (k != routing_key.value && k != receiver_token) {
       s += " " + k + ",";
     }
   }
@@ -99,7 +94,7 @@ response_plan leaky_upstream(const received_request& request) {
   if (model == "redirect") {
     auto p = response_plan::text(302, "moved");
     p.headers.emplace_back("Location",
-                           "https://login.example/?key=" + std::string(custom_key) +
+                           "https://login.example/?key=" + std::string(custom_key.value) +
                                "&google=AIzaSyD3f9Xk2LmQ7rTvW8yZ1aB4cE6gH0jK5nP&aws=" +
                                "AKIAIOSFODNN7EXAMPLE");
     return p;
@@ -126,8 +121,8 @@ std::string config_yaml(const std::string& upstream_url,
       success_ratio: {enabled: false}
 )";
   y += "gateways:\n  - name: leaky\n    base_url: \"" + upstream_url +
-       "\"\n    api: openai-chat\n    proxy_url: none\n    api_key_env: " + key_env +
-       "\n    headers: {X-Custom-Auth: \"${" + header_env + "}\"}\n";
+       "\"\n    api: openai-chat\n    proxy_url: none\n    api_key_env: " + custom_key.name +
+       "\n    headers: {X-Custom-Auth: \"${" + header_secret.name + "}\"}\n";
   y += "routes:\n";
   for (const auto& m : models) {
     y += "  - {name: ";
@@ -137,14 +132,12 @@ std::string config_yaml(const std::string& upstream_url,
     y += ", challenge: {kind: digits}}\n";
   }
   y += "receivers:\n  - {name: hook, type: webhook, url: \"" + receiver_url + "/" +
-       receiver_token + "\", secret_env: " + receiver_env + "}\n";
+       receiver_token + "\", secret_env: " + routing_key.name + "}\n";
   return y;
 }
 
 std::vector<std::string> secret_env() {
-  return {std::string(key_env) + "=" + custom_key,
-          std::string(header_env) + "=" + header_secret,
-          std::string(receiver_env) + "=" + routing_key};
+  return {custom_key.assignment(), header_secret.assignment(), routing_key.assignment()};
 }
 
 /// Fails the test for every planted key found in `text` (the key itself is not printed).
@@ -190,8 +183,8 @@ TEST_SUITE("e2e") {
     // The receiver refuses every notification with a reply that echoes its own secrets.
     sim_gateway receiver([](const received_request&) {
       return response_plan::text(
-          400, "bad signature for " + std::string(routing_key) + " at /hook/" + receiver_token +
-                   "; keys:" + shape_text());
+          400, "bad signature for " + std::string(routing_key.value) + " at /hook/" +
+                   receiver_token + "; keys:" + shape_text());
     });
     receiver.start();
     const fs::path dir = vt::make_temp_dir("vw-e2e-redact-daemon");

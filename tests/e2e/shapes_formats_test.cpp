@@ -17,9 +17,7 @@
 
 namespace shapes_formats_test {
 
-namespace fs = std::filesystem;
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
+using namespace visionwatch::e2e_test_names;
 
 TEST_SUITE("e2e") {
   TEST_CASE("check fails each route for its one broken image shape and passes the others") {

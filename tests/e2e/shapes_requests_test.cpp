@@ -21,10 +21,7 @@ namespace shapes_requests_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 const std::vector<vt::shape_route>& routes() {
   static const std::vector<vt::shape_route> r = {

@@ -26,10 +26,7 @@ namespace shapes_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
-using visionwatch::sim_behaviour;
+using namespace visionwatch::e2e_test_names;
 
 /// Model "drops-earlier" loses the image when the question refers to an earlier turn; every
 /// other model is healthy.

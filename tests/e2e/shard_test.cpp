@@ -24,10 +24,7 @@ namespace shard_test {
 
 namespace {
 
-using namespace std::chrono_literals;
-namespace vt = visionwatch::test;
-using nlohmann::json;
-using visionwatch::shard_owner;
+using namespace visionwatch::e2e_test_names;
 
 /// `visionwatch run --shard i/n` on `config`, its state in <dir>/state-<name> (STATE_DIRECTORY,
 /// as systemd sets it: the instances share one configuration file).

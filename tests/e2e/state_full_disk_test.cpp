@@ -27,9 +27,7 @@ namespace state_full_disk_test {
 
 namespace {
 
-namespace fs = std::filesystem;
-namespace vt = visionwatch::test;
-using namespace std::chrono_literals;
+using namespace visionwatch::e2e_test_names;
 
 constexpr const char* tmpfs_size = "256k";
 

@@ -22,10 +22,7 @@ namespace streaming_test {
 
 namespace {
 
-using namespace std::chrono_literals;
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::e2e_test_names;
 
 constexpr auto first_token_delay = 300ms;
 constexpr auto slow_first_token_delay = 1200ms;

@@ -11,18 +11,13 @@
 
 namespace anthropic_messages_stream_test {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
 constexpr auto flavour = api_flavour::anthropic_messages;
 
 const json& fixture() { return vt::flavour_fixture("anthropic-messages.json"); }
-
-/// The fixture's stream as the wire carries it.
-std::string recorded_stream() { return vt::fixture_stream(fixture().at("stream_events")).body; }
 
 std::string delta_event(std::string_view type, std::string_view key, std::string_view text) {
   return vt::sse_event(
@@ -94,7 +89,7 @@ TEST_SUITE("unit") {
 
   TEST_CASE("Messages: an overloaded error event after HTTP 200 is a stream error") {
     const json error = fixture().at("errors").at("529").at("body");
-    std::string stream = recorded_stream();
+    std::string stream = vt::recorded_stream(fixture());
     stream = stream.substr(0, stream.find("event: content_block_stop")) +
              vt::sse_event("error", error) + delta_event("text_delta", "text", "late");
     const auto d = vt::decode_stream(flavour, stream);
@@ -104,7 +99,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("Messages: a stream cut before message_stop is a stream error with no usage") {
-    const std::string stream = recorded_stream();
+    const std::string stream = vt::recorded_stream(fixture());
     const auto d = vt::decode_stream(flavour, stream.substr(0, stream.find("event: message_stop")));
     CHECK(d.r.well_formed);
     CHECK(d.r.stream_error == "the stream ended before its final event (message_stop)");
@@ -122,11 +117,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("Messages: an error status is parsed whole - the spend cap drops the retry hint") {
-    const json body = {{"type", "error"},
-                       {"error",
-                        {{"type", "rate_limit_error"},
-                         {"message", "spend limit reached"},
-                         {"details", {{"error_code", "enforced_spend_limit_reached"}}}}}};
+    const json body = vt::anthropic_spend_limit_error("spend limit reached");
     const auto d = vt::decode_stream(
         flavour,
         body.dump(),

@@ -10,10 +10,7 @@
 
 namespace anthropic_messages_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
-using std::chrono::seconds;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -74,10 +71,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("max_tokens is always sent: the route's value or the documented default") {
-    auto r = fixture_request();
-    r.images.clear();
-    r.max_tokens.reset();
-    r.temperature = 0.0;
+    const auto r = control_request(fixture_request());
     const json body = json::parse(anthropic_messages::build_request(r).body);
     CHECK(body["max_tokens"] == default_anthropic_max_tokens);
     CHECK(body["temperature"] == 0.0);
@@ -89,13 +83,11 @@ TEST_SUITE("unit") {
     auto r = fixture_request();
     r.anthropic_version = "2024-01-01";
     CHECK(header_value(anthropic_messages::build_request(r), "anthropic-version") == "2024-01-01");
-    r.extra_headers = {{"Anthropic-Version", "2025-01-01"}, {"X-Api-Key", "other-key-123"}};
-    auto req = anthropic_messages::build_request(r);
-    check_header_once(req, "anthropic-version", "2025-01-01");
-    check_header_once(req, "x-api-key", "other-key-123");
-    r.extra_headers.clear();
+    check_extra_headers_replace(r,
+                                {{"Anthropic-Version", "2025-01-01"}, {"X-Api-Key", "other-key-123"}},
+                                anthropic_messages::build_request);
     r.bearer_token = true;
-    req = anthropic_messages::build_request(r);
+    const auto req = anthropic_messages::build_request(r);
     CHECK(header_value(req, "Authorization") == "Bearer " + std::string(test_key));
     CHECK(header_count(req, "x-api-key") == 0);
   }
@@ -208,12 +200,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("a 429 at the spend limit drops its retry hint and names the limit") {
-    // The fixture gives the marker, not a body: error.details.error_code.
-    const json body = {{"type", "error"},
-                       {"error",
-                        {{"type", "rate_limit_error"},
-                         {"message", "You have reached your spend limit."},
-                         {"details", {{"error_code", "enforced_spend_limit_reached"}}}}}};
+    const json body = anthropic_spend_limit_error("You have reached your spend limit.");
     const auto r = parse(429, body, {{"retry-after", "5"}});
     CHECK_FALSE(r.retry_after.has_value());
     CHECK(r.error_code == "enforced_spend_limit_reached");

@@ -11,9 +11,7 @@
 
 namespace azure_openai_stream_test {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -21,14 +19,11 @@ constexpr auto flavour = api_flavour::azure_openai;
 
 const json& fixture() { return vt::flavour_fixture("azure-openai-chat.json"); }
 
-/// The fixture's stream on the wire.
-std::string recorded_stream() { return vt::fixture_stream(fixture().at("stream_events")).body; }
-
 }  // namespace
 
 TEST_SUITE("unit") {
   TEST_CASE("Azure: a stream cut before [DONE] is a stream error with no usage") {
-    const std::string stream = recorded_stream();
+    const std::string stream = vt::recorded_stream(fixture());
     const auto d = vt::decode_stream(flavour, stream.substr(0, stream.find("data: [DONE]")));
     CHECK(d.r.stream_error == "the stream ended before its final event (data: [DONE])");
     CHECK_FALSE(d.r.tokens.present());
@@ -37,7 +32,7 @@ TEST_SUITE("unit") {
   TEST_CASE(
       "Azure: an error chunk after HTTP 200 is a stream error - a numeric code adds nothing") {
     const json error = fixture().at("errors").at("429").at("body");
-    const std::string stream = recorded_stream();
+    const std::string stream = vt::recorded_stream(fixture());
     const auto cut = stream.find("data: ", stream.find("A small"));
     const auto d = vt::decode_stream(flavour, stream.substr(0, cut) + vt::sse_event("", error));
     vt::check_error_event(d, error.at("error").at("message").get<std::string>());

@@ -9,10 +9,7 @@
 
 namespace azure_openai_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
-using std::chrono::seconds;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -70,9 +67,7 @@ TEST_SUITE("unit") {
     CHECK(header_value(req, "Authorization") == "Bearer " + std::string(test_key));
     CHECK(header_count(req, "api-key") == 0);
     r.bearer_token = false;
-    r.extra_headers = {{"API-KEY", "other-key-456"}};
-    const auto req2 = azure_openai::build_request(r);
-    check_header_once(req2, "api-key", "other-key-456");
+    check_extra_headers_replace(r, {{"API-KEY", "other-key-456"}}, azure_openai::build_request);
   }
 
   TEST_CASE("the control request and max_completion_tokens follow the route") {

@@ -10,13 +10,12 @@
 #include "probes/aws_event_stream.hpp"
 #include "probes/sigv4.hpp"
 #include "tests/probes/flavour_test_support.hpp"
+#include "tests/support/bedrock_fixture_reply.hpp"
 
 namespace bedrock_converse_stream_test {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 namespace es = visionwatch::aws_event_stream;
-using nlohmann::json;
 
 namespace {
 
@@ -98,22 +97,12 @@ decoded decode(std::string_view body, std::size_t piece = 0, http_result res = s
   return out;
 }
 
-void check_fixture_reply(const reply& r) {
-  CHECK(r.well_formed);
-  CHECK_MESSAGE(r.stream_error.empty(), r.stream_error);
-  CHECK(r.text == "A small green square.");
-  CHECK(r.finish_reason == "stop");
-  CHECK(r.tokens.prompt_tokens == 26);
-  CHECK(r.tokens.completion_tokens == 8);
-  CHECK(r.tokens.total_tokens == 34);
-}
-
 }  // namespace
 
 TEST_SUITE("unit") {
   TEST_CASE("bedrock stream: the fixture's events give text - stop reason and usage") {
     const auto d = decode(fixture_stream());
-    check_fixture_reply(d.r);
+    check_bedrock_fixture_reply(d.r);
     CHECK_FALSE(d.stopped);
     // The same as the whole converse reply of the fixture.
     const reply whole = parse_reply(api_flavour::bedrock_converse,
@@ -141,7 +130,7 @@ TEST_SUITE("unit") {
     REQUIRE(ttft_end > 0);
     const auto d = decode(stream, 1);
     CHECK(d.first_text_after == ttft_end);
-    check_fixture_reply(d.r);
+    check_bedrock_fixture_reply(d.r);
   }
 
   TEST_CASE("bedrock stream: every split of the fixture's stream gives the same reply") {
@@ -152,7 +141,7 @@ TEST_SUITE("unit") {
       REQUIRE(d->on_headers(200, streamed_200().headers));
       CHECK_FALSE(d->on_body(std::string_view(stream).substr(0, at)).stop);
       CHECK_FALSE(d->on_body(std::string_view(stream).substr(at)).stop);
-      check_fixture_reply(d->finish(streamed_200(), vt::fixed_now));
+      check_bedrock_fixture_reply(d->finish(streamed_200(), vt::fixed_now));
     }
   }
 
@@ -340,7 +329,7 @@ TEST_SUITE("unit") {
     json_200.status = 200;
     json_200.headers = {{"content-type", "application/json"}};
     const auto whole = decode(fixture()["response"]["body"].dump(), 0, json_200);
-    check_fixture_reply(whole.r);
+    check_bedrock_fixture_reply(whole.r);
 
     http_result failed;
     failed.transport_error = outcome::timeout;

@@ -13,9 +13,7 @@
 
 namespace bedrock_converse_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 using namespace std::chrono;
 
 namespace {

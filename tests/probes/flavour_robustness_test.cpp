@@ -16,9 +16,7 @@
 
 namespace flavour_robustness_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 

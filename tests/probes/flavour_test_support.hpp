@@ -1,7 +1,8 @@
 #pragma once
 // Shared by the flavour tests (openai_chat_test, openai_responses_test, anthropic_messages_test,
-// azure_openai_test, gemini_test, bedrock_converse_test, sigv4_test): the api-flavours fixtures,
-// header look-ups, canned responses and usage checks.
+// azure_openai_test, gemini_test, bedrock_converse_test, sigv4_test, their stream tests): the
+// api-flavours fixtures, header look-ups, canned responses, usage checks and the names the files
+// open with.
 
 #include <doctest/doctest.h>
 
@@ -64,6 +65,17 @@ inline void check_header_once(const http_request& req,
   CHECK(header_value(req, name) == value);
 }
 
+/// `build(r)` with `extra` as r's extra headers sets each of them exactly once: an extra header
+/// replaces the flavour's own header of the same name (its key header too).
+template <class Build>
+void check_extra_headers_replace(probe_request r, const header_list& extra, Build build) {
+  r.extra_headers = extra;
+  const http_request req = build(r);
+  for (const auto& [name, value] : extra) {
+    check_header_once(req, name, value);
+  }
+}
+
 /// A response as the HTTP client hands it over (header names lower-cased).
 inline http_result response(unsigned status, std::string body, header_list headers = {}) {
   http_result r;
@@ -96,6 +108,16 @@ inline void check_usage(const usage& got, const usage& want) {
   CHECK(got.cached_tokens == want.cached_tokens);
 }
 
+/// Anthropic's 429 body at the spend limit, saying `message`: the fixture gives the marker, not a
+/// body (error.details.error_code).
+inline nlohmann::json anthropic_spend_limit_error(std::string message) {
+  return {{"type", "error"},
+          {"error",
+           {{"type", "rate_limit_error"},
+            {"message", std::move(message)},
+            {"details", {{"error_code", "enforced_spend_limit_reached"}}}}}};
+}
+
 /// A key that must never appear in a request body.
 inline constexpr std::string_view test_key = "sk-flavour-test-secret-0123";
 
@@ -117,6 +139,15 @@ inline probe_request one_image_request(std::string base_url,
   return r;
 }
 
+/// `r`'s text-only control request at temperature 0 and without max_tokens, as the flavour tests
+/// send it.
+inline probe_request control_request(probe_request r) {
+  r.images.clear();
+  r.temperature = 0.0;
+  r.max_tokens.reset();
+  return r;
+}
+
 /// `req` is the fixture's image request (its `request` object): a POST to its `url` whose body
 /// is, as JSON, its `body_base64_image`.
 inline void check_fixture_request(const http_request& req, const nlohmann::json& fixture_request) {
@@ -126,3 +157,14 @@ inline void check_fixture_request(const http_request& req, const nlohmann::json&
 }
 
 }  // namespace visionwatch::test
+
+/// The names a flavour test opens with, taken in by one `using namespace
+/// visionwatch::flavour_test_names;` inside the file's own namespace: visionwatch,
+/// visionwatch::test (also as `vt`), nlohmann's json and std::chrono::seconds.
+namespace visionwatch::flavour_test_names {
+using namespace visionwatch;
+using namespace visionwatch::test;
+namespace vt = visionwatch::test;
+using nlohmann::json;
+using std::chrono::seconds;
+}  // namespace visionwatch::flavour_test_names

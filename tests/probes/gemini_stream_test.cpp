@@ -11,9 +11,7 @@
 
 namespace gemini_stream_test {
 
-using namespace visionwatch;
-namespace vt = visionwatch::test;
-using nlohmann::json;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 

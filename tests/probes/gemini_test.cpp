@@ -12,10 +12,7 @@
 
 namespace gemini_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
-using std::chrono::seconds;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -55,10 +52,7 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("gemini: the control request is text only - temperature goes in generationConfig") {
-    auto r = image_request();
-    r.images.clear();
-    r.temperature = 0.0;
-    r.max_tokens.reset();
+    auto r = control_request(image_request());
     const json body = json::parse(gemini::build_request(r).body);
     CHECK(body == json::parse(R"({"contents":[{"role":"user","parts":[{"text":
           "What is in this image? Answer in one short sentence."}]}],
@@ -96,11 +90,9 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("gemini: extra headers replace the key header instead of doubling it") {
-    auto r = image_request();
-    r.extra_headers = {{"X-Goog-Api-Key", "other"}, {"X-Team", "vision"}};
-    const auto req = gemini::build_request(r);
-    check_header_once(req, "x-goog-api-key", "other");
-    CHECK(header_value(req, "x-team") == "vision");
+    check_extra_headers_replace(image_request(),
+                                {{"X-Goog-Api-Key", "other"}, {"X-Team", "vision"}},
+                                gemini::build_request);
   }
 
   TEST_CASE("gemini: the real text reply parses: text - finish reason - served model - usage") {

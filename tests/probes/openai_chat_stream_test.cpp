@@ -24,9 +24,6 @@ nlohmann::json fixture() {
       vt::read_file(vt::fixtures_dir() / "api-flavours" / "openai-chat-stream.json"));
 }
 
-/// The recorded stream of the fixture as the wire carries it: each raw line + a blank line.
-std::string recorded_stream() { return vt::fixture_stream(fixture()["stream_events"]).body; }
-
 decoded decode(std::string_view body, std::size_t piece = 0, http_result res = streamed_200()) {
   return vt::decode_stream(api_flavour::openai_chat, body, piece, std::move(res));
 }
@@ -35,7 +32,7 @@ decoded decode(std::string_view body, std::size_t piece = 0, http_result res = s
 
 TEST_SUITE("unit") {
   TEST_CASE("a stream cut before [DONE] is a stream error with no usage") {
-    const std::string stream = recorded_stream();
+    const std::string stream = vt::recorded_stream(fixture());
     const auto cut = stream.substr(0, stream.find("data: [DONE]"));
     http_result res = streamed_200();
     res.stream_interrupted = "the connection closed mid-stream (partial message)";

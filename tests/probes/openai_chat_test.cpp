@@ -11,10 +11,7 @@
 
 namespace openai_chat_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
-using std::chrono::seconds;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 

@@ -9,10 +9,7 @@
 
 namespace openai_responses_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
-using std::chrono::seconds;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -57,11 +54,8 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the responses control request has only the input_text part and temperature is sent") {
-    auto r = fixture_request();
-    r.images.clear();
-    r.temperature = 0.0;
-    r.max_tokens.reset();
-    const json body = json::parse(openai_responses::build_request(r).body);
+    const json body =
+        json::parse(openai_responses::build_request(control_request(fixture_request())).body);
     REQUIRE(body["input"][0]["content"].size() == 1);
     CHECK(body["input"][0]["content"][0]["type"] == "input_text");
     CHECK(body["temperature"] == 0.0);
@@ -93,12 +87,10 @@ TEST_SUITE("unit") {
 
   TEST_CASE("extra headers replace the authorization header and a header is set once") {
     auto r = fixture_request();
-    r.extra_headers = {{"authorization", "Bearer other"}, {"user-agent", "probe/1"}};
-    const http_request req = openai_responses::build_request(r);
-    check_header_once(req, "Authorization", "Bearer other");
-    check_header_once(req, "User-Agent", "probe/1");
+    check_extra_headers_replace(r,
+                                {{"authorization", "Bearer other"}, {"user-agent", "probe/1"}},
+                                openai_responses::build_request);
     r.api_key.clear();
-    r.extra_headers.clear();
     CHECK(header_count(openai_responses::build_request(r), "authorization") == 0);
   }
 

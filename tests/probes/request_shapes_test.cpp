@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,9 +17,7 @@
 
 namespace request_shapes_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 
@@ -57,6 +56,22 @@ void check_body(api_flavour f, const probe_request& r, std::string expected) {
   CHECK(json::parse(req.body) == want);
   CHECK(req.body == want.dump());
   CHECK(req.body.find(test_key) == std::string::npos);
+}
+
+/// Runs `check(f, shaped)` for every flavour and request-form shape, `shaped` being `request` with
+/// the shape applied; the checks name the flavour and the shape.
+void for_every_flavour_and_shape(
+    const probe_request& request,
+    const std::function<void(api_flavour f, const probe_request& shaped)>& check) {
+  for (const auto f : every_flavour()) {
+    for (const auto shape : request_form_shapes) {
+      CAPTURE(to_string(f));
+      CAPTURE(to_string(shape));
+      auto shaped = request;
+      apply_shape(shape, shaped);
+      check(f, shaped);
+    }
+  }
 }
 
 /// `body` without its image parts, whatever the flavour calls them.
@@ -277,21 +292,16 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("the control request of every shape is the image request without its images") {
-    for (const auto f : every_flavour()) {
-      for (const auto shape : request_form_shapes) {
-        CAPTURE(to_string(f));
-        CAPTURE(to_string(shape));
-        auto image_probe = small_request();
-        image_probe.images.push_back(image_part{"https://example.com/second.png", "low"});
-        apply_shape(shape, image_probe);
-        auto control = image_probe;
-        control.images.clear();
-        const json sent = json::parse(build_request(f, image_probe).body);
-        const json text_only = json::parse(build_request(f, control).body);
-        CHECK(without_images(sent) == text_only);
-        CHECK(sent != text_only);
-      }
-    }
+    auto two_images = small_request();
+    two_images.images.push_back(image_part{"https://example.com/second.png", "low"});
+    for_every_flavour_and_shape(two_images, [](api_flavour f, const probe_request& image_probe) {
+      auto control = image_probe;
+      control.images.clear();
+      const json sent = json::parse(build_request(f, image_probe).body);
+      const json text_only = json::parse(build_request(f, control).body);
+      CHECK(without_images(sent) == text_only);
+      CHECK(sent != text_only);
+    });
   }
 
   TEST_CASE("a plain request has no shape members in any flavour") {
@@ -307,24 +317,18 @@ TEST_SUITE("unit") {
   }
 
   TEST_CASE("streaming and the shapes combine: the shape members are those of the whole reply") {
-    for (const auto f : every_flavour()) {
-      for (const auto shape : request_form_shapes) {
-        CAPTURE(to_string(f));
-        CAPTURE(to_string(shape));
-        auto r = small_request();
-        apply_shape(shape, r);
-        auto streamed = r;
-        streamed.stream = true;
-        json whole = json::parse(build_request(f, r).body);
-        json stream_body = json::parse(build_request(f, streamed).body);
-        // Flavours that stream by a body member say so there; the others by the URL.
-        for (const char* key : {"stream", "stream_options"}) {
-          stream_body.erase(key);
-          whole.erase(key);
-        }
-        CHECK(stream_body == whole);
+    for_every_flavour_and_shape(small_request(), [](api_flavour f, const probe_request& r) {
+      auto streamed = r;
+      streamed.stream = true;
+      json whole = json::parse(build_request(f, r).body);
+      json stream_body = json::parse(build_request(f, streamed).body);
+      // Flavours that stream by a body member say so there; the others by the URL.
+      for (const char* key : {"stream", "stream_options"}) {
+        stream_body.erase(key);
+        whole.erase(key);
       }
-    }
+      CHECK(stream_body == whole);
+    });
     auto r = small_request();
     apply_shape(probe_shape::tools, r);
     r.stream = true;

@@ -11,9 +11,7 @@
 
 namespace sigv4_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 using namespace std::chrono;
 
 namespace {

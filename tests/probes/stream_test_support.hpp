@@ -94,6 +94,11 @@ inline wire_stream fixture_stream(const nlohmann::json& events) {
   return out;
 }
 
+/// The body of `fixture`'s `stream_events` as the wire carries them (fixture_stream).
+inline std::string recorded_stream(const nlohmann::json& fixture) {
+  return fixture_stream(fixture.at("stream_events")).body;
+}
+
 /// Fed byte by byte, the decoder reports the first text exactly when the event the fixture
 /// marks `ttft` is complete (not on a role chunk, `ping`, `message_start`, ...).
 inline void check_first_text_on_ttft_event(api_flavour flavour, const wire_stream& s) {

@@ -14,9 +14,7 @@
 
 namespace tool_call_reply_test {
 
-using nlohmann::json;
-using namespace visionwatch;
-using namespace visionwatch::test;
+using namespace visionwatch::flavour_test_names;
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "probes/adapter.hpp"
 #include "probes/aws_event_stream.hpp"
 #include "probes/text_util.hpp"
+#include "tests/support/bedrock_fixture_reply.hpp"
 #include "tests/support/test_paths.hpp"
 
 using namespace visionwatch;
@@ -98,13 +99,7 @@ TEST_SUITE("unit") {
     CHECK(p.pieces[0].after == 0ms);
     CHECK(p.pieces[1].after == 300ms);
     CHECK(p.pieces[2].after == 7ms);
-    const reply r = decode(p);
-    CHECK(r.well_formed);
-    CHECK(r.stream_error.empty());
-    CHECK(r.text == "A small green square.");
-    CHECK(r.finish_reason == "stop");
-    CHECK(r.tokens.prompt_tokens == 26);
-    CHECK(r.tokens.completion_tokens == 8);
+    test::check_bedrock_fixture_reply(decode(p));
   }
 
   TEST_CASE("the sim's Bedrock stream error is the fixture's throttlingException after a token") {

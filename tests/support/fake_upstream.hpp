@@ -7,6 +7,7 @@
 /// (media: remote_url) are fetched with a real HTTP GET. Every public member is thread-safe; the
 /// models and handlers run on the gateway's thread.
 
+#include <boost/core/noncopyable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -44,7 +45,7 @@ response_plan chat_completion(const std::string& model,
                               std::optional<long long> prompt_tokens,
                               long long completion_tokens = 4);
 
-class fake_upstream {
+class fake_upstream : boost::noncopyable {
  public:
   struct options {
     std::string expected_api_key;  ///< non-empty: sim models answer 401 without it
@@ -57,8 +58,6 @@ class fake_upstream {
   fake_upstream();
   explicit fake_upstream(options opts);
   ~fake_upstream();
-  fake_upstream(const fake_upstream&) = delete;
-  fake_upstream& operator=(const fake_upstream&) = delete;
 
   void start();
   void stop();

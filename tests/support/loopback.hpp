@@ -4,6 +4,7 @@
 /// which port they got. Servers that can (our fakes, the visionwatch binary, Prometheus,
 /// Alertmanager) bind port 0 and report it instead.
 
+#include <boost/core/noncopyable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,12 +15,10 @@ namespace visionwatch::test {
 
 /// A TCP port on 127.0.0.1 that is bound but never listens, so every connection to it is
 /// refused, and nobody else can take it until this object is destroyed.
-class closed_port {
+class closed_port : boost::noncopyable {
  public:
   closed_port();
   ~closed_port();
-  closed_port(const closed_port&) = delete;
-  closed_port& operator=(const closed_port&) = delete;
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 

@@ -5,6 +5,7 @@
 /// thread reads snapshots and waits for requests with deadlines.
 
 #include <atomic>
+#include <boost/core/noncopyable.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -31,13 +32,11 @@ struct sink_request {
   [[nodiscard]] std::string header(std::string_view lower_name) const;
 };
 
-class webhook_sink {
+class webhook_sink : boost::noncopyable {
  public:
   /// Starts serving on 127.0.0.1:0.
   webhook_sink();
   ~webhook_sink();
-  webhook_sink(const webhook_sink&) = delete;
-  webhook_sink& operator=(const webhook_sink&) = delete;
 
   /// "http://127.0.0.1:PORT/hook".
   std::string url() const;
