@@ -202,33 +202,7 @@ saved_baselines alerting::start() {
   for (const auto& problem : router_->silences().replace_config_silences(cfg_->silences, now)) {
     spdlog::warn("silences: {}", problem);
   }
-  saved_baselines baselines;
-  const auto b = store_.section("baselines");
-  if (b.is_object()) {
-    for (const auto& [route, v] : b.items()) {
-      if (!v.is_object()) {
-        continue;
-      }
-      // plain's baseline at the top (as before shapes), the other request forms under "forms".
-      const auto read = [&](const nlohmann::json& e, request_form form) {
-        if (e.is_object() && e.contains("prompt_tokens") &&
-            e["prompt_tokens"].is_number_integer() && e.contains("at") &&
-            e["at"].is_number_integer()) {
-          baselines[route].push_back({form,
-                                      e["prompt_tokens"].get<long long>(),
-                                      wall_time(std::chrono::seconds(e["at"].get<long long>()))});
-        }
-      };
-      read(v, request_form::plain);
-      if (const auto forms = v.find("forms"); forms != v.end() && forms->is_object()) {
-        for (const auto f : {request_form::system, request_form::tools, request_form::history}) {
-          if (const auto e = forms->find(to_string(f)); e != forms->end()) {
-            read(*e, f);
-          }
-        }
-      }
-    }
-  }
+  auto baselines = read_saved_baselines(store_.section("baselines"));
   for (auto& [name, e] : receivers_) {
     spawn_receiver(*e);
   }
@@ -517,36 +491,6 @@ std::size_t alerting::queued() const {
     n += e->n->queue().size();
   }
   return n;
-}
-
-std::string baselines_json_text(const saved_baselines& baselines) {
-  // What dumping one object of every route would give (routes in name order, as the map holds
-  // them), one small route object at a time: at 10,000 routes the whole tree was 3 MB for a
-  // 0.45 MB text.
-  std::string text = "{";
-  nlohmann::json entry;
-  for (const auto& [route, list] : baselines) {
-    entry = nlohmann::json::object();
-    for (const auto& v : list) {
-      nlohmann::json e = {
-          {"prompt_tokens", v.prompt_tokens},
-          {"at",
-           std::chrono::duration_cast<std::chrono::seconds>(v.at.time_since_epoch()).count()}};
-      if (v.form == request_form::plain) {
-        entry.update(e);
-      } else {
-        entry["forms"][std::string(to_string(v.form))] = std::move(e);
-      }
-    }
-    if (text.size() > 1) {
-      text += ',';
-    }
-    text += nlohmann::json(route).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    text += ':';
-    text += entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  text += '}';
-  return text;
 }
 
 bool alerting::save(const saved_baselines& baselines) {

@@ -20,24 +20,12 @@
 #include "alerts/state_store.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/runtime/probe_shapes.hpp"
+#include "daemon/runtime/saved_baselines.hpp"
 #include "exporters/metrics.hpp"
 #include "exporters/status.hpp"
 #include "probes/net.hpp"
 
 namespace visionwatch {
-
-/// A learned usage baseline of one request form of a route (the state file's "baselines").
-struct saved_baseline {
-  request_form form = request_form::plain;
-  long long prompt_tokens = 0;
-  wall_time at{};
-};
-/// Route name -> its learned baselines.
-using saved_baselines = std::map<std::string, std::vector<saved_baseline>>;
-
-/// The state file's "baselines" section as JSON text: an object of route name -> the plain
-/// form's `prompt_tokens` and `at` (Unix seconds), the other forms under "forms".
-std::string baselines_json_text(const saved_baselines& baselines);
 
 /// Where the state file lives: global.state_dir, else $STATE_DIRECTORY (systemd), else ./state.
 std::filesystem::path resolve_state_dir(const global_config& global);

@@ -284,39 +284,3 @@ TEST_SUITE("integration") {
     CHECK(bodies(sink)[2].value("fingerprint", "") != all[0].value("fingerprint", ""));
   }
 }
-
-TEST_SUITE("unit") {
-  TEST_CASE("the baselines section text is the dump of the tree it replaces") {
-    // The text is rendered route by route (no tree of every route); the file must read the same
-    // as the tree's dump did, including names that need escaping or hold invalid UTF-8.
-    const auto at = [](long long s) { return wall_time(std::chrono::seconds(s)); };
-    saved_baselines b;
-    b["vision-b"] = {{request_form::plain, 159, at(1'800'000'000)}};
-    b["vision-a"] = {{request_form::history, 310, at(1'800'000'060)},
-                     {request_form::plain, 150, at(1'800'000'000)},
-                     {request_form::system, 170, at(1'800'000'120)}};
-    b["forms-only"] = {{request_form::tools, 220, at(1'800'000'180)}};
-    b[std::string("quote\"\\\n\xff")] = {{request_form::plain, 1, at(0)}};
-    json tree = json::object();  // the save before: one tree, dumped whole
-    for (const auto& [route, list] : b) {
-      json entry = json::object();
-      for (const auto& v : list) {
-        json e = {{"prompt_tokens", v.prompt_tokens},
-                  {"at", std::chrono::duration_cast<std::chrono::seconds>(
-                             v.at.time_since_epoch())
-                             .count()}};
-        if (v.form == request_form::plain) {
-          entry.update(e);
-        } else {
-          entry["forms"][std::string(to_string(v.form))] = e;
-        }
-      }
-      tree[route] = entry;
-    }
-    const auto text = baselines_json_text(b);
-    CHECK(text == tree.dump(-1, ' ', false, json::error_handler_t::replace));
-    CHECK(text.find(R"("vision-a":{"at":1800000000,"forms":{"history":{"at":1800000060,)") !=
-          std::string::npos);
-    CHECK(baselines_json_text({}) == "{}");
-  }
-}
