@@ -38,15 +38,12 @@ class fd_guard {
 
 }  // namespace
 
-state_store::state_store(std::filesystem::path directory)
-    : directory_(std::move(directory)), file_(directory_ / "state.json") {}
-
-namespace {
-// Invalid UTF-8 in a section is replaced rather than failing the whole save.
-std::string json_text(const nlohmann::json& value) {
+std::string state_json_text(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-}  // namespace
+
+state_store::state_store(std::filesystem::path directory)
+    : directory_(std::move(directory)), file_(directory_ / "state.json") {}
 
 nlohmann::json state_store::section(std::string_view name) const {
   const auto it = sections_.find(name);
@@ -58,7 +55,7 @@ nlohmann::json state_store::section(std::string_view name) const {
 }
 
 void state_store::set_section(std::string name, const nlohmann::json& value) {
-  sections_[std::move(name)] = json_text(value);
+  sections_[std::move(name)] = state_json_text(value);
 }
 
 void state_store::set_section_text(std::string name, std::string json_text) {
@@ -113,7 +110,7 @@ state_store::load_report state_store::load(wall_time now) {
         problem = "no sections object";
       } else {
         for (const auto& [k, v] : doc["sections"].items()) {
-          loaded.emplace(k, json_text(v));
+          loaded.emplace(k, state_json_text(v));
         }
       }
     }
@@ -151,7 +148,7 @@ std::string state_store::save(wall_time now) const {
   // written piece by piece: a section's text as it is kept, the glue between them in a small
   // buffer.
   std::string glue = R"({"saved_at":)" +
-                     json_text(format_rfc3339(now, utc_precision::milliseconds)) +
+                     state_json_text(format_rfc3339(now, utc_precision::milliseconds)) +
                      R"(,"sections":{)";
   bool first = true;
   const auto write_all = [&](std::string_view text) -> int {
@@ -173,7 +170,7 @@ std::string state_store::save(wall_time now) const {
       glue += ',';
     }
     first = false;
-    glue += json_text(name);
+    glue += state_json_text(name);
     glue += ':';
     error = write_all(glue);
     if (error == 0) {

@@ -16,6 +16,11 @@
 
 namespace visionwatch {
 
+/// A JSON value as the state file spells it: nlohmann's compact `dump()`, invalid UTF-8 replaced
+/// rather than failing the whole save. Callers rendering a section as text (set_section_text)
+/// write every value with it.
+std::string state_json_text(const nlohmann::json& value);
+
 class state_store {
  public:
   static constexpr int format_version = 1;
@@ -38,8 +43,8 @@ class state_store {
   /// Sets a section. The store keeps it as its JSON text, not as a tree: at 10,000 routes the
   /// tree of the baselines is about seven times its text, and the text is what save() writes.
   void set_section(std::string name, const nlohmann::json& value);
-  /// Sets a section from JSON text the caller rendered: exactly one JSON value, written the way
-  /// nlohmann's `dump()` writes it (no spaces, keys in order), so the file reads the same as with
+  /// Sets a section from JSON text the caller rendered: exactly one JSON value, its parts written
+  /// with state_json_text (no spaces, keys in order), so the file reads the same as with
   /// set_section(). A large section is thus written without ever being a tree.
   void set_section_text(std::string name, std::string json_text);
   void remove_section(std::string_view name);

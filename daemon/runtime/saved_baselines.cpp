@@ -1,5 +1,7 @@
 #include "daemon/runtime/saved_baselines.hpp"
 
+#include "alerts/state_store.hpp"
+
 namespace visionwatch {
 
 std::string baselines_json_text(const saved_baselines& baselines) {
@@ -24,9 +26,9 @@ std::string baselines_json_text(const saved_baselines& baselines) {
     if (text.size() > 1) {
       text += ',';
     }
-    text += nlohmann::json(route).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += state_json_text(route);
     text += ':';
-    text += entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += state_json_text(entry);
   }
   text += '}';
   return text;
