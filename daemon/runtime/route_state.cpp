@@ -335,6 +335,7 @@ void route_state::record(const probe_result& r) {
     recent_.erase(recent_.begin(), recent_.begin() + (skip(recent_.data()) - recent_.data()));
     --recent_size_;
   }
+  newest_at_ = static_cast<std::uint32_t>(recent_.size());
   pack(r, recent_);
   ++recent_size_;
 }
@@ -351,13 +352,7 @@ std::vector<probe_result> route_state::recent() const {
   return out;
 }
 
-const char* route_state::newest_packed() const noexcept {
-  const char* at = recent_.data();
-  for (std::size_t i = 1; i < recent_size_; ++i) {
-    at = skip(at);
-  }
-  return at;
-}
+const char* route_state::newest_packed() const noexcept { return recent_.data() + newest_at_; }
 
 std::optional<probe_result> route_state::last() const {
   if (recent_size_ == 0) {

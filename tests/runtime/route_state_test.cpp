@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -71,6 +72,32 @@ TEST_SUITE("unit") {
     s.record_baseline(control);  // a control request does not change the brief
     CHECK(s.last_probe_brief()->result == outcome::ok);
     CHECK(s.last_probe_brief()->latency_seconds == 1.25);
+  }
+
+  TEST_CASE("the newest result and its brief follow a ring of one and a ring past 64 KiB") {
+    // last() and last_probe_brief() read the newest packed result where record() put it: the
+    // place must move with every record, with the front dropped, and past 16-bit offsets.
+    for (const std::size_t limit : {std::size_t{1}, std::size_t{20}}) {
+      CAPTURE(limit);
+      route_state s(100, limit);
+      for (std::uint64_t i = 1; i <= 45; ++i) {
+        auto r = result(i % 3 == 0 ? outcome::http_5xx : outcome::ok, 0.5 * static_cast<double>(i), 0, i);
+        r.started_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000 + i));
+        r.answer_excerpt = std::string(static_cast<std::size_t>(4096 + i * 61), static_cast<char>('a' + i % 26));
+        s.record(r);
+        CAPTURE(i);
+        REQUIRE(s.last().has_value());
+        CHECK(s.last()->sequence == i);
+        CHECK(s.last()->answer_excerpt == r.answer_excerpt);
+        const auto brief = s.last_probe_brief();
+        REQUIRE(brief.has_value());
+        CHECK(brief->result == r.result);
+        CHECK(brief->started_at == r.started_at);
+        CHECK(brief->latency_seconds == r.latency_seconds);
+        CHECK(s.recent().size() == std::min<std::size_t>(i, limit));
+        CHECK(s.recent().front().sequence == i);
+      }
+    }
   }
 
   TEST_CASE("only a successful control request with usage sets the baseline") {
